@@ -1,0 +1,52 @@
+# The two commands: `make run` and `make test`. Everything else is a step they take.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := POINTSMART_ENV=development $(BIN)/flask --app pointsmart
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-postgres lint format translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed-runtime
+
+translations: $(VENV)/.installed-runtime
+	$(BIN)/pybabel compile --use-fuzzy -d pointsmart/translations -D messages >/dev/null
+
+extract-messages: $(VENV)/.installed-runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o pointsmart/translations/messages.pot .
+	$(BIN)/pybabel update -i pointsmart/translations/messages.pot -d pointsmart/translations
+
+run: $(VENV)/.installed-runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	@echo "pointsmart is serving at http://127.0.0.1:5000 (Ctrl-C stops it)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.installed-dev translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+test-postgres: $(VENV)/.installed-dev translations
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

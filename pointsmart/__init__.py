@@ -1,0 +1,59 @@
+"""pointsmart: the village moral-points supermarket (积分超市).
+
+``create_app(config)`` is the one way in for the server, the command line and the tests.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import get_locale
+
+from .config import load_config
+from .extensions import babel, db, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def select_locale() -> str:
+    from flask import current_app, session
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.args.get("lang") or session.get("lang")
+    if chosen in languages:
+        return chosen
+    best = request.accept_languages.best_match(["zh", "zh_Hans_CN", "en"])
+    if best == "en":
+        return "en"
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` overrides what the environment says."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(load_config(app.instance_path, config))
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(MIGRATIONS_DIR), compare_type=True, render_as_batch=True
+    )
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    # Import models so every table is on the metadata before migrations or create_all.
+    from . import models  # noqa: F401
+    from .api import register_api, register_request_hooks
+    from .cli import register_cli
+    from .errors import register_error_handlers
+    from .site.views import bp as site_bp
+
+    register_request_hooks(app)
+    register_api(app)
+    app.register_blueprint(site_bp)
+    register_error_handlers(app)
+    register_cli(app)
+    return app

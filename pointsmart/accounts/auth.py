@@ -1,0 +1,99 @@
+"""Who is calling, and what they may do.
+
+A :class:`Principal` is resolved from the ``Authorization: Bearer`` header once per request.
+Service functions receive it as ``actor`` and check permissions themselves with the
+``require_*`` methods, so a rule holds whichever route or command calls the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+
+from ..errors import Forbidden, Unauthorized
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int | None = None
+    household_id: int | None = None
+    household_village_id: int | None = None
+    username: str = ""
+    global_admin: bool = False
+    admin_villages: frozenset[int] = frozenset()
+    leader_villages: frozenset[int] = frozenset()
+    # shop_id -> village_id for each shop the user keeps
+    shops: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> str:
+        """The namespace of this caller's idempotency keys."""
+        if self.user_id is not None:
+            return f"user:{self.user_id}"
+        return f"household:{self.household_id}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user_id is not None
+
+    def is_admin_of(self, village_id: int) -> bool:
+        return self.global_admin or village_id in self.admin_villages
+
+    def is_leader_of(self, village_id: int) -> bool:
+        return village_id in self.leader_villages
+
+    def is_staff_of(self, village_id: int) -> bool:
+        return (
+            self.is_admin_of(village_id)
+            or self.is_leader_of(village_id)
+            or village_id in self.shops.values()
+        )
+
+    def visible_village_ids(self) -> frozenset[int] | None:
+        """The villages this caller may see; None means all of them."""
+        if self.global_admin:
+            return None
+        return self.admin_villages | self.leader_villages | frozenset(self.shops.values())
+
+    def require_global_admin(self) -> None:
+        if not self.global_admin:
+            raise Forbidden(_l("Only an administrator of every village may do this."))
+
+    def require_admin(self, village_id: int) -> None:
+        if not self.is_admin_of(village_id):
+            raise Forbidden(_l("Only an administrator of this village may do this."))
+
+    def require_awarder(self, village_id: int) -> None:
+        """Leaders and admins of the village award and deduct points."""
+        if not (self.is_admin_of(village_id) or self.is_leader_of(village_id)):
+            raise Forbidden(_l("Only a leader or administrator of this village may do this."))
+
+    def require_staff(self, village_id: int) -> None:
+        if not self.is_staff_of(village_id):
+            raise Forbidden(_l("Only staff of this village may do this."))
+
+    def require_household_reader(self, village_id: int, household_id: int) -> None:
+        """Staff of the village, or the household itself."""
+        if self.household_id is not None:
+            if self.household_id != household_id:
+                raise Forbidden(_l("You may only see your own household."))
+            return
+        self.require_staff(village_id)
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of this request; raises ``Unauthorized`` when there is none."""
+    if "principal" not in g:
+        from .service import principal_for_token
+
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        principal = None
+        if scheme.lower() == "bearer" and token.strip():
+            principal = principal_for_token(token.strip())
+        g.principal = principal
+    if g.principal is None:
+        raise Unauthorized()
+    return g.principal

@@ -1,0 +1,164 @@
+"""Staff users, roles and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..counter.models import Shop
+from ..database import utcnow
+from ..errors import NotFound, Unauthorized, ValidationFailed
+from ..extensions import db
+from ..villages.models import Village
+from .auth import Principal
+from .models import ROLES, ApiToken, RoleAssignment, User
+from .passwords import hash_secret, needs_rehash, verify_secret
+
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: dt.datetime
+    principal: Principal
+
+
+def create_user(
+    username: str,
+    password: str,
+    *,
+    role: str,
+    village_id: int | None = None,
+    shop_id: int | None = None,
+    display_name: str = "",
+) -> User:
+    """Create a staff user with one role. Refuses a role without the village or shop it needs."""
+    errors: dict[str, list[str]] = {}
+    username = (username or "").strip()
+    if not username or len(username) > 64:
+        errors["username"] = [str(_l("A username has 1 to 64 characters."))]
+    elif db.session.execute(sa.select(User.id).where(User.username == username)).first():
+        errors["username"] = [str(_l("This username is taken."))]
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        errors["password"] = [
+            str(_l("A password has at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+        ]
+    if role not in ROLES:
+        errors["role"] = [str(_l("Unknown role."))]
+    elif role in ("leader", "shopkeeper") and village_id is None:
+        errors["village_id"] = [str(_l("This role belongs to a village."))]
+    if role == "shopkeeper" and shop_id is None:
+        errors["shop_id"] = [str(_l("A shopkeeper belongs to a shop."))]
+    if village_id is not None and db.session.get(Village, village_id) is None:
+        errors["village_id"] = [str(_l("No such village."))]
+    if shop_id is not None:
+        shop = db.session.get(Shop, shop_id)
+        if shop is None or shop.village_id != village_id:
+            errors["shop_id"] = [str(_l("No such shop in this village."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    user = User(username=username, password_hash=hash_secret(password), display_name=display_name)
+    db.session.add(user)
+    db.session.flush()
+    db.session.add(
+        RoleAssignment(
+            user_id=user.id,
+            role=role,
+            village_id=village_id,
+            shop_id=shop_id if role == "shopkeeper" else None,
+        )
+    )
+    db.session.flush()
+    return user
+
+
+def issue_staff_token(username: str, password: str) -> IssuedToken:
+    """Check a staff login and issue an API token. The same answer for any wrong part."""
+    user = db.session.execute(
+        sa.select(User).where(User.username == (username or "").strip())
+    ).scalar_one_or_none()
+    valid = verify_secret(user.password_hash if user else None, password or "")
+    if user is None or not valid or not user.active:
+        raise Unauthorized(_l("Wrong username or password."))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_secret(password)
+    token = secrets.token_urlsafe(32)
+    hours = current_app.config["API_TOKEN_HOURS"]
+    expires_at = utcnow() + dt.timedelta(hours=hours)
+    db.session.add(ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=expires_at))
+    db.session.flush()
+    return IssuedToken(token=token, expires_at=expires_at, principal=load_principal(user.id))
+
+
+def principal_for_token(token: str) -> Principal | None:
+    """The principal a bearer token stands for, or None if it is unknown, expired or revoked."""
+    row = db.session.execute(
+        sa.select(ApiToken.user_id, ApiToken.household_id, ApiToken.expires_at).where(
+            ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
+        )
+    ).one_or_none()
+    if row is None or row.expires_at <= utcnow():
+        return None
+    if row.user_id is not None:
+        return load_principal(row.user_id)
+    return None
+
+
+def load_principal(user_id: int) -> Principal | None:
+    """A staff user's principal with every role, or None if the user is disabled."""
+    user = db.session.execute(
+        sa.select(User.id, User.username, User.active).where(User.id == user_id)
+    ).one_or_none()
+    if user is None or not user.active:
+        return None
+    roles = db.session.execute(
+        sa.select(RoleAssignment.role, RoleAssignment.village_id, RoleAssignment.shop_id).where(
+            RoleAssignment.user_id == user_id
+        )
+    ).all()
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        global_admin=any(r.role == "admin" and r.village_id is None for r in roles),
+        admin_villages=frozenset(r.village_id for r in roles if r.role == "admin" and r.village_id),
+        leader_villages=frozenset(r.village_id for r in roles if r.role == "leader"),
+        shops={r.shop_id: r.village_id for r in roles if r.role == "shopkeeper"},
+    )
+
+
+def describe_user(principal: Principal) -> dict:
+    """What the token endpoint tells a client about who it is."""
+    roles = []
+    if principal.global_admin:
+        roles.append({"role": "admin", "village_id": None, "shop_id": None})
+    roles += [{"role": "admin", "village_id": v, "shop_id": None} for v in principal.admin_villages]
+    roles += [
+        {"role": "leader", "village_id": v, "shop_id": None} for v in principal.leader_villages
+    ]
+    roles += [
+        {"role": "shopkeeper", "village_id": v, "shop_id": s} for s, v in principal.shops.items()
+    ]
+    return {
+        "id": principal.user_id,
+        "username": principal.username,
+        "household_id": principal.household_id,
+        "roles": sorted(roles, key=lambda r: (r["role"], r["village_id"] or 0, r["shop_id"] or 0)),
+    }
+
+
+def get_user(username: str) -> User:
+    user = db.session.execute(sa.select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise NotFound(_l("No such user."))
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,56 @@
+"""The JSON API under /api/v1, described by OpenAPI through flask-smorest."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_babel import get_locale
+from flask_smorest import Api as SmorestApi
+
+from .database import mark_read_only
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Api(SmorestApi):
+    def _register_error_handlers(self):
+        """pointsmart.errors registers the one error envelope for the whole app."""
+
+
+api = Api()
+
+
+def register_api(app: Flask) -> None:
+    from .accounts.api import blp as accounts_blp
+    from .awards.api import blp as awards_blp
+    from .boards.api import blp as boards_blp
+    from .ledger.api import blp as ledger_blp
+    from .villages.api import blp as villages_blp
+
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
+    )
+    api.spec.options["security"] = [{"bearer": []}]
+    for blueprint in (accounts_blp, villages_blp, awards_blp, ledger_blp, boards_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .extensions import db
+
+    @app.before_request
+    def start_request():
+        # Reads never take SQLite's write lock; writes take it at BEGIN (see database.py).
+        mark_read_only(request.method in SAFE_METHODS)
+        # The caller is resolved per request, even when requests share an app context.
+        g.pop("principal", None)
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        """One transaction per request: commit on success, roll back otherwise."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        response.headers.setdefault("Content-Language", str(get_locale() or "zh"))
+        return response

@@ -1,0 +1,70 @@
+"""Figures for the village committee, read from the monthly caches."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger.models import SETTLE, MonthlyTotal, Transfer
+from ..periods import current_period, is_valid_period
+from ..villages.models import Village
+
+
+def village_summary(actor: Principal, village_id: int, period: str | None = None) -> dict[str, Any]:
+    """Points issued, deducted, redeemed and settled in a month, and what remains afterwards.
+
+    * ``issued``, ``deducted``, ``redeemed``: household totals of the month, reversals netted.
+    * ``settled``: points the village paid shops for, for that month.
+    * ``outstanding``: points households hold at the end of the month (the committee's
+      promise to villagers), with its value in yuan at the village's rate.
+    * ``unsettled``: points shops have taken in up to that month and not yet been paid for.
+    """
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    period = period or current_period(village.timezone)
+    if not is_valid_period(period):
+        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+
+    def month_sums(condition):
+        return db.session.execute(
+            sa.select(
+                sa.func.coalesce(sa.func.sum(MonthlyTotal.earned), 0),
+                sa.func.coalesce(sa.func.sum(MonthlyTotal.deducted), 0),
+                sa.func.coalesce(sa.func.sum(MonthlyTotal.redeemed), 0),
+            ).where(MonthlyTotal.village_id == village_id, condition)
+        ).one()
+
+    def settled_sum(condition):
+        sign = sa.case((Transfer.reverses_id.is_(None), 1), else_=-1)
+        return db.session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(sign * Transfer.amount), 0)).where(
+                Transfer.village_id == village_id, Transfer.kind == SETTLE, condition
+            )
+        ).scalar_one()
+
+    issued, deducted, redeemed = month_sums(MonthlyTotal.period == period)
+    to_date = month_sums(MonthlyTotal.period <= period)
+    outstanding = to_date[0] - to_date[1] - to_date[2]
+    settled = settled_sum(Transfer.period == period)
+    unsettled = to_date[2] - settled_sum(Transfer.period <= period)
+    rate = Decimal(village.yuan_per_point)
+    return {
+        "village_id": village_id,
+        "period": period,
+        "issued": int(issued),
+        "deducted": int(deducted),
+        "redeemed": int(redeemed),
+        "settled": int(settled),
+        "outstanding": int(outstanding),
+        "outstanding_yuan": (rate * outstanding).quantize(Decimal("0.01")),
+        "unsettled": int(unsettled),
+        "yuan_per_point": rate,
+    }

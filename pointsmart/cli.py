@@ -1,0 +1,115 @@
+"""Command-line entry points: ``flask --app pointsmart ...``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .errors import Problem
+from .extensions import db
+
+users_cli = AppGroup("users", help="Staff users.")
+ledger_cli = AppGroup("ledger", help="Check and repair the ledger's caches.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "leader", "shopkeeper"]), required=True)
+@click.option("--village", "village_id", type=int, help="The village (none: admin of all).")
+@click.option("--shop", "shop_id", type=int, help="The shop of a shopkeeper.")
+@click.option("--name", "display_name", default="", help="Name shown on pages.")
+@click.option("--password", help="Asked for when not given.")
+def create_user_command(username, role, village_id, shop_id, display_name, password):
+    """Create a staff user with a role in a village (or an admin of every village)."""
+    from .accounts.service import create_user
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(
+            username,
+            password,
+            role=role,
+            village_id=village_id,
+            shop_id=shop_id,
+            display_name=display_name,
+        )
+    except Problem as problem:
+        db.session.rollback()
+        _fail(problem)
+    db.session.commit()
+    scope = f"village {village_id}" if village_id else "every village"
+    click.echo(f"created {role} {user.username} (id {user.id}) for {scope}")
+
+
+@ledger_cli.command("verify")
+@click.option("--village", "village_id", type=int, help="Only this village.")
+def verify_command(village_id):
+    """Recompute hash chains and cached balances; name the first bad transfer."""
+    from .ledger.verify import verify_village, village_ids
+
+    ok = True
+    for vid in [village_id] if village_id else village_ids():
+        report = verify_village(vid)
+        ok &= report.ok
+        _print_report(report)
+    db.session.rollback()
+    sys.exit(0 if ok else 1)
+
+
+@ledger_cli.command("rebuild")
+@click.option("--village", "village_id", type=int, help="Only this village.")
+def rebuild_command(village_id):
+    """Recompute cached balances and monthly totals from the transfers."""
+    from .ledger.verify import rebuild_village, village_ids
+
+    ok = True
+    for vid in [village_id] if village_id else village_ids():
+        report = rebuild_village(vid)
+        ok &= report.ok
+        _print_report(report, prefix="rebuilt; ")
+    db.session.commit()
+    sys.exit(0 if ok else 1)
+
+
+@click.command("demo")
+def demo_command():
+    """Load the demo village 幸福村 (does nothing if any village exists)."""
+    from .demo import load_demo
+
+    logins = load_demo()
+    if logins is None:
+        click.echo("data exists; demo not loaded")
+        return
+    db.session.commit()
+    click.echo("demo village loaded; logins:")
+    for role, username, password in logins:
+        click.echo(f"  {role:<11} {username} / {password}")
+
+
+def _print_report(report, prefix: str = "") -> None:
+    status = "ok" if report.ok else "FAILED"
+    click.echo(
+        f"{prefix}village {report.village_id}: {status}, "
+        f"{report.transfers_checked} transfers, head {report.head_hash}"
+    )
+    if report.first_bad_transfer_id is not None:
+        click.echo(f"  first bad transfer: {report.first_bad_transfer_id}")
+    for problem in report.problems:
+        click.echo(f"  - {problem}")
+
+
+def _fail(problem: Problem):
+    click.echo(f"error: {problem.title}", err=True)
+    for field, messages in (problem.errors or {}).items():
+        click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+    sys.exit(2)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,109 @@
+"""Database plumbing shared by every domain package.
+
+* A metadata naming convention, so constraint and index names are identical on SQLite and
+  PostgreSQL and migrations can refer to them.
+* ``UTCDateTime``: every timestamp is stored as naive UTC and read back as aware UTC, which
+  behaves the same on both databases.
+* SQLite connection settings (WAL, foreign keys, busy timeout) and transaction control.
+
+Write transactions and SQLite: SQLite has a single writer. A transaction that starts as a
+reader and later wants to write can fail at once with SQLITE_BUSY when another writer
+committed in between, so the ledger needs ``BEGIN IMMEDIATE``. Transactions therefore begin
+IMMEDIATE by default; a request whose method cannot write (GET, HEAD, OPTIONS) marks itself
+read-only with :func:`read_only_transactions`, so readers never queue behind writers. On
+PostgreSQL the flag is irrelevant: the ledger locks rows with ``SELECT ... FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+_writes_allowed: ContextVar[bool] = ContextVar("pointsmart_writes_allowed", default=True)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored as naive UTC and returned as an aware UTC datetime."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, aware, in UTC, to the microsecond."""
+    return dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def read_only_transactions() -> Iterator[None]:
+    """Within this block, SQLite transactions begin DEFERRED instead of IMMEDIATE."""
+    token = _writes_allowed.set(False)
+    try:
+        yield
+    finally:
+        _writes_allowed.reset(token)
+
+
+def mark_read_only(read_only: bool) -> None:
+    """Set the transaction mode for the current context (used per request)."""
+    _writes_allowed.set(not read_only)
+
+
+def is_sqlite(bind) -> bool:
+    return bind.dialect.name == "sqlite"
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite_connection(dbapi_connection, connection_record):
+    module = type(dbapi_connection).__module__
+    if not module.startswith(("sqlite3", "pysqlite")):
+        return
+    # Let SQLAlchemy's "begin" event below emit BEGIN itself (the pysqlite driver would
+    # otherwise begin lazily and only before DML, which defeats BEGIN IMMEDIATE).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite_transaction(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _writes_allowed.get() else "BEGIN")

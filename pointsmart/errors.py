@@ -1,0 +1,157 @@
+"""Named refusals and the single error envelope.
+
+Every refusal the service layer can make is a subclass of :class:`Problem` that carries the
+HTTP status and the stable, machine-readable ``code`` from API.md. ``register_error_handlers``
+turns them, marshmallow/webargs validation errors and plain HTTP errors into
+``application/problem+json`` under ``/api/`` and into a friendly page elsewhere. The catch-all
+logs the exception and returns a generic 500 that reveals nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .extensions import db
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """A refusal with a stable code. Subclasses set ``status``, ``code`` and ``title``."""
+
+    status: int = 409
+    code: str = "conflict"
+    title: Any = _l("The request conflicts with the current state.")
+
+    def __init__(self, detail: Any = None, *, errors: dict | None = None, **extra: Any):
+        super().__init__(str(detail) if detail is not None else str(self.title))
+        self.detail = detail
+        self.errors = errors
+        self.extra = extra
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"status": self.status, "code": self.code, "title": str(self.title)}
+        if self.detail is not None:
+            body["detail"] = str(self.detail)
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+class BadRequest(Problem):
+    status, code, title = 400, "bad_request", _l("The request is malformed.")
+
+
+class MalformedJSON(BadRequest):
+    code, title = "malformed_json", _l("The request body is not valid JSON.")
+
+
+class Unauthorized(Problem):
+    status, code, title = 401, "unauthorized", _l("Sign in first: the token is missing or bad.")
+
+
+class Forbidden(Problem):
+    status, code, title = 403, "forbidden", _l("You are not allowed to do this.")
+
+
+class NotFound(Problem):
+    status, code, title = 404, "not_found", _l("Not found.")
+
+
+class ValidationFailed(Problem):
+    status, code, title = 422, "validation_failed", _l("Some fields are not valid.")
+
+
+class RateLimited(Problem):
+    status, code, title = 429, "rate_limited", _l("Too many attempts. Wait and try again.")
+
+
+def problem_response(problem: Problem, headers: dict | None = None):
+    response = jsonify(problem.to_dict())
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_JSON
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+_HTTP_CODES = {
+    400: ("bad_request", _l("The request is malformed.")),
+    401: ("unauthorized", _l("Sign in first: the token is missing or bad.")),
+    403: ("forbidden", _l("You are not allowed to do this.")),
+    404: ("not_found", _l("Not found.")),
+    405: ("method_not_allowed", _l("This method is not allowed here.")),
+    413: ("payload_too_large", _l("The request is too large.")),
+    415: ("unsupported_media_type", _l("Send the body as application/json.")),
+    422: ("validation_failed", _l("Some fields are not valid.")),
+    429: ("rate_limited", _l("Too many attempts. Wait and try again.")),
+}
+
+
+def _problem_from_http(error: HTTPException) -> Problem:
+    status = error.code or 500
+    code, title = _HTTP_CODES.get(status, ("error", error.name))
+    problem = Problem()
+    problem.status, problem.code, problem.title = status, code, title
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages")
+    if status == 400 and messages and "json" in messages:
+        # webargs reports an unparseable body as a 400 with messages under "json".
+        problem.code, problem.title = MalformedJSON.code, MalformedJSON.title
+    elif status == 422 and messages:
+        # webargs nests errors by location ({"json": {...}, "query": {...}}); clients want
+        # field names, so flatten one level.
+        flat: dict[str, Any] = {}
+        for location_errors in messages.values():
+            if isinstance(location_errors, dict):
+                flat.update(location_errors)
+        problem.errors = flat or messages
+    elif status not in _HTTP_CODES:
+        problem.detail = error.description
+    return problem
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def handle_problem(problem: Problem):
+        db.session.rollback()
+        if wants_problem_json():
+            return problem_response(problem)
+        return render_template("error.html", problem=problem), problem.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        if isinstance(error, InternalServerError):
+            return handle_unexpected(error.original_exception or error)
+        db.session.rollback()
+        problem = _problem_from_http(error)
+        if wants_problem_json():
+            headers = dict(getattr(error, "data", {}).get("headers", {}) or {})
+            if error.code == 405 and error.valid_methods:
+                headers["Allow"] = ", ".join(error.valid_methods)
+            return problem_response(problem, headers)
+        return render_template("error.html", problem=problem), problem.status
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: BaseException):
+        current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        problem = Problem()
+        problem.status, problem.code = 500, "internal_error"
+        problem.title = _l("Something went wrong on our side. Nothing was saved.")
+        if wants_problem_json():
+            return problem_response(problem)
+        try:
+            return render_template("error.html", problem=problem), 500
+        except Exception:  # the error page itself failed: answer without templates
+            current_app.logger.exception("error page failed to render")
+            return str(problem.title), 500, {"Content-Type": "text/plain; charset=utf-8"}

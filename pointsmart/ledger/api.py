@@ -1,0 +1,33 @@
+"""JSON API: a household's history and a village's ledger check."""
+
+from flask_smorest import Blueprint
+
+from ..accounts.auth import current_principal
+from ..schemas import page_of
+from . import operations
+from .schemas import HistoryQuery, TransferList, VerifyOut
+
+blp = Blueprint("ledger", __name__, description="History and verification of the ledger")
+
+
+@blp.route("/households/<int:household_id>/transfers", methods=["GET"])
+@blp.arguments(HistoryQuery, location="query")
+@blp.response(200, TransferList)
+def household_transfers(query, household_id):
+    """A household's history, newest first, paged with ``after`` and ``limit``."""
+    rows = operations.household_history(current_principal(), household_id, **query)
+    return page_of(rows, query["limit"], lambda row: row["id"])
+
+
+@blp.route("/villages/<int:village_id>/ledger/verify", methods=["GET"])
+@blp.response(200, VerifyOut)
+def verify(village_id):
+    """Recompute the village's hash chain and caches (admin of the village)."""
+    report = operations.verify_ledger(current_principal(), village_id)
+    return {
+        "ok": report.ok,
+        "transfers_checked": report.transfers_checked,
+        "head_hash": report.head_hash,
+        "first_bad_transfer_id": report.first_bad_transfer_id,
+        "problems": report.problems,
+    }

@@ -1,0 +1,36 @@
+"""The ledger's named refusals."""
+
+from flask_babel import lazy_gettext as _l
+
+from ..errors import Problem
+
+
+class InsufficientPoints(Problem):
+    status, code, title = 409, "insufficient_points", _l("Not enough points.")
+
+
+class AlreadyReversed(Problem):
+    status, code, title = 409, "already_reversed", _l("This entry has already been reversed.")
+
+
+class CannotReverseReversal(Problem):
+    status, code = 409, "cannot_reverse_reversal"
+    title = _l("A reversal cannot itself be reversed; post a new entry instead.")
+
+
+class AccountMissing(Problem):
+    status, code, title = 404, "account_not_found", _l("The account does not exist.")
+
+
+class AccountClosed(Problem):
+    status, code, title = 409, "account_closed", _l("The household has moved away.")
+
+
+class IdempotencyKeyRequired(Problem):
+    status, code = 400, "idempotency_key_required"
+    title = _l("Send an Idempotency-Key header (1 to 64 characters) with this request.")
+
+
+class IdempotencyKeyReused(Problem):
+    status, code = 422, "idempotency_key_reused"
+    title = _l("This Idempotency-Key was already used for a different request.")

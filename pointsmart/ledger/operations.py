@@ -1,0 +1,33 @@
+"""Ledger reads that a caller asks for, with their permission checks."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..errors import NotFound
+from ..extensions import db
+from ..villages.models import Household, Village
+from . import queries
+from .verify import VerifyReport, verify_village
+
+
+def household_history(
+    actor: Principal, household_id: int, *, limit: int, after: int | None
+) -> list[dict]:
+    """A household's transfers, newest first; for staff of its village and the household."""
+    village_id = db.session.execute(
+        sa.select(Household.village_id).where(Household.id == household_id)
+    ).scalar_one_or_none()
+    if village_id is None:
+        raise NotFound(_l("No such household."))
+    actor.require_household_reader(village_id, household_id)
+    return queries.household_history(household_id, limit=limit, after=after)
+
+
+def verify_ledger(actor: Principal, village_id: int) -> VerifyReport:
+    if db.session.get(Village, village_id) is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    return verify_village(village_id)

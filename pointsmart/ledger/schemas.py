@@ -1,0 +1,65 @@
+"""What the ledger API reads and writes."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..periods import PERIOD_PATTERN
+from ..schemas import PageQuery
+from .models import CATEGORIES
+from .service import MAX_AMOUNT, MAX_MEMO_LENGTH
+
+PERIOD = validate.Regexp(PERIOD_PATTERN, error="A period is written YYYY-MM.")
+
+
+class TransferIn(Schema):
+    """An ad-hoc award or deduction. Rule-based awards arrive with the rule catalogue."""
+
+    household_id = fields.Int(required=True, strict=True)
+    kind = fields.Str(required=True, validate=validate.OneOf(["award", "deduct"]))
+    points = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_AMOUNT))
+    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
+    memo = fields.Str(load_default=None, validate=validate.Length(max=MAX_MEMO_LENGTH))
+    period = fields.Str(load_default=None, validate=PERIOD)
+
+    @validates_schema
+    def memo_is_printable(self, data, **kwargs):
+        memo = data.get("memo")
+        if memo is not None and not all(ch.isprintable() or ch == "\n" for ch in memo):
+            raise ValidationError("The memo contains control characters.", "memo")
+
+
+class ReversalIn(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(1, MAX_MEMO_LENGTH))
+
+
+class TransferOut(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    household_id = fields.Int(allow_none=True)
+    amount = fields.Int(metadata={"description": "+ award, - deduction or redemption"})
+    kind = fields.Str()
+    category = fields.Str(allow_none=True)
+    period = fields.Str()
+    memo = fields.Str(allow_none=True)
+    balance_after = fields.Int(allow_none=True)
+    reverses_id = fields.Int(allow_none=True)
+    reversed_by_id = fields.Int(allow_none=True)
+    posted_by_id = fields.Int(allow_none=True)
+    hash = fields.Str()
+    created_at = fields.DateTime()
+
+
+class TransferList(Schema):
+    items = fields.List(fields.Nested(TransferOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class HistoryQuery(PageQuery):
+    pass
+
+
+class VerifyOut(Schema):
+    ok = fields.Bool()
+    transfers_checked = fields.Int()
+    head_hash = fields.Str()
+    first_bad_transfer_id = fields.Int(allow_none=True)
+    problems = fields.List(fields.Str())

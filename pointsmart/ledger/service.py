@@ -1,0 +1,430 @@
+"""Posting and reversing transfers: the only code that writes to the transfers table.
+
+Guarantees of every posting function here:
+
+* It locks the village's chain head (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
+  transaction was begun IMMEDIATE, see ``pointsmart.database``), then the two accounts, so
+  concurrent posts in one village serialise and two counters can never spend the same points.
+* A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
+* The transfer, both cached balances, the household's monthly totals and the chain head are
+  written in the caller's transaction; the caller commits once (or rolls back everything).
+* It runs a fixed handful of SQL statements: no object graphs are loaded, no ledger scan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..periods import current_period, is_valid_period
+from ..villages.models import Village
+from .errors import AccountMissing, AlreadyReversed, CannotReverseReversal, InsufficientPoints
+from .hashing import transfer_hash
+from .models import (
+    AWARD,
+    CATEGORIES,
+    DEDUCT,
+    HOUSEHOLD,
+    ISSUED,
+    PENALTIES,
+    REDEEM,
+    SETTLE,
+    SETTLED,
+    SHOP,
+    SYSTEM_ACCOUNT_KINDS,
+    Account,
+    ChainHead,
+    MonthlyTotal,
+    Transfer,
+)
+
+MAX_MEMO_LENGTH = 500
+MAX_AMOUNT = 1_000_000
+
+# Which monthly column a household transfer of each kind moves.
+MONTHLY_COLUMN = {AWARD: "earned", DEDUCT: "deducted", REDEEM: "redeemed"}
+
+
+def household_code(household_id: int) -> str:
+    return f"{HOUSEHOLD}:{household_id}"
+
+
+def shop_code(shop_id: int) -> str:
+    return f"{SHOP}:{shop_id}"
+
+
+# --- opening accounts ------------------------------------------------------------------------
+
+
+def open_village_ledger(village_id: int) -> None:
+    """Create a new village's system accounts and the start of its hash chain."""
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Account),
+        [
+            {"village_id": village_id, "code": kind, "kind": kind, "balance": 0, "created_at": now}
+            for kind in SYSTEM_ACCOUNT_KINDS
+        ],
+    )
+    db.session.add(ChainHead(village_id=village_id))
+    db.session.flush()
+
+
+def open_household_account(village_id: int, household_id: int) -> None:
+    """Create the points account of a new household."""
+    db.session.execute(
+        sa.insert(Account).values(
+            village_id=village_id,
+            code=household_code(household_id),
+            kind=HOUSEHOLD,
+            household_id=household_id,
+            balance=0,
+            created_at=utcnow(),
+        )
+    )
+
+
+def open_shop_account(village_id: int, shop_id: int) -> None:
+    """Create the account a shop's redeemed points collect in until the village settles."""
+    db.session.execute(
+        sa.insert(Account).values(
+            village_id=village_id,
+            code=shop_code(shop_id),
+            kind=SHOP,
+            shop_id=shop_id,
+            balance=0,
+            created_at=utcnow(),
+        )
+    )
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def award(
+    village_id: int,
+    household_id: int,
+    points: int,
+    *,
+    category: str,
+    memo: str | None = None,
+    period: str | None = None,
+    posted_by_id: int | None = None,
+) -> Transfer:
+    """Give a household points: issued -> household."""
+    _check_category(category)
+    return _post(
+        village_id,
+        AWARD,
+        debit_code=ISSUED,
+        credit_code=household_code(household_id),
+        amount=points,
+        household_id=household_id,
+        category=category,
+        memo=memo,
+        period=period,
+        posted_by_id=posted_by_id,
+    )
+
+
+def deduct(
+    village_id: int,
+    household_id: int,
+    points: int,
+    *,
+    category: str,
+    memo: str | None = None,
+    period: str | None = None,
+    posted_by_id: int | None = None,
+) -> Transfer:
+    """Take points from a household: household -> penalties. May go below zero."""
+    _check_category(category)
+    return _post(
+        village_id,
+        DEDUCT,
+        debit_code=household_code(household_id),
+        credit_code=PENALTIES,
+        amount=points,
+        household_id=household_id,
+        category=category,
+        memo=memo,
+        period=period,
+        posted_by_id=posted_by_id,
+    )
+
+
+def redeem(
+    village_id: int,
+    household_id: int,
+    shop_id: int,
+    points: int,
+    *,
+    memo: str | None = None,
+    posted_by_id: int | None = None,
+) -> Transfer:
+    """Spend a household's points at a shop: household -> shop. Never overdraws."""
+    return _post(
+        village_id,
+        REDEEM,
+        debit_code=household_code(household_id),
+        credit_code=shop_code(shop_id),
+        amount=points,
+        household_id=household_id,
+        memo=memo,
+        posted_by_id=posted_by_id,
+        require_funds=True,
+    )
+
+
+def settle(
+    village_id: int,
+    shop_id: int,
+    points: int,
+    *,
+    period: str,
+    memo: str | None = None,
+    posted_by_id: int | None = None,
+) -> Transfer:
+    """Record that the village paid a shop for ``points``: shop -> settled."""
+    return _post(
+        village_id,
+        SETTLE,
+        debit_code=shop_code(shop_id),
+        credit_code=SETTLED,
+        amount=points,
+        period=period,
+        memo=memo,
+        posted_by_id=posted_by_id,
+        require_funds=True,
+    )
+
+
+def reverse(
+    transfer_id: int, *, reason: str, posted_by_id: int | None = None, village_id: int | None = None
+) -> Transfer:
+    """Undo a transfer with a new one the other way that names it. Once per transfer.
+
+    ``village_id``, when given, must be the transfer's village (a caller's permission scope).
+    A reversal may take a household below zero: the correction is real even when the
+    points were already spent. Reversals count in the period they are posted in, so a month
+    that was published stays as it was.
+    """
+    original = db.session.execute(
+        sa.select(
+            Transfer.id,
+            Transfer.village_id,
+            Transfer.kind,
+            Transfer.category,
+            Transfer.debit_account_id,
+            Transfer.credit_account_id,
+            Transfer.amount,
+            Transfer.household_id,
+            Transfer.reverses_id,
+        ).where(Transfer.id == transfer_id)
+    ).one_or_none()
+    if original is None or (village_id is not None and original.village_id != village_id):
+        raise NotFound(_l("No such transfer."))
+    if original.reverses_id is not None:
+        raise CannotReverseReversal()
+    if not reason or not reason.strip():
+        raise ValidationFailed(errors={"reason": [str(_l("Give a reason for the reversal."))]})
+    accounts = dict(
+        db.session.execute(
+            sa.select(Account.id, Account.code).where(
+                Account.id.in_([original.debit_account_id, original.credit_account_id])
+            )
+        ).all()
+    )
+    return _post(
+        original.village_id,
+        original.kind,
+        debit_code=accounts[original.credit_account_id],
+        credit_code=accounts[original.debit_account_id],
+        amount=original.amount,
+        household_id=original.household_id,
+        category=original.category,
+        memo=reason.strip(),
+        posted_by_id=posted_by_id,
+        reverses_id=original.id,
+    )
+
+
+def _check_category(category: str) -> None:
+    if category not in CATEGORIES:
+        raise ValidationFailed(
+            errors={"category": [str(_l("Unknown category."))]}, allowed=list(CATEGORIES)
+        )
+
+
+def _validate(amount: Any, memo: str | None, period: str | None, today_period: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        errors["points"] = [str(_l("Points must be a whole number above zero."))]
+    elif amount > MAX_AMOUNT:
+        errors["points"] = [str(_l("Points must be at most %(max)s.", max=MAX_AMOUNT))]
+    if memo is not None and len(memo) > MAX_MEMO_LENGTH:
+        errors["memo"] = [str(_l("At most %(max)s characters.", max=MAX_MEMO_LENGTH))]
+    if period is not None:
+        if not is_valid_period(period):
+            errors["period"] = [str(_l("A period is written YYYY-MM."))]
+        elif period > today_period:
+            errors["period"] = [str(_l("The period is in the future."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def _post(
+    village_id: int,
+    kind: str,
+    *,
+    debit_code: str,
+    credit_code: str,
+    amount: int,
+    household_id: int | None = None,
+    category: str | None = None,
+    memo: str | None = None,
+    period: str | None = None,
+    posted_by_id: int | None = None,
+    reverses_id: int | None = None,
+    require_funds: bool = False,
+) -> Transfer:
+    head = db.session.execute(
+        sa.select(ChainHead.last_seq, ChainHead.last_hash, Village.timezone)
+        .join(Village, Village.id == ChainHead.village_id)
+        .where(ChainHead.village_id == village_id)
+        .with_for_update(of=ChainHead)
+    ).one_or_none()
+    if head is None:
+        raise NotFound(_l("No such village."))
+    now = utcnow()
+    today_period = current_period(head.timezone, now)
+    _validate(amount, memo, period, today_period)
+
+    rows = db.session.execute(
+        sa.select(Account.id, Account.code, Account.balance, Account.household_id)
+        .where(Account.village_id == village_id, Account.code.in_([debit_code, credit_code]))
+        .with_for_update()
+    ).all()
+    by_code = {row.code: row for row in rows}
+    if debit_code not in by_code or credit_code not in by_code:
+        raise AccountMissing()
+    debit, credit = by_code[debit_code], by_code[credit_code]
+    if require_funds and debit.balance < amount:
+        raise InsufficientPoints(
+            _l(
+                "The balance is %(balance)s points; %(amount)s are needed.",
+                balance=debit.balance,
+                amount=amount,
+            ),
+            balance=debit.balance,
+            needed=amount,
+        )
+    if (
+        reverses_id is not None
+        and db.session.execute(
+            sa.select(Transfer.id).where(Transfer.reverses_id == reverses_id)
+        ).first()
+    ):
+        raise AlreadyReversed()
+
+    fields = {
+        "village_id": village_id,
+        "seq": head.last_seq + 1,
+        "kind": kind,
+        "category": category,
+        "debit_account_id": debit.id,
+        "credit_account_id": credit.id,
+        "amount": amount,
+        "period": period or today_period,
+        "memo": memo,
+        "household_id": household_id,
+        "debit_balance_after": debit.balance - amount,
+        "credit_balance_after": credit.balance + amount,
+        "reverses_id": reverses_id,
+        "posted_by_id": posted_by_id,
+        "created_at": now,
+    }
+    digest = transfer_hash(fields, head.last_hash)
+    transfer = Transfer(**fields, prev_hash=head.last_hash, hash=digest)
+    db.session.add(transfer)
+    db.session.flush()
+
+    accounts = Account.__table__
+    for row, new_balance in (
+        (debit, fields["debit_balance_after"]),
+        (credit, fields["credit_balance_after"]),
+    ):
+        db.session.execute(
+            accounts.update().where(accounts.c.id == row.id).values(balance=new_balance)
+        )
+    if household_id is not None and kind in MONTHLY_COLUMN:
+        delta = -amount if reverses_id is not None else amount
+        _add_to_monthly_total(village_id, household_id, fields["period"], kind, delta)
+    heads = ChainHead.__table__
+    db.session.execute(
+        heads.update()
+        .where(heads.c.village_id == village_id)
+        .values(last_seq=fields["seq"], last_hash=digest)
+    )
+    return transfer
+
+
+def _add_to_monthly_total(
+    village_id: int, household_id: int, period: str, kind: str, delta: int
+) -> None:
+    column = MONTHLY_COLUMN[kind]
+    values = {
+        "household_id": household_id,
+        "period": period,
+        "village_id": village_id,
+        "earned": 0,
+        "deducted": 0,
+        "redeemed": 0,
+    }
+    values[column] = delta
+    insert = (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    table = MonthlyTotal.__table__
+    statement = insert(table).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.household_id, table.c.period],
+        set_={column: table.c[column] + delta},
+    )
+    db.session.execute(statement)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def account_balance(village_id: int, code: str) -> int:
+    """The cached balance of an account (one indexed row)."""
+    balance = db.session.execute(
+        sa.select(Account.balance).where(Account.village_id == village_id, Account.code == code)
+    ).scalar_one_or_none()
+    if balance is None:
+        raise AccountMissing()
+    return balance
+
+
+def household_balance_after(transfer: Any) -> int | None:
+    """The household's balance right after a transfer, or None when no household is involved."""
+    if transfer.household_id is None:
+        return None
+    if transfer.kind == AWARD:
+        household_is_credit = transfer.reverses_id is None
+    else:
+        household_is_credit = transfer.reverses_id is not None
+    return transfer.credit_balance_after if household_is_credit else transfer.debit_balance_after
+
+
+def household_signed_amount(transfer: Any) -> int:
+    """The transfer's signed amount from its household's point of view."""
+    incoming = (transfer.kind == AWARD) == (transfer.reverses_id is None)
+    return transfer.amount if incoming else -transfer.amount

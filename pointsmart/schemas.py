@@ -1,0 +1,30 @@
+"""Schemas shared by every API: pagination and the problem envelope."""
+
+from marshmallow import Schema, fields, validate
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+
+
+class PageQuery(Schema):
+    limit = fields.Int(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
+    after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class ProblemSchema(Schema):
+    status = fields.Int(required=True)
+    code = fields.Str(required=True)
+    title = fields.Str(required=True)
+    detail = fields.Str()
+    errors = fields.Dict()
+
+
+def page_of(items: list, limit: int, cursor_of) -> dict:
+    """The API's list envelope: ``items`` and the cursor for the next page, if any.
+
+    ``items`` may hold one element more than ``limit``; that extra one only tells that another
+    page exists.
+    """
+    has_more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_after": cursor_of(items[-1]) if has_more and items else None}

@@ -1,0 +1,78 @@
+"""JSON API: villages, grids and households."""
+
+from flask_smorest import Blueprint
+
+from ..accounts.auth import current_principal
+from ..schemas import page_of
+from . import service
+from .schemas import (
+    GridIn,
+    GridList,
+    GridOut,
+    HouseholdIn,
+    HouseholdList,
+    HouseholdOut,
+    HouseholdQuery,
+    VillageIn,
+    VillageList,
+    VillageOut,
+)
+
+blp = Blueprint("villages", __name__, description="Villages, grids and households")
+
+
+@blp.route("/villages", methods=["GET"])
+@blp.response(200, VillageList)
+def list_villages():
+    """Villages the caller may see."""
+    return {"items": service.list_villages(current_principal()), "next_after": None}
+
+
+@blp.route("/villages", methods=["POST"])
+@blp.arguments(VillageIn)
+@blp.response(201, VillageOut)
+def create_village(data):
+    """Create a village with its ledger accounts (admin of every village)."""
+    return service.create_village(current_principal(), **data)
+
+
+@blp.route("/villages/<int:village_id>", methods=["GET"])
+@blp.response(200, VillageOut)
+def get_village(village_id):
+    return service.get_village(current_principal(), village_id)
+
+
+@blp.route("/villages/<int:village_id>/grids", methods=["GET"])
+@blp.response(200, GridList)
+def list_grids(village_id):
+    return {"items": service.list_grids(current_principal(), village_id), "next_after": None}
+
+
+@blp.route("/villages/<int:village_id>/grids", methods=["POST"])
+@blp.arguments(GridIn)
+@blp.response(201, GridOut)
+def create_grid(data, village_id):
+    return service.create_grid(current_principal(), village_id, **data)
+
+
+@blp.route("/villages/<int:village_id>/households", methods=["GET"])
+@blp.arguments(HouseholdQuery, location="query")
+@blp.response(200, HouseholdList)
+def search_households(query, village_id):
+    """Search by household number, head name, member name or phone."""
+    rows = service.search_households(current_principal(), village_id, **query)
+    return page_of(rows, query["limit"], lambda row: row["id"])
+
+
+@blp.route("/villages/<int:village_id>/households", methods=["POST"])
+@blp.arguments(HouseholdIn)
+@blp.response(201, HouseholdOut)
+def create_household(data, village_id):
+    return service.create_household(current_principal(), village_id, **data)
+
+
+@blp.route("/households/<int:household_id>", methods=["GET"])
+@blp.response(200, HouseholdOut)
+def get_household(household_id):
+    """A household with its balance and this month's earned, deducted, redeemed and rank."""
+    return service.get_household(current_principal(), household_id)

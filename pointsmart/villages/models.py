@@ -1,0 +1,75 @@
+"""Villages, their grids (网格/村民小组), households and household members."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Village(db.Model):
+    __tablename__ = "villages"
+    __table_args__ = (
+        sa.CheckConstraint("yuan_per_point >= 0", name="yuan_per_point_not_negative"),
+        sa.CheckConstraint("approval_threshold > 0", name="approval_threshold_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    # What the committee pays a shop for one redeemed point, in yuan.
+    yuan_per_point: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), default=Decimal("0.10"))
+    # An award above this many points waits for an admin's approval.
+    approval_threshold: Mapped[int] = mapped_column(default=50)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Grid(db.Model):
+    __tablename__ = "grids"
+    __table_args__ = (sa.UniqueConstraint("village_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Household(db.Model):
+    __tablename__ = "households"
+    __table_args__ = (
+        sa.UniqueConstraint("village_id", "number"),
+        sa.CheckConstraint("card_version >= 0", name="card_version_not_negative"),
+        sa.CheckConstraint("status IN ('active', 'moved_away')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"), index=True)
+    # 户号: the number the village uses for the household, unique within the village.
+    number: Mapped[str] = mapped_column(sa.String(32))
+    head_name: Mapped[str] = mapped_column(sa.String(50))
+    phone: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    # Bumped on every card (re)issue; a card carrying an older version is revoked.
+    card_version: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    grid: Mapped[Grid | None] = relationship(lazy="raise")
+    members: Mapped[list[Member]] = relationship(
+        lazy="raise", order_by="Member.id", cascade="all, delete-orphan"
+    )
+
+
+class Member(db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+    # 与户主关系: 本人, 配偶, 子, 女, 父, 母, ...
+    relation: Mapped[str] = mapped_column(sa.String(20), default="")

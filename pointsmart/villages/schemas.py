@@ -1,0 +1,112 @@
+"""What the villages API reads and writes."""
+
+from marshmallow import Schema, fields, validate
+
+from ..periods import PERIOD_PATTERN
+from ..schemas import PageQuery
+
+PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="A mobile number has 11 digits and starts with 1.")
+
+
+class VillageIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    timezone = fields.Str(load_default="Asia/Shanghai", validate=validate.Length(1, 64))
+    yuan_per_point = fields.Decimal(
+        load_default=None, places=2, validate=validate.Range(0, 1000), as_string=True
+    )
+    approval_threshold = fields.Int(load_default=50, validate=validate.Range(1, 1_000_000))
+
+
+class VillageOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    timezone = fields.Str()
+    yuan_per_point = fields.Decimal(places=2, as_string=True)
+    approval_threshold = fields.Int()
+    created_at = fields.DateTime()
+
+
+class VillageList(Schema):
+    items = fields.List(fields.Nested(VillageOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class GridIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(1, 100))
+
+
+class GridOut(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    name = fields.Str()
+
+
+class GridList(Schema):
+    items = fields.List(fields.Nested(GridOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class MemberIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(1, 50))
+    relation = fields.Str(load_default="", validate=validate.Length(0, 20))
+
+
+class MemberOut(Schema):
+    id = fields.Int()
+    name = fields.Str()
+    relation = fields.Str()
+
+
+class HouseholdIn(Schema):
+    number = fields.Str(required=True, validate=validate.Length(1, 32))
+    head_name = fields.Str(required=True, validate=validate.Length(1, 50))
+    grid_id = fields.Int(load_default=None, allow_none=True)
+    phone = fields.Str(load_default=None, allow_none=True, validate=PHONE)
+    members = fields.List(
+        fields.Nested(MemberIn), load_default=list, validate=validate.Length(max=30)
+    )
+
+
+class HouseholdQuery(PageQuery):
+    q = fields.Str(load_default=None, validate=validate.Length(1, 50))
+    grid_id = fields.Int(load_default=None)
+
+
+class GridRef(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+
+class HouseholdBrief(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    phone = fields.Str(allow_none=True)
+    grid = fields.Nested(GridRef, allow_none=True)
+    status = fields.Str()
+    balance = fields.Int()
+
+
+class HouseholdList(Schema):
+    items = fields.List(fields.Nested(HouseholdBrief))
+    next_after = fields.Int(allow_none=True)
+
+
+class MonthOut(Schema):
+    period = fields.Str(validate=validate.Regexp(PERIOD_PATTERN))
+    earned = fields.Int()
+    deducted = fields.Int()
+    redeemed = fields.Int()
+    rank = fields.Int()
+
+
+class CardRef(Schema):
+    version = fields.Int()
+
+
+class HouseholdOut(HouseholdBrief):
+    members = fields.List(fields.Nested(MemberOut))
+    month = fields.Nested(MonthOut)
+    card = fields.Nested(CardRef)
+    created_at = fields.DateTime()

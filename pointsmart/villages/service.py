@@ -1,0 +1,250 @@
+"""Villages, grids and households: the rules about creating and finding them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from ..accounts.auth import Principal
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import queries as ledger_queries
+from ..ledger import service as ledger
+from ..periods import current_period, is_valid_timezone
+from .models import Grid, Household, Member, Village
+
+
+@dataclass(frozen=True)
+class HouseholdView:
+    """A household as the API shows it: the row plus its balance and this month's totals."""
+
+    household: Household
+    balance: int
+    month: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.household, name)
+
+    @property
+    def card(self) -> dict[str, int]:
+        return {"version": self.household.card_version}
+
+
+# --- villages --------------------------------------------------------------------------------
+
+
+def list_villages(actor: Principal) -> list[Village]:
+    statement = sa.select(Village).order_by(Village.id)
+    visible = actor.visible_village_ids()
+    if visible is not None:
+        statement = statement.where(Village.id.in_(visible))
+    return list(db.session.execute(statement).scalars())
+
+
+def create_village(
+    actor: Principal,
+    *,
+    name: str,
+    timezone: str = "Asia/Shanghai",
+    yuan_per_point: Decimal | None = None,
+    approval_threshold: int = 50,
+) -> Village:
+    """Create a village with its ledger accounts. Only an admin of every village may."""
+    actor.require_global_admin()
+    name = name.strip()
+    errors = {}
+    if not name:
+        errors["name"] = [str(_l("Give the village a name."))]
+    elif db.session.execute(sa.select(Village.id).where(Village.name == name)).first():
+        errors["name"] = [str(_l("A village with this name exists."))]
+    if not is_valid_timezone(timezone):
+        errors["timezone"] = [str(_l("Unknown time zone."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    village = Village(
+        name=name,
+        timezone=timezone,
+        yuan_per_point=Decimal("0.10") if yuan_per_point is None else yuan_per_point,
+        approval_threshold=approval_threshold,
+    )
+    db.session.add(village)
+    db.session.flush()
+    ledger.open_village_ledger(village.id)
+    return village
+
+
+def get_village(actor: Principal, village_id: int) -> Village:
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_staff(village_id)
+    return village
+
+
+# --- grids -----------------------------------------------------------------------------------
+
+
+def list_grids(actor: Principal, village_id: int) -> list[Grid]:
+    get_village(actor, village_id)
+    return list(
+        db.session.execute(
+            sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.id)
+        ).scalars()
+    )
+
+
+def create_grid(actor: Principal, village_id: int, *, name: str) -> Grid:
+    get_village(actor, village_id)
+    actor.require_admin(village_id)
+    name = name.strip()
+    exists = db.session.execute(
+        sa.select(Grid.id).where(Grid.village_id == village_id, Grid.name == name)
+    ).first()
+    if not name or exists:
+        message = _l("A grid with this name exists.") if name else _l("Give the grid a name.")
+        raise ValidationFailed(errors={"name": [str(message)]})
+    grid = Grid(village_id=village_id, name=name)
+    db.session.add(grid)
+    db.session.flush()
+    return grid
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+def create_household(
+    actor: Principal,
+    village_id: int,
+    *,
+    number: str,
+    head_name: str,
+    grid_id: int | None = None,
+    phone: str | None = None,
+    members: list[dict[str, str]] | None = None,
+) -> HouseholdView:
+    """Register a household and open its points account."""
+    get_village(actor, village_id)
+    actor.require_admin(village_id)
+    number, head_name = number.strip(), head_name.strip()
+    errors: dict[str, list[str]] = {}
+    if not number:
+        errors["number"] = [str(_l("Give the household number."))]
+    elif db.session.execute(
+        sa.select(Household.id).where(
+            Household.village_id == village_id, Household.number == number
+        )
+    ).first():
+        errors["number"] = [str(_l("Household number %(n)s exists.", n=number))]
+    if not head_name:
+        errors["head_name"] = [str(_l("Give the head of household."))]
+    if grid_id is not None:
+        grid = db.session.get(Grid, grid_id)
+        if grid is None or grid.village_id != village_id:
+            errors["grid_id"] = [str(_l("No such grid in this village."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    household = Household(
+        village_id=village_id, number=number, head_name=head_name, grid_id=grid_id, phone=phone
+    )
+    db.session.add(household)
+    db.session.flush()
+    for member in members or []:
+        db.session.add(
+            Member(
+                household_id=household.id,
+                name=member["name"].strip(),
+                relation=member.get("relation", "").strip(),
+            )
+        )
+    ledger.open_household_account(village_id, household.id)
+    db.session.flush()
+    return get_household(actor, household.id)
+
+
+def find_household(household_id: int) -> Household:
+    household = db.session.execute(
+        sa.select(Household)
+        .options(selectinload(Household.grid), selectinload(Household.members))
+        .where(Household.id == household_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if household is None:
+        raise NotFound(_l("No such household."))
+    return household
+
+
+def get_household(actor: Principal, household_id: int) -> HouseholdView:
+    """A household with balance, this month's totals and rank; readable by staff and itself."""
+    household = find_household(household_id)
+    actor.require_household_reader(household.village_id, household.id)
+    timezone = db.session.execute(
+        sa.select(Village.timezone).where(Village.id == household.village_id)
+    ).scalar_one()
+    period = current_period(timezone)
+    summary = ledger_queries.household_summary(household.village_id, household.id, period)
+    return HouseholdView(household=household, balance=summary.balance, month=summary.month)
+
+
+def search_households(
+    actor: Principal,
+    village_id: int,
+    *,
+    q: str | None = None,
+    grid_id: int | None = None,
+    limit: int = 50,
+    after: int | None = None,
+) -> list[dict[str, Any]]:
+    """Households of a village by number, head, member name or phone, in id order.
+
+    Returns up to ``limit + 1`` rows so the caller can tell whether another page exists.
+    """
+    get_village(actor, village_id)
+    from ..ledger.models import Account
+
+    statement = (
+        sa.select(Household, Account.balance)
+        .join(Account, Account.household_id == Household.id)
+        .options(selectinload(Household.grid))
+        .where(Household.village_id == village_id)
+        .order_by(Household.id)
+        .limit(limit + 1)
+    )
+    if grid_id is not None:
+        statement = statement.where(Household.grid_id == grid_id)
+    if after is not None:
+        statement = statement.where(Household.id > after)
+    if q:
+        pattern = f"%{_escape_like(q.strip())}%"
+        member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
+        statement = statement.where(
+            sa.or_(
+                Household.number.like(pattern, escape="\\"),
+                Household.head_name.like(pattern, escape="\\"),
+                Household.phone.like(pattern, escape="\\"),
+                Household.id.in_(member_match),
+            )
+        )
+    rows = db.session.execute(statement).all()
+    return [_brief(household, balance) for household, balance in rows]
+
+
+def _brief(household: Household, balance: int) -> dict[str, Any]:
+    return {
+        "id": household.id,
+        "village_id": household.village_id,
+        "number": household.number,
+        "head_name": household.head_name,
+        "phone": household.phone,
+        "grid": household.grid,
+        "status": household.status,
+        "balance": balance,
+    }
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

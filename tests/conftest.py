@@ -1,0 +1,114 @@
+"""Fixtures: the app is built and migrated once; each test runs in a transaction rolled back
+at its end. Tests that need real commits (concurrency, command line) use ``fresh_app``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from pointsmart import create_app
+from pointsmart.extensions import db
+from tests.databases import create_database, drop_database
+from tests.factories import Factories
+from tests.http import ApiClient
+
+TEST_SECRET = "test-secret-key"
+
+
+def build_app(database_url: str):
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "testing",
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "PUBLIC_BASE_URL": "https://jifen.example.test",
+        }
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.engine.dispose()
+    return app
+
+
+@contextmanager
+def app_on_fresh_database(tmp_dir) -> Iterator:
+    url = create_database(tmp_dir)
+    app = build_app(url)
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    with app_on_fresh_database(tmp_path_factory.mktemp("db")) as app:
+        yield app
+
+
+@pytest.fixture
+def fresh_app(tmp_path):
+    """An app on a database of its own, for tests whose work really commits."""
+    with app_on_fresh_database(tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
+def db_session(app):
+    """Bind the app's session to one connection whose transaction is rolled back afterwards.
+
+    Commits inside the test (including at the end of each request) release savepoints only.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = orm.scoped_session(
+            orm.sessionmaker(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            )
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def ctx(app, db_session):
+    """An app context for calling services directly, on the rolled-back session."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def client(app, db_session):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(ctx) -> Factories:
+    return Factories()
+
+
+@pytest.fixture
+def api(client) -> ApiClient:
+    return ApiClient(client)
+
+
+def count_rows(table) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()

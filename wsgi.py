@@ -1,0 +1,5 @@
+"""The WSGI entry point for production: ``gunicorn wsgi:app``."""
+
+from pointsmart import create_app
+
+app = create_app()
