@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
 from .config import load_config
@@ -21,6 +21,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def select_locale() -> str:
     from flask import current_app, session
 
+    if not has_request_context():  # command line, background threads
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in languages:
