@@ -1,0 +1,66 @@
+"""Settings come from the environment; production refuses to start without a secret."""
+
+import pytest
+import sqlalchemy as sa
+
+from pointsmart import create_app
+from pointsmart.config import ConfigError
+from pointsmart.extensions import db
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("POINTSMART_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_takes_its_settings_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("POINTSMART_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
+    monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db.example/pointsmart")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://jifen.example.cn/")
+
+    app = create_app()
+
+    assert app.config["SECRET_KEY"] == "a-long-production-secret"
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert app.config["PUBLIC_BASE_URL"] == "https://jifen.example.cn"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.debug is False
+
+
+def test_development_runs_on_a_sqlite_file_under_instance(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("POINTSMART_ENV", "development")
+
+    app = create_app()
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    assert uri.startswith("sqlite:///")
+    assert uri.endswith("instance/pointsmart.db")
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(fresh_app):
+    with fresh_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("SQLite settings")
+        with db.engine.connect() as connection:
+            pragma = lambda name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()  # noqa: E731
+            assert pragma("journal_mode") == "wal"
+            assert pragma("foreign_keys") == 1
+            assert pragma("busy_timeout") >= 5000
+
+
+def test_foreign_keys_are_enforced(ctx):
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.text("INSERT INTO grids (village_id, name, created_at) VALUES (999999, 'x', :t)"),
+            {"t": "2026-01-01 00:00:00"},
+        )
