@@ -7,6 +7,9 @@
 | ``PUBLIC_BASE_URL`` | the address printed into QR cards, e.g. ``https://jifen.example.cn`` |
 | ``POINTSMART_ENV`` | ``production`` (default), ``development`` or ``testing`` |
 | ``API_TOKEN_HOURS`` | lifetime of API tokens in hours (default 12) |
+| ``REDIS_URL`` | rate-limit counters shared by all workers (memory per worker otherwise) |
+| ``LOGIN_RATE_LIMIT`` | sign-in attempts allowed per address (default ``10/minute;100/hour``) |
+| ``PROXY_COUNT`` | how many reverse proxies (nginx) stand in front, for the client address |
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute;100/hour"),
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

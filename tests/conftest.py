@@ -20,7 +20,7 @@ from tests.http import ApiClient
 TEST_SECRET = "test-secret-key"
 
 
-def build_app(database_url: str):
+def build_app(database_url: str, **settings):
     app = create_app(
         {
             "TESTING": True,
@@ -28,6 +28,9 @@ def build_app(database_url: str):
             "SECRET_KEY": TEST_SECRET,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "PUBLIC_BASE_URL": "https://jifen.example.test",
+            # Tests sign in often from one address; the limit itself is tested on fresh_app.
+            "LOGIN_RATE_LIMIT": "10000/minute",
+            **settings,
         }
     )
     with app.app_context():
@@ -37,9 +40,9 @@ def build_app(database_url: str):
 
 
 @contextmanager
-def app_on_fresh_database(tmp_dir) -> Iterator:
+def app_on_fresh_database(tmp_dir, **settings) -> Iterator:
     url = create_database(tmp_dir)
-    app = build_app(url)
+    app = build_app(url, **settings)
     try:
         yield app
     finally:
@@ -56,9 +59,13 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture
-def fresh_app(tmp_path):
-    """An app on a database of its own, for tests whose work really commits."""
-    with app_on_fresh_database(tmp_path) as app:
+def fresh_app(request, tmp_path):
+    """An app on a database of its own, for tests whose work really commits.
+
+    ``@pytest.mark.app_config(NAME=value)`` changes its settings.
+    """
+    marker = request.node.get_closest_marker("app_config")
+    with app_on_fresh_database(tmp_path, **(marker.kwargs if marker else {})) as app:
         yield app
 
 
