@@ -13,7 +13,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
 from .config import load_config
-from .extensions import babel, db, limiter, migrate
+from .extensions import babel, csrf, db, limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
     db.init_app(app)
     limiter.init_app(app)
+    csrf.init_app(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), compare_type=True, render_as_batch=True
     )
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Import models so every table is on the metadata before migrations or create_all.
     from . import models  # noqa: F401
+    from .accounts.views import bp as accounts_pages
     from .api import register_api, register_request_hooks
     from .cli import register_cli
     from .errors import register_error_handlers
@@ -62,6 +64,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_api(app)
     app.register_blueprint(site_bp)
+    app.register_blueprint(accounts_pages)
+    from .forms import form_key_field
+
+    app.jinja_env.globals["form_key"] = form_key_field
     register_error_handlers(app)
     register_cli(app)
     return app

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from flask_smorest import Api as SmorestApi
 
 from .database import mark_read_only
+from .extensions import csrf
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -33,6 +34,8 @@ def register_api(app: Flask) -> None:
     api.spec.options["security"] = [{"bearer": []}]
     for blueprint in (accounts_blp, villages_blp, awards_blp, ledger_blp, boards_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
+        # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
+        csrf.exempt(blueprint)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -44,6 +47,7 @@ def register_request_hooks(app: Flask) -> None:
         mark_read_only(request.method in SAFE_METHODS)
         # The caller is resolved per request, even when requests share an app context.
         g.pop("principal", None)
+        g.pop("page_principal", None)
 
     @app.after_request
     def commit_or_roll_back(response):

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -104,7 +105,10 @@ def _problem_from_http(error: HTTPException) -> Problem:
     problem.status, problem.code, problem.title = status, code, title
     data = getattr(error, "data", None) or {}
     messages = data.get("messages")
-    if status == 400 and messages and "json" in messages:
+    if isinstance(error, CSRFError):
+        problem.code = "csrf_failed"
+        problem.title = _l("This form has expired. Go back, reload the page and try again.")
+    elif status == 400 and messages and "json" in messages:
         # webargs reports an unparseable body as a 400 with messages under "json".
         problem.code, problem.title = MalformedJSON.code, MalformedJSON.title
     elif status == 422 and messages:

@@ -3,12 +3,14 @@ at its end. Tests that need real commits (concurrency, command line) use ``fresh
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from pointsmart import create_app
@@ -18,6 +20,32 @@ from tests.factories import Factories
 from tests.http import ApiClient
 
 TEST_SECRET = "test-secret-key"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in a real server.
+
+    Without this, a request made while a test holds an app context would reuse it, and with it
+    ``g``: caches (the caller, the CSRF token, the locale) would leak from request to request.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+    def session_transaction(self, *args, **kwargs):
+        return _IsolatedSessionTransaction(super().session_transaction, args, kwargs)
+
+
+class _IsolatedSessionTransaction:
+    def __init__(self, factory, args, kwargs):
+        self._context = contextvars.Context()
+        self._manager = self._context.run(factory, *args, **kwargs)
+
+    def __enter__(self):
+        return self._context.run(self._manager.__enter__)
+
+    def __exit__(self, *exc):
+        return self._context.run(self._manager.__exit__, *exc)
 
 
 def build_app(database_url: str, **settings):
@@ -33,6 +61,7 @@ def build_app(database_url: str, **settings):
             **settings,
         }
     )
+    app.test_client_class = IsolatedClient
     with app.app_context():
         flask_migrate.upgrade()
         db.engine.dispose()
@@ -69,6 +98,17 @@ def fresh_app(request, tmp_path):
         yield app
 
 
+class TestScopedSession(orm.scoped_session):
+    """The test's session outlives each request: the app's teardown does not close it, so the
+    test's objects stay attached; the fixture closes it at the end of the test."""
+
+    def remove(self):
+        pass
+
+    def close_for_good(self):
+        super().remove()
+
+
 @pytest.fixture
 def db_session(app):
     """Bind the app's session to one connection whose transaction is rolled back afterwards.
@@ -79,7 +119,7 @@ def db_session(app):
         connection = db.engine.connect()
         outer = connection.begin()
         original = db.session
-        db.session = orm.scoped_session(
+        db.session = TestScopedSession(
             orm.sessionmaker(
                 bind=connection,
                 join_transaction_mode="create_savepoint",
@@ -89,7 +129,7 @@ def db_session(app):
         try:
             yield db.session
         finally:
-            db.session.remove()
+            db.session.close_for_good()
             db.session = original
             outer.rollback()
             connection.close()

@@ -7,12 +7,17 @@ Service functions receive it as ``actor`` and check permissions themselves with 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
-from flask import g, request
+from flask import g, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 
 from ..errors import Forbidden, Unauthorized
+
+# The Flask session (a signed, HttpOnly cookie) carries only this server-side token, so a
+# sign-out or a password change can end a session for good.
+SESSION_TOKEN_KEY = "session_token"  # noqa: S105 - a cookie field name, not a secret
 
 
 @dataclass(frozen=True)
@@ -97,3 +102,25 @@ def current_principal() -> Principal:
     if g.principal is None:
         raise Unauthorized()
     return g.principal
+
+
+def page_principal() -> Principal | None:
+    """The staff member signed in on the web for this request, or None."""
+    if "page_principal" not in g:
+        from .service import principal_for_token
+
+        token = session.get(SESSION_TOKEN_KEY)
+        g.page_principal = principal_for_token(token) if token else None
+    return g.page_principal
+
+
+def login_required(view):
+    """Pages for staff: send anyone not signed in to the sign-in page, then back."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if page_principal() is None:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper

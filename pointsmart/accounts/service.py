@@ -23,11 +23,15 @@ from .passwords import hash_secret, needs_rehash, verify_secret
 MIN_PASSWORD_LENGTH = 8
 
 
+WEB_SESSION_HOURS = 12
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: str
     expires_at: dt.datetime
     principal: Principal
+    display_name: str = ""
 
 
 def create_user(
@@ -81,6 +85,24 @@ def create_user(
 
 def issue_staff_token(username: str, password: str) -> IssuedToken:
     """Check a staff login and issue an API token. The same answer for any wrong part."""
+    return _sign_in(username, password, hours=current_app.config["API_TOKEN_HOURS"])
+
+
+def start_web_session(username: str, password: str) -> IssuedToken:
+    """Check a staff login and open a web session (a fresh server-side token)."""
+    return _sign_in(username, password, hours=WEB_SESSION_HOURS)
+
+
+def end_web_session(token: str) -> None:
+    """Revoke the token behind a web session; the cookie is worthless afterwards."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def _sign_in(username: str, password: str, *, hours: int) -> IssuedToken:
     user = db.session.execute(
         sa.select(User).where(User.username == (username or "").strip())
     ).scalar_one_or_none()
@@ -90,11 +112,15 @@ def issue_staff_token(username: str, password: str) -> IssuedToken:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
     token = secrets.token_urlsafe(32)
-    hours = current_app.config["API_TOKEN_HOURS"]
     expires_at = utcnow() + dt.timedelta(hours=hours)
     db.session.add(ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=expires_at))
     db.session.flush()
-    return IssuedToken(token=token, expires_at=expires_at, principal=load_principal(user.id))
+    return IssuedToken(
+        token=token,
+        expires_at=expires_at,
+        principal=load_principal(user.id),
+        display_name=user.display_name or user.username,
+    )
 
 
 def principal_for_token(token: str) -> Principal | None:

@@ -1,0 +1,90 @@
+"""Signing in and out on the web (staff)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from ..errors import Unauthorized
+from ..extensions import limiter
+from ..forms import parse_form
+from . import service
+from .auth import SESSION_TOKEN_KEY, page_principal
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+REQUIRED = {"required": _l("Please fill this in.")}
+
+
+class LoginForm(Schema):
+    username = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
+    password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site; never another host (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    next_page = safe_next(request.values.get("next"))
+    errors: dict[str, list[str]] = {}
+    username = ""
+    if request.method == "POST":
+        values, errors = parse_form(LoginForm())
+        username = request.form.get("username", "")
+        if not errors:
+            try:
+                issued = service.start_web_session(values["username"], values["password"])
+            except Unauthorized:
+                errors = {"form": [_("Wrong username or password.")]}
+            else:
+                # A new session at every sign-in: nothing from before carries over.
+                session.clear()
+                session[SESSION_TOKEN_KEY] = issued.token
+                session.permanent = True
+                flash(_("Signed in. Welcome, %(name)s.", name=issued.display_name), "success")
+                return redirect(next_page or url_for("site.home"))
+    status = 422 if errors else 200
+    return (
+        render_template(
+            "accounts/login.html", errors=errors, username=username, next_page=next_page
+        ),
+        status,
+    )
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    token = session.get(SESSION_TOKEN_KEY)
+    if token:
+        service.end_web_session(token)
+    session.clear()
+    flash(_("Signed out."), "success")
+    return redirect(url_for("site.home"))
+
+
+@bp.app_context_processor
+def signed_in_user():
+    """Templates see who is signed in (or None)."""
+    return {"current_principal": page_principal}
