@@ -3,11 +3,12 @@
 from .accounts.models import ApiToken, RoleAssignment, User
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
-from .villages.models import Grid, Household, Member, Village
+from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
     "Account",
     "ApiToken",
+    "Card",
     "ChainHead",
     "Grid",
     "Household",

@@ -5,10 +5,16 @@ from marshmallow import Schema, fields, validate
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
 
+# The largest ids the database can hold: INTEGER keys (villages, grids, households, ...) and
+# BIGINT keys (transfers). A larger number names no row; refusing it here keeps it from
+# reaching the database, which would fail on it (a 500).
+MAX_ID = 2**31 - 1
+MAX_BIG_ID = 2**63 - 1
+
 
 class PageQuery(Schema):
     limit = fields.Int(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
-    after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_BIG_ID))
 
 
 class ProblemSchema(Schema):

@@ -22,17 +22,22 @@ class HouseholdSummary:
     month: dict[str, Any]
 
 
+def household_balance(village_id: int, household_id: int) -> int:
+    """The household's cached balance (one indexed row)."""
+    return db.session.execute(
+        sa.select(Account.balance).where(
+            Account.village_id == village_id, Account.code == household_code(household_id)
+        )
+    ).scalar_one()
+
+
 def household_summary(village_id: int, household_id: int, period: str) -> HouseholdSummary:
     """Balance, the period's totals and the household's rank in its village for that period.
 
     The rank counts households whose points (earned - deducted) in the period are higher;
     households with nothing recorded that month count as 0 points. Ties share a rank.
     """
-    balance = db.session.execute(
-        sa.select(Account.balance).where(
-            Account.village_id == village_id, Account.code == household_code(household_id)
-        )
-    ).scalar_one()
+    balance = household_balance(village_id, household_id)
     row = db.session.get(MonthlyTotal, (household_id, period))
     earned, deducted, redeemed = (row.earned, row.deducted, row.redeemed) if row else (0, 0, 0)
     points = earned - deducted

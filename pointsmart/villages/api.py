@@ -6,6 +6,8 @@ from ..accounts.auth import current_principal
 from ..schemas import page_of
 from . import service
 from .schemas import (
+    CardHolderOut,
+    CardOut,
     GridIn,
     GridList,
     GridOut,
@@ -76,3 +78,22 @@ def create_household(data, village_id):
 def get_household(household_id):
     """A household with its balance and this month's earned, deducted, redeemed and rank."""
     return service.get_household(current_principal(), household_id)
+
+
+@blp.route("/households/<int:household_id>/card", methods=["POST"])
+@blp.response(201, CardOut)
+def issue_card(household_id):
+    """Issue or reissue the household's card (admin); every older card stops working."""
+    return service.issue_household_card(current_principal(), household_id)
+
+
+@blp.route("/cards/<path:token>", methods=["GET"])
+@blp.response(200, CardHolderOut)
+@blp.doc(security=[])
+def card_holder(token):
+    """Who a card belongs to, and the balance: for anyone holding the card.
+
+    404 for a token that is not ours, 410 for a card replaced by a newer one. The short code
+    is accepted too.
+    """
+    return service.card_holder(token)

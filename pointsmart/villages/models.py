@@ -73,3 +73,21 @@ class Member(db.Model):
     name: Mapped[str] = mapped_column(sa.String(50))
     # 与户主关系: 本人, 配偶, 子, 女, 父, 母, ...
     relation: Mapped[str] = mapped_column(sa.String(20), default="")
+
+
+class Card(db.Model):
+    """One issue of a household's card. Only the one matching ``card_version`` is valid."""
+
+    __tablename__ = "cards"
+    __table_args__ = (
+        sa.UniqueConstraint("household_id", "version"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    version: Mapped[int] = mapped_column()
+    # The short code printed for typing: 8 characters and a check character.
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,9 +3,10 @@
 from marshmallow import Schema, fields, validate
 
 from ..periods import PERIOD_PATTERN
-from ..schemas import PageQuery
+from ..schemas import MAX_ID, PageQuery
 
 PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="A mobile number has 11 digits and starts with 1.")
+ID = validate.Range(1, MAX_ID)
 
 
 class VillageIn(Schema):
@@ -60,7 +61,7 @@ class MemberOut(Schema):
 class HouseholdIn(Schema):
     number = fields.Str(required=True, validate=validate.Length(1, 32))
     head_name = fields.Str(required=True, validate=validate.Length(1, 50))
-    grid_id = fields.Int(load_default=None, allow_none=True)
+    grid_id = fields.Int(load_default=None, allow_none=True, validate=ID)
     phone = fields.Str(load_default=None, allow_none=True, validate=PHONE)
     members = fields.List(
         fields.Nested(MemberIn), load_default=list, validate=validate.Length(max=30)
@@ -69,7 +70,8 @@ class HouseholdIn(Schema):
 
 class HouseholdQuery(PageQuery):
     q = fields.Str(load_default=None, validate=validate.Length(1, 50))
-    grid_id = fields.Int(load_default=None)
+    grid_id = fields.Int(load_default=None, validate=ID)
+    after = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class GridRef(Schema):
@@ -110,3 +112,18 @@ class HouseholdOut(HouseholdBrief):
     month = fields.Nested(MonthOut)
     card = fields.Nested(CardRef)
     created_at = fields.DateTime()
+
+
+class CardOut(Schema):
+    household_id = fields.Int()
+    version = fields.Int()
+    token = fields.Str()
+    url = fields.Str()
+    code = fields.Str(metadata={"description": "short code for typing, with a check character"})
+
+
+class CardHolderOut(Schema):
+    household_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    balance = fields.Int()

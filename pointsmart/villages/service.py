@@ -16,6 +16,7 @@ from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..periods import current_period, is_valid_timezone
+from . import cards
 from .models import Grid, Household, Member, Village
 
 
@@ -146,6 +147,14 @@ def create_household(
         grid = db.session.get(Grid, grid_id)
         if grid is None or grid.village_id != village_id:
             errors["grid_id"] = [str(_l("No such grid in this village."))]
+    # Same shape as marshmallow's errors for a list: {"members": {index: {"name": [...]}}}.
+    unnamed = {
+        index: {"name": [str(_l("Give the member's name."))]}
+        for index, member in enumerate(members or [])
+        if not member["name"].strip()
+    }
+    if unnamed:
+        errors["members"] = unnamed
     if errors:
         raise ValidationFailed(errors=errors)
     household = Household(
@@ -248,3 +257,28 @@ def _brief(household: Household, balance: int) -> dict[str, Any]:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- cards -----------------------------------------------------------------------------------
+
+
+def issue_household_card(actor: Principal, household_id: int) -> cards.IssuedCard:
+    """Issue or reissue a household's card (admin of its village); older cards stop at once."""
+    household = find_household(household_id)
+    actor.require_admin(household.village_id)
+    if household.status != "active":
+        raise ValidationFailed(errors={"household_id": [str(_l("The household has moved away."))]})
+    return cards.issue_card(household_id, issued_by_id=actor.user_id)
+
+
+def card_holder(text: str) -> dict[str, Any]:
+    """What anyone holding a card may see: household number, head of household, balance."""
+    household_id = cards.resolve_card(text)
+    household = find_household(household_id)
+    summary = ledger_queries.household_balance(household.village_id, household_id)
+    return {
+        "household_id": household.id,
+        "number": household.number,
+        "head_name": household.head_name,
+        "balance": summary,
+    }
