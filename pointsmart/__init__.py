@@ -56,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Import models so every table is on the metadata before migrations or create_all.
     from . import models  # noqa: F401
     from .accounts.views import bp as accounts_pages
+    from .awards.views import bp as awards_pages
+    from .counter.views import bp as counter_pages
     from .api import register_api, register_request_hooks
     from .cli import register_cli
     from .errors import register_error_handlers
@@ -65,6 +67,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
+    app.register_blueprint(awards_pages)
+    app.register_blueprint(counter_pages)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field
