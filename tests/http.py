@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from pointsmart.extensions import db
+
 PREFIX = "/api/v1"
 _keys = itertools.count(1)
 
@@ -36,6 +38,10 @@ class ApiClient:
             key = f"test-key-{next(_keys)}"
         if key:
             all_headers["Idempotency-Key"] = key
+        # What the test built is in place before the request, as it would be in real life:
+        # a refused request rolls back only its own work. (In the test session a commit
+        # releases a savepoint; the test's outer transaction is still rolled back at its end.)
+        db.session.commit()
         response = self.client.open(
             PREFIX + path, method=method, json=json, headers=all_headers, **kwargs
         )

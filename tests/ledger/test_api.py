@@ -89,7 +89,13 @@ def test_a_household_without_transfers_has_an_empty_history(api, make):
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [("limit=0", "limit"), ("limit=501", "limit"), ("after=-1", "after")]
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("after=-1", "after"),
+        (f"after={2**63}", "after"),
+    ],
 )
 def test_bad_history_parameters_are_refused(api, make, query, field):
     village = make.village()
