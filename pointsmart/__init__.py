@@ -36,6 +36,9 @@ def select_locale() -> str:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides what the environment says."""
     app = Flask(__name__, instance_relative_config=True)
+    from .api import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
 
@@ -56,10 +59,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Import models so every table is on the metadata before migrations or create_all.
     from . import models  # noqa: F401
     from .accounts.views import bp as accounts_pages
-    from .awards.views import bp as awards_pages
-    from .counter.views import bp as counter_pages
     from .api import register_api, register_request_hooks
+    from .awards.views import bp as awards_pages
     from .cli import register_cli
+    from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
     from .site.views import bp as site_bp
 

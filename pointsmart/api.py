@@ -2,19 +2,54 @@
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_smorest import Api as SmorestApi
+from flask_smorest.spec import prepare_response
+from werkzeug.routing import IntegerConverter
 
 from .database import mark_read_only
 from .extensions import csrf
+from .schemas import MAX_ID, ProblemSchema
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a positive id the database's INTEGER keys can hold.
+
+    A larger number names no row; refusing it at routing (404) keeps it from reaching the
+    database, where PostgreSQL would fail on it.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class Api(SmorestApi):
+    ERROR_SCHEMA = ProblemSchema
+
     def _register_error_handlers(self):
         """pointsmart.errors registers the one error envelope for the whole app."""
+
+    def _register_responses(self):
+        """Document every error as what it is: application/problem+json (see errors.py)."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A refusal", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 api = Api()

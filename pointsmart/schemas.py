@@ -1,6 +1,6 @@
 """Schemas shared by every API: pagination and the problem envelope."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -18,11 +18,16 @@ class PageQuery(Schema):
 
 
 class ProblemSchema(Schema):
+    """application/problem+json: every refusal. Some codes add fields (e.g. ``balance``)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     status = fields.Int(required=True)
-    code = fields.Str(required=True)
+    code = fields.Str(required=True, metadata={"description": "stable, machine-readable"})
     title = fields.Str(required=True)
     detail = fields.Str()
-    errors = fields.Dict()
+    errors = fields.Dict(metadata={"description": "field name -> messages (422)"})
 
 
 def page_of(items: list, limit: int, cursor_of) -> dict:

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..periods import PERIOD_PATTERN
-from ..schemas import PageQuery
+from ..schemas import MAX_ID, PageQuery
 from .models import CATEGORIES
 from .service import MAX_AMOUNT, MAX_MEMO_LENGTH
 
@@ -13,7 +13,7 @@ PERIOD = validate.Regexp(PERIOD_PATTERN, error="A period is written YYYY-MM.")
 class TransferIn(Schema):
     """An ad-hoc award or deduction. Rule-based awards arrive with the rule catalogue."""
 
-    household_id = fields.Int(required=True, strict=True)
+    household_id = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_ID))
     kind = fields.Str(required=True, validate=validate.OneOf(["award", "deduct"]))
     points = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_AMOUNT))
     category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
