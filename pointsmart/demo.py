@@ -1,0 +1,418 @@
+"""The demo village 幸福村: staff, households, a shop and a few months of history.
+
+``flask --app pointsmart demo`` calls :func:`load_demo`. Everything goes through the service
+functions a real village would use (``villages.service``, ``accounts.service``,
+``ledger.service``), so the demo obeys the same rules and ``flask ledger verify`` is clean
+after it. The history is generated from ``random.Random(2026)``: the same households, names,
+phones and entries every time. Only the months depend on the calendar: the three months
+before the current one, and the current month so far.
+
+The story it tells:
+
+* three grids of about twenty households each, with members, most with a mobile number;
+* past months: the grid worker's monthly scoring (门前三包, 垃圾分类), volunteer activities
+  recorded by the volunteer leader, red-list commendations and village meetings by the
+  village admin, a few black-list deductions;
+* the current month: volunteering and red/black entries so far (the monthly scoring comes
+  at the month's end), redemptions at the shop, a settlement of last month's account with
+  the shop, and two reversals (a duplicated award, a deduction that turned out wrong);
+* a few households have nothing yet (new, balance 0) and a few owe points (negative).
+
+The ledger cannot backdate a redemption (it stamps the current period), so all redemptions
+are in the current month and the settlement settles points that really are in the shop's
+account at that moment.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from .accounts.auth import Principal
+from .accounts.models import User
+from .accounts.passwords import verify_secret
+from .accounts.service import create_user, load_principal
+from .counter.models import Shop
+from .extensions import db
+from .ledger import service as ledger
+from .ledger.service import shop_code
+from .periods import current_period, previous_periods
+from .villages import service as villages
+from .villages.models import Village
+
+SEED = 2026
+VILLAGE_NAME = "幸福村"
+TIMEZONE = "Asia/Shanghai"
+SHOP_NAME = "幸福村积分超市"
+GRID_NAMES = ("一组", "二组", "三组")
+HOUSEHOLDS_PER_GRID = 20
+NEW_HOUSEHOLDS = 3  # the last ones registered: no entries yet, balance 0
+TROUBLED_HOUSEHOLDS = (7, 26, 45)  # indexes of households that mostly lose points
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    label: str  # what the command line prints
+    username: str
+    password: str
+    role: str  # accounts.models.ROLES
+    display_name: str
+    in_village: bool = True
+    keeps_shop: bool = False
+
+
+GLOBAL_ADMIN = DemoLogin(
+    "admin (all)", "admin", "admin-demo-2026", "admin", "系统管理员", in_village=False
+)
+VILLAGE_ADMIN = DemoLogin("admin", "xingfu-admin", "xingfu-admin-2026", "admin", "村委会 王主任")
+VOLUNTEER_LEADER = DemoLogin(
+    "leader", "xingfu-volunteer", "xingfu-volunteer-2026", "leader", "志愿队长 李秀英"
+)
+GRID_WORKER = DemoLogin("leader", "xingfu-grid", "xingfu-grid-2026", "leader", "网格员 张建华")
+SHOPKEEPER = DemoLogin(
+    "shopkeeper", "xingfu-shop", "xingfu-shop-2026", "shopkeeper", "店主 赵春梅", keeps_shop=True
+)
+DEMO_LOGINS = (GLOBAL_ADMIN, VILLAGE_ADMIN, VOLUNTEER_LEADER, GRID_WORKER, SHOPKEEPER)
+
+# --- people ----------------------------------------------------------------------------------
+
+SURNAMES = "王王王李李李张张刘陈杨赵黄周吴徐孙马朱胡郭何林高罗"
+OLD_MEN = (
+    "建国 建军 国强 志强 德明 永福 长林 金山 保国 学文 振华 春生 树林 广才 立新 卫东 世昌 有财 福贵"
+)
+OLD_WOMEN = "秀英 桂兰 玉兰 凤英 春梅 秀珍 淑芬 翠花 美华 桂芳 金凤 雪梅 素珍 玉梅 兰英"
+MID_MEN = "伟 磊 强 军 勇 涛 斌 浩 鹏 海军 小兵 晓东 志刚 红军 文斌 宏伟"
+MID_WOMEN = "静 丽 芳 敏 燕 娟 霞 红梅 丽娟 海燕 小燕 晓红 艳 玲"
+YOUNG_BOYS = "浩然 子轩 宇航 俊杰 博文 天佑 一鸣 梓睿"
+YOUNG_GIRLS = "欣怡 雨涵 思琪 佳怡 梓涵 婷婷 诗雨 可欣"
+# Mobile numbers: 11 digits, from the 13x, 15x and 18x ranges.
+PHONE_PREFIXES = tuple(
+    f"1{block}{digit}"
+    for block, digits in (("3", "0123456789"), ("5", "012356789"), ("8", "0123456789"))
+    for digit in digits
+)
+
+# --- what points are given and taken for -----------------------------------------------------
+
+POINTS_PER_HOUR = 10
+ACTIVITIES = (  # (what, hours)
+    ("清扫村道", 2),
+    ("关爱留守老人", 3),
+    ("防汛巡逻", 2),
+    ("河塘清理", 3),
+    ("文明劝导", 2),
+    ("帮扶困难户秋收", 4),
+    ("村卫生室义诊引导", 2),
+)
+MONTHLY_SCORING = (("门前三包 达标", 10, 0.8), ("垃圾分类 达标", 10, 0.7))  # memo, points, odds
+COMMENDATIONS = (
+    ("孝老爱亲：悉心照顾卧床老人", 30),
+    ("红白事简办：婚事新办，不收高额彩礼", 40),
+    ("红白事简办：丧事简办", 30),
+    ("好人好事：拾金不昧", 20),
+    ("好人好事：雪天义务扫雪", 20),
+    ("美丽庭院 示范户", 20),
+    ("邻里和睦：主动调解邻里纠纷", 20),
+)
+DEDUCTIONS = (
+    ("乱堆乱放：柴草占道", 10),
+    ("焚烧秸秆", 30),
+    ("乱倒垃圾", 10),
+    ("散养家禽 影响环境", 10),
+    ("违规燃放烟花爆竹", 20),
+)
+GOODS = (  # (name, points price)
+    ("洗衣粉", 50),
+    ("香皂", 20),
+    ("牙膏", 30),
+    ("毛巾", 40),
+    ("酱油", 30),
+    ("卫生纸", 60),
+    ("食用油 5L", 150),
+    ("大米 5kg", 250),
+)
+SALT = ("食盐", 10)  # the cheapest thing: what a household takes to use up its last points
+
+
+def load_demo() -> list[tuple[str, str, str]] | None:
+    """Create the demo village with its staff and history; the caller commits.
+
+    Returns the demo logins as ``(role, username, password)``, or None without changing
+    anything when a village (or a user with a demo username) already exists.
+    """
+    if _data_exists():
+        return None
+    rng = random.Random(SEED)  # noqa: S311 - made-up demo data, reproducible on purpose
+
+    users = {GLOBAL_ADMIN.username: _create_login(GLOBAL_ADMIN)}
+    actor = load_principal(users[GLOBAL_ADMIN.username].id)
+    village = villages.create_village(
+        actor,
+        name=VILLAGE_NAME,
+        timezone=TIMEZONE,
+        yuan_per_point=Decimal("0.10"),
+        approval_threshold=50,
+    )
+    grids = [villages.create_grid(actor, village.id, name=name) for name in GRID_NAMES]
+    shop = Shop(village_id=village.id, name=SHOP_NAME)
+    db.session.add(shop)
+    db.session.flush()
+    ledger.open_shop_account(village.id, shop.id)
+    for login in DEMO_LOGINS[1:]:
+        users[login.username] = _create_login(login, village.id, shop.id)
+
+    household_ids = _create_households(actor, village.id, [g.id for g in grids], rng)
+    _History(village, shop.id, household_ids, {u: user.id for u, user in users.items()}, rng).post()
+    return [(login.label, login.username, login.password) for login in DEMO_LOGINS]
+
+
+def working_demo_logins() -> list[tuple[str, str, str]]:
+    """The demo logins that still work: the user exists, is active and has the demo password."""
+    rows = db.session.execute(
+        sa.select(User.username, User.password_hash).where(
+            User.active.is_(True), User.username.in_([login.username for login in DEMO_LOGINS])
+        )
+    ).all()
+    hashes = dict(rows)
+    return [
+        (login.label, login.username, login.password)
+        for login in DEMO_LOGINS
+        if login.username in hashes and verify_secret(hashes[login.username], login.password)
+    ]
+
+
+def _data_exists() -> bool:
+    if db.session.execute(sa.select(Village.id).limit(1)).first():
+        return True
+    usernames = [login.username for login in DEMO_LOGINS]
+    taken = sa.select(User.id).where(User.username.in_(usernames))
+    return db.session.execute(taken).first() is not None
+
+
+def _create_login(login: DemoLogin, village_id: int | None = None, shop_id: int | None = None):
+    return create_user(
+        login.username,
+        login.password,
+        role=login.role,
+        village_id=village_id if login.in_village else None,
+        shop_id=shop_id if login.keeps_shop else None,
+        display_name=login.display_name,
+    )
+
+
+# --- households ------------------------------------------------------------------------------
+
+
+def _create_households(
+    actor: Principal, village_id: int, grid_ids: list[int], rng: random.Random
+) -> list[int]:
+    """About sixty households, twenty per grid, numbered XF-001, XF-002, ..."""
+    taken: set[str] = set()
+    ids = []
+    for index in range(len(grid_ids) * HOUSEHOLDS_PER_GRID):
+        members = _family(rng, taken)
+        phone = _phone(rng) if rng.random() < 0.85 else None
+        view = villages.create_household(
+            actor,
+            village_id,
+            number=f"XF-{index + 1:03d}",
+            head_name=members[0]["name"],
+            grid_id=grid_ids[index // HOUSEHOLDS_PER_GRID],
+            phone=phone,
+            members=members,
+        )
+        ids.append(view.household.id)
+    return ids
+
+
+def _family(rng: random.Random, taken: set[str]) -> list[dict[str, str]]:
+    """A household's members, the head (本人) first, one to five people."""
+    surname = rng.choice(SURNAMES)
+    size = rng.choices((1, 2, 3, 4, 5), weights=(2, 5, 5, 5, 3))[0]
+    head_is_man = rng.random() < 0.8
+    with_parents = size >= 3 and rng.random() < 0.3
+    generation = (MID_MEN, MID_WOMEN) if with_parents else (OLD_MEN, OLD_WOMEN)
+    while True:
+        head = surname + rng.choice((generation[0] if head_is_man else generation[1]).split())
+        if head not in taken:
+            taken.add(head)
+            break
+
+    def other_surname() -> str:
+        return rng.choice([s for s in SURNAMES if s != surname])
+
+    def person(relation: str, names: str, family: str | None = None) -> dict[str, str]:
+        return {"name": (family or surname) + rng.choice(names.split()), "relation": relation}
+
+    members = [{"name": head, "relation": "本人"}]
+    if size >= 2:
+        spouse_names = generation[1] if head_is_man else generation[0]
+        members.append(person("配偶", spouse_names, other_surname()))
+    if with_parents:
+        members += [person("父", OLD_MEN), person("母", OLD_WOMEN, other_surname())]
+        boy = rng.random() < 0.5
+        members.append(person("子" if boy else "女", YOUNG_BOYS if boy else YOUNG_GIRLS))
+    elif size >= 3:
+        son = rng.random() < 0.6
+        members.append(person("子" if son else "女", MID_MEN if son else MID_WOMEN))
+        if size >= 4 and son:
+            members.append(person("儿媳", MID_WOMEN, other_surname()))
+        elif size >= 4:
+            members.append(person("子", MID_MEN))
+        if size >= 5:
+            boy = rng.random() < 0.5
+            members.append(person("孙子" if boy else "孙女", YOUNG_BOYS if boy else YOUNG_GIRLS))
+    return members[:size]
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+
+
+# --- history ---------------------------------------------------------------------------------
+
+
+class _History:
+    """Posts the demo's transfers, oldest month first, keeping its own tally of balances."""
+
+    def __init__(self, village, shop_id, household_ids, user_ids, rng: random.Random):
+        self.village_id = village.id
+        self.shop_id = shop_id
+        self.rng = rng
+        self.admin = user_ids[VILLAGE_ADMIN.username]
+        self.volunteer_leader = user_ids[VOLUNTEER_LEADER.username]
+        self.grid_worker = user_ids[GRID_WORKER.username]
+        self.shopkeeper = user_ids[SHOPKEEPER.username]
+        active = household_ids[: len(household_ids) - NEW_HOUSEHOLDS]
+        self.troubled = [active[i] for i in TROUBLED_HOUSEHOLDS]
+        self.regular = [h for h in active if h not in self.troubled]
+        self.balance = dict.fromkeys(household_ids, 0)
+        *self.past, self.current = previous_periods(current_period(TIMEZONE), 4)
+
+    def post(self) -> None:
+        for period in self.past:
+            self.month(period, full=True)
+        self.month(self.current, full=False)
+        self.corrections()
+        redeemers = [h for h in self.regular if self.rng.random() < 0.5]
+        half = len(redeemers) // 2
+        self.redemptions(redeemers[:half])
+        self.settle_last_month()
+        self.redemptions(redeemers[half:])
+        self.spend_everything(self.regular[-1])
+
+    def month(self, period: str, *, full: bool) -> None:
+        rng = self.rng
+        if full:  # the grid worker scores every household at the month's end
+            for household in self.regular:
+                for memo, points, odds in MONTHLY_SCORING:
+                    if rng.random() < odds:
+                        self.award(household, points, "rule", memo, period, self.grid_worker)
+        for what, hours in rng.sample(ACTIVITIES, 2 if full else 1):
+            for household in self.regular:
+                if rng.random() < 0.3:
+                    memo = f"志愿服务：{what} {hours}小时"
+                    points = hours * POINTS_PER_HOUR
+                    self.award(household, points, "volunteer", memo, period, self.volunteer_leader)
+        for memo, points in rng.sample(COMMENDATIONS, 3 if full else 1):
+            household = rng.choice(self.regular)
+            self.award(household, points, "red", memo, period, self.admin)
+        if full:
+            for household in rng.sample(self.regular, 25):
+                self.award(household, 10, "other", "参加村民大会", period, self.admin)
+        for household in rng.sample(self.regular, 2) + self.troubled:
+            memo, points = rng.choice(DEDUCTIONS)
+            ledger.deduct(
+                self.village_id,
+                household,
+                points,
+                category="black",
+                memo=memo,
+                period=period,
+                posted_by_id=self.grid_worker,
+            )
+            self.balance[household] -= points
+
+    def corrections(self) -> None:
+        """Two mistakes of this month, caught and reversed by the village admin."""
+        household = self.regular[0]
+        memo = "志愿服务：清扫村道 2小时"
+        self.award(household, 20, "volunteer", memo, self.current, self.volunteer_leader)
+        duplicate = self.award(
+            household, 20, "volunteer", memo, self.current, self.volunteer_leader
+        )
+        ledger.reverse(duplicate.id, reason="重复录入，冲正", posted_by_id=self.admin)
+        self.balance[household] -= 20
+
+        household = self.regular[1]
+        mistaken = ledger.deduct(
+            self.village_id,
+            household,
+            10,
+            category="black",
+            memo="乱堆乱放：柴草占道",
+            period=self.current,
+            posted_by_id=self.grid_worker,
+        )
+        ledger.reverse(
+            mistaken.id, reason="经核实，柴草系邻户堆放，撤销扣分", posted_by_id=self.admin
+        )
+
+    def redemptions(self, households: list[int]) -> None:
+        for household in households:
+            for _ in range(self.rng.randint(1, 2)):
+                affordable = [g for g in GOODS if g[1] <= self.balance[household]]
+                if not affordable:
+                    break
+                name, price = self.rng.choice(affordable)
+                quantity = 2 if price * 2 <= self.balance[household] and price <= 30 else 1
+                self.redeem(household, name, price, quantity)
+
+    def spend_everything(self, household: int) -> None:
+        """A household that takes goods for every point it has: its balance ends at 0."""
+        name, price = SALT
+        quantity = self.balance[household] // price
+        if quantity > 0:
+            self.redeem(household, name, price, quantity)
+
+    def settle_last_month(self) -> None:
+        """The village pays the shop for what was redeemed so far, as last month's bill."""
+        points = ledger.account_balance(self.village_id, shop_code(self.shop_id))
+        if points <= 0:
+            return
+        yuan = Decimal(points) * Decimal("0.10")
+        ledger.settle(
+            self.village_id,
+            self.shop_id,
+            points,
+            period=self.past[-1],
+            memo=f"{self.past[-1]} 兑换结算 {yuan:.2f} 元",
+            posted_by_id=self.admin,
+        )
+
+    def award(self, household, points, category, memo, period, posted_by):
+        transfer = ledger.award(
+            self.village_id,
+            household,
+            points,
+            category=category,
+            memo=memo,
+            period=period,
+            posted_by_id=posted_by,
+        )
+        self.balance[household] += points
+        return transfer
+
+    def redeem(self, household: int, name: str, price: int, quantity: int) -> None:
+        ledger.redeem(
+            self.village_id,
+            household,
+            self.shop_id,
+            price * quantity,
+            memo=f"兑换 {name} x{quantity}",
+            posted_by_id=self.shopkeeper,
+        )
+        self.balance[household] -= price * quantity

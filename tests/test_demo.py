@@ -1,0 +1,181 @@
+"""``flask demo``: the demo village 幸福村, loaded once on a database of its own."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from pointsmart.accounts.models import User
+from pointsmart.demo import DEMO_LOGINS, load_demo
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Account, MonthlyTotal, Transfer
+from pointsmart.periods import current_period, previous_periods
+from pointsmart.villages.models import Grid, Household, Member, Village
+from tests.conftest import app_on_fresh_database
+
+LOGINS = [(login.username, login.password) for login in DEMO_LOGINS]
+MOBILE = re.compile(r"^1[358]\d{9}$")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """A fresh app (as ``fresh_app``, but shared by this module) after one ``flask demo``."""
+    with app_on_fresh_database(tmp_path_factory.mktemp("demo")) as app:
+        result = app.test_cli_runner().invoke(args=["demo"])
+        yield app, result
+
+
+def scalars(statement):
+    return list(db.session.execute(statement).scalars())
+
+
+def count(model) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
+
+
+def test_the_demo_prints_its_logins(demo):
+    _, result = demo
+
+    assert result.exit_code == 0, result.output
+    assert "demo village loaded" in result.output
+    for username, password in LOGINS:
+        assert f"{username} / {password}" in result.output
+        assert len(password) >= 8
+
+
+def test_the_village_has_three_grids_and_sixty_households(demo):
+    app, _ = demo
+    with app.app_context():
+        village = db.session.execute(sa.select(Village)).scalar_one()
+        households = scalars(sa.select(Household).order_by(Household.id))
+        members = scalars(sa.select(Member).order_by(Member.id))
+
+        assert (village.name, village.timezone) == ("幸福村", "Asia/Shanghai")
+        assert (str(village.yuan_per_point), village.approval_threshold) == ("0.10", 50)
+        assert scalars(sa.select(Grid.name).order_by(Grid.id)) == ["一组", "二组", "三组"]
+        assert len(households) == 60
+        assert [h.number for h in households] == [f"XF-{n:03d}" for n in range(1, 61)]
+        assert {h.grid_id for h in households} == set(scalars(sa.select(Grid.id)))
+        assert len({h.head_name for h in households}) == 60
+        phones = [h.phone for h in households if h.phone]
+        assert len(phones) >= 45
+        assert all(MOBILE.match(phone) for phone in phones)
+        by_household: dict[int, list[Member]] = {}
+        for member in members:
+            by_household.setdefault(member.household_id, []).append(member)
+        for household in households:
+            family = by_household[household.id]
+            assert 1 <= len(family) <= 5
+            assert (family[0].name, family[0].relation) == (household.head_name, "本人")
+        relations = {member.relation for member in members}
+        assert {"本人", "配偶", "子", "女", "父", "母", "孙子", "孙女"} <= relations
+
+
+def test_the_history_spans_four_months_with_every_kind_of_entry(demo):
+    app, _ = demo
+    with app.app_context():
+        this_month = current_period("Asia/Shanghai")
+        months = previous_periods(this_month, 4)
+        transfers = scalars(sa.select(Transfer).order_by(Transfer.seq))
+        staff_ids = set(scalars(sa.select(User.id)))
+
+        awards = [t for t in transfers if t.kind == "award" and t.reverses_id is None]
+        assert {t.period for t in awards} == set(months)
+        assert {t.category for t in awards} == {"volunteer", "red", "rule", "other"}
+        deductions = [t for t in transfers if t.kind == "deduct" and t.reverses_id is None]
+        assert deductions
+        assert {t.category for t in deductions} == {"black"}
+        redemptions = [t for t in transfers if t.kind == "redeem"]
+        assert redemptions
+        assert {t.period for t in redemptions} == {this_month}
+        assert all(t.memo.startswith("兑换 ") for t in redemptions)
+        settlements = [t for t in transfers if t.kind == "settle"]
+        assert [t.period for t in settlements] == [months[-2]]
+        reversals = [t for t in transfers if t.reverses_id is not None]
+        assert len(reversals) == 2
+        assert all(t.memo for t in reversals)
+        assert all(t.posted_by_id in staff_ids for t in transfers)
+        assert all(t.memo for t in transfers)
+
+
+def test_some_households_owe_points_and_some_have_none(demo):
+    app, _ = demo
+    with app.app_context():
+        balances = scalars(sa.select(Account.balance).where(Account.kind == "household"))
+        shop_balance = db.session.execute(
+            sa.select(Account.balance).where(Account.kind == "shop")
+        ).scalar_one()
+
+        assert sum(1 for b in balances if b < 0) >= 2
+        assert sum(1 for b in balances if b == 0) >= 3
+        assert sum(1 for b in balances if b > 0) >= 40
+        assert shop_balance >= 0
+        assert count(MonthlyTotal) > 0
+
+
+def test_every_demo_login_gets_an_api_token(demo):
+    app, _ = demo
+    client = app.test_client()
+    for username, password in LOGINS:
+        response = client.post(
+            "/api/v1/auth/token", json={"username": username, "password": password}
+        )
+        assert response.status_code == 201, (username, response.get_json())
+        assert response.get_json()["user"]["username"] == username
+
+
+def test_the_ledger_verifies_after_the_demo(demo):
+    app, _ = demo
+
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+
+    assert result.exit_code == 0, result.output
+    assert ": ok," in result.output
+
+
+def test_a_second_run_adds_nothing_but_prints_the_logins_again(demo):
+    app, _ = demo
+    models = (Village, Household, Member, User, Transfer)
+    with app.app_context():
+        before = [count(model) for model in models]
+
+    result = app.test_cli_runner().invoke(args=["demo"])
+
+    assert result.exit_code == 0, result.output
+    assert "data exists; demo not loaded" in result.output
+    for username, password in LOGINS:
+        assert f"{username} / {password}" in result.output
+    with app.app_context():
+        assert [count(model) for model in models] == before
+
+
+def test_the_demo_is_the_same_every_time(demo, fresh_app):
+    def story(app):
+        with app.app_context():
+            households = db.session.execute(
+                sa.select(Household.number, Household.head_name, Household.phone).order_by(
+                    Household.id
+                )
+            ).all()
+            transfers = db.session.execute(
+                sa.select(Transfer.kind, Transfer.amount, Transfer.period, Transfer.memo).order_by(
+                    Transfer.seq
+                )
+            ).all()
+            return households, transfers
+
+    with fresh_app.app_context():
+        assert load_demo() is not None
+        db.session.commit()
+
+    assert story(fresh_app) == story(demo[0])
+
+
+def test_the_demo_does_nothing_where_a_village_exists(make):
+    make.village()
+    users = count(User)
+
+    assert load_demo() is None
+    assert count(User) == users
