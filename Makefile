@@ -23,7 +23,7 @@ translations: $(VENV)/.installed-runtime
 	$(BIN)/pybabel compile --use-fuzzy -d pointsmart/translations -D messages >/dev/null
 
 extract-messages: $(VENV)/.installed-runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o pointsmart/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o pointsmart/translations/messages.pot pointsmart
 	$(BIN)/pybabel update -i pointsmart/translations/messages.pot -d pointsmart/translations
 
 run: $(VENV)/.installed-runtime translations

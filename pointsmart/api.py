@@ -93,5 +93,7 @@ def register_request_hooks(app: Flask) -> None:
             db.session.commit()
         else:
             db.session.rollback()
-        response.headers.setdefault("Content-Language", str(get_locale() or "zh"))
+        locale = get_locale()
+        language = "-".join(filter(None, (locale.language, locale.script, locale.territory)))
+        response.headers.setdefault("Content-Language", language if locale else "zh-CN")
         return response

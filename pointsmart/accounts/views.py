@@ -59,8 +59,12 @@ def login():
             except Unauthorized:
                 errors = {"form": [_("Wrong username or password.")]}
             else:
-                # A new session at every sign-in: nothing from before carries over.
+                # A new session at every sign-in: nothing from before carries over, except
+                # the language the person chose.
+                language = session.get("lang")
                 session.clear()
+                if language:
+                    session["lang"] = language
                 session[SESSION_TOKEN_KEY] = issued.token
                 session.permanent = True
                 flash(_("Signed in. Welcome, %(name)s.", name=issued.display_name), "success")
