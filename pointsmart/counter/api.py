@@ -1,5 +1,245 @@
 """JSON API: shops, goods, stock, redemptions, voids and settlements."""
 
+from flask import request, send_file
 from flask_smorest import Blueprint
 
+from ..accounts.auth import current_principal
+from ..errors import NotFound
+from ..idempotent import idempotent_call
+from . import goods, photos, pins, sales, settlement
+from .errors import PhotoRejected
+from .schemas import (
+    CounterSettingsIn,
+    CounterSettingsOut,
+    PinIn,
+    ProductIn,
+    ProductList,
+    ProductOut,
+    ProductPatch,
+    ProductQuery,
+    RedemptionIn,
+    RedemptionOut,
+    SettlementOut,
+    ShopIn,
+    ShopList,
+    ShopOut,
+    StockChangeOut,
+    StockIn,
+    StockMoveList,
+    VoidIn,
+    VoidOut,
+)
+
 blp = Blueprint("counter", __name__, description="Shops, goods, redemptions and settlements")
+
+
+def _key_header(required: bool) -> dict:
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": required,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+            }
+        ]
+    }
+
+
+# --- shops -----------------------------------------------------------------------------------
+
+
+@blp.route("/villages/<int:village_id>/shops", methods=["GET"])
+@blp.response(200, ShopList)
+def list_shops(village_id):
+    """The village's shops (staff of the village)."""
+    return {"items": goods.list_shops(current_principal(), village_id), "next_after": None}
+
+
+@blp.route("/villages/<int:village_id>/shops", methods=["POST"])
+@blp.arguments(ShopIn)
+@blp.response(201, ShopOut)
+def create_shop(data, village_id):
+    """Open a shop with its points account (admin of the village)."""
+    return goods.create_shop(current_principal(), village_id, **data)
+
+
+@blp.route("/villages/<int:village_id>/counter-settings", methods=["PUT"])
+@blp.arguments(CounterSettingsIn)
+@blp.response(200, CounterSettingsOut)
+def set_counter_settings(data, village_id):
+    """Above how many points a sale needs the household's PIN (null: never). Admin."""
+    return pins.set_pin_threshold(current_principal(), village_id, data["pin_required_above"])
+
+
+@blp.route("/households/<int:household_id>/pin", methods=["POST"])
+@blp.arguments(PinIn)
+@blp.response(204)
+def set_household_pin(data, household_id):
+    """Set or reset the household's 6-digit PIN (admin of its village); unlocks it."""
+    pins.set_pin(current_principal(), household_id, data["pin"])
+
+
+# --- goods and stock -------------------------------------------------------------------------
+
+
+@blp.route("/shops/<int:shop_id>/products", methods=["GET"])
+@blp.arguments(ProductQuery, location="query")
+@blp.response(200, ProductList)
+def list_products(query, shop_id):
+    """The shop's goods with their stock and low-stock warning (staff of the village)."""
+    products = goods.list_products(
+        current_principal(), shop_id, active_only=query["active"] is True
+    )
+    if query["active"] is False:
+        products = [p for p in products if not p.active]
+    return {"items": products, "next_after": None}
+
+
+@blp.route("/shops/<int:shop_id>/products", methods=["POST"])
+@blp.arguments(ProductIn)
+@blp.response(201, ProductOut)
+def create_product(data, shop_id):
+    """Add goods (admin of the village, or the shop's keeper); opening stock is a move ``in``."""
+    return goods.create_product(current_principal(), shop_id, **data)
+
+
+@blp.route("/products/<int:product_id>", methods=["PATCH"])
+@blp.arguments(ProductPatch)
+@blp.response(200, ProductOut)
+def update_product(data, product_id):
+    """Change name, price, warning level or whether offered. Stock changes by moves only."""
+    return goods.update_product(current_principal(), product_id, **data)
+
+
+@blp.route("/products/<int:product_id>/stock", methods=["POST"])
+@blp.arguments(StockIn)
+@blp.response(201, StockChangeOut)
+@blp.doc(**_key_header(required=False))
+def adjust_stock(data, product_id):
+    """Goods in (``delta`` > 0) or out (< 0); recorded as a stock move, never below zero.
+
+    An ``Idempotency-Key`` is optional here; with one, a retried request moves stock once.
+    """
+    actor = current_principal()
+    if request.headers.get("Idempotency-Key") is None:
+        return goods.adjust_stock(actor, product_id, **data)
+
+    def produce():
+        return StockChangeOut().dump(goods.adjust_stock(actor, product_id, **data))
+
+    return idempotent_call(actor, data, produce)
+
+
+@blp.route("/products/<int:product_id>/stock-moves", methods=["GET"])
+@blp.response(200, StockMoveList)
+def stock_moves(product_id):
+    """The latest 50 stock moves of the goods, newest first."""
+    return {"items": goods.stock_history(current_principal(), product_id), "next_after": None}
+
+
+@blp.route("/products/<int:product_id>/photo", methods=["PUT"])
+@blp.response(200, ProductOut)
+def upload_photo(product_id):
+    """Upload the goods' photo as multipart field ``photo`` (JPEG, PNG, GIF or WebP, 2 MB)."""
+    actor = current_principal()
+    upload = request.files.get("photo")
+    if upload is None:
+        raise PhotoRejected(errors={"photo": ["Send the picture as the form field photo."]})
+    return photos.set_photo(actor, product_id, upload.stream.read(photos.MAX_BYTES + 1))
+
+
+@blp.route("/products/<int:product_id>/photo", methods=["DELETE"])
+@blp.response(204)
+def delete_photo(product_id):
+    photos.remove_photo(current_principal(), product_id)
+
+
+@blp.route("/products/<int:product_id>/photo", methods=["GET"])
+@blp.doc(security=[])
+def get_photo(product_id):
+    """The goods' photo (image/jpeg); public, like a shop's shelf."""
+    path = photos.photo_path(goods.find_product(product_id))
+    if path is None:
+        raise NotFound()
+    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
+# --- redemptions -----------------------------------------------------------------------------
+
+
+@blp.route("/redemptions", methods=["POST"])
+@blp.arguments(RedemptionIn)
+@blp.response(201, RedemptionOut)
+@blp.doc(**_key_header(required=True))
+def redeem(data):
+    """Sell goods for a household's points (the shop's keeper), by card or household id.
+
+    One ledger transfer household -> shop and the stock moves, together or not at all.
+    409 ``insufficient_points``, 409 ``out_of_stock``, 410 ``card_revoked``, 403
+    ``wrong_shop``; with the village's PIN rule, 403 ``pin_required`` / ``pin_wrong``, 429
+    ``pin_locked``.
+    """
+    actor = current_principal()
+    # The PIN is checked, never kept: it stays out of the stored request fingerprint.
+    fingerprinted = {name: value for name, value in data.items() if name != "pin"}
+
+    def produce():
+        return RedemptionOut().dump(sales.redeem_items(actor, **data))
+
+    return idempotent_call(actor, fingerprinted, produce)
+
+
+@blp.route("/redemptions/<int:redemption_id>", methods=["GET"])
+@blp.response(200, RedemptionOut)
+def get_redemption(redemption_id):
+    return sales.get_redemption(current_principal(), redemption_id)
+
+
+@blp.route("/redemptions/<int:redemption_id>/void", methods=["POST"])
+@blp.arguments(VoidIn)
+@blp.response(200, VoidOut)
+@blp.doc(**_key_header(required=True))
+def void(data, redemption_id):
+    """Void a sale: the transfer is reversed and the stock put back, once.
+
+    The shop's keeper voids the same day (the village's time zone); an admin any time.
+    403 ``void_too_late``, 409 ``already_voided``.
+    """
+    actor = current_principal()
+
+    def produce():
+        view = sales.void_redemption(actor, redemption_id, reason=data["reason"])
+        return VoidOut().dump(view)
+
+    return idempotent_call(actor, data, produce, status=200)
+
+
+# --- settlements -----------------------------------------------------------------------------
+
+
+@blp.route("/shops/<int:shop_id>/settlements/<period>", methods=["GET"])
+@blp.response(200, SettlementOut)
+def get_settlement(shop_id, period):
+    """The month's points redeemed at the shop (net of voids), the yuan owed, and whether paid.
+
+    For the village's admins and the shop's keeper.
+    """
+    return settlement.month_statement(current_principal(), shop_id, period)
+
+
+@blp.route("/shops/<int:shop_id>/settlements/<period>", methods=["POST"])
+@blp.response(201, SettlementOut)
+@blp.doc(**_key_header(required=True))
+def settle(shop_id, period):
+    """Settle the month (admin): posts shop -> settled once. 409 ``already_settled``,
+    ``period_open`` (the month has not ended) or ``nothing_to_settle``."""
+    actor = current_principal()
+
+    def produce():
+        return SettlementOut().dump(settlement.settle_month(actor, shop_id, period))
+
+    return idempotent_call(actor, {}, produce)

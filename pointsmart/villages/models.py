@@ -17,6 +17,7 @@ class Village(db.Model):
     __table_args__ = (
         sa.CheckConstraint("yuan_per_point >= 0", name="yuan_per_point_not_negative"),
         sa.CheckConstraint("approval_threshold > 0", name="approval_threshold_positive"),
+        sa.CheckConstraint("pin_required_above >= 0", name="pin_required_above_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +28,8 @@ class Village(db.Model):
     # An award above this many points waits for an admin's approval.
     approval_threshold: Mapped[int] = mapped_column(default=50)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A sale of more than this many points needs the household's PIN; None: never.
+    pin_required_above: Mapped[int | None] = mapped_column()
 
 
 class Grid(db.Model):
@@ -45,6 +48,7 @@ class Household(db.Model):
         sa.UniqueConstraint("village_id", "number"),
         sa.CheckConstraint("card_version >= 0", name="card_version_not_negative"),
         sa.CheckConstraint("status IN ('active', 'moved_away')", name="status_known"),
+        sa.CheckConstraint("pin_failed_attempts >= 0", name="pin_failed_attempts_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +62,11 @@ class Household(db.Model):
     card_version: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(sa.String(16), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The villager's 6-digit PIN (argon2id), asked at the counter above the village's amount.
+    pin_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Wrong PINs in a row; at the limit the PIN locks until ``pin_locked_until``.
+    pin_failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    pin_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     grid: Mapped[Grid | None] = relationship(lazy="raise")
     members: Mapped[list[Member]] = relationship(

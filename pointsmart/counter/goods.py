@@ -1,0 +1,311 @@
+"""Shops, goods and stock: who may change them, and how stock moves are recorded.
+
+Stock only ever changes through :func:`move_stock` (and the sales and voids in
+``counter.sales``, which use the same helper): the product row is locked, the new stock is
+checked (never below zero), and a ``StockMove`` is written beside it in the same
+transaction. Moves are never edited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from ..villages.models import Village
+from .errors import OutOfStock
+from .models import SALE, STOCK_IN, STOCK_OUT, VOID, Product, Shop, StockMove
+
+MAX_STOCK = 1_000_000
+MAX_PRICE = 100_000
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+def keeps_shop(actor: Principal, shop: Shop) -> bool:
+    return actor.shops.get(shop.id) == shop.village_id
+
+
+def require_shop_manager(actor: Principal, shop: Shop) -> None:
+    """An admin of the shop's village, or the shop's own shopkeeper."""
+    if not (actor.is_admin_of(shop.village_id) or keeps_shop(actor, shop)):
+        raise Forbidden(_l("Only the village's administrators and this shop's keeper may."))
+
+
+def require_shop_reader(actor: Principal, shop: Shop) -> None:
+    """Staff of the shop's village see its goods."""
+    actor.require_staff(shop.village_id)
+
+
+# --- shops -----------------------------------------------------------------------------------
+
+
+def find_shop(shop_id: int) -> Shop:
+    shop = db.session.get(Shop, shop_id)
+    if shop is None:
+        raise NotFound(_l("No such shop."))
+    return shop
+
+
+def list_shops(actor: Principal, village_id: int) -> list[Shop]:
+    """The shops of a village, for its staff."""
+    if db.session.get(Village, village_id) is None:
+        raise NotFound(_l("No such village."))
+    actor.require_staff(village_id)
+    return list(
+        db.session.execute(
+            sa.select(Shop).where(Shop.village_id == village_id).order_by(Shop.id)
+        ).scalars()
+    )
+
+
+def shops_for(actor: Principal) -> list[Shop]:
+    """The shops a staff member keeps or administers, in id order."""
+    statement = sa.select(Shop).order_by(Shop.id)
+    if not actor.global_admin:
+        statement = statement.where(
+            sa.or_(Shop.village_id.in_(actor.admin_villages), Shop.id.in_(list(actor.shops)))
+        )
+    return list(db.session.execute(statement).scalars())
+
+
+def create_shop(actor: Principal, village_id: int, *, name: str) -> Shop:
+    """Open a shop in a village (admin) with its ledger account."""
+    if db.session.get(Village, village_id) is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    name = name.strip()
+    if not name:
+        raise ValidationFailed(errors={"name": [str(_l("Give the shop a name."))]})
+    exists = db.session.execute(
+        sa.select(Shop.id).where(Shop.village_id == village_id, Shop.name == name)
+    ).first()
+    if exists:
+        raise ValidationFailed(errors={"name": [str(_l("A shop with this name exists."))]})
+    shop = Shop(village_id=village_id, name=name)
+    db.session.add(shop)
+    db.session.flush()
+    ledger.open_shop_account(village_id, shop.id)
+    return shop
+
+
+# --- goods -----------------------------------------------------------------------------------
+
+
+def find_product(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound(_l("No such goods."))
+    return product
+
+
+def list_products(actor: Principal, shop_id: int, *, active_only: bool = False) -> list[Product]:
+    shop = find_shop(shop_id)
+    require_shop_reader(actor, shop)
+    statement = sa.select(Product).where(Product.shop_id == shop_id).order_by(Product.name)
+    if active_only:
+        statement = statement.where(Product.active.is_(True))
+    return list(db.session.execute(statement).scalars())
+
+
+def create_product(
+    actor: Principal,
+    shop_id: int,
+    *,
+    name: str,
+    points_price: int,
+    stock: int = 0,
+    low_stock_at: int = 5,
+    active: bool = True,
+) -> Product:
+    """Add goods to a shop; an opening stock is recorded as a stock move ``in``."""
+    shop = find_shop(shop_id)
+    require_shop_manager(actor, shop)
+    name = name.strip()
+    _check_product_fields(shop_id, name, points_price, low_stock_at)
+    if not 0 <= stock <= MAX_STOCK:
+        raise ValidationFailed(errors={"stock": [str(_l("Stock must be 0 to 1,000,000."))]})
+    product = Product(
+        shop_id=shop_id,
+        name=name,
+        points_price=points_price,
+        stock=0,
+        low_stock_at=low_stock_at,
+        active=active,
+    )
+    db.session.add(product)
+    db.session.flush()
+    if stock:
+        move_stock(product.id, STOCK_IN, stock, memo=str(_l("Opening stock")), by=actor.user_id)
+    return product
+
+
+def update_product(
+    actor: Principal,
+    product_id: int,
+    *,
+    name: str | None = None,
+    points_price: int | None = None,
+    low_stock_at: int | None = None,
+    active: bool | None = None,
+) -> Product:
+    """Change goods' name, price, warning level or whether they are offered (not the stock)."""
+    product = find_product(product_id)
+    require_shop_manager(actor, find_shop(product.shop_id))
+    new_name = product.name if name is None else name.strip()
+    _check_product_fields(
+        product.shop_id,
+        new_name,
+        product.points_price if points_price is None else points_price,
+        product.low_stock_at if low_stock_at is None else low_stock_at,
+        product_id=product.id,
+    )
+    product.name = new_name
+    if points_price is not None:
+        product.points_price = points_price
+    if low_stock_at is not None:
+        product.low_stock_at = low_stock_at
+    if active is not None:
+        product.active = active
+    db.session.flush()
+    return product
+
+
+def _check_product_fields(
+    shop_id: int, name: str, points_price: int, low_stock_at: int, product_id: int | None = None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [str(_l("Give the goods a name."))]
+    else:
+        same_name = sa.select(Product.id).where(Product.shop_id == shop_id, Product.name == name)
+        if product_id is not None:
+            same_name = same_name.where(Product.id != product_id)
+        if db.session.execute(same_name).first():
+            errors["name"] = [str(_l("This shop already has goods of this name."))]
+    if not 1 <= points_price <= MAX_PRICE:
+        errors["points_price"] = [str(_l("The price is 1 to 100,000 points."))]
+    if not 0 <= low_stock_at <= MAX_STOCK:
+        errors["low_stock_at"] = [str(_l("The warning level is 0 to 1,000,000."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+# --- stock -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockChange:
+    product: Product
+    move: StockMove
+
+
+def adjust_stock(actor: Principal, product_id: int, *, delta: int, memo: str | None) -> StockChange:
+    """Staff put goods in (``delta`` > 0) or take them out (< 0, e.g. broken or expired)."""
+    product = find_product(product_id)
+    require_shop_manager(actor, find_shop(product.shop_id))
+    if delta == 0 or abs(delta) > MAX_STOCK:
+        raise ValidationFailed(errors={"delta": [str(_l("Give a change of stock other than 0."))]})
+    kind = STOCK_IN if delta > 0 else STOCK_OUT
+    move = move_stock(product.id, kind, abs(delta), memo=memo, by=actor.user_id)
+    return StockChange(product, move)
+
+
+def lock_products(product_ids: list[int]) -> dict[int, Product]:
+    """Lock product rows in id order (the same order everywhere, so locks cannot deadlock).
+
+    ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the write transaction already holds the
+    database's write lock from its first statement (``BEGIN IMMEDIATE``).
+    """
+    rows = db.session.execute(
+        sa.select(Product)
+        .where(Product.id.in_(sorted(set(product_ids))))
+        .order_by(Product.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalars()
+    return {product.id: product for product in rows}
+
+
+def move_stock(
+    product_id: int,
+    kind: str,
+    quantity: int,
+    *,
+    memo: str | None = None,
+    by: int | None = None,
+    redemption_id: int | None = None,
+) -> StockMove:
+    """Record one stock move and update the product's stock, under the product's row lock.
+
+    Raises ``OutOfStock`` when the stock would go below zero (and the CHECK constraint stands
+    behind that, should a caller forget).
+    """
+    if kind not in (STOCK_IN, STOCK_OUT, SALE, VOID) or quantity <= 0:
+        raise ValueError(f"bad stock move {kind} {quantity}")
+    product = lock_products([product_id]).get(product_id)
+    if product is None:
+        raise NotFound(_l("No such goods."))
+    delta = quantity if kind in (STOCK_IN, VOID) else -quantity
+    stock_after = product.stock + delta
+    if stock_after < 0:
+        raise OutOfStock(
+            _l(
+                "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
+                name=product.name,
+                stock=product.stock,
+                wanted=quantity,
+            ),
+            product_id=product.id,
+            stock=product.stock,
+        )
+    if stock_after > MAX_STOCK:
+        raise ValidationFailed(errors={"delta": [str(_l("Stock must be 0 to 1,000,000."))]})
+    product.stock = stock_after  # safe: the row is locked until the transaction ends
+    move = StockMove(
+        product_id=product.id,
+        kind=kind,
+        delta=delta,
+        stock_after=stock_after,
+        redemption_id=redemption_id,
+        memo=(memo or None) and memo[:200],
+        created_by_id=by,
+    )
+    db.session.add(move)
+    db.session.flush()
+    return move
+
+
+def stock_history(actor: Principal, product_id: int, *, limit: int = 50) -> list[StockMove]:
+    """A product's latest stock moves, newest first."""
+    product = find_product(product_id)
+    require_shop_reader(actor, find_shop(product.shop_id))
+    return list(
+        db.session.execute(
+            sa.select(StockMove)
+            .where(StockMove.product_id == product_id)
+            .order_by(StockMove.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def stock_discrepancies(shop_id: int) -> list[tuple[int, int, int]]:
+    """Products whose cached stock differs from the sum of their moves: (id, cached, moves)."""
+    moved = (
+        sa.select(StockMove.product_id, sa.func.sum(StockMove.delta).label("total"))
+        .group_by(StockMove.product_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Product.id, Product.stock, sa.func.coalesce(moved.c.total, 0))
+        .outerjoin(moved, moved.c.product_id == Product.id)
+        .where(Product.shop_id == shop_id)
+    ).all()
+    return [(pid, stock, total) for pid, stock, total in rows if stock != total]

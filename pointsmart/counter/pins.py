@@ -1,0 +1,132 @@
+"""Household PINs: what a village may ask at the counter before a large sale.
+
+* A PIN is 6 digits, stored as an argon2id hash (``accounts.passwords``); only an admin of the
+  village sets or resets it.
+* A village sets ``pin_required_above``: a sale of more points than that needs the PIN.
+* Guessing is limited: after ``MAX_ATTEMPTS`` wrong PINs in a row the PIN locks for
+  ``LOCK_MINUTES`` (429 ``pin_locked``), whatever shop or worker the guesses come from. A right
+  PIN resets the count.
+
+A wrong PIN refuses the request, and a refused request rolls back everything it did. The
+failed attempt must survive that, so it is recorded *after* the rollback, in a transaction of
+its own, when the refusal's response is sent (``after_this_request``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import after_this_request, has_request_context
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..accounts.passwords import hash_secret, verify_secret
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..villages.models import Household, Village
+from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
+
+MAX_ATTEMPTS = 5
+LOCK_MINUTES = 15
+PIN_PATTERN = re.compile(r"^\d{6}$")
+
+
+def set_pin(actor: Principal, household_id: int, pin: str) -> None:
+    """Set or reset a household's PIN (admin of its village); unlocks it too."""
+    household = db.session.get(Household, household_id)
+    if household is None:
+        raise NotFound(_l("No such household."))
+    actor.require_admin(household.village_id)
+    if not PIN_PATTERN.match(pin or ""):
+        raise ValidationFailed(errors={"pin": [str(_l("A PIN is 6 digits."))]})
+    household.pin_hash = hash_secret(pin)
+    household.pin_failed_attempts = 0
+    household.pin_locked_until = None
+    db.session.flush()
+
+
+def set_pin_threshold(actor: Principal, village_id: int, pin_required_above: int | None) -> Village:
+    """Set above how many points a sale needs the household's PIN (None: never)."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    if pin_required_above is not None and pin_required_above < 0:
+        raise ValidationFailed(errors={"pin_required_above": [str(_l("0 or more points."))]})
+    village.pin_required_above = pin_required_above
+    db.session.flush()
+    return village
+
+
+def pin_needed(pin_required_above: int | None, total_points: int) -> bool:
+    return pin_required_above is not None and total_points > pin_required_above
+
+
+def check_pin(household: Household, pin: str | None) -> None:
+    """Let a sale through with the household's right PIN, or refuse it.
+
+    Raises ``PinLocked`` (429), ``PinRequired`` (403, none given), ``PinNotSet`` (409) or
+    ``PinWrong`` (403, and the attempt is counted).
+    """
+    now = utcnow()
+    if household.pin_locked_until is not None and household.pin_locked_until > now:
+        minutes = max(1, int((household.pin_locked_until - now).total_seconds() // 60) + 1)
+        raise PinLocked(
+            _l("Try again in %(minutes)s minutes.", minutes=minutes),
+            retry_after_seconds=int((household.pin_locked_until - now).total_seconds()) + 1,
+        )
+    if not pin:
+        raise PinRequired()
+    if household.pin_hash is None:
+        raise PinNotSet()
+    if not verify_secret(household.pin_hash, pin):
+        left = max(0, MAX_ATTEMPTS - household.pin_failed_attempts - 1)
+        _count_failure(household.id)
+        if left == 0:
+            raise PinLocked(
+                _l("Try again in %(minutes)s minutes.", minutes=LOCK_MINUTES),
+                retry_after_seconds=LOCK_MINUTES * 60,
+            )
+        raise PinWrong(_l("%(left)s more tries before the PIN locks.", left=left), tries_left=left)
+    if household.pin_failed_attempts or household.pin_locked_until is not None:
+        household.pin_failed_attempts = 0
+        household.pin_locked_until = None
+
+
+def _count_failure(household_id: int) -> None:
+    if not has_request_context():
+        record_failure(household_id)
+        return
+
+    @after_this_request
+    def record_after_the_refusal(response):
+        # The request is refused: drop all it did, then keep only the failed attempt.
+        db.session.rollback()
+        record_failure(household_id)
+        db.session.commit()
+        return response
+
+
+def record_failure(household_id: int) -> None:
+    """Count one wrong PIN; at ``MAX_ATTEMPTS`` in a row, lock the PIN for a while."""
+    table = Household.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == household_id)
+        .values(pin_failed_attempts=table.c.pin_failed_attempts + 1)
+    )
+    db.session.execute(
+        table.update()
+        .where(table.c.id == household_id, table.c.pin_failed_attempts >= MAX_ATTEMPTS)
+        .values(
+            pin_failed_attempts=0, pin_locked_until=utcnow() + dt.timedelta(minutes=LOCK_MINUTES)
+        )
+    )
+
+
+def pin_state(household: Household) -> dict:
+    """For staff pages: whether a PIN is set and whether it is locked now."""
+    locked = household.pin_locked_until is not None and household.pin_locked_until > utcnow()
+    return {"pin_set": household.pin_hash is not None, "pin_locked": locked}

@@ -1,0 +1,412 @@
+"""Sales at the counter (redemptions) and voids.
+
+:func:`redeem_items` guarantees, in the caller's one transaction:
+
+* the product rows are locked (in id order) before anything is checked, so two counters
+  selling the last bar of soap at once sell it once: the second sees stock 0 (``OutOfStock``);
+* one ledger transfer household -> shop (``ledger.redeem``, which locks the chain head and both
+  accounts and refuses to overdraw: ``InsufficientPoints``), one ``sale`` stock move per item,
+  and the redemption row are written together, or nothing is;
+* the price is the goods' price at the moment of the sale, kept on the receipt's lines.
+
+:func:`void_redemption` undoes a sale once: the ledger reversal (``ledger.reverse``, which
+itself refuses a second reversal), a ``void`` stock move per item, the void recorded on the
+redemption. A shopkeeper voids only the shop's sales of the same day (in the village's time
+zone); an admin of the village voids any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..database import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.errors import AccountClosed, AlreadyReversed
+from ..villages import cards
+from ..villages.models import Household, Village
+from . import goods, pins
+from .errors import (
+    AlreadyVoided,
+    CardOfAnotherVillage,
+    OutOfStock,
+    ProductInactive,
+    ShopClosed,
+    VoidTooLate,
+    WrongShop,
+)
+from .models import SALE, VOID, Product, Redemption, RedemptionItem, Shop
+
+MAX_LINES = 50
+MAX_QUANTITY = 999
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    product_id: int
+    name: str
+    points_price: int
+    quantity: int
+
+    @property
+    def points(self) -> int:
+        return self.points_price * self.quantity
+
+
+@dataclass(frozen=True)
+class Customer:
+    """The household a card stands for, as the counter shows it."""
+
+    household_id: int
+    village_id: int
+    number: str
+    head_name: str
+    balance: int
+    status: str
+    pin_set: bool = False
+    pin_locked: bool = False
+
+
+@dataclass
+class RedemptionView:
+    redemption: Redemption
+    lines: list[SaleLine]
+    customer: Customer
+    shop: Shop
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.redemption, name)
+
+    @property
+    def voided(self) -> bool:
+        return self.redemption.voided_at is not None
+
+    @property
+    def items(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "product_id": line.product_id,
+                "name": line.name,
+                "points_price": line.points_price,
+                "quantity": line.quantity,
+                "points": line.points,
+            }
+            for line in self.lines
+        ]
+
+
+# --- who is at the counter --------------------------------------------------------------------
+
+
+def require_seller(actor: Principal, shop: Shop) -> None:
+    """Only the shop's own shopkeeper sells at its counter."""
+    if goods.keeps_shop(actor, shop):
+        return
+    if actor.shops:
+        raise WrongShop()
+    raise Forbidden(_l("Only this shop's keeper sells at its counter."))
+
+
+def find_customer(shop: Shop, *, card_token: str | None = None, household_id=None) -> Customer:
+    """The household of a scanned or typed card (or an id), checked against the shop's village.
+
+    Raises the card refusals (404 ``card_not_found``, 410 ``card_revoked``, 422
+    ``card_code_mistyped``), 403 ``card_of_another_village`` or 404 for an unknown id.
+    """
+    if card_token is not None:
+        household_id = cards.resolve_card(card_token)
+    household = db.session.get(Household, household_id) if household_id else None
+    if household is None:
+        raise NotFound(_l("No such household."))
+    if household.village_id != shop.village_id:
+        raise CardOfAnotherVillage()
+    balance = ledger.account_balance(household.village_id, ledger.household_code(household.id))
+    state = pins.pin_state(household)
+    return Customer(
+        household_id=household.id,
+        village_id=household.village_id,
+        number=household.number,
+        head_name=household.head_name,
+        balance=balance,
+        status=household.status,
+        **state,
+    )
+
+
+def look_up_customer(actor: Principal, shop_id: int, text: str) -> Customer:
+    """What the counter shows after a scan: the household and its balance."""
+    shop = goods.find_shop(shop_id)
+    require_seller(actor, shop)
+    return find_customer(shop, card_token=text)
+
+
+# --- selling ---------------------------------------------------------------------------------
+
+
+def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
+    """``[{product_id, quantity}]`` -> ``{product_id: total quantity}``, validated."""
+    wanted: dict[int, int] = {}
+    for item in items:
+        wanted[item["product_id"]] = wanted.get(item["product_id"], 0) + item["quantity"]
+    errors = {}
+    if not wanted:
+        errors["items"] = [str(_l("Pick at least one item."))]
+    elif len(wanted) > MAX_LINES:
+        errors["items"] = [str(_l("At most %(n)s different goods in one sale.", n=MAX_LINES))]
+    elif any(not 1 <= quantity <= MAX_QUANTITY for quantity in wanted.values()):
+        errors["items"] = [str(_l("A quantity is 1 to %(n)s.", n=MAX_QUANTITY))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return wanted
+
+
+def quote(shop_id: int, wanted: dict[int, int]) -> int:
+    """The points a sale would cost at today's prices (no locks; for deciding on a PIN)."""
+    prices = dict(
+        db.session.execute(
+            sa.select(Product.id, Product.points_price).where(
+                Product.id.in_(list(wanted)), Product.shop_id == shop_id
+            )
+        ).all()
+    )
+    return sum(prices.get(pid, 0) * quantity for pid, quantity in wanted.items())
+
+
+def redeem_items(
+    actor: Principal,
+    *,
+    shop_id: int,
+    items: list[dict[str, int]],
+    card_token: str | None = None,
+    household_id: int | None = None,
+    pin: str | None = None,
+) -> RedemptionView:
+    """Sell goods for a household's points at a shop's counter. See the module's guarantees.
+
+    Refusals: 403 ``wrong_shop``, 409 ``shop_closed``, 409 ``account_closed``, 409
+    ``out_of_stock``, 409 ``product_inactive``, 409 ``insufficient_points``, the card's and the
+    PIN's (``pins.check_pin``), 422 for bad items.
+    """
+    shop = goods.find_shop(shop_id)
+    require_seller(actor, shop)
+    if not shop.active:
+        raise ShopClosed()
+    wanted = merge_lines(items)
+    customer = find_customer(shop, card_token=card_token, household_id=household_id)
+    if customer.status != "active":
+        raise AccountClosed()
+
+    products = goods.lock_products(list(wanted))
+    lines = []
+    for product_id, quantity in sorted(wanted.items()):
+        product = products.get(product_id)
+        if product is None or product.shop_id != shop.id:
+            raise ValidationFailed(
+                errors={"items": [str(_l("Goods %(id)s are not sold here.", id=product_id))]}
+            )
+        if not product.active:
+            raise ProductInactive(_l("%(name)s is no longer offered.", name=product.name))
+        if product.stock < quantity:
+            raise OutOfStock(
+                _l(
+                    "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
+                    name=product.name,
+                    stock=product.stock,
+                    wanted=quantity,
+                ),
+                product_id=product.id,
+                stock=product.stock,
+            )
+        lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
+    total = sum(line.points for line in lines)
+
+    pin_required_above = db.session.execute(
+        sa.select(Village.pin_required_above).where(Village.id == shop.village_id)
+    ).scalar_one()
+    if pins.pin_needed(pin_required_above, total):
+        pins.check_pin(db.session.get(Household, customer.household_id), pin)
+
+    memo = "; ".join(f"{line.name} x{line.quantity}" for line in lines)
+    transfer = ledger.redeem(
+        shop.village_id,
+        customer.household_id,
+        shop.id,
+        total,
+        memo=memo[: ledger.MAX_MEMO_LENGTH],
+        posted_by_id=actor.user_id,
+    )
+    balance_after = ledger.household_balance_after(transfer)
+    redemption = Redemption(
+        village_id=shop.village_id,
+        shop_id=shop.id,
+        household_id=customer.household_id,
+        total_points=total,
+        transfer_id=transfer.id,
+        balance_after=balance_after,
+        created_by_id=actor.user_id,
+        created_at=transfer.created_at,
+    )
+    db.session.add(redemption)
+    db.session.flush()
+    db.session.add_all(
+        RedemptionItem(
+            redemption_id=redemption.id,
+            product_id=line.product_id,
+            name=line.name,
+            points_price=line.points_price,
+            quantity=line.quantity,
+        )
+        for line in lines
+    )
+    for line in lines:
+        goods.move_stock(
+            line.product_id, SALE, line.quantity, by=actor.user_id, redemption_id=redemption.id
+        )
+    return RedemptionView(redemption, lines, replace(customer, balance=balance_after), shop)
+
+
+# --- voiding ---------------------------------------------------------------------------------
+
+
+def void_redemption(
+    actor: Principal, redemption_id: int, *, reason: str | None = None
+) -> RedemptionView:
+    """Undo a sale: points back to the household, goods back on the shelf. Once.
+
+    Refusals: 404, 403 (not this village's admin nor this shop's keeper), 403
+    ``void_too_late`` (a shopkeeper, after the day of the sale), 409 ``already_voided``.
+    """
+    redemption = db.session.execute(
+        sa.select(Redemption)
+        .where(Redemption.id == redemption_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if redemption is None:
+        raise NotFound(_l("No such sale."))
+    shop = goods.find_shop(redemption.shop_id)
+    is_admin = actor.is_admin_of(shop.village_id)
+    if not is_admin:
+        if not goods.keeps_shop(actor, shop):
+            raise WrongShop() if actor.shops else Forbidden(_l("Only this shop voids its sales."))
+        timezone = db.session.execute(
+            sa.select(Village.timezone).where(Village.id == shop.village_id)
+        ).scalar_one()
+        if _local_day(redemption.created_at, timezone) != _local_day(utcnow(), timezone):
+            raise VoidTooLate()
+    if redemption.voided_at is not None:
+        raise AlreadyVoided()
+
+    items = _items_of(redemption.id)
+    goods.lock_products([item.product_id for item in items])
+    reason = (reason or "").strip() or str(_l("Sale %(id)s voided", id=redemption.id))
+    try:
+        reversal = ledger.reverse(
+            redemption.transfer_id,
+            reason=reason[:200],
+            posted_by_id=actor.user_id,
+            village_id=shop.village_id,
+        )
+    except AlreadyReversed as error:  # reversed outside the counter: the sale is void already
+        raise AlreadyVoided() from error
+    for item in items:
+        goods.move_stock(
+            item.product_id, VOID, item.quantity, by=actor.user_id, redemption_id=redemption.id
+        )
+    redemption.voided_at = reversal.created_at
+    redemption.void_transfer_id = reversal.id
+    redemption.voided_by_id = actor.user_id
+    redemption.void_reason = reason[:200]
+    db.session.flush()
+    view = redemption_view(redemption, shop)
+    view.extra["void_balance_after"] = ledger.household_balance_after(reversal)
+    return view
+
+
+def _local_day(moment: dt.datetime, timezone: str) -> dt.date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _items_of(redemption_id: int) -> list[RedemptionItem]:
+    return list(
+        db.session.execute(
+            sa.select(RedemptionItem)
+            .where(RedemptionItem.redemption_id == redemption_id)
+            .order_by(RedemptionItem.id)
+        ).scalars()
+    )
+
+
+def redemption_view(redemption: Redemption, shop: Shop | None = None) -> RedemptionView:
+    shop = shop or goods.find_shop(redemption.shop_id)
+    household = db.session.get(Household, redemption.household_id)
+    lines = [
+        SaleLine(item.product_id, item.name, item.points_price, item.quantity)
+        for item in _items_of(redemption.id)
+    ]
+    customer = Customer(
+        household_id=household.id,
+        village_id=household.village_id,
+        number=household.number,
+        head_name=household.head_name,
+        balance=redemption.balance_after,
+        status=household.status,
+    )
+    return RedemptionView(redemption, lines, customer, shop)
+
+
+def get_redemption(actor: Principal, redemption_id: int) -> RedemptionView:
+    """A sale, for the village's admins and the shop's keeper (the receipt)."""
+    redemption = db.session.get(Redemption, redemption_id)
+    if redemption is None:
+        raise NotFound(_l("No such sale."))
+    shop = goods.find_shop(redemption.shop_id)
+    goods.require_shop_manager(actor, shop)
+    return redemption_view(redemption, shop)
+
+
+def can_void(actor: Principal, view: RedemptionView, timezone: str) -> bool:
+    """Whether ``actor`` may void this sale now (for showing the button)."""
+    if view.voided:
+        return False
+    if actor.is_admin_of(view.shop.village_id):
+        return True
+    return goods.keeps_shop(actor, view.shop) and _local_day(
+        view.redemption.created_at, timezone
+    ) == _local_day(utcnow(), timezone)
+
+
+def sales_of_day(actor: Principal, shop_id: int, day: dt.date) -> list[RedemptionView]:
+    """A shop's sales of one day (the village's time zone), newest first."""
+    shop = goods.find_shop(shop_id)
+    goods.require_shop_manager(actor, shop)
+    timezone = ZoneInfo(
+        db.session.execute(
+            sa.select(Village.timezone).where(Village.id == shop.village_id)
+        ).scalar_one()
+    )
+    start = dt.datetime.combine(day, dt.time(), tzinfo=timezone)
+    end = start + dt.timedelta(days=1)
+    redemptions = db.session.execute(
+        sa.select(Redemption)
+        .where(
+            Redemption.shop_id == shop_id,
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+        )
+        .order_by(Redemption.id.desc())
+        .limit(500)
+    ).scalars()
+    return [redemption_view(r, shop) for r in redemptions]

@@ -1,0 +1,217 @@
+"""What the counter API reads and writes."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..periods import PERIOD_PATTERN
+from ..schemas import MAX_ID
+from .goods import MAX_PRICE, MAX_STOCK
+from .sales import MAX_LINES, MAX_QUANTITY
+
+ID = validate.Range(1, MAX_ID)
+
+
+class ShopIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(1, 100))
+
+
+class ShopOut(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    name = fields.Str()
+    active = fields.Bool()
+    created_at = fields.DateTime()
+
+
+class ShopList(Schema):
+    items = fields.List(fields.Nested(ShopOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class ProductIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    points_price = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_PRICE))
+    stock = fields.Int(load_default=0, strict=True, validate=validate.Range(0, MAX_STOCK))
+    low_stock_at = fields.Int(load_default=5, strict=True, validate=validate.Range(0, MAX_STOCK))
+    active = fields.Bool(load_default=True)
+
+
+class ProductPatch(Schema):
+    name = fields.Str(validate=validate.Length(1, 100))
+    points_price = fields.Int(strict=True, validate=validate.Range(1, MAX_PRICE))
+    low_stock_at = fields.Int(strict=True, validate=validate.Range(0, MAX_STOCK))
+    active = fields.Bool()
+
+
+class ProductOut(Schema):
+    id = fields.Int()
+    shop_id = fields.Int()
+    name = fields.Str()
+    points_price = fields.Int()
+    stock = fields.Int()
+    low_stock_at = fields.Int()
+    low_stock = fields.Method("is_low")
+    active = fields.Bool()
+    has_photo = fields.Method("photo_present")
+
+    def is_low(self, product) -> bool:
+        return product.stock <= product.low_stock_at
+
+    def photo_present(self, product) -> bool:
+        return product.photo is not None
+
+
+class ProductList(Schema):
+    items = fields.List(fields.Nested(ProductOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class ProductQuery(Schema):
+    active = fields.Bool(load_default=None, allow_none=True)
+
+
+class StockIn(Schema):
+    delta = fields.Int(
+        required=True,
+        strict=True,
+        validate=validate.Range(-MAX_STOCK, MAX_STOCK),
+        metadata={"description": "goods in (> 0) or out (< 0); not 0"},
+    )
+    memo = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class StockMoveOut(Schema):
+    id = fields.Int()
+    product_id = fields.Int()
+    kind = fields.Str(metadata={"description": "in, out, sale or void"})
+    delta = fields.Int()
+    stock_after = fields.Int()
+    redemption_id = fields.Int(allow_none=True)
+    memo = fields.Str(allow_none=True)
+    created_by_id = fields.Int(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class StockChangeOut(Schema):
+    product = fields.Nested(ProductOut)
+    move = fields.Nested(StockMoveOut)
+
+
+class StockMoveList(Schema):
+    items = fields.List(fields.Nested(StockMoveOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class ItemIn(Schema):
+    product_id = fields.Int(required=True, strict=True, validate=ID)
+    quantity = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_QUANTITY))
+
+
+class RedemptionIn(Schema):
+    card_token = fields.Str(
+        validate=validate.Length(1, 300),
+        metadata={"description": "what the card's QR code or short code says"},
+    )
+    household_id = fields.Int(strict=True, validate=ID)
+    shop_id = fields.Int(required=True, strict=True, validate=ID)
+    items = fields.List(
+        fields.Nested(ItemIn), required=True, validate=validate.Length(1, MAX_LINES)
+    )
+    pin = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits.")),
+        metadata={"description": "the household's PIN, when the village asks for it"},
+    )
+
+    @validates_schema
+    def one_way_to_the_household(self, data, **kwargs):
+        if ("card_token" in data) == ("household_id" in data):
+            raise ValidationError(
+                str(_l("Give either card_token or household_id.")), field_name="card_token"
+            )
+
+
+class ItemOut(Schema):
+    product_id = fields.Int()
+    name = fields.Str()
+    points_price = fields.Int()
+    quantity = fields.Int()
+    points = fields.Int()
+
+
+class CustomerOut(Schema):
+    household_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    balance = fields.Int()
+
+
+class RedemptionOut(Schema):
+    id = fields.Int()
+    shop_id = fields.Int()
+    household_id = fields.Int()
+    total_points = fields.Int()
+    items = fields.List(fields.Nested(ItemOut))
+    balance_after = fields.Int()
+    transfer_id = fields.Int()
+    created_at = fields.DateTime()
+    voided = fields.Bool()
+    voided_at = fields.DateTime(allow_none=True)
+    void_transfer_id = fields.Int(allow_none=True)
+    void_reason = fields.Str(allow_none=True)
+    household = fields.Function(
+        lambda view: CustomerOut().dump(view.customer), metadata={"description": "who paid"}
+    )
+
+
+class VoidOut(RedemptionOut):
+    void_balance_after = fields.Function(lambda view: view.extra.get("void_balance_after"))
+
+
+class VoidIn(Schema):
+    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class CardLookupIn(Schema):
+    card_token = fields.Str(required=True, validate=validate.Length(1, 300))
+
+
+class SettlementOut(Schema):
+    shop_id = fields.Int()
+    period = fields.Str()
+    points_redeemed = fields.Int(metadata={"description": "sales minus voids in the month"})
+    sales_points = fields.Int()
+    sales_count = fields.Int()
+    voided_points = fields.Int()
+    voids_count = fields.Int()
+    yuan_per_point = fields.Decimal(places=2, as_string=True)
+    yuan = fields.Decimal(places=2, as_string=True)
+    settled = fields.Bool()
+    transfer_id = fields.Int(allow_none=True)
+    settled_at = fields.DateTime(allow_none=True)
+
+
+class PeriodPath(Schema):
+    period = fields.Str(validate=validate.Regexp(PERIOD_PATTERN))
+
+
+class PinIn(Schema):
+    pin = fields.Str(
+        required=True, validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits."))
+    )
+
+
+class CounterSettingsIn(Schema):
+    pin_required_above = fields.Int(
+        required=True,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(0, 1_000_000),
+        metadata={"description": "sales above this many points need the PIN; null: never"},
+    )
+
+
+class CounterSettingsOut(Schema):
+    village_id = fields.Int(attribute="id")
+    pin_required_above = fields.Int(allow_none=True)
