@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
+    from .security import register_security_headers
     from .site.views import bp as site_bp
 
     register_request_hooks(app)
@@ -76,5 +77,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals["form_key"] = form_key_field
     register_error_handlers(app)
+    register_security_headers(app)
     register_cli(app)
     return app
