@@ -1,13 +1,18 @@
 """Imports every domain's models so the metadata is complete (for Alembic and tests)."""
 
 from .accounts.models import ApiToken, RoleAssignment, User
+from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection, Rule, RuleVersion
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
     "Account",
+    "Activity",
     "ApiToken",
+    "Approval",
+    "Attendance",
+    "BoardEntry",
     "Card",
     "ChainHead",
     "Grid",
@@ -15,7 +20,10 @@ __all__ = [
     "IdempotencyRecord",
     "Member",
     "MonthlyTotal",
+    "Objection",
     "RoleAssignment",
+    "Rule",
+    "RuleVersion",
     "Shop",
     "Transfer",
     "User",

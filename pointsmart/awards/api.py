@@ -1,14 +1,55 @@
-"""JSON API: posting awards and deductions, and reversing entries."""
+"""JSON API: the rule catalogue, awards and deductions (by rule, ad hoc, in batches), approvals,
+corrections and the award settings. Activities and the red and black list are in
+``api_activities`` and ``api_board``, on the same blueprint.
 
+Every POST that posts transfers takes an ``Idempotency-Key``. An award that has to wait for
+approval answers 409 ``approval_required``, naming the approval it created: that answer is
+kept with the key like a success (the approval *was* created), so a retry gets the same
+approval instead of a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import jsonify, request
 from flask_smorest import Blueprint
 
-from ..accounts.auth import current_principal
-from ..idempotent import idempotent_call
+from ..accounts.auth import Principal, current_principal
+from ..errors import problem_response
+from ..extensions import db
+from ..idempotent import REPLAYED_HEADER
+from ..ledger import idempotency
 from ..ledger.queries import transfer_view
-from ..ledger.schemas import ReversalIn, TransferIn, TransferOut
-from . import service
+from ..ledger.schemas import ReversalIn
+from ..schemas import page_of
+from . import approvals, rules, service
+from .errors import ApprovalRequired
+from .models import Approval
+from .schemas import (
+    ApprovalList,
+    ApprovalOut,
+    ApprovalQuery,
+    AwardIn,
+    AwardOut,
+    BatchIn,
+    BatchOut,
+    DecisionIn,
+    MonthQuery,
+    MyEntries,
+    PreviewOut,
+    PreviewQuery,
+    ProposalIn,
+    RuleChangeIn,
+    RuleIn,
+    RuleList,
+    RuleOut,
+    RuleQuery,
+    SettingsIn,
+    SettingsOut,
+)
 
-blp = Blueprint("awards", __name__, description="Awards, deductions and reversals")
+blp = Blueprint("awards", __name__, description="Rules, awards, approvals, activities, red/black")
 
 IDEMPOTENCY_HEADER = {
     "parameters": [
@@ -20,33 +61,282 @@ IDEMPOTENCY_HEADER = {
         }
     ]
 }
+WAITS = {"description": "approval_required: the award waits in the approvals queue"}
+
+
+def post_once(actor: Principal, payload, produce: Callable[[], dict], status: int = 201):
+    """Run ``produce`` once per Idempotency-Key; a queued award is answered 409 and kept."""
+    key = request.headers.get("Idempotency-Key")
+    fingerprint = idempotency.fingerprint(request.method, request.path, payload)
+    claimed = idempotency.claim(actor.scope, key, fingerprint)
+    if isinstance(claimed, idempotency.Replay):
+        if claimed.status_code >= 400:
+            response = problem_response(_Replayed(claimed.body))
+        else:
+            response = jsonify(claimed.body)
+        response.status_code = claimed.status_code
+        response.headers[REPLAYED_HEADER] = "true"
+        return response
+    try:
+        body = produce()
+    except ApprovalRequired as waiting:
+        idempotency.complete(claimed, waiting.status, waiting.to_dict())
+        # The approval is what this request made: keep it although the answer is a 409.
+        db.session.commit()
+        return problem_response(waiting)
+    idempotency.complete(claimed, status, body)
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+class _Replayed:
+    """A stored problem body, answered again as problem+json."""
+
+    def __init__(self, body: dict):
+        self.body = body
+        self.status = body.get("status", 409)
+
+    def to_dict(self) -> dict:
+        return self.body
+
+
+def waiting(approval: Approval) -> ApprovalRequired:
+    return ApprovalRequired(
+        approval_id=approval.id, approval=ApprovalOut().dump(approval_view(approval))
+    )
+
+
+def approval_view(approval: Approval) -> dict:
+    rule_ids = approvals.rule_ids_of_versions({approval.rule_version_id} - {None})
+    view = {column: getattr(approval, column) for column in ApprovalOut().fields}
+    view["rule_id"] = rule_ids.get(approval.rule_version_id)
+    return view
+
+
+def award_body(transfer, rule_id=None) -> dict:
+    return AwardOut().dump(transfer_view(transfer, rule_id=rule_id))
+
+
+def outcome_body(outcome, rule_id=None) -> dict:
+    if outcome.approval is not None:
+        raise waiting(outcome.approval)
+    return award_body(outcome.transfer, rule_id)
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+@blp.route("/villages/<int:village_id>/rules", methods=["GET"])
+@blp.arguments(RuleQuery, location="query")
+@blp.response(200, RuleList)
+def list_rules(query, village_id):
+    """The village's rule catalogue, with the points and cap in force today (staff)."""
+    return {"items": rules.list_rules(current_principal(), village_id, **query), "next_after": None}
+
+
+@blp.route("/villages/<int:village_id>/rules", methods=["POST"])
+@blp.arguments(RuleIn)
+@blp.response(201, RuleOut)
+def create_rule(data, village_id):
+    """Add a rule with its first version (admin)."""
+    return rules.create_rule(current_principal(), village_id, **data)
+
+
+@blp.route("/rules/<int:rule_id>", methods=["GET"])
+@blp.response(200, RuleOut)
+def get_rule(rule_id):
+    """A rule with every version."""
+    return rules.get_rule(current_principal(), rule_id)
+
+
+@blp.route("/rules/<int:rule_id>", methods=["PATCH"])
+@blp.arguments(RuleChangeIn)
+@blp.response(200, RuleOut)
+def change_rule(data, rule_id):
+    """Rename or (de)activate a rule; new points or cap make a new version from ``valid_from``
+    (today or later), so no earlier entry changes meaning (admin)."""
+    if "monthly_cap" in data and data["monthly_cap"] is None:
+        data.pop("monthly_cap")
+        data["clear_cap"] = True
+    return rules.change_rule(current_principal(), rule_id, **data)
+
+
+# --- awards ----------------------------------------------------------------------------------
 
 
 @blp.route("/transfers", methods=["POST"])
-@blp.arguments(TransferIn)
-@blp.response(201, TransferOut)
+@blp.arguments(AwardIn)
+@blp.response(201, AwardOut)
+@blp.alt_response(409, description=WAITS["description"])
 @blp.doc(**IDEMPOTENCY_HEADER)
 def post_transfer(data):
-    """Award or deduct points for a household (leader or admin of its village)."""
+    """Award or deduct points (leader or admin of the household's village).
+
+    By rule: ``{household_id, rule_id, quantity (or hours), period?, memo?}``; the points are
+    quantity x the rule's points in force, rounded half up. Ad hoc: ``{household_id, kind,
+    points, category, memo?, period?}``. 409 ``monthly_cap_reached`` (with ``remaining``),
+    ``approval_required`` (with ``approval_id``), ``leader_quota_reached`` (with ``remaining``).
+    """
     actor = current_principal()
 
     def produce():
-        transfer = service.post_adhoc(actor, **data)
-        return TransferOut().dump(transfer_view(transfer))
+        if data.get("rule_id") is not None:
+            outcome = service.award_by_rule(
+                actor,
+                household_id=data["household_id"],
+                rule_id=data["rule_id"],
+                quantity=data["quantity"],
+                period=data["period"],
+                memo=data["memo"],
+            )
+            return outcome_body(outcome, data["rule_id"])
+        fields = {name: data[name] for name in ("kind", "points", "category", "memo", "period")}
+        return outcome_body(service.post_adhoc(actor, household_id=data["household_id"], **fields))
 
-    return idempotent_call(actor, data, produce)
+    return post_once(actor, data, produce)
+
+
+@blp.route("/transfers/preview", methods=["GET"])
+@blp.arguments(PreviewQuery, location="query")
+@blp.response(200, PreviewOut)
+def preview_transfer(query):
+    """What an entry by rule would come to, without posting anything."""
+    actor = current_principal()
+    plan, remaining = service.preview(actor, **query)
+    village = service.village_of(plan.village_id)
+    return {
+        "household_id": plan.household_id,
+        "rule_id": plan.rule.id,
+        "rule_version_id": plan.version.id,
+        "quantity": plan.quantity,
+        "points": plan.signed_points,
+        "period": plan.period,
+        "cap_remaining": remaining,
+        "needs_approval": service.needs_approval(plan, village),
+    }
+
+
+@blp.route("/transfers/batch", methods=["POST"])
+@blp.arguments(BatchIn)
+@blp.response(201, BatchOut)
+@blp.doc(**IDEMPOTENCY_HEADER)
+def post_batch(data):
+    """Score many households by one rule for a month: all entries post, or none does.
+
+    409 ``batch_refused`` lists every bad entry (``index``, ``household_id``, ``code``,
+    ``detail``); 409 ``leader_quota_reached`` when the whole would go over the quota.
+    """
+    actor = current_principal()
+
+    def produce():
+        entries = [service.BatchEntry(**entry) for entry in data["entries"]]
+        transfers = service.post_batch(
+            actor, entries, period=data["period"], rule_id=data["rule_id"], memo=data["memo"]
+        )
+        items = [award_body(t, data["rule_id"]) for t in transfers]
+        return {
+            "items": items,
+            "count": len(items),
+            "points": sum(item["amount"] for item in items),
+        }
+
+    return post_once(actor, data, produce)
 
 
 @blp.route("/transfers/<int:transfer_id>/reversal", methods=["POST"])
 @blp.arguments(ReversalIn)
-@blp.response(201, TransferOut)
+@blp.response(201, AwardOut)
 @blp.doc(**IDEMPOTENCY_HEADER)
 def reverse_transfer(data, transfer_id):
-    """Reverse a transfer with a reason (admin of its village); a transfer is reversed once."""
+    """Reverse a transfer with a reason, once: an admin of its village any transfer, a leader
+    their own entry on the day they made it (409 ``correction_window_closed`` after)."""
     actor = current_principal()
 
     def produce():
         reversal = service.reverse_entry(actor, transfer_id, reason=data["reason"])
-        return TransferOut().dump(transfer_view(reversal))
+        rule_ids = approvals.rule_ids_of_versions({reversal.rule_version_id} - {None})
+        return award_body(reversal, rule_ids.get(reversal.rule_version_id))
 
-    return idempotent_call(actor, data, produce)
+    return post_once(actor, data, produce)
+
+
+@blp.route("/villages/<int:village_id>/my-entries", methods=["GET"])
+@blp.arguments(MonthQuery, location="query")
+@blp.response(200, MyEntries)
+def my_entries(query, village_id):
+    """The caller's own entries of a month (default this month) and their quota left."""
+    month = service.my_entries(current_principal(), village_id, query["period"])
+    rule_ids = approvals.rule_ids_of_versions(
+        {t.rule_version_id for t in month["transfers"]} - {None}
+    )
+    month["items"] = [
+        transfer_view(t, rule_id=rule_ids.get(t.rule_version_id)) for t in month.pop("transfers")
+    ]
+    return month
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+
+@blp.route("/villages/<int:village_id>/approvals", methods=["GET"])
+@blp.arguments(ApprovalQuery, location="query")
+@blp.response(200, ApprovalList)
+def list_approvals(query, village_id):
+    """Awards waiting for (or decided by) an admin, newest first; a leader sees their own."""
+    rows = approvals.list_approvals(current_principal(), village_id, **query)
+    return page_of([approval_view(a) for a in rows], query["limit"], lambda row: row["id"])
+
+
+@blp.route("/villages/<int:village_id>/approvals", methods=["POST"])
+@blp.arguments(ProposalIn)
+@blp.response(201, ApprovalOut)
+def propose(data, village_id):
+    """Queue an award for an admin's approval, whatever its size (nothing is posted)."""
+    approval = approvals.propose(current_principal(), village_id, **data)
+    return approval_view(approval)
+
+
+@blp.route("/approvals/<int:approval_id>", methods=["GET"])
+@blp.response(200, ApprovalOut)
+def get_approval(approval_id):
+    return approval_view(approvals.get_approval(current_principal(), approval_id))
+
+
+@blp.route("/approvals/<int:approval_id>/decision", methods=["POST"])
+@blp.arguments(DecisionIn)
+@blp.response(200, ApprovalOut)
+@blp.doc(**IDEMPOTENCY_HEADER)
+def decide(data, approval_id):
+    """Approve (posts the award) or reject (posts nothing, reason required); an admin of the
+    village who did not propose it (403 ``self_approval``); once (409 ``already_decided``)."""
+    actor = current_principal()
+
+    def produce():
+        approval = approvals.decide(
+            actor, approval_id, approve=data["approve"], reason=data["reason"]
+        )
+        return ApprovalOut().dump(approval_view(approval))
+
+    return post_once(actor, data, produce, status=200)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+@blp.route("/villages/<int:village_id>/award-settings", methods=["GET"])
+@blp.response(200, SettingsOut)
+def get_settings(village_id):
+    """Approval threshold, leader quota and days on the board (leaders and admins)."""
+    return service.award_settings(current_principal(), village_id)
+
+
+@blp.route("/villages/<int:village_id>/award-settings", methods=["PATCH"])
+@blp.arguments(SettingsIn)
+@blp.response(200, SettingsOut)
+def change_settings(data, village_id):
+    """Change them (admin of the village)."""
+    return service.change_award_settings(current_principal(), village_id, **data)
+
+
+from . import api_activities, api_board  # noqa: E402, F401  (routes on ``blp``)

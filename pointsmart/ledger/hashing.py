@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 CORE_FIELDS = (
@@ -34,12 +35,18 @@ CORE_FIELDS = (
 )
 
 # Reference columns added by later features; hashed by name only when not NULL.
-OPTIONAL_FIELDS: tuple[str, ...] = ()
+# rule_version_id: the rule version an entry by rule used; quantity: its count or hours.
+OPTIONAL_FIELDS: tuple[str, ...] = ("rule_version_id", "quantity")
+
+HUNDREDTH = Decimal("0.01")
 
 
 def _canonical_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, Decimal):
+        # Quantities are kept to the hundredth; the database may give back 1.5 or 1.50.
+        return format(value.quantize(HUNDREDTH), "f")
     return value
 
 

@@ -12,6 +12,7 @@ transaction as each transfer; ``ledger verify`` checks them against the transfer
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,6 +80,15 @@ class Transfer(db.Model):
         sa.CheckConstraint(_in("kind", TRANSFER_KINDS), name="kind_known"),
         sa.Index("ix_transfers_household_id_id", "household_id", "id"),
         sa.Index("ix_transfers_village_id_kind_period", "village_id", "kind", "period"),
+        # A rule's use per household and month (monthly caps, the scoring grid).
+        sa.Index(
+            "ix_transfers_rule_version_id_period_household_id",
+            "rule_version_id",
+            "period",
+            "household_id",
+        ),
+        # A staff member's entries of a month (leader quotas, "my entries").
+        sa.Index("ix_transfers_posted_by_id_period", "posted_by_id", "period"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -104,6 +114,11 @@ class Transfer(db.Model):
     # NULL when the system posted it (a command-line job), otherwise the staff user.
     posted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Optional references (hashed by name only when set, see hashing.OPTIONAL_FIELDS).
+    # The rule version an award or deduction by rule used (a reversal names its original's).
+    rule_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_versions.id"))
+    # The quantity it was for: a count, or hours to the hundredth (kept, never re-derived).
+    quantity: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
 

@@ -86,10 +86,28 @@ def household_history(household_id: int, *, limit: int, after: int | None) -> li
                 )
             ).all()
         )
-    return [transfer_view(t, reversed_by.get(t.id)) for t in transfers]
+    rule_ids = rule_ids_of_versions({t.rule_version_id for t in transfers} - {None})
+    return [
+        transfer_view(t, reversed_by.get(t.id), rule_ids.get(t.rule_version_id)) for t in transfers
+    ]
 
 
-def transfer_view(transfer: Transfer, reversed_by_id: int | None = None) -> dict[str, Any]:
+def rule_ids_of_versions(version_ids: set[int]) -> dict[int, int]:
+    """Rule version id -> rule id (one small indexed read, nothing when no rule is involved)."""
+    if not version_ids:
+        return {}
+    from ..awards.models import RuleVersion
+
+    return dict(
+        db.session.execute(
+            sa.select(RuleVersion.id, RuleVersion.rule_id).where(RuleVersion.id.in_(version_ids))
+        ).all()
+    )
+
+
+def transfer_view(
+    transfer: Transfer, reversed_by_id: int | None = None, rule_id: int | None = None
+) -> dict[str, Any]:
     """A transfer as the API shows it, from its household's point of view."""
     if transfer.household_id is not None:
         amount = household_signed_amount(transfer)
@@ -108,6 +126,9 @@ def transfer_view(transfer: Transfer, reversed_by_id: int | None = None) -> dict
         "reverses_id": transfer.reverses_id,
         "reversed_by_id": reversed_by_id,
         "posted_by_id": transfer.posted_by_id,
+        "rule_id": rule_id,
+        "rule_version_id": transfer.rule_version_id,
+        "quantity": transfer.quantity,
         "hash": transfer.hash,
         "created_at": transfer.created_at,
     }

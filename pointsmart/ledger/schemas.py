@@ -44,6 +44,11 @@ class TransferOut(Schema):
     reverses_id = fields.Int(allow_none=True)
     reversed_by_id = fields.Int(allow_none=True)
     posted_by_id = fields.Int(allow_none=True)
+    rule_id = fields.Int(allow_none=True, metadata={"description": "the rule, if by rule"})
+    rule_version_id = fields.Int(
+        allow_none=True, metadata={"description": "the version of the rule it used"}
+    )
+    quantity = fields.Float(allow_none=True, metadata={"description": "count or hours"})
     hash = fields.Str()
     created_at = fields.DateTime()
 

@@ -13,6 +13,7 @@ Guarantees of every posting function here:
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from ..extensions import db
 from ..periods import current_period, is_valid_period
 from ..villages.models import Village
 from .errors import AccountMissing, AlreadyReversed, CannotReverseReversal, InsufficientPoints
-from .hashing import transfer_hash
+from .hashing import HUNDREDTH, transfer_hash
 from .models import (
     AWARD,
     CATEGORIES,
@@ -107,6 +108,24 @@ def open_shop_account(village_id: int, shop_id: int) -> None:
 # --- posting ---------------------------------------------------------------------------------
 
 
+def lock_village_chain(village_id: int) -> str:
+    """Lock the village's chain head for the rest of the transaction; returns its time zone.
+
+    A caller that checks something the next posts depend on (a monthly cap, a quota) takes
+    this lock first, so no other post of the village can slip in between check and post.
+    (On SQLite the IMMEDIATE transaction already serialises writers.)
+    """
+    row = db.session.execute(
+        sa.select(Village.timezone)
+        .join(ChainHead, ChainHead.village_id == Village.id)
+        .where(Village.id == village_id)
+        .with_for_update(of=ChainHead)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_l("No such village."))
+    return row.timezone
+
+
 def award(
     village_id: int,
     household_id: int,
@@ -116,8 +135,14 @@ def award(
     memo: str | None = None,
     period: str | None = None,
     posted_by_id: int | None = None,
+    rule_version_id: int | None = None,
+    quantity: Decimal | None = None,
 ) -> Transfer:
-    """Give a household points: issued -> household."""
+    """Give a household points: issued -> household.
+
+    ``rule_version_id`` and ``quantity`` name the rule version and the count or hours the
+    points were worked out from (the awards service does the arithmetic and the checks).
+    """
     _check_category(category)
     return _post(
         village_id,
@@ -130,6 +155,8 @@ def award(
         memo=memo,
         period=period,
         posted_by_id=posted_by_id,
+        rule_version_id=rule_version_id,
+        quantity=quantity,
     )
 
 
@@ -142,8 +169,14 @@ def deduct(
     memo: str | None = None,
     period: str | None = None,
     posted_by_id: int | None = None,
+    rule_version_id: int | None = None,
+    quantity: Decimal | None = None,
 ) -> Transfer:
-    """Take points from a household: household -> penalties. May go below zero."""
+    """Take points from a household: household -> penalties. May go below zero.
+
+    ``rule_version_id`` and ``quantity`` name the rule version and the count or hours the
+    points were worked out from (the awards service does the arithmetic and the checks).
+    """
     _check_category(category)
     return _post(
         village_id,
@@ -156,6 +189,8 @@ def deduct(
         memo=memo,
         period=period,
         posted_by_id=posted_by_id,
+        rule_version_id=rule_version_id,
+        quantity=quantity,
     )
 
 
@@ -226,6 +261,8 @@ def reverse(
             Transfer.amount,
             Transfer.household_id,
             Transfer.reverses_id,
+            Transfer.rule_version_id,
+            Transfer.quantity,
         ).where(Transfer.id == transfer_id)
     ).one_or_none()
     if original is None or (village_id is not None and original.village_id != village_id):
@@ -252,6 +289,8 @@ def reverse(
         memo=reason.strip(),
         posted_by_id=posted_by_id,
         reverses_id=original.id,
+        rule_version_id=original.rule_version_id,
+        quantity=original.quantity,
     )
 
 
@@ -293,6 +332,8 @@ def _post(
     posted_by_id: int | None = None,
     reverses_id: int | None = None,
     require_funds: bool = False,
+    rule_version_id: int | None = None,
+    quantity: Decimal | None = None,
 ) -> Transfer:
     head = db.session.execute(
         sa.select(ChainHead.last_seq, ChainHead.last_hash, Village.timezone)
@@ -349,6 +390,8 @@ def _post(
         "reverses_id": reverses_id,
         "posted_by_id": posted_by_id,
         "created_at": now,
+        "rule_version_id": rule_version_id,
+        "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
     }
     digest = transfer_hash(fields, head.last_hash)
     transfer = Transfer(**fields, prev_hash=head.last_hash, hash=digest)

@@ -17,6 +17,12 @@ class Village(db.Model):
     __table_args__ = (
         sa.CheckConstraint("yuan_per_point >= 0", name="yuan_per_point_not_negative"),
         sa.CheckConstraint("approval_threshold > 0", name="approval_threshold_positive"),
+        sa.CheckConstraint(
+            "leader_monthly_quota IS NULL OR leader_monthly_quota > 0",
+            name="leader_monthly_quota_positive",
+        ),
+        sa.CheckConstraint("black_board_days BETWEEN 1 AND 366", name="black_board_days_range"),
+        sa.CheckConstraint("red_board_days BETWEEN 1 AND 366", name="red_board_days_range"),
         sa.CheckConstraint("pin_required_above >= 0", name="pin_required_above_not_negative"),
     )
 
@@ -27,6 +33,11 @@ class Village(db.Model):
     yuan_per_point: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), default=Decimal("0.10"))
     # An award above this many points waits for an admin's approval.
     approval_threshold: Mapped[int] = mapped_column(default=50)
+    # Most points one leader may award in a month (the period awards count for); None: no limit.
+    leader_monthly_quota: Mapped[int | None] = mapped_column()
+    # How many days a black (criticism) or red (commendation) entry stays on the public board.
+    black_board_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    red_board_days: Mapped[int] = mapped_column(default=30, server_default="30")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A sale of more than this many points needs the household's PIN; None: never.
     pin_required_above: Mapped[int | None] = mapped_column()

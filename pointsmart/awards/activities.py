@@ -1,0 +1,375 @@
+"""Volunteer activities (志愿服务) paid by the hour.
+
+* An activity has a title, a day, a place and one volunteer rule counted in hours.
+* Attendees (a household member each) are checked in and out, by card or from a list; the
+  hours come from check-in to check-out, to the hundredth, and may be corrected until posted.
+* Posting the attendance posts one award per attendee (hours x the rule's points per hour in
+  force on the activity's day, rounded half up; the hours are kept on the transfer), all or
+  none, counting for the month of the activity. A posted attendance never changes again; a
+  mistake is corrected by reversing its transfer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..database import utcnow
+from ..errors import NotFound, Problem, ValidationFailed
+from ..extensions import db
+from ..ledger.models import Transfer
+from ..villages.models import Household
+from . import rules
+from .errors import AlreadyPosted, BatchRefused, WrongRuleKind
+from .models import HOUR, Activity, Attendance, Rule
+from .service import (
+    BatchEntry,
+    active_household,
+    entry_problem,
+    plan_batch,
+    post_plan,
+    village_of,
+)
+
+HUNDREDTH = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    activity: Activity
+    rule: Rule
+    attendees: list[dict[str, Any]]
+    total_hours: Decimal
+    total_points: int
+    pending_hours: Decimal
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.activity, name)
+
+
+def _volunteer_rule(rule_id: int, village_id: int) -> Rule:
+    rule = db.session.get(Rule, rule_id)
+    if rule is None or rule.village_id != village_id:
+        raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
+    if rule.unit != HOUR or rule.category != "volunteer":
+        raise WrongRuleKind(_l("Choose a volunteer rule counted in hours."))
+    return rule
+
+
+def create_activity(
+    actor: Principal,
+    village_id: int,
+    *,
+    title: str,
+    date: dt.date,
+    rule_id: int,
+    place: str = "",
+) -> ActivityView:
+    """Create a volunteer activity (leader or admin of the village)."""
+    village_of(village_id)
+    actor.require_awarder(village_id)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed(errors={"title": [str(_l("Give the activity a title."))]})
+    rule = _volunteer_rule(rule_id, village_id)
+    if not rule.active:
+        raise ValidationFailed(errors={"rule_id": [str(_l("This rule is no longer in use."))]})
+    activity = Activity(
+        village_id=village_id,
+        title=title,
+        date=date,
+        place=(place or "").strip(),
+        rule_id=rule.id,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(activity)
+    db.session.flush()
+    return get_activity(actor, activity.id)
+
+
+def list_activities(
+    actor: Principal, village_id: int, *, limit: int = 50, after: int | None = None
+) -> list[Activity]:
+    village_of(village_id)
+    actor.require_awarder(village_id)
+    statement = (
+        sa.select(Activity)
+        .where(Activity.village_id == village_id)
+        .order_by(Activity.date.desc(), Activity.id.desc())
+        .limit(limit + 1)
+    )
+    if after is not None:
+        statement = statement.where(Activity.id < after)
+    return list(db.session.execute(statement).scalars())
+
+
+def _activity(actor: Principal, activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(_l("No such activity."))
+    actor.require_awarder(activity.village_id)
+    return activity
+
+
+def get_activity(actor: Principal, activity_id: int) -> ActivityView:
+    """An activity with its attendees, their hours and points, and the totals.
+
+    ``total_hours`` and ``total_points`` count posted attendance whose award stands (not
+    reversed); ``pending_hours`` what is recorded but not yet posted.
+    """
+    activity = _activity(actor, activity_id)
+    rule = db.session.get(Rule, activity.rule_id)
+    rows = db.session.execute(
+        sa.select(Attendance, Household.number, Household.head_name)
+        .join(Household, Household.id == Attendance.household_id)
+        .where(Attendance.activity_id == activity.id)
+        .order_by(Attendance.id)
+    ).all()
+    transfer_ids = [a.transfer_id for a, *_ in rows if a.transfer_id is not None]
+    amounts: dict[int, int] = {}
+    reversed_ids: set[int] = set()
+    if transfer_ids:
+        amounts = dict(
+            db.session.execute(
+                sa.select(Transfer.id, Transfer.amount).where(Transfer.id.in_(transfer_ids))
+            ).all()
+        )
+        reversed_ids = set(
+            db.session.execute(
+                sa.select(Transfer.reverses_id).where(Transfer.reverses_id.in_(transfer_ids))
+            ).scalars()
+        )
+    attendees = []
+    total_hours, pending_hours, total_points = Decimal(0), Decimal(0), 0
+    for attendance, number, head_name in rows:
+        posted = attendance.transfer_id is not None
+        stands = posted and attendance.transfer_id not in reversed_ids
+        hours = attendance.hours
+        if stands:
+            total_hours += hours
+            total_points += amounts[attendance.transfer_id]
+        elif not posted and hours is not None:
+            pending_hours += hours
+        attendees.append(
+            {
+                "id": attendance.id,
+                "household_id": attendance.household_id,
+                "number": number,
+                "head_name": head_name,
+                "member_name": attendance.member_name,
+                "checked_in_at": attendance.checked_in_at,
+                "checked_out_at": attendance.checked_out_at,
+                "hours": hours,
+                "transfer_id": attendance.transfer_id,
+                "points": amounts.get(attendance.transfer_id) if posted else None,
+                "reversed": posted and not stands,
+            }
+        )
+    return ActivityView(
+        activity=activity,
+        rule=rule,
+        attendees=attendees,
+        total_hours=total_hours,
+        total_points=total_points,
+        pending_hours=pending_hours,
+    )
+
+
+# --- checking in and out ---------------------------------------------------------------------
+
+
+def check_in(
+    actor: Principal, activity_id: int, *, household_id: int, member_name: str = ""
+) -> Attendance:
+    """Record that a household member arrived (now). Checking in twice keeps the first time."""
+    activity = _activity(actor, activity_id)
+    household = active_household(household_id)
+    if household.village_id != activity.village_id:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
+    member_name = (member_name or "").strip()[:50]
+    attendance = _find(activity.id, household_id, member_name)
+    if attendance is None:
+        attendance = Attendance(
+            activity_id=activity.id,
+            household_id=household_id,
+            member_name=member_name,
+            checked_in_at=utcnow(),
+            recorded_by_id=actor.user_id,
+        )
+        db.session.add(attendance)
+        db.session.flush()
+    elif attendance.transfer_id is not None:
+        raise AlreadyPosted()
+    return attendance
+
+
+def _find(activity_id: int, household_id: int, member_name: str) -> Attendance | None:
+    return db.session.execute(
+        sa.select(Attendance).where(
+            Attendance.activity_id == activity_id,
+            Attendance.household_id == household_id,
+            Attendance.member_name == member_name,
+        )
+    ).scalar_one_or_none()
+
+
+def _attendance(actor: Principal, attendance_id: int) -> Attendance:
+    attendance = db.session.get(Attendance, attendance_id)
+    if attendance is None:
+        raise NotFound(_l("No such attendance."))
+    _activity(actor, attendance.activity_id)
+    if attendance.transfer_id is not None:
+        raise AlreadyPosted()
+    return attendance
+
+
+def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal | None:
+    """Hours from check-in to check-out, to the hundredth (half up); None when under 0.01."""
+    seconds = Decimal((end - start).total_seconds())
+    hours = (seconds / 3600).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    if hours <= 0:
+        return None
+    return min(hours, rules.MAX_HOURS)
+
+
+def check_out(actor: Principal, attendance_id: int) -> Attendance:
+    """Record that the attendee left (now); the hours become check-in to check-out."""
+    attendance = _attendance(actor, attendance_id)
+    now = utcnow()
+    attendance.checked_out_at = now
+    if attendance.checked_in_at is not None:
+        attendance.hours = hours_between(attendance.checked_in_at, now)
+    db.session.flush()
+    return attendance
+
+
+def correct_hours(actor: Principal, attendance_id: int, hours: Any) -> Attendance:
+    """Set an attendee's hours by hand (before posting)."""
+    attendance = _attendance(actor, attendance_id)
+    attendance.hours = rules.normalise_quantity(HOUR, hours)
+    db.session.flush()
+    return attendance
+
+
+def remove_attendance(actor: Principal, attendance_id: int) -> None:
+    """Take out an attendee recorded by mistake (before posting)."""
+    attendance = _attendance(actor, attendance_id)
+    db.session.delete(attendance)
+    db.session.flush()
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def post_attendance(
+    actor: Principal, activity_id: int, entries: list[dict[str, Any]]
+) -> list[Transfer]:
+    """Post one award per attendee ``{household_id, member_name, hours}``: all, or none.
+
+    Attendees already recorded (checked in) take the given hours; others are recorded now.
+    An attendee whose attendance was posted before is refused (named with the others).
+    """
+    activity = _activity(actor, activity_id)
+    rule = db.session.get(Rule, activity.rule_id)
+    period = f"{activity.date:%Y-%m}"  # the month of the activity's (village-local) day
+    village = village_of(activity.village_id)
+    if activity.date > rules.local_today(village.timezone):
+        raise ValidationFailed(errors={"activity": [str(_l("The activity has not happened yet."))]})
+    problems = []
+    rows: list[Attendance | None] = []
+    seen: set[tuple[int, str]] = set()
+    for index, entry in enumerate(entries):
+        name = (entry.get("member_name") or "").strip()[:50]
+        row = _find(activity.id, entry["household_id"], name)
+        try:
+            if (entry["household_id"], name) in seen:
+                raise ValidationFailed(
+                    _l("The same attendee appears twice."),
+                    errors={"member_name": [str(_l("Listed twice."))]},
+                )
+            seen.add((entry["household_id"], name))
+            if row is not None and row.transfer_id is not None:
+                raise AlreadyPosted()
+        except Problem as problem:
+            problems.append(entry_problem(index, entry["household_id"], problem))
+        rows.append(row)
+    memo_of = _memo(activity)
+    batch = [
+        BatchEntry(
+            household_id=entry["household_id"],
+            quantity=entry["hours"],
+            rule_id=rule.id,
+            memo=memo_of((entry.get("member_name") or "").strip()),
+        )
+        for entry in entries
+    ]
+    try:
+        _, plans = plan_batch(actor, batch, period=period, day=activity.date)
+    except BatchRefused as refused:
+        known = {p["index"] for p in problems}
+        problems += [p for p in refused.extra["entries"] if p["index"] not in known]
+        problems.sort(key=lambda p: p["index"])
+    if problems:
+        raise BatchRefused(
+            _l("%(bad)s of %(all)s entries cannot be posted.", bad=len(problems), all=len(entries)),
+            entries=problems,
+        )
+    transfers = []
+    for entry, row, plan in zip(entries, rows, plans, strict=True):
+        transfer = post_plan(plan, actor.user_id)
+        if row is None:
+            row = Attendance(
+                activity_id=activity.id,
+                household_id=entry["household_id"],
+                member_name=(entry.get("member_name") or "").strip()[:50],
+                recorded_by_id=actor.user_id,
+            )
+            db.session.add(row)
+        row.hours = plan.quantity
+        row.transfer_id = transfer.id
+        transfers.append(transfer)
+    db.session.flush()
+    return transfers
+
+
+def post_recorded(actor: Principal, activity_id: int) -> list[Transfer]:
+    """Post every recorded, not yet posted attendee of the activity with their hours."""
+    activity = _activity(actor, activity_id)
+    waiting = list(
+        db.session.execute(
+            sa.select(Attendance)
+            .where(Attendance.activity_id == activity.id, Attendance.transfer_id.is_(None))
+            .order_by(Attendance.id)
+        ).scalars()
+    )
+    if not waiting:
+        raise ValidationFailed(errors={"activity": [str(_l("Nobody is waiting to be posted."))]})
+    missing = [a for a in waiting if a.hours is None]
+    if missing:
+        raise ValidationFailed(
+            errors={"hours": [str(_l("Check out or enter the hours of everyone first."))]}
+        )
+    return post_attendance(
+        actor,
+        activity_id,
+        [
+            {"household_id": a.household_id, "member_name": a.member_name, "hours": a.hours}
+            for a in waiting
+        ],
+    )
+
+
+def _memo(activity: Activity):
+    def memo(member_name: str) -> str:
+        who = f" · {member_name}" if member_name else ""
+        return f"{activity.title}{who}"[:500]
+
+    return memo

@@ -1,0 +1,222 @@
+"""Awards that wait for an administrator: the approvals queue.
+
+An award above the village's ``approval_threshold`` is queued instead of posted (see
+``service.submit``); anyone who may award may also queue one on purpose. An admin of the
+village decides:
+
+* approve: the award is posted now, as proposed (same household, rule version, quantity,
+  points and month), with the approver as the one who posted it; the approval names the
+  transfer. The monthly cap is checked again, since other entries may have used it meanwhile.
+* reject: nothing is posted; a reason is required.
+
+Nobody decides their own proposal (``SelfApproval``), and a decision is final
+(``AlreadyDecided``). Both the proposer and the decider stay on record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.models import AWARD
+from .errors import AlreadyDecided, SelfApproval
+from .models import APPROVED, PENDING, REJECTED, Approval, Rule, RuleVersion
+from .service import (
+    Plan,
+    active_household,
+    check_cap,
+    plan_by_rule,
+    post_plan,
+    village_of,
+)
+
+
+def queue(
+    actor: Principal,
+    plan: Plan,
+    *,
+    board_reason: str | None = None,
+    board_photo: str | None = None,
+) -> Approval:
+    """Put a planned award in the village's approvals queue (nothing is posted)."""
+    approval = Approval(
+        village_id=plan.village_id,
+        household_id=plan.household_id,
+        rule_version_id=plan.version.id if plan.version else None,
+        quantity=plan.quantity,
+        points=plan.points,
+        category=plan.category,
+        memo=plan.memo,
+        period=plan.period,
+        status=PENDING,
+        proposed_by_id=actor.user_id,
+        proposed_at=utcnow(),
+        board_reason=board_reason,
+        board_photo=board_photo,
+    )
+    db.session.add(approval)
+    db.session.flush()
+    return approval
+
+
+def propose(
+    actor: Principal,
+    village_id: int,
+    *,
+    household_id: int,
+    rule_id: int | None = None,
+    quantity: Any = None,
+    points: int | None = None,
+    category: str | None = None,
+    memo: str | None = None,
+    period: str | None = None,
+) -> Approval:
+    """Queue an award for approval whatever its size (by rule, or ad hoc with points)."""
+    village = village_of(village_id)
+    actor.require_awarder(village_id)
+    household = active_household(household_id)
+    if household.village_id != village_id:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
+    ledger.lock_village_chain(village_id)
+    if rule_id is not None:
+        rule = db.session.get(Rule, rule_id)
+        if rule is None or rule.village_id != village_id:
+            raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
+        plan = plan_by_rule(
+            rule, household_id, quantity, timezone=village.timezone, period=period, memo=memo
+        )
+        if plan.kind != AWARD:
+            raise ValidationFailed(errors={"rule_id": [str(_l("Only awards wait for approval."))]})
+    else:
+        from .service import check_period
+
+        plan = Plan(
+            village_id=village_id,
+            household_id=household_id,
+            kind=AWARD,
+            points=points,
+            category=category,
+            period=check_period(village.timezone, period),
+            memo=memo,
+        )
+    check_cap(plan)
+    return queue(actor, plan)
+
+
+def list_approvals(
+    actor: Principal,
+    village_id: int,
+    *,
+    status: str | None = None,
+    limit: int = 50,
+    after: int | None = None,
+) -> list[Approval]:
+    """A village's approvals, newest first: all of them for an admin, a leader's own else."""
+    village_of(village_id)
+    actor.require_awarder(village_id)
+    statement = (
+        sa.select(Approval)
+        .where(Approval.village_id == village_id)
+        .order_by(Approval.id.desc())
+        .limit(limit + 1)
+    )
+    if not actor.is_admin_of(village_id):
+        statement = statement.where(Approval.proposed_by_id == actor.user_id)
+    if status is not None:
+        statement = statement.where(Approval.status == status)
+    if after is not None:
+        statement = statement.where(Approval.id < after)
+    return list(db.session.execute(statement).scalars())
+
+
+def get_approval(actor: Principal, approval_id: int) -> Approval:
+    approval = db.session.get(Approval, approval_id)
+    if approval is None:
+        raise NotFound(_l("No such approval."))
+    if not actor.is_admin_of(approval.village_id):
+        actor.require_awarder(approval.village_id)
+        if approval.proposed_by_id != actor.user_id:
+            raise NotFound(_l("No such approval."))
+    return approval
+
+
+def decide(
+    actor: Principal, approval_id: int, *, approve: bool, reason: str | None = None
+) -> Approval:
+    """Approve (post the award) or reject (post nothing) a waiting award; admins only, never
+    the proposer, once."""
+    approval = db.session.get(Approval, approval_id)
+    if approval is None:
+        raise NotFound(_l("No such approval."))
+    actor.require_admin(approval.village_id)
+    if approval.proposed_by_id == actor.user_id:
+        raise SelfApproval()
+    ledger.lock_village_chain(approval.village_id)
+    db.session.refresh(approval, with_for_update=True)
+    if approval.status != PENDING:
+        raise AlreadyDecided()
+    reason = (reason or "").strip() or None
+    if approve:
+        active_household(approval.household_id)
+        plan = _plan_of(approval)
+        check_cap(plan)
+        transfer = post_plan(plan, actor.user_id)
+        approval.transfer_id = transfer.id
+        approval.status = APPROVED
+        if approval.board_reason is not None:
+            from .board import record_entry
+
+            record_entry(
+                plan,
+                transfer,
+                reason=approval.board_reason,
+                photo=approval.board_photo,
+                created_by_id=approval.proposed_by_id,
+            )
+    else:
+        if reason is None:
+            raise ValidationFailed(errors={"reason": [str(_l("Say why it is rejected."))]})
+        approval.status = REJECTED
+    approval.decided_by_id = actor.user_id
+    approval.decided_at = utcnow()
+    approval.decision_reason = reason
+    db.session.flush()
+    return approval
+
+
+def _plan_of(approval: Approval) -> Plan:
+    version = rule = None
+    if approval.rule_version_id is not None:
+        version = db.session.get(RuleVersion, approval.rule_version_id)
+        rule = db.session.get(Rule, version.rule_id)
+    return Plan(
+        village_id=approval.village_id,
+        household_id=approval.household_id,
+        kind=AWARD,
+        points=approval.points,
+        category=approval.category,
+        period=approval.period,
+        memo=approval.memo,
+        rule=rule,
+        version=version,
+        quantity=approval.quantity,
+    )
+
+
+def rule_ids_of_versions(version_ids: set[int]) -> dict[int, int]:
+    if not version_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(RuleVersion.id, RuleVersion.rule_id).where(RuleVersion.id.in_(version_ids))
+        ).all()
+    )

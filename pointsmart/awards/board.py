@@ -1,0 +1,388 @@
+"""The red and black list (红黑榜): entries, their days on the public board, objections (异议).
+
+* An entry is an award (red) or deduction (black) by a rule of that category, with the reason
+  in words and optionally a photo; it posts at once (a red entry above the approval threshold
+  waits for approval like any award, and the entry is made when it is approved).
+* An entry is on the public board from the day it is made for the village's
+  ``black_board_days`` (black) or ``red_board_days`` (red), unless its transfer was reversed.
+* While an entry is on the board, any household of the village may object to it, once
+  (filed through the household's own login, or by an admin for it). An admin upholds the
+  objection (the entry's transfer is reversed, with the admin's reason) or dismisses it (with a
+  reason); both are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..database import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.models import AWARD, Transfer
+from ..periods import is_valid_period
+from ..villages.models import Household
+from .errors import AlreadyDecided, AlreadyObjected, NotOnBoard, WrongRuleKind
+from .models import (
+    BLACK,
+    DISMISSED,
+    PENDING,
+    RED,
+    UPHELD,
+    BoardEntry,
+    Objection,
+    Rule,
+)
+from .photos import store_photo
+from .rules import local_today
+from .service import (
+    Outcome,
+    Plan,
+    active_household,
+    check_cap,
+    check_quota,
+    needs_approval,
+    plan_by_rule,
+    post_plan,
+    village_of,
+)
+
+MAX_REASON = 500
+
+
+def _reason(text: str | None, field: str = "reason") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(errors={field: [str(_l("Say why, in words."))]})
+    if len(text) > MAX_REASON:
+        raise ValidationFailed(
+            errors={field: [str(_l("At most %(max)s characters.", max=MAX_REASON))]}
+        )
+    return text
+
+
+def create_entry(
+    actor: Principal,
+    *,
+    household_id: int,
+    rule_id: int,
+    reason: str,
+    quantity: Any = 1,
+    photo: bytes | None = None,
+    period: str | None = None,
+) -> Outcome:
+    """Make a red or black list entry and post its points (leader or admin of the village).
+
+    The outcome's ``extra["entry"]`` is the entry; a red entry above the approval threshold
+    comes back as an approval that waits instead.
+    """
+    household = active_household(household_id)
+    actor.require_awarder(household.village_id)
+    rule = db.session.get(Rule, rule_id)
+    if rule is None or rule.village_id != household.village_id:
+        raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
+    if rule.category not in (RED, BLACK):
+        raise WrongRuleKind(_l("Choose a red list or black list rule."))
+    reason = _reason(reason)
+    ledger.lock_village_chain(household.village_id)
+    village = village_of(household.village_id)
+    plan = plan_by_rule(
+        rule, household_id, quantity, timezone=village.timezone, period=period, memo=reason
+    )
+    check_cap(plan)
+    photo_name = store_photo(photo) if photo else None
+    if needs_approval(plan, village):
+        from .approvals import queue
+
+        approval = queue(actor, plan, board_reason=reason, board_photo=photo_name)
+        return Outcome(approval=approval)
+    if plan.kind == AWARD:
+        check_quota(actor, village, {plan.period: plan.points})
+    transfer = post_plan(plan, actor.user_id)
+    entry = record_entry(
+        plan, transfer, reason=reason, photo=photo_name, created_by_id=actor.user_id
+    )
+    return Outcome(transfer=transfer, extra={"entry": entry})
+
+
+def record_entry(
+    plan: Plan, transfer: Transfer, *, reason: str, photo: str | None, created_by_id: int | None
+) -> BoardEntry:
+    """The entry for a posted red or black transfer, on the board from today."""
+    village = village_of(plan.village_id)
+    kind = plan.rule.category
+    days = village.black_board_days if kind == BLACK else village.red_board_days
+    today = local_today(village.timezone)
+    entry = BoardEntry(
+        village_id=plan.village_id,
+        household_id=plan.household_id,
+        rule_id=plan.rule.id,
+        kind=kind,
+        reason=reason,
+        photo=photo,
+        period=plan.period,
+        board_until=today + dt.timedelta(days=days - 1),
+        transfer_id=transfer.id,
+        created_by_id=created_by_id,
+        created_at=utcnow(),
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _reversed_transfer_ids(transfer_ids: list[int]) -> set[int]:
+    if not transfer_ids:
+        return set()
+    return set(
+        db.session.execute(
+            sa.select(Transfer.reverses_id).where(Transfer.reverses_id.in_(transfer_ids))
+        ).scalars()
+    )
+
+
+def entries_view(entries: list[BoardEntry], today: dt.date) -> list[dict[str, Any]]:
+    """Entries as the API and pages show them, with household, rule, points and status."""
+    if not entries:
+        return []
+    households = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Household.id, Household.number, Household.head_name).where(
+                Household.id.in_({e.household_id for e in entries})
+            )
+        )
+    }
+    rule_rows = {
+        row.id: row
+        for row in db.session.execute(
+            sa.select(Rule.id, Rule.code, Rule.name).where(
+                Rule.id.in_({e.rule_id for e in entries})
+            )
+        )
+    }
+    amounts = dict(
+        db.session.execute(
+            sa.select(Transfer.id, Transfer.amount).where(
+                Transfer.id.in_([e.transfer_id for e in entries])
+            )
+        ).all()
+    )
+    reversed_ids = _reversed_transfer_ids([e.transfer_id for e in entries])
+    pending = dict(
+        db.session.execute(
+            sa.select(Objection.entry_id, sa.func.count())
+            .where(Objection.entry_id.in_([e.id for e in entries]), Objection.status == PENDING)
+            .group_by(Objection.entry_id)
+        ).all()
+    )
+    views = []
+    for entry in entries:
+        household = households[entry.household_id]
+        rule = rule_rows[entry.rule_id]
+        is_reversed = entry.transfer_id in reversed_ids
+        on_board = entry.board_until >= today and not is_reversed
+        views.append(
+            {
+                "id": entry.id,
+                "village_id": entry.village_id,
+                "kind": entry.kind,
+                "household_id": entry.household_id,
+                "number": household.number,
+                "head_name": household.head_name,
+                "rule": {"id": rule.id, "code": rule.code, "name": rule.name},
+                "points": amounts[entry.transfer_id] * (1 if entry.kind == RED else -1),
+                "reason": entry.reason,
+                "has_photo": entry.photo is not None,
+                "period": entry.period,
+                "board_until": entry.board_until,
+                "on_board": on_board,
+                "reversed": is_reversed,
+                "pending_objections": pending.get(entry.id, 0),
+                "transfer_id": entry.transfer_id,
+                "created_by_id": entry.created_by_id,
+                "created_at": entry.created_at,
+            }
+        )
+    return views
+
+
+def public_board(village_id: int, period: str | None = None) -> dict[str, Any]:
+    """The red and black entries on the public board now, of one month if ``period`` is given.
+
+    For anyone: no names of staff. Reversed entries and entries past their days are left out.
+    """
+    village = village_of(village_id)
+    if period is not None and not is_valid_period(period):
+        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+    today = local_today(village.timezone)
+    statement = (
+        sa.select(BoardEntry)
+        .where(BoardEntry.village_id == village_id, BoardEntry.board_until >= today)
+        .order_by(BoardEntry.id.desc())
+    )
+    if period is not None:
+        statement = statement.where(BoardEntry.period == period)
+    views = [
+        view
+        for view in entries_view(list(db.session.execute(statement).scalars()), today)
+        if view["on_board"]
+    ]
+    for view in views:
+        view.pop("created_by_id")
+    return {
+        "village_id": village_id,
+        "period": period,
+        "red": [v for v in views if v["kind"] == RED],
+        "black": [v for v in views if v["kind"] == BLACK],
+    }
+
+
+def list_entries(
+    actor: Principal, village_id: int, *, limit: int = 50, after: int | None = None
+) -> list[dict[str, Any]]:
+    """Every entry of the village, newest first, for its staff (reversed and past ones too)."""
+    village = village_of(village_id)
+    actor.require_staff(village_id)
+    statement = (
+        sa.select(BoardEntry)
+        .where(BoardEntry.village_id == village_id)
+        .order_by(BoardEntry.id.desc())
+        .limit(limit + 1)
+    )
+    if after is not None:
+        statement = statement.where(BoardEntry.id < after)
+    entries = list(db.session.execute(statement).scalars())
+    return entries_view(entries, local_today(village.timezone))
+
+
+def find_entry(entry_id: int) -> BoardEntry:
+    entry = db.session.get(BoardEntry, entry_id)
+    if entry is None:
+        raise NotFound(_l("No such entry."))
+    return entry
+
+
+# --- objections ------------------------------------------------------------------------------
+
+
+def raise_objection(
+    actor: Principal, entry_id: int, *, reason: str, household_id: int | None = None
+) -> Objection:
+    """A household objects (异议) to an entry while it is on the board.
+
+    Called with the household's own principal (its villager login), or by an admin of the
+    village for a household (``household_id``). Once per household and entry.
+    """
+    entry = find_entry(entry_id)
+    if actor.user_id is None and actor.household_id is not None:
+        if actor.household_village_id != entry.village_id:
+            raise NotFound(_l("No such entry."))
+        household_id = actor.household_id
+        filed_by_id = None
+    else:
+        actor.require_admin(entry.village_id)
+        if household_id is None:
+            raise ValidationFailed(
+                errors={"household_id": [str(_l("Say which household objects."))]}
+            )
+        filed_by_id = actor.user_id
+    objector = active_household(household_id)
+    if objector.village_id != entry.village_id:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
+    reason = _reason(reason)
+    village = village_of(entry.village_id)
+    if entry.board_until < local_today(village.timezone) or _reversed_transfer_ids(
+        [entry.transfer_id]
+    ):
+        raise NotOnBoard()
+    if db.session.execute(
+        sa.select(Objection.id).where(
+            Objection.entry_id == entry.id, Objection.household_id == household_id
+        )
+    ).first():
+        raise AlreadyObjected()
+    objection = Objection(
+        entry_id=entry.id,
+        village_id=entry.village_id,
+        household_id=household_id,
+        reason=reason,
+        filed_by_id=filed_by_id,
+        raised_at=utcnow(),
+        status=PENDING,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    return objection
+
+
+def list_objections(
+    actor: Principal, village_id: int, *, status: str | None = None
+) -> list[Objection]:
+    village_of(village_id)
+    actor.require_admin(village_id)
+    statement = (
+        sa.select(Objection)
+        .where(Objection.village_id == village_id)
+        .order_by(Objection.id.desc())
+        .limit(500)
+    )
+    if status is not None:
+        statement = statement.where(Objection.status == status)
+    return list(db.session.execute(statement).scalars())
+
+
+def decide_objection(
+    actor: Principal, objection_id: int, *, uphold: bool, reason: str
+) -> Objection:
+    """Uphold (reverse the entry's transfer, with the reason) or dismiss an objection; admins
+    of the village, once, with a reason either way."""
+    objection = db.session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound(_l("No such objection."))
+    if actor.user_id is None:
+        raise Forbidden()
+    actor.require_admin(objection.village_id)
+    reason = _reason(reason)
+    ledger.lock_village_chain(objection.village_id)
+    db.session.refresh(objection, with_for_update=True)
+    if objection.status != PENDING:
+        raise AlreadyDecided()
+    if uphold:
+        entry = find_entry(objection.entry_id)
+        reversal = ledger.reverse(entry.transfer_id, reason=reason, posted_by_id=actor.user_id)
+        objection.reversal_id = reversal.id
+        objection.status = UPHELD
+    else:
+        objection.status = DISMISSED
+    objection.decided_by_id = actor.user_id
+    objection.decided_at = utcnow()
+    objection.decision_reason = reason
+    db.session.flush()
+    return objection
+
+
+def photo_visible(entry_id: int, viewer: Principal | None) -> str | None:
+    """The entry's photo file name if ``viewer`` may see it: anyone while the entry is on the
+    board, staff of the village always; None otherwise."""
+    entry = db.session.get(BoardEntry, entry_id)
+    if entry is None or entry.photo is None:
+        return None
+    if viewer is not None and viewer.is_staff_of(entry.village_id):
+        return entry.photo
+    village = village_of(entry.village_id)
+    if entry.board_until < local_today(village.timezone):
+        return None
+    if _reversed_transfer_ids([entry.transfer_id]):
+        return None
+    return entry.photo

@@ -1,0 +1,78 @@
+"""The awards' named refusals, each with its stable API code."""
+
+from flask_babel import lazy_gettext as _l
+
+from ..errors import Forbidden, Problem
+
+
+class MonthlyCapReached(Problem):
+    """Carries ``remaining``: the points the household may still get from the rule this month."""
+
+    status, code = 409, "monthly_cap_reached"
+    title = _l("This would go over the rule's monthly cap for the household.")
+
+
+class ApprovalRequired(Problem):
+    """Carries ``approval_id`` and ``approval``: the award waits in the approvals queue."""
+
+    status, code = 409, "approval_required"
+    title = _l("Above the approval threshold: the award waits for an administrator's approval.")
+
+
+class LeaderQuotaReached(Problem):
+    """Carries ``remaining``: the points the leader may still award this month."""
+
+    status, code = 409, "leader_quota_reached"
+    title = _l("This would go over your monthly quota of points to award.")
+
+
+class BatchRefused(Problem):
+    """Carries ``entries``: every bad entry with its index, household, code and detail."""
+
+    status, code = 409, "batch_refused"
+    title = _l("Some entries cannot be posted, so none was posted.")
+
+
+class RuleInactive(Problem):
+    status, code = 409, "rule_inactive"
+    title = _l("This rule is no longer in use.")
+
+
+class RuleNotInForce(Problem):
+    status, code = 409, "rule_not_in_force"
+    title = _l("This rule was not yet in force on that day.")
+
+
+class WrongRuleKind(Problem):
+    status, code = 422, "wrong_rule_kind"
+    title = _l("This rule cannot be used here.")
+
+
+class SelfApproval(Forbidden):
+    code = "self_approval"
+    title = _l("Nobody approves their own proposal; another administrator must decide.")
+
+
+class AlreadyDecided(Problem):
+    status, code = 409, "already_decided"
+    title = _l("This has already been decided.")
+
+
+class AlreadyPosted(Problem):
+    status, code = 409, "already_posted"
+    title = _l("This attendance has already been posted and can no longer change.")
+
+
+class CorrectionWindowClosed(Problem):
+    status, code = 409, "correction_window_closed"
+    title = _l("A leader may reverse their own entry only on the day it was made.")
+
+
+class NotOnBoard(Problem):
+    status, code = 409, "not_on_board"
+    title = _l("The entry is no longer on the board; objections are closed.")
+
+
+class AlreadyObjected(Problem):
+    status, code = 409, "already_objected"
+    title = _l("This household has already objected to this entry.")

@@ -1,0 +1,231 @@
+"""The rule catalogue (积分细则), approvals, volunteer activities and the red and black list.
+
+* A ``Rule`` is what a point is given or taken for: code, name, category and unit never change
+  (they give a quantity its meaning); its points and monthly cap live in ``RuleVersion`` rows.
+  Changing them adds a version that applies from a date on; every transfer posted by rule names
+  the version it used (``transfers.rule_version_id``), so history never changes meaning.
+* An ``Approval`` is an award that waits for an admin because it is above the village's
+  ``approval_threshold``; approving it posts the transfer, rejecting it posts nothing.
+* An ``Activity`` is a volunteer event paid by the hour by one volunteer rule; each
+  ``Attendance`` is one attendee (a household member) with check-in and check-out, and the
+  hours to pay until it is posted (``transfer_id``), after which it does not change.
+* A ``BoardEntry`` is a red or black list entry: a transfer by rule with the reason in words,
+  an optional photo, and the day it leaves the public board. An ``Objection`` (异议) is a
+  household's challenge to an entry while it is on the board; an admin upholds it (the
+  entry's transfer is reversed) or dismisses it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from ..ledger.models import CATEGORIES
+
+EACH, HOUR = "each", "hour"
+UNITS = (EACH, HOUR)
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+APPROVAL_STATUSES = (PENDING, APPROVED, REJECTED)
+
+RED, BLACK = "red", "black"
+UPHELD, DISMISSED = "upheld", "dismissed"
+OBJECTION_STATUSES = (PENDING, UPHELD, DISMISSED)
+
+# A transfer id column: BIGINT on PostgreSQL, INTEGER (rowid) on SQLite, as transfers.id.
+TRANSFER_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+# Quantities: a count, or hours to the hundredth.
+QUANTITY = sa.Numeric(10, 2)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Rule(db.Model):
+    __tablename__ = "rules"
+    __table_args__ = (
+        sa.UniqueConstraint("village_id", "code"),
+        sa.CheckConstraint(_in("category", CATEGORIES), name="category_known"),
+        sa.CheckConstraint(_in("unit", UNITS), name="unit_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    # A short handle people and scripts use, unique in the village: "mqsb", "vol-hour", ...
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    category: Mapped[str] = mapped_column(sa.String(16))
+    unit: Mapped[str] = mapped_column(sa.String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RuleVersion(db.Model):
+    """A rule's points and monthly cap from ``valid_from`` (village-local date) on.
+
+    On a given day the version in force is the one with the latest ``valid_from`` on or before
+    it (the later version wins a tie). Rows are never changed once written.
+    """
+
+    __tablename__ = "rule_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("rule_id", "version"),
+        sa.CheckConstraint("points <> 0", name="points_not_zero"),
+        sa.CheckConstraint("monthly_cap IS NULL OR monthly_cap > 0", name="monthly_cap_positive"),
+        sa.CheckConstraint("version > 0", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rules.id"), index=True)
+    version: Mapped[int] = mapped_column()
+    # Signed: + award, - deduction; per unit (each, or per hour).
+    points: Mapped[int] = mapped_column()
+    # Most points (absolute) a household may get from the rule in one month; None: no cap.
+    monthly_cap: Mapped[int | None] = mapped_column()
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Approval(db.Model):
+    """An award above the approval threshold, waiting for (or decided by) an admin."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", APPROVAL_STATUSES), name="status_known"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+        sa.CheckConstraint(
+            "(status = 'approved') = (transfer_id IS NOT NULL)", name="transfer_iff_approved"
+        ),
+        sa.CheckConstraint(
+            "(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
+        ),
+        sa.Index("ix_approvals_village_id_status", "village_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    # The award as proposed: by rule (version and quantity) or ad hoc (category and points).
+    rule_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_versions.id"))
+    quantity: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    points: Mapped[int] = mapped_column()
+    category: Mapped[str] = mapped_column(sa.String(16))
+    memo: Mapped[str | None] = mapped_column(sa.String(500))
+    period: Mapped[str] = mapped_column(sa.String(7))
+    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
+    proposed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    transfer_id: Mapped[int | None] = mapped_column(
+        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
+    )
+    # For a red list entry that waits: its reason and photo, to make the entry on approval.
+    board_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    board_photo: Mapped[str | None] = mapped_column(sa.String(80))
+
+
+class Activity(db.Model):
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+    date: Mapped[dt.date] = mapped_column(sa.Date)
+    place: Mapped[str] = mapped_column(sa.String(100), default="")
+    # The per-hour volunteer rule that pays the attendees.
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rules.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attendance(db.Model):
+    """One attendee of an activity. Changes until posted; posted once (``transfer_id``)."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (
+        sa.UniqueConstraint("activity_id", "household_id", "member_name"),
+        sa.CheckConstraint("hours IS NULL OR (hours > 0 AND hours <= 24)", name="hours_in_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    member_name: Mapped[str] = mapped_column(sa.String(50), default="")
+    checked_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The hours to pay: from check-in to check-out, or as corrected by the leader.
+    hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    transfer_id: Mapped[int | None] = mapped_column(
+        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
+    )
+
+
+class BoardEntry(db.Model):
+    """A red (commendation) or black (criticism) list entry and the transfer it posted."""
+
+    __tablename__ = "board_entries"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('red', 'black')", name="kind_known"),
+        sa.Index("ix_board_entries_village_id_period", "village_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rules.id"))
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    # File name under <instance>/board-photos/, or None.
+    photo: Mapped[str | None] = mapped_column(sa.String(80))
+    period: Mapped[str] = mapped_column(sa.String(7))
+    # The last village-local day the entry is shown on the public board.
+    board_until: Mapped[dt.date] = mapped_column(sa.Date)
+    transfer_id: Mapped[int] = mapped_column(
+        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Objection(db.Model):
+    """A household's objection (异议) to a board entry, and the admin's decision on it."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", "household_id"),
+        sa.CheckConstraint(_in("status", OBJECTION_STATUSES), name="status_known"),
+        sa.CheckConstraint(
+            "(status = 'upheld') = (reversal_id IS NOT NULL)", name="reversal_iff_upheld"
+        ),
+        sa.CheckConstraint(
+            "(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("board_entries.id"), index=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    # The household that objects (any household of the village, during the board period).
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    # The staff member who filed it for the household; None when the household filed it.
+    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    reversal_id: Mapped[int | None] = mapped_column(
+        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
+    )

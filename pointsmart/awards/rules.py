@@ -1,0 +1,368 @@
+"""The rule catalogue (积分细则): rules, their versions, and the arithmetic of points.
+
+* Code, category and unit of a rule never change: they give its quantities their meaning.
+  Name and ``active`` may change at any time (they do not change any amount).
+* Points and monthly cap change only by a new version that applies from a date on, never
+  before today in the village: the version an existing transfer names is never edited, and
+  the version in force on a past day stays what it was.
+* The sign of a rule's points is fixed by its first version (a rule awards or it deducts):
+  volunteer and red rules award, black rules deduct, the others may do either.
+* ``points_for``: quantity x points per unit, rounded half up to a whole number. Hours are kept
+  to the hundredth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger.service import MAX_AMOUNT
+from ..periods import current_period
+from ..villages.models import Village
+from .errors import RuleInactive, RuleNotInForce
+from .models import EACH, HOUR, Rule, RuleVersion
+
+HUNDREDTH = Decimal("0.01")
+MAX_EACH_QUANTITY = 1000
+MAX_HOURS = Decimal(24)
+POSITIVE_CATEGORIES = ("volunteer", "red")
+NEGATIVE_CATEGORIES = ("black",)
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A rule with the version in force today (and, for admins, every version)."""
+
+    rule: Rule
+    current: RuleVersion | None
+    versions: list[RuleVersion]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rule, name)
+
+    @property
+    def points(self) -> int | None:
+        return self.current.points if self.current else None
+
+    @property
+    def monthly_cap(self) -> int | None:
+        return self.current.monthly_cap if self.current else None
+
+    @property
+    def version(self) -> int | None:
+        return self.current.version if self.current else None
+
+    @property
+    def version_id(self) -> int | None:
+        return self.current.id if self.current else None
+
+
+# --- arithmetic ------------------------------------------------------------------------------
+
+
+def points_for(quantity: Decimal, points_per_unit: int) -> int:
+    """``quantity x points_per_unit`` rounded half up (away from zero on a half), as an int."""
+    exact = Decimal(quantity) * points_per_unit
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def normalise_quantity(unit: str, quantity: Any) -> Decimal:
+    """A valid quantity for the unit: a whole count of 1..1000, or hours in (0, 24] to the
+    hundredth. Raises ``ValidationFailed`` naming ``quantity`` otherwise."""
+    try:
+        value = Decimal(str(quantity))
+    except (InvalidOperation, ValueError):
+        value = None
+    if value is None or not value.is_finite() or isinstance(quantity, bool):
+        raise _bad_quantity(_l("Give a number."))
+    if unit == EACH:
+        if value != value.to_integral_value() or not 1 <= value <= MAX_EACH_QUANTITY:
+            raise _bad_quantity(_l("Give a whole number from 1 to %(max)s.", max=MAX_EACH_QUANTITY))
+        return value.quantize(HUNDREDTH)
+    if value != value.quantize(HUNDREDTH) or not 0 < value <= MAX_HOURS:
+        raise _bad_quantity(_l("Give the hours, more than 0 and at most 24, to the hundredth."))
+    return value.quantize(HUNDREDTH)
+
+
+def _bad_quantity(message) -> ValidationFailed:
+    return ValidationFailed(errors={"quantity": [str(message)]})
+
+
+# --- days ------------------------------------------------------------------------------------
+
+
+def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
+    return (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
+
+
+def last_day_of(period: str) -> dt.date:
+    year, month = int(period[:4]), int(period[5:])
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)
+
+
+def effective_day(timezone: str, period: str | None, day: dt.date | None = None) -> dt.date:
+    """The day whose rule version applies to an entry.
+
+    The activity's day for attendance; today for the current month; the last day of a past
+    month for an entry that counts for that month (what the rules said at its end).
+    """
+    if day is not None:
+        return day
+    if period is None or period >= current_period(timezone):
+        return local_today(timezone)
+    return last_day_of(period)
+
+
+def version_on(rule_id: int, day: dt.date) -> RuleVersion | None:
+    """The version of the rule in force on ``day``: the latest ``valid_from`` on or before it."""
+    return db.session.execute(
+        sa.select(RuleVersion)
+        .where(RuleVersion.rule_id == rule_id, RuleVersion.valid_from <= day)
+        .order_by(RuleVersion.valid_from.desc(), RuleVersion.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def usable_version(rule: Rule, day: dt.date) -> RuleVersion:
+    """The version to post by; refuses an inactive rule or a day before the rule existed."""
+    if not rule.active:
+        raise RuleInactive()
+    version = version_on(rule.id, day)
+    if version is None:
+        raise RuleNotInForce()
+    return version
+
+
+# --- the catalogue ---------------------------------------------------------------------------
+
+
+def _village(village_id: int) -> Village:
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    return village
+
+
+def find_rule(rule_id: int) -> Rule:
+    rule = db.session.get(Rule, rule_id)
+    if rule is None:
+        raise NotFound(_l("No such rule."))
+    return rule
+
+
+def list_rules(
+    actor: Principal,
+    village_id: int,
+    *,
+    category: str | None = None,
+    unit: str | None = None,
+    active: bool | None = None,
+) -> list[RuleView]:
+    """A village's catalogue with the version in force today; for staff of the village."""
+    village = _village(village_id)
+    actor.require_staff(village_id)
+    statement = sa.select(Rule).where(Rule.village_id == village_id).order_by(Rule.id)
+    if category is not None:
+        statement = statement.where(Rule.category == category)
+    if unit is not None:
+        statement = statement.where(Rule.unit == unit)
+    if active is not None:
+        statement = statement.where(Rule.active.is_(active))
+    rules = list(db.session.execute(statement).scalars())
+    return _views(rules, local_today(village.timezone))
+
+
+def get_rule(actor: Principal, rule_id: int) -> RuleView:
+    rule = find_rule(rule_id)
+    actor.require_staff(rule.village_id)
+    return _views([rule], local_today(_village(rule.village_id).timezone))[0]
+
+
+def _views(rules: list[Rule], today: dt.date) -> list[RuleView]:
+    if not rules:
+        return []
+    versions = db.session.execute(
+        sa.select(RuleVersion)
+        .where(RuleVersion.rule_id.in_([r.id for r in rules]))
+        .order_by(RuleVersion.rule_id, RuleVersion.valid_from, RuleVersion.version)
+    ).scalars()
+    by_rule: dict[int, list[RuleVersion]] = {}
+    for version in versions:
+        by_rule.setdefault(version.rule_id, []).append(version)
+    views = []
+    for rule in rules:
+        history = by_rule.get(rule.id, [])
+        in_force = [v for v in history if v.valid_from <= today]
+        current = max(in_force, key=lambda v: (v.valid_from, v.version)) if in_force else None
+        views.append(RuleView(rule=rule, current=current, versions=history))
+    return views
+
+
+def create_rule(
+    actor: Principal,
+    village_id: int,
+    *,
+    code: str,
+    name: str,
+    category: str,
+    points: int,
+    unit: str = EACH,
+    monthly_cap: int | None = None,
+    active: bool = True,
+    valid_from: dt.date | None = None,
+) -> RuleView:
+    """Add a rule with its first version (admin of the village).
+
+    ``valid_from`` defaults to today; a new rule may start in the past (no entry can have used
+    it yet), so a month already under way can be scored by it.
+    """
+    village = _village(village_id)
+    actor.require_admin(village_id)
+    code, name = code.strip(), name.strip()
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = [str(_l("Give the rule a code."))]
+    elif db.session.execute(
+        sa.select(Rule.id).where(Rule.village_id == village_id, Rule.code == code)
+    ).first():
+        errors["code"] = [str(_l("A rule with this code exists."))]
+    if not name:
+        errors["name"] = [str(_l("Give the rule a name."))]
+    errors.update(_check_points(category, points, None))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    rule = Rule(
+        village_id=village_id,
+        code=code,
+        name=name,
+        category=category,
+        unit=unit,
+        active=active,
+        created_by_id=actor.user_id,
+    )
+    db.session.add(rule)
+    db.session.flush()
+    db.session.add(
+        RuleVersion(
+            rule_id=rule.id,
+            version=1,
+            points=points,
+            monthly_cap=monthly_cap,
+            valid_from=valid_from or local_today(village.timezone),
+            created_by_id=actor.user_id,
+        )
+    )
+    db.session.flush()
+    return get_rule(actor, rule.id)
+
+
+def change_rule(
+    actor: Principal,
+    rule_id: int,
+    *,
+    name: str | None = None,
+    active: bool | None = None,
+    points: int | None = None,
+    monthly_cap: int | None = None,
+    clear_cap: bool = False,
+    valid_from: dt.date | None = None,
+) -> RuleView:
+    """Rename, retire or bring back a rule; or give it new points or cap from a date on.
+
+    A change of points or cap adds a version valid from ``valid_from`` (default today, never
+    before today); the unchanged one of the two carries over from the version in force then.
+    """
+    rule = find_rule(rule_id)
+    actor.require_admin(rule.village_id)
+    village = _village(rule.village_id)
+    today = local_today(village.timezone)
+    errors: dict[str, list[str]] = {}
+    if name is not None:
+        if not name.strip():
+            errors["name"] = [str(_l("Give the rule a name."))]
+        else:
+            rule.name = name.strip()
+    if active is not None:
+        rule.active = active
+    if points is not None or monthly_cap is not None or clear_cap:
+        start = valid_from or today
+        if start < today:
+            errors["valid_from"] = [str(_l("A change applies from today or a later day."))]
+        first = db.session.execute(
+            sa.select(RuleVersion.points).where(
+                RuleVersion.rule_id == rule.id, RuleVersion.version == 1
+            )
+        ).scalar_one()
+        if points is not None:
+            errors.update(_check_points(rule.category, points, first))
+        if not errors:
+            base = version_on(rule.id, start) or _latest(rule.id)
+            number = db.session.execute(
+                sa.select(sa.func.max(RuleVersion.version)).where(RuleVersion.rule_id == rule.id)
+            ).scalar_one()
+            db.session.add(
+                RuleVersion(
+                    rule_id=rule.id,
+                    version=number + 1,
+                    points=points if points is not None else base.points,
+                    monthly_cap=None
+                    if clear_cap
+                    else (monthly_cap if monthly_cap is not None else base.monthly_cap),
+                    valid_from=start,
+                    created_by_id=actor.user_id,
+                )
+            )
+    elif valid_from is not None:
+        errors["valid_from"] = [str(_l("A date is only needed with new points or a new cap."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    db.session.flush()
+    return get_rule(actor, rule.id)
+
+
+def _latest(rule_id: int) -> RuleVersion:
+    return db.session.execute(
+        sa.select(RuleVersion)
+        .where(RuleVersion.rule_id == rule_id)
+        .order_by(RuleVersion.valid_from.desc(), RuleVersion.version.desc())
+        .limit(1)
+    ).scalar_one()
+
+
+def _check_points(category: str, points: int, first: int | None) -> dict[str, list[str]]:
+    if points == 0 or abs(points) > MAX_AMOUNT:
+        return {"points": [str(_l("Points are a whole number other than 0."))]}
+    if category in POSITIVE_CATEGORIES and points < 0:
+        return {"points": [str(_l("A volunteer or red list rule gives points (above 0)."))]}
+    if category in NEGATIVE_CATEGORIES and points > 0:
+        return {"points": [str(_l("A black list rule takes points (below 0)."))]}
+    if first is not None and (first > 0) != (points > 0):
+        return {"points": [str(_l("A rule that gives points cannot start taking them, or back."))]}
+    return {}
+
+
+__all__ = [
+    "EACH",
+    "HOUR",
+    "RuleView",
+    "change_rule",
+    "create_rule",
+    "effective_day",
+    "get_rule",
+    "list_rules",
+    "normalise_quantity",
+    "points_for",
+    "usable_version",
+    "version_on",
+]

@@ -1,0 +1,472 @@
+"""What the awards API reads and writes."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..ledger.models import CATEGORIES
+from ..ledger.schemas import PERIOD, TransferOut
+from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
+from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
+from .models import APPROVAL_STATUSES, OBJECTION_STATUSES, UNITS
+
+ID = validate.Range(1, MAX_ID)
+QUANTITY = validate.Range(min=0, min_inclusive=False, max=1_000_000)
+MEMO = validate.Length(max=MAX_MEMO_LENGTH)
+REASON = validate.Length(1, 500)
+
+
+def _printable(text):
+    return text is None or all(ch.isprintable() or ch == "\n" for ch in text)
+
+
+class _Quantity(Schema):
+    """``quantity``, or ``hours`` as another name for it (for rules counted in hours)."""
+
+    quantity = fields.Decimal(load_default=None, validate=QUANTITY)
+    hours = fields.Decimal(load_default=None, validate=QUANTITY, load_only=True)
+
+    def _merge_quantity(self, data, required: bool):
+        quantity, hours = data.get("quantity"), data.pop("hours", None)
+        if quantity is not None and hours is not None:
+            raise ValidationError("Give quantity or hours, not both.", "hours")
+        if quantity is None:
+            quantity = hours
+        if required and quantity is None:
+            raise ValidationError("Give the quantity (or hours).", "quantity")
+        data["quantity"] = quantity
+        return data
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+class RuleIn(Schema):
+    code = fields.Str(required=True, validate=validate.Length(1, 32))
+    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
+    points = fields.Int(
+        required=True,
+        strict=True,
+        validate=validate.Range(-MAX_AMOUNT, MAX_AMOUNT),
+        metadata={"description": "signed: + awards, - deducts; per unit"},
+    )
+    unit = fields.Str(load_default="each", validate=validate.OneOf(UNITS))
+    monthly_cap = fields.Int(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, MAX_AMOUNT)
+    )
+    active = fields.Bool(load_default=True)
+    valid_from = fields.Date(load_default=None)
+
+
+class RuleChangeIn(Schema):
+    """Name and ``active`` change in place; points or cap make a new version from a date."""
+
+    name = fields.Str(validate=validate.Length(1, 100))
+    active = fields.Bool()
+    points = fields.Int(strict=True, validate=validate.Range(-MAX_AMOUNT, MAX_AMOUNT))
+    monthly_cap = fields.Int(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(1, MAX_AMOUNT),
+        metadata={"description": "null removes the cap"},
+    )
+    valid_from = fields.Date()
+
+
+class RuleQuery(Schema):
+    category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
+    unit = fields.Str(load_default=None, validate=validate.OneOf(UNITS))
+    active = fields.Bool(load_default=None)
+
+
+class RuleVersionOut(Schema):
+    id = fields.Int()
+    version = fields.Int()
+    points = fields.Int()
+    monthly_cap = fields.Int(allow_none=True)
+    valid_from = fields.Date()
+    created_at = fields.DateTime()
+
+
+class RuleOut(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    category = fields.Str()
+    unit = fields.Str()
+    active = fields.Bool()
+    points = fields.Int(allow_none=True, metadata={"description": "in force today"})
+    monthly_cap = fields.Int(allow_none=True, metadata={"description": "in force today"})
+    version = fields.Int(allow_none=True)
+    version_id = fields.Int(allow_none=True)
+    versions = fields.List(fields.Nested(RuleVersionOut))
+    created_at = fields.DateTime()
+
+
+class RuleList(Schema):
+    items = fields.List(fields.Nested(RuleOut))
+    next_after = fields.Int(allow_none=True)
+
+
+# --- awards ----------------------------------------------------------------------------------
+
+
+class AwardIn(_Quantity):
+    """By rule: ``{household_id, rule_id, quantity (or hours), period?, memo?}``.
+    Ad hoc: ``{household_id, kind, points, category, period?, memo?}``."""
+
+    household_id = fields.Int(required=True, strict=True, validate=ID)
+    rule_id = fields.Int(load_default=None, strict=True, validate=ID)
+    kind = fields.Str(load_default=None, validate=validate.OneOf(["award", "deduct"]))
+    points = fields.Int(load_default=None, strict=True, validate=validate.Range(1, MAX_AMOUNT))
+    category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
+    memo = fields.Str(load_default=None, validate=MEMO)
+    period = fields.Str(load_default=None, validate=PERIOD)
+
+    @validates_schema
+    def by_rule_or_ad_hoc(self, data, **kwargs):
+        if not _printable(data.get("memo")):
+            raise ValidationError("The memo contains control characters.", "memo")
+        if data.get("rule_id") is not None:
+            extra = [name for name in ("kind", "points", "category") if data.get(name) is not None]
+            if extra:
+                raise ValidationError(
+                    {name: ["Not with a rule: the rule says it."] for name in extra}
+                )
+            self._merge_quantity(data, required=True)
+            return
+        missing = {
+            name: ["Missing data for required field."]
+            for name in ("kind", "points", "category")
+            if data.get(name) is None
+        }
+        if missing:
+            raise ValidationError(missing)
+        if data.get("quantity") is not None or data.get("hours") is not None:
+            raise ValidationError("A quantity needs a rule.", "quantity")
+
+    def load(self, *args, **kwargs):
+        data = super().load(*args, **kwargs)
+        data.pop("hours", None)
+        return data
+
+
+class AwardOut(TransferOut):
+    rule_id = fields.Int(allow_none=True)
+
+
+class BatchEntryIn(_Quantity):
+    household_id = fields.Int(required=True, strict=True, validate=ID)
+    memo = fields.Str(load_default=None, validate=MEMO)
+
+    @validates_schema
+    def has_quantity(self, data, **kwargs):
+        self._merge_quantity(data, required=True)
+
+
+class BatchIn(Schema):
+    period = fields.Str(required=True, validate=PERIOD)
+    rule_id = fields.Int(required=True, strict=True, validate=ID)
+    memo = fields.Str(load_default=None, validate=MEMO)
+    entries = fields.List(
+        fields.Nested(BatchEntryIn), required=True, validate=validate.Length(1, 500)
+    )
+
+
+class BatchOut(Schema):
+    items = fields.List(fields.Nested(AwardOut))
+    count = fields.Int()
+    points = fields.Int(metadata={"description": "signed total, from the households' side"})
+
+
+class PreviewQuery(_Quantity):
+    household_id = fields.Int(required=True, validate=ID)
+    rule_id = fields.Int(required=True, validate=ID)
+    period = fields.Str(load_default=None, validate=PERIOD)
+
+    @validates_schema
+    def has_quantity(self, data, **kwargs):
+        self._merge_quantity(data, required=True)
+
+
+class PreviewOut(Schema):
+    household_id = fields.Int()
+    rule_id = fields.Int()
+    rule_version_id = fields.Int()
+    quantity = fields.Float()
+    points = fields.Int(metadata={"description": "signed, from the household's side"})
+    period = fields.Str()
+    cap_remaining = fields.Int(allow_none=True)
+    needs_approval = fields.Bool()
+
+
+class MonthQuery(Schema):
+    period = fields.Str(load_default=None, validate=PERIOD)
+
+
+class MyEntries(Schema):
+    period = fields.Str()
+    items = fields.List(fields.Nested(AwardOut))
+    quota = fields.Int(allow_none=True)
+    quota_remaining = fields.Int(allow_none=True)
+
+
+# --- approvals -------------------------------------------------------------------------------
+
+
+class ProposalIn(_Quantity):
+    household_id = fields.Int(required=True, strict=True, validate=ID)
+    rule_id = fields.Int(load_default=None, strict=True, validate=ID)
+    points = fields.Int(load_default=None, strict=True, validate=validate.Range(1, MAX_AMOUNT))
+    category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
+    memo = fields.Str(load_default=None, validate=MEMO)
+    period = fields.Str(load_default=None, validate=PERIOD)
+
+    @validates_schema
+    def by_rule_or_ad_hoc(self, data, **kwargs):
+        if data.get("rule_id") is not None:
+            self._merge_quantity(data, required=True)
+        elif data.get("points") is None or data.get("category") is None:
+            raise ValidationError("Give a rule and quantity, or points and a category.", "rule_id")
+
+
+class ApprovalQuery(PageQuery):
+    status = fields.Str(load_default=None, validate=validate.OneOf(APPROVAL_STATUSES))
+
+
+class DecisionIn(Schema):
+    approve = fields.Bool(required=True)
+    reason = fields.Str(load_default=None, validate=validate.Length(max=500))
+
+
+class ApprovalOut(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    household_id = fields.Int()
+    rule_id = fields.Int(allow_none=True)
+    rule_version_id = fields.Int(allow_none=True)
+    quantity = fields.Float(allow_none=True)
+    points = fields.Int()
+    category = fields.Str()
+    memo = fields.Str(allow_none=True)
+    period = fields.Str()
+    status = fields.Str()
+    proposed_by_id = fields.Int()
+    proposed_at = fields.DateTime()
+    decided_by_id = fields.Int(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.Str(allow_none=True)
+    transfer_id = fields.Int(allow_none=True)
+    board_reason = fields.Str(allow_none=True)
+
+
+class ApprovalList(Schema):
+    items = fields.List(fields.Nested(ApprovalOut))
+    next_after = fields.Int(allow_none=True)
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+class ActivityIn(Schema):
+    title = fields.Str(required=True, validate=validate.Length(1, 100))
+    date = fields.Date(required=True)
+    place = fields.Str(load_default="", validate=validate.Length(max=100))
+    rule_id = fields.Int(required=True, strict=True, validate=ID)
+
+
+class AttendeeOut(Schema):
+    id = fields.Int()
+    household_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    member_name = fields.Str()
+    checked_in_at = fields.DateTime(allow_none=True)
+    checked_out_at = fields.DateTime(allow_none=True)
+    hours = fields.Float(allow_none=True)
+    transfer_id = fields.Int(allow_none=True)
+    points = fields.Int(allow_none=True)
+    reversed = fields.Bool()
+
+
+class RuleRef(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+
+
+class ActivityBrief(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    title = fields.Str()
+    date = fields.Date()
+    place = fields.Str()
+    rule_id = fields.Int()
+    created_by_id = fields.Int(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class ActivityOut(ActivityBrief):
+    rule = fields.Nested(RuleRef)
+    attendees = fields.List(fields.Nested(AttendeeOut))
+    total_hours = fields.Float()
+    total_points = fields.Int()
+    pending_hours = fields.Float()
+
+
+class ActivityList(Schema):
+    items = fields.List(fields.Nested(ActivityBrief))
+    next_after = fields.Int(allow_none=True)
+
+
+class AttendanceIn(Schema):
+    household_id = fields.Int(required=True, strict=True, validate=ID)
+    member_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    hours = fields.Decimal(required=True, validate=QUANTITY)
+
+
+class AttendanceOut(Schema):
+    activity_id = fields.Int()
+    items = fields.List(fields.Nested(AwardOut))
+    count = fields.Int()
+    hours = fields.Float()
+    points = fields.Int()
+
+
+class CheckInIn(Schema):
+    household_id = fields.Int(load_default=None, strict=True, validate=ID)
+    card = fields.Str(
+        load_default=None,
+        validate=validate.Length(1, 500),
+        metadata={"description": "the scanned card URL, its token or the typed short code"},
+    )
+    member_name = fields.Str(load_default="", validate=validate.Length(max=50))
+
+    @validates_schema
+    def household_or_card(self, data, **kwargs):
+        if (data.get("household_id") is None) == (data.get("card") is None):
+            raise ValidationError("Give household_id or card.", "household_id")
+
+
+class HoursIn(Schema):
+    hours = fields.Decimal(required=True, validate=QUANTITY)
+
+
+class AttendanceRowOut(Schema):
+    id = fields.Int()
+    activity_id = fields.Int()
+    household_id = fields.Int()
+    member_name = fields.Str()
+    checked_in_at = fields.DateTime(allow_none=True)
+    checked_out_at = fields.DateTime(allow_none=True)
+    hours = fields.Float(allow_none=True)
+    transfer_id = fields.Int(allow_none=True)
+
+
+# --- red and black list ----------------------------------------------------------------------
+
+
+class BoardEntryIn(Schema):
+    household_id = fields.Int(required=True, strict=True, validate=ID)
+    rule_id = fields.Int(required=True, strict=True, validate=ID)
+    quantity = fields.Decimal(load_default=1, validate=QUANTITY)
+    reason = fields.Str(required=True, validate=REASON)
+    period = fields.Str(load_default=None, validate=PERIOD)
+    photo_base64 = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=7_000_000),
+        metadata={"description": "optional JPEG or PNG, base64 (at most 5 MB decoded)"},
+    )
+
+
+class BoardEntryOut(Schema):
+    id = fields.Int()
+    village_id = fields.Int()
+    kind = fields.Str()
+    household_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    rule = fields.Nested(RuleRef)
+    points = fields.Int(metadata={"description": "signed: + red, - black"})
+    reason = fields.Str()
+    has_photo = fields.Bool()
+    photo_url = fields.Str(allow_none=True)
+    period = fields.Str()
+    board_until = fields.Date()
+    on_board = fields.Bool()
+    reversed = fields.Bool()
+    pending_objections = fields.Int()
+    transfer_id = fields.Int()
+    created_by_id = fields.Int(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class BoardEntryList(Schema):
+    items = fields.List(fields.Nested(BoardEntryOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class ObjectionIn(Schema):
+    reason = fields.Str(required=True, validate=REASON)
+    household_id = fields.Int(
+        load_default=None,
+        strict=True,
+        validate=ID,
+        metadata={"description": "needed when an admin files it for a household"},
+    )
+
+
+class ObjectionOut(Schema):
+    id = fields.Int()
+    entry_id = fields.Int()
+    village_id = fields.Int()
+    household_id = fields.Int()
+    reason = fields.Str()
+    filed_by_id = fields.Int(allow_none=True)
+    raised_at = fields.DateTime()
+    status = fields.Str()
+    decided_by_id = fields.Int(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.Str(allow_none=True)
+    reversal_id = fields.Int(allow_none=True)
+
+
+class ObjectionQuery(Schema):
+    status = fields.Str(load_default=None, validate=validate.OneOf(OBJECTION_STATUSES))
+
+
+class ObjectionList(Schema):
+    items = fields.List(fields.Nested(ObjectionOut))
+    next_after = fields.Int(allow_none=True)
+
+
+class ObjectionDecisionIn(Schema):
+    uphold = fields.Bool(required=True)
+    reason = fields.Str(required=True, validate=REASON)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+class SettingsIn(Schema):
+    approval_threshold = fields.Int(strict=True, validate=validate.Range(1, MAX_AMOUNT))
+    leader_monthly_quota = fields.Int(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(1, MAX_AMOUNT),
+        metadata={"description": "null: no quota"},
+    )
+    black_board_days = fields.Int(strict=True, validate=validate.Range(1, 366))
+    red_board_days = fields.Int(strict=True, validate=validate.Range(1, 366))
+
+
+class SettingsOut(Schema):
+    village_id = fields.Int(attribute="id")
+    approval_threshold = fields.Int()
+    leader_monthly_quota = fields.Int(allow_none=True)
+    black_board_days = fields.Int()
+    red_board_days = fields.Int()
+
+
+class TransferRef(Schema):
+    transfer_id = fields.Int(validate=validate.Range(1, MAX_BIG_ID))
