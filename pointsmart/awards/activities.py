@@ -312,7 +312,9 @@ def post_attendance(
         for entry in entries
     ]
     try:
-        _, plans = plan_batch(actor, batch, period=period, day=activity.date)
+        _, plans = plan_batch(
+            actor, batch, period=period, day=activity.date, once_per_household=False
+        )
     except BatchRefused as refused:
         known = {p["index"] for p in problems}
         problems += [p for p in refused.extra["entries"] if p["index"] not in known]

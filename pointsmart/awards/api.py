@@ -109,7 +109,7 @@ def waiting(approval: Approval) -> ApprovalRequired:
 
 def approval_view(approval: Approval) -> dict:
     rule_ids = approvals.rule_ids_of_versions({approval.rule_version_id} - {None})
-    view = {column: getattr(approval, column) for column in ApprovalOut().fields}
+    view = {name: getattr(approval, name) for name in ApprovalOut().fields if name != "rule_id"}
     view["rule_id"] = rule_ids.get(approval.rule_version_id)
     return view
 

@@ -25,11 +25,12 @@ from .schemas import (
 
 
 def entry_body(view: dict) -> dict:
+    """An entry view with its photo's address (not yet dumped)."""
     body = dict(view)
     body["photo_url"] = (
         url_for("awards_pages.board_photo", entry_id=view["id"]) if view["has_photo"] else None
     )
-    return BoardEntryOut().dump(body)
+    return body
 
 
 def _photo(text: str | None) -> bytes | None:
@@ -73,14 +74,13 @@ def create_entry(data, village_id):
             quantity=data["quantity"],
             photo=photo,
             period=data["period"],
+            village_id=village_id,
         )
         if outcome.approval is not None:
-            outcome_body(outcome)
+            outcome_body(outcome)  # raises approval_required
         entry = outcome.extra["entry"]
-        if entry.village_id != village_id:
-            raise ValidationFailed(errors={"household_id": ["Not a household of this village."]})
         view = board.entries_view([entry], board.local_today(board.village_of(village_id).timezone))
-        return entry_body(view[0])
+        return BoardEntryOut().dump(entry_body(view[0]))
 
     return post_once(actor, data, produce)
 

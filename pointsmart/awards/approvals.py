@@ -165,30 +165,31 @@ def decide(
     if approval.status != PENDING:
         raise AlreadyDecided()
     reason = (reason or "").strip() or None
+    if not approve and reason is None:
+        raise ValidationFailed(errors={"reason": [str(_l("Say why it is rejected."))]})
+    transfer = plan = None
     if approve:
         active_household(approval.household_id)
         plan = _plan_of(approval)
         check_cap(plan)
         transfer = post_plan(plan, actor.user_id)
-        approval.transfer_id = transfer.id
-        approval.status = APPROVED
-        if approval.board_reason is not None:
-            from .board import record_entry
-
-            record_entry(
-                plan,
-                transfer,
-                reason=approval.board_reason,
-                photo=approval.board_photo,
-                created_by_id=approval.proposed_by_id,
-            )
-    else:
-        if reason is None:
-            raise ValidationFailed(errors={"reason": [str(_l("Say why it is rejected."))]})
-        approval.status = REJECTED
+    # Every field of the decision at once: the row's CHECKs hold at each flush.
+    approval.status = APPROVED if approve else REJECTED
+    approval.transfer_id = transfer.id if transfer is not None else None
     approval.decided_by_id = actor.user_id
     approval.decided_at = utcnow()
     approval.decision_reason = reason
+    db.session.flush()
+    if transfer is not None and approval.board_reason is not None:
+        from .board import record_entry
+
+        record_entry(
+            plan,
+            transfer,
+            reason=approval.board_reason,
+            photo=approval.board_photo,
+            created_by_id=approval.proposed_by_id,
+        )
     db.session.flush()
     return approval
 

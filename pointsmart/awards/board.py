@@ -75,14 +75,21 @@ def create_entry(
     quantity: Any = 1,
     photo: bytes | None = None,
     period: str | None = None,
+    village_id: int | None = None,
 ) -> Outcome:
     """Make a red or black list entry and post its points (leader or admin of the village).
+
+    ``village_id``, when given, must be the household's village.
 
     The outcome's ``extra["entry"]`` is the entry; a red entry above the approval threshold
     comes back as an approval that waits instead.
     """
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
+    if village_id is not None and household.village_id != village_id:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
     rule = db.session.get(Rule, rule_id)
     if rule is None or rule.village_id != household.village_id:
         raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
@@ -95,14 +102,16 @@ def create_entry(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=reason
     )
     check_cap(plan)
+    waits = needs_approval(plan, village)
+    if not waits and plan.kind == AWARD:
+        check_quota(actor, village, {plan.period: plan.points})
+    # Stored last, once nothing else can refuse the entry (a refusal leaves no file behind).
     photo_name = store_photo(photo) if photo else None
-    if needs_approval(plan, village):
+    if waits:
         from .approvals import queue
 
         approval = queue(actor, plan, board_reason=reason, board_photo=photo_name)
         return Outcome(approval=approval)
-    if plan.kind == AWARD:
-        check_quota(actor, village, {plan.period: plan.points})
     transfer = post_plan(plan, actor.user_id)
     entry = record_entry(
         plan, transfer, reason=reason, photo=photo_name, created_by_id=actor.user_id

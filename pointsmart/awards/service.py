@@ -391,11 +391,13 @@ def plan_batch(
     rule_id: int | None = None,
     day: dt.date | None = None,
     memo: str | None = None,
+    once_per_household: bool = True,
 ) -> tuple[Village, list[Plan]]:
     """Plan and check every entry of a batch; raises ``BatchRefused`` naming each bad one.
 
     The village is the rule's (every rule and household must be of it). Caps count the
-    batch's own earlier entries too; the same household and rule twice is refused.
+    batch's own earlier entries too. The same household and rule twice is refused, unless
+    ``once_per_household`` is off (attendance: two members of one household).
     """
     if not entries:
         raise ValidationFailed(errors={"entries": [str(_l("Give at least one entry."))]})
@@ -424,7 +426,7 @@ def plan_batch(
             household = active_household(entry.household_id)
             if household.village_id != village_id:
                 raise NotFound(_l("No such household in this village."))
-            if (entry.household_id, rule.id) in seen:
+            if once_per_household and (entry.household_id, rule.id) in seen:
                 raise ValidationFailed(
                     _l("The same household and rule appear twice."),
                     errors={"household_id": [str(_l("Listed twice."))]},

@@ -1,6 +1,6 @@
 """Pages for leaders: awarding by rule, monthly scoring, activities, red and black entries."""
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, Response, abort
 
 from ..accounts.auth import page_principal
 from .board import photo_visible
@@ -21,7 +21,8 @@ def board_photo(entry_id: int):
     if found is None:
         abort(404)
     path, mimetype = found
-    response = send_file(path, mimetype=mimetype, max_age=3600)
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Content-Disposition"] = "inline"

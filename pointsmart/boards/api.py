@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
 from . import service
-from .schemas import SummaryOut, SummaryQuery
+from .schemas import BoardOut, BoardQuery, SummaryOut, SummaryQuery
 
 blp = Blueprint("boards", __name__, description="Summaries and boards")
 
@@ -15,3 +15,14 @@ blp = Blueprint("boards", __name__, description="Summaries and boards")
 def summary(query, village_id):
     """Issued, deducted, redeemed and settled in a month; outstanding at its end (admin)."""
     return service.village_summary(current_principal(), village_id, query["period"])
+
+
+@blp.route("/villages/<int:village_id>/board", methods=["GET"])
+@blp.arguments(BoardQuery, location="query")
+@blp.response(200, BoardOut)
+@blp.doc(security=[])
+def board(query, village_id):
+    """The red and black list entries on the public board now (for anyone), of one month when
+    ``period`` is given. A black entry stays for the village's ``black_board_days``, a red one
+    for ``red_board_days``; a reversed entry (an upheld objection) leaves it at once."""
+    return service.public_board(village_id, query["period"])

@@ -18,3 +18,36 @@ class SummaryOut(Schema):
     outstanding_yuan = fields.Decimal(places=2, as_string=True)
     unsettled = fields.Int()
     yuan_per_point = fields.Decimal(places=2, as_string=True)
+
+
+class BoardQuery(Schema):
+    period = fields.Str(load_default=None, validate=validate.Regexp(PERIOD_PATTERN))
+
+
+class BoardRuleRef(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+
+
+class BoardItem(Schema):
+    id = fields.Int()
+    kind = fields.Str()
+    household_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    rule = fields.Nested(BoardRuleRef)
+    points = fields.Int(metadata={"description": "signed: + red, - black"})
+    reason = fields.Str()
+    photo_url = fields.Str(allow_none=True)
+    period = fields.Str()
+    board_until = fields.Date(metadata={"description": "the last day it is shown"})
+    pending_objections = fields.Int()
+    created_at = fields.DateTime()
+
+
+class BoardOut(Schema):
+    village_id = fields.Int()
+    period = fields.Str(allow_none=True)
+    red = fields.List(fields.Nested(BoardItem))
+    black = fields.List(fields.Nested(BoardItem))

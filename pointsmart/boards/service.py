@@ -68,3 +68,18 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
         "unsettled": int(unsettled),
         "yuan_per_point": rate,
     }
+
+
+def public_board(village_id: int, period: str | None = None) -> dict[str, Any]:
+    """The red and black board for anyone (see ``awards.board.public_board``), with each
+    entry's photo address."""
+    from flask import url_for
+
+    from ..awards.board import public_board as entries_on_board
+
+    board = entries_on_board(village_id, period)
+    for item in board["red"] + board["black"]:
+        item["photo_url"] = (
+            url_for("awards_pages.board_photo", entry_id=item["id"]) if item["has_photo"] else None
+        )
+    return board

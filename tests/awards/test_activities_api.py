@@ -1,0 +1,228 @@
+"""Volunteer activities through the API: creating, checking in and out (by card too),
+correcting hours, posting the attendance all or none, and the totals."""
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from pointsmart.awards.models import Attendance
+from pointsmart.awards.rules import local_today
+from pointsmart.database import utcnow
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Transfer
+from pointsmart.villages.cards import issue_card
+from tests.awards.conftest import add_rule
+
+
+@pytest.fixture
+def activity(api, village, leader, catalogue):
+    return api.post(
+        f"/villages/{village.id}/activities",
+        json={
+            "title": "清扫村道",
+            "date": local_today(village.timezone).isoformat(),
+            "place": "村委会门口",
+            "rule_id": catalogue.volunteer.id,
+        },
+        as_=leader,
+    )
+
+
+def count_transfers(village_id) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(Transfer).where(Transfer.village_id == village_id)
+    ).scalar_one()
+
+
+def test_a_leader_creates_an_activity_paid_by_a_volunteer_hour_rule(api, village, leader, activity):
+    assert (activity["title"], activity["place"]) == ("清扫村道", "村委会门口")
+    assert activity["rule"]["code"] == "zyfw"
+    assert (activity["total_hours"], activity["total_points"]) == (0, 0)
+    listed = api.get(f"/villages/{village.id}/activities", as_=leader)
+    assert [a["id"] for a in listed["items"]] == [activity["id"]]
+
+
+@pytest.mark.parametrize("rule_name", ["tidy", "filial"])
+def test_an_activity_needs_a_volunteer_rule_counted_in_hours(
+    api, village, leader, catalogue, rule_name
+):
+    refused = api.post(
+        f"/villages/{village.id}/activities",
+        json={"title": "x", "date": "2026-01-01", "rule_id": getattr(catalogue, rule_name).id},
+        as_=leader,
+        expect=422,
+    )
+
+    assert refused["code"] == "wrong_rule_kind"
+
+
+def test_attendance_posts_one_award_per_attendee_with_the_hours_kept(
+    api, village, household, neighbour, leader, activity
+):
+    posted = api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[
+            {"household_id": household.id, "member_name": "王建国", "hours": 2.5},
+            {"household_id": household.id, "member_name": "张桂兰", "hours": 2},
+            {"household_id": neighbour.id, "member_name": "李秀英", "hours": 1.25},
+        ],
+        as_=leader,
+        key=True,
+    )
+
+    assert (posted["count"], posted["hours"], posted["points"]) == (3, 5.75, 58)
+    assert [(i["amount"], i["quantity"]) for i in posted["items"]] == [
+        (25, 2.5),
+        (20, 2),
+        (13, 1.25),
+    ]
+    assert all(i["category"] == "volunteer" for i in posted["items"])
+    shown = api.get(f"/activities/{activity['id']}", as_=leader)
+    assert (shown["total_hours"], shown["total_points"]) == (5.75, 58)
+    assert [a["member_name"] for a in shown["attendees"]] == ["王建国", "张桂兰", "李秀英"]
+    assert api.get(f"/households/{household.id}", as_=leader)["balance"] == 45
+
+
+def test_attendance_is_all_or_none_and_names_every_bad_entry(
+    api, make, village, household, neighbour, leader, activity
+):
+    stranger = make.household(make.village())
+
+    refused = api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[
+            {"household_id": household.id, "member_name": "王建国", "hours": 2},
+            {"household_id": neighbour.id, "member_name": "李秀英", "hours": 12},
+            {"household_id": stranger.id, "member_name": "外村人", "hours": 1},
+            {"household_id": neighbour.id, "member_name": "李小燕", "hours": 30},
+        ],
+        as_=leader,
+        key=True,
+        expect=409,
+    )
+
+    assert refused["code"] == "batch_refused"
+    assert [(e["index"], e["code"]) for e in refused["entries"]] == [
+        (1, "monthly_cap_reached"),
+        (2, "not_found"),
+        (3, "validation_failed"),
+    ]
+    assert count_transfers(village.id) == 0
+
+
+def test_a_posted_attendee_is_not_posted_again(api, household, leader, activity):
+    entry = {"household_id": household.id, "member_name": "王建国", "hours": 1}
+    api.post(f"/activities/{activity['id']}/attendance", json=[entry], as_=leader, key=True)
+
+    refused = api.post(
+        f"/activities/{activity['id']}/attendance", json=[entry], as_=leader, key=True, expect=409
+    )
+
+    assert refused["entries"][0]["code"] == "already_posted"
+
+
+def test_check_in_by_card_and_out_gives_the_hours_which_can_be_corrected(
+    api, village, household, leader, activity
+):
+    card = issue_card(household.id)
+
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins",
+        json={"card": card.url, "member_name": "王建国"},
+        as_=leader,
+    )
+    by_code = api.post(
+        f"/activities/{activity['id']}/checkins",
+        json={"card": card.code, "member_name": "张桂兰"},
+        as_=leader,
+    )
+    row = db.session.get(Attendance, checked_in["id"])
+    row.checked_in_at = utcnow() - dt.timedelta(hours=2, minutes=15)
+    db.session.flush()
+
+    out = api.post(f"/attendances/{checked_in['id']}/checkout", as_=leader, expect=200)
+    corrected = api.request(
+        "PATCH", f"/attendances/{by_code['id']}", json={"hours": 1.5}, as_=leader, expect=200
+    ).get_json()
+
+    assert out["household_id"] == household.id
+    assert out["hours"] == 2.25
+    assert corrected["hours"] == 1.5
+    shown = api.get(f"/activities/{activity['id']}", as_=leader)
+    assert shown["pending_hours"] == 3.75
+    assert shown["total_points"] == 0
+
+
+def test_a_revoked_card_does_not_check_in(api, household, leader, activity):
+    old = issue_card(household.id)
+    issue_card(household.id)
+
+    refused = api.post(
+        f"/activities/{activity['id']}/checkins", json={"card": old.url}, as_=leader, expect=410
+    )
+
+    assert refused["code"] == "card_revoked"
+
+
+def test_a_posted_attendance_can_no_longer_change(api, household, leader, activity):
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins", json={"household_id": household.id}, as_=leader
+    )
+    api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[{"household_id": household.id, "hours": 1}],
+        as_=leader,
+        key=True,
+    )
+
+    refused = api.request(
+        "PATCH", f"/attendances/{checked_in['id']}", json={"hours": 3}, as_=leader, expect=409
+    ).get_json()
+
+    assert refused["code"] == "already_posted"
+
+
+def test_an_activity_in_the_future_cannot_be_posted_yet(api, village, household, leader, catalogue):
+    later = api.post(
+        f"/villages/{village.id}/activities",
+        json={
+            "title": "植树",
+            "date": (local_today(village.timezone) + dt.timedelta(days=5)).isoformat(),
+            "rule_id": catalogue.volunteer.id,
+        },
+        as_=leader,
+    )
+
+    refused = api.post(
+        f"/activities/{later['id']}/attendance",
+        json=[{"household_id": household.id, "hours": 1}],
+        as_=leader,
+        key=True,
+        expect=422,
+    )
+
+    assert "activity" in refused["errors"]
+
+
+def test_an_activity_uses_the_rule_version_in_force_on_its_day(
+    api, village, household, leader, admin
+):
+    rule = add_rule(
+        village, "vol2", "志愿服务", "volunteer", 8, unit="hour", valid_from=dt.date(2020, 1, 1)
+    )
+    past = api.post(
+        f"/villages/{village.id}/activities",
+        json={"title": "防汛巡逻", "date": "2021-07-01", "rule_id": rule.id},
+        as_=leader,
+    )
+    api.request("PATCH", f"/rules/{rule.id}", json={"points": 12}, as_=admin, expect=200)
+
+    posted = api.post(
+        f"/activities/{past['id']}/attendance",
+        json=[{"household_id": household.id, "hours": 2}],
+        as_=leader,
+        key=True,
+    )
+
+    assert (posted["items"][0]["amount"], posted["items"][0]["period"]) == (16, "2021-07")

@@ -1,0 +1,78 @@
+"""Corrections: an admin reverses any transfer with a reason; a leader reverses their own entry
+on the day they made it; every transfer says who posted it."""
+
+from tests.awards.conftest import by_rule, standing
+
+
+def test_a_leader_reverses_their_own_entry_the_same_day(api, household, leader, catalogue):
+    posted = api.post(
+        "/transfers", json=by_rule(household, catalogue.sorting), as_=leader, key=True
+    )
+
+    reversal = api.post(
+        f"/transfers/{posted['id']}/reversal", json={"reason": "录错户"}, as_=leader, key=True
+    )
+
+    assert (reversal["reverses_id"], reversal["amount"]) == (posted["id"], -5)
+    assert reversal["posted_by_id"] == leader.user_id
+    assert reversal["rule_version_id"] == posted["rule_version_id"]
+    assert reversal["rule_id"] == catalogue.sorting.id
+    assert reversal["memo"] == "录错户"
+    assert api.get(f"/households/{household.id}", as_=leader)["balance"] == 0
+
+
+def test_a_leader_may_not_reverse_their_entry_on_a_later_day(
+    api, household, leader, admin, catalogue, clock
+):
+    posted = api.post(
+        "/transfers", json=by_rule(household, catalogue.sorting), as_=leader, key=True
+    )
+    clock(1)
+    before = standing(api, admin, household)
+
+    refused = api.post(
+        f"/transfers/{posted['id']}/reversal", json={"reason": "录错户"}, as_=leader, key=True,
+        expect=409,
+    )  # fmt: skip
+
+    assert refused["code"] == "correction_window_closed"
+    assert standing(api, admin, household) == before
+    api.post(f"/transfers/{posted['id']}/reversal", json={"reason": "录错户"}, as_=admin, key=True)
+
+
+def test_a_leader_may_not_reverse_someone_elses_entry(
+    api, make, village, household, leader, catalogue
+):
+    colleague = make.staff("leader", village)
+    posted = api.post(
+        "/transfers", json=by_rule(household, catalogue.sorting), as_=colleague, key=True
+    )
+
+    refused = api.post(
+        f"/transfers/{posted['id']}/reversal", json={"reason": "x"}, as_=leader, key=True,
+        expect=403,
+    )  # fmt: skip
+
+    assert refused["code"] == "forbidden"
+
+
+def test_an_admin_reverses_any_entry_with_a_reason(api, household, leader, admin, catalogue, clock):
+    posted = api.post(
+        "/transfers", json=by_rule(household, catalogue.burning), as_=leader, key=True
+    )
+    clock(40)
+
+    reversal = api.post(
+        f"/transfers/{posted['id']}/reversal", json={"reason": "经核实不属实"}, as_=admin, key=True
+    )
+
+    assert (reversal["amount"], reversal["posted_by_id"]) == (30, admin.user_id)
+
+
+def test_every_transfer_in_the_history_says_who_posted_it(api, household, leader, admin, catalogue):
+    api.post("/transfers", json=by_rule(household, catalogue.sorting), as_=leader, key=True)
+    api.post("/transfers", json=by_rule(household, catalogue.filial), as_=admin, key=True)
+
+    history = api.get(f"/households/{household.id}/transfers", as_=admin)["items"]
+
+    assert [t["posted_by_id"] for t in history] == [admin.user_id, leader.user_id]
