@@ -2,7 +2,9 @@
 
 ``verify_village`` replays a village's transfers in chain order and checks, for each one,
 that it follows the previous link (``seq`` and ``prev_hash``), that its hash matches its
-content, and that the balances it recorded match the running balances. Then it compares the
+content, that the balances it recorded match the running balances, and, for an entry by rule,
+that its points are its quantity x the points of the rule version it names, rounded half up
+(a rule of its own village, whose sign matches the kind). Then it compares the
 cached account balances, monthly totals and chain head with what the transfers say. It reads
 the transfers as a stream of plain rows, so memory stays flat however long the ledger is.
 
@@ -19,7 +21,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, transfer_hash
-from .models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
+from .models import AWARD, GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 from .service import MONTHLY_COLUMN
 
 STREAM_BATCH = 5_000
@@ -116,9 +118,12 @@ def _replay_transfers(village_id: int, report: VerifyReport) -> _Replay:
     balances: dict[int, int] = defaultdict(int)
     monthly: dict[tuple[int, str], dict[str, int]] = {}
     last_seq, last_hash = 0, GENESIS_HASH
+    versions = _rule_versions(village_id)
     for row in db.session.execute(statement):
         fields = row._mapping
         report.transfers_checked += 1
+        if row.rule_version_id is not None:
+            _check_rule_arithmetic(row, versions, report)
         if row.seq != last_seq + 1:
             report.add(f"transfer {row.id} has seq {row.seq}, expected {last_seq + 1}", row.id)
         if row.prev_hash != last_hash:
@@ -139,6 +144,36 @@ def _replay_transfers(village_id: int, report: VerifyReport) -> _Replay:
             totals[MONTHLY_COLUMN[row.kind]] += delta
         last_seq, last_hash = row.seq, row.hash
     return _Replay(dict(balances), monthly, last_seq, last_hash)
+
+
+def _rule_versions(village_id: int) -> dict[int, int]:
+    """Rule version id -> signed points per unit, for the village's rules (a small table)."""
+    from ..awards.models import Rule, RuleVersion
+
+    return dict(
+        db.session.execute(
+            sa.select(RuleVersion.id, RuleVersion.points)
+            .join(Rule, Rule.id == RuleVersion.rule_id)
+            .where(Rule.village_id == village_id)
+        ).all()
+    )
+
+
+def _check_rule_arithmetic(row, versions: dict[int, int], report: VerifyReport) -> None:
+    from ..awards.rules import points_for
+
+    points = versions.get(row.rule_version_id)
+    if points is None:
+        report.add(f"transfer {row.id} names a rule version of another village", row.id)
+        return
+    if (row.kind == AWARD) != (points > 0):
+        report.add(f"transfer {row.id} is a {row.kind} by a rule of the other sign", row.id)
+    if row.quantity is not None and points_for(row.quantity, abs(points)) != row.amount:
+        report.add(
+            f"transfer {row.id} moves {row.amount} points; its rule version says "
+            f"{points_for(row.quantity, abs(points))} for {row.quantity}",
+            row.id,
+        )
 
 
 def rebuild_village(village_id: int) -> VerifyReport:
