@@ -4,7 +4,15 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
 from . import service
-from .schemas import BoardOut, BoardQuery, SummaryOut, SummaryQuery
+from .leaderboard import leaderboard
+from .schemas import (
+    BoardOut,
+    BoardQuery,
+    LeaderboardOut,
+    LeaderboardQuery,
+    SummaryOut,
+    SummaryQuery,
+)
 
 blp = Blueprint("boards", __name__, description="Summaries and boards")
 
@@ -26,3 +34,16 @@ def board(query, village_id):
     ``period`` is given. A black entry stays for the village's ``black_board_days``, a red one
     for ``red_board_days``; a reversed entry (an upheld objection) leaves it at once."""
     return service.public_board(village_id, query["period"])
+
+
+@blp.route("/villages/<int:village_id>/leaderboard", methods=["GET"])
+@blp.arguments(LeaderboardQuery, location="query")
+@blp.response(200, LeaderboardOut)
+@blp.doc(security=[])
+def village_leaderboard(query, village_id):
+    """The ranked households of a month (``YYYY-MM``) or a year (``YYYY``), for anyone.
+
+    Points are earned minus deducted in the period; ties share a rank (1, 2, 2, 4).
+    ``grid_id`` ranks one grid only.
+    """
+    return leaderboard(village_id, **query)

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..periods import PERIOD_PATTERN
+from ..schemas import MAX_ID
 
 
 class SummaryQuery(Schema):
@@ -51,3 +52,34 @@ class BoardOut(Schema):
     period = fields.Str(allow_none=True)
     red = fields.List(fields.Nested(BoardItem))
     black = fields.List(fields.Nested(BoardItem))
+
+
+class LeaderboardQuery(Schema):
+    period = fields.Str(
+        load_default=None,
+        validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]))?$"),
+        metadata={"description": "YYYY-MM for a month, YYYY for a year; default this month"},
+    )
+    grid_id = fields.Int(load_default=None, validate=validate.Range(1, MAX_ID))
+    limit = fields.Int(load_default=50, validate=validate.Range(1, 500))
+
+
+class LeaderboardGrid(Schema):
+    id = fields.Int()
+    name = fields.Str()
+
+
+class LeaderboardItem(Schema):
+    rank = fields.Int()
+    household_id = fields.Int()
+    number = fields.Str()
+    head_name = fields.Str()
+    grid = fields.Nested(LeaderboardGrid, allow_none=True)
+    points = fields.Int(metadata={"description": "earned - deducted in the period"})
+
+
+class LeaderboardOut(Schema):
+    period = fields.Str()
+    village_id = fields.Int()
+    grid_id = fields.Int(allow_none=True)
+    items = fields.List(fields.Nested(LeaderboardItem))
