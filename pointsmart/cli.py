@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .errors import Problem
 from .extensions import db
+from .villages.card_cli import cards_cli
 
 users_cli = AppGroup("users", help="Staff users.")
 ledger_cli = AppGroup("ledger", help="Check and repair the ledger's caches.")
@@ -121,3 +122,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(cards_cli)

@@ -1,6 +1,6 @@
 """JSON API: shops, goods, stock, redemptions, voids and settlements."""
 
-from flask import request, send_file
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
@@ -146,7 +146,11 @@ def upload_photo(product_id):
     upload = request.files.get("photo")
     if upload is None:
         raise PhotoRejected(errors={"photo": ["Send the picture as the form field photo."]})
-    return photos.set_photo(actor, product_id, upload.stream.read(photos.MAX_BYTES + 1))
+    try:
+        data = upload.stream.read(photos.MAX_BYTES + 1)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: close it now
+    return photos.set_photo(actor, product_id, data)
 
 
 @blp.route("/products/<int:product_id>/photo", methods=["DELETE"])
@@ -159,10 +163,11 @@ def delete_photo(product_id):
 @blp.doc(security=[])
 def get_photo(product_id):
     """The goods' photo (image/jpeg); public, like a shop's shelf."""
-    path = photos.photo_path(goods.find_product(product_id))
-    if path is None:
+    data = photos.photo_bytes(goods.find_product(product_id))
+    if data is None:
         raise NotFound()
-    response = send_file(path, mimetype="image/jpeg", max_age=3600)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response

@@ -7,7 +7,7 @@ caller unchanged.
 
 from flask_babel import lazy_gettext as _l
 
-from ..errors import Forbidden, NotFound, Problem
+from ..errors import Forbidden, Problem
 
 
 class OutOfStock(Problem):
@@ -69,10 +69,6 @@ class PinLocked(Problem):
 class PinNotSet(Problem):
     status, code = 409, "pin_not_set"
     title = _l("Sales of this size need a PIN, and this household has none yet.")
-
-
-class CardNotIssued(NotFound):
-    code, title = "card_not_issued", _l("This household has no card yet.")
 
 
 class PhotoRejected(Problem):

@@ -34,16 +34,19 @@ PHOTO_DIR = "product-photos"
 
 
 def photo_dir() -> Path:
-    path = Path(current_app.instance_path) / PHOTO_DIR
+    """``PRODUCT_PHOTO_DIR`` if configured, else ``<instance>/product-photos``."""
+    configured = current_app.config.get("PRODUCT_PHOTO_DIR")
+    path = Path(configured) if configured else Path(current_app.instance_path) / PHOTO_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def photo_path(product: Product) -> Path | None:
+def photo_bytes(product: Product) -> bytes | None:
+    """The stored JPEG of the goods, or None."""
     if not product.photo:
         return None
     path = photo_dir() / product.photo
-    return path if path.is_file() else None
+    return path.read_bytes() if path.is_file() else None
 
 
 def clean_photo(data: bytes) -> bytes:

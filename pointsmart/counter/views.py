@@ -1,5 +1,260 @@
-"""Pages: the counter, goods and stock, receipts and settlement statements."""
+"""Pages: the counter, receipts and voids. (Goods and stock: ``goods_views``; shops, counter
+settings and settlement statements: ``office_views``.)
 
-from flask import Blueprint
+The counter, for a shopkeeper on a phone or a PC with a USB scanner:
+
+1. ``GET /shops/<id>/counter``: scan the card with the camera (``card-scanner.js``) or let the
+   USB scanner type the card's URL or short code into the field, then Enter.
+2. ``POST /shops/<id>/counter/card``: the household's number, head and balance, and the goods
+   with large + and - buttons; the total and the balance after update as goods are picked
+   (``counter.js``; without JavaScript the number fields work and the server adds up).
+3. ``POST /shops/<id>/counter/sale``: sells once per form key (a double tap or a resent form
+   gets the first sale's receipt), then shows the printable receipt with the balance after.
+   A refusal (not enough points, out of stock, card replaced, PIN) shows the same page again
+   with the reason in large type; nothing of the refused sale is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from ..accounts.auth import login_required, page_principal
+from ..errors import Problem, ValidationFailed
+from ..extensions import db
+from ..forms import parse_form, run_once
+from ..villages.models import Village
+from . import goods, sales
+from .errors import OutOfStock
 
 bp = Blueprint("counter_pages", __name__, template_folder="templates")
+
+REQUIRED = {"required": _l("Please fill this in.")}
+
+
+class CardForm(Schema):
+    card = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 300))
+
+
+class SaleForm(CardForm):
+    pin = fields.Str(
+        load_default=None, validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits."))
+    )
+
+
+class VoidForm(Schema):
+    reason = fields.Str(load_default=None, validate=validate.Length(max=200))
+
+
+def village_of(shop) -> Village:
+    return db.session.get(Village, shop.village_id)
+
+
+@bp.route("/counter")
+@login_required
+def counter_home():
+    """A shopkeeper goes straight to the counter; admins pick a shop."""
+    actor = page_principal()
+    shops = goods.shops_for(actor)
+    kept = [shop for shop in shops if goods.keeps_shop(actor, shop)]
+    if len(kept) == 1 and len(shops) == 1:
+        return redirect(url_for("counter_pages.counter", shop_id=kept[0].id))
+    return render_template("counter/shops.html", shops=shops, actor=actor)
+
+
+@bp.route("/shops/<int:shop_id>/counter")
+@login_required
+def counter(shop_id: int):
+    shop = goods.find_shop(shop_id)
+    sales.require_seller(page_principal(), shop)
+    return render_template("counter/scan.html", shop=shop, errors={}, card="")
+
+
+@bp.route("/shops/<int:shop_id>/counter/card", methods=["POST"])
+@login_required
+def counter_card(shop_id: int):
+    """After a scan: who the card belongs to, and the goods to pick."""
+    actor = page_principal()
+    shop = goods.find_shop(shop_id)
+    sales.require_seller(actor, shop)
+    values, errors = parse_form(CardForm())
+    card = request.form.get("card", "").strip()
+    if errors:
+        return render_template("counter/scan.html", shop=shop, errors=errors, card=card), 422
+    try:
+        customer = sales.find_customer(shop, card_token=values["card"])
+    except Problem as problem:
+        db.session.rollback()
+        page = render_template(
+            "counter/scan.html", shop=shop, problem=problem, errors={}, card=card
+        )
+        return page, problem.status
+    return _pick_page(shop, customer, card)
+
+
+def _pick_page(shop, customer, card: str, *, problem=None, quantities=None, status=200):
+    village = village_of(shop)
+    offered = goods.list_products(page_principal(), shop.id, active_only=True)
+    return (
+        render_template(
+            "counter/pick.html",
+            shop=shop,
+            customer=customer,
+            card=card,
+            products=offered,
+            quantities=quantities or {},
+            pin_required_above=village.pin_required_above,
+            problem=problem,
+        ),
+        status,
+    )
+
+
+def _quantities_from_form() -> dict[int, int]:
+    """``qty-<product id>`` fields -> {product id: quantity} for quantities above zero."""
+    picked = {}
+    for name, value in request.form.items():
+        if name.startswith("qty-") and name[4:].isdigit():
+            try:
+                quantity = int(value or 0)
+            except ValueError:
+                quantity = -1
+            if quantity != 0:
+                picked[int(name[4:])] = quantity
+    return picked
+
+
+@bp.route("/shops/<int:shop_id>/counter/sale", methods=["POST"])
+@login_required
+def counter_sale(shop_id: int):
+    actor = page_principal()
+    shop = goods.find_shop(shop_id)
+    sales.require_seller(actor, shop)
+    values, errors = parse_form(SaleForm())
+    card = request.form.get("card", "").strip()
+    picked = _quantities_from_form()
+    if "card" in errors:
+        return render_template("counter/scan.html", shop=shop, errors=errors, card=card), 422
+    items = [{"product_id": pid, "quantity": qty} for pid, qty in sorted(picked.items())]
+    try:
+        if errors:  # a malformed PIN: refuse like a wrong one, without counting it
+            raise ValidationFailed(errors.get("pin", [""])[0], errors=errors)
+        result = run_once(
+            actor,
+            {"shop_id": shop.id, "card": values["card"], "items": items},
+            lambda: {
+                "redemption_id": sales.redeem_items(
+                    actor,
+                    shop_id=shop.id,
+                    card_token=values["card"],
+                    items=items,
+                    pin=values.get("pin"),
+                ).id
+            },
+        )
+    except Problem as problem:
+        db.session.rollback()
+        return _refused(shop, card, picked, problem)
+    flash(_("Done: the goods are exchanged."), "success")
+    return redirect(url_for("counter_pages.receipt", redemption_id=result["redemption_id"]), 303)
+
+
+def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
+    if problem.code in ("card_revoked", "card_not_found", "card_code_mistyped"):
+        page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
+        return page, problem.status
+    try:
+        customer = sales.find_customer(shop, card_token=card)
+    except Problem:
+        db.session.rollback()
+        page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
+        return page, problem.status
+    status = problem.status if problem.status >= 400 else 409
+    if isinstance(problem, OutOfStock):
+        picked = {pid: qty for pid, qty in picked.items() if pid != problem.extra.get("product_id")}
+    return _pick_page(shop, customer, card, problem=problem, quantities=picked, status=status)
+
+
+# --- receipts and voids ----------------------------------------------------------------------
+
+
+@bp.route("/redemptions/<int:redemption_id>/receipt")
+@login_required
+def receipt(redemption_id: int):
+    actor = page_principal()
+    view = sales.get_redemption(actor, redemption_id)
+    village = village_of(view.shop)
+    zone = ZoneInfo(village.timezone)
+    return render_template(
+        "counter/receipt.html",
+        sale=view,
+        village=village,
+        local_time=view.created_at.astimezone(zone),
+        voided_time=view.voided_at.astimezone(zone) if view.voided_at else None,
+        can_void=sales.can_void(actor, view, village.timezone),
+        keeps_shop=goods.keeps_shop(actor, view.shop),
+    )
+
+
+@bp.route("/redemptions/<int:redemption_id>/void", methods=["POST"])
+@login_required
+def void(redemption_id: int):
+    actor = page_principal()
+    values, errors = parse_form(VoidForm())
+    if errors:
+        abort(422)
+    try:
+        run_once(
+            actor,
+            {"redemption_id": redemption_id, "reason": values.get("reason")},
+            lambda: {
+                "voided": sales.void_redemption(
+                    actor, redemption_id, reason=values.get("reason")
+                ).id
+            },
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        db.session.rollback()
+        flash(str(problem.detail or problem.title), "error")
+    else:
+        flash(_("The sale is voided: the points are back and the goods on the shelf."), "success")
+    return redirect(url_for("counter_pages.receipt", redemption_id=redemption_id), 303)
+
+
+@bp.route("/shops/<int:shop_id>/sales")
+@login_required
+def day_sales(shop_id: int):
+    """A day's sales at the shop (today by default), to find one to void or reprint."""
+    actor = page_principal()
+    shop = goods.find_shop(shop_id)
+    village = village_of(shop)
+    zone = ZoneInfo(village.timezone)
+    today = dt.datetime.now(zone).date()
+    try:
+        day = (
+            dt.date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else today
+        )
+    except ValueError:
+        day = today
+    views = sales.sales_of_day(actor, shop_id, day)
+    live = [v for v in views if not v.voided]
+    return render_template(
+        "counter/sales.html",
+        shop=shop,
+        day=day,
+        previous_day=day - dt.timedelta(days=1),
+        next_day=day + dt.timedelta(days=1) if day < today else None,
+        sales=views,
+        total=sum(v.total_points for v in live),
+        zone=zone,
+    )
+
+
+from . import goods_views, office_views  # noqa: E402, F401  (they add routes to ``bp``)

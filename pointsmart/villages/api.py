@@ -5,6 +5,8 @@ from flask_smorest import Blueprint
 from ..accounts.auth import current_principal
 from ..schemas import page_of
 from . import service
+from .card_images import image_response
+from .card_sheet import card_for_printing
 from .schemas import (
     CardHolderOut,
     CardOut,
@@ -97,3 +99,14 @@ def card_holder(token):
     is accepted too.
     """
     return service.card_holder(token)
+
+
+@blp.route("/households/<int:household_id>/card.<any(png, svg):kind>", methods=["GET"])
+@blp.response(200, content_type="image/png", description="image/png or image/svg+xml")
+def card_image(household_id, kind):
+    """The QR code of the household's current card (admin): ``card.png`` or ``card.svg``.
+
+    404 ``card_not_issued`` when the household has no card yet.
+    """
+    card = card_for_printing(current_principal(), household_id)
+    return image_response(card.url, kind)

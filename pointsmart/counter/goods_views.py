@@ -1,0 +1,214 @@
+"""Pages: a shop's goods, stock in and out, goods' photos (routes on ``views.bp``).
+
+Every form carries the one-time key: a resent stock form moves the stock once.
+"""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from ..accounts.auth import login_required, page_principal
+from ..errors import Problem
+from ..extensions import db
+from ..forms import parse_form, run_once
+from . import goods, photos
+from .goods import MAX_PRICE, MAX_STOCK
+from .views import REQUIRED, bp
+
+NUMBER = {"invalid": _l("Write a whole number.")}
+
+
+class ProductForm(Schema):
+    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    points_price = fields.Int(
+        required=True,
+        error_messages={**REQUIRED, **NUMBER},
+        validate=validate.Range(1, MAX_PRICE, error=_l("The price is 1 to 100,000 points.")),
+    )
+    low_stock_at = fields.Int(
+        load_default=5,
+        error_messages=NUMBER,
+        validate=validate.Range(0, MAX_STOCK, error=_l("The warning level is 0 to 1,000,000.")),
+    )
+
+
+class NewProductForm(ProductForm):
+    stock = fields.Int(
+        load_default=0,
+        error_messages=NUMBER,
+        validate=validate.Range(0, MAX_STOCK, error=_l("Stock must be 0 to 1,000,000.")),
+    )
+
+
+class EditProductForm(ProductForm):
+    active = fields.Bool(load_default=False)
+
+
+class StockForm(Schema):
+    quantity = fields.Int(
+        required=True,
+        error_messages={**REQUIRED, **NUMBER},
+        validate=validate.Range(1, MAX_STOCK, error=_l("Stock must be 0 to 1,000,000.")),
+    )
+    direction = fields.Str(required=True, validate=validate.OneOf(["in", "out"]))
+    memo = fields.Str(load_default=None, validate=validate.Length(max=200))
+
+
+def _goods_page(shop, *, errors=None, form=None, status=200):
+    actor = page_principal()
+    products = goods.list_products(actor, shop.id)
+    return (
+        render_template(
+            "counter/goods.html",
+            shop=shop,
+            products=products,
+            low=[p for p in products if p.active and p.stock <= p.low_stock_at],
+            can_manage=actor.is_admin_of(shop.village_id) or goods.keeps_shop(actor, shop),
+            errors=errors or {},
+            form=form or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/shops/<int:shop_id>/goods")
+@login_required
+def goods_list(shop_id: int):
+    """The shop's goods with stock and a low-stock warning."""
+    return _goods_page(goods.find_shop(shop_id))
+
+
+@bp.route("/shops/<int:shop_id>/goods", methods=["POST"])
+@login_required
+def add_goods(shop_id: int):
+    actor = page_principal()
+    shop = goods.find_shop(shop_id)
+    goods.require_shop_manager(actor, shop)
+    values, errors = parse_form(NewProductForm())
+    if not errors:
+        try:
+            run_once(
+                actor,
+                {"shop_id": shop_id, **values},
+                lambda: {"id": goods.create_product(actor, shop_id, **values).id},
+            )
+        except Problem as problem:
+            db.session.rollback()
+            errors = problem.errors or {"name": [str(problem.detail or problem.title)]}
+    if errors:
+        return _goods_page(shop, errors=errors, form=request.form, status=422)
+    flash(_("%(name)s added.", name=values["name"]), "success")
+    return redirect(url_for("counter_pages.goods_list", shop_id=shop_id), 303)
+
+
+def _product_page(product, *, errors=None, status=200):
+    actor = page_principal()
+    shop = goods.find_shop(product.shop_id)
+    return (
+        render_template(
+            "counter/product.html",
+            shop=shop,
+            product=product,
+            moves=goods.stock_history(actor, product.id),
+            can_manage=actor.is_admin_of(shop.village_id) or goods.keeps_shop(actor, shop),
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/products/<int:product_id>")
+@login_required
+def product_page(product_id: int):
+    """One kind of goods: details, photo, stock in and out, and its stock moves."""
+    return _product_page(goods.find_product(product_id))
+
+
+@bp.route("/products/<int:product_id>", methods=["POST"])
+@login_required
+def edit_product(product_id: int):
+    actor = page_principal()
+    values, errors = parse_form(EditProductForm())
+    if not errors:
+        try:
+            goods.update_product(actor, product_id, **values)
+        except Problem as problem:
+            if problem.status == 403:
+                raise
+            db.session.rollback()
+            errors = problem.errors or {"name": [str(problem.detail or problem.title)]}
+    if errors:
+        return _product_page(goods.find_product(product_id), errors=errors, status=422)
+    flash(_("Saved."), "success")
+    return redirect(url_for("counter_pages.product_page", product_id=product_id), 303)
+
+
+@bp.route("/products/<int:product_id>/stock", methods=["POST"])
+@login_required
+def product_stock(product_id: int):
+    actor = page_principal()
+    values, errors = parse_form(StockForm())
+    if not errors:
+        delta = values["quantity"] if values["direction"] == "in" else -values["quantity"]
+        try:
+            run_once(
+                actor,
+                {"product_id": product_id, **values},
+                lambda: {
+                    "move": goods.adjust_stock(
+                        actor, product_id, delta=delta, memo=values.get("memo")
+                    ).move.id
+                },
+            )
+        except Problem as problem:
+            if problem.status == 403:
+                raise
+            db.session.rollback()
+            errors = {"quantity": [str(problem.detail or problem.title)]}
+    if errors:
+        return _product_page(goods.find_product(product_id), errors=errors, status=422)
+    flash(_("Stock updated."), "success")
+    back = request.form.get("back") == "goods"
+    product = goods.find_product(product_id)
+    if back:
+        return redirect(url_for("counter_pages.goods_list", shop_id=product.shop_id), 303)
+    return redirect(url_for("counter_pages.product_page", product_id=product_id), 303)
+
+
+@bp.route("/products/<int:product_id>/photo", methods=["POST"])
+@login_required
+def upload_product_photo(product_id: int):
+    actor = page_principal()
+    upload = request.files.get("photo")
+    try:
+        if upload is not None and upload.filename:
+            try:
+                data = upload.stream.read(photos.MAX_BYTES + 1)
+            finally:
+                upload.close()
+            photos.set_photo(actor, product_id, data)
+        elif request.form.get("remove"):
+            photos.remove_photo(actor, product_id)
+    except Problem as problem:
+        if problem.status == 403:
+            raise
+        db.session.rollback()
+        errors = {"photo": [str(problem.detail or problem.title)]}
+        return _product_page(goods.find_product(product_id), errors=errors, status=422)
+    flash(_("Saved."), "success")
+    return redirect(url_for("counter_pages.product_page", product_id=product_id), 303)
+
+
+@bp.route("/products/<int:product_id>/photo.jpg")
+def product_photo(product_id: int):
+    """The goods' photo: always a re-encoded JPEG, never anything a browser would run."""
+    data = photos.photo_bytes(goods.find_product(product_id))
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -1,0 +1,190 @@
+"""Pages for the village office: shops, counter settings, household PINs and the monthly
+settlement statement a shopkeeper signs (routes on ``views.bp``)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from ..accounts.auth import login_required, page_principal
+from ..errors import Forbidden, Problem
+from ..extensions import db
+from ..forms import parse_form, run_once
+from ..periods import current_period, previous_periods
+from ..villages.models import Household, Village
+from . import goods, pins, settlement
+from .views import REQUIRED, bp
+
+
+class ShopForm(Schema):
+    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+
+
+class ThresholdForm(Schema):
+    pin_required_above = fields.Int(
+        load_default=None,
+        error_messages={"invalid": _l("Write a whole number.")},
+        validate=validate.Range(0, 1_000_000, error=_l("0 or more points.")),
+    )
+
+
+class PinForm(Schema):
+    number = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    pin = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits.")),
+    )
+
+
+def _admin_villages(actor) -> list[Village]:
+    statement = sa.select(Village).order_by(Village.id)
+    if not actor.global_admin:
+        statement = statement.where(Village.id.in_(actor.admin_villages))
+    return list(db.session.execute(statement).scalars())
+
+
+def _office_page(village_id: int, *, errors=None, status=200):
+    actor = page_principal()
+    village = db.session.get(Village, village_id)
+    shops = goods.list_shops(actor, village_id)
+    actor.require_admin(village_id)
+    return (
+        render_template(
+            "counter/office.html",
+            village=village,
+            shops=shops,
+            errors=errors or {},
+            last_month=previous_periods(current_period(village.timezone), 2)[0],
+        ),
+        status,
+    )
+
+
+@bp.route("/shops")
+@login_required
+def shops_office():
+    """Admins: the villages they run; one village goes straight to its page."""
+    villages = _admin_villages(page_principal())
+    if not villages:
+        raise Forbidden(_l("Only an administrator of this village may do this."))
+    if len(villages) == 1:
+        return redirect(url_for("counter_pages.village_office", village_id=villages[0].id))
+    return render_template("counter/villages.html", villages=villages)
+
+
+@bp.route("/villages/<int:village_id>/shops")
+@login_required
+def village_office(village_id: int):
+    """Shops of a village, the counter's PIN rule and the households' PINs."""
+    return _office_page(village_id)
+
+
+@bp.route("/villages/<int:village_id>/shops", methods=["POST"])
+@login_required
+def add_shop(village_id: int):
+    actor = page_principal()
+    values, errors = parse_form(ShopForm())
+    if not errors:
+        try:
+            goods.create_shop(actor, village_id, **values)
+        except Problem as problem:
+            if problem.status in (403, 404):
+                raise
+            db.session.rollback()
+            errors = {"name": [m for ms in (problem.errors or {}).values() for m in ms]}
+    if errors:
+        return _office_page(village_id, errors=errors, status=422)
+    flash(_("Shop %(name)s opened.", name=values["name"]), "success")
+    return redirect(url_for("counter_pages.village_office", village_id=village_id), 303)
+
+
+@bp.route("/villages/<int:village_id>/counter-settings", methods=["POST"])
+@login_required
+def counter_settings(village_id: int):
+    values, errors = parse_form(ThresholdForm())
+    if errors:
+        return _office_page(village_id, errors=errors, status=422)
+    pins.set_pin_threshold(page_principal(), village_id, values["pin_required_above"])
+    flash(_("Saved."), "success")
+    return redirect(url_for("counter_pages.village_office", village_id=village_id), 303)
+
+
+@bp.route("/villages/<int:village_id>/pins", methods=["POST"])
+@login_required
+def household_pin(village_id: int):
+    """Set or reset a household's PIN by its number (the villager chooses it at the office)."""
+    actor = page_principal()
+    values, errors = parse_form(PinForm())
+    if not errors:
+        household_id = db.session.execute(
+            sa.select(Household.id).where(
+                Household.village_id == village_id, Household.number == values["number"].strip()
+            )
+        ).scalar_one_or_none()
+        if household_id is None:
+            actor.require_admin(village_id)
+            errors = {"number": [_("No household with number %(n)s.", n=values["number"])]}
+        else:
+            pins.set_pin(actor, household_id, values["pin"])
+    if errors:
+        return _office_page(village_id, errors=errors, status=422)
+    flash(_("The PIN of household %(n)s is set.", n=values["number"]), "success")
+    return redirect(url_for("counter_pages.village_office", village_id=village_id), 303)
+
+
+# --- settlement ------------------------------------------------------------------------------
+
+
+@bp.route("/shops/<int:shop_id>/settlements")
+@login_required
+def settlements(shop_id: int):
+    """The statement of last month (the one to settle next); ``?period=`` for another."""
+    shop = goods.find_shop(shop_id)
+    village = db.session.get(Village, shop.village_id)
+    period = request.args.get("period") or previous_periods(current_period(village.timezone), 2)[0]
+    return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period))
+
+
+@bp.route("/shops/<int:shop_id>/settlements/<period>")
+@login_required
+def statement(shop_id: int, period: str):
+    """The printable monthly statement: sales, voids, net points, yuan; lines to sign."""
+    actor = page_principal()
+    month = settlement.month_statement(actor, shop_id, period, with_days=True)
+    zone = ZoneInfo(month.village.timezone)
+    year, mon = int(period[:4]), int(period[5:])
+    later = f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+    return render_template(
+        "counter/statement.html",
+        month=month,
+        is_admin=actor.is_admin_of(month.shop.village_id),
+        settled_time=month.settled_at.astimezone(zone) if month.settled_at else None,
+        earlier=previous_periods(period, 2)[0],
+        later=later if not month.open else None,
+    )
+
+
+@bp.route("/shops/<int:shop_id>/settlements/<period>", methods=["POST"])
+@login_required
+def settle(shop_id: int, period: str):
+    actor = page_principal()
+    try:
+        run_once(
+            actor,
+            {"shop_id": shop_id, "period": period},
+            lambda: {"transfer_id": settlement.settle_month(actor, shop_id, period).transfer_id},
+        )
+    except Problem as problem:
+        if problem.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(str(problem.detail or problem.title), "error")
+    else:
+        flash(_("The month is settled."), "success")
+    return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period), 303)

@@ -1,0 +1,80 @@
+/*
+ * counter.js: the counter's sale form and the print buttons. Progressive enhancement only:
+ * without it the quantity fields still work and the server adds up and refuses.
+ *
+ * <form data-counter data-balance="300" data-pin-above="100"> with rows
+ * <li class="goods-row" data-price="20" data-stock="10"> holding a number input and two
+ * [data-step] buttons; <output data-total>, <output data-after>, [data-over], [data-pin-field]
+ * and [data-confirm] show the total, the balance after, a warning when it is not enough,
+ * the PIN field when the total needs it, and enable the confirm button.
+ * Any [data-print] button prints the page.
+ */
+(function () {
+  "use strict";
+
+  function whole(value) {
+    var number = parseInt(value, 10);
+    return isNaN(number) || number < 0 ? 0 : number;
+  }
+
+  function setupCounter(form) {
+    var balance = whole(form.getAttribute("data-balance"));
+    var pinAbove = form.getAttribute("data-pin-above");
+    var rows = form.querySelectorAll(".goods-row");
+    var total = form.querySelector("[data-total]");
+    var after = form.querySelector("[data-after]");
+    var over = form.querySelector("[data-over]");
+    var pinField = form.querySelector("[data-pin-field]");
+    var confirm = form.querySelector("[data-confirm]");
+
+    function update() {
+      var sum = 0;
+      for (var i = 0; i < rows.length; i += 1) {
+        var input = rows[i].querySelector("input");
+        sum += whole(rows[i].getAttribute("data-price")) * whole(input.value);
+      }
+      if (total) total.textContent = String(sum);
+      if (after) after.textContent = String(balance - sum);
+      var tooMuch = sum > balance;
+      if (over) over.hidden = !tooMuch;
+      if (pinField) pinField.hidden = !(pinAbove !== "" && sum > whole(pinAbove));
+      if (confirm) confirm.disabled = sum === 0 || tooMuch;
+    }
+
+    Array.prototype.forEach.call(rows, function (row) {
+      var input = row.querySelector("input");
+      var stock = whole(row.getAttribute("data-stock"));
+      Array.prototype.forEach.call(row.querySelectorAll("[data-step]"), function (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          var next = whole(input.value) + parseInt(button.getAttribute("data-step"), 10);
+          input.value = String(Math.max(0, Math.min(stock, next)));
+          update();
+        });
+      });
+      input.addEventListener("input", update);
+    });
+
+    form.addEventListener("submit", function () {
+      // The one-time form key already makes a second tap harmless; this just says "busy".
+      window.setTimeout(function () {
+        if (confirm) confirm.disabled = true;
+        form.setAttribute("aria-busy", "true");
+      }, 0);
+    });
+    update();
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-counter]"), setupCounter);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();

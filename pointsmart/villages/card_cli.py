@@ -1,0 +1,57 @@
+"""``flask cards print --village ID [--grid ID] -o cards.pdf``: the printable card sheet."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..accounts.auth import Principal
+from ..errors import Problem
+from ..extensions import db
+from . import card_sheet
+
+cards_cli = AppGroup("cards", help="Household cards.")
+
+# The command line acts as the machine's operator: an administrator of every village.
+OPERATOR = Principal(global_admin=True, username="command-line")
+
+
+@cards_cli.command("print")
+@click.option("--village", "village_id", type=int, required=True, help="The village.")
+@click.option("--grid", "grid_id", type=int, help="Only this grid's households.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Where to write the PDF.",
+)
+@click.option(
+    "--issue-missing/--existing-only",
+    default=True,
+    show_default=True,
+    help="First issue a card to households that have none (never replaces a card).",
+)
+def print_command(village_id, grid_id, output, issue_missing):
+    """Write an A4 PDF of the village's household cards, ten a page, by household number."""
+    try:
+        sheet = card_sheet.collect_cards(
+            OPERATOR, village_id, grid_id=grid_id, issue_missing=issue_missing
+        )
+        name = card_sheet.village_name(village_id)
+        pdf = card_sheet.render_pdf(sheet.entries, title=name)
+    except Problem as problem:
+        db.session.rollback()
+        click.echo(f"error: {problem.detail or problem.title}", err=True)
+        for field, messages in (problem.errors or {}).items():
+            click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+        sys.exit(2)
+    output.write_bytes(pdf)
+    db.session.commit()  # the cards issued for this sheet, once the sheet is written
+    click.echo(
+        f"{output}: {len(sheet.entries)} cards on {sheet.pages} pages"
+        f" ({sheet.issued} newly issued, {sheet.without_card} households without a card)"
+    )

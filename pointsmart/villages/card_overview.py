@@ -1,0 +1,63 @@
+"""What a villager sees when a phone opens the card's QR code: read-only, no sign-in.
+
+Anyone holding the card (or its URL) sees the household's number, head of household, balance,
+this month's totals and the last few entries; nothing else about the household, and nothing
+that could change it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..ledger import queries as ledger_queries
+from ..periods import current_period
+from . import cards
+from .models import Household, Village
+
+RECENT_ENTRIES = 5
+
+
+@dataclass(frozen=True)
+class CardOverview:
+    village_name: str
+    number: str
+    head_name: str
+    balance: int
+    month: dict[str, Any]
+    entries: list[dict[str, Any]]
+
+
+def card_overview(text: str) -> CardOverview:
+    """The card page's content. Raises ``CardNotFound`` (404) or ``CardRevoked`` (410)."""
+    household_id = cards.resolve_card(text)
+    household = db.session.get(Household, household_id)
+    village_name, timezone = db.session.execute(
+        sa.select(Village.name, Village.timezone).where(Village.id == household.village_id)
+    ).one()
+    summary = ledger_queries.household_summary(
+        household.village_id, household.id, current_period(timezone)
+    )
+    zone = ZoneInfo(timezone)
+    history = ledger_queries.household_history(household.id, limit=RECENT_ENTRIES, after=None)
+    entries = [
+        {**entry, "local_time": _local(entry["created_at"], zone)}
+        for entry in history[:RECENT_ENTRIES]
+    ]
+    return CardOverview(
+        village_name=village_name,
+        number=household.number,
+        head_name=household.head_name,
+        balance=summary.balance,
+        month=summary.month,
+        entries=entries,
+    )
+
+
+def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    return moment.astimezone(zone)

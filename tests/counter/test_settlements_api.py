@@ -1,0 +1,141 @@
+"""GET/POST /shops/{sid}/settlements/{period}: net of voids, yuan at the village's rate, once."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.ledger.models import Transfer
+from pointsmart.ledger.verify import verify_village
+
+MARCH = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+APRIL = dt.datetime(2026, 4, 2, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def at(monkeypatch):
+    """Post the ledger's transfers at a given moment (for sales in past months)."""
+
+    def set_time(moment):
+        monkeypatch.setattr("pointsmart.ledger.service.utcnow", lambda: moment)
+        monkeypatch.setattr("pointsmart.counter.sales.utcnow", lambda: moment)
+
+    return set_time
+
+
+def sell(api, counter, *lines):
+    return api.post("/redemptions", json=counter.sale(*lines), as_=counter.keeper, key=True)
+
+
+def test_a_month_nets_out_its_voids_and_settles_once(api, counter, at):
+    counter.village.yuan_per_point = Decimal("0.15")
+    counter.make.award(counter.household, 100)
+    at(MARCH)
+    sell(api, counter, (counter.soap, 2))  # 40
+    voided = sell(api, counter, (counter.soap, 1))  # 20, voided in March
+    sell(api, counter, (counter.rice, 1))  # 250
+    api.post(f"/redemptions/{voided['id']}/void", json={}, as_=counter.keeper, key=True, expect=200)
+
+    statement = api.get(f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.admin)
+
+    assert statement == {
+        "shop_id": counter.shop.id,
+        "period": "2026-03",
+        "points_redeemed": 290,
+        "sales_points": 310,
+        "sales_count": 3,
+        "voided_points": 20,
+        "voids_count": 1,
+        "yuan_per_point": "0.15",
+        "yuan": "43.50",
+        "settled": False,
+        "transfer_id": None,
+        "settled_at": None,
+    }
+
+    settled = api.post(f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.admin, key=True)
+
+    assert settled["settled"] is True
+    assert (settled["points_redeemed"], settled["yuan"]) == (290, "43.50")
+    transfer = db.session.get(Transfer, settled["transfer_id"])
+    assert (transfer.kind, transfer.amount, transfer.period) == ("settle", 290, "2026-03")
+    assert ledger.account_balance(counter.village.id, f"shop:{counter.shop.id}") == 0
+    assert ledger.account_balance(counter.village.id, "settled") == 290
+    again = api.post(
+        f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.admin, key=True, expect=409
+    )
+    assert again["code"] == "already_settled"
+    shown = api.get(f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.keeper)
+    assert shown == settled
+    assert verify_village(counter.village.id).ok
+
+
+def test_a_late_void_counts_in_its_own_month(api, counter, at):
+    counter.make.award(counter.household, 100)
+    at(MARCH)
+    rice = sell(api, counter, (counter.rice, 1))
+    sell(api, counter, (counter.soap, 1))
+    api.post(f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.admin, key=True)
+
+    at(APRIL)
+    api.post(f"/redemptions/{rice['id']}/void", json={}, as_=counter.admin, key=True, expect=200)
+    sell(api, counter, (counter.soap, 2))
+
+    march = api.get(f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.admin)
+    april = api.get(f"/shops/{counter.shop.id}/settlements/2026-04", as_=counter.admin)
+
+    assert (march["points_redeemed"], march["settled"]) == (270, True)
+    assert (april["sales_points"], april["voided_points"], april["points_redeemed"]) == (
+        40,
+        250,
+        -210,
+    )
+    assert april["yuan"] == "-21.00"
+
+
+def test_the_current_month_cannot_be_settled_yet(api, counter):
+    sell(api, counter, (counter.soap, 1))
+    period = Transfer.period
+    this_month = db.session.query(period).order_by(Transfer.id.desc()).first()[0]
+
+    problem = api.post(
+        f"/shops/{counter.shop.id}/settlements/{this_month}",
+        as_=counter.admin,
+        key=True,
+        expect=409,
+    )
+
+    assert problem["code"] == "period_open"
+
+
+def test_a_month_without_sales_has_nothing_to_settle(api, counter):
+    problem = api.post(
+        f"/shops/{counter.shop.id}/settlements/2026-01", as_=counter.admin, key=True, expect=409
+    )
+
+    assert problem["code"] == "nothing_to_settle"
+
+
+def test_who_may_read_and_settle(api, counter):
+    path = f"/shops/{counter.shop.id}/settlements/2026-01"
+    leader = counter.make.staff("leader", counter.village)
+    other_keeper = counter.make.staff(
+        "shopkeeper", counter.village, counter.make.shop(counter.village)
+    )
+
+    assert api.get(path, as_=counter.keeper)["points_redeemed"] == 0
+    assert api.get(path, as_=leader, expect=403)
+    assert api.get(path, as_=other_keeper, expect=403)
+    assert api.post(path, as_=counter.keeper, key=True, expect=403)["code"] == "forbidden"
+    assert api.post(path, as_=counter.admin, expect=400)["code"] == "idempotency_key_required"
+    assert api.get("/shops/999999/settlements/2026-01", as_=counter.admin, expect=404)
+
+
+def test_a_period_is_validated(api, counter):
+    for bad in ("2026-13", "2026-1", "march", "1999-12"):
+        problem = api.get(
+            f"/shops/{counter.shop.id}/settlements/{bad}", as_=counter.admin, expect=422
+        )
+        assert problem["code"] == "validation_failed"
