@@ -1,12 +1,413 @@
-"""Pages for leaders: awarding by rule, monthly scoring, activities, red and black entries."""
+"""Pages for leaders and admins, on a phone: finding a household (by number, name, member
+name, phone or its card), awarding by rule with the points shown before saving, reversing
+one's own entry the same day. The monthly scoring grid, activities, the red and black list,
+"my entries" and approvals are in ``views_scoring``, ``views_activities`` and
+``views_board`` on the same blueprint.
 
-from flask import Blueprint, Response, abort
+Every form that changes something carries a one-time key (``form_key()``) and runs through
+``forms.run_once``: a double tap or a resent form posts once. A refusal (a cap, a quota, a
+bad field) shows the page again with the reason, in the page's language.
+"""
 
-from ..accounts.auth import page_principal
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from ..accounts.auth import Principal, login_required, page_principal
+from ..accounts.models import User
+from ..errors import Forbidden, Problem
+from ..extensions import db
+from ..forms import parse_form, run_once
+from ..ledger import queries as ledger_queries
+from ..ledger.models import AWARD, DEDUCT
+from ..villages import cards
+from ..villages import service as villages
+from ..villages.models import Village
+from . import rules, service
 from .board import photo_visible
-from .photos import photo_file
+from .photos import MAX_BYTES, photo_file
 
 bp = Blueprint("awards_pages", __name__, template_folder="templates")
+
+REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
+UPLOAD_ENDPOINTS = {"awards_pages.board_entry", "awards.create_entry"}
+
+
+@bp.url_value_preprocessor
+def allow_photo_uploads(endpoint, values):
+    """The red/black entry form takes a photo: allow a larger body there only. (This runs
+    before every before-request hook, so before CSRF protection reads the form.)"""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = MAX_BYTES * 2
+
+
+# --- helpers for every page ------------------------------------------------------------------
+
+
+def leader_village(village_id: int) -> tuple[Principal, Village]:
+    """The signed-in leader or admin and the village they work in (403 otherwise)."""
+    actor = page_principal()
+    village = db.session.get(Village, village_id)
+    if village is None:
+        abort(404)
+    actor.require_awarder(village_id)
+    return actor, village
+
+
+def user_names(user_ids) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.username).where(User.id.in_(ids))
+    ).all()
+    return {row.id: row.display_name or row.username for row in rows}
+
+
+def can_reverse(actor: Principal, village: Village, transfer: dict[str, Any]) -> bool:
+    """Whether to offer the reverse button: admins always, leaders for their own entries of
+    today (the service decides again when it is pressed)."""
+    if transfer["reverses_id"] is not None or transfer["reversed_by_id"] is not None:
+        return False
+    if actor.is_admin_of(village.id):
+        return True
+    return (
+        transfer["posted_by_id"] == actor.user_id
+        and transfer["kind"] in (AWARD, DEDUCT)
+        and rules.local_today(village.timezone, transfer["created_at"])
+        == rules.local_today(village.timezone)
+    )
+
+
+def problem_message(problem: Problem) -> list[str]:
+    """What to tell the user about a refusal: its detail or title, and the field messages."""
+    messages = [str(problem.detail if problem.detail is not None else problem.title)]
+    for field_messages in (problem.errors or {}).values():
+        if isinstance(field_messages, list):
+            messages += [str(m) for m in field_messages]
+    return messages
+
+
+@bp.app_template_filter("signed")
+def signed(value: int) -> str:
+    return f"+{value}" if value > 0 else str(value)
+
+
+@bp.app_template_filter("hours")
+def hours_filter(value) -> str:
+    """A quantity without trailing zeros: 2, 2.5, 2.25."""
+    if value is None:
+        return ""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+@bp.route("/leader")
+@login_required
+def home():
+    """Straight to the village for a leader of one village; a choice otherwise."""
+    actor = page_principal()
+    visible = villages.list_villages(actor)
+    mine = [v for v in visible if actor.is_admin_of(v.id) or actor.is_leader_of(v.id)]
+    if len(mine) == 1:
+        return redirect(url_for("awards_pages.village_home", village_id=mine[0].id))
+    if not mine:
+        raise Forbidden(_l("Only a leader or administrator of a village may do this."))
+    return render_template("awards/choose_village.html", villages=mine)
+
+
+@bp.route("/leader/<int:village_id>")
+@login_required
+def village_home(village_id: int):
+    actor, village = leader_village(village_id)
+    return render_template(
+        "awards/village_home.html",
+        village=village,
+        is_admin=actor.is_admin_of(village_id),
+        pending=_pending_count(actor, village_id),
+    )
+
+
+def _pending_count(actor: Principal, village_id: int) -> int:
+    if not actor.is_admin_of(village_id):
+        return 0
+    from .approvals import list_approvals
+
+    return len(list_approvals(actor, village_id, status="pending", limit=500))
+
+
+# --- finding a household ---------------------------------------------------------------------
+
+
+def looks_like_card(text: str) -> bool:
+    """A scanned card URL or token, or a typed short code with a valid check character."""
+    text = text.strip()
+    if "/c/" in text or "." in text:
+        return True
+    # A short code: 9 characters of the card alphabet (a mistyped one is reported as such).
+    code = cards.normalise_code(text)
+    return len(code) == cards.CODE_BODY_LENGTH + 1 and all(c in cards.ALPHABET for c in code)
+
+
+@bp.route("/leader/<int:village_id>/households")
+@login_required
+def find_household(village_id: int):
+    """Search by household number, head or member name, phone; or open a scanned card."""
+    actor, village = leader_village(village_id)
+    query = (request.args.get("q") or "").strip()[:200]
+    results, error = None, None
+    if query and looks_like_card(query):
+        try:
+            household_id = cards.resolve_card(query)
+        except Problem as problem:
+            error = str(problem.title)
+        else:
+            household = villages.find_household(household_id)
+            if household.village_id != village_id:
+                error = _("This card belongs to another village.")
+            else:
+                return redirect(
+                    url_for(
+                        "awards_pages.household", village_id=village_id, household_id=household_id
+                    )
+                )
+    if query and error is None:
+        results = villages.search_households(actor, village_id, q=query[:50], limit=30)
+        if len(results) == 1:
+            return redirect(
+                url_for(
+                    "awards_pages.household", village_id=village_id, household_id=results[0]["id"]
+                )
+            )
+    return render_template(
+        "awards/find_household.html", village=village, query=query, results=results, error=error
+    )
+
+
+# --- a household, and awarding by rule -------------------------------------------------------
+
+
+class AwardForm(Schema):
+    rule_id = fields.Int(required=True, error_messages=REQUIRED)
+    quantity = fields.Decimal(
+        required=True,
+        error_messages={**REQUIRED, "special": _l("Give a number.")},
+        validate=validate.Range(
+            min=0, min_inclusive=False, max=1000, error=_l("Give a number above 0.")
+        ),
+    )
+    memo = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=500, error=_l("At most %(max)s characters.", max=500)),
+    )
+
+
+def render_household(
+    actor: Principal,
+    village: Village,
+    household_id: int,
+    *,
+    errors: dict | None = None,
+    form: dict | None = None,
+    status: int = 200,
+):
+    view = villages.get_household(actor, household_id)
+    if view.village_id != village.id:
+        abort(404)
+    catalogue = [
+        r
+        for r in rules.list_rules(actor, village.id, active=True)
+        if r.current is not None and r.category != "volunteer"
+    ]
+    volunteer = [
+        r
+        for r in rules.list_rules(actor, village.id, active=True, category="volunteer")
+        if r.current is not None
+    ]
+    history = ledger_queries.household_history(household_id, limit=10, after=None)[:10]
+    names = user_names(t["posted_by_id"] for t in history)
+    rule_names = {r.id: r.name for r in catalogue + volunteer}
+    return (
+        render_template(
+            "awards/household.html",
+            village=village,
+            household=view,
+            rules=volunteer + catalogue,
+            history=history,
+            names=names,
+            rule_names=rule_names,
+            reversible={t["id"] for t in history if can_reverse(actor, village, t)},
+            errors=errors or {},
+            form=form or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/leader/<int:village_id>/households/<int:household_id>")
+@login_required
+def household(village_id: int, household_id: int):
+    actor, village = leader_village(village_id)
+    return render_household(actor, village, household_id)
+
+
+@bp.route("/leader/<int:village_id>/households/<int:household_id>/preview", methods=["POST"])
+@login_required
+def preview_award(village_id: int, household_id: int):
+    """The points an award by rule comes to, shown before anything is saved."""
+    actor, village = leader_village(village_id)
+    values, errors = parse_form(AwardForm())
+    form = request.form.to_dict()
+    if errors:
+        return render_household(actor, village, household_id, errors=errors, form=form, status=422)
+    try:
+        plan, remaining = service.preview(
+            actor, household_id=household_id, rule_id=values["rule_id"], quantity=values["quantity"]
+        )
+    except Problem as problem:
+        return render_household(
+            actor, village, household_id, errors={"form": problem_message(problem)}, form=form,
+            status=problem.status,
+        )  # fmt: skip
+    household_view = villages.get_household(actor, household_id)
+    return render_template(
+        "awards/confirm_award.html",
+        village=village,
+        household=household_view,
+        plan=plan,
+        remaining=remaining,
+        needs_approval=service.needs_approval(plan, village),
+        quota_left=service.quota_remaining(actor, village, plan.period),
+        memo=values.get("memo") or "",
+    )
+
+
+@bp.route("/leader/<int:village_id>/households/<int:household_id>/award", methods=["POST"])
+@login_required
+def award(village_id: int, household_id: int):
+    """Save an award by rule (once per form key)."""
+    actor, village = leader_village(village_id)
+    values, errors = parse_form(AwardForm())
+    form = request.form.to_dict()
+    if errors:
+        return render_household(actor, village, household_id, errors=errors, form=form, status=422)
+    payload = {
+        "household_id": household_id,
+        "rule_id": values["rule_id"],
+        "quantity": str(values["quantity"]),
+        "memo": values.get("memo"),
+    }
+
+    def produce() -> dict:
+        outcome = service.award_by_rule(
+            actor,
+            household_id=household_id,
+            rule_id=values["rule_id"],
+            quantity=values["quantity"],
+            memo=values.get("memo"),
+        )
+        if outcome.approval is not None:
+            return {"approval_id": outcome.approval.id, "points": outcome.approval.points}
+        transfer = outcome.transfer
+        return {
+            "transfer_id": transfer.id,
+            "points": ledger_queries.household_signed_amount(transfer),
+            "balance": ledger_queries.household_balance_after(transfer),
+        }
+
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        db.session.rollback()
+        return render_household(
+            actor, village, household_id, errors={"form": problem_message(problem)}, form=form,
+            status=problem.status,
+        )  # fmt: skip
+    if "approval_id" in result:
+        flash(
+            _(
+                "%(points)s points is above the approval threshold: sent for approval.",
+                points=result["points"],
+            ),
+            "success",
+        )
+    else:
+        flash(
+            _(
+                "Recorded %(points)s points. The balance is now %(balance)s.",
+                points=signed(result["points"]),
+                balance=result["balance"],
+            ),
+            "success",
+        )
+    return redirect(
+        url_for("awards_pages.household", village_id=village_id, household_id=household_id)
+    )
+
+
+# --- reversing -------------------------------------------------------------------------------
+
+
+class ReverseForm(Schema):
+    reason = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(1, 500, error=_l("Give a reason for the reversal.")),
+    )
+    next = fields.Str(load_default=None)
+
+
+@bp.route("/leader/<int:village_id>/transfers/<int:transfer_id>/reverse", methods=["POST"])
+@login_required
+def reverse(village_id: int, transfer_id: int):
+    """Reverse an entry with a reason (admins any, leaders their own of today)."""
+    actor, _village = leader_village(village_id)
+    values, errors = parse_form(ReverseForm())
+    back = _safe_back(request.form.get("next"), village_id)
+    if errors:
+        flash(" ".join(m for ms in errors.values() for m in ms), "error")
+        return redirect(back)
+    payload = {"transfer_id": transfer_id, "reason": values["reason"]}
+
+    def produce() -> dict:
+        reversal = service.reverse_entry(actor, transfer_id, reason=values["reason"])
+        return {"points": ledger_queries.household_signed_amount(reversal)}
+
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        db.session.rollback()
+        flash(" ".join(problem_message(problem)), "error")
+        return redirect(back)
+    flash(_("Reversed: %(points)s points.", points=signed(result["points"])), "success")
+    return redirect(back)
+
+
+def _safe_back(target: str | None, village_id: int) -> str:
+    if target and target.startswith(f"/leader/{village_id}") and "//" not in target:
+        return target
+    return url_for("awards_pages.village_home", village_id=village_id)
+
+
+# --- photos ----------------------------------------------------------------------------------
 
 
 @bp.route("/board-photos/<int:entry_id>")
@@ -27,3 +428,6 @@ def board_photo(entry_id: int):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Content-Disposition"] = "inline"
     return response
+
+
+from . import views_activities, views_board, views_scoring  # noqa: E402, F401  (pages on ``bp``)

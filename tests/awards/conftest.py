@@ -4,12 +4,15 @@ and a small rule catalogue built through the service (the catalogue API has its 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pytest
 
+from pointsmart.accounts.auth import SESSION_TOKEN_KEY
 from pointsmart.awards import rules as rule_service
 from pointsmart.database import utcnow
+from pointsmart.extensions import db
 from tests.factories import ROOT, Staff
 
 
@@ -109,3 +112,48 @@ def clock(monkeypatch):
         monkeypatch.setattr(rule_service, "utcnow", lambda: later)
 
     return move
+
+
+class Browser:
+    """A signed-in page client: fetches pages and submits their forms as a browser would,
+    with the page's CSRF token and one-time form key."""
+
+    FORM_FIELDS = re.compile(r'name="(csrf_token|form_key)" value="([^"]+)"')
+
+    def __init__(self, client, staff: Staff):
+        self.client = client
+        with client.session_transaction() as session:
+            session[SESSION_TOKEN_KEY] = staff.token
+
+    def get(self, path, expect=200, **kwargs):
+        db.session.commit()
+        response = self.client.get(path, **kwargs)
+        assert response.status_code == expect, (path, response.status_code, response.location)
+        return response
+
+    def text(self, path, **kwargs) -> str:
+        return self.get(path, **kwargs).get_data(as_text=True)
+
+    def hidden_fields(self, page_path) -> dict[str, str]:
+        """The CSRF token and a fresh form key, as the page at ``page_path`` renders them."""
+        return dict(self.FORM_FIELDS.findall(self.text(page_path)))
+
+    def post(self, path, data, *, page=None, expect=302, fields=None, **kwargs):
+        """Submit ``data`` to ``path`` with the hidden fields of ``page`` (or ``fields``)."""
+        hidden = fields if fields is not None else self.hidden_fields(page or path)
+        db.session.commit()
+        response = self.client.post(path, data={**hidden, **data}, **kwargs)
+        assert response.status_code == expect, (
+            path,
+            response.status_code,
+            response.get_data(as_text=True)[:3000],
+        )
+        return response
+
+
+@pytest.fixture
+def browse(client):
+    def as_(staff: Staff) -> Browser:
+        return Browser(client, staff)
+
+    return as_

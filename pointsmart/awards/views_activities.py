@@ -1,0 +1,258 @@
+"""Volunteer activities on the phone: create one, check attendees in (by card or from a list)
+and out, correct hours, post the attendance (all or none), see the totals."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+from ..accounts.auth import login_required
+from ..errors import Problem
+from ..extensions import db
+from ..forms import parse_form, run_once
+from ..villages import cards
+from ..villages import service as villages
+from . import activities, rules
+from .errors import BatchRefused
+from .models import HOUR
+from .views import REQUIRED, bp, leader_village, looks_like_card, problem_message
+
+
+class ActivityForm(Schema):
+    title = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Length(1, 100, error=_l("At most %(max)s characters.", max=100)),
+    )
+    date = fields.Date(required=True, error_messages={**REQUIRED, "invalid": _l("Give a date.")})
+    place = fields.Str(
+        load_default="",
+        validate=validate.Length(max=100, error=_l("At most %(max)s characters.", max=100)),
+    )
+    rule_id = fields.Int(required=True, error_messages=REQUIRED)
+
+
+class HoursForm(Schema):
+    hours = fields.Decimal(
+        required=True,
+        error_messages={**REQUIRED, "special": _l("Give a number.")},
+        validate=validate.Range(
+            min=0,
+            min_inclusive=False,
+            max=24,
+            error=_l("Give the hours, more than 0 and at most 24."),
+        ),
+    )
+
+
+def volunteer_rules(actor, village):
+    return [
+        r
+        for r in rules.list_rules(actor, village.id, category="volunteer", unit=HOUR, active=True)
+        if r.current is not None
+    ]
+
+
+def list_page(actor, village, *, errors=None, form=None, status=200):
+    return (
+        render_template(
+            "awards/activities.html",
+            village=village,
+            activities=activities.list_activities(actor, village.id, limit=30)[:30],
+            rules=volunteer_rules(actor, village),
+            today=rules.local_today(village.timezone),
+            errors=errors or {},
+            form=form or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/leader/<int:village_id>/activities")
+@login_required
+def activity_list(village_id: int):
+    actor, village = leader_village(village_id)
+    return list_page(actor, village)
+
+
+@bp.route("/leader/<int:village_id>/activities", methods=["POST"])
+@login_required
+def create_activity(village_id: int):
+    actor, village = leader_village(village_id)
+    values, errors = parse_form(ActivityForm())
+    form = request.form.to_dict()
+    if errors:
+        return list_page(actor, village, errors=errors, form=form, status=422)
+    payload = {**values, "date": values["date"].isoformat()}
+
+    def produce() -> dict:
+        return {"id": activities.create_activity(actor, village_id, **values).id}
+
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        db.session.rollback()
+        return list_page(
+            actor, village, errors={"form": problem_message(problem)}, form=form,
+            status=problem.status,
+        )  # fmt: skip
+    return redirect(
+        url_for("awards_pages.activity", village_id=village_id, activity_id=result["id"])
+    )
+
+
+def activity_page(actor, village, activity_id, *, errors=None, matches=None, status=200):
+    view = activities.get_activity(actor, activity_id)
+    if view.village_id != village.id:
+        from flask import abort
+
+        abort(404)
+    return (
+        render_template(
+            "awards/activity.html",
+            village=village,
+            activity=view,
+            errors=errors or [],
+            matches=matches,
+            query=request.form.get("q", ""),
+            member_name=request.form.get("member_name", ""),
+        ),
+        status,
+    )
+
+
+@bp.route("/leader/<int:village_id>/activities/<int:activity_id>")
+@login_required
+def activity(village_id: int, activity_id: int):
+    actor, village = leader_village(village_id)
+    return activity_page(actor, village, activity_id)
+
+
+def _run(actor, payload, produce, village, activity_id):
+    """Run a form's work once; on a refusal, show the activity again with the reason."""
+    try:
+        return run_once(actor, payload, produce), None
+    except BatchRefused as refused:
+        db.session.rollback()
+        lines = [str(refused.detail)] + [
+            f"{e['index'] + 1}: {e['detail']}" for e in refused.extra["entries"]
+        ]
+        return None, activity_page(actor, village, activity_id, errors=lines, status=409)
+    except Problem as problem:
+        db.session.rollback()
+        return None, activity_page(
+            actor, village, activity_id, errors=problem_message(problem), status=problem.status
+        )
+
+
+@bp.route("/leader/<int:village_id>/activities/<int:activity_id>/checkin", methods=["POST"])
+@login_required
+def check_in(village_id: int, activity_id: int):
+    """Check in by a scanned or typed card, or a household picked from the matches."""
+    actor, village = leader_village(village_id)
+    member_name = (request.form.get("member_name") or "").strip()[:50]
+    household_id = request.form.get("household_id", type=int)
+    query = (request.form.get("q") or "").strip()[:200]
+    if household_id is None:
+        if not query:
+            return activity_page(
+                actor, village, activity_id, errors=[_("Scan the card or type a name.")],
+                status=422,
+            )  # fmt: skip
+        if looks_like_card(query):
+            try:
+                household_id = cards.resolve_card(query)
+            except Problem as problem:
+                return activity_page(
+                    actor, village, activity_id, errors=[str(problem.title)], status=problem.status
+                )
+        else:
+            matches = villages.search_households(actor, village_id, q=query[:50], limit=20)
+            if len(matches) != 1:
+                errors = [] if matches else [_("No household matches.")]
+                return activity_page(actor, village, activity_id, errors=errors, matches=matches)
+            household_id = matches[0]["id"]
+    payload = {"activity_id": activity_id, "household_id": household_id, "member": member_name}
+
+    def produce() -> dict:
+        attendance = activities.check_in(
+            actor, activity_id, household_id=household_id, member_name=member_name
+        )
+        return {"id": attendance.id}
+
+    _result, page = _run(actor, payload, produce, village, activity_id)
+    if page is not None:
+        return page
+    flash(_("Checked in."), "success")
+    return redirect(
+        url_for("awards_pages.activity", village_id=village_id, activity_id=activity_id)
+    )
+
+
+@bp.route(
+    "/leader/<int:village_id>/activities/<int:activity_id>/attendances/<int:attendance_id>",
+    methods=["POST"],
+)
+@login_required
+def change_attendance(village_id: int, activity_id: int, attendance_id: int):
+    """Check out now, correct the hours, or take the attendee out (before posting)."""
+    actor, village = leader_village(village_id)
+    action = request.form.get("action")
+    if action == "hours":
+        values, errors = parse_form(HoursForm())
+        if errors:
+            lines = [m for ms in errors.values() for m in ms]
+            return activity_page(actor, village, activity_id, errors=lines, status=422)
+        payload = {"attendance": attendance_id, "hours": str(values["hours"])}
+
+        def produce() -> dict:
+            activities.correct_hours(actor, attendance_id, values["hours"])
+            return {}
+    elif action == "remove":
+        payload = {"attendance": attendance_id, "remove": True}
+
+        def produce() -> dict:
+            activities.remove_attendance(actor, attendance_id)
+            return {}
+    else:
+        payload = {"attendance": attendance_id, "checkout": True}
+
+        def produce() -> dict:
+            activities.check_out(actor, attendance_id)
+            return {}
+
+    _result, page = _run(actor, payload, produce, village, activity_id)
+    if page is not None:
+        return page
+    return redirect(
+        url_for("awards_pages.activity", village_id=village_id, activity_id=activity_id)
+    )
+
+
+@bp.route("/leader/<int:village_id>/activities/<int:activity_id>/post", methods=["POST"])
+@login_required
+def post_activity(village_id: int, activity_id: int):
+    """Post the awards of every attendee waiting, all or none."""
+    actor, village = leader_village(village_id)
+    payload = {"activity_id": activity_id, "post": True}
+
+    def produce() -> dict:
+        transfers = activities.post_recorded(actor, activity_id)
+        return {"count": len(transfers), "points": sum(t.amount for t in transfers)}
+
+    result, page = _run(actor, payload, produce, village, activity_id)
+    if page is not None:
+        return page
+    flash(
+        _(
+            "Posted %(count)s attendees, %(points)s points.",
+            count=result["count"],
+            points=result["points"],
+        ),
+        "success",
+    )
+    return redirect(
+        url_for("awards_pages.activity", village_id=village_id, activity_id=activity_id)
+    )

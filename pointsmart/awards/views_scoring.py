@@ -1,0 +1,126 @@
+"""The monthly scoring grid: a grid's households against the village-rule items of a month,
+ticked or given quantities, saved at once (all entries or none)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..accounts.auth import login_required
+from ..errors import Problem
+from ..extensions import db
+from ..forms import run_once
+from ..periods import current_period, previous_periods
+from ..villages import service as villages
+from . import rules, service
+from .errors import BatchRefused
+from .views import bp, leader_village, problem_message
+
+CELL = re.compile(r"^q-(?P<household>\d{1,10})-(?P<rule>\d{1,10})$")
+MONTHS_BACK = 3
+
+
+def months(timezone: str) -> list[str]:
+    """The months a leader may score: this one and the two before, newest first."""
+    return previous_periods(current_period(timezone), MONTHS_BACK)[::-1]
+
+
+def grid_page(actor, village, grid_id, period, *, entered=None, cell_errors=None, errors=None):
+    grids = villages.list_grids(actor, village.id)
+    items = [
+        r
+        for r in rules.list_rules(actor, village.id, category="rule", active=True)
+        if r.current is not None
+    ]
+    households, scored = [], {}
+    grid = next((g for g in grids if g.id == grid_id), None)
+    if grid is not None:
+        households = villages.search_households(actor, village.id, grid_id=grid.id, limit=500)
+        households = [h for h in households if h["status"] == "active"]
+        ids = [h["id"] for h in households]
+        for item in items:
+            for household_id, points in service.rule_usage(item.id, period, ids).items():
+                scored[(household_id, item.id)] = points
+    return render_template(
+        "awards/scoring.html",
+        village=village,
+        grids=grids,
+        grid=grid,
+        period=period,
+        months=months(village.timezone),
+        items=items,
+        households=households,
+        scored=scored,
+        entered=entered or {},
+        cell_errors=cell_errors or {},
+        errors=errors or [],
+    )
+
+
+@bp.route("/leader/<int:village_id>/scoring")
+@login_required
+def scoring(village_id: int):
+    actor, village = leader_village(village_id)
+    period = request.args.get("period")
+    if period not in months(village.timezone):
+        period = months(village.timezone)[0]
+    grid_id = request.args.get("grid_id", type=int)
+    return grid_page(actor, village, grid_id, period)
+
+
+@bp.route("/leader/<int:village_id>/scoring", methods=["POST"])
+@login_required
+def save_scoring(village_id: int):
+    """Post every ticked or entered cell of the grid for the month: all, or none."""
+    actor, village = leader_village(village_id)
+    period = request.form.get("period", "")
+    grid_id = request.form.get("grid_id", type=int)
+    if period not in months(village.timezone):
+        return grid_page(
+            actor, village, grid_id, months(village.timezone)[0],
+            errors=[_("Choose one of the months shown.")],
+        ), 422  # fmt: skip
+    cells = []
+    for name, value in request.form.items():
+        match = CELL.match(name)
+        value = value.strip()
+        if match and value and value != "0":
+            cells.append((int(match["household"]), int(match["rule"]), value))
+    entered = {(h, r): v for h, r, v in cells}
+    if not cells:
+        return grid_page(
+            actor, village, grid_id, period, errors=[_("Nothing was ticked or entered.")]
+        ), 422
+    entries = [service.BatchEntry(household_id=h, rule_id=r, quantity=v) for h, r, v in cells]
+    payload = {"period": period, "cells": sorted(cells)}
+
+    def produce() -> dict:
+        transfers = service.post_batch(actor, entries, period=period)
+        return {"count": len(transfers)}
+
+    try:
+        result = run_once(actor, payload, produce)
+    except BatchRefused as refused:
+        db.session.rollback()
+        cell_errors = {}
+        for bad in refused.extra["entries"]:
+            household_id, rule_id, _value = cells[bad["index"]]
+            cell_errors[(household_id, rule_id)] = bad["detail"]
+        return grid_page(
+            actor, village, grid_id, period, entered=entered, cell_errors=cell_errors,
+            errors=[str(refused.detail)],
+        ), 409  # fmt: skip
+    except Problem as problem:
+        db.session.rollback()
+        return grid_page(
+            actor, village, grid_id, period, entered=entered, errors=problem_message(problem)
+        ), problem.status
+    flash(
+        _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),
+        "success",
+    )
+    return redirect(
+        url_for("awards_pages.scoring", village_id=village_id, grid_id=grid_id, period=period)
+    )

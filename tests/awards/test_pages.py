@@ -1,0 +1,330 @@
+"""The leader pages, in Chinese: finding a household, awarding by rule with the points shown
+first, the monthly scoring grid, activities, red and black entries, "my entries", approvals.
+Every form posts once per one-time key."""
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from pointsmart.awards.models import Approval, BoardEntry
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Transfer
+from pointsmart.periods import current_period
+from pointsmart.villages.cards import format_code, issue_card
+from pointsmart.villages.models import Member
+
+
+def transfers_of(household) -> list[Transfer]:
+    return list(
+        db.session.execute(
+            sa.select(Transfer).where(Transfer.household_id == household.id).order_by(Transfer.id)
+        ).scalars()
+    )
+
+
+@pytest.fixture
+def pages(browse, leader):
+    return browse(leader)
+
+
+@pytest.fixture
+def base(village):
+    return f"/leader/{village.id}"
+
+
+def award_on_page(pages, page, data, expect=302):
+    """Award as a leader does: show the points first, then save from the confirmation."""
+    preview = pages.post(f"{page}/preview", data, page=page, expect=200).get_data(as_text=True)
+    fields = dict(pages.FORM_FIELDS.findall(preview))
+    return pages.post(f"{page}/award", data, fields=fields, expect=expect)
+
+
+def test_pages_need_a_signed_in_leader_or_admin(client, browse, make, village):
+    response = client.get(f"/leader/{village.id}")
+    assert response.status_code == 302
+    assert "/login" in response.location
+    keeper = browse(make.staff("shopkeeper", village, make.shop(village)))
+    keeper.get(f"/leader/{village.id}", expect=403)
+    outsider = browse(make.staff("leader", make.village()))
+    outsider.get(f"/leader/{village.id}", expect=403)
+
+
+def test_a_leader_of_one_village_goes_straight_to_it_in_chinese(pages, village, base):
+    response = pages.get("/leader", expect=302)
+    assert response.location.endswith(base)
+
+    html = pages.text(base)
+    assert "月度评分" in html
+    assert 'data-card-scanner data-target="#household-query"' in html
+    assert "js/card-scanner.js" in html
+    assert "<script>" not in html
+    assert "style=" not in html
+
+
+# --- finding a household ---------------------------------------------------------------------
+
+
+def test_a_household_is_found_by_number_member_name_phone_or_card(
+    pages, make, village, household, neighbour, base
+):
+    db.session.add(Member(household_id=household.id, name="王小燕", relation="女"))
+    with_phone = make.household(village, head_name="赵春梅", phone="13812345678")
+    card = issue_card(neighbour.id)
+    household_page = f"{base}/households/{household.id}"
+
+    assert pages.get(f"{base}/households?q={household.number}", expect=302).location.endswith(
+        household_page
+    )
+    assert pages.get(f"{base}/households?q=王小燕", expect=302).location.endswith(household_page)
+    assert pages.get(f"{base}/households?q=13812345678", expect=302).location.endswith(
+        f"{base}/households/{with_phone.id}"
+    )
+    for text in (card.url, card.code, format_code(card.code).lower()):
+        found = pages.get(f"{base}/households", query_string={"q": text}, expect=302)
+        assert found.location.endswith(f"{base}/households/{neighbour.id}")
+
+
+def test_a_search_with_several_matches_lists_them_and_a_typo_says_so(
+    pages, make, village, household, base
+):
+    make.household(village, head_name="王建军")
+    card = issue_card(household.id)
+    typo = card.code[:-1] + ("A" if card.code[-1] != "A" else "B")
+
+    listed = pages.text(f"{base}/households?q=王建")
+    mistyped = pages.text(f"{base}/households", query_string={"q": typo})
+
+    assert "王建国" in listed
+    assert "王建军" in listed
+    assert "卡号" in mistyped or "输入" in mistyped  # "the card code has a typing mistake"
+    assert 'aria-invalid="true"' in mistyped
+
+
+# --- awarding by rule ------------------------------------------------------------------------
+
+
+def test_the_points_are_shown_before_saving_and_saved_once(pages, household, catalogue, base):
+    page = f"{base}/households/{household.id}"
+    preview = pages.post(
+        f"{page}/preview", {"rule_id": catalogue.volunteer.id, "quantity": "2.25"}, page=page,
+        expect=200,
+    ).get_data(as_text=True)  # fmt: skip
+
+    assert "+23" in preview  # 2.25 hours x 10 points, rounded half up
+    assert "志愿服务每小时" in preview
+    assert transfers_of(household) == []
+
+    fields = dict(pages.FORM_FIELDS.findall(preview))
+    data = {"rule_id": catalogue.volunteer.id, "quantity": "2.25", "memo": "清扫村道"}
+    saved = pages.post(f"{page}/award", data, fields=fields)
+    again = pages.post(f"{page}/award", data, fields=fields)  # a double tap, the same form key
+
+    assert saved.location.endswith(page)
+    assert again.location.endswith(page)
+    [transfer] = transfers_of(household)
+    assert (transfer.amount, str(transfer.quantity), transfer.memo) == (23, "2.25", "清扫村道")
+    shown = pages.text(page)
+    assert "已记 +23 分" in shown
+    assert "23 分" in shown
+
+
+def test_a_refused_award_shows_the_reason_and_posts_nothing(pages, household, catalogue, base):
+    page = f"{base}/households/{household.id}"
+    award_on_page(pages, page, {"rule_id": catalogue.tidy.id, "quantity": "1"})
+
+    refused = award_on_page(
+        pages, page, {"rule_id": catalogue.tidy.id, "quantity": "1"}, expect=409
+    ).get_data(as_text=True)
+
+    assert "该户还剩 0 分" in refused
+    assert len(transfers_of(household)) == 1
+
+
+def test_a_bad_quantity_is_named_in_chinese(pages, household, catalogue, base):
+    page = f"{base}/households/{household.id}"
+
+    refused = pages.post(
+        f"{page}/preview", {"rule_id": catalogue.tidy.id, "quantity": "abc"}, page=page,
+        expect=422,
+    ).get_data(as_text=True)  # fmt: skip
+
+    assert 'id="quantity-error"' in refused
+
+
+def test_a_big_award_is_sent_for_approval_and_an_admin_approves_it_on_the_page(
+    pages, browse, household, admin, catalogue, base
+):
+    page = f"{base}/households/{household.id}"
+    award_on_page(pages, page, {"rule_id": catalogue.good_daughter.id, "quantity": "1"})
+    assert transfers_of(household) == []
+    [approval] = db.session.execute(sa.select(Approval)).scalars()
+
+    boss = browse(admin)
+    queue = f"{base}/approvals"
+    assert "好媳妇" in boss.text(queue) or "+60" in boss.text(queue)
+    boss.post(f"{queue}/{approval.id}", {"decision": "approve"}, page=queue)
+
+    [transfer] = transfers_of(household)
+    assert (transfer.amount, transfer.posted_by_id) == (60, admin.user_id)
+
+
+def test_a_leader_reverses_their_own_entry_from_my_entries(pages, household, catalogue, base):
+    page = f"{base}/households/{household.id}"
+    award_on_page(pages, page, {"rule_id": catalogue.sorting.id, "quantity": "1"})
+    [award] = transfers_of(household)
+    mine = f"{base}/mine"
+    assert "+5" in pages.text(mine)
+
+    pages.post(
+        f"{base}/transfers/{award.id}/reverse", {"reason": "录错户", "next": mine}, page=mine
+    )
+
+    assert [t.amount for t in transfers_of(household)] == [5, 5]
+    assert transfers_of(household)[1].reverses_id == award.id
+
+
+# --- the monthly scoring grid ----------------------------------------------------------------
+
+
+def test_a_grid_is_scored_for_a_month_in_one_save(pages, make, village, catalogue, base):
+    grid = make.grid(village)
+    first, second = make.household(village, grid=grid), make.household(village, grid=grid)
+    period = current_period(village.timezone)
+    page = f"{base}/scoring?grid_id={grid.id}&period={period}"
+    html = pages.text(page)
+    assert f'name="q-{first.id}-{catalogue.tidy.id}"' in html
+    assert 'type="checkbox"' in html
+
+    pages.post(
+        f"{base}/scoring",
+        {
+            "grid_id": grid.id,
+            "period": period,
+            f"q-{first.id}-{catalogue.tidy.id}": "1",
+            f"q-{first.id}-{catalogue.sorting.id}": "2",
+            f"q-{second.id}-{catalogue.tidy.id}": "1",
+        },
+        page=page,
+    )
+
+    assert [t.amount for t in transfers_of(first)] == [10, 10]
+    assert [t.amount for t in transfers_of(second)] == [10]
+    after = pages.text(page)
+    assert f'name="q-{first.id}-{catalogue.tidy.id}"' not in after  # already scored
+    assert "已评" in after
+
+
+def test_one_bad_cell_saves_nothing_and_is_marked(pages, make, village, catalogue, base):
+    grid = make.grid(village)
+    first, second = make.household(village, grid=grid), make.household(village, grid=grid)
+    period = current_period(village.timezone)
+    page = f"{base}/scoring?grid_id={grid.id}&period={period}"
+
+    refused = pages.post(
+        f"{base}/scoring",
+        {
+            "grid_id": grid.id,
+            "period": period,
+            f"q-{first.id}-{catalogue.tidy.id}": "1",
+            f"q-{second.id}-{catalogue.sorting.id}": "9",
+        },
+        page=page,
+        expect=409,
+    ).get_data(as_text=True)
+
+    assert "has-error" in refused
+    assert transfers_of(first) == []
+    assert transfers_of(second) == []
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+def test_an_activity_is_created_attendees_checked_in_and_posted(
+    pages, village, household, neighbour, catalogue, base
+):
+    created = pages.post(
+        f"{base}/activities",
+        {
+            "title": "清扫村道",
+            "date": "2024-05-01",
+            "place": "村口",
+            "rule_id": catalogue.volunteer.id,
+        },
+        page=f"{base}/activities",
+    )
+    activity_page = created.location
+    html = pages.text(activity_page)
+    assert "清扫村道" in html
+    assert 'data-target="#checkin-query"' in html
+    card = issue_card(household.id)
+
+    pages.post(
+        f"{activity_page}/checkin", {"q": card.code, "member_name": "王建国"}, page=activity_page
+    )
+    pages.post(f"{activity_page}/checkin", {"q": neighbour.number}, page=activity_page)
+    page = pages.text(activity_page)
+    ids = [int(i) for i in re.findall(r"/attendances/(\d+)", page)]
+    for attendance_id, hours in zip(sorted(set(ids)), ["2.5", "1"], strict=True):
+        pages.post(
+            f"{activity_page}/attendances/{attendance_id}", {"action": "hours", "hours": hours},
+            page=activity_page,
+        )  # fmt: skip
+    pages.post(f"{activity_page}/post", {}, page=activity_page)
+
+    assert [(t.amount, str(t.quantity)) for t in transfers_of(household)] == [(25, "2.50")]
+    assert [t.amount for t in transfers_of(neighbour)] == [10]
+    assert "3.5 小时，35 分" in pages.text(activity_page)
+
+
+# --- red and black list ----------------------------------------------------------------------
+
+
+def test_a_black_entry_with_a_photo_is_made_from_the_household(
+    app, pages, household, catalogue, base, tmp_path
+):
+    app.config["BOARD_PHOTO_DIR"] = str(tmp_path)
+    photo = io.BytesIO()
+    Image.new("RGB", (30, 20), (90, 90, 90)).save(photo, "JPEG")
+    page = f"{base}/households/{household.id}/board-entry"
+    try:
+        pages.post(
+            page,
+            {
+                "rule_id": catalogue.burning.id,
+                "reason": "田间焚烧秸秆",
+                "photo": (io.BytesIO(photo.getvalue()), "burn.jpg"),
+            },
+            page=page,
+            content_type="multipart/form-data",
+        )
+    finally:
+        app.config.pop("BOARD_PHOTO_DIR")
+
+    [entry] = db.session.execute(sa.select(BoardEntry)).scalars()
+    assert (entry.kind, entry.reason) == ("black", "田间焚烧秸秆")
+    assert entry.photo is not None
+    assert [t.amount for t in transfers_of(household)] == [30]
+    assert "田间焚烧秸秆" in pages.text(f"{base}/board")
+
+
+def test_an_entry_with_a_file_that_is_not_a_photo_is_refused(pages, household, catalogue, base):
+    page = f"{base}/households/{household.id}/board-entry"
+
+    refused = pages.post(
+        page,
+        {
+            "rule_id": catalogue.burning.id,
+            "reason": "田间焚烧秸秆",
+            "photo": (io.BytesIO(b"<svg onload=alert(1)>"), "burn.jpg"),
+        },
+        page=page,
+        content_type="multipart/form-data",
+        expect=422,
+    ).get_data(as_text=True)
+
+    assert "JPEG" in refused
+    assert transfers_of(household) == []

@@ -1,0 +1,123 @@
+"""A leader, on a phone, signs in, finds a household, awards points by rule (seeing the points
+before saving) and the household's balance shows the award; and an admin approves a big one."""
+
+import datetime as dt
+import re
+
+from playwright.sync_api import expect
+
+from pointsmart.awards import rules
+from pointsmart.extensions import db
+from pointsmart.villages.models import Village
+from tests.e2e.conftest import screenshot
+from tests.factories import ROOT, Factories
+
+
+def build_village(live_app):
+    with live_app.app_context():
+        make = Factories()
+        village = make.village("幸福村")
+        grid = make.grid(village, "一组")
+        members = [{"name": "王建国", "relation": "本人"}, {"name": "张桂兰", "relation": "配偶"}]
+        household = make.household(
+            village, grid=grid, number="XF-007", head_name="王建国", members=members
+        )
+        start = dt.date(2020, 1, 1)
+        tidy = rules.create_rule(
+            ROOT, village.id, code="mqsb", name="门前三包", category="rule", points=10,
+            monthly_cap=10, valid_from=start,
+        )  # fmt: skip
+        volunteer = rules.create_rule(
+            ROOT, village.id, code="zyfw", name="志愿服务每小时", category="volunteer", points=10,
+            unit="hour", valid_from=start,
+        )  # fmt: skip
+        big = rules.create_rule(
+            ROOT, village.id, code="hxf", name="好媳妇", category="red", points=60,
+            valid_from=start,
+        )  # fmt: skip
+        leader = make.staff("leader", village, password="leader-pass-1").username
+        db.session.commit()
+        return village.id, household.id, tidy.id, volunteer.id, big.id, leader
+
+
+def sign_in(page, base, username, password):
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def test_a_leader_awards_points_by_rule_on_a_phone(live_app, live_server, phone):
+    village_id, household_id, tidy_id, volunteer_id, _, leader = build_village(live_app)
+    problems = []
+    phone.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    phone.on("pageerror", lambda error: problems.append(str(error)))
+
+    phone.goto(f"{live_server}/leader")
+    expect(phone).to_have_url(re.compile(r"/login"))
+    sign_in(phone, live_server, leader, "leader-pass-1")
+    expect(phone).to_have_url(f"{live_server}/leader/{village_id}")
+    expect(phone.get_by_role("heading", name="幸福村")).to_be_visible()
+    screenshot(phone, "leader-home-phone")
+
+    phone.get_by_label("找农户").fill("张桂兰")  # a member's name finds the household
+    phone.get_by_role("button", name="查找").click()
+    expect(phone).to_have_url(f"{live_server}/leader/{village_id}/households/{household_id}")
+    expect(phone.get_by_role("heading", name="XF-007 王建国")).to_be_visible()
+    expect(phone.locator("[data-balance]")).to_have_text("0 分")
+
+    phone.get_by_label("细则").select_option(str(volunteer_id))
+    phone.get_by_label("数量或时长（小时）").fill("2.5")
+    expect(phone.locator("[data-live-points]")).to_have_text("约 +25 分")
+    screenshot(phone, "leader-award-form-phone")
+    phone.get_by_role("button", name="算一算分数").click()
+
+    expect(phone.get_by_role("heading", name="保存前请核对")).to_be_visible()
+    expect(phone.locator("[data-points]")).to_have_text("+25 分")
+    screenshot(phone, "leader-award-confirm-phone")
+    phone.get_by_role("button", name="保存").click()
+
+    expect(phone).to_have_url(f"{live_server}/leader/{village_id}/households/{household_id}")
+    expect(phone.get_by_text("已记 +25 分。现在余额 25 分。")).to_be_visible()
+    expect(phone.locator("[data-balance]")).to_have_text("25 分")
+    screenshot(phone, "leader-award-saved-phone")
+
+    # the same household by rule once more: the monthly cap of 门前三包 is one award
+    phone.get_by_label("细则").select_option(str(tidy_id))
+    phone.get_by_label("数量或时长（小时）").fill("1")
+    phone.get_by_role("button", name="算一算分数").click()
+    phone.get_by_role("button", name="保存").click()
+    expect(phone.locator("[data-balance]")).to_have_text("35 分")
+
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"
+    assert problems == []
+
+
+def test_a_big_award_waits_until_an_admin_approves_it(live_app, live_server, phone, browser):
+    village_id, household_id, _, _, big_id, leader = build_village(live_app)
+    with live_app.app_context():
+        village = db.session.get(Village, village_id)
+        admin = Factories().staff("admin", village, password="admin-pass-1").username
+        db.session.commit()
+
+    phone.goto(f"{live_server}/leader/{village_id}/households/{household_id}")
+    sign_in(phone, live_server, leader, "leader-pass-1")
+    phone.get_by_label("细则").select_option(str(big_id))
+    phone.get_by_role("button", name="算一算分数").click()
+    expect(phone.get_by_text("超过审批额度：将等待管理员审批。")).to_be_visible()
+    phone.get_by_role("button", name="保存").click()
+    expect(phone.get_by_text("60 分超过了审批额度，已提交审批。")).to_be_visible()
+    expect(phone.locator("[data-balance]")).to_have_text("0 分")
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    office = context.new_page()
+    office.goto(f"{live_server}/leader/{village_id}/approvals")
+    sign_in(office, live_server, admin, "admin-pass-1")
+    expect(office.get_by_role("heading", name="待审批的加分")).to_be_visible()
+    screenshot(office, "admin-approvals-phone")
+    office.get_by_role("button", name="批准").click()
+    expect(office.get_by_text("已批准并记分。")).to_be_visible()
+    context.close()
+
+    phone.reload()
+    expect(phone.locator("[data-balance]")).to_have_text("60 分")
