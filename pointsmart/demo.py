@@ -10,12 +10,19 @@ before the current one, and the current month so far.
 The story it tells:
 
 * three grids of about twenty households each, with members, most with a mobile number;
+* a rule catalogue (积分细则, see ``awards.demo``): 门前三包, 垃圾分类, 志愿服务每小时,
+  孝老爱亲, 好媳妇, 好婆婆, 红白事简办, ... and deductions such as 乱堆乱放, 焚烧秸秆,
+  不赡养老人; every award and deduction of the history is an entry by rule (it names the
+  rule version in force on its day and keeps its quantity); 志愿服务 paid 8 points an hour
+  until the month before last and 10 since;
 * past months: the grid worker's monthly scoring (门前三包, 垃圾分类), volunteer activities
-  recorded by the volunteer leader, red-list commendations and village meetings by the
-  village admin, a few black-list deductions;
+  recorded by the volunteer leader (with their attendance), red-list commendations and
+  village meetings by the village admin, a few black-list deductions, red and black entries
+  on the board;
 * the current month: volunteering and red/black entries so far (the monthly scoring comes
   at the month's end), redemptions at the shop, a settlement of last month's account with
-  the shop, and two reversals (a duplicated award, a deduction that turned out wrong);
+  the shop, two reversals (a duplicated award, a deduction that turned out wrong), and a
+  big commendation (好婆婆, above the approval threshold) waiting for the admin's approval;
 * a few households have nothing yet (new, balance 0) and a few owe points (negative).
 
 The ledger cannot backdate a redemption (it stamps the current period), so all redemptions
@@ -25,6 +32,7 @@ account at that moment.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,6 +43,10 @@ from .accounts.auth import Principal
 from .accounts.models import User
 from .accounts.passwords import verify_secret
 from .accounts.service import create_user, load_principal
+from .awards.approvals import queue as queue_for_approval
+from .awards.demo import VOLUNTEER, DemoCatalogue
+from .awards.rules import last_day_of, local_today
+from .awards.service import plan_by_rule
 from .counter.models import Shop
 from .extensions import db
 from .ledger import service as ledger
@@ -97,8 +109,7 @@ PHONE_PREFIXES = tuple(
 
 # --- what points are given and taken for -----------------------------------------------------
 
-POINTS_PER_HOUR = 10
-ACTIVITIES = (  # (what, hours)
+ACTIVITIES = (  # (what, hours); paid by the rule 志愿服务每小时
     ("清扫村道", 2),
     ("关爱留守老人", 3),
     ("防汛巡逻", 2),
@@ -107,23 +118,28 @@ ACTIVITIES = (  # (what, hours)
     ("帮扶困难户秋收", 4),
     ("村卫生室义诊引导", 2),
 )
-MONTHLY_SCORING = (("门前三包 达标", 10, 0.8), ("垃圾分类 达标", 10, 0.7))  # memo, points, odds
-COMMENDATIONS = (
-    ("孝老爱亲：悉心照顾卧床老人", 30),
-    ("红白事简办：婚事新办，不收高额彩礼", 40),
-    ("红白事简办：丧事简办", 30),
-    ("好人好事：拾金不昧", 20),
-    ("好人好事：雪天义务扫雪", 20),
-    ("美丽庭院 示范户", 20),
-    ("邻里和睦：主动调解邻里纠纷", 20),
+ACTIVITY_PLACES = ("村委会门口", "村东河塘", "村卫生室", "村民活动中心")
+# (rule code, memo, odds); the rules are in awards.demo.DEMO_RULES
+MONTHLY_SCORING = (("mqsb", "门前三包 达标", 0.8), ("ljfl", "垃圾分类 达标", 0.7))
+COMMENDATIONS = (  # (rule code, the reason in words)
+    ("xlaq", "孝老爱亲：悉心照顾卧床老人"),
+    ("hbsj", "红白事简办：婚事新办，不收高额彩礼"),
+    ("hbsj", "红白事简办：丧事简办"),
+    ("hrhs", "好人好事：拾金不昧"),
+    ("hrhs", "好人好事：雪天义务扫雪"),
+    ("mlty", "美丽庭院 示范户"),
+    ("llhm", "邻里和睦：主动调解邻里纠纷"),
+    ("hxf", "好媳妇：多年照顾瘫痪在床的公婆"),
 )
-DEDUCTIONS = (
-    ("乱堆乱放：柴草占道", 10),
-    ("焚烧秸秆", 30),
-    ("乱倒垃圾", 10),
-    ("散养家禽 影响环境", 10),
-    ("违规燃放烟花爆竹", 20),
+DEDUCTIONS = (  # (rule code, the reason in words)
+    ("ldlf", "乱堆乱放：柴草占道"),
+    ("fsjg", "焚烧秸秆"),
+    ("ldlj", "乱倒垃圾"),
+    ("syjq", "散养家禽 影响环境"),
+    ("rfyh", "违规燃放烟花爆竹"),
+    ("bsylr", "不赡养老人：子女拒付赡养费"),
 )
+WAITING_COMMENDATION = ("hpp", "好婆婆：待儿媳如亲生女儿，邻里称道")
 GOODS = (  # (name, points price)
     ("洗衣粉", 50),
     ("香皂", 20),
@@ -165,7 +181,12 @@ def load_demo() -> list[tuple[str, str, str]] | None:
         users[login.username] = _create_login(login, village.id, shop.id)
 
     household_ids = _create_households(actor, village.id, [g.id for g in grids], rng)
-    _History(village, shop.id, household_ids, {u: user.id for u, user in users.items()}, rng).post()
+    months = previous_periods(current_period(TIMEZONE), 4)
+    catalogue = DemoCatalogue(
+        actor, village.id, first_day=_first_day(months[0]), rate_change=_first_day(months[-2])
+    )
+    user_ids = {u: user.id for u, user in users.items()}
+    _History(village, shop.id, household_ids, user_ids, rng, catalogue).post()
     return [(login.label, login.username, login.password) for login in DEMO_LOGINS]
 
 
@@ -190,6 +211,10 @@ def _data_exists() -> bool:
     usernames = [login.username for login in DEMO_LOGINS]
     taken = sa.select(User.id).where(User.username.in_(usernames))
     return db.session.execute(taken).first() is not None
+
+
+def _first_day(period: str) -> dt.date:
+    return dt.date(int(period[:4]), int(period[5:]), 1)
 
 
 def _create_login(login: DemoLogin, village_id: int | None = None, shop_id: int | None = None):
@@ -278,8 +303,9 @@ def _phone(rng: random.Random) -> str:
 class _History:
     """Posts the demo's transfers, oldest month first, keeping its own tally of balances."""
 
-    def __init__(self, village, shop_id, household_ids, user_ids, rng: random.Random):
+    def __init__(self, village, shop_id, household_ids, user_ids, rng: random.Random, catalogue):
         self.village_id = village.id
+        self.catalogue = catalogue
         self.shop_id = shop_id
         self.rng = rng
         self.admin = user_ids[VILLAGE_ADMIN.username]
@@ -291,6 +317,7 @@ class _History:
         self.regular = [h for h in active if h not in self.troubled]
         self.balance = dict.fromkeys(household_ids, 0)
         *self.past, self.current = previous_periods(current_period(TIMEZONE), 4)
+        self.today = local_today(TIMEZONE)
 
     def post(self) -> None:
         for period in self.past:
@@ -303,63 +330,76 @@ class _History:
         self.settle_last_month()
         self.redemptions(redeemers[half:])
         self.spend_everything(self.regular[-1])
+        self.waiting_approval()
+
+    def day_in(self, period: str, day: int) -> dt.date:
+        """A day of the month (never after today): when an entry of the story happened."""
+        year, month = int(period[:4]), int(period[5:])
+        if period == self.current:
+            return min(dt.date(year, month, day), self.today)
+        return dt.date(year, month, min(day, last_day_of(period).day))
 
     def month(self, period: str, *, full: bool) -> None:
         rng = self.rng
         if full:  # the grid worker scores every household at the month's end
+            end = last_day_of(period)
             for household in self.regular:
-                for memo, points, odds in MONTHLY_SCORING:
+                for code, memo, odds in MONTHLY_SCORING:
                     if rng.random() < odds:
-                        self.award(household, points, "rule", memo, period, self.grid_worker)
-        for what, hours in rng.sample(ACTIVITIES, 2 if full else 1):
+                        self.award(household, code, memo, period, self.grid_worker, day=end)
+        chosen = rng.sample(ACTIVITIES, 2 if full else 1)
+        for number, (what, hours) in enumerate(chosen):
+            day = self.day_in(period, 8 + 10 * number)
+            activity = self.catalogue.activity(
+                what, day, ACTIVITY_PLACES[number % len(ACTIVITY_PLACES)], self.volunteer_leader
+            )
             for household in self.regular:
                 if rng.random() < 0.3:
                     memo = f"志愿服务：{what} {hours}小时"
-                    points = hours * POINTS_PER_HOUR
-                    self.award(household, points, "volunteer", memo, period, self.volunteer_leader)
-        for memo, points in rng.sample(COMMENDATIONS, 3 if full else 1):
+                    transfer = self.award(
+                        household, VOLUNTEER, memo, period, self.volunteer_leader, day=day,
+                        quantity=hours,
+                    )  # fmt: skip
+                    self.catalogue.attendance(activity, transfer, "", hours)
+        day = self.day_in(period, 25)
+        for code, memo in rng.sample(COMMENDATIONS, 3 if full else 1):
             household = rng.choice(self.regular)
-            self.award(household, points, "red", memo, period, self.admin)
+            transfer = self.award(household, code, memo, period, self.admin, day=day)
+            self.catalogue.board_entry(transfer, code, day=day, reason=memo)
         if full:
             for household in rng.sample(self.regular, 25):
-                self.award(household, 10, "other", "参加村民大会", period, self.admin)
+                self.award(household, "cjdh", "参加村民大会", period, self.admin, day=day)
         for household in rng.sample(self.regular, 2) + self.troubled:
-            memo, points = rng.choice(DEDUCTIONS)
-            ledger.deduct(
-                self.village_id,
-                household,
-                points,
-                category="black",
-                memo=memo,
-                period=period,
-                posted_by_id=self.grid_worker,
-            )
-            self.balance[household] -= points
+            code, memo = rng.choice(DEDUCTIONS)
+            transfer = self.award(household, code, memo, period, self.grid_worker, day=day)
+            self.catalogue.board_entry(transfer, code, day=day, reason=memo)
 
     def corrections(self) -> None:
         """Two mistakes of this month, caught and reversed by the village admin."""
         household = self.regular[0]
         memo = "志愿服务：清扫村道 2小时"
-        self.award(household, 20, "volunteer", memo, self.current, self.volunteer_leader)
-        duplicate = self.award(
-            household, 20, "volunteer", memo, self.current, self.volunteer_leader
-        )
+        leader = self.volunteer_leader
+        self.award(household, VOLUNTEER, memo, self.current, leader, quantity=2)
+        duplicate = self.award(household, VOLUNTEER, memo, self.current, leader, quantity=2)
         ledger.reverse(duplicate.id, reason="重复录入，冲正", posted_by_id=self.admin)
-        self.balance[household] -= 20
+        self.balance[household] -= duplicate.amount
 
         household = self.regular[1]
-        mistaken = ledger.deduct(
-            self.village_id,
-            household,
-            10,
-            category="black",
-            memo="乱堆乱放：柴草占道",
-            period=self.current,
-            posted_by_id=self.grid_worker,
+        mistaken = self.award(
+            household, "ldlf", "乱堆乱放：柴草占道", self.current, self.grid_worker
         )
         ledger.reverse(
             mistaken.id, reason="经核实，柴草系邻户堆放，撤销扣分", posted_by_id=self.admin
         )
+        self.balance[household] -= signed_points(mistaken)
+
+    def waiting_approval(self) -> None:
+        """The grid worker proposed a big commendation; it waits for the admin's approval."""
+        code, memo = WAITING_COMMENDATION
+        rule = self.catalogue.rules[code]
+        proposer = load_principal(self.grid_worker)
+        plan = plan_by_rule(rule, self.regular[2], 1, timezone=TIMEZONE, memo=memo)
+        queue_for_approval(proposer, plan, board_reason=memo)
 
     def redemptions(self, households: list[int]) -> None:
         for household in households:
@@ -393,17 +433,18 @@ class _History:
             posted_by_id=self.admin,
         )
 
-    def award(self, household, points, category, memo, period, posted_by):
-        transfer = ledger.award(
-            self.village_id,
+    def award(self, household, code, memo, period, posted_by, *, day=None, quantity=1):
+        """An award or deduction by the rule ``code`` (its version in force on ``day``)."""
+        transfer, signed = self.catalogue.post(
             household,
-            points,
-            category=category,
-            memo=memo,
+            code,
+            day=day or self.day_in(period, self.today.day),
             period=period,
+            memo=memo,
             posted_by_id=posted_by,
+            quantity=quantity,
         )
-        self.balance[household] += points
+        self.balance[household] += signed
         return transfer
 
     def redeem(self, household: int, name: str, price: int, quantity: int) -> None:
@@ -416,3 +457,8 @@ class _History:
             posted_by_id=self.shopkeeper,
         )
         self.balance[household] -= price * quantity
+
+
+def signed_points(transfer) -> int:
+    """A transfer's points from its household's side (+ award, - deduction)."""
+    return transfer.amount if transfer.kind == "award" else -transfer.amount
