@@ -54,6 +54,15 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             )
         secret_key = DEVELOPMENT_SECRET
 
+    public_base_url = overrides.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL")
+    if not public_base_url:
+        if not (development or testing):
+            raise ConfigError(
+                "PUBLIC_BASE_URL is not set: it is printed into every card's QR code "
+                "(for example https://jifen.example.cn)."
+            )
+        public_base_url = "http://127.0.0.1:5000"
+
     config: dict[str, Any] = {
         "ENV_NAME": env,
         "TESTING": testing,
@@ -61,7 +70,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_BASE_URL": public_base_url.rstrip("/"),
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

@@ -98,7 +98,8 @@ def _configure_sqlite_connection(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: with WAL, NORMAL may lose the last commits on a power cut; a ledger may not.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -66,6 +67,16 @@ class NotFound(Problem):
 
 class ValidationFailed(Problem):
     status, code, title = 422, "validation_failed", _l("Some fields are not valid.")
+
+
+class ConcurrentChange(Problem):
+    status, code = 409, "concurrent_change"
+    title = _l("Someone else changed the same thing at this moment. Please try again.")
+
+
+class Busy(Problem):
+    status, code = 503, "busy"
+    title = _l("The system is busy. Wait a moment and try again; nothing was saved.")
 
 
 class RateLimited(Problem):
@@ -131,6 +142,24 @@ def register_error_handlers(app: Flask) -> None:
         if wants_problem_json():
             return problem_response(problem)
         return render_template("error.html", problem=problem), problem.status
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def handle_integrity_error(error: sa.exc.IntegrityError):
+        # The checks before a write passed, but a concurrent request committed the same unique
+        # thing first (a household number, a username, ...). Nothing of this one was saved.
+        current_app.logger.warning("integrity error on %s: %s", request.path, error.orig)
+        return handle_problem(ConcurrentChange())
+
+    @app.errorhandler(sa.exc.OperationalError)
+    def handle_operational_error(error: sa.exc.OperationalError):
+        if "database is locked" in str(error.orig):
+            # SQLite's single writer stayed busy past the busy timeout.
+            current_app.logger.warning("database locked on %s", request.path)
+            db.session.rollback()
+            if wants_problem_json():
+                return problem_response(Busy(), {"Retry-After": "2"})
+            return render_template("error.html", problem=Busy()), 503, {"Retry-After": "2"}
+        return handle_unexpected(error)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):

@@ -64,3 +64,13 @@ def test_foreign_keys_are_enforced(ctx):
             sa.text("INSERT INTO grids (village_id, name, created_at) VALUES (999999, 'x', :t)"),
             {"t": "2026-01-01 00:00:00"},
         )
+
+
+def test_production_refuses_to_start_without_the_address_for_cards(monkeypatch, tmp_path):
+    monkeypatch.setenv("POINTSMART_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        create_app()

@@ -22,7 +22,7 @@ from ..ledger.models import MonthlyTotal
 from ..periods import current_period, is_valid_period
 from ..villages.models import Grid, Household, Village
 
-YEAR = re.compile(r"^\d{4}$")
+YEAR = re.compile(r"^[0-9]{4}\Z")
 MAX_ROWS = 500
 
 

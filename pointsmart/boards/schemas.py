@@ -57,7 +57,7 @@ class BoardOut(Schema):
 class LeaderboardQuery(Schema):
     period = fields.Str(
         load_default=None,
-        validate=validate.Regexp(r"^\d{4}(-(0[1-9]|1[0-2]))?$"),
+        validate=validate.Regexp(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?\Z"),
         metadata={"description": "YYYY-MM for a month, YYYY for a year; default this month"},
     )
     grid_id = fields.Int(load_default=None, validate=validate.Range(1, MAX_ID))

@@ -38,7 +38,7 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
     households with nothing recorded that month count as 0 points. Ties share a rank.
     """
     balance = household_balance(village_id, household_id)
-    row = db.session.get(MonthlyTotal, (household_id, period))
+    row = db.session.get(MonthlyTotal, (household_id, period), populate_existing=True)
     earned, deducted, redeemed = (row.earned, row.deducted, row.redeemed) if row else (0, 0, 0)
     points = earned - deducted
     month_points = MonthlyTotal.earned - MonthlyTotal.deducted

@@ -14,7 +14,9 @@ so a broken chain stays broken and the following verify still names it.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, transfer_hash
 from .models import AWARD, GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
-from .service import MONTHLY_COLUMN
+from .service import MONTHLY_COLUMN, lock_village_chain
 
 STREAM_BATCH = 5_000
 MAX_PROBLEMS = 50
@@ -61,13 +63,38 @@ def village_ids() -> list[int]:
     return list(db.session.execute(sa.select(Village.id).order_by(Village.id)).scalars())
 
 
+@contextlib.contextmanager
+def _consistent_reads() -> Iterator[Callable]:
+    """An ``execute`` whose reads all see one moment of the database.
+
+    Verify compares the transfers with the caches that posts update alongside them; reads
+    taken at different moments would show a post made in between as a mismatch. On
+    PostgreSQL (READ COMMITTED) verify therefore reads through its own REPEATABLE READ
+    snapshot, without locking anybody out. A SQLite transaction already reads one snapshot.
+    A session bound to a single connection (the tests' rolled-back transaction) shares it.
+    """
+    bind = db.session.get_bind()
+    if isinstance(bind, sa.engine.Connection) or bind.dialect.name != "postgresql":
+        yield db.session.execute
+        return
+    with bind.connect() as connection:
+        snapshot = connection.execution_options(isolation_level="REPEATABLE READ")
+        with snapshot.begin():
+            yield snapshot.execute
+
+
 def verify_village(village_id: int) -> VerifyReport:
     """Recompute the village's chain and caches; the report names the first bad transfer."""
+    with _consistent_reads() as execute:
+        return _verify(execute, village_id)
+
+
+def _verify(execute: Callable, village_id: int) -> VerifyReport:
     report = VerifyReport(village_id=village_id)
-    replay = _replay_transfers(village_id, report)
+    replay = _replay_transfers(execute, village_id, report)
     report.head_hash = replay.last_hash
 
-    cached = db.session.execute(
+    cached = execute(
         sa.select(Account.id, Account.code, Account.balance).where(Account.village_id == village_id)
     ).all()
     for account in cached:
@@ -78,9 +105,15 @@ def verify_village(village_id: int) -> VerifyReport:
                 f"transfers say {expected}"
             )
 
-    rows = db.session.execute(
-        sa.select(MonthlyTotal).where(MonthlyTotal.village_id == village_id)
-    ).scalars()
+    rows = execute(
+        sa.select(
+            MonthlyTotal.household_id,
+            MonthlyTotal.period,
+            MonthlyTotal.earned,
+            MonthlyTotal.deducted,
+            MonthlyTotal.redeemed,
+        ).where(MonthlyTotal.village_id == village_id)
+    )
     seen = set()
     for row in rows:
         key = (row.household_id, row.period)
@@ -96,7 +129,9 @@ def verify_village(village_id: int) -> VerifyReport:
         if key not in seen and any(expected.values()):
             report.add(f"monthly totals of household {key[0]} in {key[1]} are missing")
 
-    head = db.session.get(ChainHead, village_id, populate_existing=True)
+    head = execute(
+        sa.select(ChainHead.last_seq, ChainHead.last_hash).where(ChainHead.village_id == village_id)
+    ).one_or_none()
     if head is None:
         report.add("the village has no chain head")
     elif (head.last_seq, head.last_hash) != (replay.last_seq, replay.last_hash):
@@ -107,7 +142,7 @@ def verify_village(village_id: int) -> VerifyReport:
     return report
 
 
-def _replay_transfers(village_id: int, report: VerifyReport) -> _Replay:
+def _replay_transfers(execute: Callable, village_id: int, report: VerifyReport) -> _Replay:
     columns = [getattr(Transfer, name) for name in CORE_FIELDS + OPTIONAL_FIELDS]
     statement = (
         sa.select(Transfer.id, Transfer.prev_hash, Transfer.hash, *columns)
@@ -118,8 +153,8 @@ def _replay_transfers(village_id: int, report: VerifyReport) -> _Replay:
     balances: dict[int, int] = defaultdict(int)
     monthly: dict[tuple[int, str], dict[str, int]] = {}
     last_seq, last_hash = 0, GENESIS_HASH
-    versions = _rule_versions(village_id)
-    for row in db.session.execute(statement):
+    versions = _rule_versions(execute, village_id)
+    for row in execute(statement):
         fields = row._mapping
         report.transfers_checked += 1
         if row.rule_version_id is not None:
@@ -146,12 +181,12 @@ def _replay_transfers(village_id: int, report: VerifyReport) -> _Replay:
     return _Replay(dict(balances), monthly, last_seq, last_hash)
 
 
-def _rule_versions(village_id: int) -> dict[int, int]:
+def _rule_versions(execute: Callable, village_id: int) -> dict[int, int]:
     """Rule version id -> signed points per unit, for the village's rules (a small table)."""
     from ..awards.models import Rule, RuleVersion
 
     return dict(
-        db.session.execute(
+        execute(
             sa.select(RuleVersion.id, RuleVersion.points)
             .join(Rule, Rule.id == RuleVersion.rule_id)
             .where(Rule.village_id == village_id)
@@ -180,9 +215,11 @@ def rebuild_village(village_id: int) -> VerifyReport:
     """Recompute cached balances, monthly totals and the chain head from the transfers.
 
     Returns the verify report taken afterwards: a chain that does not hold together is
-    reported, never papered over.
+    reported, never papered over. It holds the village's chain lock throughout, so no post
+    can land between the replay and the rewrite of the caches.
     """
-    replay = _replay_transfers(village_id, VerifyReport(village_id=village_id))
+    lock_village_chain(village_id)
+    replay = _replay_transfers(db.session.execute, village_id, VerifyReport(village_id=village_id))
     accounts = Account.__table__
     account_ids = db.session.execute(
         sa.select(Account.id).where(Account.village_id == village_id)
@@ -209,4 +246,4 @@ def rebuild_village(village_id: int) -> VerifyReport:
         .values(last_seq=replay.last_seq, last_hash=replay.last_hash)
     )
     db.session.flush()
-    return verify_village(village_id)
+    return _verify(db.session.execute, village_id)

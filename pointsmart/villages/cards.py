@@ -103,8 +103,13 @@ def format_code(code: str) -> str:
 
 def issue_card(household_id: int, *, issued_by_id: int | None = None) -> IssuedCard:
     """Issue a new card (version + 1): every older card of the household stops working."""
+    # populate_existing: after waiting for the lock, take the version a concurrent reissue
+    # just committed, not the copy this session loaded earlier.
     household = db.session.execute(
-        sa.select(Household).where(Household.id == household_id).with_for_update()
+        sa.select(Household)
+        .where(Household.id == household_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if household is None:
         raise NotFound(_l("No such household."))
@@ -165,6 +170,8 @@ def _resolve_token(token: str) -> int:
 
 
 def _resolve_code(code: str) -> int:
+    if len(code) != CODE_BODY_LENGTH + 1 or any(char not in ALPHABET for char in code):
+        raise CardNotFound()
     if not is_well_formed_code(code):
         raise CardCodeMistyped()
     row = db.session.execute(

@@ -5,7 +5,9 @@ from marshmallow import Schema, fields, validate
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, PageQuery
 
-PHONE = validate.Regexp(r"^1[3-9]\d{9}$", error="A mobile number has 11 digits and starts with 1.")
+PHONE = validate.Regexp(
+    r"^1[3-9][0-9]{9}\Z", error="A mobile number has 11 digits and starts with 1."
+)
 ID = validate.Range(1, MAX_ID)
 
 

@@ -42,3 +42,22 @@ def test_truncate_is_refused_on_postgresql(transfer):
         pytest.skip("SQLite has no TRUNCATE statement")
     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
         raw("TRUNCATE transfers CASCADE")
+
+
+def test_an_insert_or_replace_cannot_rewrite_a_transfer_on_sqlite(transfer):
+    if db.session.get_bind().dialect.name != "sqlite":
+        pytest.skip("REPLACE is SQLite's; PostgreSQL's upsert is an UPDATE, refused above")
+    columns = [c.name for c in Transfer.__table__.columns]
+    copy = ", ".join("1000" if name == "amount" else name for name in columns)
+
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        raw(
+            f"INSERT OR REPLACE INTO transfers ({', '.join(columns)}) "
+            f"SELECT {copy} FROM transfers WHERE id = :id",
+            id=transfer.id,
+        )
+
+    amount = db.session.execute(
+        sa.select(Transfer.amount).where(Transfer.id == transfer.id)
+    ).scalar_one()
+    assert amount == 10

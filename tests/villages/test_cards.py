@@ -136,3 +136,19 @@ def test_only_an_admin_of_the_village_issues_cards(api, make):
     assert api.post(f"/households/{household.id}/card", as_=leader, expect=403)
     assert api.post(f"/households/{household.id}/card", as_=other_admin, expect=403)
     assert api.post(f"/households/{household.id}/card", expect=401)
+
+
+def test_text_that_is_not_card_shaped_is_not_found_but_a_code_shaped_typo_is_422(make, api):
+    household = make.household(make.village())
+    card = issue_card(household.id)
+    typo = card.code[:-1] + ALPHABET[(ALPHABET.index(card.code[-1]) + 1) % 32]
+
+    assert api.get("/cards/hello", expect=404)["code"] == "card_not_found"
+    assert api.get(f"/cards/{typo}", expect=422)["code"] == "card_code_mistyped"
+
+
+@pytest.mark.parametrize("period", ["2024-01\n", "2024-1", "２０２４-01"])
+def test_periods_with_a_trailing_newline_or_other_digits_are_refused(period):
+    from pointsmart.periods import is_valid_period
+
+    assert not is_valid_period(period)

@@ -1,0 +1,68 @@
+"""Two requests racing for the same unique thing: one wins, the other gets a clear 4xx."""
+
+import threading
+
+from pointsmart.extensions import db
+from tests.factories import Factories
+
+
+def test_two_households_created_at_once_with_one_number_give_one_201_and_one_refusal(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admin = make.staff("admin", village)
+        db.session.commit()
+        village_id = village.id
+    start = threading.Barrier(2)
+    statuses = []
+
+    def create():
+        client = fresh_app.test_client()
+        start.wait()
+        response = client.post(
+            f"/api/v1/villages/{village_id}/households",
+            json={"number": "XF-100", "head_name": "同号"},
+            headers=admin.auth,
+        )
+        statuses.append(
+            (
+                response.status_code,
+                response.get_json()["code"] if response.status_code >= 400 else None,
+            )
+        )
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(s for s, _ in statuses) in ([201, 409], [201, 422])
+    assert all(code in (None, "concurrent_change", "validation_failed") for _, code in statuses)
+
+
+def test_two_card_reissues_at_once_give_versions_one_and_two(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        admin = make.staff("admin", village)
+        db.session.commit()
+        household_id = household.id
+    start = threading.Barrier(2)
+    versions = []
+
+    def reissue():
+        client = fresh_app.test_client()
+        start.wait()
+        response = client.post(f"/api/v1/households/{household_id}/card", headers=admin.auth)
+        assert response.status_code == 201, response.get_data(as_text=True)
+        versions.append(response.get_json()["version"])
+
+    threads = [threading.Thread(target=reissue) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(versions) == [1, 2]
