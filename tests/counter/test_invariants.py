@@ -224,14 +224,17 @@ class CounterMachine(RuleBasedStateMachine):
     def a_sale_is_voided_at_most_once(self):
         voids = db.session.execute(
             sa.select(StockMove.redemption_id, StockMove.product_id, sa.func.count())
-            .where(StockMove.kind == "void")
+            .join(Redemption, Redemption.id == StockMove.redemption_id)
+            .where(StockMove.kind == "void", Redemption.shop_id == self.shop.id)
             .group_by(StockMove.redemption_id, StockMove.product_id)
         ).all()
         assert all(count == 1 for *_, count in voids)
         voided = {
             r.id
             for r in db.session.execute(
-                sa.select(Redemption.id).where(Redemption.voided_at.is_not(None))
+                sa.select(Redemption.id).where(
+                    Redemption.shop_id == self.shop.id, Redemption.voided_at.is_not(None)
+                )
             )
         }
         assert voided == {sale for sale, (_, _, was) in self.sales.items() if was}
