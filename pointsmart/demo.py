@@ -187,6 +187,7 @@ def load_demo() -> list[tuple[str, str, str]] | None:
     )
     user_ids = {u: user.id for u, user in users.items()}
     _History(village, shop.id, household_ids, user_ids, rng, catalogue).post()
+    _stock_the_shop_and_issue_cards(actor, shop.id, household_ids)
     return [(login.label, login.username, login.password) for login in DEMO_LOGINS]
 
 
@@ -462,3 +463,21 @@ class _History:
 def signed_points(transfer) -> int:
     """A transfer's points from its household's side (+ award, - deduction)."""
     return transfer.amount if transfer.kind == "award" else -transfer.amount
+
+
+# --- the counter: goods on the shelf, a card for every household ----------------------------
+
+DEMO_STOCK = {"大米 5kg": 3, "食用油 5L": 8}  # low on rice: the goods page warns
+
+
+def _stock_the_shop_and_issue_cards(actor: Principal, shop_id: int, household_ids: list[int]):
+    """The demo shop's goods with stock (each an opening stock move), and card version 1 for
+    every household, so the counter can be tried at once with any household's card."""
+    from .counter import goods
+    from .villages.cards import issue_card
+
+    for name, price in (*GOODS, SALT):
+        stock = DEMO_STOCK.get(name, 40)
+        goods.create_product(actor, shop_id, name=name, points_price=price, stock=stock)
+    for household_id in household_ids:
+        issue_card(household_id, issued_by_id=actor.user_id)

@@ -1,0 +1,67 @@
+"""The demo village's counter is ready to try: goods in stock, a card for every household."""
+
+import sqlalchemy as sa
+
+from pointsmart.counter.models import Product, StockMove
+from pointsmart.demo import SHOPKEEPER
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Account
+from pointsmart.ledger.verify import verify_village
+from pointsmart.villages.cards import current_card
+from tests.conftest import app_on_fresh_database
+
+
+def test_the_demo_shop_has_goods_and_every_household_a_card(tmp_path):
+    with app_on_fresh_database(tmp_path) as app:
+        assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+        with app.app_context():
+            products = db.session.execute(
+                sa.select(
+                    Product.id,
+                    Product.shop_id,
+                    Product.name,
+                    Product.points_price,
+                    Product.stock,
+                    Product.low_stock_at,
+                ).order_by(Product.id)
+            ).all()
+            balances = dict(
+                db.session.execute(
+                    sa.select(Account.household_id, Account.balance).where(
+                        Account.household_id.is_not(None)
+                    )
+                ).all()
+            )
+            cards = {h: current_card(h) for h in balances}
+            moves = db.session.execute(
+                sa.select(sa.func.count()).select_from(StockMove)
+            ).scalar_one()
+            village_id = db.session.execute(sa.select(Account.village_id)).scalars().first()
+            db.session.rollback()  # (SQLite: let the requests below take the write lock)
+
+        assert len(products) == 9
+        assert all(p.stock > 0 for p in products)
+        assert any(p.stock <= p.low_stock_at for p in products)  # the low-stock warning shows
+        assert moves == len(products)  # each opening stock is a move
+        assert all(card is not None and card.version == 1 for card in cards.values())
+
+        client = app.test_client()
+        token = client.post(
+            "/api/v1/auth/token",
+            json={"username": SHOPKEEPER.username, "password": SHOPKEEPER.password},
+        ).get_json()["token"]
+        soap = next(p for p in products if p.name == "香皂")
+        richest = max(balances, key=balances.get)
+        sale = client.post(
+            "/api/v1/redemptions",
+            json={
+                "card_token": cards[richest].url,
+                "shop_id": soap.shop_id,
+                "items": [{"product_id": soap.id, "quantity": 1}],
+            },
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "demo-1"},
+        )
+        assert sale.status_code == 201, sale.get_json()
+        assert sale.get_json()["balance_after"] == balances[richest] - soap.points_price
+        with app.app_context():
+            assert verify_village(village_id).ok
