@@ -359,7 +359,7 @@ def decide_objection(
     objection = db.session.get(Objection, objection_id)
     if objection is None:
         raise NotFound(_l("No such objection."))
-    if actor.user_id is None:
+    if actor.household_id is not None:  # a villager's login never decides
         raise Forbidden()
     actor.require_admin(objection.village_id)
     reason = _reason(reason)

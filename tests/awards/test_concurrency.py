@@ -1,0 +1,50 @@
+"""Monthly caps and leader quotas hold when many leaders press save at once: real threads,
+real connections, real commits (on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from pointsmart.awards.rules import create_rule
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Transfer
+from pointsmart.ledger.verify import verify_village
+from tests.factories import ROOT, Factories
+from tests.ledger.test_concurrency import run_at_once
+
+CLIENTS = 16
+
+
+def test_concurrent_awards_never_go_over_a_monthly_cap(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        rule = create_rule(
+            ROOT, village.id, code="ljfl", name="垃圾分类", category="rule", points=5,
+            monthly_cap=30, valid_from=dt.date(2020, 1, 1),
+        )  # fmt: skip
+        leaders = [make.staff("leader", village) for _ in range(CLIENTS)]
+        db.session.commit()
+        village_id, household_id, rule_id = village.id, household.id, rule.id
+
+    def award(index):
+        response = fresh_app.test_client().post(
+            "/api/v1/transfers",
+            json={"household_id": household_id, "rule_id": rule_id, "quantity": 1},
+            headers={**leaders[index].auth, "Idempotency-Key": f"cap-{index}"},
+        )
+        return response.status_code, response.get_json().get("code")
+
+    outcomes = run_at_once(CLIENTS, award)
+
+    assert outcomes.count((201, None)) == 6
+    assert outcomes.count((409, "monthly_cap_reached")) == CLIENTS - 6
+    with fresh_app.app_context():
+        total = db.session.execute(
+            sa.select(sa.func.sum(Transfer.amount)).where(Transfer.household_id == household_id)
+        ).scalar_one()
+        assert total == 30
+        assert verify_village(village_id).ok
