@@ -191,11 +191,11 @@ def find_household(village_id: int):
                 )
     if query and error is None:
         results = villages.search_households(actor, village_id, q=query[:50], limit=30)
-        if len(results) == 1:
+        exact = [row for row in results if row["number"] == query]
+        if len(results) == 1 or len(exact) == 1:
+            chosen = (exact or results)[0]
             return redirect(
-                url_for(
-                    "awards_pages.household", village_id=village_id, household_id=results[0]["id"]
-                )
+                url_for("awards_pages.household", village_id=village_id, household_id=chosen["id"])
             )
     return render_template(
         "awards/find_household.html", village=village, query=query, results=results, error=error

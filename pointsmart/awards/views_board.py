@@ -254,3 +254,71 @@ def decide(village_id: int, approval_id: int):
         _("Approved and posted.") if result["status"] == "approved" else _("Rejected."), "success"
     )
     return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
+
+
+# --- objections (admins) ---------------------------------------------------------------------
+
+
+@bp.route("/leader/<int:village_id>/objections")
+@login_required
+def objection_queue(village_id: int):
+    """Objections waiting for a decision, each with the entry it is about."""
+    actor, village = leader_village(village_id)
+    waiting = board.list_objections(actor, village_id, status="pending")
+    entries = {
+        view["id"]: view
+        for view in board.entries_view(
+            [board.find_entry(o.entry_id) for o in waiting],
+            rules.local_today(village.timezone),
+        )
+    }
+    return render_template(
+        "awards/objections.html",
+        village=village,
+        objections=waiting,
+        entries=entries,
+        households=_household_numbers({o.household_id for o in waiting}),
+    )
+
+
+class ObjectionDecisionForm(Schema):
+    decision = fields.Str(required=True, validate=validate.OneOf(["uphold", "dismiss"]))
+    reason = fields.Str(
+        required=True,
+        error_messages={"required": _l("Say why, in words.")},
+        validate=validate.Length(1, 500, error=_l("Say why, in words.")),
+    )
+
+
+@bp.route("/leader/<int:village_id>/objections/<int:objection_id>", methods=["POST"])
+@login_required
+def decide_objection(village_id: int, objection_id: int):
+    """Uphold (the entry's points are reversed) or dismiss, with a reason either way."""
+    actor, _village = leader_village(village_id)
+    back = url_for("awards_pages.objection_queue", village_id=village_id)
+    values, errors = parse_form(ObjectionDecisionForm())
+    if errors:
+        flash(" ".join(m for ms in errors.values() for m in ms), "error")
+        return redirect(back)
+    uphold = values["decision"] == "uphold"
+    payload = {"objection_id": objection_id, "uphold": uphold, "reason": values["reason"]}
+
+    def produce() -> dict:
+        decided = board.decide_objection(
+            actor, objection_id, uphold=uphold, reason=values["reason"]
+        )
+        return {"status": decided.status}
+
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        db.session.rollback()
+        flash(" ".join(problem_message(problem)), "error")
+        return redirect(back)
+    flash(
+        _("Upheld: the entry's points were reversed.")
+        if result["status"] == "upheld"
+        else _("Dismissed: the entry stands."),
+        "success",
+    )
+    return redirect(back)

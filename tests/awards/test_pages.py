@@ -328,3 +328,25 @@ def test_an_entry_with_a_file_that_is_not_a_photo_is_refused(pages, household, c
 
     assert "JPEG" in refused
     assert transfers_of(household) == []
+
+
+def test_an_admin_upholds_an_objection_on_the_page(
+    browse, leader, admin, household, catalogue, base
+):
+    from pointsmart.awards import board
+
+    entry = board.create_entry(
+        leader.principal, household_id=household.id, rule_id=catalogue.clutter.id, reason="乱堆柴草"
+    ).extra["entry"]
+    objection = board.raise_objection(
+        admin.principal, entry.id, household_id=household.id, reason="柴草是邻居家的"
+    )
+    boss = browse(admin)
+    queue = f"{base}/objections"
+    assert "柴草是邻居家的" in boss.text(queue)
+
+    boss.post(f"{queue}/{objection.id}", {"decision": "uphold", "reason": "经核实属实"}, page=queue)
+
+    assert [t.amount for t in transfers_of(household)] == [10, 10]
+    assert "没有待审批的事项" in boss.text(queue)
+    browse(leader).get(queue, expect=403)
