@@ -101,12 +101,20 @@ def card_holder(token):
     return service.card_holder(token)
 
 
-@blp.route("/households/<int:household_id>/card.<any(png, svg):kind>", methods=["GET"])
-@blp.response(200, content_type="image/png", description="image/png or image/svg+xml")
-def card_image(household_id, kind):
-    """The QR code of the household's current card (admin): ``card.png`` or ``card.svg``.
+@blp.route("/households/<int:household_id>/card.png", methods=["GET"])
+@blp.response(200, content_type="image/png")
+def card_png(household_id):
+    """The QR code of the household's current card, as PNG (admin of its village).
 
     404 ``card_not_issued`` when the household has no card yet.
     """
     card = card_for_printing(current_principal(), household_id)
-    return image_response(card.url, kind)
+    return image_response(card.url, "png")
+
+
+@blp.route("/households/<int:household_id>/card.svg", methods=["GET"])
+@blp.response(200, content_type="image/svg+xml")
+def card_svg(household_id):
+    """The QR code of the household's current card, as SVG (admin of its village)."""
+    card = card_for_printing(current_principal(), household_id)
+    return image_response(card.url, "svg")
