@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import http
+import json
+import re
+from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import get_locale
@@ -75,6 +78,42 @@ def register_api(app: Flask) -> None:
         csrf.exempt(blueprint)
 
 
+# NUL cannot be stored by PostgreSQL and lone surrogates cannot be encoded as UTF-8: text
+# carrying either is refused at the door, before it can reach a fingerprint or the database.
+UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_unsafe_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(UNSAFE_TEXT.search(value))
+    if isinstance(value, dict):
+        return any(_has_unsafe_text(k) or _has_unsafe_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unsafe_text(item) for item in value)
+    return False
+
+
+def check_input() -> None:
+    """Refuse bodies and parameters that no schema should ever have to see."""
+    from .errors import MalformedJSON, ValidationFailed
+
+    unsafe = ValidationFailed(
+        errors={"request": ["Text may not contain NUL characters or unpaired surrogates."]}
+    )
+    if any(_has_unsafe_text(v) for v in request.args.values()):
+        raise unsafe
+    if request.is_json and request.content_length != 0:
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError) as error:
+            # Not JSON at all, nested too deep, or a number too long to convert.
+            raise MalformedJSON() from error
+        if _has_unsafe_text(body):
+            raise unsafe
+    elif request.form and any(_has_unsafe_text(v) for v in request.form.values()):
+        raise unsafe
+
+
 def register_request_hooks(app: Flask) -> None:
     from .extensions import db
 
@@ -85,6 +124,8 @@ def register_request_hooks(app: Flask) -> None:
         # The caller is resolved per request, even when requests share an app context.
         g.pop("principal", None)
         g.pop("page_principal", None)
+        if request.method not in SAFE_METHODS or request.args:
+            check_input()
 
     @app.after_request
     def commit_or_roll_back(response):
