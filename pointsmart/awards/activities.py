@@ -26,16 +26,10 @@ from ..extensions import db
 from ..ledger.models import Transfer
 from ..villages.models import Household
 from . import rules
+from .batches import BatchEntry, entry_problem, plan_batch
 from .errors import AlreadyPosted, BatchRefused, WrongRuleKind
 from .models import HOUR, Activity, Attendance, Rule
-from .service import (
-    BatchEntry,
-    active_household,
-    entry_problem,
-    plan_batch,
-    post_plan,
-    village_of,
-)
+from .service import active_household, post_plan, village_of
 
 HUNDREDTH = Decimal("0.01")
 

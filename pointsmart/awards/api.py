@@ -23,7 +23,7 @@ from ..ledger import idempotency
 from ..ledger.queries import transfer_view
 from ..ledger.schemas import ReversalIn
 from ..schemas import page_of
-from . import approvals, rules, service
+from . import approvals, batches, rules, service
 from .errors import ApprovalRequired
 from .models import Approval
 from .schemas import (
@@ -230,8 +230,8 @@ def post_batch(data):
     actor = current_principal()
 
     def produce():
-        entries = [service.BatchEntry(**entry) for entry in data["entries"]]
-        transfers = service.post_batch(
+        entries = [batches.BatchEntry(**entry) for entry in data["entries"]]
+        transfers = batches.post_batch(
             actor, entries, period=data["period"], rule_id=data["rule_id"], memo=data["memo"]
         )
         items = [award_body(t, data["rule_id"]) for t in transfers]

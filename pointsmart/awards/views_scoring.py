@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import run_once
 from ..periods import current_period, previous_periods
 from ..villages import service as villages
-from . import rules, service
+from . import batches, rules, service
 from .errors import BatchRefused
 from .views import bp, leader_village, problem_message
 
@@ -93,11 +93,11 @@ def save_scoring(village_id: int):
         return grid_page(
             actor, village, grid_id, period, errors=[_("Nothing was ticked or entered.")]
         ), 422
-    entries = [service.BatchEntry(household_id=h, rule_id=r, quantity=v) for h, r, v in cells]
+    entries = [batches.BatchEntry(household_id=h, rule_id=r, quantity=v) for h, r, v in cells]
     payload = {"period": period, "cells": sorted(cells)}
 
     def produce() -> dict:
-        transfers = service.post_batch(actor, entries, period=period)
+        transfers = batches.post_batch(actor, entries, period=period)
         return {"count": len(transfers)}
 
     try:

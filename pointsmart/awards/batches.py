@@ -1,0 +1,162 @@
+"""Batches of entries by rule (the monthly scoring, an activity's attendance): every entry is
+planned and checked first, and all of them post, or none does.
+
+Every bad entry is named in ``BatchRefused`` (its index, household, code and detail). Caps
+count the batch's own earlier entries too. An entry above the approval threshold cannot be in
+a batch (it would have to wait on its own); it is refused and named like any other. The
+leader's quota is checked on the batch's total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..errors import NotFound, Problem, ValidationFailed
+from ..ledger import service as ledger
+from ..ledger.models import AWARD, Transfer
+from ..villages.models import Village
+from . import rules
+from .errors import ApprovalRequired, BatchRefused
+from .models import Rule
+from .service import (
+    Plan,
+    _rule_of_village,
+    active_household,
+    check_cap,
+    check_period,
+    check_quota,
+    needs_approval,
+    plan_by_rule,
+    post_plan,
+    village_of,
+)
+
+MAX_BATCH = 500
+
+
+@dataclass
+class BatchEntry:
+    household_id: int
+    quantity: Any
+    rule_id: int | None = None
+    memo: str | None = None
+
+
+def entry_problem(index: int, household_id: int, problem: Problem, **extra) -> dict[str, Any]:
+    detail = problem.detail if problem.detail is not None else problem.title
+    body = {
+        "index": index,
+        "household_id": household_id,
+        "code": problem.code,
+        "detail": str(detail),
+    }
+    if problem.errors:
+        body["errors"] = problem.errors
+    body.update({k: v for k, v in problem.extra.items() if k in ("remaining", "monthly_cap")})
+    body.update(extra)
+    return body
+
+
+def plan_batch(
+    actor: Principal,
+    entries: list[BatchEntry],
+    *,
+    period: str | None = None,
+    rule_id: int | None = None,
+    day: dt.date | None = None,
+    memo: str | None = None,
+    once_per_household: bool = True,
+) -> tuple[Village, list[Plan]]:
+    """Plan and check every entry of a batch; raises ``BatchRefused`` naming each bad one.
+
+    The village is the rule's (every rule and household must be of it). Caps count the
+    batch's own earlier entries too. The same household and rule twice is refused, unless
+    ``once_per_household`` is off (attendance: two members of one household).
+    """
+    if not entries:
+        raise ValidationFailed(errors={"entries": [str(_l("Give at least one entry."))]})
+    if len(entries) > MAX_BATCH:
+        raise ValidationFailed(errors={"entries": [str(_l("At most %(n)s entries.", n=MAX_BATCH))]})
+    first_rule_id = rule_id if rule_id is not None else entries[0].rule_id
+    if first_rule_id is None:
+        raise ValidationFailed(errors={"rule_id": [str(_l("Choose a rule."))]})
+    first_rule = rules.find_rule(first_rule_id)
+    village_id = first_rule.village_id
+    actor.require_awarder(village_id)
+    ledger.lock_village_chain(village_id)
+    village = village_of(village_id)
+    period = check_period(village.timezone, period)
+
+    plans: list[Plan] = []
+    problems: list[dict[str, Any]] = []
+    seen: set[tuple[int, int]] = set()
+    batch_use: dict[tuple[int, int], int] = {}
+    rule_cache: dict[int, Rule] = {first_rule.id: first_rule}
+    for index, entry in enumerate(entries):
+        entry_rule_id = entry.rule_id if entry.rule_id is not None else first_rule_id
+        try:
+            rule = rule_cache.get(entry_rule_id) or _rule_of_village(entry_rule_id, village_id)
+            rule_cache[rule.id] = rule
+            household = active_household(entry.household_id)
+            if household.village_id != village_id:
+                raise NotFound(_l("No such household in this village."))
+            if once_per_household and (entry.household_id, rule.id) in seen:
+                raise ValidationFailed(
+                    _l("The same household and rule appear twice."),
+                    errors={"household_id": [str(_l("Listed twice."))]},
+                )
+            seen.add((entry.household_id, rule.id))
+            plan = plan_by_rule(
+                rule,
+                entry.household_id,
+                entry.quantity,
+                timezone=village.timezone,
+                period=period,
+                day=day,
+                memo=entry.memo or memo,
+            )
+            key = (plan.household_id, rule.id)
+            check_cap(plan, already=batch_use.get(key, 0))
+            if needs_approval(plan, village):
+                raise ApprovalRequired(
+                    _l(
+                        "%(points)s points is above the approval threshold of %(threshold)s: "
+                        "award it on its own so it can wait for approval.",
+                        points=plan.points,
+                        threshold=village.approval_threshold,
+                    )
+                )
+        except Problem as problem:
+            problems.append(entry_problem(index, entry.household_id, problem))
+            continue
+        batch_use[key] = batch_use.get(key, 0) + plan.points
+        plans.append(plan)
+    if problems:
+        raise BatchRefused(
+            _l("%(bad)s of %(all)s entries cannot be posted.", bad=len(problems), all=len(entries)),
+            entries=problems,
+        )
+    awards: dict[str, int] = {}
+    for plan in plans:
+        if plan.kind == AWARD:
+            awards[plan.period] = awards.get(plan.period, 0) + plan.points
+    check_quota(actor, village, awards)
+    return village, plans
+
+
+def post_batch(
+    actor: Principal,
+    entries: list[BatchEntry],
+    *,
+    period: str | None = None,
+    rule_id: int | None = None,
+    memo: str | None = None,
+) -> list[Transfer]:
+    """Post a batch of entries by rule (the monthly scoring): all of them, or none."""
+    _, plans = plan_batch(actor, entries, period=period, rule_id=rule_id, memo=memo)
+    return [post_plan(plan, actor.user_id) for plan in plans]
