@@ -11,9 +11,11 @@ a barrier, so they arrive together and the workers race for the same rows:
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -86,6 +88,7 @@ def start_gunicorn(database_url: str) -> tuple[subprocess.Popen, threading.Threa
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group: stopped as one below
     )
     deadline = time.monotonic() + 30
     address = None
@@ -115,10 +118,20 @@ def server(tmp_path_factory):
             wait_until_ready(address)
             yield app, scene, address
         finally:
-            process.terminate()
-            process.wait(timeout=20)
+            stop_gunicorn(process)
             drain.join(timeout=5)
             process.stderr.close()
+
+
+def stop_gunicorn(process: subprocess.Popen) -> None:
+    """Quick shutdown (SIGINT); whatever still runs after two seconds is killed."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def wait_until_ready(address: str) -> None:

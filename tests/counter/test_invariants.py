@@ -251,7 +251,7 @@ def test_counter_invariants_hold_under_any_sequence_of_operations(make):
     run_state_machine_as_test(
         CounterMachine,
         settings=settings(
-            max_examples=25,
+            max_examples=20,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
