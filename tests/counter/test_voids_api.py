@@ -154,3 +154,9 @@ def test_voiding_needs_no_points_and_gives_them_back(api, counter):
 
     assert balance(counter) == 300
     assert stock(counter.rice) == 2
+
+
+def test_a_void_needs_no_body(api, counter):
+    sale = sell(api, counter, (counter.soap, 1))
+    voided = api.post(f"/redemptions/{sale['id']}/void", as_=counter.keeper, key=True, expect=200)
+    assert voided["void_reason"] == f"撤销兑换 {sale['id']}"

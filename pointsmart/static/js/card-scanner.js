@@ -21,6 +21,10 @@
  * the input named by data-target, an "input" event is fired on it, the camera is stopped and
  * the input's form is submitted (requestSubmit, so the form's submit handlers run).
  *
+ * Styling: counter.css styles the button and the panel (.scan-button, .scan-panel,
+ * .scan-frame, .scan-video, .scan-hint, .scan-cancel, .scan-error); without it the video
+ * still fits the screen.
+ *
  * Optional attributes, for the page's language (defaults are Chinese):
  *   data-label         the button's text
  *   data-cancel-label  the text of the button that stops the camera
@@ -67,6 +71,13 @@
     video.setAttribute("playsinline", "");
     video.setAttribute("muted", "");
     video.muted = true;
+    // The essentials in the element's own style (CSSOM, which the CSP allows), so the
+    // scanner fits a phone even on pages without counter.css; counter.css adds the rest.
+    video.style.display = "block";
+    video.style.width = "100%";
+    video.style.maxHeight = "70vh";
+    video.style.objectFit = "cover";
+    frame.style.overflow = "hidden";
     frame.appendChild(video);
     var cancel = element("button", "button button-secondary scan-cancel", text(root, "data-cancel-label", "关闭摄像头"));
     cancel.type = "button";
