@@ -28,9 +28,9 @@ from ..accounts.auth import login_required, page_principal
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..forms import parse_form, run_once
+from ..ledger.errors import AccountClosed
 from ..villages.models import Village
 from . import goods, sales
-from .errors import OutOfStock
 
 bp = Blueprint("counter_pages", __name__, template_folder="templates")
 
@@ -88,6 +88,8 @@ def counter_card(shop_id: int):
         return render_template("counter/scan.html", shop=shop, errors=errors, card=card), 422
     try:
         customer = sales.find_customer(shop, card_token=values["card"])
+        if customer.status != "active":
+            raise AccountClosed()
     except Problem as problem:
         db.session.rollback()
         page = render_template(
@@ -175,8 +177,6 @@ def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
         page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
         return page, problem.status
     status = problem.status if problem.status >= 400 else 409
-    if isinstance(problem, OutOfStock):
-        picked = {pid: qty for pid, qty in picked.items() if pid != problem.extra.get("product_id")}
     return _pick_page(shop, customer, card, problem=problem, quantities=picked, status=status)
 
 

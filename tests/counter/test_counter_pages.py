@@ -292,3 +292,9 @@ def test_the_monthly_statement_is_printable_and_an_admin_settles_it_once(
     assert "已于" in settled
     assert ledger.account_balance(counter.village.id, "settled") == 60
     assert get(client, f"/shops/{counter.shop.id}/settlements", expect=302)
+
+
+def test_a_household_that_moved_away_is_refused_at_the_scan(client, counter):
+    counter.household.status = "moved_away"
+    sign_in(client, counter.keeper)
+    assert "已迁出" in scan(client, counter, counter.card.token, expect=409)
