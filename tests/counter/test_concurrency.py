@@ -259,3 +259,31 @@ def test_one_idempotency_key_sent_10_times_at_once_sells_once(server):
         assert after == before + 1
         assert ledger.account_balance(scene.village_id, f"household:{scene.other}") == 10_000 - 1
         assert verify_village(scene.village_id).ok
+
+
+def test_one_sale_voided_from_8_requests_at_once_is_voided_once(server):
+    app, scene, address = server
+    status, sold = call(
+        address,
+        "POST",
+        "/api/v1/redemptions",
+        sale(scene, scene.rich, scene.penny),
+        {**scene.auth, "Idempotency-Key": "to-void"},
+    )
+    assert status == 201
+
+    answers = at_once(
+        8,
+        lambda i: call(
+            address,
+            "POST",
+            f"/api/v1/redemptions/{sold['id']}/void",
+            {},
+            {**scene.auth, "Idempotency-Key": f"void-{i}"},
+        ),
+    )
+
+    assert codes(answers) == ["200"] + ["already_voided"] * 7
+    with app.app_context():
+        assert stock_discrepancies(scene.shop_id) == []
+        assert verify_village(scene.village_id).ok
