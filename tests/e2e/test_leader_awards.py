@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from pointsmart.awards import rules
 from pointsmart.extensions import db
-from pointsmart.villages.models import Village
+from pointsmart.villages.models import Grid, Household, Village
 from tests.e2e.conftest import screenshot
 from tests.factories import ROOT, Factories
 
@@ -121,3 +121,28 @@ def test_a_big_award_waits_until_an_admin_approves_it(live_app, live_server, pho
 
     phone.reload()
     expect(phone.locator("[data-balance]")).to_have_text("60 分")
+
+
+def test_a_grid_is_scored_for_the_month_on_a_phone(live_app, live_server, phone):
+    village_id, household_id, tidy_id, _, _, leader = build_village(live_app)
+    with live_app.app_context():
+        grid = db.session.get(Household, household_id).grid_id
+        neighbour = Factories().household(
+            db.session.get(Village, village_id),
+            grid=db.session.get(Grid, grid),
+            number="XF-008",
+            head_name="李秀英",
+        )
+        db.session.commit()
+
+    phone.goto(f"{live_server}/leader/{village_id}/scoring")
+    sign_in(phone, live_server, leader, "leader-pass-1")
+    phone.get_by_role("button", name="显示").click()
+    expect(phone.get_by_role("heading", name="XF-007 王建国")).to_be_visible()
+    phone.locator(f'input[name="q-{household_id}-{tidy_id}"]').check()
+    screenshot(phone, "leader-scoring-phone")
+    phone.get_by_role("button", name="全部保存").click()
+
+    expect(phone.get_by_text("已保存")).to_be_visible()
+    expect(phone.get_by_text("已评，10 分")).to_have_count(1)
+    expect(phone.locator(f'input[name="q-{neighbour.id}-{tidy_id}"]')).to_be_visible()
