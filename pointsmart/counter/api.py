@@ -4,8 +4,9 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
-from ..errors import NotFound
+from ..errors import PROBLEM_JSON, NotFound
 from ..idempotent import idempotent_call
+from ..schemas import ProblemSchema
 from . import goods, photos, pins, sales, settlement
 from .errors import PhotoRejected
 from .schemas import (
@@ -31,6 +32,19 @@ from .schemas import (
 )
 
 blp = Blueprint("counter", __name__, description="Shops, goods, redemptions and settlements")
+
+
+def _refusals(*cases: tuple[int, str]):
+    """Document refusals (problem+json with the stable codes named in ``description``)."""
+
+    def decorate(view):
+        for status, description in reversed(cases):
+            view = blp.alt_response(
+                status, schema=ProblemSchema, content_type=PROBLEM_JSON, description=description
+            )(view)
+        return view
+
+    return decorate
 
 
 def _key_header(required: bool) -> dict:
@@ -180,6 +194,17 @@ def get_photo(product_id):
 @blp.arguments(RedemptionIn)
 @blp.response(201, RedemptionOut)
 @blp.doc(**_key_header(required=True))
+@_refusals(
+    (403, "wrong_shop, card_of_another_village, pin_required, pin_wrong, forbidden"),
+    (404, "card_not_found, not_found"),
+    (
+        409,
+        "insufficient_points, out_of_stock, product_inactive, shop_closed, account_closed, "
+        "pin_not_set",
+    ),
+    (410, "card_revoked"),
+    (429, "pin_locked"),
+)
 def redeem(data):
     """Sell goods for a household's points (the shop's keeper), by card or household id.
 
@@ -208,6 +233,7 @@ def get_redemption(redemption_id):
 @blp.arguments(VoidIn)
 @blp.response(200, VoidOut)
 @blp.doc(**_key_header(required=True))
+@_refusals((403, "void_too_late, wrong_shop, forbidden"), (409, "already_voided"))
 def void(data, redemption_id):
     """Void a sale: the transfer is reversed and the stock put back, once.
 
@@ -239,6 +265,7 @@ def get_settlement(shop_id, period):
 @blp.route("/shops/<int:shop_id>/settlements/<period>", methods=["POST"])
 @blp.response(201, SettlementOut)
 @blp.doc(**_key_header(required=True))
+@_refusals((409, "already_settled, period_open, nothing_to_settle, insufficient_points"))
 def settle(shop_id, period):
     """Settle the month (admin): posts shop -> settled once. 409 ``already_settled``,
     ``period_open`` (the month has not ended) or ``nothing_to_settle``."""
