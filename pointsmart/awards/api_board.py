@@ -5,13 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 
-from flask import url_for
+from flask import request, url_for
 
 from ..accounts.auth import current_principal
 from ..errors import ValidationFailed
 from ..schemas import PageQuery, page_of
 from . import board
 from .api import IDEMPOTENCY_HEADER, WAITS, blp, outcome_body, post_once
+from .photos import MAX_BYTES
 from .schemas import (
     BoardEntryIn,
     BoardEntryList,
@@ -22,6 +23,15 @@ from .schemas import (
     ObjectionOut,
     ObjectionQuery,
 )
+
+
+@blp.url_value_preprocessor
+def allow_photos(endpoint, values):
+    """An entry may carry a photo of up to ``MAX_BYTES`` (base64: a third more), above the
+    app's usual request limit; only this endpoint takes it. (This runs before any
+    before-request hook reads the body.)"""
+    if endpoint == "awards.create_entry":
+        request.max_content_length = MAX_BYTES * 2
 
 
 def entry_body(view: dict) -> dict:

@@ -45,7 +45,7 @@ from .photos import MAX_BYTES, photo_file
 bp = Blueprint("awards_pages", __name__, template_folder="templates")
 
 REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
-UPLOAD_ENDPOINTS = {"awards_pages.board_entry", "awards.create_entry"}
+UPLOAD_ENDPOINTS = {"awards_pages.board_entry"}
 
 
 @bp.url_value_preprocessor

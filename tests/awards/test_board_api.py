@@ -355,3 +355,25 @@ def test_an_objection_needs_the_household_when_an_admin_files_it(api, admin, bla
     )
 
     assert "household_id" in refused["errors"]
+
+
+def test_a_photo_larger_than_the_usual_request_limit_is_taken(
+    app, api, village, household, leader, catalogue
+):
+    import random
+
+    rng = random.Random(7)
+    noise = Image.frombytes("RGB", (1600, 1380), rng.randbytes(1600 * 1380 * 3))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=98)
+    encoded = base64.b64encode(out.getvalue()).decode()
+    assert len(encoded) > app.config["MAX_CONTENT_LENGTH"]
+
+    made = api.post(
+        f"/villages/{village.id}/board-entries",
+        json=entry(household, catalogue.burning, photo_base64=encoded),
+        as_=leader,
+        key=True,
+    )
+
+    assert made["has_photo"] is True
