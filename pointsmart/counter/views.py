@@ -145,7 +145,7 @@ def counter_sale(shop_id: int):
     items = [{"product_id": pid, "quantity": qty} for pid, qty in sorted(picked.items())]
     try:
         if errors:  # a malformed PIN: refuse like a wrong one, without counting it
-            raise ValidationFailed(errors.get("pin", [""])[0], errors=errors)
+            raise ValidationFailed(errors=errors)
         result = run_once(
             actor,
             {"shop_id": shop.id, "card": values["card"], "items": items},

@@ -298,3 +298,16 @@ def test_a_household_that_moved_away_is_refused_at_the_scan(client, counter):
     counter.household.status = "moved_away"
     sign_in(client, counter.keeper)
     assert "已迁出" in scan(client, counter, counter.card.token, expect=409)
+
+
+def test_a_malformed_pin_is_a_form_error_that_counts_no_attempt(client, counter):
+    from pointsmart.villages.models import Household
+
+    counter.village.pin_required_above = 0
+    sign_in(client, counter.keeper)
+    picked = scan(client, counter, counter.card.token)
+
+    refused = sell(client, counter, picked, [(counter.soap, 1)], pin="12ab", expect=422)
+
+    assert refused.get_data(as_text=True).count("户密码是 6 位数字") == 1
+    assert db.session.get(Household, counter.household.id).pin_failed_attempts == 0
