@@ -156,6 +156,8 @@ def test_the_counter_reads_the_card_with_the_phone_camera(live_server, camera_ph
     if not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}")
     page = camera_phone
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
     sign_in(page, live_server, shop.keeper)
     page.goto(f"{live_server}/shops/{shop.shop_id}/counter")
     screenshot(page, "counter-scan")
@@ -165,6 +167,8 @@ def test_the_counter_reads_the_card_with_the_phone_camera(live_server, camera_ph
     page.wait_for_url(f"{live_server}/shops/{shop.shop_id}/counter/card")
     screenshot(page, "counter-picked-camera")
     pick_two_soaps_and_confirm(page, live_server)
+    assert f"{live_server}/static/vendor/jsqr/jsQR.js" in requested
+    assert all(url.startswith((live_server, "data:", "blob:")) for url in requested)
 
 
 def test_the_card_page_reads_well_on_an_elderly_villagers_phone(live_server, phone, shop):
