@@ -9,12 +9,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
-from ..extensions import db
+from ..extensions import db, limiter
 from ..forms import run_once
 from . import card_sheet
 from .card_images import image_response
@@ -33,8 +42,13 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/c/<path:token>")
+@limiter.limit(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
 def card_page(token: str):
-    """What a villager's phone shows for the card: balance, this month, the last entries."""
+    """What a villager's phone shows for the card: balance, this month, the last entries.
+
+    Rate-limited per client address (``CARD_PAGE_RATE_LIMIT``, default 60 a minute): the
+    page also takes the short code, and guessing codes must stay slow.
+    """
     try:
         overview = card_overview(token)
     except CardRevoked:

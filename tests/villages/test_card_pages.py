@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 from pypdf import PdfReader
 
 from pointsmart.extensions import db
@@ -151,3 +152,10 @@ def test_flask_cards_print_writes_the_sheet(tmp_path):
     assert "3 cards on 1 pages (0 newly issued" in grid_result.output
     assert missing.exit_code == 2
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.app_config(CARD_PAGE_RATE_LIMIT="3/minute")
+def test_the_card_page_is_rate_limited(fresh_app):
+    client = fresh_app.test_client()
+    statuses = [client.get("/c/ABCD-EFGH-J").status_code for _ in range(4)]
+    assert statuses[-1] == 429
