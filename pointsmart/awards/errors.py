@@ -76,3 +76,11 @@ class NotOnBoard(Problem):
 class AlreadyObjected(Problem):
     status, code = 409, "already_objected"
     title = _l("This household has already objected to this entry.")
+
+
+class NotAnAwardOrDeduction(Problem):
+    status, code = 409, "use_void"
+    title = _l(
+        "Only awards and deductions are reversed here. A sale is voided at the counter, "
+        "which also puts the goods back in stock."
+    )

@@ -45,6 +45,7 @@ from .errors import (
     CorrectionWindowClosed,
     LeaderQuotaReached,
     MonthlyCapReached,
+    NotAnAwardOrDeduction,
 )
 from .models import Approval, Rule, RuleVersion
 
@@ -379,6 +380,10 @@ def reverse_entry(actor: Principal, transfer_id: int, *, reason: str) -> Transfe
         timezone = village_of(original.village_id).timezone
         if rules.local_today(timezone, original.created_at) != rules.local_today(timezone):
             raise CorrectionWindowClosed()
+    if original.kind not in (AWARD, DEDUCT):
+        # A sale carries stock and a settlement carries the shop's paid month: undoing only
+        # their points would leave those behind. The counter voids a sale with its stock.
+        raise NotAnAwardOrDeduction()
     return ledger.reverse(transfer_id, reason=reason, posted_by_id=actor.user_id)
 
 

@@ -76,3 +76,27 @@ def test_every_transfer_in_the_history_says_who_posted_it(api, household, leader
     history = api.get(f"/households/{household.id}/transfers", as_=admin)["items"]
 
     assert [t["posted_by_id"] for t in history] == [admin.user_id, leader.user_id]
+
+
+def test_sales_and_settlements_are_not_reversed_here_but_voided_at_the_counter(api, make):
+    from pointsmart.ledger import service as ledger
+
+    village = make.village()
+    household = make.household(village)
+    shop = make.shop(village)
+    admin = make.staff("admin", village)
+    make.award(household, 20)
+    sale = ledger.redeem(village.id, household.id, shop.id, 5)
+    settlement = ledger.settle(village.id, shop.id, 5, period="2026-01")
+
+    for transfer in (sale, settlement):
+        refused = api.post(
+            f"/transfers/{transfer.id}/reversal",
+            as_=admin,
+            key=True,
+            json={"reason": "退货"},
+            expect=409,
+        )
+        assert refused["code"] == "use_void"
+    balance = api.get(f"/households/{household.id}", as_=admin)["balance"]
+    assert balance == 15
