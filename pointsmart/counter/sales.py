@@ -43,7 +43,7 @@ from .errors import (
     VoidTooLate,
     WrongShop,
 )
-from .models import SALE, VOID, Product, Redemption, RedemptionItem, Shop
+from .models import SALE, VOID, Redemption, RedemptionItem, Shop
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -142,13 +142,6 @@ def find_customer(shop: Shop, *, card_token: str | None = None, household_id=Non
     )
 
 
-def look_up_customer(actor: Principal, shop_id: int, text: str) -> Customer:
-    """What the counter shows after a scan: the household and its balance."""
-    shop = goods.find_shop(shop_id)
-    require_seller(actor, shop)
-    return find_customer(shop, card_token=text)
-
-
 # --- selling ---------------------------------------------------------------------------------
 
 
@@ -167,18 +160,6 @@ def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
     if errors:
         raise ValidationFailed(errors=errors)
     return wanted
-
-
-def quote(shop_id: int, wanted: dict[int, int]) -> int:
-    """The points a sale would cost at today's prices (no locks; for deciding on a PIN)."""
-    prices = dict(
-        db.session.execute(
-            sa.select(Product.id, Product.points_price).where(
-                Product.id.in_(list(wanted)), Product.shop_id == shop_id
-            )
-        ).all()
-    )
-    return sum(prices.get(pid, 0) * quantity for pid, quantity in wanted.items())
 
 
 def redeem_items(
