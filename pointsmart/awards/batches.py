@@ -29,6 +29,7 @@ from .service import (
     active_household,
     check_cap,
     check_period,
+    check_posting_period,
     check_quota,
     needs_approval,
     plan_by_rule,
@@ -91,6 +92,7 @@ def plan_batch(
     ledger.lock_village_chain(village_id)
     village = village_of(village_id)
     period = check_period(village.timezone, period)
+    check_posting_period(actor, village, period)
 
     plans: list[Plan] = []
     problems: list[dict[str, Any]] = []

@@ -38,7 +38,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
-from ..periods import current_period, is_valid_period
+from ..periods import current_period, is_valid_period, previous_periods
 from ..villages.models import Household, Village
 from . import rules
 from .errors import (
@@ -117,6 +117,28 @@ def check_period(timezone: str, period: str | None) -> str:
     if period > today:
         raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
     return period
+
+
+def check_posting_period(actor: Principal, village: Village, period: str) -> None:
+    """Leaders enter points for this month or the one before; older months are the
+    committee's (an admin's) to correct, since their leaderboard and notice sheet may already
+    be published."""
+    if actor.is_admin_of(village.id):
+        return
+    earliest = previous_periods(current_period(village.timezone), 2)[0]
+    if period < earliest:
+        raise ValidationFailed(
+            errors={
+                "period": [
+                    str(
+                        _l(
+                            "Leaders enter points for this month and last month only; "
+                            "ask the village committee about older months."
+                        )
+                    )
+                ]
+            }
+        )
 
 
 # --- planning --------------------------------------------------------------------------------
@@ -294,6 +316,7 @@ def post_plan(plan: Plan, posted_by_id: int | None) -> Transfer:
 
 def submit(actor: Principal, plan: Plan, village: Village, **approval_fields) -> Outcome:
     """Check a single entry and post it, or queue it for approval (nothing posted)."""
+    check_posting_period(actor, village, plan.period)
     check_cap(plan)
     if needs_approval(plan, village):
         from .approvals import queue

@@ -87,12 +87,15 @@ def test_an_admin_deducts_points_even_below_zero(api, make, household, admin):
     assert (shown["month"]["earned"], shown["month"]["deducted"]) == (5, 8)
 
 
-def test_an_award_may_count_for_a_past_month(api, household, leader):
+def test_an_award_may_count_for_last_month(api, household, leader):
+    from pointsmart.periods import current_period, previous_periods
+
+    last_month = previous_periods(current_period("Asia/Shanghai"), 2)[0]
     posted = api.post(
-        "/transfers", json=entry(household, 9, period="2025-06"), as_=leader, key=True
+        "/transfers", json=entry(household, 9, period=last_month), as_=leader, key=True
     )
 
-    assert posted["period"] == "2025-06"
+    assert posted["period"] == last_month
     shown = api.get(f"/households/{household.id}", as_=leader)
     assert shown["balance"] == 9
     assert shown["month"]["earned"] == 0

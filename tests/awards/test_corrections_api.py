@@ -100,3 +100,30 @@ def test_sales_and_settlements_are_not_reversed_here_but_voided_at_the_counter(a
         assert refused["code"] == "use_void"
     balance = api.get(f"/households/{household.id}", as_=admin)["balance"]
     assert balance == 15
+
+
+def test_a_leader_enters_points_for_this_month_or_last_but_not_older(api, make):
+    from pointsmart.periods import current_period, previous_periods
+
+    village = make.village()
+    household = make.household(village)
+    leader = make.staff("leader", village)
+    admin = make.staff("admin", village)
+    this_month, last_month = current_period("Asia/Shanghai"), None
+    older, last_month = previous_periods(this_month, 3)[0], previous_periods(this_month, 2)[0]
+
+    def award(as_, period, expect):
+        body = {
+            "household_id": household.id,
+            "kind": "award",
+            "points": 2,
+            "category": "red",
+            "period": period,
+        }
+        return api.post("/transfers", as_=as_, key=True, json=body, expect=expect)
+
+    award(leader, this_month, 201)
+    award(leader, last_month, 201)
+    refused = award(leader, older, 422)
+    assert "period" in refused["errors"]
+    award(admin, older, 201)  # the committee may correct an older month

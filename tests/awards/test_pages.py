@@ -2,6 +2,7 @@
 first, the monthly scoring grid, activities, red and black entries, "my entries", approvals.
 Every form posts once per one-time key."""
 
+import datetime as dt
 import io
 import re
 
@@ -250,7 +251,7 @@ def test_an_activity_is_created_attendees_checked_in_and_posted(
         f"{base}/activities",
         {
             "title": "清扫村道",
-            "date": "2024-05-01",
+            "date": dt.date.today().isoformat(),
             "place": "村口",
             "rule_id": catalogue.volunteer.id,
         },
