@@ -139,6 +139,7 @@ def register_request_hooks(app: Flask) -> None:
         # The caller is resolved per request, even when requests share an app context.
         g.pop("principal", None)
         g.pop("page_principal", None)
+        g.pop("villager_principal", None)
         if (
             request.path.startswith("/api/")
             and request.endpoint is not None

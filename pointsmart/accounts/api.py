@@ -4,8 +4,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from ..extensions import limiter
-from . import service
-from .schemas import TokenIn, TokenOut
+from . import service, villagers
+from .auth import current_principal
+from .schemas import PinChangeIn, TokenIn, TokenOut
 
 blp = Blueprint("auth", __name__, description="Signing in")
 
@@ -16,13 +17,34 @@ blp = Blueprint("auth", __name__, description="Signing in")
 @blp.doc(security=[])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def issue_token(data):
-    """Exchange a staff username and password for a bearer token.
+    """Exchange a staff username and password, or a villager's phone and PIN, for a token.
 
-    Attempts are limited per client address (``LOGIN_RATE_LIMIT``); past it: 429.
+    A villager's token sees only its own household (403 for any other). Any wrong part gets
+    the same 401; five wrong PINs in a row lock the household's PIN for 15 minutes (a 401
+    still). ``pin_must_change`` is true when an admin set the PIN: choose a new one with
+    ``POST /auth/pin``. Attempts are limited per client address (``LOGIN_RATE_LIMIT``); past
+    it: 429.
     """
-    issued = service.issue_staff_token(data["username"], data["password"])
+    if "phone" in data:
+        issued = villagers.issue_villager_token(data["phone"], data["pin"])
+    else:
+        issued = service.issue_staff_token(data["username"], data["password"])
     return {
         "token": issued.token,
         "expires_at": issued.expires_at,
         "user": service.describe_user(issued.principal),
+        "pin_must_change": issued.pin_must_change,
     }
+
+
+@blp.route("/auth/pin", methods=["POST"])
+@blp.arguments(PinChangeIn)
+@blp.response(204)
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def change_pin(data):
+    """A villager (household token) chooses a new 6-digit PIN, giving the current one.
+
+    403 ``forbidden`` for a staff token; 422 when the current PIN is wrong or the new one is
+    not 6 digits or is the same.
+    """
+    villagers.change_pin(current_principal(), data["pin"], data["new_pin"])

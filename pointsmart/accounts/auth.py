@@ -18,6 +18,9 @@ from ..errors import Forbidden, Unauthorized
 # The Flask session (a signed, HttpOnly cookie) carries only this server-side token, so a
 # sign-out or a password change can end a session for good.
 SESSION_TOKEN_KEY = "session_token"  # noqa: S105 - a cookie field name, not a secret
+# A villager's web session (a household token) is kept apart, so staff pages never take a
+# household for a member of staff.
+VILLAGER_TOKEN_KEY = "villager_token"  # noqa: S105 - a cookie field name, not a secret
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,17 @@ def page_principal() -> Principal | None:
         token = session.get(SESSION_TOKEN_KEY)
         g.page_principal = principal_for_token(token) if token else None
     return g.page_principal
+
+
+def villager_page_principal() -> Principal | None:
+    """The household signed in on the villager pages for this request, or None."""
+    if "villager_principal" not in g:
+        from .service import principal_for_token
+
+        token = session.get(VILLAGER_TOKEN_KEY)
+        principal = principal_for_token(token) if token else None
+        g.villager_principal = principal if principal and principal.household_id else None
+    return g.villager_principal
 
 
 def login_required(view):

@@ -15,7 +15,7 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..villages.models import Village
+from ..villages.models import Household, Village
 from .auth import Principal
 from .models import ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret
@@ -32,6 +32,7 @@ class IssuedToken:
     expires_at: dt.datetime
     principal: Principal
     display_name: str = ""
+    pin_must_change: bool = False
 
 
 def create_user(
@@ -134,7 +135,19 @@ def principal_for_token(token: str) -> Principal | None:
         return None
     if row.user_id is not None:
         return load_principal(row.user_id)
-    return None
+    return load_household_principal(row.household_id)
+
+
+def load_household_principal(household_id: int) -> Principal | None:
+    """A villager's principal: one household, or None if it has moved away."""
+    household = db.session.execute(
+        sa.select(Household.id, Household.village_id, Household.status).where(
+            Household.id == household_id
+        )
+    ).one_or_none()
+    if household is None or household.status != "active":
+        return None
+    return Principal(household_id=household.id, household_village_id=household.village_id)
 
 
 def load_principal(user_id: int) -> Principal | None:

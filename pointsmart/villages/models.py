@@ -78,6 +78,13 @@ class Household(db.Model):
     # Wrong PINs in a row; at the limit the PIN locks until ``pin_locked_until``.
     pin_failed_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     pin_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The hash of the PIN the household chose itself at sign-in. While ``pin_hash`` differs
+    # (an admin set or reset the PIN), the next sign-in must choose a new PIN.
+    pin_chosen_hash: Mapped[str | None] = mapped_column(sa.String(255))
+
+    @property
+    def pin_must_change(self) -> bool:
+        return self.pin_hash is not None and self.pin_hash != self.pin_chosen_hash
 
     grid: Mapped[Grid | None] = relationship(lazy="raise")
     members: Mapped[list[Member]] = relationship(

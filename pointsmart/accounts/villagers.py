@@ -1,0 +1,154 @@
+"""Villagers sign in with their household's phone number and 6-digit PIN.
+
+* The PIN and its lockout are the counter's (``counter.pins``): the same hash, the same count
+  of wrong PINs in a row, the same 15-minute lock after five, whether the guesses come from
+  the counter or from the sign-in page.
+* A phone may belong to several households; the PIN decides which. Every household with that
+  phone and a PIN is tried. Any failure (an unknown phone, a wrong PIN, a locked PIN, a
+  household that moved away) gets the same 401, so nobody learns which phones exist.
+* A wrong PIN counts a failed attempt on every unlocked household with that phone. The attempt
+  must outlive the refusal (which rolls the request back), so it is recorded afterwards in a
+  transaction of its own, as the counter does.
+* A PIN set or reset by an admin must be changed at the first sign-in
+  (``Household.pin_must_change``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import after_this_request, current_app, has_request_context
+from flask_babel import lazy_gettext as _l
+
+from ..counter.pins import PIN_PATTERN, pin_state, record_failure
+from ..database import utcnow
+from ..errors import Forbidden, Unauthorized, ValidationFailed
+from ..extensions import db
+from ..villages.models import Household
+from .auth import Principal
+from .models import ApiToken
+from .passwords import hash_secret, verify_secret
+from .service import WEB_SESSION_HOURS, IssuedToken, _digest
+
+PHONE_SEPARATORS = re.compile(r"[\s\-]")
+
+
+class PinMustChange(Forbidden):
+    code = "pin_must_change"
+    title = _l("Choose a new PIN first: the one you were given was set by the village.")
+
+
+def normalise_phone(phone: str | None) -> str:
+    return PHONE_SEPARATORS.sub("", phone or "")
+
+
+def issue_villager_token(phone: str, pin: str) -> IssuedToken:
+    """Check a villager's phone and PIN and issue an API token for the household."""
+    return _sign_in(phone, pin, hours=current_app.config["API_TOKEN_HOURS"])
+
+
+def start_villager_session(phone: str, pin: str) -> IssuedToken:
+    """Check a villager's phone and PIN and open a web session for the household."""
+    return _sign_in(phone, pin, hours=WEB_SESSION_HOURS)
+
+
+def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
+    phone = normalise_phone(phone)
+    pin = pin or ""
+    candidates = []
+    if phone and PIN_PATTERN.match(pin):
+        candidates = (
+            db.session.execute(
+                sa.select(Household)
+                .where(
+                    Household.phone == phone,
+                    Household.status == "active",
+                    Household.pin_hash.is_not(None),
+                )
+                .order_by(Household.id)
+            )
+            .scalars()
+            .all()
+        )
+    if not candidates:
+        verify_secret(None, pin)  # as long as a wrong PIN takes
+        raise Unauthorized(_l("Wrong phone number or PIN."))
+    wrong = []
+    for household in candidates:
+        if pin_state(household)["pin_locked"]:
+            continue
+        if verify_secret(household.pin_hash, pin):
+            if household.pin_failed_attempts or household.pin_locked_until is not None:
+                household.pin_failed_attempts = 0
+                household.pin_locked_until = None
+            return _issue(household, hours)
+        wrong.append(household.id)
+    _count_failures(wrong)
+    raise Unauthorized(_l("Wrong phone number or PIN."))
+
+
+def _issue(household: Household, hours: int) -> IssuedToken:
+    token = secrets.token_urlsafe(32)
+    expires_at = utcnow() + dt.timedelta(hours=hours)
+    db.session.add(
+        ApiToken(token_hash=_digest(token), household_id=household.id, expires_at=expires_at)
+    )
+    db.session.flush()
+    return IssuedToken(
+        token=token,
+        expires_at=expires_at,
+        principal=household_principal(household),
+        display_name=household.head_name,
+        pin_must_change=household.pin_must_change,
+    )
+
+
+def household_principal(household: Household) -> Principal:
+    return Principal(household_id=household.id, household_village_id=household.village_id)
+
+
+def _count_failures(household_ids: list[int]) -> None:
+    if not household_ids:
+        return
+    if not has_request_context():
+        for household_id in household_ids:
+            record_failure(household_id)
+        return
+
+    @after_this_request
+    def record_after_the_refusal(response):
+        # The sign-in is refused: drop all it did, then keep only the failed attempts.
+        db.session.rollback()
+        for household_id in household_ids:
+            record_failure(household_id)
+        db.session.commit()
+        return response
+
+
+def change_pin(actor: Principal, current_pin: str, new_pin: str) -> None:
+    """The household signed in chooses a new PIN; it must know the current one."""
+    if actor.household_id is None:
+        raise Forbidden(_l("Only a household signed in with its PIN may change it here."))
+    household = db.session.get(Household, actor.household_id)
+    errors: dict[str, list[str]] = {}
+    if not PIN_PATTERN.match(new_pin or ""):
+        errors["new_pin"] = [str(_l("A PIN is 6 digits."))]
+    elif household is not None and verify_secret(household.pin_hash, new_pin):
+        errors["new_pin"] = [str(_l("Choose a PIN different from the one you were given."))]
+    if household is None or not verify_secret(household.pin_hash, current_pin or ""):
+        errors = {"pin": [str(_l("The current PIN is wrong."))]}
+    if errors:
+        raise ValidationFailed(errors=errors)
+    household.pin_hash = hash_secret(new_pin)
+    household.pin_chosen_hash = household.pin_hash
+    household.pin_failed_attempts = 0
+    household.pin_locked_until = None
+    db.session.flush()
+
+
+def household_must_change_pin(household_id: int) -> bool:
+    household = db.session.get(Household, household_id)
+    return household is not None and household.pin_must_change

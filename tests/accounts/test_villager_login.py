@@ -1,0 +1,181 @@
+"""Villagers sign in with the household's phone number and PIN and see only their household."""
+
+import datetime as dt
+
+import pytest
+
+from pointsmart.database import utcnow
+from pointsmart.extensions import db
+from pointsmart.villages.models import Household
+from tests.factories import Factories
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def household_with_pin(api, make, village, *, phone="13800138000", pin="135790", **fields):
+    household = make.household(village, phone=phone, **fields)
+    admin = make.staff("admin", village)
+    api.request("POST", f"/households/{household.id}/pin", json={"pin": pin}, as_=admin, expect=204)
+    return household
+
+
+def sign_in(api, phone, pin, expect=201):
+    return api.post("/auth/token", json={"phone": phone, "pin": pin}, expect=expect)
+
+
+def test_a_villager_signs_in_and_sees_only_their_own_household(api, make):
+    village = make.village()
+    own = household_with_pin(api, make, village)
+    other = make.household(village)
+
+    answer = sign_in(api, "138-0013-8000", "135790")
+
+    assert answer["user"] == {"id": None, "username": "", "household_id": own.id, "roles": []}
+    assert answer["pin_must_change"] is True
+    token = answer["token"]
+    seen = api.get(f"/households/{own.id}", headers=bearer(token))
+    assert seen["id"] == own.id
+    refused = api.get(f"/households/{other.id}", headers=bearer(token), expect=403)
+    assert refused["code"] == "forbidden"
+    api.get(f"/households/{other.id}/transfers", headers=bearer(token), expect=403)
+    api.get(f"/households/{own.id}/transfers", headers=bearer(token))
+
+
+def test_any_failure_gets_the_same_401(api, make):
+    village = make.village()
+    household_with_pin(api, make, village)
+    make.household(village, phone="13900000000")  # a phone without a PIN
+
+    answers = [
+        sign_in(api, "13800138000", "000000", expect=401),
+        sign_in(api, "13700000000", "135790", expect=401),
+        sign_in(api, "13900000000", "135790", expect=401),
+        sign_in(api, "13800138000", "12ab", expect=401),
+    ]
+
+    assert all(a == answers[0] for a in answers)
+    assert answers[0]["code"] == "unauthorized"
+
+
+def test_a_request_mixing_or_missing_both_shapes_is_refused(api, make):
+    mixed = api.post(
+        "/auth/token",
+        json={"username": "x", "password": "y", "phone": "1", "pin": "123456"},
+        expect=422,
+    )
+    half = api.post("/auth/token", json={"phone": "13800138000"}, expect=422)
+
+    assert mixed["code"] == half["code"] == "validation_failed"
+    assert "pin" in half["errors"]
+
+
+def test_five_wrong_pins_lock_the_household_for_15_minutes_then_it_unlocks(api, make):
+    village = make.village()
+    household = household_with_pin(api, make, village)
+
+    for _ in range(5):
+        sign_in(api, "13800138000", "000000", expect=401)
+    locked = sign_in(api, "13800138000", "135790", expect=401)
+
+    db.session.refresh(household)
+    assert household.pin_locked_until > utcnow() + dt.timedelta(minutes=14)
+    assert locked["code"] == "unauthorized"
+    # A quarter of an hour later the right PIN opens it again.
+    household.pin_locked_until = utcnow() - dt.timedelta(seconds=1)
+    db.session.flush()
+    sign_in(api, "13800138000", "135790")
+    db.session.refresh(household)
+    assert household.pin_failed_attempts == 0
+
+
+def test_a_right_pin_resets_the_count_of_wrong_ones(api, make):
+    village = make.village()
+    household = household_with_pin(api, make, village)
+
+    for _ in range(4):
+        sign_in(api, "13800138000", "000000", expect=401)
+    sign_in(api, "13800138000", "135790")
+    for _ in range(4):
+        sign_in(api, "13800138000", "000000", expect=401)
+
+    db.session.refresh(household)
+    assert household.pin_locked_until is None
+    assert household.pin_failed_attempts == 4
+
+
+def test_when_several_households_share_a_phone_the_pin_decides_which(api, make):
+    village = make.village()
+    first = household_with_pin(api, make, village, pin="111111")
+    second = household_with_pin(api, make, village, pin="222222")
+
+    assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
+    assert sign_in(api, "13800138000", "222222")["user"]["household_id"] == second.id
+
+
+def test_a_household_that_moved_away_cannot_sign_in(api, make):
+    village = make.village()
+    household = household_with_pin(api, make, village)
+    token = sign_in(api, "13800138000", "135790")["token"]
+    household.status = "moved_away"
+    db.session.flush()
+
+    sign_in(api, "13800138000", "135790", expect=401)
+    api.get(f"/households/{household.id}", headers=bearer(token), expect=401)
+
+
+def test_the_pin_an_admin_set_must_be_changed_and_then_need_not_be(api, make):
+    village = make.village()
+    household = household_with_pin(api, make, village)
+    token = sign_in(api, "13800138000", "135790")["token"]
+
+    same = api.post(
+        "/auth/pin", json={"pin": "135790", "new_pin": "135790"}, headers=bearer(token), expect=422
+    )
+    wrong = api.post(
+        "/auth/pin", json={"pin": "000000", "new_pin": "246801"}, headers=bearer(token), expect=422
+    )
+    api.request(
+        "POST",
+        "/auth/pin",
+        json={"pin": "135790", "new_pin": "246801"},
+        headers=bearer(token),
+        expect=204,
+    )
+
+    assert "new_pin" in same["errors"]
+    assert "pin" in wrong["errors"]
+    sign_in(api, "13800138000", "135790", expect=401)
+    assert sign_in(api, "13800138000", "246801")["pin_must_change"] is False
+    # An admin's reset makes it due again.
+    admin = make.staff("admin", village)
+    api.request(
+        "POST", f"/households/{household.id}/pin", json={"pin": "999999"}, as_=admin, expect=204
+    )
+    assert sign_in(api, "13800138000", "999999")["pin_must_change"] is True
+
+
+def test_staff_cannot_use_the_villager_pin_change(api, make):
+    staff = make.staff("admin", make.village())
+
+    refused = api.post("/auth/pin", json={"pin": "1", "new_pin": "2"}, as_=staff, expect=403)
+
+    assert refused["code"] == "forbidden"
+
+
+@pytest.mark.app_config(LOGIN_RATE_LIMIT="3/minute")
+def test_villager_sign_ins_are_rate_limited_per_address(fresh_app):
+    with fresh_app.app_context():
+        Factories().household(Factories().village(), phone="13800138000")
+        db.session.commit()
+        assert db.session.query(Household).count() == 1
+    client = fresh_app.test_client()
+    attempt = {"phone": "13800138000", "pin": "000000"}
+
+    statuses = [client.post("/api/v1/auth/token", json=attempt).status_code for _ in range(3)]
+    refused = client.post("/api/v1/auth/token", json=attempt)
+
+    assert statuses == [401, 401, 401]
+    assert refused.status_code == 429
+    assert refused.get_json()["code"] == "rate_limited"
