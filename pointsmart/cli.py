@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from .backup import register_backup_commands
 from .errors import Problem
 from .extensions import db
 from .villages.card_cli import cards_cli
@@ -123,3 +124,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(cards_cli)
+    register_backup_commands(app)
