@@ -12,6 +12,7 @@ from .backup import register_backup_commands
 from .errors import Problem
 from .extensions import db
 from .villages.card_cli import cards_cli
+from .villages.roster_cli import households_cli
 
 users_cli = AppGroup("users", help="Staff users.")
 ledger_cli = AppGroup("ledger", help="Check and repair the ledger's caches.")
@@ -125,3 +126,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(cards_cli)
     register_backup_commands(app)
+    app.cli.add_command(households_cli)

@@ -1,0 +1,166 @@
+"""Roster import from xlsx and CSV: every row checked, then all rows or none."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Account
+from pointsmart.villages import roster
+from pointsmart.villages.models import Household, Member
+from tests.factories import Factories
+
+HEADER = ["户号", "户主", "网格/村民小组", "电话", "家庭成员"]
+
+
+def write_xlsx(path, rows):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def write_csv(path, rows, encoding="utf-8-sig"):
+    lines = [",".join(HEADER)] + [",".join(str(cell) for cell in row) for row in rows]
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
+
+
+@pytest.fixture
+def village(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        make.grid(village, name="一组")
+        make.grid(village, name="二组")
+        make.household(village, number="0100")
+        db.session.commit()
+        return village.id
+
+
+def run(app, *args):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def households(app, village_id):
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Household.number, Household.head_name, Household.phone)
+            .where(Household.village_id == village_id)
+            .order_by(Household.number)
+        ).all()
+        db.session.rollback()
+        return [tuple(row) for row in rows]
+
+
+def test_a_valid_xlsx_imports_every_household_with_members_and_accounts(
+    fresh_app, village, tmp_path
+):
+    path = write_xlsx(
+        tmp_path / "roster.xlsx",
+        [
+            ["0101", "李建国", "一组", 13800138000, "王秀英(配偶)、李明（儿子）"],
+            ["0102", "张桂兰", "二组", "", ""],
+            [None, None, None, None, None],  # a blank row is skipped
+            ["0103", "赵大山", "", "13912345678", "赵小花"],
+        ],
+    )
+
+    result = run(fresh_app, "households", "import", str(path), "--village", str(village))
+
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "imported 3 households" in result.output
+    assert households(fresh_app, village) == [
+        ("0100", "王大爷", None),
+        ("0101", "李建国", "13800138000"),
+        ("0102", "张桂兰", None),
+        ("0103", "赵大山", "13912345678"),
+    ]
+    with fresh_app.app_context():
+        members = db.session.execute(
+            sa.select(Member.name, Member.relation)
+            .join(Household, Household.id == Member.household_id)
+            .where(Household.number == "0101")
+            .order_by(Member.id)
+        ).all()
+        accounts = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(Account)
+            .join(Household, Household.id == Account.household_id)
+            .where(Household.village_id == village)
+        ).scalar_one()
+    assert [tuple(m) for m in members] == [("王秀英", "配偶"), ("李明", "儿子")]
+    assert accounts == 4
+
+
+def test_a_gbk_csv_imports(fresh_app, village, tmp_path):
+    path = write_csv(tmp_path / "roster.csv", [["0201", "钱多多", "一组", "", ""]], "gbk")
+
+    result = run(fresh_app, "households", "import", str(path), "--village", str(village))
+
+    assert result.exit_code == 0, result.stderr
+    assert ("0201", "钱多多", None) in households(fresh_app, village)
+
+
+def test_a_file_with_three_bad_rows_writes_nothing_and_names_the_three_rows(
+    fresh_app, village, tmp_path
+):
+    before = households(fresh_app, village)
+    path = write_xlsx(
+        tmp_path / "roster.xlsx",
+        [
+            ["0301", "孙一", "一组", "", ""],
+            ["", "孙二", "一组", "", ""],  # row 3: no number
+            ["0303", "孙三", "五组", "", ""],  # row 4: unknown grid
+            ["0304", "孙四", "二组", "12345", ""],  # row 5: bad phone
+            ["0305", "孙五", "二组", "13700000000", ""],
+        ],
+    )
+
+    result = run(fresh_app, "households", "import", str(path), "--village", str(village))
+
+    assert result.exit_code == 1
+    assert "nothing imported: 3 rows have problems" in result.stderr
+    assert "row 3: 户号 is missing" in result.stderr
+    assert "row 4: no grid named 五组" in result.stderr
+    assert "row 5: 电话 12345 is not" in result.stderr
+    assert "row 2" not in result.stderr
+    assert "row 6" not in result.stderr
+    assert households(fresh_app, village) == before
+
+
+def test_duplicate_numbers_in_the_file_and_in_the_village_are_named(ctx, make, tmp_path):
+    village = make.village()
+    make.household(village, number="0100")
+    rows = roster.read_roster(
+        write_csv(
+            tmp_path / "roster.csv",
+            [
+                ["0401", "周一", "", "", ""],
+                ["0401", "周二", "", "", ""],
+                ["0100", "周三", "", "", ""],
+            ],
+        )
+    )
+
+    problems = roster.check_roster(village.id, rows)
+
+    assert [str(p) for p in problems] == [
+        "row 3: 户号 0401 repeats row 2",
+        "row 4: 户号 0100 already exists in the village",
+    ]
+
+
+def test_a_file_without_the_needed_columns_is_refused(ctx, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("名字,电话\n李四,13800000000\n", encoding="utf-8")
+
+    with pytest.raises(roster.RosterInvalid) as refused:
+        roster.read_roster(path)
+
+    assert [str(p) for p in refused.value.problems] == ["row 1: no column 户号; no column 户主"]
