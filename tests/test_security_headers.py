@@ -2,6 +2,9 @@
 
 import pytest
 
+from pointsmart.extensions import db
+from tests.factories import Factories
+
 
 @pytest.mark.parametrize("path", ["/", "/login", "/api/v1/openapi.json", "/no-such-page"])
 def test_pages_and_api_answers_carry_the_security_headers(client, path):
@@ -37,7 +40,10 @@ def test_a_server_error_reveals_nothing(fresh_app, path, caplog):
     def boom():
         raise RuntimeError("secret internals: password=hunter2")
 
-    response = fresh_app.test_client().get(path)
+    with fresh_app.app_context():
+        admin = Factories().staff("admin")
+        db.session.commit()
+    response = fresh_app.test_client().get(path, headers=admin.auth)
 
     body = response.get_data(as_text=True)
     assert response.status_code == 500
