@@ -1,8 +1,10 @@
 """JSON API: villages, grids and households."""
 
+from flask import current_app
 from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
+from ..extensions import limiter
 from ..schemas import page_of
 from . import service
 from .card_images import image_response
@@ -92,6 +94,7 @@ def issue_card(household_id):
 @blp.route("/cards/<path:token>", methods=["GET"])
 @blp.response(200, CardHolderOut)
 @blp.doc(security=[])
+@limiter.limit(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
 def card_holder(token):
     """Who a card belongs to, and the balance: for anyone holding the card.
 

@@ -152,3 +152,13 @@ def test_periods_with_a_trailing_newline_or_other_digits_are_refused(period):
     from pointsmart.periods import is_valid_period
 
     assert not is_valid_period(period)
+
+
+@pytest.mark.app_config(CARD_PAGE_RATE_LIMIT="3/minute")
+def test_card_lookups_are_rate_limited_per_address_so_codes_cannot_be_guessed(fresh_app):
+    client = fresh_app.test_client()
+
+    statuses = [client.get("/api/v1/cards/ABCDEFGHJ").status_code for _ in range(4)]
+
+    assert statuses[:3] != [429] * 3
+    assert statuses[3] == 429
