@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .errors import register_error_handlers
     from .security import register_security_headers
     from .site.views import bp as site_bp
+    from .villagers.public_views import bp as public_board_pages
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
 
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(counter_pages)
     app.register_blueprint(card_pages)
     app.register_blueprint(villager_pages)
+    app.register_blueprint(public_board_pages)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field
