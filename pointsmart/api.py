@@ -148,7 +148,13 @@ def register_request_hooks(app: Flask) -> None:
         ):
             from .accounts.auth import current_principal
 
-            current_principal()  # 401 before anything else
+            principal = current_principal()  # 401 before anything else
+            if principal.household_id is not None and request.endpoint != "auth.change_pin":
+                from .accounts.villagers import PinMustChange, household_must_change_pin
+
+                # A PIN an admin set opens nothing until the household has chosen its own.
+                if household_must_change_pin(principal.household_id):
+                    raise PinMustChange()
         if request.method not in SAFE_METHODS or request.args:
             check_input()
 

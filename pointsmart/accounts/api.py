@@ -22,7 +22,8 @@ def issue_token(data):
     A villager's token sees only its own household (403 for any other). Any wrong part gets
     the same 401; five wrong PINs in a row lock the household's PIN for 15 minutes (a 401
     still). ``pin_must_change`` is true when an admin set the PIN: choose a new one with
-    ``POST /auth/pin``. Attempts are limited per client address (``LOGIN_RATE_LIMIT``); past
+    ``POST /auth/pin``; until then every other call with that token answers 403
+    ``pin_must_change``. Attempts are limited per client address (``LOGIN_RATE_LIMIT``); past
     it: 429.
     """
     if "phone" in data:

@@ -35,6 +35,15 @@ def test_a_villager_signs_in_and_sees_only_their_own_household(api, make):
     assert answer["user"] == {"id": None, "username": "", "household_id": own.id, "roles": []}
     assert answer["pin_must_change"] is True
     token = answer["token"]
+    first = api.get(f"/households/{own.id}", headers=bearer(token), expect=403)
+    assert first["code"] == "pin_must_change"
+    api.request(
+        "POST",
+        "/auth/pin",
+        json={"pin": "135790", "new_pin": "246801"},
+        headers=bearer(token),
+        expect=204,
+    )
     seen = api.get(f"/households/{own.id}", headers=bearer(token))
     assert seen["id"] == own.id
     refused = api.get(f"/households/{other.id}", headers=bearer(token), expect=403)
