@@ -38,7 +38,7 @@ class PinForm(Schema):
     pin = fields.Str(
         required=True,
         error_messages=REQUIRED,
-        validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits.")),
+        validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
     )
 
 

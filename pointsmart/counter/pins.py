@@ -30,7 +30,7 @@ from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
 
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 15
-PIN_PATTERN = re.compile(r"^\d{6}$")
+PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
 
 
 def set_pin(actor: Principal, household_id: int, pin: str) -> None:

@@ -120,7 +120,7 @@ class RedemptionIn(Schema):
     pin = fields.Str(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits.")),
+        validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
         metadata={"description": "the household's PIN, when the village asks for it"},
     )
 
@@ -198,7 +198,7 @@ class PeriodPath(Schema):
 
 class PinIn(Schema):
     pin = fields.Str(
-        required=True, validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits."))
+        required=True, validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits."))
     )
 
 

@@ -43,7 +43,7 @@ class CardForm(Schema):
 
 class SaleForm(CardForm):
     pin = fields.Str(
-        load_default=None, validate=validate.Regexp(r"^\d{6}$", error=_l("A PIN is 6 digits."))
+        load_default=None, validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits."))
     )
 
 

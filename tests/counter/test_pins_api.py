@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.counter import pins
@@ -202,3 +203,8 @@ def test_the_pin_is_not_kept_in_the_idempotency_record(api, counter):
     assert first == again
     stored = db.session.execute(sa.text("SELECT response_body FROM idempotency_records")).scalars()
     assert all("246810" not in body for body in stored)
+
+
+@pytest.mark.parametrize("pin", ["123456\n", "١٢٣٤٥٦", "12345", "1234567"])
+def test_a_pin_is_exactly_six_ascii_digits(pin):
+    assert not pins.PIN_PATTERN.match(pin)
