@@ -1,6 +1,7 @@
 """Imports every domain's models so the metadata is complete (for Alembic and tests)."""
 
 from .accounts.models import ApiToken, RoleAssignment, User
+from .audit.models import AuditEntry
 from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection, Rule, RuleVersion
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
@@ -12,6 +13,7 @@ __all__ = [
     "ApiToken",
     "Approval",
     "Attendance",
+    "AuditEntry",
     "BoardEntry",
     "Card",
     "ChainHead",

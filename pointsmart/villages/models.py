@@ -41,6 +41,10 @@ class Village(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A sale of more than this many points needs the household's PIN; None: never.
     pin_required_above: Mapped[int | None] = mapped_column()
+    # Public pages (board, leaderboard, TV) show 张*明 instead of the head's full name.
+    mask_names: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # 年底清零: the year's positive balances move to the expired account at the year's end.
+    year_end_clearing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class Grid(db.Model):
