@@ -47,7 +47,7 @@ from .awards.approvals import queue as queue_for_approval
 from .awards.demo import VOLUNTEER, DemoCatalogue
 from .awards.rules import last_day_of, local_today
 from .awards.service import plan_by_rule
-from .counter.models import Shop
+from .counter.models import Product, Shop
 from .extensions import db
 from .ledger import service as ledger
 from .ledger.service import shop_code
@@ -186,8 +186,9 @@ def load_demo() -> list[tuple[str, str, str]] | None:
         actor, village.id, first_day=_first_day(months[0]), rate_change=_first_day(months[-2])
     )
     user_ids = {u: user.id for u, user in users.items()}
-    _History(village, shop.id, household_ids, user_ids, rng, catalogue).post()
-    _stock_the_shop_and_issue_cards(actor, shop.id, household_ids)
+    products = _stock_the_shop(actor, shop.id)
+    _History(village, shop.id, household_ids, user_ids, rng, catalogue, products).post()
+    _issue_cards(actor, household_ids)
     return [(login.label, login.username, login.password) for login in DEMO_LOGINS]
 
 
@@ -304,8 +305,11 @@ def _phone(rng: random.Random) -> str:
 class _History:
     """Posts the demo's transfers, oldest month first, keeping its own tally of balances."""
 
-    def __init__(self, village, shop_id, household_ids, user_ids, rng: random.Random, catalogue):
+    def __init__(
+        self, village, shop_id, household_ids, user_ids, rng: random.Random, catalogue, products
+    ):
         self.village_id = village.id
+        self.products = products
         self.catalogue = catalogue
         self.shop_id = shop_id
         self.rng = rng
@@ -405,7 +409,12 @@ class _History:
     def redemptions(self, households: list[int]) -> None:
         for household in households:
             for _ in range(self.rng.randint(1, 2)):
-                affordable = [g for g in GOODS if g[1] <= self.balance[household]]
+                affordable = [
+                    (name, price)
+                    for name, price in GOODS
+                    # the demo never sells the last one: every shelf still has something
+                    if price <= self.balance[household] and self.products[name].stock > 2
+                ]
                 if not affordable:
                     break
                 name, price = self.rng.choice(affordable)
@@ -415,7 +424,7 @@ class _History:
     def spend_everything(self, household: int) -> None:
         """A household that takes goods for every point it has: its balance ends at 0."""
         name, price = SALT
-        quantity = self.balance[household] // price
+        quantity = min(self.balance[household] // price, self.products[name].stock - 1)
         if quantity > 0:
             self.redeem(household, name, price, quantity)
 
@@ -449,13 +458,14 @@ class _History:
         return transfer
 
     def redeem(self, household: int, name: str, price: int, quantity: int) -> None:
-        ledger.redeem(
-            self.village_id,
-            household,
-            self.shop_id,
-            price * quantity,
-            memo=f"兑换 {name} x{quantity}",
-            posted_by_id=self.shopkeeper,
+        """A sale at the counter, as the shopkeeper makes it: receipt, stock and ledger."""
+        from .counter.sales import redeem_items
+
+        redeem_items(
+            load_principal(self.shopkeeper),
+            shop_id=self.shop_id,
+            items=[{"product_id": self.products[name].id, "quantity": quantity}],
+            household_id=household,
         )
         self.balance[household] -= price * quantity
 
@@ -467,17 +477,25 @@ def signed_points(transfer) -> int:
 
 # --- the counter: goods on the shelf, a card for every household ----------------------------
 
-DEMO_STOCK = {"大米 5kg": 3, "食用油 5L": 8}  # low on rice: the goods page warns
+# Opening stock before the demo's sales; rice runs low, so the goods page warns.
+DEMO_STOCK = {"大米 5kg": 4, "食用油 5L": 10}
 
 
-def _stock_the_shop_and_issue_cards(actor: Principal, shop_id: int, household_ids: list[int]):
-    """The demo shop's goods with stock (each an opening stock move), and card version 1 for
-    every household, so the counter can be tried at once with any household's card."""
+def _stock_the_shop(actor: Principal, shop_id: int) -> dict[str, Product]:
+    """The demo shop's goods with an opening stock (a stock move each), before any sale."""
     from .counter import goods
+
+    return {
+        name: goods.create_product(
+            actor, shop_id, name=name, points_price=price, stock=DEMO_STOCK.get(name, 40)
+        )
+        for name, price in (*GOODS, SALT)
+    }
+
+
+def _issue_cards(actor: Principal, household_ids: list[int]) -> None:
+    """Card version 1 for every household, so the counter can be tried at once with any card."""
     from .villages.cards import issue_card
 
-    for name, price in (*GOODS, SALT):
-        stock = DEMO_STOCK.get(name, 40)
-        goods.create_product(actor, shop_id, name=name, points_price=price, stock=stock)
     for household_id in household_ids:
         issue_card(household_id, issued_by_id=actor.user_id)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from pointsmart.accounts.models import User
+from pointsmart.counter.models import Redemption, StockMove
 from pointsmart.demo import DEMO_LOGINS, load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, MonthlyTotal, Transfer
@@ -90,7 +91,12 @@ def test_the_history_spans_four_months_with_every_kind_of_entry(demo):
         redemptions = [t for t in transfers if t.kind == "redeem"]
         assert redemptions
         assert {t.period for t in redemptions} == {this_month}
-        assert all(t.memo.startswith("兑换 ") for t in redemptions)
+        # Every sale went through the counter: a receipt naming its transfer, its stock moves.
+        receipts = {r.transfer_id: r for r in scalars(sa.select(Redemption))}
+        assert set(receipts) == {t.id for t in redemptions}
+        assert all(receipts[t.id].total_points == t.amount for t in redemptions)
+        sold = scalars(sa.select(StockMove.redemption_id).where(StockMove.kind == "sale"))
+        assert set(sold) == {r.id for r in receipts.values()}
         settlements = [t for t in transfers if t.kind == "settle"]
         assert [t.period for t in settlements] == [months[-2]]
         reversals = [t for t in transfers if t.reverses_id is not None]
