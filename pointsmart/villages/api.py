@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
 from ..extensions import limiter
-from ..schemas import page_of
+from ..schemas import PageQuery, page_of
 from . import service
 from .card_images import image_response
 from .card_sheet import card_for_printing
@@ -28,10 +28,12 @@ blp = Blueprint("villages", __name__, description="Villages, grids and household
 
 
 @blp.route("/villages", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
 @blp.response(200, VillageList)
-def list_villages():
+def list_villages(query):
     """Villages the caller may see."""
-    return {"items": service.list_villages(current_principal()), "next_after": None}
+    rows = service.list_villages(current_principal(), **query)
+    return page_of(rows, query["limit"], lambda village: village.id)
 
 
 @blp.route("/villages", methods=["POST"])
@@ -49,9 +51,11 @@ def get_village(village_id):
 
 
 @blp.route("/villages/<int:village_id>/grids", methods=["GET"])
+@blp.arguments(PageQuery, location="query")
 @blp.response(200, GridList)
-def list_grids(village_id):
-    return {"items": service.list_grids(current_principal(), village_id), "next_after": None}
+def list_grids(query, village_id):
+    rows = service.list_grids(current_principal(), village_id, **query)
+    return page_of(rows, query["limit"], lambda grid: grid.id)
 
 
 @blp.route("/villages/<int:village_id>/grids", methods=["POST"])

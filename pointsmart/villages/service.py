@@ -39,12 +39,23 @@ class HouseholdView:
 # --- villages --------------------------------------------------------------------------------
 
 
-def list_villages(actor: Principal) -> list[Village]:
+def list_villages(
+    actor: Principal, *, limit: int | None = None, after: int | None = None
+) -> list[Village]:
+    """Villages the actor may see, by id; with ``limit``, up to ``limit + 1`` (see page_of)."""
     statement = sa.select(Village).order_by(Village.id)
     visible = actor.visible_village_ids()
     if visible is not None:
         statement = statement.where(Village.id.in_(visible))
-    return list(db.session.execute(statement).scalars())
+    return list(db.session.execute(_page(statement, Village.id, limit, after)).scalars())
+
+
+def _page(statement, key, limit: int | None, after: int | None):
+    if after is not None:
+        statement = statement.where(key > after)
+    if limit is not None:
+        statement = statement.limit(limit + 1)
+    return statement
 
 
 def create_village(
@@ -90,13 +101,13 @@ def get_village(actor: Principal, village_id: int) -> Village:
 # --- grids -----------------------------------------------------------------------------------
 
 
-def list_grids(actor: Principal, village_id: int) -> list[Grid]:
+def list_grids(
+    actor: Principal, village_id: int, *, limit: int | None = None, after: int | None = None
+) -> list[Grid]:
+    """A village's grids, by id; with ``limit``, up to ``limit + 1`` (see page_of)."""
     get_village(actor, village_id)
-    return list(
-        db.session.execute(
-            sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.id)
-        ).scalars()
-    )
+    statement = sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.id)
+    return list(db.session.execute(_page(statement, Grid.id, limit, after)).scalars())
 
 
 def create_grid(actor: Principal, village_id: int, *, name: str) -> Grid:

@@ -139,6 +139,28 @@ def test_an_admin_creates_grids_and_staff_list_them(api, make):
     assert listed == {"items": [first, second], "next_after": None}
 
 
+def test_villages_and_grids_are_listed_a_page_at_a_time(api, make):
+    root = make.staff("admin")
+    villages = [make.village() for _ in range(3)]
+    grids = [make.grid(villages[0]) for _ in range(3)]
+
+    first = api.get("/villages?limit=2", as_=root)
+    rest = api.get(f"/villages?limit=2&after={first['next_after']}", as_=root)
+    grid_page = api.get(f"/villages/{villages[0].id}/grids?limit=2", as_=root)
+    grid_rest = api.get(
+        f"/villages/{villages[0].id}/grids?limit=2&after={grid_page['next_after']}", as_=root
+    )
+
+    listed = [v["id"] for v in first["items"] + rest["items"]]
+    assert [v.id for v in villages] == listed[-3:]
+    assert len(first["items"]) == 2
+    assert rest["next_after"] is None
+    assert [g["id"] for g in grid_page["items"] + grid_rest["items"]] == [g.id for g in grids]
+    assert grid_rest["next_after"] is None
+    api.get("/villages?limit=0", as_=root, expect=422)
+    api.get("/villages?limit=501", as_=root, expect=422)
+
+
 @pytest.mark.parametrize("who", ["leader", "shopkeeper", "admin of another village"])
 def test_only_an_admin_of_the_village_creates_grids(api, make, who):
     village, other = make.village(), make.village()
