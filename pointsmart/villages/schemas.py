@@ -1,6 +1,8 @@
 """What the villages API reads and writes."""
 
-from marshmallow import Schema, fields, validate
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, PageQuery
@@ -11,11 +13,19 @@ PHONE = validate.Regexp(
 ID = validate.Range(1, MAX_ID)
 
 
+def _at_most_fen(value: Decimal) -> None:
+    """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here."""
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError("At most two decimal places (fen).")
+
+
 class VillageIn(Schema):
     name = fields.Str(required=True, validate=validate.Length(1, 100))
     timezone = fields.Str(load_default="Asia/Shanghai", validate=validate.Length(1, 64))
     yuan_per_point = fields.Decimal(
-        load_default=None, places=2, validate=validate.Range(0, 1000), as_string=True
+        load_default=None,
+        validate=[validate.Range(0, 1000), _at_most_fen],
+        as_string=True,
     )
     approval_threshold = fields.Int(load_default=50, validate=validate.Range(1, 1_000_000))
 
