@@ -12,7 +12,7 @@ from pointsmart.periods import current_period
 from pointsmart.villages.models import Household
 from tests.awards.conftest import Browser, catalogue, leader, village  # noqa: F401
 from tests.factories import ROOT
-from tests.villagers.test_pages import sign_in
+from tests.villagers.test_pages import csrf_client, sign_in  # noqa: F401
 
 
 def rows_of(html: str) -> list[list[str]]:
@@ -81,7 +81,11 @@ def test_a_bad_period_grid_or_village_is_not_found(client, make):
     assert client.get("/board/999999/leaderboard").status_code == 404
 
 
-def test_the_leaderboard_page_masks_names_but_the_household_sees_its_own(app, make):
+def test_the_leaderboard_page_masks_names_but_the_household_sees_its_own(
+    app,
+    csrf_client,  # noqa: F811
+    make,
+):
     place, _, _ = ranked_village(make)
     first = db.session.execute(
         sa.select(Household).where(Household.village_id == place.id, Household.number == "A-1")
@@ -90,14 +94,9 @@ def test_the_leaderboard_page_masks_names_but_the_household_sees_its_own(app, ma
     first.pin_chosen_hash = first.pin_hash
     place.mask_names = True
     db.session.commit()
-    app.config["WTF_CSRF_ENABLED"] = True
-    try:
-        signed_in = app.test_client()
-        sign_in(signed_in, phone="13800138001")
-        own = rows_of(signed_in.get(f"/board/{place.id}/leaderboard").get_data(as_text=True))
-        public = app.test_client().get(f"/board/{place.id}/leaderboard")
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = False
+    sign_in(csrf_client, phone="13800138001")
+    own = rows_of(csrf_client.get(f"/board/{place.id}/leaderboard").get_data(as_text=True))
+    public = app.test_client().get(f"/board/{place.id}/leaderboard")
 
     assert [row[2] for row in rows_of(public.get_data(as_text=True))] == [
         "张*明",
