@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from pointsmart.awards import board
 from pointsmart.awards import rules as rule_service
@@ -158,8 +159,9 @@ def test_villager_and_public_pages_pass_axe_and_stay_small_and_local(
 
 
 def test_the_tv_page_rotates_its_panels_and_shows_them_all_without_javascript(
-    browser, live_server, village_id
+    browser, live_app, live_server, village_id
 ):
+    live_app.config["TV_REFRESH_SECONDS"] = 1
     errors: list[str] = []
     context = browser.new_context(viewport={"width": 1280, "height": 720}, locale="zh-CN")
     page = context.new_page()
@@ -177,6 +179,14 @@ def test_the_tv_page_rotates_its_panels_and_shows_them_all_without_javascript(
     second = screen.get_attribute("data-current-panel")
     screenshot(page, "tv-second-panel")
     masked = page.locator("#panel-top").inner_text()
+    with live_app.app_context():
+        shop_id = db.session.execute(sa.select(Product.shop_id)).scalars().first()
+        db.session.add(Product(shop_id=shop_id, name="新到的酱油", points_price=20, stock=5))
+        db.session.commit()
+    page.wait_for_function(
+        "() => document.getElementById('tv').textContent.includes('新到的酱油')", timeout=5_000
+    )
+    still_one_panel = page.locator(".tv-panel:visible").count()
     context.close()
 
     no_script = browser.new_context(
@@ -194,4 +204,5 @@ def test_the_tv_page_rotates_its_panels_and_shows_them_all_without_javascript(
     assert "李*英" in masked
     assert "李秀英" not in masked
     assert all_visible == 4
+    assert still_one_panel == 1  # the refreshed figures keep rotating
     assert errors == []  # no CSP violation, no script error
