@@ -21,6 +21,7 @@ bp = Blueprint("public_board", __name__, template_folder="templates")
 
 PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?\Z")
 GRID = re.compile(r"^[1-9][0-9]{0,8}\Z")
+SECONDS = re.compile(r"^[1-9][0-9]{0,2}\Z")  # a panel shows 1 to 999 seconds
 
 
 def page_viewer() -> Principal | None:
@@ -96,9 +97,7 @@ def tv(village_id):
     _village(village_id)
     seconds = request.args.get("seconds", "")
     panel_seconds = (
-        min(int(seconds), 600)
-        if seconds.isascii() and seconds.isdigit() and int(seconds) > 0
-        else current_app.config["TV_PANEL_SECONDS"]
+        int(seconds) if SECONDS.match(seconds) else current_app.config["TV_PANEL_SECONDS"]
     )
     return render_template(
         "villagers/tv.html",

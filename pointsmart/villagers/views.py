@@ -147,6 +147,19 @@ class ObjectionForm(Schema):
     )
 
 
+def form_errors(problem: Problem) -> dict[str, list[str]]:
+    """A refusal as the objection form shows it: the reason's own errors beside its field,
+    anything else at the top of the form."""
+    errors = problem.errors or {}
+    shown = {"reason": errors["reason"]} if "reason" in errors else {}
+    others = [
+        message for name, messages in errors.items() if name != "reason" for message in messages
+    ]
+    if others or not shown:
+        shown["form"] = others or [str(problem.detail or problem.title)]
+    return shown
+
+
 @bp.route("/objections/<int:entry_id>", methods=["GET", "POST"])
 @villager_required
 def objection(principal, entry_id):
@@ -169,7 +182,7 @@ def objection(principal, entry_id):
                 abort(404)
             except Problem as problem:
                 db.session.rollback()
-                errors = problem.errors or {"form": [str(problem.detail or problem.title)]}
+                errors = form_errors(problem)
             else:
                 flash(
                     _(
