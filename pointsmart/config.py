@@ -10,6 +10,8 @@
 | ``REDIS_URL`` | rate-limit counters shared by all workers (memory per worker otherwise) |
 | ``LOGIN_RATE_LIMIT`` | sign-in attempts allowed per address (default ``10/minute;100/hour``) |
 | ``PROXY_COUNT`` | how many reverse proxies (nginx) stand in front, for the client address |
+| ``TV_PANEL_SECONDS`` | seconds each panel of the service hall's TV page shows (default 15) |
+| ``TV_REFRESH_SECONDS`` | the TV page reloads its figures this often (default 300) |
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute;100/hour"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
+        "TV_PANEL_SECONDS": int(os.environ.get("TV_PANEL_SECONDS", "15")),
+        "TV_REFRESH_SECONDS": int(os.environ.get("TV_REFRESH_SECONDS", "300")),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..ledger.models import SETTLE, MonthlyTotal, Transfer
 from ..periods import current_period, is_valid_period
 from ..villages.models import Village
+from .names import public_names
 
 
 def village_summary(actor: Principal, village_id: int, period: str | None = None) -> dict[str, Any]:
@@ -70,14 +71,17 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     }
 
 
-def public_board(village_id: int, period: str | None = None) -> dict[str, Any]:
+def public_board(
+    village_id: int, period: str | None = None, *, viewer: Principal | None = None
+) -> dict[str, Any]:
     """The red and black board for anyone (see ``awards.board.public_board``), with each
-    entry's photo address."""
+    entry's photo address, and names as ``viewer`` may see them (``names.public_names``)."""
     from flask import url_for
 
     from ..awards.board import public_board as entries_on_board
 
     board = entries_on_board(village_id, period)
+    public_names(board["red"] + board["black"], village_id, viewer)
     for item in board["red"] + board["black"]:
         item["photo_url"] = (
             url_for("awards_pages.board_photo", entry_id=item["id"]) if item["has_photo"] else None

@@ -6,6 +6,7 @@ the leaderboard, the shops' goods) and never writes.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,12 +15,18 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.models import User
+from ..awards.rules import local_today
 from ..boards.leaderboard import MAX_ROWS, leaderboard
 from ..counter.models import Product, Shop
 from ..errors import NotFound
 from ..extensions import db
-from ..ledger.models import MonthlyTotal
-from ..ledger.queries import household_history, household_summary
+from ..ledger.models import MonthlyTotal, Transfer
+from ..ledger.queries import (
+    household_history,
+    household_summary,
+    rule_ids_of_versions,
+    transfer_view,
+)
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Household, Village
 
@@ -63,10 +70,19 @@ class MyPage:
     history: list[dict[str, Any]]
     bars: list[Bar]
     goods: list[dict[str, Any]] = field(default_factory=list)
+    lifetime_earned: int = 0
+    # Points the year-end clearing will take on December 31 (None: no warning to show).
+    clearing_points: int | None = None
+    # The ``before`` of the next, older page of history (None: nothing older).
+    older_before: int | None = None
+    paged: bool = False
 
 
-def my_page(actor: Principal) -> MyPage:
-    """The household's own page; only a household signed in with its PIN sees it."""
+def my_page(actor: Principal, before: int | None = None) -> MyPage:
+    """The household's own page; only a household signed in with its PIN sees it.
+
+    ``before`` pages the history back (the entries older than that transfer id, keyset).
+    """
     household = db.session.get(Household, actor.household_id) if actor.household_id else None
     if household is None:
         raise NotFound(_l("No such household."))
@@ -75,6 +91,7 @@ def my_page(actor: Principal) -> MyPage:
     grid = db.session.get(Grid, household.grid_id) if household.grid_id else None
     period = current_period(village.timezone)
     summary = household_summary(village.id, household.id, period)
+    history, older_before = history_page(household.id, before=before)
     return MyPage(
         household=household,
         village=village,
@@ -82,10 +99,35 @@ def my_page(actor: Principal) -> MyPage:
         balance=summary.balance,
         month=summary.month,
         grid_rank=_grid_rank(village.id, household, period),
-        history=history_in_words(household.id),
+        history=history,
         bars=chart(household.id, period),
         goods=goods_for(village.id, summary.balance),
+        lifetime_earned=lifetime_earned(household.id),
+        clearing_points=year_end_clearing(village, summary.balance),
+        older_before=older_before,
+        paged=before is not None,
     )
+
+
+def lifetime_earned(household_id: int) -> int:
+    """Every point the household ever earned (reversals netted), from the monthly totals."""
+    return int(
+        db.session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(MonthlyTotal.earned), 0)).where(
+                MonthlyTotal.household_id == household_id
+            )
+        ).scalar_one()
+    )
+
+
+def year_end_clearing(village: Village, balance: int, today: dt.date | None = None) -> int | None:
+    """The points the year-end clearing will take on December 31, shown from December 1 (the
+    village's day) when the village clears balances at the year's end and the household has
+    points; None when there is nothing to warn about."""
+    if not village.year_end_clearing or balance <= 0:
+        return None
+    today = today or local_today(village.timezone)
+    return balance if today.month == 12 else None
 
 
 def _grid_rank(village_id: int, household: Household, period: str) -> int | None:
@@ -98,12 +140,30 @@ def _grid_rank(village_id: int, household: Household, period: str) -> int | None
     return None
 
 
-def history_in_words(household_id: int, limit: int = HISTORY_ENTRIES) -> list[dict[str, Any]]:
-    """The latest entries, each with what it was for, who recorded it and when.
+def history_page(
+    household_id: int, *, before: int | None = None, limit: int = HISTORY_ENTRIES
+) -> tuple[list[dict[str, Any]], int | None]:
+    """One page of the history in words, newest first, of entries older than ``before`` (all
+    when None), and the ``before`` of the next older page (None when there is none)."""
+    entries = household_history(household_id, limit=limit, after=before)
+    older = entries[limit - 1]["id"] if len(entries) > limit else None
+    return history_in_words(household_id, limit=limit, entries=entries[:limit]), older
 
-    A reversal names what it undid, and an entry that was undone says so.
+
+def history_in_words(
+    household_id: int,
+    limit: int = HISTORY_ENTRIES,
+    entries: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """The latest entries (or the given ones), each with what it was for, who recorded it and
+    when.
+
+    A reversal names what it undid (found even when that entry is on an older page), and an
+    entry that was undone says so.
     """
-    entries = household_history(household_id, limit=limit, after=None)[:limit]
+    if entries is None:
+        entries = household_history(household_id, limit=limit, after=None)[:limit]
+    entries = entries + _originals_elsewhere(household_id, entries)
     rule_ids = {e["rule_id"] for e in entries if e["rule_id"]}
     user_ids = {e["posted_by_id"] for e in entries if e["posted_by_id"]}
     rule_names = {}
@@ -136,10 +196,33 @@ def history_in_words(household_id: int, limit: int = HISTORY_ENTRIES) -> list[di
                 "reverses": by_id.get(entry["reverses_id"]) if entry["reverses_id"] else None,
             }
         )
+    shown = {e["id"] for e in entries if not e.get("_elsewhere")}
     for entry in result:
         if entry["reverses"] is not None:
             entry["reverses"] = next(e for e in result if e["id"] == entry["reverses_id"])
-    return result
+    return [entry for entry in result if entry["id"] in shown]
+
+
+def _originals_elsewhere(household_id: int, entries: list[dict[str, Any]]) -> list[dict]:
+    """The entries that ``entries``' reversals undid but that are not among them (an older
+    page), marked so they are used for words only, never listed twice."""
+    present = {e["id"] for e in entries}
+    wanted = {e["reverses_id"] for e in entries if e["reverses_id"]} - present
+    if not wanted:
+        return []
+    transfers = db.session.execute(
+        sa.select(Transfer).where(Transfer.id.in_(wanted), Transfer.household_id == household_id)
+    ).scalars()
+    transfers = list(transfers)
+    rule_ids = rule_ids_of_versions({t.rule_version_id for t in transfers} - {None})
+    reversed_by = {e["reverses_id"]: e["id"] for e in entries if e["reverses_id"] in wanted}
+    return [
+        {
+            **transfer_view(t, reversed_by.get(t.id), rule_ids.get(t.rule_version_id)),
+            "_elsewhere": 1,
+        }
+        for t in transfers
+    ]
 
 
 def chart(household_id: int, period: str, months: int = CHART_MONTHS) -> list[Bar]:
@@ -192,3 +275,30 @@ def goods_for(village_id: int, balance: int) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
+    """An entry on the public board of the household's village, as the objection form shows it
+    (number, head name as the household may see it, rule, points); NotFound otherwise."""
+    from ..awards.models import BoardEntry
+    from ..boards import service as boards
+
+    village_id = db.session.execute(
+        sa.select(BoardEntry.village_id).where(BoardEntry.id == entry_id)
+    ).scalar_one_or_none()
+    if village_id is None or village_id != actor.household_village_id:
+        raise NotFound(_l("No such entry."))
+    on_board = boards.public_board(village_id, viewer=actor)
+    for item in on_board["red"] + on_board["black"]:
+        if item["id"] == entry_id:
+            return {
+                "id": item["id"],
+                "village_id": village_id,
+                "kind": item["kind"],
+                "number": item["number"],
+                "head_name": item["head_name"],
+                "rule": item["rule"]["name"],
+                "points": item["points"],
+                "on_board": True,
+            }
+    return {"id": entry_id, "village_id": village_id, "on_board": False}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -21,14 +23,16 @@ from marshmallow import Schema, fields, validate
 from ..accounts import service as accounts
 from ..accounts import villagers as auth
 from ..accounts.auth import VILLAGER_TOKEN_KEY, villager_page_principal
-from ..errors import Unauthorized, ValidationFailed
-from ..extensions import limiter
-from ..forms import parse_form
+from ..awards import board
+from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
+from ..extensions import db, limiter
+from ..forms import parse_form, run_once
 from . import service
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
 
 REQUIRED = {"required": _l("Please fill this in.")}
+BEFORE = re.compile(r"^[1-9][0-9]{0,9}\Z")
 
 
 class LoginForm(Schema):
@@ -130,8 +134,71 @@ def logout():
 @bp.route("", methods=["GET"])
 @villager_required
 def home(principal):
-    page = service.my_page(principal)
+    before_text = request.args.get("before", "")
+    if before_text and not BEFORE.match(before_text):
+        abort(404)
+    page = service.my_page(principal, before=int(before_text) if before_text else None)
     return render_template("villagers/home.html", page=page, chart_height=service.CHART_HEIGHT)
+
+
+class ObjectionForm(Schema):
+    reason = fields.Str(
+        required=True, error_messages=REQUIRED, validate=validate.Length(1, board.MAX_REASON)
+    )
+
+
+def form_errors(problem: Problem) -> dict[str, list[str]]:
+    """A refusal as the objection form shows it: the reason's own errors beside its field,
+    anything else at the top of the form."""
+    errors = problem.errors or {}
+    shown = {"reason": errors["reason"]} if "reason" in errors else {}
+    others = [
+        message for name, messages in errors.items() if name != "reason" for message in messages
+    ]
+    if others or not shown:
+        shown["form"] = others or [str(problem.detail or problem.title)]
+    return shown
+
+
+@bp.route("/objections/<int:entry_id>", methods=["GET", "POST"])
+@villager_required
+def objection(principal, entry_id):
+    """Object (异议) to an entry on the public board, with the same rules as the API: while it
+    is on the board, once per household, for a household of the entry's village."""
+    entry = service.entry_to_object(principal, entry_id)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values, errors = parse_form(ObjectionForm())
+        if not errors:
+            try:
+                run_once(
+                    principal,
+                    {"entry_id": entry_id, **values},
+                    lambda: {
+                        "id": board.raise_objection(principal, entry_id, reason=values["reason"]).id
+                    },
+                )
+            except NotFound:
+                abort(404)
+            except Problem as problem:
+                db.session.rollback()
+                errors = form_errors(problem)
+            else:
+                flash(
+                    _(
+                        "Your objection is filed. The village committee will look at it and "
+                        "decide; the entry stays on the board until then."
+                    ),
+                    "success",
+                )
+                return redirect(url_for("public_board.board", village_id=entry["village_id"]), 303)
+    status = 422 if errors else 200
+    return render_template(
+        "villagers/objection.html",
+        entry=entry,
+        errors=errors,
+        reason=request.form.get("reason", ""),
+    ), status
 
 
 @bp.context_processor

@@ -45,10 +45,17 @@ def test_a_villager_signs_in_on_a_phone_and_sees_balance_rank_and_history(
     assert "打扫村道" in history
     assert "帮扶孤寡老人" in history
     assert phone.locator("svg.chart rect").count() == 12
+    assert phone.locator("#lifetime-earned").inner_text() == "累计获得：65 分"
     screenshot(phone, "villager-home-phone")
 
     phone.get_by_role("button", name="放大字体").click()
     assert phone.get_by_role("button", name="放大字体").get_attribute("aria-pressed") == "true"
     assert "larger" in (phone.locator("body").get_attribute("class") or "")
     screenshot(phone, "villager-home-larger-text")
+
+    phone.get_by_role("link", name="积分排行榜").first.click()
+    phone.wait_for_url(f"{live_server}/board/{village.id}/leaderboard")
+    first_row = phone.locator("#leaderboard tbody tr").first.inner_text()
+    assert first_row.split() == ["1", "XF-007", "李秀英", "65"]
+    screenshot(phone, "villager-leaderboard-phone")
     assert errors == []  # no CSP violation, no script error
