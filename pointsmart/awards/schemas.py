@@ -228,6 +228,14 @@ class ProposalIn(_Quantity):
             self._merge_quantity(data, required=True)
         elif data.get("points") is None or data.get("category") is None:
             raise ValidationError("Give a rule and quantity, or points and a category.", "rule_id")
+        elif data.get("quantity") is not None or data.get("hours") is not None:
+            raise ValidationError("A quantity needs a rule.", "quantity")
+
+    def load(self, *args, **kwargs):
+        # ``hours`` is only another name for ``quantity``; an ad hoc proposal has neither.
+        data = super().load(*args, **kwargs)
+        data.pop("hours", None)
+        return data
 
 
 class ApprovalQuery(PageQuery):

@@ -394,6 +394,8 @@ def reverse(village_id: int, transfer_id: int):
     try:
         result = run_once(actor, payload, produce)
     except Problem as problem:
+        if problem.status == 403:
+            raise  # not this person's to do: a refusal, not a form message
         db.session.rollback()
         flash(" ".join(problem_message(problem)), "error")
         return redirect(back)

@@ -247,6 +247,8 @@ def decide(village_id: int, approval_id: int):
     try:
         result = run_once(actor, payload, produce)
     except Problem as problem:
+        if problem.status == 403:
+            raise  # not this person's to do: a refusal, not a form message
         db.session.rollback()
         flash(" ".join(problem_message(problem)), "error")
         return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
@@ -312,6 +314,8 @@ def decide_objection(village_id: int, objection_id: int):
     try:
         result = run_once(actor, payload, produce)
     except Problem as problem:
+        if problem.status == 403:
+            raise  # not this person's to do: a refusal, not a form message
         db.session.rollback()
         flash(" ".join(problem_message(problem)), "error")
         return redirect(back)

@@ -219,7 +219,7 @@ def void(redemption_id: int):
             },
         )
     except Problem as problem:
-        if problem.status == 404:
+        if problem.status in (403, 404):
             raise
         db.session.rollback()
         flash(str(problem.detail or problem.title), "error")

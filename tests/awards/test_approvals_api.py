@@ -232,6 +232,21 @@ def test_an_award_may_be_queued_on_purpose_whatever_its_size(
     assert api.get(f"/households/{household.id}", as_=admin)["balance"] == 30
 
 
+def test_an_ad_hoc_award_may_be_queued_and_a_quantity_without_a_rule_is_refused(
+    api, village, household, admin
+):
+    """Regression (found by tests/security): an ad hoc proposal answered 500."""
+    body = {"household_id": household.id, "points": 7, "category": "other", "memo": "修路"}
+
+    queued = api.post(f"/villages/{village.id}/approvals", json=body, as_=admin)
+    refused = api.post(
+        f"/villages/{village.id}/approvals", json={**body, "hours": 2}, as_=admin, expect=422
+    )
+
+    assert (queued["status"], queued["points"], queued["rule_id"]) == ("pending", 7, None)
+    assert "quantity" in refused["errors"]
+
+
 def test_the_threshold_is_the_villages_setting(api, village, household, leader, admin, catalogue):
     api.request(
         "PATCH", f"/villages/{village.id}/award-settings", json={"approval_threshold": 100},

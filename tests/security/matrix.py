@@ -1,0 +1,246 @@
+"""Asking one URL rule as one role, for the authorization matrix (see test_authorization.py).
+
+Every request runs inside a savepoint that is rolled back afterwards, so what one request
+changes (a sale voided, a PIN changed, a session ended) never changes what the next one sees:
+each cell of the matrix is independent of every other.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import orm
+
+from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
+from pointsmart.extensions import db
+from tests.security.seed import PIN, World, png
+
+ROLES = ("anon", "hh", "nbr", "hh*", "lead", "lead*", "shop", "shop*", "adm", "adm*")
+VILLAGER_ROLES = frozenset({"hh", "nbr", "hh*"})
+PARAMETER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_keys = itertools.count(1)
+
+Params = dict[str, str]
+
+# A valid request body for each API write, so that the answer shows whether the caller may do
+# it (and not merely that an empty body is invalid). Keyed by (method, URL rule).
+API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
+    ("POST", "/api/v1/villages"): lambda p: {"name": "新建村"},
+    ("POST", "/api/v1/villages/<int:village_id>/grids"): lambda p: {"name": "新网格"},
+    ("POST", "/api/v1/villages/<int:village_id>/households"): lambda p: {
+        "number": "NEW-1",
+        "head_name": "新户主",
+    },
+    ("POST", "/api/v1/households/<int:household_id>/pin"): lambda p: {"pin": "135790"},
+    ("POST", "/api/v1/auth/pin"): lambda p: {"pin": PIN, "new_pin": "135790"},
+    ("POST", "/api/v1/villages/<int:village_id>/rules"): lambda p: {
+        "code": "newrule",
+        "name": "新规则",
+        "category": "other",
+        "points": 5,
+    },
+    ("PATCH", "/api/v1/rules/<int:rule_id>"): lambda p: {"name": "改名"},
+    ("POST", "/api/v1/transfers"): lambda p: {
+        "household_id": int(p["household_id"]),
+        "kind": "award",
+        "points": 1,
+        "category": "other",
+        "memo": "matrix",
+    },
+    ("POST", "/api/v1/transfers/batch"): lambda p: {
+        "period": p["this_period"],
+        "rule_id": int(p["rule_id"]),
+        "entries": [{"household_id": int(p["household_id"]), "quantity": 1}],
+    },
+    ("POST", "/api/v1/transfers/<int:transfer_id>/reversal"): lambda p: {"reason": "matrix"},
+    ("POST", "/api/v1/villages/<int:village_id>/approvals"): lambda p: {
+        "household_id": int(p["household_id"]),
+        "points": 1,
+        "category": "other",
+        "memo": "matrix",
+    },
+    ("POST", "/api/v1/approvals/<int:approval_id>/decision"): lambda p: {
+        "approve": False,
+        "reason": "matrix",
+    },
+    ("PATCH", "/api/v1/villages/<int:village_id>/award-settings"): lambda p: {},
+    ("POST", "/api/v1/villages/<int:village_id>/activities"): lambda p: {
+        "title": "清扫",
+        "date": p["today"],
+        "rule_id": int(p["volunteer_rule_id"]),
+    },
+    ("POST", "/api/v1/activities/<int:activity_id>/checkins"): lambda p: {
+        "household_id": int(p["household_id"]),
+        "member_name": "矩阵",
+    },
+    ("POST", "/api/v1/attendances/<int:attendance_id>/checkout"): lambda p: None,
+    ("PATCH", "/api/v1/attendances/<int:attendance_id>"): lambda p: {"hours": "2"},
+    ("POST", "/api/v1/activities/<int:activity_id>/attendance"): lambda p: [
+        {"household_id": int(p["household_id"]), "member_name": "矩阵", "hours": "1"}
+    ],
+    ("POST", "/api/v1/villages/<int:village_id>/board-entries"): lambda p: {
+        "household_id": int(p["household_id"]),
+        "rule_id": int(p["board_rule_id"]),
+        "reason": "矩阵测试",
+    },
+    ("POST", "/api/v1/board-entries/<int:entry_id>/objections"): lambda p: {
+        "reason": "不是我家",
+        "household_id": int(p["household_id"]),
+    },
+    ("POST", "/api/v1/objections/<int:objection_id>/decision"): lambda p: {
+        "uphold": False,
+        "reason": "核实无误",
+    },
+    ("POST", "/api/v1/villages/<int:village_id>/shops"): lambda p: {"name": "新商店"},
+    ("PUT", "/api/v1/villages/<int:village_id>/counter-settings"): lambda p: {
+        "pin_required_above": None
+    },
+    ("POST", "/api/v1/shops/<int:shop_id>/products"): lambda p: {
+        "name": "新商品",
+        "points_price": 5,
+    },
+    ("PATCH", "/api/v1/products/<int:product_id>"): lambda p: {"name": "改名商品"},
+    ("POST", "/api/v1/products/<int:product_id>/stock"): lambda p: {"delta": 1, "memo": "x"},
+    ("POST", "/api/v1/redemptions"): lambda p: {
+        "household_id": int(p["household_id"]),
+        "shop_id": int(p["shop_id"]),
+        "items": [{"product_id": int(p["cheapest_product_id"]), "quantity": 1}],
+    },
+    ("POST", "/api/v1/redemptions/<int:redemption_id>/void"): lambda p: {"reason": "matrix"},
+    ("POST", "/api/v1/auth/token"): lambda p: {"username": "nobody", "password": "wrong-pass"},
+}
+# Query strings that GET endpoints need.
+QUERIES: dict[tuple[str, str], Callable[[Params], str]] = {
+    ("GET", "/api/v1/transfers/preview"): lambda p: (
+        f"?household_id={p['household_id']}&rule_id={p['rule_id']}&quantity=1"
+    ),
+}
+# Form fields (beyond a fresh one-time form key) that pages need to reach their permission check.
+FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
+    ("POST", "/products/<int:product_id>/photo"): lambda p: {"remove": "1"},
+    ("POST", "/villages/<int:village_id>/cards/reissue"): lambda p: {"number": p["number"]},
+    ("POST", "/leader/<int:village_id>/approvals/<int:approval_id>"): lambda p: {
+        "decision": "reject",
+        "reason": "matrix",
+    },
+    ("POST", "/leader/<int:village_id>/objections/<int:objection_id>"): lambda p: {
+        "decision": "dismiss",
+        "reason": "核实无误",
+    },
+    ("POST", "/leader/<int:village_id>/transfers/<int:transfer_id>/reverse"): lambda p: {
+        "reason": "matrix"
+    },
+}
+
+
+def concrete(rule: str, params: Params) -> str:
+    """The rule with each ``<converter:name>`` replaced by the seeded object's value."""
+    return PARAMETER.sub(lambda match: params[match[1]], rule)
+
+
+def outcome(response) -> str:
+    """What the matrix compares: the status, or ``login`` / ``me`` for a redirect to the staff
+    or the villager sign-in page."""
+    if response.status_code in (301, 302, 303, 307, 308):
+        target = urlsplit(response.headers["Location"]).path
+        if target == "/login":
+            return "login"
+        if target == "/me/login":
+            return "me"
+    return str(response.status_code)
+
+
+def matches(expected: str, actual: str) -> bool:
+    """``2xx`` and ``3xx`` match any status of the class; every other cell matches exactly."""
+    if expected in ("2xx", "3xx"):
+        return actual.isdigit() and actual[0] == expected[0]
+    return expected == actual
+
+
+class _Session(orm.scoped_session):
+    def remove(self):
+        """Requests do not close the matrix's session; ``isolated`` does."""
+
+
+@contextmanager
+def isolated(app) -> Iterator[Callable[[], Any]]:
+    """Route the app's session through one connection; yield a function that opens a savepoint
+    for one request and returns the function that rolls it back."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = _Session(
+            orm.sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+        )
+
+        def begin():
+            savepoint = connection.begin_nested()
+
+            def undo():
+                orm.scoped_session.remove(db.session)
+                savepoint.rollback()
+
+            return undo
+
+        try:
+            yield begin
+        finally:
+            orm.scoped_session.remove(db.session)
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+def ask(app, begin, world: World, method: str, rule: str, role: str) -> str:
+    """Send ``method rule`` as ``role`` with a valid body; return its outcome. Nothing it
+    changes outlives the call."""
+    undo = begin()
+    try:
+        return outcome(_send(app, world, method, rule, role))
+    finally:
+        undo()
+
+
+def _send(app, world: World, method: str, rule: str, role: str):
+    client = app.test_client()
+    token = world.token(role)
+    params = world.params
+    path = concrete(rule, params) + QUERIES.get((method, rule), lambda p: "")(params)
+    headers = {}
+    kwargs: dict[str, Any] = {}
+    if path.startswith("/api/"):
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        headers["Idempotency-Key"] = f"matrix-{next(_keys)}"
+        if (method, rule) == ("PUT", "/api/v1/products/<int:product_id>/photo"):
+            kwargs["data"] = {"photo": (_png_file(), "photo.png")}
+        elif method in WRITES:
+            body = API_BODIES.get((method, rule), lambda p: {})(params)
+            if body is not None:
+                kwargs["json"] = body
+    else:
+        if token:
+            key = VILLAGER_TOKEN_KEY if role in VILLAGER_ROLES else SESSION_TOKEN_KEY
+            with client.session_transaction() as session:
+                session[key] = token
+        if method in WRITES:
+            kwargs["data"] = {
+                "form_key": f"matrix-{next(_keys)}",
+                **FORM_FIELDS.get((method, rule), lambda p: {})(params),
+            }
+    return client.open(path, method=method, headers=headers, **kwargs)
+
+
+def _png_file():
+    import io
+
+    return io.BytesIO(png())

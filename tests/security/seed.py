@@ -1,0 +1,199 @@
+"""Real data for the security tests: the demo village (幸福村, everything in it) plus a second,
+small village, with a signed-in holder for every role of the authorization matrix.
+
+The matrix asks every URL of the demo village ("own village") as every role; the roles marked
+"other" belong to the second village. Tokens are minted per request (``World.token``), so a
+sign-out or a password change in one request never spoils the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from PIL import Image
+
+from pointsmart.accounts.models import ApiToken
+from pointsmart.accounts.passwords import hash_secret
+from pointsmart.accounts.service import create_user, load_principal
+from pointsmart.awards.board import raise_objection
+from pointsmart.awards.models import Activity, Approval, Attendance, BoardEntry, Rule
+from pointsmart.awards.photos import store_photo
+from pointsmart.counter.models import Product, Shop
+from pointsmart.counter.photos import set_photo
+from pointsmart.counter.sales import redeem_items
+from pointsmart.database import utcnow
+from pointsmart.demo import load_demo
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Transfer
+from pointsmart.periods import current_period, previous_periods
+from pointsmart.villages.cards import current_card, issue_card
+from pointsmart.villages.models import Household, Village
+from tests.factories import ROOT, Factories
+
+PIN = "246810"
+PASSWORD = "correct-horse-battery"
+
+
+def png(size: tuple[int, int] = (4, 4)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+@dataclass
+class World:
+    """Ids of the own village's objects, and who holds each role."""
+
+    params: dict[str, str] = field(default_factory=dict)
+    # role -> ("user", user_id) or ("household", household_id) or None (anonymous)
+    holders: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+
+    def token(self, role: str) -> str | None:
+        """A fresh server-side token for the role's holder (None for anonymous)."""
+        holder = self.holders[role]
+        if holder is None:
+            return None
+        kind, holder_id = holder
+        token = secrets.token_urlsafe(24)
+        db.session.add(
+            ApiToken(
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                user_id=holder_id if kind == "user" else None,
+                household_id=holder_id if kind == "household" else None,
+                expires_at=utcnow() + dt.timedelta(hours=1),
+            )
+        )
+        db.session.commit()
+        return token
+
+
+def _first(statement):
+    return db.session.execute(statement.limit(1)).scalar_one()
+
+
+def _villager(household: Household, phone: str) -> tuple[str, int]:
+    household.phone = phone
+    household.pin_hash = hash_secret(PIN)
+    household.pin_chosen_hash = household.pin_hash
+    db.session.flush()
+    return ("household", household.id)
+
+
+def build_world() -> World:
+    """Create everything (the caller commits). Call inside an app context."""
+    load_demo()
+    make = Factories()
+    village = _first(sa.select(Village).order_by(Village.id))
+    shop = _first(sa.select(Shop).where(Shop.village_id == village.id))
+    households = (
+        db.session.execute(
+            sa.select(Household)
+            .where(Household.village_id == village.id, Household.status == "active")
+            .order_by(Household.id)
+            .limit(2)
+        )
+        .scalars()
+        .all()
+    )
+    own, neighbour = households
+
+    other = make.village("别的村")
+    other_shop = make.shop(other)
+    other_household = make.household(other, number="OT-001", head_name="外村人")
+    issue_card(other_household.id)
+
+    def staff(role, in_village, in_shop=None):
+        user = create_user(
+            f"matrix-{role}-{in_village.id}",
+            PASSWORD,
+            role=role,
+            village_id=in_village.id,
+            shop_id=in_shop.id if in_shop else None,
+        )
+        return ("user", user.id)
+
+    world = World()
+    world.holders = {
+        "anon": None,
+        "hh": _villager(own, "13900000001"),
+        "nbr": _villager(neighbour, "13900000002"),
+        "hh*": _villager(other_household, "13900000003"),
+        "lead": staff("leader", village),
+        "lead*": staff("leader", other),
+        "shop": staff("shopkeeper", village, shop),
+        "shop*": staff("shopkeeper", other, other_shop),
+        "adm": staff("admin", village),
+        "adm*": staff("admin", other),
+    }
+
+    in_village = Transfer.village_id == village.id
+    make.award(own, 100, memo="matrix")
+    cheapest = _first(
+        sa.select(Product).where(Product.shop_id == shop.id).order_by(Product.points_price)
+    )
+    keeper = load_principal(world.holders["shop"][1])
+    redemption = redeem_items(
+        keeper,
+        shop_id=shop.id,
+        items=[{"product_id": cheapest.id, "quantity": 1}],
+        household_id=own.id,
+    )
+    product = _first(sa.select(Product).where(Product.shop_id == shop.id).order_by(Product.id))
+    set_photo(ROOT, product.id, png())
+    period = current_period(village.timezone)
+    # An entry of this month, still on the board, with a photo and an objection to it.
+    entry = _first(
+        sa.select(BoardEntry)
+        .where(BoardEntry.village_id == village.id)
+        .order_by(BoardEntry.id.desc())
+    )
+    entry.photo = store_photo(png())
+    db.session.flush()
+    objection = raise_objection(ROOT, entry.id, reason="不是我家", household_id=neighbour.id)
+    attendance = _first(
+        sa.select(Attendance)
+        .join(Activity, Activity.id == Attendance.activity_id)
+        .where(Activity.village_id == village.id)
+        .order_by(Attendance.id.desc())
+    )
+    attendance_rule = db.session.get(Activity, attendance.activity_id).rule_id
+    board_rule = _first(
+        sa.select(Rule.id)
+        .where(Rule.village_id == village.id, Rule.category == "red", Rule.active.is_(True))
+        .order_by(Rule.id)
+    )
+    world.params = {
+        "village_id": str(village.id),
+        "household_id": str(own.id),
+        "shop_id": str(shop.id),
+        "product_id": str(product.id),
+        "rule_id": str(
+            _first(sa.select(Rule.id).where(Rule.village_id == village.id).order_by(Rule.id))
+        ),
+        "transfer_id": str(
+            _first(sa.select(Transfer.id).where(in_village).order_by(Transfer.id.desc()))
+        ),
+        "redemption_id": str(redemption.id),
+        "approval_id": str(_first(sa.select(Approval.id).where(Approval.village_id == village.id))),
+        "activity_id": str(attendance.activity_id),
+        "attendance_id": str(attendance.id),
+        "entry_id": str(entry.id),
+        "objection_id": str(objection.id),
+        "period": previous_periods(period, 2)[0],
+        "token": current_card(own.id).token,
+        "this_period": period,
+        "today": dt.date.today().isoformat(),
+        "volunteer_rule_id": str(attendance_rule),
+        "board_rule_id": str(board_rule),
+        "cheapest_product_id": str(cheapest.id),
+        "number": own.number,
+        "code": "en",
+        "kind": "png",
+    }
+    db.session.commit()
+    return world
