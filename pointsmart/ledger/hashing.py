@@ -41,7 +41,7 @@ OPTIONAL_FIELDS: tuple[str, ...] = ("rule_version_id", "quantity")
 HUNDREDTH = Decimal("0.01")
 
 
-def _canonical_value(value: Any) -> Any:
+def canonical_value(value: Any) -> Any:
     """The JSON form of a value that JSON has no type for (the encoder's ``default``)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is not dt.UTC:
@@ -56,10 +56,40 @@ def _canonical_value(value: Any) -> Any:
 
 # The C encoder handles ints, strings and None itself and calls ``default`` only for the
 # timestamp and a quantity, so hashing a transfer costs no Python call per field.
-_encode = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=_canonical_value
-).encode
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=canonical_value)
 _sha256 = hashlib.sha256
+
+
+def _make_encode():
+    """``_encoder.encode``, without building a new C encoder object on every call.
+
+    ``JSONEncoder.encode`` makes one per call; the replay of ``ledger verify`` hashes
+    millions of rows, so it makes the same C encoder once (no circular-reference markers:
+    a transfer's content is a flat list). Without the C extension, the plain ``encode``.
+    """
+    make = json.encoder.c_make_encoder
+    if make is None:  # pragma: no cover - CPython always has the C encoder
+        return _encoder.encode
+    iterencode = make(
+        None,
+        canonical_value,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        True,
+    )
+    join = "".join
+
+    def encode(content: list[Any]) -> str:
+        return join(iterencode(content, 0))
+
+    return encode
+
+
+_encode = _make_encode()
 
 
 def transfer_hash(fields: Mapping[str, Any], prev_hash: str) -> str:

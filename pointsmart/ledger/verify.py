@@ -15,6 +15,7 @@ so a broken chain stays broken and the following verify still names it.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, values_hash
+from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, canonical_value, values_hash
 from .models import AWARD, GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 from .service import MONTHLY_COLUMN, lock_village_chain
 
@@ -76,7 +77,8 @@ def _consistent_reads() -> Iterator[Callable]:
     """
     bind = db.session.get_bind()
     if isinstance(bind, sa.engine.Connection) or bind.dialect.name != "postgresql":
-        yield db.session.execute
+        # Core execution on the session's connection: plain rows, no ORM loading step.
+        yield db.session.connection().execute
         return
     with bind.connect() as connection:
         snapshot = connection.execution_options(isolation_level="REPEATABLE READ")
@@ -151,8 +153,17 @@ _OPTIONAL = slice(3 + len(CORE_FIELDS), 3 + len(CORE_FIELDS) + len(OPTIONAL_FIEL
 _COLUMN = {name: 3 + index for index, name in enumerate(CORE_FIELDS + OPTIONAL_FIELDS)}
 
 
+_CREATED_AT = CORE_FIELDS.index("created_at")
+
+
 def _transfer_rows(execute: Callable, village_id: int):
     columns = [getattr(Transfer, name) for name in CORE_FIELDS + OPTIONAL_FIELDS]
+    # The timestamp as the driver gives it (text on SQLite, a naive datetime on PostgreSQL),
+    # turned into the hash's text by ``_created_at_text``: parsing a million timestamps into
+    # aware datetimes only to print them again was a third of the replay.
+    columns[_CREATED_AT] = sa.type_coerce(Transfer.created_at, sa.types.NullType()).label(
+        "created_at"
+    )
     statement = (
         sa.select(Transfer.id, Transfer.prev_hash, Transfer.hash, *columns)
         .where(Transfer.village_id == village_id)
@@ -160,6 +171,17 @@ def _transfer_rows(execute: Callable, village_id: int):
         .execution_options(yield_per=STREAM_BATCH)
     )
     return execute(statement)
+
+
+def _created_at_text(value: Any) -> str:
+    """The canonical text of a stored naive-UTC timestamp, as ``transfer_hash`` writes it."""
+    if type(value) is str:
+        if len(value) == 26 and value[10] == " ":  # SQLite: "YYYY-MM-DD HH:MM:SS.ffffff"
+            return f"{value[:10]}T{value[11:]}Z"
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return canonical_value(value)
 
 
 def _replay(
@@ -175,45 +197,75 @@ def _replay(
     credit_after_at = _COLUMN["credit_balance_after"]
     household_at, period_at = _COLUMN["household_id"], _COLUMN["period"]
     reverses_at, version_at = _COLUMN["reverses_id"], _COLUMN["rule_version_id"]
-    quantity_at = _COLUMN["quantity"]
     balances, monthly = state.balances, state.monthly
+    last_seq, last_hash = state.last_seq, state.last_hash
     versions = _rule_versions(execute, village_id)
     rows = _transfer_rows(execute, village_id)
     try:
         for row in rows:
-            problems: list[str] = []
-            transfer_id, seq, amount = row[_ID], row[seq_at], row[amount_at]
-            if row[version_at] is not None:
-                problems += _rule_arithmetic_problems(
-                    transfer_id, row[kind_at], amount, row[version_at], row[quantity_at], versions
-                )
-            if seq != state.last_seq + 1:
-                problems.append(
-                    f"transfer {transfer_id} has seq {seq}, expected {state.last_seq + 1}"
-                )
-            if row[_PREV_HASH] != state.last_hash:
-                problems.append(f"transfer {transfer_id} does not follow the previous link")
-            if values_hash(row[_CORE], row[_OPTIONAL], row[_PREV_HASH]) != row[_HASH]:
-                problems.append(f"transfer {transfer_id} does not match its hash")
+            seq, amount = row[seq_at], row[amount_at]
+            prev_hash, stored_hash = row[_PREV_HASH], row[_HASH]
+            core = list(row[_CORE])
+            core[_CREATED_AT] = _created_at_text(core[_CREATED_AT])
+            hash_ok = values_hash(core, row[_OPTIONAL], prev_hash) == stored_hash
             debit, credit = row[debit_at], row[credit_at]
             debit_balance = balances.get(debit, 0) - amount
             credit_balance = balances.get(credit, 0) + amount
             balances[debit], balances[credit] = debit_balance, credit_balance
-            if debit_balance != row[debit_after_at]:
-                problems.append(f"transfer {transfer_id} records a wrong debit balance")
-            if credit_balance != row[credit_after_at]:
-                problems.append(f"transfer {transfer_id} records a wrong credit balance")
-            kind = row[kind_at]
-            if row[household_at] is not None and kind in MONTHLY_COLUMN:
-                key = (row[household_at], row[period_at])
+            kind, household_id = row[kind_at], row[household_at]
+            if household_id is not None and kind in MONTHLY_COLUMN:
+                key = (household_id, row[period_at])
                 totals = monthly.get(key)
                 if totals is None:
                     totals = monthly[key] = {"earned": 0, "deducted": 0, "redeemed": 0}
                 totals[MONTHLY_COLUMN[kind]] += -amount if row[reverses_at] is not None else amount
-            state.last_seq, state.last_hash = seq, row[_HASH]
-            yield row, tuple(problems)
+            if (
+                hash_ok
+                and seq == last_seq + 1
+                and prev_hash == last_hash
+                and debit_balance == row[debit_after_at]
+                and credit_balance == row[credit_after_at]
+                and row[version_at] is None
+            ):
+                problems: tuple[str, ...] = ()
+            else:
+                problems = _row_problems(
+                    row, versions, last_seq, last_hash, hash_ok, (debit_balance, credit_balance)
+                )
+            last_seq, last_hash = seq, stored_hash
+            yield row, problems
     finally:
+        state.last_seq, state.last_hash = last_seq, last_hash
         rows.close()
+
+
+def _row_problems(
+    row, versions: dict[int, int], last_seq: int, last_hash: str, hash_ok: bool, balances
+) -> tuple[str, ...]:
+    """Everything wrong with a transfer that failed one of the replay's checks."""
+    transfer_id, seq = row[_ID], row[_COLUMN["seq"]]
+    problems = []
+    if row[_COLUMN["rule_version_id"]] is not None:
+        problems += _rule_arithmetic_problems(
+            transfer_id,
+            row[_COLUMN["kind"]],
+            row[_COLUMN["amount"]],
+            row[_COLUMN["rule_version_id"]],
+            row[_COLUMN["quantity"]],
+            versions,
+        )
+    if seq != last_seq + 1:
+        problems.append(f"transfer {transfer_id} has seq {seq}, expected {last_seq + 1}")
+    if row[_PREV_HASH] != last_hash:
+        problems.append(f"transfer {transfer_id} does not follow the previous link")
+    if not hash_ok:
+        problems.append(f"transfer {transfer_id} does not match its hash")
+    debit_balance, credit_balance = balances
+    if debit_balance != row[_COLUMN["debit_balance_after"]]:
+        problems.append(f"transfer {transfer_id} records a wrong debit balance")
+    if credit_balance != row[_COLUMN["credit_balance_after"]]:
+        problems.append(f"transfer {transfer_id} records a wrong credit balance")
+    return tuple(problems)
 
 
 def _replay_transfers(execute: Callable, village_id: int, report: VerifyReport) -> _Replay:
@@ -354,7 +406,8 @@ def rebuild_village(village_id: int) -> VerifyReport:
     can land between the replay and the rewrite of the caches.
     """
     lock_village_chain(village_id)
-    replay = _replay_transfers(db.session.execute, village_id, VerifyReport(village_id=village_id))
+    execute = db.session.connection().execute
+    replay = _replay_transfers(execute, village_id, VerifyReport(village_id=village_id))
     accounts = Account.__table__
     account_ids = db.session.execute(
         sa.select(Account.id).where(Account.village_id == village_id)

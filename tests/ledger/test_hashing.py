@@ -4,9 +4,13 @@ Python) must give the very same bytes, or every printed head hash would stop mat
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pointsmart.ledger.hashing import CORE_FIELDS, OPTIONAL_FIELDS, transfer_hash, values_hash
 
@@ -73,3 +77,19 @@ def test_a_quantity_is_hashed_to_the_hundredth():
 def test_a_value_of_no_known_type_is_refused():
     with pytest.raises(TypeError):
         transfer_hash(FIELDS | {"memo": object()}, "0" * 64)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.integers(-(2**62), 2**62), st.text(max_size=40)),
+        min_size=len(CORE_FIELDS),
+        max_size=len(CORE_FIELDS),
+    )
+)
+def test_the_fast_encoder_writes_what_json_dumps_writes(values):
+    """Any text (quotes, backslashes, control characters, any script) and any whole number."""
+    expected_payload = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    expected = hashlib.sha256(expected_payload.encode() + b"|" + b"0" * 64).hexdigest()
+
+    assert values_hash(values, [None] * len(OPTIONAL_FIELDS), "0" * 64) == expected
