@@ -50,10 +50,19 @@ def create_user_command(username, role, village_id, shop_id, display_name, passw
 
 @ledger_cli.command("verify")
 @click.option("--village", "village_id", type=int, help="Only this village.")
-def verify_command(village_id):
+@click.option(
+    "--head",
+    "head_hash",
+    help="A head hash printed on a monthly sheet: prove the chain up to it is unchanged "
+    "(needs --village).",
+)
+@click.option("--count", type=int, help="With --head: the transfer count printed beside it.")
+def verify_command(village_id, head_hash, count):
     """Recompute hash chains and cached balances; name the first bad transfer."""
     from .ledger.verify import verify_village, village_ids
 
+    if head_hash is not None or count is not None:
+        _verify_head(village_id, head_hash, count)
     ok = True
     for vid in [village_id] if village_id else village_ids():
         report = verify_village(vid)
@@ -99,6 +108,25 @@ def demo_command():
         click.echo("demo village loaded; logins:")
     for role, username, password in logins:
         click.echo(f"  {role:<11} {username} / {password}")
+
+
+def _verify_head(village_id, head_hash, count) -> None:
+    from .ledger.verify import verify_head
+
+    if village_id is None or head_hash is None:
+        raise click.UsageError("--head needs --village (and --count needs --head)")
+    report = verify_head(village_id, head_hash, count)
+    db.session.rollback()
+    if report.ok:
+        click.echo(
+            f"village {village_id}: ok, head {report.head_hash} is transfer {report.transfer_id}, "
+            f"number {report.seq} of the chain; the {report.seq} transfers up to it are unchanged"
+        )
+        sys.exit(0)
+    click.echo(f"village {village_id}: FAILED, head {report.head_hash}")
+    for problem in report.problems:
+        click.echo(f"  - {problem}")
+    sys.exit(1)
 
 
 def _print_report(report, prefix: str = "") -> None:

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 from ..accounts.auth import current_principal
 from ..schemas import page_of
 from . import operations
-from .schemas import HistoryQuery, TransferList, VerifyOut
+from .schemas import HistoryQuery, TransferList, VerifyHeadOut, VerifyHeadQuery, VerifyOut
 
 blp = Blueprint("ledger", __name__, description="History and verification of the ledger")
 
@@ -29,5 +29,21 @@ def verify(village_id):
         "transfers_checked": report.transfers_checked,
         "head_hash": report.head_hash,
         "first_bad_transfer_id": report.first_bad_transfer_id,
+        "problems": report.problems,
+    }
+
+
+@blp.route("/villages/<int:village_id>/ledger/verify-head", methods=["GET"])
+@blp.arguments(VerifyHeadQuery, location="query")
+@blp.response(200, VerifyHeadOut)
+def verify_head(query, village_id):
+    """Prove the chain up to a printed head hash is unchanged (admin of the village)."""
+    report = operations.verify_ledger_head(current_principal(), village_id, **query)
+    return {
+        "ok": report.ok,
+        "head_hash": report.head_hash,
+        "seq": report.seq,
+        "transfer_id": report.transfer_id,
+        "transfers_checked": report.transfers_checked,
         "problems": report.problems,
     }

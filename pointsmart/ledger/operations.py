@@ -10,7 +10,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..villages.models import Household, Village
 from . import queries
-from .verify import VerifyReport, verify_village
+from .verify import HeadReport, VerifyReport, verify_head, verify_village
 
 
 def household_history(
@@ -31,3 +31,12 @@ def verify_ledger(actor: Principal, village_id: int) -> VerifyReport:
         raise NotFound(_l("No such village."))
     actor.require_admin(village_id)
     return verify_village(village_id)
+
+
+def verify_ledger_head(
+    actor: Principal, village_id: int, *, hash: str, count: int | None
+) -> HeadReport:
+    if db.session.get(Village, village_id) is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    return verify_head(village_id, hash, count)

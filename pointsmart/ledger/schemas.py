@@ -68,3 +68,30 @@ class VerifyOut(Schema):
     head_hash = fields.Str()
     first_bad_transfer_id = fields.Int(allow_none=True)
     problems = fields.List(fields.Str())
+
+
+class VerifyHeadQuery(Schema):
+    hash = fields.Str(
+        required=True,
+        validate=validate.Regexp(
+            r"[0-9a-fA-F]{64}\Z", error="A head hash is 64 hexadecimal characters."
+        ),
+        metadata={"description": "the head hash printed on a monthly sheet"},
+    )
+    count = fields.Int(
+        load_default=None,
+        strict=False,
+        validate=validate.Range(0, 2**62),
+        metadata={"description": "the transfer count printed beside it"},
+    )
+
+
+class VerifyHeadOut(Schema):
+    ok = fields.Bool()
+    head_hash = fields.Str()
+    seq = fields.Int(
+        allow_none=True, metadata={"description": "the head's number in the chain, when found"}
+    )
+    transfer_id = fields.Int(allow_none=True)
+    transfers_checked = fields.Int()
+    problems = fields.List(fields.Str())
