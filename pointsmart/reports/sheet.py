@@ -62,7 +62,9 @@ class Sheet:
 
 def check_period(period: str) -> str:
     if not is_valid_period(period or ""):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+        message = str(_l("A period is written YYYY-MM."))
+        # The detail too: a page shows it, the API and the command line show the field.
+        raise ValidationFailed(message, errors={"period": [message]})
     return period
 
 
