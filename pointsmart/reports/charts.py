@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 8, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 80, 8, 16, 44
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
         parts.append(
             f'<line class="chart-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
             f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
-            f'<text class="chart-tick" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" '
+            f'<text class="chart-tick" x="{LEFT - 8}" y="{y(tick) + 8:.1f}" '
             f'text-anchor="end">{tick}</text>'
         )
     for index, label in enumerate(labels):
@@ -72,7 +72,7 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
                 f"<title>{escape(label)} {escape(one.label)}: {value}</title></rect>"
             )
         parts.append(
-            f'<text class="chart-label" x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - BOTTOM + 16}" '
+            f'<text class="chart-label" x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - BOTTOM + 28}" '
             f'text-anchor="middle">{escape(label[-2:] if len(labels) > 6 else label)}</text>'
         )
     parts.append("</svg>")
