@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
+    from .reports.views import bp as reports_pages
     from .security import register_security_headers
     from .site.views import bp as site_bp
     from .villagers.public_views import bp as public_board_pages
@@ -79,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(card_pages)
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
+    app.register_blueprint(reports_pages)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field

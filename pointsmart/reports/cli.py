@@ -1,0 +1,50 @@
+"""``flask reports sheet --village ID --month YYYY-MM -o FILE``: the monthly 公示 sheet PDF."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ..accounts.auth import Principal
+from ..errors import Problem
+from ..extensions import db
+from .sheet import monthly_sheet
+from .sheet_pdf import render_sheet
+
+reports_cli = AppGroup("reports", help="Reports: the monthly notice sheet.")
+
+# The command line acts as the machine's operator: an administrator of every village.
+OPERATOR = Principal(global_admin=True, username="command-line")
+
+
+@reports_cli.command("sheet")
+@click.option("--village", "village_id", type=int, required=True, help="The village.")
+@click.option("--month", "period", required=True, help="The month, YYYY-MM (village time).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Where to write the PDF.",
+)
+def sheet_command(village_id, period, output):
+    """Write the month's notice sheet: leaderboard, red and black lists, every household's
+    month, and the ledger's head hash and transfer count at the month's close."""
+    try:
+        sheet = monthly_sheet(OPERATOR, village_id, period)
+        pdf = render_sheet(sheet)
+    except Problem as problem:
+        db.session.rollback()
+        click.echo(f"error: {problem.detail or problem.title}", err=True)
+        for field, messages in (problem.errors or {}).items():
+            click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+        sys.exit(2)
+    db.session.rollback()  # nothing was written; end the read transaction
+    output.write_bytes(pdf)
+    click.echo(
+        f"{output}: village {village_id}, {sheet.period}, {len(sheet.households)} households,"
+        f" {sheet.ledger.transfer_count} transfers, head {sheet.ledger.head_hash}"
+    )

@@ -1,0 +1,240 @@
+"""The monthly 公示 sheet: what the notice board shows for one month of a village.
+
+* The leaderboard of the month (``boards.leaderboard``): the top ``LEADERBOARD_RANKS`` ranks
+  with points above zero (every household is in the table of month totals anyway).
+* The red and black list entries of the month (entries whose transfer was reversed after an
+  upheld objection are left out), with household number, head name, rule and points only.
+* Every household's month: earned, deducted and redeemed (the monthly totals), the month's
+  score (earned - deducted, what the leaderboard ranks by) and the balance at the month's
+  close, read from the last transfer of the household posted before the month ended.
+* The ledger at the month's close: the last transfer of the village's chain created before
+  the end of the month (village time zone), its chain position (= how many transfers the
+  village had) and its hash. ``flask ledger verify --village ID --head HASH`` shows that the
+  ledger still holds exactly that chain, so a printed sheet can be checked years later.
+
+Head names are masked (张*明) when the village says so (``villages.mask_names``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..awards.models import BLACK, RED, BoardEntry, Rule
+from ..boards.leaderboard import leaderboard
+from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger.models import GENESIS_HASH, Account, MonthlyTotal, Transfer
+from ..periods import current_period, is_valid_period
+from ..villages.models import Household, Village
+from .masking import shown_name
+
+LEADERBOARD_RANKS = 20
+
+
+@dataclass(frozen=True)
+class LedgerClose:
+    """The village's chain as it stood at the end of a month."""
+
+    transfer_count: int  # chain position of the last transfer: the transfers up to then
+    head_hash: str  # its hash; the all-zero genesis hash when there was none
+    month_over: bool  # False: the month is still running and this is the chain now
+
+
+@dataclass
+class Sheet:
+    village_id: int
+    village_name: str
+    period: str
+    masked: bool
+    ledger: LedgerClose
+    leaderboard: list[dict] = field(default_factory=list)
+    red: list[dict] = field(default_factory=list)
+    black: list[dict] = field(default_factory=list)
+    households: list[dict] = field(default_factory=list)
+
+
+def check_period(period: str) -> str:
+    if not is_valid_period(period or ""):
+        message = str(_l("A period is written YYYY-MM."))
+        # The detail too: a page shows it, the API and the command line show the field.
+        raise ValidationFailed(message, errors={"period": [message]})
+    return period
+
+
+def month_bounds(period: str, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of the month and of the next month, in UTC."""
+    year, month = int(period[:4]), int(period[5:])
+    zone = ZoneInfo(timezone)
+    start = dt.datetime(year, month, 1, tzinfo=zone)
+    end = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=zone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def ledger_close(village_id: int, period: str, timezone: str) -> LedgerClose:
+    """The last transfer of the village created before the month's end: position and hash."""
+    _, end = month_bounds(period, timezone)
+    row = db.session.execute(
+        sa.select(Transfer.seq, Transfer.hash)
+        .where(Transfer.village_id == village_id, Transfer.created_at < end)
+        .order_by(Transfer.seq.desc())
+        .limit(1)
+    ).first()
+    over = utcnow() >= end
+    if row is None:
+        return LedgerClose(0, GENESIS_HASH, over)
+    return LedgerClose(int(row.seq), row.hash, over)
+
+
+def find_village(village_id: int) -> Village:
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    return village
+
+
+def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) -> Sheet:
+    """Everything the 公示 sheet prints for a month (default: this month). Admins only."""
+    village = find_village(village_id)
+    actor.require_admin(village_id)
+    period = check_period(period or current_period(village.timezone))
+    masked = bool(village.mask_names)
+    sheet = Sheet(
+        village_id=village_id,
+        village_name=village.name,
+        period=period,
+        masked=masked,
+        ledger=ledger_close(village_id, period, village.timezone),
+    )
+    board = leaderboard(village_id, period=period, limit=500)
+    sheet.leaderboard = [
+        {
+            "rank": item["rank"],
+            "number": item["number"],
+            "name": shown_name(item["head_name"], masked),
+            "grid": item["grid"]["name"] if item["grid"] else "",
+            "points": item["points"],
+        }
+        for item in board["items"]
+        if item["rank"] <= LEADERBOARD_RANKS and item["points"] > 0
+    ]
+    for entry in _board_entries(village_id, period):
+        target = sheet.red if entry.kind == RED else sheet.black if entry.kind == BLACK else None
+        if target is not None:
+            target.append(
+                {
+                    "number": entry.number,
+                    "name": shown_name(entry.head_name, masked),
+                    "rule": entry.rule_name,
+                    "points": entry.amount if entry.kind == RED else -entry.amount,
+                }
+            )
+    sheet.households = _household_months(village, period, sheet.ledger.month_over, masked)
+    return sheet
+
+
+def _board_entries(village_id: int, period: str) -> list:
+    reversal = sa.orm.aliased(Transfer)
+    return db.session.execute(
+        sa.select(
+            BoardEntry.kind,
+            Household.number,
+            Household.head_name,
+            Rule.name.label("rule_name"),
+            Transfer.amount,
+        )
+        .join(Household, Household.id == BoardEntry.household_id)
+        .join(Rule, Rule.id == BoardEntry.rule_id)
+        .join(Transfer, Transfer.id == BoardEntry.transfer_id)
+        .where(
+            BoardEntry.village_id == village_id,
+            BoardEntry.period == period,
+            ~sa.exists().where(reversal.reverses_id == BoardEntry.transfer_id),
+        )
+        .order_by(BoardEntry.created_at, BoardEntry.id)
+    ).all()
+
+
+def _household_months(village: Village, period: str, month_over: bool, masked: bool) -> list:
+    _, end = month_bounds(period, village.timezone)
+    totals = (
+        sa.select(MonthlyTotal)
+        .where(MonthlyTotal.village_id == village.id, MonthlyTotal.period == period)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Household.id,
+            Household.number,
+            Household.head_name,
+            Account.balance,
+            sa.func.coalesce(totals.c.earned, 0).label("earned"),
+            sa.func.coalesce(totals.c.deducted, 0).label("deducted"),
+            sa.func.coalesce(totals.c.redeemed, 0).label("redeemed"),
+        )
+        .outerjoin(totals, totals.c.household_id == Household.id)
+        .join(Account, Account.household_id == Household.id)
+        .where(
+            Household.village_id == village.id,
+            sa.or_(
+                totals.c.household_id.is_not(None),
+                sa.and_(Household.status == "active", Household.created_at < end),
+            ),
+        )
+        .order_by(Household.number, Household.id)
+    ).all()
+    closing = _balances_at(village.id, end) if month_over else None
+    result = []
+    for row in rows:
+        balance = row.balance if closing is None else closing.get(row.id, 0)
+        result.append(
+            {
+                "number": row.number,
+                "name": shown_name(row.head_name, masked),
+                "earned": int(row.earned),
+                "deducted": int(row.deducted),
+                "redeemed": int(row.redeemed),
+                "net": int(row.earned) - int(row.deducted),
+                "balance": int(balance),
+            }
+        )
+    return result
+
+
+def _balances_at(village_id: int, end: dt.datetime) -> dict[int, int]:
+    """Each household's balance after its last transfer created before ``end``."""
+    last = (
+        sa.select(Transfer.household_id, sa.func.max(Transfer.seq).label("seq"))
+        .where(
+            Transfer.village_id == village_id,
+            Transfer.household_id.is_not(None),
+            Transfer.created_at < end,
+        )
+        .group_by(Transfer.household_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            last.c.household_id,
+            Account.id.label("account_id"),
+            Transfer.debit_account_id,
+            Transfer.debit_balance_after,
+            Transfer.credit_balance_after,
+        )
+        .join(Transfer, sa.and_(Transfer.village_id == village_id, Transfer.seq == last.c.seq))
+        .join(Account, Account.household_id == last.c.household_id)
+    ).all()
+    return {
+        row.household_id: (
+            row.debit_balance_after
+            if row.debit_account_id == row.account_id
+            else row.credit_balance_after
+        )
+        for row in rows
+    }

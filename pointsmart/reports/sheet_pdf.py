@@ -1,0 +1,196 @@
+"""The 公示 sheet as an A4 PDF, for printing and the notice board.
+
+Chinese is set in reportlab's built-in CID font ``STSong-Light`` (as the card sheet does, so
+no font file ships); the head hash, the transfer count and the command are set in Courier so
+they copy and read unambiguously. Long tables continue on the next page with their header.
+"""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from .sheet import Sheet
+
+CJK_FONT = "STSong-Light"
+MONO_FONT = "Courier"
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    base = ParagraphStyle("base", fontName=CJK_FONT, fontSize=10.5, leading=15)
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, spaceAfter=4),
+        "heading": ParagraphStyle(
+            "heading", parent=base, fontSize=14, leading=20, spaceBefore=10, spaceAfter=4
+        ),
+        "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13),
+        "mono": ParagraphStyle("mono", parent=base, fontName=MONO_FONT, fontSize=8.5, leading=12),
+        "command": ParagraphStyle(
+            "command", parent=base, fontName=MONO_FONT, fontSize=7.2, leading=11
+        ),
+    }
+
+
+def _table(headers: list[str], rows: list[list], widths: list[float]) -> Table:
+    table = Table([headers, *rows], colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), CJK_FONT, 10),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)),
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    return table
+
+
+def render_sheet(sheet: Sheet) -> bytes:
+    """The sheet as PDF bytes."""
+    styles = _styles()
+    out = io.BytesIO()
+    document = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=_("Points notice %(period)s", period=sheet.period),
+        author=sheet.village_name,
+        creator="pointsmart",
+        invariant=1,
+    )
+    width = document.width
+    story: list = [
+        Paragraph(
+            escape(
+                _(
+                    "%(village)s points notice, %(period)s",
+                    village=sheet.village_name,
+                    period=sheet.period,
+                )
+            ),
+            styles["title"],
+        )
+    ]
+    if not sheet.ledger.month_over:
+        story.append(
+            Paragraph(
+                escape(_("The month is not over yet: figures as of printing.")), styles["small"]
+            )
+        )
+
+    story.append(Paragraph(escape(_("Leaderboard")), styles["heading"]))
+    if sheet.leaderboard:
+        story.append(
+            _table(
+                [_("Rank"), _("Household No."), _("Head"), _("Grid"), _("Points")],
+                [
+                    [r["rank"], r["number"], r["name"], r["grid"], r["points"]]
+                    for r in sheet.leaderboard
+                ],
+                [0.12 * width, 0.2 * width, 0.26 * width, 0.26 * width, 0.16 * width],
+            )
+        )
+    else:
+        story.append(Paragraph(escape(_("No household this month.")), styles["base"]))
+
+    for title, entries in ((_("Red list"), sheet.red), (_("Black list"), sheet.black)):
+        story.append(Paragraph(escape(title), styles["heading"]))
+        if entries:
+            story.append(
+                _table(
+                    [_("Household No."), _("Head"), _("Rule"), _("Points")],
+                    [
+                        [
+                            e["number"],
+                            e["name"],
+                            Paragraph(escape(e["rule"]), styles["small"]),
+                            e["points"],
+                        ]
+                        for e in entries
+                    ],
+                    [0.2 * width, 0.22 * width, 0.42 * width, 0.16 * width],
+                )
+            )
+        else:
+            story.append(Paragraph(escape(_("No entries this month.")), styles["base"]))
+
+    story.append(Paragraph(escape(_("Every household this month")), styles["heading"]))
+    story.append(
+        Paragraph(
+            escape(_("Score = earned - deducted. Balance: at the close of the month.")),
+            styles["small"],
+        )
+    )
+    story.append(
+        _table(
+            [
+                _("Household No."),
+                _("Head"),
+                _("Earned"),
+                _("Deducted"),
+                _("Redeemed"),
+                _("Score"),
+                _("Balance"),
+            ],
+            [
+                [
+                    h["number"],
+                    h["name"],
+                    h["earned"],
+                    h["deducted"],
+                    h["redeemed"],
+                    h["net"],
+                    h["balance"],
+                ]
+                for h in sheet.households
+            ],
+            [0.16 * width, 0.2 * width] + [0.128 * width] * 5,
+        )
+    )
+
+    story += _ledger_section(sheet, styles)
+    document.build(story)
+    return out.getvalue()
+
+
+def _ledger_section(sheet: Sheet, styles: dict[str, ParagraphStyle]) -> list:
+    close = sheet.ledger
+    mono = styles["mono"]
+    return [
+        Paragraph(escape(_("The ledger at the close of the month")), styles["heading"]),
+        Paragraph(escape(_("Transfers in the ledger:")), styles["base"]),
+        Paragraph(f"transfers: {close.transfer_count}", mono),
+        Paragraph(escape(_("Hash of the last transfer (head hash):")), styles["base"]),
+        Paragraph(f"head: {close.head_hash}", mono),
+        Spacer(1, 3 * mm),
+        Paragraph(
+            escape(
+                _(
+                    "Anyone can check that the ledger still holds this month exactly as printed: "
+                    "ask the village committee to run this command."
+                )
+            ),
+            styles["small"],
+        ),
+        Paragraph(
+            escape(f"flask ledger verify --village {sheet.village_id} --head {close.head_hash}"),
+            styles["command"],
+        ),
+    ]

@@ -1,0 +1,135 @@
+"""Pages for village admins: the committee report, the 公示 sheet PDF and the exports.
+
+* ``/villages/<id>/reports?period=YYYY-MM``: the month against the goods in stock, points per
+  leader and their concentration (the month and the last 12 months), charts of the last 12
+  months; each table downloads as xlsx and CSV.
+* ``/villages/<id>/reports/sheet.pdf?period=``: the monthly notice sheet.
+* ``/villages/<id>/exports``: links to every export; ``/villages/<id>/exports/<name>.<csv|xlsx>``
+  with ``?period=YYYY-MM`` for one month or without it for everything.
+
+Anyone not signed in goes to the sign-in page; the service functions refuse everyone but the
+village's admins (403).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+
+from ..accounts.auth import login_required, page_principal
+from ..periods import previous_periods
+from . import committee, exports, tabular
+from .charts import Series, bar_chart
+from .cli import reports_cli
+from .sheet import monthly_sheet
+from .sheet_pdf import render_sheet
+
+bp = Blueprint("reports", __name__, template_folder="templates")
+# Registering the blueprint adds ``flask reports ...`` (the blueprint's command group).
+bp.cli = reports_cli
+
+
+def _period() -> str | None:
+    return request.args.get("period") or None
+
+
+@bp.route("/villages/<int:village_id>/reports")
+@login_required
+def committee_report(village_id: int):
+    actor = page_principal()
+    period = committee.resolve_period(actor, village_id, _period())
+    summary = committee.monthly_summary(actor, village_id, period)
+    series = committee.month_series(actor, village_id, period)
+    labels = [m["period"] for m in series]
+    flows = bar_chart(
+        "chart-flows",
+        _("Points issued, deducted and redeemed by month"),
+        labels,
+        [
+            Series("issued", _("Issued"), [m["issued"] for m in series]),
+            Series("deducted", _("Deducted"), [m["deducted"] for m in series]),
+            Series("redeemed", _("Redeemed"), [m["redeemed"] for m in series]),
+        ],
+    )
+    held = bar_chart(
+        "chart-outstanding",
+        _("Points held by households at each month's end"),
+        labels,
+        [Series("outstanding", _("Outstanding"), [m["outstanding"] for m in series])],
+    )
+    earlier, later = previous_periods(period, 2)[0], _next_period(period)
+    return render_template(
+        "reports/committee.html",
+        village_id=village_id,
+        village_name=committee.find_village(village_id).name,
+        period=period,
+        earlier=earlier,
+        later=later,
+        summary_lines=exports.summary_lines(summary),
+        summary=summary,
+        leader_headers=exports.leader_headers(),
+        month_leaders=exports.leader_rows(committee.leader_shares(actor, village_id, period)),
+        year_leaders=exports.leader_rows(
+            committee.leader_shares(actor, village_id, period, months=committee.MONTHS)
+        ),
+        series=series,
+        flows_chart=flows,
+        held_chart=held,
+    )
+
+
+def _next_period(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+@bp.route(
+    "/villages/<int:village_id>/reports/"
+    "<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt>"
+)
+@login_required
+def report_download(village_id: int, name: str, fmt: str):
+    table = exports.report_table(page_principal(), village_id, name, _period())
+    return tabular.download(table, fmt)
+
+
+@bp.route("/villages/<int:village_id>/reports/sheet.pdf")
+@login_required
+def sheet_pdf(village_id: int):
+    """The monthly 公示 sheet, to print for the notice board."""
+    sheet = monthly_sheet(page_principal(), village_id, _period())
+    response = Response(render_sheet(sheet), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="notice-{village_id}-{sheet.period}.pdf"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/villages/<int:village_id>/exports")
+@login_required
+def export_list(village_id: int):
+    actor = page_principal()
+    period = committee.resolve_period(actor, village_id, _period())
+    return render_template(
+        "reports/exports.html",
+        village_id=village_id,
+        village_name=committee.find_village(village_id).name,
+        period=period,
+        names={
+            "households": _("Households"),
+            "transfers": _("Transfers"),
+            "redemptions": _("Redemptions"),
+            "settlements": _("Settlements"),
+        },
+    )
+
+
+@bp.route(
+    "/villages/<int:village_id>/exports/"
+    "<any(households, transfers, redemptions, settlements):name>.<any(csv, xlsx):fmt>"
+)
+@login_required
+def export_download(village_id: int, name: str, fmt: str):
+    table = exports.export_table(page_principal(), village_id, name, _period())
+    return tabular.download(table, fmt)

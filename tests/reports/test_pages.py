@@ -1,0 +1,86 @@
+"""Who may open the committee report, the notice sheet and the exports, and what the report
+page shows."""
+
+import pytest
+
+from tests.counter.web import sign_in
+from tests.reports.web import get
+
+
+def report_paths(village_id: int, period: str) -> list[str]:
+    base = f"/villages/{village_id}"
+    return [
+        f"{base}/reports?period={period}",
+        f"{base}/reports/sheet.pdf?period={period}",
+        f"{base}/reports/summary.csv?period={period}",
+        f"{base}/reports/leaders.xlsx?period={period}",
+        f"{base}/reports/leaders12.csv?period={period}",
+        f"{base}/reports/months.xlsx?period={period}",
+        f"{base}/exports?period={period}",
+        f"{base}/exports/households.csv",
+        f"{base}/exports/transfers.xlsx?period={period}",
+        f"{base}/exports/transfers.csv",
+        f"{base}/exports/redemptions.csv",
+        f"{base}/exports/settlements.xlsx",
+    ]
+
+
+def test_an_admin_of_the_village_opens_every_report(client, books):
+    sign_in(client, books.admin)
+    for path in report_paths(books.village.id, books.period):
+        get(client, path, expect=200)
+
+
+def test_an_admin_of_every_village_opens_them_too(client, books, make):
+    sign_in(client, make.staff("admin"))
+    for path in report_paths(books.village.id, books.period):
+        get(client, path, expect=200)
+
+
+@pytest.mark.parametrize("who", ["leader", "keeper", "outsider"])
+def test_leaders_shopkeepers_and_other_villages_admins_get_403(client, books, who):
+    sign_in(client, getattr(books, who))
+    for path in report_paths(books.village.id, books.period):
+        response = get(client, path, expect=403)
+        assert "text/html" in response.content_type
+
+
+def test_anyone_not_signed_in_is_sent_to_sign_in(client, books):
+    for path in report_paths(books.village.id, books.period):
+        response = get(client, path, expect=302)
+        assert "/login?next=" in response.headers["Location"]
+
+
+def test_an_unknown_village_is_404(as_admin, books):
+    get(as_admin, "/villages/999999/reports", expect=404)
+    get(as_admin, "/villages/999999/exports/households.csv", expect=404)
+
+
+def test_the_report_page_shows_the_figures_and_charts(as_admin, books):
+    page = get(as_admin, f"/villages/{books.village.id}/reports?period={books.period}")
+    html = page.get_data(as_text=True)
+
+    assert "委员会报表" in html
+    assert '<svg class="chart"' in html
+    assert html.count('class="chart-bar chart-bar-issued"') == 12
+    assert '<td class="num">180</td>' in html
+    assert '<td class="num">70.00</td>' in html  # outstanding in yuan
+    assert '<td class="num">310.00</td>' in html  # goods in stock
+    assert "58.3" in html  # leader 1's top household share
+    assert "style=" not in html
+    assert "<script" not in html.split("</header>", 1)[1]
+
+
+def test_the_report_page_defaults_to_this_month(as_admin, books):
+    html = get(as_admin, f"/villages/{books.village.id}/reports").get_data(as_text=True)
+    assert f'value="{books.period}"' in html
+
+
+def test_the_exports_page_links_every_export(as_admin, books):
+    html = get(as_admin, f"/villages/{books.village.id}/exports?period={books.period}").get_data(
+        as_text=True
+    )
+    for name in ("households", "transfers", "redemptions", "settlements"):
+        for fmt in ("csv", "xlsx"):
+            assert f"/villages/{books.village.id}/exports/{name}.{fmt}" in html
+    assert f"transfers.csv?period={books.period}" in html

@@ -1,0 +1,186 @@
+"""The monthly 公示 sheet: its figures, the ledger at the month's close, the PDF, the command."""
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger_service
+from pointsmart.ledger.models import GENESIS_HASH, ChainHead, Transfer
+from pointsmart.reports.masking import mask_name
+from pointsmart.reports.sheet import month_bounds, monthly_sheet
+from pointsmart.reports.sheet_pdf import render_sheet
+from tests.conftest import app_on_fresh_database
+from tests.factories import Factories
+from tests.reports.pdf import page_images, pdf_text
+
+
+def test_names_are_masked_between_the_first_and_last_character():
+    assert mask_name("张三明") == "张*明"
+    assert mask_name("欧阳娜娜") == "欧**娜"
+    assert mask_name("王五") == "王*"
+    assert mask_name("李") == "李"
+    assert mask_name("") == ""
+
+
+def test_a_month_runs_from_midnight_to_midnight_in_the_village_time_zone():
+    start, end = month_bounds("2026-03", "Asia/Shanghai")
+    assert start == dt.datetime(2026, 2, 28, 16, tzinfo=dt.UTC)
+    assert end == dt.datetime(2026, 3, 31, 16, tzinfo=dt.UTC)
+    assert month_bounds("2026-12", "Asia/Shanghai")[1] == dt.datetime(
+        2026, 12, 31, 16, tzinfo=dt.UTC
+    )
+
+
+def test_the_sheet_of_the_running_month(books):
+    sheet = monthly_sheet(books.admin.principal, books.village.id, books.period)
+
+    head = db.session.get(ChainHead, books.village.id)
+    assert (sheet.ledger.transfer_count, sheet.ledger.head_hash) == (head.last_seq, head.last_hash)
+    assert sheet.ledger.month_over is False
+    assert [(r["rank"], r["number"], r["points"]) for r in sheet.leaderboard] == [
+        (1, "XF-002", 60),
+        (1, "XF-003", 60),
+        (3, "XF-001", 50),
+    ]  # 赵四 has no points: not on the leaderboard, but in the table below
+    assert sheet.red == [{"number": "XF-003", "name": "张三明", "rule": "好人好事", "points": 20}]
+    assert sheet.black == [
+        {"number": "XF-002", "name": "李秀英", "rule": "乱倒垃圾", "points": -10}
+    ]
+    rows = {h["number"]: h for h in sheet.households}
+    assert rows["XF-001"] == {
+        "number": "XF-001",
+        "name": "王建国",
+        "earned": 50,
+        "deducted": 0,
+        "redeemed": 30,
+        "net": 50,
+        "balance": 20,
+    }
+    assert (rows["XF-002"]["net"], rows["XF-002"]["balance"]) == (60, 60)
+    assert (rows["XF-004"]["earned"], rows["XF-004"]["balance"]) == (0, 0)
+    assert sum(h["balance"] for h in sheet.households) == 140
+
+
+def test_the_sheet_masks_names_when_the_village_says_so(books):
+    books.village.mask_names = True
+    db.session.flush()
+
+    sheet = monthly_sheet(books.admin.principal, books.village.id, books.period)
+
+    assert {h["name"] for h in sheet.households} == {"王*国", "李*英", "张*明", "赵*"}
+    assert sheet.red[0]["name"] == "张*明"
+    assert all("*" in r["name"] for r in sheet.leaderboard)
+
+
+def test_a_closed_month_shows_the_ledger_and_balances_as_they_were_at_its_end(make, monkeypatch):
+    village = make.village()
+    early = make.household(village, number="A-1", head_name="早户")
+    late = make.household(village, number="A-2", head_name="晚户")
+    january = dt.datetime(2026, 1, 20, 4, tzinfo=dt.UTC)
+    monkeypatch.setattr(ledger_service, "utcnow", lambda: january)
+    make.award(early, 50)
+    make.award(late, 20)
+    closing = (
+        db.session.execute(
+            sa.select(Transfer)
+            .where(Transfer.village_id == village.id)
+            .order_by(Transfer.seq.desc())
+        )
+        .scalars()
+        .first()
+    )
+    monkeypatch.undo()
+    make.award(early, 7)  # now: after January ended
+    admin = make.staff("admin", village)
+
+    sheet = monthly_sheet(admin.principal, village.id, "2026-01")
+
+    assert sheet.ledger.month_over is True
+    assert (sheet.ledger.transfer_count, sheet.ledger.head_hash) == (2, closing.hash)
+    assert {h["number"]: h["balance"] for h in sheet.households} == {"A-1": 50, "A-2": 20}
+    before = monthly_sheet(admin.principal, village.id, "2025-12")
+    assert (before.ledger.transfer_count, before.ledger.head_hash) == (0, GENESIS_HASH)
+    assert before.households == []  # the households were registered later
+
+
+def test_the_pdf_has_pages_with_the_head_hash_and_the_transfer_count(books, tmp_path):
+    sheet = monthly_sheet(books.admin.principal, books.village.id, books.period)
+
+    pdf = render_sheet(sheet)
+
+    assert len(page_images(pdf, tmp_path)) >= 1
+    text = pdf_text(pdf)
+    assert f"head: {sheet.ledger.head_hash}" in text
+    assert f"transfers: {sheet.ledger.transfer_count}" in text
+    assert f"flask ledger verify --village {books.village.id} --head" in text
+    assert "XF-003" in text
+    assert "张三明" in text
+    assert "好人好事" in text
+
+
+def test_the_sheet_page_serves_the_pdf_to_admins(as_admin, books, tmp_path):
+    response = as_admin.get(f"/villages/{books.village.id}/reports/sheet.pdf?period={books.period}")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    head = db.session.get(ChainHead, books.village.id)
+    assert f"head: {head.last_hash}" in pdf_text(response.data)
+    assert page_images(response.data, tmp_path)
+
+
+def test_flask_reports_sheet_writes_the_pdf(tmp_path):
+    with app_on_fresh_database(tmp_path) as app:
+        with app.app_context():
+            make = Factories()
+            village = make.village(name="公示村")
+            for n in range(1, 61):  # more households than one page holds
+                make.award(make.household(village, number=f"GS-{n:03d}"), n)
+            village_id = village.id
+            head_hash = db.session.get(ChainHead, village_id).last_hash
+            db.session.commit()
+        runner = app.test_cli_runner()
+        from pointsmart.periods import current_period
+
+        period = current_period("Asia/Shanghai")
+        out = tmp_path / "sheet.pdf"
+        result = runner.invoke(
+            args=["reports", "sheet", "--village", village_id, "--month", period, "-o", str(out)]
+        )
+        bad = runner.invoke(
+            args=[
+                "reports",
+                "sheet",
+                "--village",
+                village_id,
+                "--month",
+                "2026-1",
+                "-o",
+                str(tmp_path / "bad.pdf"),
+            ]
+        )
+        missing = runner.invoke(
+            args=[
+                "reports",
+                "sheet",
+                "--village",
+                999,
+                "--month",
+                period,
+                "-o",
+                str(tmp_path / "x.pdf"),
+            ]
+        )
+
+    assert result.exit_code == 0, result.output
+    assert f"60 households, 60 transfers, head {head_hash}" in result.output
+    pdf = out.read_bytes()
+    assert len(page_images(pdf, tmp_path)) >= 2
+    text = pdf_text(pdf)
+    assert f"head: {head_hash}" in text
+    assert "transfers: 60" in text
+    assert bad.exit_code == 2
+    assert "period" in bad.output
+    assert missing.exit_code == 2
+    assert not (tmp_path / "bad.pdf").exists()
+    assert not (tmp_path / "x.pdf").exists()
