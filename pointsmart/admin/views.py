@@ -80,7 +80,36 @@ FIELD_LABELS = {
     "valid_from": _l("Valid from"),
     "username": _l("Username"),
     "role": _l("Role"),
+    "shop_id": _l("Shop"),
+    "shop": _l("Shop"),
+    "members": _l("Members"),
+    "version": _l("Version"),
+    "code": _l("Code"),
+    "low_stock_at": _l("Low stock warning at"),
+    "village_id": _l("Village"),
 }
+
+TARGET_LABELS = {
+    "village": _l("Village"),
+    "grid": _l("Grid"),
+    "household": _l("Household"),
+    "user": _l("User"),
+    "rule": _l("Rule"),
+    "shop": _l("Shop"),
+    "product": _l("Goods"),
+}
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value) -> str:
+    """One recorded value for people: yes or no, a dash for nothing."""
+    if value is None:
+        return "—"
+    if value is True:
+        return str(_l("Yes"))
+    if value is False:
+        return str(_l("No"))
+    return str(value)
 
 
 @bp.app_template_filter("admin_time")
@@ -219,6 +248,7 @@ def audit_log(village_id: int):
         names=audit.actor_names(rows),
         labels=ACTION_LABELS,
         fields=FIELD_LABELS,
+        targets=TARGET_LABELS,
         older=rows[-1].id if more else None,
         newest=before is not None,
     )
