@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Import models so every table is on the metadata before migrations or create_all.
     from . import models  # noqa: F401
     from .accounts.views import bp as accounts_pages
+    from .admin.views import bp as admin_pages
     from .api import register_api, register_request_hooks
     from .awards.views import bp as awards_pages
     from .cli import register_cli
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_api(app)
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
+    app.register_blueprint(admin_pages)
     app.register_blueprint(awards_pages)
     app.register_blueprint(counter_pages)
     app.register_blueprint(card_pages)

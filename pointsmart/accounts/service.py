@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from ..audit import service as audit
 from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
@@ -43,8 +44,12 @@ def create_user(
     village_id: int | None = None,
     shop_id: int | None = None,
     display_name: str = "",
+    actor_id: int | None = None,
 ) -> User:
-    """Create a staff user with one role. Refuses a role without the village or shop it needs."""
+    """Create a staff user with one role. Refuses a role without the village or shop it needs.
+
+    ``actor_id`` is who made the user (None: the command line), for the audit log.
+    """
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
     if not username or len(username) > 64:
@@ -81,6 +86,14 @@ def create_user(
         )
     )
     db.session.flush()
+    audit.record(
+        actor_id=actor_id,
+        village_id=village_id,
+        action="user.create",
+        target_type="user",
+        target_id=user.id,
+        changes={"username": username, "role": role, "shop_id": shop_id},
+    )
     return user
 
 

@@ -69,3 +69,16 @@ def entries(
 
 def changes_of(entry: AuditEntry) -> dict[str, Any]:
     return json.loads(entry.changes)
+
+
+def actor_names(items: Sequence[AuditEntry]) -> dict[int, str]:
+    """``{user id: display name or username}`` of the entries' actors, in one query."""
+    from ..accounts.models import User
+
+    ids = {entry.actor_id for entry in items if entry.actor_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.id, User.username, User.display_name).where(User.id.in_(ids))
+    ).all()
+    return {row.id: row.display_name or row.username for row in rows}

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -264,6 +265,14 @@ def create_rule(
         )
     )
     db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="rule.create",
+        target_type="rule",
+        target_id=rule.id,
+        changes={"code": code, "name": name, "points": points, "monthly_cap": monthly_cap},
+    )
     return get_rule(actor, rule.id)
 
 
@@ -287,6 +296,8 @@ def change_rule(
     actor.require_admin(rule.village_id)
     village = _village(rule.village_id)
     today = local_today(village.timezone)
+    before = {"name": rule.name, "active": rule.active}
+    new_version: RuleVersion | None = None
     errors: dict[str, list[str]] = {}
     if name is not None:
         if not name.strip():
@@ -311,23 +322,40 @@ def change_rule(
             number = db.session.execute(
                 sa.select(sa.func.max(RuleVersion.version)).where(RuleVersion.rule_id == rule.id)
             ).scalar_one()
-            db.session.add(
-                RuleVersion(
-                    rule_id=rule.id,
-                    version=number + 1,
-                    points=points if points is not None else base.points,
-                    monthly_cap=None
-                    if clear_cap
-                    else (monthly_cap if monthly_cap is not None else base.monthly_cap),
-                    valid_from=start,
-                    created_by_id=actor.user_id,
-                )
+            new_version = RuleVersion(
+                rule_id=rule.id,
+                version=number + 1,
+                points=points if points is not None else base.points,
+                monthly_cap=None
+                if clear_cap
+                else (monthly_cap if monthly_cap is not None else base.monthly_cap),
+                valid_from=start,
+                created_by_id=actor.user_id,
             )
+            db.session.add(new_version)
+            version_changes = {
+                "points": [base.points, new_version.points],
+                "monthly_cap": [base.monthly_cap, new_version.monthly_cap],
+                "valid_from": [None, start],
+            }
     elif valid_from is not None:
         errors["valid_from"] = [str(_l("A date is only needed with new points or a new cap."))]
     if errors:
         raise ValidationFailed(errors=errors)
     db.session.flush()
+    changes = audit.diff(before, {"name": rule.name, "active": rule.active})
+    if new_version is not None:
+        changes.update(version_changes)
+        changes["version"] = [new_version.version - 1, new_version.version]
+    if changes:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=rule.village_id,
+            action="rule.update",
+            target_type="rule",
+            target_id=rule.id,
+            changes=changes,
+        )
     return get_rule(actor, rule.id)
 
 

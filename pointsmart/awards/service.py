@@ -33,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -453,8 +454,19 @@ def change_award_settings(actor: Principal, village_id: int, **changes: Any) -> 
     stay on the board (admin of the village)."""
     village = village_of(village_id)
     actor.require_admin(village_id)
+    before = {name: getattr(village, name) for name in changes if name in SETTINGS}
     for name, value in changes.items():
         if name in SETTINGS:
             setattr(village, name, value)
     db.session.flush()
+    changed = audit.diff(before, {name: getattr(village, name) for name in before})
+    if changed:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=village_id,
+            action="village.update",
+            target_type="village",
+            target_id=village_id,
+            changes=changed,
+        )
     return village

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -92,6 +93,14 @@ def create_shop(actor: Principal, village_id: int, *, name: str) -> Shop:
     db.session.add(shop)
     db.session.flush()
     ledger.open_shop_account(village_id, shop.id)
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="shop.create",
+        target_type="shop",
+        target_id=shop.id,
+        changes={"name": name},
+    )
     return shop
 
 
@@ -143,6 +152,14 @@ def create_product(
     db.session.flush()
     if stock:
         move_stock(product.id, STOCK_IN, stock, memo=str(_l("Opening stock")), by=actor.user_id)
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=shop.village_id,
+        action="product.create",
+        target_type="product",
+        target_id=product.id,
+        changes={"name": name, "points_price": points_price, "shop": shop.name},
+    )
     return product
 
 
@@ -157,7 +174,9 @@ def update_product(
 ) -> Product:
     """Change goods' name, price, warning level or whether they are offered (not the stock)."""
     product = find_product(product_id)
-    require_shop_manager(actor, find_shop(product.shop_id))
+    shop = find_shop(product.shop_id)
+    require_shop_manager(actor, shop)
+    before = _product_fields(product)
     new_name = product.name if name is None else name.strip()
     _check_product_fields(
         product.shop_id,
@@ -174,7 +193,26 @@ def update_product(
     if active is not None:
         product.active = active
     db.session.flush()
+    changes = audit.diff(before, _product_fields(product))
+    if changes:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=shop.village_id,
+            action="product.update",
+            target_type="product",
+            target_id=product.id,
+            changes=changes,
+        )
     return product
+
+
+def _product_fields(product: Product) -> dict:
+    return {
+        "name": product.name,
+        "points_price": product.points_price,
+        "low_stock_at": product.low_stock_at,
+        "active": product.active,
+    }
 
 
 def _check_product_fields(

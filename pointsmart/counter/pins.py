@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.passwords import hash_secret, verify_secret
+from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -45,6 +46,15 @@ def set_pin(actor: Principal, household_id: int, pin: str) -> None:
     household.pin_failed_attempts = 0
     household.pin_locked_until = None
     db.session.flush()
+    # Never the PIN itself, nor its hash.
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=household.village_id,
+        action="household.pin_reset",
+        target_type="household",
+        target_id=household.id,
+        changes={"number": household.number},
+    )
 
 
 def set_pin_threshold(actor: Principal, village_id: int, pin_required_above: int | None) -> Village:
@@ -55,8 +65,21 @@ def set_pin_threshold(actor: Principal, village_id: int, pin_required_above: int
     actor.require_admin(village_id)
     if pin_required_above is not None and pin_required_above < 0:
         raise ValidationFailed(errors={"pin_required_above": [str(_l("0 or more points."))]})
+    changes = audit.diff(
+        {"pin_required_above": village.pin_required_above},
+        {"pin_required_above": pin_required_above},
+    )
     village.pin_required_above = pin_required_above
     db.session.flush()
+    if changes:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=village_id,
+            action="village.update",
+            target_type="village",
+            target_id=village_id,
+            changes=changes,
+        )
     return village
 
 

@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..audit import service as audit
 from ..errors import NotFound, Problem
 from ..extensions import db
 from .models import Card, Household
@@ -126,6 +127,15 @@ def issue_card(household_id: int, *, issued_by_id: int | None = None) -> IssuedC
         )
     )
     db.session.flush()
+    # Audited here, as every way of issuing a card (API, card sheet, demo) comes through.
+    audit.record(
+        actor_id=issued_by_id,
+        village_id=household.village_id,
+        action="card.issue",
+        target_type="household",
+        target_id=household.id,
+        changes={"number": household.number, "version": household.card_version},
+    )
     token = card_token(household.id, household.card_version)
     return IssuedCard(household.id, household.card_version, token, card_url(token), code)
 

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
@@ -87,6 +88,14 @@ def create_village(
     db.session.add(village)
     db.session.flush()
     ledger.open_village_ledger(village.id)
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village.id,
+        action="village.create",
+        target_type="village",
+        target_id=village.id,
+        changes={"name": name, "timezone": timezone},
+    )
     return village
 
 
@@ -123,6 +132,14 @@ def create_grid(actor: Principal, village_id: int, *, name: str) -> Grid:
     grid = Grid(village_id=village_id, name=name)
     db.session.add(grid)
     db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="grid.create",
+        target_type="grid",
+        target_id=grid.id,
+        changes={"name": name},
+    )
     return grid
 
 
@@ -182,7 +199,14 @@ def create_household(
             )
         )
     ledger.open_household_account(village_id, household.id)
-    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="household.create",
+        target_type="household",
+        target_id=household.id,
+        changes={"number": number, "head_name": head_name, "members": len(members or [])},
+    )
     return get_household(actor, household.id)
 
 

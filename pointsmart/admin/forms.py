@@ -1,0 +1,119 @@
+"""The admin pages' form schemas: they turn submitted text into plain values; the services
+check the rules (uniqueness, ranges that depend on the village) and refuse with field errors."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+REQUIRED = {"required": _l("Please fill this in.")}
+WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
+ROLE_CHOICES = ("admin", "leader", "shopkeeper")
+
+
+def _int(required: bool = False, **kwargs) -> fields.Int:
+    if required:
+        return fields.Int(required=True, error_messages=WHOLE, **kwargs)
+    return fields.Int(load_default=None, error_messages=WHOLE, **kwargs)
+
+
+class SettingsForm(Schema):
+    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    timezone = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
+    # Text: the service refuses more than 2 decimal places with a clear message.
+    yuan_per_point = fields.Str(required=True, error_messages=REQUIRED)
+    approval_threshold = _int(required=True)
+    leader_monthly_quota = _int()
+    black_board_days = _int(required=True)
+    red_board_days = _int(required=True)
+    pin_required_above = _int()
+    # A checkbox sends "on" when ticked and nothing otherwise.
+    mask_names = fields.Bool(load_default=False, truthy={"on", "1", "true"})
+    year_end_clearing = fields.Bool(load_default=False, truthy={"on", "1", "true"})
+
+
+class ConfirmForm(Schema):
+    """A button with nothing to fill in (the CSRF token is checked before)."""
+
+
+class NameForm(Schema):
+    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+
+
+class HouseholdForm(Schema):
+    number = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    head_name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
+    phone = fields.Str(load_default=None, validate=validate.Length(max=20))
+    grid_id = _int()
+
+
+class MoveForm(Schema):
+    grid_id = _int()
+
+
+class MemberForm(Schema):
+    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
+    relation = fields.Str(load_default="", validate=validate.Length(max=20))
+
+
+class PinForm(Schema):
+    pin = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
+    )
+
+
+class SearchForm(Schema):
+    q = fields.Str(load_default=None, validate=validate.Length(max=50))
+    after = fields.Int(load_default=None)
+
+
+class UserForm(Schema):
+    username = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
+    display_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
+    role = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(ROLE_CHOICES, error=_l("Unknown role.")),
+    )
+    shop_id = _int()
+
+
+class RoleForm(Schema):
+    role = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(ROLE_CHOICES, error=_l("Unknown role.")),
+    )
+    shop_id = _int()
+
+
+class PasswordForm(Schema):
+    password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
+
+
+class RuleForm(Schema):
+    code = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    category = fields.Str(
+        required=True,
+        error_messages=REQUIRED,
+        validate=validate.OneOf(
+            ("volunteer", "red", "black", "rule", "other"), error=_l("Choose a category.")
+        ),
+    )
+    unit = fields.Str(
+        load_default="each", validate=validate.OneOf(("each", "hour"), error=_l("Choose a unit."))
+    )
+    points = _int(required=True)
+    monthly_cap = _int(validate=validate.Range(min=1, error=_l("1 or more points, or empty.")))
+
+
+class RuleVersionForm(Schema):
+    points = _int(required=True)
+    monthly_cap = _int(validate=validate.Range(min=1, error=_l("1 or more points, or empty.")))
+    valid_from = fields.Date(
+        load_default=None, error_messages={"invalid": _l("Write a date such as 2026-12-01.")}
+    )

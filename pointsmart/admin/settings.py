@@ -1,0 +1,150 @@
+"""Village settings and grids: the admin's changes, each checked and audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..audit import service as audit
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..periods import is_valid_timezone
+from ..villages.models import Grid, Village
+
+SETTINGS = (
+    "name",
+    "timezone",
+    "yuan_per_point",
+    "approval_threshold",
+    "leader_monthly_quota",
+    "black_board_days",
+    "red_board_days",
+    "mask_names",
+    "year_end_clearing",
+    "pin_required_above",
+)
+MAX_YUAN_PER_POINT = Decimal("99999999.99")  # Numeric(10, 2)
+MAX_POINTS_SETTING = 1_000_000
+
+
+def admin_villages(actor: Principal) -> list[Village]:
+    """The villages the actor administers, in id order."""
+    statement = sa.select(Village).order_by(Village.id)
+    if not actor.global_admin:
+        statement = statement.where(Village.id.in_(actor.admin_villages))
+    return list(db.session.execute(statement).scalars())
+
+
+def administered_village(actor: Principal, village_id: int) -> Village:
+    """The village, for one of its admins; 404 or 403 otherwise."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    return village
+
+
+def current_settings(village: Village) -> dict[str, Any]:
+    return {name: getattr(village, name) for name in SETTINGS}
+
+
+def _yuan(value: Any) -> tuple[Decimal | None, str | None]:
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None, str(_l("Write an amount such as 0.10."))
+    if not amount.is_finite() or amount < 0 or amount > MAX_YUAN_PER_POINT:
+        return None, str(_l("Write an amount from 0 to 99999999.99 yuan."))
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        return None, str(_l("Yuan per point has at most 2 decimal places (fen)."))
+    return amount.quantize(Decimal("0.01")), None
+
+
+def update_village_settings(actor: Principal, village_id: int, **values: Any) -> Village:
+    """Change any of :data:`SETTINGS`; refuses bad values field by field, audits the diff.
+
+    ``leader_monthly_quota`` and ``pin_required_above`` may be None (no limit; never ask).
+    """
+    village = administered_village(actor, village_id)
+    before = current_settings(village)
+    after = dict(before)
+    errors: dict[str, list[str]] = {}
+    unknown = set(values) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"unknown village settings {sorted(unknown)}")
+    after.update(values)
+
+    name = (after["name"] or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = [str(_l("Give the village a name (at most 100 characters)."))]
+    elif db.session.execute(
+        sa.select(Village.id).where(Village.name == name, Village.id != village_id)
+    ).first():
+        errors["name"] = [str(_l("A village with this name exists."))]
+    after["name"] = name
+    if not is_valid_timezone(after["timezone"] or "") or len(after["timezone"]) > 64:
+        errors["timezone"] = [str(_l("Unknown time zone. Write one such as Asia/Shanghai."))]
+    after["yuan_per_point"], message = _yuan(after["yuan_per_point"])
+    if message:
+        errors["yuan_per_point"] = [message]
+    if not 1 <= after["approval_threshold"] <= MAX_POINTS_SETTING:
+        errors["approval_threshold"] = [str(_l("1 to 1,000,000 points."))]
+    quota = after["leader_monthly_quota"]
+    if quota is not None and not 1 <= quota <= MAX_POINTS_SETTING:
+        errors["leader_monthly_quota"] = [str(_l("1 to 1,000,000 points, or empty."))]
+    for field in ("black_board_days", "red_board_days"):
+        if not 1 <= after[field] <= 366:
+            errors[field] = [str(_l("1 to 366 days."))]
+    pin_above = after["pin_required_above"]
+    if pin_above is not None and not 0 <= pin_above <= MAX_POINTS_SETTING:
+        errors["pin_required_above"] = [str(_l("0 to 1,000,000 points, or empty."))]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    for field in SETTINGS:
+        setattr(village, field, after[field])
+    db.session.flush()
+    changes = audit.diff(before, after)
+    if changes:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=village_id,
+            action="village.update",
+            target_type="village",
+            target_id=village_id,
+            changes=changes,
+        )
+    return village
+
+
+def rename_grid(actor: Principal, grid_id: int, *, name: str) -> Grid:
+    """Give a grid a new name, unique in its village."""
+    grid = db.session.get(Grid, grid_id)
+    if grid is None:
+        raise NotFound(_l("No such grid."))
+    actor.require_admin(grid.village_id)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed(errors={"name": [str(_l("Give the grid a name."))]})
+    if db.session.execute(
+        sa.select(Grid.id).where(
+            Grid.village_id == grid.village_id, Grid.name == name, Grid.id != grid.id
+        )
+    ).first():
+        raise ValidationFailed(errors={"name": [str(_l("A grid with this name exists."))]})
+    old = grid.name
+    grid.name = name
+    db.session.flush()
+    if old != name:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=grid.village_id,
+            action="grid.rename",
+            target_type="grid",
+            target_id=grid.id,
+            changes={"name": [old, name]},
+        )
+    return grid

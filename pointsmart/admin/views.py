@@ -1,0 +1,257 @@
+"""Admin pages: home, village settings, grids and the audit log (households: ``views_households``;
+staff: ``views_staff``; rules: ``views_rules``; all on ``bp``, under ``/admin``).
+
+Routes are thin: parse the form, call one service function, redirect (303) with a notice, or
+show the page again with the field errors in Chinese (422). A refusal for want of rights is
+the 403 page; every page checks that the signed-in user administers the village first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import login_required, page_principal
+from ..audit import service as audit
+from ..errors import Forbidden, NotFound, Problem
+from ..extensions import db
+from ..forms import parse_form
+from ..villages import service as villages
+from ..villages.models import Grid
+from . import settings
+from .forms import NameForm, SettingsForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+AUDIT_PAGE_SIZE = 50
+
+ACTION_LABELS = {
+    "village.create": _l("Village created"),
+    "village.update": _l("Village settings changed"),
+    "grid.create": _l("Grid added"),
+    "grid.rename": _l("Grid renamed"),
+    "household.create": _l("Household added"),
+    "household.update": _l("Household changed"),
+    "household.move": _l("Household moved to another grid"),
+    "household.move_away": _l("Household moved away"),
+    "household.pin_reset": _l("Household PIN set or reset"),
+    "member.add": _l("Member added"),
+    "member.update": _l("Member changed"),
+    "member.remove": _l("Member removed"),
+    "card.issue": _l("Card issued"),
+    "user.create": _l("User created"),
+    "user.disable": _l("User disabled"),
+    "user.enable": _l("User enabled"),
+    "user.password_reset": _l("Password reset"),
+    "role.grant": _l("Role granted"),
+    "role.revoke": _l("Role revoked"),
+    "rule.create": _l("Rule added"),
+    "rule.update": _l("Rule changed"),
+    "shop.create": _l("Shop opened"),
+    "product.create": _l("Goods added"),
+    "product.update": _l("Goods changed"),
+}
+
+
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "timezone": _l("Time zone"),
+    "yuan_per_point": _l("Yuan per point"),
+    "approval_threshold": _l("Approval above (points)"),
+    "leader_monthly_quota": _l("A leader's monthly quota (points)"),
+    "black_board_days": _l("Days on the black board"),
+    "red_board_days": _l("Days on the red board"),
+    "mask_names": _l("Mask names on public pages"),
+    "year_end_clearing": _l("Year-end clearing"),
+    "pin_required_above": _l("Ask for the household PIN above this many points"),
+    "number": _l("Household number"),
+    "head_name": _l("Head of household"),
+    "phone": _l("Phone"),
+    "grid": _l("Grid"),
+    "relation": _l("Relation"),
+    "status": _l("Status"),
+    "active": _l("Active"),
+    "points": _l("Points"),
+    "monthly_cap": _l("Monthly cap"),
+    "valid_from": _l("Valid from"),
+    "username": _l("Username"),
+    "role": _l("Role"),
+    "shop_id": _l("Shop"),
+    "shop": _l("Shop"),
+    "members": _l("Members"),
+    "version": _l("Version"),
+    "code": _l("Code"),
+    "low_stock_at": _l("Low stock warning at"),
+    "village_id": _l("Village"),
+}
+
+TARGET_LABELS = {
+    "village": _l("Village"),
+    "grid": _l("Grid"),
+    "household": _l("Household"),
+    "user": _l("User"),
+    "rule": _l("Rule"),
+    "shop": _l("Shop"),
+    "product": _l("Goods"),
+}
+
+
+@bp.app_template_filter("audit_value")
+def audit_value(value) -> str:
+    """One recorded value for people: yes or no, a dash for nothing."""
+    if value is None:
+        return "—"
+    if value is True:
+        return str(_l("Yes"))
+    if value is False:
+        return str(_l("No"))
+    return str(value)
+
+
+@bp.app_template_filter("admin_time")
+def admin_time(moment: dt.datetime, timezone: str) -> str:
+    """A UTC moment as the village's local date and time, to the minute."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def refusal_errors(problem: Problem) -> dict[str, list[str]]:
+    """A service's refusal as form errors; a 403 or 404 stays the error page."""
+    if problem.status in (401, 403, 404):
+        raise problem
+    db.session.rollback()
+    if problem.errors:
+        return {field: [str(m) for m in messages] for field, messages in problem.errors.items()}
+    return {"form": [str(problem.detail or problem.title)]}
+
+
+def done(message: str, endpoint: str, **values):
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values), 303)
+
+
+@bp.route("")
+@login_required
+def home():
+    """The villages the signed-in admin runs, each with its pages."""
+    villages_run = settings.admin_villages(page_principal())
+    if not villages_run:
+        raise Forbidden(_l("Only an administrator of this village may do this."))
+    return render_template("admin/home.html", villages=villages_run)
+
+
+# --- village settings ------------------------------------------------------------------------
+
+
+def _settings_page(village_id: int, *, values=None, errors=None, status=200):
+    village = settings.administered_village(page_principal(), village_id)
+    shown = settings.current_settings(village)
+    if values:
+        shown.update(values)
+    return (
+        render_template("admin/village.html", village=village, values=shown, errors=errors or {}),
+        status,
+    )
+
+
+@bp.route("/villages/<int:village_id>")
+@login_required
+def village(village_id: int):
+    return _settings_page(village_id)
+
+
+@bp.route("/villages/<int:village_id>", methods=["POST"])
+@login_required
+def save_settings(village_id: int):
+    values, errors = parse_form(SettingsForm())
+    if not errors:
+        try:
+            settings.update_village_settings(page_principal(), village_id, **values)
+        except Problem as problem:
+            errors = refusal_errors(problem)
+    if errors:
+        return _settings_page(village_id, values=request.form.to_dict(), errors=errors, status=422)
+    return done(_("Village settings saved."), "admin.village", village_id=village_id)
+
+
+# --- grids -----------------------------------------------------------------------------------
+
+
+def _grids_page(village_id: int, *, errors=None, status=200):
+    actor = page_principal()
+    village = settings.administered_village(actor, village_id)
+    grids = villages.list_grids(actor, village_id)
+    return (
+        render_template("admin/grids.html", village=village, grids=grids, errors=errors or {}),
+        status,
+    )
+
+
+@bp.route("/villages/<int:village_id>/grids")
+@login_required
+def grids(village_id: int):
+    return _grids_page(village_id)
+
+
+@bp.route("/villages/<int:village_id>/grids", methods=["POST"])
+@login_required
+def add_grid(village_id: int):
+    values, errors = parse_form(NameForm())
+    if not errors:
+        try:
+            villages.create_grid(page_principal(), village_id, name=values["name"])
+        except Problem as problem:
+            errors = refusal_errors(problem)
+    if errors:
+        return _grids_page(village_id, errors=errors, status=422)
+    return done(
+        _("Grid %(name)s added.", name=values["name"]), "admin.grids", village_id=village_id
+    )
+
+
+@bp.route("/grids/<int:grid_id>", methods=["POST"])
+@login_required
+def rename_grid(grid_id: int):
+    grid = db.session.get(Grid, grid_id)
+    if grid is None:
+        raise NotFound(_l("No such grid."))
+    values, errors = parse_form(NameForm())
+    if not errors:
+        try:
+            settings.rename_grid(page_principal(), grid_id, name=values["name"])
+        except Problem as problem:
+            errors = refusal_errors(problem)
+    if errors:
+        return _grids_page(grid.village_id, errors={f"grid-{grid_id}": errors["name"]}, status=422)
+    return done(_("Grid renamed."), "admin.grids", village_id=grid.village_id)
+
+
+# --- audit log -------------------------------------------------------------------------------
+
+
+@bp.route("/villages/<int:village_id>/audit")
+@login_required
+def audit_log(village_id: int):
+    """Newest first, 50 a page; ``?before=<id>`` for older entries."""
+    village = settings.administered_village(page_principal(), village_id)
+    before = request.args.get("before", type=int)
+    rows = audit.entries(village_ids=[village_id], limit=AUDIT_PAGE_SIZE + 1, before_id=before)
+    more = len(rows) > AUDIT_PAGE_SIZE
+    rows = rows[:AUDIT_PAGE_SIZE]
+    return render_template(
+        "admin/audit.html",
+        village=village,
+        rows=[(row, audit.changes_of(row)) for row in rows],
+        names=audit.actor_names(rows),
+        labels=ACTION_LABELS,
+        fields=FIELD_LABELS,
+        targets=TARGET_LABELS,
+        older=rows[-1].id if more else None,
+        newest=before is not None,
+    )
+
+
+from . import views_households, views_rules, views_staff  # noqa: E402, F401  (routes on bp)

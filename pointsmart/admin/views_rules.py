@@ -1,0 +1,105 @@
+"""Admin pages: the rule catalogue (积分细则): list, add, new points from a date, retire and
+bring back (routes on ``views.bp``; the rules are the awards package's service)."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import login_required, page_principal
+from ..awards import rules
+from ..errors import Problem
+from ..forms import parse_form
+from . import settings
+from .forms import ConfirmForm, RuleForm, RuleVersionForm
+from .views import bp, done, refusal_errors
+
+CATEGORY_LABELS = {
+    "volunteer": _l("Volunteering"),
+    "red": _l("Red list"),
+    "black": _l("Black list"),
+    "rule": _l("Village rules"),
+    "other": _l("Other"),
+}
+
+
+def _rules_page(village_id: int, *, values=None, errors=None, status=200):
+    actor = page_principal()
+    village = settings.administered_village(actor, village_id)
+    return (
+        render_template(
+            "admin/rules.html",
+            village=village,
+            rules=rules.list_rules(actor, village_id),
+            categories=CATEGORY_LABELS,
+            values=values or {},
+            errors=errors or {},
+        ),
+        status,
+    )
+
+
+@bp.route("/villages/<int:village_id>/rules")
+@login_required
+def rules_list(village_id: int):
+    return _rules_page(village_id)
+
+
+@bp.route("/villages/<int:village_id>/rules", methods=["POST"])
+@login_required
+def add_rule(village_id: int):
+    values, errors = parse_form(RuleForm())
+    if not errors:
+        try:
+            rules.create_rule(page_principal(), village_id, **values)
+        except Problem as problem:
+            errors = refusal_errors(problem)
+    if errors:
+        return _rules_page(village_id, values=request.form.to_dict(), errors=errors, status=422)
+    return done(
+        _("Rule %(name)s added.", name=values["name"]), "admin.rules_list", village_id=village_id
+    )
+
+
+def _rule_form(rule_id: int, schema, action, success: str):
+    rule = rules.find_rule(rule_id)
+    settings.administered_village(page_principal(), rule.village_id)
+    values, errors = parse_form(schema)
+    if not errors:
+        try:
+            action(page_principal(), values)
+        except Problem as problem:
+            errors = refusal_errors(problem)
+    if errors:
+        errors = {f"rule-{rule_id}-{field}": messages for field, messages in errors.items()}
+        return _rules_page(rule.village_id, errors=errors, status=422)
+    return done(success, "admin.rules_list", village_id=rule.village_id)
+
+
+@bp.route("/rules/<int:rule_id>/version", methods=["POST"])
+@login_required
+def new_rule_version(rule_id: int):
+    def change(actor, values):
+        rules.change_rule(
+            actor,
+            rule_id,
+            points=values["points"],
+            monthly_cap=values["monthly_cap"],
+            clear_cap=values["monthly_cap"] is None,
+            valid_from=values["valid_from"],
+        )
+
+    return _rule_form(rule_id, RuleVersionForm(), change, _("The new points are saved."))
+
+
+@bp.route("/rules/<int:rule_id>/active", methods=["POST"])
+@login_required
+def rule_active(rule_id: int):
+    active = request.form.get("active") == "1"
+    return _rule_form(
+        rule_id,
+        ConfirmForm(),
+        lambda actor, values: rules.change_rule(actor, rule_id, active=active),
+        _("The rule is in use again.") if active else _("The rule is retired."),
+    )

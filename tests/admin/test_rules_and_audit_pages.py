@@ -1,0 +1,102 @@
+"""Rules on the admin pages (add, new points from a day, retire, bring back) and the audit
+log page (newest first, paged, who, when, what changed, only the admin's village)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pointsmart.audit import service as audit
+from pointsmart.awards import rules
+from pointsmart.awards.models import Rule
+from pointsmart.extensions import db
+from tests.admin.conftest import last_changes, last_entry
+from tests.factories import ROOT
+
+
+def _rule(code: str) -> Rule:
+    return db.session.execute(db.select(Rule).where(Rule.code == code)).scalar_one()
+
+
+def test_rules_are_added_changed_from_a_day_retired_and_brought_back(pages, office):
+    vid = office.village.id
+    pages.as_(office.admin).post(
+        f"/admin/villages/{vid}/rules",
+        {"code": "V01", "name": "志愿服务", "category": "volunteer", "unit": "hour", "points": "5"},
+    )
+    rule = _rule("V01")
+    assert last_changes("rule.create")["points"] == 5
+    assert "志愿服务" in pages.get(f"/admin/villages/{vid}/rules")
+
+    later = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    pages.post(
+        f"/admin/rules/{rule.id}/version",
+        {"points": "8", "monthly_cap": "40", "valid_from": later},
+    )
+    view = rules.get_rule(ROOT, rule.id)
+    assert [v.points for v in view.versions] == [5, 8]
+    assert view.points == 5  # still 5 today
+    changes = last_changes("rule.update")
+    assert changes["points"] == [5, 8]
+    assert changes["monthly_cap"] == [None, 40]
+    assert changes["valid_from"] == [None, later]
+
+    pages.post(f"/admin/rules/{rule.id}/active", {"active": "0"})
+    assert not db.session.get(Rule, rule.id).active
+    assert last_changes("rule.update") == {"active": [True, False]}
+    pages.post(f"/admin/rules/{rule.id}/active", {"active": "1"})
+    assert db.session.get(Rule, rule.id).active
+
+
+def test_bad_rules_are_chinese_form_errors(pages, office):
+    vid = office.village.id
+    pages.as_(office.admin)
+    html = pages.post(
+        f"/admin/villages/{vid}/rules",
+        {"code": "B01", "name": "焚烧秸秆", "category": "black", "points": "5"},
+        expect=422,
+    )
+    assert "黑榜细则只能扣分" in html
+    rules.create_rule(ROOT, vid, code="R01", name="门前三包", category="rule", points=3)
+    rule = _rule("R01")
+    html = pages.post(
+        f"/admin/rules/{rule.id}/version", {"points": "3", "valid_from": "2000-01-01"}, expect=422
+    )
+    assert "修改只能从今天或以后的某一天起生效" in html
+
+
+def test_the_audit_page_shows_who_when_and_old_to_new_newest_first(pages, office):
+    vid = office.village.id
+    pages.as_(office.admin).post(f"/admin/grids/{office.grid.id}", {"name": "东片网格"})
+    pages.post(f"/admin/households/{office.household.id}/members", {"name": "王小明"})
+    html = pages.get(f"/admin/villages/{vid}/audit")
+    assert html.index("添加家庭成员") < html.index("网格改名")
+    assert office.admin.username in html
+    assert "第一网格" in html
+    assert "东片网格" in html
+    assert "→" in html
+
+
+def test_the_audit_page_pages_and_shows_only_the_admins_village(pages, office):
+    vid = office.village.id
+    for n in range(55):
+        audit.record(
+            actor_id=None,
+            village_id=vid,
+            action="grid.rename",
+            target_type="grid",
+            target_id=n,
+            changes={"name": [f"旧{n}", f"新{n}"]},
+        )
+    other_village = office.make.village(name="远方村")
+    office.make.grid(other_village, name="远方网格")
+    first = pages.as_(office.admin).get(f"/admin/villages/{vid}/audit")
+    assert "新54" in first
+    assert "新5<" in first  # the 50th newest
+    assert "新4<" not in first
+    assert "远方网格" not in first
+    before = first.split("before=")[1].split('"')[0]
+    second = pages.get(f"/admin/villages/{vid}/audit?before={before}")
+    assert "新4<" in second
+    assert "新54" not in second
+    assert "远方网格" not in second
+    assert last_entry("grid.create").village_id == other_village.id
