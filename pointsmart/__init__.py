@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .villagers.public_views import bp as public_board_pages
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
+    from .villages.roster_views import bp as roster_pages
 
     register_request_hooks(app)
     register_api(app)
@@ -77,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(awards_pages)
     app.register_blueprint(counter_pages)
     app.register_blueprint(card_pages)
+    app.register_blueprint(roster_pages)
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     from .forms import form_key_field

@@ -91,6 +91,27 @@ def open_household_account(village_id: int, household_id: int) -> None:
     )
 
 
+def open_household_accounts(village_id: int, household_ids: list[int]) -> None:
+    """Create the points accounts of many new households in one statement (a roster import)."""
+    if not household_ids:
+        return
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Account),
+        [
+            {
+                "village_id": village_id,
+                "code": household_code(household_id),
+                "kind": HOUSEHOLD,
+                "household_id": household_id,
+                "balance": 0,
+                "created_at": now,
+            }
+            for household_id in household_ids
+        ],
+    )
+
+
 def open_shop_account(village_id: int, shop_id: int) -> None:
     """Create the account a shop's redeemed points collect in until the village settles."""
     db.session.execute(
