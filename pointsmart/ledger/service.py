@@ -31,6 +31,8 @@ from .models import (
     AWARD,
     CATEGORIES,
     DEDUCT,
+    EXPIRE,
+    EXPIRED,
     HOUSEHOLD,
     ISSUED,
     PENALTIES,
@@ -258,6 +260,32 @@ def settle(
         memo=memo,
         posted_by_id=posted_by_id,
         require_funds=True,
+    )
+
+
+def expire(
+    village_id: int,
+    household_id: int,
+    points: int,
+    *,
+    period: str,
+    memo: str | None = None,
+    posted_by_id: int | None = None,
+) -> Transfer:
+    """Year-end clearing of a household's points: household -> expired (see ``clearing``).
+
+    Not earned, deducted or redeemed: the household's monthly totals do not change.
+    """
+    return _post(
+        village_id,
+        EXPIRE,
+        debit_code=household_code(household_id),
+        credit_code=EXPIRED,
+        amount=points,
+        household_id=household_id,
+        period=period,
+        memo=memo,
+        posted_by_id=posted_by_id,
     )
 
 
