@@ -211,7 +211,7 @@ def _insert_chunk(village_id: int, chunk: list[RosterRow], grids: dict[str, int]
     ledger.open_household_accounts(village_id, [ids[row.number] for row in chunk])
 
 
-def recent_households(actor: Principal, village_id: int, limit: int = 50) -> list[Household]:
+def recent_households(actor: Principal, village_id: int, limit: int = 20) -> list[Household]:
     """The village's newest households first (what an import just added), for its admins."""
     get_village(actor, village_id)
     actor.require_admin(village_id)
