@@ -71,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .villagers.public_views import bp as public_board_pages
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
+    from .villages.roster_views import bp as roster_pages
 
     register_request_hooks(app)
     register_api(app)
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(awards_pages)
     app.register_blueprint(counter_pages)
     app.register_blueprint(card_pages)
+    app.register_blueprint(roster_pages)
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from .backup import register_backup_commands
 from .errors import Problem
 from .extensions import db
+from .ledger.clearing_cli import points_cli
 from .villages.card_cli import cards_cli
 from .villages.roster_cli import households_cli
 
@@ -155,3 +156,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(cards_cli)
     register_backup_commands(app)
     app.cli.add_command(households_cli)
+    app.cli.add_command(points_cli)

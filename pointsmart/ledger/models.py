@@ -29,7 +29,9 @@ ACCOUNT_KINDS = (HOUSEHOLD, SHOP, *SYSTEM_ACCOUNT_KINDS)
 
 # Transfer kinds and the accounts they move between.
 AWARD, DEDUCT, REDEEM, SETTLE = "award", "deduct", "redeem", "settle"
-TRANSFER_KINDS = (AWARD, DEDUCT, REDEEM, SETTLE)
+# Year-end clearing (年底清零): household -> expired. Not earned, deducted or redeemed.
+EXPIRE = "expire"
+TRANSFER_KINDS = (AWARD, DEDUCT, REDEEM, SETTLE, EXPIRE)
 
 CATEGORIES = ("volunteer", "red", "black", "rule", "other")
 

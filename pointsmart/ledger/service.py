@@ -31,6 +31,8 @@ from .models import (
     AWARD,
     CATEGORIES,
     DEDUCT,
+    EXPIRE,
+    EXPIRED,
     HOUSEHOLD,
     ISSUED,
     PENALTIES,
@@ -88,6 +90,27 @@ def open_household_account(village_id: int, household_id: int) -> None:
             balance=0,
             created_at=utcnow(),
         )
+    )
+
+
+def open_household_accounts(village_id: int, household_ids: list[int]) -> None:
+    """Create the points accounts of many new households in one statement (a roster import)."""
+    if not household_ids:
+        return
+    now = utcnow()
+    db.session.execute(
+        sa.insert(Account),
+        [
+            {
+                "village_id": village_id,
+                "code": household_code(household_id),
+                "kind": HOUSEHOLD,
+                "household_id": household_id,
+                "balance": 0,
+                "created_at": now,
+            }
+            for household_id in household_ids
+        ],
     )
 
 
@@ -237,6 +260,32 @@ def settle(
         memo=memo,
         posted_by_id=posted_by_id,
         require_funds=True,
+    )
+
+
+def expire(
+    village_id: int,
+    household_id: int,
+    points: int,
+    *,
+    period: str,
+    memo: str | None = None,
+    posted_by_id: int | None = None,
+) -> Transfer:
+    """Year-end clearing of a household's points: household -> expired (see ``clearing``).
+
+    Not earned, deducted or redeemed: the household's monthly totals do not change.
+    """
+    return _post(
+        village_id,
+        EXPIRE,
+        debit_code=household_code(household_id),
+        credit_code=EXPIRED,
+        amount=points,
+        household_id=household_id,
+        period=period,
+        memo=memo,
+        posted_by_id=posted_by_id,
     )
 
 

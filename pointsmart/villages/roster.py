@@ -5,7 +5,10 @@ name), 电话 (phone) and 家庭成员 (members, separated by 、 or commas, eac
 its relation in brackets: ``王秀英(配偶)``). Every row is checked first (missing fields,
 numbers repeated in the file or already in the village, unknown grids, bad phones); nothing
 is imported unless every row is clean, and then all rows are imported in the caller's one
-transaction, through ``create_household`` so each household's ledger account is opened.
+transaction with bulk inserts (households, members, then their ledger accounts through
+``ledger.open_household_accounts``), in chunks so a progress bar can follow.
+
+Problems are worded in the caller's language (Chinese by default, also on the command line).
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..errors import Problem
 from ..extensions import db
-from .models import Grid, Household
-from .service import create_household, get_village
+from ..ledger import service as ledger
+from .models import Grid, Household, Member
+from .service import get_village
 
 HEADERS = {
     "number": ("户号",),
@@ -36,7 +44,9 @@ REQUIRED_COLUMNS = ("number", "head_name")
 PHONE = re.compile(r"^1[3-9][0-9]{9}\Z")
 MEMBER_SEPARATORS = re.compile(r"[、,，;；]")
 MEMBER_WITH_RELATION = re.compile(r"^(?P<name>[^(（]+)[(（](?P<relation>[^)）]*)[)）]$")
-MAX_LENGTHS = {"number": 32, "head_name": 50}
+MAX_LENGTHS = {"number": 32, "head_name": 50, "member_name": 50, "relation": 20}
+CHUNK = 1000  # rows per bulk insert; the progress bar moves once per chunk
+TEMPLATE_EXAMPLE = ["0001", "李建国", "一组", "13800138000", "王秀英(配偶)、李明(儿子)"]
 
 
 class RosterInvalid(Problem):
@@ -44,7 +54,7 @@ class RosterInvalid(Problem):
 
     status = 422
     code = "roster_invalid"
-    title = "The roster has rows that cannot be imported; nothing was imported."
+    title = _l("The roster has rows that cannot be imported; nothing was imported.")
 
     def __init__(self, problems: list[RowProblem]):
         self.problems = problems
@@ -67,7 +77,7 @@ class RowProblem:
     messages: list[str]
 
     def __str__(self) -> str:
-        return f"row {self.line}: {'; '.join(self.messages)}"
+        return _("Row %(line)s: %(problems)s", line=self.line, problems=" ".join(self.messages))
 
 
 def read_roster(path: Path) -> list[RosterRow]:
@@ -78,7 +88,7 @@ def read_roster(path: Path) -> list[RosterRow]:
     elif suffix == ".csv":
         table = _csv_rows(path.read_bytes())
     else:
-        raise RosterInvalid([RowProblem(0, ["the file must be .xlsx or .csv"])])
+        raise RosterInvalid([RowProblem(0, [_("The file must be .xlsx or .csv.")])])
     return _parse(table)
 
 
@@ -95,23 +105,45 @@ def check_roster(village_id: int, rows: list[RosterRow]) -> list[RowProblem]:
     for row in rows:
         messages = []
         if not row.number:
-            messages.append("户号 is missing")
+            messages.append(_("户号 is missing."))
         elif len(row.number) > MAX_LENGTHS["number"]:
-            messages.append(f"户号 is longer than {MAX_LENGTHS['number']} characters")
+            messages.append(_("户号 is longer than %(n)s characters.", n=MAX_LENGTHS["number"]))
         elif row.number in numbers_in_file:
-            messages.append(f"户号 {row.number} repeats row {numbers_in_file[row.number]}")
+            messages.append(
+                _(
+                    "户号 %(number)s repeats row %(line)s.",
+                    number=row.number,
+                    line=numbers_in_file[row.number],
+                )
+            )
         elif row.number in taken:
-            messages.append(f"户号 {row.number} already exists in the village")
+            messages.append(_("户号 %(number)s already exists in the village.", number=row.number))
         if row.number:
             numbers_in_file.setdefault(row.number, row.line)
         if not row.head_name:
-            messages.append("户主 is missing")
+            messages.append(_("户主 is missing."))
         elif len(row.head_name) > MAX_LENGTHS["head_name"]:
-            messages.append(f"户主 is longer than {MAX_LENGTHS['head_name']} characters")
+            messages.append(_("户主 is longer than %(n)s characters.", n=MAX_LENGTHS["head_name"]))
         if row.grid and row.grid not in grids:
-            messages.append(f"no grid named {row.grid} in the village")
+            messages.append(_("The village has no grid named %(grid)s.", grid=row.grid))
         if row.phone and not PHONE.match(row.phone):
-            messages.append(f"电话 {row.phone} is not an 11-digit mobile number starting with 1")
+            messages.append(
+                _(
+                    "电话 %(phone)s is not an 11-digit mobile number starting with 1.",
+                    phone=row.phone,
+                )
+            )
+        if any(len(m["name"]) > MAX_LENGTHS["member_name"] for m in row.members) or any(
+            len(m["relation"]) > MAX_LENGTHS["relation"] for m in row.members
+        ):
+            messages.append(
+                _(
+                    "A member's name is longer than %(name)s characters or the relation "
+                    "longer than %(relation)s.",
+                    name=MAX_LENGTHS["member_name"],
+                    relation=MAX_LENGTHS["relation"],
+                )
+            )
         if messages:
             problems.append(RowProblem(row.line, messages))
     return problems
@@ -121,11 +153,15 @@ def import_roster(
     actor: Principal,
     village_id: int,
     rows: list[RosterRow],
-    progress: Callable[[RosterRow], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Import every row, or raise ``RosterInvalid`` naming each bad row and import nothing.
 
-    Adds and flushes only: the caller commits once (or rolls back).
+    Only an admin of the village may. Households, their members and their ledger accounts are
+    bulk-inserted ``CHUNK`` rows at a time; ``progress(n)`` is called after each chunk with
+    the number of rows it held. An audit entry ``household.import`` records the count. Adds
+    and flushes only: the caller commits once (or rolls back). A household number that a
+    concurrent writer committed meanwhile raises ``sqlalchemy.exc.IntegrityError``.
     """
     get_village(actor, village_id)
     actor.require_admin(village_id)
@@ -133,19 +169,95 @@ def import_roster(
     if problems:
         raise RosterInvalid(problems)
     grids = _grid_ids(village_id)
-    for row in rows:
-        create_household(
-            actor,
-            village_id,
-            number=row.number,
-            head_name=row.head_name,
-            grid_id=grids.get(row.grid) if row.grid else None,
-            phone=row.phone or None,
-            members=row.members,
-        )
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        _insert_chunk(village_id, chunk, grids)
         if progress is not None:
-            progress(row)
+            progress(len(chunk))
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="household.import",
+        target_type="village",
+        target_id=village_id,
+        changes={"count": len(rows)},
+    )
     return len(rows)
+
+
+def _insert_chunk(village_id: int, chunk: list[RosterRow], grids: dict[str, int]) -> None:
+    ids = dict(
+        db.session.execute(
+            sa.insert(Household).returning(Household.number, Household.id),
+            [
+                {
+                    "village_id": village_id,
+                    "number": row.number,
+                    "head_name": row.head_name,
+                    "grid_id": grids.get(row.grid) if row.grid else None,
+                    "phone": row.phone or None,
+                }
+                for row in chunk
+            ],
+        ).all()
+    )
+    members = [
+        {"household_id": ids[row.number], "name": member["name"], "relation": member["relation"]}
+        for row in chunk
+        for member in row.members
+    ]
+    if members:
+        db.session.execute(sa.insert(Member), members)
+    ledger.open_household_accounts(village_id, [ids[row.number] for row in chunk])
+
+
+def recent_households(actor: Principal, village_id: int, limit: int = 20) -> list[Household]:
+    """The village's newest households first (what an import just added), for its admins."""
+    get_village(actor, village_id)
+    actor.require_admin(village_id)
+    return list(
+        db.session.execute(
+            sa.select(Household)
+            .options(selectinload(Household.grid))
+            .where(Household.village_id == village_id)
+            .order_by(Household.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def count_households(village_id: int) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(Household).where(Household.village_id == village_id)
+    ).scalar_one()
+
+
+def template_csv() -> bytes:
+    """The roster template as CSV: the header and one example row (UTF-8 with a BOM, which
+    Excel needs to show Chinese)."""
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow([names[0] for names in HEADERS.values()])
+    writer.writerow(TEMPLATE_EXAMPLE)
+    return text.getvalue().encode("utf-8-sig")
+
+
+def template_xlsx() -> bytes:
+    """The roster template as xlsx: the header and one example row, numbers kept as text."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "户籍名册"
+    sheet.append([names[0] for names in HEADERS.values()])
+    sheet.append(TEMPLATE_EXAMPLE)
+    for column, width in zip("ABCDE", (10, 12, 16, 16, 36), strict=True):
+        sheet.column_dimensions[column].width = width
+        for cell in sheet[column]:
+            cell.number_format = "@"  # text: 0001 keeps its zeros, a phone stays a phone
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 def _grid_ids(village_id: int) -> dict[str, int]:
@@ -155,9 +267,15 @@ def _grid_ids(village_id: int) -> dict[str, int]:
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[str]]:
-    from openpyxl import load_workbook
+    import zipfile
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        raise RosterInvalid([RowProblem(0, [_("The file cannot be read as xlsx.")])]) from error
     try:
         sheet = workbook.worksheets[0]
         return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
@@ -182,14 +300,14 @@ def _csv_rows(data: bytes) -> Iterable[list[str]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
-        raise RosterInvalid([RowProblem(0, ["the file is neither UTF-8 nor GBK text"])])
+        raise RosterInvalid([RowProblem(0, [_("The file is neither UTF-8 nor GBK text.")])])
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
 def _parse(table: Iterable[list[str]]) -> list[RosterRow]:
     table = list(table)
     if not table:
-        raise RosterInvalid([RowProblem(1, ["the file is empty"])])
+        raise RosterInvalid([RowProblem(1, [_("The file is empty.")])])
     header = [cell.strip() for cell in table[0]]
     columns = {}
     for key, names in HEADERS.items():
@@ -199,7 +317,9 @@ def _parse(table: Iterable[list[str]]) -> list[RosterRow]:
                 break
     missing = [HEADERS[key][0] for key in REQUIRED_COLUMNS if key not in columns]
     if missing:
-        raise RosterInvalid([RowProblem(1, [f"no column {name}" for name in missing])])
+        raise RosterInvalid(
+            [RowProblem(1, [_("There is no column %(name)s.", name=name) for name in missing])]
+        )
 
     def cell(values: list[str], key: str) -> str:
         index = columns.get(key)

@@ -1,4 +1,10 @@
-"""``flask households import FILE --village ID``: a roster from xlsx or CSV, all rows or none."""
+"""``flask households import FILE --village ID``: a roster from xlsx or CSV, all rows or none.
+
+Messages are the same translated strings as the import page, in the app's default language
+(Chinese unless ``BABEL_DEFAULT_LOCALE`` says otherwise). Exit codes: 0 imported, 1 nothing
+imported because of the file's rows (or a household number another writer added meanwhile),
+2 any other refusal (no such village, ...).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,10 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ..errors import Problem
 from ..extensions import db
@@ -28,21 +37,43 @@ def import_command(file: Path, village_id: int):
         problems = roster.check_roster(village_id, rows)
         if problems:  # said before any progress bar appears
             raise roster.RosterInvalid(problems)
-        with click.progressbar(length=len(rows), label="importing") as bar:
-            count = roster.import_roster(
-                OPERATOR, village_id, rows, progress=lambda row: bar.update(1)
-            )
+        with click.progressbar(length=len(rows), label=_("Importing")) as bar:
+            count = roster.import_roster(OPERATOR, village_id, rows, progress=bar.update)
+        db.session.commit()
     except roster.RosterInvalid as invalid:
         db.session.rollback()
         count = len(invalid.problems)
-        rows_word = "row has" if count == 1 else "rows have"
-        click.echo(f"nothing imported: {count} {rows_word} problems", err=True)
+        click.echo(
+            ngettext(
+                "Nothing imported: %(num)s row has problems.",
+                "Nothing imported: %(num)s rows have problems.",
+                count,
+            ),
+            err=True,
+        )
         for problem in invalid.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
+    except sa.exc.IntegrityError:
+        # Between the check and the insert, another writer added one of these numbers.
+        db.session.rollback()
+        click.echo(
+            _(
+                "Nothing imported: a household number in the file was added by someone else "
+                "meanwhile. Run the import again to see which."
+            ),
+            err=True,
+        )
+        sys.exit(1)
     except Problem as problem:
         db.session.rollback()
-        click.echo(f"error: {problem.detail or problem.title}", err=True)
+        click.echo(_("Error: %(message)s", message=problem.detail or problem.title), err=True)
         sys.exit(2)
-    db.session.commit()
-    click.echo(f"imported {count} households into village {village_id}")
+    click.echo(
+        ngettext(
+            "Imported %(num)s household into village %(village)s.",
+            "Imported %(num)s households into village %(village)s.",
+            count,
+            village=village_id,
+        )
+    )

@@ -55,3 +55,94 @@ def test_an_api_problem_title_is_english_for_an_english_client(api):
     response = api.request("GET", "/villages", expect=401, headers={"Accept-Language": "en"})
 
     assert response.get_json()["title"] == "Sign in first: the token is missing or bad."
+
+
+# --- code strings: every msgid the code gives, and every API problem title ------------------
+
+
+def _code_messages():
+    """Every (msgid, plural) that ``make extract-messages`` finds in the code and templates."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {**DEFAULT_KEYWORDS, "_l": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(PACKAGE), method_map, options_map, keywords=keywords
+    ):
+        found.add(message if isinstance(message, tuple) else (message, None))
+    return sorted(found, key=str)
+
+
+def _problem_classes():
+    """Every Problem subclass of the package (each module imported so none is missed)."""
+    import importlib
+    import pkgutil
+
+    from pointsmart.errors import Problem
+
+    for module in pkgutil.walk_packages([str(PACKAGE)], prefix="pointsmart."):
+        importlib.import_module(module.name)
+    seen, todo = [], [Problem]
+    while todo:
+        cls = todo.pop()
+        seen.append(cls)
+        todo.extend(cls.__subclasses__())
+    return seen
+
+
+def test_every_string_in_the_code_has_a_chinese_translation_in_the_compiled_catalogue(app):
+    from flask_babel import get_translations
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        translations = get_translations()
+        missing = []
+        for singular, plural in _code_messages():
+            if plural is None:
+                ok = translations.gettext(singular) != singular
+            else:
+                ok = translations.ngettext(singular, plural, 2) not in (singular, plural)
+            if not ok:
+                missing.append(singular)
+
+    assert missing == [], f"no Chinese in the compiled catalogue ({FIX}, make translations)"
+
+
+def test_every_problem_title_has_a_chinese_translation(app):
+    from pointsmart.errors import _HTTP_CODES
+
+    titles = {}
+    for cls in _problem_classes():
+        titles[f"{cls.__module__}.{cls.__qualname__}"] = cls.title
+    for status, (_code, title) in _HTTP_CODES.items():
+        titles[f"HTTP {status}"] = title
+    assert len(titles) > 20  # the walk found the domain packages' problems too
+
+    with app.test_request_context("/?lang=en"):
+        english = {name: str(title) for name, title in titles.items()}
+    with app.test_request_context("/?lang=zh_Hans_CN"):
+        chinese = {name: str(title) for name, title in titles.items()}
+
+    untranslated = sorted(name for name in titles if chinese[name] == english[name])
+    assert untranslated == [], f"problem titles without Chinese ({FIX}): {untranslated}"
+    not_lazy = sorted(name for name, title in titles.items() if isinstance(title, str))
+    assert not_lazy == [], "titles must be lazy_gettext so each request gets its language"
+
+
+@pytest.mark.parametrize(
+    ("accept", "title"),
+    [
+        ("zh-CN,zh;q=0.9", "未找到。"),
+        ("en-US,en;q=0.8", "Not found."),
+    ],
+)
+def test_a_service_problem_title_follows_accept_language(api, make, accept, title):
+    admin = make.staff("admin")
+    response = api.request(
+        "GET", "/villages/999999", expect=404, as_=admin, headers={"Accept-Language": accept}
+    )
+
+    assert response.get_json()["title"] == title
+    assert response.get_json()["code"] == "not_found"

@@ -74,7 +74,7 @@ def test_a_valid_xlsx_imports_every_household_with_members_and_accounts(
     result = run(fresh_app, "households", "import", str(path), "--village", str(village))
 
     assert result.exit_code == 0, result.output + result.stderr
-    assert "imported 3 households" in result.output
+    assert "导入 3 户" in result.output
     assert households(fresh_app, village) == [
         ("0100", "王大爷", None),
         ("0101", "李建国", "13800138000"),
@@ -125,12 +125,12 @@ def test_a_file_with_three_bad_rows_writes_nothing_and_names_the_three_rows(
     result = run(fresh_app, "households", "import", str(path), "--village", str(village))
 
     assert result.exit_code == 1
-    assert "nothing imported: 3 rows have problems" in result.stderr
-    assert "row 3: 户号 is missing" in result.stderr
-    assert "row 4: no grid named 五组" in result.stderr
-    assert "row 5: 电话 12345 is not" in result.stderr
-    assert "row 2" not in result.stderr
-    assert "row 6" not in result.stderr
+    assert "没有导入：3 行有问题。" in result.stderr
+    assert "第 3 行：缺少户号。" in result.stderr
+    assert "第 4 行：本村没有名为“五组”的网格/村民小组。" in result.stderr
+    assert "第 5 行：电话 12345 不是以 1 开头的 11 位手机号。" in result.stderr
+    assert "第 2 行" not in result.stderr
+    assert "第 6 行" not in result.stderr
     assert households(fresh_app, village) == before
 
 
@@ -151,8 +151,8 @@ def test_duplicate_numbers_in_the_file_and_in_the_village_are_named(ctx, make, t
     problems = roster.check_roster(village.id, rows)
 
     assert [str(p) for p in problems] == [
-        "row 3: 户号 0401 repeats row 2",
-        "row 4: 户号 0100 already exists in the village",
+        "第 3 行：户号 0401 与第 2 行重复。",
+        "第 4 行：户号 0100 在本村已存在。",
     ]
 
 
@@ -163,4 +163,34 @@ def test_a_file_without_the_needed_columns_is_refused(ctx, tmp_path):
     with pytest.raises(roster.RosterInvalid) as refused:
         roster.read_roster(path)
 
-    assert [str(p) for p in refused.value.problems] == ["row 1: no column 户号; no column 户主"]
+    assert [str(p) for p in refused.value.problems] == ["第 1 行：缺少“户号”列。 缺少“户主”列。"]
+
+
+def test_a_number_added_meanwhile_by_someone_else_is_a_clear_message_not_a_traceback(
+    fresh_app, village, tmp_path
+):
+    path = write_csv(tmp_path / "roster.csv", [["0501", "吴一", "", "", ""]])
+    before = households(fresh_app, village)
+
+    def someone_else_adds_it(conn, cursor, statement, parameters, context, executemany):
+        # Between the command's check and its insert, another clerk's 0501 lands first.
+        if statement.startswith("INSERT INTO households") and not conn.info.get("raced"):
+            conn.info["raced"] = True
+            cursor.execute(
+                "INSERT INTO households (village_id, number, head_name, card_version, status, "
+                f"created_at, pin_failed_attempts) VALUES ({int(village)}, '0501', '别人', 0, "
+                "'active', '2026-01-01 00:00:00', 0)"
+            )
+
+    with fresh_app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", someone_else_adds_it)
+    try:
+        result = run(fresh_app, "households", "import", str(path), "--village", str(village))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", someone_else_adds_it)
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output + result.stderr
+    assert "没有导入：文件中的某个户号刚刚被别人添加了" in result.stderr
+    assert households(fresh_app, village) == before  # the whole import rolled back

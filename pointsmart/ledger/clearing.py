@@ -1,0 +1,117 @@
+"""Year-end clearing (年底清零): a village's positive household balances expire once a year.
+
+Many villages bound the committee's liability this way. For each household whose balance is
+above zero, one transfer of kind ``expire`` moves the whole balance to the village's
+``expired`` account, counted in the year's December. A negative balance (a penalty larger
+than what the household had) stays as it is, and so does a zero one.
+
+Guarantees:
+
+* Only when the village has ``year_end_clearing`` switched on, and only for a year whose
+  December has begun in the village's time zone; an admin of the village (or the command
+  line) runs it.
+* Once per (village, year, household): each transfer is posted under the idempotency key
+  ``year-end-clearing:<year>:household:<id>`` of scope ``village:<id>``, so running it again
+  posts nothing for a household already cleared that year.
+* Expiry is neither earned, deducted nor redeemed: it does not touch the monthly totals, so
+  leaderboards and the lifetime earned points stay as they were.
+* Everything, including the audit entry ``points.clear``, is written in the caller's one
+  transaction; the caller commits once.
+
+Run it at the turn of the year (for example on December 31 after the last awards): it clears
+the balance as it is at that moment.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..audit import service as audit
+from ..errors import NotFound, Problem, ValidationFailed
+from ..extensions import db
+from ..periods import current_period
+from ..villages.models import Village
+from . import idempotency
+from .models import HOUSEHOLD, Account
+from .service import expire, lock_village_chain
+
+YEAR = re.compile(r"^[0-9]{4}\Z")
+
+
+class ClearingOff(Problem):
+    status, code = 409, "year_end_clearing_off"
+    title = _l("Year-end clearing is switched off for this village.")
+
+
+@dataclass(frozen=True)
+class ClearingResult:
+    village_id: int
+    year: int
+    households: int
+    points: int
+
+
+def clearing_period(year: int) -> str:
+    return f"{year:04d}-12"
+
+
+def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
+    """Expire every positive household balance of the village for ``year`` (see the module)."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    if not village.year_end_clearing:
+        raise ClearingOff()
+    timezone = lock_village_chain(village_id)
+    period = clearing_period(year)
+    if not YEAR.match(str(year)) or year < 2000 or period > current_period(timezone):
+        raise ValidationFailed(
+            errors={"year": [str(_l("A year can be cleared from its December on."))]}
+        )
+    positive = db.session.execute(
+        sa.select(Account.household_id, Account.balance)
+        .where(
+            Account.village_id == village_id,
+            Account.kind == HOUSEHOLD,
+            Account.balance > 0,
+        )
+        .order_by(Account.household_id)
+    ).all()
+    memo = _("Year-end clearing %(year)s", year=year)
+    households = points = 0
+    for household_id, balance in positive:
+        payload = {"village_id": village_id, "year": year, "household_id": household_id}
+        claimed = idempotency.claim(
+            f"village:{village_id}",
+            f"year-end-clearing:{year}:household:{household_id}",
+            idempotency.fingerprint("CLEAR", "year-end", payload),
+        )
+        if isinstance(claimed, idempotency.Replay):
+            continue  # cleared for this year already
+        transfer = expire(
+            village_id,
+            household_id,
+            balance,
+            period=period,
+            memo=memo,
+            posted_by_id=actor.user_id,
+        )
+        idempotency.complete(claimed, 200, {"transfer_id": transfer.id, "points": balance})
+        households += 1
+        points += balance
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="points.clear",
+        target_type="village",
+        target_id=village_id,
+        changes={"year": year, "households": households, "points": points},
+    )
+    return ClearingResult(village_id=village_id, year=year, households=households, points=points)

@@ -1,0 +1,308 @@
+"""Year-end clearing (年底清零): positive balances expire once a year; nothing else moves."""
+
+from __future__ import annotations
+
+import json
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pointsmart.audit.models import AuditEntry
+from pointsmart.boards.leaderboard import leaderboard
+from pointsmart.errors import Forbidden, ValidationFailed
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.ledger.clearing import ClearingOff, clear_year
+from pointsmart.ledger.errors import InsufficientPoints
+from pointsmart.ledger.models import EXPIRE, Account, MonthlyTotal, Transfer
+from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import current_period
+from tests.factories import ROOT, Factories
+
+YEAR = int(current_period("Asia/Shanghai")[:4]) - 1  # last year: its December has passed
+
+
+def clearing_village(make, **settings):
+    village = make.village(**settings)
+    village.year_end_clearing = True
+    db.session.flush()
+    return village
+
+
+def balances(village_id) -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Account.code, Account.balance).where(Account.village_id == village_id)
+        ).all()
+    )
+
+
+def monthly(village_id) -> list[tuple]:
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            sa.select(
+                MonthlyTotal.household_id,
+                MonthlyTotal.period,
+                MonthlyTotal.earned,
+                MonthlyTotal.deducted,
+                MonthlyTotal.redeemed,
+            )
+            .where(MonthlyTotal.village_id == village_id)
+            .order_by(MonthlyTotal.household_id, MonthlyTotal.period)
+        ).all()
+    ]
+
+
+def transfer_count(village_id) -> int:
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(Transfer).where(Transfer.village_id == village_id)
+    ).scalar_one()
+
+
+operations = st.lists(
+    st.tuples(
+        st.integers(0, 3),
+        st.sampled_from(["award", "deduct", "redeem"]),
+        st.integers(1, 80),
+        st.sampled_from([f"{YEAR}-03", f"{YEAR}-12", None]),
+    ),
+    max_size=25,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=operations)
+def test_after_clearing_no_balance_is_positive_and_the_ledger_still_verifies(make, steps):
+    savepoint = db.session.begin_nested()
+    try:
+        village = clearing_village(make)
+        households = [make.household(village) for _ in range(4)]
+        shop = make.shop(village)
+        for who, kind, amount, period in steps:
+            household = households[who]
+            if kind == "award":
+                ledger.award(village.id, household.id, amount, category="other", period=period)
+            elif kind == "deduct":
+                ledger.deduct(village.id, household.id, amount, category="black", period=period)
+            else:
+                try:
+                    with db.session.begin_nested():
+                        ledger.redeem(village.id, household.id, shop.id, amount)
+                except InsufficientPoints:
+                    pass
+        before = balances(village.id)
+        totals_before = monthly(village.id)
+        board_before = leaderboard(village.id, period=str(YEAR))
+
+        result = clear_year(ROOT, village.id, YEAR)
+
+        after = balances(village.id)
+        positive = {
+            code: b for code, b in before.items() if code.startswith("household:") and b > 0
+        }
+        assert result.households == len(positive)
+        assert result.points == sum(positive.values())
+        assert all(b <= 0 for code, b in after.items() if code.startswith("household:"))
+        for code, balance in before.items():
+            if code.startswith("household:"):
+                assert after[code] == min(balance, 0), code
+        assert after["expired"] == before["expired"] + result.points
+        assert sum(after.values()) == 0
+        report = verify_village(village.id)
+        assert report.ok, report.problems  # cached balances equal the sums of the transfers
+        assert monthly(village.id) == totals_before  # not earned, not deducted
+        assert leaderboard(village.id, period=str(YEAR)) == board_before
+        expiries = db.session.execute(
+            sa.select(Transfer.household_id, Transfer.amount, Transfer.period).where(
+                Transfer.village_id == village.id, Transfer.kind == EXPIRE
+            )
+        ).all()
+        assert sorted((f"household:{h}", a) for h, a, _ in expiries) == sorted(positive.items())
+        assert {period for _, _, period in expiries} <= {f"{YEAR}-12"}
+
+        count = transfer_count(village.id)
+        again = clear_year(ROOT, village.id, YEAR)
+        assert (again.households, again.points) == (0, 0)
+        assert transfer_count(village.id) == count
+    finally:
+        savepoint.rollback()
+
+
+def test_a_second_run_posts_nothing_even_after_new_points(make):
+    village = clearing_village(make)
+    household = make.household(village)
+    make.award(household, 30)
+    first = clear_year(ROOT, village.id, YEAR)
+    make.award(household, 5)
+
+    second = clear_year(ROOT, village.id, YEAR)
+
+    assert (first.households, first.points) == (1, 30)
+    assert (second.households, second.points) == (0, 0)
+    assert balances(village.id)[f"household:{household.id}"] == 5
+
+
+def test_clearing_is_refused_while_the_village_setting_is_off(make):
+    village = make.village()
+    household = make.household(village)
+    make.award(household, 30)
+
+    with pytest.raises(ClearingOff) as refused:
+        clear_year(ROOT, village.id, YEAR)
+
+    assert refused.value.status == 409
+    assert refused.value.code == "year_end_clearing_off"
+    assert balances(village.id)[f"household:{household.id}"] == 30
+
+
+def test_a_year_whose_december_has_not_begun_is_refused(make):
+    village = clearing_village(make)
+
+    with pytest.raises(ValidationFailed) as refused:
+        clear_year(ROOT, village.id, YEAR + 2)
+
+    assert list(refused.value.errors) == ["year"]
+
+
+@pytest.mark.parametrize("role", ["leader", "shopkeeper"])
+def test_only_an_admin_clears(make, role):
+    village = clearing_village(make)
+    shop = make.shop(village) if role == "shopkeeper" else None
+    staff = make.staff(role, village, shop=shop)
+    make.award(make.household(village), 10)
+
+    with pytest.raises(Forbidden):
+        clear_year(staff.principal, village.id, YEAR)
+
+    assert transfer_count(village.id) == 1
+
+
+def test_an_admin_of_the_village_clears_and_the_run_is_audited(make):
+    village = clearing_village(make)
+    admin = make.staff("admin", village)
+    make.award(make.household(village), 10)
+    make.award(make.household(village), 20)
+
+    result = clear_year(admin.principal, village.id, YEAR)
+
+    entry = db.session.execute(
+        sa.select(AuditEntry).where(
+            AuditEntry.village_id == village.id, AuditEntry.action == "points.clear"
+        )
+    ).scalar_one()
+    assert entry.actor_id == admin.user_id
+    assert json.loads(entry.changes) == {"year": YEAR, "households": 2, "points": 30}
+    assert (result.households, result.points) == (2, 30)
+
+
+def test_an_expiry_can_be_reversed_and_still_counts_nowhere(make):
+    village = clearing_village(make)
+    household = make.household(village)
+    make.award(household, 40)
+    clear_year(ROOT, village.id, YEAR)
+    totals = monthly(village.id)
+    expiry = db.session.execute(
+        sa.select(Transfer.id).where(Transfer.village_id == village.id, Transfer.kind == EXPIRE)
+    ).scalar_one()
+
+    ledger.reverse(expiry, reason="误清零，退回")
+
+    assert balances(village.id)[f"household:{household.id}"] == 40
+    assert monthly(village.id) == totals
+    assert verify_village(village.id).ok
+
+
+def test_the_command_prints_what_it_cleared_and_posts_once(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = clearing_village(make)
+        make.award(make.household(village), 25)
+        make.award(make.household(village), 15)
+        debtor = make.household(village)
+        ledger.deduct(village.id, debtor.id, 5, category="black")
+        db.session.commit()
+        village_id = village.id
+    runner = fresh_app.test_cli_runner()
+    args = ["points", "clear", "--village", str(village_id), "--year", str(YEAR)]
+
+    first = runner.invoke(args=args)
+    second = runner.invoke(args=args)
+
+    assert first.exit_code == 0, first.output + first.stderr
+    assert f"{YEAR} 年：清零 2 户，共 40 分" in first.output
+    assert second.exit_code == 0
+    assert "清零 0 户，共 0 分" in second.output
+    verify = runner.invoke(args=["ledger", "verify"])
+    assert verify.exit_code == 0, verify.output
+
+
+def test_the_command_refuses_a_village_without_clearing(fresh_app):
+    with fresh_app.app_context():
+        village = Factories().village()
+        db.session.commit()
+        village_id = village.id
+
+    result = fresh_app.test_cli_runner().invoke(
+        args=["points", "clear", "--village", str(village_id), "--year", str(YEAR)]
+    )
+
+    assert result.exit_code == 2
+    assert "本村没有开启年底清零" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def accepts(app, kind: str) -> bool:
+    """Whether the transfers table takes a row of this kind (the row is rolled back)."""
+    with app.app_context():
+        village = Factories().village()
+        issued, expired = db.session.execute(
+            sa.select(Account.id)
+            .where(Account.village_id == village.id, Account.code.in_(["issued", "expired"]))
+            .order_by(Account.code.desc())
+        ).scalars()
+        values = {
+            "village_id": village.id,
+            "seq": 1,
+            "kind": kind,
+            "debit_account_id": issued,
+            "credit_account_id": expired,
+            "amount": 1,
+            "period": "2026-01",
+            "debit_balance_after": -1,
+            "credit_balance_after": 1,
+            "created_at": "2026-01-01 00:00:00",
+            "prev_hash": "0" * 64,
+            "hash": "0" * 64,
+        }
+        statement = sa.text(
+            f"INSERT INTO transfers ({', '.join(values)}) "
+            f"VALUES ({', '.join(':' + name for name in values)})"
+        )
+        try:
+            db.session.execute(statement, values)
+        except sa.exc.IntegrityError:
+            return False
+        finally:
+            db.session.rollback()
+        return True
+
+
+def test_migration_0009_round_trips_and_keeps_the_kind_check(fresh_app):
+    assert accepts(fresh_app, "expire")
+    assert not accepts(fresh_app, "bogus")
+    with fresh_app.app_context():
+        flask_migrate.downgrade(revision="0008")
+    assert not accepts(fresh_app, "expire")
+    with fresh_app.app_context():
+        flask_migrate.upgrade()
+    assert accepts(fresh_app, "expire")
+    assert not accepts(fresh_app, "bogus")
