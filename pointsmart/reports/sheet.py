@@ -27,13 +27,13 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..awards.models import BLACK, RED, BoardEntry, Rule
 from ..boards.leaderboard import leaderboard
+from ..boards.names import mask_name
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger.models import GENESIS_HASH, Account, MonthlyTotal, Transfer
 from ..periods import current_period, is_valid_period
 from ..villages.models import Household, Village
-from .masking import shown_name
 
 LEADERBOARD_RANKS = 20
 
@@ -117,7 +117,7 @@ def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) 
         {
             "rank": item["rank"],
             "number": item["number"],
-            "name": shown_name(item["head_name"], masked),
+            "name": mask_name(item["head_name"]) if masked else item["head_name"],
             "grid": item["grid"]["name"] if item["grid"] else "",
             "points": item["points"],
         }
@@ -130,7 +130,7 @@ def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) 
             target.append(
                 {
                     "number": entry.number,
-                    "name": shown_name(entry.head_name, masked),
+                    "name": mask_name(entry.head_name) if masked else entry.head_name,
                     "rule": entry.rule_name,
                     "points": entry.amount if entry.kind == RED else -entry.amount,
                 }
@@ -196,7 +196,7 @@ def _household_months(village: Village, period: str, month_over: bool, masked: b
         result.append(
             {
                 "number": row.number,
-                "name": shown_name(row.head_name, masked),
+                "name": mask_name(row.head_name) if masked else row.head_name,
                 "earned": int(row.earned),
                 "deducted": int(row.deducted),
                 "redeemed": int(row.redeemed),

@@ -7,20 +7,11 @@ import sqlalchemy as sa
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger_service
 from pointsmart.ledger.models import GENESIS_HASH, ChainHead, Transfer
-from pointsmart.reports.masking import mask_name
 from pointsmart.reports.sheet import month_bounds, monthly_sheet
 from pointsmart.reports.sheet_pdf import render_sheet
 from tests.conftest import app_on_fresh_database
 from tests.factories import Factories
 from tests.reports.pdf import page_images, pdf_text
-
-
-def test_names_are_masked_between_the_first_and_last_character():
-    assert mask_name("张三明") == "张*明"
-    assert mask_name("欧阳娜娜") == "欧**娜"
-    assert mask_name("王五") == "王*"
-    assert mask_name("李") == "李"
-    assert mask_name("") == ""
 
 
 def test_a_month_runs_from_midnight_to_midnight_in_the_village_time_zone():
