@@ -43,6 +43,7 @@ def kind_labels() -> dict[str, str]:
         "deduct": _("Deduction"),
         "redeem": _("Redemption"),
         "settle": _("Settlement"),
+        "expire": _("Year-end clearing"),
     }
 
 

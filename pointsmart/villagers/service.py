@@ -39,6 +39,7 @@ KIND_WORDS = {
     "deduct": _l("Deducted"),
     "redeem": _l("Exchanged for goods"),
     "settle": _l("Settled"),
+    "expire": _l("Cleared at the year's end"),
 }
 CATEGORY_WORDS = {
     "volunteer": _l("Volunteering"),

@@ -61,6 +61,7 @@ def card_page(token: str):
         "award": _("Points awarded"),
         "deduct": _("Points deducted"),
         "redeem": _("Goods taken"),
+        "expire": _("Cleared at the year's end"),
     }
     page = render_template("villages/card_page.html", card=overview, kind_labels=kind_labels)
     return _private(Response(page))

@@ -176,3 +176,19 @@ def test_the_goods_say_which_the_household_can_afford(csrf_client, make):
     assert re.search(r'goods-yes">\s*<span class="goods-name">酱油', html)
     assert re.search(r'goods-no">\s*<span class="goods-name">大米', html)
     assert "缺货" in html
+
+
+def test_points_cleared_at_the_years_end_are_named_in_the_history(csrf_client, make):
+    from pointsmart.ledger import service as ledger
+
+    village = make.village()
+    household = household_with_pin(make, village)
+    make.award(household, 30, memo="义务巡逻")
+    ledger.expire(village.id, household.id, 30, period="2025-12", memo="2025 年底清零")
+    db.session.commit()
+
+    sign_in(csrf_client)
+    html = csrf_client.get("/me").get_data(as_text=True)
+
+    assert "年底清零" in html
+    assert "expire" not in html
