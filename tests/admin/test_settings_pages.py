@@ -26,8 +26,13 @@ def test_the_admin_home_lists_the_villages_and_their_pages(pages, office):
     html = pages.as_(office.admin).get("/admin")
     assert "幸福村" in html
     assert "隔壁村" not in html
-    assert f"/admin/villages/{office.village.id}/audit" in html
-    assert "/import" not in html
+    vid = office.village.id
+    for page in ("audit", "import"):
+        assert f"/admin/villages/{vid}/{page}" in html
+    for page in ("reports", "reports/sheet.pdf", "exports"):
+        assert f"/villages/{vid}/{page}" in html
+    for page in (f"/board/{vid}", f"/board/{vid}/leaderboard", f"/tv/{vid}"):
+        assert f'href="{page}"' in html
     assert 'href="/admin"' in pages.get("/")  # the header's link for admins
 
 
