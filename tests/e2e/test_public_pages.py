@@ -90,8 +90,8 @@ def public_paths(village_id: int) -> dict[str, str]:
     }
 
 
-def signed_in_paths() -> dict[str, str]:
-    return {"me": "/me", "pin": "/me/pin"}
+def signed_in_paths(village_id: int) -> dict[str, str]:
+    return {"me": "/me", "pin": "/me/pin", "board_signed_in": f"/board/{village_id}"}
 
 
 def audit(context, server: str, paths: dict[str, str]) -> dict[str, dict]:
@@ -115,6 +115,7 @@ def audit(context, server: str, paths: dict[str, str]) -> dict[str, dict]:
             "bytes": sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes),
             "requests": len(requests),
             "rules_passed": len(result["passes"]),
+            "scroll_width": page.evaluate("document.documentElement.scrollWidth"),
             "hosts": hosts,
             "violations": [
                 (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
@@ -144,18 +145,21 @@ def test_villager_and_public_pages_pass_axe_and_stay_small_and_local(
     try:
         report = audit(context, live_server, public_paths(village_id))
         sign_in(context, live_server)
-        report.update(audit(context, live_server, signed_in_paths()))
+        report.update(audit(context, live_server, signed_in_paths(village_id)))
     finally:
         context.close()
     ours = urlsplit(live_server).netloc
 
-    assert set(report) == {"home", "login", "board", "leaderboard", "tv", "me", "pin"}
+    assert set(report) == {
+        "home", "login", "board", "leaderboard", "tv", "me", "pin", "board_signed_in"
+    }  # fmt: skip
     for name, seen in report.items():
         assert seen["violations"] == [], name
         assert seen["hosts"] == {ours}, name
         assert 0 < seen["bytes"] < MAX_BYTES, (name, seen["bytes"])
         assert seen["requests"] >= 2, name  # the page and at least its stylesheet
         assert seen["rules_passed"] >= 10, name  # axe really ran
+        assert seen["scroll_width"] <= PHONE["width"], name  # no sideways scrolling
 
 
 def test_the_tv_page_rotates_its_panels_and_shows_them_all_without_javascript(
