@@ -43,7 +43,11 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _table(headers: list[str], rows: list[list], widths: list[float]) -> Table:
+def _table(
+    headers: list[str], rows: list[list], widths: list[float], numbers_from: int = -1
+) -> Table:
+    """A table with a grey header row, repeated on each page; figures from column
+    ``numbers_from`` on are aligned right."""
     table = Table([headers, *rows], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -51,7 +55,7 @@ def _table(headers: list[str], rows: list[list], widths: list[float]) -> Table:
                 ("FONT", (0, 0), (-1, -1), CJK_FONT, 10),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.9, 0.9)),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("ALIGN", (-1, 0), (-1, -1), "RIGHT"),
+                ("ALIGN", (numbers_from, 0), (-1, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
             ]
         )
@@ -162,6 +166,7 @@ def render_sheet(sheet: Sheet) -> bytes:
                 for h in sheet.households
             ],
             [0.16 * width, 0.2 * width] + [0.128 * width] * 5,
+            numbers_from=2,
         )
     )
 

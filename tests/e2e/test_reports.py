@@ -47,6 +47,10 @@ def test_the_admin_reads_the_committee_report_on_a_phone(live_app, live_server, 
     rows = list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][:2] == ("户号", "户主")
     assert len(rows) == 6
+    streamed = phone.request.get(f"{live_server}/villages/{village_id}/exports/transfers.csv")
+    assert streamed.ok
+    assert streamed.body().startswith("\ufeff链序号,".encode())
+    assert len(streamed.text().strip().splitlines()) == 6  # the header and five awards
     screenshot(phone, "reports-exports-phone")
     assert errors == []
     assert current_period("Asia/Shanghai") in phone.content()

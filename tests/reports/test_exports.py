@@ -192,3 +192,9 @@ def test_a_bad_period_is_refused_with_a_page(as_admin, books):
         as_admin, f"/villages/{books.village.id}/exports/transfers.csv?period=2026-13", 422
     )
     assert "YYYY-MM" in response.get_data(as_text=True)  # the month's form, in Chinese too
+
+
+def test_headers_follow_the_chosen_language(as_admin, books):
+    response = get(as_admin, f"/villages/{books.village.id}/exports/households.csv?lang=en")
+
+    assert read_csv(response)[0][:3] == ["Household No.", "Head", "Grid"]
