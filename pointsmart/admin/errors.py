@@ -13,7 +13,7 @@ class BalanceNotSettled(Problem):
     )
 
 
-class LastAdminRole(Problem):
+class SelfLockout(Problem):
     status, code = 409, "own_admin_role"
     title = _l("You cannot remove your own administrator role or disable yourself.")
 

@@ -86,7 +86,8 @@ def update_village_settings(actor: Principal, village_id: int, **values: Any) ->
     ).first():
         errors["name"] = [str(_l("A village with this name exists."))]
     after["name"] = name
-    if not is_valid_timezone(after["timezone"] or "") or len(after["timezone"]) > 64:
+    after["timezone"] = (after["timezone"] or "").strip()
+    if len(after["timezone"]) > 64 or not is_valid_timezone(after["timezone"]):
         errors["timezone"] = [str(_l("Unknown time zone. Write one such as Asia/Shanghai."))]
     after["yuan_per_point"], message = _yuan(after["yuan_per_point"])
     if message:

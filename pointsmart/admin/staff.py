@@ -27,7 +27,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..villages.models import Village
-from .errors import LastAdminRole, RoleExists
+from .errors import RoleExists, SelfLockout
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def set_user_active(actor: Principal, user_id: int, *, active: bool) -> User:
     """Disable (ending every session and token at once) or enable a user."""
     row = managed_user(actor, user_id)
     if not active and row.user.id == actor.user_id:
-        raise LastAdminRole()
+        raise SelfLockout()
     if row.user.active == active:
         return row.user
     row.user.active = active
@@ -232,7 +232,7 @@ def revoke_role(actor: Principal, assignment_id: int) -> None:
         raise NotFound(_l("No such role."))
     _check_role_target(actor, assignment.role, assignment.village_id)
     if assignment.user_id == actor.user_id and assignment.role == "admin":
-        raise LastAdminRole()
+        raise SelfLockout()
     user = db.session.get(User, assignment.user_id)
     description = _role_description(assignment)
     db.session.delete(assignment)

@@ -128,3 +128,11 @@ def test_grids_are_added_and_renamed_with_audit_entries(pages, office):
     assert "已有同名的网格" in html
     html = pages.post(f"/admin/villages/{vid}/grids", {"name": ""}, expect=422)
     assert "请填写" in html
+
+
+def test_the_admin_pages_speak_english_when_chosen(pages, office):
+    pages.as_(office.admin)
+    pages.client.get("/lang/en")
+    html = pages.get(f"/admin/villages/{office.village.id}")
+    assert "Village settings" in html
+    assert "Yuan per point" in html

@@ -56,6 +56,16 @@ def test_the_clerk_edits_the_settings_and_sees_the_audit_entry(live_app, live_se
     assert "红榜公示天数" in text
     screenshot(phone, "admin-audit-log")
 
+    phone.get_by_role("link", name="农户").click()
+    phone.get_by_label("户号", exact=True).fill("XF-009")
+    phone.get_by_label("户主", exact=True).fill("刘大妈")
+    phone.get_by_role("button", name="添加农户").click()
+    phone.wait_for_url(f"{live_server}/admin/households/*")
+    assert "已添加 XF-009 户" in phone.content()
+    phone.get_by_role("button", name="登记迁出").click()
+    assert "已登记该户迁出" in phone.content()
+    screenshot(phone, "admin-household")
+
     with live_app.app_context():
         saved = db.session.get(Village, village_id)
         assert saved.yuan_per_point == Decimal("0.20")
