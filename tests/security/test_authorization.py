@@ -56,6 +56,8 @@ EXEMPT = {
 MATRIX_TEXT = """
 method rule                                                                                   anon  hh    nbr   hh*   lead  lead* shop  shop* adm   adm*
 GET    /                                                                                      200   200   200   200   200   200   200   200   200   200
+GET    /account/password                                                                      login login login login 200   200   200   200   200   200
+POST   /account/password                                                                      login login login login 422   422   422   422   422   422
 GET    /api/v1/activities/<int:activity_id>                                                   401   403   403   403   200   403   403   403   200   403
 POST   /api/v1/activities/<int:activity_id>/attendance                                        401   403   403   403   201   403   403   403   201   403
 POST   /api/v1/activities/<int:activity_id>/checkins                                          401   403   403   403   201   403   403   403   201   403
