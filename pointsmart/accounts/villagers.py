@@ -30,7 +30,7 @@ from ..extensions import db
 from ..villages.models import Household
 from .auth import Principal
 from .models import ApiToken
-from .passwords import hash_secret, verify_secret
+from .passwords import hash_secret, needs_rehash, verify_secret
 from .service import WEB_SESSION_HOURS, IssuedToken, _digest, revoke_other_tokens
 
 PHONE_SEPARATORS = re.compile(r"[\s\-]")
@@ -84,6 +84,13 @@ def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
             if household.pin_failed_attempts or household.pin_locked_until is not None:
                 household.pin_failed_attempts = 0
                 household.pin_locked_until = None
+            if needs_rehash(household.pin_hash):
+                # Stronger parameters than when it was stored: store it again. A PIN the
+                # household chose stays chosen (``pin_chosen_hash`` follows).
+                chosen = household.pin_chosen_hash == household.pin_hash
+                household.pin_hash = hash_secret(pin)
+                if chosen:
+                    household.pin_chosen_hash = household.pin_hash
             return _issue(household, hours)
         wrong.append(household.id)
     _count_failures(wrong)
