@@ -44,9 +44,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import app_on_fresh_database
-from tests.security.matrix import ROLES, ask, isolated, matches
-from tests.security.seed import build_world
+from tests.security.matrix import ROLES, ask, matches
 
 # Rules not in the matrix, and why.
 EXEMPT = {
@@ -212,15 +210,6 @@ def routes(app) -> set[tuple[str, str]]:
         for rule in app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-
-
-@pytest.fixture(scope="module")
-def world_app(tmp_path_factory):
-    with app_on_fresh_database(tmp_path_factory.mktemp("matrix"), WTF_CSRF_ENABLED=False) as app:
-        with app.app_context():
-            world = build_world()
-        with isolated(app) as begin:
-            yield app, world, begin
 
 
 def test_every_rule_is_in_the_matrix(app):
