@@ -29,6 +29,9 @@ API_REFERENCE_POLICY = BASE_POLICY | {
     "worker-src": "'self' blob:",
 }
 API_REFERENCE_PATH = "/api/v1/docs"
+# For stored uploads (photos): nothing in them may load or run, even if a browser were told to
+# render one as a document, and no page may frame them.
+UPLOAD_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 
 def _render(policy: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from flask_smorest import Blueprint
 
 from ..extensions import limiter
 from . import service, villagers
-from .auth import current_principal
+from .auth import bearer_token, current_principal
 from .schemas import PinChangeIn, TokenIn, TokenOut
 
 blp = Blueprint("auth", __name__, description="Signing in")
@@ -45,7 +45,10 @@ def issue_token(data):
 def change_pin(data):
     """A villager (household token) chooses a new 6-digit PIN, giving the current one.
 
-    403 ``forbidden`` for a staff token; 422 when the current PIN is wrong or the new one is
+    Every other token and web session of the household ends; this token stays. 403
+    ``forbidden`` for a staff token; 422 when the current PIN is wrong or the new one is
     not 6 digits or is the same.
     """
-    villagers.change_pin(current_principal(), data["pin"], data["new_pin"])
+    villagers.change_pin(
+        current_principal(), data["pin"], data["new_pin"], keep_token=bearer_token()
+    )

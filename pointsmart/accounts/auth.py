@@ -91,17 +91,21 @@ class Principal:
         self.require_staff(village_id)
 
 
+def bearer_token() -> str | None:
+    """The token of this request's ``Authorization: Bearer`` header, or None."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
 def current_principal() -> Principal:
     """The authenticated caller of this request; raises ``Unauthorized`` when there is none."""
     if "principal" not in g:
         from .service import principal_for_token
 
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        principal = None
-        if scheme.lower() == "bearer" and token.strip():
-            principal = principal_for_token(token.strip())
-        g.principal = principal
+        token = bearer_token()
+        g.principal = principal_for_token(token) if token else None
     if g.principal is None:
         raise Unauthorized()
     return g.principal

@@ -22,6 +22,7 @@ from .models import ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256  # what the sign-in form accepts
 
 
 WEB_SESSION_HOURS = 12
@@ -114,6 +115,58 @@ def end_web_session(token: str) -> None:
         .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+
+
+def end_sessions(*tokens: str | None) -> None:
+    """End the sessions behind whichever of ``tokens`` are given (a sign-in calls this with
+    the cookie's old tokens, so a session id planted before the sign-in is worthless)."""
+    for token in tokens:
+        if token:
+            end_web_session(token)
+
+
+def revoke_other_tokens(
+    *, user_id: int | None = None, household_id: int | None = None, keep: str | None = None
+) -> int:
+    """Revoke every live token of the user or household but ``keep``; returns how many."""
+    holder = (
+        ApiToken.user_id == user_id
+        if user_id is not None
+        else (ApiToken.household_id == household_id)
+    )
+    statement = sa.update(ApiToken).where(holder, ApiToken.revoked_at.is_(None))
+    if keep:
+        statement = statement.where(ApiToken.token_hash != _digest(keep))
+    return db.session.execute(statement.values(revoked_at=utcnow())).rowcount
+
+
+def change_password(
+    actor: Principal, current_password: str, new_password: str, *, keep_token: str | None = None
+) -> None:
+    """A staff member chooses a new password, giving the current one.
+
+    Every other session and API token of the user ends at once (someone who learned the old
+    password may be signed in elsewhere); ``keep_token``, the session making the change, stays.
+    Raises ``ValidationFailed`` naming ``password`` (wrong current password) or
+    ``new_password`` (too short, or the same as the current one).
+    """
+    if actor.user_id is None:
+        raise Unauthorized()
+    user = db.session.get(User, actor.user_id)
+    if user is None or not verify_secret(user.password_hash, current_password or ""):
+        raise ValidationFailed(errors={"password": [str(_l("The current password is wrong."))]})
+    if len(new_password or "") < MIN_PASSWORD_LENGTH:
+        message = _l("A password has at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+        raise ValidationFailed(errors={"new_password": [str(message)]})
+    if len(new_password) > MAX_PASSWORD_LENGTH:
+        message = _l("A password has at most %(n)s characters.", n=MAX_PASSWORD_LENGTH)
+        raise ValidationFailed(errors={"new_password": [str(message)]})
+    if verify_secret(user.password_hash, new_password):
+        message = _l("Choose a password different from the current one.")
+        raise ValidationFailed(errors={"new_password": [str(message)]})
+    user.password_hash = hash_secret(new_password)
+    revoke_other_tokens(user_id=user.id, keep=keep_token)
+    db.session.flush()
 
 
 def _sign_in(username: str, password: str, *, hours: int) -> IssuedToken:

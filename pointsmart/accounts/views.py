@@ -18,11 +18,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..errors import Unauthorized
+from ..errors import Unauthorized, ValidationFailed
 from ..extensions import limiter
 from ..forms import parse_form
 from . import service
-from .auth import SESSION_TOKEN_KEY, page_principal
+from .auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY, login_required, page_principal
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -60,7 +60,11 @@ def login():
                 errors = {"form": [_("Wrong username or password.")]}
             else:
                 # A new session at every sign-in: nothing from before carries over, except
-                # the language the person chose.
+                # the language the person chose, and the sessions the old cookie named end
+                # (a session id planted in the browser before the sign-in is worthless).
+                service.end_sessions(
+                    session.get(SESSION_TOKEN_KEY), session.get(VILLAGER_TOKEN_KEY)
+                )
                 language = session.get("lang")
                 session.clear()
                 if language:
@@ -86,6 +90,46 @@ def logout():
     session.clear()
     flash(_("Signed out."), "success")
     return redirect(url_for("site.home"))
+
+
+class PasswordForm(Schema):
+    password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
+    new_password = fields.Str(
+        required=True, error_messages=REQUIRED, validate=validate.Length(1, 256)
+    )
+    new_password_again = fields.Str(
+        required=True, error_messages=REQUIRED, validate=validate.Length(1, 256)
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@login_required
+def change_password():
+    """A signed-in staff member chooses a new password; their other sessions and tokens end."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values, errors = parse_form(PasswordForm())
+        if not errors and values["new_password"] != values["new_password_again"]:
+            errors = {"new_password_again": [_("The two new passwords are not the same.")]}
+        if not errors:
+            try:
+                service.change_password(
+                    page_principal(),
+                    values["password"],
+                    values["new_password"],
+                    keep_token=session.get(SESSION_TOKEN_KEY),
+                )
+            except ValidationFailed as refusal:
+                errors = refusal.errors or {}
+            else:
+                flash(
+                    _("Your new password is saved. You are signed out everywhere else."),
+                    "success",
+                )
+                return redirect(url_for("site.home"), 303)
+    status = 422 if errors else 200
+    return render_template("accounts/password.html", errors=errors), status
 
 
 @bp.app_context_processor

@@ -30,8 +30,8 @@ from ..extensions import db
 from ..villages.models import Household
 from .auth import Principal
 from .models import ApiToken
-from .passwords import hash_secret, verify_secret
-from .service import WEB_SESSION_HOURS, IssuedToken, _digest
+from .passwords import hash_secret, needs_rehash, verify_secret
+from .service import WEB_SESSION_HOURS, IssuedToken, _digest, revoke_other_tokens
 
 PHONE_SEPARATORS = re.compile(r"[\s\-]")
 
@@ -84,6 +84,13 @@ def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
             if household.pin_failed_attempts or household.pin_locked_until is not None:
                 household.pin_failed_attempts = 0
                 household.pin_locked_until = None
+            if needs_rehash(household.pin_hash):
+                # Stronger parameters than when it was stored: store it again. A PIN the
+                # household chose stays chosen (``pin_chosen_hash`` follows).
+                chosen = household.pin_chosen_hash == household.pin_hash
+                household.pin_hash = hash_secret(pin)
+                if chosen:
+                    household.pin_chosen_hash = household.pin_hash
             return _issue(household, hours)
         wrong.append(household.id)
     _count_failures(wrong)
@@ -128,8 +135,14 @@ def _count_failures(household_ids: list[int]) -> None:
         return response
 
 
-def change_pin(actor: Principal, current_pin: str, new_pin: str) -> None:
-    """The household signed in chooses a new PIN; it must know the current one."""
+def change_pin(
+    actor: Principal, current_pin: str, new_pin: str, *, keep_token: str | None = None
+) -> None:
+    """The household signed in chooses a new PIN; it must know the current one.
+
+    Every other session and token of the household ends (whoever knew the old PIN is signed
+    out); ``keep_token``, the session or token making the change, stays.
+    """
     if actor.household_id is None:
         raise Forbidden(_l("Only a household signed in with its PIN may change it here."))
     household = db.session.get(Household, actor.household_id)
@@ -146,6 +159,7 @@ def change_pin(actor: Principal, current_pin: str, new_pin: str) -> None:
     household.pin_chosen_hash = household.pin_hash
     household.pin_failed_attempts = 0
     household.pin_locked_until = None
+    revoke_other_tokens(household_id=household.id, keep=keep_token)
     db.session.flush()
 
 

@@ -35,6 +35,7 @@ from ..extensions import db
 from ..forms import parse_form, run_once
 from ..ledger import queries as ledger_queries
 from ..ledger.models import AWARD, DEDUCT
+from ..security import UPLOAD_POLICY
 from ..villages import cards
 from ..villages import service as villages
 from ..villages.models import Village
@@ -427,7 +428,7 @@ def board_photo(entry_id: int):
     response = Response(path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
     response.headers["Content-Disposition"] = "inline"
     return response
 

@@ -7,6 +7,7 @@ from ..accounts.auth import current_principal
 from ..errors import PROBLEM_JSON, NotFound
 from ..idempotent import idempotent_call
 from ..schemas import ProblemSchema
+from ..security import UPLOAD_POLICY
 from . import goods, photos, pins, sales, settlement
 from .errors import PhotoRejected
 from .schemas import (
@@ -182,8 +183,9 @@ def get_photo(product_id):
         raise NotFound()
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    response.headers["Content-Disposition"] = f'inline; filename="product-{product_id}.jpg"'
     return response
 
 

@@ -14,6 +14,7 @@ from ..accounts.auth import login_required, page_principal
 from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, run_once
+from ..security import UPLOAD_POLICY
 from . import goods, photos
 from .goods import MAX_PRICE, MAX_STOCK
 from .views import REQUIRED, bp
@@ -210,5 +211,7 @@ def product_photo(product_id: int):
         abort(404)
     response = Response(data, mimetype="image/jpeg")
     response.headers["Cache-Control"] = "public, max-age=3600"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = f'inline; filename="product-{product_id}.jpg"'
     return response

@@ -22,7 +22,7 @@ from marshmallow import Schema, fields, validate
 
 from ..accounts import service as accounts
 from ..accounts import villagers as auth
-from ..accounts.auth import VILLAGER_TOKEN_KEY, villager_page_principal
+from ..accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY, villager_page_principal
 from ..awards import board
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, limiter
@@ -86,6 +86,10 @@ def login():
                     ]
                 }
             else:
+                # Whatever session the cookie held before ends: a planted one is worthless.
+                accounts.end_sessions(
+                    session.get(VILLAGER_TOKEN_KEY), session.get(SESSION_TOKEN_KEY)
+                )
                 language = session.get("lang")
                 session.clear()
                 if language:
@@ -111,7 +115,12 @@ def change_pin(principal):
             errors = {"new_pin_again": [_("The two new PINs are not the same.")]}
         if not errors:
             try:
-                auth.change_pin(principal, values["pin"], values["new_pin"])
+                auth.change_pin(
+                    principal,
+                    values["pin"],
+                    values["new_pin"],
+                    keep_token=session.get(VILLAGER_TOKEN_KEY),
+                )
             except ValidationFailed as refusal:
                 errors = refusal.errors or {}
             else:

@@ -203,9 +203,14 @@ def isolated(app) -> Iterator[Callable[[], Any]]:
 def ask(app, begin, world: World, method: str, rule: str, role: str) -> str:
     """Send ``method rule`` as ``role`` with a valid body; return its outcome. Nothing it
     changes outlives the call."""
+    return outcome(fetch(app, begin, world, method, rule, role))
+
+
+def fetch(app, begin, world: World, method: str, rule: str, role: str):
+    """Send ``method rule`` as ``role`` with a valid body; return the (read) response."""
     undo = begin()
     try:
-        return outcome(_send(app, world, method, rule, role))
+        return _send(app, world, method, rule, role)
     finally:
         undo()
 

@@ -76,7 +76,8 @@ def _first(statement):
     return db.session.execute(statement.limit(1)).scalar_one()
 
 
-def _villager(household: Household, phone: str) -> tuple[str, int]:
+def give_pin(household: Household, phone: str) -> tuple[str, int]:
+    """Give the household a phone and a PIN of its own choosing (no change required)."""
     household.phone = phone
     household.pin_hash = hash_secret(PIN)
     household.pin_chosen_hash = household.pin_hash
@@ -120,9 +121,9 @@ def build_world() -> World:
     world = World()
     world.holders = {
         "anon": None,
-        "hh": _villager(own, "13900000001"),
-        "nbr": _villager(neighbour, "13900000002"),
-        "hh*": _villager(other_household, "13900000003"),
+        "hh": give_pin(own, "13900000001"),
+        "nbr": give_pin(neighbour, "13900000002"),
+        "hh*": give_pin(other_household, "13900000003"),
         "lead": staff("leader", village),
         "lead*": staff("leader", other),
         "shop": staff("shopkeeper", village, shop),

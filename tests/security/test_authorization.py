@@ -44,9 +44,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import app_on_fresh_database
-from tests.security.matrix import ROLES, ask, isolated, matches
-from tests.security.seed import build_world
+from tests.security.matrix import ROLES, ask, matches
 
 # Rules not in the matrix, and why.
 EXEMPT = {
@@ -56,6 +54,8 @@ EXEMPT = {
 MATRIX_TEXT = """
 method rule                                                                                   anon  hh    nbr   hh*   lead  lead* shop  shop* adm   adm*
 GET    /                                                                                      200   200   200   200   200   200   200   200   200   200
+GET    /account/password                                                                      login login login login 200   200   200   200   200   200
+POST   /account/password                                                                      login login login login 422   422   422   422   422   422
 GET    /api/v1/activities/<int:activity_id>                                                   401   403   403   403   200   403   403   403   200   403
 POST   /api/v1/activities/<int:activity_id>/attendance                                        401   403   403   403   201   403   403   403   201   403
 POST   /api/v1/activities/<int:activity_id>/checkins                                          401   403   403   403   201   403   403   403   201   403
@@ -210,15 +210,6 @@ def routes(app) -> set[tuple[str, str]]:
         for rule in app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-
-
-@pytest.fixture(scope="module")
-def world_app(tmp_path_factory):
-    with app_on_fresh_database(tmp_path_factory.mktemp("matrix"), WTF_CSRF_ENABLED=False) as app:
-        with app.app_context():
-            world = build_world()
-        with isolated(app) as begin:
-            yield app, world, begin
 
 
 def test_every_rule_is_in_the_matrix(app):

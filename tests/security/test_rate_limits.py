@@ -1,0 +1,114 @@
+"""Sign-in attempts are limited per client address, and with Redis across every worker."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from pointsmart.extensions import db
+from tests.conftest import app_on_fresh_database
+from tests.factories import Factories
+
+
+@pytest.mark.app_config(LOGIN_RATE_LIMIT="3/minute")
+def test_signing_in_too_often_from_one_address_is_refused_with_429(fresh_app):
+    with fresh_app.app_context():
+        Factories().staff("admin", password="right-password")
+        db.session.commit()
+    client = fresh_app.test_client()
+    attempt = {"username": "nobody", "password": "wrong-password"}
+
+    statuses = [client.post("/api/v1/auth/token", json=attempt).status_code for _ in range(3)]
+    refused = client.post("/api/v1/auth/token", json=attempt)
+    other_address = client.post(
+        "/api/v1/auth/token", json=attempt, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+    )
+
+    assert statuses == [401, 401, 401]
+    assert refused.status_code == 429
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers
+    assert other_address.status_code == 401
+
+
+# --- shared by every worker through Redis ------------------------------------------------------
+
+REDIS_DB_URL = "redis://127.0.0.1:6379/11"  # this test's own database number on the CI Redis
+
+# The other app instance: a separate process (its own interpreter, its own Limiter), so nothing
+# but the storage can carry the count from it to this one.
+OTHER_WORKER = """
+import json, sys, tempfile
+from pathlib import Path
+from tests.conftest import app_on_fresh_database
+
+prefix, attempts = sys.argv[1], json.loads(sys.argv[2])
+with app_on_fresh_database(
+    Path(tempfile.mkdtemp()), LOGIN_RATE_LIMIT="3/minute", RATELIMIT_KEY_PREFIX=prefix
+) as app:
+    client = app.test_client()
+    print(json.dumps([client.post("/api/v1/auth/token", json=a).status_code for a in attempts]))
+"""
+STAFF_ATTEMPT = {"username": "nobody", "password": "wrong-password"}
+PIN_ATTEMPT = {"phone": "13900000031", "pin": "000000"}
+
+
+def attempts_in_another_process(prefix: str, attempts: list[dict], env: dict) -> list[int]:
+    done = subprocess.run(
+        [sys.executable, "-c", OTHER_WORKER, prefix, json.dumps(attempts)],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own; only its keys are removed afterwards."""
+    prefix = f"pointsmart-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    connection = redis.Redis.from_url(REDIS_DB_URL)
+    for key in connection.scan_iter(f"*{prefix}*"):
+        connection.delete(key)
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "shared"), [(REDIS_DB_URL, True), (None, False)], ids=["redis", "memory"]
+)
+def test_with_redis_the_sign_in_limit_holds_across_app_instances(
+    tmp_path, monkeypatch, redis_prefix, redis_url, shared
+):
+    """Two staff passwords and one villager PIN in another worker, then this worker's next
+    attempt: with ``REDIS_URL`` the fourth attempt overall is refused; with per-worker memory
+    (the control) it is not."""
+    if redis_url:
+        monkeypatch.setenv("REDIS_URL", redis_url)
+    else:
+        monkeypatch.delenv("REDIS_URL", raising=False)
+    elsewhere = attempts_in_another_process(
+        redis_prefix, [STAFF_ATTEMPT, STAFF_ATTEMPT, PIN_ATTEMPT], dict(os.environ)
+    )
+    with app_on_fresh_database(
+        tmp_path, LOGIN_RATE_LIMIT="3/minute", RATELIMIT_KEY_PREFIX=redis_prefix
+    ) as app:
+        assert app.config["RATELIMIT_STORAGE_URI"] == (redis_url or "memory://")
+        client = app.test_client()
+        here = [client.post("/api/v1/auth/token", json=PIN_ATTEMPT) for _ in range(2)]
+
+    assert elsewhere == [401, 401, 401]
+    if shared:
+        assert [r.status_code for r in here] == [429, 429]
+        assert here[0].get_json()["code"] == "rate_limited"
+    else:
+        assert [r.status_code for r in here] == [401, 401]
