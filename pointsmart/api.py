@@ -5,12 +5,14 @@ from __future__ import annotations
 import http
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_smorest import Api as SmorestApi
 from flask_smorest.spec import prepare_response
+from marshmallow import fields
 from werkzeug.routing import IntegerConverter
 
 from .database import mark_read_only
@@ -73,6 +75,33 @@ class Api(SmorestApi):
 api = Api()
 
 
+def decimal_as_string(converter, field, ret: dict, **kwargs) -> dict:
+    """apispec attribute function: document Decimal fields as they travel.
+
+    apispec calls every Decimal a number, whatever ``as_string`` says, and copies a Range's
+    bounds as Decimals, which the JSON encoder writes as strings ("1000000"): no valid JSON
+    Schema. Bounds become numbers, and a Decimal sent as a string ("0.10", the yuan amounts,
+    so that no client rounds them through a float) is documented as a string.
+    """
+    if not isinstance(field, fields.Decimal):
+        return {}
+    changed = {
+        bound: _json_number(ret[bound])
+        for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+        if isinstance(ret.get(bound), Decimal)
+    }
+    if field.as_string:
+        changed.update({"type": "string", "format": "decimal"})
+        for bound in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            ret.pop(bound, None)
+            changed.pop(bound, None)
+    return changed
+
+
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
 def register_api(app: Flask) -> None:
     from .accounts.api import blp as accounts_blp
     from .awards.api import blp as awards_blp
@@ -82,6 +111,7 @@ def register_api(app: Flask) -> None:
     from .villages.api import blp as villages_blp
 
     api.init_app(app)
+    api.ma_plugin.converter.add_attribute_function(decimal_as_string)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
     )

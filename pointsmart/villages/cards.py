@@ -25,6 +25,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ..audit import service as audit
 from ..errors import NotFound, Problem
 from ..extensions import db
+from ..schemas import MAX_ID
 from .models import Card, Household
 
 # 32 symbols: digits and capitals without 0, O, 1 and I, which people mix up.
@@ -174,7 +175,9 @@ def _resolve_token(token: str) -> int:
         household_id, version = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError) as error:
         raise CardNotFound() from error
-    if not isinstance(household_id, int) or not isinstance(version, int):
+    # Plain whole numbers a row can hold: True is an int to Python but no id, and a number
+    # beyond the column would fail in the database instead of finding no card.
+    if not all(type(value) is int and 1 <= value <= MAX_ID for value in (household_id, version)):
         raise CardNotFound()
     return _check_current(household_id, version)
 

@@ -267,20 +267,21 @@ def _grid_ids(village_id: int) -> dict[str, int]:
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[str]]:
-    import zipfile
 
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged or foreign file can fail anywhere inside openpyxl, zipfile, zlib or the XML
+    # parser, while opening or (read-only mode parses lazily) while reading rows, with
+    # exceptions of many kinds: all of them mean "not an xlsx we can read".
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        try:
+            sheet = workbook.worksheets[0]
+            return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except Exception as error:
         raise RosterInvalid([RowProblem(0, [_("The file cannot be read as xlsx.")])]) from error
-    try:
-        sheet = workbook.worksheets[0]
-        return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
 
 
 def _cell_text(value) -> str:
@@ -301,7 +302,11 @@ def _csv_rows(data: bytes) -> Iterable[list[str]]:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise RosterInvalid([RowProblem(0, [_("The file is neither UTF-8 nor GBK text.")])])
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        # newline="": the csv module itself reads \r, \n and \r\n line ends, also inside quotes.
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    except csv.Error as error:  # say a field over the csv module's size limit
+        raise RosterInvalid([RowProblem(0, [_("The file cannot be read as CSV.")])]) from error
 
 
 def _parse(table: Iterable[list[str]]) -> list[RosterRow]:

@@ -17,7 +17,6 @@ import datetime as dt
 import random
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -357,7 +356,6 @@ def run_load(
     seed: int,
     retry: bool = False,
     log: Log | None = None,
-    on_progress: Callable[[Log], None] | None = None,
 ) -> Log:
     """Run ``CLIENTS`` client threads of ``ops_per_client`` operations each, to the end."""
     log = log or Log()
