@@ -48,6 +48,7 @@ def main() -> None:
         db.session.commit()
 
         profile = cProfile.Profile() if args.profile else None
+        cpu_started = time.process_time()
         started = time.perf_counter()
         if profile:
             profile.enable()
@@ -57,10 +58,11 @@ def main() -> None:
         if profile:
             profile.disable()
         finished = time.perf_counter()
+        cpu = time.process_time() - cpu_started
     print(f"cards: {len(sheet.entries)}, pages: {sheet.pages}, PDF {len(pdf) / 1024:,.0f} KiB")
     print(f"collect_cards: {collected - started:6.2f} s")
     print(f"render_pdf:    {finished - collected:6.2f} s")
-    print(f"total:         {finished - started:6.2f} s")
+    print(f"total:         {finished - started:6.2f} s (CPU of this process {cpu:.2f} s)")
     if profile:
         pstats.Stats(profile).sort_stats("tottime").print_stats(15)
 
