@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
@@ -367,6 +368,63 @@ def _validate(amount: Any, memo: str | None, period: str | None, today_period: s
         raise ValidationFailed(errors=errors)
 
 
+# The hot path's statements, built once with bind parameters. Building a SQLAlchemy statement
+# costs hundreds of Python calls; a post used to build seven of them on every call. These are
+# compiled once per dialect (SQLAlchemy's compiled cache) and then only executed.
+_HEAD_FOR_UPDATE = (
+    sa.select(ChainHead.last_seq, ChainHead.last_hash, Village.timezone)
+    .join(Village, Village.id == ChainHead.village_id)
+    .where(ChainHead.village_id == sa.bindparam("village_id"))
+    .with_for_update(of=ChainHead)
+)
+_ACCOUNTS_FOR_UPDATE = (
+    sa.select(Account.id, Account.code, Account.balance, Account.household_id)
+    .where(
+        Account.village_id == sa.bindparam("village_id"),
+        Account.code.in_([sa.bindparam("debit_code"), sa.bindparam("credit_code")]),
+    )
+    .with_for_update()
+)
+_REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
+_INSERT_TRANSFER = sa.insert(Transfer.__table__)
+_SET_BALANCE = (
+    Account.__table__.update()
+    .where(Account.__table__.c.id == sa.bindparam("account_id"))
+    .values(balance=sa.bindparam("new_balance"))
+)
+_MOVE_HEAD = (
+    ChainHead.__table__.update()
+    .where(ChainHead.__table__.c.village_id == sa.bindparam("head_village_id"))
+    .values(last_seq=sa.bindparam("last_seq"), last_hash=sa.bindparam("last_hash"))
+)
+_ADD_TO_MONTH: dict[tuple[str, str], Any] = {}
+
+
+def _add_to_month_statement(dialect: str, column: str):
+    """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
+    key = (dialect, column)
+    statement = _ADD_TO_MONTH.get(key)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = MonthlyTotal.__table__
+        statement = (
+            insert(table)
+            .values(
+                household_id=sa.bindparam("household_id"),
+                period=sa.bindparam("period"),
+                village_id=sa.bindparam("village_id"),
+                **{name: 0 for name in ("earned", "deducted", "redeemed") if name != column},
+                **{column: sa.bindparam("delta")},
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.household_id, table.c.period],
+                set_={column: table.c[column] + sa.bindparam("delta_again")},
+            )
+        )
+        _ADD_TO_MONTH[key] = statement
+    return statement
+
+
 def _post(
     village_id: int,
     kind: str,
@@ -384,22 +442,20 @@ def _post(
     rule_version_id: int | None = None,
     quantity: Decimal | None = None,
 ) -> Transfer:
-    head = db.session.execute(
-        sa.select(ChainHead.last_seq, ChainHead.last_hash, Village.timezone)
-        .join(Village, Village.id == ChainHead.village_id)
-        .where(ChainHead.village_id == village_id)
-        .with_for_update(of=ChainHead)
-    ).one_or_none()
+    # What the caller added to the session is in the database before we read (the autoflush
+    # that ``session.execute`` would do); the statements below go to the connection directly.
+    db.session.flush()
+    connection = db.session.connection()
+    head = connection.execute(_HEAD_FOR_UPDATE, {"village_id": village_id}).one_or_none()
     if head is None:
         raise NotFound(_l("No such village."))
     now = utcnow()
     today_period = current_period(head.timezone, now)
     _validate(amount, memo, period, today_period)
 
-    rows = db.session.execute(
-        sa.select(Account.id, Account.code, Account.balance, Account.household_id)
-        .where(Account.village_id == village_id, Account.code.in_([debit_code, credit_code]))
-        .with_for_update()
+    rows = connection.execute(
+        _ACCOUNTS_FOR_UPDATE,
+        {"village_id": village_id, "debit_code": debit_code, "credit_code": credit_code},
     ).all()
     by_code = {row.code: row for row in rows}
     if debit_code not in by_code or credit_code not in by_code:
@@ -417,9 +473,7 @@ def _post(
         )
     if (
         reverses_id is not None
-        and db.session.execute(
-            sa.select(Transfer.id).where(Transfer.reverses_id == reverses_id)
-        ).first()
+        and connection.execute(_REVERSAL_OF, {"reverses_id": reverses_id}).first()
     ):
         raise AlreadyReversed()
 
@@ -443,53 +497,37 @@ def _post(
         "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
     }
     digest = transfer_hash(fields, head.last_hash)
-    transfer = Transfer(**fields, prev_hash=head.last_hash, hash=digest)
-    db.session.add(transfer)
-    db.session.flush()
+    row = {**fields, "prev_hash": head.last_hash, "hash": digest}
+    transfer_id = connection.execute(_INSERT_TRANSFER, row).inserted_primary_key[0]
 
-    accounts = Account.__table__
-    for row, new_balance in (
-        (debit, fields["debit_balance_after"]),
-        (credit, fields["credit_balance_after"]),
-    ):
-        db.session.execute(
-            accounts.update().where(accounts.c.id == row.id).values(balance=new_balance)
-        )
+    connection.execute(
+        _SET_BALANCE,
+        [
+            {"account_id": debit.id, "new_balance": fields["debit_balance_after"]},
+            {"account_id": credit.id, "new_balance": fields["credit_balance_after"]},
+        ],
+    )
     if household_id is not None and kind in MONTHLY_COLUMN:
         delta = -amount if reverses_id is not None else amount
-        _add_to_monthly_total(village_id, household_id, fields["period"], kind, delta)
-    heads = ChainHead.__table__
-    db.session.execute(
-        heads.update()
-        .where(heads.c.village_id == village_id)
-        .values(last_seq=fields["seq"], last_hash=digest)
+        connection.execute(
+            _add_to_month_statement(connection.dialect.name, MONTHLY_COLUMN[kind]),
+            {
+                "household_id": household_id,
+                "period": fields["period"],
+                "village_id": village_id,
+                "delta": delta,
+                "delta_again": delta,
+            },
+        )
+    connection.execute(
+        _MOVE_HEAD,
+        {"head_village_id": village_id, "last_seq": fields["seq"], "last_hash": digest},
     )
+    # The row is written; hand back a persistent Transfer for it without another INSERT.
+    transfer = Transfer(id=transfer_id, **row)
+    make_transient_to_detached(transfer)
+    db.session.add(transfer)
     return transfer
-
-
-def _add_to_monthly_total(
-    village_id: int, household_id: int, period: str, kind: str, delta: int
-) -> None:
-    column = MONTHLY_COLUMN[kind]
-    values = {
-        "household_id": household_id,
-        "period": period,
-        "village_id": village_id,
-        "earned": 0,
-        "deducted": 0,
-        "redeemed": 0,
-    }
-    values[column] = delta
-    insert = (
-        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
-    table = MonthlyTotal.__table__
-    statement = insert(table).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.household_id, table.c.period],
-        set_={column: table.c[column] + delta},
-    )
-    db.session.execute(statement)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import io
 import qrcode
 import qrcode.constants
 from flask import Response
+from PIL import Image
 from qrcode.image.svg import SvgPathImage
 
 BORDER = 4  # modules of white around the code: the QR standard's quiet zone
@@ -28,6 +29,21 @@ def qr_png(text: str, *, box_size: int = 10) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def qr_image(text: str, *, box_size: int, mask_pattern: int | None = None) -> Image.Image:
+    """The QR code as an 8-bit grey PIL image, ``box_size`` pixels a module, never encoded.
+
+    For the printed sheet: no PNG encoding and decoding on the way into the PDF. A fixed
+    ``mask_pattern`` (0-7) skips trying all eight masks for the least penalty, which is most
+    of the time of making a code; every mask is a valid QR code that readers decode.
+    """
+    code = _code(text, mask_pattern=mask_pattern)
+    matrix = code.get_matrix()
+    side = len(matrix)
+    image = Image.new("L", (side, side))
+    image.putdata([0 if dark else 255 for row in matrix for dark in row])
+    return image.resize((side * box_size, side * box_size), Image.Resampling.NEAREST)
 
 
 def qr_svg(text: str) -> bytes:
@@ -49,9 +65,12 @@ def image_response(text: str, kind: str) -> Response:
     return response
 
 
-def _code(text: str, *, box_size: int = 10) -> qrcode.QRCode:
+def _code(text: str, *, box_size: int = 10, mask_pattern: int | None = None) -> qrcode.QRCode:
     code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=BORDER
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        box_size=box_size,
+        border=BORDER,
+        mask_pattern=mask_pattern,
     )
     code.add_data(text)
     code.make(fit=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
@@ -27,7 +28,7 @@ from reportlab.pdfgen import canvas
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from .card_images import qr_png
+from .card_images import qr_image
 from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
 from .models import Card, Grid, Household, Village
 
@@ -36,6 +37,14 @@ CODE_FONT = "Courier-Bold"
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 COLUMNS, ROWS = 2, 5
 PER_PAGE = COLUMNS * ROWS
+# The QR image: 4 pixels a module is sharp at 46 mm (images are not interpolated), and one
+# fixed mask saves trying eight per card; see docs/benchmarks.md (1,000 cards).
+QR_BOX_SIZE = 4
+QR_MASK_PATTERN = 0
+
+# Binary (zlib only) PDF streams instead of ASCII85 text: reportlab encodes ASCII85 in pure
+# Python, which was a sixth of the time of a sheet. Every PDF reader reads binary streams.
+rl_config.useA85 = 0
 
 
 class CardNotIssued(NotFound):
@@ -195,9 +204,8 @@ def _draw_card(pdf: canvas.Canvas, entry: CardEntry, x: float, y: float, labels:
 
     qr_side = 46 * mm
     qr_x, qr_y = x + 2 * mm, y + (CARD_HEIGHT - qr_side) / 2
-    pdf.drawImage(
-        ImageReader(io.BytesIO(qr_png(entry.url, box_size=8))), qr_x, qr_y, qr_side, qr_side
-    )
+    image = qr_image(entry.url, box_size=QR_BOX_SIZE, mask_pattern=QR_MASK_PATTERN)
+    pdf.drawImage(ImageReader(image), qr_x, qr_y, qr_side, qr_side)
 
     text_x = qr_x + qr_side + 1.5 * mm
     width = x + CARD_WIDTH - 3 * mm - text_x

@@ -1,0 +1,207 @@
+"""Requests per second through gunicorn, measured with wrk: a sale and a balance read
+against a bare endpoint of the same app, side by side in one run.
+
+    .venv/bin/python bench/http_wrk.py [--database URL] [--workers 2] [--connections 16]
+        [--duration 10] [--port 8765]
+
+Prepares a village in the database (a throwaway SQLite file unless ``--database``): 50
+households with 1,000,000 points each, a shop with 1,000,000 of one product at 1 point, a
+shopkeeper and an admin with API tokens. Starts ``gunicorn -w WORKERS bench.bench_wsgi:app``
+(the production app plus the bench-only ``GET /bench/bare``, POINTSMART_ENV=production),
+then runs wrk against:
+
+* ``GET /bench/bare``: a small JSON, no database;
+* ``POST /api/v1/redemptions``: a sale of one item by household id, each request with its
+  own Idempotency-Key (a wrk Lua script), as the shopkeeper;
+* ``GET /api/v1/households/{id}``: the balance read (balance, month totals, rank), as the
+  admin, rotating over the households.
+
+Prints requests/s, p50 and p99 latency, non-2xx responses, and the ratios sale/bare and
+read/bare. Needs ``wrk`` (Debian package). Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SALE_SCRIPT = """
+local households = {%(households)s}
+local counter = 0
+local thread_number = 0
+local threads = 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+
+function request()
+  counter = counter + 1
+  local household = households[(counter %% #households) + 1]
+  local body = string.format(
+    '{"household_id":%%d,"shop_id":%(shop)d,"items":[{"product_id":%(product)d,"quantity":1}]}',
+    household)
+  return wrk.format("POST", "/api/v1/redemptions", {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer %(token)s",
+    ["Idempotency-Key"] = string.format("%(run)s-%%d-%%d", thread_number, counter),
+  }, body)
+end
+"""
+
+READ_SCRIPT = """
+local households = {%(households)s}
+local counter = 0
+
+function request()
+  counter = counter + 1
+  local household = households[(counter %% #households) + 1]
+  return wrk.format("GET", "/api/v1/households/" .. household, {
+    ["Authorization"] = "Bearer %(token)s",
+  })
+end
+"""
+
+
+def prepare(url: str) -> dict:
+    os.environ["POINTSMART_ENV"] = "testing"
+    import flask_migrate
+
+    from pointsmart import create_app
+    from pointsmart.counter.goods import create_product
+    from pointsmart.extensions import db
+    from tests.factories import ROOT as ROOT_PRINCIPAL
+    from tests.factories import Factories
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        flask_migrate.upgrade()
+        make = Factories()
+        village = make.village()
+        households = [make.household(village) for _ in range(50)]
+        for household in households:
+            make.award(household, 1_000_000)
+        shop = make.shop(village)
+        product = create_product(
+            ROOT_PRINCIPAL, shop.id, name="肥皂", points_price=1, stock=1_000_000
+        )
+        keeper = make.staff("shopkeeper", village, shop)
+        admin = make.staff("admin", village)
+        db.session.commit()
+        return {
+            "households": [h.id for h in households],
+            "shop": shop.id,
+            "product": product.id,
+            "keeper_token": keeper.token,
+            "admin_token": admin.token,
+        }
+
+
+def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
+    env = dict(
+        os.environ,
+        POINTSMART_ENV="production",
+        DATABASE_URL=url,
+        SECRET_KEY="bench-" + "x" * 40,
+        PUBLIC_BASE_URL="https://jifen.example.test",
+    )
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.bench_wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.terminate()
+    raise SystemExit("gunicorn did not start")
+
+
+def wrk(url: str, connections: int, duration: int, script: str | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write(script)
+        command += ["-s", handle.name]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))
+    latency = dict(re.findall(r"^\s+(50|99)%\s+([0-9.]+[a-z]+)", output, re.MULTILINE))
+    bad = re.search(r"Non-2xx or 3xx responses:\s+([0-9]+)", output)
+    return {
+        "rate": rate,
+        "p50": latency.get("50", "?"),
+        "p99": latency.get("99", "?"),
+        "non_2xx": int(bad.group(1)) if bad else 0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=None)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/wrk.db"
+    fixture = prepare(url)
+    households = ", ".join(str(h) for h in fixture["households"])
+    sale = SALE_SCRIPT % {
+        "households": households,
+        "shop": fixture["shop"],
+        "product": fixture["product"],
+        "token": fixture["keeper_token"],
+        "run": f"wrk{int(time.time())}",
+    }
+    read = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
+    server = start_gunicorn(url, args.workers, args.port)
+    base = f"http://127.0.0.1:{args.port}"
+    try:
+        results = {
+            "bare GET /bench/bare": wrk(f"{base}/bench/bare", args.connections, args.duration),
+            "sale POST /redemptions": wrk(base, args.connections, args.duration, sale),
+            "read GET /households/{id}": wrk(base, args.connections, args.duration, read),
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(
+        f"database: {url.split(':')[0]}, gunicorn -w {args.workers}, wrk -t2 "
+        f"-c{args.connections} -d{args.duration}s"
+    )
+    for name, result in results.items():
+        print(
+            f"  {name:<28} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
+            f"p99 {result['p99']:>8}  non-2xx {result['non_2xx']}"
+        )
+    bare = results["bare GET /bench/bare"]["rate"]
+    print(f"  sale/bare: {results['sale POST /redemptions']['rate'] / bare:.2f}")
+    print(f"  read/bare: {results['read GET /households/{id}']['rate'] / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()
