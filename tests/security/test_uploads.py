@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 import pytest
 from PIL import Image
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
 from tests.security.seed import png
@@ -35,14 +37,27 @@ def signed_in_as(world_app, role: str):
             with client.session_transaction() as session:
                 session[SESSION_TOKEN_KEY] = token
 
-        def send(method: str, path: str, **kwargs):
+        def send(method: str, path: str, data=None, **kwargs):
             api = token and path.startswith("/api/")
             headers = {"Authorization": f"Bearer {token}"} if api else {}
-            return client.open(path, method=method, headers=headers, **kwargs)
+            if isinstance(data, dict):
+                data, kwargs["content_type"] = in_memory_multipart(data)
+            return client.open(path, method=method, headers=headers, data=data, **kwargs)
 
         yield send, world.params
     finally:
         undo()
+
+
+def in_memory_multipart(fields: dict) -> tuple[bytes, str]:
+    """The form as multipart bytes. Werkzeug's test client would spool a body over 500 KB
+    to a temporary file that it never closes (a ResourceWarning in some later test)."""
+    values = {
+        name: FileStorage(*value[:2], content_type=value[2]) if isinstance(value, tuple) else value
+        for name, value in fields.items()
+    }
+    boundary, body = encode_multipart(values)
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def upload(data: bytes, name: str = "photo.jpg"):
