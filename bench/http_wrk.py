@@ -4,7 +4,8 @@ against a bare endpoint of the same app, side by side in one run.
     .venv/bin/python bench/http_wrk.py [--database URL] [--workers 2] [--connections 16]
         [--duration 10] [--port 8765]
 
-Prepares a village in the database (a throwaway SQLite file unless ``--database``): 50
+Prepares a village in the database (a throwaway SQLite file unless ``--database``, which
+must name an empty database: the test factories' names start again at 1 each run): 50
 households with 1,000,000 points each, a shop with 1,000,000 of one product at 1 point, a
 shopkeeper and an admin with API tokens. Starts ``gunicorn -w WORKERS bench.bench_wsgi:app``
 (the production app plus the bench-only ``GET /bench/bare``, POINTSMART_ENV=production),
@@ -89,7 +90,7 @@ def prepare(url: str) -> dict:
         flask_migrate.upgrade()
         make = Factories()
         village = make.village()
-        households = [make.household(village) for _ in range(50)]
+        households = [make.household(village, number=f"W{time.time_ns()}-{n}") for n in range(50)]
         for household in households:
             make.award(household, 1_000_000)
         shop = make.shop(village)

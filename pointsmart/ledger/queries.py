@@ -68,15 +68,16 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
 
 def household_history(household_id: int, *, limit: int, after: int | None) -> list[dict]:
     """A household's transfers, newest first, ``limit + 1`` of them (for paging)."""
+    # Plain rows of the table's columns, not ORM objects: nothing here is written back.
     statement = (
-        sa.select(Transfer)
+        sa.select(*Transfer.__table__.columns)
         .where(Transfer.household_id == household_id)
         .order_by(Transfer.id.desc())
         .limit(limit + 1)
     )
     if after is not None:
         statement = statement.where(Transfer.id < after)
-    transfers = list(db.session.execute(statement).scalars())
+    transfers = db.session.execute(statement).all()
     reversed_by = {}
     if transfers:
         reversed_by = dict(
@@ -106,9 +107,10 @@ def rule_ids_of_versions(version_ids: set[int]) -> dict[int, int]:
 
 
 def transfer_view(
-    transfer: Transfer, reversed_by_id: int | None = None, rule_id: int | None = None
+    transfer: Any, reversed_by_id: int | None = None, rule_id: int | None = None
 ) -> dict[str, Any]:
-    """A transfer as the API shows it, from its household's point of view."""
+    """A transfer (a ``Transfer`` or a row of its columns) as the API shows it, from its
+    household's point of view."""
     if transfer.household_id is not None:
         amount = household_signed_amount(transfer)
     else:

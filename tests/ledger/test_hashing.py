@@ -93,3 +93,19 @@ def test_the_fast_encoder_writes_what_json_dumps_writes(values):
     expected = hashlib.sha256(expected_payload.encode() + b"|" + b"0" * 64).hexdigest()
 
     assert values_hash(values, [None] * len(OPTIONAL_FIELDS), "0" * 64) == expected
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-11-22 04:05:06.000007",  # SQLite, as SQLAlchemy writes it
+        "2026-11-22T04:05:06.000007",  # the same instant written by hand in ISO form
+        dt.datetime(2026, 11, 22, 4, 5, 6, 7),  # PostgreSQL: a naive UTC datetime
+        dt.datetime(2026, 11, 22, 12, 5, 6, 7, tzinfo=BEIJING),
+    ],
+)
+def test_verify_reads_a_stored_timestamp_as_the_hash_wrote_it(stored):
+    from pointsmart.ledger.verify import _created_at_text
+
+    assert _created_at_text(stored) == "2026-11-22T04:05:06.000007Z"
+    assert _created_at_text("2026-11-22 04:05:06") == "2026-11-22T04:05:06.000000Z"
