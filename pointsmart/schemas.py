@@ -13,8 +13,11 @@ MAX_BIG_ID = 2**63 - 1
 
 
 class PageQuery(Schema):
+    """``limit`` and ``after``, the id to continue after: an INTEGER key's range (lists of
+    transfers, with BIGINT keys, allow more); PostgreSQL fails on a larger one (a 500)."""
+
     limit = fields.Int(load_default=DEFAULT_PAGE, validate=validate.Range(1, MAX_PAGE))
-    after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_BIG_ID))
+    after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_ID))
 
 
 class ProblemSchema(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..periods import PERIOD_PATTERN
-from ..schemas import MAX_ID, PageQuery
+from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
 from .models import CATEGORIES
 from .service import MAX_AMOUNT, MAX_MEMO_LENGTH
 
@@ -59,7 +59,7 @@ class TransferList(Schema):
 
 
 class HistoryQuery(PageQuery):
-    pass
+    after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_BIG_ID))
 
 
 class VerifyOut(Schema):
