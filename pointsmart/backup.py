@@ -4,8 +4,9 @@ SQLite: the backup is a consistent copy of the running database made with sqlite
 backup API (it copies every page under one read snapshot, so posts made meanwhile are either
 wholly in the copy or wholly out of it). The copy is then checked with the ledger's verify,
 on an app built on the copy. PostgreSQL: ``pg_dump --format=custom`` (itself one snapshot),
-checked by listing the archive with ``pg_restore --list`` and by verifying the live ledger;
-the archive's own ledger is verified when it is restored.
+read from a snapshot that this command exports and verifies itself, so the ledger that is
+verified is exactly the one in the archive; the archive is also listed with ``pg_restore
+--list``, and verified again when it is restored.
 
 Restore writes only into an empty database (no tables at all), so it can never mix a backup
 with live data; it verifies the ledger afterwards.
@@ -58,11 +59,7 @@ def backup_command(output: Path):
         click.echo(f"copied SQLite database to {output}")
         ok = verify_database(f"sqlite:///{output.resolve()}")
     elif url.get_backend_name() == "postgresql":
-        dump_postgresql(url, output)
-        click.echo(f"pg_dump wrote {output}; pg_restore reads it")
-        # pg_dump read one snapshot; verifying the archive itself takes a restore (which
-        # verifies), so here the live ledger is checked, as of a moment just after the dump.
-        ok = _verify_here(prefix="verify (live database): ")
+        ok = dump_and_verify_postgresql(url, output)
     else:
         raise BackupError(f"no backup for {url.get_backend_name()} databases")
     sys.exit(0 if ok else 1)
@@ -129,7 +126,29 @@ def restore_sqlite(backup_file: Path, target_path: str) -> None:
         source.close()
 
 
-def dump_postgresql(url: sa.URL, output: Path) -> None:
+def dump_and_verify_postgresql(url: sa.URL, output: Path) -> bool:
+    """pg_dump and verify read one exported snapshot: what is verified is what is archived.
+
+    The snapshot stays open (REPEATABLE READ) while pg_dump runs with ``--snapshot``; posts go
+    on meanwhile and are simply not in this backup.
+    """
+    from .ledger.verify import verify_village_with
+    from .villages.models import Village
+
+    with db.engine.connect() as connection:
+        snapshot = connection.execution_options(isolation_level="REPEATABLE READ")
+        with snapshot.begin():
+            snapshot_id = snapshot.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+            dump_postgresql(url, output, snapshot=snapshot_id)
+            click.echo(f"pg_dump wrote {output}; pg_restore reads it")
+            village_ids = snapshot.execute(sa.select(Village.id).order_by(Village.id)).scalars()
+            return _report_all(
+                (verify_village_with(snapshot.execute, village_id) for village_id in village_ids),
+                prefix="verify (the archived snapshot): ",
+            )
+
+
+def dump_postgresql(url: sa.URL, output: Path, snapshot: str | None = None) -> None:
     """Run ``pg_dump --format=custom``; explain how to back up when pg_dump is missing."""
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
@@ -138,7 +157,10 @@ def dump_postgresql(url: sa.URL, output: Path) -> None:
             "(e.g. apt install postgresql-client-15) and run this again, or run on the "
             "database server: pg_dump --format=custom --file=FILE DBNAME"
         )
-    _run([pg_dump, "--format=custom", f"--file={output}", f"--dbname={_libpq_url(url)}"], url)
+    command = [pg_dump, "--format=custom", f"--file={output}", f"--dbname={_libpq_url(url)}"]
+    if snapshot is not None:
+        command.append(f"--snapshot={snapshot}")
+    _run(command, url)
     pg_restore = shutil.which("pg_restore")
     if pg_restore:
         _run([pg_restore, "--list", str(output)], url)
@@ -196,15 +218,20 @@ def verify_database(database_url: str) -> bool:
 
 
 def _verify_here(prefix: str = "verify: ") -> bool:
-    from .cli import _print_report
     from .ledger.verify import verify_village, village_ids
 
+    ok = _report_all((verify_village(village_id) for village_id in village_ids()), prefix)
+    db.session.rollback()
+    return ok
+
+
+def _report_all(reports, prefix: str) -> bool:
+    from .cli import _print_report
+
     ok = True
-    for village_id in village_ids():
-        report = verify_village(village_id)
+    for report in reports:
         ok &= report.ok
         _print_report(report, prefix=prefix)
-    db.session.rollback()
     return ok
 
 

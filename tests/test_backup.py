@@ -6,6 +6,7 @@ PostgreSQL databases; without it, SQLite's online backup API.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 
@@ -105,6 +106,7 @@ def test_backup_while_transfers_are_posted_is_consistent_and_verifies(
     assert not errors
     assert result.exit_code == 0, result.output
     assert f"village {village_id}: ok" in result.output
+    verified = int(re.search(rf"village {village_id}: ok, ([0-9]+) transfers", result.output)[1])
 
     restored = run(empty_app, "restore", str(tmp_path / "copy.backup"))
     assert restored.exit_code == 0, restored.output
@@ -112,6 +114,7 @@ def test_backup_while_transfers_are_posted_is_consistent_and_verifies(
     balances, _, count = ledger_state(empty_app)
     live_balances, _, live_count = ledger_state(fresh_app)
     assert 3 + 5 <= count < live_count
+    assert verified == count  # what was verified is exactly what the backup holds
     # The copy is one moment: the household has what the awards in the copy gave it.
     assert balances[f"household:{household_id}"] == 30 - 10 + (count - 3)
     assert sum(balances.values()) == 0
@@ -217,6 +220,7 @@ def test_the_postgresql_backup_is_a_pg_dump_archive(fresh_app, village_with_hist
 
     assert result.exit_code == 0, result.output
     assert copy.read_bytes()[:5] == b"PGDMP"  # pg_dump --format=custom
+    assert "verify (the archived snapshot): village" in result.output
 
 
 def test_without_pg_dump_the_backup_says_how(monkeypatch, tmp_path):

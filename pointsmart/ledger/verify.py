@@ -92,6 +92,12 @@ def verify_village(village_id: int) -> VerifyReport:
         return _verify(execute, village_id)
 
 
+def verify_village_with(execute: Callable, village_id: int) -> VerifyReport:
+    """Verify reading through ``execute``: a caller that holds a snapshot (a backup that
+    exported it to pg_dump) verifies exactly what that snapshot holds."""
+    return _verify(execute, village_id)
+
+
 def _verify(execute: Callable, village_id: int) -> VerifyReport:
     report = VerifyReport(village_id=village_id)
     replay = _replay_transfers(execute, village_id, report)
