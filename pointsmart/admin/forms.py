@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from ..schemas import MAX_ID
+
 REQUIRED = {"required": _l("Please fill this in.")}
 WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
 ROLE_CHOICES = ("admin", "leader", "shopkeeper")
@@ -66,7 +68,7 @@ class PinForm(Schema):
 
 class SearchForm(Schema):
     q = fields.Str(load_default=None, validate=validate.Length(max=50))
-    after = fields.Int(load_default=None)
+    after = fields.Int(load_default=None, validate=validate.Range(1, MAX_ID))
 
 
 class UserForm(Schema):
