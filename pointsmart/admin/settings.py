@@ -109,15 +109,7 @@ def update_village_settings(actor: Principal, village_id: int, **values: Any) ->
         setattr(village, field, after[field])
     db.session.flush()
     changes = audit.diff(before, after)
-    if changes:
-        audit.record(
-            actor_id=actor.user_id,
-            village_id=village_id,
-            action="village.update",
-            target_type="village",
-            target_id=village_id,
-            changes=changes,
-        )
+    audit.record_village_update(actor_id=actor.user_id, village_id=village_id, changes=changes)
     return village
 
 

@@ -55,6 +55,19 @@ def record(
     return entry
 
 
+def record_village_update(*, actor_id: int | None, village_id: int, changes: Mapping) -> None:
+    """A village's settings changed (``changes`` as from ``diff``); nothing if none did."""
+    if changes:
+        record(
+            actor_id=actor_id,
+            village_id=village_id,
+            action="village.update",
+            target_type="village",
+            target_id=village_id,
+            changes=changes,
+        )
+
+
 def entries(
     *, village_ids: Sequence[int] | None, limit: int = 50, before_id: int | None = None
 ) -> list[AuditEntry]:

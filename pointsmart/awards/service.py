@@ -460,13 +460,5 @@ def change_award_settings(actor: Principal, village_id: int, **changes: Any) -> 
             setattr(village, name, value)
     db.session.flush()
     changed = audit.diff(before, {name: getattr(village, name) for name in before})
-    if changed:
-        audit.record(
-            actor_id=actor.user_id,
-            village_id=village_id,
-            action="village.update",
-            target_type="village",
-            target_id=village_id,
-            changes=changed,
-        )
+    audit.record_village_update(actor_id=actor.user_id, village_id=village_id, changes=changed)
     return village

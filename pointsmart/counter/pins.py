@@ -71,15 +71,7 @@ def set_pin_threshold(actor: Principal, village_id: int, pin_required_above: int
     )
     village.pin_required_above = pin_required_above
     db.session.flush()
-    if changes:
-        audit.record(
-            actor_id=actor.user_id,
-            village_id=village_id,
-            action="village.update",
-            target_type="village",
-            target_id=village_id,
-            changes=changes,
-        )
+    audit.record_village_update(actor_id=actor.user_id, village_id=village_id, changes=changes)
     return village
 
 
