@@ -29,7 +29,9 @@ How to add a row (a new page or endpoint):
 1. Add one line to ``MATRIX``: the method, the URL rule exactly as ``app.url_map`` spells it
    (``flask --app pointsmart routes``), and ten cells in the column order above.
 2. If the URL names a new kind of object (``<int:report_id>``), give it a value in
-   ``seed.build_world`` (``world.params``), made of the demo village's data.
+   ``seed.build_world`` (``world.params``), made of the demo village's data. When the name
+   means something else in this rule (``<token>`` of a roster upload, not of a card) or is an
+   ``any(...)`` choice, map it in ``RULE_PARAMS`` (``matrix.py``).
 3. If it is a write that needs a body to reach its permission check, add the body to
    ``API_BODIES`` (JSON) or ``FORM_FIELDS`` (page forms) in ``matrix.py``.
 4. Run ``pytest tests/security/test_authorization.py``: a row whose answers differ fails
