@@ -4,7 +4,8 @@
   (an admin of every village manages everyone). A user who also works for another village
   is left to an admin of both, so no admin can lock out another village's staff.
 * Granting or revoking a role needs admin rights in that role's village; the role "admin of
-  every village" only an admin of every village grants or revokes.
+  every village" only an admin of every village grants or revokes. A role is granted only to
+  a user the actor manages.
 * Disabling a user or resetting their password ends all their sessions and API tokens.
 * Nobody disables themself or removes their own admin role (no accidental lock-out).
 """
@@ -199,10 +200,13 @@ def _role_description(role: RoleAssignment | dict[str, Any]) -> dict[str, Any]:
 def grant_role(
     actor: Principal, user_id: int, *, role: str, village_id: int | None, shop_id: int | None
 ) -> RoleAssignment:
-    """Give a user another role (admin, leader or shopkeeper of a shop) in a village."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_l("No such user."))
+    """Give a user another role (admin, leader or shopkeeper of a shop) in a village.
+
+    Only to a user the actor manages: otherwise an admin could draw another village's staff
+    member into their own village, and so out of the reach of that village's admins (who could
+    then no longer disable them or reset their password).
+    """
+    user = managed_user(actor, user_id).user
     _check_role_target(actor, role, village_id)
     errors: dict[str, list[str]] = {}
     if role != "admin" and village_id is None:

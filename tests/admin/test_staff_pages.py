@@ -6,6 +6,7 @@ from __future__ import annotations
 from pointsmart.accounts.models import ApiToken, RoleAssignment, User
 from pointsmart.accounts.passwords import verify_secret
 from pointsmart.accounts.service import principal_for_token
+from pointsmart.audit.models import AuditEntry
 from pointsmart.extensions import db
 from tests.admin.conftest import last_changes, last_entry
 
@@ -155,3 +156,35 @@ def test_a_user_who_also_works_elsewhere_is_left_to_an_admin_of_both(pages, offi
         f"/admin/villages/{vid}/users/{office.leader.user_id}/active", {"active": "0"}, expect=403
     )
     assert db.session.get(User, office.leader.user_id).active
+
+
+def test_no_admin_draws_another_villages_staff_into_their_village(pages, office):
+    """A role in one's own village is granted only to a user one manages: else the other
+    village's admin could no longer disable that user or reset their password."""
+    other_village = db.session.execute(
+        db.select(RoleAssignment.village_id).where(
+            RoleAssignment.user_id == office.other_admin.user_id
+        )
+    ).scalar_one()
+    leader_id = office.leader.user_id
+    before = db.session.execute(
+        db.select(RoleAssignment.id).where(RoleAssignment.user_id == leader_id)
+    ).all()
+
+    pages.as_(office.other_admin).post(
+        f"/admin/villages/{other_village}/users/{leader_id}/roles",
+        {"role": "admin"},
+        expect=403,
+    )
+
+    after = db.session.execute(
+        db.select(RoleAssignment.id).where(RoleAssignment.user_id == leader_id)
+    ).all()
+    assert after == before
+    granted = db.select(db.func.count(AuditEntry.id)).where(AuditEntry.action == "role.grant")
+    assert db.session.execute(granted).scalar_one() == 0
+    vid = office.village.id
+    pages.as_(office.admin).post(
+        f"/admin/villages/{vid}/users/{leader_id}/active", {"active": "0"}, expect=303
+    )
+    assert not db.session.get(User, leader_id).active

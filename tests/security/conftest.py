@@ -11,7 +11,10 @@ from tests.security.seed import build_world
 def world_app(tmp_path_factory):
     """``(app, world, begin)``: an app on a database holding the seeded world (CSRF off: the
     pages' permission checks are what is asked), and ``begin`` for one isolated request."""
-    with app_on_fresh_database(tmp_path_factory.mktemp("matrix"), WTF_CSRF_ENABLED=False) as app:
+    uploads = tmp_path_factory.mktemp("roster-uploads")
+    with app_on_fresh_database(
+        tmp_path_factory.mktemp("matrix"), WTF_CSRF_ENABLED=False, ROSTER_UPLOAD_DIR=str(uploads)
+    ) as app:
         with app.app_context():
             world = build_world()
         with isolated(app) as begin:

@@ -7,6 +7,7 @@ each cell of the matrix is independent of every other.
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from sqlalchemy import orm
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
 from pointsmart.extensions import db
-from tests.security.seed import PIN, World, png
+from tests.security.seed import PIN, World, png, roster_with_a_taken_number
 
 ROLES = ("anon", "hh", "nbr", "hh*", "lead", "lead*", "shop", "shop*", "adm", "adm*")
 VILLAGER_ROLES = frozenset({"hh", "nbr", "hh*"})
@@ -117,12 +118,67 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
 }
 # Query strings that GET endpoints need.
 QUERIES: dict[tuple[str, str], Callable[[Params], str]] = {
+    ("GET", "/api/v1/villages/<int:village_id>/ledger/verify-head"): lambda p: (
+        f"?hash={p['head_hash']}"
+    ),
     ("GET", "/api/v1/transfers/preview"): lambda p: (
         f"?household_id={p['household_id']}&rule_id={p['rule_id']}&quantity=1"
     ),
 }
 # Form fields (beyond a fresh one-time form key) that pages need to reach their permission check.
 FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
+    ("POST", "/admin/villages/<int:village_id>"): lambda p: {
+        "name": "幸福村",
+        "timezone": "Asia/Shanghai",
+        "yuan_per_point": "1",
+        "approval_threshold": "50",
+        "black_board_days": "30",
+        "red_board_days": "30",
+    },
+    ("POST", "/admin/villages/<int:village_id>/grids"): lambda p: {"name": "矩阵网格"},
+    ("POST", "/admin/grids/<int:grid_id>"): lambda p: {"name": "改名网格"},
+    ("POST", "/admin/villages/<int:village_id>/households"): lambda p: {
+        "number": "NEW-1",
+        "head_name": "新户主",
+    },
+    ("POST", "/admin/households/<int:household_id>/edit"): lambda p: {
+        "number": p["number"],
+        "head_name": p["head_name"],
+    },
+    ("POST", "/admin/households/<int:household_id>/move"): lambda p: {"grid_id": p["grid_id"]},
+    ("POST", "/admin/households/<int:household_id>/members"): lambda p: {
+        "name": "新成员",
+        "relation": "子女",
+    },
+    ("POST", "/admin/members/<int:member_id>"): lambda p: {"name": "改名成员", "relation": "配偶"},
+    ("POST", "/admin/households/<int:household_id>/pin"): lambda p: {"pin": "135790"},
+    ("POST", "/admin/villages/<int:village_id>/rules"): lambda p: {
+        "code": "newrule",
+        "name": "新规则",
+        "category": "other",
+        "points": "5",
+    },
+    ("POST", "/admin/rules/<int:rule_id>/version"): lambda p: {"points": "7"},
+    ("POST", "/admin/rules/<int:rule_id>/active"): lambda p: {"active": "0"},
+    ("POST", "/admin/villages/<int:village_id>/staff"): lambda p: {
+        "username": "matrix-new-leader",
+        "password": "another-horse-battery",
+        "role": "leader",
+    },
+    ("POST", "/admin/villages/<int:village_id>/users/<int:user_id>/active"): lambda p: {
+        "active": "0"
+    },
+    ("POST", "/admin/villages/<int:village_id>/users/<int:user_id>/password"): lambda p: {
+        "password": "another-horse-battery"
+    },
+    ("POST", "/admin/villages/<int:village_id>/users/<int:user_id>/roles"): lambda p: {
+        "role": "shopkeeper",
+        "shop_id": p["shop_id"],
+    },
+    ("POST", "/admin/villages/<int:village_id>/import"): lambda p: {
+        "file": (io.BytesIO(roster_with_a_taken_number(p["number"])), "roster.csv")
+    },
+    ("POST", "/me/objections/<int:entry_id>"): lambda p: {"reason": "不是我家"},
     ("POST", "/products/<int:product_id>/photo"): lambda p: {"remove": "1"},
     ("POST", "/villages/<int:village_id>/cards/reissue"): lambda p: {"number": p["number"]},
     ("POST", "/leader/<int:village_id>/approvals/<int:approval_id>"): lambda p: {
@@ -139,9 +195,30 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
 }
 
 
+# URL parameters whose value depends on the rule: a name that means something else elsewhere
+# (``token`` is a card's token, ``kind`` an image's) or a choice of an ``any(...)`` converter.
+RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
+    "/admin/villages/<int:village_id>/import/<token>": lambda p: {"token": p["import_token"]},
+    "/admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>": lambda p: {
+        "kind": "xlsx"
+    },
+    "/villages/<int:village_id>/reports/"
+    "<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt>": lambda p: {
+        "name": "leaders",
+        "fmt": "csv",
+    },
+    "/villages/<int:village_id>/exports/"
+    "<any(households, transfers, redemptions, settlements):name>.<any(csv, xlsx):fmt>": lambda p: {
+        "name": "transfers",
+        "fmt": "xlsx",
+    },
+}
+
+
 def concrete(rule: str, params: Params) -> str:
     """The rule with each ``<converter:name>`` replaced by the seeded object's value."""
-    return PARAMETER.sub(lambda match: params[match[1]], rule)
+    values = {**params, **RULE_PARAMS.get(rule, lambda p: {})(params)}
+    return PARAMETER.sub(lambda match: values[match[1]], rule)
 
 
 def outcome(response) -> str:
@@ -242,10 +319,10 @@ def _send(app, world: World, method: str, rule: str, role: str):
                 "form_key": f"matrix-{next(_keys)}",
                 **FORM_FIELDS.get((method, rule), lambda p: {})(params),
             }
-    return client.open(path, method=method, headers=headers, **kwargs)
+    # ``buffered``: a streamed body (the CSV downloads) is read inside the request's own context,
+    # before the request's savepoint is rolled back.
+    return client.open(path, method=method, headers=headers, buffered=True, **kwargs)
 
 
 def _png_file():
-    import io
-
     return io.BytesIO(png())

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from PIL import Image
 
-from pointsmart.accounts.models import ApiToken
+from pointsmart.accounts.models import ApiToken, RoleAssignment
 from pointsmart.accounts.passwords import hash_secret
 from pointsmart.accounts.service import create_user, load_principal
 from pointsmart.awards.board import raise_objection
@@ -31,8 +31,9 @@ from pointsmart.demo import load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.villages import roster_uploads
 from pointsmart.villages.cards import current_card, issue_card
-from pointsmart.villages.models import Household, Village
+from pointsmart.villages.models import Grid, Household, Member, Village
 from tests.factories import ROOT, Factories
 
 PIN = "246810"
@@ -74,6 +75,11 @@ class World:
 
 def _first(statement):
     return db.session.execute(statement.limit(1)).scalar_one()
+
+
+def roster_with_a_taken_number(number: str) -> bytes:
+    """A roster file (CSV) of one row whose household number the village has already."""
+    return f"户号,户主,网格/村民小组,电话,家庭成员\r\n{number},矩阵户主,,,\r\n".encode()
 
 
 def give_pin(household: Household, phone: str) -> tuple[str, int]:
@@ -168,6 +174,31 @@ def build_world() -> World:
         .where(Rule.village_id == village.id, Rule.category == "red", Rule.active.is_(True))
         .order_by(Rule.id)
     )
+    # A grid other than the household's own, so that moving the household there is a change.
+    grid = _first(
+        sa.select(Grid)
+        .where(Grid.village_id == village.id, Grid.id != sa.func.coalesce(own.grid_id, 0))
+        .order_by(Grid.id)
+    )
+    member = Member(household_id=own.id, name="矩阵成员", relation="子女")
+    db.session.add(member)
+    db.session.flush()
+    leader_id = world.holders["lead"][1]
+    leader_role = _first(
+        sa.select(RoleAssignment.id).where(
+            RoleAssignment.user_id == leader_id, RoleAssignment.village_id == village.id
+        )
+    )
+    # The admin's roster upload waiting for its preview. Its one row repeats a household number
+    # of the village: the preview lists that problem and confirming it imports nothing and
+    # goes back to the preview, so the kept file outlives every request of the matrix (a clean
+    # roster, once imported, would be deleted and the next request would find it gone).
+    import_token = roster_uploads.save_upload(
+        load_principal(world.holders["adm"][1]),
+        village.id,
+        "roster.csv",
+        roster_with_a_taken_number(own.number),
+    )
     world.params = {
         "village_id": str(village.id),
         "household_id": str(own.id),
@@ -193,6 +224,15 @@ def build_world() -> World:
         "board_rule_id": str(board_rule),
         "cheapest_product_id": str(cheapest.id),
         "number": own.number,
+        "head_name": own.head_name,
+        "grid_id": str(grid.id),
+        "member_id": str(member.id),
+        "user_id": str(leader_id),
+        "role_id": str(leader_role),
+        "import_token": import_token,
+        "head_hash": _first(
+            sa.select(Transfer.hash).where(in_village).order_by(Transfer.seq.desc())
+        ),
         "code": "en",
         "kind": "png",
     }

@@ -29,7 +29,9 @@ How to add a row (a new page or endpoint):
 1. Add one line to ``MATRIX``: the method, the URL rule exactly as ``app.url_map`` spells it
    (``flask --app pointsmart routes``), and ten cells in the column order above.
 2. If the URL names a new kind of object (``<int:report_id>``), give it a value in
-   ``seed.build_world`` (``world.params``), made of the demo village's data.
+   ``seed.build_world`` (``world.params``), made of the demo village's data. When the name
+   means something else in this rule (``<token>`` of a roster upload, not of a card) or is an
+   ``any(...)`` choice, map it in ``RULE_PARAMS`` (``matrix.py``).
 3. If it is a write that needs a body to reach its permission check, add the body to
    ``API_BODIES`` (JSON) or ``FORM_FIELDS`` (page forms) in ``matrix.py``.
 4. Run ``pytest tests/security/test_authorization.py``: a row whose answers differ fails
@@ -56,6 +58,39 @@ method rule                                                                     
 GET    /                                                                                      200   200   200   200   200   200   200   200   200   200
 GET    /account/password                                                                      login login login login 200   200   200   200   200   200
 POST   /account/password                                                                      login login login login 422   422   422   422   422   422
+GET    /admin                                                                                 login login login login 403   403   403   403   200   200
+POST   /admin/grids/<int:grid_id>                                                             login login login login 403   403   403   403   303   403
+GET    /admin/households/<int:household_id>                                                   login login login login 403   403   403   403   200   403
+POST   /admin/households/<int:household_id>/edit                                              login login login login 403   403   403   403   303   403
+POST   /admin/households/<int:household_id>/members                                           login login login login 403   403   403   403   303   403
+POST   /admin/households/<int:household_id>/move                                              login login login login 403   403   403   403   303   403
+POST   /admin/households/<int:household_id>/moved-away                                        login login login login 403   403   403   403   422   403
+POST   /admin/households/<int:household_id>/pin                                               login login login login 403   403   403   403   303   403
+POST   /admin/members/<int:member_id>                                                         login login login login 403   403   403   403   303   403
+POST   /admin/members/<int:member_id>/remove                                                  login login login login 403   403   403   403   303   403
+POST   /admin/rules/<int:rule_id>/active                                                      login login login login 403   403   403   403   303   403
+POST   /admin/rules/<int:rule_id>/version                                                     login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>                                                       login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>                                                       login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/audit                                                 login login login login 403   403   403   403   200   403
+GET    /admin/villages/<int:village_id>/grids                                                 login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/grids                                                 login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/households                                            login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/households                                            login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/import                                                login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/import                                                login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/import/<token>                                        login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/import/<token>                                        login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>                 login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/roles/<int:role_id>/revoke                            login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/rules                                                 login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/rules                                                 login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/staff                                                 login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/staff                                                 login login login login 403   403   403   403   303   403
+GET    /admin/villages/<int:village_id>/users/<int:user_id>                                   login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/users/<int:user_id>/active                            login login login login 403   403   403   403   303   403
+POST   /admin/villages/<int:village_id>/users/<int:user_id>/password                          login login login login 403   403   403   403   303   403
+POST   /admin/villages/<int:village_id>/users/<int:user_id>/roles                             login login login login 403   403   403   403   303   403
 GET    /api/v1/activities/<int:activity_id>                                                   401   403   403   403   200   403   403   403   200   403
 POST   /api/v1/activities/<int:activity_id>/attendance                                        401   403   403   403   201   403   403   403   201   403
 POST   /api/v1/activities/<int:activity_id>/checkins                                          401   403   403   403   201   403   403   403   201   403
@@ -114,6 +149,7 @@ GET    /api/v1/villages/<int:village_id>/households                             
 POST   /api/v1/villages/<int:village_id>/households                                           401   403   403   403   403   403   403   403   201   403
 GET    /api/v1/villages/<int:village_id>/leaderboard                                          200   200   200   200   200   200   200   200   200   200
 GET    /api/v1/villages/<int:village_id>/ledger/verify                                        401   403   403   403   403   403   403   403   200   403
+GET    /api/v1/villages/<int:village_id>/ledger/verify-head                                   401   403   403   403   403   403   403   403   200   403
 GET    /api/v1/villages/<int:village_id>/my-entries                                           401   403   403   403   200   403   403   403   200   403
 GET    /api/v1/villages/<int:village_id>/objections                                           401   403   403   403   403   403   403   403   200   403
 GET    /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   200   403   200   403   200   403
@@ -123,6 +159,7 @@ POST   /api/v1/villages/<int:village_id>/shops                                  
 GET    /api/v1/villages/<int:village_id>/summary                                              401   403   403   403   403   403   403   403   200   403
 GET    /board-photos/<int:entry_id>                                                           200   200   200   200   200   200   200   200   200   200
 GET    /board/<int:village_id>                                                                200   200   200   200   200   200   200   200   200   200
+GET    /board/<int:village_id>/leaderboard                                                    200   200   200   200   200   200   200   200   200   200
 GET    /c/<path:token>                                                                        200   200   200   200   200   200   200   200   200   200
 GET    /counter                                                                               login login login login 200   200   302   302   200   200
 GET    /households/<int:household_id>/card                                                    login login login login 403   403   403   403   200   403
@@ -158,6 +195,8 @@ GET    /me                                                                      
 GET    /me/login                                                                              200   200   200   200   200   200   200   200   200   200
 POST   /me/login                                                                              422   422   422   422   422   422   422   422   422   422
 POST   /me/logout                                                                             me    me    me    me    me    me    me    me    me    me
+GET    /me/objections/<int:entry_id>                                                          me    200   200   404   me    me    me    me    me    me
+POST   /me/objections/<int:entry_id>                                                          me    303   422   404   me    me    me    me    me    me
 GET    /me/pin                                                                                me    200   200   200   me    me    me    me    me    me
 POST   /me/pin                                                                                me    422   422   422   me    me    me    me    me    me
 GET    /products/<int:product_id>                                                             login login login login 200   403   200   403   200   403
@@ -177,12 +216,18 @@ GET    /shops/<int:shop_id>/sales                                               
 GET    /shops/<int:shop_id>/settlements                                                       login login login login 302   302   302   302   302   302
 GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403
 POST   /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   403   403   303   403
+GET    /tv/<int:village_id>                                                                   200   200   200   200   200   200   200   200   200   200
 GET    /villages/<int:village_id>/cards                                                       login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/cards.pdf                                                   login login login login 403   403   403   403   200   403
 POST   /villages/<int:village_id>/cards/issue                                                 login login login login 403   403   403   403   303   403
 POST   /villages/<int:village_id>/cards/reissue                                               login login login login 403   403   403   403   303   403
 POST   /villages/<int:village_id>/counter-settings                                            login login login login 403   403   403   403   303   403
+GET    /villages/<int:village_id>/exports                                                     login login login login 403   403   403   403   200   403
+GET    /villages/<int:village_id>/exports/<any(households, transfers, redemptions, settlements):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403
 POST   /villages/<int:village_id>/pins                                                        login login login login 403   403   403   403   422   403
+GET    /villages/<int:village_id>/reports                                                     login login login login 403   403   403   403   200   403
+GET    /villages/<int:village_id>/reports/<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403
+GET    /villages/<int:village_id>/reports/sheet.pdf                                           login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   200   403
 POST   /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   422   403
 """
