@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
 from ..database import utcnow
@@ -209,16 +210,41 @@ _INSERT_REDEMPTION = Redemption.__table__.insert()
 _INSERT_ITEM = RedemptionItem.__table__.insert()
 
 
+_SHOP_FOR_SALE = (
+    sa.select(
+        _shops.c.id,
+        _shops.c.village_id,
+        _shops.c.name,
+        _shops.c.active,
+        _shops.c.created_at,
+        Village.__table__.c.pin_required_above,
+    )
+    .join(Village.__table__, Village.__table__.c.id == _shops.c.village_id)
+    .where(_shops.c.id == sa.bindparam("shop_id"))
+)
+
+
 def _shop_for_sale(shop_id: int) -> tuple[Shop, int | None]:
-    """The shop (404 as ``goods.find_shop``) and its village's ``pin_required_above``."""
-    found = db.session.execute(
-        sa.select(Shop, Village.pin_required_above)
-        .join(Village, Village.id == Shop.village_id)
-        .where(Shop.id == shop_id)
-    ).one_or_none()
+    """The shop (404 as ``goods.find_shop``) and its village's ``pin_required_above``.
+
+    One statement of columns; the Shop is the session's own when it holds one already,
+    otherwise a detached instance with every column loaded.
+    """
+    db.session.flush()
+    found = db.session.connection().execute(_SHOP_FOR_SALE, {"shop_id": shop_id}).one_or_none()
     if found is None:
         raise NotFound(_l("No such shop."))
-    return found[0], found[1]
+    shop = db.session.identity_map.get(identity_key(Shop, found.id))
+    if shop is None:
+        shop = Shop(
+            id=found.id,
+            village_id=found.village_id,
+            name=found.name,
+            active=found.active,
+            created_at=found.created_at,
+        )
+        make_transient_to_detached(shop)
+    return shop, found.pin_required_above
 
 
 def redeem_items(
