@@ -142,11 +142,13 @@ def check_input() -> None:
     """Refuse bodies and parameters that no schema should ever have to see."""
     from .errors import MalformedJSON, ValidationFailed
 
-    unsafe = ValidationFailed(
-        errors={"request": ["Text may not contain NUL characters or unpaired surrogates."]}
-    )
+    def unsafe() -> ValidationFailed:
+        return ValidationFailed(
+            errors={"request": ["Text may not contain NUL characters or unpaired surrogates."]}
+        )
+
     if any(_has_unsafe_text(v) for v in request.args.values()):
-        raise unsafe
+        raise unsafe()
     if request.is_json and request.content_length != 0:
         try:
             body = json.loads(request.get_data(cache=True))
@@ -154,9 +156,9 @@ def check_input() -> None:
             # Not JSON at all, nested too deep, or a number too long to convert.
             raise MalformedJSON() from error
         if _has_unsafe_text(body):
-            raise unsafe
+            raise unsafe()
     elif request.form and any(_has_unsafe_text(v) for v in request.form.values()):
-        raise unsafe
+        raise unsafe()
 
 
 def register_request_hooks(app: Flask) -> None:

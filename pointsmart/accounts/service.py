@@ -190,30 +190,57 @@ def _sign_in(username: str, password: str, *, hours: int) -> IssuedToken:
     )
 
 
+# Who a bearer token stands for, in one statement: the token, its user with every role (one
+# row a role) or its household. Built once; it runs on every authenticated request.
+_tokens = ApiToken.__table__
+_users = User.__table__
+_roles = RoleAssignment.__table__
+_households = Household.__table__
+_PRINCIPAL_OF_TOKEN = (
+    sa.select(
+        _tokens.c.user_id,
+        _tokens.c.household_id,
+        _tokens.c.expires_at,
+        _users.c.username,
+        _users.c.active,
+        _roles.c.role,
+        _roles.c.village_id,
+        _roles.c.shop_id,
+        _households.c.village_id.label("household_village_id"),
+        _households.c.status.label("household_status"),
+    )
+    .select_from(_tokens)
+    .outerjoin(_users, _users.c.id == _tokens.c.user_id)
+    .outerjoin(_roles, _roles.c.user_id == _tokens.c.user_id)
+    .outerjoin(_households, _households.c.id == _tokens.c.household_id)
+    .where(_tokens.c.token_hash == sa.bindparam("token_hash"), _tokens.c.revoked_at.is_(None))
+)
+
+
 def principal_for_token(token: str) -> Principal | None:
-    """The principal a bearer token stands for, or None if it is unknown, expired or revoked."""
-    row = db.session.execute(
-        sa.select(ApiToken.user_id, ApiToken.household_id, ApiToken.expires_at).where(
-            ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None)
-        )
-    ).one_or_none()
-    if row is None or row.expires_at <= utcnow():
-        return None
-    if row.user_id is not None:
-        return load_principal(row.user_id)
-    return load_household_principal(row.household_id)
+    """The principal a bearer token stands for, or None if it is unknown, expired or revoked.
 
-
-def load_household_principal(household_id: int) -> Principal | None:
-    """A villager's principal: one household, or None if it has moved away."""
-    household = db.session.execute(
-        sa.select(Household.id, Household.village_id, Household.status).where(
-            Household.id == household_id
-        )
-    ).one_or_none()
-    if household is None or household.status != "active":
+    A staff token whose user is disabled, and a household token whose household has moved
+    away, stand for nobody either. One SQL statement.
+    """
+    # What the caller added to the session is in the database before we read (the autoflush
+    # that ``session.execute`` would do); the statement goes to the connection directly.
+    db.session.flush()
+    rows = (
+        db.session.connection().execute(_PRINCIPAL_OF_TOKEN, {"token_hash": _digest(token)}).all()
+    )
+    if not rows or rows[0].expires_at <= utcnow():
         return None
-    return Principal(household_id=household.id, household_village_id=household.village_id)
+    first = rows[0]
+    if first.user_id is not None:
+        if first.username is None or not first.active:
+            return None
+        return _staff_principal(first.user_id, first.username, [r for r in rows if r.role])
+    if first.household_status != "active":
+        return None
+    return Principal(
+        household_id=first.household_id, household_village_id=first.household_village_id
+    )
 
 
 def load_principal(user_id: int) -> Principal | None:
@@ -228,9 +255,14 @@ def load_principal(user_id: int) -> Principal | None:
             RoleAssignment.user_id == user_id
         )
     ).all()
+    return _staff_principal(user.id, user.username, roles)
+
+
+def _staff_principal(user_id: int, username: str, roles) -> Principal:
+    """A staff principal from rows of (role, village_id, shop_id)."""
     return Principal(
-        user_id=user.id,
-        username=user.username,
+        user_id=user_id,
+        username=username,
         global_admin=any(r.role == "admin" and r.village_id is None for r in roles),
         admin_villages=frozenset(r.village_id for r in roles if r.role == "admin" and r.village_id),
         leader_villages=frozenset(r.village_id for r in roles if r.role == "leader"),

@@ -191,6 +191,9 @@ def get_photo(product_id):
 
 # --- redemptions -----------------------------------------------------------------------------
 
+# Built once (with its nested schemas): a sale is the counter's hot path.
+_REDEMPTION_OUT = RedemptionOut()
+
 
 @blp.route("/redemptions", methods=["POST"])
 @blp.arguments(RedemptionIn)
@@ -220,7 +223,7 @@ def redeem(data):
     fingerprinted = {name: value for name, value in data.items() if name != "pin"}
 
     def produce():
-        return RedemptionOut().dump(sales.redeem_items(actor, **data))
+        return _REDEMPTION_OUT.dump(sales.redeem_items(actor, **data))
 
     return idempotent_call(actor, fingerprinted, produce)
 

@@ -1,8 +1,8 @@
 """Shops, goods and stock: who may change them, and how stock moves are recorded.
 
-Stock only ever changes through :func:`move_stock` (and the sales and voids in
-``counter.sales``, which use the same helper): the product row is locked, the new stock is
-checked (never below zero), and a ``StockMove`` is written beside it in the same
+Stock only ever changes through :func:`move_stock` (and the voids in ``counter.sales``, which
+use the same helper) or, for a sale, :func:`sell_stock`: the product row is locked, the new
+stock is checked (never below zero), and a ``StockMove`` is written beside it in the same
 transaction. Moves are never edited.
 """
 
@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -269,6 +271,96 @@ def lock_products(product_ids: list[int]) -> dict[int, Product]:
         .execution_options(populate_existing=True)
     ).scalars()
     return {product.id: product for product in rows}
+
+
+# The sale's statements, built once: a sale is the counter's hot path.
+_products = Product.__table__
+_LOCK_FOR_SALE = (
+    sa.select(
+        _products.c.id,
+        _products.c.shop_id,
+        _products.c.name,
+        _products.c.points_price,
+        _products.c.stock,
+        _products.c.active,
+    )
+    .where(_products.c.id.in_(sa.bindparam("product_ids", expanding=True)))
+    .order_by(_products.c.id)
+    .with_for_update()
+)
+_SET_STOCK = (
+    _products.update()
+    .where(_products.c.id == sa.bindparam("product_id"))
+    .values(stock=sa.bindparam("stock"))
+)
+_INSERT_MOVE = StockMove.__table__.insert()
+
+
+def lock_products_for_sale(product_ids: list[int]) -> dict[int, sa.Row]:
+    """:func:`lock_products` for a sale: the same locks in the same order, plain rows.
+
+    Each row has ``id, shop_id, name, points_price, stock, active``; hand the ones sold to
+    :func:`sell_stock` in the same transaction.
+    """
+    db.session.flush()
+    rows = db.session.connection().execute(
+        _LOCK_FOR_SALE, {"product_ids": sorted(set(product_ids))}
+    )
+    return {row.id: row for row in rows}
+
+
+def sell_stock(sold: list[tuple[sa.Row, int]], *, by: int | None, redemption_id: int) -> None:
+    """The ``sale`` stock moves of one sale: ``(locked row, quantity)`` for each product.
+
+    The rows come from :func:`lock_products_for_sale` in this transaction, so their stock is
+    current; a quantity above it raises ``OutOfStock`` as :func:`move_stock` does. Two
+    statements for any number of products: the new stocks, then the moves.
+    """
+    for product, quantity in sold:
+        if quantity <= 0:
+            raise ValueError(f"bad stock move {SALE} {quantity}")
+        if product.stock < quantity:
+            raise OutOfStock(
+                _l(
+                    "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
+                    name=product.name,
+                    stock=product.stock,
+                    wanted=quantity,
+                ),
+                product_id=product.id,
+                stock=product.stock,
+            )
+    db.session.flush()
+    connection = db.session.connection()
+    connection.execute(
+        _SET_STOCK,
+        [
+            {"product_id": product.id, "stock": product.stock - quantity}
+            for product, quantity in sold
+        ],
+    )
+    now = utcnow()
+    connection.execute(
+        _INSERT_MOVE,
+        [
+            {
+                "product_id": product.id,
+                "kind": SALE,
+                "delta": -quantity,
+                "stock_after": product.stock - quantity,
+                "redemption_id": redemption_id,
+                "memo": None,
+                "created_by_id": by,
+                "created_at": now,
+            }
+            for product, quantity in sold
+        ],
+    )
+    # A Product of this session (say a test's) must not keep the stock it had before.
+    for product, _quantity in sold:
+        loaded = db.session.identity_map.get(identity_key(Product, product.id))
+        if loaded is not None:
+            db.session.expire(loaded, ["stock"])
 
 
 def move_stock(

@@ -24,13 +24,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.errors import AccountClosed, AlreadyReversed
+from ..ledger.errors import AccountClosed, AccountMissing, AlreadyReversed
+from ..ledger.models import Account
 from ..villages import cards
 from ..villages.models import Household, Village
 from . import goods, pins
@@ -43,7 +46,7 @@ from .errors import (
     VoidTooLate,
     WrongShop,
 )
-from .models import SALE, VOID, Redemption, RedemptionItem, Shop
+from .models import VOID, Redemption, RedemptionItem, Shop
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -116,6 +119,32 @@ def require_seller(actor: Principal, shop: Shop) -> None:
     raise Forbidden(_l("Only this shop's keeper sells at its counter."))
 
 
+# The customer at the counter in one statement: the household and its account's balance.
+_households = Household.__table__
+_accounts = Account.__table__
+_CUSTOMER = (
+    sa.select(
+        _households.c.id,
+        _households.c.village_id,
+        _households.c.number,
+        _households.c.head_name,
+        _households.c.status,
+        _households.c.pin_hash,
+        _households.c.pin_locked_until,
+        _accounts.c.balance,
+    )
+    .select_from(_households)
+    .outerjoin(
+        _accounts,
+        sa.and_(
+            _accounts.c.village_id == _households.c.village_id,
+            _accounts.c.code == sa.bindparam("account_code"),
+        ),
+    )
+    .where(_households.c.id == sa.bindparam("household_id"))
+)
+
+
 def find_customer(shop: Shop, *, card_token: str | None = None, household_id=None) -> Customer:
     """The household of a scanned or typed card (or an id), checked against the shop's village.
 
@@ -124,19 +153,33 @@ def find_customer(shop: Shop, *, card_token: str | None = None, household_id=Non
     """
     if card_token is not None:
         household_id = cards.resolve_card(card_token)
-    household = db.session.get(Household, household_id) if household_id else None
+    household = None
+    if household_id:
+        db.session.flush()
+        household = (
+            db.session.connection()
+            .execute(
+                _CUSTOMER,
+                {
+                    "household_id": household_id,
+                    "account_code": ledger.household_code(household_id),
+                },
+            )
+            .one_or_none()
+        )
     if household is None:
         raise NotFound(_l("No such household."))
     if household.village_id != shop.village_id:
         raise CardOfAnotherVillage()
-    balance = ledger.account_balance(household.village_id, ledger.household_code(household.id))
+    if household.balance is None:
+        raise AccountMissing()
     state = pins.pin_state(household)
     return Customer(
         household_id=household.id,
         village_id=household.village_id,
         number=household.number,
         head_name=household.head_name,
-        balance=balance,
+        balance=household.balance,
         status=household.status,
         **state,
     )
@@ -162,6 +205,48 @@ def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
     return wanted
 
 
+_shops = Shop.__table__
+_INSERT_REDEMPTION = Redemption.__table__.insert()
+_INSERT_ITEM = RedemptionItem.__table__.insert()
+
+
+_SHOP_FOR_SALE = (
+    sa.select(
+        _shops.c.id,
+        _shops.c.village_id,
+        _shops.c.name,
+        _shops.c.active,
+        _shops.c.created_at,
+        Village.__table__.c.pin_required_above,
+    )
+    .join(Village.__table__, Village.__table__.c.id == _shops.c.village_id)
+    .where(_shops.c.id == sa.bindparam("shop_id"))
+)
+
+
+def _shop_for_sale(shop_id: int) -> tuple[Shop, int | None]:
+    """The shop (404 as ``goods.find_shop``) and its village's ``pin_required_above``.
+
+    One statement of columns; the Shop is the session's own when it holds one already,
+    otherwise a detached instance with every column loaded.
+    """
+    db.session.flush()
+    found = db.session.connection().execute(_SHOP_FOR_SALE, {"shop_id": shop_id}).one_or_none()
+    if found is None:
+        raise NotFound(_l("No such shop."))
+    shop = db.session.identity_map.get(identity_key(Shop, found.id))
+    if shop is None:
+        shop = Shop(
+            id=found.id,
+            village_id=found.village_id,
+            name=found.name,
+            active=found.active,
+            created_at=found.created_at,
+        )
+        make_transient_to_detached(shop)
+    return shop, found.pin_required_above
+
+
 def redeem_items(
     actor: Principal,
     *,
@@ -177,7 +262,7 @@ def redeem_items(
     ``out_of_stock``, 409 ``product_inactive``, 409 ``insufficient_points``, the card's and the
     PIN's (``pins.check_pin``), 422 for bad items.
     """
-    shop = goods.find_shop(shop_id)
+    shop, pin_required_above = _shop_for_sale(shop_id)
     require_seller(actor, shop)
     if not shop.active:
         raise ShopClosed()
@@ -186,8 +271,9 @@ def redeem_items(
     if customer.status != "active":
         raise AccountClosed()
 
-    products = goods.lock_products(list(wanted))
+    products = goods.lock_products_for_sale(list(wanted))
     lines = []
+    sold = []
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)
         if product is None or product.shop_id != shop.id:
@@ -208,11 +294,9 @@ def redeem_items(
                 stock=product.stock,
             )
         lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
+        sold.append((product, quantity))
     total = sum(line.points for line in lines)
 
-    pin_required_above = db.session.execute(
-        sa.select(Village.pin_required_above).where(Village.id == shop.village_id)
-    ).scalar_one()
     if pins.pin_needed(pin_required_above, total):
         pins.check_pin(db.session.get(Household, customer.household_id), pin)
 
@@ -226,32 +310,40 @@ def redeem_items(
         posted_by_id=actor.user_id,
     )
     balance_after = ledger.household_balance_after(transfer)
-    redemption = Redemption(
-        village_id=shop.village_id,
-        shop_id=shop.id,
-        household_id=customer.household_id,
-        total_points=total,
-        transfer_id=transfer.id,
-        balance_after=balance_after,
-        created_by_id=actor.user_id,
-        created_at=transfer.created_at,
+    row = {
+        "village_id": shop.village_id,
+        "shop_id": shop.id,
+        "household_id": customer.household_id,
+        "total_points": total,
+        "transfer_id": transfer.id,
+        "balance_after": balance_after,
+        "created_by_id": actor.user_id,
+        "created_at": transfer.created_at,
+        "voided_at": None,
+        "void_transfer_id": None,
+        "voided_by_id": None,
+        "void_reason": None,
+    }
+    connection = db.session.connection()
+    redemption_id = connection.execute(_INSERT_REDEMPTION, row).inserted_primary_key[0]
+    connection.execute(
+        _INSERT_ITEM,
+        [
+            {
+                "redemption_id": redemption_id,
+                "product_id": line.product_id,
+                "name": line.name,
+                "points_price": line.points_price,
+                "quantity": line.quantity,
+            }
+            for line in lines
+        ],
     )
+    goods.sell_stock(sold, by=actor.user_id, redemption_id=redemption_id)
+    # The row is written; hand back a persistent Redemption for it without another INSERT.
+    redemption = Redemption(id=redemption_id, **row)
+    make_transient_to_detached(redemption)
     db.session.add(redemption)
-    db.session.flush()
-    db.session.add_all(
-        RedemptionItem(
-            redemption_id=redemption.id,
-            product_id=line.product_id,
-            name=line.name,
-            points_price=line.points_price,
-            quantity=line.quantity,
-        )
-        for line in lines
-    )
-    for line in lines:
-        goods.move_stock(
-            line.product_id, SALE, line.quantity, by=actor.user_id, redemption_id=redemption.id
-        )
     return RedemptionView(redemption, lines, replace(customer, balance=balance_after), shop)
 
 

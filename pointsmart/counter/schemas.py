@@ -147,6 +147,10 @@ class CustomerOut(Schema):
     balance = fields.Int()
 
 
+# Built once: every sale's answer dumps its customer with it.
+_CUSTOMER_OUT = CustomerOut()
+
+
 class RedemptionOut(Schema):
     id = fields.Int()
     shop_id = fields.Int()
@@ -161,7 +165,7 @@ class RedemptionOut(Schema):
     void_transfer_id = fields.Int(allow_none=True)
     void_reason = fields.Str(allow_none=True)
     household = fields.Function(
-        lambda view: CustomerOut().dump(view.customer), metadata={"description": "who paid"}
+        lambda view: _CUSTOMER_OUT.dump(view.customer), metadata={"description": "who paid"}
     )
 
 

@@ -85,7 +85,7 @@ def create_household(data, village_id):
 @blp.response(200, HouseholdOut)
 def get_household(household_id):
     """A household with its balance and this month's earned, deducted, redeemed and rank."""
-    return service.get_household(current_principal(), household_id)
+    return service.household_answer(current_principal(), household_id)
 
 
 @blp.route("/households/<int:household_id>/card", methods=["POST"])

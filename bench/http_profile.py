@@ -1,0 +1,114 @@
+"""Python calls and SQL statements of a sale and a balance read through the whole app.
+
+    .venv/bin/python bench/http_profile.py [--database URL] [--requests 100] [--top 25]
+
+The same fixture as ``bench/http_wrk.py`` (a throwaway SQLite file unless ``--database``,
+which must name an empty database), the production app (``POINTSMART_ENV=production``
+settings, with the bench-only ``GET /bench/bare``), and Flask's test client: each request
+goes through every hook, the authentication, the service and the JSON, but no network. For
+``--requests`` sales (``POST /api/v1/redemptions``, each with its own Idempotency-Key), balance
+reads (``GET /api/v1/households/{id}``) and bare requests it prints the Python function
+calls and the SQL statements a request, and with ``--top`` the functions of each by
+cumulative time. The machine this runs on is shared: compare calls and statements, which do
+not depend on the load, rather than the wall clock. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.http_wrk import prepare  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=None)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--top", type=int, default=0)
+    args = parser.parse_args()
+    url = args.database or f"sqlite:///{tempfile.mkdtemp()}/profile.db"
+    fixture = prepare(url)
+
+    os.environ.update(
+        POINTSMART_ENV="production",
+        DATABASE_URL=url,
+        SECRET_KEY="bench-" + "x" * 40,
+        PUBLIC_BASE_URL="https://jifen.example.test",
+    )
+    import sqlalchemy as sa
+
+    from bench.bench_wsgi import app
+    from pointsmart.extensions import db
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    client = app.test_client()
+    households = fixture["households"]
+    run = f"profile{time.time_ns()}"
+
+    def sale(n: int):
+        return client.post(
+            "/api/v1/redemptions",
+            json={
+                "household_id": households[n % len(households)],
+                "shop_id": fixture["shop"],
+                "items": [{"product_id": fixture["product"], "quantity": 1}],
+            },
+            headers={
+                "Authorization": f"Bearer {fixture['keeper_token']}",
+                "Idempotency-Key": f"{run}-{n}",
+            },
+        )
+
+    def read(n: int):
+        return client.get(
+            f"/api/v1/households/{households[n % len(households)]}",
+            headers={"Authorization": f"Bearer {fixture['admin_token']}"},
+        )
+
+    def bare(n: int):
+        return client.get("/bench/bare")
+
+    for name, call in (("bare", bare), ("sale", sale), ("read", read)):
+        for n in range(5):  # warm the caches
+            response = call(10_000 + n)
+            assert response.status_code in (200, 201), (name, response.status_code, response.data)
+        statements.clear()
+        profile = cProfile.Profile()
+        started = time.perf_counter()
+        profile.enable()
+        for n in range(args.requests):
+            response = call(n)
+        profile.disable()
+        elapsed = time.perf_counter() - started
+        assert response.status_code in (200, 201), (name, response.status_code, response.data)
+        stats = pstats.Stats(profile)
+        print(
+            f"{name}: {stats.total_calls / args.requests:,.0f} calls, "
+            f"{len(statements) / args.requests:.1f} SQL statements, "
+            f"{elapsed / args.requests * 1000:.1f} ms a request (profiled, {args.requests} requests)"
+        )
+        if args.top:
+            stats.sort_stats("cumulative").print_stats(args.top)
+            seen = {}
+            for statement in statements[: len(statements) // args.requests]:
+                first = " ".join(statement.split())[:150]
+                seen[first] = seen.get(first, 0) + 1
+            for first, count in seen.items():
+                print(f"    {count} x {first}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""GET /households/{id} answers what the household view shows, in a few statements of columns."""
+
+from __future__ import annotations
+
+import json
+
+from pointsmart.accounts.service import load_principal
+from pointsmart.villages import service
+from pointsmart.villages.schemas import HouseholdOut
+from tests.ledger.test_hot_path import recorded_statements
+
+
+def as_the_view_shows_it(principal, household_id):
+    """What the ORM view of the household dumps to, through JSON like the answer."""
+    dumped = HouseholdOut().dump(service.get_household(principal, household_id))
+    return json.loads(json.dumps(dumped, default=str))
+
+
+def test_the_answer_is_the_household_view_with_and_without_grid_and_members(api, make):
+    village = make.village()
+    grid = make.grid(village, name="二组")
+    admin = make.staff("admin", village)
+    bare = make.household(village, number="0001")
+    full = make.household(
+        village,
+        number="0002",
+        grid=grid,
+        phone="13900000000",
+        members=[{"name": "张三", "relation": "子"}, {"name": "李四", "relation": ""}],
+    )
+    make.award(full, 12)
+    principal = load_principal(admin.user_id)
+
+    for household in (bare, full):
+        answer = api.get(f"/households/{household.id}", as_=admin)
+        assert answer == as_the_view_shows_it(principal, household.id)
+
+    answer = api.get(f"/households/{full.id}", as_=admin)
+    assert answer["grid"] == {"id": grid.id, "name": "二组"}
+    assert [m["name"] for m in answer["members"]] == ["张三", "李四"]
+    assert answer["balance"] == 12
+    assert api.get(f"/households/{bare.id}", as_=admin)["members"] == []
+
+
+def test_the_balance_read_is_a_few_statements(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+    household = make.household(
+        village, grid=make.grid(village), members=[{"name": "王五", "relation": "父"}]
+    )
+    api.get(f"/households/{household.id}", as_=admin)
+
+    with recorded_statements() as statements:
+        api.get(f"/households/{household.id}", as_=admin)
+
+    # authentication, the household with grid, members and time zone, the ledger's summary
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == 5, statements
+
+
+def test_not_found_comes_before_forbidden(api, make):
+    village, other = make.village(), make.village()
+    stranger = make.staff("leader", other)
+    household = make.household(village)
+
+    assert api.get("/households/999999", as_=stranger, expect=404)["code"] == "not_found"
+    assert api.get(f"/households/{household.id}", as_=stranger, expect=403)["code"] == "forbidden"
