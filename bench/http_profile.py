@@ -98,7 +98,8 @@ def main() -> None:
         print(
             f"{name}: {stats.total_calls / args.requests:,.0f} calls, "
             f"{len(statements) / args.requests:.1f} SQL statements, "
-            f"{elapsed / args.requests * 1000:.1f} ms a request (profiled, {args.requests} requests)"
+            f"{elapsed / args.requests * 1000:.1f} ms a request "
+            f"(profiled, {args.requests} requests)"
         )
         if args.top:
             stats.sort_stats("cumulative").print_stats(args.top)
