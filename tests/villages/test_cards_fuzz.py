@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pointsmart.errors import Problem
@@ -97,11 +97,18 @@ def test_any_card_text_resolves_to_the_household_or_a_clean_refusal(household, t
 
 @FUZZ
 @given(text=card_texts())
+@example(text="/\x00")  # "//\x00" after decoding: redirected to the merged slashes
 def test_any_card_text_in_the_public_url_is_a_4xx_or_the_card(
     rate_limits_reset, household, client, text
 ):
     response = client.get(f"/api/v1/cards/{quote(text, safe='')}")
 
+    if response.status_code == 308:
+        # The server decodes %2F; Werkzeug's routing then merges doubled slashes and drops a
+        # trailing one with a redirect inside the card URL. No card text holds a slash.
+        assert "/" in text
+        assert response.headers["Location"].startswith("http://localhost/api/v1/cards/")
+        return
     assert response.status_code in (200, 404, 405, 410, 422, 429), response.get_data(as_text=True)
     if response.status_code == 200:
         assert response.get_json()["household_id"] == household.id
