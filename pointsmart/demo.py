@@ -53,7 +53,7 @@ from .ledger import service as ledger
 from .ledger.service import shop_code
 from .periods import current_period, previous_periods
 from .villages import service as villages
-from .villages.models import Village
+from .villages.models import Household, Village
 
 SEED = 2026
 VILLAGE_NAME = "幸福村"
@@ -150,6 +150,9 @@ GOODS = (  # (name, points price)
     ("食用油 5L", 150),
     ("大米 5kg", 250),
 )
+# The demo household that signs in on /me with its phone number and this PIN.
+VILLAGER_LABEL = "villager"
+VILLAGER_PIN = "246810"
 SALT = ("食盐", 10)  # the cheapest thing: what a household takes to use up its last points
 
 
@@ -189,7 +192,8 @@ def load_demo() -> list[tuple[str, str, str]] | None:
     products = _stock_the_shop(actor, shop.id)
     _History(village, shop.id, household_ids, user_ids, rng, catalogue, products).post()
     _issue_cards(actor, household_ids)
-    return [(login.label, login.username, login.password) for login in DEMO_LOGINS]
+    staff = [(login.label, login.username, login.password) for login in DEMO_LOGINS]
+    return [*staff, _villager_login(actor, household_ids)]
 
 
 def working_demo_logins() -> list[tuple[str, str, str]]:
@@ -200,11 +204,41 @@ def working_demo_logins() -> list[tuple[str, str, str]]:
         )
     ).all()
     hashes = dict(rows)
-    return [
+    logins = [
         (login.label, login.username, login.password)
         for login in DEMO_LOGINS
         if login.username in hashes and verify_secret(hashes[login.username], login.password)
     ]
+    villager = _demo_villager()
+    if (
+        villager is not None
+        and villager.pin_hash
+        and verify_secret(villager.pin_hash, VILLAGER_PIN)
+    ):
+        logins.append((VILLAGER_LABEL, villager.phone, VILLAGER_PIN))
+    return logins
+
+
+def _demo_villager() -> Household | None:
+    """The demo's first household with a phone: the one that signs in on /me."""
+    return db.session.execute(
+        sa.select(Household)
+        .where(Household.phone.is_not(None), Household.village_id == Village.id)
+        .where(Village.name == VILLAGE_NAME)
+        .order_by(Household.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _villager_login(actor: Principal, household_ids: list[int]) -> tuple[str, str, str]:
+    """A household that can sign in on /me at once: its PIN counts as chosen by itself, so
+    the first sign-in does not ask for a new one."""
+    from .counter.pins import set_pin
+
+    household = _demo_villager()
+    set_pin(actor, household.id, VILLAGER_PIN)
+    household.pin_chosen_hash = household.pin_hash
+    return (VILLAGER_LABEL, household.phone, VILLAGER_PIN)
 
 
 def _data_exists() -> bool:

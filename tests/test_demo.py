@@ -44,6 +44,24 @@ def test_the_demo_prints_its_logins(demo):
     for username, password in LOGINS:
         assert f"{username} / {password}" in result.output
         assert len(password) >= 8
+    assert re.search(r"villager +1[3-9][0-9]{9} / 246810", result.output)
+
+
+def test_the_demo_villager_signs_in_on_the_villager_pages(demo):
+    app, result = demo
+    phone = re.search(r"villager +(1[0-9]{10}) / 246810", result.output)[1]
+    client = app.test_client()
+    html = client.get("/me/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)[1]
+
+    signed_in = client.post(
+        "/me/login", data={"csrf_token": token, "phone": phone, "pin": "246810"}
+    )
+
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Location"].endswith("/me")
+    page = client.get("/me").get_data(as_text=True)
+    assert re.search(r"<h1>户号 XF-[0-9]{3} · ", page)  # its own page, no new PIN asked
 
 
 def test_the_village_has_three_grids_and_sixty_households(demo):
