@@ -25,8 +25,14 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
-from ..villages.models import Village
-from .errors import AccountMissing, AlreadyReversed, CannotReverseReversal, InsufficientPoints
+from ..villages.models import Household, Village
+from .errors import (
+    AccountClosed,
+    AccountMissing,
+    AlreadyReversed,
+    CannotReverseReversal,
+    InsufficientPoints,
+)
 from .hashing import HUNDREDTH, transfer_hash
 from .models import (
     AWARD,
@@ -378,12 +384,19 @@ _HEAD_FOR_UPDATE = (
     .with_for_update(of=ChainHead)
 )
 _ACCOUNTS_FOR_UPDATE = (
-    sa.select(Account.id, Account.code, Account.balance, Account.household_id)
+    sa.select(
+        Account.id,
+        Account.code,
+        Account.balance,
+        Account.household_id,
+        Household.status.label("household_status"),
+    )
+    .outerjoin(Household, Household.id == Account.household_id)
     .where(
         Account.village_id == sa.bindparam("village_id"),
         Account.code.in_([sa.bindparam("debit_code"), sa.bindparam("credit_code")]),
     )
-    .with_for_update()
+    .with_for_update(of=Account)
 )
 _REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 _INSERT_TRANSFER = sa.insert(Transfer.__table__)
@@ -461,6 +474,12 @@ def _post(
     if debit_code not in by_code or credit_code not in by_code:
         raise AccountMissing()
     debit, credit = by_code[debit_code], by_code[credit_code]
+    # Read under the chain lock, which closing an account also takes: nothing posts to a
+    # household once it has moved away, however close the two requests come. A reversal
+    # still may (it corrects what was posted while the household was here).
+    closed = {debit.household_status, credit.household_status} - {None, "active"}
+    if closed and reverses_id is None:
+        raise AccountClosed()
     if require_funds and debit.balance < amount:
         raise InsufficientPoints(
             _l(

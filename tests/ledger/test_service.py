@@ -2,11 +2,18 @@
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pointsmart.errors import NotFound, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
-from pointsmart.ledger.errors import AlreadyReversed, CannotReverseReversal, InsufficientPoints
+from pointsmart.ledger.errors import (
+    AccountClosed,
+    AlreadyReversed,
+    CannotReverseReversal,
+    InsufficientPoints,
+)
 from pointsmart.ledger.models import Account, MonthlyTotal, Transfer
 from pointsmart.ledger.verify import verify_village
 
@@ -173,3 +180,44 @@ def test_each_transfer_links_to_the_one_before_in_its_village(make):
     assert second.prev_hash == first.hash
     assert second.seq == first.seq + 1
     assert len({first.hash, second.hash}) == 2
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    posts=st.lists(
+        st.tuples(st.sampled_from(["award", "deduct", "redeem"]), st.integers(1, 500)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_nothing_posts_to_a_household_that_moved_away_but_a_reversal(make, posts):
+    village = make.village()
+    household = make.household(village)
+    shop = make.shop(village)
+    earlier = make.award(household, 40)
+    ledger.deduct(village.id, household.id, 40, category="other", memo="清零")
+    household.status = "moved_away"  # as admin.households.mark_moved_away leaves it
+    db.session.flush()
+    before = dict(village_balances(village.id))
+    count = db.session.execute(sa.select(sa.func.count()).select_from(Transfer)).scalar_one()
+
+    post = {
+        "award": lambda points: ledger.award(village.id, household.id, points, category="red"),
+        "deduct": lambda points: ledger.deduct(village.id, household.id, points, category="black"),
+        "redeem": lambda points: ledger.redeem(village.id, household.id, shop.id, points),
+    }
+    for kind, points in posts:
+        with pytest.raises(AccountClosed):
+            post[kind](points)
+
+    after = dict(village_balances(village.id))
+    assert after == before
+    assert sum(after.values()) == 0
+    assert (
+        count == db.session.execute(sa.select(sa.func.count()).select_from(Transfer)).scalar_one()
+    )
+    # Correcting what was posted while the household was here still works.
+    ledger.reverse(earlier.id, reason="记错了")
+    assert verify_village(village.id).ok
