@@ -5,7 +5,7 @@ transaction), does its work, then *completes* the record with the response. Beca
 claim and the work commit together, a key is either fully used or not used at all.
 
 Two requests with the same key at once: on PostgreSQL the second claim waits on the unique
-index until the first commits, then fails and replays the first answer; on SQLite the
+index until the first commits, then inserts nothing and replays the first answer; on SQLite the
 IMMEDIATE transactions run one after the other, so the second sees the committed record.
 
 Only successful answers are kept: a refused request (say 409 ``insufficient_points``) rolls
@@ -21,7 +21,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import utcnow
 from ..extensions import db
 from .errors import IdempotencyKeyRequired, IdempotencyKeyReused
 from .models import IdempotencyRecord
@@ -48,31 +50,49 @@ def check_key(key: str | None) -> str:
     return key
 
 
-def claim(scope: str, key: str, request_fingerprint: str) -> Replay | IdempotencyRecord:
-    """Claim ``key`` for this request, or return the answer a previous request got with it.
+_records = IdempotencyRecord.__table__
+# One INSERT claims a fresh key (no SELECT first, no SAVEPOINT): it is on every posting call.
+_CLAIM = {
+    dialect: insert(_records)
+    .values(
+        scope=sa.bindparam("scope"),
+        key=sa.bindparam("key"),
+        fingerprint=sa.bindparam("fingerprint"),
+        status_code=PENDING,
+        response_body="",
+        created_at=sa.bindparam("created_at"),
+    )
+    .on_conflict_do_nothing(index_elements=[_records.c.scope, _records.c.key])
+    .returning(_records.c.id)
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_FIND = sa.select(_records.c.fingerprint, _records.c.status_code, _records.c.response_body).where(
+    _records.c.scope == sa.bindparam("scope"), _records.c.key == sa.bindparam("key")
+)
+_COMPLETE = (
+    _records.update()
+    .where(_records.c.id == sa.bindparam("record_id"))
+    .values(status_code=sa.bindparam("status_code"), response_body=sa.bindparam("body"))
+)
 
-    Raises ``IdempotencyKeyReused`` when the key was used for a different request.
+
+def claim(scope: str, key: str | None, request_fingerprint: str) -> Replay | int:
+    """Claim ``key`` for this request (the new record's id), or the answer it got before.
+
+    Raises ``IdempotencyKeyRequired`` for a missing or bad key and ``IdempotencyKeyReused``
+    when the key was used for a different request. Only a key already used is read back.
     """
     key = check_key(key)
-    existing = _find(scope, key)
-    if existing is None:
-        record = IdempotencyRecord(
-            scope=scope,
-            key=key,
-            fingerprint=request_fingerprint,
-            status_code=PENDING,
-            response_body="",
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(record)
-        except sa.exc.IntegrityError:
-            # Another request holding the same key committed first.
-            existing = _find(scope, key)
-            if existing is None:
-                raise
-        else:
-            return record
+    db.session.flush()
+    connection = db.session.connection()
+    claimed = connection.execute(
+        _CLAIM[connection.dialect.name],
+        {"scope": scope, "key": key, "fingerprint": request_fingerprint, "created_at": utcnow()},
+    ).scalar_one_or_none()
+    if claimed is not None:
+        return claimed
+    # Another request holding the same key committed first.
+    existing = connection.execute(_FIND, {"scope": scope, "key": key}).one()
     if existing.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(
             _l("The key %(key)s was first used with a different request.", key=key)
@@ -80,16 +100,14 @@ def claim(scope: str, key: str, request_fingerprint: str) -> Replay | Idempotenc
     return Replay(existing.status_code, json.loads(existing.response_body))
 
 
-def complete(record: IdempotencyRecord, status_code: int, body: Any) -> None:
+def complete(record_id: int, status_code: int, body: Any) -> None:
     """Store the answer for replays, in the same transaction as the work."""
-    record.status_code = status_code
-    record.response_body = json.dumps(body, ensure_ascii=False, default=str)
     db.session.flush()
-
-
-def _find(scope: str, key: str) -> IdempotencyRecord | None:
-    return db.session.execute(
-        sa.select(IdempotencyRecord)
-        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    db.session.connection().execute(
+        _COMPLETE,
+        {
+            "record_id": record_id,
+            "status_code": status_code,
+            "body": json.dumps(body, ensure_ascii=False, default=str),
+        },
+    )
