@@ -91,6 +91,10 @@ class Principal:
         self.require_staff(village_id)
 
 
+# Who the command line acts as: the machine's operator, an administrator of every village.
+COMMAND_LINE = Principal(global_admin=True, username="command-line")
+
+
 def bearer_token() -> str | None:
     """The token of this request's ``Authorization: Bearer`` header, or None."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -130,6 +134,21 @@ def villager_page_principal() -> Principal | None:
         principal = principal_for_token(token) if token else None
         g.villager_principal = principal if principal and principal.household_id else None
     return g.villager_principal
+
+
+def begin_web_session(token_key: str, token: str) -> None:
+    """A new session at every sign-in, staff or villager: the sessions the old cookie named
+    end (a session id planted in the browser before the sign-in is worthless) and nothing
+    carries over but the language the person chose."""
+    from .service import end_sessions
+
+    end_sessions(session.get(SESSION_TOKEN_KEY), session.get(VILLAGER_TOKEN_KEY))
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    session[token_key] = token
+    session.permanent = True
 
 
 def login_required(view):

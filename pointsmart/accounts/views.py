@@ -22,7 +22,7 @@ from ..errors import Unauthorized, ValidationFailed
 from ..extensions import limiter
 from ..forms import parse_form
 from . import service
-from .auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY, login_required, page_principal
+from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -59,18 +59,7 @@ def login():
             except Unauthorized:
                 errors = {"form": [_("Wrong username or password.")]}
             else:
-                # A new session at every sign-in: nothing from before carries over, except
-                # the language the person chose, and the sessions the old cookie named end
-                # (a session id planted in the browser before the sign-in is worthless).
-                service.end_sessions(
-                    session.get(SESSION_TOKEN_KEY), session.get(VILLAGER_TOKEN_KEY)
-                )
-                language = session.get("lang")
-                session.clear()
-                if language:
-                    session["lang"] = language
-                session[SESSION_TOKEN_KEY] = issued.token
-                session.permanent = True
+                begin_web_session(SESSION_TOKEN_KEY, issued.token)
                 flash(_("Signed in. Welcome, %(name)s.", name=issued.display_name), "success")
                 return redirect(next_page or url_for("site.home"))
     status = 422 if errors else 200

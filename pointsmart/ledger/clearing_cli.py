@@ -8,14 +8,12 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from ..accounts.auth import Principal
+from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
 from .clearing import clear_year
 
 points_cli = AppGroup("points", help="Points of a village.")
-
-OPERATOR = Principal(global_admin=True, username="command-line")
 
 
 @points_cli.command("clear")
@@ -24,7 +22,7 @@ OPERATOR = Principal(global_admin=True, username="command-line")
 def clear_command(village_id: int, year: int):
     """Move each household's positive balance to the expired account, once per year."""
     try:
-        result = clear_year(OPERATOR, village_id, year)
+        result = clear_year(COMMAND_LINE, village_id, year)
     except Problem as problem:
         db.session.rollback()
         click.echo(_("Error: %(message)s", message=problem.detail or problem.title), err=True)

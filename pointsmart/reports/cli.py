@@ -8,16 +8,13 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ..accounts.auth import Principal
+from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
 from .sheet import monthly_sheet
 from .sheet_pdf import render_sheet
 
 reports_cli = AppGroup("reports", help="Reports: the monthly notice sheet.")
-
-# The command line acts as the machine's operator: an administrator of every village.
-OPERATOR = Principal(global_admin=True, username="command-line")
 
 
 @reports_cli.command("sheet")
@@ -34,7 +31,7 @@ def sheet_command(village_id, period, output):
     """Write the month's notice sheet: leaderboard, red and black lists, every household's
     month, and the ledger's head hash and transfer count at the month's close."""
     try:
-        sheet = monthly_sheet(OPERATOR, village_id, period)
+        sheet = monthly_sheet(COMMAND_LINE, village_id, period)
         pdf = render_sheet(sheet)
     except Problem as problem:
         db.session.rollback()

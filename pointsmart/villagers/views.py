@@ -22,7 +22,7 @@ from marshmallow import Schema, fields, validate
 
 from ..accounts import service as accounts
 from ..accounts import villagers as auth
-from ..accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY, villager_page_principal
+from ..accounts.auth import VILLAGER_TOKEN_KEY, begin_web_session, villager_page_principal
 from ..awards import board
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, limiter
@@ -86,16 +86,7 @@ def login():
                     ]
                 }
             else:
-                # Whatever session the cookie held before ends: a planted one is worthless.
-                accounts.end_sessions(
-                    session.get(VILLAGER_TOKEN_KEY), session.get(SESSION_TOKEN_KEY)
-                )
-                language = session.get("lang")
-                session.clear()
-                if language:
-                    session["lang"] = language
-                session[VILLAGER_TOKEN_KEY] = issued.token
-                session.permanent = True
+                begin_web_session(VILLAGER_TOKEN_KEY, issued.token)
                 if issued.pin_must_change:
                     return redirect(url_for("villagers.change_pin"))
                 return redirect(url_for("villagers.home"))

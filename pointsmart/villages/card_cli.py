@@ -8,15 +8,12 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ..accounts.auth import Principal
+from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
 from . import card_sheet
 
 cards_cli = AppGroup("cards", help="Household cards.")
-
-# The command line acts as the machine's operator: an administrator of every village.
-OPERATOR = Principal(global_admin=True, username="command-line")
 
 
 @cards_cli.command("print")
@@ -39,7 +36,7 @@ def print_command(village_id, grid_id, output, issue_missing):
     """Write an A4 PDF of the village's household cards, ten a page, by household number."""
     try:
         sheet = card_sheet.collect_cards(
-            OPERATOR, village_id, grid_id=grid_id, issue_missing=issue_missing
+            COMMAND_LINE, village_id, grid_id=grid_id, issue_missing=issue_missing
         )
         name = card_sheet.village_name(village_id)
         pdf = card_sheet.render_pdf(sheet.entries, title=name)
