@@ -35,6 +35,16 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """SQLite: writers queue without sleeping (see ``database``), and a file needs no ping.
+    A server's connections may have been cut while idle: each is pinged before use."""
+    if database_url.startswith("sqlite"):
+        from .database import SQLITE_CONNECT_ARGS
+
+        return {"connect_args": dict(SQLITE_CONNECT_ARGS)}
+    return {"pool_pre_ping": True}
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -71,7 +81,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "DEBUG": False,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "PUBLIC_BASE_URL": public_base_url.rstrip("/"),
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
