@@ -22,12 +22,51 @@ class HouseholdSummary:
     month: dict[str, Any]
 
 
+_accounts = Account.__table__
+_this_month = MonthlyTotal.__table__.alias("this_month")
+_other_months = MonthlyTotal.__table__.alias("other_months")
+_month_points = _this_month.c.earned - _this_month.c.deducted
+
+_BALANCE = sa.select(_accounts.c.balance).where(
+    _accounts.c.village_id == sa.bindparam("village_id"),
+    _accounts.c.code == sa.bindparam("code"),
+)
+# Built once: the balance read is the API's busiest answer. One row: the cached balance, the
+# period's totals (none recorded: NULL) and how many households earned more that period.
+_SUMMARY = (
+    sa.select(
+        _accounts.c.balance,
+        _this_month.c.earned,
+        _this_month.c.deducted,
+        _this_month.c.redeemed,
+        sa.select(sa.func.count())
+        .where(
+            _other_months.c.village_id == sa.bindparam("village_id"),
+            _other_months.c.period == sa.bindparam("period"),
+            _other_months.c.earned - _other_months.c.deducted > sa.func.coalesce(_month_points, 0),
+        )
+        .scalar_subquery()
+        .label("ahead"),
+    )
+    .select_from(_accounts)
+    .outerjoin(
+        _this_month,
+        sa.and_(
+            _this_month.c.household_id == sa.bindparam("household_id"),
+            _this_month.c.period == sa.bindparam("period"),
+        ),
+    )
+    .where(
+        _accounts.c.village_id == sa.bindparam("village_id"),
+        _accounts.c.code == sa.bindparam("code"),
+    )
+)
+
+
 def household_balance(village_id: int, household_id: int) -> int:
     """The household's cached balance (one indexed row)."""
     return db.session.execute(
-        sa.select(Account.balance).where(
-            Account.village_id == village_id, Account.code == household_code(household_id)
-        )
+        _BALANCE, {"village_id": village_id, "code": household_code(household_id)}
     ).scalar_one()
 
 
@@ -37,25 +76,21 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
     The rank counts households whose points (earned - deducted) in the period are higher;
     households with nothing recorded that month count as 0 points. Ties share a rank.
     """
-    balance = household_balance(village_id, household_id)
-    row = db.session.get(MonthlyTotal, (household_id, period), populate_existing=True)
-    earned, deducted, redeemed = (row.earned, row.deducted, row.redeemed) if row else (0, 0, 0)
-    points = earned - deducted
-    month_points = MonthlyTotal.earned - MonthlyTotal.deducted
-    in_month = sa.and_(MonthlyTotal.village_id == village_id, MonthlyTotal.period == period)
-    ahead = db.session.execute(
-        sa.select(sa.func.count()).where(in_month, month_points > points)
-    ).scalar_one()
-    if points < 0:
-        from ..villages.models import Household
-
-        households = db.session.execute(
-            sa.select(sa.func.count()).where(Household.village_id == village_id)
-        ).scalar_one()
-        recorded = db.session.execute(sa.select(sa.func.count()).where(in_month)).scalar_one()
-        ahead += households - recorded  # households with no entries this month have 0 points
+    row = db.session.execute(
+        _SUMMARY,
+        {
+            "village_id": village_id,
+            "household_id": household_id,
+            "period": period,
+            "code": household_code(household_id),
+        },
+    ).one()
+    earned, deducted, redeemed = row.earned or 0, row.deducted or 0, row.redeemed or 0
+    ahead = row.ahead
+    if earned - deducted < 0:
+        ahead += _households_without_entries(village_id, period)
     return HouseholdSummary(
-        balance=balance,
+        balance=row.balance,
         month={
             "period": period,
             "earned": earned,
@@ -64,6 +99,22 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
             "rank": ahead + 1,
         },
     )
+
+
+def _households_without_entries(village_id: int, period: str) -> int:
+    """Households of the village with nothing recorded in the period: 0 points each, so
+    ahead of a household whose deductions outweigh its awards."""
+    from ..villages.models import Household
+
+    households = db.session.execute(
+        sa.select(sa.func.count()).where(Household.village_id == village_id)
+    ).scalar_one()
+    recorded = db.session.execute(
+        sa.select(sa.func.count()).where(
+            MonthlyTotal.village_id == village_id, MonthlyTotal.period == period
+        )
+    ).scalar_one()
+    return households - recorded
 
 
 def household_history(household_id: int, *, limit: int, after: int | None) -> list[dict]:

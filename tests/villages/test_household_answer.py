@@ -53,9 +53,10 @@ def test_the_balance_read_is_a_few_statements(api, make):
     with recorded_statements() as statements:
         api.get(f"/households/{household.id}", as_=admin)
 
-    # authentication, the household with grid, members and time zone, the ledger's summary
+    # authentication, the household with grid, members and time zone, and the ledger's
+    # summary (balance, month totals and rank) in one
     reads = [s for s in statements if s.startswith("SELECT")]
-    assert len(reads) == 5, statements
+    assert len(reads) == 3, statements
 
 
 def test_not_found_comes_before_forbidden(api, make):
