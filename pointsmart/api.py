@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, g, request
 from flask_babel import get_locale
 from flask_smorest import Api as SmorestApi
+from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.spec import prepare_response
 from marshmallow import fields
 from werkzeug.routing import IntegerConverter
@@ -73,6 +74,17 @@ class Api(SmorestApi):
 
 
 api = Api()
+
+
+class Blueprint(SmorestBlueprint):
+    """flask-smorest's blueprint, building each argument schema once.
+
+    Given a schema class, webargs builds an instance (and its nested schemas) on every
+    request; an instance is reused. Schemas hold no per-request state.
+    """
+
+    def arguments(self, schema, *args, **kwargs):
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
 
 
 def decimal_as_string(converter, field, ret: dict, **kwargs) -> dict:

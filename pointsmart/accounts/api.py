@@ -1,8 +1,8 @@
 """JSON API: signing in."""
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from ..api import Blueprint
 from ..extensions import limiter
 from . import service, villagers
 from .auth import bearer_token, current_principal

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import jsonify, request
-from flask_smorest import Blueprint
 
 from ..accounts.auth import Principal, current_principal
+from ..api import Blueprint
 from ..errors import problem_response
 from ..extensions import db
 from ..idempotent import REPLAYED_HEADER

@@ -1,8 +1,7 @@
 """JSON API: the committee's monthly summary."""
 
-from flask_smorest import Blueprint
-
 from ..accounts.auth import Principal, current_principal
+from ..api import Blueprint
 from ..errors import Unauthorized
 from . import service
 from .leaderboard import leaderboard

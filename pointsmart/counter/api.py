@@ -1,9 +1,9 @@
 """JSON API: shops, goods, stock, redemptions, voids and settlements."""
 
 from flask import Response, request
-from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
+from ..api import Blueprint
 from ..errors import PROBLEM_JSON, NotFound
 from ..idempotent import idempotent_call
 from ..schemas import ProblemSchema

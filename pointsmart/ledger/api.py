@@ -1,8 +1,7 @@
 """JSON API: a household's history and a village's ledger check."""
 
-from flask_smorest import Blueprint
-
 from ..accounts.auth import current_principal
+from ..api import Blueprint
 from ..schemas import page_of
 from . import operations
 from .schemas import HistoryQuery, TransferList, VerifyHeadOut, VerifyHeadQuery, VerifyOut

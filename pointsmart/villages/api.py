@@ -1,9 +1,9 @@
 """JSON API: villages, grids and households."""
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from ..accounts.auth import current_principal
+from ..api import Blueprint
 from ..extensions import limiter
 from ..schemas import PageQuery, page_of
 from . import service
