@@ -178,8 +178,9 @@ def register_request_hooks(app: Flask) -> None:
 
     @app.before_request
     def start_request():
+        writes = request.method not in SAFE_METHODS
         # Reads never take SQLite's write lock; writes take it at BEGIN (see database.py).
-        mark_read_only(request.method in SAFE_METHODS)
+        mark_read_only(not writes)
         # The caller is resolved per request, even when requests share an app context.
         g.pop("principal", None)
         g.pop("page_principal", None)
@@ -190,17 +191,25 @@ def register_request_hooks(app: Flask) -> None:
             and request.endpoint not in PUBLIC_API_ENDPOINTS
             and request.method != "OPTIONS"
         ):
-            from .accounts.auth import current_principal
-
-            principal = current_principal()  # 401 before anything else
-            if principal.household_id is not None and request.endpoint != "auth.change_pin":
-                from .accounts.villagers import PinMustChange, household_must_change_pin
-
-                # A PIN an admin set opens nothing until the household has chosen its own.
-                if household_must_change_pin(principal.household_id):
-                    raise PinMustChange()
-        if request.method not in SAFE_METHODS or request.args:
+            authenticate_api_caller(writes)
+        if writes or request.args:
             check_input()
+
+    def authenticate_api_caller(writes: bool) -> None:
+        """401 before anything else; the caller is read in a transaction of its own, so a
+        write takes SQLite's write lock only when its work begins, not while the caller is
+        looked up and the body is parsed."""
+        from .accounts.auth import current_principal
+        from .accounts.villagers import PinMustChange
+
+        mark_read_only(True)
+        principal = current_principal()
+        if writes:
+            db.session.commit()
+            mark_read_only(False)
+        # A PIN an admin set opens nothing until the household has chosen its own.
+        if principal.pin_must_change and request.endpoint != "auth.change_pin":
+            raise PinMustChange()
 
     @app.after_request
     def commit_or_roll_back(response):

@@ -188,3 +188,44 @@ def test_the_app_queues_writes_through_its_engine(fresh_app):
         db.session.execute(sa.text("SELECT 1"))
         db.session.rollback()
         assert queue_is_free(path)
+
+
+def test_an_api_write_finds_its_caller_before_it_takes_the_write_lock(fresh_app):
+    from pointsmart.database import is_sqlite
+    from pointsmart.extensions import db
+    from tests.factories import Factories
+
+    with fresh_app.app_context():
+        if not is_sqlite(db.engine):
+            pytest.skip("the write lock is SQLite's")
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        leader = make.staff("leader", village)
+        db.session.commit()
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split())[:40])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = fresh_app.test_client().post(
+            "/api/v1/transfers",
+            json={
+                "household_id": household.id,
+                "kind": "award",
+                "points": 5,
+                "category": "volunteer",
+            },
+            headers={**leader.auth, "Idempotency-Key": "queue-1"},
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+    assert response.status_code == 201, response.get_json()
+    # The caller is read in a plain (deferred) transaction; the write lock comes after it.
+    assert statements[0] == "BEGIN"
+    assert statements[1].startswith("SELECT api_tokens.user_id")
+    assert statements[2] == "BEGIN IMMEDIATE"

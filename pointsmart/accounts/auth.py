@@ -34,6 +34,8 @@ class Principal:
     leader_villages: frozenset[int] = frozenset()
     # shop_id -> village_id for each shop the user keeps
     shops: dict[int, int] = field(default_factory=dict)
+    # A household signed in with a PIN an admin set: it opens nothing until it chooses its own.
+    pin_must_change: bool = False
 
     @property
     def scope(self) -> str:

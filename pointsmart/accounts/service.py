@@ -208,6 +208,8 @@ _PRINCIPAL_OF_TOKEN = (
         _roles.c.shop_id,
         _households.c.village_id.label("household_village_id"),
         _households.c.status.label("household_status"),
+        _households.c.pin_hash,
+        _households.c.pin_chosen_hash,
     )
     .select_from(_tokens)
     .outerjoin(_users, _users.c.id == _tokens.c.user_id)
@@ -239,7 +241,10 @@ def principal_for_token(token: str) -> Principal | None:
     if first.household_status != "active":
         return None
     return Principal(
-        household_id=first.household_id, household_village_id=first.household_village_id
+        household_id=first.household_id,
+        household_village_id=first.household_village_id,
+        # as Household.pin_must_change: an admin set the PIN and the household has not chosen
+        pin_must_change=first.pin_hash is not None and first.pin_hash != first.pin_chosen_hash,
     )
 
 

@@ -59,6 +59,23 @@ def test_the_balance_read_is_a_few_statements(api, make):
     assert len(reads) == 3, statements
 
 
+def test_a_household_reads_its_balance_in_as_few_statements(api, make):
+    from tests.accounts.test_villager_login import bearer, household_with_pin, sign_in
+
+    village = make.village()
+    household = household_with_pin(api, make, village, pin="135790")
+    token = sign_in(api, "13800138000", "135790")["token"]
+    new_pin = {"pin": "135790", "new_pin": "246801"}
+    api.request("POST", "/auth/pin", json=new_pin, headers=bearer(token), expect=204)
+
+    with recorded_statements() as statements:
+        api.get(f"/households/{household.id}", headers=bearer(token))
+
+    # the PIN an admin set is checked within the authentication's one statement
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == 3, statements
+
+
 def test_not_found_comes_before_forbidden(api, make):
     village, other = make.village(), make.village()
     stranger = make.staff("leader", other)
