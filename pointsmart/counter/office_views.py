@@ -146,6 +146,8 @@ def household_pin(village_id: int):
 def settlements(shop_id: int):
     """The statement of last month (the one to settle next); ``?period=`` for another."""
     shop = goods.find_shop(shop_id)
+    # Refused here as on the statement itself: a redirect would tell anyone that the shop exists.
+    goods.require_shop_manager(page_principal(), shop)
     village = db.session.get(Village, shop.village_id)
     period = request.args.get("period") or previous_periods(current_period(village.timezone), 2)[0]
     return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period))

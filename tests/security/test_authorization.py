@@ -213,7 +213,7 @@ POST   /shops/<int:shop_id>/counter/sale                                        
 GET    /shops/<int:shop_id>/goods                                                             login login login login 200   403   200   403   200   403
 POST   /shops/<int:shop_id>/goods                                                             login login login login 403   403   422   403   422   403
 GET    /shops/<int:shop_id>/sales                                                             login login login login 403   403   200   403   200   403
-GET    /shops/<int:shop_id>/settlements                                                       login login login login 302   302   302   302   302   302
+GET    /shops/<int:shop_id>/settlements                                                       login login login login 403   403   302   403   302   403
 GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403
 POST   /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   403   403   303   403
 GET    /tv/<int:village_id>                                                                   200   200   200   200   200   200   200   200   200   200
