@@ -161,7 +161,8 @@ def check_input() -> None:
 
     if any(_has_unsafe_text(v) for v in request.args.values()):
         raise unsafe()
-    if request.is_json and request.content_length != 0:
+    # A GET, HEAD or OPTIONS carries no body we read, whatever its Content-Type says.
+    if request.method not in SAFE_METHODS and request.is_json and request.content_length != 0:
         try:
             body = json.loads(request.get_data(cache=True))
         except (ValueError, RecursionError) as error:

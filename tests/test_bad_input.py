@@ -17,6 +17,20 @@ def test_malformed_json_is_a_400(client, body):
     assert response.get_json()["code"] == "malformed_json"
 
 
+def test_a_get_with_a_json_content_type_and_no_body_is_answered(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+
+    response = api.client.get(
+        f"/api/v1/villages/{village.id}/leaderboard?period=2026-01",
+        content_type="application/json",
+        headers=admin.auth,
+    )
+
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["period"] == "2026-01"
+
+
 @pytest.mark.parametrize("escaped", ["ad\\u0000min", "\\ud800"])
 def test_nul_and_lone_surrogates_in_a_body_are_refused(client, escaped):
     payload = '{"username": "' + escaped + '", "password": "x"}'
