@@ -9,8 +9,11 @@ goes through every hook, the authentication, the service and the JSON, but no ne
 ``--requests`` sales (``POST /api/v1/redemptions``, each with its own Idempotency-Key), balance
 reads (``GET /api/v1/households/{id}``) and bare requests it prints the Python function
 calls and the SQL statements a request, and with ``--top`` the functions of each by
-cumulative time. The machine this runs on is shared: compare calls and statements, which do
-not depend on the load, rather than the wall clock. Nothing is asserted.
+cumulative time. Then, without the profiler, the CPU time a request and, for the sales, how
+long each held SQLite's write lock (from its place in the writers' queue to its commit, see
+``pointsmart/database.py``): the part of a sale that two workers cannot do side by side. On
+a shared machine compare calls and statements, which do not depend on the load, rather than
+times. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ def main() -> None:
 
     from bench.bench_wsgi import app
     from pointsmart.extensions import db
+
+    write_lock_held = watch_the_write_lock()
 
     statements = []
     with app.app_context():
@@ -109,6 +114,46 @@ def main() -> None:
                 seen[first] = seen.get(first, 0) + 1
             for first, count in seen.items():
                 print(f"    {count} x {first}")
+
+    print(f"unprofiled, {args.requests} requests each:")
+    for name, call in (("bare", bare), ("sale", sale), ("read", read)):
+        write_lock_held.clear()
+        cpu = time.process_time()
+        for n in range(args.requests):
+            call(100_000 + n)
+        cpu = (time.process_time() - cpu) / args.requests
+        line = f"  {name}: {cpu * 1000:.3f} ms CPU a request"
+        if name == "sale" and write_lock_held:
+            held = sorted(write_lock_held)
+            line += f", write lock held {held[len(held) // 2] * 1000:.3f} ms (median)"
+        print(line)
+
+
+def watch_the_write_lock() -> list[float]:
+    """Seconds from entering SQLite's writers' queue to leaving it, one entry a transaction
+    (a bench-only wrapper around the queue's two methods)."""
+    from pointsmart.database import QueuedWriterConnection
+
+    held: list[float] = []
+    enter, leave = (
+        QueuedWriterConnection.enter_writer_queue,
+        QueuedWriterConnection.leave_writer_queue,
+    )
+    entered_at: dict[int, float] = {}
+
+    def timed_enter(connection):
+        enter(connection)
+        entered_at[id(connection)] = time.perf_counter()
+
+    def timed_leave(connection):
+        started = entered_at.pop(id(connection), None)
+        if started is not None:
+            held.append(time.perf_counter() - started)
+        leave(connection)
+
+    QueuedWriterConnection.enter_writer_queue = timed_enter
+    QueuedWriterConnection.leave_writer_queue = timed_leave
+    return held
 
 
 if __name__ == "__main__":
