@@ -1,6 +1,7 @@
 """Read paths as the ledger grows: balance, household page and leaderboards, median times.
 
     .venv/bin/python bench/read_paths.py --database URL [--village ID] [--repeat 200]
+        [--only TEXT ...] [--pragma NAME=VALUE ...] [--statements] [--cold]
 
 Run it against a database made by ``bench/synthetic.py`` (issue 5: 1,000 households and
 1,000,000 transfers; issue 7: the same village shape with 10,000 and with 10,000,000
@@ -8,11 +9,23 @@ transfers). Each figure is the median of ``--repeat`` calls, rotating over 50 ho
 in one process: the service functions directly, and the HTTP routes through Flask's test
 client (the whole request: authentication, the query, the JSON or the page; no network).
 Prints one line per figure; nothing is asserted.
+
+``--only`` keeps the figures whose name contains one of the given texts. ``--pragma`` runs
+``PRAGMA NAME=VALUE`` on every SQLite connection after the app's own settings (a local
+experiment with ``cache_size`` or ``mmap_size``; the app is unchanged); the header line shows
+the page size, cache size and mmap size in effect. ``--statements`` follows each figure with
+its SQL statements: how many a call runs and the mean time of each per call (the driver's
+execute and fetch, from SQLAlchemy's cursor events; a separate pass of ``--repeat`` calls, so
+the timing pass is not slowed by it), to see which statement grows with the ledger.
+``--cold`` closes the pooled connections before each timed call, so every call opens a new
+connection with an empty SQLite page cache (the operating system's file cache stays warm);
+without it the calls share one warm connection, as a running server's workers do.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import hashlib
 import os
@@ -39,14 +52,55 @@ from pointsmart.villagers.service import my_page
 from pointsmart.villages.models import Household, Village
 
 
-def median_ms(call, repeat: int) -> float:
+def median_ms(call, repeat: int, cold: bool = False) -> float:
     call()  # warm the caches and the statement cache once
     times = []
     for index in range(repeat):
+        if cold:
+            db.session.close()
+            db.engine.dispose()
         started = time.perf_counter()
         call(index)
         times.append(time.perf_counter() - started)
     return statistics.median(times) * 1000
+
+
+class StatementTimes:
+    """Wall time of each SQL statement, summed by statement text, while ``active``."""
+
+    def __init__(self, engine: sa.Engine):
+        self.active = False
+        self.seconds: dict[str, float] = collections.defaultdict(float)
+        self.counts: collections.Counter[str] = collections.Counter()
+        sa.event.listen(engine, "before_cursor_execute", self.before)
+        sa.event.listen(engine, "after_cursor_execute", self.after)
+
+    def before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    def after(self, conn, cursor, statement, parameters, context, executemany):
+        started = conn.info["bench_started"].pop()
+        if self.active:
+            # SQLite steps the statement as rows are fetched: include the fetch of the rows.
+            key = " ".join(statement.split())
+            self.seconds[key] += time.perf_counter() - started
+            self.counts[key] += 1
+
+    def report(self, call, repeat: int) -> list[str]:
+        self.seconds.clear()
+        self.counts.clear()
+        self.active = True
+        try:
+            for index in range(repeat):
+                call(index)
+        finally:
+            self.active = False
+        lines = []
+        for key, seconds in sorted(self.seconds.items(), key=lambda item: -item[1]):
+            text = key if len(key) <= 110 else key[:107] + "..."
+            per_call = self.counts[key] / repeat
+            lines.append(f"      {seconds / repeat * 1e6:8.1f} us  x{per_call:<4g} {text}")
+        return lines
 
 
 def token_for(**holder) -> str:
@@ -67,6 +121,22 @@ def main() -> None:
     parser.add_argument("--database", required=True)
     parser.add_argument("--village", type=int, default=None, help="default: the biggest")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--only", action="append", default=[], help="only figures whose name contains this"
+    )
+    parser.add_argument(
+        "--pragma",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PRAGMA run on every SQLite connection (e.g. cache_size=-65536)",
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="each figure's SQL statements and their times"
+    )
+    parser.add_argument(
+        "--cold", action="store_true", help="a new connection (empty page cache) for each call"
+    )
     args = parser.parse_args()
     os.environ.setdefault("POINTSMART_ENV", "testing")
     app = create_app(
@@ -77,6 +147,16 @@ def main() -> None:
         }
     )
     with app.app_context():
+        if args.pragma:
+
+            def pragmas(dbapi_connection, connection_record):
+                for pragma in args.pragma:
+                    dbapi_connection.execute(f"PRAGMA {pragma}")
+
+            sa.event.listen(db.engine, "connect", pragmas)
+            db.session.close()
+            db.engine.dispose()
+        statements = StatementTimes(db.engine) if args.statements else None
         village_id = (
             args.village
             or db.session.execute(
@@ -177,12 +257,24 @@ def main() -> None:
                 lambda i: admin_auth,
             ),
         }
+        settings = ""
+        if db.engine.dialect.name == "sqlite":
+            settings = ", ".join(
+                f"{name} {db.session.execute(sa.text(f'PRAGMA {name}')).scalar_one()}"
+                for name in ("page_size", "cache_size", "mmap_size")
+            )
+            settings = f" ({settings})"
+            db.session.rollback()
         print(
-            f"database: {args.database.split(':')[0]}, village {village_id}: "
+            f"database: {args.database.split(':')[0]}{settings}, village {village_id}: "
             f"{len(households)} households sampled, {transfers:,} transfers, period {period}"
         )
         for name, call in figures.items():
-            print(f"  {median_ms(call, args.repeat):7.2f} ms  {name}")
+            if args.only and not any(text in name for text in args.only):
+                continue
+            print(f"  {median_ms(call, args.repeat, args.cold):7.2f} ms  {name}", flush=True)
+            if statements is not None:
+                print("\n".join(statements.report(call, args.repeat)), flush=True)
 
 
 if __name__ == "__main__":
