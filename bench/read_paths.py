@@ -1,7 +1,7 @@
 """Read paths as the ledger grows: balance, household page and leaderboards, median times.
 
-    .venv/bin/python bench/read_paths.py --database URL [--village ID] [--repeat 200]
-        [--only TEXT ...] [--pragma NAME=VALUE ...] [--statements] [--cold]
+    .venv/bin/python bench/read_paths.py --database URL [--against URL] [--village ID]
+        [--repeat 200] [--only TEXT ...] [--pragma NAME=VALUE ...] [--statements] [--cold]
 
 Run it against a database made by ``bench/synthetic.py`` (issue 5: 1,000 households and
 1,000,000 transfers; issue 7: the same village shape with 10,000 and with 10,000,000
@@ -9,6 +9,13 @@ transfers). Each figure is the median of ``--repeat`` calls, rotating over 50 ho
 in one process: the service functions directly, and the HTTP routes through Flask's test
 client (the whole request: authentication, the query, the JSON or the page; no network).
 Prints one line per figure; nothing is asserted.
+
+``--against URL`` compares two databases (say 10,000 and 10,000,000 transfers) in one
+process: each figure is timed on both alternately, call by call (which goes first swaps every
+call), so that a busy moment of a shared machine slows both sides alike; it prints both
+medians and their ratio B/A. Separate runs of the two databases moved by up to 20% between
+runs of the same database on a 2-core machine; the alternation is what makes a ratio of 1.2
+measurable.
 
 ``--only`` keeps the figures whose name contains one of the given texts. ``--pragma`` runs
 ``PRAGMA NAME=VALUE`` on every SQLite connection after the app's own settings (a local
@@ -38,6 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
+from flask import Flask
 
 from pointsmart import create_app
 from pointsmart.accounts.auth import VILLAGER_TOKEN_KEY, Principal
@@ -116,32 +124,11 @@ def token_for(**holder) -> str:
     return token
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True)
-    parser.add_argument("--village", type=int, default=None, help="default: the biggest")
-    parser.add_argument("--repeat", type=int, default=200)
-    parser.add_argument(
-        "--only", action="append", default=[], help="only figures whose name contains this"
-    )
-    parser.add_argument(
-        "--pragma",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a PRAGMA run on every SQLite connection (e.g. cache_size=-65536)",
-    )
-    parser.add_argument(
-        "--statements", action="store_true", help="each figure's SQL statements and their times"
-    )
-    parser.add_argument(
-        "--cold", action="store_true", help="a new connection (empty page cache) for each call"
-    )
-    args = parser.parse_args()
-    os.environ.setdefault("POINTSMART_ENV", "testing")
+def prepare(url: str, args: argparse.Namespace) -> tuple[Flask, str, dict]:
+    """The app on one database, its header line and its figures (callables of the index)."""
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": args.database,
+            "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "bench",
             "RATELIMIT_ENABLED": False,
         }
@@ -156,7 +143,6 @@ def main() -> None:
             sa.event.listen(db.engine, "connect", pragmas)
             db.session.close()
             db.engine.dispose()
-        statements = StatementTimes(db.engine) if args.statements else None
         village_id = (
             args.village
             or db.session.execute(
@@ -191,72 +177,6 @@ def main() -> None:
         admin_token = token_for(user_id=admin.id)
         villager_tokens = [token_for(household_id=h) for h in households]
         db.session.rollback()
-
-        def pick(index: int | None) -> int:
-            return (index or 0) % len(households)
-
-        def service(call):
-            def run(index=None):
-                call(index)
-                db.session.rollback()
-
-            return run
-
-        figures = {
-            "balance read (service)": service(
-                lambda i: queries.household_balance(village_id, households[pick(i)])
-            ),
-            "household summary: balance, month, rank (service)": service(
-                lambda i: queries.household_summary(village_id, households[pick(i)], period)
-            ),
-            "household page data (villagers.service.my_page)": service(
-                lambda i: my_page(
-                    Principal(household_id=households[pick(i)], household_village_id=village_id)
-                )
-            ),
-            "month leaderboard, village (service)": service(
-                lambda i: leaderboard(village_id, period=period)
-            ),
-            "year leaderboard, village (service)": service(
-                lambda i: leaderboard(village_id, period=period[:4])
-            ),
-        }
-        client = app.test_client()
-        admin_auth = {"Authorization": f"Bearer {admin_token}"}
-
-        def http(path_of, headers_of, *, page=False):
-            def run(index=None):
-                i = pick(index)
-                if page:
-                    with client.session_transaction() as session:
-                        session[VILLAGER_TOKEN_KEY] = villager_tokens[i]
-                response = client.get(path_of(i), headers=headers_of(i))
-                assert response.status_code == 200, (response.status_code, response.data[:300])
-
-            return run
-
-        def villager_auth(i: int) -> dict[str, str]:
-            return {"Authorization": f"Bearer {villager_tokens[i]}"}
-
-        figures |= {
-            "GET /api/v1/households/{id} (villager token)": http(
-                lambda i: f"/api/v1/households/{households[i]}", villager_auth
-            ),
-            "GET /api/v1/households/{id}/transfers (villager)": http(
-                lambda i: f"/api/v1/households/{households[i]}/transfers", villager_auth
-            ),
-            "GET /me, the household page (villager session)": http(
-                lambda i: "/me", lambda i: {}, page=True
-            ),
-            "GET /api/v1/villages/{id}/leaderboard (month)": http(
-                lambda i: f"/api/v1/villages/{village_id}/leaderboard?period={period}",
-                lambda i: admin_auth,
-            ),
-            "GET /api/v1/villages/{id}/leaderboard (year)": http(
-                lambda i: f"/api/v1/villages/{village_id}/leaderboard?period={period[:4]}",
-                lambda i: admin_auth,
-            ),
-        }
         settings = ""
         if db.engine.dialect.name == "sqlite":
             settings = ", ".join(
@@ -265,16 +185,152 @@ def main() -> None:
             )
             settings = f" ({settings})"
             db.session.rollback()
-        print(
-            f"database: {args.database.split(':')[0]}{settings}, village {village_id}: "
-            f"{len(households)} households sampled, {transfers:,} transfers, period {period}"
-        )
+    header = (
+        f"database: {url.split(':')[0]}{settings}, village {village_id}: "
+        f"{len(households)} households sampled, {transfers:,} transfers, period {period}"
+    )
+
+    def pick(index: int | None) -> int:
+        return (index or 0) % len(households)
+
+    def service(call):
+        def run(index=None):
+            call(index)
+            db.session.rollback()
+
+        return run
+
+    figures = {
+        "balance read (service)": service(
+            lambda i: queries.household_balance(village_id, households[pick(i)])
+        ),
+        "household summary: balance, month, rank (service)": service(
+            lambda i: queries.household_summary(village_id, households[pick(i)], period)
+        ),
+        "household page data (villagers.service.my_page)": service(
+            lambda i: my_page(
+                Principal(household_id=households[pick(i)], household_village_id=village_id)
+            )
+        ),
+        "month leaderboard, village (service)": service(
+            lambda i: leaderboard(village_id, period=period)
+        ),
+        "year leaderboard, village (service)": service(
+            lambda i: leaderboard(village_id, period=period[:4])
+        ),
+    }
+    client = app.test_client()
+    admin_auth = {"Authorization": f"Bearer {admin_token}"}
+
+    def http(path_of, headers_of, *, page=False):
+        def run(index=None):
+            i = pick(index)
+            if page:
+                with client.session_transaction() as session:
+                    session[VILLAGER_TOKEN_KEY] = villager_tokens[i]
+            response = client.get(path_of(i), headers=headers_of(i))
+            assert response.status_code == 200, (response.status_code, response.data[:300])
+
+        return run
+
+    def villager_auth(i: int) -> dict[str, str]:
+        return {"Authorization": f"Bearer {villager_tokens[i]}"}
+
+    figures |= {
+        "GET /api/v1/households/{id} (villager token)": http(
+            lambda i: f"/api/v1/households/{households[i]}", villager_auth
+        ),
+        "GET /api/v1/households/{id}/transfers (villager)": http(
+            lambda i: f"/api/v1/households/{households[i]}/transfers", villager_auth
+        ),
+        "GET /me, the household page (villager session)": http(
+            lambda i: "/me", lambda i: {}, page=True
+        ),
+        "GET /api/v1/villages/{id}/leaderboard (month)": http(
+            lambda i: f"/api/v1/villages/{village_id}/leaderboard?period={period}",
+            lambda i: admin_auth,
+        ),
+        "GET /api/v1/villages/{id}/leaderboard (year)": http(
+            lambda i: f"/api/v1/villages/{village_id}/leaderboard?period={period[:4]}",
+            lambda i: admin_auth,
+        ),
+    }
+    figures = {
+        name: call
+        for name, call in figures.items()
+        if not args.only or any(text in name for text in args.only)
+    }
+    return app, header, figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument(
+        "--against",
+        default=None,
+        metavar="URL",
+        help="a second database: time each figure on both, call by call, and print the ratio",
+    )
+    parser.add_argument("--village", type=int, default=None, help="default: the biggest")
+    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--only", action="append", default=[], help="only figures whose name contains this"
+    )
+    parser.add_argument(
+        "--pragma",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a PRAGMA run on every SQLite connection (e.g. cache_size=-65536)",
+    )
+    parser.add_argument(
+        "--statements", action="store_true", help="each figure's SQL statements and their times"
+    )
+    parser.add_argument(
+        "--cold", action="store_true", help="a new connection (empty page cache) for each call"
+    )
+    args = parser.parse_args()
+    if args.against and args.statements:
+        parser.error("--statements times one database: leave out --against")
+    os.environ.setdefault("POINTSMART_ENV", "testing")
+    app, header, figures = prepare(args.database, args)
+    if args.against:
+        compare(app, header, figures, *prepare(args.against, args), args)
+        return
+    with app.app_context():
+        statements = StatementTimes(db.engine) if args.statements else None
+        print(header)
         for name, call in figures.items():
-            if args.only and not any(text in name for text in args.only):
-                continue
             print(f"  {median_ms(call, args.repeat, args.cold):7.2f} ms  {name}", flush=True)
             if statements is not None:
                 print("\n".join(statements.report(call, args.repeat)), flush=True)
+
+
+def compare(app, header, figures, other_app, other_header, other_figures, args) -> None:
+    """Each figure on both databases, alternating call by call (the order swapped every call),
+    so a busy moment of the machine slows both alike; medians and their ratio."""
+    print(f"A {header}\nB {other_header}")
+    print(f"  {'A (ms)':>8} {'B (ms)':>8} {'B/A':>6}")
+    sides = ((app, figures), (other_app, other_figures))
+    for name in figures:
+        times: tuple[list[float], list[float]] = ([], [])
+        for each_app, each_figures in sides:
+            with each_app.app_context():
+                each_figures[name]()  # warm the caches and the statement cache once
+        for index in range(args.repeat):
+            order = (0, 1) if index % 2 == 0 else (1, 0)
+            for side in order:
+                each_app, each_figures = sides[side]
+                with each_app.app_context():
+                    if args.cold:
+                        db.session.close()
+                        db.engine.dispose()
+                    started = time.perf_counter()
+                    each_figures[name](index)
+                    times[side].append(time.perf_counter() - started)
+        a, b = (statistics.median(t) * 1000 for t in times)
+        print(f"  {a:8.2f} {b:8.2f} {b / a:6.2f}  {name}", flush=True)
 
 
 if __name__ == "__main__":
