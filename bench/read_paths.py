@@ -13,7 +13,10 @@ Prints one line per figure; nothing is asserted.
 ``--against URL`` compares two databases (say 10,000 and 10,000,000 transfers) in one
 process: each figure is timed on both alternately, call by call (which goes first swaps every
 call), so that a busy moment of a shared machine slows both sides alike; it prints both
-medians and their ratio B/A. Separate runs of the two databases moved by up to 20% between
+medians and their ratio B/A. ``--against-pragma`` gives the ``--against`` side its own
+PRAGMAs instead of ``--pragma``'s (``NONE``: the app's settings only), so the same file
+against itself measures a setting: ``--database F --against F --against-pragma
+mmap_size=268435456``. Separate runs of the two databases moved by up to 20% between
 runs of the same database on a 2-core machine; the alternation is what makes a ratio of 1.2
 measurable.
 
@@ -124,7 +127,7 @@ def token_for(**holder) -> str:
     return token
 
 
-def prepare(url: str, args: argparse.Namespace) -> tuple[Flask, str, dict]:
+def prepare(url: str, args: argparse.Namespace, pragmas: list[str]) -> tuple[Flask, str, dict]:
     """The app on one database, its header line and its figures (callables of the index)."""
     app = create_app(
         {
@@ -134,13 +137,13 @@ def prepare(url: str, args: argparse.Namespace) -> tuple[Flask, str, dict]:
         }
     )
     with app.app_context():
-        if args.pragma:
+        if pragmas:
 
-            def pragmas(dbapi_connection, connection_record):
-                for pragma in args.pragma:
+            def run_pragmas(dbapi_connection, connection_record):
+                for pragma in pragmas:
                     dbapi_connection.execute(f"PRAGMA {pragma}")
 
-            sa.event.listen(db.engine, "connect", pragmas)
+            sa.event.listen(db.engine, "connect", run_pragmas)
             db.session.close()
             db.engine.dispose()
         village_id = (
@@ -285,6 +288,13 @@ def main() -> None:
         help="a PRAGMA run on every SQLite connection (e.g. cache_size=-65536)",
     )
     parser.add_argument(
+        "--against-pragma",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="the PRAGMAs of the --against side instead of --pragma's (NONE: none)",
+    )
+    parser.add_argument(
         "--statements", action="store_true", help="each figure's SQL statements and their times"
     )
     parser.add_argument(
@@ -294,9 +304,12 @@ def main() -> None:
     if args.against and args.statements:
         parser.error("--statements times one database: leave out --against")
     os.environ.setdefault("POINTSMART_ENV", "testing")
-    app, header, figures = prepare(args.database, args)
+    app, header, figures = prepare(args.database, args, args.pragma)
     if args.against:
-        compare(app, header, figures, *prepare(args.against, args), args)
+        against_pragmas = args.pragma
+        if args.against_pragma is not None:
+            against_pragmas = [p for p in args.against_pragma if p.upper() != "NONE"]
+        compare(app, header, figures, *prepare(args.against, args, against_pragmas), args)
         return
     with app.app_context():
         statements = StatementTimes(db.engine) if args.statements else None
