@@ -5,7 +5,8 @@
 
 Run it against a database made by ``bench/synthetic.py`` (issue 5: 1,000 households and
 1,000,000 transfers; issue 7: the same village shape with 10,000 and with 10,000,000
-transfers). Each figure is the median of ``--repeat`` calls, rotating over 50 households,
+transfers, both made with ``--months 10 --cover-months`` so they cover the same
+household-months). Each figure is the median of ``--repeat`` calls, rotating over 50 households,
 in one process: the service functions directly, and the HTTP routes through Flask's test
 client (the whole request: authentication, the query, the JSON or the page; no network).
 Prints one line per figure; nothing is asserted.
@@ -16,9 +17,9 @@ call), so that a busy moment of a shared machine slows both sides alike; it prin
 medians and their ratio B/A. ``--against-pragma`` gives the ``--against`` side its own
 PRAGMAs instead of ``--pragma``'s (``NONE``: the app's settings only), so the same file
 against itself measures a setting: ``--database F --against F --against-pragma
-mmap_size=268435456``. Separate runs of the two databases moved by up to 20% between
-runs of the same database on a 2-core machine; the alternation is what makes a ratio of 1.2
-measurable.
+mmap_size=268435456``. On the shared 2-core machine the median of one figure moved by up
+to 65% between separate runs of the same database; the alternation is what makes a ratio
+of 1.2 measurable.
 
 ``--only`` keeps the figures whose name contains one of the given texts. ``--pragma`` runs
 ``PRAGMA NAME=VALUE`` on every SQLite connection after the app's own settings (a local
