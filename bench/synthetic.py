@@ -1,7 +1,7 @@
 """Synthetic ledger: a village with N households and millions of valid, chained transfers.
 
     .venv/bin/python bench/synthetic.py --database URL --households 1000 --transfers 1000000
-        [--months 12] [--grids 10] [--seed 7]
+        [--months 12] [--grids 10] [--seed 7] [--cover-months]
 
 Creates the schema when the database is empty, then one new village (its id is printed)
 with grids, households and their accounts, a shop, and ``--transfers`` transfers: awards
@@ -11,6 +11,16 @@ current month last. Every transfer is hashed with the ledger's own ``values_hash
 chained; the cached balances, monthly totals and chain head are written to match, so
 ``flask ledger verify`` is clean afterwards. Rows go in by bulk inserts of a batch at a
 time (COPY on PostgreSQL), not through the one-at-a-time posting service.
+
+``--cover-months`` makes ledgers of different sizes cover the same household-months, so
+that they compare like for like: each month's first ``--households`` transfers go to every
+household in turn (households x months of them cover each household-month once), and only
+the rest of the month's transfers go to households at random.
+With 1,000 households and ``--months 10``, 10,000 transfers cover each household-month exactly
+once and 10,000,000 cover each of them too (with about 1,000 transfers a household-month);
+without the flag every transfer picks its household at random and a small ledger leaves many
+household-months empty. With fewer transfers than households x months, each month covers its
+first households only.
 
 A benchmark tool only: nothing in the app or the test suite imports it.
 """
@@ -150,6 +160,7 @@ def generate(
     transfers: int,
     months: int,
     seed: int,
+    cover_months: bool = False,
 ):
     """Yield batches of transfer rows (tuples in COLUMNS order), chained and hashed."""
     rng = random.Random(seed)
@@ -170,7 +181,7 @@ def generate(
         in_month = min(per_month, transfers - seq)
         step = length / (in_month + 1)
         for index in range(in_month):
-            slot = rng.randrange(count)
+            slot = index if cover_months and index < count else rng.randrange(count)
             household_id, account = household_ids[slot], household_account[slot]
             balance = balances.get(account, 0)
             draw = rng.random()
@@ -281,7 +292,15 @@ def finish(village_id: int, balances, monthly, seq: int, last_hash: str) -> None
     )
 
 
-def load(households: int, transfers: int, months: int, grids: int, seed: int, name: str) -> dict:
+def load(
+    households: int,
+    transfers: int,
+    months: int,
+    grids: int,
+    seed: int,
+    name: str,
+    cover_months: bool = False,
+) -> dict:
     village, household_ids, shop_id = create_village(households, grids, name)
     if db.session.get_bind().dialect.name == "sqlite":
         # A loader may trade durability for speed: 1 GiB of page cache keeps the indexes in
@@ -295,7 +314,7 @@ def load(households: int, transfers: int, months: int, grids: int, seed: int, na
         db.engine.dispose()
     started = time.perf_counter()
     done = 0
-    for batch in generate(village, household_ids, shop_id, transfers, months, seed):
+    for batch in generate(village, household_ids, shop_id, transfers, months, seed, cover_months):
         if batch[0] == "done":
             _, balances, monthly, seq, last_hash = batch
             finish(village.id, balances, monthly, seq, last_hash)
@@ -326,12 +345,25 @@ def main() -> None:
     parser.add_argument("--grids", type=int, default=10)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--name", default=None, help="village name (default: made up)")
+    parser.add_argument(
+        "--cover-months",
+        action="store_true",
+        help="give every household a transfer in every month first, then deal the rest at random",
+    )
     args = parser.parse_args()
     app = make_app(args.database)
     with app.app_context():
         flask_migrate.upgrade()
         name = args.name or f"合成村{int(time.time())}"
-        result = load(args.households, args.transfers, args.months, args.grids, args.seed, name)
+        result = load(
+            args.households,
+            args.transfers,
+            args.months,
+            args.grids,
+            args.seed,
+            name,
+            args.cover_months,
+        )
     print(
         f"village {result['village_id']}: {args.households} households, "
         f"{result['transfers']:,} transfers in {result['seconds']:.1f} s "
