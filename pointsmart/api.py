@@ -8,12 +8,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.spec import prepare_response
 from marshmallow import fields
+from sqlalchemy import event, orm
 from werkzeug.routing import IntegerConverter
 
 from .database import mark_read_only
@@ -161,10 +162,12 @@ def check_input() -> None:
 
     if any(_has_unsafe_text(v) for v in request.args.values()):
         raise unsafe()
-    # A GET, HEAD or OPTIONS carries no body we read, whatever its Content-Type says.
-    if request.method not in SAFE_METHODS and request.is_json and request.content_length != 0:
+    # A GET, HEAD or OPTIONS carries no body we read, whatever its Content-Type says; an
+    # empty body is no body (the schema then says what is missing).
+    data = request.get_data(cache=True) if request.method not in SAFE_METHODS else b""
+    if data and request.is_json:
         try:
-            body = json.loads(request.get_data(cache=True))
+            body = json.loads(data)
         except (ValueError, RecursionError) as error:
             # Not JSON at all, nested too deep, or a number too long to convert.
             raise MalformedJSON() from error
@@ -172,6 +175,21 @@ def check_input() -> None:
             raise unsafe()
     elif request.form and any(_has_unsafe_text(v) for v in request.form.values()):
         raise unsafe()
+
+
+@event.listens_for(orm.Session, "after_begin")
+def _recheck_the_caller(session, transaction, connection) -> None:
+    """The write transaction of an API call on SQLite begins: is its token still good?"""
+    if not has_request_context():
+        return
+    token = g.pop("token_to_recheck", None)
+    if token is None:
+        return
+    from .accounts.service import principal_on
+    from .errors import Unauthorized
+
+    if principal_on(connection, token) is None:
+        raise Unauthorized()
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -197,17 +215,23 @@ def register_request_hooks(app: Flask) -> None:
             check_input()
 
     def authenticate_api_caller(writes: bool) -> None:
-        """401 before anything else; the caller is read in a transaction of its own, so a
-        write takes SQLite's write lock only when its work begins, not while the caller is
-        looked up and the body is parsed."""
-        from .accounts.auth import current_principal
+        """401 before anything else.
+
+        On SQLite the caller of a write is looked up in a read of its own, so the write
+        takes SQLite's single write lock only when its work begins, not while the caller is
+        found and the body parsed; the token is read again as the write transaction begins
+        (:func:`_recheck_the_caller`), so a token revoked in between writes nothing. On
+        PostgreSQL, where writers do not queue on one lock, it is one transaction.
+        """
+        from .accounts.auth import bearer_token, current_principal
         from .accounts.villagers import PinMustChange
 
         mark_read_only(True)
         principal = current_principal()
-        if writes:
+        if writes and db.session.connection().dialect.name == "sqlite":
             db.session.commit()
-            mark_read_only(False)
+            g.token_to_recheck = bearer_token()
+        mark_read_only(not writes)
         # A PIN an admin set opens nothing until the household has chosen its own.
         if principal.pin_must_change and request.endpoint != "auth.change_pin":
             raise PinMustChange()

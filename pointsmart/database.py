@@ -27,10 +27,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import logging
 import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
 
@@ -112,22 +114,31 @@ class _WriterQueue:
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
-        self._holders: dict[str, int] = {}
+        self._holders: dict[str, tuple[int, int]] = {}  # path -> (thread, queue fd)
 
     def may_enter(self, path: str) -> bool:
         with self._guard:
-            return self._holders.get(path) != threading.get_ident()
+            holder = self._holders.get(path)
+            return holder is None or holder[0] != threading.get_ident()
 
-    def entered(self, path: str) -> None:
+    def entered(self, path: str, fd: int) -> None:
         with self._guard:
-            self._holders[path] = threading.get_ident()
+            self._holders[path] = (threading.get_ident(), fd)
 
-    def left(self, path: str) -> None:
+    def left(self, path: str, fd: int) -> None:
         with self._guard:
-            self._holders.pop(path, None)
+            if self._holders.get(path, (None, None))[1] == fd:
+                del self._holders[path]
+
+    def forget_all(self) -> None:
+        """In a forked child: the parent's holders are not this process's."""
+        self._guard = threading.Lock()
+        self._holders = {}
 
 
 _writer_queue = _WriterQueue()
+os.register_at_fork(after_in_child=_writer_queue.forget_all)
+_log = logging.getLogger(__name__)
 
 
 class QueuedWriterConnection(sqlite3.Connection):
@@ -137,34 +148,74 @@ class QueuedWriterConnection(sqlite3.Connection):
         super().__init__(database, *args, **kwargs)
         self._queue_path = _writer_queue_path(database, kwargs.get("uri", False))
         self._queue_fd: int | None = None
+        self._queue_pid = 0
         self._in_queue = False
+        self._close_queue_fd = None
 
-    def enter_writer_queue(self) -> None:
-        """Wait (at most the busy timeout) until no other writer holds the database."""
+    def enter_writer_queue(self) -> bool:
+        """Wait, at most the busy timeout, until no other writer holds the database.
+
+        False when the wait ran out: the caller's ``BEGIN IMMEDIATE`` should not wait again.
+        Without a queue (an in-memory database, a lock file we may not open, a thread that
+        holds the queue already) there is nothing to wait for: True.
+        """
+        if self._queue_pid not in (0, os.getpid()):
+            self._forget_the_parents_queue()
         if self._queue_path is None or self._in_queue:
-            return
+            return True
         if not _writer_queue.may_enter(self._queue_path):
-            return
-        if self._queue_fd is None:
-            self._queue_fd = os.open(self._queue_path, os.O_RDWR | os.O_CREAT, 0o600)
+            return True
+        fd = self._open_queue()
+        if fd is None:
+            return True
+        waited = 0.0
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
         while True:
             try:
-                fcntl.flock(self._queue_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    return  # let SQLite's busy timeout answer, as without the queue
-                time.sleep(WRITER_QUEUE_POLL_SECONDS)
+                    return False
+                # Look often at first (a sale holds the lock about a millisecond), then less.
+                pause = WRITER_QUEUE_POLL_SECONDS if waited < 0.005 else 0.001
+                time.sleep(pause)
+                waited += pause
         self._in_queue = True
-        _writer_queue.entered(self._queue_path)
+        _writer_queue.entered(self._queue_path, fd)
+        return True
 
     def leave_writer_queue(self) -> None:
         if not self._in_queue:
             return
         self._in_queue = False
-        _writer_queue.left(self._queue_path)
+        _writer_queue.left(self._queue_path, self._queue_fd)
         fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
+
+    def _forget_the_parents_queue(self) -> None:
+        """In a child of a fork: an flock belongs to the open file, which the parent shares;
+        the child's place in the queue is its own, on a descriptor of its own."""
+        self._in_queue = False
+        if self._close_queue_fd is not None:
+            self._close_queue_fd()  # the child's copy; the parent's lock stays
+        self._queue_fd, self._queue_pid = None, 0
+
+    def _open_queue(self) -> int | None:
+        if self._queue_fd is not None:
+            return self._queue_fd
+        try:
+            fd = os.open(self._queue_path, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError as error:
+            # A lock file another user made and we may not read: writers fall back to
+            # SQLite's own waiting rather than fail.
+            _log.warning("no writers' queue for %s: %s", self._queue_path, error)
+            self._queue_path = None
+            return None
+        _give_to_the_database_owner(fd, self._queue_path)
+        self._queue_fd, self._queue_pid = fd, os.getpid()
+        # Closed with the connection, or when it is collected without being closed.
+        self._close_queue_fd = weakref.finalize(self, _abandon_queue, self._queue_path, fd)
+        return fd
 
     def commit(self) -> None:
         try:
@@ -180,12 +231,27 @@ class QueuedWriterConnection(sqlite3.Connection):
 
     def close(self) -> None:
         try:
-            self.leave_writer_queue()
-            if self._queue_fd is not None:
-                os.close(self._queue_fd)
-                self._queue_fd = None
+            super().close()  # rolls back an open transaction first, then the queue is free
         finally:
-            super().close()
+            self.leave_writer_queue()
+            if self._close_queue_fd is not None:
+                self._close_queue_fd()
+                self._queue_fd = None
+
+
+def _abandon_queue(path: str, fd: int) -> None:
+    _writer_queue.left(path, fd)
+    os.close(fd)  # closing the only descriptor of the open file drops its flock
+
+
+def _give_to_the_database_owner(fd: int, queue_path: str) -> None:
+    """Run as root (say a migration by an operator), the lock file still belongs to whoever
+    owns the database, as SQLite's own -wal and -shm files do."""
+    if os.geteuid() != 0:
+        return
+    with contextlib.suppress(OSError):
+        owner = os.stat(queue_path.removesuffix("-writers"))
+        os.fchown(fd, owner.st_uid, owner.st_gid)
 
 
 def _writer_queue_path(database, uri: bool) -> str | None:
@@ -193,7 +259,7 @@ def _writer_queue_path(database, uri: bool) -> str | None:
     name = os.fspath(database) if not isinstance(database, bytes) else database.decode()
     if uri or name in ("", ":memory:") or name.startswith("file:"):
         return None
-    return os.path.abspath(name) + "-writers"
+    return os.path.realpath(name) + "-writers"
 
 
 # Engine options for SQLite (see the module docstring); PostgreSQL needs none of this.
@@ -225,12 +291,17 @@ def _begin_sqlite_transaction(conn):
         conn.exec_driver_sql("BEGIN")
         return
     dbapi_connection = conn.connection.dbapi_connection
-    queued = isinstance(dbapi_connection, QueuedWriterConnection)
-    if queued:
-        dbapi_connection.enter_writer_queue()
+    if not isinstance(dbapi_connection, QueuedWriterConnection):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        return
+    waited_out = not dbapi_connection.enter_writer_queue()
+    if waited_out:  # the busy timeout is spent already: SQLite answers "locked" at once
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
-        if queued:
-            dbapi_connection.leave_writer_queue()
+        dbapi_connection.leave_writer_queue()
         raise
+    finally:
+        if waited_out:
+            dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")

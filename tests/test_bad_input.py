@@ -31,6 +31,22 @@ def test_a_get_with_a_json_content_type_and_no_body_is_answered(api, make):
     assert response.get_json()["period"] == "2026-01"
 
 
+def test_a_write_with_a_json_content_type_and_no_body_is_read_as_no_body(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+    household = make.household(village)
+
+    # No Content-Length at all, as Flask's test client sends an empty body.
+    response = api.client.post(
+        f"/api/v1/households/{household.id}/card",
+        content_type="application/json",
+        headers=admin.auth,
+    )
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["version"] == 1
+
+
 @pytest.mark.parametrize("escaped", ["ad\\u0000min", "\\ud800"])
 def test_nul_and_lone_surrogates_in_a_body_are_refused(client, escaped):
     payload = '{"username": "' + escaped + '", "password": "x"}'

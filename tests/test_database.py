@@ -4,6 +4,7 @@ busy handler; the queue is left when a transaction ends, however it ends."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import signal
 import sqlite3
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import orm
 
+from pointsmart import database as database_module
 from pointsmart.config import engine_options
 from pointsmart.database import QueuedWriterConnection
 
@@ -74,6 +77,7 @@ def test_a_writer_holds_the_queue_until_its_transaction_ends(database, end):
 
 def test_a_second_writer_starts_when_the_first_commits(database):
     first, second = connect(database), connect(database)
+    second.execute("PRAGMA busy_timeout=0")  # only the queue can make it wait
     begin_write(first)
     first.execute("INSERT INTO entries (writer) VALUES ('first')")
     order: list[str] = []
@@ -103,13 +107,15 @@ def test_a_second_writer_starts_when_the_first_commits(database):
     second.close()
 
 
-def test_a_thread_that_holds_the_queue_does_not_wait_for_itself(database):
+def test_a_thread_that_holds_the_queue_does_not_wait_for_itself(database, monkeypatch):
+    monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 1_000)
     held, other = connect(database), connect(database)
     begin_write(held)
     other.execute("PRAGMA busy_timeout=50")
 
-    # Without the queue's check this would wait forever on our own lock; SQLite answers instead.
-    other.enter_writer_queue()
+    # Waiting on our own lock would run out (False); the queue is skipped instead, and
+    # SQLite answers.
+    assert other.enter_writer_queue() is True
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         other.execute("BEGIN IMMEDIATE")
 
@@ -118,6 +124,71 @@ def test_a_thread_that_holds_the_queue_does_not_wait_for_itself(database):
     other.rollback()
     held.close()
     other.close()
+
+
+def test_a_writer_that_waited_out_the_busy_timeout_is_told_the_database_is_locked(
+    database, monkeypatch
+):
+    from pointsmart.database import SQLITE_CONNECT_ARGS
+
+    monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    engine = sa.create_engine(f"sqlite:///{database}", connect_args=SQLITE_CONNECT_ARGS)
+    holder = connect(database)
+    begin_write(holder)
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="locked"), engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO entries (writer) VALUES ('late')")
+    finally:
+        holder.rollback()
+        holder.close()
+    # and the connection's own busy timeout is back for its next transaction
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw.execute("PRAGMA busy_timeout").fetchone() == (200,)
+    engine.dispose()
+
+
+def test_a_lock_file_we_may_not_open_leaves_writers_to_sqlite(database, caplog):
+    # Something in the lock file's place that cannot be opened as one (as a file another
+    # user made with mode 600 could not, for a user who is not root).
+    Path(f"{database}-writers").mkdir()
+    writer = connect(database)
+
+    assert writer.enter_writer_queue() is True
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO entries (writer) VALUES ('without a queue')")
+    writer.commit()
+    writer.close()
+    assert "no writers' queue" in caplog.text
+
+
+def test_a_connection_collected_without_being_closed_frees_the_queue(database):
+    writer = connect(database)
+    begin_write(writer)
+    assert not queue_is_free(database)
+
+    del writer
+    gc.collect()
+
+    assert queue_is_free(database)
+
+
+def test_a_forked_child_does_not_share_its_parents_place_in_the_queue(database, monkeypatch):
+    monkeypatch.setattr(database_module, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    parent = connect(database)
+    begin_write(parent)  # the parent holds the queue; a child inherits the descriptor
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports by its exit status only
+        try:
+            # The inherited connection must queue behind the parent, not share its lock.
+            os._exit(0 if parent.enter_writer_queue() is False else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    parent.rollback()
+    parent.close()
+
+    assert os.waitstatus_to_exitcode(status) == 0
 
 
 def test_the_queue_of_a_killed_process_is_free_again(database):
@@ -229,3 +300,50 @@ def test_an_api_write_finds_its_caller_before_it_takes_the_write_lock(fresh_app)
     assert statements[0] == "BEGIN"
     assert statements[1].startswith("SELECT api_tokens.user_id")
     assert statements[2] == "BEGIN IMMEDIATE"
+
+
+def test_a_token_revoked_between_finding_the_caller_and_writing_writes_nothing(fresh_app):
+    from pointsmart.accounts.models import ApiToken
+    from pointsmart.database import is_sqlite, utcnow
+    from pointsmart.extensions import db
+    from pointsmart.ledger.models import Transfer
+    from tests.factories import Factories
+
+    with fresh_app.app_context():
+        if not is_sqlite(db.engine):
+            pytest.skip("only SQLite looks the caller up before the write transaction")
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        leader = make.staff("leader", village)
+        db.session.commit()
+        engine = db.engine
+
+    revoked = []
+
+    def revoke_the_token(session):
+        # Right after the caller was found and its read committed, as a sign-out elsewhere.
+        if not revoked:
+            revoked.append(True)
+            with engine.begin() as connection:
+                connection.execute(sa.update(ApiToken).values(revoked_at=utcnow()))
+
+    sa.event.listen(orm.Session, "after_commit", revoke_the_token)
+    try:
+        response = fresh_app.test_client().post(
+            "/api/v1/transfers",
+            json={
+                "household_id": household.id,
+                "kind": "award",
+                "points": 5,
+                "category": "volunteer",
+            },
+            headers={**leader.auth, "Idempotency-Key": "revoked-1"},
+        )
+    finally:
+        sa.event.remove(orm.Session, "after_commit", revoke_the_token)
+
+    assert revoked
+    assert response.status_code == 401, response.get_json()
+    with fresh_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Transfer)) == 0

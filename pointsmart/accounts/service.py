@@ -228,9 +228,12 @@ def principal_for_token(token: str) -> Principal | None:
     # What the caller added to the session is in the database before we read (the autoflush
     # that ``session.execute`` would do); the statement goes to the connection directly.
     db.session.flush()
-    rows = (
-        db.session.connection().execute(_PRINCIPAL_OF_TOKEN, {"token_hash": _digest(token)}).all()
-    )
+    return principal_on(db.session.connection(), token)
+
+
+def principal_on(connection: sa.Connection, token: str) -> Principal | None:
+    """:func:`principal_for_token`, read on the given connection."""
+    rows = connection.execute(_PRINCIPAL_OF_TOKEN, {"token_hash": _digest(token)}).all()
     if not rows or rows[0].expires_at <= utcnow():
         return None
     first = rows[0]

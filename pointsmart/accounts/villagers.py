@@ -114,7 +114,11 @@ def _issue(household: Household, hours: int) -> IssuedToken:
 
 
 def household_principal(household: Household) -> Principal:
-    return Principal(household_id=household.id, household_village_id=household.village_id)
+    return Principal(
+        household_id=household.id,
+        household_village_id=household.village_id,
+        pin_must_change=household.pin_must_change,
+    )
 
 
 def _count_failures(household_ids: list[int]) -> None:

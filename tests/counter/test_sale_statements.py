@@ -21,8 +21,10 @@ def test_a_sale_through_the_api_is_a_fixed_handful_of_statements(api, counter):
         counts.append(len([s for s in statements if "SAVEPOINT" not in s]))
 
     # authentication 1, the key 1, shop 1, the card 1, customer 1, goods 1, the ledger 6, the
-    # redemption, its items, the stock and the moves 4, the stored answer 1: 17 by card
-    assert counts == [17, 17], counts
+    # redemption, its items, the stock and the moves 4, the stored answer 1: 17 by card; on
+    # SQLite the token is read again as the write transaction begins (see api.py)
+    expected = 18 if db.session.connection().dialect.name == "sqlite" else 17
+    assert counts == [expected, expected], counts
 
 
 def test_a_sale_in_the_session_refreshes_the_goods_and_returns_a_persistent_sale(counter):
