@@ -165,8 +165,3 @@ def change_pin(
     household.pin_locked_until = None
     revoke_other_tokens(household_id=household.id, keep=keep_token)
     db.session.flush()
-
-
-def household_must_change_pin(household_id: int) -> bool:
-    household = db.session.get(Household, household_id)
-    return household is not None and household.pin_must_change

@@ -56,9 +56,7 @@ def villager_required(view):
         principal = villager_page_principal()
         if principal is None:
             return redirect(url_for("villagers.login"))
-        if request.endpoint != "villagers.change_pin" and auth.household_must_change_pin(
-            principal.household_id
-        ):
+        if request.endpoint != "villagers.change_pin" and principal.pin_must_change:
             return redirect(url_for("villagers.change_pin"))
         return view(principal, *args, **kwargs)
 
@@ -99,7 +97,7 @@ def login():
 @villager_required
 def change_pin(principal):
     errors: dict[str, list[str]] = {}
-    must = auth.household_must_change_pin(principal.household_id)
+    must = principal.pin_must_change
     if request.method == "POST":
         values, errors = parse_form(PinForm())
         if not errors and values["new_pin"] != values["new_pin_again"]:
