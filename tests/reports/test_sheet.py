@@ -7,7 +7,12 @@ import sqlalchemy as sa
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger_service
 from pointsmart.ledger.models import GENESIS_HASH, ChainHead, Transfer
-from pointsmart.reports.sheet import month_bounds, monthly_sheet
+from pointsmart.reports.sheet import (
+    balances_at_position,
+    chain_position_at,
+    month_bounds,
+    monthly_sheet,
+)
 from pointsmart.reports.sheet_pdf import render_sheet
 from tests.conftest import app_on_fresh_database
 from tests.factories import Factories
@@ -93,6 +98,43 @@ def test_a_closed_month_shows_the_ledger_and_balances_as_they_were_at_its_end(ma
     before = monthly_sheet(admin.principal, village.id, "2025-12")
     assert (before.ledger.transfer_count, before.ledger.head_hash) == (0, GENESIS_HASH)
     assert before.households == []  # the households were registered later
+
+
+def test_the_chain_position_and_balances_at_any_moment_match_a_scan_of_the_ledger(
+    make, monkeypatch
+):
+    village, other = make.village(), make.village()
+    households = [make.household(village, number=f"B-{n}") for n in range(3)]
+    stranger = make.household(other)
+    start = dt.datetime(2026, 1, 30, 15, tzinfo=dt.UTC)
+    stamps = [start + dt.timedelta(hours=7 * n) for n in range(11)]  # across a month's end
+    for n, stamp in enumerate(stamps):
+        monkeypatch.setattr(ledger_service, "utcnow", lambda stamp=stamp: stamp)
+        make.award(households[n % 3], n + 1)
+        if n % 4 == 0:
+            ledger_service.deduct(village.id, households[n % 3].id, 1, category="black")
+        make.award(stranger, 100)  # another village's chain in between
+    transfers = (
+        db.session.execute(
+            sa.select(Transfer).where(Transfer.village_id == village.id).order_by(Transfer.seq)
+        )
+        .scalars()
+        .all()
+    )
+    moments = [start - dt.timedelta(days=1), *stamps, stamps[5] + dt.timedelta(minutes=1)]
+    moments.append(stamps[-1] + dt.timedelta(days=1))
+
+    for moment in moments:
+        before = [t for t in transfers if t.created_at < moment]
+        position = chain_position_at(village.id, moment)
+        assert position == (before[-1].seq if before else 0), moment
+        expected = {}
+        for t in before:  # the household's side of its last transfer up to then
+            household_is_credit = (t.kind == "award") == (t.reverses_id is None)
+            expected[t.household_id] = (
+                t.credit_balance_after if household_is_credit else t.debit_balance_after
+            )
+        assert balances_at_position(village.id, position) == expected, moment
 
 
 def test_the_pdf_has_pages_with_the_head_hash_and_the_transfer_count(books, tmp_path):
