@@ -26,6 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
+from ..api import UNSAFE_TEXT
 from ..audit import service as audit
 from ..errors import Problem
 from ..extensions import db
@@ -144,9 +145,19 @@ def check_roster(village_id: int, rows: list[RosterRow]) -> list[RowProblem]:
                     relation=MAX_LENGTHS["relation"],
                 )
             )
+        if any(UNSAFE_TEXT.search(text) for text in _texts_of(row)):
+            messages.append(
+                _("A cell holds a character that cannot be stored (NUL or a broken character).")
+            )
         if messages:
             problems.append(RowProblem(row.line, messages))
     return problems
+
+
+def _texts_of(row: RosterRow) -> Iterable[str]:
+    yield from (row.number, row.head_name, row.grid, row.phone)
+    for member in row.members:
+        yield from (member["name"], member["relation"])
 
 
 def import_roster(

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask_babel import gettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -164,6 +165,23 @@ def test_any_cells_in_a_csv_give_rows_or_row_problems(village, head, rows, encod
 
 
 # What the fuzzing found, kept as plain regression tests.
+
+
+@pytest.mark.parametrize("cell", ["\x00", "李\x00建国"])
+def test_a_nul_in_a_cell_is_a_row_problem_not_a_database_error(village, tmp_path, cell):
+    path = tmp_path / "roster.csv"
+    first, second = f"NUL-{len(cell)}-1", f"NUL-{len(cell)}-2"  # numbers no other test uses
+    path.write_bytes(f"户号,户主,家庭成员\n{first},{cell},\n{second},王秀英,{cell}(子)\n".encode())
+
+    problems = roster.check_roster(village.id, roster.read_roster(path))
+
+    unstorable = gettext(
+        "A cell holds a character that cannot be stored (NUL or a broken character)."
+    )
+    assert [(problem.line, problem.messages) for problem in problems] == [
+        (2, [unstorable]),
+        (3, [unstorable]),
+    ]
 
 
 def test_a_csv_with_old_mac_line_ends_is_read(tmp_path):
