@@ -54,6 +54,14 @@ ACTION_LABELS = {
     "shop.create": _l("Shop opened"),
     "product.create": _l("Goods added"),
     "product.update": _l("Goods changed"),
+    "product.photo_set": _l("Goods photo changed"),
+    "product.photo_remove": _l("Goods photo removed"),
+    "activity.create": _l("Volunteer activity added"),
+    "attendance.correct": _l("Volunteer hours corrected"),
+    "attendance.remove": _l("Attendee removed from an activity"),
+    "board_entry.create": _l("Red or black list entry made"),
+    "objection.uphold": _l("Objection upheld"),
+    "objection.dismiss": _l("Objection dismissed"),
 }
 
 
@@ -87,6 +95,18 @@ FIELD_LABELS = {
     "code": _l("Code"),
     "low_stock_at": _l("Low stock warning at"),
     "village_id": _l("Village"),
+    "kind": _l("Kind"),
+    "household_id": _l("Household"),
+    "rule_id": _l("Rule"),
+    "transfer_id": _l("Transfer"),
+    "reversal_id": _l("Reversal"),
+    "entry_id": _l("Entry"),
+    "reason": _l("Reason"),
+    "photo": _l("Photo"),
+    "title": _l("Title"),
+    "date": _l("Date"),
+    "hours": _l("Hours"),
+    "member_name": _l("Member"),
 }
 
 TARGET_LABELS = {

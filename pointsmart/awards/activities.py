@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, Problem, ValidationFailed
 from ..extensions import db
@@ -84,6 +85,14 @@ def create_activity(
     )
     db.session.add(activity)
     db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="activity.create",
+        target_type="activity",
+        target_id=activity.id,
+        changes={"title": title, "date": date.isoformat(), "rule_id": rule.id},
+    )
     return get_activity(actor, activity.id)
 
 
@@ -248,16 +257,38 @@ def check_out(actor: Principal, attendance_id: int) -> Attendance:
 def correct_hours(actor: Principal, attendance_id: int, hours: Any) -> Attendance:
     """Set an attendee's hours by hand (before posting)."""
     attendance = _attendance(actor, attendance_id)
+    before = attendance.hours
     attendance.hours = rules.normalise_quantity(HOUR, hours)
     db.session.flush()
+    changes = {"hours": [before, attendance.hours]}
+    _record_attendance(actor, attendance, "attendance.correct", changes)
     return attendance
 
 
 def remove_attendance(actor: Principal, attendance_id: int) -> None:
     """Take out an attendee recorded by mistake (before posting)."""
     attendance = _attendance(actor, attendance_id)
+    _record_attendance(
+        actor,
+        attendance,
+        "attendance.remove",
+        {"member_name": attendance.member_name, "hours": attendance.hours},
+    )
     db.session.delete(attendance)
     db.session.flush()
+
+
+def _record_attendance(actor: Principal, attendance: Attendance, action: str, changes) -> None:
+    """Edits of an attendee before posting: the hours decide the points paid."""
+    activity = db.session.get(Activity, attendance.activity_id)
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=activity.village_id,
+        action=action,
+        target_type="activity",
+        target_id=activity.id,
+        changes={"household_id": attendance.household_id, **changes},
+    )
 
 
 # --- posting ---------------------------------------------------------------------------------

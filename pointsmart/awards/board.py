@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -142,6 +143,21 @@ def record_entry(
     )
     db.session.add(entry)
     db.session.flush()
+    audit.record(
+        actor_id=created_by_id,
+        village_id=plan.village_id,
+        action="board_entry.create",
+        target_type="board_entry",
+        target_id=entry.id,
+        changes={
+            "kind": kind,
+            "household_id": plan.household_id,
+            "rule_id": plan.rule.id,
+            "transfer_id": transfer.id,
+            "reason": reason,
+            "photo": photo is not None,
+        },
+    )
     return entry
 
 
@@ -378,6 +394,18 @@ def decide_objection(
     objection.decided_at = utcnow()
     objection.decision_reason = reason
     db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=objection.village_id,
+        action="objection.uphold" if uphold else "objection.dismiss",
+        target_type="objection",
+        target_id=objection.id,
+        changes={
+            "entry_id": objection.entry_id,
+            "reason": reason,
+            "reversal_id": objection.reversal_id,
+        },
+    )
     return objection
 
 

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from ..accounts.auth import Principal
+from ..audit import service as audit
 from ..extensions import db
 from . import goods
 from .errors import PhotoRejected
@@ -92,6 +93,7 @@ def set_photo(actor: Principal, product_id: int, data: bytes) -> Product:
     # file is harmless and small.
     product.photo = name
     db.session.flush()
+    _record(actor, product, "product.photo_set")
     return product
 
 
@@ -100,4 +102,16 @@ def remove_photo(actor: Principal, product_id: int) -> Product:
     goods.require_shop_manager(actor, goods.find_shop(product.shop_id))
     product.photo = None
     db.session.flush()
+    _record(actor, product, "product.photo_remove")
     return product
+
+
+def _record(actor: Principal, product: Product, action: str) -> None:
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=goods.find_shop(product.shop_id).village_id,
+        action=action,
+        target_type="product",
+        target_id=product.id,
+        changes={"name": product.name},
+    )

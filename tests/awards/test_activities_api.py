@@ -6,12 +6,14 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from pointsmart.audit.service import changes_of
 from pointsmart.awards.models import Attendance
 from pointsmart.awards.rules import local_today
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.villages.cards import issue_card
+from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.awards.conftest import add_rule
 
 
@@ -149,6 +151,10 @@ def test_check_in_by_card_and_out_gives_the_hours_which_can_be_corrected(
     assert out["household_id"] == household.id
     assert out["hours"] == 2.25
     assert corrected["hours"] == 1.5
+    correction = last_audit_entry("attendance.correct")
+    assert (correction.actor_id, correction.target_id) == (leader.user_id, activity["id"])
+    assert changes_of(correction) == {"household_id": household.id, "hours": [None, "1.50"]}
+    assert changes_of(last_audit_entry("activity.create"))["title"] == "清扫村道"
     shown = api.get(f"/activities/{activity['id']}", as_=leader)
     assert shown["pending_hours"] == 3.75
     assert shown["total_points"] == 0
@@ -226,3 +232,23 @@ def test_an_activity_uses_the_rule_version_in_force_on_its_day(
     )
 
     assert (posted["items"][0]["amount"], posted["items"][0]["period"]) == (16, "2021-07")
+
+
+def test_taking_out_an_attendee_before_posting_is_audited(household, leader, activity):
+    from pointsmart.awards import activities
+
+    attendance = activities.check_in(
+        leader.principal, activity["id"], household_id=household.id, member_name="王建国"
+    )
+    activities.correct_hours(leader.principal, attendance.id, 2)
+
+    activities.remove_attendance(leader.principal, attendance.id)
+
+    assert db.session.get(Attendance, attendance.id) is None
+    removed = last_audit_entry("attendance.remove")
+    assert (removed.actor_id, removed.target_id) == (leader.user_id, activity["id"])
+    assert changes_of(removed) == {
+        "household_id": household.id,
+        "member_name": "王建国",
+        "hours": "2.00",
+    }

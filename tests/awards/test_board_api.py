@@ -7,8 +7,10 @@ import io
 import pytest
 from PIL import Image
 
+from pointsmart.audit.service import changes_of
 from pointsmart.extensions import db
 from pointsmart.villages.models import Village
+from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.awards.conftest import standing
 
 
@@ -285,6 +287,9 @@ def test_a_dismissed_objection_is_recorded_and_the_entry_stays(
     )
 
     assert (decided["status"], decided["reversal_id"]) == ("dismissed", None)
+    dismissed = last_audit_entry("objection.dismiss")
+    assert (dismissed.actor_id, dismissed.target_id) == (admin.user_id, objection["id"])
+    assert changes_of(dismissed)["reason"] == "按村规民约执行"
     assert api.get(f"/households/{household.id}", as_=admin)["balance"] == -10
     listed = api.get(f"/villages/{village.id}/objections?status=dismissed", as_=admin)["items"]
     assert [o["id"] for o in listed] == [objection["id"]]

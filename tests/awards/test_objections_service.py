@@ -4,10 +4,12 @@
 import pytest
 
 from pointsmart.accounts.auth import Principal
+from pointsmart.audit.service import changes_of
 from pointsmart.awards import board
 from pointsmart.awards.errors import NotOnBoard
 from pointsmart.errors import Forbidden, NotFound
 from pointsmart.ledger.verify import verify_village
+from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.factories import ROOT
 
 
@@ -33,6 +35,20 @@ def test_a_household_objects_with_its_own_login_and_an_admin_upholds_it(
     decided = board.decide_objection(admin.principal, objection.id, uphold=True, reason="属实")
     assert decided.status == "upheld"
     assert decided.reversal_id is not None
+    upheld = last_audit_entry("objection.uphold")
+    assert (upheld.actor_id, upheld.village_id, upheld.target_id) == (
+        admin.user_id,
+        household.village_id,
+        objection.id,
+    )
+    assert changes_of(upheld) == {
+        "entry_id": black_entry.id,
+        "reason": "属实",
+        "reversal_id": decided.reversal_id,
+    }
+    made = last_audit_entry("board_entry.create")
+    assert made.target_id == black_entry.id
+    assert changes_of(made)["kind"] == "black"
     assert verify_village(household.village_id).ok
 
 

@@ -11,6 +11,7 @@ from pointsmart.counter.goods import stock_discrepancies
 from pointsmart.counter.models import StockMove
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
+from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 
 
 def moves_of(product_id):
@@ -164,6 +165,20 @@ def photo_dir(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "PRODUCT_PHOTO_DIR", str(tmp_path / "photos"))
 
 
+def test_removing_a_photo_is_audited(api, counter):
+    path = f"/products/{counter.soap.id}/photo"
+    photo = {"photo": (io.BytesIO(picture()), "soap.jpg", "image/jpeg")}
+    api.request(
+        "PUT", path, data=photo, content_type="multipart/form-data", as_=counter.keeper, expect=200
+    )
+
+    api.request("DELETE", path, as_=counter.keeper, expect=204)
+
+    removed = last_audit_entry("product.photo_remove")
+    assert (removed.actor_id, removed.target_id) == (counter.keeper.user_id, counter.soap.id)
+    assert removed.village_id == counter.shop.village_id
+
+
 def test_a_photo_is_checked_by_content_reencoded_and_served_as_jpeg(api, counter):
     path = f"/products/{counter.soap.id}/photo"
     uploaded = api.request(
@@ -176,6 +191,8 @@ def test_a_photo_is_checked_by_content_reencoded_and_served_as_jpeg(api, counter
     ).get_json()
 
     assert uploaded["has_photo"] is True
+    audited = last_audit_entry("product.photo_set")
+    assert (audited.actor_id, audited.target_id) == (counter.keeper.user_id, counter.soap.id)
     served = api.request("GET", path, expect=200)
     assert served.mimetype == "image/jpeg"
     assert served.headers["X-Content-Type-Options"] == "nosniff"
