@@ -35,10 +35,30 @@ def live_app(tmp_path):
         yield app
 
 
+def answered_from_memory(wsgi_app):
+    """Each answer read whole, and its iterable closed, before the server sends it.
+
+    Werkzeug's development server skips ``close()`` when the browser drops a connection in
+    the middle of an answer (as Chromium does with a favicon), which leaves a static file
+    open until the garbage collector warns about it (gunicorn closes it). Pages here are
+    small, so nothing is lost by buffering them.
+    """
+
+    def app(environ, start_response):
+        iterable = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    return app
+
+
 @pytest.fixture
 def live_server(live_app):
     """Serve ``live_app`` on a free local port for the length of the test."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    server = make_server("127.0.0.1", 0, answered_from_memory(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
