@@ -261,52 +261,12 @@ def test_the_app_queues_writes_through_its_engine(fresh_app):
         assert queue_is_free(path)
 
 
-def test_an_api_write_finds_its_caller_before_it_takes_the_write_lock(fresh_app):
+@pytest.fixture
+def api_award(fresh_app):
+    """An award through the API on a SQLite app of its own (a village, a household and a
+    leader committed first): where the caller of a write is read apart from the write."""
     from pointsmart.database import is_sqlite
     from pointsmart.extensions import db
-    from tests.factories import Factories
-
-    with fresh_app.app_context():
-        if not is_sqlite(db.engine):
-            pytest.skip("the write lock is SQLite's")
-        make = Factories()
-        village = make.village()
-        household = make.household(village)
-        leader = make.staff("leader", village)
-        db.session.commit()
-        engine = db.engine
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(" ".join(statement.split())[:40])
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = fresh_app.test_client().post(
-            "/api/v1/transfers",
-            json={
-                "household_id": household.id,
-                "kind": "award",
-                "points": 5,
-                "category": "volunteer",
-            },
-            headers={**leader.auth, "Idempotency-Key": "queue-1"},
-        )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-
-    assert response.status_code == 201, response.get_json()
-    # The caller is read in a plain (deferred) transaction; the write lock comes after it.
-    assert statements[0] == "BEGIN"
-    assert statements[1].startswith("SELECT api_tokens.user_id")
-    assert statements[2] == "BEGIN IMMEDIATE"
-
-
-def test_a_token_revoked_between_finding_the_caller_and_writing_writes_nothing(fresh_app):
-    from pointsmart.accounts.models import ApiToken
-    from pointsmart.database import is_sqlite, utcnow
-    from pointsmart.extensions import db
-    from pointsmart.ledger.models import Transfer
     from tests.factories import Factories
 
     with fresh_app.app_context():
@@ -317,8 +277,55 @@ def test_a_token_revoked_between_finding_the_caller_and_writing_writes_nothing(f
         household = make.household(village)
         leader = make.staff("leader", village)
         db.session.commit()
-        engine = db.engine
 
+    def post(key: str):
+        return fresh_app.test_client().post(
+            "/api/v1/transfers",
+            json={
+                "household_id": household.id,
+                "kind": "award",
+                "points": 5,
+                "category": "volunteer",
+            },
+            headers={**leader.auth, "Idempotency-Key": key},
+        )
+
+    return post
+
+
+def test_an_api_write_finds_its_caller_before_it_takes_the_write_lock(fresh_app, api_award):
+    from pointsmart.extensions import db
+
+    with fresh_app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split())[:40])
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = api_award("queue-1")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+    assert response.status_code == 201, response.get_json()
+    # The caller is read in a plain (deferred) transaction; the write lock comes after it.
+    assert statements[0] == "BEGIN"
+    assert statements[1].startswith("SELECT api_tokens.user_id")
+    assert statements[2] == "BEGIN IMMEDIATE"
+
+
+def test_a_token_revoked_between_finding_the_caller_and_writing_writes_nothing(
+    fresh_app, api_award
+):
+    from pointsmart.accounts.models import ApiToken
+    from pointsmart.database import utcnow
+    from pointsmart.extensions import db
+    from pointsmart.ledger.models import Transfer
+
+    with fresh_app.app_context():
+        engine = db.engine
     revoked = []
 
     def revoke_the_token(session):
@@ -330,16 +337,7 @@ def test_a_token_revoked_between_finding_the_caller_and_writing_writes_nothing(f
 
     sa.event.listen(orm.Session, "after_commit", revoke_the_token)
     try:
-        response = fresh_app.test_client().post(
-            "/api/v1/transfers",
-            json={
-                "household_id": household.id,
-                "kind": "award",
-                "points": 5,
-                "category": "volunteer",
-            },
-            headers={**leader.auth, "Idempotency-Key": "revoked-1"},
-        )
+        response = api_award("revoked-1")
     finally:
         sa.event.remove(orm.Session, "after_commit", revoke_the_token)
 

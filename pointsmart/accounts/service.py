@@ -16,7 +16,7 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..villages.models import Household, Village
+from ..villages.models import Household, Village, pin_must_change
 from .auth import Principal
 from .models import ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret
@@ -246,8 +246,7 @@ def principal_on(connection: sa.Connection, token: str) -> Principal | None:
     return Principal(
         household_id=first.household_id,
         household_village_id=first.household_village_id,
-        # as Household.pin_must_change: an admin set the PIN and the household has not chosen
-        pin_must_change=first.pin_hash is not None and first.pin_hash != first.pin_chosen_hash,
+        pin_must_change=pin_must_change(first.pin_hash, first.pin_chosen_hash),
     )
 
 

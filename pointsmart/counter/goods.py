@@ -296,6 +296,20 @@ _SET_STOCK = (
 _INSERT_MOVE = StockMove.__table__.insert()
 
 
+def out_of_stock(product, wanted: int) -> OutOfStock:
+    """409 ``out_of_stock`` for a product (a Product or a locked row) with too few in stock."""
+    return OutOfStock(
+        _l(
+            "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
+            name=product.name,
+            stock=product.stock,
+            wanted=wanted,
+        ),
+        product_id=product.id,
+        stock=product.stock,
+    )
+
+
 def lock_products_for_sale(product_ids: list[int]) -> dict[int, sa.Row]:
     """:func:`lock_products` for a sale: the same locks in the same order, plain rows.
 
@@ -320,16 +334,7 @@ def sell_stock(sold: list[tuple[sa.Row, int]], *, by: int | None, redemption_id:
         if quantity <= 0:
             raise ValueError(f"bad stock move {SALE} {quantity}")
         if product.stock < quantity:
-            raise OutOfStock(
-                _l(
-                    "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
-                    name=product.name,
-                    stock=product.stock,
-                    wanted=quantity,
-                ),
-                product_id=product.id,
-                stock=product.stock,
-            )
+            raise out_of_stock(product, quantity)
     db.session.flush()
     connection = db.session.connection()
     connection.execute(
@@ -385,16 +390,7 @@ def move_stock(
     delta = quantity if kind in (STOCK_IN, VOID) else -quantity
     stock_after = product.stock + delta
     if stock_after < 0:
-        raise OutOfStock(
-            _l(
-                "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
-                name=product.name,
-                stock=product.stock,
-                wanted=quantity,
-            ),
-            product_id=product.id,
-            stock=product.stock,
-        )
+        raise out_of_stock(product, quantity)
     if stock_after > MAX_STOCK:
         raise ValidationFailed(errors={"delta": [str(_l("Stock must be 0 to 1,000,000."))]})
     product.stock = stock_after  # safe: the row is locked until the transaction ends

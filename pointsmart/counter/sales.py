@@ -40,7 +40,6 @@ from . import goods, pins
 from .errors import (
     AlreadyVoided,
     CardOfAnotherVillage,
-    OutOfStock,
     ProductInactive,
     ShopClosed,
     VoidTooLate,
@@ -283,16 +282,7 @@ def redeem_items(
         if not product.active:
             raise ProductInactive(_l("%(name)s is no longer offered.", name=product.name))
         if product.stock < quantity:
-            raise OutOfStock(
-                _l(
-                    "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
-                    name=product.name,
-                    stock=product.stock,
-                    wanted=quantity,
-                ),
-                product_id=product.id,
-                stock=product.stock,
-            )
+            raise goods.out_of_stock(product, quantity)
         lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
         sold.append((product, quantity))
     total = sum(line.points for line in lines)

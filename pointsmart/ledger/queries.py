@@ -13,7 +13,12 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from .models import Account, MonthlyTotal, Transfer
-from .service import household_balance_after, household_code, household_signed_amount
+from .service import (
+    account_balance,
+    household_balance_after,
+    household_code,
+    household_signed_amount,
+)
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,6 @@ _this_month = MonthlyTotal.__table__.alias("this_month")
 _other_months = MonthlyTotal.__table__.alias("other_months")
 _month_points = _this_month.c.earned - _this_month.c.deducted
 
-_BALANCE = sa.select(_accounts.c.balance).where(
-    _accounts.c.village_id == sa.bindparam("village_id"),
-    _accounts.c.code == sa.bindparam("code"),
-)
 # Built once: the balance read is the API's busiest answer. One row: the cached balance, the
 # period's totals (none recorded: NULL) and how many households earned more that period.
 _SUMMARY = (
@@ -65,9 +66,7 @@ _SUMMARY = (
 
 def household_balance(village_id: int, household_id: int) -> int:
     """The household's cached balance (one indexed row)."""
-    return db.session.execute(
-        _BALANCE, {"village_id": village_id, "code": household_code(household_id)}
-    ).scalar_one()
+    return account_balance(village_id, household_code(household_id))
 
 
 def household_summary(village_id: int, household_id: int, period: str) -> HouseholdSummary:

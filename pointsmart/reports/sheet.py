@@ -31,7 +31,8 @@ from ..boards.names import mask_name
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..ledger.models import GENESIS_HASH, Account, MonthlyTotal, Transfer
+from ..ledger import service as ledger
+from ..ledger.models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 from ..periods import current_period, is_valid_period
 from ..villages.models import Household, Village
 
@@ -106,11 +107,12 @@ def chain_position_at(village_id: int, moment: dt.datetime) -> int:
     )
     read = sa.select(created_at)
     low = 0  # a position known to be before the moment (0: before the first transfer)
-    high = db.session.execute(
-        sa.select(sa.func.coalesce(sa.func.max(Transfer.seq), 0)).where(
-            Transfer.village_id == village_id
-        )
-    ).scalar_one()
+    high = (
+        db.session.execute(
+            sa.select(ChainHead.last_seq).where(ChainHead.village_id == village_id)
+        ).scalar_one_or_none()
+        or 0
+    )
     while low < high:
         middle = (low + high + 1) // 2
         if db.session.execute(read, {"seq": middle}).scalar_one() < moment:
@@ -269,20 +271,11 @@ def balances_at_position(village_id: int, position: int) -> dict[int, int]:
     )
     rows = db.session.execute(
         sa.select(
-            last.c.household_id,
-            Account.id.label("account_id"),
-            Transfer.debit_account_id,
+            Transfer.household_id,
+            Transfer.kind,
+            Transfer.reverses_id,
             Transfer.debit_balance_after,
             Transfer.credit_balance_after,
-        )
-        .join(Transfer, Transfer.id == last.c.transfer_id)
-        .join(Account, Account.household_id == last.c.household_id)
+        ).join(last, Transfer.id == last.c.transfer_id)
     ).all()
-    return {
-        row.household_id: (
-            row.debit_balance_after
-            if row.debit_account_id == row.account_id
-            else row.credit_balance_after
-        )
-        for row in rows
-    }
+    return {row.household_id: ledger.household_balance_after(row) for row in rows}

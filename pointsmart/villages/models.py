@@ -88,7 +88,7 @@ class Household(db.Model):
 
     @property
     def pin_must_change(self) -> bool:
-        return self.pin_hash is not None and self.pin_hash != self.pin_chosen_hash
+        return pin_must_change(self.pin_hash, self.pin_chosen_hash)
 
     grid: Mapped[Grid | None] = relationship(lazy="raise")
     members: Mapped[list[Member]] = relationship(
@@ -122,3 +122,8 @@ class Card(db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     issued_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def pin_must_change(pin_hash: str | None, pin_chosen_hash: str | None) -> bool:
+    """An admin set the PIN and the household has not chosen its own since."""
+    return pin_hash is not None and pin_hash != pin_chosen_hash
