@@ -39,8 +39,11 @@ sys.path.insert(0, str(ROOT))
 SALE_SCRIPT = """
 local households = {%(households)s}
 local counter = 0
-local thread_number = 0
 local threads = 0
+-- A global, not a local: setup() sets it in each thread's own Lua state (thread:set), and
+-- request() must see that value. As a local it stayed 0 in both threads, so both sent the
+-- same keys and about half the "sales" were replays of the other thread's.
+thread_number = 0
 
 function setup(thread)
   threads = threads + 1
