@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..database import utcnow
+from ..database import DriverStatement, utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -288,12 +288,12 @@ _LOCK_FOR_SALE = (
     .order_by(_products.c.id)
     .with_for_update()
 )
-_SET_STOCK = (
+_SET_STOCK = DriverStatement(
     _products.update()
     .where(_products.c.id == sa.bindparam("product_id"))
     .values(stock=sa.bindparam("stock"))
 )
-_INSERT_MOVE = StockMove.__table__.insert()
+_INSERT_MOVE = DriverStatement(StockMove.__table__.insert())
 
 
 def out_of_stock(product, wanted: int) -> OutOfStock:
@@ -337,16 +337,16 @@ def sell_stock(sold: list[tuple[sa.Row, int]], *, by: int | None, redemption_id:
             raise out_of_stock(product, quantity)
     db.session.flush()
     connection = db.session.connection()
-    connection.execute(
-        _SET_STOCK,
+    _SET_STOCK.execute_many(
+        connection,
         [
             {"product_id": product.id, "stock": product.stock - quantity}
             for product, quantity in sold
         ],
     )
     now = utcnow()
-    connection.execute(
-        _INSERT_MOVE,
+    _INSERT_MOVE.execute_many(
+        connection,
         [
             {
                 "product_id": product.id,

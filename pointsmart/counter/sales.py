@@ -28,7 +28,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
-from ..database import utcnow
+from ..database import DriverStatement, utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -121,7 +121,7 @@ def require_seller(actor: Principal, shop: Shop) -> None:
 # The customer at the counter in one statement: the household and its account's balance.
 _households = Household.__table__
 _accounts = Account.__table__
-_CUSTOMER = (
+_CUSTOMER = DriverStatement(
     sa.select(
         _households.c.id,
         _households.c.village_id,
@@ -155,16 +155,9 @@ def find_customer(shop: Shop, *, card_token: str | None = None, household_id=Non
     household = None
     if household_id:
         db.session.flush()
-        household = (
-            db.session.connection()
-            .execute(
-                _CUSTOMER,
-                {
-                    "household_id": household_id,
-                    "account_code": ledger.household_code(household_id),
-                },
-            )
-            .one_or_none()
+        household = _CUSTOMER.one_or_none(
+            db.session.connection(),
+            {"household_id": household_id, "account_code": ledger.household_code(household_id)},
         )
     if household is None:
         raise NotFound(_l("No such household."))
@@ -205,11 +198,13 @@ def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
 
 
 _shops = Shop.__table__
-_INSERT_REDEMPTION = Redemption.__table__.insert()
-_INSERT_ITEM = RedemptionItem.__table__.insert()
+_INSERT_REDEMPTION = DriverStatement(
+    Redemption.__table__.insert().returning(Redemption.__table__.c.id)
+)
+_INSERT_ITEM = DriverStatement(RedemptionItem.__table__.insert())
 
 
-_SHOP_FOR_SALE = (
+_SHOP_FOR_SALE = DriverStatement(
     sa.select(
         _shops.c.id,
         _shops.c.village_id,
@@ -230,7 +225,7 @@ def _shop_for_sale(shop_id: int) -> tuple[Shop, int | None]:
     otherwise a detached instance with every column loaded.
     """
     db.session.flush()
-    found = db.session.connection().execute(_SHOP_FOR_SALE, {"shop_id": shop_id}).one_or_none()
+    found = _SHOP_FOR_SALE.one_or_none(db.session.connection(), {"shop_id": shop_id})
     if found is None:
         raise NotFound(_l("No such shop."))
     shop = db.session.identity_map.get(identity_key(Shop, found.id))
@@ -315,9 +310,9 @@ def redeem_items(
         "void_reason": None,
     }
     connection = db.session.connection()
-    redemption_id = connection.execute(_INSERT_REDEMPTION, row).inserted_primary_key[0]
-    connection.execute(
-        _INSERT_ITEM,
+    redemption_id = _INSERT_REDEMPTION.scalar(connection, row)
+    _INSERT_ITEM.execute_many(
+        connection,
         [
             {
                 "redemption_id": redemption_id,

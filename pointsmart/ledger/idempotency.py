@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import utcnow
+from ..database import DriverStatement, utcnow
 from ..extensions import db
 from .errors import IdempotencyKeyRequired, IdempotencyKeyReused
 from .models import IdempotencyRecord
@@ -53,23 +53,27 @@ def check_key(key: str | None) -> str:
 _records = IdempotencyRecord.__table__
 # One INSERT claims a fresh key (no SELECT first, no SAVEPOINT): it is on every posting call.
 _CLAIM = {
-    dialect: insert(_records)
-    .values(
-        scope=sa.bindparam("scope"),
-        key=sa.bindparam("key"),
-        fingerprint=sa.bindparam("fingerprint"),
-        status_code=PENDING,
-        response_body="",
-        created_at=sa.bindparam("created_at"),
+    dialect: DriverStatement(
+        insert(_records)
+        .values(
+            scope=sa.bindparam("scope"),
+            key=sa.bindparam("key"),
+            fingerprint=sa.bindparam("fingerprint"),
+            status_code=PENDING,
+            response_body="",
+            created_at=sa.bindparam("created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[_records.c.scope, _records.c.key])
+        .returning(_records.c.id)
     )
-    .on_conflict_do_nothing(index_elements=[_records.c.scope, _records.c.key])
-    .returning(_records.c.id)
     for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
-_FIND = sa.select(_records.c.fingerprint, _records.c.status_code, _records.c.response_body).where(
-    _records.c.scope == sa.bindparam("scope"), _records.c.key == sa.bindparam("key")
+_FIND = DriverStatement(
+    sa.select(_records.c.fingerprint, _records.c.status_code, _records.c.response_body).where(
+        _records.c.scope == sa.bindparam("scope"), _records.c.key == sa.bindparam("key")
+    )
 )
-_COMPLETE = (
+_COMPLETE = DriverStatement(
     _records.update()
     .where(_records.c.id == sa.bindparam("record_id"))
     .values(status_code=sa.bindparam("status_code"), response_body=sa.bindparam("body"))
@@ -85,14 +89,14 @@ def claim(scope: str, key: str | None, request_fingerprint: str) -> Replay | int
     key = check_key(key)
     db.session.flush()
     connection = db.session.connection()
-    claimed = connection.execute(
-        _CLAIM[connection.dialect.name],
+    claimed = _CLAIM[connection.dialect.name].scalar(
+        connection,
         {"scope": scope, "key": key, "fingerprint": request_fingerprint, "created_at": utcnow()},
-    ).scalar_one_or_none()
+    )
     if claimed is not None:
         return claimed
     # Another request holding the same key committed first.
-    existing = connection.execute(_FIND, {"scope": scope, "key": key}).one()
+    existing = _FIND.rows(connection, {"scope": scope, "key": key})[0]
     if existing.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(
             _l("The key %(key)s was first used with a different request.", key=key)
@@ -103,8 +107,8 @@ def claim(scope: str, key: str | None, request_fingerprint: str) -> Replay | int
 def complete(record_id: int, status_code: int, body: Any) -> None:
     """Store the answer for replays, in the same transaction as the work."""
     db.session.flush()
-    db.session.connection().execute(
-        _COMPLETE,
+    _COMPLETE.execute(
+        db.session.connection(),
         {
             "record_id": record_id,
             "status_code": status_code,

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..database import utcnow
+from ..database import DriverStatement, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
@@ -374,16 +374,15 @@ def _validate(amount: Any, memo: str | None, period: str | None, today_period: s
         raise ValidationFailed(errors=errors)
 
 
-# The hot path's statements, built once with bind parameters. Building a SQLAlchemy statement
-# costs hundreds of Python calls; a post used to build seven of them on every call. These are
-# compiled once per dialect (SQLAlchemy's compiled cache) and then only executed.
-_HEAD_FOR_UPDATE = (
+# The hot path's statements, built once with bind parameters and run on the driver (see
+# ``DriverStatement``): a post runs six of them, inside SQLite's single write lock.
+_HEAD_FOR_UPDATE = DriverStatement(
     sa.select(ChainHead.last_seq, ChainHead.last_hash, Village.timezone)
     .join(Village, Village.id == ChainHead.village_id)
     .where(ChainHead.village_id == sa.bindparam("village_id"))
     .with_for_update(of=ChainHead)
 )
-_ACCOUNTS_FOR_UPDATE = (
+_ACCOUNTS_FOR_UPDATE = DriverStatement(
     sa.select(
         Account.id,
         Account.code,
@@ -398,29 +397,31 @@ _ACCOUNTS_FOR_UPDATE = (
     )
     .with_for_update(of=Account)
 )
-_REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
-_INSERT_TRANSFER = sa.insert(Transfer.__table__)
-_SET_BALANCE = (
+_REVERSAL_OF = DriverStatement(
+    sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
+)
+_INSERT_TRANSFER = DriverStatement(sa.insert(Transfer.__table__).returning(Transfer.__table__.c.id))
+_SET_BALANCE = DriverStatement(
     Account.__table__.update()
     .where(Account.__table__.c.id == sa.bindparam("account_id"))
     .values(balance=sa.bindparam("new_balance"))
 )
-_MOVE_HEAD = (
+_MOVE_HEAD = DriverStatement(
     ChainHead.__table__.update()
     .where(ChainHead.__table__.c.village_id == sa.bindparam("head_village_id"))
     .values(last_seq=sa.bindparam("last_seq"), last_hash=sa.bindparam("last_hash"))
 )
-_ADD_TO_MONTH: dict[tuple[str, str], Any] = {}
+_ADD_TO_MONTH: dict[tuple[str, str], DriverStatement] = {}
 
 
-def _add_to_month_statement(dialect: str, column: str):
+def _add_to_month_statement(dialect: str, column: str) -> DriverStatement:
     """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
     key = (dialect, column)
     statement = _ADD_TO_MONTH.get(key)
     if statement is None:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         table = MonthlyTotal.__table__
-        statement = (
+        statement = DriverStatement(
             insert(table)
             .values(
                 household_id=sa.bindparam("household_id"),
@@ -459,17 +460,17 @@ def _post(
     # that ``session.execute`` would do); the statements below go to the connection directly.
     db.session.flush()
     connection = db.session.connection()
-    head = connection.execute(_HEAD_FOR_UPDATE, {"village_id": village_id}).one_or_none()
+    head = _HEAD_FOR_UPDATE.one_or_none(connection, {"village_id": village_id})
     if head is None:
         raise NotFound(_l("No such village."))
     now = utcnow()
     today_period = current_period(head.timezone, now)
     _validate(amount, memo, period, today_period)
 
-    rows = connection.execute(
-        _ACCOUNTS_FOR_UPDATE,
+    rows = _ACCOUNTS_FOR_UPDATE.rows(
+        connection,
         {"village_id": village_id, "debit_code": debit_code, "credit_code": credit_code},
-    ).all()
+    )
     by_code = {row.code: row for row in rows}
     if debit_code not in by_code or credit_code not in by_code:
         raise AccountMissing()
@@ -490,10 +491,7 @@ def _post(
             balance=debit.balance,
             needed=amount,
         )
-    if (
-        reverses_id is not None
-        and connection.execute(_REVERSAL_OF, {"reverses_id": reverses_id}).first()
-    ):
+    if reverses_id is not None and _REVERSAL_OF.rows(connection, {"reverses_id": reverses_id}):
         raise AlreadyReversed()
 
     fields = {
@@ -517,10 +515,10 @@ def _post(
     }
     digest = transfer_hash(fields, head.last_hash)
     row = {**fields, "prev_hash": head.last_hash, "hash": digest}
-    transfer_id = connection.execute(_INSERT_TRANSFER, row).inserted_primary_key[0]
+    transfer_id = _INSERT_TRANSFER.scalar(connection, row)
 
-    connection.execute(
-        _SET_BALANCE,
+    _SET_BALANCE.execute_many(
+        connection,
         [
             {"account_id": debit.id, "new_balance": fields["debit_balance_after"]},
             {"account_id": credit.id, "new_balance": fields["credit_balance_after"]},
@@ -528,8 +526,8 @@ def _post(
     )
     if household_id is not None and kind in MONTHLY_COLUMN:
         delta = -amount if reverses_id is not None else amount
-        connection.execute(
-            _add_to_month_statement(connection.dialect.name, MONTHLY_COLUMN[kind]),
+        _add_to_month_statement(connection.dialect.name, MONTHLY_COLUMN[kind]).execute(
+            connection,
             {
                 "household_id": household_id,
                 "period": fields["period"],
@@ -538,8 +536,8 @@ def _post(
                 "delta_again": delta,
             },
         )
-    connection.execute(
-        _MOVE_HEAD,
+    _MOVE_HEAD.execute(
+        connection,
         {"head_village_id": village_id, "last_seq": fields["seq"], "last_hash": digest},
     )
     # The row is written; hand back a persistent Transfer for it without another INSERT.

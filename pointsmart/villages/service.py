@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..database import DriverStatement
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
@@ -240,7 +241,7 @@ _households = Household.__table__
 _grids = Grid.__table__
 _members = Member.__table__
 _villages = Village.__table__
-_HOUSEHOLD_ANSWER = (
+_HOUSEHOLD_ANSWER = DriverStatement(
     sa.select(
         _households.c.id,
         _households.c.village_id,
@@ -274,7 +275,7 @@ def household_answer(actor: Principal, household_id: int) -> dict[str, Any]:
     ledger's summary.
     """
     db.session.flush()
-    rows = db.session.connection().execute(_HOUSEHOLD_ANSWER, {"household_id": household_id}).all()
+    rows = _HOUSEHOLD_ANSWER.rows(db.session.connection(), {"household_id": household_id})
     if not rows:
         raise NotFound(_l("No such household."))
     household = rows[0]

@@ -1,0 +1,179 @@
+"""A DriverStatement runs a prebuilt Core statement on the driver's cursor and answers what
+SQLAlchemy's own execute would: the same rows and types, the same exceptions, the same events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from pointsmart.counter.goods import create_product
+from pointsmart.counter.models import Product, StockMove
+from pointsmart.database import DriverStatement, utcnow
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.ledger.models import Transfer
+from tests.factories import ROOT
+
+PRODUCT_BY_SHOP = (
+    sa.select(Product.id, Product.name, Product.active, Product.stock, Product.created_at)
+    .where(Product.shop_id == sa.bindparam("shop_id"))
+    .order_by(Product.id)
+)
+TRANSFERS_OF = (
+    sa.select(Transfer.id, Transfer.quantity, Transfer.created_at, Transfer.reverses_id)
+    .where(Transfer.household_id == sa.bindparam("household_id"))
+    .order_by(Transfer.id)
+)
+
+
+@pytest.fixture
+def shop_with_goods(make):
+    shop = make.shop(make.village())
+    create_product(ROOT, shop.id, name="香皂", points_price=20, stock=10)
+    soap_retired = create_product(ROOT, shop.id, name="旧香皂", points_price=5, stock=0)
+    soap_retired.active = False
+    db.session.flush()
+    return shop
+
+
+def test_rows_are_what_sqlalchemy_itself_returns(shop_with_goods):
+    connection = db.session.connection()
+    params = {"shop_id": shop_with_goods.id}
+
+    driver_rows = DriverStatement(PRODUCT_BY_SHOP).rows(connection, params)
+
+    assert driver_rows == [tuple(row) for row in connection.execute(PRODUCT_BY_SHOP, params)]
+    first, retired = driver_rows
+    assert (first.name, first.active, retired.active) == ("香皂", True, False)
+    assert first.active is True  # a boolean, not SQLite's 1
+    assert first.created_at.tzinfo is dt.UTC
+
+
+def test_decimals_and_timestamps_keep_their_types(make):
+    village = make.village()
+    household = make.household(village)
+    award = ledger.award(village.id, household.id, 5, category="volunteer", quantity=Decimal("2.5"))
+    ledger.reverse(award.id, reason="录错了")
+    connection = db.session.connection()
+
+    rows = DriverStatement(TRANSFERS_OF).rows(connection, {"household_id": household.id})
+
+    assert rows == [
+        tuple(row) for row in connection.execute(TRANSFERS_OF, {"household_id": household.id})
+    ]
+    assert rows[0].quantity == Decimal("2.50")
+    assert isinstance(rows[0].quantity, Decimal)
+    assert rows[1].reverses_id == award.id
+
+
+def test_a_fixed_value_in_the_statement_is_sent_with_the_callers(shop_with_goods):
+    statement = DriverStatement(
+        sa.select(sa.func.count())
+        .select_from(Product)
+        .where(
+            Product.shop_id == sa.bindparam("shop_id"), Product.active.is_(True), Product.stock > 5
+        )
+    )
+
+    assert statement.scalar(db.session.connection(), {"shop_id": shop_with_goods.id}) == 1
+
+
+def test_an_insert_writes_the_columns_it_is_given_and_returns_its_key(shop_with_goods):
+    product = (
+        db.session.execute(
+            sa.select(Product).where(Product.shop_id == shop_with_goods.id).order_by(Product.id)
+        )
+        .scalars()
+        .first()
+    )
+    insert = DriverStatement(StockMove.__table__.insert().returning(StockMove.__table__.c.id))
+    now = utcnow()
+    connection = db.session.connection()
+
+    move_id = insert.scalar(
+        connection,
+        {"product_id": product.id, "kind": "in", "delta": 3, "stock_after": 13, "created_at": now},
+    )
+
+    move = db.session.get(StockMove, move_id)
+    assert (move.kind, move.delta, move.memo, move.redemption_id) == ("in", 3, None, None)
+    assert move.created_at == now
+
+
+def test_execute_many_runs_every_parameter_set(shop_with_goods):
+    products = DriverStatement(PRODUCT_BY_SHOP).rows(
+        db.session.connection(), {"shop_id": shop_with_goods.id}
+    )
+    set_stock = DriverStatement(
+        Product.__table__.update()
+        .where(Product.__table__.c.id == sa.bindparam("product_id"))
+        .values(stock=sa.bindparam("stock"))
+    )
+
+    set_stock.execute_many(
+        db.session.connection(),
+        [{"product_id": p.id, "stock": 100 + n} for n, p in enumerate(products)],
+    )
+
+    stocks = db.session.execute(
+        sa.select(Product.stock).where(Product.shop_id == shop_with_goods.id).order_by(Product.id)
+    ).scalars()
+    assert list(stocks) == [100, 101]
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys_exception(shop_with_goods):
+    insert = DriverStatement(Product.__table__.insert())
+    row = {
+        "shop_id": shop_with_goods.id,
+        "name": "香皂",  # the shop sells 香皂 already: unique (shop_id, name)
+        "points_price": 1,
+        "stock": 0,
+        "low_stock_at": 0,
+        "active": True,
+        "created_at": utcnow(),
+    }
+
+    with pytest.raises(sa.exc.IntegrityError) as raised, db.session.begin_nested():
+        insert.execute(db.session.connection(), row)
+
+    assert "香皂" not in str(raised.value.statement)
+    assert raised.value.orig is not None
+
+
+def test_listeners_hear_every_statement(shop_with_goods):
+    connection = db.session.connection()
+    heard = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        heard.append((" ".join(statement.split())[:22], executemany))
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        DriverStatement(PRODUCT_BY_SHOP).rows(connection, {"shop_id": shop_with_goods.id})
+        DriverStatement(
+            Product.__table__.update()
+            .where(Product.__table__.c.id == sa.bindparam("product_id"))
+            .values(stock=sa.bindparam("stock"))
+        ).execute_many(connection, [{"product_id": 0, "stock": 1}])
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+    assert heard == [("SELECT products.id, pr", False), ("UPDATE products SET st", True)]
+
+
+def test_a_missing_parameter_is_an_error_not_a_null(shop_with_goods):
+    with pytest.raises(KeyError, match="shop_id"):
+        DriverStatement(PRODUCT_BY_SHOP).rows(db.session.connection(), {})
+
+
+def test_expanding_parameters_stay_with_sqlalchemy(shop_with_goods):
+    statement = DriverStatement(
+        sa.select(Product.id).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+
+    with pytest.raises(TypeError, match="expanding"):
+        statement.rows(db.session.connection(), {"ids": [1, 2]})
