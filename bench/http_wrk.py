@@ -2,7 +2,7 @@
 against a bare endpoint of the same app, side by side in one run.
 
     .venv/bin/python bench/http_wrk.py [--database URL] [--workers 2] [--connections 16]
-        [--duration 10] [--port 8765]
+        [--duration 10] [--port 8765] [--floor]
 
 Prepares a village in the database (a throwaway SQLite file unless ``--database``, which
 must name an empty database: the test factories' names start again at 1 each run): 50
@@ -17,8 +17,15 @@ then runs wrk against:
 * ``GET /api/v1/households/{id}``: the balance read (balance, month totals, rank), as the
   admin, rotating over the households.
 
-Prints requests/s, p50 and p99 latency, non-2xx responses, and the ratios sale/bare and
-read/bare. Needs ``wrk`` (Debian package). Nothing is asserted.
+Prints requests/s, p50 and p99 latency, non-2xx responses, the sales the database gained
+against the requests sent (they must be equal: a replayed key posts nothing, and a run that
+replays measures replays), and the ratios sale/bare and read/bare.
+
+``--floor`` (SQLite only) then serves ``bench/floor_wsgi.py`` with the same gunicorn settings
+on the same database: a plain Flask ``GET /bare`` and the sale's own SQL on the driver with no
+framework, the lower bound of a sale on this machine and disk; it prints those figures, their
+ratios to the app's bare endpoint, and checks the village's ledger with ``verify`` afterwards.
+Needs ``wrk`` (Debian package). Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -56,7 +63,7 @@ function request()
   local body = string.format(
     '{"household_id":%%d,"shop_id":%(shop)d,"items":[{"product_id":%(product)d,"quantity":1}]}',
     household)
-  return wrk.format("POST", "/api/v1/redemptions", {
+  return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer %(token)s",
     ["Idempotency-Key"] = string.format("%(run)s-%%d-%%d", thread_number, counter),
@@ -112,7 +119,9 @@ def prepare(url: str) -> dict:
         }
 
 
-def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
+def start_gunicorn(
+    url: str, workers: int, port: int, app: str = "bench.bench_wsgi:app", ready: str = "/bench/bare"
+) -> subprocess.Popen:
     env = dict(
         os.environ,
         POINTSMART_ENV="production",
@@ -120,6 +129,8 @@ def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
         SECRET_KEY="bench-" + "x" * 40,
         PUBLIC_BASE_URL="https://jifen.example.test",
     )
+    if url.startswith("sqlite:///"):
+        env["FLOOR_DATABASE"] = url.removeprefix("sqlite:///")
     server = subprocess.Popen(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -129,7 +140,7 @@ def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
-            "bench.bench_wsgi:app",
+            app,
         ],
         cwd=ROOT,
         env=env,
@@ -137,7 +148,7 @@ def start_gunicorn(url: str, workers: int, port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2):
                 return server
         except OSError:
             time.sleep(0.3)
@@ -153,10 +164,12 @@ def wrk(url: str, connections: int, duration: int, script: str | None = None) ->
         command += ["-s", handle.name]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))
+    sent = int(re.search(r"([0-9]+) requests in", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([0-9.]+[a-z]+)", output, re.MULTILINE))
     bad = re.search(r"Non-2xx or 3xx responses:\s+([0-9]+)", output)
     return {
         "rate": rate,
+        "sent": sent,
         "p50": latency.get("50", "?"),
         "p99": latency.get("99", "?"),
         "non_2xx": int(bad.group(1)) if bad else 0,
@@ -170,41 +183,105 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--floor", action="store_true", help="also the no-framework floor")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/wrk.db"
+    if args.floor and not url.startswith("sqlite:///"):
+        raise SystemExit("--floor runs on SQLite only")
     fixture = prepare(url)
     households = ", ".join(str(h) for h in fixture["households"])
-    sale = SALE_SCRIPT % {
-        "households": households,
-        "shop": fixture["shop"],
-        "product": fixture["product"],
-        "token": fixture["keeper_token"],
-        "run": f"wrk{int(time.time())}",
-    }
-    read = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
-    server = start_gunicorn(url, args.workers, args.port)
-    base = f"http://127.0.0.1:{args.port}"
-    try:
-        results = {
-            "bare GET /bench/bare": wrk(f"{base}/bench/bare", args.connections, args.duration),
-            "sale POST /redemptions": wrk(base, args.connections, args.duration, sale),
-            "read GET /households/{id}": wrk(base, args.connections, args.duration, read),
+    run = f"wrk{int(time.time())}"
+
+    def sale_script(path: str, label: str) -> str:
+        return SALE_SCRIPT % {
+            "households": households,
+            "shop": fixture["shop"],
+            "product": fixture["product"],
+            "token": fixture["keeper_token"],
+            "run": f"{run}-{label}",
+            "path": path,
         }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+
+    read = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
+    timed = {
+        "bare GET /bench/bare": ("/bench/bare", None),
+        "sale POST /redemptions": ("/", sale_script("/api/v1/redemptions", "app")),
+        "read GET /households/{id}": ("/", read),
+    }
+    results = serve_and_measure(url, args, "bench.bench_wsgi:app", "/bench/bare", timed)
+    if args.floor:
+        floor = {
+            "floor: plain Flask GET /bare": ("/bare", None),
+            "floor: the sale's SQL, POST /sale": ("/", sale_script("/sale", "floor")),
+        }
+        results |= serve_and_measure(url, args, "bench.floor_wsgi:app", "/bare", floor)
+
     print(
         f"database: {url.split(':')[0]}, gunicorn -w {args.workers}, wrk -t2 "
         f"-c{args.connections} -d{args.duration}s"
     )
     for name, result in results.items():
+        posted = f"  sales posted {result['posted']:,} of {result['sent']:,} sent"
         print(
-            f"  {name:<28} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
+            f"  {name:<34} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
             f"p99 {result['p99']:>8}  non-2xx {result['non_2xx']}"
+            + (posted if "posted" in result else "")
         )
     bare = results["bare GET /bench/bare"]["rate"]
     print(f"  sale/bare: {results['sale POST /redemptions']['rate'] / bare:.2f}")
     print(f"  read/bare: {results['read GET /households/{id}']['rate'] / bare:.2f}")
+    if args.floor:
+        floor_sale = results["floor: the sale's SQL, POST /sale"]["rate"]
+        floor_bare = results["floor: plain Flask GET /bare"]["rate"]
+        app_sale = results["sale POST /redemptions"]["rate"]
+        app_read = results["read GET /households/{id}"]["rate"]
+        print(f"  floor sale / app bare: {floor_sale / bare:.2f}")
+        print(f"  floor sale / plain Flask bare: {floor_sale / floor_bare:.2f}")
+        print(f"  app sale / plain Flask bare: {app_sale / floor_bare:.2f}")
+        print(f"  app read / plain Flask bare: {app_read / floor_bare:.2f}")
+        print(f"  ledger verify after the run: {verify(url)}")
+
+
+def serve_and_measure(url: str, args, app: str, ready: str, timed: dict) -> dict:
+    """Start gunicorn with ``app`` and run wrk for each of ``timed`` (name: (path, script))."""
+    server = start_gunicorn(url, args.workers, args.port, app, ready)
+    base = f"http://127.0.0.1:{args.port}"
+    results = {}
+    try:
+        for name, (path, script) in timed.items():
+            before = sales_posted(url) if script and "POST" in script else None
+            results[name] = wrk(f"{base}{path}", args.connections, args.duration, script)
+            if before is not None:
+                results[name]["posted"] = sales_posted(url) - before
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return results
+
+
+def sales_posted(url: str) -> int:
+    """Sales in the database, counted apart from the servers."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(sa.text("SELECT count(*) FROM redemptions")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def verify(url: str) -> str:
+    """``flask ledger verify`` of every village, in this process."""
+    from pointsmart import create_app
+    from pointsmart.ledger.verify import verify_village, village_ids
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
+    with app.app_context():
+        reports = [verify_village(village_id) for village_id in village_ids()]
+    checked = sum(report.transfers_checked for report in reports)
+    problems = [problem for report in reports for problem in report.problems]
+    return f"{checked:,} transfers, " + ("clean" if not problems else "; ".join(problems[:3]))
 
 
 if __name__ == "__main__":
