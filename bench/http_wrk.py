@@ -221,11 +221,11 @@ def main() -> None:
         f"-c{args.connections} -d{args.duration}s"
     )
     for name, result in results.items():
-        posted = f"  sales posted {result['posted']:,} of {result['sent']:,} sent"
+        posted = result.get("posted")
         print(
             f"  {name:<34} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
             f"p99 {result['p99']:>8}  non-2xx {result['non_2xx']}"
-            + (posted if "posted" in result else "")
+            + ("" if posted is None else f"  sales posted {posted:,} of {result['sent']:,} sent")
         )
     bare = results["bare GET /bench/bare"]["rate"]
     print(f"  sale/bare: {results['sale POST /redemptions']['rate'] / bare:.2f}")
