@@ -17,7 +17,7 @@ from marshmallow import fields
 from sqlalchemy import event, orm
 from werkzeug.routing import IntegerConverter
 
-from .database import is_sqlite, mark_read_only
+from .database import is_sqlite, mark_read_only, session_connection
 from .extensions import csrf
 from .schemas import MAX_ID, ProblemSchema
 
@@ -228,7 +228,7 @@ def register_request_hooks(app: Flask) -> None:
 
         mark_read_only(True)
         principal = current_principal()
-        if writes and is_sqlite(db.session.connection()):
+        if writes and is_sqlite(session_connection(db.session)):
             db.session.commit()
             g.token_to_recheck = bearer_token()
         mark_read_only(not writes)

@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy import event, orm
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -103,6 +103,33 @@ def mark_read_only(read_only: bool) -> None:
 
 def is_sqlite(bind) -> bool:
     return bind.dialect.name == "sqlite"
+
+
+_SESSION_CONNECTION = "pointsmart.connection"
+
+
+def session_connection(session) -> sa.Connection:
+    """``session.connection()``, remembered while the session's outermost transaction lasts.
+
+    The hot paths ask for the connection in every step (a sale about ten times), and each ask
+    goes through the session's transaction bookkeeping; the answer only changes when a
+    transaction begins or ends. Inside a SAVEPOINT (``begin_nested``, the tests' way) nothing
+    is remembered: the session emits the SAVEPOINT when its connection is first asked for.
+    """
+    connection = session.info.get(_SESSION_CONNECTION)
+    return connection if connection is not None else session.connection()
+
+
+@event.listens_for(orm.Session, "after_begin")
+def _remember_the_connection(session, transaction, connection) -> None:
+    if transaction.parent is None and not transaction.nested:
+        session.info[_SESSION_CONNECTION] = connection
+
+
+@event.listens_for(orm.Session, "after_transaction_create")
+@event.listens_for(orm.Session, "after_transaction_end")
+def _forget_the_connection(session, transaction) -> None:
+    session.info.pop(_SESSION_CONNECTION, None)
 
 
 class DriverStatement:
@@ -185,7 +212,7 @@ def _result_columns(statement):
     """The columns a statement returns: a SELECT's, or an INSERT's or UPDATE's RETURNING."""
     if statement.is_select:
         return statement.selected_columns
-    returning = statement.exported_columns
+    returning = getattr(statement, "exported_columns", ())  # none for text
     return returning if len(returning) else None
 
 
@@ -460,22 +487,27 @@ def _configure_sqlite_connection(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Every request begins one or two transactions: on the driver, like the hot statements.
+_BEGIN = DriverStatement(sa.text("BEGIN"))
+_BEGIN_IMMEDIATE = DriverStatement(sa.text("BEGIN IMMEDIATE"))
+
+
 @event.listens_for(Engine, "begin")
 def _begin_sqlite_transaction(conn):
     if conn.dialect.name != "sqlite":
         return
     if not _writes_allowed.get():
-        conn.exec_driver_sql("BEGIN")
+        _BEGIN.execute(conn, {})
         return
     dbapi_connection = conn.connection.dbapi_connection
     if not isinstance(dbapi_connection, QueuedWriterConnection):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _BEGIN_IMMEDIATE.execute(conn, {})
         return
     waited_out = not dbapi_connection.enter_writer_queue()
     if waited_out:  # the busy timeout is spent already: SQLite answers "locked" at once
         dbapi_connection.execute("PRAGMA busy_timeout=0")
     try:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        _BEGIN_IMMEDIATE.execute(conn, {})
     except BaseException:
         dbapi_connection.leave_writer_queue()
         raise

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from pointsmart.counter.goods import create_product
 from pointsmart.counter.models import Product, StockMove
-from pointsmart.database import DriverStatement, utcnow
+from pointsmart.database import DriverStatement, session_connection, utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
@@ -177,3 +177,33 @@ def test_expanding_parameters_stay_with_sqlalchemy(shop_with_goods):
 
     with pytest.raises(TypeError, match="expanding"):
         statement.rows(db.session.connection(), {"ids": [1, 2]})
+
+
+def test_the_remembered_connection_is_the_sessions_own(shop_with_goods):
+    assert session_connection(db.session) is db.session.connection()
+
+
+def test_a_savepoint_rolls_back_what_was_written_through_the_remembered_connection(
+    shop_with_goods,
+):
+    set_stock = DriverStatement(
+        Product.__table__.update()
+        .where(Product.__table__.c.shop_id == sa.bindparam("of_shop"))
+        .values(stock=sa.bindparam("stock"))
+    )
+    session_connection(db.session)  # remembered in the outer transaction
+
+    def a_request_that_fails():
+        with db.session.begin_nested():
+            set_stock.execute(
+                session_connection(db.session), {"of_shop": shop_with_goods.id, "stock": 99}
+            )
+            raise LookupError("the request fails")
+
+    with pytest.raises(LookupError):
+        a_request_that_fails()
+
+    stocks = DriverStatement(PRODUCT_BY_SHOP).rows(
+        session_connection(db.session), {"shop_id": shop_with_goods.id}
+    )
+    assert [row.stock for row in stocks] == [10, 0]

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit import service as audit
 from ..counter.models import Shop
-from ..database import DriverStatement, utcnow
+from ..database import DriverStatement, session_connection, utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..villages.models import Household, Village, pin_must_change
@@ -228,7 +228,7 @@ def principal_for_token(token: str) -> Principal | None:
     # What the caller added to the session is in the database before we read (the autoflush
     # that ``session.execute`` would do); the statement goes to the connection directly.
     db.session.flush()
-    return principal_on(db.session.connection(), token)
+    return principal_on(session_connection(db.session), token)
 
 
 def principal_on(connection: sa.Connection, token: str) -> Principal | None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..database import DriverStatement, utcnow
+from ..database import DriverStatement, session_connection, utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -317,7 +317,7 @@ def lock_products_for_sale(product_ids: list[int]) -> dict[int, sa.Row]:
     :func:`sell_stock` in the same transaction.
     """
     db.session.flush()
-    rows = db.session.connection().execute(
+    rows = session_connection(db.session).execute(
         _LOCK_FOR_SALE, {"product_ids": sorted(set(product_ids))}
     )
     return {row.id: row for row in rows}
@@ -336,7 +336,7 @@ def sell_stock(sold: list[tuple[sa.Row, int]], *, by: int | None, redemption_id:
         if product.stock < quantity:
             raise out_of_stock(product, quantity)
     db.session.flush()
-    connection = db.session.connection()
+    connection = session_connection(db.session)
     _SET_STOCK.execute_many(
         connection,
         [

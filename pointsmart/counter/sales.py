@@ -28,7 +28,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
-from ..database import DriverStatement, utcnow
+from ..database import DriverStatement, session_connection, utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -156,7 +156,7 @@ def find_customer(shop: Shop, *, card_token: str | None = None, household_id=Non
     if household_id:
         db.session.flush()
         household = _CUSTOMER.one_or_none(
-            db.session.connection(),
+            session_connection(db.session),
             {"household_id": household_id, "account_code": ledger.household_code(household_id)},
         )
     if household is None:
@@ -225,7 +225,7 @@ def _shop_for_sale(shop_id: int) -> tuple[Shop, int | None]:
     otherwise a detached instance with every column loaded.
     """
     db.session.flush()
-    found = _SHOP_FOR_SALE.one_or_none(db.session.connection(), {"shop_id": shop_id})
+    found = _SHOP_FOR_SALE.one_or_none(session_connection(db.session), {"shop_id": shop_id})
     if found is None:
         raise NotFound(_l("No such shop."))
     shop = db.session.identity_map.get(identity_key(Shop, found.id))
@@ -309,7 +309,7 @@ def redeem_items(
         "voided_by_id": None,
         "void_reason": None,
     }
-    connection = db.session.connection()
+    connection = session_connection(db.session)
     redemption_id = _INSERT_REDEMPTION.scalar(connection, row)
     _INSERT_ITEM.execute_many(
         connection,

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import DriverStatement, utcnow
+from ..database import DriverStatement, session_connection, utcnow
 from ..extensions import db
 from .errors import IdempotencyKeyRequired, IdempotencyKeyReused
 from .models import IdempotencyRecord
@@ -88,7 +88,7 @@ def claim(scope: str, key: str | None, request_fingerprint: str) -> Replay | int
     """
     key = check_key(key)
     db.session.flush()
-    connection = db.session.connection()
+    connection = session_connection(db.session)
     claimed = _CLAIM[connection.dialect.name].scalar(
         connection,
         {"scope": scope, "key": key, "fingerprint": request_fingerprint, "created_at": utcnow()},
@@ -108,7 +108,7 @@ def complete(record_id: int, status_code: int, body: Any) -> None:
     """Store the answer for replays, in the same transaction as the work."""
     db.session.flush()
     _COMPLETE.execute(
-        db.session.connection(),
+        session_connection(db.session),
         {
             "record_id": record_id,
             "status_code": status_code,

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..database import DriverStatement
+from ..database import DriverStatement, session_connection
 from ..extensions import db
 from .errors import AccountMissing
 from .models import Account, MonthlyTotal, Transfer
@@ -79,7 +79,7 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
     """
     db.session.flush()
     row = _SUMMARY.one_or_none(
-        db.session.connection(),
+        session_connection(db.session),
         {
             "village_id": village_id,
             "household_id": household_id,

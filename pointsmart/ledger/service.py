@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..database import DriverStatement, utcnow
+from ..database import DriverStatement, session_connection, utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
@@ -459,7 +459,7 @@ def _post(
     # What the caller added to the session is in the database before we read (the autoflush
     # that ``session.execute`` would do); the statements below go to the connection directly.
     db.session.flush()
-    connection = db.session.connection()
+    connection = session_connection(db.session)
     head = _HEAD_FOR_UPDATE.one_or_none(connection, {"village_id": village_id})
     if head is None:
         raise NotFound(_l("No such village."))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..database import DriverStatement
+from ..database import DriverStatement, session_connection
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
@@ -275,7 +275,7 @@ def household_answer(actor: Principal, household_id: int) -> dict[str, Any]:
     ledger's summary.
     """
     db.session.flush()
-    rows = _HOUSEHOLD_ANSWER.rows(db.session.connection(), {"household_id": household_id})
+    rows = _HOUSEHOLD_ANSWER.rows(session_connection(db.session), {"household_id": household_id})
     if not rows:
         raise NotFound(_l("No such household."))
     household = rows[0]
