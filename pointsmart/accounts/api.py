@@ -3,7 +3,7 @@
 from flask import current_app
 
 from ..api import Blueprint
-from ..extensions import limiter
+from ..extensions import rate_limited
 from . import service, villagers
 from .auth import bearer_token, current_principal
 from .schemas import PinChangeIn, TokenIn, TokenOut
@@ -15,7 +15,7 @@ blp = Blueprint("auth", __name__, description="Signing in")
 @blp.arguments(TokenIn)
 @blp.response(201, TokenOut)
 @blp.doc(security=[])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def issue_token(data):
     """Exchange a staff username and password, or a villager's phone and PIN, for a token.
 
@@ -41,7 +41,7 @@ def issue_token(data):
 @blp.route("/auth/pin", methods=["POST"])
 @blp.arguments(PinChangeIn)
 @blp.response(204)
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 def change_pin(data):
     """A villager (household token) chooses a new 6-digit PIN, giving the current one.
 

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..errors import Unauthorized, ValidationFailed
-from ..extensions import limiter
+from ..extensions import rate_limited
 from ..forms import parse_form
 from . import service
 from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal
@@ -45,7 +45,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     next_page = safe_next(request.values.get("next"))
     errors: dict[str, list[str]] = {}
@@ -92,7 +92,7 @@ class PasswordForm(Schema):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 @login_required
 def change_password():
     """A signed-in staff member chooses a new password; their other sessions and tokens end."""

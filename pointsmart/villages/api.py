@@ -4,7 +4,7 @@ from flask import current_app
 
 from ..accounts.auth import current_principal
 from ..api import Blueprint
-from ..extensions import limiter
+from ..extensions import rate_limited
 from ..schemas import PageQuery, page_of
 from . import service
 from .card_images import image_response
@@ -98,7 +98,7 @@ def issue_card(household_id):
 @blp.route("/cards/<path:token>", methods=["GET"])
 @blp.response(200, CardHolderOut)
 @blp.doc(security=[])
-@limiter.limit(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
+@rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
 def card_holder(token):
     """Who a card belongs to, and the balance: for anyone holding the card.
 

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 
 from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
-from ..extensions import db, limiter
+from ..extensions import db, rate_limited
 from ..forms import run_once
 from . import card_sheet
 from .card_images import image_response
@@ -42,7 +42,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/c/<path:token>")
-@limiter.limit(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
+@rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
 def card_page(token: str):
     """What a villager's phone shows for the card: balance, this month, the last entries.
 

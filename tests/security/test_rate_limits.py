@@ -112,3 +112,34 @@ def test_with_redis_the_sign_in_limit_holds_across_app_instances(
         assert here[0].get_json()["code"] == "rate_limited"
     else:
         assert [r.status_code for r in here] == [401, 401]
+
+
+def test_every_view_the_limiter_limits_is_marked_so_its_requests_are_checked(app):
+    """Requests to unmarked views skip the limiter (``extensions._no_limit_on_this_view``):
+    a view limited with ``limiter.limit`` directly, or a default or application limit, would
+    silently stop being enforced."""
+    from flask_limiter.util import get_qualified_name
+
+    from pointsmart.extensions import RATE_LIMITED, limiter
+
+    with app.app_context():
+        limited = {
+            endpoint
+            for endpoint, view in app.view_functions.items()
+            if limiter.limit_manager.decorated_limits(get_qualified_name(view))
+        }
+    marked = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, RATE_LIMITED, False)
+    }
+
+    assert limited == marked
+    assert {
+        "auth.issue_token",
+        "villages.card_holder",
+        "villagers.login",
+        "cards.card_page",
+    } <= marked
+    assert limiter.limit_manager.default_limits == []
+    assert limiter.limit_manager.application_limits == []
