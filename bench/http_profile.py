@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.http_wrk import prepare  # noqa: E402
+from bench.http_wrk import prepare, production_settings  # noqa: E402
 
 
 def main() -> None:
@@ -42,12 +42,7 @@ def main() -> None:
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/profile.db"
     fixture = prepare(url)
 
-    os.environ.update(
-        POINTSMART_ENV="production",
-        DATABASE_URL=url,
-        SECRET_KEY="bench-" + "x" * 40,
-        PUBLIC_BASE_URL="https://jifen.example.test",
-    )
+    os.environ.update(production_settings(url))
     import sqlalchemy as sa
 
     from bench.bench_wsgi import app

@@ -119,16 +119,20 @@ def prepare(url: str) -> dict:
         }
 
 
+def production_settings(url: str) -> dict[str, str]:
+    """The environment the benchmarks run the app in: production settings on ``url``."""
+    return {
+        "POINTSMART_ENV": "production",
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-" + "x" * 40,
+        "PUBLIC_BASE_URL": "https://jifen.example.test",
+    }
+
+
 def start_gunicorn(
     url: str, workers: int, port: int, app: str = "bench.bench_wsgi:app", ready: str = "/bench/bare"
 ) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        POINTSMART_ENV="production",
-        DATABASE_URL=url,
-        SECRET_KEY="bench-" + "x" * 40,
-        PUBLIC_BASE_URL="https://jifen.example.test",
-    )
+    env = {**os.environ, **production_settings(url)}
     if url.startswith("sqlite:///"):
         env["FLOOR_DATABASE"] = url.removeprefix("sqlite:///")
     server = subprocess.Popen(
