@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from . import models  # noqa: F401
     from .accounts.views import bp as accounts_pages
     from .admin.views import bp as admin_pages
-    from .api import register_api, register_request_hooks
+    from .api import register_api, register_request_hooks, register_transaction_end
     from .awards.views import bp as awards_pages
     from .cli import register_cli
     from .counter.views import bp as counter_pages
@@ -91,4 +91,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_security_headers(app)
     register_cli(app)
+    register_transaction_end(app)  # last: it runs first (see its docstring)
     return app

@@ -236,6 +236,16 @@ def register_request_hooks(app: Flask) -> None:
         if principal.pin_must_change and request.endpoint != "auth.change_pin":
             raise PinMustChange()
 
+
+def register_transaction_end(app: Flask) -> None:
+    """The request's transaction ends in the first after-request hook.
+
+    Flask runs after-request hooks last registered first, so ``create_app`` registers this one
+    last: a write's transaction (and on SQLite the write lock) ends before the other hooks
+    (security headers and the like) run.
+    """
+    from .extensions import db
+
     @app.after_request
     def commit_or_roll_back(response):
         """One transaction per request: commit on success, roll back otherwise."""

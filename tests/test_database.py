@@ -345,3 +345,12 @@ def test_a_token_revoked_between_finding_the_caller_and_writing_writes_nothing(
     assert response.status_code == 401, response.get_json()
     with fresh_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Transfer)) == 0
+
+
+def test_a_requests_transaction_ends_before_the_other_after_request_hooks(app):
+    """Flask runs after-request hooks last registered first: the commit is registered last, so
+    a sale's write lock is not held while headers are set."""
+    names = [getattr(hook, "__name__", repr(hook)) for hook in app.after_request_funcs[None]]
+
+    assert names[-1] == "commit_or_roll_back"
+    assert names.count("commit_or_roll_back") == 1
