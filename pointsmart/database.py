@@ -41,6 +41,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, orm
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import visitors
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -149,14 +150,21 @@ class DriverStatement:
     * it runs on the connection's current transaction: the caller begins, commits or rolls
       back through SQLAlchemy as before.
 
-    Statements with expanding (``IN`` list) parameters stay on SQLAlchemy's ``execute``.
+    An expanding parameter (``IN`` a list) compiles once per length of the list given.
     """
 
-    __slots__ = ("_plans", "_row", "statement")
+    __slots__ = ("_expanding", "_plans", "_row", "statement")
 
     def __init__(self, statement) -> None:
         self.statement = statement
         self._plans: dict[tuple, _DriverPlan] = {}
+        self._expanding = sorted(
+            {
+                element.key
+                for element in visitors.iterate(statement)
+                if isinstance(element, sa.BindParameter) and element.expanding
+            }
+        )
         columns = _result_columns(statement)
         self._row = (
             None
@@ -199,9 +207,13 @@ class DriverStatement:
     def _plan(self, dialect, params: dict) -> _DriverPlan:
         # An INSERT compiles to the columns it is given; other statements ignore the keys.
         key = (dialect.name, *params) if self.statement.is_dml else (dialect.name,)
+        if self._expanding:
+            key += tuple(len(params[name]) for name in self._expanding)
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[key] = _DriverPlan(self.statement, dialect, list(params))
+            lengths = {name: len(params[name]) for name in self._expanding}
+            plan = _DriverPlan(self.statement, dialect, list(params), lengths)
+            self._plans[key] = plan
         return plan
 
 
@@ -221,24 +233,34 @@ class _DriverPlan:
 
     __slots__ = ("binds", "dbapi_error", "dialect", "named", "result_processors", "sql")
 
-    def __init__(self, statement, dialect, column_keys: list[str]) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
-        if "__[POSTCOMPILE_" in compiled.string:
-            raise TypeError("expanding parameters need SQLAlchemy's execute")
+    def __init__(self, statement, dialect, column_keys: list[str], lengths: dict[str, int]) -> None:
+        if lengths:  # each expanding parameter rendered as that many placeholders
+            statement = statement.params({name: [None] * n for name, n in lengths.items()})
+        compiled = statement.compile(
+            dialect=dialect, column_keys=column_keys, compile_kwargs={"render_postcompile": True}
+        )
         self.sql = compiled.string
         self.dialect = dialect
         self.dbapi_error = dialect.loaded_dbapi.Error
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        # name in the SQL -> (bind, index in the caller's list, or None for a single value);
+        # SQLAlchemy names an expanding parameter's placeholders name_1, name_2, ...
+        by_name = {}
+        for bind, name in compiled.bind_names.items():
+            if bind.expanding:
+                for index in range(lengths[bind.key]):
+                    by_name[f"{name}_{index + 1}"] = (bind, index)
+            else:
+                by_name[name] = (bind, None)
         names = compiled.positiontup if dialect.positional else list(by_name)
         self.named = not dialect.positional
         # (name in the SQL, the caller's key or None for a value fixed in the statement, the
-        # fixed value, the type's bind processor)
+        # index in the caller's list or None, the fixed value, the type's bind processor)
         self.binds = []
         for name in names:
-            bind = by_name[name]
-            fixed = not bind.required
+            bind, index = by_name[name]
+            key = bind.key if bind.required or bind.expanding else None
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            self.binds.append((name, None if fixed else bind.key, bind.value, processor))
+            self.binds.append((name, key, index, bind.value, processor))
         # A type's result processing may depend on the type the driver reports (PostgreSQL's
         # numerics), known from the first answer's cursor description.
         self.result_processors = _UNKNOWN
@@ -253,8 +275,8 @@ class _DriverPlan:
 
     def parameters(self, params: dict):
         values = []
-        for _name, key, fixed, processor in self.binds:
-            value = fixed if key is None else params[key]
+        for _name, key, index, fixed, processor in self.binds:
+            value = fixed if key is None else params[key] if index is None else params[key][index]
             values.append(value if processor is None or value is None else processor(value))
         if self.named:
             return {bind[0]: value for bind, value in zip(self.binds, values, strict=True)}

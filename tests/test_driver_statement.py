@@ -170,13 +170,21 @@ def test_a_missing_parameter_is_an_error_not_a_null(shop_with_goods):
         DriverStatement(PRODUCT_BY_SHOP).rows(db.session.connection(), {})
 
 
-def test_expanding_parameters_stay_with_sqlalchemy(shop_with_goods):
-    statement = DriverStatement(
-        sa.select(Product.id).where(Product.id.in_(sa.bindparam("ids", expanding=True)))
+@pytest.mark.parametrize("count", [1, 2, 5])
+def test_an_expanding_parameter_compiles_once_per_length(shop_with_goods, count):
+    statement = sa.select(Product.id, Product.name).where(
+        Product.id.in_(sa.bindparam("ids", expanding=True)), Product.stock >= 0
     )
+    ids = db.session.execute(sa.select(Product.id).order_by(Product.id)).scalars().all()
+    wanted = {"ids": (ids * count)[:count]}
+    connection = db.session.connection()
 
-    with pytest.raises(TypeError, match="expanding"):
-        statement.rows(db.session.connection(), {"ids": [1, 2]})
+    rows = DriverStatement(statement.order_by(Product.id)).rows(connection, wanted)
+
+    assert rows == [
+        tuple(row) for row in connection.execute(statement.order_by(Product.id), wanted)
+    ]
+    assert {row.id for row in rows} == set(wanted["ids"])
 
 
 def test_the_remembered_connection_is_the_sessions_own(shop_with_goods):

@@ -9,6 +9,7 @@ transaction. Moves are never edited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -275,7 +276,7 @@ def lock_products(product_ids: list[int]) -> dict[int, Product]:
 
 # The sale's statements, built once: a sale is the counter's hot path.
 _products = Product.__table__
-_LOCK_FOR_SALE = (
+_LOCK_FOR_SALE = DriverStatement(
     sa.select(
         _products.c.id,
         _products.c.shop_id,
@@ -310,20 +311,20 @@ def out_of_stock(product, wanted: int) -> OutOfStock:
     )
 
 
-def lock_products_for_sale(product_ids: list[int]) -> dict[int, sa.Row]:
+def lock_products_for_sale(product_ids: list[int]) -> dict[int, Any]:
     """:func:`lock_products` for a sale: the same locks in the same order, plain rows.
 
-    Each row has ``id, shop_id, name, points_price, stock, active``; hand the ones sold to
-    :func:`sell_stock` in the same transaction.
+    Each row (a named tuple) has ``id, shop_id, name, points_price, stock, active``; hand the
+    ones sold to :func:`sell_stock` in the same transaction.
     """
     db.session.flush()
-    rows = session_connection(db.session).execute(
-        _LOCK_FOR_SALE, {"product_ids": sorted(set(product_ids))}
+    rows = _LOCK_FOR_SALE.rows(
+        session_connection(db.session), {"product_ids": sorted(set(product_ids))}
     )
     return {row.id: row for row in rows}
 
 
-def sell_stock(sold: list[tuple[sa.Row, int]], *, by: int | None, redemption_id: int) -> None:
+def sell_stock(sold: list[tuple[Any, int]], *, by: int | None, redemption_id: int) -> None:
     """The ``sale`` stock moves of one sale: ``(locked row, quantity)`` for each product.
 
     The rows come from :func:`lock_products_for_sale` in this transaction, so their stock is
