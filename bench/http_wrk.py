@@ -2,7 +2,7 @@
 against a bare endpoint of the same app, side by side in one run.
 
     .venv/bin/python bench/http_wrk.py [--database URL] [--workers 2] [--connections 16]
-        [--duration 10] [--port 8765] [--floor]
+        [--duration 10] [--rounds 1] [--port 8765] [--floor]
 
 Prepares a village in the database (a throwaway SQLite file unless ``--database``, which
 must name an empty database: the test factories' names start again at 1 each run): 50
@@ -21,10 +21,14 @@ Prints requests/s, p50 and p99 latency, non-2xx responses, the sales the databas
 against the requests sent (they must be equal: a replayed key posts nothing, and a run that
 replays measures replays), and the ratios sale/bare and read/bare.
 
-``--floor`` (SQLite only) then serves ``bench/floor_wsgi.py`` with the same gunicorn settings
-on the same database: a plain Flask ``GET /bare`` and the sale's own SQL on the driver with no
-framework, the lower bound of a sale on this machine and disk; it prints those figures, their
-ratios to the app's bare endpoint, and checks the village's ledger with ``verify`` afterwards.
+``--floor`` (SQLite only) also serves ``bench/floor_wsgi.py`` with the same gunicorn settings
+on the same database (on the next port): a plain Flask ``GET /bare`` and the sale's own SQL on
+the driver with no framework, the lower bound of a sale on this machine and disk; it prints
+those figures, their ratios, and checks the village's ledger with ``verify`` afterwards.
+
+``--rounds N`` runs the whole set N times in turn (the servers stay up) and gives each ratio as
+the median of the rounds' own ratios: this machine's speed drifts by a third within minutes,
+and a ratio of two runs a few seconds apart drifts much less.
 Needs ``wrk`` (Debian package). Nothing is asserted.
 """
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +191,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the runs this often")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--floor", action="store_true", help="also the no-framework floor")
     args = parser.parse_args()
@@ -202,64 +208,81 @@ def main() -> None:
             "shop": fixture["shop"],
             "product": fixture["product"],
             "token": fixture["keeper_token"],
-            "run": f"{run}-{label}",
+            "run": f"{run}-{label}-{ROUND}",
             "path": path,
         }
 
-    read = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
+    read_script = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
+    app = f"http://127.0.0.1:{args.port}"
+    floor = f"http://127.0.0.1:{args.port + 1}"
     timed = {
-        "bare GET /bench/bare": ("/bench/bare", None),
-        "sale POST /redemptions": ("/", sale_script("/api/v1/redemptions", "app")),
-        "read GET /households/{id}": ("/", read),
+        BARE: (f"{app}/bench/bare", None),
+        SALE: (f"{app}/", sale_script("/api/v1/redemptions", "app")),
+        READ: (f"{app}/", read_script),
     }
-    results = serve_and_measure(url, args, "bench.bench_wsgi:app", "/bench/bare", timed)
+    servers = [start_gunicorn(url, args.workers, args.port)]
     if args.floor:
-        floor = {
-            "floor: plain Flask GET /bare": ("/bare", None),
-            "floor: the sale's SQL, POST /sale": ("/", sale_script("/sale", "floor")),
-        }
-        results |= serve_and_measure(url, args, "bench.floor_wsgi:app", "/bare", floor)
+        timed[FLOOR_BARE] = (f"{floor}/bare", None)
+        timed[FLOOR_SALE] = (f"{floor}/", sale_script("/sale", "floor"))
+        servers.append(
+            start_gunicorn(url, args.workers, args.port + 1, "bench.floor_wsgi:app", "/bare")
+        )
+    rounds: list[dict] = []
+    try:
+        for number in range(args.rounds):
+            rounds.append(measure_round(url, args, timed, number))
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
 
     print(
         f"database: {url.split(':')[0]}, gunicorn -w {args.workers}, wrk -t2 "
-        f"-c{args.connections} -d{args.duration}s"
+        f"-c{args.connections} -d{args.duration}s, {args.rounds} alternating round(s)"
     )
-    for name, result in results.items():
-        posted = result.get("posted")
-        print(
-            f"  {name:<34} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
-            f"p99 {result['p99']:>8}  non-2xx {result['non_2xx']}"
-            + ("" if posted is None else f"  sales posted {posted:,} of {result['sent']:,} sent")
-        )
-    bare = results["bare GET /bench/bare"]["rate"]
-    print(f"  sale/bare: {results['sale POST /redemptions']['rate'] / bare:.2f}")
-    print(f"  read/bare: {results['read GET /households/{id}']['rate'] / bare:.2f}")
+    for number, results in enumerate(rounds, start=1):
+        if args.rounds > 1:
+            print(f"round {number}:")
+        for name, result in results.items():
+            posted = result.get("posted")
+            print(
+                f"  {name:<34} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
+                f"p99 {result['p99']:>8}  non-2xx {result['non_2xx']}"
+                + ("" if posted is None else f"  sales posted {posted:,} of {result['sent']:,}")
+            )
+    print("ratios" + (" (median of the rounds' own ratios)" if args.rounds > 1 else "") + ":")
+    for label, (top, bottom) in RATIOS.items():
+        if top in timed and bottom in timed:
+            ratio = statistics.median(r[top]["rate"] / r[bottom]["rate"] for r in rounds)
+            print(f"  {label:<30} {ratio:.2f}")
     if args.floor:
-        floor_sale = results["floor: the sale's SQL, POST /sale"]["rate"]
-        floor_bare = results["floor: plain Flask GET /bare"]["rate"]
-        app_sale = results["sale POST /redemptions"]["rate"]
-        app_read = results["read GET /households/{id}"]["rate"]
-        print(f"  floor sale / app bare: {floor_sale / bare:.2f}")
-        print(f"  floor sale / plain Flask bare: {floor_sale / floor_bare:.2f}")
-        print(f"  app sale / plain Flask bare: {app_sale / floor_bare:.2f}")
-        print(f"  app read / plain Flask bare: {app_read / floor_bare:.2f}")
         print(f"  ledger verify after the run: {verify(url)}")
 
 
-def serve_and_measure(url: str, args, app: str, ready: str, timed: dict) -> dict:
-    """Start gunicorn with ``app`` and run wrk for each of ``timed`` (name: (path, script))."""
-    server = start_gunicorn(url, args.workers, args.port, app, ready)
-    base = f"http://127.0.0.1:{args.port}"
+BARE, SALE, READ = "bare GET /bench/bare", "sale POST /redemptions", "read GET /households/{id}"
+FLOOR_BARE, FLOOR_SALE = "floor: plain Flask GET /bare", "floor: the sale's SQL, POST /sale"
+RATIOS = {
+    "sale/bare": (SALE, BARE),
+    "read/bare": (READ, BARE),
+    "floor sale / app bare": (FLOOR_SALE, BARE),
+    "floor sale / plain Flask bare": (FLOOR_SALE, FLOOR_BARE),
+    "app sale / floor sale": (SALE, FLOOR_SALE),
+    "app read / plain Flask bare": (READ, FLOOR_BARE),
+}
+
+
+ROUND = "ROUND"  # in a sale script's keys: the round's number, so no round replays another's
+
+
+def measure_round(url: str, args, timed: dict, number: int) -> dict:
+    """One wrk run of each of ``timed`` (name: (URL, script)), the sales they posted counted."""
     results = {}
-    try:
-        for name, (path, script) in timed.items():
-            before = sales_posted(url) if script and "POST" in script else None
-            results[name] = wrk(f"{base}{path}", args.connections, args.duration, script)
-            if before is not None:
-                results[name]["posted"] = sales_posted(url) - before
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    for name, (target, script) in timed.items():
+        script = script and script.replace(ROUND, f"r{number}")
+        before = sales_posted(url) if script and "POST" in script else None
+        results[name] = wrk(target, args.connections, args.duration, script)
+        if before is not None:
+            results[name]["posted"] = sales_posted(url) - before
     return results
 
 
