@@ -284,13 +284,17 @@ def _xlsx_rows(path: Path) -> Iterable[list[str]]:
     # A damaged or foreign file can fail anywhere inside openpyxl, zipfile, zlib or the XML
     # parser, while opening or (read-only mode parses lazily) while reading rows, with
     # exceptions of many kinds: all of them mean "not an xlsx we can read".
+    # The file is ours to open and close: when openpyxl fails half way it leaves its archive
+    # and the sheet it was reading open, and only the garbage collector would close the file.
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            return [[_cell_text(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
+        with path.open("rb") as handle:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                rows = sheet.iter_rows(values_only=True)
+                return [[_cell_text(cell) for cell in row] for row in rows]
+            finally:
+                workbook.close()
     except Exception as error:
         raise RosterInvalid([RowProblem(0, [_("The file cannot be read as xlsx.")])]) from error
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -165,6 +167,38 @@ def test_any_cells_in_a_csv_give_rows_or_row_problems(village, head, rows, encod
 
 
 # What the fuzzing found, kept as plain regression tests.
+
+
+def xlsx_with_a_broken_part(part: str) -> bytes:
+    """The valid roster with one of its XML parts cut off half way."""
+    original = zipfile.ZipFile(io.BytesIO(VALID_XLSX))
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(damaged, "w") as archive:
+        for name in original.namelist():
+            data = original.read(name)
+            archive.writestr(name, data[:100] + b"<<<" if name == part else data)
+    return damaged.getvalue()
+
+
+@pytest.mark.parametrize(
+    "part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml", "[Content_Types].xml"]
+)
+def test_a_damaged_xlsx_is_refused_with_its_file_closed(tmp_path, part):
+    """openpyxl leaves the file open when it fails half way; CI's fuzz run met the
+    ResourceWarning when the garbage collector closed it during a later example."""
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx_with_a_broken_part(part))
+
+    with pytest.raises(roster.RosterInvalid) as refused:
+        roster.read_roster(path)
+
+    assert refused.value.problems  # the refusal, with its cause, is still alive here
+    still_open = [
+        fd
+        for fd in os.listdir("/proc/self/fd")
+        if Path(f"/proc/self/fd/{fd}").resolve() == path.resolve()
+    ]
+    assert still_open == []
 
 
 @pytest.mark.parametrize("cell", ["\x00", "李\x00建国"])
