@@ -116,6 +116,10 @@ def run(db: sqlite3.Connection, sql: Sql, values: dict) -> list[tuple]:
     return db.execute(sql.text, sql.params(values)).fetchall()
 
 
+def run_many(db: sqlite3.Connection, sql: Sql, rows: list[dict]) -> None:
+    db.executemany(sql.text, [sql.params(values) for values in rows])
+
+
 @app.get("/bare")
 def bare():
     return jsonify(ok=True, service="pointsmart")
@@ -137,12 +141,13 @@ def sale():
     db.execute("BEGIN IMMEDIATE")
     try:
         answer = _sell(db, token_hash, user_id, key, body)
-        db.commit()
     except BaseException:
         db.rollback()
         raise
-    if answer is None:
+    if answer is None:  # as the app: a refused sale keeps nothing, its key's claim neither
+        db.rollback()
         return jsonify(code="refused"), 409
+    db.commit()
     response = jsonify(answer)
     response.status_code = 201
     return response
@@ -199,13 +204,12 @@ def _sell(db, token_hash: str, user_id: int, key: str, body: dict) -> dict | Non
     digest = transfer_hash(fields, last_hash)
     row = {**fields, "created_at": at, "prev_hash": last_hash, "hash": digest}
     ((transfer_id,),) = run(db, INSERT_TRANSFER, row)
-    db.executemany(
-        SET_BALANCE.text,
+    run_many(
+        db,
+        SET_BALANCE,
         [
-            SET_BALANCE.params({"account_id": debit[0], "new_balance": row["debit_balance_after"]}),
-            SET_BALANCE.params(
-                {"account_id": credit[0], "new_balance": row["credit_balance_after"]}
-            ),
+            {"account_id": debit[0], "new_balance": row["debit_balance_after"]},
+            {"account_id": credit[0], "new_balance": row["credit_balance_after"]},
         ],
     )
     run(

@@ -8,11 +8,13 @@ The same fixture as ``bench/http_wrk.py`` (a throwaway SQLite file unless ``--da
   commit), the caller's token, the household answer (its two statements), the marshmallow
   answer, and the whole request through the WSGI app against the bare endpoint's.
 * **The sale's SQL** (SQLite only): the floor's sale (``bench/floor_wsgi.py``: the app's own
-  statements on the ``sqlite3`` driver, no framework) with each statement timed, and its
-  commit, beside an ``fsync`` of a file on the same disk: how long a sale must hold SQLite's
-  write lock at the least.
+  statements on the ``sqlite3`` driver, no framework) with each statement of its write
+  transaction timed (the two balances are one ``executemany``), its commit and the whole
+  transaction, beside an ``fsync`` of a file on the same disk: how long a sale must hold
+  SQLite's write lock at the least.
 
-Prints the median of ``--repeat`` calls in microseconds. Nothing is asserted.
+Prints the median of ``--repeat`` calls in microseconds of elapsed time, one thread, so CPU
+time but for the commit's wait on the disk. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -105,15 +107,18 @@ def sale_parts(url: str, fixture: dict, repeat: int) -> None:
     names = {
         id(sql): name for name, sql in vars(floor_wsgi).items() if isinstance(sql, floor_wsgi.Sql)
     }
-    plain_run = floor_wsgi.run
+    plain_run, plain_run_many = floor_wsgi.run, floor_wsgi.run_many
 
-    def run(db, sql, values):
-        started = time.perf_counter()
-        rows = plain_run(db, sql, values)
-        times[names[id(sql)]].append(time.perf_counter() - started)
-        return rows
+    def timed_call(call):
+        def run(db, sql, values):
+            started = time.perf_counter()
+            rows = call(db, sql, values)
+            times[names[id(sql)]].append(time.perf_counter() - started)
+            return rows
 
-    floor_wsgi.run = run
+        return run
+
+    floor_wsgi.run, floor_wsgi.run_many = timed_call(plain_run), timed_call(plain_run_many)
     db = floor_wsgi.connection()
     keeper = fixture["keeper_token"]
     token_hash = hashlib.sha256(keeper.encode()).hexdigest()
@@ -150,7 +155,7 @@ def sale_parts(url: str, fixture: dict, repeat: int) -> None:
     print(f"the sale's SQL on the driver, {repeat} sales (median us):")
     for name, samples in times.items():
         print(f"  {name:<26} {median_us(samples):8.1f}  ({len(samples) // repeat} a sale)")
-    print(f"  statements in all          {statements:8.1f}")
+    print(f"  the statements' medians    {statements:8.1f}  (added up)")
     print(f"  fsync of a 4 KiB write     {median_us(fsyncs):8.1f}  (the same disk)")
 
 

@@ -4,10 +4,11 @@
 
 On a throwaway SQLite file with the app's connection settings (WAL, the writers' queue): one
 indexed SELECT of a row by primary key and one UPDATE of it by primary key, each prebuilt
-once, executed through ``Connection.execute`` (SQLAlchemy Core, compiled cache warm) and
-through the DBAPI cursor with the SQL that SQLAlchemy compiled. Prints microseconds a
-statement and the ratio. A sale runs 15 such statements inside SQLite's write lock (see
-docs/benchmarks.md); nothing here is asserted.
+once, executed through ``Connection.execute`` (SQLAlchemy Core, compiled cache warm), through
+``pointsmart.database.DriverStatement`` (what the hot paths use: the compiled SQL on the
+driver's cursor, with type processing and named rows) and through the DBAPI cursor with the
+SQL that SQLAlchemy compiled. Prints microseconds a statement and the ratios. A sale runs 17
+such statements inside SQLite's write lock (see docs/benchmarks.md); nothing is asserted.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 
 from pointsmart.config import engine_options
+from pointsmart.database import DriverStatement
 
 
 def main() -> None:
@@ -64,6 +66,11 @@ def main() -> None:
         for i in range(n):
             raw.execute(select_sql, (i % 1000 + 1,)).fetchone()
         timings["SELECT, the driver"] = time.perf_counter() - started
+        driver_select = DriverStatement(select)
+        started = time.perf_counter()
+        for i in range(n):
+            driver_select.rows(connection, {"row": i % 1000 + 1})
+        timings["SELECT, DriverStatement"] = time.perf_counter() - started
         started = time.perf_counter()
         for i in range(n):
             connection.execute(update, {"row": i % 1000 + 1, "b": i})
@@ -72,13 +79,19 @@ def main() -> None:
         for i in range(n):
             raw.execute(update_sql, (i, i % 1000 + 1))
         timings["UPDATE, the driver"] = time.perf_counter() - started
+        driver_update = DriverStatement(update)
+        started = time.perf_counter()
+        for i in range(n):
+            driver_update.execute(connection, {"row": i % 1000 + 1, "b": i})
+        timings["UPDATE, DriverStatement"] = time.perf_counter() - started
     engine.dispose()
 
     for name, seconds in timings.items():
         print(f"{name:<26} {seconds / n * 1e6:7.1f} us a statement")
     for kind in ("SELECT", "UPDATE"):
-        ratio = timings[f"{kind}, SQLAlchemy Core"] / timings[f"{kind}, the driver"]
-        print(f"{kind}: SQLAlchemy / driver = {ratio:.1f}")
+        driver = timings[f"{kind}, the driver"]
+        for way in ("SQLAlchemy Core", "DriverStatement"):
+            print(f"{kind}: {way} / driver = {timings[f'{kind}, {way}'] / driver:.1f}")
 
 
 if __name__ == "__main__":

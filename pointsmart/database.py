@@ -130,7 +130,10 @@ def _remember_the_connection(session, transaction, connection) -> None:
 @event.listens_for(orm.Session, "after_transaction_create")
 @event.listens_for(orm.Session, "after_transaction_end")
 def _forget_the_connection(session, transaction) -> None:
-    session.info.pop(_SESSION_CONNECTION, None)
+    # A flush's inner transaction runs on the same connection in the same database
+    # transaction; a SAVEPOINT or a new outermost transaction need the session's own answer.
+    if transaction.nested or transaction.parent is None:
+        session.info.pop(_SESSION_CONNECTION, None)
 
 
 class DriverStatement:
@@ -175,11 +178,9 @@ class DriverStatement:
     def rows(self, connection: sa.Connection, params: dict) -> list:
         """Every row the statement returns, as named tuples."""
         plan = self._plan(connection.dialect, params)
-        cursor = plan.run(connection, params)
-        rows = cursor.fetchall()
+        rows, description = plan.run(connection, params, fetch=True)
         if plan.result_processors is _UNKNOWN:
-            plan.learn_result_types(self.statement, cursor.description)
-        cursor.close()
+            plan.learn_result_types(self.statement, description)
         if plan.result_processors is None:
             return [self._row._make(row) for row in rows]
         return [self._row._make(plan.process_row(row)) for row in rows]
@@ -197,7 +198,7 @@ class DriverStatement:
 
     def execute(self, connection: sa.Connection, params: dict) -> None:
         """Run a statement that returns nothing (an UPDATE, an INSERT without RETURNING)."""
-        self._plan(connection.dialect, params).run(connection, params).close()
+        self._plan(connection.dialect, params).run(connection, params, fetch=False)
 
     def execute_many(self, connection: sa.Connection, rows: list[dict]) -> None:
         """Run a statement that returns nothing once per parameter set, in one driver call."""
@@ -206,7 +207,9 @@ class DriverStatement:
 
     def _plan(self, dialect, params: dict) -> _DriverPlan:
         # An INSERT compiles to the columns it is given; other statements ignore the keys.
-        key = (dialect.name, *params) if self.statement.is_dml else (dialect.name,)
+        key = (dialect.name, dialect.driver)
+        if self.statement.is_dml:
+            key += tuple(params)
         if self._expanding:
             key += tuple(len(params[name]) for name in self._expanding)
         plan = self._plans.get(key)
@@ -239,6 +242,10 @@ class _DriverPlan:
         compiled = statement.compile(
             dialect=dialect, column_keys=column_keys, compile_kwargs={"render_postcompile": True}
         )
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            # SQLAlchemy's execution layer would compute these (``default=``, ``onupdate=``).
+            missing = [c.key for c in [*compiled.insert_prefetch, *compiled.update_prefetch]]
+            raise TypeError(f"give the columns with Python-side defaults too: {missing}")
         self.sql = compiled.string
         self.dialect = dialect
         self.dbapi_error = dialect.loaded_dbapi.Error
@@ -288,29 +295,42 @@ class _DriverPlan:
             for processor, value in zip(self.result_processors, row, strict=True)
         )
 
-    def run(self, connection: sa.Connection, params: dict):
-        parameters = self.parameters(params)
+    def run(self, connection: sa.Connection, params: dict, *, fetch: bool):
+        """(rows, cursor description) when ``fetch``, else (None, None)."""
+        parameters = self._processed(params)
         cursor = connection.connection.driver_connection.cursor()
-        self._announce(connection, cursor, parameters, many=False)
         try:
+            self._announce(connection, cursor, parameters, many=False)
             cursor.execute(self.sql, parameters)
+            answer = (cursor.fetchall(), cursor.description) if fetch else (None, None)
         except self.dbapi_error as error:
-            cursor.close()
-            raise self._wrapped(error, parameters) from error
+            raise self._wrapped(connection, cursor, error, parameters) from error
+        finally:
+            with contextlib.suppress(self.dbapi_error):  # a lost connection's cursor
+                cursor.close()
         self._report(connection, cursor, parameters, many=False)
-        return cursor
+        return answer
 
     def run_many(self, connection: sa.Connection, rows: list[dict]) -> None:
-        parameters = [self.parameters(params) for params in rows]
+        parameters = [self._processed(params) for params in rows]
         cursor = connection.connection.driver_connection.cursor()
-        self._announce(connection, cursor, parameters, many=True)
         try:
+            self._announce(connection, cursor, parameters, many=True)
             cursor.executemany(self.sql, parameters)
         except self.dbapi_error as error:
-            raise self._wrapped(error, parameters) from error
+            raise self._wrapped(connection, cursor, error, parameters) from error
         finally:
-            cursor.close()
+            with contextlib.suppress(self.dbapi_error):
+                cursor.close()
         self._report(connection, None, parameters, many=True)
+
+    def _processed(self, params: dict):
+        try:
+            return self.parameters(params)
+        except (KeyError, TypeError, ValueError) as error:
+            # A missing parameter, or a value its type refuses (a naive datetime), as
+            # SQLAlchemy's execute would say it.
+            raise sa.exc.StatementError(str(error), self.sql, params, error) from error
 
     def _announce(self, connection, cursor, parameters, *, many: bool) -> None:
         listeners = connection.dispatch.before_cursor_execute
@@ -324,9 +344,20 @@ class _DriverPlan:
             for listener in listeners:
                 listener(connection, cursor, self.sql, parameters, None, many)
 
-    def _wrapped(self, error: Exception, parameters) -> sa.exc.DBAPIError:
+    def _wrapped(self, connection, cursor, error: Exception, parameters) -> sa.exc.DBAPIError:
+        """SQLAlchemy's exception for a driver error; a lost connection is invalidated, as
+        SQLAlchemy's execute would, so that the rollback after it works and the pool drops
+        it. (``handle_error`` listeners are not called: the app has none.)"""
+        lost = self.dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(error)
         return sa.exc.DBAPIError.instance(
-            self.sql, parameters, error, self.dbapi_error, dialect=self.dialect
+            self.sql,
+            parameters,
+            error,
+            self.dbapi_error,
+            dialect=self.dialect,
+            connection_invalidated=lost,
         )
 
 

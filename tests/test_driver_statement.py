@@ -8,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy import event, orm
 
 from pointsmart.counter.goods import create_product
 from pointsmart.counter.models import Product, StockMove
 from pointsmart.database import DriverStatement, session_connection, utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
-from pointsmart.ledger.models import Transfer
+from pointsmart.ledger.models import IdempotencyRecord, Transfer
 from tests.factories import ROOT
 
 PRODUCT_BY_SHOP = (
@@ -166,7 +166,7 @@ def test_listeners_hear_every_statement(shop_with_goods):
 
 
 def test_a_missing_parameter_is_an_error_not_a_null(shop_with_goods):
-    with pytest.raises(KeyError, match="shop_id"):
+    with pytest.raises(sa.exc.StatementError, match="shop_id"):
         DriverStatement(PRODUCT_BY_SHOP).rows(db.session.connection(), {})
 
 
@@ -215,3 +215,72 @@ def test_a_savepoint_rolls_back_what_was_written_through_the_remembered_connecti
         session_connection(db.session), {"shop_id": shop_with_goods.id}
     )
     assert [row.stock for row in stocks] == [10, 0]
+
+
+def test_a_column_with_a_python_side_default_must_be_given(shop_with_goods):
+    insert = DriverStatement(IdempotencyRecord.__table__.insert())  # created_at: default=utcnow
+
+    with pytest.raises(TypeError, match="created_at"):
+        insert.execute(
+            db.session.connection(),
+            {
+                "scope": "user:1",
+                "key": "k",
+                "fingerprint": "f",
+                "status_code": 0,
+                "response_body": "",
+            },
+        )
+
+
+def test_a_value_its_type_refuses_is_a_statement_error(shop_with_goods):
+    insert = DriverStatement(StockMove.__table__.insert())
+    naive = dt.datetime(2026, 12, 2, 8, 0)  # no time zone: the point of the test
+
+    with pytest.raises(sa.exc.StatementError, match="naive"):
+        insert.execute(
+            db.session.connection(),
+            {"product_id": 1, "kind": "in", "delta": 1, "stock_after": 1, "created_at": naive},
+        )
+
+
+def test_the_remembered_connection_outlives_a_flush(shop_with_goods):
+    session_connection(db.session)
+    db.session.add(
+        StockMove(
+            product_id=DriverStatement(PRODUCT_BY_SHOP)
+            .rows(db.session.connection(), {"shop_id": shop_with_goods.id})[0]
+            .id,
+            kind="in",
+            delta=1,
+            stock_after=11,
+            created_at=utcnow(),
+        )
+    )
+    db.session.flush()
+
+    assert session_connection(db.session) is db.session.connection()
+
+
+def test_a_lost_connection_is_invalidated_so_the_rollback_after_it_works(app):
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a server to lose the connection to is PostgreSQL's")
+        engine = sa.create_engine(db.engine.url, pool_size=1)
+    try:
+        session = orm.Session(engine)
+        connection = session_connection(session)
+        backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with engine.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+            other.commit()
+
+        with pytest.raises(sa.exc.OperationalError) as lost:
+            DriverStatement(sa.select(sa.literal_column("1"))).rows(connection, {})
+
+        assert lost.value.connection_invalidated
+        session.rollback()
+        assert session.execute(sa.select(sa.literal_column("2"))).scalar() == 2
+        session.close()
+    finally:
+        engine.dispose()
