@@ -40,57 +40,44 @@ from sqlalchemy.dialects import sqlite
 from pointsmart.accounts import service as accounts
 from pointsmart.counter import goods, sales
 from pointsmart.database import DriverStatement, QueuedWriterConnection, utcnow
+from pointsmart.database import _DriverPlan as Sql  # the plan DriverStatement runs
 from pointsmart.ledger import idempotency
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.hashing import transfer_hash
 from pointsmart.periods import current_period
 
-DIALECT = sqlite.dialect()
-TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime on SQLite
+DIALECT = sqlite.dialect(dbapi=sqlite3)
 
 
-class Sql:
-    """A Core statement compiled once for SQLite, run with a dict of parameters."""
-
-    def __init__(self, statement, columns: list[str] | None = None) -> None:
-        if isinstance(statement, DriverStatement):
-            statement = statement.statement
-        compiled = statement.compile(
-            dialect=DIALECT, column_keys=columns, compile_kwargs={"render_postcompile": True}
-        )
-        self.text = compiled.string
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
-        # (name, None for the caller's value, or the value fixed in the statement)
-        self.order = [
-            (name, None if name not in by_name or by_name[name].required else by_name[name].value)
-            for name in compiled.positiontup
-        ]
-
-    def params(self, values: dict) -> tuple:
-        return tuple(values[name] if fixed is None else fixed for name, fixed in self.order)
+def compiled(statement, columns: tuple[str, ...] = (), lengths: dict | None = None) -> Sql:
+    """One of the app's statements as the app runs it on SQLite: the same compiled plan (SQL
+    text, parameter order, bind processing) that ``DriverStatement`` makes."""
+    if isinstance(statement, DriverStatement):
+        statement = statement.statement
+    return Sql(statement, DIALECT, list(columns), lengths or {})
 
 
-TRANSFER_COLUMNS = [*ledger.Transfer.__table__.c.keys()][1:]
-REDEMPTION_COLUMNS = [*sales.Redemption.__table__.c.keys()][1:]
-ITEM_COLUMNS = [*sales.RedemptionItem.__table__.c.keys()][1:]
-MOVE_COLUMNS = [*goods.StockMove.__table__.c.keys()][1:]
+TRANSFER_COLUMNS = tuple(ledger.Transfer.__table__.c.keys())[1:]
+REDEMPTION_COLUMNS = tuple(sales.Redemption.__table__.c.keys())[1:]
+ITEM_COLUMNS = tuple(sales.RedemptionItem.__table__.c.keys())[1:]
+MOVE_COLUMNS = tuple(goods.StockMove.__table__.c.keys())[1:]
 
-PRINCIPAL = Sql(accounts._PRINCIPAL_OF_TOKEN)
-CLAIM = Sql(idempotency._CLAIM["sqlite"])
-COMPLETE = Sql(idempotency._COMPLETE)
-SHOP = Sql(sales._SHOP_FOR_SALE)
-CUSTOMER = Sql(sales._CUSTOMER)
-PRODUCT = Sql(goods._LOCK_FOR_SALE.statement.params(product_ids=[0]), ["product_ids_1"])
-HEAD = Sql(ledger._HEAD_FOR_UPDATE)
-ACCOUNTS = Sql(ledger._ACCOUNTS_FOR_UPDATE)
-INSERT_TRANSFER = Sql(ledger._INSERT_TRANSFER, TRANSFER_COLUMNS)
-SET_BALANCE = Sql(ledger._SET_BALANCE)
-ADD_TO_MONTH = Sql(ledger._add_to_month_statement("sqlite", "redeemed"))
-MOVE_HEAD = Sql(ledger._MOVE_HEAD)
-INSERT_REDEMPTION = Sql(sales._INSERT_REDEMPTION, REDEMPTION_COLUMNS)
-INSERT_ITEM = Sql(sales._INSERT_ITEM, ITEM_COLUMNS)
-SET_STOCK = Sql(goods._SET_STOCK)
-INSERT_MOVE = Sql(goods._INSERT_MOVE, MOVE_COLUMNS)
+PRINCIPAL = compiled(accounts._PRINCIPAL_OF_TOKEN)
+CLAIM = compiled(idempotency._CLAIM["sqlite"])
+COMPLETE = compiled(idempotency._COMPLETE)
+SHOP = compiled(sales._SHOP_FOR_SALE)
+CUSTOMER = compiled(sales._CUSTOMER)
+PRODUCT = compiled(goods._LOCK_FOR_SALE, lengths={"product_ids": 1})
+HEAD = compiled(ledger._HEAD_FOR_UPDATE)
+ACCOUNTS = compiled(ledger._ACCOUNTS_FOR_UPDATE)
+INSERT_TRANSFER = compiled(ledger._INSERT_TRANSFER, TRANSFER_COLUMNS)
+SET_BALANCE = compiled(ledger._SET_BALANCE)
+ADD_TO_MONTH = compiled(ledger._add_to_month_statement("sqlite", "redeemed"))
+MOVE_HEAD = compiled(ledger._MOVE_HEAD)
+INSERT_REDEMPTION = compiled(sales._INSERT_REDEMPTION, REDEMPTION_COLUMNS)
+INSERT_ITEM = compiled(sales._INSERT_ITEM, ITEM_COLUMNS)
+SET_STOCK = compiled(goods._SET_STOCK)
+INSERT_MOVE = compiled(goods._INSERT_MOVE, MOVE_COLUMNS)
 
 app = Flask(__name__)
 _connection: QueuedWriterConnection | None = None
@@ -113,11 +100,11 @@ def connection() -> QueuedWriterConnection:
 
 
 def run(db: sqlite3.Connection, sql: Sql, values: dict) -> list[tuple]:
-    return db.execute(sql.text, sql.params(values)).fetchall()
+    return db.execute(sql.sql, sql.parameters(values)).fetchall()
 
 
 def run_many(db: sqlite3.Connection, sql: Sql, rows: list[dict]) -> None:
-    db.executemany(sql.text, [sql.params(values) for values in rows])
+    db.executemany(sql.sql, [sql.parameters(values) for values in rows])
 
 
 @app.get("/bare")
@@ -156,12 +143,11 @@ def sale():
 def _sell(db, token_hash: str, user_id: int, key: str, body: dict) -> dict | None:
     run(db, PRINCIPAL, {"token_hash": token_hash})
     now = utcnow()
-    at = now.replace(tzinfo=None).strftime(TIMESTAMP)
     fingerprint = idempotency.fingerprint("POST", "/api/v1/redemptions", body)
     claimed = run(
         db,
         CLAIM,
-        {"scope": f"user:{user_id}", "key": key, "fingerprint": fingerprint, "created_at": at},
+        {"scope": f"user:{user_id}", "key": key, "fingerprint": fingerprint, "created_at": now},
     )
     if not claimed:
         return None
@@ -170,7 +156,7 @@ def _sell(db, token_hash: str, user_id: int, key: str, body: dict) -> dict | Non
     (shop,) = run(db, SHOP, {"shop_id": shop_id})
     code = ledger.household_code(household_id)
     (customer,) = run(db, CUSTOMER, {"household_id": household_id, "account_code": code})
-    (product,) = run(db, PRODUCT, {"product_ids_1": line["product_id"]})
+    (product,) = run(db, PRODUCT, {"product_ids": [line["product_id"]]})
     (last_seq, last_hash, timezone) = run(db, HEAD, {"village_id": shop[1]})[0]
     accounts_rows = run(
         db,
@@ -202,7 +188,7 @@ def _sell(db, token_hash: str, user_id: int, key: str, body: dict) -> dict | Non
         "quantity": None,
     }
     digest = transfer_hash(fields, last_hash)
-    row = {**fields, "created_at": at, "prev_hash": last_hash, "hash": digest}
+    row = {**fields, "prev_hash": last_hash, "hash": digest}
     ((transfer_id,),) = run(db, INSERT_TRANSFER, row)
     run_many(
         db,
@@ -232,7 +218,7 @@ def _sell(db, token_hash: str, user_id: int, key: str, body: dict) -> dict | Non
         "transfer_id": transfer_id,
         "balance_after": row["debit_balance_after"],
         "created_by_id": user_id,
-        "created_at": at,
+        "created_at": now,
         "voided_at": None,
         "void_transfer_id": None,
         "voided_by_id": None,
@@ -259,7 +245,7 @@ def _sell(db, token_hash: str, user_id: int, key: str, body: dict) -> dict | Non
             "redemption_id": redemption_id,
             "memo": None,
             "created_by_id": user_id,
-            "created_at": at,
+            "created_at": now,
         },
     )
     answer = {

@@ -139,8 +139,8 @@ def _forget_the_connection(session, transaction) -> None:
 class DriverStatement:
     """A prebuilt Core statement run on the driver's own cursor: the hot paths' statements.
 
-    SQLAlchemy's execution layer costs 25-45 µs a statement on our machines against the
-    driver's 2-3 µs (``bench/statement_overhead.py``), and a sale runs 17 of them inside
+    SQLAlchemy's execution layer costs tens of µs a statement on our machines against the
+    driver's few (``bench/statement_overhead.py``), and a sale runs 17 of them inside
     SQLite's single write lock. The SQL is still SQLAlchemy's: the statement is compiled once
     per dialect (and, for an INSERT, per set of columns given) into the driver's SQL text with
     its parameter order, and each bind and result column keeps its type's processing (the
