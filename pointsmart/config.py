@@ -4,7 +4,9 @@
 | --- | --- |
 | ``DATABASE_URL`` | SQLAlchemy URL; default ``sqlite:///<instance>/pointsmart.db`` |
 | ``SECRET_KEY`` | signs sessions and card tokens; required outside development and testing |
-| ``PUBLIC_BASE_URL`` | the address printed into QR cards, e.g. ``https://jifen.example.cn`` |
+| ``PUBLIC_BASE_URL`` | the address printed into QR cards, e.g. ``https://jifen.example.cn``; in
+  development without it, the address the page was asked on (``http://127.0.0.1:<port>``
+  outside a request, the port from ``FLASK_RUN_PORT`` or ``PORT``, default 5000) |
 | ``POINTSMART_ENV`` | ``production`` (default), ``development`` or ``testing`` |
 | ``API_TOKEN_HOURS`` | lifetime of API tokens in hours (default 12) |
 | ``REDIS_URL`` | rate-limit counters shared by all workers (memory per worker otherwise) |
@@ -67,13 +69,17 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         secret_key = DEVELOPMENT_SECRET
 
     public_base_url = overrides.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL")
+    follows_request = False
     if not public_base_url:
         if not (development or testing):
             raise ConfigError(
                 "PUBLIC_BASE_URL is not set: it is printed into every card's QR code "
                 "(for example https://jifen.example.cn)."
             )
-        public_base_url = "http://127.0.0.1:5000"
+        # `make run PORT=8000` (or `flask run --port 8000`): cards point where it serves.
+        port = os.environ.get("FLASK_RUN_PORT") or os.environ.get("PORT") or "5000"
+        public_base_url = f"http://127.0.0.1:{port}"
+        follows_request = development
 
     config: dict[str, Any] = {
         "ENV_NAME": env,
@@ -83,6 +89,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "PUBLIC_BASE_URL": public_base_url.rstrip("/"),
+        "PUBLIC_BASE_URL_FOLLOWS_REQUEST": follows_request,
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
