@@ -1,5 +1,6 @@
 """What the awards API reads and writes."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..ledger.models import CATEGORIES
@@ -27,11 +28,11 @@ class _Quantity(Schema):
     def _merge_quantity(self, data, required: bool):
         quantity, hours = data.get("quantity"), data.pop("hours", None)
         if quantity is not None and hours is not None:
-            raise ValidationError("Give quantity or hours, not both.", "hours")
+            raise ValidationError(str(_l("Give quantity or hours, not both.")), "hours")
         if quantity is None:
             quantity = hours
         if required and quantity is None:
-            raise ValidationError("Give the quantity (or hours).", "quantity")
+            raise ValidationError(str(_l("Give the quantity (or hours).")), "quantity")
         data["quantity"] = quantity
         return data
 
@@ -126,24 +127,24 @@ class AwardIn(_Quantity):
     @validates_schema
     def by_rule_or_ad_hoc(self, data, **kwargs):
         if not _printable(data.get("memo")):
-            raise ValidationError("The memo contains control characters.", "memo")
+            raise ValidationError(str(_l("The memo contains control characters.")), "memo")
         if data.get("rule_id") is not None:
             extra = [name for name in ("kind", "points", "category") if data.get(name) is not None]
             if extra:
                 raise ValidationError(
-                    {name: ["Not with a rule: the rule says it."] for name in extra}
+                    {name: [str(_l("Not with a rule: the rule says it."))] for name in extra}
                 )
             self._merge_quantity(data, required=True)
             return
         missing = {
-            name: ["Missing data for required field."]
+            name: [str(_l("Missing data for required field."))]
             for name in ("kind", "points", "category")
             if data.get(name) is None
         }
         if missing:
             raise ValidationError(missing)
         if data.get("quantity") is not None or data.get("hours") is not None:
-            raise ValidationError("A quantity needs a rule.", "quantity")
+            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
 
     def load(self, *args, **kwargs):
         data = super().load(*args, **kwargs)
@@ -227,9 +228,11 @@ class ProposalIn(_Quantity):
         if data.get("rule_id") is not None:
             self._merge_quantity(data, required=True)
         elif data.get("points") is None or data.get("category") is None:
-            raise ValidationError("Give a rule and quantity, or points and a category.", "rule_id")
+            raise ValidationError(
+                str(_l("Give a rule and quantity, or points and a category.")), "rule_id"
+            )
         elif data.get("quantity") is not None or data.get("hours") is not None:
-            raise ValidationError("A quantity needs a rule.", "quantity")
+            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
 
     def load(self, *args, **kwargs):
         # ``hours`` is only another name for ``quantity``; an ad hoc proposal has neither.
@@ -353,7 +356,7 @@ class CheckInIn(Schema):
     @validates_schema
     def household_or_card(self, data, **kwargs):
         if (data.get("household_id") is None) == (data.get("card") is None):
-            raise ValidationError("Give household_id or card.", "household_id")
+            raise ValidationError(str(_l("Give household_id or card.")), "household_id")
 
 
 class HoursIn(Schema):

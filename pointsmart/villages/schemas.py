@@ -2,13 +2,14 @@
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, PageQuery
 
 PHONE = validate.Regexp(
-    r"^1[3-9][0-9]{9}\Z", error="A mobile number has 11 digits and starts with 1."
+    r"^1[3-9][0-9]{9}\Z", error=_l("A mobile number has 11 digits and starts with 1.")
 )
 ID = validate.Range(1, MAX_ID)
 
@@ -16,7 +17,7 @@ ID = validate.Range(1, MAX_ID)
 def _at_most_fen(value: Decimal) -> None:
     """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here."""
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationError("At most two decimal places (fen).")
+        raise ValidationError(str(_l("At most two decimal places (fen).")))
 
 
 class VillageIn(Schema):
