@@ -7,6 +7,7 @@ from ..ledger.models import CATEGORIES
 from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
+from ..text import Name
 from .models import APPROVAL_STATUSES, OBJECTION_STATUSES, UNITS
 
 ID = validate.Range(1, MAX_ID)
@@ -42,7 +43,7 @@ class _Quantity(Schema):
 
 class RuleIn(Schema):
     code = fields.Str(required=True, validate=validate.Length(1, 32))
-    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True, validate=validate.Length(1, 100))
     category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
     points = fields.Int(
         required=True,
@@ -61,7 +62,7 @@ class RuleIn(Schema):
 class RuleChangeIn(Schema):
     """Name and ``active`` change in place; points or cap make a new version from a date."""
 
-    name = fields.Str(validate=validate.Length(1, 100))
+    name = Name(validate=validate.Length(1, 100))
     active = fields.Bool()
     points = fields.Int(strict=True, validate=validate.Range(-MAX_AMOUNT, MAX_AMOUNT))
     monthly_cap = fields.Int(
@@ -280,9 +281,9 @@ class ApprovalList(Schema):
 
 
 class ActivityIn(Schema):
-    title = fields.Str(required=True, validate=validate.Length(1, 100))
+    title = Name(required=True, validate=validate.Length(1, 100))
     date = fields.Date(required=True)
-    place = fields.Str(load_default="", validate=validate.Length(max=100))
+    place = Name(load_default="", validate=validate.Length(max=100))
     rule_id = fields.Int(required=True, strict=True, validate=ID)
 
 
@@ -332,7 +333,7 @@ class ActivityList(Schema):
 
 class AttendanceIn(Schema):
     household_id = fields.Int(required=True, strict=True, validate=ID)
-    member_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    member_name = Name(load_default="", validate=validate.Length(max=50))
     hours = fields.Decimal(required=True, validate=QUANTITY)
 
 
@@ -351,7 +352,7 @@ class CheckInIn(Schema):
         validate=validate.Length(1, 500),
         metadata={"description": "the scanned card URL, its token or the typed short code"},
     )
-    member_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    member_name = Name(load_default="", validate=validate.Length(max=50))
 
     @validates_schema
     def household_or_card(self, data, **kwargs):
