@@ -2,8 +2,10 @@
 
 The columns are those a clerk has: 户号 (number), 户主 (head), 网格 or 村民小组 (grid, by
 name), 电话 (phone) and 家庭成员 (members, separated by 、 or commas, each optionally with
-its relation in brackets: ``王秀英(配偶)``). Every row is checked first (missing fields,
-numbers repeated in the file or already in the village, unknown grids, bad phones); nothing
+its relation in brackets: ``王秀英(配偶)``). Numbers, phones and names are cleaned as
+``pointsmart.text`` says (``XF-00１`` is ``XF-001``). Every row is checked first (missing
+fields, numbers repeated in the file or already in the village, unknown grids, bad phones,
+control, invisible or text-direction characters, a member's bracket left open); nothing
 is imported unless every row is clean, and then all rows are imported in the caller's one
 transaction with bulk inserts (households, members, then their ledger accounts through
 ``ledger.open_household_accounts``), in chunks so a progress bar can follow.
