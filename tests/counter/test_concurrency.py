@@ -77,6 +77,8 @@ def start_gunicorn(database_url: str) -> tuple[subprocess.Popen, threading.Threa
         "DATABASE_URL": database_url,
         "POINTSMART_ENV": "production",
         "PUBLIC_BASE_URL": "https://jifen.example.test",
+        # Several workers: production wants their sign-in counters in a shared store.
+        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12"),
     }
     process = subprocess.Popen(
         [
