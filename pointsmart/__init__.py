@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .security import register_security_headers
     from .site.views import bp as site_bp
     from .villagers.public_views import bp as public_board_pages
+    from .villagers.slips_views import bp as statement_pages
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
     from .villages.roster_views import bp as roster_pages
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(statement_pages)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field

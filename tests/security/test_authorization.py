@@ -228,6 +228,8 @@ POST   /villages/<int:village_id>/pins                                          
 GET    /villages/<int:village_id>/reports                                                     login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/reports/<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/reports/sheet.pdf                                           login login login login 403   403   403   403   200   403
+GET    /villages/<int:village_id>/statements                                                  login login login login 200   403   403   403   200   403
+GET    /villages/<int:village_id>/statements.pdf                                              login login login login 200   403   403   403   200   403
 GET    /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   200   403
 POST   /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   422   403
 """
