@@ -76,6 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_request_hooks(app)
     register_api(app)
+    from .notify.setup import init_app as init_notify
+
+    init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)
