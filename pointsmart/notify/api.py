@@ -51,7 +51,9 @@ def overview(village_id):
 @blp.response(200, CapIn)
 def set_cap(body, village_id):
     """The village's monthly cap on texts sent (admins)."""
-    return {"monthly_cap": service.set_monthly_cap(current_principal(), village_id, **body)}
+    return {
+        "monthly_cap": service.set_monthly_cap(current_principal(), village_id, body["monthly_cap"])
+    }
 
 
 @blp.route("/households/<int:household_id>/sms-consent", methods=["PUT"])

@@ -1,4 +1,3 @@
-
 """The words of a text message: always Chinese, in the two templates registered with the
 provider (their codes come from ``SMS_TEMPLATE_CHANGE`` and ``SMS_TEMPLATE_SUMMARY``).
 
