@@ -72,7 +72,7 @@ def test_the_api_records_and_stops_a_consent(api, make):
     assert "phone" in refused.get_json()["errors"]
 
 
-def test_a_household_stops_its_texts_from_me(csrf_client, make):
+def test_a_household_stops_its_texts_from_me(csrf_client, make):  # noqa: F811
     village = make.village()
     household = household_with_pin(make, village)
     notify.record_consent(ROOT, household.id, phone="13800138000")
