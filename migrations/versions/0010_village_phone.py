@@ -15,10 +15,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("villages") as batch:
-        batch.add_column(sa.Column("phone", sa.String(length=30), nullable=True))
+    # A plain ALTER TABLE on both databases: a batch rebuild of ``villages`` would drop the
+    # table that every other table references (SQLite cannot turn foreign keys off here).
+    op.add_column("villages", sa.Column("phone", sa.String(length=30), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table("villages") as batch:
-        batch.drop_column("phone")
+    op.drop_column("villages", "phone")
