@@ -71,12 +71,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .security import CookieSessionInterface, register_security_headers
     from .site.views import bp as site_bp
     from .villagers.public_views import bp as public_board_pages
+    from .villagers.slips_views import bp as statement_pages
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
     from .villages.roster_views import bp as roster_pages
 
     register_request_hooks(app)
     register_api(app)
+    from .notify.setup import init_app as init_notify
+
+    init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)
@@ -87,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(statement_pages)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field

@@ -33,6 +33,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
 from ..villages.models import Village
+from . import listeners
 from .errors import (
     AccountClosed,
     AccountMissing,
@@ -543,6 +544,7 @@ def _post(
     db.session.execute(
         _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
     )
+    listeners.household_transfer_posted(transfer)
     return transfer
 
 

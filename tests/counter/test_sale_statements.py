@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pointsmart.counter import goods, sales
@@ -23,8 +25,9 @@ def test_a_sale_through_the_api_is_a_fixed_handful_of_statements(api, counter):
     # authentication 1, the key 1, shop 1, the card 1, customer 1, goods 1; the redemption, its
     # items, the stock and the moves 4; the ledger 7 (the household's account, its balance,
     # the month, the shop's account, the chain head, the transfer, the head moved); the
-    # redemption linked to its transfer 1, the stored answer 1: 19 by card
-    assert counts == [19, 19], counts
+    # text-message consent looked up 1 (pointsmart.notify, a ledger listener), the redemption
+    # linked to its transfer 1, the stored answer 1: 20 by card
+    assert counts == [20, 20], counts
 
 
 def test_a_sale_in_the_session_refreshes_the_goods_and_returns_a_persistent_sale(counter):
@@ -61,16 +64,26 @@ def test_a_stock_move_refuses_more_than_the_locked_stock(counter):
 
 def test_the_chain_head_is_the_sales_last_write_but_the_link_and_the_answer(api, counter):
     """Everything a sale writes comes before the village's chain head is locked, but for the
-    transfer itself, the head, and the two single-row updates that need the transfer's id."""
+    transfer itself, the head, and what needs the transfer's id: the two single-row updates
+    and the ledger's listeners (a text message, where the household consented)."""
     with recorded_statements() as statements:
         api.post("/redemptions", json=counter.sale((counter.soap, 1)), as_=counter.keeper, key=True)
     statements = [" ".join(s.split()) for s in statements if "SAVEPOINT" not in s]
     head = next(i for i, s in enumerate(statements) if s.startswith("SELECT chain_heads."))
 
-    after = [s.split(" (")[0].split(" SET")[0] for s in statements[head + 1 :]]
+    after = [verb_and_table(statement) for statement in statements[head + 1 :]]
     assert after == [
-        "INSERT INTO transfers",
+        "INSERT transfers",
         "UPDATE chain_heads",
+        "SELECT sms_consents",  # no consent: no message to write
         "UPDATE redemptions",
         "UPDATE idempotency_records",
     ]
+
+
+def verb_and_table(statement: str) -> str:
+    """``INSERT transfers`` for ``INSERT INTO transfers (...) ...``, ``SELECT x`` for a
+    SELECT from x, ``UPDATE x`` for an UPDATE of x."""
+    verb = statement.split()[0]
+    pattern = {"INSERT": r"INSERT INTO (\w+)", "UPDATE": r"UPDATE (\w+)", "SELECT": r" FROM (\w+)"}
+    return f"{verb} {re.search(pattern[verb], statement).group(1)}"
