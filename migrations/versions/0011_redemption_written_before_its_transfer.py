@@ -8,7 +8,7 @@ A sale now writes its redemption row, lines and stock moves first and the ledger
 last (the village's chain head is held only for the transfer and the head), then fills in the
 redemption's ``transfer_id`` and ``balance_after`` in the same transaction. The columns must
 therefore accept NULL for that moment; ``counter.sales`` never commits a redemption without
-them, and ``ledger verify`` checks it.
+them (a sale that fails after its redemption row rolls the row back with everything else).
 
 PostgreSQL: ``ALTER COLUMN ... DROP NOT NULL``. SQLite cannot alter a column, and a table
 rebuild would fail the foreign keys of the rows that reference redemptions (see 0009); as in
