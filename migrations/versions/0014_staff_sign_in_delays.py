@@ -1,7 +1,7 @@
 """users: wrong passwords in a row, and until when the account's sign-ins wait
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03
 
 Staff sign-ins get a per-account limit, as household PINs have (0005): ``failed_sign_ins``
@@ -12,8 +12,8 @@ longer (``sign_in_locked_until``), whichever address the guesses come from.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
