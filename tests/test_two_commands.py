@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from pointsmart import create_app
 from pointsmart.villages.cards import card_url
 
@@ -131,3 +133,14 @@ def test_an_explicit_address_wins_in_development_too(monkeypatch):
 
     with app.test_request_context("/", base_url="http://127.0.0.1:8200"):
         assert card_url("token") == "https://jifen.example.cn/c/token"
+
+
+def test_the_redis_tests_skip_with_the_reason_when_no_redis_answers(monkeypatch):
+    from tests.system_packages import redis_url
+
+    monkeypatch.delenv("POINTSMART_REQUIRE_SYSTEM_PACKAGES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="redis-server"):
+        redis_url("redis://127.0.0.1:1/0")  # port 1: nothing listens there
+    monkeypatch.setenv("POINTSMART_REQUIRE_SYSTEM_PACKAGES", "1")
+    with pytest.raises(pytest.fail.Exception, match="redis-server"):
+        redis_url("redis://127.0.0.1:1/0")

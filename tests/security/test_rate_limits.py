@@ -14,6 +14,7 @@ import redis
 from pointsmart.extensions import db
 from tests.conftest import app_on_fresh_database
 from tests.factories import Factories
+from tests.system_packages import redis_url
 
 
 @pytest.mark.app_config(LOGIN_RATE_LIMIT="3/minute")
@@ -104,6 +105,7 @@ def attempts_in_another_process(prefix: str, attempts: list[dict], env: dict) ->
 @pytest.fixture
 def redis_prefix():
     """A key prefix of this test's own; only its keys are removed afterwards."""
+    redis_url(REDIS_DB_URL)
     prefix = f"pointsmart-test-{uuid.uuid4().hex[:12]}"
     yield prefix
     connection = redis.Redis.from_url(REDIS_DB_URL)
