@@ -38,7 +38,13 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13),
         "mono": ParagraphStyle("mono", parent=base, fontName=MONO_FONT, fontSize=8.5, leading=12),
         "command": ParagraphStyle(
-            "command", parent=base, fontName=MONO_FONT, fontSize=7.2, leading=11
+            # Small enough that the command, with --count, stays on one line (a village id
+            # and a count of 7 digits each: about 120 characters of Courier in 180 mm).
+            "command",
+            parent=base,
+            fontName=MONO_FONT,
+            fontSize=6.5,
+            leading=10,
         ),
     }
 
