@@ -20,6 +20,7 @@ from ..boards.names import public_names
 from ..counter.models import Product, Shop
 from ..errors import NotFound
 from ..extensions import db
+from ..ordering import natural_sorted
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Village
 
@@ -46,13 +47,9 @@ def public_village(village_id: int) -> PublicVillage:
 
 
 def grids_of(village_id: int) -> list[dict[str, Any]]:
-    """The village's grids, by name."""
-    return [
-        {"id": row.id, "name": row.name}
-        for row in db.session.execute(
-            sa.select(Grid.id, Grid.name).where(Grid.village_id == village_id).order_by(Grid.name)
-        )
-    ]
+    """The village's grids in the natural order of their names (一组, 二组, 三组)."""
+    rows = db.session.execute(sa.select(Grid.id, Grid.name).where(Grid.village_id == village_id))
+    return [{"id": row.id, "name": row.name} for row in natural_sorted(rows, lambda r: r.name)]
 
 
 def period_choices(timezone: str) -> list[str]:

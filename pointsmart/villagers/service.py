@@ -27,6 +27,7 @@ from ..ledger.queries import (
     rule_ids_of_versions,
     transfer_view,
 )
+from ..ordering import natural_key
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Household, Village
 
@@ -257,14 +258,15 @@ def chart(household_id: int, period: str, months: int = CHART_MONTHS) -> list[Ba
 
 
 def goods_for(village_id: int, balance: int) -> list[dict[str, Any]]:
-    """The goods on offer in the village's open shops, and whether the household can afford
-    each now (enough points and in stock)."""
+    """The goods on offer in the village's open shops, cheapest first and then in the natural
+    order of their names, and whether the household can afford each now (enough points and in
+    stock)."""
     rows = db.session.execute(
         sa.select(Product.id, Product.name, Product.points_price, Product.stock, Shop.name)
         .join(Shop, Shop.id == Product.shop_id)
         .where(Shop.village_id == village_id, Shop.active, Product.active)
-        .order_by(Product.points_price, Product.name)
     ).all()
+    rows.sort(key=lambda row: (row[2], natural_key(row[1])))
     return [
         {
             "id": row[0],

@@ -17,6 +17,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
+from ..ordering import natural_sorted
 from ..periods import current_period, is_valid_timezone
 from . import cards
 from .models import Grid, Household, Member, Village
@@ -114,10 +115,13 @@ def get_village(actor: Principal, village_id: int) -> Village:
 def list_grids(
     actor: Principal, village_id: int, *, limit: int | None = None, after: int | None = None
 ) -> list[Grid]:
-    """A village's grids, by id; with ``limit``, up to ``limit + 1`` (see page_of)."""
+    """A village's grids in the natural order of their names (一组, 二组, ... 十组; see
+    ``ordering``); with ``limit`` (the API's keyset pages), by id, up to ``limit + 1`` (see
+    page_of)."""
     get_village(actor, village_id)
     statement = sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.id)
-    return list(db.session.execute(_page(statement, Grid.id, limit, after)).scalars())
+    grids = list(db.session.execute(_page(statement, Grid.id, limit, after)).scalars())
+    return grids if limit is not None else natural_sorted(grids, lambda grid: grid.name)
 
 
 def create_grid(actor: Principal, village_id: int, *, name: str) -> Grid:
