@@ -30,25 +30,11 @@ from ..ledger.queries import (
 from ..ordering import natural_key
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Household, Village
+from .words import CATEGORY_WORDS, describe
 
 HISTORY_ENTRIES = 20
 CHART_MONTHS = 12
 CHART_HEIGHT = 120  # SVG units of the tallest bar
-
-KIND_WORDS = {
-    "award": _l("Earned"),
-    "deduct": _l("Deducted"),
-    "redeem": _l("Exchanged for goods"),
-    "settle": _l("Settled"),
-    "expire": _l("Cleared at the year's end"),
-}
-CATEGORY_WORDS = {
-    "volunteer": _l("Volunteering"),
-    "red": _l("Red list"),
-    "black": _l("Black list"),
-    "rule": _l("Village rule"),
-    "other": _l("Other"),
-}
 
 
 @dataclass
@@ -93,7 +79,7 @@ def my_page(actor: Principal, before: int | None = None) -> MyPage:
     grid = db.session.get(Grid, household.grid_id) if household.grid_id else None
     period = current_period(village.timezone)
     summary = household_summary(village.id, household.id, period)
-    history, older_before = history_page(household.id, before=before)
+    history, older_before = history_page(household.id, village.timezone, before=before)
     return MyPage(
         household=household,
         village=village,
@@ -143,22 +129,27 @@ def _grid_rank(village_id: int, household: Household, period: str) -> int | None
 
 
 def history_page(
-    household_id: int, *, before: int | None = None, limit: int = HISTORY_ENTRIES
+    household_id: int,
+    timezone: str,
+    *,
+    before: int | None = None,
+    limit: int = HISTORY_ENTRIES,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of the history in words, newest first, of entries older than ``before`` (all
     when None), and the ``before`` of the next older page (None when there is none)."""
     entries = household_history(household_id, limit=limit, after=before)
     older = entries[limit - 1]["id"] if len(entries) > limit else None
-    return history_in_words(household_id, limit=limit, entries=entries[:limit]), older
+    return history_in_words(household_id, timezone, limit=limit, entries=entries[:limit]), older
 
 
 def history_in_words(
     household_id: int,
+    timezone: str,
     limit: int = HISTORY_ENTRIES,
     entries: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The latest entries (or the given ones), each with what it was for, who recorded it and
-    when.
+    when (in the village's ``timezone``), in the words of ``words.describe``.
 
     A reversal names what it undid (found even when that entry is on an older page), and an
     entry that was undone says so.
@@ -192,7 +183,6 @@ def history_in_words(
         result.append(
             {
                 **entry,
-                "kind_words": str(KIND_WORDS.get(entry["kind"], entry["kind"])),
                 "what": what,
                 "who": people.get(entry["posted_by_id"]) if entry["posted_by_id"] else None,
                 "reverses": by_id.get(entry["reverses_id"]) if entry["reverses_id"] else None,
@@ -202,6 +192,10 @@ def history_in_words(
     for entry in result:
         if entry["reverses"] is not None:
             entry["reverses"] = next(e for e in result if e["id"] == entry["reverses_id"])
+    # Originals first, so a reversal reads with the words of what it undid.
+    originals = [e for e in result if not e["reverses_id"]]
+    describe(originals, timezone)
+    describe([e for e in result if e["reverses_id"]], timezone)
     return [entry for entry in result if entry["id"] in shown]
 
 
