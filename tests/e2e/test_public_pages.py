@@ -290,3 +290,50 @@ def test_every_tv_panel_fits_the_screen_and_long_lists_take_turns(
         assert figures["scroll"] == [width, height], (panel, figures)
     assert [seen[p]["rows"] for p in panels] == [10, 10, 10, 3, 10, 2, 8]
     assert seen["panel-red-3"]["title"] == "红榜 （第 3/3 页）"
+
+
+TARGETS = """() => [...document.querySelectorAll(
+        'a[href], button, input:not([type=hidden]), select, textarea, summary')]
+    .filter(e => e.offsetParent !== null)
+    .map(e => [e.tagName, (e.textContent || e.name || '').trim().slice(0, 20),
+               e.getBoundingClientRect().width, e.getBoundingClientRect().height])
+    .filter(([, , width, height]) => width < 44 || height < 44)"""
+
+
+def test_every_target_on_the_villager_and_public_pages_is_44_px_and_up(
+    browser, live_server, village_id
+):
+    context = browser.new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    small = {}
+    try:
+        for name, path in public_paths(village_id).items():
+            page.goto(live_server + path)
+            small[name] = page.evaluate(TARGETS)
+        sign_in(context, live_server)
+        for name, path in signed_in_paths(village_id).items():
+            page.goto(live_server + path)
+            small[name] = page.evaluate(TARGETS)
+    finally:
+        context.close()
+
+    assert small == {name: [] for name in small}  # "我的积分" on the board was 95x28
+
+
+def test_the_sign_in_button_keeps_its_words_in_the_middle(browser, live_server):
+    context = browser.new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    page.goto(f"{live_server}/me/login")
+    button, words = page.evaluate(
+        """() => {
+            const button = document.querySelector('form button[type=submit]');
+            const range = document.createRange();
+            range.selectNodeContents(button);
+            const b = button.getBoundingClientRect(), w = range.getBoundingClientRect();
+            return [[b.left, b.right], [w.left, w.right]];
+        }"""
+    )
+    context.close()
+
+    assert button[1] - button[0] > 300  # the full width of the phone
+    assert abs((button[0] + button[1]) / 2 - (words[0] + words[1]) / 2) < 2
