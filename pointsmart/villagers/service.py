@@ -276,13 +276,14 @@ def goods_for(village_id: int, balance: int) -> list[dict[str, Any]]:
 
 def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
     """An entry on the public board of the household's village, as the objection form shows it
-    (number, head name as the household may see it, rule, points); NotFound otherwise."""
+    (number, head name as the household may see it, rule, points); NotFound otherwise. An entry
+    no longer open to objections says why in ``closed`` (upheld, undone, or its days over)."""
+    from ..awards.board import closed_for_objections
     from ..awards.models import BoardEntry
     from ..boards import service as boards
 
-    village_id = db.session.execute(
-        sa.select(BoardEntry.village_id).where(BoardEntry.id == entry_id)
-    ).scalar_one_or_none()
+    entry = db.session.get(BoardEntry, entry_id)
+    village_id = entry.village_id if entry is not None else None
     if village_id is None or village_id != actor.household_village_id:
         raise NotFound(_l("No such entry."))
     on_board = boards.public_board(village_id, viewer=actor)
@@ -298,4 +299,8 @@ def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
                 "points": item["points"],
                 "on_board": True,
             }
-    return {"id": entry_id, "village_id": village_id, "on_board": False}
+    village = db.session.get(Village, village_id)
+    closed = closed_for_objections(entry, local_today(village.timezone)) or _l(
+        "The entry is no longer on the board; objections are closed."
+    )
+    return {"id": entry_id, "village_id": village_id, "on_board": False, "closed": str(closed)}
