@@ -35,6 +35,10 @@ def test_rules_are_added_changed_from_a_day_retired_and_brought_back(pages, offi
     view = rules.get_rule(ROOT, rule.id)
     assert [v.points for v in view.versions] == [5, 8]
     assert view.points == 5  # still 5 today
+    # the page shows the points of today and the ones to come, with their day
+    page = " ".join(pages.get(f"/admin/villages/{vid}/rules").split())
+    assert "5 分 每小时" in page
+    assert f"{later} 起： 8 分 每小时 · 每月最多 40 分" in page
     changes = last_changes("rule.update")
     assert changes["points"] == [5, 8]
     assert changes["monthly_cap"] == [None, 40]
