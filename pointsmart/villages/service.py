@@ -319,7 +319,9 @@ def search_households(
     limit: int = 50,
     after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Households of a village by number, head, member name or phone, in id order.
+    """Households of a village by number, head, member name, phone or card (its short code,
+    as printed or typed without dashes, or its URL; an old card finds its household too), in
+    id order.
 
     Returns up to ``limit + 1`` rows so the caller can tell whether another page exists.
     """
@@ -341,12 +343,14 @@ def search_households(
     if q:
         pattern = f"%{_escape_like(q.strip())}%"
         member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
+        card_holder = cards.household_named_by(q)
         statement = statement.where(
             sa.or_(
                 Household.number.like(pattern, escape="\\"),
                 Household.head_name.like(pattern, escape="\\"),
                 Household.phone.like(pattern, escape="\\"),
                 Household.id.in_(member_match),
+                Household.id == card_holder if card_holder is not None else sa.false(),
             )
         )
     rows = db.session.execute(statement).all()
