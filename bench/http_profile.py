@@ -10,10 +10,10 @@ goes through every hook, the authentication, the service and the JSON, but no ne
 reads (``GET /api/v1/households/{id}``) and bare requests it prints the Python function
 calls and the SQL statements a request, and with ``--top`` the functions of each by
 cumulative time. Then, without the profiler, the CPU time a request and, for the sales, how
-long each held SQLite's write lock (from its place in the writers' queue to its commit, see
-``pointsmart/database.py``): the part of a sale that two workers cannot do side by side. On
-a shared machine compare calls and statements, which do not depend on the load, rather than
-times. Nothing is asserted.
+long each held its write transaction (from ``BEGIN IMMEDIATE`` to the end of the commit): on
+SQLite the part of a sale that two workers cannot do side by side. On a shared machine
+compare calls and statements, which do not depend on the load, rather than times. Nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -48,11 +48,10 @@ def main() -> None:
     from bench.bench_wsgi import app
     from pointsmart.extensions import db
 
-    write_lock_held = watch_the_write_lock()
-
     statements = []
     with app.app_context():
         engine = db.engine
+    write_lock_held = watch_the_write_transaction(engine)
     sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     client = app.test_client()
     households = fixture["households"]
@@ -124,30 +123,29 @@ def main() -> None:
         print(line)
 
 
-def watch_the_write_lock() -> list[float]:
-    """Seconds from entering SQLite's writers' queue to leaving it, one entry a transaction
-    (a bench-only wrapper around the queue's two methods)."""
-    from pointsmart.database import QueuedWriterConnection
+def watch_the_write_transaction(engine) -> list[float]:
+    """Seconds from each ``BEGIN IMMEDIATE`` to the end of its commit, one entry a write
+    transaction (engine and session events; nothing of the app is replaced)."""
+    import sqlalchemy as sa
+    from sqlalchemy import orm
 
     held: list[float] = []
-    enter, leave = (
-        QueuedWriterConnection.enter_writer_queue,
-        QueuedWriterConnection.leave_writer_queue,
-    )
-    entered_at: dict[int, float] = {}
+    began: list[float] = []
 
-    def timed_enter(connection):
-        enter(connection)
-        entered_at[id(connection)] = time.perf_counter()
+    def begin(conn, cursor, statement, *args):
+        if statement == "BEGIN IMMEDIATE":
+            began.append(time.perf_counter())
 
-    def timed_leave(connection):
-        started = entered_at.pop(id(connection), None)
-        if started is not None:
-            held.append(time.perf_counter() - started)
-        leave(connection)
+    def committed(session):
+        if began:
+            held.append(time.perf_counter() - began.pop())
 
-    QueuedWriterConnection.enter_writer_queue = timed_enter
-    QueuedWriterConnection.leave_writer_queue = timed_leave
+    def rolled_back(session):
+        began.clear()
+
+    sa.event.listen(engine, "before_cursor_execute", begin)
+    sa.event.listen(orm.Session, "after_commit", committed)
+    sa.event.listen(orm.Session, "after_rollback", rolled_back)
     return held
 
 

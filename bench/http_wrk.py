@@ -1,35 +1,42 @@
-"""Requests per second through gunicorn, measured with wrk: a sale and a balance read
-against a bare endpoint of the same app, side by side in one run.
+"""Requests per second through the server, measured with wrk: the app's empty route, a sale,
+a balance read and a page, each against a plain Flask app's one JSON route under the same
+server and workers, side by side in one run; gunicorn and granian alternated round by round.
 
-    .venv/bin/python bench/http_wrk.py [--database URL] [--workers 2] [--connections 16]
-        [--duration 10] [--rounds 1] [--port 8765] [--floor]
+    .venv/bin/python bench/http_wrk.py [--database URL] [--servers gunicorn,granian]
+        [--workers 2] [--connections 16] [--duration 10] [--rounds 3] [--port 8765]
+        [--chain-hold]
 
 Prepares a village in the database (a throwaway SQLite file unless ``--database``, which
 must name an empty database: the test factories' names start again at 1 each run): 50
 households with 1,000,000 points each, a shop with 1,000,000 of one product at 1 point, a
-shopkeeper and an admin with API tokens. Starts ``gunicorn -w WORKERS bench.bench_wsgi:app``
-(the production app plus the bench-only ``GET /bench/bare``, POINTSMART_ENV=production),
-then runs wrk against:
+shopkeeper and an admin with API tokens. For each server in ``--servers`` starts the app
+(``bench.bench_wsgi:app``: the production app plus the bench-only ``GET /bench/bare``,
+POINTSMART_ENV=production) and the yardstick (``bench.plain_wsgi:app``: plain Flask, one JSON
+route) with ``--workers`` worker processes each (gunicorn: sync workers; granian: its WSGI
+interface, default threads), then runs wrk against:
 
-* ``GET /bench/bare``: a small JSON, no database;
+* ``GET /bare`` of the plain Flask app: the yardstick;
+* ``GET /bench/bare``: the app's empty route (its hooks, no database);
 * ``POST /api/v1/redemptions``: a sale of one item by household id, each request with its
   own Idempotency-Key (a wrk Lua script), as the shopkeeper;
 * ``GET /api/v1/households/{id}``: the balance read (balance, month totals, rank), as the
-  admin, rotating over the households.
+  admin, rotating over the households;
+* ``GET /board/{village}``: a public page (the red and black board), rendered in Chinese.
 
-Prints requests/s, p50 and p99 latency, non-2xx responses, the sales the database gained
-against the requests sent (they must be equal: a replayed key posts nothing, and a run that
-replays measures replays), and the ratios sale/bare and read/bare.
+Prints requests/s, p50 and p99 latency, non-2xx responses and, for the sales, the sales the
+database gained against the requests sent (they must be equal: a replayed key posts nothing);
+then each route's ratio to the yardstick under the same server, and each route's granian /
+gunicorn ratio. ``--rounds N`` runs the whole set N times in turn (the servers stay up) and
+gives each figure as the median of the rounds: this machine's speed drifts by a third within
+minutes, and a ratio of two runs a few seconds apart drifts much less.
 
-``--floor`` (SQLite only) also serves ``bench/floor_wsgi.py`` with the same gunicorn settings
-on the same database (on the next port): a plain Flask ``GET /bare`` and the sale's own SQL on
-the driver with no framework, the lower bound of a sale on this machine and disk; it prints
-those figures, their ratios, and checks the village's ledger with ``verify`` afterwards.
+``--chain-hold`` has the app's workers log how long each sale held its village's chain head
+(``bench_wsgi.log_chain_holds``: from the head's ``SELECT ... FOR UPDATE`` to the end of the
+commit) and prints the median and p99 per server; meaningful on PostgreSQL, where the head's
+row lock is what a village's postings wait for.
 
-``--rounds N`` runs the whole set N times in turn (the servers stay up) and gives each ratio as
-the median of the rounds' own ratios: this machine's speed drifts by a third within minutes,
-and a ratio of two runs a few seconds apart drifts much less.
-Needs ``wrk`` (Debian package). Nothing is asserted.
+Afterwards ``ledger verify`` checks every village. Needs ``wrk`` (Debian package). Nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -121,6 +128,7 @@ def prepare(url: str) -> dict:
             "product": product.id,
             "keeper_token": keeper.token,
             "admin_token": admin.token,
+            "village": village.id,
         }
 
 
@@ -134,26 +142,21 @@ def production_settings(url: str) -> dict[str, str]:
     }
 
 
-def start_gunicorn(
-    url: str, workers: int, port: int, app: str = "bench.bench_wsgi:app", ready: str = "/bench/bare"
+def start_server(
+    kind: str, url: str, workers: int, port: int, app: str, ready: str, env: dict | None = None
 ) -> subprocess.Popen:
-    env = {**os.environ, **production_settings(url)}
-    if url.startswith("sqlite:///"):
-        env["FLOOR_DATABASE"] = url.removeprefix("sqlite:///")
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "-w",
-            str(workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            app,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    """gunicorn (sync workers) or granian (WSGI) serving ``app`` on ``port``, once it answers."""
+    env = {**os.environ, **production_settings(url), **(env or {})}
+    if kind == "gunicorn":
+        command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers)]
+        command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    elif kind == "granian":
+        command = [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi"]
+        command += ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
+        command += ["--log-level", "warning", app]
+    else:
+        raise SystemExit(f"unknown server {kind}")
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -162,7 +165,7 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.3)
     server.terminate()
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"{kind} did not start")
 
 
 def wrk(url: str, connections: int, duration: int, script: str | None = None) -> dict:
@@ -188,102 +191,137 @@ def wrk(url: str, connections: int, duration: int, script: str | None = None) ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=None)
+    parser.add_argument("--servers", default="gunicorn,granian")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=1, help="alternate the runs this often")
+    parser.add_argument("--rounds", type=int, default=3, help="alternate the runs this often")
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--floor", action="store_true", help="also the no-framework floor")
+    parser.add_argument("--chain-hold", action="store_true", help="log each sale's head hold")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/wrk.db"
-    if args.floor and not url.startswith("sqlite:///"):
-        raise SystemExit("--floor runs on SQLite only")
+    kinds = [kind.strip() for kind in args.servers.split(",") if kind.strip()]
     fixture = prepare(url)
     households = ", ".join(str(h) for h in fixture["households"])
     run = f"wrk{int(time.time())}"
+    logs = Path(tempfile.mkdtemp())
 
-    def sale_script(path: str, label: str) -> str:
-        return SALE_SCRIPT % {
-            "households": households,
-            "shop": fixture["shop"],
-            "product": fixture["product"],
-            "token": fixture["keeper_token"],
-            "run": f"{run}-{label}-{ROUND}",
-            "path": path,
-        }
-
-    read_script = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
-    app = f"http://127.0.0.1:{args.port}"
-    floor = f"http://127.0.0.1:{args.port + 1}"
-    timed = {
-        BARE: (f"{app}/bench/bare", None),
-        SALE: (f"{app}/", sale_script("/api/v1/redemptions", "app")),
-        READ: (f"{app}/", read_script),
-    }
-    servers = [start_gunicorn(url, args.workers, args.port)]
-    if args.floor:
-        timed[FLOOR_BARE] = (f"{floor}/bare", None)
-        timed[FLOOR_SALE] = (f"{floor}/", sale_script("/sale", "floor"))
-        servers.append(
-            start_gunicorn(url, args.workers, args.port + 1, "bench.floor_wsgi:app", "/bare")
-        )
-    rounds: list[dict] = []
+    servers, targets = [], {}
     try:
+        for number, kind in enumerate(kinds):
+            app_port, plain_port = args.port + 2 * number, args.port + 2 * number + 1
+            hold_env = {"BENCH_CHAIN_HOLD_LOG": str(logs / f"{kind}.log")}
+            servers.append(
+                start_server(
+                    kind,
+                    url,
+                    args.workers,
+                    app_port,
+                    "bench.bench_wsgi:app",
+                    "/bench/bare",
+                    hold_env if args.chain_hold else None,
+                )
+            )
+            servers.append(
+                start_server(kind, url, args.workers, plain_port, "bench.plain_wsgi:app", "/bare")
+            )
+            app, plain = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{plain_port}"
+            sale = SALE_SCRIPT % {
+                "households": households,
+                "shop": fixture["shop"],
+                "product": fixture["product"],
+                "token": fixture["keeper_token"],
+                "run": f"{run}-{kind}-{ROUND}",
+                "path": "/api/v1/redemptions",
+            }
+            read = READ_SCRIPT % {"households": households, "token": fixture["admin_token"]}
+            targets[kind] = {
+                PLAIN: (f"{plain}/bare", None),
+                BARE: (f"{app}/bench/bare", None),
+                SALE: (f"{app}/", sale),
+                READ: (f"{app}/", read),
+                PAGE: (f"{app}/board/{fixture['village']}", None),
+            }
+        rounds: list[dict] = []
         for number in range(args.rounds):
-            rounds.append(measure_round(url, args, timed, number))
+            rounds.append(
+                {
+                    kind: measure_round(url, args, targets[kind], number, logs / f"{kind}.log")
+                    for kind in kinds
+                }
+            )
     finally:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
-
-    print(
-        f"database: {url.split(':')[0]}, gunicorn -w {args.workers}, wrk -t2 "
-        f"-c{args.connections} -d{args.duration}s, {args.rounds} alternating round(s)"
-    )
-    for number, results in enumerate(rounds, start=1):
-        if args.rounds > 1:
-            print(f"round {number}:")
-        for name, result in results.items():
-            posted = result.get("posted")
-            print(
-                f"  {name:<34} {result['rate']:8.1f} req/s  p50 {result['p50']:>8}  "
-                f"p99 {result['p99']:>8}  non-2xx {result['non_2xx']}"
-                + ("" if posted is None else f"  sales posted {posted:,} of {result['sent']:,}")
-            )
-    print("ratios" + (" (median of the rounds' own ratios)" if args.rounds > 1 else "") + ":")
-    for label, (top, bottom) in RATIOS.items():
-        if top in timed and bottom in timed:
-            ratio = statistics.median(r[top]["rate"] / r[bottom]["rate"] for r in rounds)
-            print(f"  {label:<30} {ratio:.2f}")
-    if args.floor:
-        print(f"  ledger verify after the run: {verify(url)}")
+    report(args, url, kinds, rounds)
+    print(f"ledger verify after the run: {verify(url)}")
 
 
-BARE, SALE, READ = "bare GET /bench/bare", "sale POST /redemptions", "read GET /households/{id}"
-FLOOR_BARE, FLOOR_SALE = "floor: plain Flask GET /bare", "floor: the sale's SQL, POST /sale"
-RATIOS = {
-    "sale/bare": (SALE, BARE),
-    "read/bare": (READ, BARE),
-    "floor sale / app bare": (FLOOR_SALE, BARE),
-    "floor sale / plain Flask bare": (FLOOR_SALE, FLOOR_BARE),
-    "app sale / floor sale": (SALE, FLOOR_SALE),
-    "app read / plain Flask bare": (READ, FLOOR_BARE),
-}
-
-
+PLAIN, BARE = "plain Flask GET /bare", "app's empty route GET /bench/bare"
+SALE, READ = "sale POST /redemptions", "read GET /households/{id}"
+PAGE = "page GET /board/{village}"
 ROUND = "ROUND"  # in a sale script's keys: the round's number, so no round replays another's
 
 
-def measure_round(url: str, args, timed: dict, number: int) -> dict:
-    """One wrk run of each of ``timed`` (name: (URL, script)), the sales they posted counted."""
+def measure_round(url: str, args, targets: dict, number: int, hold_log: Path) -> dict:
+    """One wrk run of each of ``targets`` (name: (URL, script)), the sales they posted
+    counted and, with ``--chain-hold``, the sales' chain-head hold times read back."""
     results = {}
-    for name, (target, script) in timed.items():
+    for name, (target, script) in targets.items():
         script = script and script.replace(ROUND, f"r{number}")
-        before = sales_posted(url) if script and "POST" in script else None
+        is_sale = bool(script and "POST" in script)
+        before = sales_posted(url) if is_sale else None
+        if is_sale and args.chain_hold:
+            hold_log.write_text("")
         results[name] = wrk(target, args.connections, args.duration, script)
         if before is not None:
             results[name]["posted"] = sales_posted(url) - before
+        if is_sale and args.chain_hold and hold_log.exists():
+            results[name]["holds"] = [float(line) for line in hold_log.read_text().split()]
     return results
+
+
+def report(args, url: str, kinds: list[str], rounds: list[dict]) -> None:
+    print(
+        f"database: {url.split(':')[0]}, {args.workers} workers, wrk -t2 -c{args.connections} "
+        f"-d{args.duration}s, {args.rounds} alternating round(s) of {', '.join(kinds)}"
+    )
+    for kind in kinds:
+        print(f"{kind}:")
+        for name in rounds[0][kind]:
+            runs = [r[kind][name] for r in rounds]
+            rate = statistics.median(run["rate"] for run in runs)
+            line = (
+                f"  {name:<36} {rate:8.1f} req/s  p50 {runs[-1]['p50']:>8}  "
+                f"p99 {runs[-1]['p99']:>8}  non-2xx {sum(run['non_2xx'] for run in runs)}"
+            )
+            if "posted" in runs[0]:
+                posted = sum(run["posted"] for run in runs)
+                line += f"  sales posted {posted:,} of {sum(run['sent'] for run in runs):,}"
+            print(line)
+            holds = sorted(h for run in runs for h in run.get("holds", []))
+            if holds:
+                p99 = holds[min(len(holds) - 1, int(len(holds) * 0.99))]
+                print(
+                    f"  {'':<36} chain head held per sale: median "
+                    f"{statistics.median(holds) / 1000:.2f} ms, p99 {p99 / 1000:.2f} ms "
+                    f"({len(holds):,} sales)"
+                )
+        print("  ratio to the plain Flask /bare under the same server (median of rounds):")
+        for name in (BARE, SALE, READ, PAGE):
+            ratio = statistics.median(
+                r[kind][name]["rate"] / r[kind][PLAIN]["rate"] for r in rounds
+            )
+            print(f"    {name:<34} {ratio:.2f}")
+    if len(kinds) == 2:
+        first, second = kinds
+        print(f"{second} / {first}, requests per second (median of rounds):")
+        for name in rounds[0][first]:
+            ratio = statistics.median(
+                r[second][name]["rate"] / r[first][name]["rate"] for r in rounds
+            )
+            print(f"  {name:<36} {ratio:.2f}")
 
 
 def sales_posted(url: str) -> int:

@@ -1,32 +1,29 @@
-"""What a balance read and a sale are made of, part by part, timed in one process.
+"""What an empty route, a balance read and a page are made of, part by part, in one process.
 
     .venv/bin/python bench/request_parts.py [--database URL] [--repeat 2000]
 
-The same fixture as ``bench/http_wrk.py`` (a throwaway SQLite file unless ``--database``).
+The same fixture as ``bench/http_wrk.py`` (a throwaway SQLite file unless ``--database``),
+the app built with production settings.
 
+* **The request hooks**, each called on its own inside the request context of the app's empty
+  route ``GET /bench/bare`` (``bench/bench_wsgi.py``): every before- and after-request hook
+  Flask would run for it, and the teardown.
 * **The read** (``GET /api/v1/households/{id}``): the session's transaction (begin and
-  commit), the caller's token, the household answer (its two statements), the marshmallow
-  answer, and the whole request through the WSGI app against the bare endpoint's.
-* **The sale's SQL** (SQLite only): the floor's sale (``bench/floor_wsgi.py``: the app's own
-  statements on the ``sqlite3`` driver, no framework) with each statement of its write
-  transaction timed (the two balances are one ``executemany``), its commit and the whole
-  transaction, beside an ``fsync`` of a file on the same disk: how long a sale must hold
-  SQLite's write lock at the least.
+  commit), the caller's token, the household answer, the marshmallow answer.
+* **Whole requests through the WSGI callable** (no server): the plain Flask app's ``/bare``
+  (``bench/plain_wsgi.py``), the app's empty route, the read and a public page, and the
+  empty route's ratio to the plain one.
 
-Prints the median of ``--repeat`` calls in microseconds of elapsed time, one thread, so CPU
-time but for the commit's wait on the disk. Nothing is asserted.
+Prints the median of ``--repeat`` calls in microseconds, one thread. Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import os
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +37,7 @@ def median_us(samples: list[float]) -> float:
 
 
 def show(label: str, microseconds: float) -> None:
-    print(f"  {label:<40} {microseconds:8.1f}")
+    print(f"  {label:<48} {microseconds:8.1f}")
 
 
 def timed(call, repeat: int) -> float:
@@ -52,12 +49,56 @@ def timed(call, repeat: int) -> float:
     return median_us(samples)
 
 
-def read_parts(fixture: dict, repeat: int) -> None:
+def hook_name(hook) -> str:
+    function = getattr(hook, "func", hook)  # functools.partial
+    return f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}"
+
+
+def hook_parts(app, repeat: int) -> None:
+    """Each hook of the empty route, alone, in a fresh request context each call."""
+    from flask import Response
+
+    before = app.before_request_funcs.get(None, [])
+    after = app.after_request_funcs.get(None, [])
+    teardown = app.teardown_request_funcs.get(None, [])
+    print("the empty route's hooks, one at a time (median us):")
+    total = 0.0
+    for kind, hooks in (("before", before), ("after", list(reversed(after)))):
+        for hook in hooks:
+
+            def call(n, hook=hook, kind=kind):
+                with app.test_request_context("/bench/bare"):
+                    if kind == "before":
+                        hook()
+                    else:
+                        hook(Response("{}", mimetype="application/json"))
+
+            empty = timed(lambda n: app.test_request_context("/bench/bare").__enter__().pop(), 200)
+            cost = max(timed(call, repeat) - empty, 0.0)
+            total += cost
+            show(f"{kind}: {hook_name(hook)}", cost)
+    for hook in teardown:
+        show(f"teardown: {hook_name(hook)}", 0.0)
+    show("the hooks together", total)
+
+
+def wsgi_call(app, path: str, headers: dict):
     from werkzeug.test import EnvironBuilder
 
-    from bench.bench_wsgi import app
+    environ = EnvironBuilder(path=path, headers=headers).get_environ()
+
+    def call(n):
+        body = app(dict(environ), lambda status, headers, exc_info=None: None)
+        b"".join(body)
+        if hasattr(body, "close"):
+            body.close()
+
+    return call
+
+
+def read_parts(app, fixture: dict, repeat: int) -> None:
     from pointsmart.accounts.service import principal_for_token
-    from pointsmart.database import mark_read_only, session_connection
+    from pointsmart.database import mark_read_only
     from pointsmart.extensions import db
     from pointsmart.villages import service
     from pointsmart.villages.schemas import HouseholdOut
@@ -68,7 +109,7 @@ def read_parts(fixture: dict, repeat: int) -> None:
         mark_read_only(True)
 
         def transaction(n):
-            session_connection(db.session)
+            db.session.connection()
             db.session.commit()
 
         print("the read, part by part (median us):")
@@ -76,87 +117,35 @@ def read_parts(fixture: dict, repeat: int) -> None:
         principal = principal_for_token(token)
         show("the caller's token", timed(lambda n: principal_for_token(token), repeat))
         answer = lambda n: service.household_answer(principal, households[n % 50])  # noqa: E731
-        show("the household answer (two statements)", timed(answer, repeat))
+        show("the household answer", timed(answer, repeat))
         schema, data = HouseholdOut(), service.household_answer(principal, households[0])
         show("the marshmallow answer", timed(lambda n: schema.dump(data), repeat))
         db.session.commit()
 
-    def request(path: str, headers: dict):
-        environ = EnvironBuilder(path=path, headers=headers).get_environ()
 
-        def call(n):
-            body = app(dict(environ), lambda status, headers, exc_info=None: None)
-            b"".join(body)
-            body.close()
+def whole_requests(app, fixture: dict, repeat: int) -> None:
+    from bench.plain_wsgi import app as plain
 
-        return call
-
-    auth = {"Authorization": f"Bearer {token}"}
-    read = timed(request(f"/api/v1/households/{households[0]}", auth), repeat)
-    bare = timed(request("/bench/bare", {}), repeat)
-    show("whole read through the WSGI app", read)
-    show("whole bare request through the WSGI app", bare)
-    show("the read's own part", read - bare)
-
-
-def sale_parts(url: str, fixture: dict, repeat: int) -> None:
-    os.environ["FLOOR_DATABASE"] = url.removeprefix("sqlite:///")
-    from bench import floor_wsgi
-
-    times: dict[str, list[float]] = defaultdict(list)
-    names = {
-        id(sql): name for name, sql in vars(floor_wsgi).items() if isinstance(sql, floor_wsgi.Sql)
+    auth = {"Authorization": f"Bearer {fixture['admin_token']}"}
+    print("whole requests through the WSGI callable (median us):")
+    calls = {
+        "plain Flask GET /bare": wsgi_call(plain, "/bare", {}),
+        "the app's empty route GET /bench/bare": wsgi_call(app, "/bench/bare", {}),
+        "the balance read GET /api/v1/households/{id}": wsgi_call(
+            app, f"/api/v1/households/{fixture['households'][0]}", auth
+        ),
+        "a page GET /board/{village}": wsgi_call(app, f"/board/{fixture['village']}", {}),
     }
-    plain_run, plain_run_many = floor_wsgi.run, floor_wsgi.run_many
-
-    def timed_call(call):
-        def run(db, sql, values):
-            started = time.perf_counter()
-            rows = call(db, sql, values)
-            times[names[id(sql)]].append(time.perf_counter() - started)
-            return rows
-
-        return run
-
-    floor_wsgi.run, floor_wsgi.run_many = timed_call(plain_run), timed_call(plain_run_many)
-    db = floor_wsgi.connection()
-    keeper = fixture["keeper_token"]
-    token_hash = hashlib.sha256(keeper.encode()).hexdigest()
-    (caller,) = {row[0] for row in plain_run(db, floor_wsgi.PRINCIPAL, {"token_hash": token_hash})}
-    run_id = time.time_ns()
-    for n in range(repeat):
-        body = {
-            "household_id": fixture["households"][n % 50],
-            "shop_id": fixture["shop"],
-            "items": [{"product_id": fixture["product"], "quantity": 1}],
-        }
-        db.enter_writer_queue()
-        started = time.perf_counter()
-        db.execute("BEGIN IMMEDIATE")
-        answer = floor_wsgi._sell(db, token_hash, caller, f"parts-{run_id}-{n}", body)
-        assert answer is not None
-        committing = time.perf_counter()
-        db.commit()
-        ended = time.perf_counter()
-        times["commit"].append(ended - committing)
-        times["whole write transaction"].append(ended - started)
-
-    with tempfile.NamedTemporaryFile(dir=Path(os.environ["FLOOR_DATABASE"]).parent) as probe:
-        fsyncs = []
-        for _ in range(repeat):
-            probe.write(b"x" * 4096)
-            probe.flush()
-            started = time.perf_counter()
-            os.fsync(probe.fileno())
-            fsyncs.append(time.perf_counter() - started)
-    statements = sum(
-        median_us(v) for k, v in times.items() if k not in ("commit", "whole write transaction")
-    )
-    print(f"the sale's SQL on the driver, {repeat} sales (median us):")
-    for name, samples in times.items():
-        print(f"  {name:<26} {median_us(samples):8.1f}  ({len(samples) // repeat} a sale)")
-    print(f"  the statements' medians    {statements:8.1f}  (added up)")
-    print(f"  fsync of a 4 KiB write     {median_us(fsyncs):8.1f}  (the same disk)")
+    figures = {}
+    # Alternate the calls round by round: the machine's speed drifts.
+    for _ in range(4):
+        for name, call in calls.items():
+            figures.setdefault(name, []).append(timed(call, max(repeat // 4, 1)))
+    for name, samples in figures.items():
+        show(name, statistics.median(samples))
+    plain_us = statistics.median(figures["plain Flask GET /bare"])
+    empty_us = statistics.median(figures["the app's empty route GET /bench/bare"])
+    show("empty route / plain bare (throughput ratio)", plain_us / empty_us)
 
 
 def main() -> None:
@@ -166,10 +155,14 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/parts.db"
     fixture = prepare(url)
+    import os
+
     os.environ.update(production_settings(url))
-    read_parts(fixture, args.repeat)
-    if url.startswith("sqlite:///"):
-        sale_parts(url, fixture, args.repeat)
+    from bench.bench_wsgi import app
+
+    hook_parts(app, args.repeat)
+    read_parts(app, fixture, args.repeat)
+    whole_requests(app, fixture, args.repeat)
 
 
 if __name__ == "__main__":

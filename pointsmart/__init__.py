@@ -13,7 +13,8 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, migrate
+from .database import register_sqlite_transaction_control
+from .extensions import babel, csrf, db, init_limiter, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -47,8 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    register_sqlite_transaction_control()
     db.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     csrf.init_app(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), compare_type=True, render_as_batch=True
@@ -66,15 +68,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
     from .reports.views import bp as reports_pages
-    from .security import register_security_headers
+    from .security import CookieSessionInterface, register_security_headers
     from .site.views import bp as site_bp
     from .villagers.public_views import bp as public_board_pages
+    from .villagers.slips_views import bp as statement_pages
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
     from .villages.roster_views import bp as roster_pages
 
     register_request_hooks(app)
     register_api(app)
+    from .notify.setup import init_app as init_notify
+
+    init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)
@@ -85,11 +91,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(statement_pages)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field
     register_error_handlers(app)
     register_security_headers(app)
+    app.session_interface = CookieSessionInterface()
     register_cli(app)
     register_transaction_end(app)  # last: it runs first (see its docstring)
     return app

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import http
 import json
 import re
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, g, has_request_context, request
-from flask_babel import get_locale
+from flask import Flask, current_app, g, request
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.spec import prepare_response
 from marshmallow import fields
-from sqlalchemy import event, orm
 from werkzeug.routing import IntegerConverter
 
-from .database import is_sqlite, mark_read_only, session_connection
+from .database import mark_read_only
 from .extensions import csrf
 from .schemas import MAX_ID, ProblemSchema
 
@@ -177,61 +176,44 @@ def check_input() -> None:
         raise unsafe()
 
 
-@event.listens_for(orm.Session, "after_begin")
-def _recheck_the_caller(session, transaction, connection) -> None:
-    """The write transaction of an API call on SQLite begins: is its token still good?"""
-    if not has_request_context():
-        return
-    token = g.pop("token_to_recheck", None)
-    if token is None:
-        return
-    from .accounts.service import principal_on
-    from .errors import Unauthorized
-
-    if principal_on(connection, token) is None:
-        raise Unauthorized()
+# What a request caches on ``g``: the caller (three ways) and Flask-Babel's chosen locale.
+_PER_REQUEST = ("principal", "page_principal", "villager_principal", "_flask_babel")
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .extensions import db
+    """The one before-request hook of the app's own: what every request needs, and no more.
+
+    The session, the caller's token and the locale are not touched here: each is read the
+    first time a route asks for it (an API route's caller first of all, below).
+    """
 
     @app.before_request
     def start_request():
         writes = request.method not in SAFE_METHODS
         # Reads never take SQLite's write lock; writes take it at BEGIN (see database.py).
         mark_read_only(not writes)
-        # The caller is resolved per request, even when requests share an app context.
-        g.pop("principal", None)
-        g.pop("page_principal", None)
-        g.pop("villager_principal", None)
+        # The caller and the language are resolved per request, even when requests share an
+        # app context (a request dispatched within a command's or a test's context).
+        for name in _PER_REQUEST:
+            g.pop(name, None)
+        if writes and current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect(apply_exemptions=True)  # the API's blueprints are exempt
         if (
             request.path.startswith("/api/")
             and request.endpoint is not None
             and request.endpoint not in PUBLIC_API_ENDPOINTS
             and request.method != "OPTIONS"
         ):
-            authenticate_api_caller(writes)
+            authenticate_api_caller()
         if writes or request.args:
             check_input()
 
-    def authenticate_api_caller(writes: bool) -> None:
-        """401 before anything else.
-
-        On SQLite the caller of a write is looked up in a read of its own, so the write
-        takes SQLite's single write lock only when its work begins, not while the caller is
-        found and the body parsed; the token is read again as the write transaction begins
-        (:func:`_recheck_the_caller`), so a token revoked in between writes nothing. On
-        PostgreSQL, where writers do not queue on one lock, it is one transaction.
-        """
-        from .accounts.auth import bearer_token, current_principal
+    def authenticate_api_caller() -> None:
+        """401 before anything else, read in the request's one transaction."""
+        from .accounts.auth import current_principal
         from .accounts.villagers import PinMustChange
 
-        mark_read_only(True)
         principal = current_principal()
-        if writes and is_sqlite(session_connection(db.session)):
-            db.session.commit()
-            g.token_to_recheck = bearer_token()
-        mark_read_only(not writes)
         # A PIN an admin set opens nothing until the household has chosen its own.
         if principal.pin_must_change and request.endpoint != "auth.change_pin":
             raise PinMustChange()
@@ -248,12 +230,23 @@ def register_transaction_end(app: Flask) -> None:
 
     @app.after_request
     def commit_or_roll_back(response):
-        """One transaction per request: commit on success, roll back otherwise."""
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
-        locale = get_locale()
-        language = "-".join(filter(None, (locale.language, locale.script, locale.territory)))
-        response.headers.setdefault("Content-Language", language if locale else "zh-CN")
+        """One transaction per request: commit on success, roll back otherwise. A request
+        that never used the database has no session to end; one that never chose a language
+        (a bare JSON answer) says none."""
+        if db.session.registry.has():
+            session = db.session()
+            if session.in_transaction():
+                if response.status_code < 400:
+                    session.commit()
+                else:
+                    session.rollback()
+        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
+        if locale is not None:
+            response.headers.setdefault("Content-Language", language_tag(locale))
         return response
+
+
+@functools.cache
+def language_tag(locale) -> str:
+    """``zh-Hans-CN`` for Babel's ``zh_Hans_CN``."""
+    return "-".join(filter(None, (locale.language, locale.script, locale.territory)))

@@ -36,12 +36,11 @@ def _normalise_database_url(url: str) -> str:
 
 
 def engine_options(database_url: str) -> dict[str, Any]:
-    """SQLite: writers queue without sleeping (see ``database``), and a file needs no ping.
-    A server's connections may have been cut while idle: each is pinged before use."""
+    """A server's connections may have been cut while idle: each is pinged before use.
+    A SQLite file needs no ping (its settings are made as each connection opens, see
+    ``database``)."""
     if database_url.startswith("sqlite"):
-        from .database import SQLITE_CONNECT_ARGS
-
-        return {"connect_args": dict(SQLITE_CONNECT_ARGS)}
+        return {}
     return {"pool_pre_ping": True}
 
 
@@ -91,6 +90,9 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "TV_PANEL_SECONDS": int(os.environ.get("TV_PANEL_SECONDS", "15")),
         "TV_REFRESH_SECONDS": int(os.environ.get("TV_REFRESH_SECONDS", "300")),
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        # CSRF is checked by the app's own before-request hook, for requests that may write
+        # (pointsmart.api.start_request), not by Flask-WTF's hook on every request.
+        "WTF_CSRF_CHECK_DEFAULT": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": not (development or testing),

@@ -32,10 +32,39 @@ def rate_limited(limit_value, **options):
     return decorate
 
 
-@limiter.request_filter
-def _no_limit_on_this_view() -> bool:
-    """Requests to views without a limit skip the limiter, which would otherwise resolve the
-    endpoint's limits and its blueprint's exemptions on every request for nothing (about as
-    much CPU as a statement). Every view's wrappers copy the mark (``functools.wraps``)."""
+def is_rate_limited_view() -> bool:
+    """Whether this request's view carries a limit (its wrappers copy the mark)."""
     view = current_app.view_functions.get(request.endpoint or "")
-    return not getattr(view, RATE_LIMITED, False)
+    return getattr(view, RATE_LIMITED, False)
+
+
+def init_limiter(app) -> None:
+    """Flask-Limiter on the app, touched only by the views that have a limit.
+
+    pointsmart has no default, application or blueprint limits: every limit is a
+    ``rate_limited`` view, and Flask-Limiter's decorator checks a view's own limits when the
+    view is called. Its app-wide before-request hook would only resolve the endpoint's limits
+    and find none, on every request; it is left out. Its after-request hook (the
+    ``X-RateLimit-*`` headers of the limit just checked) and its teardown (which forgets that
+    limit) run for limited views only.
+    """
+    before = app.before_request_funcs.setdefault(None, [])
+    after = app.after_request_funcs.setdefault(None, [])
+    teardown = app.teardown_request_funcs.setdefault(None, [])
+    known = (len(before), len(after), len(teardown))
+    limiter.init_app(app)
+    added = (before[known[0] :], after[known[1] :], teardown[known[2] :])
+    if [len(hooks) for hooks in added] != [1, 1, 1] or added[0] != [limiter._check_request_limit]:
+        raise RuntimeError("Flask-Limiter's request hooks are not the ones this version had")
+    before.remove(limiter._check_request_limit)
+    inject_headers, release = added[1][0], added[2][0]
+
+    def inject_limit_headers(response):
+        return inject_headers(response) if is_rate_limited_view() else response
+
+    def release_limit_context(error=None):
+        if is_rate_limited_view():
+            release(error)
+
+    after[after.index(inject_headers)] = inject_limit_headers
+    teardown[teardown.index(release)] = release_limit_context

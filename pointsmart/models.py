@@ -5,6 +5,7 @@ from .audit.models import AuditEntry
 from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection, Rule, RuleVersion
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
+from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
@@ -23,10 +24,13 @@ __all__ = [
     "Member",
     "MonthlyTotal",
     "Objection",
+    "OutboxMessage",
     "RoleAssignment",
     "Rule",
     "RuleVersion",
     "Shop",
+    "SmsConsent",
+    "SmsVillageSettings",
     "Transfer",
     "User",
     "Village",

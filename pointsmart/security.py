@@ -9,6 +9,7 @@ renders in a web worker, so that page alone allows inline styles and blob: worke
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 
 BASE_POLICY = {
     "default-src": "'self'",
@@ -38,24 +39,61 @@ def _render(policy: dict[str, str]) -> str:
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 
 
+def security_headers(*, policy: str, production: bool, api: bool) -> tuple[tuple[str, str], ...]:
+    """The headers one kind of answer carries (a page, the API, the API reference)."""
+    headers = [
+        ("Content-Security-Policy", policy),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        # The counter and the leaders' pages scan cards with the camera; nothing else is used.
+        ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+    ]
+    if production:
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+    if api:
+        headers.append(("Cache-Control", "no-store"))
+    return tuple(headers)
+
+
 def register_security_headers(app: Flask) -> None:
-    base_policy, reference_policy = _render(BASE_POLICY), _render(API_REFERENCE_POLICY)
+    """Every answer gets the headers of its kind, built once here; a header the route set
+    itself (a stricter policy for an upload, a cache lifetime) is left as it is."""
     production = app.config["ENV_NAME"] == "production"
+    page = security_headers(policy=_render(BASE_POLICY), production=production, api=False)
+    api = security_headers(policy=_render(BASE_POLICY), production=production, api=True)
+    reference = security_headers(
+        policy=_render(API_REFERENCE_POLICY), production=production, api=True
+    )
 
     @app.after_request
     def set_security_headers(response: Response) -> Response:
+        path = request.path
+        if path == API_REFERENCE_PATH:
+            wanted = reference
+        else:
+            wanted = api if path.startswith("/api/") else page
         headers = response.headers
-        is_reference = request.path == API_REFERENCE_PATH
-        headers.setdefault(
-            "Content-Security-Policy", reference_policy if is_reference else base_policy
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        # The counter and the leaders' pages scan cards with the camera; nothing else is used.
-        headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
-        if production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
+        for name, value in wanted:
+            if name not in headers:
+                headers.add(name, value)
         return response
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its signing serializer built once per secret.
+
+    Flask builds the serializer (an itsdangerous signer with its key derivation) in every
+    ``open_session`` and ``save_session``, so every request paid for it, even one that never
+    looks at the session. The serializer holds no per-request state.
+    """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, object] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(key)
+        if serializer is None:
+            serializer = self._serializers[key] = super().get_signing_serializer(app)
+        return serializer

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..audit import service as audit
 from ..counter.models import Shop
-from ..database import DriverStatement, session_connection, utcnow
+from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..villages.models import Household, Village, pin_must_change
@@ -196,7 +196,7 @@ _tokens = ApiToken.__table__
 _users = User.__table__
 _roles = RoleAssignment.__table__
 _households = Household.__table__
-_PRINCIPAL_OF_TOKEN = DriverStatement(
+_PRINCIPAL_OF_TOKEN = (
     sa.select(
         _tokens.c.user_id,
         _tokens.c.household_id,
@@ -225,15 +225,7 @@ def principal_for_token(token: str) -> Principal | None:
     A staff token whose user is disabled, and a household token whose household has moved
     away, stand for nobody either. One SQL statement.
     """
-    # What the caller added to the session is in the database before we read (the autoflush
-    # that ``session.execute`` would do); the statement goes to the connection directly.
-    db.session.flush()
-    return principal_on(session_connection(db.session), token)
-
-
-def principal_on(connection: sa.Connection, token: str) -> Principal | None:
-    """:func:`principal_for_token`, read on the given connection."""
-    rows = _PRINCIPAL_OF_TOKEN.rows(connection, {"token_hash": _digest(token)})
+    rows = db.session.execute(_PRINCIPAL_OF_TOKEN, {"token_hash": _digest(token)}).all()
     if not rows or rows[0].expires_at <= utcnow():
         return None
     first = rows[0]

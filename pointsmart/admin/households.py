@@ -19,7 +19,6 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..villages.models import Grid, Household, Member
 from ..villages.service import find_household
@@ -156,14 +155,14 @@ def remove_member(actor: Principal, member_id: int) -> None:
 def mark_moved_away(actor: Principal, household_id: int) -> Household:
     """Close a household's account: only with a balance of exactly 0 (``BalanceNotSettled``).
 
-    The village's chain lock is taken first, so no award or sale can change the balance
-    between the check and the closing. Its villager sessions end with it.
+    The household's account is locked for the check and closed on the same row, so no award
+    or sale can change the balance between the check and the closing. Its villager sessions
+    end with it.
     """
     household = administered_household(actor, household_id)
     if household.status == "moved_away":
         return household
-    ledger.lock_village_chain(household.village_id)
-    balance = ledger_queries.household_balance(household.village_id, household.id)
+    balance = ledger.close_household_account(household.village_id, household.id)
     if balance != 0:
         raise BalanceNotSettled(
             _l(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,9 +27,12 @@ SETTINGS = (
     "mask_names",
     "year_end_clearing",
     "pin_required_above",
+    "phone",
 )
 MAX_YUAN_PER_POINT = Decimal("99999999.99")  # Numeric(10, 2)
 MAX_POINTS_SETTING = 1_000_000
+# Digits with the usual separators and an optional leading +; at most 30 characters.
+VILLAGE_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{2,28}\Z")
 
 
 def admin_villages(actor: Principal) -> list[Village]:
@@ -103,6 +107,10 @@ def update_village_settings(actor: Principal, village_id: int, **values: Any) ->
     pin_above = after["pin_required_above"]
     if pin_above is not None and not 0 <= pin_above <= MAX_POINTS_SETTING:
         errors["pin_required_above"] = [str(_l("0 to 1,000,000 points, or empty."))]
+    phone = (after["phone"] or "").strip()
+    if len(phone) > 30 or (phone and not VILLAGE_PHONE.match(phone)):
+        errors["phone"] = [str(_l("Write a phone number, such as 0311-8765 4321."))]
+    after["phone"] = phone or None
     if errors:
         raise ValidationFailed(errors=errors)
     for field in SETTINGS:

@@ -86,7 +86,7 @@ def propose(
         raise ValidationFailed(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
-    ledger.lock_village_chain(village_id)
+    ledger.lock_household_account(village_id, household_id)
     if rule_id is not None:
         rule = db.session.get(Rule, rule_id)
         if rule is None or rule.village_id != village_id:
@@ -160,7 +160,7 @@ def decide(
     actor.require_admin(approval.village_id)
     if approval.proposed_by_id == actor.user_id:
         raise SelfApproval()
-    ledger.lock_village_chain(approval.village_id)
+    ledger.lock_household_account(approval.village_id, approval.household_id)
     db.session.refresh(approval, with_for_update=True)
     if approval.status != PENDING:
         raise AlreadyDecided()

@@ -89,7 +89,9 @@ def plan_batch(
     first_rule = rules.find_rule(first_rule_id)
     village_id = first_rule.village_id
     actor.require_awarder(village_id)
-    ledger.lock_village_chain(village_id)
+    # Every household's account before the first check and the first posting (see the
+    # ledger's lock order): the caps are checked under the locks the postings keep.
+    ledger.lock_household_accounts(village_id, [entry.household_id for entry in entries])
     village = village_of(village_id)
     period = check_period(village.timezone, period)
     check_posting_period(actor, village, period)

@@ -97,7 +97,7 @@ def create_entry(
     if rule.category not in (RED, BLACK):
         raise WrongRuleKind(_l("Choose a red list or black list rule."))
     reason = _reason(reason)
-    ledger.lock_village_chain(household.village_id)
+    ledger.lock_household_account(household.village_id, household.id)
     village = village_of(household.village_id)
     plan = plan_by_rule(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=reason
@@ -400,7 +400,7 @@ def decide_objection(
         raise Forbidden()
     actor.require_admin(objection.village_id)
     reason = _reason(reason)
-    ledger.lock_village_chain(objection.village_id)
+    ledger.lock_household_account(objection.village_id, find_entry(objection.entry_id).household_id)
     db.session.refresh(objection, with_for_update=True)
     if objection.status != PENDING:
         raise AlreadyDecided()

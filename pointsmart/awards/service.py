@@ -6,14 +6,16 @@ then checked, then posted through ``ledger.service``, all in the caller's one tr
 * **Monthly cap.** A rule version's ``monthly_cap`` bounds the points (absolute) a household
   gets from the rule in one month, counting every version of the rule and leaving out entries
   that were reversed. What would go over is refused (``MonthlyCapReached``, with ``remaining``).
-  The village's chain head is locked before the check, so two entries at once cannot both
+  The household's account is locked before the check, so two entries at once cannot both
   squeeze under the cap.
 * **Approval.** An award of more points than the village's ``approval_threshold``, by anyone,
   is not posted: it waits in the approvals queue (``ApprovalRequired`` names it) until an
   admin other than the proposer approves it (see ``approvals``). Deductions never wait.
 * **Leader quota.** In a village with ``leader_monthly_quota``, a leader (not an admin) may
   award at most that many points counting for one month (their own awards of that month,
-  reversed ones left out). ``LeaderQuotaReached`` says how many remain.
+  reversed ones left out). ``LeaderQuotaReached`` says how many remain. The leader's role row
+  in the village is locked before the check, so two awards by one leader at once cannot both
+  squeeze under the quota.
 * **Batches** (the monthly scoring, attendance) post all their entries or none: see
   ``batches``.
 * **Corrections.** An admin of the village reverses any transfer with a reason; a leader may
@@ -33,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from ..accounts.auth import Principal
+from ..accounts.models import RoleAssignment
 from ..audit import service as audit
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -280,7 +283,23 @@ def quota_remaining(actor: Principal, village: Village, period: str) -> int | No
     return max(village.leader_monthly_quota - used, 0)
 
 
+def lock_quota(actor: Principal, village_id: int) -> None:
+    """Lock the leader's role in the village (the row their quota belongs to) until the
+    transaction ends: one leader's awards are checked against the quota one at a time."""
+    db.session.execute(
+        sa.select(RoleAssignment.id)
+        .where(
+            RoleAssignment.user_id == actor.user_id,
+            RoleAssignment.village_id == village_id,
+            RoleAssignment.role == "leader",
+        )
+        .with_for_update()
+    ).all()
+
+
 def check_quota(actor: Principal, village: Village, awards_by_period: dict[str, int]) -> None:
+    if village.leader_monthly_quota is not None and is_quota_bound(actor, village.id):
+        lock_quota(actor, village.id)
     for period, points in sorted(awards_by_period.items()):
         remaining = quota_remaining(actor, village, period)
         if remaining is not None and points > remaining:
@@ -341,7 +360,7 @@ def award_by_rule(
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
     rule = _rule_of_village(rule_id, household.village_id)
-    ledger.lock_village_chain(household.village_id)
+    ledger.lock_household_account(household.village_id, household.id)
     village = village_of(household.village_id)
     plan = plan_by_rule(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=memo
@@ -363,7 +382,7 @@ def post_adhoc(
     household's village. The same approval threshold and quota apply as to awards by rule."""
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
-    ledger.lock_village_chain(household.village_id)
+    ledger.lock_household_account(household.village_id, household.id)
     village = village_of(household.village_id)
     plan = Plan(
         village_id=village.id,

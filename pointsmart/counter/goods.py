@@ -1,23 +1,21 @@
 """Shops, goods and stock: who may change them, and how stock moves are recorded.
 
-Stock only ever changes through :func:`move_stock` (and the voids in ``counter.sales``, which
-use the same helper) or, for a sale, :func:`sell_stock`: the product row is locked, the new
-stock is checked (never below zero), and a ``StockMove`` is written beside it in the same
-transaction. Moves are never edited.
+Stock only ever changes through :func:`move_stock`, on a product row locked with
+:func:`lock_products` (a sale, a void and a stock change alike): the new stock is checked
+(never below zero), and a ``StockMove`` is written beside it in the same transaction. Moves
+are never edited.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..database import DriverStatement, session_connection, utcnow
+from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -155,7 +153,8 @@ def create_product(
     db.session.add(product)
     db.session.flush()
     if stock:
-        move_stock(product.id, STOCK_IN, stock, memo=str(_l("Opening stock")), by=actor.user_id)
+        # A row this transaction inserted is its own: no other transaction can see it yet.
+        move_stock([(product, stock)], STOCK_IN, memo=str(_l("Opening stock")), by=actor.user_id)
     audit.record(
         actor_id=actor.user_id,
         village_id=shop.village_id,
@@ -254,13 +253,15 @@ def adjust_stock(actor: Principal, product_id: int, *, delta: int, memo: str | N
     require_shop_manager(actor, find_shop(product.shop_id))
     if delta == 0 or abs(delta) > MAX_STOCK:
         raise ValidationFailed(errors={"delta": [str(_l("Give a change of stock other than 0."))]})
+    product = lock_products([product_id])[product_id]
     kind = STOCK_IN if delta > 0 else STOCK_OUT
-    move = move_stock(product.id, kind, abs(delta), memo=memo, by=actor.user_id)
+    (move,) = move_stock([(product, abs(delta))], kind, memo=memo, by=actor.user_id)
     return StockChange(product, move)
 
 
 def lock_products(product_ids: list[int]) -> dict[int, Product]:
-    """Lock product rows in id order (the same order everywhere, so locks cannot deadlock).
+    """Lock product rows in id order (the same order everywhere, so locks cannot deadlock)
+    and load them afresh: ``{id: Product}`` for the ids that exist.
 
     ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the write transaction already holds the
     database's write lock from its first statement (``BEGIN IMMEDIATE``).
@@ -275,31 +276,8 @@ def lock_products(product_ids: list[int]) -> dict[int, Product]:
     return {product.id: product for product in rows}
 
 
-# The sale's statements, built once: a sale is the counter's hot path.
-_products = Product.__table__
-_LOCK_FOR_SALE = DriverStatement(
-    sa.select(
-        _products.c.id,
-        _products.c.shop_id,
-        _products.c.name,
-        _products.c.points_price,
-        _products.c.stock,
-        _products.c.active,
-    )
-    .where(_products.c.id.in_(sa.bindparam("product_ids", expanding=True)))
-    .order_by(_products.c.id)
-    .with_for_update()
-)
-_SET_STOCK = DriverStatement(
-    _products.update()
-    .where(_products.c.id == sa.bindparam("product_id"))
-    .values(stock=sa.bindparam("stock"))
-)
-_INSERT_MOVE = DriverStatement(StockMove.__table__.insert())
-
-
-def out_of_stock(product, wanted: int) -> OutOfStock:
-    """409 ``out_of_stock`` for a product (a Product or a locked row) with too few in stock."""
+def out_of_stock(product: Product, wanted: int) -> OutOfStock:
+    """409 ``out_of_stock`` for a product with too few in stock."""
     return OutOfStock(
         _l(
             "%(name)s: %(stock)s in stock, %(wanted)s wanted.",
@@ -312,102 +290,47 @@ def out_of_stock(product, wanted: int) -> OutOfStock:
     )
 
 
-def lock_products_for_sale(product_ids: list[int]) -> dict[int, Any]:
-    """:func:`lock_products` for a sale: the same locks in the same order, plain rows.
-
-    Each row (a named tuple) has ``id, shop_id, name, points_price, stock, active``; hand the
-    ones sold to :func:`sell_stock` in the same transaction.
-    """
-    db.session.flush()
-    rows = _LOCK_FOR_SALE.rows(
-        session_connection(db.session), {"product_ids": sorted(set(product_ids))}
-    )
-    return {row.id: row for row in rows}
-
-
-def sell_stock(sold: list[tuple[Any, int]], *, by: int | None, redemption_id: int) -> None:
-    """The ``sale`` stock moves of one sale: ``(locked row, quantity)`` for each product.
-
-    The rows come from :func:`lock_products_for_sale` in this transaction, so their stock is
-    current; a quantity above it raises ``OutOfStock`` as :func:`move_stock` does. Two
-    statements for any number of products: the new stocks, then the moves.
-    """
-    for product, quantity in sold:
-        if quantity <= 0:
-            raise ValueError(f"bad stock move {SALE} {quantity}")
-        if product.stock < quantity:
-            raise out_of_stock(product, quantity)
-    db.session.flush()
-    connection = session_connection(db.session)
-    _SET_STOCK.execute_many(
-        connection,
-        [
-            {"product_id": product.id, "stock": product.stock - quantity}
-            for product, quantity in sold
-        ],
-    )
-    now = utcnow()
-    _INSERT_MOVE.execute_many(
-        connection,
-        [
-            {
-                "product_id": product.id,
-                "kind": SALE,
-                "delta": -quantity,
-                "stock_after": product.stock - quantity,
-                "redemption_id": redemption_id,
-                "memo": None,
-                "created_by_id": by,
-                "created_at": now,
-            }
-            for product, quantity in sold
-        ],
-    )
-    # A Product of this session (say a test's) must not keep the stock it had before.
-    for product, _quantity in sold:
-        loaded = db.session.identity_map.get(identity_key(Product, product.id))
-        if loaded is not None:
-            db.session.expire(loaded, ["stock"])
-
-
 def move_stock(
-    product_id: int,
+    moves: list[tuple[Product, int]],
     kind: str,
-    quantity: int,
     *,
     memo: str | None = None,
     by: int | None = None,
     redemption_id: int | None = None,
-) -> StockMove:
-    """Record one stock move and update the product's stock, under the product's row lock.
+) -> list[StockMove]:
+    """Record one stock move of ``kind`` per ``(product, quantity)`` and change the products'
+    stock: one INSERT for the moves, whatever their number. Each product must be locked in
+    this transaction (:func:`lock_products`), or be a row the transaction created.
 
-    Raises ``OutOfStock`` when the stock would go below zero (and the CHECK constraint stands
+    Raises ``OutOfStock`` when a stock would go below zero (and the CHECK constraint stands
     behind that, should a caller forget).
     """
-    if kind not in (STOCK_IN, STOCK_OUT, SALE, VOID) or quantity <= 0:
-        raise ValueError(f"bad stock move {kind} {quantity}")
-    product = lock_products([product_id]).get(product_id)
-    if product is None:
-        raise NotFound(_l("No such goods."))
-    delta = quantity if kind in (STOCK_IN, VOID) else -quantity
-    stock_after = product.stock + delta
-    if stock_after < 0:
-        raise out_of_stock(product, quantity)
-    if stock_after > MAX_STOCK:
-        raise ValidationFailed(errors={"delta": [str(_l("Stock must be 0 to 1,000,000."))]})
-    product.stock = stock_after  # safe: the row is locked until the transaction ends
-    move = StockMove(
-        product_id=product.id,
-        kind=kind,
-        delta=delta,
-        stock_after=stock_after,
-        redemption_id=redemption_id,
-        memo=(memo or None) and memo[:200],
-        created_by_id=by,
-    )
-    db.session.add(move)
-    db.session.flush()
-    return move
+    rows = []
+    for product, quantity in moves:
+        if kind not in (STOCK_IN, STOCK_OUT, SALE, VOID) or quantity <= 0:
+            raise ValueError(f"bad stock move {kind} {quantity}")
+        delta = quantity if kind in (STOCK_IN, VOID) else -quantity
+        stock_after = product.stock + delta
+        if stock_after < 0:
+            raise out_of_stock(product, quantity)
+        if stock_after > MAX_STOCK:
+            raise ValidationFailed(errors={"delta": [str(_l("Stock must be 0 to 1,000,000."))]})
+        product.stock = stock_after
+        rows.append(
+            {
+                "product_id": product.id,
+                "kind": kind,
+                "delta": delta,
+                "stock_after": stock_after,
+                "redemption_id": redemption_id,
+                "memo": (memo or None) and memo[:200],
+                "created_by_id": by,
+                "created_at": utcnow(),
+            }
+        )
+    if not rows:
+        return []
+    return list(db.session.scalars(sa.insert(StockMove).returning(StockMove), rows))
 
 
 def stock_history(actor: Principal, product_id: int, *, limit: int = 50) -> list[StockMove]:

@@ -114,11 +114,13 @@ class Redemption(db.Model):
     shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id"))
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
     total_points: Mapped[int] = mapped_column()
-    transfer_id: Mapped[int] = mapped_column(
+    # The sale's transfer and the household's balance right after it (printed on the
+    # receipt). The sale writes its row before the transfer (the ledger's chain is the last
+    # thing it writes) and fills both in the same transaction: never NULL once committed.
+    transfer_id: Mapped[int | None] = mapped_column(
         TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
     )
-    # The household's balance right after the sale (printed on the receipt).
-    balance_after: Mapped[int] = mapped_column(sa.BigInteger)
+    balance_after: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

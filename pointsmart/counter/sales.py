@@ -4,9 +4,11 @@
 
 * the product rows are locked (in id order) before anything is checked, so two counters
   selling the last bar of soap at once sell it once: the second sees stock 0 (``OutOfStock``);
-* one ledger transfer household -> shop (``ledger.redeem``, which locks the chain head and both
-  accounts and refuses to overdraw: ``InsufficientPoints``), one ``sale`` stock move per item,
-  and the redemption row are written together, or nothing is;
+* the redemption row, its lines and one ``sale`` stock move per item are written first, then
+  the one ledger transfer household -> shop (``ledger.redeem``, which locks the household's
+  account, refuses to overdraw with ``InsufficientPoints`` and takes the village's chain head
+  only for its last two writes), then the redemption is linked to its transfer: all of it
+  together, or nothing;
 * the price is the goods' price at the moment of the sale, kept on the receipt's lines.
 
 :func:`void_redemption` undoes a sale once: the ledger reversal (``ledger.reverse``, which
@@ -24,11 +26,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.util import identity_key
 
 from ..accounts.auth import Principal
-from ..database import DriverStatement, session_connection, utcnow
+from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
@@ -45,7 +45,7 @@ from .errors import (
     VoidTooLate,
     WrongShop,
 )
-from .models import VOID, Redemption, RedemptionItem, Shop
+from .models import SALE, VOID, Redemption, RedemptionItem, Shop
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
@@ -121,7 +121,7 @@ def require_seller(actor: Principal, shop: Shop) -> None:
 # The customer at the counter in one statement: the household and its account's balance.
 _households = Household.__table__
 _accounts = Account.__table__
-_CUSTOMER = DriverStatement(
+_CUSTOMER = (
     sa.select(
         _households.c.id,
         _households.c.village_id,
@@ -154,11 +154,10 @@ def find_customer(shop: Shop, *, card_token: str | None = None, household_id=Non
         household_id = cards.resolve_card(card_token)
     household = None
     if household_id:
-        db.session.flush()
-        household = _CUSTOMER.one_or_none(
-            session_connection(db.session),
+        household = db.session.execute(
+            _CUSTOMER,
             {"household_id": household_id, "account_code": ledger.household_code(household_id)},
-        )
+        ).one_or_none()
     if household is None:
         raise NotFound(_l("No such household."))
     if household.village_id != shop.village_id:
@@ -197,50 +196,6 @@ def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
     return wanted
 
 
-_shops = Shop.__table__
-_INSERT_REDEMPTION = DriverStatement(
-    Redemption.__table__.insert().returning(Redemption.__table__.c.id)
-)
-_INSERT_ITEM = DriverStatement(RedemptionItem.__table__.insert())
-
-
-_SHOP_FOR_SALE = DriverStatement(
-    sa.select(
-        _shops.c.id,
-        _shops.c.village_id,
-        _shops.c.name,
-        _shops.c.active,
-        _shops.c.created_at,
-        Village.__table__.c.pin_required_above,
-    )
-    .join(Village.__table__, Village.__table__.c.id == _shops.c.village_id)
-    .where(_shops.c.id == sa.bindparam("shop_id"))
-)
-
-
-def _shop_for_sale(shop_id: int) -> tuple[Shop, int | None]:
-    """The shop (404 as ``goods.find_shop``) and its village's ``pin_required_above``.
-
-    One statement of columns; the Shop is the session's own when it holds one already,
-    otherwise a detached instance with every column loaded.
-    """
-    db.session.flush()
-    found = _SHOP_FOR_SALE.one_or_none(session_connection(db.session), {"shop_id": shop_id})
-    if found is None:
-        raise NotFound(_l("No such shop."))
-    shop = db.session.identity_map.get(identity_key(Shop, found.id))
-    if shop is None:
-        shop = Shop(
-            id=found.id,
-            village_id=found.village_id,
-            name=found.name,
-            active=found.active,
-            created_at=found.created_at,
-        )
-        make_transient_to_detached(shop)
-    return shop, found.pin_required_above
-
-
 def redeem_items(
     actor: Principal,
     *,
@@ -256,7 +211,14 @@ def redeem_items(
     ``out_of_stock``, 409 ``product_inactive``, 409 ``insufficient_points``, the card's and the
     PIN's (``pins.check_pin``), 422 for bad items.
     """
-    shop, pin_required_above = _shop_for_sale(shop_id)
+    found = db.session.execute(
+        sa.select(Shop, Village.pin_required_above)
+        .join(Village, Village.id == Shop.village_id)
+        .where(Shop.id == shop_id)
+    ).one_or_none()
+    if found is None:
+        raise NotFound(_l("No such shop."))
+    shop, pin_required_above = found
     require_seller(actor, shop)
     if not shop.active:
         raise ShopClosed()
@@ -265,9 +227,8 @@ def redeem_items(
     if customer.status != "active":
         raise AccountClosed()
 
-    products = goods.lock_products_for_sale(list(wanted))
+    products = goods.lock_products(list(wanted))
     lines = []
-    sold = []
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)
         if product is None or product.shop_id != shop.id:
@@ -279,12 +240,42 @@ def redeem_items(
         if product.stock < quantity:
             raise goods.out_of_stock(product, quantity)
         lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
-        sold.append((product, quantity))
     total = sum(line.points for line in lines)
 
     if pins.pin_needed(pin_required_above, total):
         pins.check_pin(db.session.get(Household, customer.household_id), pin)
 
+    # Everything but the ledger's transfer first: the transfer and the chain head are the
+    # sale's last writes, so the village's chain is held as briefly as it can be.
+    redemption = Redemption(
+        village_id=shop.village_id,
+        shop_id=shop.id,
+        household_id=customer.household_id,
+        total_points=total,
+        created_by_id=actor.user_id,
+        created_at=utcnow(),
+    )
+    db.session.add(redemption)
+    db.session.flush()
+    db.session.execute(
+        sa.insert(RedemptionItem),
+        [
+            {
+                "redemption_id": redemption.id,
+                "product_id": line.product_id,
+                "name": line.name,
+                "points_price": line.points_price,
+                "quantity": line.quantity,
+            }
+            for line in lines
+        ],
+    )
+    goods.move_stock(
+        [(products[line.product_id], line.quantity) for line in lines],
+        SALE,
+        by=actor.user_id,
+        redemption_id=redemption.id,
+    )
     memo = "; ".join(f"{line.name} x{line.quantity}" for line in lines)
     transfer = ledger.redeem(
         shop.village_id,
@@ -294,42 +285,11 @@ def redeem_items(
         memo=memo[: ledger.MAX_MEMO_LENGTH],
         posted_by_id=actor.user_id,
     )
-    balance_after = ledger.household_balance_after(transfer)
-    row = {
-        "village_id": shop.village_id,
-        "shop_id": shop.id,
-        "household_id": customer.household_id,
-        "total_points": total,
-        "transfer_id": transfer.id,
-        "balance_after": balance_after,
-        "created_by_id": actor.user_id,
-        "created_at": transfer.created_at,
-        "voided_at": None,
-        "void_transfer_id": None,
-        "voided_by_id": None,
-        "void_reason": None,
-    }
-    connection = session_connection(db.session)
-    redemption_id = _INSERT_REDEMPTION.scalar(connection, row)
-    _INSERT_ITEM.execute_many(
-        connection,
-        [
-            {
-                "redemption_id": redemption_id,
-                "product_id": line.product_id,
-                "name": line.name,
-                "points_price": line.points_price,
-                "quantity": line.quantity,
-            }
-            for line in lines
-        ],
+    redemption.transfer_id = transfer.id
+    redemption.balance_after = ledger.household_balance_after(transfer)
+    return RedemptionView(
+        redemption, lines, replace(customer, balance=redemption.balance_after), shop
     )
-    goods.sell_stock(sold, by=actor.user_id, redemption_id=redemption_id)
-    # The row is written; hand back a persistent Redemption for it without another INSERT.
-    redemption = Redemption(id=redemption_id, **row)
-    make_transient_to_detached(redemption)
-    db.session.add(redemption)
-    return RedemptionView(redemption, lines, replace(customer, balance=balance_after), shop)
 
 
 # --- voiding ---------------------------------------------------------------------------------
@@ -365,8 +325,15 @@ def void_redemption(
         raise AlreadyVoided()
 
     items = _items_of(redemption.id)
-    goods.lock_products([item.product_id for item in items])
+    products = goods.lock_products([item.product_id for item in items])
     reason = (reason or "").strip() or str(_l("Sale %(id)s voided", id=redemption.id))
+    # The goods back on the shelf first; the ledger's reversal is the void's last write.
+    goods.move_stock(
+        [(products[item.product_id], item.quantity) for item in items],
+        VOID,
+        by=actor.user_id,
+        redemption_id=redemption.id,
+    )
     try:
         reversal = ledger.reverse(
             redemption.transfer_id,
@@ -376,10 +343,6 @@ def void_redemption(
         )
     except AlreadyReversed as error:  # reversed outside the counter: the sale is void already
         raise AlreadyVoided() from error
-    for item in items:
-        goods.move_stock(
-            item.product_id, VOID, item.quantity, by=actor.user_id, redemption_id=redemption.id
-        )
     redemption.voided_at = reversal.created_at
     redemption.void_transfer_id = reversal.id
     redemption.voided_by_id = actor.user_id

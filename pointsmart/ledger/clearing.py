@@ -39,7 +39,7 @@ from ..periods import current_period
 from ..villages.models import Village
 from . import idempotency
 from .models import HOUSEHOLD, Account
-from .service import expire, lock_village_chain
+from .service import expire
 
 YEAR = re.compile(r"^[0-9]{4}\Z")
 
@@ -69,12 +69,13 @@ def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
     actor.require_admin(village_id)
     if not village.year_end_clearing:
         raise ClearingOff()
-    timezone = lock_village_chain(village_id)
     period = clearing_period(year)
-    if not YEAR.match(str(year)) or year < 2000 or period > current_period(timezone):
+    if not YEAR.match(str(year)) or year < 2000 or period > current_period(village.timezone):
         raise ValidationFailed(
             errors={"year": [str(_l("A year can be cleared from its December on."))]}
         )
+    # Every positive account locked (in id order) before the first posting, and read under
+    # its lock: what expires is the balance no other posting can change meanwhile.
     positive = db.session.execute(
         sa.select(Account.household_id, Account.balance)
         .where(
@@ -82,7 +83,8 @@ def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
             Account.kind == HOUSEHOLD,
             Account.balance > 0,
         )
-        .order_by(Account.household_id)
+        .order_by(Account.id)
+        .with_for_update()
     ).all()
     memo = _("Year-end clearing %(year)s", year=year)
     households = points = 0

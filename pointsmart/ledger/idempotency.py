@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..database import DriverStatement, session_connection, utcnow
+from ..database import utcnow
 from ..extensions import db
 from .errors import IdempotencyKeyRequired, IdempotencyKeyReused
 from .models import IdempotencyRecord
@@ -53,7 +53,7 @@ def check_key(key: str | None) -> str:
 _records = IdempotencyRecord.__table__
 # One INSERT claims a fresh key (no SELECT first, no SAVEPOINT): it is on every posting call.
 _CLAIM = {
-    dialect: DriverStatement(
+    dialect: (
         insert(_records)
         .values(
             scope=sa.bindparam("scope"),
@@ -68,12 +68,10 @@ _CLAIM = {
     )
     for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
-_FIND = DriverStatement(
-    sa.select(_records.c.fingerprint, _records.c.status_code, _records.c.response_body).where(
-        _records.c.scope == sa.bindparam("scope"), _records.c.key == sa.bindparam("key")
-    )
+_FIND = sa.select(_records.c.fingerprint, _records.c.status_code, _records.c.response_body).where(
+    _records.c.scope == sa.bindparam("scope"), _records.c.key == sa.bindparam("key")
 )
-_COMPLETE = DriverStatement(
+_COMPLETE = (
     _records.update()
     .where(_records.c.id == sa.bindparam("record_id"))
     .values(status_code=sa.bindparam("status_code"), response_body=sa.bindparam("body"))
@@ -87,16 +85,14 @@ def claim(scope: str, key: str | None, request_fingerprint: str) -> Replay | int
     when the key was used for a different request. Only a key already used is read back.
     """
     key = check_key(key)
-    db.session.flush()
-    connection = session_connection(db.session)
-    claimed = _CLAIM[connection.dialect.name].scalar(
-        connection,
+    claimed = db.session.execute(
+        _CLAIM[db.session.get_bind().dialect.name],
         {"scope": scope, "key": key, "fingerprint": request_fingerprint, "created_at": utcnow()},
-    )
+    ).scalar()
     if claimed is not None:
         return claimed
     # Another request holding the same key committed first.
-    existing = _FIND.rows(connection, {"scope": scope, "key": key})[0]
+    existing = db.session.execute(_FIND, {"scope": scope, "key": key}).one()
     if existing.fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(
             _l("The key %(key)s was first used with a different request.", key=key)
@@ -107,8 +103,8 @@ def claim(scope: str, key: str | None, request_fingerprint: str) -> Replay | int
 def complete(record_id: int, status_code: int, body: Any) -> None:
     """Store the answer for replays, in the same transaction as the work."""
     db.session.flush()
-    _COMPLETE.execute(
-        session_connection(db.session),
+    db.session.execute(
+        _COMPLETE,
         {
             "record_id": record_id,
             "status_code": status_code,

@@ -58,10 +58,14 @@ class Account(db.Model):
     shop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shops.id"), unique=True)
     balance: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When a household's account was closed (it moved away with a balance of 0): nothing but
+    # a reversal posts to it after. On the account row, which every posting locks first.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ChainHead(db.Model):
-    """The newest link of a village's hash chain; its row lock serialises that village's posts."""
+    """The newest link of a village's hash chain; its row lock orders the village's transfers
+    (each posting takes it last, only to insert its transfer and move the head)."""
 
     __tablename__ = "chain_heads"
     __table_args__ = (sa.CheckConstraint("last_seq >= 0", name="last_seq_not_negative"),)

@@ -11,7 +11,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..database import DriverStatement, session_connection
 from ..extensions import db
 from .errors import AccountMissing
 from .models import Account, MonthlyTotal, Transfer
@@ -36,7 +35,7 @@ _month_points = _this_month.c.earned - _this_month.c.deducted
 
 # Built once: the balance read is the API's busiest answer. One row: the cached balance, the
 # period's totals (none recorded: NULL) and how many households earned more that period.
-_SUMMARY = DriverStatement(
+_SUMMARY = (
     sa.select(
         _accounts.c.balance,
         _this_month.c.earned,
@@ -77,16 +76,15 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
     The rank counts households whose points (earned - deducted) in the period are higher;
     households with nothing recorded that month count as 0 points. Ties share a rank.
     """
-    db.session.flush()
-    row = _SUMMARY.one_or_none(
-        session_connection(db.session),
+    row = db.session.execute(
+        _SUMMARY,
         {
             "village_id": village_id,
             "household_id": household_id,
             "period": period,
             "code": household_code(household_id),
         },
-    )
+    ).one_or_none()
     if row is None:
         raise AccountMissing()
     earned, deducted, redeemed = row.earned or 0, row.deducted or 0, row.redeemed or 0

@@ -1,31 +1,39 @@
 """Posting and reversing transfers: the only code that writes to the transfers table.
 
-Guarantees of every posting function here:
+Guarantees of every posting (:func:`post`, one kind of transfer described by
+``POSTING_KINDS``, and :func:`reverse`):
 
-* It locks the village's chain head (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the
-  transaction was begun IMMEDIATE, see ``pointsmart.database``), then the two accounts, so
-  concurrent posts in one village serialise and two counters can never spend the same points.
+* It locks what it reads before it decides (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
+  the transaction was begun IMMEDIATE, see ``pointsmart.database``): first the account whose
+  balance or state decides (the household's), then the other account, and the village's chain
+  head last, only to insert the transfer and move the head. Two counters can never spend the
+  same points, and a village's postings wait for each other only for those last two writes.
+  See "locks" below for the order and what a transaction posting several times must do.
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
+* Nothing posts to a closed (moved-away) household's account but a reversal.
 * The transfer, both cached balances, the household's monthly totals and the chain head are
   written in the caller's transaction; the caller commits once (or rolls back everything).
-* It runs a fixed handful of SQL statements: no object graphs are loaded, no ledger scan.
+* It runs a fixed handful of SQL statements through the session: no object graphs are loaded,
+  no ledger scan.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import aliased
 
-from ..database import DriverStatement, session_connection, utcnow
+from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
-from ..villages.models import Household, Village
+from ..villages.models import Village
+from . import listeners
 from .errors import (
     AccountClosed,
     AccountMissing,
@@ -57,8 +65,7 @@ from .models import (
 MAX_MEMO_LENGTH = 500
 MAX_AMOUNT = 1_000_000
 
-# Which monthly column a household transfer of each kind moves.
-MONTHLY_COLUMN = {AWARD: "earned", DEDUCT: "deducted", REDEEM: "redeemed"}
+_villages = Village.__table__
 
 
 def household_code(household_id: int) -> str:
@@ -138,162 +145,105 @@ def open_shop_account(village_id: int, shop_id: int) -> None:
 # --- posting ---------------------------------------------------------------------------------
 
 
-def lock_village_chain(village_id: int) -> str:
-    """Lock the village's chain head for the rest of the transaction; returns its time zone.
+@dataclass(frozen=True)
+class PostingKind:
+    """What one kind of transfer moves: from which kind of account to which, which of the
+    household's monthly totals it counts in, and whether the debited account must cover it."""
 
-    A caller that checks something the next posts depend on (a monthly cap, a quota) takes
-    this lock first, so no other post of the village can slip in between check and post.
-    (On SQLite the IMMEDIATE transaction already serialises writers.)
-    """
-    row = db.session.execute(
-        sa.select(Village.timezone)
-        .join(ChainHead, ChainHead.village_id == Village.id)
-        .where(Village.id == village_id)
-        .with_for_update(of=ChainHead)
-    ).one_or_none()
-    if row is None:
-        raise NotFound(_l("No such village."))
-    return row.timezone
+    debit: str  # HOUSEHOLD, SHOP or a system account's code
+    credit: str
+    monthly_column: str | None = None
+    requires_funds: bool = False
+    requires_category: bool = False
 
 
-def award(
+POSTING_KINDS: dict[str, PostingKind] = {
+    AWARD: PostingKind(ISSUED, HOUSEHOLD, "earned", requires_category=True),
+    DEDUCT: PostingKind(HOUSEHOLD, PENALTIES, "deducted", requires_category=True),
+    REDEEM: PostingKind(HOUSEHOLD, SHOP, "redeemed", requires_funds=True),
+    SETTLE: PostingKind(SHOP, SETTLED, requires_funds=True),
+    # Year-end clearing: not earned, deducted or redeemed, so no monthly total moves.
+    EXPIRE: PostingKind(HOUSEHOLD, EXPIRED),
+}
+
+# Which monthly column a household transfer of each kind moves (verify and rebuild use it).
+MONTHLY_COLUMN = {
+    kind: spec.monthly_column for kind, spec in POSTING_KINDS.items() if spec.monthly_column
+}
+
+
+def post(
+    kind: str,
     village_id: int,
-    household_id: int,
-    points: int,
+    amount: int,
     *,
-    category: str,
+    household_id: int | None = None,
+    shop_id: int | None = None,
+    category: str | None = None,
     memo: str | None = None,
     period: str | None = None,
     posted_by_id: int | None = None,
     rule_version_id: int | None = None,
     quantity: Decimal | None = None,
 ) -> Transfer:
-    """Give a household points: issued -> household.
+    """Post one transfer of ``kind`` (see ``POSTING_KINDS``) and return it.
 
-    ``rule_version_id`` and ``quantity`` name the rule version and the count or hours the
-    points were worked out from (the awards service does the arithmetic and the checks).
+    ``household_id`` and ``shop_id`` name the household and shop accounts the kind moves
+    between. ``rule_version_id`` and ``quantity`` name the rule version and the count or
+    hours the points were worked out from (the awards service does the arithmetic and the
+    checks). ``period`` defaults to this month in the village's time zone.
     """
-    _check_category(category)
+    spec = POSTING_KINDS[kind]
+    if spec.requires_category or category is not None:
+        _check_category(category)
+
+    def code(account: str) -> str:
+        if account == HOUSEHOLD:
+            return household_code(household_id)
+        if account == SHOP:
+            return shop_code(shop_id)
+        return account
+
     return _post(
         village_id,
-        AWARD,
-        debit_code=ISSUED,
-        credit_code=household_code(household_id),
-        amount=points,
+        kind,
+        debit_code=code(spec.debit),
+        credit_code=code(spec.credit),
+        amount=amount,
         household_id=household_id,
         category=category,
         memo=memo,
         period=period,
         posted_by_id=posted_by_id,
+        requires_funds=spec.requires_funds,
         rule_version_id=rule_version_id,
         quantity=quantity,
     )
 
 
-def deduct(
-    village_id: int,
-    household_id: int,
-    points: int,
-    *,
-    category: str,
-    memo: str | None = None,
-    period: str | None = None,
-    posted_by_id: int | None = None,
-    rule_version_id: int | None = None,
-    quantity: Decimal | None = None,
-) -> Transfer:
-    """Take points from a household: household -> penalties. May go below zero.
-
-    ``rule_version_id`` and ``quantity`` name the rule version and the count or hours the
-    points were worked out from (the awards service does the arithmetic and the checks).
-    """
-    _check_category(category)
-    return _post(
-        village_id,
-        DEDUCT,
-        debit_code=household_code(household_id),
-        credit_code=PENALTIES,
-        amount=points,
-        household_id=household_id,
-        category=category,
-        memo=memo,
-        period=period,
-        posted_by_id=posted_by_id,
-        rule_version_id=rule_version_id,
-        quantity=quantity,
-    )
+def award(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
+    """Give a household points: issued -> household."""
+    return post(AWARD, village_id, points, household_id=household_id, **fields)
 
 
-def redeem(
-    village_id: int,
-    household_id: int,
-    shop_id: int,
-    points: int,
-    *,
-    memo: str | None = None,
-    posted_by_id: int | None = None,
-) -> Transfer:
+def deduct(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
+    """Take points from a household: household -> penalties. May go below zero."""
+    return post(DEDUCT, village_id, points, household_id=household_id, **fields)
+
+
+def redeem(village_id: int, household_id: int, shop_id: int, points: int, **fields) -> Transfer:
     """Spend a household's points at a shop: household -> shop. Never overdraws."""
-    return _post(
-        village_id,
-        REDEEM,
-        debit_code=household_code(household_id),
-        credit_code=shop_code(shop_id),
-        amount=points,
-        household_id=household_id,
-        memo=memo,
-        posted_by_id=posted_by_id,
-        require_funds=True,
-    )
+    return post(REDEEM, village_id, points, household_id=household_id, shop_id=shop_id, **fields)
 
 
-def settle(
-    village_id: int,
-    shop_id: int,
-    points: int,
-    *,
-    period: str,
-    memo: str | None = None,
-    posted_by_id: int | None = None,
-) -> Transfer:
+def settle(village_id: int, shop_id: int, points: int, **fields: Any) -> Transfer:
     """Record that the village paid a shop for ``points``: shop -> settled."""
-    return _post(
-        village_id,
-        SETTLE,
-        debit_code=shop_code(shop_id),
-        credit_code=SETTLED,
-        amount=points,
-        period=period,
-        memo=memo,
-        posted_by_id=posted_by_id,
-        require_funds=True,
-    )
+    return post(SETTLE, village_id, points, shop_id=shop_id, **fields)
 
 
-def expire(
-    village_id: int,
-    household_id: int,
-    points: int,
-    *,
-    period: str,
-    memo: str | None = None,
-    posted_by_id: int | None = None,
-) -> Transfer:
-    """Year-end clearing of a household's points: household -> expired (see ``clearing``).
-
-    Not earned, deducted or redeemed: the household's monthly totals do not change.
-    """
-    return _post(
-        village_id,
-        EXPIRE,
-        debit_code=household_code(household_id),
-        credit_code=EXPIRED,
-        amount=points,
-        household_id=household_id,
-        period=period,
-        memo=memo,
-        posted_by_id=posted_by_id,
-    )
+def expire(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
+    """Year-end clearing of a household's points: household -> expired (see ``clearing``)."""
+    return post(EXPIRE, village_id, points, household_id=household_id, **fields)
 
 
 def reverse(
@@ -312,14 +262,17 @@ def reverse(
             Transfer.village_id,
             Transfer.kind,
             Transfer.category,
-            Transfer.debit_account_id,
-            Transfer.credit_account_id,
             Transfer.amount,
             Transfer.household_id,
             Transfer.reverses_id,
             Transfer.rule_version_id,
             Transfer.quantity,
-        ).where(Transfer.id == transfer_id)
+            _debit.code.label("debit_code"),
+            _credit.code.label("credit_code"),
+        )
+        .join(_debit, _debit.id == Transfer.debit_account_id)
+        .join(_credit, _credit.id == Transfer.credit_account_id)
+        .where(Transfer.id == transfer_id)
     ).one_or_none()
     if original is None or (village_id is not None and original.village_id != village_id):
         raise NotFound(_l("No such transfer."))
@@ -327,18 +280,11 @@ def reverse(
         raise CannotReverseReversal()
     if not reason or not reason.strip():
         raise ValidationFailed(errors={"reason": [str(_l("Give a reason for the reversal."))]})
-    accounts = dict(
-        db.session.execute(
-            sa.select(Account.id, Account.code).where(
-                Account.id.in_([original.debit_account_id, original.credit_account_id])
-            )
-        ).all()
-    )
     return _post(
         original.village_id,
         original.kind,
-        debit_code=accounts[original.credit_account_id],
-        credit_code=accounts[original.debit_account_id],
+        debit_code=original.credit_code,
+        credit_code=original.debit_code,
         amount=original.amount,
         household_id=original.household_id,
         category=original.category,
@@ -350,14 +296,14 @@ def reverse(
     )
 
 
-def _check_category(category: str) -> None:
+def _check_category(category: str | None) -> None:
     if category not in CATEGORIES:
         raise ValidationFailed(
             errors={"category": [str(_l("Unknown category."))]}, allowed=list(CATEGORIES)
         )
 
 
-def _validate(amount: Any, memo: str | None, period: str | None, today_period: str) -> None:
+def _validate(amount: Any, memo: str | None) -> None:
     errors: dict[str, list[str]] = {}
     if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
         errors["points"] = [str(_l("Points must be a whole number above zero."))]
@@ -365,78 +311,126 @@ def _validate(amount: Any, memo: str | None, period: str | None, today_period: s
         errors["points"] = [str(_l("Points must be at most %(max)s.", max=MAX_AMOUNT))]
     if memo is not None and len(memo) > MAX_MEMO_LENGTH:
         errors["memo"] = [str(_l("At most %(max)s characters.", max=MAX_MEMO_LENGTH))]
-    if period is not None:
-        if not is_valid_period(period):
-            errors["period"] = [str(_l("A period is written YYYY-MM."))]
-        elif period > today_period:
-            errors["period"] = [str(_l("The period is in the future."))]
     if errors:
         raise ValidationFailed(errors=errors)
 
 
-# The hot path's statements, built once with bind parameters and run on the driver (see
-# ``DriverStatement``): a post runs six of them, inside SQLite's single write lock.
-_HEAD_FOR_UPDATE = DriverStatement(
-    sa.select(ChainHead.last_seq, ChainHead.last_hash, Village.timezone)
-    .join(Village, Village.id == ChainHead.village_id)
-    .where(ChainHead.village_id == sa.bindparam("village_id"))
-    .with_for_update(of=ChainHead)
-)
-_ACCOUNTS_FOR_UPDATE = DriverStatement(
+def _validate_period(period: str | None, today_period: str) -> None:
+    if period is None:
+        return
+    if not is_valid_period(period):
+        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+    if period > today_period:
+        raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
+
+
+# --- locks -----------------------------------------------------------------------------------
+# The order every posting takes its locks in, so that two postings never wait for each other
+# in a circle (on PostgreSQL; on SQLite the IMMEDIATE transaction holds the whole database):
+#
+# 1. the account whose balance or state decides the posting: the household's, or, for a
+#    transfer without a household, the account it debits (a shop that is paid, say);
+# 2. the other account, changed in place (its balance decides nothing);
+# 3. the village's chain head, held only to insert the transfer and move the head.
+#
+# A transaction that posts to several households (a batch, the year-end clearing) locks all
+# their accounts first, with :func:`lock_household_accounts`, so that once it holds the chain
+# head it never waits for an account another posting holds.
+
+_accounts = Account.__table__
+_heads = ChainHead.__table__
+_debit = aliased(Account)
+_credit = aliased(Account)
+
+_LOCK_ACCOUNT = (
     sa.select(
-        Account.id,
-        Account.code,
-        Account.balance,
-        Account.household_id,
-        Household.status.label("household_status"),
+        _accounts.c.id,
+        _accounts.c.balance,
+        _accounts.c.closed_at,
+        _villages.c.timezone,
     )
-    .outerjoin(Household, Household.id == Account.household_id)
+    .join(_villages, _villages.c.id == _accounts.c.village_id)
     .where(
-        Account.village_id == sa.bindparam("village_id"),
-        Account.code.in_([sa.bindparam("debit_code"), sa.bindparam("credit_code")]),
+        _accounts.c.village_id == sa.bindparam("village_id"),
+        _accounts.c.code == sa.bindparam("code"),
     )
-    .with_for_update(of=Account)
+    .with_for_update(of=_accounts)
 )
-_REVERSAL_OF = DriverStatement(
-    sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
-)
-_INSERT_TRANSFER = DriverStatement(sa.insert(Transfer.__table__).returning(Transfer.__table__.c.id))
-_SET_BALANCE = DriverStatement(
-    Account.__table__.update()
-    .where(Account.__table__.c.id == sa.bindparam("account_id"))
+# (An UPDATE's bind parameters may not be named after its table's columns.)
+_SET_BALANCE = (
+    _accounts.update()
+    .where(_accounts.c.id == sa.bindparam("account_id"))
     .values(balance=sa.bindparam("new_balance"))
 )
-_MOVE_HEAD = DriverStatement(
-    ChainHead.__table__.update()
-    .where(ChainHead.__table__.c.village_id == sa.bindparam("head_village_id"))
-    .values(last_seq=sa.bindparam("last_seq"), last_hash=sa.bindparam("last_hash"))
+_ADD_TO_BALANCE = (
+    _accounts.update()
+    .where(
+        _accounts.c.village_id == sa.bindparam("of_village"),
+        _accounts.c.code == sa.bindparam("account_code"),
+    )
+    .values(balance=_accounts.c.balance + sa.bindparam("delta"))
+    .returning(_accounts.c.id, _accounts.c.balance)
 )
-_ADD_TO_MONTH: dict[tuple[str, str], DriverStatement] = {}
+_LOCK_HEAD = (
+    sa.select(_heads.c.last_seq, _heads.c.last_hash)
+    .where(_heads.c.village_id == sa.bindparam("village_id"))
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    _heads.update()
+    .where(_heads.c.village_id == sa.bindparam("of_village"))
+    .values(last_seq=sa.bindparam("new_seq"), last_hash=sa.bindparam("new_hash"))
+)
+_REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 
 
-def _add_to_month_statement(dialect: str, column: str) -> DriverStatement:
-    """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
-    key = (dialect, column)
-    statement = _ADD_TO_MONTH.get(key)
-    if statement is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = MonthlyTotal.__table__
-        statement = DriverStatement(
-            insert(table)
-            .values(
-                household_id=sa.bindparam("household_id"),
-                period=sa.bindparam("period"),
-                village_id=sa.bindparam("village_id"),
-                **{name: 0 for name in ("earned", "deducted", "redeemed") if name != column},
-                **{column: sa.bindparam("delta")},
-            )
-            .on_conflict_do_update(
-                index_elements=[table.c.household_id, table.c.period],
-                set_={column: table.c[column] + sa.bindparam("delta_again")},
-            )
+def lock_household_account(village_id: int, household_id: int) -> Any:
+    """Lock a household's account for the rest of the transaction: (id, balance, closed_at).
+
+    Whoever checks something that depends on the household's history (a monthly cap, the
+    day's awards against the approval threshold, closing the account) takes this lock first,
+    so no posting to the household can slip in between the check and what follows it.
+    """
+    row = db.session.execute(
+        _LOCK_ACCOUNT, {"village_id": village_id, "code": household_code(household_id)}
+    ).one_or_none()
+    if row is None:
+        raise AccountMissing()
+    return row
+
+
+def lock_household_accounts(village_id: int, household_ids: list[int]) -> None:
+    """Lock many households' accounts, in id order, before a transaction's first posting."""
+    if not household_ids:
+        return
+    db.session.execute(
+        sa.select(_accounts.c.id)
+        .where(
+            _accounts.c.village_id == village_id,
+            _accounts.c.household_id.in_(sorted(set(household_ids))),
         )
-        _ADD_TO_MONTH[key] = statement
-    return statement
+        .order_by(_accounts.c.id)
+        .with_for_update()
+    ).all()
+
+
+def close_household_account(village_id: int, household_id: int) -> int:
+    """Close a household's account if its balance is 0; otherwise return the balance and
+    close nothing. No posting reaches a closed account but a reversal."""
+    account = lock_household_account(village_id, household_id)
+    if account.balance != 0:
+        return account.balance
+    db.session.execute(
+        _accounts.update().where(_accounts.c.id == account.id).values(closed_at=utcnow())
+    )
+    return 0
+
+
+def lock_village_chain(village_id: int) -> None:
+    """Hold the village's chain head for the rest of the transaction: no posting of the
+    village can complete meanwhile (``ledger rebuild`` replays the chain under it)."""
+    if db.session.execute(_LOCK_HEAD, {"village_id": village_id}).one_or_none() is None:
+        raise NotFound(_l("No such village."))
 
 
 def _post(
@@ -452,99 +446,134 @@ def _post(
     period: str | None = None,
     posted_by_id: int | None = None,
     reverses_id: int | None = None,
-    require_funds: bool = False,
+    requires_funds: bool = False,
     rule_version_id: int | None = None,
     quantity: Decimal | None = None,
 ) -> Transfer:
-    # What the caller added to the session is in the database before we read (the autoflush
-    # that ``session.execute`` would do); the statements below go to the connection directly.
+    _validate(amount, memo)
+    # What the caller added to the session is written before the ledger reads and locks (the
+    # ledger's statements are Core statements, which the session does not flush for).
     db.session.flush()
-    connection = session_connection(db.session)
-    head = _HEAD_FOR_UPDATE.one_or_none(connection, {"village_id": village_id})
-    if head is None:
-        raise NotFound(_l("No such village."))
-    now = utcnow()
-    today_period = current_period(head.timezone, now)
-    _validate(amount, memo, period, today_period)
-
-    rows = _ACCOUNTS_FOR_UPDATE.rows(
-        connection,
-        {"village_id": village_id, "debit_code": debit_code, "credit_code": credit_code},
-    )
-    by_code = {row.code: row for row in rows}
-    if debit_code not in by_code or credit_code not in by_code:
+    # 1. The account whose balance or state decides the posting.
+    first_code = household_code(household_id) if household_id is not None else debit_code
+    first_is_debit = first_code == debit_code
+    first = db.session.execute(
+        _LOCK_ACCOUNT, {"village_id": village_id, "code": first_code}
+    ).one_or_none()
+    if first is None:
         raise AccountMissing()
-    debit, credit = by_code[debit_code], by_code[credit_code]
-    # Read under the chain lock, which closing an account also takes: nothing posts to a
-    # household once it has moved away, however close the two requests come. A reversal
-    # still may (it corrects what was posted while the household was here).
-    closed = {debit.household_status, credit.household_status} - {None, "active"}
-    if closed and reverses_id is None:
+    now = utcnow()
+    today_period = current_period(first.timezone, now)
+    _validate_period(period, today_period)
+    period = period or today_period
+    # Nothing posts to a household once it has moved away; a reversal still may (it corrects
+    # what was posted while the household was here).
+    if first.closed_at is not None and reverses_id is None:
         raise AccountClosed()
-    if require_funds and debit.balance < amount:
+    if requires_funds and first.balance < amount:
         raise InsufficientPoints(
             _l(
                 "The balance is %(balance)s points; %(amount)s are needed.",
-                balance=debit.balance,
+                balance=first.balance,
                 amount=amount,
             ),
-            balance=debit.balance,
+            balance=first.balance,
             needed=amount,
         )
-    if reverses_id is not None and _REVERSAL_OF.rows(connection, {"reverses_id": reverses_id}):
+    if (
+        reverses_id is not None
+        and db.session.execute(_REVERSAL_OF, {"reverses_id": reverses_id}).first()
+    ):
         raise AlreadyReversed()
-
-    fields = {
-        "village_id": village_id,
-        "seq": head.last_seq + 1,
-        "kind": kind,
-        "category": category,
-        "debit_account_id": debit.id,
-        "credit_account_id": credit.id,
-        "amount": amount,
-        "period": period or today_period,
-        "memo": memo,
-        "household_id": household_id,
-        "debit_balance_after": debit.balance - amount,
-        "credit_balance_after": credit.balance + amount,
-        "reverses_id": reverses_id,
-        "posted_by_id": posted_by_id,
-        "created_at": now,
-        "rule_version_id": rule_version_id,
-        "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
-    }
-    digest = transfer_hash(fields, head.last_hash)
-    row = {**fields, "prev_hash": head.last_hash, "hash": digest}
-    transfer_id = _INSERT_TRANSFER.scalar(connection, row)
-
-    _SET_BALANCE.execute_many(
-        connection,
-        [
-            {"account_id": debit.id, "new_balance": fields["debit_balance_after"]},
-            {"account_id": credit.id, "new_balance": fields["credit_balance_after"]},
-        ],
-    )
-    if household_id is not None and kind in MONTHLY_COLUMN:
+    first_after = first.balance - amount if first_is_debit else first.balance + amount
+    db.session.execute(_SET_BALANCE, {"account_id": first.id, "new_balance": first_after})
+    column = MONTHLY_COLUMN.get(kind)
+    if household_id is not None and column is not None:
         delta = -amount if reverses_id is not None else amount
-        _add_to_month_statement(connection.dialect.name, MONTHLY_COLUMN[kind]).execute(
-            connection,
+        db.session.execute(
+            _add_to_month_statement(db.session.get_bind().dialect.name, column),
             {
                 "household_id": household_id,
-                "period": fields["period"],
+                "period": period,
                 "village_id": village_id,
                 "delta": delta,
                 "delta_again": delta,
             },
         )
-    _MOVE_HEAD.execute(
-        connection,
-        {"head_village_id": village_id, "last_seq": fields["seq"], "last_hash": digest},
+    # 2. The other account, changed in place.
+    second = db.session.execute(
+        _ADD_TO_BALANCE,
+        {
+            "of_village": village_id,
+            "account_code": credit_code if first_is_debit else debit_code,
+            "delta": amount if first_is_debit else -amount,
+        },
+    ).one_or_none()
+    if second is None:
+        raise AccountMissing()
+    debit_id, debit_after = (first.id, first_after) if first_is_debit else second
+    credit_id, credit_after = second if first_is_debit else (first.id, first_after)
+
+    # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
+    # under the head's lock, so the stamps of a village's transfers rise with their seq.
+    head = db.session.execute(_LOCK_HEAD, {"village_id": village_id}).one()
+    fields = {
+        "village_id": village_id,
+        "seq": head.last_seq + 1,
+        "kind": kind,
+        "category": category,
+        "debit_account_id": debit_id,
+        "credit_account_id": credit_id,
+        "amount": amount,
+        "period": period,
+        "memo": memo,
+        "household_id": household_id,
+        "debit_balance_after": debit_after,
+        "credit_balance_after": credit_after,
+        "reverses_id": reverses_id,
+        "posted_by_id": posted_by_id,
+        "created_at": utcnow(),
+        "rule_version_id": rule_version_id,
+        "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
+    }
+    digest = transfer_hash(fields, head.last_hash)
+    transfer = db.session.scalars(
+        sa.insert(Transfer).returning(Transfer),
+        [{**fields, "prev_hash": head.last_hash, "hash": digest}],
+    ).one()
+    db.session.execute(
+        _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
     )
-    # The row is written; hand back a persistent Transfer for it without another INSERT.
-    transfer = Transfer(id=transfer_id, **row)
-    make_transient_to_detached(transfer)
-    db.session.add(transfer)
+    listeners.household_transfer_posted(transfer)
     return transfer
+
+
+_ADD_TO_MONTH: dict[tuple[str, str], Any] = {}
+
+
+def _add_to_month_statement(dialect: str, column: str):
+    """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
+    key = (dialect, column)
+    statement = _ADD_TO_MONTH.get(key)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = MonthlyTotal.__table__
+        statement = (
+            insert(table)
+            .values(
+                household_id=sa.bindparam("household_id"),
+                period=sa.bindparam("period"),
+                village_id=sa.bindparam("village_id"),
+                **{name: 0 for name in ("earned", "deducted", "redeemed") if name != column},
+                **{column: sa.bindparam("delta")},
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.household_id, table.c.period],
+                set_={column: table.c[column] + sa.bindparam("delta_again")},
+            )
+        )
+        _ADD_TO_MONTH[key] = statement
+    return statement
 
 
 # --- reading ---------------------------------------------------------------------------------

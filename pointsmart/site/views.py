@@ -20,20 +20,8 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import refresh
 
 bp = Blueprint("site", __name__, template_folder="templates")
-
-
-@bp.before_app_request
-def choose_language_per_request() -> None:
-    """Forget the language of an earlier request that shared this app context.
-
-    Flask-Babel caches the chosen locale on ``g``, which lives as long as the app context;
-    requests made inside one app context (the test client within a test's context, a
-    request dispatched from a command) would otherwise all speak the first one's language.
-    """
-    refresh()
 
 
 @bp.route("/")

@@ -45,6 +45,8 @@ class Village(db.Model):
     mask_names: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # 年底清零: the year's positive balances move to the expired account at the year's end.
     year_end_clearing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The number households call with questions (printed on statement slips); None: not set.
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
 
 
 class Grid(db.Model):

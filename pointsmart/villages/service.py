@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..database import DriverStatement, session_connection
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
@@ -245,7 +244,7 @@ _households = Household.__table__
 _grids = Grid.__table__
 _members = Member.__table__
 _villages = Village.__table__
-_HOUSEHOLD_ANSWER = DriverStatement(
+_HOUSEHOLD_ANSWER = (
     sa.select(
         _households.c.id,
         _households.c.village_id,
@@ -278,8 +277,7 @@ def household_answer(actor: Principal, household_id: int) -> dict[str, Any]:
     household), without loading ORM objects: one statement for the household, then the
     ledger's summary.
     """
-    db.session.flush()
-    rows = _HOUSEHOLD_ANSWER.rows(session_connection(db.session), {"household_id": household_id})
+    rows = db.session.execute(_HOUSEHOLD_ANSWER, {"household_id": household_id}).all()
     if not rows:
         raise NotFound(_l("No such household."))
     household = rows[0]

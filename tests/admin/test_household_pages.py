@@ -176,3 +176,49 @@ def test_the_list_finds_a_household_by_its_card_code_or_scanned_card(pages, offi
     assert found(old.code) == ["XF-001"]
     assert found(card.url) == ["XF-001"]  # a USB scanner types the card's URL
     assert found(card.code[:-1] + ("2" if card.code[-1] != "2" else "3")) == []  # mistyped
+
+
+def test_closing_a_household_and_an_award_at_once_never_strand_points(fresh_app):
+    """Moving away locks the household's account and closes it on that row: an award that
+    comes at the same moment either lands first (and the closing is refused: the balance is
+    no longer 0) or finds the account closed (409 account_closed). Never both."""
+    from pointsmart.admin import households as admin_households
+    from pointsmart.errors import Problem
+    from pointsmart.ledger import service as ledger
+    from pointsmart.ledger.verify import verify_village
+    from tests.factories import Factories
+    from tests.ledger.test_concurrency import run_at_once
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        households = [make.household(village) for _ in range(6)]
+        db.session.commit()
+        village_id, household_ids = village.id, [h.id for h in households]
+
+    for household_id in household_ids:
+
+        def award_or_close(index, household_id=household_id):
+            with fresh_app.app_context():
+                try:
+                    if index == 0:
+                        ledger.award(village_id, household_id, 10, category="volunteer")
+                    else:
+                        admin_households.mark_moved_away(ROOT, household_id)
+                    db.session.commit()
+                    return "done"
+                except Problem as refusal:
+                    db.session.rollback()
+                    return refusal.code
+
+        award, close = run_at_once(2, award_or_close)
+
+        with fresh_app.app_context():
+            balance = ledger.account_balance(village_id, ledger.household_code(household_id))
+            status = db.session.get(Household, household_id).status
+        assert (award, close, balance, status) in (
+            ("done", "balance_not_settled", 10, "active"),  # the award came first
+            ("account_closed", "done", 0, "moved_away"),  # the closing came first
+        )
+    with fresh_app.app_context():
+        assert verify_village(village_id).ok

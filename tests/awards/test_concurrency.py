@@ -48,3 +48,40 @@ def test_concurrent_awards_never_go_over_a_monthly_cap(fresh_app):
         ).scalar_one()
         assert total == 30
         assert verify_village(village_id).ok
+
+
+def test_one_leaders_awards_at_once_never_go_over_the_quota(fresh_app):
+    """The quota is checked under the leader's own row lock, not the village's chain head:
+    sixteen awards to sixteen households at once, each of 5 points, against a quota of 30."""
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        village.leader_monthly_quota = 30
+        households = [make.household(village) for _ in range(CLIENTS)]
+        leader = make.staff("leader", village)
+        db.session.commit()
+        village_id, household_ids = village.id, [h.id for h in households]
+
+    def award(index):
+        response = fresh_app.test_client().post(
+            "/api/v1/transfers",
+            json={
+                "household_id": household_ids[index],
+                "kind": "award",
+                "points": 5,
+                "category": "volunteer",
+            },
+            headers={**leader.auth, "Idempotency-Key": f"quota-{index}"},
+        )
+        return response.status_code, response.get_json().get("code")
+
+    outcomes = run_at_once(CLIENTS, award)
+
+    assert outcomes.count((201, None)) == 6
+    assert outcomes.count((409, "leader_quota_reached")) == CLIENTS - 6
+    with fresh_app.app_context():
+        total = db.session.execute(
+            sa.select(sa.func.sum(Transfer.amount)).where(Transfer.village_id == village_id)
+        ).scalar_one()
+        assert total == 30
+        assert verify_village(village_id).ok

@@ -99,6 +99,10 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "reason": "核实无误",
     },
     ("POST", "/api/v1/villages/<int:village_id>/shops"): lambda p: {"name": "新商店"},
+    ("PUT", "/api/v1/villages/<int:village_id>/sms-settings"): lambda p: {"monthly_cap": 50},
+    ("PUT", "/api/v1/households/<int:household_id>/sms-consent"): lambda p: {
+        "phone": "13912345678"
+    },
     ("PUT", "/api/v1/villages/<int:village_id>/counter-settings"): lambda p: {
         "pin_required_above": None
     },
@@ -181,6 +185,11 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
     ("POST", "/me/objections/<int:entry_id>"): lambda p: {"reason": "不是我家"},
     ("POST", "/products/<int:product_id>/photo"): lambda p: {"remove": "1"},
     ("POST", "/villages/<int:village_id>/cards/reissue"): lambda p: {"number": p["number"]},
+    ("POST", "/admin/villages/<int:village_id>/sms/cap"): lambda p: {"monthly_cap": "50"},
+    ("POST", "/admin/villages/<int:village_id>/sms/consents"): lambda p: {
+        "number": p["number"],
+        "phone": "13912345678",
+    },
     ("POST", "/leader/<int:village_id>/approvals/<int:approval_id>"): lambda p: {
         "decision": "reject",
         "reason": "matrix",
@@ -198,6 +207,8 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
 # URL parameters whose value depends on the rule: a name that means something else elsewhere
 # (``token`` is a card's token, ``kind`` an image's) or a choice of an ``any(...)`` converter.
 RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
+    "/notify/aliyun/<token>/report": lambda p: {"token": "not-the-callback-token"},
+    "/notify/aliyun/<token>/up": lambda p: {"token": "not-the-callback-token"},
     "/admin/villages/<int:village_id>/import/<token>": lambda p: {"token": p["import_token"]},
     "/admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>": lambda p: {
         "kind": "xlsx"

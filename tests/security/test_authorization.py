@@ -228,6 +228,19 @@ POST   /villages/<int:village_id>/pins                                          
 GET    /villages/<int:village_id>/reports                                                     login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/reports/<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/reports/sheet.pdf                                           login login login login 403   403   403   403   200   403
+GET    /admin/villages/<int:village_id>/sms                                                   login login login login 403   403   403   403   200   403
+POST   /admin/villages/<int:village_id>/sms/cap                                               login login login login 403   403   403   403   303   403
+POST   /admin/villages/<int:village_id>/sms/consents                                          login login login login 403   403   403   403   303   403
+POST   /admin/villages/<int:village_id>/sms/consents/<int:household_id>/stop                  login login login login 403   403   403   403   303   403
+POST   /me/sms/stop                                                                           me    303   303   303   me    me    me    me    me    me
+GET    /api/v1/villages/<int:village_id>/sms                                                  401   403   403   403   403   403   403   403   200   403
+PUT    /api/v1/villages/<int:village_id>/sms-settings                                         401   403   403   403   403   403   403   403   200   403
+PUT    /api/v1/households/<int:household_id>/sms-consent                                      401   403   403   403   403   403   403   403   200   403
+DELETE /api/v1/households/<int:household_id>/sms-consent                                      401   204   403   403   403   403   403   403   204   403
+POST   /notify/aliyun/<token>/report                                                          404   404   404   404   404   404   404   404   404   404
+POST   /notify/aliyun/<token>/up                                                              404   404   404   404   404   404   404   404   404   404
+GET    /villages/<int:village_id>/statements                                                  login login login login 200   403   403   403   200   403
+GET    /villages/<int:village_id>/statements.pdf                                              login login login login 200   403   403   403   200   403
 GET    /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   200   403
 POST   /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   422   403
 """

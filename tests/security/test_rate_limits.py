@@ -115,9 +115,9 @@ def test_with_redis_the_sign_in_limit_holds_across_app_instances(
 
 
 def test_every_view_the_limiter_limits_is_marked_so_its_requests_are_checked(app):
-    """Requests to unmarked views skip the limiter (``extensions._no_limit_on_this_view``):
-    a view limited with ``limiter.limit`` directly, or a default or application limit, would
-    silently stop being enforced."""
+    """Only marked views reach the limiter (``extensions.init_limiter`` leaves out its
+    app-wide hook): a default or application limit would silently not be enforced, and a
+    view limited with ``limiter.limit`` directly would miss its headers."""
     from flask_limiter.util import get_qualified_name
 
     from pointsmart.extensions import RATE_LIMITED, limiter
@@ -143,3 +143,18 @@ def test_every_view_the_limiter_limits_is_marked_so_its_requests_are_checked(app
     } <= marked
     assert limiter.limit_manager.default_limits == []
     assert limiter.limit_manager.application_limits == []
+
+
+def test_an_unlimited_request_never_reaches_the_limiter_and_a_limited_one_gets_its_headers(
+    app, client
+):
+    from pointsmart.extensions import limiter
+
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
+
+    plain = client.get("/board/1")
+    limited = client.post("/api/v1/auth/token", json={"username": "nobody", "password": "x"})
+
+    assert not any(name.startswith("X-RateLimit") for name, _value in plain.headers)
+    assert limited.status_code == 401
+    assert limited.headers["X-RateLimit-Limit"] == "10000"

@@ -1,0 +1,87 @@
+"""What the provider pushes to us: delivery receipts and replies (Alibaba Cloud SMS's
+"HTTP 批量推送" of ``SmsReport`` and ``SmsUp``, JSON arrays).
+
+Authentication: Alibaba Cloud documents no signature on these pushes; the console only holds
+the receiving URL. So the URL itself carries the secret ``SMS_CALLBACK_TOKEN`` (give the
+console ``https://<host>/notify/aliyun/<token>/report`` and ``.../up``), compared in constant
+time; without a token set, or with a wrong one, the endpoints answer 404 as if they did not
+exist. A push changes nothing but receipts and stops (it never sends or spends anything), and
+the worker also learns each message's fate by asking the provider (``QuerySendDetails``,
+signed by the SDK) whenever an answer was lost.
+
+Answers are what the provider expects: ``{"code": 0, "msg": "接收成功"}`` (it retries on
+anything else, so a push is handled the same however often it comes).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, jsonify, request
+
+from ..database import utcnow
+from ..extensions import csrf, db
+from .models import DELIVERED, SENDING, SENT, UNDELIVERED, UNKNOWN, OutboxMessage
+from .provider import provider_settings
+from .service import stop_by_reply
+
+bp = Blueprint("notify_callbacks", __name__)
+csrf.exempt(bp)  # the provider posts JSON and cannot hold a CSRF token
+STOP_WORDS = {"TD", "T", "N", "0000", "STOP", "退订", "取消", "退"}
+
+
+def _check_token(token: str) -> None:
+    expected = provider_settings(current_app.config)["SMS_CALLBACK_TOKEN"]
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        abort(404)
+
+
+def _items() -> list[dict]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+        abort(400)
+    return body
+
+
+def _received():
+    return jsonify({"code": 0, "msg": "接收成功"})
+
+
+@bp.route("/notify/aliyun/<token>/report", methods=["POST"])
+def delivery_report(token: str):
+    """SmsReport: the carrier's receipt for each message (by our key, ``out_id``)."""
+    _check_token(token)
+    table = OutboxMessage.__table__
+    for item in _items():
+        key, biz_id = str(item.get("out_id") or ""), str(item.get("biz_id") or "")
+        if not key:
+            continue
+        delivered = item.get("success") is True
+        db.session.execute(
+            table.update()
+            .where(
+                table.c.message_key == key,
+                table.c.status.in_((SENT, UNKNOWN, SENDING, DELIVERED, UNDELIVERED)),
+            )
+            .values(
+                status=DELIVERED if delivered else UNDELIVERED,
+                provider_id=sa.func.coalesce(table.c.provider_id, biz_id or None),
+                sent_at=sa.func.coalesce(table.c.sent_at, utcnow()),
+                receipt_code=str(item.get("err_code") or "")[:40],
+                receipt_at=utcnow(),
+            )
+        )
+    return _received()
+
+
+@bp.route("/notify/aliyun/<token>/up", methods=["POST"])
+def reply(token: str):
+    """SmsUp: a reply from a phone; a stop word (TD, 退订, ...) stops its texts."""
+    _check_token(token)
+    for item in _items():
+        content = str(item.get("content") or "").strip().upper()
+        phone = str(item.get("phone_number") or "")
+        if content in STOP_WORDS and phone:
+            stop_by_reply(phone)
+    return _received()

@@ -1,0 +1,164 @@
+"""Writing messages into the outbox, in the caller's transaction.
+
+``on_transfer`` is the ledger listener (``ledger.listeners``): for a household transfer of a
+household with an active consent it inserts one ``change`` message keyed ``t<transfer id>``
+in the posting transaction, so the message commits or rolls back with the transfer. A
+household without consent costs one primary-key read and gets nothing. Settlements name no
+household; year-end clearing (``expire``) sends nothing (a whole village at once would spend
+the month's cap in one night; the monthly summary shows the new balance).
+
+``queue_summaries`` writes the month's summary (``s<household>-<YYYYMM>``) for every
+consenting household of a village; run again, it writes none twice.
+"""
+
+from __future__ import annotations
+
+import json
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..accounts.auth import Principal
+from ..awards.models import Rule, RuleVersion
+from ..database import utcnow
+from ..extensions import db
+from ..ledger.models import AWARD, DEDUCT, REDEEM, Account, MonthlyTotal
+from ..ledger.service import household_balance_after
+from ..villages.models import Household, Village
+from . import texts
+from .models import CHANGE, PENDING, SUMMARY, OutboxMessage, SmsConsent
+
+TOLD_KINDS = (AWARD, DEDUCT, REDEEM)
+
+
+def transfer_key(transfer_id: int) -> str:
+    return f"t{transfer_id}"
+
+
+def summary_key(household_id: int, period: str) -> str:
+    return f"s{household_id}-{period.replace('-', '')}"
+
+
+def on_transfer(transfer) -> None:
+    """Queue the household's message about ``transfer`` (the ledger calls this in its
+    transaction, once per household transfer)."""
+    if transfer.kind not in TOLD_KINDS:
+        return
+    session = db.session
+    row = session.execute(
+        sa.select(SmsConsent.phone, Household.number, Village.timezone)
+        .join(Household, Household.id == SmsConsent.household_id)
+        .join(Village, Village.id == Household.village_id)
+        .where(SmsConsent.household_id == transfer.household_id, SmsConsent.stopped_at.is_(None))
+    ).one_or_none()
+    if row is None:
+        return
+    what = ""
+    if transfer.kind in (AWARD, DEDUCT) and transfer.reverses_id is None:
+        if transfer.rule_version_id is not None:
+            what = (
+                session.execute(
+                    sa.select(Rule.name)
+                    .join(RuleVersion, RuleVersion.rule_id == Rule.id)
+                    .where(RuleVersion.id == transfer.rule_version_id)
+                ).scalar_one_or_none()
+                or ""
+            )
+        what = what or texts.category_words(transfer.category)
+    day = transfer.created_at.astimezone(ZoneInfo(row.timezone)).date()
+    params = texts.change_params(
+        number=row.number,
+        day=day,
+        kind=transfer.kind,
+        reversal=transfer.reverses_id is not None,
+        what=what,
+        points=transfer.amount,
+        balance=household_balance_after(transfer),
+    )
+    _insert(
+        [
+            {
+                "message_key": transfer_key(transfer.id),
+                "village_id": transfer.village_id,
+                "household_id": transfer.household_id,
+                "transfer_id": transfer.id,
+                "kind": CHANGE,
+                "phone": row.phone,
+                "params": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
+                "text": texts.render(CHANGE, params),
+            }
+        ]
+    )
+
+
+def queue_summaries(actor: Principal, village_id: int, period: str) -> int:
+    """Queue the month's summary for each consenting household of the village; returns how
+    many were new. Admins of the village (the command line is one)."""
+    actor.require_admin(village_id)
+    month = (
+        sa.select(MonthlyTotal)
+        .where(MonthlyTotal.village_id == village_id, MonthlyTotal.period == period)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            SmsConsent.household_id,
+            SmsConsent.phone,
+            Household.number,
+            Account.balance,
+            sa.func.coalesce(month.c.earned, 0).label("earned"),
+            sa.func.coalesce(month.c.deducted, 0).label("deducted"),
+            sa.func.coalesce(month.c.redeemed, 0).label("redeemed"),
+        )
+        .join(Household, Household.id == SmsConsent.household_id)
+        .join(Account, Account.household_id == Household.id)
+        .outerjoin(month, month.c.household_id == Household.id)
+        .where(
+            SmsConsent.village_id == village_id,
+            SmsConsent.stopped_at.is_(None),
+            Household.status == "active",
+        )
+        .order_by(Household.number)
+    ).all()
+    messages = []
+    for row in rows:
+        params = texts.summary_params(
+            number=row.number,
+            month=int(period[5:]),
+            earned=int(row.earned),
+            deducted=int(row.deducted),
+            redeemed=int(row.redeemed),
+            balance=int(row.balance),
+        )
+        messages.append(
+            {
+                "message_key": summary_key(row.household_id, period),
+                "village_id": village_id,
+                "household_id": row.household_id,
+                "transfer_id": None,
+                "kind": SUMMARY,
+                "phone": row.phone,
+                "params": json.dumps(params, ensure_ascii=False, separators=(",", ":")),
+                "text": texts.render(SUMMARY, params),
+            }
+        )
+    return _insert(messages)
+
+
+def _insert(messages: list[dict]) -> int:
+    """Insert messages whose key is new (a key already there is left as it is)."""
+    if not messages:
+        return 0
+    now = utcnow()
+    for message in messages:
+        message.update(status=PENDING, attempts=0, next_attempt_at=now, created_at=now)
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = db.session.execute(
+        insert(OutboxMessage.__table__)
+        .on_conflict_do_nothing(index_elements=["message_key"])
+        .returning(OutboxMessage.__table__.c.id),
+        messages,
+    )
+    return len(result.all())

@@ -1,0 +1,133 @@
+"""The committee's text-message page and API, the household's stop on /me, the provider's
+receipts and stop replies, and the worker that refuses to start without provider settings."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pointsmart.extensions import db
+from pointsmart.notify import service as notify
+from pointsmart.notify.models import DELIVERED, SENT, OutboxMessage, SmsConsent
+from tests.counter.web import hidden_fields, sign_in
+from tests.factories import ROOT
+from tests.villagers.test_pages import csrf_client, household_with_pin  # noqa: F401
+from tests.villagers.test_pages import sign_in as villager_sign_in
+
+TOKEN = "callback-secret-123"
+
+
+def test_without_provider_settings_the_admin_page_says_messages_wait(client, make):
+    village = make.village(name="等待村")
+    admin = make.staff("admin", village)
+    household = make.household(village, number="W-1")
+    notify.record_consent(ROOT, household.id, phone="13700000001")
+    make.award(household, 5)
+    sign_in(client, admin)
+    html = client.get(f"/admin/villages/{village.id}/sms").get_data(as_text=True)
+    assert "服务器还没有配置短信服务" in html
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in html
+    assert "发件箱等待发送：1 条" in html
+    assert "本月（" in html
+    assert "已发 0 条，上限 300 条" in html
+
+
+def test_the_committee_records_a_consent_and_sets_the_cap_on_the_page(client, make):
+    village = make.village(name="登记村")
+    admin = make.staff("admin", village)
+    household = make.household(village, number="R-7", head_name="钱大爷")
+    sign_in(client, admin)
+    page = f"/admin/villages/{village.id}/sms"
+
+    def post(action: str, **data):
+        fields = hidden_fields(client.get(page).get_data(as_text=True), action)
+        return client.post(action, data={**fields, **data})
+
+    answer = post(f"{page}/consents", number="R-7", phone="137 0000 0002")
+    assert answer.status_code == 303
+    consent = db.session.get(SmsConsent, household.id)
+    assert (consent.phone, consent.stopped_at) == ("13700000002", None)
+    refused = post(f"{page}/consents", number="R-7", phone="12345")
+    assert refused.status_code == 422
+    assert "请填写11位手机号码" in refused.get_data(as_text=True)
+    assert post(f"{page}/cap", monthly_cap="20").status_code == 303
+    assert notify.monthly_cap(village.id) == 20
+    html = client.get(page).get_data(as_text=True)
+    assert "钱大爷" in html
+    assert "上限 20 条" in html
+
+
+def test_the_api_records_and_stops_a_consent(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+    household = make.household(village)
+    path = f"/households/{household.id}/sms-consent"
+    answer = api.request("PUT", path, expect=200, json={"phone": "13700000003"}, as_=admin)
+    assert answer.get_json()["phone"] == "13700000003"
+    overview = api.get(f"/villages/{village.id}/sms", as_=admin)
+    assert overview["configured"] is False
+    assert [c["phone"] for c in overview["consents"]] == ["13700000003"]
+    api.request("DELETE", path, expect=204, as_=admin)
+    assert db.session.get(SmsConsent, household.id).stopped_via == "committee"
+    refused = api.request("PUT", path, expect=422, json={"phone": "x"}, as_=admin)
+    assert "phone" in refused.get_json()["errors"]
+
+
+def test_a_household_stops_its_texts_from_me(csrf_client, make):  # noqa: F811
+    village = make.village()
+    household = household_with_pin(make, village)
+    notify.record_consent(ROOT, household.id, phone="13800138000")
+    db.session.commit()
+    villager_sign_in(csrf_client)
+    html = csrf_client.get("/me").get_data(as_text=True)
+    assert "不再接收短信" in html
+    fields = hidden_fields(html, "/me/sms/stop")
+    assert csrf_client.post("/me/sms/stop", data=fields).status_code == 303
+    assert db.session.get(SmsConsent, household.id).stopped_via == "villager"
+    make.award(household, 5)
+    assert db.session.execute(sa.select(OutboxMessage)).first() is None
+    assert "不再接收短信" not in csrf_client.get("/me").get_data(as_text=True)
+
+
+def test_receipts_and_stop_replies_come_in_with_the_secret_url(client, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_CALLBACK_TOKEN", TOKEN)
+    village = make.village()
+    household = make.household(village)
+    other = make.household(village)
+    notify.record_consent(ROOT, household.id, phone="13700000004")
+    notify.record_consent(ROOT, other.id, phone="13700000005")
+    transfer = make.award(household, 5)
+    message = db.session.execute(sa.select(OutboxMessage)).scalar_one()
+    message.status, message.provider_id = SENT, "77^0"
+    db.session.commit()
+    report = [
+        {
+            "phone_number": "13700000004",
+            "success": True,
+            "err_code": "DELIVERED",
+            "biz_id": "77^0",
+            "out_id": f"t{transfer.id}",
+        }
+    ]
+    assert client.post("/notify/aliyun/wrong/report", json=report).status_code == 404
+    answer = client.post(f"/notify/aliyun/{TOKEN}/report", json=report)
+    assert (answer.status_code, answer.json) == (200, {"code": 0, "msg": "接收成功"})
+    db.session.expire_all()
+    message = db.session.get(OutboxMessage, message.id)
+    assert (message.status, message.receipt_code) == (DELIVERED, "DELIVERED")
+
+    up = [{"phone_number": "13700000004", "content": " td ", "sign_name": "幸福村积分超市"}]
+    assert client.post(f"/notify/aliyun/{TOKEN}/up", json=up).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(SmsConsent, household.id).stopped_via == "reply"
+    assert db.session.get(SmsConsent, other.id).stopped_at is None
+    chat = [{"phone_number": "13700000005", "content": "谢谢"}]
+    client.post(f"/notify/aliyun/{TOKEN}/up", json=chat)
+    assert db.session.get(SmsConsent, other.id).stopped_at is None
+    assert client.post(f"/notify/aliyun/{TOKEN}/up", data="nonsense").status_code == 400
+
+
+def test_the_worker_refuses_to_start_without_provider_settings(fresh_app):
+    result = fresh_app.test_cli_runner().invoke(args=["notify", "run", "--once"])
+    assert result.exit_code == 2
+    assert "not configured" in result.output
+    assert "0 messages wait" in result.output

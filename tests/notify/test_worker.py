@@ -1,0 +1,261 @@
+"""The outbox and its worker against a stand-in of Alibaba Cloud SMS on this machine: every
+message is written with its transfer, delivered exactly once through an error answer,
+throttling and a lost reply, retried with backoff; a household without consent gets nothing;
+a monthly cap holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from pointsmart.awards.models import RuleVersion
+from pointsmart.counter import goods, sales
+from pointsmart.database import utcnow
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.notify import service as notify
+from pointsmart.notify.models import CAPPED, FAILED, SENDING, SENT, OutboxMessage
+from pointsmart.notify.provider import AliyunSms, provider_settings
+from pointsmart.notify.worker import run_round
+from tests.awards.conftest import add_rule
+from tests.factories import ROOT
+from tests.notify.standin import ACCESS_KEY_ID, ACCESS_KEY_SECRET, StandIn
+
+BASE = 0.2  # seconds: the first retry waits 0.1-0.2 s, the next 0.2-0.4 s, ...
+
+
+@pytest.fixture
+def standin():
+    with StandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def sms_config(app, standin, monkeypatch):
+    for name, value in {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": ACCESS_KEY_SECRET,
+        "SMS_SIGN_NAME": "幸福村积分超市",
+        "SMS_TEMPLATE_CHANGE": "SMS_CHANGE_1",
+        "SMS_TEMPLATE_SUMMARY": "SMS_SUMMARY_1",
+        "SMS_ENDPOINT": standin.endpoint,
+        "SMS_PROTOCOL": "http",
+        "SMS_RETRY_BASE_SECONDS": BASE,
+        "SMS_LEASE_SECONDS": 0.5,
+    }.items():
+        monkeypatch.setitem(app.config, name, value)
+    return app.config
+
+
+def outbox() -> list[OutboxMessage]:
+    db.session.expire_all()
+    return list(db.session.execute(sa.select(OutboxMessage).order_by(OutboxMessage.id)).scalars())
+
+
+def drain(config, rounds: int = 60) -> None:
+    """Run the worker until nothing is left to do (each round after what fell due)."""
+    provider = AliyunSms(provider_settings(config), timeout_seconds=2)
+    for _ in range(rounds):
+        run_round(provider, config)
+        waiting = [m for m in outbox() if m.status in ("pending", "unknown", "sending")]
+        if not waiting:
+            return
+        time.sleep(max(min((m.next_attempt_at - utcnow()).total_seconds() for m in waiting), 0))
+    raise AssertionError("the outbox did not empty")
+
+
+@pytest.fixture
+def village(make):
+    village = make.village(name="短信村")
+    keeper_shop = make.shop(village, name="积分超市")
+    return village, keeper_shop
+
+
+def test_a_household_without_consent_gets_nothing_and_one_with_consent_one_per_transfer(
+    ctx, make, village
+):
+    village, _shop = village
+    told = make.household(village, number="XF-001", head_name="王大爷")
+    silent = make.household(village, number="XF-002", head_name="李大妈")
+    notify.record_consent(ROOT, told.id, phone="+86 138 1234 5678")
+    clean = add_rule(village, "mqsb", "门前三包", "rule", 10)
+    version = db.session.execute(
+        sa.select(RuleVersion.id).where(RuleVersion.rule_id == clean.id)
+    ).scalar_one()
+    first = make.award(told, 10, category="rule", rule_version_id=version)
+    make.award(silent, 10)
+    ledger.deduct(village.id, told.id, 3, category="black", memo="乱倒垃圾")
+    ledger.reverse(first.id, reason="录错了")
+    messages = outbox()
+    assert [m.message_key for m in messages] == [
+        f"t{first.id}",
+        f"t{first.id + 2}",
+        f"t{first.id + 3}",
+    ]
+    assert {m.household_id for m in messages} == {told.id}
+    assert {m.phone for m in messages} == {"13812345678"}
+    today = utcnow().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    day = f"{today.month}月{today.day}日"
+    assert [m.text for m in messages] == [
+        f"XF-001户{day}门前三包得10分，余额10分。回TD退订",
+        f"XF-001户{day}黑榜扣3分，余额7分。回TD退订",
+        f"XF-001户{day}更正扣回10分，余额-3分。回TD退订",
+    ]
+    assert all(len("【幸福村积分超市】" + m.text) <= 70 for m in messages)
+
+
+def test_a_message_is_written_in_the_transfers_transaction(ctx, make, village):
+    village, _shop = village
+    household = make.household(village)
+    notify.record_consent(ROOT, household.id, phone="13800000001")
+    db.session.commit()
+    nested = db.session.begin_nested()
+    make.award(household, 5)
+    assert len(outbox()) == 1
+    nested.rollback()
+    assert outbox() == []
+
+
+def test_each_message_is_delivered_once_through_failure_throttling_and_a_lost_reply(
+    ctx, make, village, standin, sms_config
+):
+    village, shop = village
+    a = make.household(village, number="A-1", head_name="周大爷")
+    b = make.household(village, number="B-2", head_name="吴大妈")
+    nobody = make.household(village, number="C-3", head_name="郑大伯")
+    notify.record_consent(ROOT, a.id, phone="13900000001")
+    notify.record_consent(ROOT, b.id, phone="13900000002")
+    make.award(a, 50)
+    make.award(b, 20)
+    make.award(nobody, 20)
+    soap = goods.create_product(ROOT, shop.id, name="香皂", points_price=15, stock=5)
+    keeper = make.staff("shopkeeper", village, shop)
+    sale = sales.redeem_items(
+        keeper.principal,
+        shop_id=shop.id,
+        household_id=a.id,
+        items=[{"product_id": soap.id, "quantity": 1}],
+    )
+    sales.void_redemption(ROOT, sale.id, reason="拿错了")
+    db.session.commit()
+    keys = [m.message_key for m in outbox()]
+    assert len(keys) == 4  # a's award, sale and void; b's award
+
+    standin.script.extend(["drop", "throttle", "fail"])
+    drain(sms_config)
+
+    assert standin.problems == []
+    assert sorted(standin.sent_keys()) == sorted(keys)  # each once: none lost, none twice
+    messages = outbox()
+    assert {m.status for m in messages} == {SENT}
+    assert "13900000003" not in {m["PhoneNumbers"] for m in standin.delivered}
+    taken = {m["OutId"]: m for m in standin.delivered}
+    first = messages[0]
+    assert taken[first.message_key]["TemplateCode"] == "SMS_CHANGE_1"
+    assert taken[first.message_key]["SignName"] == "幸福村积分超市"
+    assert json.loads(taken[first.message_key]["TemplateParam"]) == json.loads(first.params)
+    # The lost reply: looked up by its key before any resend, and found.
+    lookups = [q for _, action, q in standin.requests if action == "QuerySendDetails"]
+    assert lookups
+    assert lookups[0]["PhoneNumber"] == first.phone
+    # The throttled and the refused message were sent again after a backoff.
+    sends = [(t, q["OutId"]) for t, action, q in standin.requests if action == "SendSms"]
+    retried = [key for key in keys if sum(1 for _, k in sends if k == key) > 1]
+    assert retried
+    for key in retried:
+        times = [t for t, k in sends if k == key]
+        assert times[1] - times[0] >= BASE / 2
+    assert max(m.attempts for m in messages) >= 2
+
+
+def test_a_worker_that_died_after_sending_does_not_send_again(
+    ctx, make, village, standin, sms_config
+):
+    village, _shop = village
+    household = make.household(village, number="D-4")
+    notify.record_consent(ROOT, household.id, phone="13900000004")
+    make.award(household, 8)
+    db.session.commit()
+    provider = AliyunSms(provider_settings(sms_config), timeout_seconds=2)
+    # The worker claims and sends, then dies before it records the answer.
+    from pointsmart.notify.worker import claim
+
+    (claimed,), _ = claim(sms_config)
+    assert (
+        provider.send(
+            phone=claimed.phone, kind=claimed.kind, params=claimed.params, key=claimed.key
+        ).kind
+        == "sent"
+    )
+    assert outbox()[0].status == SENDING
+    time.sleep(0.6)  # the lease runs out
+    drain(sms_config)
+    assert standin.sent_keys() == [claimed.key]
+    assert outbox()[0].status == SENT
+
+
+def test_over_the_monthly_cap_nothing_more_is_sent(ctx, make, village, standin, sms_config):
+    village, _shop = village
+    notify.set_monthly_cap(ROOT, village.id, 2)
+    household = make.household(village)
+    notify.record_consent(ROOT, household.id, phone="13900000005")
+    for points in (1, 2, 3):
+        make.award(household, points)
+    db.session.commit()
+    drain(sms_config)
+    assert len(standin.delivered) == 2
+    assert [m.status for m in outbox()] == [SENT, SENT, CAPPED]
+    overview = notify.overview(ROOT, village.id)
+    assert (overview.sent_this_month, overview.monthly_cap) == (2, 2)
+
+
+def test_a_wrong_number_fails_at_once(ctx, make, village, standin, sms_config, monkeypatch):
+    village, _shop = village
+    household = make.household(village)
+    notify.record_consent(ROOT, household.id, phone="13900000006")
+    make.award(household, 4)
+    db.session.commit()
+    original = standin._answer
+
+    def refuse_number(handler, status, payload):
+        if payload.get("Code") == "OK":
+            standin.delivered.pop()
+            payload = {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "号码不对"}
+        return original(handler, status, payload)
+
+    monkeypatch.setattr(standin, "_answer", refuse_number)
+    drain(sms_config)
+    (message,) = outbox()
+    assert (message.status, message.attempts) == (FAILED, 1)
+    assert message.last_error.startswith("isv.MOBILE_NUMBER_ILLEGAL")
+
+
+def test_summaries_are_queued_once_a_month(ctx, make, village):
+    from pointsmart.notify.outbox import queue_summaries
+    from pointsmart.periods import current_period
+
+    village, _shop = village
+    household = make.household(village, number="E-5")
+    notify.record_consent(ROOT, household.id, phone="13900000007")
+    make.award(household, 30)
+    period = current_period(village.timezone)
+    assert queue_summaries(ROOT, village.id, period) == 1
+    assert queue_summaries(ROOT, village.id, period) == 0
+    summary = outbox()[-1]
+    assert summary.kind == "summary"
+    assert summary.text == f"E-5户{int(period[5:])}月得30分，扣0分，兑换0分，余额30分。回TD退订"
+
+
+def test_the_stand_in_refuses_a_request_signed_with_another_secret(
+    ctx, standin, sms_config, monkeypatch
+):
+    monkeypatch.setitem(sms_config, "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "not-the-secret")
+    provider = AliyunSms(provider_settings(sms_config), timeout_seconds=2)
+    outcome = provider.send(phone="13900000009", kind="change", params={}, key="t-bad")
+    assert outcome.kind == "refused"
+    assert standin.problems == ["signature does not match"]
+    assert standin.delivered == []
