@@ -44,7 +44,11 @@
       done = true;
       callback(synth.getVoices());
     }
-    synth.addEventListener("voiceschanged", finish);
+    if (synth.addEventListener) {
+      synth.addEventListener("voiceschanged", finish);
+    } else {
+      synth.onvoiceschanged = finish; // older browsers: speechSynthesis is no EventTarget
+    }
     window.setTimeout(finish, VOICE_WAIT_MS);
   }
 
