@@ -252,3 +252,17 @@ def test_taking_out_an_attendee_before_posting_is_audited(household, leader, act
         "member_name": "王建国",
         "hours": "2.00",
     }
+
+
+def test_a_check_out_within_36_seconds_is_refused_and_records_nothing(
+    api, household, leader, activity
+):
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins", json={"household_id": household.id}, as_=leader
+    )
+
+    refused = api.post(f"/attendances/{checked_in['id']}/checkout", as_=leader, expect=422)
+
+    assert refused["code"] == "checked_out_too_soon"
+    row = db.session.get(Attendance, checked_in["id"])
+    assert (row.checked_out_at, row.hours) == (None, None)
