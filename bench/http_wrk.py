@@ -13,7 +13,8 @@ shopkeeper and an admin with API tokens. For each server in ``--servers`` starts
 (``bench.bench_wsgi:app``: the production app plus the bench-only ``GET /bench/bare``,
 POINTSMART_ENV=production) and the yardstick (``bench.plain_wsgi:app``: plain Flask, one JSON
 route) with ``--workers`` worker processes each (gunicorn: sync workers; granian: its WSGI
-interface, default threads), then runs wrk against:
+interface, ``--granian-threads`` blocking threads a worker or its default), then runs wrk
+against:
 
 * ``GET /bare`` of the plain Flask app: the yardstick;
 * ``GET /bench/bare``: the app's empty route (its hooks, no database);
@@ -143,9 +144,17 @@ def production_settings(url: str) -> dict[str, str]:
 
 
 def start_server(
-    kind: str, url: str, workers: int, port: int, app: str, ready: str, env: dict | None = None
+    kind: str,
+    url: str,
+    workers: int,
+    port: int,
+    app: str,
+    ready: str,
+    env: dict | None = None,
+    threads: int | None = None,
 ) -> subprocess.Popen:
-    """gunicorn (sync workers) or granian (WSGI) serving ``app`` on ``port``, once it answers."""
+    """gunicorn (sync workers) or granian (WSGI, ``threads`` blocking threads a worker, its
+    own default if None) serving ``app`` on ``port``, once it answers."""
     env = {**os.environ, **production_settings(url), **(env or {})}
     if kind == "gunicorn":
         command = [str(ROOT / ".venv/bin/gunicorn"), "-w", str(workers)]
@@ -153,6 +162,8 @@ def start_server(
     elif kind == "granian":
         command = [str(ROOT / ".venv/bin/granian"), "--interface", "wsgi"]
         command += ["--workers", str(workers), "--host", "127.0.0.1", "--port", str(port)]
+        if threads:
+            command += ["--blocking-threads", str(threads)]
         command += ["--log-level", "warning", app]
     else:
         raise SystemExit(f"unknown server {kind}")
@@ -198,6 +209,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternate the runs this often")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--chain-hold", action="store_true", help="log each sale's head hold")
+    parser.add_argument("--granian-threads", type=int, default=None, help="blocking threads")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/wrk.db"
     kinds = [kind.strip() for kind in args.servers.split(",") if kind.strip()]
@@ -220,10 +232,19 @@ def main() -> None:
                     "bench.bench_wsgi:app",
                     "/bench/bare",
                     hold_env if args.chain_hold else None,
+                    args.granian_threads,
                 )
             )
             servers.append(
-                start_server(kind, url, args.workers, plain_port, "bench.plain_wsgi:app", "/bare")
+                start_server(
+                    kind,
+                    url,
+                    args.workers,
+                    plain_port,
+                    "bench.plain_wsgi:app",
+                    "/bare",
+                    threads=args.granian_threads,
+                )
             )
             app, plain = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{plain_port}"
             sale = SALE_SCRIPT % {
@@ -286,6 +307,7 @@ def report(args, url: str, kinds: list[str], rounds: list[dict]) -> None:
     print(
         f"database: {url.split(':')[0]}, {args.workers} workers, wrk -t2 -c{args.connections} "
         f"-d{args.duration}s, {args.rounds} alternating round(s) of {', '.join(kinds)}"
+        + (f", granian --blocking-threads {args.granian_threads}" if args.granian_threads else "")
     )
     for kind in kinds:
         print(f"{kind}:")

@@ -491,7 +491,7 @@ class _History:
         leader = self.volunteer_leader
         self.award(household, VOLUNTEER, memo, self.current, leader, quantity=2)
         duplicate = self.award(household, VOLUNTEER, memo, self.current, leader, quantity=2)
-        ledger.reverse(duplicate.id, reason="重复录入，冲正", posted_by_id=self.admin)
+        ledger.reverse(duplicate.id, reason="重复录入，撤销", posted_by_id=self.admin)
         self.tick()
         self.balance[household] -= duplicate.amount
 

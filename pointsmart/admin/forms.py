@@ -71,7 +71,7 @@ class PinForm(Schema):
 
 
 class SearchForm(Schema):
-    q = fields.Str(load_default=None, validate=validate.Length(max=50))
+    q = fields.Str(load_default=None, validate=validate.Length(max=200))  # a scanned card URL
     after = fields.Int(load_default=None, validate=validate.Range(1, MAX_ID))
 
 

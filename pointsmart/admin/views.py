@@ -23,6 +23,7 @@ from ..forms import parse_form
 from ..villages import service as villages
 from ..villages.models import Grid
 from . import settings
+from .audit_targets import target_names
 from .forms import NameForm, SettingsForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -62,6 +63,8 @@ ACTION_LABELS = {
     "board_entry.create": _l("Red or black list entry made"),
     "objection.uphold": _l("Objection upheld"),
     "objection.dismiss": _l("Objection dismissed"),
+    "household.import": _l("Households imported from the roster"),
+    "points.clear": _l("Year-end clearing"),
 }
 
 
@@ -107,6 +110,13 @@ FIELD_LABELS = {
     "date": _l("Date"),
     "hours": _l("Hours"),
     "member_name": _l("Member"),
+    "admin": _l("Administrator"),
+    "count": _l("How many"),
+    "grid_id": _l("Grid"),
+    "households": _l("Households"),
+    "moved_away": _l("Moved away"),
+    "points_price": _l("Points price"),
+    "year": _l("Year"),
 }
 
 TARGET_LABELS = {
@@ -117,6 +127,9 @@ TARGET_LABELS = {
     "rule": _l("Rule"),
     "shop": _l("Shop"),
     "product": _l("Goods"),
+    "activity": _l("Volunteer activity"),
+    "board_entry": _l("Red or black list entry"),
+    "objection": _l("Objection"),
 }
 
 
@@ -266,6 +279,7 @@ def audit_log(village_id: int):
         village=village,
         rows=[(row, audit.changes_of(row)) for row in rows],
         names=audit.actor_names(rows),
+        target_names=target_names(rows, village_id),
         labels=ACTION_LABELS,
         fields=FIELD_LABELS,
         targets=TARGET_LABELS,

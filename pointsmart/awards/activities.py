@@ -29,7 +29,7 @@ from ..text import clean_name, name_problem
 from ..villages.models import Household, Member
 from . import rules
 from .batches import BatchEntry, entry_problem, plan_batch
-from .errors import AlreadyPosted, BatchRefused, WrongRuleKind
+from .errors import AlreadyPosted, BatchRefused, CheckedOutTooSoon, WrongRuleKind
 from .models import HOUR, Activity, Attendance, Rule
 from .service import active_household, post_plan, village_of
 
@@ -288,12 +288,19 @@ def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal | None:
 
 
 def check_out(actor: Principal, attendance_id: int) -> Attendance:
-    """Record that the attendee left (now); the hours become check-in to check-out."""
+    """Record that the attendee left (now); the hours become check-in to check-out.
+
+    Refused (``CheckedOutTooSoon``, nothing recorded) when that is under 0.01 hours (36 s): it
+    would leave the attendee checked out with no hours, looking merely checked in.
+    """
     attendance = _attendance(actor, attendance_id)
     now = utcnow()
-    attendance.checked_out_at = now
     if attendance.checked_in_at is not None:
-        attendance.hours = hours_between(attendance.checked_in_at, now)
+        hours = hours_between(attendance.checked_in_at, now)
+        if hours is None:
+            raise CheckedOutTooSoon()
+        attendance.hours = hours
+    attendance.checked_out_at = now
     db.session.flush()
     return attendance
 

@@ -299,6 +299,28 @@ def find_entry(entry_id: int) -> BoardEntry:
 # --- objections ------------------------------------------------------------------------------
 
 
+UPHELD_ALREADY = _l(
+    "An objection to this entry was upheld and its points were undone; "
+    "there is nothing left to object to."
+)
+UNDONE_ALREADY = _l("This entry was undone; there is nothing left to object to.")
+
+
+def closed_for_objections(entry: BoardEntry, today: dt.date) -> Any:
+    """Why no household may object to ``entry`` now, in words (None: it may): its points were
+    undone after an upheld objection, or otherwise undone, or its days on the board are over."""
+    if _reversed_transfer_ids([entry.transfer_id]):
+        upheld = db.session.execute(
+            sa.select(Objection.id).where(
+                Objection.entry_id == entry.id, Objection.status == UPHELD
+            )
+        ).first()
+        return UPHELD_ALREADY if upheld else UNDONE_ALREADY
+    if entry.board_until < today:
+        return NotOnBoard.title
+    return None
+
+
 def raise_objection(
     actor: Principal, entry_id: int, *, reason: str, household_id: int | None = None
 ) -> Objection:
@@ -327,10 +349,9 @@ def raise_objection(
         )
     reason = _reason(reason)
     village = village_of(entry.village_id)
-    if entry.board_until < local_today(village.timezone) or _reversed_transfer_ids(
-        [entry.transfer_id]
-    ):
-        raise NotOnBoard()
+    closed = closed_for_objections(entry, local_today(village.timezone))
+    if closed is not None:
+        raise NotOnBoard(closed)
     if db.session.execute(
         sa.select(Objection.id).where(
             Objection.entry_id == entry.id, Objection.household_id == household_id

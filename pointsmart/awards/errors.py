@@ -58,6 +58,14 @@ class AlreadyDecided(Problem):
     title = _l("This has already been decided.")
 
 
+class CheckedOutTooSoon(Problem):
+    status, code = 422, "checked_out_too_soon"
+    title = _l(
+        "Checked out less than a minute after checking in: there are no hours to count. "
+        "Enter the hours instead, or remove the attendee if the check-in was a mistake."
+    )
+
+
 class AlreadyPosted(Problem):
     status, code = 409, "already_posted"
     title = _l("This attendance has already been posted and can no longer change.")

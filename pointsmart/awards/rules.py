@@ -67,6 +67,14 @@ class RuleView:
     def version_id(self) -> int | None:
         return self.current.id if self.current else None
 
+    @property
+    def upcoming(self) -> list[RuleVersion]:
+        """The versions that take effect after today, soonest first."""
+        if self.current is None:
+            return list(self.versions)
+        now = (self.current.valid_from, self.current.version)
+        return [v for v in self.versions if (v.valid_from, v.version) > now]
+
 
 # --- arithmetic ------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """The monthly scoring grid: a grid's households against the village-rule items of a month,
-ticked or given quantities, saved at once (all entries or none)."""
+ticked or given quantities, saved at once (all entries or none). What is offered (months,
+items) is ``scoring``'s to decide."""
 
 from __future__ import annotations
 
@@ -12,62 +13,31 @@ from ..accounts.auth import login_required
 from ..errors import Problem
 from ..extensions import db
 from ..forms import run_once
-from ..periods import current_period, previous_periods
-from ..villages import service as villages
-from . import batches, rules, service
+from . import batches, scoring
 from .errors import BatchRefused
 from .views import bp, leader_village, problem_message
 
 CELL = re.compile(r"^q-(?P<household>\d{1,10})-(?P<rule>\d{1,10})$")
-MONTHS_BACK = 3
-
-
-def months(timezone: str) -> list[str]:
-    """The months a leader may score: this one and the two before, newest first."""
-    return previous_periods(current_period(timezone), MONTHS_BACK)[::-1]
 
 
 def grid_page(actor, village, grid_id, period, *, entered=None, cell_errors=None, errors=None):
-    grids = villages.list_grids(actor, village.id)
-    items = [
-        r
-        for r in rules.list_rules(actor, village.id, category="rule", active=True)
-        if r.current is not None
-    ]
-    households, scored = [], {}
-    grid = next((g for g in grids if g.id == grid_id), None)
-    if grid is not None:
-        households = villages.search_households(actor, village.id, grid_id=grid.id, limit=500)
-        households = [h for h in households if h["status"] == "active"]
-        ids = [h["id"] for h in households]
-        for item in items:
-            for household_id, points in service.rule_usage(item.id, period, ids).items():
-                scored[(household_id, item.id)] = points
+    page = scoring.grid_of(actor, village, grid_id, period)
     return render_template(
         "awards/scoring.html",
         village=village,
-        grids=grids,
-        grid=grid,
-        period=period,
-        months=months(village.timezone),
-        items=items,
-        households=households,
-        scored=scored,
+        page=page,
         entered=entered or {},
         cell_errors=cell_errors or {},
         errors=errors or [],
     )
 
 
-@bp.route("/leader/<int:village_id>/scoring")
+@bp.route("/leader/<int:village_id>/scoring", endpoint="scoring")
 @login_required
-def scoring(village_id: int):
+def scoring_grid(village_id: int):
     actor, village = leader_village(village_id)
-    period = request.args.get("period")
-    if period not in months(village.timezone):
-        period = months(village.timezone)[0]
     grid_id = request.args.get("grid_id", type=int)
-    return grid_page(actor, village, grid_id, period)
+    return grid_page(actor, village, grid_id, request.args.get("period"))
 
 
 @bp.route("/leader/<int:village_id>/scoring", methods=["POST"])
@@ -77,11 +47,10 @@ def save_scoring(village_id: int):
     actor, village = leader_village(village_id)
     period = request.form.get("period", "")
     grid_id = request.form.get("grid_id", type=int)
-    if period not in months(village.timezone):
+    if period not in scoring.scoring_months(actor, village):
         return grid_page(
-            actor, village, grid_id, months(village.timezone)[0],
-            errors=[_("Choose one of the months shown.")],
-        ), 422  # fmt: skip
+            actor, village, grid_id, None, errors=[_("Choose one of the months shown.")]
+        ), 422
     cells = []
     for name, value in request.form.items():
         match = CELL.match(name)

@@ -19,6 +19,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..ordering import natural_sorted
 from ..villages.models import Village
 from .errors import OutOfStock
 from .models import SALE, STOCK_IN, STOCK_OUT, VOID, Product, Shop, StockMove
@@ -118,10 +119,10 @@ def find_product(product_id: int) -> Product:
 def list_products(actor: Principal, shop_id: int, *, active_only: bool = False) -> list[Product]:
     shop = find_shop(shop_id)
     require_shop_reader(actor, shop)
-    statement = sa.select(Product).where(Product.shop_id == shop_id).order_by(Product.name)
+    statement = sa.select(Product).where(Product.shop_id == shop_id)
     if active_only:
         statement = statement.where(Product.active.is_(True))
-    return list(db.session.execute(statement).scalars())
+    return natural_sorted(db.session.execute(statement).scalars(), lambda p: p.name)
 
 
 def create_product(

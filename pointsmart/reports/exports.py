@@ -47,6 +47,26 @@ def kind_labels() -> dict[str, str]:
     }
 
 
+def category_labels() -> dict[str, str]:
+    return {
+        "volunteer": _("Volunteering"),
+        "red": _("Red list"),
+        "black": _("Black list"),
+        "rule": _("Village rules"),
+        "other": _("Other"),
+    }
+
+
+def system_account_labels() -> dict[str, str]:
+    """The village's own accounts, as a clerk would name them."""
+    return {
+        "issued": _("Village: points given"),
+        "penalties": _("Village: points deducted"),
+        "settled": _("Settled with shops"),
+        "expired": _("Cleared at the year's end"),
+    }
+
+
 def export_table(actor: Principal, village_id: int, name: str, period: str | None = None) -> Table:
     """One of ``EXPORTS`` for an admin of the village."""
     village = find_village(village_id)
@@ -132,7 +152,11 @@ def _transfers(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
             Transfer.category,
             Household.number,
             Household.head_name,
+            debit.kind.label("debit_kind"),
+            debit.shop_id.label("debit_shop"),
             debit.code.label("debit"),
+            credit.kind.label("credit_kind"),
+            credit.shop_id.label("credit_shop"),
             credit.code.label("credit"),
             Transfer.amount,
             Transfer.reverses_id,
@@ -151,20 +175,37 @@ def _transfers(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
         statement = statement.where(Transfer.period == period)
 
     def rows() -> Iterator[list]:
-        kinds = kind_labels()
+        """Each transfer in words: kinds, categories and accounts as a clerk names them (a
+        household account by its number and head, a shop's by its name), never a code."""
+        kinds, categories = kind_labels(), category_labels()
+        systems = system_account_labels()
+        shops = dict(
+            db.session.execute(
+                sa.select(Shop.id, Shop.name).where(Shop.village_id == village_id)
+            ).all()
+        )
+
+        def account(kind: str, shop_id: int | None, code: str, row) -> str:
+            if kind == "household":
+                return f"{row.number} {row.head_name}"
+            if kind == "shop":
+                return shops.get(shop_id, code)
+            return systems.get(kind, code)
+
         result = db.session.execute(statement.execution_options(yield_per=BATCH))
         for row in result:
+            kind = kinds.get(row.kind, row.kind)
             yield [
                 row.seq,
                 row.id,
                 _local(row.created_at, zone),
                 row.period,
-                kinds.get(row.kind, row.kind),
-                row.category or "",
+                _("Reversal of %(kind)s", kind=kind) if row.reverses_id else kind,
+                categories.get(row.category, row.category or ""),
                 row.number or "",
                 row.head_name or "",
-                row.debit,
-                row.credit,
+                account(row.debit_kind, row.debit_shop, row.debit, row),
+                account(row.credit_kind, row.credit_shop, row.credit, row),
                 int(row.amount),
                 row.reverses_id or "",
                 row.memo or "",

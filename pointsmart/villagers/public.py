@@ -20,11 +20,15 @@ from ..boards.names import public_names
 from ..counter.models import Product, Shop
 from ..errors import NotFound
 from ..extensions import db
+from ..ordering import natural_sorted
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Village
 
 TV_TOP = 10
 TV_GOODS = 8
+# Rows of a red or black list on one TV panel: a longer list is shown on several panels in turn,
+# since the hall's TV cannot scroll.
+TV_ROWS = 10
 PERIOD_CHOICES = 12  # months offered in the leaderboard page's period list
 
 
@@ -46,13 +50,9 @@ def public_village(village_id: int) -> PublicVillage:
 
 
 def grids_of(village_id: int) -> list[dict[str, Any]]:
-    """The village's grids, by name."""
-    return [
-        {"id": row.id, "name": row.name}
-        for row in db.session.execute(
-            sa.select(Grid.id, Grid.name).where(Grid.village_id == village_id).order_by(Grid.name)
-        )
-    ]
+    """The village's grids in the natural order of their names (一组, 二组, 三组)."""
+    rows = db.session.execute(sa.select(Grid.id, Grid.name).where(Grid.village_id == village_id))
+    return [{"id": row.id, "name": row.name} for row in natural_sorted(rows, lambda r: r.name)]
 
 
 def period_choices(timezone: str) -> list[str]:
@@ -102,7 +102,8 @@ def new_goods(village_id: int, limit: int = TV_GOODS) -> list[dict[str, Any]]:
 
 def tv_panels(village_id: int) -> dict[str, Any]:
     """Everything the service hall's TV shows: this month's top households, the red and black
-    lists on the board, and the new goods; names as the public sees them."""
+    lists on the board (in pages of ``TV_ROWS``), and the new goods; names as the public sees
+    them."""
     village = public_village(village_id)
     period = current_period(village.timezone)
     top = public_leaderboard(village_id, period=period, grid_id=None, viewer=None, limit=TV_TOP)[
@@ -113,10 +114,15 @@ def tv_panels(village_id: int) -> dict[str, Any]:
         "village": village,
         "period": period,
         "top": top,
-        "red": [public_entry(item) for item in board["red"]],
-        "black": [public_entry(item) for item in board["black"]],
+        "red_pages": tv_pages([public_entry(item) for item in board["red"]]),
+        "black_pages": tv_pages([public_entry(item) for item in board["black"]]),
         "goods": new_goods(village_id),
     }
+
+
+def tv_pages(rows: list[dict[str, Any]], size: int = TV_ROWS) -> list[list[dict[str, Any]]]:
+    """``rows`` in pages of at most ``size`` (one empty page for no rows): one TV panel each."""
+    return [rows[start : start + size] for start in range(0, len(rows), size)] or [[]]
 
 
 def public_entry(item: dict[str, Any]) -> dict[str, Any]:

@@ -27,27 +27,14 @@ from ..ledger.queries import (
     rule_ids_of_versions,
     transfer_view,
 )
+from ..ordering import natural_key
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Household, Village
+from .words import CATEGORY_WORDS, describe
 
 HISTORY_ENTRIES = 20
 CHART_MONTHS = 12
 CHART_HEIGHT = 120  # SVG units of the tallest bar
-
-KIND_WORDS = {
-    "award": _l("Earned"),
-    "deduct": _l("Deducted"),
-    "redeem": _l("Exchanged for goods"),
-    "settle": _l("Settled"),
-    "expire": _l("Cleared at the year's end"),
-}
-CATEGORY_WORDS = {
-    "volunteer": _l("Volunteering"),
-    "red": _l("Red list"),
-    "black": _l("Black list"),
-    "rule": _l("Village rule"),
-    "other": _l("Other"),
-}
 
 
 @dataclass
@@ -92,7 +79,7 @@ def my_page(actor: Principal, before: int | None = None) -> MyPage:
     grid = db.session.get(Grid, household.grid_id) if household.grid_id else None
     period = current_period(village.timezone)
     summary = household_summary(village.id, household.id, period)
-    history, older_before = history_page(household.id, before=before)
+    history, older_before = history_page(household.id, village.timezone, before=before)
     return MyPage(
         household=household,
         village=village,
@@ -142,22 +129,27 @@ def _grid_rank(village_id: int, household: Household, period: str) -> int | None
 
 
 def history_page(
-    household_id: int, *, before: int | None = None, limit: int = HISTORY_ENTRIES
+    household_id: int,
+    timezone: str,
+    *,
+    before: int | None = None,
+    limit: int = HISTORY_ENTRIES,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """One page of the history in words, newest first, of entries older than ``before`` (all
     when None), and the ``before`` of the next older page (None when there is none)."""
     entries = household_history(household_id, limit=limit, after=before)
     older = entries[limit - 1]["id"] if len(entries) > limit else None
-    return history_in_words(household_id, limit=limit, entries=entries[:limit]), older
+    return history_in_words(household_id, timezone, limit=limit, entries=entries[:limit]), older
 
 
 def history_in_words(
     household_id: int,
+    timezone: str,
     limit: int = HISTORY_ENTRIES,
     entries: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The latest entries (or the given ones), each with what it was for, who recorded it and
-    when.
+    when (in the village's ``timezone``), in the words of ``words.describe``.
 
     A reversal names what it undid (found even when that entry is on an older page), and an
     entry that was undone says so.
@@ -191,7 +183,6 @@ def history_in_words(
         result.append(
             {
                 **entry,
-                "kind_words": str(KIND_WORDS.get(entry["kind"], entry["kind"])),
                 "what": what,
                 "who": people.get(entry["posted_by_id"]) if entry["posted_by_id"] else None,
                 "reverses": by_id.get(entry["reverses_id"]) if entry["reverses_id"] else None,
@@ -201,6 +192,10 @@ def history_in_words(
     for entry in result:
         if entry["reverses"] is not None:
             entry["reverses"] = next(e for e in result if e["id"] == entry["reverses_id"])
+    # Originals first, so a reversal reads with the words of what it undid.
+    originals = [e for e in result if not e["reverses_id"]]
+    describe(originals, timezone)
+    describe([e for e in result if e["reverses_id"]], timezone)
     return [entry for entry in result if entry["id"] in shown]
 
 
@@ -257,14 +252,15 @@ def chart(household_id: int, period: str, months: int = CHART_MONTHS) -> list[Ba
 
 
 def goods_for(village_id: int, balance: int) -> list[dict[str, Any]]:
-    """The goods on offer in the village's open shops, and whether the household can afford
-    each now (enough points and in stock)."""
+    """The goods on offer in the village's open shops, cheapest first and then in the natural
+    order of their names, and whether the household can afford each now (enough points and in
+    stock)."""
     rows = db.session.execute(
         sa.select(Product.id, Product.name, Product.points_price, Product.stock, Shop.name)
         .join(Shop, Shop.id == Product.shop_id)
         .where(Shop.village_id == village_id, Shop.active, Product.active)
-        .order_by(Product.points_price, Product.name)
     ).all()
+    rows.sort(key=lambda row: (row[2], natural_key(row[1])))
     return [
         {
             "id": row[0],
@@ -280,13 +276,14 @@ def goods_for(village_id: int, balance: int) -> list[dict[str, Any]]:
 
 def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
     """An entry on the public board of the household's village, as the objection form shows it
-    (number, head name as the household may see it, rule, points); NotFound otherwise."""
+    (number, head name as the household may see it, rule, points); NotFound otherwise. An entry
+    no longer open to objections says why in ``closed`` (upheld, undone, or its days over)."""
+    from ..awards.board import closed_for_objections
     from ..awards.models import BoardEntry
     from ..boards import service as boards
 
-    village_id = db.session.execute(
-        sa.select(BoardEntry.village_id).where(BoardEntry.id == entry_id)
-    ).scalar_one_or_none()
+    entry = db.session.get(BoardEntry, entry_id)
+    village_id = entry.village_id if entry is not None else None
     if village_id is None or village_id != actor.household_village_id:
         raise NotFound(_l("No such entry."))
     on_board = boards.public_board(village_id, viewer=actor)
@@ -302,4 +299,8 @@ def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
                 "points": item["points"],
                 "on_board": True,
             }
-    return {"id": entry_id, "village_id": village_id, "on_board": False}
+    village = db.session.get(Village, village_id)
+    closed = closed_for_objections(entry, local_today(village.timezone)) or _l(
+        "The entry is no longer on the board; objections are closed."
+    )
+    return {"id": entry_id, "village_id": village_id, "on_board": False, "closed": str(closed)}

@@ -26,9 +26,11 @@ from ..awards import board
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, sign_in_limited
 from ..forms import parse_form, run_once
-from . import service
+from . import service, words
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
+# +10, −10 or 0, the same on every page that shows a household's points (the card page too).
+bp.add_app_template_filter(words.signed_points, "signed_points")
 
 REQUIRED = {"required": _l("Please fill this in.")}
 BEFORE = re.compile(r"^[1-9][0-9]{0,9}\Z")

@@ -7,10 +7,8 @@ that could change it.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -43,12 +41,10 @@ def card_overview(text: str) -> CardOverview:
     summary = ledger_queries.household_summary(
         household.village_id, household.id, current_period(timezone)
     )
-    zone = ZoneInfo(timezone)
-    history = ledger_queries.household_history(household.id, limit=RECENT_ENTRIES, after=None)
-    entries = [
-        {**entry, "local_time": _local(entry["created_at"], zone)}
-        for entry in history[:RECENT_ENTRIES]
-    ]
+    # The words of the household's own page (villagers.words): one way to say each entry.
+    from ..villagers.service import history_in_words
+
+    entries = history_in_words(household.id, timezone, limit=RECENT_ENTRIES)
     return CardOverview(
         village_name=village_name,
         number=household.number,
@@ -57,7 +53,3 @@ def card_overview(text: str) -> CardOverview:
         month=summary.month,
         entries=entries,
     )
-
-
-def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    return moment.astimezone(zone)

@@ -28,6 +28,7 @@ from reportlab.pdfgen import canvas
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..ordering import natural_sorted
 from .card_images import qr_image
 from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
 from .models import Card, Grid, Household, Village
@@ -146,11 +147,9 @@ def village_name(village_id: int) -> str:
 
 
 def grids_of(village_id: int) -> list[Grid]:
-    return list(
-        db.session.execute(
-            sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.id)
-        ).scalars()
-    )
+    """The village's grids in the natural order of their names (一组, 二组, 三组)."""
+    grids = db.session.execute(sa.select(Grid).where(Grid.village_id == village_id)).scalars()
+    return natural_sorted(grids, lambda grid: grid.name)
 
 
 def card_holder_names(household_id: int) -> dict[str, str]:

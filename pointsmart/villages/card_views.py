@@ -57,13 +57,7 @@ def card_page(token: str):
     except CardNotFound:
         body = render_template("villages/card_unknown.html")
         return _private(Response(body, status=404))
-    kind_labels = {
-        "award": _("Points awarded"),
-        "deduct": _("Points deducted"),
-        "redeem": _("Goods taken"),
-        "expire": _("Cleared at the year's end"),
-    }
-    page = render_template("villages/card_page.html", card=overview, kind_labels=kind_labels)
+    page = render_template("villages/card_page.html", card=overview)
     return _private(Response(page))
 
 

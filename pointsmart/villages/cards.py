@@ -178,6 +178,26 @@ def resolve_card(text: str) -> int:
     return _resolve_code(normalise_code(text))
 
 
+def household_named_by(text: str) -> int | None:
+    """The household a card's short code (with or without its dashes), URL or token names,
+    whatever the card's version: for finding a household, never for spending. None when the
+    text names no card of ours."""
+    text = (text or "").strip()
+    match = CARD_PATH.search(text)
+    if match or "." in text:
+        try:
+            household_id, _version = _serializer().loads(match["token"] if match else text)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        return household_id if type(household_id) is int and 1 <= household_id <= MAX_ID else None
+    code = normalise_code(text)
+    if not is_well_formed_code(code):
+        return None
+    return db.session.execute(
+        sa.select(Card.household_id).where(Card.code == code)
+    ).scalar_one_or_none()
+
+
 def _resolve_token(token: str) -> int:
     try:
         household_id, version = _serializer().loads(token)

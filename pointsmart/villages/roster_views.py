@@ -115,7 +115,7 @@ def template(village_id: int, kind: str):
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body = roster.template_csv()
-        mimetype = "text/csv; charset=utf-8"
+        mimetype = "text/csv"  # Flask adds "; charset=utf-8" to a text type itself
     response = Response(body, mimetype=mimetype)
     name = _("roster-template")
     response.headers["Content-Disposition"] = (

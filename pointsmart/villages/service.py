@@ -16,6 +16,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
+from ..ordering import natural_sorted
 from ..periods import current_period, is_valid_timezone
 from ..text import clean_name, clean_number
 from . import cards
@@ -114,10 +115,13 @@ def get_village(actor: Principal, village_id: int) -> Village:
 def list_grids(
     actor: Principal, village_id: int, *, limit: int | None = None, after: int | None = None
 ) -> list[Grid]:
-    """A village's grids, by id; with ``limit``, up to ``limit + 1`` (see page_of)."""
+    """A village's grids in the natural order of their names (一组, 二组, ... 十组; see
+    ``ordering``); with ``limit`` (the API's keyset pages), by id, up to ``limit + 1`` (see
+    page_of)."""
     get_village(actor, village_id)
     statement = sa.select(Grid).where(Grid.village_id == village_id).order_by(Grid.id)
-    return list(db.session.execute(_page(statement, Grid.id, limit, after)).scalars())
+    grids = list(db.session.execute(_page(statement, Grid.id, limit, after)).scalars())
+    return grids if limit is not None else natural_sorted(grids, lambda grid: grid.name)
 
 
 def create_grid(actor: Principal, village_id: int, *, name: str) -> Grid:
@@ -314,7 +318,9 @@ def search_households(
     limit: int = 50,
     after: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Households of a village by number, head, member name or phone, in id order.
+    """Households of a village by number, head, member name, phone or card (its short code,
+    as printed or typed without dashes, or its URL; an old card finds its household too), in
+    id order.
 
     Returns up to ``limit + 1`` rows so the caller can tell whether another page exists.
     """
@@ -337,12 +343,14 @@ def search_households(
         # As numbers are stored: a number typed with full-width digits finds its household.
         pattern = f"%{_escape_like(clean_number(q))}%"
         member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
+        card_holder = cards.household_named_by(q)
         statement = statement.where(
             sa.or_(
                 Household.number.like(pattern, escape="\\"),
                 Household.head_name.like(pattern, escape="\\"),
                 Household.phone.like(pattern, escape="\\"),
                 Household.id.in_(member_match),
+                Household.id == card_holder if card_holder is not None else sa.false(),
             )
         )
     rows = db.session.execute(statement).all()

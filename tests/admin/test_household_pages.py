@@ -3,6 +3,8 @@ moving away (only with a zero balance) and the villager PIN reset; each audited.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from pointsmart.accounts import villagers
 from pointsmart.accounts.models import ApiToken
 from pointsmart.counter import pins
@@ -153,6 +155,27 @@ def test_a_pin_reset_must_be_changed_at_the_next_sign_in(pages, office):
     assert household.pin_hash not in entry.changes
     html = pages.post(f"/admin/households/{hid}/pin", {"pin": "12345"}, expect=422)
     assert "户密码是 6 位数字" in html
+
+
+def test_the_list_finds_a_household_by_its_card_code_or_scanned_card(pages, office):
+    from pointsmart.villages.cards import format_code, issue_card
+
+    other = office.make.household(office.village, number="XF-002", head_name="李四")
+    old = issue_card(office.household.id)
+    card = issue_card(office.household.id)  # the old card no longer spends, but still finds
+    issue_card(other.id)
+    vid = office.village.id
+    pages.as_(office.admin)
+
+    def found(q: str) -> list[str]:
+        html = pages.get(f"/admin/villages/{vid}/households?q={quote(q)}")
+        return [n for n in ("XF-001", "XF-002") if n in html]
+
+    assert found(format_code(card.code)) == ["XF-001"]  # as printed: ABCD-EFGH-J
+    assert found(card.code.lower()) == ["XF-001"]  # as typed
+    assert found(old.code) == ["XF-001"]
+    assert found(card.url) == ["XF-001"]  # a USB scanner types the card's URL
+    assert found(card.code[:-1] + ("2" if card.code[-1] != "2" else "3")) == []  # mistyped
 
 
 def test_closing_a_household_and_an_award_at_once_never_strand_points(fresh_app):

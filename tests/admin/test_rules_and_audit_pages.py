@@ -4,9 +4,13 @@ log page (newest first, paged, who, when, what changed, only the admin's village
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
+import pointsmart
+from pointsmart.admin.views import ACTION_LABELS, TARGET_LABELS
 from pointsmart.audit import service as audit
-from pointsmart.awards import rules
+from pointsmart.awards import activities, rules
 from pointsmart.awards.models import Rule
 from pointsmart.extensions import db
 from tests.admin.conftest import last_changes, last_entry
@@ -35,6 +39,10 @@ def test_rules_are_added_changed_from_a_day_retired_and_brought_back(pages, offi
     view = rules.get_rule(ROOT, rule.id)
     assert [v.points for v in view.versions] == [5, 8]
     assert view.points == 5  # still 5 today
+    # the page shows the points of today and the ones to come, with their day
+    page = " ".join(pages.get(f"/admin/villages/{vid}/rules").split())
+    assert "5 分 每小时" in page
+    assert f"{later} 起： 8 分 每小时 · 每月最多 40 分" in page
     changes = last_changes("rule.update")
     assert changes["points"] == [5, 8]
     assert changes["monthly_cap"] == [None, 40]
@@ -100,3 +108,43 @@ def test_the_audit_page_pages_and_shows_only_the_admins_village(pages, office):
     assert "新54" not in second
     assert "远方网格" not in second
     assert last_entry("grid.create").village_id == other_village.id
+
+
+AUDITED = re.compile(
+    r'"((?:village|grid|household|member|card|user|role|rule|shop|product|activity|attendance'
+    r'|board_entry|objection|points)\.[a-z_]+)"'
+)
+
+
+def test_every_audited_action_and_target_has_words_on_the_page():
+    package = Path(pointsmart.__file__).resolve().parent
+    source = "\n".join(path.read_text(encoding="utf-8") for path in package.rglob("*.py"))
+    actions = set(AUDITED.findall(source))
+    targets = set(re.findall(r'target_type="([a-z_]+)"', source))
+
+    assert {"household.import", "points.clear", "activity.create"} <= actions  # the scan works
+    assert sorted(actions - set(ACTION_LABELS)) == []
+    assert sorted(targets - set(TARGET_LABELS)) == []
+
+
+def test_the_audit_page_says_what_happened_and_to_what_in_words(pages, office):
+    vid = office.village.id
+    rule = rules.create_rule(
+        ROOT, vid, code="V01", name="志愿服务", category="volunteer", unit="hour", points=5
+    )
+    activities.create_activity(
+        ROOT, vid, title="清扫河道", date=dt.date(2026, 3, 1), rule_id=rule.id
+    )
+    audit.record(
+        actor_id=office.admin.user_id, village_id=vid, action="household.import",
+        target_type="village", target_id=vid, changes={"count": 60},
+    )  # fmt: skip
+    html = pages.as_(office.admin).get(f"/admin/villages/{vid}/audit")
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())  # what a person reads
+
+    assert "从花名册导入农户" in text
+    assert "household.import" not in text
+    assert "志愿活动 清扫河道" in text  # it read "activity 8"
+    assert "村 幸福村" in text
+    assert "数量 60" in text
+    assert "count" not in text

@@ -315,3 +315,17 @@ def test_checking_in_an_invented_or_invisible_name_is_refused(api, household, le
     assert list(invented["errors"]) == ["member_name"]
     assert "U+200B" in invisible["errors"]["member_name"][0]
     assert member["member_name"] == "张桂兰"
+
+
+def test_a_check_out_within_36_seconds_is_refused_and_records_nothing(
+    api, household, leader, activity
+):
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins", json={"household_id": household.id}, as_=leader
+    )
+
+    refused = api.post(f"/attendances/{checked_in['id']}/checkout", as_=leader, expect=422)
+
+    assert refused["code"] == "checked_out_too_soon"
+    row = db.session.get(Attendance, checked_in["id"])
+    assert (row.checked_out_at, row.hours) == (None, None)

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from pointsmart.awards.models import Approval, BoardEntry
+from pointsmart.awards.models import Approval, Attendance, BoardEntry
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
@@ -278,7 +278,33 @@ def test_an_activity_is_created_attendees_checked_in_and_posted(
 
     assert [(t.amount, str(t.quantity)) for t in transfers_of(household)] == [(25, "2.50")]
     assert [t.amount for t in transfers_of(neighbour)] == [10]
-    assert "3.5 小时，35 分" in pages.text(activity_page)
+    after = pages.text(activity_page)
+    assert "3.5 小时，35 分" in after
+    assert "为所有待记分的人记分" not in after  # nobody waits any more
+
+
+def test_a_check_out_right_after_check_in_is_refused_with_words(
+    pages, village, household, catalogue, base
+):
+    created = pages.post(
+        f"{base}/activities",
+        {"title": "清扫", "date": dt.date.today().isoformat(), "rule_id": catalogue.volunteer.id},
+        page=f"{base}/activities",
+    )
+    activity_page = created.location
+    assert "为所有待记分的人记分" not in pages.text(activity_page)  # nobody checked in yet
+    pages.post(f"{activity_page}/checkin", {"q": household.number}, page=activity_page)
+    attendance_id = re.search(r"/attendances/(\d+)", pages.text(activity_page)).group(1)
+
+    refused = pages.post(
+        f"{activity_page}/attendances/{attendance_id}", {"action": "checkout"},
+        page=activity_page, expect=422,
+    ).get_data(as_text=True)  # fmt: skip
+
+    assert "签到后不到一分钟就签退" in refused
+    attendance = db.session.get(Attendance, int(attendance_id))
+    assert (attendance.checked_out_at, attendance.hours) == (None, None)  # nothing half-done
+    assert "为所有待记分的人记分" in refused  # one attendee waits
 
 
 # --- red and black list ----------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Sales at once, through the HTTP API, against gunicorn with several worker processes.
+"""Sales at once, through the HTTP API, against the production server with several workers.
 
-A real server (``gunicorn -w 4 wsgi:app``) runs on a database of its own (SQLite, or
+A real server (granian, ``tests/load/server.py``, four workers) runs on a database of its own
+(SQLite, or
 PostgreSQL when ``TEST_DATABASE_URL`` names a server), and threads fire requests at it through
 a barrier, so they arrive together and the workers race for the same rows:
 
@@ -11,18 +12,11 @@ a barrier, so they arrive together and the workers race for the same rows:
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -33,10 +27,10 @@ from pointsmart.counter.models import Product, Redemption
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.verify import verify_village
-from tests.conftest import TEST_SECRET, app_on_fresh_database
+from tests.conftest import app_on_fresh_database
 from tests.factories import ROOT, Factories
+from tests.load.server import Server
 
-ROOT_DIR = Path(__file__).resolve().parents[2]
 WORKERS = 4
 
 
@@ -70,82 +64,18 @@ def build_scene(app) -> Scene:
         )
 
 
-def start_gunicorn(database_url: str) -> tuple[subprocess.Popen, threading.Thread, str]:
-    env = {
-        **os.environ,
-        "SECRET_KEY": TEST_SECRET,
-        "DATABASE_URL": database_url,
-        "POINTSMART_ENV": "production",
-        "PUBLIC_BASE_URL": "https://jifen.example.test",
-        # Several workers: production wants their sign-in counters in a shared store.
-        "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12"),
-    }
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "gunicorn", "--preload", "-w", str(WORKERS)),
-            *("-b", "127.0.0.1:0", "wsgi:app"),
-        ],
-        cwd=ROOT_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its own process group: stopped as one below
-    )
-    deadline = time.monotonic() + 30
-    address = None
-    booted = 0
-    while time.monotonic() < deadline and booted < WORKERS:
-        line = process.stderr.readline()
-        if not line:
-            break
-        if "Listening at: http://" in line:
-            address = line.split("Listening at: http://", 1)[1].split()[0]
-        booted += "Booting worker" in line
-    if address is None or booted < WORKERS:
-        process.kill()
-        pytest.fail(f"gunicorn did not start: {process.stderr.read()}")
-    # Keep draining its log so the pipe never fills and blocks the server.
-    drain = threading.Thread(target=process.stderr.read, daemon=True)
-    drain.start()
-    return process, drain, address
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with app_on_fresh_database(tmp_path_factory.mktemp("gunicorn")) as app:
+    folder = tmp_path_factory.mktemp("server")
+    with app_on_fresh_database(folder) as app:
         scene = build_scene(app)
-        process, drain, address = start_gunicorn(app.config["SQLALCHEMY_DATABASE_URI"])
+        running = Server(app.config["SQLALCHEMY_DATABASE_URI"], folder / "server.log")
+        running.workers = WORKERS
+        running.start()
         try:
-            wait_until_ready(address)
-            yield app, scene, address
+            yield app, scene, running.address
         finally:
-            stop_gunicorn(process)
-            drain.join(timeout=5)
-            process.stderr.close()
-
-
-def stop_gunicorn(process: subprocess.Popen) -> None:
-    """Quick shutdown (SIGINT); whatever still runs after two seconds is killed."""
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=2)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
-def wait_until_ready(address: str) -> None:
-    for _ in range(100):
-        try:
-            status, _ = call(address, "GET", "/api/v1/openapi.json")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    pytest.fail("gunicorn does not answer")
+            running.stop()
 
 
 def call(address: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:

@@ -146,3 +146,58 @@ def test_a_grid_is_scored_for_the_month_on_a_phone(live_app, live_server, phone)
     expect(phone.get_by_text("已保存")).to_be_visible()
     expect(phone.get_by_text("已评，10 分")).to_have_count(1)
     expect(phone.locator(f'input[name="q-{neighbour.id}-{tidy_id}"]')).to_be_visible()
+
+
+def test_the_scoring_grid_on_a_phone_all_compliant_and_a_save_bar_that_covers_no_row(
+    live_app, live_server, phone
+):
+    with live_app.app_context():
+        make = Factories()
+        village = make.village("幸福村")
+        grid = make.grid(village, "一组")
+        households = [make.household(village, grid=grid, number=f"XF-{n:03d}") for n in range(8)]
+        start = dt.date(2020, 1, 1)
+        for code, name, points, cap in [
+            ("mqsb", "门前三包", 10, 10),
+            ("ljfl", "垃圾分类", 5, 15),
+            ("ldlf", "乱堆乱放", -10, 10),
+        ]:
+            rules.create_rule(
+                ROOT, village.id, code=code, name=name, category="rule", points=points,
+                monthly_cap=cap, valid_from=start,
+            )  # fmt: skip
+        leader = make.staff("leader", village, password="leader-pass-1").username
+        village_id, grid_id, first_id = village.id, grid.id, households[0].id
+        db.session.commit()
+    problems = []
+    phone.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+    phone.goto(f"{live_server}/leader")
+    sign_in(phone, live_server, leader, "leader-pass-1")
+    expect(phone).to_have_url(f"{live_server}/leader/{village_id}")
+    phone.goto(f"{live_server}/leader/{village_id}/scoring?grid_id={grid_id}")
+    bar = phone.locator(".scoring-bar")
+    first_row = phone.locator(".scoring-household").first
+    bar_box, row_box = bar.bounding_box(), first_row.bounding_box()
+    screenshot(phone, "leader-scoring-phone")
+
+    phone.get_by_role("button", name="全部合格").click()
+    ticked = phone.locator("input[type=checkbox]:checked").count()
+    status = phone.get_by_role("status").inner_text()
+    # scrolled down, then back to the first household's box by keyboard: it shows clear of the bar
+    phone.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    phone.wait_for_function("window.scrollY > 500")
+    field = phone.locator(f'input[name^="q-{first_id}-"]').first
+    field.evaluate("box => box.focus()")
+    phone.wait_for_function("window.scrollY < 500")
+    bar_after, field_box = bar.bounding_box(), field.bounding_box()
+    phone.get_by_role("button", name="全部保存").click()
+    phone.wait_for_url(re.compile(r"/scoring"))
+    saved = phone.get_by_role("status").first.inner_text()
+
+    assert bar_box["y"] + bar_box["height"] <= row_box["y"]  # above the first row, not on it
+    assert ticked == 8  # 门前三包 for each household; 乱堆乱放 (a deduction) is never ticked
+    assert status == "已勾选 8 项：请把没做到的取消勾选，然后保存。"
+    assert field_box["y"] >= bar_after["y"] + bar_after["height"]
+    assert re.fullmatch(r"已保存 \d{4}-\d{2} 的 8 条评分。", saved)
+    assert problems == []

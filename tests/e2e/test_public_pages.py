@@ -210,3 +210,130 @@ def test_the_tv_page_rotates_its_panels_and_shows_them_all_without_javascript(
     assert all_visible == 4
     assert still_one_panel == 1  # the refreshed figures keep rotating
     assert errors == []  # no CSP violation, no script error
+
+
+@pytest.fixture
+def full_board(live_app) -> int:
+    """A village whose TV has everything at once: 12 households on the leaderboard, 23 red and
+    12 black entries with long rule names, and 8 new goods with long names."""
+    with live_app.app_context():
+        make = Factories()
+        village = make.village(name="幸福村")
+        households = [
+            make.household(village, number=f"XF-{n:03d}", head_name="欧阳" + "建国" * (n % 3 + 1))
+            for n in range(1, 13)
+        ]
+        for n, household in enumerate(households):
+            make.award(household, 100 - n)
+        start = dt.date(2020, 1, 1)
+        red, black = (
+            rule_service.create_rule(
+                ROOT, village.id, code=code, name=name, category=kind, points=points,
+                unit="each", monthly_cap=None, valid_from=start,
+            )
+            for code, name, kind, points in [
+                ("red", "孝老爱亲、邻里互助、主动清理河道垃圾并劝导他人", "red", 5),
+                ("black", "乱堆乱放柴草杂物占用公共道路且经多次劝导不改", "black", -5),
+            ]
+        )  # fmt: skip
+        for rule, count in ((red, 23), (black, 12)):
+            for n in range(count):
+                household_id = households[n % 12].id
+                board.create_entry(ROOT, household_id=household_id, rule_id=rule.id, reason="是")
+        shop = make.shop(village, name="村口小店")
+        db.session.add_all(
+            Product(shop_id=shop.id, name=f"{n}号 特级东北五常大米 十斤装", points_price=5, stock=3)
+            for n in range(8)
+        )
+        db.session.commit()
+        return village.id
+
+
+@pytest.mark.parametrize("screen", [(1920, 1080), (1280, 720)], ids=["1080p", "720p"])
+def test_every_tv_panel_fits_the_screen_and_long_lists_take_turns(
+    browser, live_server, full_board, screen
+):
+    width, height = screen
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/tv/{full_board}?seconds=1")
+    panels = page.evaluate("[...document.querySelectorAll('.tv-panel')].map(p => p.id)")
+    seen = {}
+    for panel in panels:
+        page.wait_for_function(
+            "id => document.getElementById('tv').dataset.currentPanel === id", arg=panel
+        )
+        seen[panel] = page.evaluate(
+            """() => {
+                const shown = document.querySelector('.tv-panel:not([hidden])');
+                const rows = [...shown.querySelectorAll('tbody tr, li')];
+                return {
+                    bottom: Math.max(...[...shown.querySelectorAll('*')]
+                        .map(e => e.getBoundingClientRect().bottom)),
+                    scroll: [document.documentElement.scrollWidth,
+                             document.documentElement.scrollHeight],
+                    rows: rows.length,
+                    title: shown.querySelector('h2').textContent.trim(),
+                };
+            }"""
+        )
+        if width == 1920:
+            screenshot(page, f"tv-1080p-{panel}")
+    context.close()
+
+    assert panels == [
+        "panel-top", "panel-red", "panel-red-2", "panel-red-3", "panel-black", "panel-black-2",
+        "panel-goods",
+    ]  # fmt: skip
+    for panel, figures in seen.items():
+        assert figures["bottom"] <= height, (panel, figures)  # nothing below the screen
+        assert figures["scroll"] == [width, height], (panel, figures)
+    assert [seen[p]["rows"] for p in panels] == [10, 10, 10, 3, 10, 2, 8]
+    assert seen["panel-red-3"]["title"] == "红榜 （第 3/3 页）"
+
+
+TARGETS = """() => [...document.querySelectorAll(
+        'a[href], button, input:not([type=hidden]), select, textarea, summary')]
+    .filter(e => e.offsetParent !== null)
+    .map(e => [e.tagName, (e.textContent || e.name || '').trim().slice(0, 20),
+               e.getBoundingClientRect().width, e.getBoundingClientRect().height])
+    .filter(([, , width, height]) => width < 44 || height < 44)"""
+
+
+def test_every_target_on_the_villager_and_public_pages_is_44_px_and_up(
+    browser, live_server, village_id
+):
+    context = browser.new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    small = {}
+    try:
+        for name, path in public_paths(village_id).items():
+            page.goto(live_server + path)
+            small[name] = page.evaluate(TARGETS)
+        sign_in(context, live_server)
+        for name, path in signed_in_paths(village_id).items():
+            page.goto(live_server + path)
+            small[name] = page.evaluate(TARGETS)
+    finally:
+        context.close()
+
+    assert small == {name: [] for name in small}  # "我的积分" on the board was 95x28
+
+
+def test_the_sign_in_button_keeps_its_words_in_the_middle(browser, live_server):
+    context = browser.new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    page.goto(f"{live_server}/me/login")
+    button, words = page.evaluate(
+        """() => {
+            const button = document.querySelector('form button[type=submit]');
+            const range = document.createRange();
+            range.selectNodeContents(button);
+            const b = button.getBoundingClientRect(), w = range.getBoundingClientRect();
+            return [[b.left, b.right], [w.left, w.right]];
+        }"""
+    )
+    context.close()
+
+    assert button[1] - button[0] > 300  # the full width of the phone
+    assert abs((button[0] + button[1]) / 2 - (words[0] + words[1]) / 2) < 2

@@ -1,8 +1,9 @@
-"""A real gunicorn on a fixed port, which the load tests can kill with SIGKILL and start again.
+"""The production server (granian, as the README's production section runs it) on a fixed
+port, which the load tests can kill with SIGKILL and start again.
 
-The server runs in a process group of its own, so one ``killpg`` takes the master and every
-worker down at once, mid-request, as a power cut would. It restarts on the same database and
-the same port, so clients only see refused connections until it is back.
+The server runs in a process group of its own, so one ``killpg`` takes the main process and
+every worker down at once, mid-request, as a power cut would. It restarts on the same database
+and the same port, so clients only see refused connections until it is back.
 """
 
 from __future__ import annotations
@@ -31,22 +32,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def control_socket_off() -> list[str]:
-    """gunicorn 25+ opens a control socket at one fixed path per user; servers started side
-    by side (tests in parallel) would share it. The load tests need none."""
-    from gunicorn.config import KNOWN_SETTINGS
-
-    known = {setting.name for setting in KNOWN_SETTINGS}
-    return ["--no-control-socket"] if "control_socket_disable" in known else []
-
-
 def workers_for(database_url: str) -> int:
     """Four workers on PostgreSQL, two on SQLite (one writer at a time there anyway)."""
     return 2 if database_url.startswith("sqlite") else 4
 
 
+def server_command(address: str, workers: int) -> list[str]:
+    """``granian --interface wsgi wsgi:app`` as production runs it (README: Production)."""
+    host, port = address.rsplit(":", 1)
+    return [
+        *(sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", str(workers)),
+        *("--blocking-threads", "1", "--host", host, "--port", port),
+        *("--log-level", "warning", "wsgi:app"),
+    ]
+
+
 class Server:
-    """gunicorn ``wsgi:app`` on ``database_url``; ``kill`` and ``start`` as often as wanted."""
+    """granian ``wsgi:app`` on ``database_url``; ``kill`` and ``start`` as often as wanted."""
 
     def __init__(self, database_url: str, log_path: Path):
         self.database_url = database_url
@@ -69,10 +71,7 @@ class Server:
         }
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "gunicorn", "--preload", *control_socket_off()),
-                    *("-w", str(self.workers), "-b", self.address, "wsgi:app"),
-                ],
+                server_command(self.address, self.workers),
                 cwd=ROOT_DIR,
                 env=env,
                 stdout=log,
@@ -94,10 +93,10 @@ class Server:
             except NETWORK_ERRORS:
                 pass
             time.sleep(0.05)
-        raise RuntimeError(f"gunicorn did not start:\n{self.log_tail()}")
+        raise RuntimeError(f"the server did not start:\n{self.log_tail()}")
 
     def kill(self) -> None:
-        """SIGKILL to the master and all its workers at once; no cleanup runs."""
+        """SIGKILL to the server and all its workers at once; no cleanup runs."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
@@ -111,7 +110,7 @@ class Server:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.kill()
-        # Workers orphaned by a slow master must not outlive the test.
+        # Workers orphaned by a slow main process must not outlive the test.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
 

@@ -1,6 +1,6 @@
 """The bank test: 8 clients, 2,048 mixed operations over 20 households, one real server.
 
-gunicorn runs with 4 workers on PostgreSQL (``TEST_DATABASE_URL``) and 2 on SQLite. Afterwards
+granian runs with 4 workers on PostgreSQL (``TEST_DATABASE_URL``) and 2 on SQLite. Afterwards
 every acknowledged answer must be in the database exactly once, and the books must balance;
 see ``tests.load.checks`` for the whole list.
 """

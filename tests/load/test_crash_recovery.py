@@ -1,6 +1,6 @@
 """Crash recovery: the bank test while the server is killed with SIGKILL at random moments.
 
-Six times during the load, the gunicorn master and all its workers die at once (one
+Six times during the load, the server (granian) and all its workers die at once (one
 ``killpg``), mid-request, and a new server starts on the same database and port. The clients
 send every unacknowledged request again with the same Idempotency-Key until it is answered.
 Afterwards the bank test's checks hold all the same: every acknowledged operation is in the

@@ -83,10 +83,17 @@ def test_the_transfers_export_of_a_month_and_of_everything(as_admin, books, make
         "王建国",
         "30",
     )
-    assert first["借方账户"] == "issued"
+    assert (first["借方账户"], first["贷方账户"]) == ("村里发放", "XF-001 王建国")
     assert len(first["哈希"]) == 64
-    reversal = next(r for r in everything[1:] if r[headers.index("冲正")] not in ("", None))
+    reversal = next(r for r in everything[1:] if r[headers.index("撤销的记录")] not in ("", None))
     assert reversal[headers.index("备注")] == "录错了"
+    assert reversal[headers.index("类型")] == "撤销奖励"
+    # words, never the ledger's codes: categories, kinds and accounts
+    words = {str(cell) for row in everything[1:] for cell in row}
+    assert {"志愿服务", "红榜", "黑榜", "兑换", "幸福超市", "村里扣回"} <= words
+    codes = {"rule", "volunteer", "red", "black", "other", "issued", "penalties", "settled"}
+    assert words & codes == set()
+    assert not [w for w in words if w.startswith(("household:", "shop:"))]
     old = [r for r in everything[1:] if r[headers.index("月份")] == "2025-06"]
     assert [r[headers.index("户号")] for r in old] == ["XF-004"]
 
@@ -101,7 +108,7 @@ def test_the_redemptions_export(as_admin, books, fmt):
     assert (sale["商店"], sale["户号"], sale["户主"]) == ("幸福超市", "XF-001", "王建国")
     assert str(sale["积分"]) == "30"
     assert sale["商品"] == "香皂×2"
-    assert sale["已作废"] == "否"
+    assert sale["已撤销"] == "否"
     assert sale["月份"] == books.period
 
 

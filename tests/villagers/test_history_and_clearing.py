@@ -32,8 +32,9 @@ def test_history_pages_back_and_a_reversal_names_an_original_on_an_older_page(
     older_link = re.search(r'id="older" href="([^"#]+)', latest).group(1).replace("&amp;", "&")
     older = csrf_client.get(older_link).get_data(as_text=True)
 
-    assert amounts(latest) == ["-1"] + [f"+{p}" for p in range(25, 6, -1)]
-    assert "撤销了之前的一笔: 获得 第一笔 +1" in latest  # the original is on the next page
+    assert amounts(latest) == ["\u22121"] + [f"+{p}" for p in range(25, 6, -1)]
+    assert "撤销加分：第一笔" in latest
+    assert "撤销了之前的一笔: 获得：第一笔 +1" in latest  # the original is on the next page
     assert "更早的记录" in latest
     assert amounts(older) == [f"+{p}" for p in range(6, 0, -1)]
     assert "这一笔后来被撤销了。" in older

@@ -7,10 +7,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from pointsmart.awards import board
 from pointsmart.awards.models import Objection
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from tests.awards.conftest import catalogue, leader, village  # noqa: F401
+from tests.factories import ROOT
 from tests.villagers.test_pages import csrf_client, household_with_pin, sign_in  # noqa: F401
 
 FIELDS = re.compile(r'name="(csrf_token|form_key)" value="([^"]+)"')
@@ -101,10 +103,30 @@ def test_an_entry_off_the_board_cannot_be_objected_to(
     )
 
     assert page.status_code == 200
-    assert "不能再提出异议" in page.get_data(as_text=True)
+    assert "这条记录已经撤销，不用再提出异议。" in page.get_data(as_text=True)
     assert "<textarea" not in page.get_data(as_text=True)
     assert refused.status_code == 422
-    assert "不能再提出异议" in refused.get_data(as_text=True)
+    assert "这条记录已经撤销，不用再提出异议。" in refused.get_data(as_text=True)
+
+
+def test_after_an_upheld_objection_the_page_says_so_not_that_the_days_are_over(
+    csrf_client,  # noqa: F811
+    make,
+    village,  # noqa: F811
+    entry,
+):
+    objector = household_with_pin(make, village)
+    objection = board.raise_objection(ROOT, entry["id"], reason="不对", household_id=objector.id)
+    admin = make.staff("admin", village).principal
+    board.decide_objection(admin, objection.id, uphold=True, reason="核实无误")
+    db.session.commit()
+    sign_in(csrf_client)
+
+    page = csrf_client.get(f"/me/objections/{entry['id']}").get_data(as_text=True)
+
+    assert "对这条记录的异议已经成立，分数已经撤销，不用再提出异议。" in page
+    assert "公示期" not in page
+    assert "<textarea" not in page
 
 
 def test_another_village_entry_is_not_found_and_strangers_must_sign_in(

@@ -240,6 +240,13 @@ def test_the_template_opens_with_the_header_and_one_example_row(client, setting,
     response = get(client, f"/admin/villages/{village.id}/import/template.{kind}")
 
     assert "attachment" in response.headers["Content-Disposition"]
+    assert (
+        response.headers["Content-Type"]
+        == {
+            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "csv": "text/csv; charset=utf-8",  # once: it was "; charset=utf-8; charset=utf-8"
+        }[kind]
+    )
     if kind == "xlsx":
         sheet = load_workbook(io.BytesIO(response.data)).active
         rows = [[cell.value for cell in row] for row in sheet.iter_rows()]

@@ -1,0 +1,106 @@
+"""What each audit entry was about, by name: "户 XF-001 王建国", "志愿活动 清扫河道", not
+"household 1" or "activity 8". One query per kind of target on the page, and only targets of
+the page's village are named (an entry naming another village's row keeps its bare id)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..audit.models import AuditEntry
+from ..awards.models import Activity, BoardEntry, Objection, Rule
+from ..counter.models import Product, Shop
+from ..extensions import db
+from ..villages.models import Grid, Household, Village
+
+Names = Callable[[set[int], int], dict[int, str]]
+
+
+def _named(column) -> Names:
+    """Names from ``column`` of a table with a ``village_id``."""
+    table = column.class_
+
+    def names(ids: set[int], village_id: int) -> dict[int, str]:
+        return dict(
+            db.session.execute(
+                sa.select(table.id, column).where(table.id.in_(ids), table.village_id == village_id)
+            ).all()
+        )
+
+    return names
+
+
+def _villages(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(sa.select(Village.id, Village.name).where(Village.id == village_id))
+    return {row.id: row.name for row in rows if row.id in ids}
+
+
+def _households(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Household.id, Household.number, Household.head_name).where(
+            Household.id.in_(ids), Household.village_id == village_id
+        )
+    )
+    return {row.id: f"{row.number} {row.head_name}" for row in rows}
+
+
+def _users(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(sa.select(User.id, User.username).where(User.id.in_(ids)))
+    return {row.id: row.username for row in rows}
+
+
+def _products(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Product.id, Product.name)
+        .join(Shop, Shop.id == Product.shop_id)
+        .where(Product.id.in_(ids), Shop.village_id == village_id)
+    )
+    return {row.id: row.name for row in rows}
+
+
+def _board_entries(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(BoardEntry.id, Household.number, Rule.name)
+        .join(Household, Household.id == BoardEntry.household_id)
+        .join(Rule, Rule.id == BoardEntry.rule_id)
+        .where(BoardEntry.id.in_(ids), BoardEntry.village_id == village_id)
+    )
+    return {row.id: f"{row.number} {row.name}" for row in rows}
+
+
+def _objections(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Objection.id, Household.number)
+        .join(Household, Household.id == Objection.household_id)
+        .where(Objection.id.in_(ids), Objection.village_id == village_id)
+    )
+    return {row.id: row.number for row in rows}
+
+
+NAMES: dict[str, Names] = {
+    "village": _villages,
+    "grid": _named(Grid.name),
+    "household": _households,
+    "user": _users,
+    "rule": _named(Rule.name),
+    "shop": _named(Shop.name),
+    "product": _products,
+    "activity": _named(Activity.title),
+    "board_entry": _board_entries,
+    "objection": _objections,
+}
+
+
+def target_names(entries: Sequence[AuditEntry], village_id: int) -> dict[tuple[str, int], str]:
+    """``{(target type, target id): name}`` of the entries' targets that exist in the village."""
+    wanted: dict[str, set[int]] = {}
+    for entry in entries:
+        if entry.target_id is not None and entry.target_type in NAMES:
+            wanted.setdefault(entry.target_type, set()).add(entry.target_id)
+    return {
+        (kind, target_id): name
+        for kind, ids in wanted.items()
+        for target_id, name in NAMES[kind](ids, village_id).items()
+    }

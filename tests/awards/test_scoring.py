@@ -1,0 +1,83 @@
+"""The monthly scoring grid offers only what can be posted: the months the person may post in,
+and the rule items in force that month that a batch can post (not one above the approval
+threshold, which must wait for an admin on its own)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from pointsmart.awards import rules, scoring
+from pointsmart.awards.rules import local_today
+from pointsmart.extensions import db
+from pointsmart.periods import current_period, previous_periods
+from pointsmart.villages.models import Household
+from tests.awards.conftest import add_rule
+from tests.factories import ROOT
+
+
+@pytest.fixture
+def grid(make, village):
+    grid = make.grid(village, name="一组")
+    make.household(village, grid=grid, number="XF-001")
+    return grid
+
+
+def offered_months(html: str) -> list[str]:
+    select = html.split('id="period"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r'<option value="([0-9-]+)"', select)
+
+
+def test_a_leader_is_offered_this_month_and_last_and_an_admin_the_two_before(
+    browse, leader, admin, village, grid, catalogue
+):
+    this, last, before = previous_periods(current_period(village.timezone), 3)[::-1]
+    page = f"/leader/{village.id}/scoring?grid_id={grid.id}"
+
+    as_leader = browse(leader).text(page)
+    as_admin = browse(admin).text(page)
+
+    assert offered_months(as_leader) == [this, last]  # the third was refused when saved
+    assert offered_months(as_admin) == [this, last, before]
+    old = browse(leader).text(f"{page}&period={before}")
+    assert f"一组 · {this}" in old  # a month not offered shows this month's grid
+
+
+def test_only_rule_items_that_can_be_posted_that_month_are_offered(
+    browse, leader, village, grid, catalogue
+):
+    this, last = previous_periods(current_period(village.timezone), 2)[::-1]
+    today = local_today(village.timezone)
+    new = add_rule(village, "new", "新立的规矩", "rule", 5, cap=5, valid_from=today)
+    add_rule(village, "big", "大额奖励", "rule", 60, cap=60, valid_from=today.replace(day=1))
+    retired = add_rule(village, "gone", "已停用", "rule", 5, valid_from=today.replace(day=1))
+    rules.change_rule(ROOT, retired.id, active=False)
+    page = f"/leader/{village.id}/scoring?grid_id={grid.id}"
+
+    now = browse(leader).text(f"{page}&period={this}")
+    before = browse(leader).text(f"{page}&period={last}")
+
+    names = [item.name for item in scoring.scorable_items(leader.principal, village, this)]
+    assert names == ["门前三包", "垃圾分类", "新立的规矩"]
+    assert f'name="q-{grid_household(village).id}-{new.id}"' in now
+    assert "新立的规矩" not in before  # not in force last month: a save would be refused
+    assert "大额奖励" not in now  # 60 > the threshold of 50: it would wait for approval
+    assert "已停用" not in now
+
+
+def test_the_points_shown_are_those_of_the_month_scored(browse, leader, village, grid, catalogue):
+    this, last = previous_periods(current_period(village.timezone), 2)[::-1]
+    rules.change_rule(ROOT, catalogue.tidy.id, points=20, monthly_cap=20,
+                      valid_from=local_today(village.timezone))  # fmt: skip
+    page = f"/leader/{village.id}/scoring?grid_id={grid.id}"
+
+    assert "门前三包 (+20)" in browse(leader).text(f"{page}&period={this}")
+    assert "门前三包 (+10)" in browse(leader).text(f"{page}&period={last}")
+
+
+def grid_household(village) -> Household:
+    return db.session.execute(
+        sa.select(Household).where(Household.village_id == village.id, Household.number == "XF-001")
+    ).scalar_one()
