@@ -2,10 +2,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FLASK := POINTSMART_ENV=development $(BIN)/flask --app pointsmart
+FLASK = POINTSMART_ENV=development FLASK_RUN_PORT=$(PORT) $(BIN)/flask --app pointsmart
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PORT ?= 5000
 
-.PHONY: run test test-postgres lint format translations extract-messages clean
+.PHONY: run test test-postgres system-packages lint format translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,18 +27,23 @@ extract-messages: $(VENV)/.installed-runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o pointsmart/translations/messages.pot pointsmart
 	$(BIN)/pybabel update -i pointsmart/translations/messages.pot -d pointsmart/translations
 
+# PORT (default 5000) is where it serves; the development settings print it into the cards.
 run: $(VENV)/.installed-runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	@echo "pointsmart is serving at http://127.0.0.1:5000 (Ctrl-C stops it)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "pointsmart is serving at http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
+	$(FLASK) run --host 127.0.0.1
 
-test: $(VENV)/.installed-dev translations
+# Chromium, CJK fonts and poppler-utils for the browser and PDF tests (apt-get as root).
+system-packages:
+	@sh scripts/system-packages.sh
+
+test: $(VENV)/.installed-dev translations system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-test-postgres: $(VENV)/.installed-dev translations
+test-postgres: $(VENV)/.installed-dev translations system-packages
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
 
 lint: $(VENV)/.installed-dev

@@ -28,9 +28,15 @@ def select_locale() -> str:
     chosen = request.args.get("lang") or session.get("lang")
     if chosen in languages:
         return chosen
-    best = request.accept_languages.best_match(["zh", "zh_Hans_CN", "en"])
-    if best == "en":
-        return "en"
+    # The reader's first language that we speak, by its primary tag: zh-CN, zh-Hans and zh-TW
+    # are Chinese, en-US is English. (Werkzeug's best_match prefers any exact match, so
+    # "zh-CN, en;q=0.8" would have answered in English.) Chinese when nothing matches.
+    for tag, quality in request.accept_languages:
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if quality > 0 and primary == "en":
+            return "en"
+        if quality > 0 and primary in ("zh", "*"):
+            break
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

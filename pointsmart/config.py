@@ -4,11 +4,17 @@
 | --- | --- |
 | ``DATABASE_URL`` | SQLAlchemy URL; default ``sqlite:///<instance>/pointsmart.db`` |
 | ``SECRET_KEY`` | signs sessions and card tokens; required outside development and testing |
-| ``PUBLIC_BASE_URL`` | the address printed into QR cards, e.g. ``https://jifen.example.cn`` |
+| ``PUBLIC_BASE_URL`` | the address printed into QR cards, e.g. ``https://jifen.example.cn``; in
+  development without it, the address the page was asked on (``http://127.0.0.1:<port>``
+  outside a request, the port from ``FLASK_RUN_PORT`` or ``PORT``, default 5000) |
 | ``POINTSMART_ENV`` | ``production`` (default), ``development`` or ``testing`` |
 | ``API_TOKEN_HOURS`` | lifetime of API tokens in hours (default 12) |
-| ``REDIS_URL`` | rate-limit counters shared by all workers (memory per worker otherwise) |
-| ``LOGIN_RATE_LIMIT`` | sign-in attempts allowed per address (default ``10/minute;100/hour``) |
+| ``REDIS_URL`` | rate-limit counters shared by all workers and machines; required in production |
+| ``RATELIMIT_STORAGE_URI`` | another shared store for them instead (Flask-Limiter's syntax) |
+| ``RATELIMIT_KEY_PREFIX`` | a prefix for this deployment's counters in a store others share too |
+| ``SINGLE_PROCESS`` | ``1``: production runs as one process, whose memory may hold the counters |
+| ``LOGIN_RATE_LIMIT`` | refused sign-ins allowed per address (default ``10/minute;100/hour``) |
+| ``LOGIN_ATTEMPT_LIMIT`` | sign-ins of any outcome per address (default ``60/minute;600/hour``) |
 | ``PROXY_COUNT`` | how many reverse proxies (nginx) stand in front, for the client address |
 | ``TV_PANEL_SECONDS`` | seconds each panel of the service hall's TV page shows (default 15) |
 | ``TV_REFRESH_SECONDS`` | the TV page reloads its figures this often (default 300) |
@@ -44,6 +50,31 @@ def engine_options(database_url: str) -> dict[str, Any]:
     return {"pool_pre_ping": True}
 
 
+def _limiter_storage(overrides: dict[str, Any], *, production: bool) -> str:
+    """Where the rate-limit counters live: ``RATELIMIT_STORAGE_URI`` or ``REDIS_URL``.
+
+    A worker's memory only counts what that worker saw: with four gunicorn workers a limit of
+    10 sign-ins a minute let about 35 through in one burst. So production refuses to start
+    without a shared store, unless ``SINGLE_PROCESS=1`` says that one process is intended.
+    """
+    storage = (
+        overrides.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("REDIS_URL")
+    )
+    single = overrides.get("SINGLE_PROCESS")
+    if single is None:
+        single = os.environ.get("SINGLE_PROCESS", "").strip().lower() in ("1", "true", "yes")
+    if production and not single and (not storage or storage.startswith("memory://")):
+        raise ConfigError(
+            "REDIS_URL is not set: the sign-in limits must be counted in a store every worker "
+            "shares (for example REDIS_URL=redis://127.0.0.1:6379/0, or another store in "
+            "RATELIMIT_STORAGE_URI). If the app really runs as one process, set "
+            "SINGLE_PROCESS=1 to count in its memory."
+        )
+    return storage or "memory://"
+
+
 def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from the environment, then apply ``overrides``."""
     overrides = dict(overrides or {})
@@ -66,13 +97,19 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         secret_key = DEVELOPMENT_SECRET
 
     public_base_url = overrides.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL")
+    follows_request = False
     if not public_base_url:
         if not (development or testing):
             raise ConfigError(
                 "PUBLIC_BASE_URL is not set: it is printed into every card's QR code "
                 "(for example https://jifen.example.cn)."
             )
-        public_base_url = "http://127.0.0.1:5000"
+        # `make run PORT=8000` (or `flask run --port 8000`): cards point where it serves.
+        port = os.environ.get("FLASK_RUN_PORT") or os.environ.get("PORT") or "5000"
+        public_base_url = f"http://127.0.0.1:{port}"
+        follows_request = development
+
+    limiter_storage = _limiter_storage(overrides, production=not (development or testing))
 
     config: dict[str, Any] = {
         "ENV_NAME": env,
@@ -82,10 +119,13 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "PUBLIC_BASE_URL": public_base_url.rstrip("/"),
+        "PUBLIC_BASE_URL_FOLLOWS_REQUEST": follows_request,
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_STORAGE_URI": limiter_storage,
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute;100/hour"),
+        "LOGIN_ATTEMPT_LIMIT": os.environ.get("LOGIN_ATTEMPT_LIMIT", "60/minute;600/hour"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "TV_PANEL_SECONDS": int(os.environ.get("TV_PANEL_SECONDS", "15")),
         "TV_REFRESH_SECONDS": int(os.environ.get("TV_REFRESH_SECONDS", "300")),

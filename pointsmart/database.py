@@ -31,6 +31,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
+from .clock import utcnow  # noqa: F401 - the app's clock; every package imports it from here
+
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -65,11 +67,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC)
-
-
-def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC, to the microsecond."""
-    return dt.datetime.now(dt.UTC)
 
 
 @contextlib.contextmanager

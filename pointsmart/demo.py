@@ -19,15 +19,21 @@ The story it tells:
   recorded by the volunteer leader (with their attendance), red-list commendations and
   village meetings by the village admin, a few black-list deductions, red and black entries
   on the board;
-* the current month: volunteering and red/black entries so far (the monthly scoring comes
-  at the month's end), redemptions at the shop, a settlement of last month's account with
-  the shop, two reversals (a duplicated award, a deduction that turned out wrong), and a
-  big commendation (好婆婆, above the approval threshold) waiting for the admin's approval;
+* sales at the shop on several days of every month (the shopkeeper restocks on the 1st), one
+  sale voided by the shopkeeper the same day (a wrong item), and the committee settling
+  each month's account with the shop on the 5th of the next, except last month's, which
+  waits for the committee (so a newcomer can settle it);
+* the current month: volunteering, red/black entries and sales so far (some of them today;
+  the monthly scoring comes at the month's end), two reversals (a duplicated award, a
+  deduction that turned out wrong), and a big commendation (好婆婆, above the approval
+  threshold) waiting for the admin's approval;
 * a few households have nothing yet (new, balance 0) and a few owe points (negative).
 
-The ledger cannot backdate a redemption (it stamps the current period), so all redemptions
-are in the current month and the settlement settles points that really are in the shop's
-account at that moment.
+Every entry carries its real date: the history is posted in time order inside
+``clock.historical``, whose clock each entry moves to its own day and hour (and never past
+the real now). So a transfer's period is the month of its day, the stamps of the chain rise
+with its positions, past months' reports, 公示 sheets and shop statements show their own
+figures, and a sale of a past day is past the shopkeeper's same-day void.
 """
 
 from __future__ import annotations
@@ -36,21 +42,22 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from . import clock
 from .accounts.auth import Principal
 from .accounts.models import User
 from .accounts.passwords import verify_secret
 from .accounts.service import create_user, load_principal
 from .awards.approvals import queue as queue_for_approval
 from .awards.demo import VOLUNTEER, DemoCatalogue
-from .awards.rules import last_day_of, local_today
+from .awards.rules import last_day_of
 from .awards.service import plan_by_rule
 from .counter.models import Product, Shop
 from .extensions import db
 from .ledger import service as ledger
-from .ledger.service import shop_code
 from .periods import current_period, previous_periods
 from .villages import service as villages
 from .villages.models import Household, Village
@@ -154,6 +161,11 @@ GOODS = (  # (name, points price)
 VILLAGER_LABEL = "villager"
 VILLAGER_PIN = "246810"
 SALT = ("食盐", 10)  # the cheapest thing: what a household takes to use up its last points
+SALE_DAYS = (3, 7, 11, 15, 19, 23, 27)  # days of the month the shop sees demo customers
+SALES_PER_DAY = 3
+SETTLEMENT_DAY = 5  # the committee settles the shop's previous month on this day
+RESTOCKED_TO = 40  # what the shopkeeper brings each shelf back to on the 1st (not the rice)
+MINUTES_BETWEEN_ENTRIES = 3
 
 
 def load_demo() -> list[tuple[str, str, str]] | None:
@@ -165,32 +177,42 @@ def load_demo() -> list[tuple[str, str, str]] | None:
     if _data_exists():
         return None
     rng = random.Random(SEED)  # noqa: S311 - made-up demo data, reproducible on purpose
+    now = clock.utcnow()
+    months = previous_periods(current_period(TIMEZONE, now), 4)
+    opening = dt.datetime.combine(_first_day(months[0]), dt.time(8), tzinfo=ZoneInfo(TIMEZONE))
 
-    users = {GLOBAL_ADMIN.username: _create_login(GLOBAL_ADMIN)}
-    actor = load_principal(users[GLOBAL_ADMIN.username].id)
-    village = villages.create_village(
-        actor,
-        name=VILLAGE_NAME,
-        timezone=TIMEZONE,
-        yuan_per_point=Decimal("0.10"),
-        approval_threshold=50,
-    )
-    grids = [villages.create_grid(actor, village.id, name=name) for name in GRID_NAMES]
-    shop = Shop(village_id=village.id, name=SHOP_NAME)
-    db.session.add(shop)
-    db.session.flush()
-    ledger.open_shop_account(village.id, shop.id)
-    for login in DEMO_LOGINS[1:]:
-        users[login.username] = _create_login(login, village.id, shop.id)
+    with clock.historical(opening) as history_clock:  # the village opens on its first day
+        users = {GLOBAL_ADMIN.username: _create_login(GLOBAL_ADMIN)}
+        actor = load_principal(users[GLOBAL_ADMIN.username].id)
+        village = villages.create_village(
+            actor,
+            name=VILLAGE_NAME,
+            timezone=TIMEZONE,
+            yuan_per_point=Decimal("0.10"),
+            approval_threshold=50,
+        )
+        grids = [villages.create_grid(actor, village.id, name=name) for name in GRID_NAMES]
+        shop = Shop(village_id=village.id, name=SHOP_NAME)
+        db.session.add(shop)
+        db.session.flush()
+        ledger.open_shop_account(village.id, shop.id)
+        for login in DEMO_LOGINS[1:]:
+            users[login.username] = _create_login(login, village.id, shop.id)
 
-    household_ids = _create_households(actor, village.id, [g.id for g in grids], rng)
-    months = previous_periods(current_period(TIMEZONE), 4)
-    catalogue = DemoCatalogue(
-        actor, village.id, first_day=_first_day(months[0]), rate_change=_first_day(months[-2])
-    )
-    user_ids = {u: user.id for u, user in users.items()}
-    products = _stock_the_shop(actor, shop.id)
-    _History(village, shop.id, household_ids, user_ids, rng, catalogue, products).post()
+        household_ids = _create_households(actor, village.id, [g.id for g in grids], rng)
+        catalogue = DemoCatalogue(
+            actor, village.id, first_day=_first_day(months[0]), rate_change=_first_day(months[-2])
+        )
+        user_ids = {u: user.id for u, user in users.items()}
+        products = _stock_the_shop(actor, shop.id)
+        history = _History(
+            village, shop.id, household_ids, user_ids, rng, catalogue, products, months
+        )
+        # Up to a second ago (within this month): the story ends before the real now.
+        this_month = dt.datetime.combine(_first_day(months[-1]), dt.time(), ZoneInfo(TIMEZONE))
+        history.post(history_clock, until=max(now - dt.timedelta(seconds=1), this_month))
+    # What happens as the demo loads, at the real time: the proposal, the cards, the PIN.
+    history.waiting_approval()
     _issue_cards(actor, household_ids)
     staff = [(login.label, login.username, login.password) for login in DEMO_LOGINS]
     return [*staff, _villager_login(actor, household_ids)]
@@ -337,11 +359,12 @@ def _phone(rng: random.Random) -> str:
 
 
 class _History:
-    """Posts the demo's transfers, oldest month first, keeping its own tally of balances."""
+    """Posts the demo's transfers in time order, keeping its own tally of balances."""
 
     def __init__(
-        self, village, shop_id, household_ids, user_ids, rng: random.Random, catalogue, products
-    ):
+        self, village, shop_id, household_ids, user_ids, rng: random.Random, catalogue, products,
+        months,
+    ):  # fmt: skip
         self.village_id = village.id
         self.products = products
         self.catalogue = catalogue
@@ -355,21 +378,35 @@ class _History:
         self.troubled = [active[i] for i in TROUBLED_HOUSEHOLDS]
         self.regular = [h for h in active if h not in self.troubled]
         self.balance = dict.fromkeys(household_ids, 0)
-        *self.past, self.current = previous_periods(current_period(TIMEZONE), 4)
-        self.today = local_today(TIMEZONE)
+        *self.past, self.current = months
+        self.zone = ZoneInfo(TIMEZONE)
+        self.clock: clock.HistoricalClock | None = None
+        self.until: dt.datetime | None = None
+        self.today: dt.date | None = None
 
-    def post(self) -> None:
+    def post(self, history_clock: clock.HistoricalClock, *, until: dt.datetime) -> None:
+        """Tell the story month by month, each month's entries in the order of their days."""
+        self.clock, self.until = history_clock, until
+        self.today = until.astimezone(self.zone).date()
         for period in self.past:
             self.month(period, full=True)
         self.month(self.current, full=False)
-        self.corrections()
-        redeemers = [h for h in self.regular if self.rng.random() < 0.5]
-        half = len(redeemers) // 2
-        self.redemptions(redeemers[:half])
-        self.settle_last_month()
-        self.redemptions(redeemers[half:])
-        self.spend_everything(self.regular[-1])
-        self.waiting_approval()
+
+    # --- the clock ---------------------------------------------------------------------------
+
+    def at(self, day: dt.date, hour: int) -> None:
+        """The story reaches ``hour`` o'clock of ``day`` (or now, if that is later than now)."""
+        self._move(dt.datetime.combine(day, dt.time(hour), tzinfo=self.zone))
+
+    def tick(self) -> None:
+        """A few minutes pass between two entries."""
+        self._move(self.clock.now + dt.timedelta(minutes=MINUTES_BETWEEN_ENTRIES))
+
+    def _move(self, moment: dt.datetime) -> None:
+        # Never past the real now, never back; a microsecond apart where the story is
+        # squeezed against now (today's entries), so the stamps still rise with the chain.
+        moment = min(moment.astimezone(dt.UTC), self.until)
+        self.clock.move_to(max(moment, self.clock.now + dt.timedelta(microseconds=1)))
 
     def day_in(self, period: str, day: int) -> dt.date:
         """A day of the month (never after today): when an entry of the story happened."""
@@ -378,28 +415,62 @@ class _History:
             return min(dt.date(year, month, day), self.today)
         return dt.date(year, month, min(day, last_day_of(period).day))
 
+    # --- a month -----------------------------------------------------------------------------
+
     def month(self, period: str, *, full: bool) -> None:
-        rng = self.rng
+        """One month of the story: every event on its day and hour, in time order."""
+        events: list[tuple[dt.date, int, int, object, tuple]] = []
+
+        def on(day: int, hour: int, action, *args) -> None:
+            events.append((self.day_in(period, day), hour, len(events), action, args))
+
+        index = [*self.past, self.current].index(period)
+        if index > 0:
+            on(1, 8, self.restock)
+        if 0 < index < len(self.past):  # last month waits for the committee
+            on(SETTLEMENT_DAY, 10, self.settle, self.past[index - 1])
+        for number, (what, hours) in enumerate(self.rng.sample(ACTIVITIES, 2 if full else 1)):
+            on(8 + 10 * number, 9, self.volunteering, period, number, what, hours)
+        sale_days = [d for d in SALE_DAYS if full or self.day_in(period, d).day == d]
+        if not full:  # and some today, so the counter has today's sales to show (and void)
+            sale_days.append(self.today.day)
+        for day in sale_days:
+            on(day, 10, self.sales)
+        if period == self.past[-1]:
+            on(SALE_DAYS[-1], 16, self.voided_sale)
+        if not full:
+            on(12, 14, self.corrections)
+        on(25, 15, self.entries, period, full)
         if full:  # the grid worker scores every household at the month's end
-            end = last_day_of(period)
-            for household in self.regular:
-                for code, memo, odds in MONTHLY_SCORING:
-                    if rng.random() < odds:
-                        self.award(household, code, memo, period, self.grid_worker, day=end)
-        chosen = rng.sample(ACTIVITIES, 2 if full else 1)
-        for number, (what, hours) in enumerate(chosen):
-            day = self.day_in(period, 8 + 10 * number)
-            activity = self.catalogue.activity(
-                what, day, ACTIVITY_PLACES[number % len(ACTIVITY_PLACES)], self.volunteer_leader
-            )
-            for household in self.regular:
-                if rng.random() < 0.3:
-                    memo = f"志愿服务：{what} {hours}小时"
-                    transfer = self.award(
-                        household, VOLUNTEER, memo, period, self.volunteer_leader, day=day,
-                        quantity=hours,
-                    )  # fmt: skip
-                    self.catalogue.attendance(activity, transfer, "", hours)
+            on(last_day_of(period).day, 17, self.scoring, period)
+        for day, hour, _, action, args in sorted(events, key=lambda event: event[:3]):
+            self.at(day, hour)
+            action(*args)
+
+    def scoring(self, period: str) -> None:
+        end = last_day_of(period)
+        for household in self.regular:
+            for code, memo, odds in MONTHLY_SCORING:
+                if self.rng.random() < odds:
+                    self.award(household, code, memo, period, self.grid_worker, day=end)
+
+    def volunteering(self, period: str, number: int, what: str, hours: int) -> None:
+        day = self.day_in(period, 8 + 10 * number)
+        activity = self.catalogue.activity(
+            what, day, ACTIVITY_PLACES[number % len(ACTIVITY_PLACES)], self.volunteer_leader
+        )
+        for household in self.regular:
+            if self.rng.random() < 0.3:
+                memo = f"志愿服务：{what} {hours}小时"
+                transfer = self.award(
+                    household, VOLUNTEER, memo, period, self.volunteer_leader, day=day,
+                    quantity=hours,
+                )  # fmt: skip
+                self.catalogue.attendance(activity, transfer, "", hours)
+
+    def entries(self, period: str, full: bool) -> None:
+        """The committee's red list and village meeting, the grid worker's black list."""
+        rng = self.rng
         day = self.day_in(period, 25)
         for code, memo in rng.sample(COMMENDATIONS, 3 if full else 1):
             household = rng.choice(self.regular)
@@ -421,6 +492,7 @@ class _History:
         self.award(household, VOLUNTEER, memo, self.current, leader, quantity=2)
         duplicate = self.award(household, VOLUNTEER, memo, self.current, leader, quantity=2)
         ledger.reverse(duplicate.id, reason="重复录入，撤销", posted_by_id=self.admin)
+        self.tick()
         self.balance[household] -= duplicate.amount
 
         household = self.regular[1]
@@ -430,7 +502,10 @@ class _History:
         ledger.reverse(
             mistaken.id, reason="经核实，柴草系邻户堆放，撤销扣分", posted_by_id=self.admin
         )
+        self.tick()
         self.balance[household] -= signed_points(mistaken)
+        # The month's last words: a household that takes goods for every point it has.
+        self.spend_everything(self.regular[-1])
 
     def waiting_approval(self) -> None:
         """The grid worker proposed a big commendation; it waits for the admin's approval."""
@@ -440,20 +515,33 @@ class _History:
         plan = plan_by_rule(rule, self.regular[2], 1, timezone=TIMEZONE, memo=memo)
         queue_for_approval(proposer, plan, board_reason=memo)
 
-    def redemptions(self, households: list[int]) -> None:
-        for household in households:
-            for _ in range(self.rng.randint(1, 2)):
-                affordable = [
-                    (name, price)
-                    for name, price in GOODS
-                    # the demo never sells the last one: every shelf still has something
-                    if price <= self.balance[household] and self.products[name].stock > 2
-                ]
-                if not affordable:
-                    break
-                name, price = self.rng.choice(affordable)
-                quantity = 2 if price * 2 <= self.balance[household] and price <= 30 else 1
-                self.redeem(household, name, price, quantity)
+    # --- the shop ----------------------------------------------------------------------------
+
+    def sales(self) -> None:
+        """A few households come to the counter and take what their points buy."""
+        for household in self.rng.sample(self.regular, SALES_PER_DAY):
+            affordable = [
+                (name, price)
+                for name, price in GOODS
+                # the demo never sells the last one: every shelf still has something
+                if price <= self.balance[household] and self.products[name].stock > 2
+            ]
+            if not affordable:
+                continue
+            name, price = self.rng.choice(affordable)
+            quantity = 2 if price * 2 <= self.balance[household] and price <= 30 else 1
+            self.redeem(household, name, price, quantity)
+
+    def voided_sale(self) -> None:
+        """The shopkeeper rang up the wrong goods and voided the sale at once (same day)."""
+        from .counter.sales import void_redemption
+
+        household = max(self.regular, key=lambda h: (self.balance[h], -h))
+        name, price = GOODS[0]
+        redemption = self.redeem(household, name, price, 1)
+        void_redemption(load_principal(self.shopkeeper), redemption.id, reason="拿错商品，当场撤销")
+        self.tick()
+        self.balance[household] += price
 
     def spend_everything(self, household: int) -> None:
         """A household that takes goods for every point it has: its balance ends at 0."""
@@ -462,46 +550,55 @@ class _History:
         if quantity > 0:
             self.redeem(household, name, price, quantity)
 
-    def settle_last_month(self) -> None:
-        """The village pays the shop for what was redeemed so far, as last month's bill."""
-        points = ledger.account_balance(self.village_id, shop_code(self.shop_id))
-        if points <= 0:
-            return
-        yuan = Decimal(points) * Decimal("0.10")
-        ledger.settle(
-            self.village_id,
-            self.shop_id,
-            points,
-            period=self.past[-1],
-            memo=f"{self.past[-1]} 兑换结算 {yuan:.2f} 元",
-            posted_by_id=self.admin,
-        )
+    def restock(self) -> None:
+        """The shopkeeper fills the shelves on the 1st (the rice stays short: the goods page
+        warns about it)."""
+        from .counter import goods
+
+        keeper = load_principal(self.shopkeeper)
+        for name, product in self.products.items():
+            if name not in DEMO_STOCK and product.stock < RESTOCKED_TO:
+                delta = RESTOCKED_TO - product.stock
+                goods.adjust_stock(keeper, product.id, delta=delta, memo="月初进货")
+                self.tick()
+
+    def settle(self, period: str) -> None:
+        """The committee pays the shop for a month that has ended, by its statement."""
+        from .counter.settlement import settle_month
+
+        settle_month(load_principal(self.admin), self.shop_id, period)
+        self.tick()
+
+    # --- posting -----------------------------------------------------------------------------
 
     def award(self, household, code, memo, period, posted_by, *, day=None, quantity=1):
         """An award or deduction by the rule ``code`` (its version in force on ``day``)."""
         transfer, signed = self.catalogue.post(
             household,
             code,
-            day=day or self.day_in(period, self.today.day),
+            day=day or self.clock.now.astimezone(self.zone).date(),
             period=period,
             memo=memo,
             posted_by_id=posted_by,
             quantity=quantity,
         )
+        self.tick()
         self.balance[household] += signed
         return transfer
 
-    def redeem(self, household: int, name: str, price: int, quantity: int) -> None:
+    def redeem(self, household: int, name: str, price: int, quantity: int):
         """A sale at the counter, as the shopkeeper makes it: receipt, stock and ledger."""
         from .counter.sales import redeem_items
 
-        redeem_items(
+        view = redeem_items(
             load_principal(self.shopkeeper),
             shop_id=self.shop_id,
             items=[{"product_id": self.products[name].id, "quantity": quantity}],
             household_id=household,
         )
+        self.tick()
         self.balance[household] -= price * quantity
+        return view.redemption
 
 
 def signed_points(transfer) -> int:

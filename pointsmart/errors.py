@@ -18,6 +18,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .validation_messages import translate_messages
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -129,7 +130,7 @@ def _problem_from_http(error: HTTPException) -> Problem:
         for location_errors in messages.values():
             if isinstance(location_errors, dict):
                 flat.update(location_errors)
-        problem.errors = flat or messages
+        problem.errors = translate_messages(flat or messages)
     elif status not in _HTTP_CODES:
         problem.detail = error.description
     return problem

@@ -14,7 +14,8 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-# Storage comes from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set, memory otherwise.
+# Storage comes from RATELIMIT_STORAGE_URI: Redis when REDIS_URL is set (required in
+# production, see ``config``), memory otherwise.
 # No default and no application limits: only the views marked by ``rate_limited`` have any.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
@@ -28,6 +29,33 @@ def rate_limited(limit_value, **options):
         limited = limiter.limit(limit_value, **options)(view)
         setattr(limited, RATE_LIMITED, True)
         return limited
+
+    return decorate
+
+
+def refused(response) -> bool:
+    """A sign-in that did not succeed: any 4xx answer but the limiter's own 429."""
+    return 400 <= response.status_code < 500 and response.status_code != 429
+
+
+def sign_in_limited(**options):
+    """The sign-in limits of a view, per client address (``**options`` as ``limiter.limit``).
+
+    * ``LOGIN_RATE_LIMIT`` counts refused attempts only (``deduct_when``): the successful
+      sign-ins of a village office behind one address never use it up.
+    * ``LOGIN_ATTEMPT_LIMIT``, larger, counts every attempt as it arrives. A limit that counts
+      after the answer checks each of a burst of parallel guesses before any is counted; this
+      one bounds such a burst.
+
+    Each staff account also waits longer and longer after wrong passwords in a row, from any
+    address (``accounts.service``); each household's PIN locks after five (``counter.pins``).
+    """
+
+    def decorate(view):
+        view = rate_limited(
+            lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=refused, **options
+        )(view)
+        return rate_limited(lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], **options)(view)
 
     return decorate
 

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import request
-from flask_babel import gettext
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError
 
 from .accounts.auth import Principal
 from .ledger import idempotency
+from .validation_messages import translate_message
 
 FORM_KEY_FIELD = "form_key"
 
@@ -41,7 +41,7 @@ def parse_form(schema: Schema, data: Any = None) -> tuple[dict, dict[str, list[s
         return schema.load(raw, unknown=EXCLUDE), {}
     except ValidationError as error:
         return {}, {
-            field: [gettext(str(message)) for message in _flatten(messages)]
+            field: [translate_message(message) for message in _flatten(messages)]
             for field, messages in error.normalized_messages().items()
         }
 

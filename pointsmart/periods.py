@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .clock import utcnow
+
 PERIOD_PATTERN = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])\Z")
 
 
@@ -24,7 +26,7 @@ def period_of(moment: dt.datetime, timezone: str) -> str:
 
 
 def current_period(timezone: str, now: dt.datetime | None = None) -> str:
-    return period_of(now or dt.datetime.now(dt.UTC), timezone)
+    return period_of(now or utcnow(), timezone)
 
 
 def is_valid_period(value: str) -> bool:

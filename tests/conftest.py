@@ -58,6 +58,7 @@ def build_app(database_url: str, **settings):
             "PUBLIC_BASE_URL": "https://jifen.example.test",
             # Tests sign in often from one address; the limit itself is tested on fresh_app.
             "LOGIN_RATE_LIMIT": "10000/minute",
+            "LOGIN_ATTEMPT_LIMIT": "10000/minute",
             **settings,
         }
     )

@@ -22,12 +22,14 @@ def test_production_takes_its_settings_from_the_environment(monkeypatch, tmp_pat
     monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
     monkeypatch.setenv("DATABASE_URL", "postgres://user:pw@db.example/pointsmart")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://jifen.example.cn/")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
 
     app = create_app()
 
     assert app.config["SECRET_KEY"] == "a-long-production-secret"
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["PUBLIC_BASE_URL"] == "https://jifen.example.cn"
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -74,3 +76,49 @@ def test_production_refuses_to_start_without_the_address_for_cards(monkeypatch, 
 
     with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
         create_app()
+
+
+def _production(monkeypatch, tmp_path):
+    monkeypatch.setenv("POINTSMART_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-long-production-secret")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://jifen.example.cn")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "SINGLE_PROCESS"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("storage", [None, "memory://"])
+def test_production_refuses_to_count_sign_ins_in_each_workers_memory(
+    monkeypatch, tmp_path, storage
+):
+    _production(monkeypatch, tmp_path)
+    if storage:
+        monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+
+    with pytest.raises(ConfigError, match="REDIS_URL") as refusal:
+        create_app()
+
+    assert "SINGLE_PROCESS=1" in str(refusal.value)
+
+
+def test_production_as_one_process_may_count_in_memory_when_it_says_so(monkeypatch, tmp_path):
+    _production(monkeypatch, tmp_path)
+    monkeypatch.setenv("SINGLE_PROCESS", "1")
+
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_the_shared_store_may_be_named_in_flask_limiters_own_setting(monkeypatch, tmp_path):
+    _production(monkeypatch, tmp_path)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/3")
+
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+
+
+def test_development_counts_in_memory_without_being_told(monkeypatch):
+    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "SINGLE_PROCESS"):
+        monkeypatch.delenv(name, raising=False)
+
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from pointsmart import clock
 from pointsmart.accounts.models import User
+from pointsmart.accounts.service import load_principal
+from pointsmart.counter.errors import VoidTooLate
+from pointsmart.counter.goods import find_shop
 from pointsmart.counter.models import Redemption, StockMove
+from pointsmart.counter.sales import can_void, redemption_view, void_redemption
+from pointsmart.counter.settlement import month_statement
 from pointsmart.demo import DEMO_LOGINS, load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, MonthlyTotal, Transfer
-from pointsmart.periods import current_period, previous_periods
+from pointsmart.periods import current_period, period_of, previous_periods
+from pointsmart.reports.committee import monthly_summary
+from pointsmart.reports.sheet import monthly_sheet
 from pointsmart.villages.models import Grid, Household, Member, Village
 from tests.conftest import app_on_fresh_database
 
@@ -106,22 +116,114 @@ def test_the_history_spans_four_months_with_every_kind_of_entry(demo):
         deductions = [t for t in transfers if t.kind == "deduct" and t.reverses_id is None]
         assert deductions
         assert {t.category for t in deductions} == {"black"}
-        redemptions = [t for t in transfers if t.kind == "redeem"]
-        assert redemptions
-        assert {t.period for t in redemptions} == {this_month}
+        redemptions = [t for t in transfers if t.kind == "redeem" and t.reverses_id is None]
+        assert {t.period for t in redemptions} == set(months)
         # Every sale went through the counter: a receipt naming its transfer, its stock moves.
         receipts = {r.transfer_id: r for r in scalars(sa.select(Redemption))}
         assert set(receipts) == {t.id for t in redemptions}
         assert all(receipts[t.id].total_points == t.amount for t in redemptions)
         sold = scalars(sa.select(StockMove.redemption_id).where(StockMove.kind == "sale"))
         assert set(sold) == {r.id for r in receipts.values()}
+        voided = [r for r in receipts.values() if r.voided_at is not None]
+        assert len(voided) == 1  # the shopkeeper's same-day void of a wrong item
         settlements = [t for t in transfers if t.kind == "settle"]
-        assert [t.period for t in settlements] == [months[-2]]
+        assert [t.period for t in settlements] == months[:2]  # last month waits
         reversals = [t for t in transfers if t.reverses_id is not None]
-        assert len(reversals) == 2
+        assert len(reversals) == 3  # a duplicated award, a wrong deduction, the void
         assert all(t.memo for t in reversals)
         assert all(t.posted_by_id in staff_ids for t in transfers)
         assert all(t.memo for t in transfers)
+
+
+def test_the_history_is_stamped_with_its_own_days_in_chain_order(demo):
+    app, _ = demo
+    with app.app_context():
+        now = dt.datetime.now(dt.UTC)
+        months = previous_periods(current_period("Asia/Shanghai"), 4)
+        transfers = scalars(sa.select(Transfer).order_by(Transfer.seq))
+        stamps = [t.created_at for t in transfers]
+
+        assert stamps == sorted(stamps)  # the 公示 sheet bisects the chain by these
+        assert len(set(stamps)) == len(stamps)
+        assert stamps[-1] <= now
+        assert period_of(stamps[0], "Asia/Shanghai") == months[0]
+        for transfer in transfers:
+            month = period_of(transfer.created_at, "Asia/Shanghai")
+            if transfer.kind == "settle":  # a month is settled early in the next one
+                assert transfer.period < month
+            else:
+                assert transfer.period == month, transfer
+        # The sales and their stock moves happened when their transfers did.
+        for receipt in scalars(sa.select(Redemption)):
+            transfer = db.session.get(Transfer, receipt.transfer_id)
+            assert receipt.created_at == transfer.created_at
+        days = {t.created_at.date() for t in transfers if t.period != months[-1]}
+        assert len(days) >= 20  # spread over the months, not one moment
+
+
+def test_every_past_month_has_real_figures_on_its_report_sheet_and_statement(demo):
+    app, _ = demo
+    with app.app_context():
+        admin = load_principal(
+            db.session.execute(
+                sa.select(User.id).where(User.username == "xingfu-admin")
+            ).scalar_one()
+        )
+        village = db.session.execute(sa.select(Village)).scalar_one()
+        shop_id = db.session.execute(
+            sa.select(Account.shop_id).where(Account.kind == "shop")
+        ).scalar_one()
+        past = previous_periods(current_period("Asia/Shanghai"), 4)[:3]
+
+        for number, period in enumerate(past):
+            summary = monthly_summary(admin, village.id, period)
+            assert summary["issued"] > 0, period
+            assert summary["redeemed"] > 0, period
+            sheet = monthly_sheet(admin, village.id, period)
+            assert sheet.ledger.month_over
+            assert sheet.ledger.transfer_count > 0
+            assert sheet.leaderboard, period
+            assert sheet.red, period
+            assert sheet.black, period
+            assert sum(h["redeemed"] for h in sheet.households) > 0
+            statement = month_statement(admin, shop_id, period, with_days=True)
+            # The first month's points come mostly at its end: fewer sales than later.
+            assert statement.sales_count >= (3 if number == 0 else 10), period
+            assert len(statement.days) >= (3 if number == 0 else 5), period
+            if number < 2:  # settled by its statement early in the next month
+                assert statement.settled
+                assert statement.settlement.points == statement.points_redeemed
+                assert period_of(statement.settled_at, "Asia/Shanghai") == past[number + 1]
+            else:  # last month: for the committee to settle
+                assert not statement.settled
+                assert statement.voids_count == 1
+        assert monthly_summary(admin, village.id, past[1])["settled"] > 0
+
+
+def test_the_shopkeeper_cannot_void_the_demo_sales_of_past_days(demo):
+    app, _ = demo
+    with app.app_context():
+        keeper = load_principal(
+            db.session.execute(
+                sa.select(User.id).where(User.username == "xingfu-shop")
+            ).scalar_one()
+        )
+        zone = ZoneInfo("Asia/Shanghai")
+        today = dt.datetime.now(zone).date()
+        receipts = scalars(
+            sa.select(Redemption).where(Redemption.voided_at.is_(None)).order_by(Redemption.id)
+        )
+        shop = find_shop(receipts[0].shop_id)
+        earlier = [r for r in receipts if r.created_at.astimezone(zone).date() < today]
+        of_today = [r for r in receipts if r.created_at.astimezone(zone).date() == today]
+
+        assert len(earlier) >= 30
+        assert of_today  # today's sales: the counter shows them, and may void them
+        assert not any(can_void(keeper, redemption_view(r, shop), "Asia/Shanghai") for r in earlier)
+        assert all(can_void(keeper, redemption_view(r, shop), "Asia/Shanghai") for r in of_today)
+        with pytest.raises(VoidTooLate):
+            void_redemption(keeper, earlier[-1].id)
+        db.session.rollback()
 
 
 def test_some_households_owe_points_and_some_have_none(demo):
@@ -203,3 +305,27 @@ def test_the_demo_does_nothing_where_a_village_exists(make):
 
     assert load_demo() is None
     assert count(User) == users
+
+
+@pytest.mark.parametrize(
+    "local_now",
+    [
+        dt.datetime(2027, 3, 1, 0, 0, 30),  # the first minute of a month, after a February
+        dt.datetime(2026, 12, 31, 23, 59),  # the last minute of a year
+        dt.datetime(2026, 7, 5, 9, 0),  # the day the committee settles, before it does
+    ],
+)
+def test_the_demo_tells_its_story_whatever_the_day_it_loads(fresh_app, local_now):
+    now = local_now.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(dt.UTC)
+    with fresh_app.app_context():
+        with clock.historical(now):
+            assert load_demo() is not None
+        db.session.commit()
+        stamps = scalars(sa.select(Transfer.created_at).order_by(Transfer.seq))
+        settled = scalars(sa.select(Transfer.period).where(Transfer.kind == "settle"))
+
+    assert stamps == sorted(stamps)
+    assert stamps[-1] < now
+    assert settled == previous_periods(current_period("Asia/Shanghai", now), 4)[:2]
+    result = fresh_app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output

@@ -22,6 +22,9 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Wrong passwords in a row; past a few, sign-ins wait until ``sign_in_locked_until``.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    sign_in_locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[RoleAssignment]] = relationship(lazy="raise", order_by="RoleAssignment.id")
 

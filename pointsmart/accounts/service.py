@@ -17,6 +17,7 @@ from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..villages.models import Household, Village, pin_must_change
+from . import sign_in_delays
 from .auth import Principal
 from .models import ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret
@@ -165,6 +166,7 @@ def change_password(
         message = _l("Choose a password different from the current one.")
         raise ValidationFailed(errors={"new_password": [str(message)]})
     user.password_hash = hash_secret(new_password)
+    sign_in_delays.clear(user)
     revoke_other_tokens(user_id=user.id, keep=keep_token)
     db.session.flush()
 
@@ -173,9 +175,14 @@ def _sign_in(username: str, password: str, *, hours: int) -> IssuedToken:
     user = db.session.execute(
         sa.select(User).where(User.username == (username or "").strip())
     ).scalar_one_or_none()
+    if user is not None:
+        sign_in_delays.check_not_waiting(user)
     valid = verify_secret(user.password_hash if user else None, password or "")
     if user is None or not valid or not user.active:
+        if user is not None and not valid:
+            sign_in_delays.count_failure(user.id)
         raise Unauthorized(_l("Wrong username or password."))
+    sign_in_delays.clear(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
     token = secrets.token_urlsafe(32)

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,10 +18,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..errors import Unauthorized, ValidationFailed
-from ..extensions import rate_limited
+from ..extensions import sign_in_limited
 from ..forms import parse_form
 from . import service
 from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal
+from .sign_in_delays import SignInWaiting
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -45,7 +45,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_in_limited(methods=["POST"])
 def login():
     next_page = safe_next(request.values.get("next"))
     errors: dict[str, list[str]] = {}
@@ -58,6 +58,8 @@ def login():
                 issued = service.start_web_session(values["username"], values["password"])
             except Unauthorized:
                 errors = {"form": [_("Wrong username or password.")]}
+            except SignInWaiting as waiting:
+                errors = {"form": [f"{waiting.title} {waiting.detail}"]}
             else:
                 begin_web_session(SESSION_TOKEN_KEY, issued.token)
                 flash(_("Signed in. Welcome, %(name)s.", name=issued.display_name), "success")
@@ -92,7 +94,7 @@ class PasswordForm(Schema):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_in_limited(methods=["POST"])
 @login_required
 def change_password():
     """A signed-in staff member chooses a new password; their other sessions and tokens end."""

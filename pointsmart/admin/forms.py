@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..schemas import MAX_ID
+from ..text import HouseholdNumber, Name
 
 REQUIRED = {"required": _l("Please fill this in.")}
 WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
@@ -20,7 +21,7 @@ def _int(required: bool = False, **kwargs) -> fields.Int:
 
 
 class SettingsForm(Schema):
-    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
     timezone = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
     # Text: the service refuses more than 2 decimal places with a clear message.
     yuan_per_point = fields.Str(required=True, error_messages=REQUIRED)
@@ -40,12 +41,14 @@ class ConfirmForm(Schema):
 
 
 class NameForm(Schema):
-    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
 
 
 class HouseholdForm(Schema):
-    number = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
-    head_name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
+    number = HouseholdNumber(
+        required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
+    )
+    head_name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
     phone = fields.Str(load_default=None, validate=validate.Length(max=20))
     grid_id = _int()
 
@@ -55,8 +58,8 @@ class MoveForm(Schema):
 
 
 class MemberForm(Schema):
-    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
-    relation = fields.Str(load_default="", validate=validate.Length(max=20))
+    name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
+    relation = Name(load_default="", validate=validate.Length(max=20))
 
 
 class PinForm(Schema):
@@ -74,7 +77,7 @@ class SearchForm(Schema):
 
 class UserForm(Schema):
     username = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
-    display_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    display_name = Name(load_default="", validate=validate.Length(max=50))
     password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
     role = fields.Str(
         required=True,
@@ -99,7 +102,7 @@ class PasswordForm(Schema):
 
 class RuleForm(Schema):
     code = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
-    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
     category = fields.Str(
         required=True,
         error_messages=REQUIRED,

@@ -20,6 +20,7 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..text import clean_name, clean_number
 from ..villages.models import Grid, Household, Member
 from ..villages.service import find_household
 from .errors import BalanceNotSettled
@@ -49,7 +50,7 @@ def update_household(
 ) -> Household:
     """Change a household's number, head of household or phone."""
     household = administered_household(actor, household_id)
-    number, head_name = (number or "").strip(), (head_name or "").strip()
+    number, head_name = clean_number(number or ""), clean_name(head_name or "")
     phone = (phone or "").strip() or None
     errors: dict[str, list[str]] = {}
     if not number or len(number) > 32:
@@ -104,7 +105,7 @@ def move_household(actor: Principal, household_id: int, *, grid_id: int | None) 
 
 
 def _member_fields(name: str, relation: str) -> tuple[str, str]:
-    name, relation = (name or "").strip(), (relation or "").strip()
+    name, relation = clean_name(name or ""), clean_name(relation or "")
     errors: dict[str, list[str]] = {}
     if not name or len(name) > 50:
         errors["name"] = [str(_l("Give the member's name."))]

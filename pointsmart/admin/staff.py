@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts import service as accounts
+from ..accounts import sign_in_delays
 from ..accounts.auth import Principal
 from ..accounts.models import ROLES, ApiToken, RoleAssignment, User
 from ..accounts.passwords import hash_secret
@@ -186,6 +187,7 @@ def reset_password(actor: Principal, user_id: int, *, password: str) -> User:
             }
         )
     row.user.password_hash = hash_secret(password)
+    sign_in_delays.clear(row.user)  # a new password: the wrong tries of the old one are gone
     _revoke_tokens(row.user.id)
     db.session.flush()
     _record(actor, row.user, _first_village(row.roles), "user.password_reset", {})

@@ -25,7 +25,8 @@ from ..database import utcnow
 from ..errors import NotFound, Problem, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
-from ..villages.models import Household
+from ..text import clean_name, name_problem
+from ..villages.models import Household, Member
 from . import rules
 from .batches import BatchEntry, entry_problem, plan_batch
 from .errors import AlreadyPosted, BatchRefused, CheckedOutTooSoon, WrongRuleKind
@@ -197,7 +198,7 @@ def check_in(
         raise ValidationFailed(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
-    member_name = (member_name or "").strip()[:50]
+    member_name = attendee_name(household_id, member_name, activity.village_id)
     attendance = _find(activity.id, household_id, member_name)
     if attendance is None:
         attendance = Attendance(
@@ -212,6 +213,49 @@ def check_in(
     elif attendance.transfer_id is not None:
         raise AlreadyPosted()
     return attendance
+
+
+def attendee_name(household_id: int, member_name: str | None, village_id: int) -> str:
+    """Who of the household came: a registered member (or its head), by the name as it is
+    registered, or "" for the household as a whole.
+
+    A name no one can tell from another (an invisible character in it), or a name that is
+    not the household's, is refused: otherwise one household could be paid for ``甲``, ``乙``
+    and ``甲`` with a zero-width space, three people of whom only one exists.
+    """
+    problem = name_problem(member_name or "")
+    if problem:
+        raise ValidationFailed(errors={"member_name": [problem]})
+    name = clean_name(member_name or "")
+    if not name:
+        return ""
+    head = db.session.execute(
+        sa.select(Household.head_name).where(
+            Household.id == household_id, Household.village_id == village_id
+        )
+    ).scalar_one_or_none()
+    if head is None:
+        raise NotFound(_l("No such household in this village."))
+    registered = db.session.execute(
+        sa.select(Member.name).where(Member.household_id == household_id)
+    ).scalars()
+    names = {clean_name(n) for n in [*registered, head]} - {""}
+    if name not in names:
+        raise ValidationFailed(
+            _l("%(name)s is not a member of this household.", name=name),
+            errors={
+                "member_name": [
+                    str(
+                        _l(
+                            "%(name)s is not a registered member of this household: choose one "
+                            "of its members, or ask the village committee to add them first.",
+                            name=name,
+                        )
+                    )
+                ]
+            },
+        )
+    return name
 
 
 def _find(activity_id: int, household_id: int, member_name: str) -> Attendance | None:
@@ -318,10 +362,15 @@ def post_attendance(
     problems = []
     rows: list[Attendance | None] = []
     seen: set[tuple[int, str]] = set()
+    names: list[str] = []
     for index, entry in enumerate(entries):
-        name = (entry.get("member_name") or "").strip()[:50]
-        row = _find(activity.id, entry["household_id"], name)
+        row = None
         try:
+            name = attendee_name(
+                entry["household_id"], entry.get("member_name"), activity.village_id
+            )
+            names.append(name)
+            row = _find(activity.id, entry["household_id"], name)
             if (entry["household_id"], name) in seen:
                 raise ValidationFailed(
                     _l("The same attendee appears twice."),
@@ -332,6 +381,8 @@ def post_attendance(
                 raise AlreadyPosted()
         except Problem as problem:
             problems.append(entry_problem(index, entry["household_id"], problem))
+            if len(names) == index:
+                names.append("")
         rows.append(row)
     memo_of = _memo(activity)
     batch = [
@@ -339,9 +390,9 @@ def post_attendance(
             household_id=entry["household_id"],
             quantity=entry["hours"],
             rule_id=rule.id,
-            memo=memo_of((entry.get("member_name") or "").strip()),
+            memo=memo_of(name),
         )
-        for entry in entries
+        for entry, name in zip(entries, names, strict=True)
     ]
     try:
         _, plans = plan_batch(
@@ -357,13 +408,13 @@ def post_attendance(
             entries=problems,
         )
     transfers = []
-    for entry, row, plan in zip(entries, rows, plans, strict=True):
+    for entry, name, row, plan in zip(entries, names, rows, plans, strict=True):
         transfer = post_plan(plan, actor.user_id)
         if row is None:
             row = Attendance(
                 activity_id=activity.id,
                 household_id=entry["household_id"],
-                member_name=(entry.get("member_name") or "").strip()[:50],
+                member_name=name,
                 recorded_by_id=actor.user_id,
             )
             db.session.add(row)

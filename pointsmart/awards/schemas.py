@@ -1,11 +1,13 @@
 """What the awards API reads and writes."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..ledger.models import CATEGORIES
 from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
+from ..text import Name
 from .models import APPROVAL_STATUSES, OBJECTION_STATUSES, UNITS
 
 ID = validate.Range(1, MAX_ID)
@@ -27,11 +29,11 @@ class _Quantity(Schema):
     def _merge_quantity(self, data, required: bool):
         quantity, hours = data.get("quantity"), data.pop("hours", None)
         if quantity is not None and hours is not None:
-            raise ValidationError("Give quantity or hours, not both.", "hours")
+            raise ValidationError(str(_l("Give quantity or hours, not both.")), "hours")
         if quantity is None:
             quantity = hours
         if required and quantity is None:
-            raise ValidationError("Give the quantity (or hours).", "quantity")
+            raise ValidationError(str(_l("Give the quantity (or hours).")), "quantity")
         data["quantity"] = quantity
         return data
 
@@ -41,7 +43,7 @@ class _Quantity(Schema):
 
 class RuleIn(Schema):
     code = fields.Str(required=True, validate=validate.Length(1, 32))
-    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True, validate=validate.Length(1, 100))
     category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
     points = fields.Int(
         required=True,
@@ -60,7 +62,7 @@ class RuleIn(Schema):
 class RuleChangeIn(Schema):
     """Name and ``active`` change in place; points or cap make a new version from a date."""
 
-    name = fields.Str(validate=validate.Length(1, 100))
+    name = Name(validate=validate.Length(1, 100))
     active = fields.Bool()
     points = fields.Int(strict=True, validate=validate.Range(-MAX_AMOUNT, MAX_AMOUNT))
     monthly_cap = fields.Int(
@@ -126,24 +128,24 @@ class AwardIn(_Quantity):
     @validates_schema
     def by_rule_or_ad_hoc(self, data, **kwargs):
         if not _printable(data.get("memo")):
-            raise ValidationError("The memo contains control characters.", "memo")
+            raise ValidationError(str(_l("The memo contains control characters.")), "memo")
         if data.get("rule_id") is not None:
             extra = [name for name in ("kind", "points", "category") if data.get(name) is not None]
             if extra:
                 raise ValidationError(
-                    {name: ["Not with a rule: the rule says it."] for name in extra}
+                    {name: [str(_l("Not with a rule: the rule says it."))] for name in extra}
                 )
             self._merge_quantity(data, required=True)
             return
         missing = {
-            name: ["Missing data for required field."]
+            name: [str(_l("Missing data for required field."))]
             for name in ("kind", "points", "category")
             if data.get(name) is None
         }
         if missing:
             raise ValidationError(missing)
         if data.get("quantity") is not None or data.get("hours") is not None:
-            raise ValidationError("A quantity needs a rule.", "quantity")
+            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
 
     def load(self, *args, **kwargs):
         data = super().load(*args, **kwargs)
@@ -227,9 +229,11 @@ class ProposalIn(_Quantity):
         if data.get("rule_id") is not None:
             self._merge_quantity(data, required=True)
         elif data.get("points") is None or data.get("category") is None:
-            raise ValidationError("Give a rule and quantity, or points and a category.", "rule_id")
+            raise ValidationError(
+                str(_l("Give a rule and quantity, or points and a category.")), "rule_id"
+            )
         elif data.get("quantity") is not None or data.get("hours") is not None:
-            raise ValidationError("A quantity needs a rule.", "quantity")
+            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
 
     def load(self, *args, **kwargs):
         # ``hours`` is only another name for ``quantity``; an ad hoc proposal has neither.
@@ -277,9 +281,9 @@ class ApprovalList(Schema):
 
 
 class ActivityIn(Schema):
-    title = fields.Str(required=True, validate=validate.Length(1, 100))
+    title = Name(required=True, validate=validate.Length(1, 100))
     date = fields.Date(required=True)
-    place = fields.Str(load_default="", validate=validate.Length(max=100))
+    place = Name(load_default="", validate=validate.Length(max=100))
     rule_id = fields.Int(required=True, strict=True, validate=ID)
 
 
@@ -329,7 +333,7 @@ class ActivityList(Schema):
 
 class AttendanceIn(Schema):
     household_id = fields.Int(required=True, strict=True, validate=ID)
-    member_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    member_name = Name(load_default="", validate=validate.Length(max=50))
     hours = fields.Decimal(required=True, validate=QUANTITY)
 
 
@@ -348,12 +352,12 @@ class CheckInIn(Schema):
         validate=validate.Length(1, 500),
         metadata={"description": "the scanned card URL, its token or the typed short code"},
     )
-    member_name = fields.Str(load_default="", validate=validate.Length(max=50))
+    member_name = Name(load_default="", validate=validate.Length(max=50))
 
     @validates_schema
     def household_or_card(self, data, **kwargs):
         if (data.get("household_id") is None) == (data.get("card") is None):
-            raise ValidationError("Give household_id or card.", "household_id")
+            raise ValidationError(str(_l("Give household_id or card.")), "household_id")
 
 
 class HoursIn(Schema):

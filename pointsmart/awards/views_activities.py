@@ -12,6 +12,7 @@ from ..accounts.auth import login_required
 from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, run_once
+from ..text import Name
 from ..villages import cards
 from ..villages import service as villages
 from . import activities, rules
@@ -21,13 +22,13 @@ from .views import REQUIRED, bp, leader_village, looks_like_card, problem_messag
 
 
 class ActivityForm(Schema):
-    title = fields.Str(
+    title = Name(
         required=True,
         error_messages=REQUIRED,
         validate=validate.Length(1, 100, error=_l("At most %(max)s characters.", max=100)),
     )
     date = fields.Date(required=True, error_messages={**REQUIRED, "invalid": _l("Give a date.")})
-    place = fields.Str(
+    place = Name(
         load_default="",
         validate=validate.Length(max=100, error=_l("At most %(max)s characters.", max=100)),
     )

@@ -15,6 +15,7 @@ from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, run_once
 from ..security import UPLOAD_POLICY
+from ..text import Name
 from . import goods, photos
 from .goods import MAX_PRICE, MAX_STOCK
 from .views import REQUIRED, bp
@@ -23,7 +24,7 @@ NUMBER = {"invalid": _l("Write a whole number.")}
 
 
 class ProductForm(Schema):
-    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
     points_price = fields.Int(
         required=True,
         error_messages={**REQUIRED, **NUMBER},

@@ -16,13 +16,14 @@ from ..errors import Forbidden, Problem
 from ..extensions import db
 from ..forms import parse_form, run_once
 from ..periods import current_period, previous_periods
+from ..text import HouseholdNumber, Name
 from ..villages.models import Household, Village
 from . import goods, pins, settlement
 from .views import REQUIRED, bp
 
 
 class ShopForm(Schema):
-    name = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
+    name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 100))
 
 
 class ThresholdForm(Schema):
@@ -34,7 +35,9 @@ class ThresholdForm(Schema):
 
 
 class PinForm(Schema):
-    number = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    number = HouseholdNumber(
+        required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
+    )
     pin = fields.Str(
         required=True,
         error_messages=REQUIRED,

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID
+from ..text import Name
 from .goods import MAX_PRICE, MAX_STOCK
 from .sales import MAX_LINES, MAX_QUANTITY
 
@@ -12,7 +13,7 @@ ID = validate.Range(1, MAX_ID)
 
 
 class ShopIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True, validate=validate.Length(1, 100))
 
 
 class ShopOut(Schema):
@@ -29,7 +30,7 @@ class ShopList(Schema):
 
 
 class ProductIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True, validate=validate.Length(1, 100))
     points_price = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_PRICE))
     stock = fields.Int(load_default=0, strict=True, validate=validate.Range(0, MAX_STOCK))
     low_stock_at = fields.Int(load_default=5, strict=True, validate=validate.Range(0, MAX_STOCK))
@@ -37,7 +38,7 @@ class ProductIn(Schema):
 
 
 class ProductPatch(Schema):
-    name = fields.Str(validate=validate.Length(1, 100))
+    name = Name(validate=validate.Length(1, 100))
     points_price = fields.Int(strict=True, validate=validate.Range(1, MAX_PRICE))
     low_stock_at = fields.Int(strict=True, validate=validate.Range(0, MAX_STOCK))
     active = fields.Bool()

@@ -1,5 +1,6 @@
 """What the ledger API reads and writes."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..periods import PERIOD_PATTERN
@@ -7,7 +8,7 @@ from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
 from .models import CATEGORIES
 from .service import MAX_AMOUNT, MAX_MEMO_LENGTH
 
-PERIOD = validate.Regexp(PERIOD_PATTERN, error="A period is written YYYY-MM.")
+PERIOD = validate.Regexp(PERIOD_PATTERN, error=_l("A period is written YYYY-MM."))
 
 
 class TransferIn(Schema):
@@ -24,7 +25,7 @@ class TransferIn(Schema):
     def memo_is_printable(self, data, **kwargs):
         memo = data.get("memo")
         if memo is not None and not all(ch.isprintable() or ch == "\n" for ch in memo):
-            raise ValidationError("The memo contains control characters.", "memo")
+            raise ValidationError(str(_l("The memo contains control characters.")), "memo")
 
 
 class ReversalIn(Schema):
@@ -74,7 +75,7 @@ class VerifyHeadQuery(Schema):
     hash = fields.Str(
         required=True,
         validate=validate.Regexp(
-            r"[0-9a-fA-F]{64}\Z", error="A head hash is 64 hexadecimal characters."
+            r"[0-9a-fA-F]{64}\Z", error=_l("A head hash is 64 hexadecimal characters.")
         ),
         metadata={"description": "the head hash printed on a monthly sheet"},
     )

@@ -41,7 +41,9 @@ def sheet_command(village_id, period, output):
         sys.exit(2)
     db.session.rollback()  # nothing was written; end the read transaction
     output.write_bytes(pdf)
+    close = sheet.ledger
+    chain = f"head {close.head_hash}" if close.transfer_count else "no head yet"
     click.echo(
         f"{output}: village {village_id}, {sheet.period}, {len(sheet.households)} households,"
-        f" {sheet.ledger.transfer_count} transfers, head {sheet.ledger.head_hash}"
+        f" {close.transfer_count} transfers, {chain}"
     )

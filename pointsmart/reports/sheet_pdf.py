@@ -38,7 +38,13 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13),
         "mono": ParagraphStyle("mono", parent=base, fontName=MONO_FONT, fontSize=8.5, leading=12),
         "command": ParagraphStyle(
-            "command", parent=base, fontName=MONO_FONT, fontSize=7.2, leading=11
+            # Small enough that the command, with --count, stays on one line (a village id
+            # and a count of 7 digits each: about 120 characters of Courier in 180 mm).
+            "command",
+            parent=base,
+            fontName=MONO_FONT,
+            fontSize=6.5,
+            leading=10,
         ),
     }
 
@@ -176,14 +182,26 @@ def render_sheet(sheet: Sheet) -> bytes:
 
 
 def _ledger_section(sheet: Sheet, styles: dict[str, ParagraphStyle]) -> list:
+    """The chain's position and head hash at the month's close, and the command that checks
+    them. Before a village's first transfer there is no head to check: the sheet says so
+    rather than print the all-zero genesis hash, which no command accepts."""
     close = sheet.ledger
     mono = styles["mono"]
+    story: list = [Paragraph(escape(_("The ledger at the close of the month")), styles["heading"])]
+    if close.transfer_count == 0:
+        story.append(
+            Paragraph(
+                escape(_("The ledger held no transfer by the close of this month.")),
+                styles["base"],
+            )
+        )
+        return story
     return [
-        Paragraph(escape(_("The ledger at the close of the month")), styles["heading"]),
+        *story,
         Paragraph(escape(_("Transfers in the ledger:")), styles["base"]),
-        Paragraph(f"transfers: {close.transfer_count}", mono),
+        Paragraph(str(close.transfer_count), mono),
         Paragraph(escape(_("Hash of the last transfer (head hash):")), styles["base"]),
-        Paragraph(f"head: {close.head_hash}", mono),
+        Paragraph(close.head_hash, mono),
         Spacer(1, 3 * mm),
         Paragraph(
             escape(
@@ -195,7 +213,10 @@ def _ledger_section(sheet: Sheet, styles: dict[str, ParagraphStyle]) -> list:
             styles["small"],
         ),
         Paragraph(
-            escape(f"flask ledger verify --village {sheet.village_id} --head {close.head_hash}"),
+            escape(
+                f"flask ledger verify --village {sheet.village_id} --head {close.head_hash}"
+                f" --count {close.transfer_count}"
+            ),
             styles["command"],
         ),
     ]

@@ -6,6 +6,10 @@
 * Formula injection: a text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or
   carriage return, which some spreadsheets skip before a formula) gets a leading ``'``, so a
   household named ``=HYPERLINK(...)`` stays text. Numbers are written as numbers.
+* Whatever is already stored: a control character that xlsx cannot hold (openpyxl refuses
+  ``张\x07三`` and the whole export would fail) and a character that turns text around (a
+  right-to-left override) are each written as U+FFFD (�), in CSV too, so the file opens
+  and shows where something was. New names cannot hold them (``pointsmart.text``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,8 +25,13 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from ..text import BIDI_CONTROLS
 
 BOM = "\ufeff"
+REPLACEMENT = "\ufffd"
+UNWRITABLE = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[{''.join(sorted(BIDI_CONTROLS))}]")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,7 +61,7 @@ def safe_cell(value: Any) -> Any:
         return value
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-    text = str(value)
+    text = UNWRITABLE.sub(REPLACEMENT, str(value))
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text

@@ -8,7 +8,6 @@ import re
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -25,7 +24,7 @@ from ..accounts import villagers as auth
 from ..accounts.auth import VILLAGER_TOKEN_KEY, begin_web_session, villager_page_principal
 from ..awards import board
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
-from ..extensions import db, rate_limited
+from ..extensions import db, sign_in_limited
 from ..forms import parse_form, run_once
 from . import service, words
 
@@ -66,7 +65,7 @@ def villager_required(view):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_in_limited(methods=["POST"])
 def login():
     errors: dict[str, list[str]] = {}
     phone = ""
@@ -95,7 +94,7 @@ def login():
 
 
 @bp.route("/pin", methods=["GET", "POST"])
-@rate_limited(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@sign_in_limited(methods=["POST"])
 @villager_required
 def change_pin(principal):
     errors: dict[str, list[str]] = {}

@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -66,8 +66,16 @@ def card_token(household_id: int, version: int) -> str:
     return _serializer().dumps([household_id, version])
 
 
+def public_base_url() -> str:
+    """Where the cards point: ``PUBLIC_BASE_URL``; in development without it, the address the
+    request came in on, so that a server started on another port prints cards for that port."""
+    if current_app.config.get("PUBLIC_BASE_URL_FOLLOWS_REQUEST") and has_request_context():
+        return request.host_url.rstrip("/")
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
 def card_url(token: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/c/{token}"
+    return f"{public_base_url()}/c/{token}"
 
 
 def check_character(body: str) -> str:

@@ -2,8 +2,10 @@
 
 The columns are those a clerk has: 户号 (number), 户主 (head), 网格 or 村民小组 (grid, by
 name), 电话 (phone) and 家庭成员 (members, separated by 、 or commas, each optionally with
-its relation in brackets: ``王秀英(配偶)``). Every row is checked first (missing fields,
-numbers repeated in the file or already in the village, unknown grids, bad phones); nothing
+its relation in brackets: ``王秀英(配偶)``). Numbers, phones and names are cleaned as
+``pointsmart.text`` says (``XF-00１`` is ``XF-001``). Every row is checked first (missing
+fields, numbers repeated in the file or already in the village, unknown grids, bad phones,
+control, invisible or text-direction characters, a member's bracket left open); nothing
 is imported unless every row is clean, and then all rows are imported in the caller's one
 transaction with bulk inserts (households, members, then their ledger accounts through
 ``ledger.open_household_accounts``), in chunks so a progress bar can follow.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +34,7 @@ from ..audit import service as audit
 from ..errors import Problem
 from ..extensions import db
 from ..ledger import service as ledger
+from ..text import clean_name, clean_number, hidden_character
 from .models import Grid, Household, Member
 from .service import get_village
 
@@ -44,7 +48,8 @@ HEADERS = {
 REQUIRED_COLUMNS = ("number", "head_name")
 PHONE = re.compile(r"^1[3-9][0-9]{9}\Z")
 MEMBER_SEPARATORS = re.compile(r"[、,，;；]")
-MEMBER_WITH_RELATION = re.compile(r"^(?P<name>[^(（]+)[(（](?P<relation>[^)）]*)[)）]$")
+MEMBER_WITH_RELATION = re.compile(r"^(?P<name>[^(（)）]+)[(（](?P<relation>[^(（)）]*)[)）]$")
+BRACKETS = re.compile(r"[(（)）]")
 MAX_LENGTHS = {"number": 32, "head_name": 50, "member_name": 50, "relation": 20}
 CHUNK = 1000  # rows per bulk insert; the progress bar moves once per chunk
 TEMPLATE_EXAMPLE = ["0001", "李建国", "一组", "13800138000", "王秀英(配偶)、李明(儿子)"]
@@ -70,6 +75,8 @@ class RosterRow:
     grid: str = ""
     phone: str = ""
     members: list[dict[str, str]] = field(default_factory=list)
+    # Members written with a bracket that does not close (周五(儿子): the relation is unclear.
+    unclear_members: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -97,11 +104,12 @@ def check_roster(village_id: int, rows: list[RosterRow]) -> list[RowProblem]:
     """Every problem of every row; an empty list means the roster can be imported."""
     grids = _grid_ids(village_id)
     numbers_in_file: dict[str, int] = {}
-    taken = set(
-        db.session.execute(
+    taken = {
+        clean_number(number)  # as a number is written now, however it was stored
+        for number in db.session.execute(
             sa.select(Household.number).where(Household.village_id == village_id)
         ).scalars()
-    )
+    }
     problems = []
     for row in rows:
         messages = []
@@ -145,19 +153,68 @@ def check_roster(village_id: int, rows: list[RosterRow]) -> list[RowProblem]:
                     relation=MAX_LENGTHS["relation"],
                 )
             )
-        if any(UNSAFE_TEXT.search(text) for text in _texts_of(row)):
+        if any(UNSAFE_TEXT.search(text) for _column, text in _texts_of(row)):
             messages.append(
                 _("A cell holds a character that cannot be stored (NUL or a broken character).")
+            )
+        else:
+            messages += _hidden_character_problems(row)
+        for member in row.unclear_members:
+            messages.append(
+                _(
+                    "家庭成员 %(member)s has a bracket that does not close: write it as "
+                    "王秀英(配偶).",
+                    member=member,
+                )
             )
         if messages:
             problems.append(RowProblem(row.line, messages))
     return problems
 
 
-def _texts_of(row: RosterRow) -> Iterable[str]:
-    yield from (row.number, row.head_name, row.grid, row.phone)
+def _texts_of(row: RosterRow) -> Iterable[tuple[str, str]]:
+    """Each text of the row with the key of its column."""
+    yield from (
+        ("number", row.number),
+        ("head_name", row.head_name),
+        ("grid", row.grid),
+        ("phone", row.phone),
+    )
     for member in row.members:
-        yield from (member["name"], member["relation"])
+        yield from (("members", member["name"]), ("members", member["relation"]))
+    for text in row.unclear_members:
+        yield ("members", text)
+
+
+def _hidden_character_problems(row: RosterRow) -> list[str]:
+    """A message for each column that holds a control, invisible or text-direction character
+    (see ``pointsmart.text``): no one could tell such a name or number from another."""
+    messages: list[str] = []
+    named: set[str] = set()
+    for column, text in _texts_of(row):
+        char = hidden_character(text)
+        if char is None or column in named:
+            continue
+        named.add(column)
+        code = f"U+{ord(char):04X}"
+        if unicodedata.category(char) == "Cc":
+            messages.append(
+                _(
+                    "%(column)s has a control character (%(code)s).",
+                    column=HEADERS[column][0],
+                    code=code,
+                )
+            )
+        else:
+            messages.append(
+                _(
+                    "%(column)s has an invisible or text-direction character (%(code)s): "
+                    "delete it and save the file again.",
+                    column=HEADERS[column][0],
+                    code=code,
+                )
+            )
+    return messages
 
 
 def import_roster(
@@ -349,28 +406,41 @@ def _parse(table: Iterable[list[str]]) -> list[RosterRow]:
     for line, values in enumerate(table[1:], start=2):
         if not any(value.strip() for value in values):
             continue
+        members, unclear = _members(cell(values, "members"))
         rows.append(
             RosterRow(
                 line=line,
-                number=cell(values, "number"),
-                head_name=cell(values, "head_name"),
-                grid=cell(values, "grid"),
-                phone=cell(values, "phone"),
-                members=_members(cell(values, "members")),
+                number=_tidy(cell(values, "number"), clean_number),
+                head_name=_tidy(cell(values, "head_name"), clean_name),
+                grid=_tidy(cell(values, "grid"), clean_name),
+                phone=_tidy(cell(values, "phone"), clean_number),
+                members=members,
+                unclear_members=unclear,
             )
         )
     return rows
 
 
-def _members(text: str) -> list[dict[str, str]]:
-    members = []
+def _tidy(text: str, clean: Callable[[str], str]) -> str:
+    """``clean(text)``; a text with a hidden character stays as it is, for the row problem
+    to name it (cleaning would turn a tab or a line break into a space)."""
+    return text if hidden_character(text) else clean(text)
+
+
+def _members(text: str) -> tuple[list[dict[str, str]], list[str]]:
+    """The members written in a cell, and those whose bracket does not close."""
+    members, unclear = [], []
     for part in MEMBER_SEPARATORS.split(text):
         part = part.strip()
         if not part:
             continue
         match = MEMBER_WITH_RELATION.match(part)
         if match:
-            members.append({"name": match["name"].strip(), "relation": match["relation"].strip()})
+            name, relation = match["name"].strip(), match["relation"].strip()
+        elif BRACKETS.search(part):
+            unclear.append(part)
+            continue
         else:
-            members.append({"name": part, "relation": ""})
-    return members
+            name, relation = part, ""
+        members.append({"name": _tidy(name, clean_name), "relation": _tidy(relation, clean_name)})
+    return members, unclear

@@ -2,13 +2,15 @@
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, PageQuery
+from ..text import HouseholdNumber, Name
 
 PHONE = validate.Regexp(
-    r"^1[3-9][0-9]{9}\Z", error="A mobile number has 11 digits and starts with 1."
+    r"^1[3-9][0-9]{9}\Z", error=_l("A mobile number has 11 digits and starts with 1.")
 )
 ID = validate.Range(1, MAX_ID)
 
@@ -16,11 +18,11 @@ ID = validate.Range(1, MAX_ID)
 def _at_most_fen(value: Decimal) -> None:
     """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here."""
     if value != value.quantize(Decimal("0.01")):
-        raise ValidationError("At most two decimal places (fen).")
+        raise ValidationError(str(_l("At most two decimal places (fen).")))
 
 
 class VillageIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True, validate=validate.Length(1, 100))
     timezone = fields.Str(load_default="Asia/Shanghai", validate=validate.Length(1, 64))
     yuan_per_point = fields.Decimal(
         load_default=None,
@@ -45,7 +47,7 @@ class VillageList(Schema):
 
 
 class GridIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True, validate=validate.Length(1, 100))
 
 
 class GridOut(Schema):
@@ -60,8 +62,8 @@ class GridList(Schema):
 
 
 class MemberIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(1, 50))
-    relation = fields.Str(load_default="", validate=validate.Length(0, 20))
+    name = Name(required=True, validate=validate.Length(1, 50))
+    relation = Name(load_default="", validate=validate.Length(0, 20))
 
 
 class MemberOut(Schema):
@@ -71,8 +73,8 @@ class MemberOut(Schema):
 
 
 class HouseholdIn(Schema):
-    number = fields.Str(required=True, validate=validate.Length(1, 32))
-    head_name = fields.Str(required=True, validate=validate.Length(1, 50))
+    number = HouseholdNumber(required=True, validate=validate.Length(1, 32))
+    head_name = Name(required=True, validate=validate.Length(1, 50))
     grid_id = fields.Int(load_default=None, allow_none=True, validate=ID)
     phone = fields.Str(load_default=None, allow_none=True, validate=PHONE)
     members = fields.List(

@@ -18,6 +18,7 @@ from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ordering import natural_sorted
 from ..periods import current_period, is_valid_timezone
+from ..text import clean_name, clean_number
 from . import cards
 from .models import Grid, Household, Member, Village
 
@@ -163,7 +164,7 @@ def create_household(
     """Register a household and open its points account."""
     get_village(actor, village_id)
     actor.require_admin(village_id)
-    number, head_name = number.strip(), head_name.strip()
+    number, head_name = clean_number(number), clean_name(head_name)
     errors: dict[str, list[str]] = {}
     if not number:
         errors["number"] = [str(_l("Give the household number."))]
@@ -183,7 +184,7 @@ def create_household(
     unnamed = {
         index: {"name": [str(_l("Give the member's name."))]}
         for index, member in enumerate(members or [])
-        if not member["name"].strip()
+        if not clean_name(member["name"])
     }
     if unnamed:
         errors["members"] = unnamed
@@ -198,8 +199,8 @@ def create_household(
         db.session.add(
             Member(
                 household_id=household.id,
-                name=member["name"].strip(),
-                relation=member.get("relation", "").strip(),
+                name=clean_name(member["name"]),
+                relation=clean_name(member.get("relation", "")),
             )
         )
     ledger.open_household_account(village_id, household.id)
@@ -339,7 +340,8 @@ def search_households(
     if after is not None:
         statement = statement.where(Household.id > after)
     if q:
-        pattern = f"%{_escape_like(q.strip())}%"
+        # As numbers are stored: a number typed with full-width digits finds its household.
+        pattern = f"%{_escape_like(clean_number(q))}%"
         member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
         card_holder = cards.household_named_by(q)
         statement = statement.where(

@@ -52,12 +52,16 @@ def village(make):
 
 @pytest.fixture
 def household(make, village):
-    return make.household(village, head_name="王建国")
+    return make.household(
+        village, head_name="王建国", members=[{"name": "张桂兰", "relation": "配偶"}]
+    )
 
 
 @pytest.fixture
 def neighbour(make, village):
-    return make.household(village, head_name="李秀英")
+    return make.household(
+        village, head_name="李秀英", members=[{"name": "李小燕", "relation": "女"}]
+    )
 
 
 @pytest.fixture

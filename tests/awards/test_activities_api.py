@@ -254,6 +254,69 @@ def test_taking_out_an_attendee_before_posting_is_audited(household, leader, act
     }
 
 
+def test_one_household_cannot_be_paid_for_invented_or_look_alike_attendees(
+    api, household, leader, activity
+):
+    """王建国 (the head) and 张桂兰 (a member) are the household; 甲 is not, and 张桂兰 with a
+    zero-width space is no one: each is refused, so the batch posts nothing."""
+    refused = api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[
+            {"household_id": household.id, "member_name": "王建国", "hours": 1},
+            {"household_id": household.id, "member_name": "甲", "hours": 1},
+            {"household_id": household.id, "member_name": "张桂兰\u200b", "hours": 1},
+            {"household_id": household.id, "member_name": "张桂兰", "hours": 1},
+            {"household_id": household.id, "member_name": " 张桂兰 ", "hours": 1},
+        ],
+        as_=leader,
+        key=True,
+        expect=422,
+    )
+    assert refused["errors"] == {
+        "2": {"member_name": ["含有看不见的字符或改变文字方向的字符（U+200B）：请删掉后重新输入。"]}
+    }
+    assert count_transfers(household.village_id) == 0
+
+    refused = api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[
+            {"household_id": household.id, "member_name": "王建国", "hours": 1},
+            {"household_id": household.id, "member_name": "甲", "hours": 1},
+            {"household_id": household.id, "member_name": "张桂兰", "hours": 1},
+            {"household_id": household.id, "member_name": " 张桂兰 ", "hours": 1},
+        ],
+        as_=leader,
+        key=True,
+        expect=409,
+    )
+    assert [(e["index"], e["code"]) for e in refused["entries"]] == [
+        (1, "validation_failed"),
+        (3, "validation_failed"),  # the same member twice, however spaced
+    ]
+    assert "甲" in refused["entries"][0]["errors"]["member_name"][0]
+    assert count_transfers(household.village_id) == 0
+
+
+def test_checking_in_an_invented_or_invisible_name_is_refused(api, household, leader, activity):
+    checkins = f"/activities/{activity['id']}/checkins"
+
+    invented = api.post(
+        checkins, json={"household_id": household.id, "member_name": "乙"}, as_=leader,
+        expect=422,
+    )  # fmt: skip
+    invisible = api.post(
+        checkins, json={"household_id": household.id, "member_name": "张桂兰\u200b"},
+        as_=leader, expect=422,
+    )  # fmt: skip
+    member = api.post(
+        checkins, json={"household_id": household.id, "member_name": "张桂兰"}, as_=leader
+    )
+
+    assert list(invented["errors"]) == ["member_name"]
+    assert "U+200B" in invisible["errors"]["member_name"][0]
+    assert member["member_name"] == "张桂兰"
+
+
 def test_a_check_out_within_36_seconds_is_refused_and_records_nothing(
     api, household, leader, activity
 ):

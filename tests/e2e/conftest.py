@@ -1,12 +1,12 @@
 """Browser tests: a real server on a database of its own, driven by Debian's Chromium.
 
 Playwright's Python package drives ``/usr/bin/chromium`` (``CHROMIUM_PATH`` overrides); no
-browser is ever downloaded. Screenshots go to ``test-artifacts/`` for people to look at.
+browser is ever downloaded. Without it the tests skip, naming the packages to install
+(``tests.system_packages``). Screenshots go to ``test-artifacts/`` for people to look at.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
@@ -14,8 +14,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import app_on_fresh_database
+from tests.system_packages import chromium
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
 CHROMIUM_ARGS = [
@@ -70,13 +70,12 @@ def live_server(live_app):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium")
+    executable = chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()

@@ -17,8 +17,9 @@ from pointsmart.counter import goods
 from pointsmart.extensions import db
 from pointsmart.villages.card_images import qr_png
 from pointsmart.villages.cards import issue_card
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, screenshot
+from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, screenshot
 from tests.factories import ROOT, Factories
+from tests.system_packages import chromium
 
 PASSWORD = "shop-pass-2026"
 FRAME = (640, 480)
@@ -131,7 +132,7 @@ def camera_phone(browser, shop, tmp_path):
     video = tmp_path / "card.y4m"
     write_y4m(qr_png(shop.card_url, box_size=8), video)
     camera_browser = browser.browser_type.launch(
-        executable_path=CHROMIUM,
+        executable_path=chromium(),
         headless=True,
         args=[
             *CHROMIUM_ARGS,
@@ -153,8 +154,6 @@ def camera_phone(browser, shop, tmp_path):
 
 
 def test_the_counter_reads_the_card_with_the_phone_camera(live_server, camera_phone, shop):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}")
     page = camera_phone
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))

@@ -66,6 +66,8 @@ class Server:
             "DATABASE_URL": self.database_url,
             "POINTSMART_ENV": "production",
             "PUBLIC_BASE_URL": "https://jifen.example.test",
+            # Several workers: production wants their sign-in counters in a shared store.
+            "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12"),
         }
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(

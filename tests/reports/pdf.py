@@ -1,17 +1,13 @@
 """Reading a PDF back the way a person would: as page images (pdftoppm) and as text
-(pdftotext), both from poppler-utils. Missing tools fail the test: CI installs them."""
+(pdftotext), both from poppler-utils. Without them the test skips, naming the packages
+(``tests.system_packages``); CI fails instead."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    assert path, f"{name} (poppler-utils) is needed to check the PDF; install poppler-utils"
-    return path
+from tests.system_packages import poppler_tool as _tool
 
 
 def page_images(pdf: bytes, tmp_path: Path) -> list[Path]:

@@ -156,6 +156,27 @@ def test_a_household_named_like_a_formula_stays_text(as_admin, books, make, fmt)
     assert rows_by(table, "户号")["XF-999"]["户主"] == "'=1+2"
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("name", ["张\x07三", "\u202e三张", "张三\x1b"])
+def test_names_stored_before_they_were_refused_do_not_break_the_exports(
+    as_admin, books, make, fmt, name
+):
+    """xlsx cannot hold a control character (openpyxl refused the whole file: a 500); a
+    right-to-left override would turn the cell around. Each is written as U+FFFD."""
+    household = make.household(books.village, number="XF-998", members=[{"name": "李四"}])
+    household.head_name = name  # as stored before names were checked at the edge
+    db.session.flush()
+
+    response = get(as_admin, f"/villages/{books.village.id}/exports/households.{fmt}")
+
+    table = read_csv(response) if fmt == "csv" else read_xlsx(response)
+    head = rows_by(table, "户号")["XF-998"]["户主"]
+    assert "\ufffd" in head
+    assert head.replace("\ufffd", "") in ("张三", "三张")
+    transfers = get(as_admin, f"/villages/{books.village.id}/exports/transfers.{fmt}")
+    assert transfers.status_code == 200
+
+
 def test_a_large_transfers_csv_streams_every_row(as_admin, books, make):
     for n in range(1200):
         make.award(books.zhao, 1 + n % 3)

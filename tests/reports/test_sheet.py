@@ -1,6 +1,7 @@
 """The monthly 公示 sheet: its figures, the ledger at the month's close, the PDF, the command."""
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 
@@ -144,9 +145,14 @@ def test_the_pdf_has_pages_with_the_head_hash_and_the_transfer_count(books, tmp_
 
     assert len(page_images(pdf, tmp_path)) >= 1
     text = pdf_text(pdf)
-    assert f"head: {sheet.ledger.head_hash}" in text
-    assert f"transfers: {sheet.ledger.transfer_count}" in text
-    assert f"flask ledger verify --village {books.village.id} --head" in text
+    assert "账本中的记录笔数" in text
+    assert sheet.ledger.head_hash in text
+    assert (
+        f"flask ledger verify --village {books.village.id} --head {sheet.ledger.head_hash}"
+        f" --count {sheet.ledger.transfer_count}"
+    ) in text
+    assert "head:" not in text  # labels are in the page's language, not English
+    assert "transfers:" not in text
     assert "XF-003" in text
     assert "张三明" in text
     assert "好人好事" in text
@@ -158,7 +164,7 @@ def test_the_sheet_page_serves_the_pdf_to_admins(as_admin, books, tmp_path):
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     head = db.session.get(ChainHead, books.village.id)
-    assert f"head: {head.last_hash}" in pdf_text(response.data)
+    assert f"--head {head.last_hash}" in pdf_text(response.data)
     assert page_images(response.data, tmp_path)
 
 
@@ -210,10 +216,56 @@ def test_flask_reports_sheet_writes_the_pdf(tmp_path):
     pdf = out.read_bytes()
     assert len(page_images(pdf, tmp_path)) >= 2
     text = pdf_text(pdf)
-    assert f"head: {head_hash}" in text
-    assert "transfers: 60" in text
+    assert f"--head {head_hash} --count 60" in text
     assert bad.exit_code == 2
     assert "period" in bad.output
     assert missing.exit_code == 2
     assert not (tmp_path / "bad.pdf").exists()
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_month_before_the_first_transfer_prints_no_head_and_no_command(fresh_app, tmp_path):
+    """The genesis hash is no transfer's hash: a command with it would fail on an intact
+    ledger. The sheet says there was nothing yet instead."""
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        make.award(make.household(village), 10)  # this month: after December 2025 ended
+        admin = make.staff("admin", village)
+        db.session.commit()
+
+        sheet = monthly_sheet(admin.principal, village.id, "2025-12")
+        pdf = render_sheet(sheet)
+        db.session.rollback()
+
+    text = pdf_text(pdf)
+    assert "到本月底，账本中还没有任何记录。" in text
+    assert GENESIS_HASH not in text
+    assert "flask ledger verify" not in text
+    assert page_images(pdf, tmp_path)
+
+
+def test_the_command_printed_on_a_closed_month_passes_on_the_intact_ledger(fresh_app, monkeypatch):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        monkeypatch.setattr(
+            ledger_service, "utcnow", lambda: dt.datetime(2026, 1, 20, 4, tzinfo=dt.UTC)
+        )
+        make.award(household, 50)
+        make.award(household, 20)
+        monkeypatch.undo()
+        make.award(household, 7)  # after January: not on January's sheet
+        admin = make.staff("admin", village)
+        db.session.commit()
+        text = pdf_text(render_sheet(monthly_sheet(admin.principal, village.id, "2026-01")))
+        db.session.rollback()
+
+    command = re.search(r"flask ledger verify (.+)", text)[1].split()
+    result = fresh_app.test_cli_runner().invoke(args=["ledger", "verify", *command])
+
+    assert "--count" in command
+    assert command[command.index("--count") + 1] == "2"
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output

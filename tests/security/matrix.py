@@ -78,12 +78,12 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
     },
     ("POST", "/api/v1/activities/<int:activity_id>/checkins"): lambda p: {
         "household_id": int(p["household_id"]),
-        "member_name": "矩阵",
+        "member_name": "矩阵成员",  # a member of the household (seed.py): no invented names
     },
     ("POST", "/api/v1/attendances/<int:attendance_id>/checkout"): lambda p: None,
     ("PATCH", "/api/v1/attendances/<int:attendance_id>"): lambda p: {"hours": "2"},
     ("POST", "/api/v1/activities/<int:activity_id>/attendance"): lambda p: [
-        {"household_id": int(p["household_id"]), "member_name": "矩阵", "hours": "1"}
+        {"household_id": int(p["household_id"]), "member_name": "矩阵成员", "hours": "1"}
     ],
     ("POST", "/api/v1/villages/<int:village_id>/board-entries"): lambda p: {
         "household_id": int(p["household_id"]),

@@ -125,7 +125,7 @@ PATCH  /api/v1/rules/<int:rule_id>                                              
 GET    /api/v1/shops/<int:shop_id>/products                                                   401   403   403   403   200   403   200   403   200   403
 POST   /api/v1/shops/<int:shop_id>/products                                                   401   403   403   403   403   403   201   403   201   403
 GET    /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   200   403   200   403
-POST   /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   403   403   409   403
+POST   /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   403   403   201   403
 POST   /api/v1/transfers                                                                      401   403   403   403   201   403   403   403   201   403
 POST   /api/v1/transfers/<int:transfer_id>/reversal                                           401   403   403   403   403   403   403   403   409   403
 POST   /api/v1/transfers/batch                                                                401   403   403   403   201   403   403   403   201   403

@@ -92,6 +92,7 @@ def test_the_session_cookie_is_httponly_samesite_lax_and_secure_in_production(tm
             "SECRET_KEY": "a-production-secret-for-this-test",
             "PUBLIC_BASE_URL": "https://jifen.example.test",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.db'}",
+            "SINGLE_PROCESS": True,  # one app in this test's process: its memory counts
         }
     )
     with app.app_context():

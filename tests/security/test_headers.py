@@ -118,6 +118,7 @@ def production_app(tmp_path):
             "SECRET_KEY": "a-production-secret-for-this-test",
             "PUBLIC_BASE_URL": "https://jifen.example.test",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'production.db'}",
+            "SINGLE_PROCESS": True,  # one app in this test's process: its memory counts
         }
     )
 

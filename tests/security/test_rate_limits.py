@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import redis
 from pointsmart.extensions import db
 from tests.conftest import app_on_fresh_database
 from tests.factories import Factories
+from tests.system_packages import redis_url
 
 
 @pytest.mark.app_config(LOGIN_RATE_LIMIT="3/minute")
@@ -35,6 +37,34 @@ def test_signing_in_too_often_from_one_address_is_refused_with_429(fresh_app):
     assert refused.get_json()["code"] == "rate_limited"
     assert "Retry-After" in refused.headers
     assert other_address.status_code == 401
+
+
+@pytest.mark.app_config(LOGIN_RATE_LIMIT="3/minute")
+def test_successful_sign_ins_do_not_use_up_the_limit_of_a_shared_office_address(fresh_app):
+    with fresh_app.app_context():
+        clerk = Factories().staff("admin", password="right-password")
+        db.session.commit()
+    client = fresh_app.test_client()
+    right = {"username": clerk.username, "password": "right-password"}
+    wrong = {"username": clerk.username, "password": "wrong-password"}
+
+    signed_in = [client.post("/api/v1/auth/token", json=right).status_code for _ in range(6)]
+    refused = [client.post("/api/v1/auth/token", json=wrong).status_code for _ in range(4)]
+
+    assert signed_in == [201] * 6
+    assert refused == [401, 401, 401, 429]
+
+
+@pytest.mark.app_config(LOGIN_RATE_LIMIT="100/minute", LOGIN_ATTEMPT_LIMIT="4/minute")
+def test_every_attempt_counts_against_the_larger_limit(fresh_app):
+    """The limit that counts refusals counts them after the answer; this one counts each
+    attempt as it comes, so a burst of parallel guesses is bounded too."""
+    client = fresh_app.test_client()
+    attempt = {"username": "nobody", "password": "wrong-password"}
+
+    statuses = [client.post("/api/v1/auth/token", json=attempt).status_code for _ in range(5)]
+
+    assert statuses == [401, 401, 401, 401, 429]
 
 
 # --- shared by every worker through Redis ------------------------------------------------------
@@ -75,6 +105,7 @@ def attempts_in_another_process(prefix: str, attempts: list[dict], env: dict) ->
 @pytest.fixture
 def redis_prefix():
     """A key prefix of this test's own; only its keys are removed afterwards."""
+    redis_url(REDIS_DB_URL)
     prefix = f"pointsmart-test-{uuid.uuid4().hex[:12]}"
     yield prefix
     connection = redis.Redis.from_url(REDIS_DB_URL)
@@ -158,3 +189,36 @@ def test_an_unlimited_request_never_reaches_the_limiter_and_a_limited_one_gets_i
     assert not any(name.startswith("X-RateLimit") for name, _value in plain.headers)
     assert limited.status_code == 401
     assert limited.headers["X-RateLimit-Limit"] == "10000"
+
+
+def test_a_burst_of_wrong_passwords_at_several_workers_is_held_to_the_limit(
+    tmp_path, monkeypatch, redis_prefix
+):
+    """The issue's attack: 40 wrong passwords from one address at once against gunicorn's
+    workers, limit 10 a minute. With per-worker memory 35 were checked; with the shared store
+    at most the limit plus one in flight per worker are."""
+    from tests.load.server import Server, request
+
+    monkeypatch.setenv("TEST_REDIS_URL", REDIS_DB_URL)
+    monkeypatch.setenv("RATELIMIT_KEY_PREFIX", redis_prefix)
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "10/minute")
+    with app_on_fresh_database(tmp_path) as app:
+        server = Server(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path / "gunicorn.log")
+        server.start()
+        try:
+            with ThreadPoolExecutor(max_workers=20) as pool:
+                answers = list(
+                    pool.map(
+                        lambda n: request(
+                            server.address, "POST", "/api/v1/auth/token",
+                            {"username": f"guess-{n}", "password": "wrong-password"},
+                        )[0],
+                        range(40),
+                    )
+                )  # fmt: skip
+        finally:
+            server.stop()
+
+    checked = answers.count(401)
+    assert answers.count(429) + checked == 40
+    assert 10 <= checked <= 10 + server.workers

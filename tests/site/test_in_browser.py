@@ -8,16 +8,14 @@ browser of tests/e2e stays open for the whole session), so this module never sha
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import app_on_fresh_database
+from tests.system_packages import chromium
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 
@@ -39,14 +37,13 @@ def server(tmp_path_factory):
 @pytest.fixture(scope="module")
 def seen(server) -> dict:
     """What the browser saw on the pages, recorded in a thread with its own Playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium")
+    executable = chromium()
     record: dict = {}
     failure: list[BaseException] = []
 
     def visit():
         try:
-            _visit(server, record)
+            _visit(server, executable, record)
         except BaseException as error:  # handed to the test thread below
             failure.append(error)
 
@@ -59,12 +56,12 @@ def seen(server) -> dict:
     return record
 
 
-def _visit(server: str, record: dict) -> None:
+def _visit(server: str, executable: str, record: dict) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
         )
         try:
             phone = browser.new_context(

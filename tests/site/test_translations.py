@@ -146,3 +146,63 @@ def test_a_service_problem_title_follows_accept_language(api, make, accept, titl
 
     assert response.get_json()["title"] == title
     assert response.get_json()["code"] == "not_found"
+
+
+# --- validation messages follow Accept-Language too (marshmallow and webargs included) -------
+
+TOO_LONG = {"name": "村" * 101, "approval_threshold": "many"}
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [None, "zh-CN", "zh-CN,en;q=0.8", "zh-CN;q=0.9,en-US;q=0.8", "zh-TW", "zh-Hans, en", "fr"],
+)
+def test_a_chinese_or_unknown_client_gets_chinese_titles_and_field_messages(api, make, accept):
+    admin = make.staff("admin")
+    headers = {"Accept-Language": accept} if accept else {}
+
+    body = api.request(
+        "POST", "/villages", json=TOO_LONG, expect=422, as_=admin, headers=headers
+    ).get_json()
+
+    assert body["title"] == "部分字段填写有误。"
+    assert body["errors"] == {
+        "name": ["长度须在 1 到 100 之间。"],
+        "approval_threshold": ["须为整数。"],
+    }
+
+
+@pytest.mark.parametrize("accept", ["en", "en-US,en;q=0.9,zh-CN;q=0.8", "en-GB, zh;q=0.5"])
+def test_an_english_first_client_gets_english_titles_and_field_messages(api, make, accept):
+    admin = make.staff("admin")
+
+    body = api.request(
+        "POST", "/villages", json=TOO_LONG, expect=422, as_=admin,
+        headers={"Accept-Language": accept},
+    ).get_json()  # fmt: skip
+
+    assert body["title"] == "Some fields are not valid."
+    assert body["errors"] == {
+        "name": ["Length must be between 1 and 100."],
+        "approval_threshold": ["Not a valid integer."],
+    }
+
+
+def test_missing_fields_and_our_own_messages_are_chinese_too(api, make):
+    admin = make.staff("admin")
+    village = make.village()
+
+    missing = api.request("POST", "/villages", json={}, expect=422, as_=admin).get_json()
+    household = api.request(
+        "POST", f"/villages/{village.id}/households", expect=422, as_=admin,
+        json={"number": "XF-1", "head_name": "张三", "phone": "12345"},
+    ).get_json()  # fmt: skip
+
+    assert missing["errors"] == {"name": ["缺少必填项。"]}
+    assert household["errors"] == {"phone": ["手机号是以 1 开头的 11 位数字。"]}
+
+
+def test_the_pages_follow_the_same_rule(client):
+    page = client.get("/", headers={"Accept-Language": "zh-CN,en;q=0.8"})
+
+    assert page.headers["Content-Language"].startswith("zh")

@@ -194,3 +194,34 @@ def test_a_number_added_meanwhile_by_someone_else_is_a_clear_message_not_a_trace
     assert "Traceback" not in result.output + result.stderr
     assert "没有导入：文件中的某个户号刚刚被别人添加了" in result.stderr
     assert households(fresh_app, village) == before  # the whole import rolled back
+
+
+def test_hidden_characters_and_an_unclosed_bracket_are_row_problems(ctx, make, tmp_path):
+    village = make.village()
+    make.household(village, number="XF-001")
+    rows = roster.read_roster(
+        write_csv(  # CSV: an xlsx file cannot even hold a control character
+            tmp_path / "roster.csv",
+            [
+                ["0501", "张\x07三", "", "", ""],  # row 2: a control character
+                ["0502\u200b", "李四", "", "", ""],  # row 3: a zero-width space
+                ["0503", "\u202e五王", "", "", ""],  # row 4: a right-to-left override
+                ["0504", "周一", "", "", "周五(儿子、周六(女儿)"],  # row 5: unclosed bracket
+                ["XF-00１", "赵七", "", "", ""],  # row 6: XF-001 with a full-width 1
+                ["0506", "钱八", "", "１３８００１３８０００", "孙九（配偶）"],  # clean
+            ],
+        )
+    )
+
+    problems = {p.line: p.messages for p in roster.check_roster(village.id, rows)}
+
+    assert problems == {
+        2: ["户主 里有控制字符（U+0007）。"],
+        3: ["户号 里有看不见的字符或改变文字方向的字符（U+200B）：请删掉后重新保存文件。"],
+        4: ["户主 里有看不见的字符或改变文字方向的字符（U+202E）：请删掉后重新保存文件。"],
+        5: ["家庭成员“周五(儿子”的括号没有配对，请写成 王秀英(配偶) 这样。"],
+        6: ["户号 XF-001 在本村已存在。"],
+    }
+    clean = rows[-1]
+    assert (clean.phone, clean.members) == ("13800138000", [{"name": "孙九", "relation": "配偶"}])
+    assert rows[3].members == [{"name": "周六", "relation": "女儿"}]

@@ -1,0 +1,98 @@
+"""Names and household numbers as people type and paste them: one spelling for one thing.
+
+A name (of a person, a household head, a member, a village, a grid, a shop, goods, a rule, an
+activity) is refused at the edge (422 with field errors; a row problem in a roster import) when
+it holds a character no one can see or that changes what others see:
+
+* control characters (``张\\x07三``), which also break spreadsheets;
+* format characters: zero-width spaces and joiners, the byte order mark, soft hyphens, and
+  the bidirectional embeddings, overrides and isolates that make text read backwards;
+* line and paragraph separators, unassigned and private-use code points, surrogates;
+* letters that print as nothing (the Hangul fillers, the blank Braille pattern, the
+  combining grapheme joiner).
+
+Otherwise a name is put in Unicode's composed form (NFC) and its spaces tidied (any run of
+spaces, including the ideographic space, becomes one ASCII space; none at either end).
+Variation selectors stay: rare characters of Chinese names are written with them.
+
+A household number is a code, so it is also folded to its compatibility form (NFKC: a
+full-width ``１`` is ``1``) and every dash is the ASCII hyphen-minus, so ``XF-00１`` and
+``XF‐001`` are the number ``XF-001``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields
+
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+# Characters that turn text around: refused in names, blanked in exports.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+_SPACES = re.compile(r"\s+")  # Unicode's white space: NBSP and the ideographic space too
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of ``text`` that a name may not hold, or None."""
+    for char in text:
+        if unicodedata.category(char) in REFUSED_CATEGORIES or char in BLANK_LETTERS:
+            return char
+    return None
+
+
+def name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a name (in the request's language), or None when it can."""
+    char = hidden_character(text)
+    if char is None:
+        return None
+    code = f"U+{ord(char):04X}"
+    if unicodedata.category(char) == "Cc":
+        return str(_l("Contains a control character (%(code)s).", code=code))
+    return str(
+        _l(
+            "Contains an invisible or text-direction character (%(code)s): type it again.",
+            code=code,
+        )
+    )
+
+
+def clean_name(text: str) -> str:
+    """A name in NFC with its spaces tidied (see the module's docstring)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def clean_number(text: str) -> str:
+    """A household number in NFKC, dashes as ``-``, spaces tidied."""
+    folded = unicodedata.normalize("NFKC", text)
+    folded = "".join("-" if unicodedata.category(c) == "Pd" else c for c in folded)
+    return _SPACES.sub(" ", folded).strip()
+
+
+class Name(fields.Str):
+    """A marshmallow string field for a name: refused with hidden characters, else cleaned.
+
+    Validators (``Length``) see the cleaned name.
+    """
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = name_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return self.clean(text)
+
+    def clean(self, text: str) -> str:
+        return clean_name(text)
+
+
+class HouseholdNumber(Name):
+    """A household number: as :class:`Name`, folded as :func:`clean_number`."""
+
+    def clean(self, text: str) -> str:
+        return clean_number(text)

@@ -1,0 +1,109 @@
+"""Names and household numbers at the edge: what no one can see is refused, look-alikes are
+one spelling (issue 15: 张\\x07三, XF-001 with a zero-width space, XF-00１, 张三 reversed)."""
+
+import pytest
+
+from pointsmart.text import clean_name, clean_number, hidden_character
+
+HIDDEN = [
+    "张\x07三",  # a control character (the bell)
+    "张三\t",
+    "XF-001\u200b",  # zero-width space
+    "\u202e三张",  # right-to-left override
+    "张\u2066三\u2069",  # bidirectional isolates
+    "张\ufeff三",  # byte order mark
+    "张\u00ad三",  # soft hyphen
+    "\u3164",  # Hangul filler: a letter that prints as nothing
+    "张\ue000三",  # private use
+]
+
+
+@pytest.mark.parametrize("text", HIDDEN)
+def test_a_hidden_character_is_found(text):
+    assert hidden_character(text) is not None
+
+
+@pytest.mark.parametrize(
+    "text", ["张三", "王秀英", "Zhang San", "李明(儿子)", "𠮷野", "葛\U000e0100"]
+)
+def test_ordinary_names_have_none(text):
+    assert hidden_character(text) is None  # an ideographic variation sequence is kept
+
+
+def test_names_are_composed_and_their_spaces_tidied():
+    assert clean_name("  张\u3000三  ") == "张 三"
+    assert clean_name("Jose\u0301") == "José"
+
+
+@pytest.mark.parametrize("typed", ["XF-00１", "ＸＦ－００１", "XF‐001", "XF–001", " XF-001 "])
+def test_a_household_number_has_one_spelling(typed):
+    assert clean_number(typed) == "XF-001"
+
+
+# --- through the API: 422 with the field named -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"number": "XF-9", "head_name": "张\x07三"}, "head_name"),
+        ({"number": "XF-9\u200b", "head_name": "张三"}, "number"),
+        ({"number": "XF-9", "head_name": "\u202e三张"}, "head_name"),
+        ({"number": "XF-9", "head_name": "张三", "members": [{"name": "李\u200b四"}]}, "members"),
+        (
+            {
+                "number": "XF-9",
+                "head_name": "张三",
+                "members": [{"name": "李四", "relation": "子\x1b"}],
+            },
+            "members",
+        ),
+    ],
+)
+def test_the_api_refuses_a_name_or_number_with_a_hidden_character(api, make, body, field):
+    village = make.village()
+    admin = make.staff("admin", village)
+
+    refused = api.post(f"/villages/{village.id}/households", json=body, as_=admin, expect=422)
+
+    assert refused["code"] == "validation_failed"
+    assert list(refused["errors"]) == [field]
+    assert "U+" in str(refused["errors"][field])
+
+
+def test_a_full_width_number_is_the_same_household_number(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+
+    first = api.post(
+        f"/villages/{village.id}/households",
+        json={"number": "XF-00１", "head_name": "  张　三 "},
+        as_=admin,
+    )
+    again = api.post(
+        f"/villages/{village.id}/households",
+        json={"number": "XF-001", "head_name": "李四"},
+        as_=admin,
+        expect=422,
+    )
+    found = api.get(f"/villages/{village.id}/households?q=XF-00１", as_=admin)
+
+    assert (first["number"], first["head_name"]) == ("XF-001", "张 三")
+    assert list(again["errors"]) == ["number"]
+    assert [h["number"] for h in found["items"]] == ["XF-001"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/villages", {"name": "幸福\x07村"}, "name"),
+        ("/villages/{village}/grids", {"name": "一\u200b组"}, "name"),
+    ],
+)
+def test_other_names_are_refused_the_same_way(api, make, path, body, field):
+    village = make.village()
+    root = make.staff("admin")
+
+    refused = api.post(path.format(village=village.id), json=body, as_=root, expect=422)
+
+    assert list(refused["errors"]) == [field]
