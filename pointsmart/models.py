@@ -6,6 +6,7 @@ from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
+from .regions.models import Region
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "MonthlyTotal",
     "Objection",
     "OutboxMessage",
+    "Region",
     "RoleAssignment",
     "Rule",
     "RuleVersion",
