@@ -254,6 +254,22 @@ def titles_of(household_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def honour_names(campaign_id: int) -> list[dict[str, Any]]:
+    """The paid winners of a conferred campaign, in rank order: ``{number, head_name}``."""
+    rows = db.session.execute(
+        sa.select(Household.number, Household.head_name)
+        .join(Nomination, Nomination.household_id == Household.id)
+        .where(
+            Nomination.campaign_id == campaign_id,
+            Nomination.won.is_(True),
+            Nomination.status == STANDING,
+            Nomination.transfer_id.is_not(None),
+        )
+        .order_by(Nomination.rank)
+    )
+    return [{"number": row.number, "head_name": row.head_name} for row in rows]
+
+
 def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
     """The 光荣榜: campaigns conferred in the last ``days`` days with their winners (number,
     head), newest first."""
