@@ -87,6 +87,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .notify.setup import init_app as init_notify
 
     init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
+    from .campaigns.setup import init_app as init_campaigns
+
+    init_campaigns(app)  # 评选: API, pages, the titles templates show
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)
