@@ -513,6 +513,7 @@ def _post(
         raise AccountMissing()
     debit_id, debit_after = (first.id, first_after) if first_is_debit else second
     credit_id, credit_after = second if first_is_debit else (first.id, first_after)
+    followers = listeners.before_household_transfer(household_id, kind)
 
     # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
     # under the head's lock, so the stamps of a village's transfers rise with their seq.
@@ -544,7 +545,7 @@ def _post(
     db.session.execute(
         _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
     )
-    listeners.household_transfer_posted(transfer)
+    listeners.household_transfer_posted(followers, transfer)
     return transfer
 
 
