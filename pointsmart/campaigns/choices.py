@@ -3,6 +3,7 @@ and a household found by its number."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,6 +54,17 @@ def household_by_number(village_id: int, number: str) -> int:
             errors={"household_number": [str(_l("No such household in this village."))]}
         )
     return household_id
+
+
+def households_by_numbers(village_id: int, text: str) -> list[int]:
+    """The households named by numbers separated by commas or spaces (``council_villagers``)."""
+    numbers = [n for n in re.split(r"[\s,，、;；]+", text or "") if n]
+    try:
+        return [household_by_number(village_id, number) for number in dict.fromkeys(numbers)]
+    except ValidationFailed as error:
+        raise ValidationFailed(
+            errors={"council_villagers": [str(_l("No such household in this village."))]}
+        ) from error
 
 
 def households_named(ids: set[int]) -> dict[int, str]:

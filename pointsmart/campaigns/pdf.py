@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from typing import Any
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -117,6 +118,7 @@ def certificates_pdf(village: Any, campaign: Any, winners: list[dict[str, Any]])
     document = _document(
         out, _("Certificates: %(title)s", title=campaign.title), village.name, landscape(A4)
     )
+    conferred_on = campaign.conferred_at.astimezone(ZoneInfo(village.timezone)).date()
     story: list = []
     for index, winner in enumerate(winners):
         if index:
@@ -141,14 +143,14 @@ def certificates_pdf(village: Any, campaign: Any, winners: list[dict[str, Any]])
                         "is named %(title)s of %(village)s for %(year)s.",
                         title=campaign.title,
                         village=village.name,
-                        year=campaign.conferred_at.year,
+                        year=conferred_on.year,
                     )
                 ),
                 line,
             ),
             Spacer(1, 20 * mm),
             Paragraph(escape(_("%(village)s village committee", village=village.name)), line),
-            Paragraph(escape(campaign.conferred_at.date().isoformat()), line),
+            Paragraph(escape(conferred_on.isoformat()), line),
         ]
     if not story:
         story.append(Paragraph(escape(_("No winner to print.")), line))

@@ -16,6 +16,7 @@ from pointsmart.accounts.auth import VILLAGER_TOKEN_KEY
 from pointsmart.campaigns.models import Campaign, Nomination
 from pointsmart.extensions import db
 from pointsmart.villages.cards import issue_card
+from pointsmart.villages.models import Household
 from tests.awards.conftest import Browser
 from tests.campaigns.conftest import campaign_body
 from tests.http import ApiClient
@@ -204,3 +205,40 @@ def test_the_household_sees_its_title_on_its_own_page(
 
     assert 'id="titles"' in page
     assert "好家庭" in page
+
+
+def test_a_villager_on_the_council_votes_from_its_own_page_but_not_on_itself(
+    client, browse, village, households, admin, leader, council, good_family, today, api
+):
+    numbers = {
+        h.id: n for h, n in zip(households, [f"V{h.id:04d}" for h in households], strict=True)
+    }
+    for household in households:
+        db.session.get(Household, household.id).number = numbers[household.id]
+    db.session.commit()
+    url = f"/leader/{village.id}/campaigns"
+    form = {
+        "title": "好家庭", "rule_id": str(good_family.id), "seats": "1",
+        "nominate_from": today.isoformat(), "nominate_until": today.isoformat(),
+        "review_until": today.isoformat(), "notice_days": "0", "quorum": "2",
+        "council": str(council[0].user_id), "council_villagers": numbers[households[2].id],
+    }  # fmt: skip
+    browse(admin).post(url, form, expect=303)
+    campaign_id = db.session.execute(db.select(Campaign.id)).scalar_one()
+    own, other = (
+        api.post(f"/campaigns/{campaign_id}/nominations",
+                 json={"household_id": h.id, "reason": "好"}, as_=leader)
+        for h in (households[2], households[0])
+    )  # fmt: skip
+    me = VillagerBrowser(client, households[2])
+    page = me.text(f"/me/campaigns/{campaign_id}")
+
+    assert f'id="vote-{other["id"]}"' in page
+    assert f'id="vote-{own["id"]}"' not in page
+    me.post(f"/me/nominations/{other['id']}/vote", {"decision": "approve"},
+            page=f"/me/campaigns/{campaign_id}", expect=303)  # fmt: skip
+    mine = api.get(f"/campaigns/{campaign_id}", as_=households[2])["nominations"]
+    assert [n["my_vote"] for n in mine] == [None, {"approve": True, "note": ""}]
+    refused = me.post(f"/me/nominations/{own['id']}/vote", {"decision": "approve"},
+                      page=f"/me/campaigns/{campaign_id}", expect=403)  # fmt: skip
+    assert refused.status_code == 403

@@ -89,18 +89,22 @@ def campaign_list(village_id: int):
         actor.require_admin(village_id)
         values, errors = parse_form(CampaignForm())
         council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
+        villagers = request.form.get("council_villagers", "")
         if not errors:
-            payload = {**values, "council": council}
-            try:
-                result = run_once(
-                    actor,
-                    payload,
-                    lambda: {
-                        "id": service.create_campaign(
-                            actor, village_id, **{**values, "council": council}
-                        ).id
-                    },
+            payload = {**values, "council": council, "council_villagers": villagers}
+
+            def produce() -> dict:
+                members = [
+                    {"household_id": household_id}
+                    for household_id in choices.households_by_numbers(village_id, villagers)
+                ]
+                campaign = service.create_campaign(
+                    actor, village_id, **values, council=council, council_members=members
                 )
+                return {"id": campaign.id}
+
+            try:
+                result = run_once(actor, payload, produce)
             except Problem as problem:
                 if problem.status == 403:
                     raise
