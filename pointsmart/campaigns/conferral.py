@@ -35,7 +35,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..villages.models import Household
 from . import windows
-from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending
+from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
 from .models import (
     DISMISSED,
     PENDING,
@@ -135,7 +135,7 @@ def decide_objection(
     if objection.status != PENDING:
         raise AlreadyDecided()
     if campaign.conferred_at is not None:
-        raise windows.WindowClosed(window="conferred", **windows.dates(campaign))
+        raise WindowClosed(window="conferred", **windows.dates(campaign))
     if uphold:
         nomination.status = REMOVED
         objection.status = UPHELD

@@ -115,3 +115,11 @@ def browse(client):
         return Browser(client, staff)
 
     return as_
+
+
+@pytest.fixture(autouse=True)
+def photo_dir(app, tmp_path):
+    """Nominees' photos go to the test's own folder."""
+    app.config["CAMPAIGN_PHOTO_DIR"] = str(tmp_path / "campaign-photos")
+    yield tmp_path / "campaign-photos"
+    app.config.pop("CAMPAIGN_PHOTO_DIR")

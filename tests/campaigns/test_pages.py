@@ -5,9 +5,12 @@ honour roll on the board and the TV."""
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 
 import pytest
+from PIL import Image
 
 from pointsmart.accounts.auth import VILLAGER_TOKEN_KEY
 from pointsmart.campaigns.models import Campaign, Nomination
@@ -156,3 +159,48 @@ def test_a_household_declines_its_own_nomination(client, households, leader, cam
     me.post(f"/me/nominations/{nomination['id']}/decline", {}, page=url, expect=303)
 
     assert db.session.get(Nomination, nomination["id"]).status == "declined"
+
+
+def test_a_nomination_photo_is_checked_re_encoded_and_shown_to_the_village_only(
+    client, browse, make, village, households, leader, campaign_id, api
+):
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "red").save(picture, "PNG")
+    body = {
+        "household_id": households[0].id,
+        "reason": "好",
+        "photo_base64": base64.b64encode(picture.getvalue()).decode(),
+    }
+    refused = api.post(
+        f"/campaigns/{campaign_id}/nominations",
+        json={**body, "photo_base64": base64.b64encode(b"<svg></svg>").decode()},
+        as_=leader,
+        expect=422,
+    )
+    nomination = api.post(f"/campaigns/{campaign_id}/nominations", json=body, as_=leader)
+
+    shown = browse(leader).get(f"/campaign-photos/{nomination['id']}")
+    stranger = browse(make.staff("leader", make.village()))
+
+    assert refused["code"] == "photo_rejected"
+    assert nomination["has_photo"] is True
+    assert shown.mimetype == "image/jpeg"
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert Image.open(io.BytesIO(shown.data)).format == "JPEG"
+    stranger.get(f"/campaign-photos/{nomination['id']}", expect=404)
+
+
+def test_the_household_sees_its_title_on_its_own_page(
+    client, village, households, admin, council, campaign_id, api
+):
+    body = {"household_id": households[0].id, "reason": "好"}
+    nomination = api.post(f"/campaigns/{campaign_id}/nominations", json=body, as_=admin)
+    for member in council:
+        api.post(f"/nominations/{nomination['id']}/votes", json={"approve": True}, as_=member)
+    api.post(f"/campaigns/{campaign_id}/publish", as_=admin, expect=200)
+    api.post(f"/campaigns/{campaign_id}/confer", as_=admin, key=True, expect=200)
+
+    page = VillagerBrowser(client, households[0]).text("/me")
+
+    assert 'id="titles"' in page
+    assert "好家庭" in page

@@ -4,7 +4,7 @@ conferral, the printable notice (公示) and the certificates (奖状)."""
 
 from __future__ import annotations
 
-from flask import Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
@@ -284,6 +284,6 @@ def photo(nomination_id: int):
     path = service.photo_path(nomination)
     if path is None:
         abort(404)
-    response = send_file(path, mimetype="image/jpeg")
+    response = Response(path.read_bytes(), mimetype="image/jpeg")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
