@@ -129,10 +129,15 @@ def test_a_household_nominates_gives_beans_and_objects_from_its_own_page(
     me = VillagerBrowser(client, households[1])
     url = f"/me/campaigns/{campaign_id}"
     number = db.session.get(type(make.household(village)), households[0].id).number
-    me.post(f"{url}/nominations", {"household_number": number, "reason": "照顾老人"}, page=url,
-            expect=303)  # fmt: skip
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 30), "green").save(picture, "PNG")
+    picture.seek(0)
+    me.post(f"{url}/nominations",
+            {"household_number": number, "reason": "照顾老人", "photo": (picture, "家.png")},
+            page=url, expect=303)  # fmt: skip
     nomination = db.session.execute(db.select(Nomination)).scalars().one()
     assert nomination.nominated_by_household_id == households[1].id
+    assert nomination.photo.endswith(".jpg")
 
     me.post(f"{url}/beans", {f"beans-{nomination.id}": "2"}, page=url, expect=303)
     assert 'id="beans-form"' not in me.text(url)  # given once

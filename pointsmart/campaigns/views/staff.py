@@ -19,7 +19,7 @@ from ..pdf import certificates_pdf, notice_pdf
 from ..present import campaign_view
 from . import REQUIRED, act, bp, problem_message, refuse_form
 
-UPLOAD_ENDPOINTS = {"campaigns_pages.nominate"}
+UPLOAD_ENDPOINTS = {"campaigns_pages.nominate", "campaigns_pages.my_nomination"}
 
 
 @bp.url_value_preprocessor

@@ -62,13 +62,15 @@ def my_nomination(principal, campaign_id: int):
     if errors:
         return refuse_form(errors, _back(campaign_id))
 
+    upload = request.files.get("photo")
+    photo = upload.read() if upload and upload.filename else None
+
     def produce() -> dict:
         household_id = choices.household_by_number(campaign.village_id, values["household_number"])
-        return {
-            "id": service.nominate(
-                principal, campaign_id, household_id=household_id, reason=values["reason"]
-            ).id
-        }
+        nomination = service.nominate(
+            principal, campaign_id, household_id=household_id, reason=values["reason"], photo=photo
+        )
+        return {"id": nomination.id}
 
     return act(principal, values, produce, _back(campaign_id), _("The household is nominated."))
 
