@@ -1,7 +1,7 @@
 """regions: counties and townships above the villages, and the staff roles over them
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-03
 
 * ``regions``: a county (no parent) or a township (under a county), with the county's levels
@@ -17,8 +17,8 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
