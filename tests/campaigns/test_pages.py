@@ -104,6 +104,9 @@ def test_a_campaign_from_nomination_to_certificate_on_the_staff_pages(
     assert 'id="honour-roll"' in board
     assert number in board
     assert 'id="panel-honour"' in client.get(f"/tv/{village.id}").get_data(as_text=True)
+    audit = committee.text(f"/admin/villages/{village.id}/audit")
+    assert "评选表彰" in audit  # the conferral, in words
+    assert f"好家庭 {number}" in audit  # the nomination, named
 
 
 def test_a_leader_outside_the_council_sees_no_vote_buttons_and_cannot_vote(
