@@ -84,9 +84,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_request_hooks(app)
     register_api(app)
+    from .awards.ledger_checks import init_app as init_rule_checks
+
+    init_rule_checks(app)  # ledger verify checks rule arithmetic the awards package owns
     from .notify.setup import init_app as init_notify
 
     init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
+    from .campaigns.setup import init_app as init_campaigns
+
+    init_campaigns(app)  # 评选: API, pages, the titles templates show
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)

@@ -3,6 +3,15 @@
 from .accounts.models import ApiToken, RoleAssignment, User
 from .audit.models import AuditEntry
 from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection, Rule, RuleVersion
+from .campaigns.models import (
+    BeanBallot,
+    BeanVote,
+    Campaign,
+    CouncilMember,
+    CouncilVote,
+    Nomination,
+    NominationObjection,
+)
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
@@ -15,14 +24,21 @@ __all__ = [
     "Approval",
     "Attendance",
     "AuditEntry",
+    "BeanBallot",
+    "BeanVote",
     "BoardEntry",
+    "Campaign",
     "Card",
     "ChainHead",
+    "CouncilMember",
+    "CouncilVote",
     "Grid",
     "Household",
     "IdempotencyRecord",
     "Member",
     "MonthlyTotal",
+    "Nomination",
+    "NominationObjection",
     "Objection",
     "OutboxMessage",
     "RoleAssignment",

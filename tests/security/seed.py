@@ -35,6 +35,7 @@ from pointsmart.villages import roster_uploads
 from pointsmart.villages.cards import current_card, issue_card
 from pointsmart.villages.models import Grid, Household, Member, Village
 from tests.factories import ROOT, Factories
+from tests.security.seed_campaigns import seed_campaigns
 
 PIN = "246810"
 PASSWORD = "correct-horse-battery"
@@ -235,6 +236,7 @@ def build_world() -> World:
         ),
         "code": "en",
         "kind": "png",
+        **seed_campaigns(village, own, neighbour, leader_id, world.holders["adm"][1]),
     }
     db.session.commit()
     return world
