@@ -86,6 +86,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_request_hooks(app)
     register_api(app)
+    from .awards.ledger_checks import init_app as init_rule_checks
+
+    init_rule_checks(app)  # ledger verify checks rule arithmetic the awards package owns
     from .notify.setup import init_app as init_notify
 
     init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI

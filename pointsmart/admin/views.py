@@ -65,6 +65,14 @@ ACTION_LABELS = {
     "objection.dismiss": _l("Objection dismissed"),
     "household.import": _l("Households imported from the roster"),
     "points.clear": _l("Year-end clearing"),
+    "campaign.create": _l("Campaign set up"),
+    "campaign.nominate": _l("Household nominated"),
+    "campaign.decline": _l("Nomination declined"),
+    "campaign.vote": _l("Council member voted"),
+    "campaign.publish": _l("Campaign result published"),
+    "campaign.confer": _l("Campaign title conferred"),
+    "campaign_objection.uphold": _l("Objection to a nominee upheld"),
+    "campaign_objection.dismiss": _l("Objection to a nominee dismissed"),
 }
 
 
@@ -131,6 +139,9 @@ TARGET_LABELS = {
     "activity": _l("Volunteer activity"),
     "board_entry": _l("Red or black list entry"),
     "objection": _l("Objection"),
+    "campaign": _l("Campaign"),
+    "nomination": _l("Nomination"),
+    "campaign_objection": _l("Objection to a nominee"),
 }
 
 

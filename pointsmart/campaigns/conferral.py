@@ -35,7 +35,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..villages.models import Household
 from . import windows
-from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending
+from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
 from .models import (
     DISMISSED,
     PENDING,
@@ -135,7 +135,7 @@ def decide_objection(
     if objection.status != PENDING:
         raise AlreadyDecided()
     if campaign.conferred_at is not None:
-        raise windows.WindowClosed(window="conferred", **windows.dates(campaign))
+        raise WindowClosed(window="conferred", **windows.dates(campaign))
     if uphold:
         nomination.status = REMOVED
         objection.status = UPHELD
@@ -252,6 +252,22 @@ def titles_of(household_id: int) -> list[dict[str, Any]]:
         {"title": row.title, "campaign_id": row.campaign_id, "year": row.conferred_at.year}
         for row in rows
     ]
+
+
+def honour_names(campaign_id: int) -> list[dict[str, Any]]:
+    """The paid winners of a conferred campaign, in rank order: ``{number, head_name}``."""
+    rows = db.session.execute(
+        sa.select(Household.number, Household.head_name)
+        .join(Nomination, Nomination.household_id == Household.id)
+        .where(
+            Nomination.campaign_id == campaign_id,
+            Nomination.won.is_(True),
+            Nomination.status == STANDING,
+            Nomination.transfer_id.is_not(None),
+        )
+        .order_by(Nomination.rank)
+    )
+    return [{"number": row.number, "head_name": row.head_name} for row in rows]
 
 
 def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:

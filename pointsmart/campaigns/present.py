@@ -16,7 +16,7 @@ from ..boards.names import mask_name
 from ..extensions import db
 from ..villages.models import Household
 from . import review, windows
-from .models import BeanBallot, Campaign, Nomination
+from .models import BeanBallot, Campaign
 from .service import council_of, nominations_of, today_for, village_of
 
 
@@ -112,6 +112,9 @@ def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]
         "villagers_nominate": campaign.villagers_nominate,
         "bean_votes": campaign.bean_votes,
         "stage": windows.stage(campaign, today),
+        "nomination_open": windows.nomination_open(campaign, today),
+        "review_open": windows.review_open(campaign, today),
+        "notice_open": windows.notice_open(campaign, today),
         "votes_secret": secret,
         "can_publish": review.can_publish(campaign, today),
         "published_at": campaign.published_at,
@@ -126,7 +129,3 @@ def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]
         "gave_beans": gave_beans,
         "nominations": items,
     }
-
-
-def standing_nominees(campaign: Campaign) -> list[Nomination]:
-    return [n for n in nominations_of(campaign.id) if n.status == "standing"]

@@ -38,6 +38,7 @@ from .errors import (
     NotOnCouncil,
     OwnHousehold,
     QuorumNotMet,
+    WindowClosed,
 )
 from .models import (
     BEANS,
@@ -246,11 +247,11 @@ def publish(actor: Principal, campaign_id: int) -> Campaign:
         raise AlreadyPublished()
     today = today_for(campaign)
     if today < campaign.nominate_until:
-        raise windows.WindowClosed(window="nomination_not_over", **windows.dates(campaign))
+        raise WindowClosed(window="nomination_not_over", **windows.dates(campaign))
     nominations = nominations_of(campaign.id)
     standing = [n for n in nominations if n.status == STANDING]
     if today <= campaign.review_until and not everyone_voted(campaign, standing):
-        raise windows.WindowClosed(
+        raise WindowClosed(
             _l("The review is open and not every council member has voted on every nominee."),
             window=windows.REVIEW,
             **windows.dates(campaign),

@@ -98,7 +98,14 @@ class CampaignOut(Schema):
     tie_break = fields.Str()
     villagers_nominate = fields.Bool()
     bean_votes = fields.Int()
-    stage = fields.Str()
+    stage = fields.Str(
+        metadata={
+            "enum": ["upcoming", "nomination", "review", "counting", "notice", "ready", "conferred"]
+        }
+    )
+    nomination_open = fields.Bool()
+    review_open = fields.Bool()
+    notice_open = fields.Bool()
     votes_secret = fields.Bool()
     can_publish = fields.Bool()
     published_at = fields.DateTime(allow_none=True)

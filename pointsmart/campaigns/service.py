@@ -38,7 +38,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..villages.models import Household, Village
 from . import windows
-from .errors import AlreadyNominated, NominationDeclined
+from .errors import AlreadyNominated, NominationDeclined, WindowClosed
 from .models import (
     BEANS,
     DECLINED,
@@ -378,7 +378,7 @@ def decline(actor: Principal, nomination_id: int) -> Nomination:
     if nomination.status != STANDING:
         raise NominationDeclined()
     if campaign.conferred_at is not None:
-        raise windows.WindowClosed(window="conferred", **windows.dates(campaign))
+        raise WindowClosed(window="conferred", **windows.dates(campaign))
     nomination.status = DECLINED
     db.session.flush()
     audit.record(

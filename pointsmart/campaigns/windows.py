@@ -16,6 +16,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from ..database import utcnow
+from ..extensions import db
+from ..villages.models import Village
 from .errors import WindowClosed
 from .models import Campaign
 
@@ -25,6 +27,10 @@ NOMINATION, REVIEW, NOTICE = "nomination", "review", "notice"
 def today_of(timezone: str) -> dt.date:
     """Today in the village's time zone (the clock tests move is this module's ``utcnow``)."""
     return utcnow().astimezone(ZoneInfo(timezone)).date()
+
+
+def today_of_village(village_id: int) -> dt.date:
+    return today_of(db.session.get(Village, village_id).timezone)
 
 
 def nomination_open(campaign: Campaign, today: dt.date) -> bool:

@@ -32,7 +32,6 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
-from ..villages.models import Village
 from . import listeners
 from .errors import (
     AccountClosed,
@@ -67,7 +66,9 @@ from .models import (
 MAX_MEMO_LENGTH = 500
 MAX_AMOUNT = 1_000_000
 
-_villages = Village.__table__
+# The one column of the villages table a posting reads (its time zone decides the month); by
+# name, so that the ledger imports nothing of the packages above it.
+_villages = sa.table("villages", sa.column("id"), sa.column("timezone"))
 
 
 def household_code(household_id: int) -> str:
@@ -522,6 +523,7 @@ def _post(
         raise AccountMissing()
     debit_id, debit_after = (first.id, first_after) if first_is_debit else second
     credit_id, credit_after = second if first_is_debit else (first.id, first_after)
+    followers = listeners.before_household_transfer(household_id, kind)
 
     # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
     # under the head's lock, so the stamps of a village's transfers rise with their seq.
@@ -553,7 +555,7 @@ def _post(
     db.session.execute(
         _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
     )
-    listeners.household_transfer_posted(transfer)
+    listeners.household_transfer_posted(followers, transfer)
     return transfer
 
 

@@ -14,7 +14,7 @@ from pointsmart.accounts.models import ApiToken
 from pointsmart.campaigns import windows
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
-from tests.awards.conftest import add_rule
+from tests.awards.conftest import Browser, add_rule
 from tests.factories import Staff
 
 
@@ -105,3 +105,21 @@ def campaign_body(rule, council, today, **changes) -> dict:
         "council": [member.user_id for member in council],
         **changes,
     }
+
+
+@pytest.fixture
+def browse(client):
+    """A signed-in staff page client (as the awards pages' tests use)."""
+
+    def as_(staff: Staff) -> Browser:
+        return Browser(client, staff)
+
+    return as_
+
+
+@pytest.fixture(autouse=True)
+def photo_dir(app, tmp_path):
+    """Nominees' photos go to the test's own folder."""
+    app.config["CAMPAIGN_PHOTO_DIR"] = str(tmp_path / "campaign-photos")
+    yield tmp_path / "campaign-photos"
+    app.config.pop("CAMPAIGN_PHOTO_DIR")

@@ -159,6 +159,35 @@ QUERIES: dict[tuple[str, str], Callable[[Params], str]] = {
 # Form fields (beyond a fresh one-time form key) that pages need to reach their permission check.
 FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
     ("POST", "/offline-sales/<int:offline_sale_id>/resolve"): lambda p: {"resolution": "write_off"},
+    ("POST", "/leader/<int:village_id>/campaigns"): lambda p: {
+        "title": "好婆婆",
+        "rule_id": p["board_rule_id"],
+        "seats": "1",
+        "nominate_from": p["today"],
+        "nominate_until": p["today"],
+        "review_until": p["today"],
+        "notice_days": "0",
+        "quorum": "1",
+        "council": p["user_id"],
+    },
+    ("POST", "/leader/campaigns/<int:campaign_id>/nominations"): lambda p: {
+        "household_number": p["number"],
+        "reason": "照顾老人",
+    },
+    ("POST", "/leader/nominations/<int:nomination_id>/vote"): lambda p: {"decision": "approve"},
+    ("POST", "/leader/campaign-objections/<int:campaign_objection_id>"): lambda p: {
+        "decision": "dismiss",
+        "reason": "不成立",
+    },
+    ("POST", "/me/campaigns/<int:campaign_id>/nominations"): lambda p: {
+        "household_number": p["number"],
+        "reason": "照顾老人",
+    },
+    ("POST", "/me/campaigns/<int:campaign_id>/beans"): lambda p: {
+        f"beans-{p['nomination_id']}": "1"
+    },
+    ("POST", "/me/nominations/<int:nomination_id>/vote"): lambda p: {"decision": "approve"},
+    ("POST", "/me/nominations/<int:nomination_id>/objection"): lambda p: {"reason": "不服"},
     ("POST", "/admin/villages/<int:village_id>"): lambda p: {
         "name": "幸福村",
         "timezone": "Asia/Shanghai",
@@ -235,6 +264,12 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
 # URL parameters whose value depends on the rule: a name that means something else elsewhere
 # (``token`` is a card's token, ``kind`` an image's) or a choice of an ``any(...)`` converter.
 RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
+    "/me/nominations/<int:nomination_id>/objection": lambda p: {
+        "nomination_id": p["won_nomination_id"]
+    },
+    "/leader/campaigns/<int:campaign_id>/notice.pdf": lambda p: {
+        "campaign_id": p["published_campaign_id"]
+    },
     # Objections are raised against a published winner, in the campaign that is in its notice.
     "/api/v1/nominations/<int:nomination_id>/objections": lambda p: {
         "nomination_id": p["won_nomination_id"]
