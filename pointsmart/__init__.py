@@ -75,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .counter.offline.views import bp as offline_pages
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
+    from .regions.views import bp as regions_pages
     from .reports.views import bp as reports_pages
     from .security import CookieSessionInterface, register_security_headers
     from .site.views import bp as site_bp
@@ -107,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(regions_pages)
     app.register_blueprint(statement_pages)
     from .forms import form_key_field
 

@@ -121,6 +121,7 @@ def register_api(app: Flask) -> None:
     from .counter.api import blp as counter_blp
     from .counter.offline.api import blp as counter_offline_blp
     from .ledger.api import blp as ledger_blp
+    from .regions.api import blp as regions_blp
     from .villages.api import blp as villages_blp
 
     api.init_app(app)
@@ -137,6 +138,7 @@ def register_api(app: Flask) -> None:
         counter_offline_blp,
         ledger_blp,
         boards_blp,
+        regions_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")

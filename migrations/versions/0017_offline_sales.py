@@ -1,8 +1,8 @@
 """offline sales: the village's offline limit, a sale's made time, pending offline sales, and
 the transfer kinds ``shortfall`` and ``write_off``
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-03
 
 * ``villages.offline_limit``: points a household may spend per day at a counter without
@@ -19,8 +19,8 @@ Create Date: 2026-12-03
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
