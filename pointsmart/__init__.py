@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .cli import register_cli
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
+    from .regions.views import bp as regions_pages
     from .reports.views import bp as reports_pages
     from .security import CookieSessionInterface, register_security_headers
     from .site.views import bp as site_bp
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(regions_pages)
     app.register_blueprint(statement_pages)
     from .forms import form_key_field
 

@@ -15,6 +15,7 @@ from .campaigns.models import (
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
+from .regions.models import Region
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "NominationObjection",
     "Objection",
     "OutboxMessage",
+    "Region",
     "RoleAssignment",
     "Rule",
     "RuleVersion",

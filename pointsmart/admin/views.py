@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "objection.dismiss": _l("Objection dismissed"),
     "household.import": _l("Households imported from the roster"),
     "points.clear": _l("Year-end clearing"),
+    "region.create": _l("Township or county added"),
     "campaign.create": _l("Campaign set up"),
     "campaign.nominate": _l("Household nominated"),
     "campaign.decline": _l("Nomination declined"),
@@ -125,6 +126,9 @@ FIELD_LABELS = {
     "moved_away": _l("Moved away"),
     "points_price": _l("Points price"),
     "year": _l("Year"),
+    "region_id": _l("Township"),
+    "level": _l("Level"),
+    "parent_id": _l("County"),
 }
 
 TARGET_LABELS = {
@@ -138,6 +142,7 @@ TARGET_LABELS = {
     "activity": _l("Volunteer activity"),
     "board_entry": _l("Red or black list entry"),
     "objection": _l("Objection"),
+    "region": _l("Township or county"),
     "campaign": _l("Campaign"),
     "nomination": _l("Nomination"),
     "campaign_objection": _l("Objection to a nominee"),

@@ -130,9 +130,10 @@ def find_village(village_id: int) -> Village:
 
 
 def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) -> Sheet:
-    """Everything the 公示 sheet prints for a month (default: this month). Admins only."""
+    """Everything the 公示 sheet prints for a month (default: this month). Admins only (and
+    the county and township above the village, who read it)."""
     village = find_village(village_id)
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     period = check_period(period or current_period(village.timezone))
     masked = bool(village.mask_names)
     sheet = Sheet(

@@ -47,6 +47,8 @@ class Village(db.Model):
     year_end_clearing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The number households call with questions (printed on statement slips); None: not set.
     phone: Mapped[str | None] = mapped_column(sa.String(30))
+    # The township the village belongs to (``pointsmart.regions``); None: in no township.
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
 
 
 class Grid(db.Model):

@@ -21,7 +21,21 @@ from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
 from pointsmart.extensions import db
 from tests.security.seed import PIN, World, png, roster_with_a_taken_number
 
-ROLES = ("anon", "hh", "nbr", "hh*", "lead", "lead*", "shop", "shop*", "adm", "adm*")
+ROLES = (
+    "anon",
+    "hh",
+    "nbr",
+    "hh*",
+    "lead",
+    "lead*",
+    "shop",
+    "shop*",
+    "adm",
+    "adm*",
+    "twp",
+    "twp*",
+    "cty",
+)
 VILLAGER_ROLES = frozenset({"hh", "nbr", "hh*"})
 PARAMETER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -57,6 +71,11 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "reason": "不成立",
     },
     ("POST", "/api/v1/villages"): lambda p: {"name": "新建村"},
+    ("POST", "/api/v1/regions"): lambda p: {
+        "name": "新建镇",
+        "level": "township",
+        "parent_id": int(p["county_id"]),
+    },
     ("POST", "/api/v1/villages/<int:village_id>/grids"): lambda p: {"name": "新网格"},
     ("POST", "/api/v1/villages/<int:village_id>/households"): lambda p: {
         "number": "NEW-1",
@@ -236,6 +255,16 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
         "file": (io.BytesIO(roster_with_a_taken_number(p["number"])), "roster.csv")
     },
     ("POST", "/me/objections/<int:entry_id>"): lambda p: {"reason": "不是我家"},
+    ("POST", "/regions/<int:region_id>/townships"): lambda p: {"name": "矩阵镇"},
+    ("POST", "/regions/<int:region_id>/villages"): lambda p: {
+        "name": "矩阵村",
+        "region_id": p["region_id"],
+    },
+    ("POST", "/regions/<int:region_id>/village-admins"): lambda p: {
+        "village_id": p["village_id"],
+        "username": "matrix-new-admin",
+        "password": "another-horse-battery",
+    },
     ("POST", "/products/<int:product_id>/photo"): lambda p: {"remove": "1"},
     ("POST", "/villages/<int:village_id>/cards/reissue"): lambda p: {"number": p["number"]},
     ("POST", "/admin/villages/<int:village_id>/sms/cap"): lambda p: {"monthly_cap": "50"},
@@ -260,6 +289,10 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
 # URL parameters whose value depends on the rule: a name that means something else elsewhere
 # (``token`` is a card's token, ``kind`` an image's) or a choice of an ``any(...)`` converter.
 RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
+    # The county's forms are on the county's page; everything else names the own township.
+    "/regions/<int:region_id>/townships": lambda p: {"region_id": p["county_id"]},
+    "/regions/<int:region_id>/villages": lambda p: {"region_id": p["county_id"]},
+    "/regions/<int:region_id>/village-admins": lambda p: {"region_id": p["county_id"]},
     "/me/nominations/<int:nomination_id>/objection": lambda p: {
         "nomination_id": p["won_nomination_id"]
     },

@@ -31,6 +31,7 @@ from pointsmart.demo import load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.regions.service import create_region
 from pointsmart.villages import roster_uploads
 from pointsmart.villages.cards import current_card, issue_card
 from pointsmart.villages.models import Grid, Household, Member, Village
@@ -114,6 +115,16 @@ def build_world() -> World:
     other_shop = make.shop(other)
     other_household = make.household(other, number="OT-001", head_name="外村人")
     issue_card(other_household.id)
+    # The own village in a township of a county; the other village in another township.
+    county = create_region(ROOT, name="矩阵县", level="county", parent_id=None)
+    township = create_region(ROOT, name="矩阵镇一", level="township", parent_id=county.id)
+    other_township = create_region(ROOT, name="矩阵镇二", level="township", parent_id=county.id)
+    village.region_id, other.region_id = township.id, other_township.id
+    db.session.flush()
+
+    def region_staff(role, region):
+        user = create_user(f"matrix-{role}-r{region.id}", PASSWORD, role=role, region_id=region.id)
+        return ("user", user.id)
 
     def staff(role, in_village, in_shop=None):
         user = create_user(
@@ -137,6 +148,9 @@ def build_world() -> World:
         "shop*": staff("shopkeeper", other, other_shop),
         "adm": staff("admin", village),
         "adm*": staff("admin", other),
+        "twp": region_staff("township_admin", township),
+        "twp*": region_staff("township_admin", other_township),
+        "cty": region_staff("county_admin", county),
     }
 
     in_village = Transfer.village_id == village.id
@@ -236,6 +250,8 @@ def build_world() -> World:
         ),
         "code": "en",
         "kind": "png",
+        "region_id": str(township.id),
+        "county_id": str(county.id),
         **seed_campaigns(village, own, neighbour, leader_id, world.holders["adm"][1]),
     }
     db.session.commit()
