@@ -88,6 +88,7 @@ FIELD_LABELS = {
     "mask_names": _l("Mask names on public pages"),
     "year_end_clearing": _l("Year-end clearing"),
     "pin_required_above": _l("Ask for the household PIN above this many points"),
+    "offline_limit": _l("Offline limit (points per household per day)"),
     "number": _l("Household number"),
     "head_name": _l("Head of household"),
     "phone": _l("Phone"),

@@ -54,7 +54,9 @@ from .models import (
     SETTLE,
     SETTLED,
     SHOP,
+    SHORTFALL,
     SYSTEM_ACCOUNT_KINDS,
+    WRITE_OFF,
     Account,
     ChainHead,
     MonthlyTotal,
@@ -165,6 +167,13 @@ POSTING_KINDS: dict[str, PostingKind] = {
     SETTLE: PostingKind(SHOP, SETTLED, requires_funds=True),
     # Year-end clearing: not earned, deducted or redeemed, so no monthly total moves.
     EXPIRE: PostingKind(HOUSEHOLD, EXPIRED),
+    # An offline sale refused at sync, paid by the household after all: like a redemption it
+    # counts as redeemed, but like a deduction it may take the balance below zero (the goods
+    # were handed over; the shop is paid whatever the balance).
+    SHORTFALL: PostingKind(HOUSEHOLD, SHOP, "redeemed"),
+    # The same, paid by the village: no household account moves (the household is named in
+    # the memo and on the offline sale's record), so no monthly total either.
+    WRITE_OFF: PostingKind(ISSUED, SHOP),
 }
 
 # Which monthly column a household transfer of each kind moves (verify and rebuild use it).
