@@ -24,18 +24,35 @@
   function snapshotUrl(shopId) { return "/shops/" + shopId + "/counter/offline-snapshot"; }
   function salesUrl(shopId) { return "/shops/" + shopId + "/counter/offline-sales"; }
 
-  function fetchSnapshot(shopId, etag) {
-    return root.fetch(snapshotUrl(shopId), {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-      cache: "no-store"
-    }).then(function (response) {
-      if (!response.ok) {
-        var error = new Error("snapshot " + response.status);
-        error.status = response.status;
-        throw error;
-      }
-      return response.json();
+  /*
+   * The shop's snapshot with the signed-in user and a fresh CSRF token. The stored snapshot's
+   * ETag goes along: when nothing changed the server answers a bodiless 304 and the stored
+   * snapshot is used, with the token and the user from the answer's headers.
+   */
+  function fetchSnapshot(shopId) {
+    return NS.store.snapshot(shopId).catch(function () { return null; }).then(function (held) {
+      var headers = { Accept: "application/json" };
+      if (held && held.http_etag) headers["If-None-Match"] = held.http_etag;
+      return root.fetch(snapshotUrl(shopId), {
+        credentials: "same-origin",
+        headers: headers,
+        cache: "no-store"
+      }).then(function (response) {
+        if (response.status === 304 && held) {
+          held.csrf_token = response.headers.get("X-CSRF-Token");
+          held.user_id = parseInt(response.headers.get("X-User-Id"), 10);
+          return held;
+        }
+        if (!response.ok) {
+          var error = new Error("snapshot " + response.status);
+          error.status = response.status;
+          throw error;
+        }
+        return response.json().then(function (fresh) {
+          fresh.http_etag = response.headers.get("ETag");
+          return fresh;
+        });
+      });
     });
   }
 

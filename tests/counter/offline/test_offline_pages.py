@@ -136,3 +136,48 @@ def test_the_counter_settings_api_takes_the_offline_limit(api, counter):
         as_=counter.admin,
         expect=422,
     )
+
+
+def test_the_counter_page_takes_its_snapshot_and_a_short_304_when_it_holds_it(client, counter):
+    sign_in(client, counter.keeper)
+    path = f"/shops/{counter.shop.id}/counter/offline-snapshot"
+
+    first = get(client, path)
+    same = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+
+    body = first.get_json()
+    assert body["user_id"] == counter.keeper.user_id
+    assert body["csrf_token"]
+    assert [h["number"] for h in body["households"]] == ["XF-001"]
+    assert same.status_code == 304
+    assert same.data == b""
+    assert same.headers["X-User-Id"] == str(counter.keeper.user_id)
+    assert same.headers["X-CSRF-Token"]
+
+
+def test_the_counter_page_posts_an_offline_sale_once_per_key(client, counter):
+    sign_in(client, counter.keeper)
+    path = f"/shops/{counter.shop.id}/counter/offline-sales"
+    body = {
+        "card_token": counter.card.url,
+        "items": [{"product_id": counter.soap.id, "quantity": 1}],
+        "made_at": (utcnow() - dt.timedelta(minutes=5)).isoformat(),
+    }
+
+    token = get(client, f"/shops/{counter.shop.id}/counter/offline-snapshot").get_json()[
+        "csrf_token"
+    ]
+    headers = {"X-CSRFToken": token}
+
+    first = client.post(path, json=body, headers={**headers, "Idempotency-Key": "phone-1"})
+    again = client.post(path, json=body, headers={**headers, "Idempotency-Key": "phone-1"})
+    without_token = client.post(path, json=body, headers={"Idempotency-Key": "phone-9"})
+
+    assert first.status_code == 201, first.get_data(as_text=True)[:300]
+    assert first.get_json()["status"] == "posted"
+    assert again.get_json() == first.get_json()
+    assert without_token.status_code == 400
+    assert balance(counter) == 280
+    invalid = client.post(path, json={}, headers={**headers, "Idempotency-Key": "phone-2"})
+    assert invalid.status_code == 422
+    assert invalid.mimetype == "application/problem+json"
