@@ -267,3 +267,39 @@ def test_the_offline_limit_is_enforced_on_the_phone(live_app, live_server, brows
     assert violations == []
     screenshot(phone, "counter-offline-limit")
     context.close()
+
+
+def test_a_reply_lost_on_the_way_back_posts_nothing_twice(live_app, live_server, phone, village):
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    phone.context.set_offline(True)
+    sell_offline(phone, village, "XF-001", 1)
+    lost = []
+
+    def lose_the_reply(route):
+        # The server gets the sale and answers; the answer never reaches the phone.
+        route.fetch()
+        lost.append(route.request.headers["idempotency-key"])
+        route.abort()
+
+    phone.route("**/counter/offline-sales", lose_the_reply)
+    phone.context.set_offline(False)  # the page hears "online" and sends the sale
+    for _ in range(100):
+        if lost:
+            break
+        phone.wait_for_timeout(100)
+    phone.wait_for_timeout(300)
+    assert len(lost) == 1
+    assert waiting_count(phone) == 1  # no answer: the sale still waits on the phone
+
+    phone.unroute("**/counter/offline-sales")
+    phone.reload()  # every page load sends what waits
+    phone.evaluate("() => PointsmartOffline.ready")
+
+    assert waiting_count(phone) == 0
+    made, stock, balances, pending, ok = facts(live_app, village)
+    assert pending == []
+    assert made == [(village.households["XF-001"], 20)]
+    assert stock == 10 - 1
+    assert balances["XF-001"] == 300 - 20
+    assert ok
