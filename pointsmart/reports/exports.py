@@ -44,6 +44,8 @@ def kind_labels() -> dict[str, str]:
         "redeem": _("Redemption"),
         "settle": _("Settlement"),
         "expire": _("Year-end clearing"),
+        "shortfall": _("Offline shortfall"),
+        "write_off": _("Offline write-off"),
     }
 
 

@@ -12,6 +12,7 @@ from PIL import Image
 
 from pointsmart.awards.models import Approval, Attendance, BoardEntry
 from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
 from pointsmart.villages.cards import format_code, issue_card
@@ -305,6 +306,33 @@ def test_a_check_out_right_after_check_in_is_refused_with_words(
     attendance = db.session.get(Attendance, int(attendance_id))
     assert (attendance.checked_out_at, attendance.hours) == (None, None)  # nothing half-done
     assert "为所有待记分的人记分" in refused  # one attendee waits
+
+
+def test_hours_posted_wrong_are_corrected_after_the_reversal(
+    pages, village, household, catalogue, base
+):
+    created = pages.post(
+        f"{base}/activities",
+        {"title": "清扫", "date": dt.date.today().isoformat(), "rule_id": catalogue.volunteer.id},
+        page=f"{base}/activities",
+    )
+    activity_page = created.location
+    pages.post(f"{activity_page}/checkin", {"q": household.number}, page=activity_page)
+    attendance_id = re.search(r"/attendances/(\d+)", pages.text(activity_page)).group(1)
+    change = f"{activity_page}/attendances/{attendance_id}"
+    pages.post(change, {"action": "hours", "hours": "5"}, page=activity_page)
+    pages.post(f"{activity_page}/post", {}, page=activity_page)
+    wrong = db.session.get(Attendance, int(attendance_id)).transfer_id
+    ledger.reverse(wrong, reason="应为2小时")
+
+    page = pages.text(activity_page)
+    assert "改正时长，重新记分" in page
+    pages.post(change, {"action": "hours", "hours": "2"}, page=activity_page)
+    assert "为所有待记分的人记分" in pages.text(activity_page)
+    pages.post(f"{activity_page}/post", {}, page=activity_page)
+
+    assert [t.amount for t in transfers_of(household)] == [50, 50, 20]  # award, reversal, award
+    assert "2 小时，20 分" in pages.text(activity_page)
 
 
 # --- red and black list ----------------------------------------------------------------------
