@@ -303,3 +303,21 @@ def test_a_reply_lost_on_the_way_back_posts_nothing_twice(live_app, live_server,
     assert stock == 10 - 1
     assert balances["XF-001"] == 300 - 20
     assert ok
+
+
+def test_a_network_that_says_it_is_up_but_carries_nothing_sells_offline(
+    live_app, live_server, phone, village
+):
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    # The page still loads, but the server's answers to the counter's own requests get lost.
+    phone.route("**/counter/offline-snapshot", lambda route: route.abort())
+    open_counter(phone, live_server, village)
+
+    sell_offline(phone, village, "XF-002", 1)
+    assert waiting_count(phone) == 1
+
+    phone.unroute("**/counter/offline-snapshot")
+    open_counter(phone, live_server, village)
+    made, *_ = facts(live_app, village)
+    assert made == [(village.households["XF-002"], 20)]
