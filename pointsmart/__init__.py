@@ -71,6 +71,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import register_api, register_request_hooks, register_transaction_end
     from .awards.views import bp as awards_pages
     from .cli import register_cli
+    from .counter.offline.counter_views import bp as offline_counter
+    from .counter.offline.views import bp as offline_pages
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
     from .regions.views import bp as regions_pages
@@ -102,6 +104,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_pages)
     app.register_blueprint(awards_pages)
     app.register_blueprint(counter_pages)
+    app.register_blueprint(offline_pages)
+    app.register_blueprint(offline_counter)
     app.register_blueprint(card_pages)
     app.register_blueprint(roster_pages)
     app.register_blueprint(villager_pages)

@@ -119,6 +119,7 @@ def register_api(app: Flask) -> None:
     from .awards.api import blp as awards_blp
     from .boards.api import blp as boards_blp
     from .counter.api import blp as counter_blp
+    from .counter.offline.api import blp as counter_offline_blp
     from .ledger.api import blp as ledger_blp
     from .regions.api import blp as regions_blp
     from .villages.api import blp as villages_blp
@@ -134,6 +135,7 @@ def register_api(app: Flask) -> None:
         villages_blp,
         awards_blp,
         counter_blp,
+        counter_offline_blp,
         ledger_blp,
         boards_blp,
         regions_blp,

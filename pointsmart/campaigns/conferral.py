@@ -187,15 +187,16 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
         raise ObjectionsPending()
     village = village_of(campaign.village_id)
     rule = db.session.get(Rule, campaign.rule_id)
+    selected = winners(campaign.id)
     active = set(
         db.session.execute(
             sa.select(Household.id).where(
-                Household.id.in_([n.household_id for n in winners(campaign.id)]),
+                Household.id.in_([n.household_id for n in selected]),
                 Household.status == "active",
             )
         ).scalars()
     )
-    paid = [n for n in winners(campaign.id) if n.household_id in active]
+    paid = [n for n in selected if n.household_id in active]
     ledger.lock_household_accounts(campaign.village_id, [n.household_id for n in paid])
     for nomination in paid:
         plan = plan_by_rule(

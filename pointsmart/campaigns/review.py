@@ -207,10 +207,11 @@ def _voted_pairs(campaign_id: int) -> set[tuple[int, int]]:
 def everyone_voted(campaign: Campaign, standing: list[Nomination]) -> bool:
     """Every member has voted on every standing nominee they may vote on."""
     voted = _voted_pairs(campaign.id)
+    council = council_of(campaign.id)
     return all(
         (n.id, m.id) in voted
         for n in standing
-        for m in council_of(campaign.id)
+        for m in council
         if m.household_id is None or m.household_id != n.household_id
     )
 

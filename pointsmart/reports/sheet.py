@@ -280,3 +280,21 @@ def balances_at_position(village_id: int, position: int) -> dict[int, int]:
         ).join(last, Transfer.id == last.c.transfer_id)
     ).all()
     return {row.household_id: ledger.household_balance_after(row) for row in rows}
+
+
+def mark_printed(village_id: int, period: str) -> None:
+    """Record that the sheet of ``period``, a month that has ended, was printed: the village's
+    ``sheet_printed_through`` moves up to it (never down). An offline sale made in a month up
+    to that one counts in the month it reaches us (``counter.offline.rules``)."""
+    villages = Village.__table__
+    db.session.execute(
+        villages.update()
+        .where(
+            villages.c.id == village_id,
+            sa.or_(
+                villages.c.sheet_printed_through.is_(None),
+                villages.c.sheet_printed_through < period,
+            ),
+        )
+        .values(sheet_printed_through=period)
+    )

@@ -162,6 +162,9 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "items": [{"product_id": int(p["cheapest_product_id"]), "quantity": 1}],
     },
     ("POST", "/api/v1/redemptions/<int:redemption_id>/void"): lambda p: {"reason": "matrix"},
+    ("POST", "/api/v1/offline-sales/<int:offline_sale_id>/resolve"): lambda p: {
+        "resolution": "write_off"
+    },
     ("POST", "/api/v1/auth/token"): lambda p: {"username": "nobody", "password": "wrong-pass"},
 }
 # Query strings that GET endpoints need.
@@ -175,6 +178,7 @@ QUERIES: dict[tuple[str, str], Callable[[Params], str]] = {
 }
 # Form fields (beyond a fresh one-time form key) that pages need to reach their permission check.
 FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
+    ("POST", "/offline-sales/<int:offline_sale_id>/resolve"): lambda p: {"resolution": "write_off"},
     ("POST", "/leader/<int:village_id>/campaigns"): lambda p: {
         "title": "好婆婆",
         "rule_id": p["board_rule_id"],

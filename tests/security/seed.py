@@ -24,6 +24,7 @@ from pointsmart.awards.board import raise_objection
 from pointsmart.awards.models import Activity, Approval, Attendance, BoardEntry, Rule
 from pointsmart.awards.photos import store_photo
 from pointsmart.counter.models import Product, Shop
+from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.counter.photos import set_photo
 from pointsmart.counter.sales import redeem_items
 from pointsmart.database import utcnow
@@ -165,6 +166,17 @@ def build_world() -> World:
         items=[{"product_id": cheapest.id, "quantity": 1}],
         household_id=own.id,
     )
+    # An offline sale the server kept for the committee (offline sales were off that day).
+    offline_limit, village.offline_limit = village.offline_limit, 0
+    offline_sale = redeem_offline(
+        keeper,
+        shop_id=shop.id,
+        items=[{"product_id": cheapest.id, "quantity": 1}],
+        household_id=own.id,
+        made_at=utcnow(),
+        client_key="matrix-offline-sale",
+    ).pending
+    village.offline_limit = offline_limit
     product = _first(sa.select(Product).where(Product.shop_id == shop.id).order_by(Product.id))
     set_photo(ROOT, product.id, png())
     period = current_period(village.timezone)
@@ -226,6 +238,7 @@ def build_world() -> World:
             _first(sa.select(Transfer.id).where(in_village).order_by(Transfer.id.desc()))
         ),
         "redemption_id": str(redemption.id),
+        "offline_sale_id": str(offline_sale.id),
         "approval_id": str(_first(sa.select(Approval.id).where(Approval.village_id == village.id))),
         "activity_id": str(attendance.activity_id),
         "attendance_id": str(attendance.id),

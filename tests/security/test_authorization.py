@@ -112,6 +112,10 @@ POST   /api/v1/campaigns/<int:campaign_id>/publish                              
 POST   /api/v1/nominations/<int:nomination_id>/decline                                        401   403   200   403   403   403   403   403   200   403   403   403   403
 POST   /api/v1/nominations/<int:nomination_id>/objections                                     401   409   201   404   403   403   403   403   422   403   403   403   403
 POST   /api/v1/nominations/<int:nomination_id>/votes                                          401   403   403   403   201   403   403   403   201   403   403   403   403
+GET    /api/v1/offline-sales/<int:offline_sale_id>                                            401   403   403   403   403   403   200   403   200   403   403   403   403
+POST   /api/v1/offline-sales/<int:offline_sale_id>/resolve                                    401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/shops/<int:shop_id>/offline-sales                                              401   403   403   403   403   403   200   403   200   403   403   403   403
+GET    /api/v1/shops/<int:shop_id>/offline-snapshot                                           401   403   403   403   403   403   200   403   403   403   403   403   403
 GET    /api/v1/villages/<int:village_id>/campaigns                                            401   200   200   403   200   403   200   403   200   403   200   403   200
 POST   /api/v1/villages/<int:village_id>/campaigns                                            401   403   403   403   403   403   403   403   201   403   403   403   403
 POST   /api/v1/board-entries/<int:entry_id>/objections                                        401   201   409   404   403   403   403   403   201   403   403   403   403
@@ -166,6 +170,7 @@ GET    /api/v1/villages/<int:village_id>/ledger/verify                          
 GET    /api/v1/villages/<int:village_id>/ledger/verify-head                                   401   403   403   403   403   403   403   403   200   403   200   403   200
 GET    /api/v1/villages/<int:village_id>/my-entries                                           401   403   403   403   200   403   403   403   200   403   403   403   403
 GET    /api/v1/villages/<int:village_id>/objections                                           401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/offline-sales                                        401   403   403   403   403   403   403   403   200   403   403   403   403
 GET    /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   200   403   200   403   200   403   200   403   200
 POST   /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   403   403   403   403   201   403   403   403   403
 GET    /api/v1/villages/<int:village_id>/shops                                                401   403   403   403   200   403   200   403   200   403   200   403   200
@@ -232,6 +237,7 @@ GET    /me/objections/<int:entry_id>                                            
 POST   /me/objections/<int:entry_id>                                                          me    303   422   404   me    me    me    me    me    me   me    me    me
 GET    /me/pin                                                                                me    200   200   200   me    me    me    me    me    me   me    me    me
 POST   /me/pin                                                                                me    422   422   422   me    me    me    me    me    me   me    me    me
+POST   /offline-sales/<int:offline_sale_id>/resolve                                           login login login login 403   403   403   403   303   403   403   403   403
 GET    /products/<int:product_id>                                                             login login login login 200   403   200   403   200   403   200   403   200
 POST   /products/<int:product_id>                                                             login login login login 422   403   422   403   422   403   422   403   422
 POST   /products/<int:product_id>/photo                                                       login login login login 403   403   303   403   303   403   403   403   403
@@ -242,9 +248,12 @@ POST   /redemptions/<int:redemption_id>/void                                    
 GET    /shops                                                                                 login login login login 403   403   403   403   302   302   403   403   403
 GET    /shops/<int:shop_id>/counter                                                           login login login login 403   403   200   403   403   403   403   403   403
 POST   /shops/<int:shop_id>/counter/card                                                      login login login login 403   403   422   403   403   403   403   403   403
+POST   /shops/<int:shop_id>/counter/offline-sales                                             401   401   401   401   403   403   422   403   403   403   403   403   403
+GET    /shops/<int:shop_id>/counter/offline-snapshot                                          401   401   401   401   403   403   200   403   403   403   403   403   403
 POST   /shops/<int:shop_id>/counter/sale                                                      login login login login 403   403   422   403   403   403   403   403   403
 GET    /shops/<int:shop_id>/goods                                                             login login login login 200   403   200   403   200   403   200   403   200
 POST   /shops/<int:shop_id>/goods                                                             login login login login 403   403   422   403   422   403   403   403   403
+GET    /shops/<int:shop_id>/needs-attention                                                   login login login login 403   403   200   403   200   403   403   403   403
 GET    /shops/<int:shop_id>/sales                                                             login login login login 403   403   200   403   200   403   403   403   403
 GET    /shops/<int:shop_id>/settlements                                                       login login login login 403   403   302   403   302   403   403   403   403
 GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403   403   403   403
@@ -258,6 +267,7 @@ POST   /villages/<int:village_id>/counter-settings                              
 GET    /villages/<int:village_id>/exports                                                     login login login login 403   403   403   403   200   403   200   403   200
 GET    /villages/<int:village_id>/exports/<any(households, transfers, redemptions, settlements):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403   200   403   200
 POST   /villages/<int:village_id>/pins                                                        login login login login 403   403   403   403   422   403   403   403   403
+GET    /villages/<int:village_id>/reconciliation                                              login login login login 403   403   403   403   200   403   403   403   403
 GET    /villages/<int:village_id>/reports                                                     login login login login 403   403   403   403   200   403   200   403   200
 GET    /villages/<int:village_id>/reports/<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403   200   403   200
 GET    /villages/<int:village_id>/reports/sheet.pdf                                           login login login login 403   403   403   403   200   403   200   403   200
