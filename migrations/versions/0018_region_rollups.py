@@ -1,7 +1,7 @@
 """village_months, leader_months and award_days: the rollups the county dashboard's flags read
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-03
 
 Written in the posting transaction by ``pointsmart.regions.rollups`` (the ledger's listener
@@ -12,8 +12,8 @@ with ``flask regions rebuild``.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017"
-down_revision = "0016"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
