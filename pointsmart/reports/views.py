@@ -18,13 +18,15 @@ from flask_babel import gettext as _
 
 from ..accounts.auth import login_required, page_principal
 from ..periods import previous_periods
+from ..replica import replica_blueprint
 from . import committee, exports, tabular
 from .charts import Series, bar_chart
 from .cli import reports_cli
 from .sheet import monthly_sheet
 from .sheet_pdf import render_sheet
 
-bp = Blueprint("reports", __name__, template_folder="templates")
+# Read-only pages: with a hot standby, they read from it (pointsmart.replica).
+bp = replica_blueprint(Blueprint("reports", __name__, template_folder="templates"))
 # Registering the blueprint adds ``flask reports ...`` (the blueprint's command group).
 bp.cli = reports_cli
 
