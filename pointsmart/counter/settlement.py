@@ -1,9 +1,11 @@
 """What the village owes a shop for a month, and settling it once.
 
 A month's *points redeemed* at a shop are the points of the redemptions posted in that month
-(the ledger's ``period``: the month in the village's time zone) minus the points of voids
-posted in that month. A void counts in the month it happens, like every ledger reversal, so a
-settled month never changes afterwards: a sale of March voided in April lowers April's bill.
+(the ledger's ``period``: the month in the village's time zone) and of the offline sales the
+committee resolved in that month (an offline shortfall or a write-off, see
+``counter.offline``), minus the points of voids posted in that month. A void counts in the
+month it happens, like every ledger reversal, so a settled month never changes afterwards: a
+sale of March voided in April lowers April's bill.
 
 Settling posts one shop -> settled transfer for those points, at the village's
 ``yuan_per_point`` of that moment (kept on the settlement), and records the settlement; a
@@ -27,7 +29,7 @@ from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.models import REDEEM, Account, Transfer
+from ..ledger.models import REDEEM, SHORTFALL, WRITE_OFF, Account, Transfer
 from ..periods import current_period, is_valid_period
 from ..villages.models import Village
 from . import goods
@@ -35,6 +37,9 @@ from .errors import AlreadySettled, NothingToSettle, PeriodOpen
 from .models import Settlement, Shop
 
 CENT = Decimal("0.01")
+# What a shop is paid for: its sales, and offline sales the committee resolved (the
+# household's shortfall or the village's write-off).
+PAID_KINDS = (REDEEM, SHORTFALL, WRITE_OFF)
 
 
 @dataclass
@@ -109,7 +114,7 @@ def _statement(shop: Shop, period: str, *, with_days: bool = False) -> MonthStat
     voided = Transfer.debit_account_id == account_id
     this_month = sa.and_(
         Transfer.village_id == shop.village_id,
-        Transfer.kind == REDEEM,
+        Transfer.kind.in_(PAID_KINDS),
         Transfer.period == period,
         sa.or_(sold, voided),
     )

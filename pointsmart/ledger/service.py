@@ -32,7 +32,6 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
-from ..villages.models import Village
 from . import listeners
 from .errors import (
     AccountClosed,
@@ -55,7 +54,9 @@ from .models import (
     SETTLE,
     SETTLED,
     SHOP,
+    SHORTFALL,
     SYSTEM_ACCOUNT_KINDS,
+    WRITE_OFF,
     Account,
     ChainHead,
     MonthlyTotal,
@@ -65,7 +66,9 @@ from .models import (
 MAX_MEMO_LENGTH = 500
 MAX_AMOUNT = 1_000_000
 
-_villages = Village.__table__
+# The one column of the villages table a posting reads (its time zone decides the month); by
+# name, so that the ledger imports nothing of the packages above it.
+_villages = sa.table("villages", sa.column("id"), sa.column("timezone"))
 
 
 def household_code(household_id: int) -> str:
@@ -164,6 +167,13 @@ POSTING_KINDS: dict[str, PostingKind] = {
     SETTLE: PostingKind(SHOP, SETTLED, requires_funds=True),
     # Year-end clearing: not earned, deducted or redeemed, so no monthly total moves.
     EXPIRE: PostingKind(HOUSEHOLD, EXPIRED),
+    # An offline sale refused at sync, paid by the household after all: like a redemption it
+    # counts as redeemed, but like a deduction it may take the balance below zero (the goods
+    # were handed over; the shop is paid whatever the balance).
+    SHORTFALL: PostingKind(HOUSEHOLD, SHOP, "redeemed"),
+    # The same, paid by the village: no household account moves (the household is named in
+    # the memo and on the offline sale's record), so no monthly total either.
+    WRITE_OFF: PostingKind(ISSUED, SHOP),
 }
 
 # Which monthly column a household transfer of each kind moves (verify and rebuild use it).
@@ -513,6 +523,7 @@ def _post(
         raise AccountMissing()
     debit_id, debit_after = (first.id, first_after) if first_is_debit else second
     credit_id, credit_after = second if first_is_debit else (first.id, first_after)
+    followers = listeners.before_household_transfer(household_id, kind)
 
     # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
     # under the head's lock, so the stamps of a village's transfers rise with their seq.
@@ -544,7 +555,7 @@ def _post(
     db.session.execute(
         _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
     )
-    listeners.household_transfer_posted(transfer)
+    listeners.household_transfer_posted(followers, transfer)
     return transfer
 
 

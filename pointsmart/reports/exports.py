@@ -44,6 +44,8 @@ def kind_labels() -> dict[str, str]:
         "redeem": _("Redemption"),
         "settle": _("Settlement"),
         "expire": _("Year-end clearing"),
+        "shortfall": _("Offline shortfall"),
+        "write_off": _("Offline write-off"),
     }
 
 
@@ -68,9 +70,9 @@ def system_account_labels() -> dict[str, str]:
 
 
 def export_table(actor: Principal, village_id: int, name: str, period: str | None = None) -> Table:
-    """One of ``EXPORTS`` for an admin of the village."""
+    """One of ``EXPORTS`` for an admin of the village (or the county and township above it)."""
     village = find_village(village_id)
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     if name not in EXPORTS:
         raise NotFound(_l("No such export."))
     if period is not None:

@@ -29,6 +29,7 @@ class CardOverview:
     balance: int
     month: dict[str, Any]
     entries: list[dict[str, Any]]
+    household_id: int = 0  # for the titles the household holds (campaigns)
 
 
 def card_overview(text: str) -> CardOverview:
@@ -52,4 +53,5 @@ def card_overview(text: str) -> CardOverview:
         balance=summary.balance,
         month=summary.month,
         entries=entries,
+        household_id=household.id,
     )
