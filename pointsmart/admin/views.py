@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "activity.create": _l("Volunteer activity added"),
     "attendance.correct": _l("Volunteer hours corrected"),
     "attendance.remove": _l("Attendee removed from an activity"),
+    "attendance.reopen": _l("Volunteer hours opened again after their award was reversed"),
     "board_entry.create": _l("Red or black list entry made"),
     "objection.uphold": _l("Objection upheld"),
     "objection.dismiss": _l("Objection dismissed"),

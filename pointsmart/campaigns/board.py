@@ -63,10 +63,22 @@ def notices(village_id: int) -> list[dict[str, Any]]:
     return result
 
 
+TV_ROWS = 10  # the TV cannot scroll: its honour roll panel shows at most this many rows
+
+
 def campaign_board(village_id: int) -> dict[str, list[dict[str, Any]]]:
-    """What the public board and the TV show of the campaigns (names as the public sees them)."""
+    """What the public board and the TV show of the campaigns (names as the public sees them):
+    ``notices``, ``honour`` and ``tv_rows`` (title, on notice or not, number, head; the
+    notices first, then the newest titles, at most ``TV_ROWS``)."""
     shown = {"honour": honour_roll(village_id), "notices": notices(village_id)}
     for group in shown.values():
         for item in group:
             public_names(item["winners"], village_id)
+    rows = [
+        {"title": item["title"], "on_notice": on_notice, **winner}
+        for on_notice, group in ((True, shown["notices"]), (False, shown["honour"]))
+        for item in group
+        for winner in item["winners"]
+    ]
+    shown["tv_rows"] = rows[:TV_ROWS]
     return shown

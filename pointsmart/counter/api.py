@@ -304,10 +304,11 @@ def get_settlement(shop_id, period):
 @blp.route("/shops/<int:shop_id>/settlements/<period>", methods=["POST"])
 @blp.response(201, SettlementOut)
 @blp.doc(**_key_header(required=True))
-@_refusals((409, "already_settled, period_open, nothing_to_settle, insufficient_points"))
+@_refusals((409, "already_settled, period_open, nothing_to_settle"))
 def settle(shop_id, period):
-    """Settle the month (admin): posts shop -> settled once. 409 ``already_settled``,
-    ``period_open`` (the month has not ended) or ``nothing_to_settle``."""
+    """Settle the month (admin): posts the statement's ``points_due`` shop -> settled, once.
+    409 ``already_settled``, ``period_open`` (the month has not ended) or
+    ``nothing_to_settle`` (nothing due, the carried difference included)."""
     actor = current_principal()
 
     def produce():

@@ -195,8 +195,23 @@ class SettlementOut(Schema):
     sales_count = fields.Int()
     voided_points = fields.Int()
     voids_count = fields.Int()
+    carried_points = fields.Int(
+        metadata={
+            "description": "0 or below: voids of earlier, already paid months that no sale has "
+            "made up for yet, taken off this month"
+        }
+    )
+    points_due = fields.Int(metadata={"description": "what settling pays (or paid): never below 0"})
+    carried_on = fields.Int(
+        metadata={"description": "0 or below: what this month carries on to the next"}
+    )
+    held_back = fields.Int(
+        metadata={"description": "due points a later month's voids took already"}
+    )
     yuan_per_point = fields.Decimal(places=2, as_string=True)
-    yuan = fields.Decimal(places=2, as_string=True)
+    yuan = fields.Decimal(
+        places=2, as_string=True, metadata={"description": "the yuan owed: points_due at the rate"}
+    )
     settled = fields.Bool()
     transfer_id = fields.Int(allow_none=True)
     settled_at = fields.DateTime(allow_none=True)

@@ -10,7 +10,8 @@ Guarantees of every posting (:func:`post`, one kind of transfer described by
   same points, and a village's postings wait for each other only for those last two writes.
   See "locks" below for the order and what a transaction posting several times must do.
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
-* Nothing posts to a closed (moved-away) household's account but a reversal.
+* Nothing posts to a closed (moved-away) household's account, a reversal included: the account
+  was closed at 0 and stays at 0 (see :func:`close_household_account`).
 * The transfer, both cached balances, the household's monthly totals and the chain head are
   written in the caller's transaction; the caller commits once (or rolls back everything).
 * It runs a fixed handful of SQL statements through the session: no object graphs are loaded,
@@ -39,6 +40,7 @@ from .errors import (
     AlreadyReversed,
     CannotReverseReversal,
     InsufficientPoints,
+    ReversalIntoClosedAccount,
 )
 from .hashing import HUNDREDTH, transfer_hash
 from .models import (
@@ -426,7 +428,16 @@ def lock_household_accounts(village_id: int, household_ids: list[int]) -> None:
 
 def close_household_account(village_id: int, household_id: int) -> int:
     """Close a household's account if its balance is 0; otherwise return the balance and
-    close nothing. No posting reaches a closed account but a reversal."""
+    close nothing.
+
+    No posting reaches a closed account, not even a reversal (a sale voided, an entry
+    corrected after the household left): it would leave points in an account nobody can
+    spend from, or a debt nobody can pay, for ever. Such a reversal is refused
+    (``ReversalIntoClosedAccount``); the village decides what to do about the entry by
+    other means (a shop keeps a sale it cannot void, say). We chose refusing over reopening
+    the account (a household that left would hold points again) and over passing the points
+    to the village (a transfer kind of its own, for a rare case that the committee can
+    settle by hand)."""
     account = lock_household_account(village_id, household_id)
     if account.balance != 0:
         return account.balance
@@ -476,10 +487,10 @@ def _post(
     today_period = current_period(first.timezone, now)
     _validate_period(period, today_period)
     period = period or today_period
-    # Nothing posts to a household once it has moved away; a reversal still may (it corrects
-    # what was posted while the household was here).
-    if first.closed_at is not None and reverses_id is None:
-        raise AccountClosed()
+    # Nothing posts to a household once it has moved away, a reversal included: its account
+    # was closed at 0 and a reversal would strand points (or a debt) in it.
+    if first.closed_at is not None:
+        raise AccountClosed() if reverses_id is None else ReversalIntoClosedAccount()
     if requires_funds and first.balance < amount:
         raise InsufficientPoints(
             _l(

@@ -249,6 +249,7 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
             Redemption.void_reason,
             User.username,
             Redemption.transfer_id,
+            Redemption.made_at,
         )
         .join(Transfer, Transfer.id == Redemption.transfer_id)
         .join(Shop, Shop.id == Redemption.shop_id)
@@ -286,6 +287,7 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
                     row.void_reason or "",
                     row.username or "",
                     row.transfer_id,
+                    _local(row.made_at, zone),
                 ]
 
     headers = [
@@ -302,6 +304,8 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
         _("Void reason"),
         _("Shopkeeper"),
         _("Transfer ID"),
+        # An offline sale: when it was made at the counter ("Time" is when it was posted).
+        _("Sold offline at"),
     ]
     return Table("", _("Redemptions"), headers, rows)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
-
 from pointsmart.counter import goods
 from pointsmart.counter.models import PendingOfflineSale, Product, Redemption
 from pointsmart.extensions import db
@@ -22,9 +21,10 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.villages.cards import issue_card
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import CHROMIUM_ARGS, screenshot
 from tests.e2e.test_public_pages import AXE, PHONE_CONTEXT
 from tests.factories import ROOT, Factories
+from tests.system_packages import chromium
 
 PASSWORD = "shop-pass-2026"
 
@@ -267,3 +267,91 @@ def test_the_offline_limit_is_enforced_on_the_phone(live_app, live_server, brows
     assert violations == []
     screenshot(phone, "counter-offline-limit")
     context.close()
+
+
+def test_a_reply_lost_on_the_way_back_posts_nothing_twice(live_app, live_server, phone, village):
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    phone.context.set_offline(True)
+    sell_offline(phone, village, "XF-001", 1)
+    lost = []
+
+    def lose_the_reply(route):
+        # The server gets the sale and answers; the answer never reaches the phone.
+        route.fetch()
+        lost.append(route.request.headers["idempotency-key"])
+        route.abort()
+
+    phone.route("**/counter/offline-sales", lose_the_reply)
+    phone.context.set_offline(False)  # the page hears "online" and sends the sale
+    for _ in range(100):
+        if lost:
+            break
+        phone.wait_for_timeout(100)
+    phone.wait_for_timeout(300)
+    assert len(lost) == 1
+    assert waiting_count(phone) == 1  # no answer: the sale still waits on the phone
+
+    phone.unroute("**/counter/offline-sales")
+    phone.reload()  # every page load sends what waits
+    phone.evaluate("() => PointsmartOffline.ready")
+
+    assert waiting_count(phone) == 0
+    made, stock, balances, pending, ok = facts(live_app, village)
+    assert pending == []
+    assert made == [(village.households["XF-001"], 20)]
+    assert stock == 10 - 1
+    assert balances["XF-001"] == 300 - 20
+    assert ok
+
+
+def test_a_network_that_says_it_is_up_but_carries_nothing_sells_offline(
+    live_app, live_server, phone, village
+):
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    # The page still loads, but the server's answers to the counter's own requests get lost.
+    phone.route("**/counter/offline-snapshot", lambda route: route.abort())
+    open_counter(phone, live_server, village)
+
+    sell_offline(phone, village, "XF-002", 1)
+    assert waiting_count(phone) == 1
+
+    phone.unroute("**/counter/offline-snapshot")
+    open_counter(phone, live_server, village)
+    made, *_ = facts(live_app, village)
+    assert made == [(village.households["XF-002"], 20)]
+
+
+def test_sales_kept_before_a_phone_restart_are_sent_after_it(
+    live_app, live_server, village, tmp_path
+):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path / "phone-profile"  # the phone's storage, kept across the restart
+    with sync_playwright() as playwright:
+
+        def start_phone():
+            context = playwright.chromium.launch_persistent_context(
+                str(profile), executable_path=chromium(), headless=True, args=CHROMIUM_ARGS,
+                **PHONE_CONTEXT,
+            )  # fmt: skip
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(10_000)
+            return context, page
+
+        context, phone = start_phone()
+        sign_in(phone, live_server, village.keeper)
+        open_counter(phone, live_server, village)
+        context.set_offline(True)
+        sell_offline(phone, village, "XF-001", 2)
+        context.close()  # the phone is switched off with the sale waiting
+
+        context, phone = start_phone()  # ... and on again, with network
+        open_counter(phone, live_server, village)
+        assert waiting_count(phone) == 0
+        context.close()
+
+    made, stock, balances, pending, ok = facts(live_app, village)
+    assert made == [(village.households["XF-001"], 40)]
+    assert (stock, balances["XF-001"], pending, ok) == (10 - 2, 300 - 40, [], True)
