@@ -258,6 +258,7 @@ def test_the_offline_limit_is_enforced_on_the_phone(live_app, live_server, brows
     phone.get_by_role("button", name="香皂 加一件").click()
 
     assert phone.get_by_test_id("offline-confirm").is_disabled()
+    assert phone.get_by_test_id("offline-over").inner_text() == "超过离线额度：今天还能兑换 10 分。"
     assert "今天离线还能兑换 10 分" in phone.locator("[data-offline-panel]").inner_text()
     phone.add_script_tag(path=str(AXE))
     violations = phone.evaluate(
