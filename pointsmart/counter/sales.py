@@ -412,8 +412,9 @@ def get_redemption(actor: Principal, redemption_id: int) -> RedemptionView:
 
 
 def can_void(actor: Principal, view: RedemptionView, timezone: str) -> bool:
-    """Whether ``actor`` may void this sale now (for showing the button)."""
-    if view.voided:
+    """Whether ``actor`` may void this sale now (for showing the button). Never once the
+    household has moved away: its closed account takes no reversal."""
+    if view.voided or view.customer.status != "active":
         return False
     if actor.is_admin_of(view.shop.village_id):
         return True

@@ -17,6 +17,7 @@ from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
 from pointsmart.villages.cards import format_code, issue_card
 from pointsmart.villages.models import Member
+from tests.awards.conftest import add_rule
 
 
 def transfers_of(household) -> list[Transfer]:
@@ -240,6 +241,29 @@ def test_one_bad_cell_saves_nothing_and_is_marked(pages, make, village, catalogu
     assert "has-error" in refused
     assert transfers_of(first) == []
     assert transfers_of(second) == []
+
+
+def test_a_grid_saved_from_a_stale_page_does_not_score_a_household_twice(
+    pages, make, village, leader, base
+):
+    # Issue 15, item 8, on the page: another leader scored the household after this page was
+    # opened; saving it must not score the month again under a new form key.
+    fees = add_rule(village, "jnwsf", "按时缴纳卫生费", "rule", 5, valid_from=dt.date(2020, 1, 1))
+    grid = make.grid(village)
+    household = make.household(village, grid=grid)
+    period = current_period(village.timezone)
+    page = f"{base}/scoring?grid_id={grid.id}&period={period}"
+    cell = f"q-{household.id}-{fees.id}"
+    stale = dict(pages.FORM_FIELDS.findall(pages.text(page)))
+    pages.post(f"{base}/scoring", {"grid_id": grid.id, "period": period, cell: "1"}, page=page)
+
+    refused = pages.post(
+        f"{base}/scoring", {"grid_id": grid.id, "period": period, cell: "1"}, fields=stale,
+        expect=409,
+    ).get_data(as_text=True)  # fmt: skip
+
+    assert "已按这条细则评过 5 分" in refused
+    assert [t.amount for t in transfers_of(household)] == [5]
 
 
 # --- activities ------------------------------------------------------------------------------

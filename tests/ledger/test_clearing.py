@@ -301,6 +301,22 @@ def test_the_command_prints_what_it_cleared_and_posts_once(fresh_app):
     assert verify.exit_code == 0, verify.output
 
 
+def test_the_command_refuses_a_year_long_past_in_chinese(fresh_app, just_after_the_year):
+    just_after_the_year.move_to(dt.datetime(YEAR + 1, 12, 3, 2, tzinfo=dt.UTC))
+    with fresh_app.app_context():
+        village = clearing_village(Factories())
+        db.session.commit()
+        village_id = village.id
+
+    result = fresh_app.test_cli_runner().invoke(
+        args=["points", "clear", "--village", str(village_id), "--year", str(YEAR)]
+    )
+
+    assert result.exit_code == 2
+    assert "只能清零正在结束的一年" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
 def test_the_command_refuses_a_village_without_clearing(fresh_app):
     with fresh_app.app_context():
         village = Factories().village()

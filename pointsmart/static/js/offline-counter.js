@@ -6,8 +6,8 @@
  *
  * Online, it keeps the shop's snapshot fresh (on every counter page, so after every sale,
  * and every few minutes) and sends waiting sales (on load and on reconnect).
- * Offline (navigator.onLine false), the card form and the sale form are kept from
- * submitting: the card is read from the snapshot (a card older than the snapshot's version
+ * Offline (navigator.onLine false, or the server did not answer the last refresh), the card
+ * form and the sale form are kept from submitting: the card is read from the snapshot (a card older than the snapshot's version
  * is refused), goods are picked from the snapshot, and a sale is allowed within the
  * household's snapshot balance less its waiting sales and within the village's offline limit
  * for the day; it is kept in IndexedDB with its own Idempotency-Key and the time it was made.
@@ -25,6 +25,11 @@
   var words = JSON.parse(box.getAttribute("data-words"));
   var banner = null;
   var snapshot = null;
+  // The server did not answer the last refresh although the phone says it is online (a weak
+  // network that carries nothing): sell offline until an answer comes again.
+  var unreachable = false;
+
+  function isOffline() { return !navigator.onLine || unreachable; }
 
   function say(name, values) {
     var text = words[name] || name;
@@ -82,13 +87,17 @@
 
   function refresh() {
     if (!navigator.onLine) return Promise.resolve();
-    return NS.fetchSnapshot(shopId).then(keep, function (error) {
+    return NS.fetchSnapshot(shopId).then(function (fresh) {
+      unreachable = false;
+      return keep(fresh);
+    }, function (error) {
+      unreachable = !error.status;
       // Signed out or no longer this shop's keeper: nothing may stay on the phone.
       if (error.status === 401 || error.status === 403) {
         snapshot = null;
         return NS.store.clearSnapshots();
       }
-      return null;
+      return render();
     });
   }
 
@@ -272,7 +281,7 @@
   }
 
   function interceptCard(form, event) {
-    if (navigator.onLine) return false;
+    if (!isOffline()) return false;
     event.preventDefault();
     withSnapshot(function () {
       var found = cardHousehold(form.querySelector("[name=card]").value);
@@ -284,7 +293,7 @@
 
   /* counter.js calls this from the sale form's submit: true when it kept the sale offline. */
   NS.interceptSale = function (form, event) {
-    if (navigator.onLine || !box) return false;
+    if (!isOffline() || !box) return false;
     event.preventDefault();
     withSnapshot(function () {
       var found = cardHousehold(form.querySelector("[name=card]").value);
@@ -318,7 +327,7 @@
       });
       var next = el("div", { class: "offline-banner", role: "status", "aria-live": "polite",
         "data-testid": "offline-banner" });
-      if (!navigator.onLine) {
+      if (isOffline()) {
         next.appendChild(el("p", { class: "offline-flag", text: say("no_network") }));
       }
       if (waiting.length) {
