@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+
 from pointsmart.counter import goods
 from pointsmart.counter.models import PendingOfflineSale, Product, Redemption
 from pointsmart.extensions import db
