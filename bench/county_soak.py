@@ -2,25 +2,27 @@
 processes behind PgBouncer, mixed load for a while with the standby stopped in the middle,
 then the ledger and the once-only checks.
 
-    .venv/bin/python bench/county_soak.py [--villages 20 --households 300 --transfers 20000]
-        [--scenes 4 --writers 3 --readers 8 --servers 2 --workers 2]
+    .venv/bin/python bench/county_soak.py [--townships 4 --villages 20 --households 300]
+        [--transfers 400000] [--scenes 4 --writers 3 --readers 8 --servers 2 --workers 2]
         [--seconds 120 --standby-down 40 --standby-for 60] [--no-pgbouncer] [--json FILE]
 
 What it builds, all on 127.0.0.1 and removed at the end:
 
 * a primary and a streaming hot standby (``tests/postgres_pair.py``: ``initdb``,
   ``pg_basebackup -R``), and PgBouncer in transaction pooling mode before each;
-* ``--villages`` villages of ``--households`` households with ``--transfers`` chained
-  transfers each (``bench/synthetic.py``'s loader: COPY, hashed and chained as the ledger
-  would), whose boards, leaderboards, TVs and histories are read;
+* a county of ``--townships`` townships and ``--villages`` villages of ``--households``
+  households, ``--transfers`` chained transfers in all (``bench/synthetic.py``'s county
+  loader: COPY, hashed and chained as the ledger would), whose boards, leaderboards, TVs,
+  histories and the county's dashboard are read;
 * ``--scenes`` villages of the bank test (``tests/load/bank.py``: 20 households, a shop with
   goods, a rule) where ``--writers`` clients each sell at the counter, award, deduct, void,
   reverse, score in batches, stock in, replay keys and reuse them;
 * ``--servers`` granian servers (``wsgi:app``, ``--workers`` each) on the primary and standby.
 
-``--readers`` clients read what villagers and the service hall read: the TV page, the
-leaderboard page, the board API and households' histories. At ``--standby-down`` seconds the
-standby stops (``pg_ctl stop -m fast``) for ``--standby-for`` seconds, then starts again.
+``--readers`` clients read what villagers, the service hall and the county read: the TV
+page, the leaderboard page, the board API, households' histories and the county dashboard.
+At ``--standby-down`` seconds the standby stops (``pg_ctl stop -m fast``) for
+``--standby-for`` seconds, then starts again.
 
 It reports throughput and p50/p99 per kind of request, before, during and after the standby's
 absence, the standby's lag (sampled each second), how many transactions the standby served,
@@ -53,6 +55,7 @@ import synthetic
 
 from pointsmart import create_app
 from pointsmart.extensions import db
+from pointsmart.villages.models import Household
 from tests.factories import Factories
 from tests.load import bank, checks
 from tests.load.server import NETWORK_ERRORS, Server, request
@@ -99,6 +102,7 @@ def reader(
     address: str,
     villages: list[int],
     histories: list[int],
+    county: int,
     auth: dict[str, str],
     timings: Timings,
     deadline: float,
@@ -111,9 +115,10 @@ def reader(
         "read:leaderboard": lambda: f"/board/{rng.choice(villages)}/leaderboard",
         "read:board_api": lambda: f"/api/v1/villages/{rng.choice(villages)}/board",
         "read:history": lambda: f"/api/v1/households/{rng.choice(histories)}/transfers?limit=20",
+        "read:dashboard": lambda: f"/api/v1/regions/{county}/dashboard",
     }
     names = list(kinds)
-    weights = [2, 3, 2, 5]
+    weights = [2, 3, 2, 5, 1]
     while time.monotonic() < deadline:
         kind = rng.choices(names, weights)[0]
         path = kinds[kind]()
@@ -177,9 +182,10 @@ def summary(timings: Timings, durations: dict[str, float]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--townships", type=int, default=4)
     parser.add_argument("--villages", type=int, default=20)
     parser.add_argument("--households", type=int, default=300)
-    parser.add_argument("--transfers", type=int, default=20_000, help="per village")
+    parser.add_argument("--transfers", type=int, default=400_000, help="in all")
     parser.add_argument("--scenes", type=int, default=4, help="villages under write load")
     parser.add_argument("--writers", type=int, default=3, help="clients per scene village")
     parser.add_argument("--readers", type=int, default=8)
@@ -226,26 +232,36 @@ def main() -> None:
         started = time.perf_counter()
         with app.app_context():
             flask_migrate.upgrade()
-            villages, histories = [], []
-            for index in range(args.villages):
-                loaded = synthetic.load(
-                    args.households,
-                    args.transfers,
-                    12,
-                    10,
-                    args.seed + index,
-                    f"合成村{index + 1:03d}",
-                )
-                villages.append(loaded["village_id"])
-                histories.extend(loaded["households"][:20])
-                db.session.commit()
-            county_admin = Factories().staff("admin")  # every village
+            county = synthetic.load_county(
+                argparse.Namespace(
+                    townships=args.townships,
+                    villages=args.villages,
+                    households=args.households,
+                    transfers=args.transfers,
+                    months=12,
+                    grids=10,
+                    seed=args.seed,
+                    cover_months=False,
+                ),
+                "合成县",
+            )
+            db.session.commit()
+            villages = county["villages"]
+            histories = list(
+                db.session.execute(
+                    sa.select(Household.id).where(
+                        Household.village_id.in_(villages), Household.number <= "00020"
+                    )
+                ).scalars()
+            )
+            county_admin = Factories().staff("admin")  # every village and region
             db.session.commit()
         scenes = [bank.build_scene(app) for _ in range(args.scenes)]
         with app.app_context():
             total = db.session.execute(sa.text("SELECT count(*) FROM transfers")).scalar()
         report["data"] = {
             "villages": args.villages + args.scenes,
+            "townships": args.townships,
             "households": args.villages * args.households + args.scenes * bank.HOUSEHOLDS,
             "transfers": total,
             "load_seconds": round(time.perf_counter() - started, 1),
@@ -286,6 +302,7 @@ def main() -> None:
                         address,
                         read_villages,
                         histories,
+                        county["county"],
                         county_admin.auth,
                         timings,
                         deadline,

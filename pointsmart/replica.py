@@ -246,9 +246,15 @@ def init_replica(app: Flask) -> None:
             app.view_functions[endpoint] = _read_from_replica(view, replica)
             replica.endpoints.add(endpoint)
 
-    @app.before_request
-    def read_from_primary_first():
-        read_from(None)  # a thread's context outlives its request; each starts on the primary
+    def back_to_the_primary(error=None):
+        """A server thread's context outlives its requests: a view's standby must not leak
+        into the next request's hooks (its caller read there, its write then committed on two
+        connections). Each request ends, after any streamed answer, on the primary, and
+        starts there before any other hook of the app."""
+        read_from(None)
+
+    app.teardown_request(back_to_the_primary)
+    app.before_request_funcs.setdefault(None, []).insert(0, back_to_the_primary)
 
     @app.after_request
     def remember_primary_after_write(response):

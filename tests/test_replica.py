@@ -18,10 +18,11 @@ import time
 import pytest
 import sqlalchemy as sa
 from flask import template_rendered
+from flask.testing import FlaskClient
 
 from pointsmart import create_app
 from pointsmart.counter import pins
-from pointsmart.database import read_from
+from pointsmart.database import read_from, reading_from
 from pointsmart.extensions import db
 from pointsmart.ledger import queries
 from pointsmart.ledger import service as ledger
@@ -276,6 +277,16 @@ def test_the_standby_stopping_once_the_page_is_made_costs_the_reader_nothing(
     assert stopped
     assert page.status_code == 200
     assert balance_on_page(page) == expected
+
+
+def test_a_request_leaves_the_next_one_in_its_thread_on_the_primary(app, village):
+    # Requests that share a thread's context, as a server's worker thread does.
+    client = FlaskClient(app, app.response_class)
+
+    read = client.get(f"/c/{village['card']}")
+
+    assert read.status_code == 200
+    assert reading_from() is None
 
 
 def test_with_writes_the_rest_of_a_request_reads_the_primary(app, village):
