@@ -191,6 +191,7 @@ POST   /leader/<int:village_id>/transfers/<int:transfer_id>/reverse             
 GET    /login                                                                                 200   200   200   200   200   200   200   200   200   200
 POST   /login                                                                                 422   422   422   422   422   422   422   422   422   422
 POST   /logout                                                                                302   302   302   302   302   302   302   302   302   302
+GET    /manifest/<any(counter, me):kind>.webmanifest                                          200   200   200   200   200   200   200   200   200   200
 GET    /me                                                                                    me    200   200   200   me    me    me    me    me    me
 GET    /me/login                                                                              200   200   200   200   200   200   200   200   200   200
 POST   /me/login                                                                              422   422   422   422   422   422   422   422   422   422
@@ -216,6 +217,7 @@ GET    /shops/<int:shop_id>/sales                                               
 GET    /shops/<int:shop_id>/settlements                                                       login login login login 403   403   302   403   302   403
 GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403
 POST   /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   403   403   303   403
+GET    /sw.js                                                                                 200   200   200   200   200   200   200   200   200   200
 GET    /tv/<int:village_id>                                                                   200   200   200   200   200   200   200   200   200   200
 GET    /villages/<int:village_id>/cards                                                       login login login login 403   403   403   403   200   403
 GET    /villages/<int:village_id>/cards.pdf                                                   login login login login 403   403   403   403   200   403
