@@ -41,6 +41,7 @@ system-packages:
 test: $(VENV)/.installed-dev translations system-packages
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 test-postgres: $(VENV)/.installed-dev translations system-packages
@@ -49,6 +50,7 @@ test-postgres: $(VENV)/.installed-dev translations system-packages
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

@@ -20,9 +20,7 @@ import os
 import threading
 import time
 
-import sqlalchemy as sa
 from flask import jsonify
-from sqlalchemy import orm
 
 from pointsmart import create_app
 
@@ -35,25 +33,44 @@ def bare():
 
 
 def log_chain_holds(path: str) -> None:
-    """Append each transaction's chain-head hold time (µs) to ``path``."""
-    held = threading.local()
+    """Append each transaction's chain-head hold time (µs) to ``path``.
 
-    @sa.event.listens_for(sa.engine.Engine, "before_cursor_execute")
-    def head_locked(conn, cursor, statement, parameters, context, executemany):
-        is_head = statement.lstrip().startswith("SELECT chain_heads.") and "FOR UPDATE" in statement
+    Watched at the driver (psycopg's cursor and connection), below SQLAlchemy, so that the
+    same measurement works for code that sends its statements past SQLAlchemy's events (the
+    driver-level statements this app had before issue 13, measured for the before figure).
+    """
+    import psycopg
+
+    held = threading.local()
+    execute, commit, rollback = (
+        psycopg.Cursor.execute,
+        psycopg.Connection.commit,
+        psycopg.Connection.rollback,
+    )
+
+    def watched_execute(cursor, query, *args, **kwargs):
+        text = query if isinstance(query, str) else str(query)
+        is_head = "FOR UPDATE" in text and text.lstrip().startswith("SELECT chain_heads.")
         if is_head and getattr(held, "since", None) is None:
             held.since = time.perf_counter()
+        return execute(cursor, query, *args, **kwargs)
 
-    @sa.event.listens_for(orm.Session, "after_commit")
-    def committed(session):
-        since, held.since = getattr(held, "since", None), None
-        if since is not None:
-            with open(path, "a") as log:
-                log.write(f"{(time.perf_counter() - since) * 1e6:.0f}\n")
+    def watched_commit(connection):
+        try:
+            return commit(connection)
+        finally:
+            since, held.since = getattr(held, "since", None), None
+            if since is not None:
+                with open(path, "a") as log:
+                    log.write(f"{(time.perf_counter() - since) * 1e6:.0f}\n")
 
-    @sa.event.listens_for(orm.Session, "after_rollback")
-    def rolled_back(session):
+    def watched_rollback(connection):
         held.since = None
+        return rollback(connection)
+
+    psycopg.Cursor.execute = watched_execute
+    psycopg.Connection.commit = watched_commit
+    psycopg.Connection.rollback = watched_rollback
 
 
 if os.environ.get("BENCH_CHAIN_HOLD_LOG"):

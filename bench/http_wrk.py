@@ -140,6 +140,9 @@ def production_settings(url: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "SECRET_KEY": "bench-" + "x" * 40,
         "PUBLIC_BASE_URL": "https://jifen.example.test",
+        # Production refuses to count sign-in limits per worker: the shared store a
+        # deployment has (REDIS_URL in the environment wins).
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
     }
 
 

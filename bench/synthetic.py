@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/synthetic.py --database URL --households 1000 --transfers 1000000
         [--months 12] [--grids 10] [--seed 7] [--cover-months]
+        [--townships 10 --villages 300]
 
 Creates the schema when the database is empty, then one new village (its id is printed)
 with grids, households and their accounts, a shop, and ``--transfers`` transfers: awards
@@ -21,6 +22,12 @@ once and 10,000,000 cover each of them too (with about 1,000 transfers a househo
 without the flag every transfer picks its household at random and a small ledger leaves many
 household-months empty. With fewer transfers than households x months, each month covers its
 first households only.
+
+With ``--villages V`` (and ``--townships T``, default 1) it makes a county instead: a new
+county with T townships and V villages dealt to them in turn, each village with
+``--households`` households and its share of ``--transfers`` (which then counts for the
+whole county), loaded one village after another as above. It prints the county's id and
+each township's, for the dashboard (``/api/v1/regions/<id>/dashboard``) and the soak tests.
 
 A benchmark tool only: nothing in the app or the test suite imports it.
 """
@@ -81,12 +88,14 @@ def month_window(period: str, timezone: str, now: dt.datetime) -> tuple[dt.datet
     return start.astimezone(dt.UTC), (end - start).total_seconds()
 
 
-def create_village(households: int, grids: int, name: str) -> tuple[Village, list[int], int]:
+def create_village(
+    households: int, grids: int, name: str, region_id: int | None = None
+) -> tuple[Village, list[int], int]:
     """A village with grids, households, their accounts and a shop, by bulk inserts."""
     from tests.factories import Factories
 
     make = Factories()
-    village = make.village(name=name)
+    village = make.village(name=name, region_id=region_id)
     now = dt.datetime.now(dt.UTC)
     grid_ids = []
     for index in range(grids):
@@ -292,6 +301,50 @@ def finish(village_id: int, balances, monthly, seq: int, last_hash: str) -> None
     )
 
 
+def loader_settings(dbapi_connection, connection_record):
+    """A loader may trade durability for speed (SQLite): 1 GiB of page cache keeps the
+    indexes in memory, and a crash mid-load just means loading again."""
+    dbapi_connection.execute("PRAGMA cache_size=-1000000")
+    dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+
+def load_county(args, name: str) -> dict:
+    """A county of ``args.townships`` townships and ``args.villages`` villages (see the
+    module's docstring); every village gets its share of ``args.transfers``."""
+    from pointsmart.regions.service import create_region
+    from tests.factories import ROOT
+
+    county = create_region(ROOT, name=name, level="county", parent_id=None)
+    townships = [
+        create_region(ROOT, name=f"第{index + 1}镇", level="township", parent_id=county.id)
+        for index in range(max(args.townships, 1))
+    ]
+    ids = {"county": county.id, "townships": [t.id for t in townships]}
+    db.session.commit()
+    share, rest = divmod(args.transfers, args.villages)
+    started = time.perf_counter()
+    villages = []
+    for index in range(args.villages):
+        result = load(
+            args.households,
+            share + (1 if index < rest else 0),
+            args.months,
+            args.grids,
+            args.seed + index,
+            f"{name}第{index + 1}村",
+            args.cover_months,
+            region_id=ids["townships"][index % len(townships)],
+        )
+        villages.append(result["village_id"])
+        print(
+            f"  village {index + 1}/{args.villages} (id {result['village_id']}): "
+            f"{result['transfers']:,} transfers in {result['seconds']:.1f} s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return {**ids, "villages": villages, "seconds": time.perf_counter() - started}
+
+
 def load(
     households: int,
     transfers: int,
@@ -300,15 +353,12 @@ def load(
     seed: int,
     name: str,
     cover_months: bool = False,
+    region_id: int | None = None,
 ) -> dict:
-    village, household_ids, shop_id = create_village(households, grids, name)
-    if db.session.get_bind().dialect.name == "sqlite":
-        # A loader may trade durability for speed: 1 GiB of page cache keeps the indexes in
-        # memory, and a crash mid-load just means loading again.
-        def loader_settings(dbapi_connection, connection_record):
-            dbapi_connection.execute("PRAGMA cache_size=-1000000")
-            dbapi_connection.execute("PRAGMA synchronous=OFF")
-
+    village, household_ids, shop_id = create_village(households, grids, name, region_id)
+    if db.session.get_bind().dialect.name == "sqlite" and not sa.event.contains(
+        db.engine, "connect", loader_settings
+    ):
         db.session.close()
         sa.event.listen(db.engine, "connect", loader_settings)
         db.engine.dispose()
@@ -350,10 +400,22 @@ def main() -> None:
         action="store_true",
         help="give every household a transfer in every month first, then deal the rest at random",
     )
+    parser.add_argument("--villages", type=int, default=0, help="make a county of this many")
+    parser.add_argument("--townships", type=int, default=1, help="townships of the county")
     args = parser.parse_args()
     app = make_app(args.database)
     with app.app_context():
         flask_migrate.upgrade()
+        if args.villages:
+            name = args.name or f"合成县{int(time.time())}"
+            county = load_county(args, name)
+            print(
+                f"county {county['county']}: townships {county['townships']}, "
+                f"{args.villages} villages of {args.households} households "
+                f"(ids {county['villages'][0]}-{county['villages'][-1]}), "
+                f"{args.transfers:,} transfers in {county['seconds']:.1f} s"
+            )
+            return
         name = args.name or f"合成村{int(time.time())}"
         result = load(
             args.households,

@@ -73,8 +73,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .api import register_api, register_request_hooks, register_transaction_end
     from .awards.views import bp as awards_pages
     from .cli import register_cli
+    from .counter.offline.counter_views import bp as offline_counter
+    from .counter.offline.views import bp as offline_pages
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
+    from .regions.views import bp as regions_pages
     from .reports.views import bp as reports_pages
     from .security import CookieSessionInterface, register_security_headers
     from .site.views import bp as site_bp
@@ -87,19 +90,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_request_hooks(app)
     register_api(app)
+    from .awards.ledger_checks import init_app as init_rule_checks
+
+    init_rule_checks(app)  # ledger verify checks rule arithmetic the awards package owns
     from .notify.setup import init_app as init_notify
 
     init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
+    from .campaigns.setup import init_app as init_campaigns
+
+    init_campaigns(app)  # 评选: API, pages, the titles templates show
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)
     app.register_blueprint(awards_pages)
     app.register_blueprint(counter_pages)
+    app.register_blueprint(offline_pages)
+    app.register_blueprint(offline_counter)
     app.register_blueprint(card_pages)
     app.register_blueprint(roster_pages)
     app.register_blueprint(villager_pages)
     app.register_blueprint(public_board_pages)
     app.register_blueprint(reports_pages)
+    app.register_blueprint(regions_pages)
     app.register_blueprint(statement_pages)
     app.register_blueprint(webapp_bp)
     from .forms import form_key_field

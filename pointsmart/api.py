@@ -119,7 +119,9 @@ def register_api(app: Flask) -> None:
     from .awards.api import blp as awards_blp
     from .boards.api import blp as boards_blp
     from .counter.api import blp as counter_blp
+    from .counter.offline.api import blp as counter_offline_blp
     from .ledger.api import blp as ledger_blp
+    from .regions.api import blp as regions_blp
     from .villages.api import blp as villages_blp
 
     api.init_app(app)
@@ -128,7 +130,16 @@ def register_api(app: Flask) -> None:
         "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
-    blueprints = (accounts_blp, villages_blp, awards_blp, counter_blp, ledger_blp, boards_blp)
+    blueprints = (
+        accounts_blp,
+        villages_blp,
+        awards_blp,
+        counter_blp,
+        counter_offline_blp,
+        ledger_blp,
+        boards_blp,
+        regions_blp,
+    )
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
         # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.

@@ -21,13 +21,19 @@ ledger_cli = AppGroup("ledger", help="Check and repair the ledger's caches.")
 
 @users_cli.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "leader", "shopkeeper"]), required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "leader", "shopkeeper", "county_admin", "township_admin"]),
+    required=True,
+)
 @click.option("--village", "village_id", type=int, help="The village (none: admin of all).")
 @click.option("--shop", "shop_id", type=int, help="The shop of a shopkeeper.")
+@click.option("--region", "region_id", type=int, help="The county or township of its admin.")
 @click.option("--name", "display_name", default="", help="Name shown on pages.")
 @click.option("--password", help="Asked for when not given.")
-def create_user_command(username, role, village_id, shop_id, display_name, password):
-    """Create a staff user with a role in a village (or an admin of every village)."""
+def create_user_command(username, role, village_id, shop_id, region_id, display_name, password):
+    """Create a staff user with a role in a village (or an admin of every village), or a
+    county or township admin of a region (--region)."""
     from .accounts.service import create_user
 
     if password is None:
@@ -39,13 +45,17 @@ def create_user_command(username, role, village_id, shop_id, display_name, passw
             role=role,
             village_id=village_id,
             shop_id=shop_id,
+            region_id=region_id,
             display_name=display_name,
         )
     except Problem as problem:
         db.session.rollback()
         _fail(problem)
     db.session.commit()
-    scope = f"village {village_id}" if village_id else "every village"
+    if region_id is not None:
+        scope = f"region {region_id}"
+    else:
+        scope = f"village {village_id}" if village_id else "every village"
     click.echo(f"created {role} {user.username} (id {user.id}) for {scope}")
 
 

@@ -124,6 +124,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "RATELIMIT_STORAGE_URI": limiter_storage,
         "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Said explicitly: Flask-Limiter's one limiter object keeps the last app's setting as
+        # the default of the next (an app built with the limits off would leave them off).
+        "RATELIMIT_ENABLED": True,
+        # A moving window: a fixed one lets a burst straddling the minute's boundary through
+        # at twice the limit (a card-code guesser would time its tries to it).
+        "RATELIMIT_STRATEGY": "moving-window",
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10/minute;100/hour"),
         "LOGIN_ATTEMPT_LIMIT": os.environ.get("LOGIN_ATTEMPT_LIMIT", "60/minute;600/hour"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),

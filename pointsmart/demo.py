@@ -55,6 +55,7 @@ from .awards.approvals import queue as queue_for_approval
 from .awards.demo import VOLUNTEER, DemoCatalogue
 from .awards.rules import last_day_of
 from .awards.service import plan_by_rule
+from .campaigns.demo import load_demo_campaigns
 from .counter.models import Product, Shop
 from .extensions import db
 from .ledger import service as ledger
@@ -211,6 +212,14 @@ def load_demo() -> list[tuple[str, str, str]] | None:
         # Up to a second ago (within this month): the story ends before the real now.
         this_month = dt.datetime.combine(_first_day(months[-1]), dt.time(), ZoneInfo(TIMEZONE))
         history.post(history_clock, until=max(now - dt.timedelta(seconds=1), this_month))
+        # The campaigns (评选) close the story, just after its last entry (a stamp of its own,
+        # still before the real now): one conferred, one open.
+        history_clock.move_to(history_clock.now + dt.timedelta(milliseconds=500))
+        council = [user_ids[login.username] for login in (VILLAGE_ADMIN, VOLUNTEER_LEADER)]
+        council.append(user_ids[GRID_WORKER.username])
+        load_demo_campaigns(
+            actor, village.id, council, user_ids[GRID_WORKER.username], _demo_villager().id
+        )
     # What happens as the demo loads, at the real time: the proposal, the cards, the PIN.
     history.waiting_approval()
     _issue_cards(actor, household_ids)

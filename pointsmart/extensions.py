@@ -82,6 +82,8 @@ def init_limiter(app) -> None:
     known = (len(before), len(after), len(teardown))
     limiter.init_app(app)
     added = (before[known[0] :], after[known[1] :], teardown[known[2] :])
+    if not any(added) and not app.config.get("RATELIMIT_ENABLED", True):
+        return  # RATELIMIT_ENABLED=False: Flask-Limiter added no hooks to adjust
     if [len(hooks) for hooks in added] != [1, 1, 1] or added[0] != [limiter._check_request_limit]:
         raise RuntimeError("Flask-Limiter's request hooks are not the ones this version had")
     before.remove(limiter._check_request_limit)

@@ -14,12 +14,16 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 def idempotent_call(
-    actor: Principal, payload: Any, produce: Callable[[], dict], status: int = 201
+    actor: Principal,
+    payload: Any,
+    produce: Callable[[], dict | tuple[dict, int]],
+    status: int = 201,
 ) -> Response:
     """Answer a replayed request from its record, or run ``produce`` and record its answer.
 
     ``payload`` is the validated request (for the fingerprint); ``produce`` does the work
-    and returns the JSON body to send.
+    and returns the JSON body to send, or ``(body, status)`` when its status depends on the
+    outcome (an offline sale: 201 posted, 202 kept for the committee).
     """
     key = request.headers.get("Idempotency-Key")
     request_fingerprint = idempotency.fingerprint(request.method, request.path, payload)
@@ -30,6 +34,8 @@ def idempotent_call(
         response.headers[REPLAYED_HEADER] = "true"
         return response
     body = produce()
+    if isinstance(body, tuple):
+        body, status = body
     idempotency.complete(claimed, status, body)
     response = jsonify(body)
     response.status_code = status

@@ -3,9 +3,19 @@
 from .accounts.models import ApiToken, RoleAssignment, User
 from .audit.models import AuditEntry
 from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection, Rule, RuleVersion
+from .campaigns.models import (
+    BeanBallot,
+    BeanVote,
+    Campaign,
+    CouncilMember,
+    CouncilVote,
+    Nomination,
+    NominationObjection,
+)
 from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
+from .regions.models import Region
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
@@ -15,16 +25,24 @@ __all__ = [
     "Approval",
     "Attendance",
     "AuditEntry",
+    "BeanBallot",
+    "BeanVote",
     "BoardEntry",
+    "Campaign",
     "Card",
     "ChainHead",
+    "CouncilMember",
+    "CouncilVote",
     "Grid",
     "Household",
     "IdempotencyRecord",
     "Member",
     "MonthlyTotal",
+    "Nomination",
+    "NominationObjection",
     "Objection",
     "OutboxMessage",
+    "Region",
     "RoleAssignment",
     "Rule",
     "RuleVersion",

@@ -61,13 +61,16 @@ class Factories:
         ledger.open_shop_account(village.id, shop.id)
         return shop
 
-    def staff(self, role: str, village=None, shop=None, password: str = "correct-horse") -> Staff:
+    def staff(
+        self, role: str, village=None, shop=None, password: str = "correct-horse", region=None
+    ) -> Staff:
         user = create_user(
             f"{role}{next(_counter)}",
             password,
             role=role,
             village_id=village.id if village else None,
             shop_id=shop.id if shop else None,
+            region_id=region.id if region else None,
         )
         token = secrets.token_urlsafe(24)
         db.session.add(

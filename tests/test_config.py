@@ -122,3 +122,22 @@ def test_development_counts_in_memory_without_being_told(monkeypatch):
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_an_app_with_the_limits_switched_off_starts(tmp_path):
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'off.db'}",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+    assert app.config["RATELIMIT_ENABLED"] is False
+
+
+def test_limits_count_in_a_moving_window_so_a_burst_at_a_minutes_edge_gets_no_double(monkeypatch):
+    monkeypatch.delenv("POINTSMART_ENV", raising=False)
+    app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+    assert app.config["RATELIMIT_STRATEGY"] == "moving-window"

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 
-ROLES = ("admin", "leader", "shopkeeper")
+# Roles held in a village, and over a region (a county or a township).
+VILLAGE_ROLES = ("admin", "leader", "shopkeeper")
+REGION_ROLES = ("county_admin", "township_admin")
+ROLES = (*VILLAGE_ROLES, *REGION_ROLES)
 
 
 class User(db.Model):
@@ -36,12 +39,25 @@ class RoleAssignment(db.Model):
       with a village, only that one.
     * ``leader`` always names a village.
     * ``shopkeeper`` names a village and one shop of it.
+    * ``county_admin`` names a county and ``township_admin`` a township (``region_id``), never
+      a village: they read the region's villages (see ``pointsmart.regions``).
     """
 
     __tablename__ = "role_assignments"
     __table_args__ = (
-        sa.CheckConstraint("role IN ('admin', 'leader', 'shopkeeper')", name="role_known"),
-        sa.CheckConstraint("role = 'admin' OR village_id IS NOT NULL", name="village_required"),
+        sa.CheckConstraint(
+            "role IN ('admin', 'leader', 'shopkeeper', 'county_admin', 'township_admin')",
+            name="role_known",
+        ),
+        sa.CheckConstraint(
+            "role IN ('admin', 'county_admin', 'township_admin') OR village_id IS NOT NULL",
+            name="village_required",
+        ),
+        sa.CheckConstraint(
+            "(role IN ('county_admin', 'township_admin')) = (region_id IS NOT NULL)",
+            name="region_iff_region_role",
+        ),
+        sa.CheckConstraint("region_id IS NULL OR village_id IS NULL", name="region_or_village"),
         sa.CheckConstraint("(role = 'shopkeeper') = (shop_id IS NOT NULL)", name="shop_iff_keeper"),
     )
 
@@ -50,6 +66,7 @@ class RoleAssignment(db.Model):
     role: Mapped[str] = mapped_column(sa.String(16))
     village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("villages.id"), index=True)
     shop_id: Mapped[int | None] = mapped_column(sa.ForeignKey("shops.id"))
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
 
 
 class ApiToken(db.Model):

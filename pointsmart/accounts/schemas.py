@@ -37,6 +37,7 @@ class RoleOut(Schema):
     role = fields.Str()
     village_id = fields.Int(allow_none=True)
     shop_id = fields.Int(allow_none=True)
+    region_id = fields.Int(allow_none=True, metadata={"description": "county or township roles"})
 
 
 class UserOut(Schema):

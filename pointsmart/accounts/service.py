@@ -16,10 +16,11 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
+from ..regions.models import COUNTY, TOWNSHIP, Region
 from ..villages.models import Household, Village, pin_must_change
 from . import sign_in_delays
 from .auth import Principal
-from .models import ROLES, ApiToken, RoleAssignment, User
+from .models import REGION_ROLES, ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret
 
 MIN_PASSWORD_LENGTH = 8
@@ -45,10 +46,12 @@ def create_user(
     role: str,
     village_id: int | None = None,
     shop_id: int | None = None,
+    region_id: int | None = None,
     display_name: str = "",
     actor_id: int | None = None,
 ) -> User:
-    """Create a staff user with one role. Refuses a role without the village or shop it needs.
+    """Create a staff user with one role. Refuses a role without the village, shop or region
+    it needs (``county_admin`` a county, ``township_admin`` a township, never a village).
 
     ``actor_id`` is who made the user (None: the command line), for the audit log.
     """
@@ -68,6 +71,7 @@ def create_user(
         errors["village_id"] = [str(_l("This role belongs to a village."))]
     if role == "shopkeeper" and shop_id is None:
         errors["shop_id"] = [str(_l("A shopkeeper belongs to a shop."))]
+    errors.update(_region_role_errors(role, region_id, village_id))
     if village_id is not None and db.session.get(Village, village_id) is None:
         errors["village_id"] = [str(_l("No such village."))]
     if shop_id is not None:
@@ -85,18 +89,38 @@ def create_user(
             role=role,
             village_id=village_id,
             shop_id=shop_id if role == "shopkeeper" else None,
+            region_id=region_id if role in REGION_ROLES else None,
         )
     )
     db.session.flush()
+    changes = {"username": username, "role": role, "shop_id": shop_id}
+    if region_id is not None:
+        changes["region_id"] = region_id
     audit.record(
         actor_id=actor_id,
         village_id=village_id,
         action="user.create",
         target_type="user",
         target_id=user.id,
-        changes={"username": username, "role": role, "shop_id": shop_id},
+        changes=changes,
     )
     return user
+
+
+def _region_role_errors(role: str, region_id: int | None, village_id: int | None) -> dict:
+    """What is wrong with the region of a (possibly) regional role, by field."""
+    if role not in REGION_ROLES:
+        if region_id is not None:
+            return {"region_id": [str(_l("Only county and township admins belong to a region."))]}
+        return {}
+    if village_id is not None:
+        return {"village_id": [str(_l("A county or township admin belongs to no village."))]}
+    level = COUNTY if role == "county_admin" else TOWNSHIP
+    region = db.session.get(Region, region_id) if region_id is not None else None
+    if region is None or region.level != level:
+        message = _l("No such county.") if level == COUNTY else _l("No such township.")
+        return {"region_id": [str(message)]}
+    return {}
 
 
 def issue_staff_token(username: str, password: str) -> IssuedToken:
@@ -213,6 +237,7 @@ _PRINCIPAL_OF_TOKEN = (
         _roles.c.role,
         _roles.c.village_id,
         _roles.c.shop_id,
+        _roles.c.region_id,
         _households.c.village_id.label("household_village_id"),
         _households.c.status.label("household_status"),
         _households.c.pin_hash,
@@ -257,15 +282,23 @@ def load_principal(user_id: int) -> Principal | None:
     if user is None or not user.active:
         return None
     roles = db.session.execute(
-        sa.select(RoleAssignment.role, RoleAssignment.village_id, RoleAssignment.shop_id).where(
-            RoleAssignment.user_id == user_id
-        )
+        sa.select(
+            RoleAssignment.role,
+            RoleAssignment.village_id,
+            RoleAssignment.shop_id,
+            RoleAssignment.region_id,
+        ).where(RoleAssignment.user_id == user_id)
     ).all()
     return _staff_principal(user.id, user.username, roles)
 
 
 def _staff_principal(user_id: int, username: str, roles) -> Principal:
-    """A staff principal from rows of (role, village_id, shop_id)."""
+    """A staff principal from rows of (role, village_id, shop_id, region_id).
+
+    A county or township admin costs one more statement: the villages under their regions.
+    """
+    counties = frozenset(r.region_id for r in roles if r.role == "county_admin")
+    townships = frozenset(r.region_id for r in roles if r.role == "township_admin")
     return Principal(
         user_id=user_id,
         username=username,
@@ -273,7 +306,21 @@ def _staff_principal(user_id: int, username: str, roles) -> Principal:
         admin_villages=frozenset(r.village_id for r in roles if r.role == "admin" and r.village_id),
         leader_villages=frozenset(r.village_id for r in roles if r.role == "leader"),
         shops={r.shop_id: r.village_id for r in roles if r.role == "shopkeeper"},
+        county_regions=counties,
+        township_regions=townships,
+        region_villages=_villages_under(counties, townships),
     )
+
+
+def _villages_under(counties: frozenset[int], townships: frozenset[int]) -> frozenset[int]:
+    if not counties and not townships:
+        return frozenset()
+    under = Village.region_id.in_(
+        sa.select(Region.id).where(
+            sa.or_(Region.id.in_(list(townships)), Region.parent_id.in_(list(counties)))
+        )
+    )
+    return frozenset(db.session.execute(sa.select(Village.id).where(under)).scalars())
 
 
 def describe_user(principal: Principal) -> dict:
@@ -288,11 +335,27 @@ def describe_user(principal: Principal) -> dict:
     roles += [
         {"role": "shopkeeper", "village_id": v, "shop_id": s} for s, v in principal.shops.items()
     ]
+    roles += [
+        {"role": "county_admin", "village_id": None, "shop_id": None, "region_id": r}
+        for r in principal.county_regions
+    ]
+    roles += [
+        {"role": "township_admin", "village_id": None, "shop_id": None, "region_id": r}
+        for r in principal.township_regions
+    ]
     return {
         "id": principal.user_id,
         "username": principal.username,
         "household_id": principal.household_id,
-        "roles": sorted(roles, key=lambda r: (r["role"], r["village_id"] or 0, r["shop_id"] or 0)),
+        "roles": sorted(
+            roles,
+            key=lambda r: (
+                r["role"],
+                r["village_id"] or 0,
+                r["shop_id"] or 0,
+                r.get("region_id") or 0,
+            ),
+        ),
     }
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..awards.models import Activity, BoardEntry, Objection, Rule
+from ..campaigns.models import Campaign, Nomination, NominationObjection
 from ..counter.models import Product, Shop
 from ..extensions import db
 from ..villages.models import Grid, Household, Village
@@ -79,6 +80,25 @@ def _objections(ids: set[int], village_id: int) -> dict[int, str]:
     return {row.id: row.number for row in rows}
 
 
+def _nominations(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Nomination.id, Household.number, Household.head_name, Campaign.title)
+        .join(Household, Household.id == Nomination.household_id)
+        .join(Campaign, Campaign.id == Nomination.campaign_id)
+        .where(Nomination.id.in_(ids), Nomination.village_id == village_id)
+    )
+    return {row.id: f"{row.title} {row.number} {row.head_name}" for row in rows}
+
+
+def _campaign_objections(ids: set[int], village_id: int) -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(NominationObjection.id, Household.number)
+        .join(Household, Household.id == NominationObjection.household_id)
+        .where(NominationObjection.id.in_(ids), NominationObjection.village_id == village_id)
+    )
+    return {row.id: row.number for row in rows}
+
+
 NAMES: dict[str, Names] = {
     "village": _villages,
     "grid": _named(Grid.name),
@@ -90,6 +110,9 @@ NAMES: dict[str, Names] = {
     "activity": _named(Activity.title),
     "board_entry": _board_entries,
     "objection": _objections,
+    "campaign": _named(Campaign.title),
+    "nomination": _nominations,
+    "campaign_objection": _campaign_objections,
 }
 
 

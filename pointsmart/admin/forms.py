@@ -30,6 +30,8 @@ class SettingsForm(Schema):
     black_board_days = _int(required=True)
     red_board_days = _int(required=True)
     pin_required_above = _int()
+    # Left out (an older form): the village keeps its limit.
+    offline_limit = fields.Int(error_messages=WHOLE)
     phone = fields.Str(load_default=None, validate=validate.Length(max=30))
     # A checkbox sends "on" when ticked and nothing otherwise.
     mask_names = fields.Bool(load_default=False, truthy={"on", "1", "true"})

@@ -27,6 +27,7 @@ SETTINGS = (
     "mask_names",
     "year_end_clearing",
     "pin_required_above",
+    "offline_limit",
     "phone",
 )
 MAX_YUAN_PER_POINT = Decimal("99999999.99")  # Numeric(10, 2)
@@ -107,6 +108,9 @@ def update_village_settings(actor: Principal, village_id: int, **values: Any) ->
     pin_above = after["pin_required_above"]
     if pin_above is not None and not 0 <= pin_above <= MAX_POINTS_SETTING:
         errors["pin_required_above"] = [str(_l("0 to 1,000,000 points, or empty."))]
+    offline_limit = after["offline_limit"]
+    if offline_limit is None or not 0 <= offline_limit <= MAX_POINTS_SETTING:
+        errors["offline_limit"] = [str(_l("0 to 1,000,000 points."))]
     phone = (after["phone"] or "").strip()
     if len(phone) > 30 or (phone and not VILLAGE_PHONE.match(phone)):
         errors["phone"] = [str(_l("Write a phone number, such as 0311-8765 4321."))]

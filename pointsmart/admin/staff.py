@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts import service as accounts
 from ..accounts import sign_in_delays
 from ..accounts.auth import Principal
-from ..accounts.models import ROLES, ApiToken, RoleAssignment, User
+from ..accounts.models import VILLAGE_ROLES, ApiToken, RoleAssignment, User
 from ..accounts.passwords import hash_secret
 from ..audit import service as audit
 from ..counter.models import Shop
@@ -108,7 +108,7 @@ def _record(actor: Principal, user: User, village_id: int | None, action: str, c
 
 
 def _check_role_target(actor: Principal, role: str, village_id: int | None) -> None:
-    if role not in ROLES:
+    if role not in VILLAGE_ROLES:
         raise ValidationFailed(errors={"role": [str(_l("Unknown role."))]})
     if village_id is None:
         actor.require_global_admin()

@@ -60,11 +60,21 @@ ACTION_LABELS = {
     "activity.create": _l("Volunteer activity added"),
     "attendance.correct": _l("Volunteer hours corrected"),
     "attendance.remove": _l("Attendee removed from an activity"),
+    "attendance.reopen": _l("Volunteer hours opened again after their award was reversed"),
     "board_entry.create": _l("Red or black list entry made"),
     "objection.uphold": _l("Objection upheld"),
     "objection.dismiss": _l("Objection dismissed"),
     "household.import": _l("Households imported from the roster"),
     "points.clear": _l("Year-end clearing"),
+    "region.create": _l("Township or county added"),
+    "campaign.create": _l("Campaign set up"),
+    "campaign.nominate": _l("Household nominated"),
+    "campaign.decline": _l("Nomination declined"),
+    "campaign.vote": _l("Council member voted"),
+    "campaign.publish": _l("Campaign result published"),
+    "campaign.confer": _l("Campaign title conferred"),
+    "campaign_objection.uphold": _l("Objection to a nominee upheld"),
+    "campaign_objection.dismiss": _l("Objection to a nominee dismissed"),
 }
 
 
@@ -79,6 +89,7 @@ FIELD_LABELS = {
     "mask_names": _l("Mask names on public pages"),
     "year_end_clearing": _l("Year-end clearing"),
     "pin_required_above": _l("Ask for the household PIN above this many points"),
+    "offline_limit": _l("Offline limit (points per household per day)"),
     "number": _l("Household number"),
     "head_name": _l("Head of household"),
     "phone": _l("Phone"),
@@ -117,6 +128,9 @@ FIELD_LABELS = {
     "moved_away": _l("Moved away"),
     "points_price": _l("Points price"),
     "year": _l("Year"),
+    "region_id": _l("Township"),
+    "level": _l("Level"),
+    "parent_id": _l("County"),
 }
 
 TARGET_LABELS = {
@@ -130,6 +144,10 @@ TARGET_LABELS = {
     "activity": _l("Volunteer activity"),
     "board_entry": _l("Red or black list entry"),
     "objection": _l("Objection"),
+    "region": _l("Township or county"),
+    "campaign": _l("Campaign"),
+    "nomination": _l("Nomination"),
+    "campaign_objection": _l("Objection to a nominee"),
 }
 
 

@@ -5,8 +5,15 @@
   hours come from check-in to check-out, to the hundredth, and may be corrected until posted.
 * Posting the attendance posts one award per attendee (hours x the rule's points per hour in
   force on the activity's day, rounded half up; the hours are kept on the transfer), all or
-  none, counting for the month of the activity. A posted attendance never changes again; a
-  mistake is corrected by reversing its transfer.
+  none, counting for the month of the activity. A posted attendance does not change while its
+  award stands.
+* A mistake in posted hours is corrected by reversing the attendee's award (an admin, or the
+  leader who posted it on the same day). The attendance is then open again: check the
+  attendee in again (a fresh check-in and check-out), or set the right hours, and post it
+  anew. It then names the new award; the reversed one and its reversal stay in the ledger,
+  and the audit log (``attendance.reopen``) names the award that was reversed.
+
+Posting is ``attendance``'s.
 """
 
 from __future__ import annotations
@@ -22,16 +29,15 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import NotFound, Problem, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
 from ..text import clean_name, name_problem
 from ..villages.models import Household, Member
 from . import rules
-from .batches import BatchEntry, entry_problem, plan_batch
-from .errors import AlreadyPosted, BatchRefused, CheckedOutTooSoon, WrongRuleKind
+from .errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
 from .models import HOUR, Activity, Attendance, Rule
-from .service import active_household, post_plan, village_of
+from .service import active_household, village_of
 
 HUNDREDTH = Decimal("0.01")
 
@@ -113,7 +119,7 @@ def list_activities(
     return list(db.session.execute(statement).scalars())
 
 
-def _activity(actor: Principal, activity_id: int) -> Activity:
+def activity_for(actor: Principal, activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
     if activity is None:
         raise NotFound(_l("No such activity."))
@@ -127,7 +133,7 @@ def get_activity(actor: Principal, activity_id: int) -> ActivityView:
     ``total_hours`` and ``total_points`` count posted attendance whose award stands (not
     reversed); ``pending_hours`` what is recorded but not yet posted.
     """
-    activity = _activity(actor, activity_id)
+    activity = activity_for(actor, activity_id)
     rule = db.session.get(Rule, activity.rule_id)
     rows = db.session.execute(
         sa.select(Attendance, Household.number, Household.head_name)
@@ -192,14 +198,14 @@ def check_in(
     actor: Principal, activity_id: int, *, household_id: int, member_name: str = ""
 ) -> Attendance:
     """Record that a household member arrived (now). Checking in twice keeps the first time."""
-    activity = _activity(actor, activity_id)
+    activity = activity_for(actor, activity_id)
     household = active_household(household_id)
     if household.village_id != activity.village_id:
         raise ValidationFailed(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
     member_name = attendee_name(household_id, member_name, activity.village_id)
-    attendance = _find(activity.id, household_id, member_name)
+    attendance = find_attendance(activity.id, household_id, member_name)
     if attendance is None:
         attendance = Attendance(
             activity_id=activity.id,
@@ -211,7 +217,13 @@ def check_in(
         db.session.add(attendance)
         db.session.flush()
     elif attendance.transfer_id is not None:
-        raise AlreadyPosted()
+        # Its award was reversed (or this is refused): a fresh check-in, hours to come.
+        reopen_if_reversed(actor, attendance)
+        attendance.checked_in_at = utcnow()
+        attendance.checked_out_at = None
+        attendance.hours = None
+        attendance.recorded_by_id = actor.user_id
+        db.session.flush()
     return attendance
 
 
@@ -258,7 +270,7 @@ def attendee_name(household_id: int, member_name: str | None, village_id: int) -
     return name
 
 
-def _find(activity_id: int, household_id: int, member_name: str) -> Attendance | None:
+def find_attendance(activity_id: int, household_id: int, member_name: str) -> Attendance | None:
     return db.session.execute(
         sa.select(Attendance).where(
             Attendance.activity_id == activity_id,
@@ -268,14 +280,37 @@ def _find(activity_id: int, household_id: int, member_name: str) -> Attendance |
     ).scalar_one_or_none()
 
 
-def _attendance(actor: Principal, attendance_id: int) -> Attendance:
+def _attendance(actor: Principal, attendance_id: int, *, reopen: bool = True) -> Attendance:
+    """An attendance that may change: not posted, or (with ``reopen``) posted with an award
+    that was reversed, which opens it again (``reopen_if_reversed``)."""
     attendance = db.session.get(Attendance, attendance_id)
     if attendance is None:
         raise NotFound(_l("No such attendance."))
-    _activity(actor, attendance.activity_id)
+    activity_for(actor, attendance.activity_id)
     if attendance.transfer_id is not None:
-        raise AlreadyPosted()
+        if not reopen:
+            raise AlreadyPosted()
+        reopen_if_reversed(actor, attendance)
     return attendance
+
+
+def reopen_if_reversed(actor: Principal, attendance: Attendance) -> None:
+    """Open a posted attendance again when its award was reversed; refuse it
+    (``AlreadyPosted``) while the award stands. The reversed award stays in the ledger and
+    the audit log names it."""
+    reversed_award = db.session.execute(
+        sa.select(Transfer.id).where(Transfer.reverses_id == attendance.transfer_id)
+    ).first()
+    if reversed_award is None:
+        raise AlreadyPosted()
+    _record_attendance(
+        actor,
+        attendance,
+        "attendance.reopen",
+        {"transfer_id": attendance.transfer_id, "hours": attendance.hours},
+    )
+    attendance.transfer_id = None
+    db.session.flush()
 
 
 def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal | None:
@@ -291,9 +326,10 @@ def check_out(actor: Principal, attendance_id: int) -> Attendance:
     """Record that the attendee left (now); the hours become check-in to check-out.
 
     Refused (``CheckedOutTooSoon``, nothing recorded) when that is under 0.01 hours (36 s): it
-    would leave the attendee checked out with no hours, looking merely checked in.
+    would leave the attendee checked out with no hours, looking merely checked in. An attendee
+    whose award was reversed checks in again first (its old check-in is not this one).
     """
-    attendance = _attendance(actor, attendance_id)
+    attendance = _attendance(actor, attendance_id, reopen=False)
     now = utcnow()
     if attendance.checked_in_at is not None:
         hours = hours_between(attendance.checked_in_at, now)
@@ -306,7 +342,8 @@ def check_out(actor: Principal, attendance_id: int) -> Attendance:
 
 
 def correct_hours(actor: Principal, attendance_id: int, hours: Any) -> Attendance:
-    """Set an attendee's hours by hand (before posting)."""
+    """Set an attendee's hours by hand: before posting, or after its award was reversed (the
+    correction path for hours posted wrong)."""
     attendance = _attendance(actor, attendance_id)
     before = attendance.hours
     attendance.hours = rules.normalise_quantity(HOUR, hours)
@@ -317,7 +354,8 @@ def correct_hours(actor: Principal, attendance_id: int, hours: Any) -> Attendanc
 
 
 def remove_attendance(actor: Principal, attendance_id: int) -> None:
-    """Take out an attendee recorded by mistake (before posting)."""
+    """Take out an attendee recorded by mistake (before posting, or after its award was
+    reversed)."""
     attendance = _attendance(actor, attendance_id)
     _record_attendance(
         actor,
@@ -340,121 +378,3 @@ def _record_attendance(actor: Principal, attendance: Attendance, action: str, ch
         target_id=activity.id,
         changes={"household_id": attendance.household_id, **changes},
     )
-
-
-# --- posting ---------------------------------------------------------------------------------
-
-
-def post_attendance(
-    actor: Principal, activity_id: int, entries: list[dict[str, Any]]
-) -> list[Transfer]:
-    """Post one award per attendee ``{household_id, member_name, hours}``: all, or none.
-
-    Attendees already recorded (checked in) take the given hours; others are recorded now.
-    An attendee whose attendance was posted before is refused (named with the others).
-    """
-    activity = _activity(actor, activity_id)
-    rule = db.session.get(Rule, activity.rule_id)
-    period = f"{activity.date:%Y-%m}"  # the month of the activity's (village-local) day
-    village = village_of(activity.village_id)
-    if activity.date > rules.local_today(village.timezone):
-        raise ValidationFailed(errors={"activity": [str(_l("The activity has not happened yet."))]})
-    problems = []
-    rows: list[Attendance | None] = []
-    seen: set[tuple[int, str]] = set()
-    names: list[str] = []
-    for index, entry in enumerate(entries):
-        row = None
-        try:
-            name = attendee_name(
-                entry["household_id"], entry.get("member_name"), activity.village_id
-            )
-            names.append(name)
-            row = _find(activity.id, entry["household_id"], name)
-            if (entry["household_id"], name) in seen:
-                raise ValidationFailed(
-                    _l("The same attendee appears twice."),
-                    errors={"member_name": [str(_l("Listed twice."))]},
-                )
-            seen.add((entry["household_id"], name))
-            if row is not None and row.transfer_id is not None:
-                raise AlreadyPosted()
-        except Problem as problem:
-            problems.append(entry_problem(index, entry["household_id"], problem))
-            if len(names) == index:
-                names.append("")
-        rows.append(row)
-    memo_of = _memo(activity)
-    batch = [
-        BatchEntry(
-            household_id=entry["household_id"],
-            quantity=entry["hours"],
-            rule_id=rule.id,
-            memo=memo_of(name),
-        )
-        for entry, name in zip(entries, names, strict=True)
-    ]
-    try:
-        _, plans = plan_batch(
-            actor, batch, period=period, day=activity.date, once_per_household=False
-        )
-    except BatchRefused as refused:
-        known = {p["index"] for p in problems}
-        problems += [p for p in refused.extra["entries"] if p["index"] not in known]
-        problems.sort(key=lambda p: p["index"])
-    if problems:
-        raise BatchRefused(
-            _l("%(bad)s of %(all)s entries cannot be posted.", bad=len(problems), all=len(entries)),
-            entries=problems,
-        )
-    transfers = []
-    for entry, name, row, plan in zip(entries, names, rows, plans, strict=True):
-        transfer = post_plan(plan, actor.user_id)
-        if row is None:
-            row = Attendance(
-                activity_id=activity.id,
-                household_id=entry["household_id"],
-                member_name=name,
-                recorded_by_id=actor.user_id,
-            )
-            db.session.add(row)
-        row.hours = plan.quantity
-        row.transfer_id = transfer.id
-        transfers.append(transfer)
-    db.session.flush()
-    return transfers
-
-
-def post_recorded(actor: Principal, activity_id: int) -> list[Transfer]:
-    """Post every recorded, not yet posted attendee of the activity with their hours."""
-    activity = _activity(actor, activity_id)
-    waiting = list(
-        db.session.execute(
-            sa.select(Attendance)
-            .where(Attendance.activity_id == activity.id, Attendance.transfer_id.is_(None))
-            .order_by(Attendance.id)
-        ).scalars()
-    )
-    if not waiting:
-        raise ValidationFailed(errors={"activity": [str(_l("Nobody is waiting to be posted."))]})
-    missing = [a for a in waiting if a.hours is None]
-    if missing:
-        raise ValidationFailed(
-            errors={"hours": [str(_l("Check out or enter the hours of everyone first."))]}
-        )
-    return post_attendance(
-        actor,
-        activity_id,
-        [
-            {"household_id": a.household_id, "member_name": a.member_name, "hours": a.hours}
-            for a in waiting
-        ],
-    )
-
-
-def _memo(activity: Activity):
-    def memo(member_name: str) -> str:
-        who = f" · {member_name}" if member_name else ""
-        return f"{activity.title}{who}"[:500]
-
-    return memo

@@ -213,7 +213,7 @@ def preview_transfer(query):
         "points": plan.signed_points,
         "period": plan.period,
         "cap_remaining": remaining,
-        "needs_approval": service.needs_approval(plan, village),
+        "needs_approval": approvals.waits_for_approval(actor, plan, village),
     }
 
 

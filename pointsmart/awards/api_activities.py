@@ -6,6 +6,7 @@ from ..accounts.auth import current_principal
 from ..schemas import PageQuery, page_of
 from ..villages.cards import resolve_card
 from . import activities
+from . import attendance as posting
 from .api import IDEMPOTENCY_HEADER, award_body, blp, post_once
 from .schemas import (
     ActivityIn,
@@ -88,7 +89,7 @@ def post_attendance(data, activity_id):
     actor = current_principal()
 
     def produce():
-        transfers = activities.post_attendance(actor, activity_id, data)
+        transfers = posting.post_attendance(actor, activity_id, data)
         items = [award_body(t) for t in transfers]
         return {
             "activity_id": activity_id,

@@ -9,13 +9,18 @@ village decides:
   transfer. The monthly cap is checked again, since other entries may have used it meanwhile.
 * reject: nothing is posted; a reason is required.
 
+An award entered on its own also waits when, with the awards the same person already gave
+the household that day, it goes over the threshold (``waits_for_approval``).
+
 Nobody decides their own proposal (``SelfApproval``), and a decision is final
 (``AlreadyDecided``). Both the proposer and the decider stay on record.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -25,17 +30,55 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.models import AWARD
+from ..ledger.models import AWARD, Transfer
+from ..villages.models import Village
+from . import rules
 from .errors import AlreadyDecided, SelfApproval
 from .models import APPROVED, PENDING, REJECTED, Approval, Rule, RuleVersion
 from .service import (
     Plan,
     active_household,
     check_cap,
+    needs_approval,
+    not_reversed,
     plan_by_rule,
     post_plan,
     village_of,
 )
+
+
+def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
+    """Points ``actor`` awarded the household today (village time), reversed awards left out.
+
+    Callers hold the household's account lock (``ledger.lock_household_account``), so no
+    award to the household can post between this count and what is decided on it.
+    """
+    if actor.user_id is None:
+        return 0
+    zone = ZoneInfo(village.timezone)
+    today = rules.local_today(village.timezone)
+    start = dt.datetime.combine(today, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    return int(
+        db.session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(Transfer.amount), 0)).where(
+                Transfer.household_id == household_id,
+                Transfer.posted_by_id == actor.user_id,
+                Transfer.kind == AWARD,
+                Transfer.created_at >= start,
+                Transfer.created_at < end.astimezone(dt.UTC),
+                not_reversed(),
+            )
+        ).scalar_one()
+    )
+
+
+def waits_for_approval(actor: Principal, plan: Plan, village: Village) -> bool:
+    """Whether an award entered on its own waits for an admin, counting the day's awards the
+    actor already gave the household (see the module's "Approval")."""
+    if plan.kind != AWARD:
+        return False
+    return needs_approval(plan, village, awarded_today(actor, village, plan.household_id))
 
 
 def queue(

@@ -5,6 +5,13 @@ Every bad entry is named in ``BatchRefused`` (its index, household, code and det
 count the batch's own earlier entries too. An entry above the approval threshold cannot be in
 a batch (it would have to wait on its own); it is refused and named like any other. The
 leader's quota is checked on the batch's total.
+
+The monthly scoring (``post_batch``: ``POST /transfers/batch`` and the scoring grid) scores a
+household once per rule and month: a rule without a monthly cap that already scored the
+household for the month (an entry that stands, not reversed) is refused for it
+(``AlreadyScored``), whatever Idempotency-Key or form the second batch comes with. A rule with
+a cap allows more entries in a month, as many as fit under the cap. Attendance is not the
+monthly scoring: a household may be paid for several activities of a month.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..villages.models import Village
 from . import rules
-from .errors import ApprovalRequired, BatchRefused
+from .errors import AlreadyScored, ApprovalRequired, BatchRefused
 from .models import Rule
 from .service import (
     Plan,
@@ -34,6 +41,7 @@ from .service import (
     needs_approval,
     plan_by_rule,
     post_plan,
+    rule_usage,
     village_of,
 )
 
@@ -72,12 +80,15 @@ def plan_batch(
     day: dt.date | None = None,
     memo: str | None = None,
     once_per_household: bool = True,
+    once_per_month: bool = False,
 ) -> tuple[Village, list[Plan]]:
     """Plan and check every entry of a batch; raises ``BatchRefused`` naming each bad one.
 
     The village is the rule's (every rule and household must be of it). Caps count the
     batch's own earlier entries too. The same household and rule twice is refused, unless
-    ``once_per_household`` is off (attendance: two members of one household).
+    ``once_per_household`` is off (attendance: two members of one household). With
+    ``once_per_month`` (the monthly scoring) a rule without a cap that already scored a
+    household for the period is refused for it (``AlreadyScored``).
     """
     if not entries:
         raise ValidationFailed(errors={"entries": [str(_l("Give at least one entry."))]})
@@ -101,6 +112,9 @@ def plan_batch(
     seen: set[tuple[int, int]] = set()
     batch_use: dict[tuple[int, int], int] = {}
     rule_cache: dict[int, Rule] = {first_rule.id: first_rule}
+    # rule id -> {household id: points that stand for the period}, read under the locks above
+    scored: dict[int, dict[int, int]] = {}
+    household_ids = [entry.household_id for entry in entries]
     for index, entry in enumerate(entries):
         entry_rule_id = entry.rule_id if entry.rule_id is not None else first_rule_id
         try:
@@ -125,6 +139,18 @@ def plan_batch(
                 memo=entry.memo or memo,
             )
             key = (plan.household_id, rule.id)
+            if once_per_month and plan.version.monthly_cap is None:
+                if rule.id not in scored:
+                    scored[rule.id] = rule_usage(rule.id, period, household_ids)
+                if scored[rule.id].get(plan.household_id):
+                    raise AlreadyScored(
+                        _l(
+                            "This household was already scored %(points)s points by this rule "
+                            "for %(period)s.",
+                            points=scored[rule.id][plan.household_id],
+                            period=period,
+                        )
+                    )
             check_cap(plan, already=batch_use.get(key, 0))
             if needs_approval(plan, village):
                 raise ApprovalRequired(
@@ -162,5 +188,7 @@ def post_batch(
     memo: str | None = None,
 ) -> list[Transfer]:
     """Post a batch of entries by rule (the monthly scoring): all of them, or none."""
-    _, plans = plan_batch(actor, entries, period=period, rule_id=rule_id, memo=memo)
+    _, plans = plan_batch(
+        actor, entries, period=period, rule_id=rule_id, memo=memo, once_per_month=True
+    )
     return [post_plan(plan, actor.user_id) for plan in plans]

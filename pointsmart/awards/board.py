@@ -28,6 +28,7 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
 from ..villages.models import Household
+from .approvals import waits_for_approval
 from .errors import AlreadyDecided, AlreadyObjected, NotOnBoard, WrongRuleKind
 from .models import (
     BLACK,
@@ -47,7 +48,6 @@ from .service import (
     active_household,
     check_cap,
     check_quota,
-    needs_approval,
     plan_by_rule,
     post_plan,
     village_of,
@@ -103,7 +103,7 @@ def create_entry(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=reason
     )
     check_cap(plan)
-    waits = needs_approval(plan, village)
+    waits = waits_for_approval(actor, plan, village)
     if not waits and plan.kind == AWARD:
         check_quota(actor, village, {plan.period: plan.points})
     # Stored last, once nothing else can refuse the entry (a refusal leaves no file behind).

@@ -12,6 +12,13 @@ class MonthlyCapReached(Problem):
     title = _l("This would go over the rule's monthly cap for the household.")
 
 
+class AlreadyScored(Problem):
+    """The monthly scoring scores a household once per rule and month (a rule without a cap)."""
+
+    status, code = 409, "already_scored"
+    title = _l("This household has already been scored by this rule for the month.")
+
+
 class ApprovalRequired(Problem):
     """Carries ``approval_id`` and ``approval``: the award waits in the approvals queue."""
 

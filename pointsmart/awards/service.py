@@ -10,7 +10,13 @@ then checked, then posted through ``ledger.service``, all in the caller's one tr
   squeeze under the cap.
 * **Approval.** An award of more points than the village's ``approval_threshold``, by anyone,
   is not posted: it waits in the approvals queue (``ApprovalRequired`` names it) until an
-  admin other than the proposer approves it (see ``approvals``). Deductions never wait.
+  admin other than the proposer approves it (see ``approvals``). Deductions never wait. An
+  award entered on its own counts together with the awards the same person already posted to
+  the household that day (village time, reversed ones left out): ten awards of 50 in a day
+  are one award of 500, and the one that goes over the threshold waits. The household's
+  account is locked before the count, so two awards at once cannot both slip under it.
+  Batches (the monthly scoring grid, attendance) post rule items whose points the committee
+  set in the catalogue; each of their entries is held to the threshold on its own.
 * **Leader quota.** In a village with ``leader_monthly_quota``, a leader (not an admin) may
   award at most that many points counting for one month (their own awards of that month,
   reversed ones left out). ``LeaderQuotaReached`` says how many remain. The leader's role row
@@ -252,8 +258,10 @@ def check_cap(plan: Plan, already: int = 0) -> None:
         )
 
 
-def needs_approval(plan: Plan, village: Village) -> bool:
-    return plan.kind == AWARD and plan.points > village.approval_threshold
+def needs_approval(plan: Plan, village: Village, already: int = 0) -> bool:
+    """Whether the award must wait for an admin: its points, with ``already`` (the points the
+    same person awarded the household earlier that day), go over the approval threshold."""
+    return plan.kind == AWARD and plan.points + already > village.approval_threshold
 
 
 def is_quota_bound(actor: Principal, village_id: int) -> bool:
@@ -338,9 +346,9 @@ def submit(actor: Principal, plan: Plan, village: Village, **approval_fields) ->
     """Check a single entry and post it, or queue it for approval (nothing posted)."""
     check_posting_period(actor, village, plan.period)
     check_cap(plan)
-    if needs_approval(plan, village):
-        from .approvals import queue
+    from .approvals import queue, waits_for_approval
 
+    if waits_for_approval(actor, plan, village):
         return Outcome(approval=queue(actor, plan, **approval_fields))
     if plan.kind == AWARD:
         check_quota(actor, village, {plan.period: plan.points})

@@ -39,7 +39,7 @@ from ..security import UPLOAD_POLICY
 from ..villages import cards
 from ..villages import service as villages
 from ..villages.models import Village
-from . import rules, service
+from . import approvals, rules, service
 from .board import photo_visible
 from .photos import MAX_BYTES, photo_file
 
@@ -295,7 +295,7 @@ def preview_award(village_id: int, household_id: int):
         household=household_view,
         plan=plan,
         remaining=remaining,
-        needs_approval=service.needs_approval(plan, village),
+        needs_approval=approvals.waits_for_approval(actor, plan, village),
         quota_left=service.quota_remaining(actor, village, plan.period),
         memo=values.get("memo") or "",
     )

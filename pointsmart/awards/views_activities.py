@@ -16,6 +16,7 @@ from ..text import Name
 from ..villages import cards
 from ..villages import service as villages
 from . import activities, rules
+from . import attendance as posting
 from .errors import BatchRefused
 from .models import HOUR
 from .views import REQUIRED, bp, leader_village, looks_like_card, problem_message
@@ -240,7 +241,7 @@ def post_activity(village_id: int, activity_id: int):
     payload = {"activity_id": activity_id, "post": True}
 
     def produce() -> dict:
-        transfers = activities.post_recorded(actor, activity_id)
+        transfers = posting.post_recorded(actor, activity_id)
         return {"count": len(transfers), "points": sum(t.amount for t in transfers)}
 
     result, page = _run(actor, payload, produce, village, activity_id)

@@ -29,7 +29,7 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     village = db.session.get(Village, village_id)
     if village is None:
         raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     period = period or current_period(village.timezone)
     if not is_valid_period(period):
         raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})

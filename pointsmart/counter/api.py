@@ -10,6 +10,10 @@ from ..schemas import ProblemSchema
 from ..security import UPLOAD_POLICY
 from . import goods, photos, pins, sales, settlement
 from .errors import PhotoRejected
+from .offline import reconcile as offline_reconcile
+from .offline import rules as offline_rules
+from .offline import sync as offline_sync
+from .offline.schemas import OfflineSaleOut
 from .schemas import (
     CounterSettingsIn,
     CounterSettingsOut,
@@ -83,8 +87,14 @@ def create_shop(data, village_id):
 @blp.arguments(CounterSettingsIn)
 @blp.response(200, CounterSettingsOut)
 def set_counter_settings(data, village_id):
-    """Above how many points a sale needs the household's PIN (null: never). Admin."""
-    return pins.set_pin_threshold(current_principal(), village_id, data["pin_required_above"])
+    """Above how many points a sale needs the household's PIN (null: never), and, when
+    given, the village's offline limit (points a household may spend per day at a counter
+    without network; 0: no offline sales). Admin."""
+    actor = current_principal()
+    village = pins.set_pin_threshold(actor, village_id, data["pin_required_above"])
+    if "offline_limit" in data:
+        village = offline_rules.set_offline_limit(actor, village_id, data["offline_limit"])
+    return village
 
 
 @blp.route("/households/<int:household_id>/pin", methods=["POST"])
@@ -194,11 +204,17 @@ def get_photo(product_id):
 
 # Built once (with its nested schemas): a sale is the counter's hot path.
 _REDEMPTION_OUT = RedemptionOut()
+_OFFLINE_SALE_OUT = OfflineSaleOut()
 
 
 @blp.route("/redemptions", methods=["POST"])
 @blp.arguments(RedemptionIn)
 @blp.response(201, RedemptionOut)
+@blp.alt_response(
+    202,
+    schema=OfflineSaleOut,
+    description="an offline sale (with made_at) the server refused: kept, nothing posted",
+)
 @blp.doc(**_key_header(required=True))
 @_refusals(
     (403, "wrong_shop, card_of_another_village, pin_required, pin_wrong, forbidden"),
@@ -218,13 +234,31 @@ def redeem(data):
     409 ``insufficient_points``, 409 ``out_of_stock``, 410 ``card_revoked``, 403
     ``wrong_shop``; with the village's PIN rule, 403 ``pin_required`` / ``pin_wrong``, 429
     ``pin_locked``.
+
+    An offline sale sends ``made_at``, when it was made on the phone. It posts counted in
+    that month (or in the current month when that one is settled or on a printed 公示
+    sheet), within the village's offline limit. If the server refuses it for a reason the
+    counter could not see offline (not enough points now, card reissued, goods gone, the
+    offline limit, ...), it answers 202 with the offline sale it keeps for the committee
+    (status ``pending``, ``reason``): nothing is posted, and the same key gets the same
+    answer again.
     """
     actor = current_principal()
     # The PIN is checked, never kept: it stays out of the stored request fingerprint.
     fingerprinted = {name: value for name, value in data.items() if name != "pin"}
 
     def produce():
-        return _REDEMPTION_OUT.dump(sales.redeem_items(actor, **data))
+        if data.get("made_at") is None:
+            data.pop("made_at", None)
+            return _REDEMPTION_OUT.dump(sales.redeem_items(actor, **data))
+        fields = {name: value for name, value in data.items() if name != "pin"}
+        outcome = offline_sync.redeem_offline(
+            actor, client_key=request.headers["Idempotency-Key"], **fields
+        )
+        if outcome.sale is not None:
+            return _REDEMPTION_OUT.dump(outcome.sale), 201
+        view = offline_reconcile.find_offline_sale(actor, outcome.pending.id)
+        return _OFFLINE_SALE_OUT.dump(view), 202
 
     return idempotent_call(actor, fingerprinted, produce)
 
@@ -271,10 +305,11 @@ def get_settlement(shop_id, period):
 @blp.route("/shops/<int:shop_id>/settlements/<period>", methods=["POST"])
 @blp.response(201, SettlementOut)
 @blp.doc(**_key_header(required=True))
-@_refusals((409, "already_settled, period_open, nothing_to_settle, insufficient_points"))
+@_refusals((409, "already_settled, period_open, nothing_to_settle"))
 def settle(shop_id, period):
-    """Settle the month (admin): posts shop -> settled once. 409 ``already_settled``,
-    ``period_open`` (the month has not ended) or ``nothing_to_settle``."""
+    """Settle the month (admin): posts the statement's ``points_due`` shop -> settled, once.
+    409 ``already_settled``, ``period_open`` (the month has not ended) or
+    ``nothing_to_settle`` (nothing due, the carried difference included)."""
     actor = current_principal()
 
     def produce():

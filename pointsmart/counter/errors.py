@@ -73,3 +73,22 @@ class PinNotSet(Problem):
 
 class PhotoRejected(Problem):
     status, code, title = 422, "photo_rejected", _l("The photo is not a usable picture.")
+
+
+class OfflineSalesOff(Problem):
+    status, code = 409, "offline_sales_off"
+    title = _l("This village does not allow sales without network (its offline limit is 0).")
+
+
+class OfflineLimitExceeded(Problem):
+    status, code = 409, "offline_limit_exceeded"
+    title = _l("This is more than the village's offline limit for one household in one day.")
+
+
+class OfflineSaleResolved(Problem):
+    status, code, title = 409, "offline_sale_resolved", _l("This offline sale is already resolved.")
+
+
+class NoHouseholdToCharge(Problem):
+    status, code = 409, "no_household_to_charge"
+    title = _l("The card named no household: write this sale off instead.")

@@ -8,6 +8,10 @@
 * A ``Redemption`` is one sale: one ledger transfer household -> shop (``transfer_id``) and one
   ``sale`` move per item, all in one transaction. Voiding it posts the ledger reversal
   (``void_transfer_id``) and a ``void`` move per item; a redemption is voided at most once.
+* A ``PendingOfflineSale`` is a sale made at a counter without network that the server
+  refused when it arrived (the household spent its points elsewhere meanwhile, the card was
+  reissued, the goods ran out): it posted nothing, and waits until the committee resolves it
+  with one ledger transfer, an offline shortfall or a write-off (``transfer_id``).
 * A ``Settlement`` records that the village paid a shop for a month's net redeemed points
   (one shop -> settled transfer); one per shop and month.
 """
@@ -126,6 +130,9 @@ class Redemption(db.Model):
     balance_after: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the counter made the sale while it had no network (the phone's clock); None for a
+    # sale made online. ``created_at`` is then when it reached us and was posted.
+    made_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     void_transfer_id: Mapped[int | None] = mapped_column(
         TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
@@ -174,3 +181,52 @@ class Settlement(db.Model):
     )
     settled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# What became of a pending offline sale.
+PENDING, RESOLVED_SHORTFALL, RESOLVED_WRITE_OFF = "pending", "shortfall", "write_off"
+OFFLINE_SALE_STATUSES = (PENDING, RESOLVED_SHORTFALL, RESOLVED_WRITE_OFF)
+
+
+class PendingOfflineSale(db.Model):
+    """An offline sale the server refused at sync: kept whole, posted by a resolution only."""
+
+    __tablename__ = "pending_offline_sales"
+    __table_args__ = (
+        sa.UniqueConstraint("created_by_id", "client_key"),
+        sa.CheckConstraint("total_points > 0", name="total_points_positive"),
+        sa.CheckConstraint("status IN ('pending', 'shortfall', 'write_off')", name="status_known"),
+        sa.CheckConstraint(
+            "(status = 'pending') = (transfer_id IS NULL)", name="resolved_iff_transfer"
+        ),
+        sa.Index("ix_pending_offline_sales_shop_id_status", "shop_id", "status"),
+        sa.Index("ix_pending_offline_sales_village_id_status", "village_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"))
+    shop_id: Mapped[int] = mapped_column(sa.ForeignKey("shops.id"))
+    # None only when the card named no household of ours at all.
+    household_id: Mapped[int | None] = mapped_column(sa.ForeignKey("households.id"), index=True)
+    # What the card said (URL, token or short code), as the counter sent it.
+    card: Mapped[str | None] = mapped_column(sa.String(300))
+    # The sale's Idempotency-Key, made on the phone.
+    client_key: Mapped[str] = mapped_column(sa.String(64))
+    # [{"product_id", "name", "points_price", "quantity"}] at the prices of the moment it
+    # reached us, as JSON text.
+    items: Mapped[str] = mapped_column(sa.Text)
+    total_points: Mapped[int] = mapped_column()
+    # The refusal's stable code (insufficient_points, card_revoked, out_of_stock, ...) and its
+    # words.
+    reason: Mapped[str] = mapped_column(sa.String(40))
+    detail: Mapped[str | None] = mapped_column(sa.String(300))
+    made_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(16), default=PENDING)
+    transfer_id: Mapped[int | None] = mapped_column(
+        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
+    )
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    resolution_memo: Mapped[str | None] = mapped_column(sa.String(200))

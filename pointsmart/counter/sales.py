@@ -20,6 +20,7 @@ zone); an admin of the village voids any.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -204,12 +205,20 @@ def redeem_items(
     card_token: str | None = None,
     household_id: int | None = None,
     pin: str | None = None,
+    made_at: dt.datetime | None = None,
+    period: str | None = None,
+    before_writing: Callable[[Customer, int], None] | None = None,
 ) -> RedemptionView:
     """Sell goods for a household's points at a shop's counter. See the module's guarantees.
 
     Refusals: 403 ``wrong_shop``, 409 ``shop_closed``, 409 ``account_closed``, 409
     ``out_of_stock``, 409 ``product_inactive``, 409 ``insufficient_points``, the card's and the
     PIN's (``pins.check_pin``), 422 for bad items.
+
+    An offline sale (``counter.offline``) passes the time it was made on the phone
+    (``made_at``, kept on the redemption), the ledger period it counts in, and a check of
+    its own (``before_writing(customer, total)``) that runs once the total is known and
+    before anything is written.
     """
     found = db.session.execute(
         sa.select(Shop, Village.pin_required_above)
@@ -242,6 +251,8 @@ def redeem_items(
         lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
     total = sum(line.points for line in lines)
 
+    if before_writing is not None:
+        before_writing(customer, total)
     if pins.pin_needed(pin_required_above, total):
         pins.check_pin(db.session.get(Household, customer.household_id), pin)
 
@@ -254,6 +265,7 @@ def redeem_items(
         total_points=total,
         created_by_id=actor.user_id,
         created_at=utcnow(),
+        made_at=made_at,
     )
     db.session.add(redemption)
     db.session.flush()
@@ -284,6 +296,7 @@ def redeem_items(
         total,
         memo=memo[: ledger.MAX_MEMO_LENGTH],
         posted_by_id=actor.user_id,
+        period=period,
     )
     redemption.transfer_id = transfer.id
     redemption.balance_after = ledger.household_balance_after(transfer)
@@ -399,8 +412,9 @@ def get_redemption(actor: Principal, redemption_id: int) -> RedemptionView:
 
 
 def can_void(actor: Principal, view: RedemptionView, timezone: str) -> bool:
-    """Whether ``actor`` may void this sale now (for showing the button)."""
-    if view.voided:
+    """Whether ``actor`` may void this sale now (for showing the button). Never once the
+    household has moved away: its closed account takes no reversal."""
+    if view.voided or view.customer.status != "active":
         return False
     if actor.is_admin_of(view.shop.village_id):
         return True

@@ -7,6 +7,7 @@ from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID
 from ..text import Name
 from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
+from .offline.schemas import made_at_field
 from .sales import MAX_LINES, MAX_QUANTITY
 
 ID = validate.Range(1, MAX_ID)
@@ -130,6 +131,7 @@ class RedemptionIn(Schema):
         validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
         metadata={"description": "the household's PIN, when the village asks for it"},
     )
+    made_at = made_at_field()
 
     @validates_schema
     def one_way_to_the_household(self, data, **kwargs):
@@ -167,6 +169,9 @@ class RedemptionOut(Schema):
     balance_after = fields.Int()
     transfer_id = fields.Int()
     created_at = fields.DateTime()
+    made_at = fields.DateTime(
+        allow_none=True, metadata={"description": "an offline sale: when it was made"}
+    )
     voided = fields.Bool()
     voided_at = fields.DateTime(allow_none=True)
     void_transfer_id = fields.Int(allow_none=True)
@@ -196,8 +201,23 @@ class SettlementOut(Schema):
     sales_count = fields.Int()
     voided_points = fields.Int()
     voids_count = fields.Int()
+    carried_points = fields.Int(
+        metadata={
+            "description": "0 or below: voids of earlier, already paid months that no sale has "
+            "made up for yet, taken off this month"
+        }
+    )
+    points_due = fields.Int(metadata={"description": "what settling pays (or paid): never below 0"})
+    carried_on = fields.Int(
+        metadata={"description": "0 or below: what this month carries on to the next"}
+    )
+    held_back = fields.Int(
+        metadata={"description": "due points a later month's voids took already"}
+    )
     yuan_per_point = fields.Decimal(places=2, as_string=True)
-    yuan = fields.Decimal(places=2, as_string=True)
+    yuan = fields.Decimal(
+        places=2, as_string=True, metadata={"description": "the yuan owed: points_due at the rate"}
+    )
     settled = fields.Bool()
     transfer_id = fields.Int(allow_none=True)
     settled_at = fields.DateTime(allow_none=True)
@@ -222,7 +242,14 @@ class CounterSettingsIn(Schema):
         metadata={"description": "sales above this many points need the PIN; null: never"},
     )
 
+    offline_limit = fields.Int(
+        strict=True,
+        validate=validate.Range(0, 1_000_000),
+        metadata={"description": "points a household may spend per day offline; 0: none"},
+    )
+
 
 class CounterSettingsOut(Schema):
     village_id = fields.Int(attribute="id")
     pin_required_above = fields.Int(allow_none=True)
+    offline_limit = fields.Int()

@@ -1,16 +1,32 @@
 """What the village owes a shop for a month, and settling it once.
 
 A month's *points redeemed* at a shop are the points of the redemptions posted in that month
-(the ledger's ``period``: the month in the village's time zone) minus the points of voids
-posted in that month. A void counts in the month it happens, like every ledger reversal, so a
-settled month never changes afterwards: a sale of March voided in April lowers April's bill.
+(the ledger's ``period``: the month in the village's time zone) and of the offline sales the
+committee resolved in that month (an offline shortfall or a write-off, see
+``counter.offline``), minus the points of voids posted in that month. A void counts in the
+month it happens, like every ledger reversal, so a settled month never changes afterwards: a
+sale of March voided in April lowers April's bill.
 
-Settling posts one shop -> settled transfer for those points, at the village's
+A void of a month already paid takes back points the village has paid for: the shop owes
+them until later sales make up for them. So a month's *points due* are its points redeemed
+plus the *carried difference*: what earlier months' voids left unpaid back (their net, less
+what was settled for them, when that is below zero; never a positive figure, since an unpaid
+earlier month is settled on its own). The due points are never more than the shop's account
+holds (a void posted since, in a later month, is taken off first), and never below 0. A month
+whose voids outweigh its sales (with the carried difference) has nothing to settle (409
+``nothing_to_settle``); its statement shows what it carries on to the next month.
+
+Example: March sells 250 and is settled; April voids that sale (April: -250, carried on);
+May sells 40: May's statement shows 40 redeemed, -250 carried, 0 due, -210 carried on, and
+settling May is refused as ``nothing_to_settle``, as the statement says. June sells 300: 90
+due.
+
+Settling posts one shop -> settled transfer for the due points, at the village's
 ``yuan_per_point`` of that moment (kept on the settlement), and records the settlement; a
 shop's month is settled once (409 ``already_settled``), and only after it has ended
-(409 ``period_open``), so no later sale of the month can be left out. A month whose voids
-outweigh its sales has nothing to settle (409 ``nothing_to_settle``); the shop's statement
-shows the negative figure.
+(409 ``period_open``), so no later sale of the month can be left out. The statement and the
+settlement agree: what the statement shows due is what settling posts, read under the lock of
+the shop's account, and the ledger's check that the shop's account covers it always holds.
 """
 
 from __future__ import annotations
@@ -27,7 +43,7 @@ from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.models import REDEEM, Account, Transfer
+from ..ledger.models import REDEEM, SHORTFALL, WRITE_OFF, Account, Transfer
 from ..periods import current_period, is_valid_period
 from ..villages.models import Village
 from . import goods
@@ -35,6 +51,9 @@ from .errors import AlreadySettled, NothingToSettle, PeriodOpen
 from .models import Settlement, Shop
 
 CENT = Decimal("0.01")
+# What a shop is paid for: its sales, and offline sales the committee resolved (the
+# household's shortfall or the village's write-off).
+PAID_KINDS = (REDEEM, SHORTFALL, WRITE_OFF)
 
 
 @dataclass
@@ -49,6 +68,11 @@ class MonthStatement:
     yuan_per_point: Decimal
     settlement: Settlement | None
     open: bool
+    # The shop's position from the months before: their net less what was settled (< 0: voids
+    # of months already paid that no sale has made up for yet).
+    before: int = 0
+    # The shop's account now (what a settlement may take at most).
+    balance: int = 0
     days: list[dict] = field(default_factory=list)
 
     @property
@@ -56,8 +80,39 @@ class MonthStatement:
         return self.sales_points - self.voided_points
 
     @property
+    def carried_points(self) -> int:
+        """Points carried in from earlier months (0 or below): unpaid-back voids."""
+        if self.settlement is not None:
+            return min(0, self.settlement.points - self.points_redeemed)
+        return min(0, self.before)
+
+    @property
+    def points_due(self) -> int:
+        """What settling the month pays (or paid): never below 0, never more than the shop's
+        account holds."""
+        if self.settlement is not None:
+            return self.settlement.points
+        return max(0, min(self.points_redeemed + self.carried_points, self.balance))
+
+    @property
+    def carried_on(self) -> int:
+        """Points this month carries on to the next (0 or below)."""
+        if self.settlement is not None:
+            return 0
+        return min(0, self.points_redeemed + self.carried_points)
+
+    @property
+    def held_back(self) -> int:
+        """Due points held back because a later month's voids took them already (rare: an
+        earlier month settled after a later one's voids)."""
+        if self.settlement is not None:
+            return 0
+        return max(0, self.points_redeemed + self.carried_points - self.points_due)
+
+    @property
     def yuan(self) -> Decimal:
-        return to_yuan(self.points_redeemed, self.yuan_per_point)
+        """The yuan owed for the month: its due points at the rate."""
+        return to_yuan(self.points_due, self.yuan_per_point)
 
     @property
     def settled(self) -> bool:
@@ -98,18 +153,23 @@ def month_statement(
     return _statement(shop, period, with_days=with_days)
 
 
-def _statement(shop: Shop, period: str, *, with_days: bool = False) -> MonthStatement:
+def _statement(
+    shop: Shop, period: str, *, with_days: bool = False, lock: bool = False
+) -> MonthStatement:
+    """The month's statement. With ``lock`` the shop's account is locked first (settling), so
+    nothing moves it between the figures and the settlement's posting."""
     village = db.session.get(Village, shop.village_id)
-    account_id = db.session.execute(
-        sa.select(Account.id).where(
-            Account.village_id == shop.village_id, Account.code == ledger.shop_code(shop.id)
-        )
-    ).scalar_one()
+    account = sa.select(Account.id, Account.balance).where(
+        Account.village_id == shop.village_id, Account.code == ledger.shop_code(shop.id)
+    )
+    if lock:
+        account = account.with_for_update()
+    account_id, balance = db.session.execute(account).one()
     sold = Transfer.credit_account_id == account_id
     voided = Transfer.debit_account_id == account_id
     this_month = sa.and_(
         Transfer.village_id == shop.village_id,
-        Transfer.kind == REDEEM,
+        Transfer.kind.in_(PAID_KINDS),
         Transfer.period == period,
         sa.or_(sold, voided),
     )
@@ -121,6 +181,19 @@ def _statement(shop: Shop, period: str, *, with_days: bool = False) -> MonthStat
             sa.func.count(sa.case((voided, 1))),
         ).where(this_month)
     ).one()
+    # The position before the month: the balance now less everything posted to the shop's
+    # account for this month or later (a few months' rows, not the shop's whole history).
+    since = db.session.execute(
+        sa.select(
+            sa.func.coalesce(
+                sa.func.sum(sa.case((sold, Transfer.amount), else_=-Transfer.amount)), 0
+            )
+        ).where(
+            Transfer.village_id == shop.village_id,
+            Transfer.period >= period,
+            sa.or_(sold, voided),
+        )
+    ).scalar_one()
     settlement = db.session.execute(
         sa.select(Settlement).where(Settlement.shop_id == shop.id, Settlement.period == period)
     ).scalar_one_or_none()
@@ -135,6 +208,8 @@ def _statement(shop: Shop, period: str, *, with_days: bool = False) -> MonthStat
         yuan_per_point=settlement.yuan_per_point if settlement else village.yuan_per_point,
         settlement=settlement,
         open=period >= current_period(village.timezone),
+        before=balance - int(since),
+        balance=balance,
     )
     if with_days:
         statement.days = _by_day(this_month, sold, village.timezone)
@@ -174,18 +249,29 @@ def settle_month(actor: Principal, shop_id: int, period: str) -> MonthStatement:
     if shop is None:
         raise NotFound(_l("No such shop."))
     actor.require_admin(shop.village_id)
-    statement = _statement(shop, period)
+    statement = _statement(shop, period, lock=True)
     if statement.settled:
         raise AlreadySettled()
     if statement.open:
         raise PeriodOpen()
-    if statement.points_redeemed <= 0:
-        raise NothingToSettle()
+    if statement.points_due <= 0:
+        raise NothingToSettle(
+            _l(
+                "Nothing is due for %(period)s: its points redeemed (%(points)s) with the "
+                "%(carried)s points carried from earlier voids come to no more than 0.",
+                period=period,
+                points=statement.points_redeemed,
+                carried=statement.carried_points,
+            ),
+            points_redeemed=statement.points_redeemed,
+            carried_points=statement.carried_points,
+        )
+    due = statement.points_due
     yuan = statement.yuan
     transfer = ledger.settle(
         shop.village_id,
         shop.id,
-        statement.points_redeemed,
+        due,
         period=period,
         memo=str(_l("Settlement %(period)s: %(yuan)s yuan", period=period, yuan=yuan)),
         posted_by_id=actor.user_id,
@@ -193,7 +279,7 @@ def settle_month(actor: Principal, shop_id: int, period: str) -> MonthStatement:
     settlement = Settlement(
         shop_id=shop.id,
         period=period,
-        points=statement.points_redeemed,
+        points=due,
         yuan_per_point=statement.yuan_per_point,
         yuan=yuan,
         transfer_id=transfer.id,

@@ -195,6 +195,7 @@ def receipt(redemption_id: int):
         sale=view,
         village=village,
         local_time=view.created_at.astimezone(zone),
+        made_time=view.made_at.astimezone(zone) if view.made_at else None,
         voided_time=view.voided_at.astimezone(zone) if view.voided_at else None,
         can_void=sales.can_void(actor, view, village.timezone),
         keeps_shop=goods.keeps_shop(actor, view.shop),

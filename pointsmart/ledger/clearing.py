@@ -7,9 +7,11 @@ than what the household had) stays as it is, and so does a zero one.
 
 Guarantees:
 
-* Only when the village has ``year_end_clearing`` switched on, and only for a year whose
-  December has begun in the village's time zone; an admin of the village (or the command
-  line) runs it.
+* Only when the village has ``year_end_clearing`` switched on, and only for the year that is
+  ending (from December 1) or has just ended (in the January after it), in the village's time
+  zone; an admin of the village (or the command line) runs it. Clearing takes the balances of
+  the moment, so an older year is refused: it would clear today's points into a December long
+  past, and the real clearing of the year would then find nothing to clear.
 * Once per (village, year, household): each transfer is posted under the idempotency key
   ``year-end-clearing:<year>:household:<id>`` of scope ``village:<id>``, so running it again
   posts nothing for a household already cleared that year.
@@ -24,7 +26,6 @@ the balance as it is at that moment.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -40,8 +41,6 @@ from ..villages.models import Village
 from . import idempotency
 from .models import HOUSEHOLD, Account
 from .service import expire
-
-YEAR = re.compile(r"^[0-9]{4}\Z")
 
 
 class ClearingOff(Problem):
@@ -61,6 +60,17 @@ def clearing_period(year: int) -> str:
     return f"{year:04d}-12"
 
 
+def clearable_years(today_period: str) -> tuple[int, ...]:
+    """The years that may be cleared in the month ``today_period`` (``YYYY-MM``): the year
+    itself in its December, the year before in January, none in the other months."""
+    year, month = int(today_period[:4]), int(today_period[5:])
+    if month == 12:
+        return (year,)
+    if month == 1:
+        return (year - 1,)
+    return ()
+
+
 def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
     """Expire every positive household balance of the village for ``year`` (see the module)."""
     village = db.session.get(Village, village_id)
@@ -69,11 +79,20 @@ def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
     actor.require_admin(village_id)
     if not village.year_end_clearing:
         raise ClearingOff()
-    period = clearing_period(year)
-    if not YEAR.match(str(year)) or year < 2000 or period > current_period(village.timezone):
+    if year not in clearable_years(current_period(village.timezone)):
         raise ValidationFailed(
-            errors={"year": [str(_l("A year can be cleared from its December on."))]}
+            errors={
+                "year": [
+                    str(
+                        _l(
+                            "Only the year that is ending (from December 1) or has just ended "
+                            "(in January) can be cleared."
+                        )
+                    )
+                ]
+            }
         )
+    period = clearing_period(year)
     # Every positive account locked (in id order) before the first posting, and read under
     # its lock: what expires is the balance no other posting can change meanwhile.
     positive = db.session.execute(

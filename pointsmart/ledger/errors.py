@@ -26,6 +26,17 @@ class AccountClosed(Problem):
     status, code, title = 409, "account_closed", _l("The household has moved away.")
 
 
+class ReversalIntoClosedAccount(Problem):
+    """A void or reversal would move the balance of a household that moved away (its account
+    was closed at 0): the points, or the debt, would stay there with nobody to use or pay them."""
+
+    status, code = 409, "reversal_account_closed"
+    title = _l(
+        "The household has moved away and its account is closed at 0 points: this entry can "
+        "no longer be voided or reversed, or its points would stay in an account nobody can use."
+    )
+
+
 class IdempotencyKeyRequired(Problem):
     status, code = 400, "idempotency_key_required"
     title = _l("Send an Idempotency-Key header (1 to 64 characters) with this request.")

@@ -1,14 +1,15 @@
-"""What runs inside the posting transaction right after a household transfer is written.
+"""What runs inside the posting transaction for a household transfer.
 
 Other packages (text messages: ``pointsmart.notify``) register a listener when the app is
-built (``on_household_transfer(app, listener)`` in ``create_app``), never at import time. A
-listener gets the persistent ``Transfer`` and may write rows of its own through the session:
-they commit or roll back with the transfer, so a crash between posting and anything that
-follows loses nothing and does nothing twice. A listener that raises refuses the post.
+built (``on_household_transfer(app, listener)`` in ``create_app``), never at import time.
 
-``household_transfer_posted(transfer)`` is the one call the posting code makes for each
-household transfer (``service._post``); it calls every listener once per transfer, however
-often it is told.
+A listener has two steps, so that its reads stay out of the village's chain lock:
+``listener(household_id, kind)`` is called while the posting holds the household's account
+but before it takes the village's chain head, and reads what it needs (a consent, a phone);
+it returns ``None`` when it has nothing to do, or a function that is called with the written
+``Transfer`` after the head has moved. That function may write rows of its own through the
+session: they commit or roll back with the transfer, so a crash between posting and anything
+that follows loses nothing and does nothing twice. A listener that raises refuses the post.
 """
 
 from __future__ import annotations
@@ -19,18 +20,28 @@ from typing import Any
 from flask import Flask, current_app
 
 LISTENERS = "pointsmart.ledger.household_transfer_listeners"
-_DONE = "_pointsmart_listeners_done"
+
+AfterPosting = Callable[[Any], None]
+Listener = Callable[[int, str], AfterPosting | None]
 
 
-def on_household_transfer(app: Flask, listener: Callable[[Any], None]) -> None:
-    """Call ``listener(transfer)`` after every household transfer this app posts."""
+def on_household_transfer(app: Flask, listener: Listener) -> None:
+    """Call ``listener(household_id, kind)`` before every household transfer this app posts,
+    and what it returns with the transfer once written."""
     app.extensions.setdefault(LISTENERS, []).append(listener)
 
 
-def household_transfer_posted(transfer: Any) -> None:
-    """Tell the app's listeners that ``transfer`` was written (once per transfer)."""
-    if transfer.household_id is None or getattr(transfer, _DONE, False):
-        return
-    setattr(transfer, _DONE, True)
-    for listener in current_app.extensions.get(LISTENERS, ()):
-        listener(transfer)
+def before_household_transfer(household_id: int | None, kind: str) -> list[AfterPosting]:
+    """Ask the app's listeners what they will do with the coming transfer (before the head)."""
+    if household_id is None:
+        return []
+    followers = (
+        listener(household_id, kind) for listener in current_app.extensions.get(LISTENERS, ())
+    )
+    return [follow for follow in followers if follow is not None]
+
+
+def household_transfer_posted(followers: list[AfterPosting], transfer: Any) -> None:
+    """Hand the written transfer to what the listeners returned."""
+    for follow in followers:
+        follow(transfer)

@@ -31,7 +31,11 @@ ACCOUNT_KINDS = (HOUSEHOLD, SHOP, *SYSTEM_ACCOUNT_KINDS)
 AWARD, DEDUCT, REDEEM, SETTLE = "award", "deduct", "redeem", "settle"
 # Year-end clearing (年底清零): household -> expired. Not earned, deducted or redeemed.
 EXPIRE = "expire"
-TRANSFER_KINDS = (AWARD, DEDUCT, REDEEM, SETTLE, EXPIRE)
+# The committee's two ways to pay a shop for an offline sale the server refused at sync:
+# an offline shortfall (household -> shop, may go below zero) or a write-off (issued -> shop,
+# the village pays).
+SHORTFALL, WRITE_OFF = "shortfall", "write_off"
+TRANSFER_KINDS = (AWARD, DEDUCT, REDEEM, SETTLE, EXPIRE, SHORTFALL, WRITE_OFF)
 
 CATEGORIES = ("volunteer", "red", "black", "rule", "other")
 

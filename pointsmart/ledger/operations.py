@@ -29,7 +29,7 @@ def household_history(
 def verify_ledger(actor: Principal, village_id: int) -> VerifyReport:
     if db.session.get(Village, village_id) is None:
         raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     return verify_village(village_id)
 
 
@@ -38,5 +38,5 @@ def verify_ledger_head(
 ) -> HeadReport:
     if db.session.get(Village, village_id) is None:
         raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     return verify_head(village_id, hash, count)

@@ -21,6 +21,10 @@ from .service import (
     household_signed_amount,
 )
 
+# Tables of the packages above the ledger, read by name (the ledger imports none of them).
+_HOUSEHOLDS = sa.table("households", sa.column("village_id"))
+_RULE_VERSIONS = sa.table("rule_versions", sa.column("id"), sa.column("rule_id"))
+
 
 @dataclass(frozen=True)
 class HouseholdSummary:
@@ -106,10 +110,10 @@ def household_summary(village_id: int, household_id: int, period: str) -> Househ
 def _households_without_entries(village_id: int, period: str) -> int:
     """Households of the village with nothing recorded in the period: 0 points each, so
     ahead of a household whose deductions outweigh its awards."""
-    from ..villages.models import Household
-
     households = db.session.execute(
-        sa.select(sa.func.count()).where(Household.village_id == village_id)
+        sa.select(sa.func.count())
+        .select_from(_HOUSEHOLDS)
+        .where(_HOUSEHOLDS.c.village_id == village_id)
     ).scalar_one()
     recorded = db.session.execute(
         sa.select(sa.func.count()).where(
@@ -150,11 +154,11 @@ def rule_ids_of_versions(version_ids: set[int]) -> dict[int, int]:
     """Rule version id -> rule id (one small indexed read, nothing when no rule is involved)."""
     if not version_ids:
         return {}
-    from ..awards.models import RuleVersion
-
     return dict(
         db.session.execute(
-            sa.select(RuleVersion.id, RuleVersion.rule_id).where(RuleVersion.id.in_(version_ids))
+            sa.select(_RULE_VERSIONS.c.id, _RULE_VERSIONS.c.rule_id).where(
+                _RULE_VERSIONS.c.id.in_(version_ids)
+            )
         ).all()
     )
 

@@ -10,7 +10,8 @@ Guarantees of every posting (:func:`post`, one kind of transfer described by
   same points, and a village's postings wait for each other only for those last two writes.
   See "locks" below for the order and what a transaction posting several times must do.
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
-* Nothing posts to a closed (moved-away) household's account but a reversal.
+* Nothing posts to a closed (moved-away) household's account, a reversal included: the account
+  was closed at 0 and stays at 0 (see :func:`close_household_account`).
 * The transfer, both cached balances, the household's monthly totals and the chain head are
   written in the caller's transaction; the caller commits once (or rolls back everything).
 * It runs a fixed handful of SQL statements through the session: no object graphs are loaded,
@@ -32,7 +33,6 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
-from ..villages.models import Village
 from . import listeners
 from .errors import (
     AccountClosed,
@@ -40,6 +40,7 @@ from .errors import (
     AlreadyReversed,
     CannotReverseReversal,
     InsufficientPoints,
+    ReversalIntoClosedAccount,
 )
 from .hashing import HUNDREDTH, transfer_hash
 from .models import (
@@ -55,7 +56,9 @@ from .models import (
     SETTLE,
     SETTLED,
     SHOP,
+    SHORTFALL,
     SYSTEM_ACCOUNT_KINDS,
+    WRITE_OFF,
     Account,
     ChainHead,
     MonthlyTotal,
@@ -65,7 +68,9 @@ from .models import (
 MAX_MEMO_LENGTH = 500
 MAX_AMOUNT = 1_000_000
 
-_villages = Village.__table__
+# The one column of the villages table a posting reads (its time zone decides the month); by
+# name, so that the ledger imports nothing of the packages above it.
+_villages = sa.table("villages", sa.column("id"), sa.column("timezone"))
 
 
 def household_code(household_id: int) -> str:
@@ -164,6 +169,13 @@ POSTING_KINDS: dict[str, PostingKind] = {
     SETTLE: PostingKind(SHOP, SETTLED, requires_funds=True),
     # Year-end clearing: not earned, deducted or redeemed, so no monthly total moves.
     EXPIRE: PostingKind(HOUSEHOLD, EXPIRED),
+    # An offline sale refused at sync, paid by the household after all: like a redemption it
+    # counts as redeemed, but like a deduction it may take the balance below zero (the goods
+    # were handed over; the shop is paid whatever the balance).
+    SHORTFALL: PostingKind(HOUSEHOLD, SHOP, "redeemed"),
+    # The same, paid by the village: no household account moves (the household is named in
+    # the memo and on the offline sale's record), so no monthly total either.
+    WRITE_OFF: PostingKind(ISSUED, SHOP),
 }
 
 # Which monthly column a household transfer of each kind moves (verify and rebuild use it).
@@ -416,7 +428,16 @@ def lock_household_accounts(village_id: int, household_ids: list[int]) -> None:
 
 def close_household_account(village_id: int, household_id: int) -> int:
     """Close a household's account if its balance is 0; otherwise return the balance and
-    close nothing. No posting reaches a closed account but a reversal."""
+    close nothing.
+
+    No posting reaches a closed account, not even a reversal (a sale voided, an entry
+    corrected after the household left): it would leave points in an account nobody can
+    spend from, or a debt nobody can pay, for ever. Such a reversal is refused
+    (``ReversalIntoClosedAccount``); the village decides what to do about the entry by
+    other means (a shop keeps a sale it cannot void, say). We chose refusing over reopening
+    the account (a household that left would hold points again) and over passing the points
+    to the village (a transfer kind of its own, for a rare case that the committee can
+    settle by hand)."""
     account = lock_household_account(village_id, household_id)
     if account.balance != 0:
         return account.balance
@@ -466,10 +487,10 @@ def _post(
     today_period = current_period(first.timezone, now)
     _validate_period(period, today_period)
     period = period or today_period
-    # Nothing posts to a household once it has moved away; a reversal still may (it corrects
-    # what was posted while the household was here).
-    if first.closed_at is not None and reverses_id is None:
-        raise AccountClosed()
+    # Nothing posts to a household once it has moved away, a reversal included: its account
+    # was closed at 0 and a reversal would strand points (or a debt) in it.
+    if first.closed_at is not None:
+        raise AccountClosed() if reverses_id is None else ReversalIntoClosedAccount()
     if requires_funds and first.balance < amount:
         raise InsufficientPoints(
             _l(
@@ -513,6 +534,7 @@ def _post(
         raise AccountMissing()
     debit_id, debit_after = (first.id, first_after) if first_is_debit else second
     credit_id, credit_after = second if first_is_debit else (first.id, first_after)
+    followers = listeners.before_household_transfer(household_id, kind)
 
     # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
     # under the head's lock, so the stamps of a village's transfers rise with their seq.
@@ -544,7 +566,7 @@ def _post(
     db.session.execute(
         _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
     )
-    listeners.household_transfer_posted(transfer)
+    listeners.household_transfer_posted(followers, transfer)
     return transfer
 
 

@@ -22,14 +22,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from ..extensions import db
 from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, canonical_value, values_hash
-from .models import AWARD, GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
+from .models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 from .service import MONTHLY_COLUMN, lock_village_chain
 
 STREAM_BATCH = 5_000
 MAX_PROBLEMS = 50
+RULE_CHECK = "pointsmart.ledger.verify.rule_check"
+
+_VILLAGES = sa.table("villages", sa.column("id"))
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """How verify checks a transfer made by a rule, told by the package that owns the rules
+    (the ledger knows no rule arithmetic): ``load(execute, village_id)`` reads what the
+    village's checks need, once a village; ``problems(transfer_id, kind, amount, version_id,
+    quantity, loaded)`` lists what is wrong with one transfer."""
+
+    load: Callable[[Callable, int], Any]
+    problems: Callable[..., list[str]]
+
+
+def check_rules_with(app: Flask, check: RuleCheck) -> None:
+    """Register the rule check (called by ``create_app``)."""
+    app.extensions[RULE_CHECK] = check
 
 
 @dataclass
@@ -60,9 +80,7 @@ class _Replay:
 
 
 def village_ids() -> list[int]:
-    from ..villages.models import Village
-
-    return list(db.session.execute(sa.select(Village.id).order_by(Village.id)).scalars())
+    return list(db.session.execute(sa.select(_VILLAGES.c.id).order_by(_VILLAGES.c.id)).scalars())
 
 
 @contextlib.contextmanager
@@ -205,7 +223,8 @@ def _replay(
     reverses_at, version_at = _COLUMN["reverses_id"], _COLUMN["rule_version_id"]
     balances, monthly = state.balances, state.monthly
     last_seq, last_hash = state.last_seq, state.last_hash
-    versions = _rule_versions(execute, village_id)
+    rule_check = current_app.extensions.get(RULE_CHECK)
+    versions = rule_check.load(execute, village_id) if rule_check else None
     rows = _transfer_rows(execute, village_id)
     try:
         for row in rows:
@@ -236,7 +255,12 @@ def _replay(
                 problems: tuple[str, ...] = ()
             else:
                 problems = _row_problems(
-                    row, versions, last_seq, last_hash, hash_ok, (debit_balance, credit_balance)
+                    row,
+                    (rule_check, versions),
+                    last_seq,
+                    last_hash,
+                    hash_ok,
+                    (debit_balance, credit_balance),
                 )
             last_seq, last_hash = seq, stored_hash
             yield row, problems
@@ -246,13 +270,14 @@ def _replay(
 
 
 def _row_problems(
-    row, versions: dict[int, int], last_seq: int, last_hash: str, hash_ok: bool, balances
+    row, rules: tuple, last_seq: int, last_hash: str, hash_ok: bool, balances
 ) -> tuple[str, ...]:
     """Everything wrong with a transfer that failed one of the replay's checks."""
     transfer_id, seq = row[_ID], row[_COLUMN["seq"]]
     problems = []
-    if row[_COLUMN["rule_version_id"]] is not None:
-        problems += _rule_arithmetic_problems(
+    rule_check, versions = rules
+    if row[_COLUMN["rule_version_id"]] is not None and rule_check is not None:
+        problems += rule_check.problems(
             transfer_id,
             row[_COLUMN["kind"]],
             row[_COLUMN["amount"]],
@@ -283,38 +308,6 @@ def _replay_transfers(execute: Callable, village_id: int, report: VerifyReport) 
             report.add(problem, row[_ID])
     report.transfers_checked += checked
     return state
-
-
-def _rule_versions(execute: Callable, village_id: int) -> dict[int, int]:
-    """Rule version id -> signed points per unit, for the village's rules (a small table)."""
-    from ..awards.models import Rule, RuleVersion
-
-    return dict(
-        execute(
-            sa.select(RuleVersion.id, RuleVersion.points)
-            .join(Rule, Rule.id == RuleVersion.rule_id)
-            .where(Rule.village_id == village_id)
-        ).all()
-    )
-
-
-def _rule_arithmetic_problems(
-    transfer_id: int, kind: str, amount: int, version_id: int, quantity, versions: dict[int, int]
-) -> list[str]:
-    from ..awards.rules import points_for
-
-    points = versions.get(version_id)
-    if points is None:
-        return [f"transfer {transfer_id} names a rule version of another village"]
-    problems = []
-    if (kind == AWARD) != (points > 0):
-        problems.append(f"transfer {transfer_id} is a {kind} by a rule of the other sign")
-    if quantity is not None and points_for(quantity, abs(points)) != amount:
-        problems.append(
-            f"transfer {transfer_id} moves {amount} points; its rule version says "
-            f"{points_for(quantity, abs(points))} for {quantity}"
-        )
-    return problems
 
 
 # --- a printed head --------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 ``on_transfer`` is the ledger listener (``ledger.listeners``): for a household transfer of a
 household with an active consent it inserts one ``change`` message keyed ``t<transfer id>``
-in the posting transaction, so the message commits or rolls back with the transfer. A
-household without consent costs one primary-key read and gets nothing. Settlements name no
+in the posting transaction, so the message commits or rolls back with the transfer. The
+consent is read before the posting takes the village's chain head; a household without
+consent costs that one primary-key read and gets nothing. Settlements name no
 household; year-end clearing (``expire``) sends nothing (a whole village at once would spend
 the month's cap in one night; the monthly summary shows the new balance).
 
@@ -40,20 +41,25 @@ def summary_key(household_id: int, period: str) -> str:
     return f"s{household_id}-{period.replace('-', '')}"
 
 
-def on_transfer(transfer) -> None:
-    """Queue the household's message about ``transfer`` (the ledger calls this in its
-    transaction, once per household transfer)."""
-    if transfer.kind not in TOLD_KINDS:
-        return
-    session = db.session
-    row = session.execute(
+def on_transfer(household_id: int, kind: str):
+    """The ledger's listener: before the village's chain head is taken, find the household's
+    active consent; with one, return what queues the message once the transfer is written."""
+    if kind not in TOLD_KINDS:
+        return None
+    row = db.session.execute(
         sa.select(SmsConsent.phone, Household.number, Village.timezone)
         .join(Household, Household.id == SmsConsent.household_id)
         .join(Village, Village.id == Household.village_id)
-        .where(SmsConsent.household_id == transfer.household_id, SmsConsent.stopped_at.is_(None))
+        .where(SmsConsent.household_id == household_id, SmsConsent.stopped_at.is_(None))
     ).one_or_none()
     if row is None:
-        return
+        return None
+    return lambda transfer: _queue_change(transfer, row)
+
+
+def _queue_change(transfer, row) -> None:
+    """Queue the household's message about ``transfer`` (in the posting's transaction)."""
+    session = db.session
     what = ""
     if transfer.kind in (AWARD, DEDUCT) and transfer.reverses_id is None:
         if transfer.rule_version_id is not None:

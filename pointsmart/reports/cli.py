@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
-from .sheet import monthly_sheet
+from .sheet import mark_printed, monthly_sheet
 from .sheet_pdf import render_sheet
 
 reports_cli = AppGroup("reports", help="Reports: the monthly notice sheet.")
@@ -39,8 +39,13 @@ def sheet_command(village_id, period, output):
         for field, messages in (problem.errors or {}).items():
             click.echo(f"  {field}: {'; '.join(messages)}", err=True)
         sys.exit(2)
-    db.session.rollback()  # nothing was written; end the read transaction
     output.write_bytes(pdf)
+    # A printed sheet of an ended month closes it to late offline sales (see mark_printed).
+    if sheet.ledger.month_over:
+        mark_printed(village_id, sheet.period)
+        db.session.commit()
+    else:
+        db.session.rollback()  # nothing was written; end the read transaction
     close = sheet.ledger
     chain = f"head {close.head_hash}" if close.transfer_count else "no head yet"
     click.echo(

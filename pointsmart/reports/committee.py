@@ -41,9 +41,10 @@ def share(part: int, whole: int) -> Decimal:
 
 
 def resolve_period(actor: Principal, village_id: int, period: str | None) -> str:
-    """The month asked for (default: this month), once the caller is known to be an admin."""
+    """The month asked for (default: this month), once the caller is known to be an admin of
+    the village (or of the township or county above it, who read its reports)."""
     village = find_village(village_id)
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     return check_period(period or current_period(village.timezone))
 
 

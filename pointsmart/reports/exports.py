@@ -44,6 +44,8 @@ def kind_labels() -> dict[str, str]:
         "redeem": _("Redemption"),
         "settle": _("Settlement"),
         "expire": _("Year-end clearing"),
+        "shortfall": _("Offline shortfall"),
+        "write_off": _("Offline write-off"),
     }
 
 
@@ -68,9 +70,9 @@ def system_account_labels() -> dict[str, str]:
 
 
 def export_table(actor: Principal, village_id: int, name: str, period: str | None = None) -> Table:
-    """One of ``EXPORTS`` for an admin of the village."""
+    """One of ``EXPORTS`` for an admin of the village (or the county and township above it)."""
     village = find_village(village_id)
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     if name not in EXPORTS:
         raise NotFound(_l("No such export."))
     if period is not None:
@@ -247,6 +249,7 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
             Redemption.void_reason,
             User.username,
             Redemption.transfer_id,
+            Redemption.made_at,
         )
         .join(Transfer, Transfer.id == Redemption.transfer_id)
         .join(Shop, Shop.id == Redemption.shop_id)
@@ -284,6 +287,7 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
                     row.void_reason or "",
                     row.username or "",
                     row.transfer_id,
+                    _local(row.made_at, zone),
                 ]
 
     headers = [
@@ -300,6 +304,8 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
         _("Void reason"),
         _("Shopkeeper"),
         _("Transfer ID"),
+        # An offline sale: when it was made at the counter ("Time" is when it was posted).
+        _("Sold offline at"),
     ]
     return Table("", _("Redemptions"), headers, rows)
 

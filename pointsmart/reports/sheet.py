@@ -130,9 +130,10 @@ def find_village(village_id: int) -> Village:
 
 
 def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) -> Sheet:
-    """Everything the 公示 sheet prints for a month (default: this month). Admins only."""
+    """Everything the 公示 sheet prints for a month (default: this month). Admins only (and
+    the county and township above the village, who read it)."""
     village = find_village(village_id)
-    actor.require_admin(village_id)
+    actor.require_reader(village_id)
     period = check_period(period or current_period(village.timezone))
     masked = bool(village.mask_names)
     sheet = Sheet(
@@ -279,3 +280,21 @@ def balances_at_position(village_id: int, position: int) -> dict[int, int]:
         ).join(last, Transfer.id == last.c.transfer_id)
     ).all()
     return {row.household_id: ledger.household_balance_after(row) for row in rows}
+
+
+def mark_printed(village_id: int, period: str) -> None:
+    """Record that the sheet of ``period``, a month that has ended, was printed: the village's
+    ``sheet_printed_through`` moves up to it (never down). An offline sale made in a month up
+    to that one counts in the month it reaches us (``counter.offline.rules``)."""
+    villages = Village.__table__
+    db.session.execute(
+        villages.update()
+        .where(
+            villages.c.id == village_id,
+            sa.or_(
+                villages.c.sheet_printed_through.is_(None),
+                villages.c.sheet_printed_through < period,
+            ),
+        )
+        .values(sheet_printed_through=period)
+    )

@@ -17,11 +17,13 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from ..accounts.auth import login_required, page_principal
+from ..database import mark_read_only
+from ..extensions import db
 from ..periods import previous_periods
 from . import committee, exports, tabular
 from .charts import Series, bar_chart
 from .cli import reports_cli
-from .sheet import monthly_sheet
+from .sheet import mark_printed, monthly_sheet
 from .sheet_pdf import render_sheet
 
 bp = Blueprint("reports", __name__, template_folder="templates")
@@ -96,8 +98,17 @@ def report_download(village_id: int, name: str, fmt: str):
 @bp.route("/villages/<int:village_id>/reports/sheet.pdf")
 @login_required
 def sheet_pdf(village_id: int):
-    """The monthly 公示 sheet, to print for the notice board."""
+    """The monthly 公示 sheet, to print for the notice board.
+
+    Printing an ended month's sheet is recorded (``sheet.mark_printed``): an offline sale of
+    that month reaching us later counts in the current month instead. So this GET writes,
+    and its transaction begins as a writer (on SQLite a reader cannot safely become one).
+    """
+    mark_read_only(False)
+    db.session.rollback()
     sheet = monthly_sheet(page_principal(), village_id, _period())
+    if sheet.ledger.month_over:
+        mark_printed(village_id, sheet.period)
     response = Response(render_sheet(sheet), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="notice-{village_id}-{sheet.period}.pdf"'

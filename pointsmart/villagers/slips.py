@@ -30,14 +30,23 @@ from ..awards.models import Rule, RuleVersion
 from ..counter.models import Product, Shop
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..ledger.models import AWARD, DEDUCT, EXPIRE, REDEEM, Account, MonthlyTotal, Transfer
+from ..ledger.models import (
+    AWARD,
+    DEDUCT,
+    EXPIRE,
+    REDEEM,
+    SHORTFALL,
+    Account,
+    MonthlyTotal,
+    Transfer,
+)
 from ..ledger.service import household_signed_amount
 from ..periods import current_period, is_valid_period
 from ..villages.models import Grid, Household, Village
 from .service import CATEGORY_WORDS
 
 # Household transfers a slip lists (settlements never name a household).
-SLIP_KINDS = (AWARD, DEDUCT, REDEEM, EXPIRE)
+SLIP_KINDS = (AWARD, DEDUCT, REDEEM, EXPIRE, SHORTFALL)
 
 
 @dataclass(frozen=True)
@@ -252,6 +261,10 @@ def entry_words(row) -> str:
         return _("Goods returned") if reversal else _("Exchanged: %(goods)s", goods=row.memo or "")
     if row.kind == EXPIRE:
         return _("Cleared at the year's end")
+    if row.kind == SHORTFALL:
+        if reversal:
+            return _("Offline charge undone")
+        return _("Exchanged offline, points short: %(goods)s", goods=row.memo or "")
     what = row.rule_name or (row.memo if not reversal else "") or ""
     if not what and row.category:
         what = str(CATEGORY_WORDS.get(row.category, row.category))

@@ -38,6 +38,8 @@ KIND_WORDS = {
     "redeem": _l("Exchanged for goods"),
     "settle": _l("Settled"),
     "expire": _l("Cleared at the year's end"),
+    # An offline exchange the household's points did not cover; the committee charged it.
+    "shortfall": _l("Exchanged offline, points short"),
 }
 UNDONE_WORDS = {
     "award": _l("Award undone"),
@@ -45,6 +47,7 @@ UNDONE_WORDS = {
     "redeem": _l("Exchange undone"),
     "settle": _l("Settlement undone"),
     "expire": _l("Clearing undone"),
+    "shortfall": _l("Offline charge undone"),
 }
 CATEGORY_WORDS = {
     "volunteer": _l("Volunteering"),
@@ -92,6 +95,21 @@ def goods_of(transfer_ids: Iterable[int]) -> dict[int, list[tuple[str, int]]]:
     return lines
 
 
+def made_times(transfer_ids: Iterable[int]) -> dict[int, dt.datetime]:
+    """When each offline sale among ``transfer_ids`` was made at the counter, by transfer id
+    (a sale made online is not listed: it was made when it was posted)."""
+    ids = list(set(transfer_ids))
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Redemption.transfer_id, Redemption.made_at).where(
+                Redemption.transfer_id.in_(ids), Redemption.made_at.is_not(None)
+            )
+        ).all()
+    )
+
+
 def goods_text(lines: list[tuple[str, int]]) -> str:
     return "、".join(f"{name} ×{quantity}" for name, quantity in lines)
 
@@ -114,8 +132,11 @@ def describe(entries: list[dict[str, Any]], timezone: str) -> list[dict[str, Any
     sales = [e["id"] for e in entries if e["kind"] == "redeem" and not e["reverses_id"]]
     sales += [e["reverses_id"] for e in entries if e["kind"] == "redeem" and e["reverses_id"]]
     goods = goods_of(sales)
+    made = made_times(e["id"] for e in entries if e["kind"] == "redeem" and not e["reverses_id"])
     for entry in entries:
         entry["local_time"] = entry["created_at"].astimezone(zone)
+        # An offline sale shows both times: when it was made and when it reached the ledger.
+        entry["made_time"] = made[entry["id"]].astimezone(zone) if entry["id"] in made else None
         sold = goods.get(entry["reverses_id"] or entry["id"]) if entry["kind"] == "redeem" else None
         if entry["reverses_id"]:
             original = entry.get("reverses")

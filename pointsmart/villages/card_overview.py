@@ -35,6 +35,7 @@ class CardOverview:
     # When these figures were read, in the village's time (shown when the phone has no
     # network and opens the page as last seen).
     as_of: dt.datetime | None = None
+    household_id: int = 0  # for the titles the household holds (campaigns)
 
 
 def card_overview(text: str) -> CardOverview:
@@ -59,4 +60,5 @@ def card_overview(text: str) -> CardOverview:
         month=summary.month,
         entries=entries,
         as_of=utcnow().astimezone(ZoneInfo(timezone)),
+        household_id=household.id,
     )

@@ -47,6 +47,14 @@ class Village(db.Model):
     year_end_clearing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The number households call with questions (printed on statement slips); None: not set.
     phone: Mapped[str | None] = mapped_column(sa.String(30))
+    # The township the village belongs to (``pointsmart.regions``); None: in no township.
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
+    # Points a household may spend per day at a counter that has lost its network; 0: no
+    # offline sales. (Checked in the service: SQLite cannot add a CHECK to this table.)
+    offline_limit: Mapped[int] = mapped_column(default=50, server_default="50")
+    # The latest month whose 公示 sheet was printed after the month ended (YYYY-MM); None:
+    # none yet. An offline sale made in such a month counts in the month it reaches us.
+    sheet_printed_through: Mapped[str | None] = mapped_column(sa.String(7))
 
 
 class Grid(db.Model):

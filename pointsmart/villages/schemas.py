@@ -30,6 +30,11 @@ class VillageIn(Schema):
         as_string=True,
     )
     approval_threshold = fields.Int(load_default=50, validate=validate.Range(1, 1_000_000))
+    region_id = fields.Int(
+        load_default=None,
+        validate=validate.Range(1, MAX_ID),
+        metadata={"description": "the township (a region of level township); none: no township"},
+    )
 
 
 class VillageOut(Schema):
@@ -38,6 +43,7 @@ class VillageOut(Schema):
     timezone = fields.Str()
     yuan_per_point = fields.Decimal(places=2, as_string=True)
     approval_threshold = fields.Int()
+    region_id = fields.Int(allow_none=True)
     created_at = fields.DateTime()
 
 

@@ -18,6 +18,7 @@ from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ordering import natural_sorted
 from ..periods import current_period, is_valid_timezone
+from ..regions.access import township_for_new_village
 from ..text import clean_name, clean_number
 from . import cards
 from .models import Grid, Household, Member, Village
@@ -68,9 +69,17 @@ def create_village(
     timezone: str = "Asia/Shanghai",
     yuan_per_point: Decimal | None = None,
     approval_threshold: int = 50,
+    region_id: int | None = None,
 ) -> Village:
-    """Create a village with its ledger accounts. Only an admin of every village may."""
-    actor.require_global_admin()
+    """Create a village with its ledger accounts.
+
+    In a township (``region_id``): an admin of every village or of the township's county may.
+    In none: only an admin of every village.
+    """
+    if region_id is None:
+        actor.require_global_admin()
+    else:
+        township_for_new_village(actor, region_id)
     name = name.strip()
     errors = {}
     if not name:
@@ -86,6 +95,7 @@ def create_village(
         timezone=timezone,
         yuan_per_point=Decimal("0.10") if yuan_per_point is None else yuan_per_point,
         approval_threshold=approval_threshold,
+        region_id=region_id,
     )
     db.session.add(village)
     db.session.flush()
@@ -96,7 +106,7 @@ def create_village(
         action="village.create",
         target_type="village",
         target_id=village.id,
-        changes={"name": name, "timezone": timezone},
+        changes={"name": name, "timezone": timezone, "region_id": region_id},
     )
     return village
 

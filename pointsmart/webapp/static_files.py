@@ -42,7 +42,6 @@ ONE_YEAR = 365 * 24 * 60 * 60
 UNHASHED_MAX_AGE = 60
 HASH_LENGTH = 12
 BUILD_FOLDER = "static-build"
-STATIC_URL_SETTINGS = ("OPENAPI_REDOC_URL",)
 KEPT_BUILDS = 3  # older copies are removed; a worker still running an old one keeps it open
 
 
@@ -152,10 +151,6 @@ def init_app(app: Flask) -> StaticManifest:
         files.add_file_to_dictionary(prefix + name, path)
         files.add_file_to_dictionary(prefix + hashed_as, path)
     app.wsgi_app = files
-    for setting in STATIC_URL_SETTINGS:  # static addresses given to other libraries
-        value = app.config.get(setting) or ""
-        if value.startswith(prefix):
-            app.config[setting] = prefix + manifest.url_name(value[len(prefix) :])
 
     @app.url_defaults
     def hashed_static_names(endpoint: str, values: dict) -> None:

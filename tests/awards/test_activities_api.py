@@ -2,19 +2,29 @@
 correcting hours, posting the attendance all or none, and the totals."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pointsmart.audit.service import changes_of
+from pointsmart.awards import activities, service
+from pointsmart.awards import attendance as posting
+from pointsmart.awards.errors import AlreadyPosted, BatchRefused
 from pointsmart.awards.models import Attendance
 from pointsmart.awards.rules import local_today
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.ledger.errors import AlreadyReversed
 from pointsmart.ledger.models import Transfer
+from pointsmart.ledger.verify import verify_village
 from pointsmart.villages.cards import issue_card
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.awards.conftest import add_rule
+from tests.factories import ROOT
 
 
 @pytest.fixture
@@ -329,3 +339,173 @@ def test_a_check_out_within_36_seconds_is_refused_and_records_nothing(
     assert refused["code"] == "checked_out_too_soon"
     row = db.session.get(Attendance, checked_in["id"])
     assert (row.checked_out_at, row.hours) == (None, None)
+
+
+# --- correcting posted hours (issue 15, item 9) ----------------------------------------------
+
+
+def post_one(api, leader, activity, household, hours, member_name="王建国", expect=201):
+    return api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[{"household_id": household.id, "member_name": member_name, "hours": hours}],
+        as_=leader,
+        key=True,
+        expect=expect,
+    )
+
+
+def test_after_a_reversal_the_right_hours_are_posted_again(
+    api, village, household, leader, activity
+):
+    wrong = post_one(api, leader, activity, household, 5)["items"][0]
+    api.post(f"/transfers/{wrong['id']}/reversal", json={"reason": "应为2小时"}, as_=leader,
+             key=True)  # fmt: skip
+    attendee = api.get(f"/activities/{activity['id']}", as_=leader)["attendees"][0]
+    assert attendee["reversed"] is True
+
+    right = post_one(api, leader, activity, household, 2)
+
+    assert [(i["amount"], i["quantity"]) for i in right["items"]] == [(20, 2)]
+    shown = api.get(f"/activities/{activity['id']}", as_=leader)
+    assert [a["transfer_id"] for a in shown["attendees"]] == [right["items"][0]["id"]]
+    assert (shown["total_hours"], shown["total_points"]) == (2, 20)
+    assert api.get(f"/households/{household.id}", as_=leader)["balance"] == 20
+    reopened = last_audit_entry("attendance.reopen")
+    assert changes_of(reopened)["transfer_id"] == wrong["id"]
+    # The new award stands: it is not posted a third time.
+    again = post_one(api, leader, activity, household, 2, expect=409)
+    assert again["entries"][0]["code"] == "already_posted"
+
+
+def test_after_a_reversal_the_attendee_checks_in_again_or_gets_hours_set(
+    api, village, household, leader, activity
+):
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins", json={"household_id": household.id,
+        "member_name": "张桂兰"}, as_=leader,
+    )  # fmt: skip
+    posted = post_one(api, leader, activity, household, 4, member_name="张桂兰")["items"][0]
+    # While the award stands the attendance does not change.
+    refused = api.post(
+        f"/activities/{activity['id']}/checkins",
+        json={"household_id": household.id, "member_name": "张桂兰"},
+        as_=leader,
+        expect=409,
+    )
+    assert refused["code"] == "already_posted"
+    api.post(f"/transfers/{posted['id']}/reversal", json={"reason": "多记了"}, as_=leader,
+             key=True)  # fmt: skip
+
+    again = api.post(
+        f"/activities/{activity['id']}/checkins",
+        json={"household_id": household.id, "member_name": "张桂兰"},
+        as_=leader,
+    )
+    assert again["id"] == checked_in["id"]
+    row = db.session.get(Attendance, again["id"])
+    assert (row.transfer_id, row.hours, row.checked_out_at) == (None, None, None)
+    corrected = api.request(
+        "PATCH", f"/attendances/{again['id']}", json={"hours": 1.5}, as_=leader, expect=200
+    ).get_json()
+    assert corrected["hours"] == 1.5
+    shown = api.get(f"/activities/{activity['id']}", as_=leader)
+    assert shown["pending_hours"] == 1.5
+    assert shown["total_points"] == 0
+
+
+def test_a_reversed_attendance_without_a_new_check_in_is_not_checked_out(
+    api, household, leader, activity
+):
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins", json={"household_id": household.id},
+        as_=leader,
+    )  # fmt: skip
+    posted = post_one(api, leader, activity, household, 1, member_name="")["items"][0]
+    api.post(f"/transfers/{posted['id']}/reversal", json={"reason": "错"}, as_=leader, key=True)
+
+    refused = api.post(f"/attendances/{checked_in['id']}/checkout", as_=leader, expect=409)
+
+    assert refused["code"] == "already_posted"
+
+
+hours_steps = st.lists(
+    st.tuples(
+        st.sampled_from(["post", "reverse", "check_in", "correct"]),
+        st.integers(0, 1),  # which attendee
+        st.integers(1, 16).map(lambda quarters: Decimal(quarters) / 4),  # hours
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=hours_steps)
+def test_whatever_the_corrections_an_attendee_has_one_standing_award(make, steps):
+    savepoint = db.session.begin_nested()
+    try:
+        village = make.village()
+        household = make.household(village, head_name="王建国", members=[
+            {"name": "张桂兰", "relation": "配偶"}])  # fmt: skip
+        rule = add_rule(village, "zyfw", "志愿服务", "volunteer", 10, unit="hour",
+                        valid_from=dt.date(2020, 1, 1))  # fmt: skip
+        activity = activities.create_activity(
+            ROOT, village.id, title="清扫村道", date=local_today(village.timezone), rule_id=rule.id
+        )
+        names = ["王建国", "张桂兰"]
+        for who, hours in ((0, Decimal(1)), (1, Decimal(2))):
+            posting.post_attendance(
+                ROOT, activity.id, [{"household_id": household.id, "member_name": names[who],
+                                     "hours": hours}],
+            )  # fmt: skip
+        for op, who, hours in steps:
+            row = db.session.execute(
+                sa.select(Attendance).where(
+                    Attendance.activity_id == activity.id, Attendance.member_name == names[who]
+                )
+            ).scalar_one()
+            try:
+                with db.session.begin_nested():
+                    if op == "post":
+                        posting.post_attendance(
+                            ROOT, activity.id, [{"household_id": household.id,
+                                                 "member_name": names[who], "hours": hours}],
+                        )  # fmt: skip
+                    elif op == "reverse" and row.transfer_id is not None:
+                        service.reverse_entry(ROOT, row.transfer_id, reason="时长记错")
+                    elif op == "check_in":
+                        activities.check_in(
+                            ROOT, activity.id, household_id=household.id, member_name=names[who]
+                        )
+                    elif op == "correct":
+                        activities.correct_hours(ROOT, row.id, hours)
+            except (AlreadyPosted, BatchRefused, AlreadyReversed):
+                pass
+        view = activities.get_activity(ROOT, activity.id)
+        reversed_ids = set(
+            db.session.execute(
+                sa.select(Transfer.reverses_id).where(Transfer.village_id == village.id)
+            ).scalars()
+        )
+        awards = db.session.execute(
+            sa.select(Transfer.id, Transfer.amount).where(
+                Transfer.village_id == village.id, Transfer.reverses_id.is_(None)
+            )
+        ).all()
+        standing = {tid: amount for tid, amount in awards if tid not in reversed_ids}
+        # Each attendee is paid by at most one award that stands, and it is the one it names.
+        assert len(standing) <= 2
+        named = {a["transfer_id"] for a in view.attendees} - {None}
+        assert set(standing) <= named
+        assert view.total_points == sum(standing.values())
+        balance = ledger.account_balance(village.id, f"household:{household.id}")
+        assert balance == sum(standing.values())
+        report = verify_village(village.id)
+        assert report.ok, report.problems
+    finally:
+        savepoint.rollback()

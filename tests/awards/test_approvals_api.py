@@ -291,10 +291,10 @@ def test_a_leader_quota_refuses_what_would_go_over_and_says_what_remains(
 
 
 def test_a_quota_binds_leaders_not_admins_and_not_deductions(
-    api, household, leader, admin, catalogue, quota
+    api, household, neighbour, leader, admin, catalogue, quota
 ):
     api.post("/transfers", json=by_rule(household, catalogue.filial), as_=admin, key=True)
-    api.post("/transfers", json=by_rule(household, catalogue.filial), as_=admin, key=True)
+    api.post("/transfers", json=by_rule(neighbour, catalogue.filial), as_=admin, key=True)
     api.post("/transfers", json=by_rule(household, catalogue.burning), as_=leader, key=True)
 
     mine = api.get(f"/villages/{household.village_id}/my-entries", as_=leader)

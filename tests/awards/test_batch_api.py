@@ -3,6 +3,7 @@ names every bad entry."""
 
 import sqlalchemy as sa
 
+from pointsmart.awards.rules import local_today
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
@@ -192,3 +193,105 @@ def test_a_batch_in_another_village_is_forbidden(api, make, village, household, 
     )
 
     assert refused["code"] == "forbidden"
+
+
+# --- once per household, rule and month (issue 15, item 8) -----------------------------------
+
+
+def test_a_rule_without_a_cap_scores_a_household_once_a_month_whatever_the_key(
+    api, village, household, neighbour, leader, admin, catalogue
+):
+    now = current_period(village.timezone)
+    body = batch(catalogue.clutter, now, (household, 1), (neighbour, 1))
+    api.post("/transfers/batch", json=body, as_=leader, key="key-a")
+    before = count_transfers(village.id)
+
+    refused = api.post("/transfers/batch", json=body, as_=leader, key="key-b", expect=409)
+
+    assert refused["code"] == "batch_refused"
+    assert [(e["index"], e["code"]) for e in refused["entries"]] == [
+        (0, "already_scored"),
+        (1, "already_scored"),
+    ]
+    assert count_transfers(village.id) == before
+    assert api.get(f"/households/{household.id}", as_=admin)["balance"] == -10
+
+
+def test_an_entry_of_the_month_made_on_its_own_counts_as_scored(
+    api, village, household, neighbour, leader, catalogue
+):
+    now = current_period(village.timezone)
+    api.post(
+        "/transfers", json={"household_id": household.id, "rule_id": catalogue.filial.id,
+                            "quantity": 1}, as_=leader, key=True,
+    )  # fmt: skip
+
+    refused = api.post(
+        "/transfers/batch", json=batch(catalogue.filial, now, (household, 1), (neighbour, 1)),
+        as_=leader, key=True, expect=409,
+    )  # fmt: skip
+
+    assert [(e["household_id"], e["code"]) for e in refused["entries"]] == [
+        (household.id, "already_scored")
+    ]
+
+
+def test_another_month_or_a_reversed_score_may_be_scored(
+    api, village, household, leader, admin, catalogue
+):
+    now = current_period(village.timezone)
+    last_month = previous_periods(now, 2)[0]
+    first = api.post(
+        "/transfers/batch", json=batch(catalogue.clutter, now, (household, 1)), as_=leader,
+        key=True,
+    )  # fmt: skip
+    api.post(
+        "/transfers/batch", json=batch(catalogue.clutter, last_month, (household, 1)),
+        as_=leader, key=True,
+    )  # fmt: skip
+
+    api.post(
+        f"/transfers/{first['items'][0]['id']}/reversal", json={"reason": "记错了户"},
+        as_=admin, key=True,
+    )  # fmt: skip
+    again = api.post(
+        "/transfers/batch", json=batch(catalogue.clutter, now, (household, 2)), as_=leader,
+        key=True,
+    )  # fmt: skip
+
+    assert again["points"] == -20
+
+
+def test_a_capped_rule_allows_more_entries_up_to_its_cap(
+    api, village, household, leader, catalogue
+):
+    now = current_period(village.timezone)  # 垃圾分类: 5 a unit, capped at 15 a month
+    api.post("/transfers/batch", json=batch(catalogue.sorting, now, (household, 1)), as_=leader,
+             key=True)  # fmt: skip
+    api.post("/transfers/batch", json=batch(catalogue.sorting, now, (household, 2)), as_=leader,
+             key=True)  # fmt: skip
+
+    refused = api.post(
+        "/transfers/batch", json=batch(catalogue.sorting, now, (household, 1)), as_=leader,
+        key=True, expect=409,
+    )  # fmt: skip
+
+    assert refused["entries"][0]["code"] == "monthly_cap_reached"
+
+
+def test_attendance_still_pays_a_household_for_every_activity_of_the_month(
+    api, village, household, leader, catalogue
+):
+    today = local_today(village.timezone).isoformat()
+    for title in ("清扫村道", "植树"):
+        activity = api.post(
+            f"/villages/{village.id}/activities",
+            json={"title": title, "date": today, "rule_id": catalogue.volunteer.id},
+            as_=leader,
+        )
+        api.post(
+            f"/activities/{activity['id']}/attendance",
+            json=[{"household_id": household.id, "hours": 2}],
+            as_=leader,
+            key=True,
+        )

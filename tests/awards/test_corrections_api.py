@@ -1,7 +1,9 @@
 """Corrections: an admin reverses any transfer with a reason; a leader reverses their own entry
 on the day they made it; every transfer says who posted it."""
 
+from pointsmart.admin.households import mark_moved_away
 from tests.awards.conftest import by_rule, standing
+from tests.factories import ROOT
 
 
 def test_a_leader_reverses_their_own_entry_the_same_day(api, household, leader, catalogue):
@@ -127,3 +129,30 @@ def test_a_leader_enters_points_for_this_month_or_last_but_not_older(api, make):
     refused = award(leader, older, 422)
     assert "period" in refused["errors"]
     award(admin, older, 201)  # the committee may correct an older month
+
+
+def test_an_entry_of_a_household_that_moved_away_is_not_reversed(
+    api, household, leader, admin, catalogue
+):
+    # Issue 15, item 4: the household left with 0 points; reversing its deduction would put
+    # 10 points into its closed account, reversing its award would leave a debt there.
+    award = api.post("/transfers", json=by_rule(household, catalogue.filial), as_=leader, key=True)
+    deduction = api.post(
+        "/transfers", json=by_rule(household, catalogue.clutter), as_=leader, key=True
+    )
+    api.post(
+        "/transfers", json={"household_id": household.id, "kind": "deduct", "points": 20,
+                            "category": "other", "memo": "清零"}, as_=admin, key=True,
+    )  # fmt: skip
+    mark_moved_away(ROOT, household.id)
+    before = standing(api, admin, household)
+
+    for entry in (award, deduction):
+        refused = api.post(
+            f"/transfers/{entry['id']}/reversal", json={"reason": "记错了"}, as_=admin,
+            key=True, expect=409,
+        )  # fmt: skip
+        assert refused["code"] == "reversal_account_closed"
+
+    assert standing(api, admin, household) == before
+    assert before[0] == 0

@@ -12,10 +12,12 @@ from PIL import Image
 
 from pointsmart.awards.models import Approval, Attendance, BoardEntry
 from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
 from pointsmart.villages.cards import format_code, issue_card
 from pointsmart.villages.models import Member
+from tests.awards.conftest import add_rule
 
 
 def transfers_of(household) -> list[Transfer]:
@@ -241,6 +243,29 @@ def test_one_bad_cell_saves_nothing_and_is_marked(pages, make, village, catalogu
     assert transfers_of(second) == []
 
 
+def test_a_grid_saved_from_a_stale_page_does_not_score_a_household_twice(
+    pages, make, village, leader, base
+):
+    # Issue 15, item 8, on the page: another leader scored the household after this page was
+    # opened; saving it must not score the month again under a new form key.
+    fees = add_rule(village, "jnwsf", "按时缴纳卫生费", "rule", 5, valid_from=dt.date(2020, 1, 1))
+    grid = make.grid(village)
+    household = make.household(village, grid=grid)
+    period = current_period(village.timezone)
+    page = f"{base}/scoring?grid_id={grid.id}&period={period}"
+    cell = f"q-{household.id}-{fees.id}"
+    stale = dict(pages.FORM_FIELDS.findall(pages.text(page)))
+    pages.post(f"{base}/scoring", {"grid_id": grid.id, "period": period, cell: "1"}, page=page)
+
+    refused = pages.post(
+        f"{base}/scoring", {"grid_id": grid.id, "period": period, cell: "1"}, fields=stale,
+        expect=409,
+    ).get_data(as_text=True)  # fmt: skip
+
+    assert "已按这条细则评过 5 分" in refused
+    assert [t.amount for t in transfers_of(household)] == [5]
+
+
 # --- activities ------------------------------------------------------------------------------
 
 
@@ -305,6 +330,33 @@ def test_a_check_out_right_after_check_in_is_refused_with_words(
     attendance = db.session.get(Attendance, int(attendance_id))
     assert (attendance.checked_out_at, attendance.hours) == (None, None)  # nothing half-done
     assert "为所有待记分的人记分" in refused  # one attendee waits
+
+
+def test_hours_posted_wrong_are_corrected_after_the_reversal(
+    pages, village, household, catalogue, base
+):
+    created = pages.post(
+        f"{base}/activities",
+        {"title": "清扫", "date": dt.date.today().isoformat(), "rule_id": catalogue.volunteer.id},
+        page=f"{base}/activities",
+    )
+    activity_page = created.location
+    pages.post(f"{activity_page}/checkin", {"q": household.number}, page=activity_page)
+    attendance_id = re.search(r"/attendances/(\d+)", pages.text(activity_page)).group(1)
+    change = f"{activity_page}/attendances/{attendance_id}"
+    pages.post(change, {"action": "hours", "hours": "5"}, page=activity_page)
+    pages.post(f"{activity_page}/post", {}, page=activity_page)
+    wrong = db.session.get(Attendance, int(attendance_id)).transfer_id
+    ledger.reverse(wrong, reason="应为2小时")
+
+    page = pages.text(activity_page)
+    assert "改正时长，重新记分" in page
+    pages.post(change, {"action": "hours", "hours": "2"}, page=activity_page)
+    assert "为所有待记分的人记分" in pages.text(activity_page)
+    pages.post(f"{activity_page}/post", {}, page=activity_page)
+
+    assert [t.amount for t in transfers_of(household)] == [50, 50, 20]  # award, reversal, award
+    assert "2 小时，20 分" in pages.text(activity_page)
 
 
 # --- red and black list ----------------------------------------------------------------------

@@ -4,12 +4,14 @@ import re
 
 import sqlalchemy as sa
 
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.counter.models import Product, Redemption
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.villages.cards import format_code, issue_card
 from tests.conftest import count_rows
 from tests.counter.web import get, hidden_fields, post, sign_in
+from tests.factories import ROOT
 
 
 def balance(counter):
@@ -150,6 +152,25 @@ def test_the_keeper_goes_straight_to_the_counter(client, counter):
     assert get(client, "/counter", expect=302).headers["Location"] == (
         f"/shops/{counter.shop.id}/counter"
     )
+
+
+def test_a_void_into_a_household_that_moved_away_is_refused_in_chinese(client, counter):
+    sign_in(client, counter.keeper)
+    cooker = counter.product("电饭锅", 300, 1)
+    picked = scan(client, counter, counter.card.token)
+    receipt_path = sell(client, counter, picked, [(cooker, 1)]).headers["Location"]
+    receipt = get(client, receipt_path).get_data(as_text=True)
+    sale_id = int(receipt_path.split("/")[2])
+    fields = hidden_fields(receipt, f"/redemptions/{sale_id}/void")
+    mark_moved_away(ROOT, counter.household.id)
+
+    post(client, f"/redemptions/{sale_id}/void", {**fields, "reason": "拿错了"})
+
+    after = get(client, receipt_path).get_data(as_text=True)
+    assert "该户已迁出" in after
+    assert f'action="/redemptions/{sale_id}/void"' not in after  # no button that cannot work
+    assert db.session.get(Redemption, sale_id).voided_at is None
+    assert balance(counter) == 0
 
 
 def test_the_counter_needs_a_signed_in_user(client, counter):

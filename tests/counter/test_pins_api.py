@@ -45,6 +45,7 @@ def test_an_admin_sets_the_threshold_and_the_pin(api, counter):
     assert require_pin_above(api, counter, 100) == {
         "village_id": counter.village.id,
         "pin_required_above": 100,
+        "offline_limit": 50,
     }
     set_pin(api, counter)
 

@@ -10,6 +10,7 @@ from pointsmart.counter import goods, sales
 from pointsmart.counter.errors import OutOfStock
 from pointsmart.counter.models import SALE, Redemption, RedemptionItem
 from pointsmart.extensions import db
+from pointsmart.notify.models import SmsConsent
 from tests.ledger.test_hot_path import recorded_statements
 
 
@@ -65,7 +66,7 @@ def test_a_stock_move_refuses_more_than_the_locked_stock(counter):
 def test_the_chain_head_is_the_sales_last_write_but_the_link_and_the_answer(api, counter):
     """Everything a sale writes comes before the village's chain head is locked, but for the
     transfer itself, the head, and what needs the transfer's id: the two single-row updates
-    and the ledger's listeners (a text message, where the household consented)."""
+    (and a text message, where the household consented; its consent is read before)."""
     with recorded_statements() as statements:
         api.post("/redemptions", json=counter.sale((counter.soap, 1)), as_=counter.keeper, key=True)
     statements = [" ".join(s.split()) for s in statements if "SAVEPOINT" not in s]
@@ -75,7 +76,33 @@ def test_the_chain_head_is_the_sales_last_write_but_the_link_and_the_answer(api,
     assert after == [
         "INSERT transfers",
         "UPDATE chain_heads",
-        "SELECT sms_consents",  # no consent: no message to write
+        "UPDATE redemptions",
+        "UPDATE idempotency_records",
+    ]
+
+
+def test_a_consenting_households_message_is_the_only_other_write_under_the_head(api, counter):
+    db.session.add(
+        SmsConsent(
+            household_id=counter.household.id,
+            village_id=counter.household.village_id,
+            phone="13800138000",
+        )
+    )
+    db.session.commit()
+
+    with recorded_statements() as statements:
+        api.post("/redemptions", json=counter.sale((counter.soap, 1)), as_=counter.keeper, key=True)
+    statements = [" ".join(s.split()) for s in statements if "SAVEPOINT" not in s]
+    head = next(i for i, s in enumerate(statements) if s.startswith("SELECT chain_heads."))
+
+    before = [verb_and_table(statement) for statement in statements[:head]]
+    after = [verb_and_table(statement) for statement in statements[head + 1 :]]
+    assert "SELECT sms_consents" in before
+    assert after == [
+        "INSERT transfers",
+        "UPDATE chain_heads",
+        "INSERT sms_outbox",
         "UPDATE redemptions",
         "UPDATE idempotency_records",
     ]

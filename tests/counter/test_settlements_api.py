@@ -9,9 +9,12 @@ from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from tests.counter.web import get, sign_in
 
 MARCH = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
 APRIL = dt.datetime(2026, 4, 2, 2, 0, tzinfo=dt.UTC)
+MAY = dt.datetime(2026, 5, 6, 2, 0, tzinfo=dt.UTC)
+JUNE = dt.datetime(2026, 6, 3, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -48,6 +51,10 @@ def test_a_month_nets_out_its_voids_and_settles_once(api, counter, at):
         "sales_count": 3,
         "voided_points": 20,
         "voids_count": 1,
+        "carried_points": 0,
+        "points_due": 290,
+        "carried_on": 0,
+        "held_back": 0,
         "yuan_per_point": "0.15",
         "yuan": "43.50",
         "settled": False,
@@ -92,7 +99,8 @@ def test_a_late_void_counts_in_its_own_month(api, counter, at):
         250,
         -210,
     )
-    assert april["yuan"] == "-21.00"
+    # Nothing is owed for April; what its voids leave carries on to May.
+    assert (april["points_due"], april["carried_on"], april["yuan"]) == (0, -210, "0.00")
 
 
 def test_the_current_month_cannot_be_settled_yet(api, counter):
@@ -139,3 +147,58 @@ def test_a_period_is_validated(api, counter):
             f"/shops/{counter.shop.id}/settlements/{bad}", as_=counter.admin, expect=422
         )
         assert problem["code"] == "validation_failed"
+
+
+def test_a_month_after_more_voids_than_sales_shows_the_carried_difference_and_agrees(
+    api, counter, at
+):
+    # Issue 15, item 6: settle March (a 250-point sale), void it in April, sell 40 in May.
+    counter.make.award(counter.household, 1000)
+    path = f"/shops/{counter.shop.id}/settlements"
+    at(MARCH)
+    rice = sell(api, counter, (counter.rice, 1))
+    api.post(f"{path}/2026-03", as_=counter.admin, key=True)
+    at(APRIL)
+    api.post(f"/redemptions/{rice['id']}/void", json={}, as_=counter.admin, key=True, expect=200)
+    at(MAY)
+    sell(api, counter, (counter.soap, 2))
+
+    may = api.get(f"{path}/2026-05", as_=counter.admin)
+
+    assert (may["points_redeemed"], may["carried_points"], may["points_due"]) == (40, -250, 0)
+    assert (may["carried_on"], may["yuan"]) == (-210, "0.00")
+    refused = api.post(f"{path}/2026-05", as_=counter.admin, key=True, expect=409)
+    assert refused["code"] == "nothing_to_settle"  # as the statement says; not insufficient_points
+    assert (refused["points_redeemed"], refused["carried_points"]) == (40, -250)
+
+    at(JUNE)
+    sell(api, counter, (counter.product("电视机", 300, 1), 1))
+    june = api.get(f"{path}/2026-06", as_=counter.admin)
+    assert (june["points_redeemed"], june["carried_points"], june["points_due"]) == (300, -210, 90)
+    settled = api.post(f"{path}/2026-06", as_=counter.admin, key=True)
+    assert (settled["points_due"], settled["yuan"], settled["settled"]) == (90, "9.00", True)
+    assert db.session.get(Transfer, settled["transfer_id"]).amount == 90
+    assert ledger.account_balance(counter.village.id, f"shop:{counter.shop.id}") == 0
+    # A settled month keeps showing what it carried.
+    assert api.get(f"{path}/2026-06", as_=counter.keeper) == settled
+    assert verify_village(counter.village.id).ok
+
+
+def test_the_printed_statement_shows_the_carried_difference(client, api, counter, at):
+    counter.make.award(counter.household, 1000)
+    at(MARCH)
+    rice = sell(api, counter, (counter.rice, 1))
+    api.post(f"/shops/{counter.shop.id}/settlements/2026-03", as_=counter.admin, key=True)
+    at(APRIL)
+    api.post(f"/redemptions/{rice['id']}/void", json={}, as_=counter.admin, key=True, expect=200)
+    at(MAY)
+    sell(api, counter, (counter.soap, 2))
+    sign_in(client, counter.admin)
+
+    html = get(client, f"/shops/{counter.shop.id}/settlements/2026-05").get_data(as_text=True)
+
+    assert 'data-testid="carried">−250<' in html
+    assert 'data-testid="due">0<' in html
+    assert 'data-testid="carried-on">−210<' in html
+    assert "0.00 元" in html
+    assert "settle-form" not in html  # no button offering to pay what is not due

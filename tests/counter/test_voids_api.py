@@ -4,12 +4,14 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from pointsmart.counter.models import Product, StockMove
+from pointsmart.admin.households import mark_moved_away
+from pointsmart.counter.models import Product, Redemption, StockMove
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from tests.factories import ROOT
 
 
 def sell(api, counter, *lines):
@@ -160,3 +162,23 @@ def test_a_void_needs_no_body(api, counter):
     sale = sell(api, counter, (counter.soap, 1))
     voided = api.post(f"/redemptions/{sale['id']}/void", as_=counter.keeper, key=True, expect=200)
     assert voided["void_reason"] == f"撤销兑换 {sale['id']}"
+
+
+def test_a_sale_to_a_household_that_has_since_moved_away_is_not_voided(api, counter):
+    # Issue 15, item 4: award, sell everything, move away, void the same day. The void would
+    # put the points into the closed account, where nothing could ever take them out.
+    cooker = counter.product("电饭锅", 300, 1)
+    sale = sell(api, counter, (cooker, 1))
+    assert balance(counter) == 0
+    mark_moved_away(ROOT, counter.household.id)
+
+    refused = api.post(
+        f"/redemptions/{sale['id']}/void", json={"reason": "拿错了"}, as_=counter.keeper,
+        key=True, expect=409,
+    )  # fmt: skip
+
+    assert refused["code"] == "reversal_account_closed"
+    assert balance(counter) == 0
+    assert stock(cooker) == 0  # nothing half-written: the goods stay sold
+    assert db.session.get(Redemption, sale["id"]).voided_at is None
+    assert verify_village(counter.village.id).ok

@@ -153,6 +153,9 @@ def test_the_signed_in_name_is_readable_and_the_pages_pass_axe(page, counter):
 
 
 def test_back_after_a_lost_connection_leaves_the_sale_ready_to_confirm(page, counter):
+    # The connection drops while the sale is sent, and the phone still believes it is online
+    # (so the offline counter does not step in): the browser shows its own error page.
+    page.context.add_init_script("Object.defineProperty(navigator, 'onLine', {get: () => true})")
     page.wait_for_url("**/counter")
     scan(page, counter["card"])
     page.get_by_role("button", name="商品01 加一件").click()
@@ -160,7 +163,7 @@ def test_back_after_a_lost_connection_leaves_the_sale_ready_to_confirm(page, cou
     confirm = page.get_by_role("button", name="确认兑换")
 
     page.context.set_offline(True)
-    confirm.click()  # the connection is gone: the browser shows its own error page
+    confirm.click()
     page.wait_for_function("() => !document.querySelector('form[data-counter]')")
     page.context.set_offline(False)
     page.go_back()

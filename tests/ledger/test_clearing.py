@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from pointsmart.audit.models import AuditEntry
 from pointsmart.boards.leaderboard import leaderboard
+from pointsmart.clock import historical
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
@@ -20,10 +22,17 @@ from pointsmart.ledger.clearing import ClearingOff, clear_year
 from pointsmart.ledger.errors import InsufficientPoints
 from pointsmart.ledger.models import EXPIRE, Account, MonthlyTotal, Transfer
 from pointsmart.ledger.verify import verify_village
-from pointsmart.periods import current_period
 from tests.factories import ROOT, Factories
 
-YEAR = int(current_period("Asia/Shanghai")[:4]) - 1  # last year: its December has passed
+YEAR = 2025
+# Every test here runs on January 10 after YEAR (village time), when YEAR has just ended.
+JUST_AFTER = dt.datetime(YEAR + 1, 1, 10, 2, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def just_after_the_year():
+    with historical(JUST_AFTER) as clock:
+        yield clock
 
 
 def clearing_village(make, **settings):
@@ -174,6 +183,52 @@ def test_a_year_whose_december_has_not_begun_is_refused(make):
     assert list(refused.value.errors) == ["year"]
 
 
+def test_a_past_year_is_refused_once_the_next_one_is_ending(make, just_after_the_year):
+    # In December the year ending is the one to clear; clearing last year would book today's
+    # balances into last December, and this year's real clearing would then find nothing.
+    just_after_the_year.move_to(dt.datetime(YEAR + 1, 12, 3, 2, tzinfo=dt.UTC))
+    village = clearing_village(make)
+    household = make.household(village)
+    make.award(household, 30)
+
+    with pytest.raises(ValidationFailed) as refused:
+        clear_year(ROOT, village.id, YEAR)
+
+    assert list(refused.value.errors) == ["year"]
+    assert transfer_count(village.id) == 1
+    result = clear_year(ROOT, village.id, YEAR + 1)
+    assert (result.households, result.points) == (1, 30)
+    period = db.session.execute(
+        sa.select(Transfer.period).where(Transfer.village_id == village.id, Transfer.kind == EXPIRE)
+    ).scalar_one()
+    assert period == f"{YEAR + 1}-12"
+
+
+@pytest.mark.parametrize(
+    ("month", "clearable"),
+    [(1, {YEAR}), (2, set()), (6, set()), (11, set()), (12, {YEAR + 1})],
+)
+def test_only_the_year_ending_or_just_ended_can_be_cleared(
+    make, just_after_the_year, month, clearable
+):
+    # Noon in Shanghai on the 15th of the month of YEAR + 1.
+    just_after_the_year.move_to(dt.datetime(YEAR + 1, month, 15, 4, tzinfo=dt.UTC))
+    village = clearing_village(make)
+    make.award(make.household(village), 10)
+
+    for year in (YEAR - 1, YEAR, YEAR + 1, YEAR + 2):
+        attempt = db.session.begin_nested()
+        try:
+            if year in clearable:
+                assert clear_year(ROOT, village.id, year).points == 10
+            else:
+                with pytest.raises(ValidationFailed) as refused:
+                    clear_year(ROOT, village.id, year)
+                assert list(refused.value.errors) == ["year"], (month, year)
+        finally:
+            attempt.rollback()
+
+
 @pytest.mark.parametrize("role", ["leader", "shopkeeper"])
 def test_only_an_admin_clears(make, role):
     village = clearing_village(make)
@@ -244,6 +299,22 @@ def test_the_command_prints_what_it_cleared_and_posts_once(fresh_app):
     assert "清零 0 户，共 0 分" in second.output
     verify = runner.invoke(args=["ledger", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+def test_the_command_refuses_a_year_long_past_in_chinese(fresh_app, just_after_the_year):
+    just_after_the_year.move_to(dt.datetime(YEAR + 1, 12, 3, 2, tzinfo=dt.UTC))
+    with fresh_app.app_context():
+        village = clearing_village(Factories())
+        db.session.commit()
+        village_id = village.id
+
+    result = fresh_app.test_cli_runner().invoke(
+        args=["points", "clear", "--village", str(village_id), "--year", str(YEAR)]
+    )
+
+    assert result.exit_code == 2
+    assert "只能清零正在结束的一年" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
 
 
 def test_the_command_refuses_a_village_without_clearing(fresh_app):

@@ -13,6 +13,7 @@ from pointsmart.ledger.errors import (
     AlreadyReversed,
     CannotReverseReversal,
     InsufficientPoints,
+    ReversalIntoClosedAccount,
 )
 from pointsmart.ledger.models import Account, MonthlyTotal, Transfer
 from pointsmart.ledger.verify import verify_village
@@ -192,12 +193,12 @@ def test_each_transfer_links_to_the_one_before_in_its_village(make):
         max_size=6,
     )
 )
-def test_nothing_posts_to_a_household_that_moved_away_but_a_reversal(make, posts):
+def test_nothing_posts_to_a_household_that_moved_away_not_even_a_reversal(make, posts):
     village = make.village()
     household = make.household(village)
     shop = make.shop(village)
     earlier = make.award(household, 40)
-    ledger.deduct(village.id, household.id, 40, category="other", memo="清零")
+    cleared = ledger.deduct(village.id, household.id, 40, category="other", memo="清零")
     assert ledger.close_household_account(village.id, household.id) == 0  # as moving away does
     before = dict(village_balances(village.id))
     count = db.session.execute(sa.select(sa.func.count()).select_from(Transfer)).scalar_one()
@@ -217,6 +218,10 @@ def test_nothing_posts_to_a_household_that_moved_away_but_a_reversal(make, posts
     assert (
         count == db.session.execute(sa.select(sa.func.count()).select_from(Transfer)).scalar_one()
     )
-    # Correcting what was posted while the household was here still works.
-    ledger.reverse(earlier.id, reason="记错了")
+    # Not even a reversal: the account was closed at 0 and stays at 0 (issue 15, item 4).
+    for original in (earlier, cleared):
+        with pytest.raises(ReversalIntoClosedAccount) as refused:
+            ledger.reverse(original.id, reason="记错了")
+        assert (refused.value.status, refused.value.code) == (409, "reversal_account_closed")
+    assert dict(village_balances(village.id)) == before
     assert verify_village(village.id).ok

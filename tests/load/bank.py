@@ -88,6 +88,9 @@ def build_scene(app) -> Scene:
             name="门前三包",
             category="rule",
             points=RULE_POINTS,
+            # A cap that allows many entries a month: an uncapped rule scores a household once
+            # a month, and the workload scores the same households again and again.
+            monthly_cap=1_000_000,
             valid_from=dt.date.today().replace(day=1) - dt.timedelta(days=40),
         )
         products = {}

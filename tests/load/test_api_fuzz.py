@@ -20,6 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from pointsmart.campaigns import service as campaigns
+from pointsmart.campaigns import windows
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db, limiter
 from pointsmart.villages import cards
@@ -64,11 +66,24 @@ def fuzzed_app(tmp_path_factory):
                     items=[{"product_id": 1, "quantity": 2}],
                 )
             admin = make.staff("admin")
+            open_campaign(village, admin, households)
             db.session.commit()
             app.fuzz_auth = admin.auth
         yield app
         with app.app_context():
             limiter.reset()  # the rate-limited card URL was called a lot: leave no count behind
+
+
+def open_campaign(village, admin, households) -> None:
+    """A one-day campaign (评选) with the admin on its council and a nominee (ids 1)."""
+    rule = add_rule(village, "R1", "好家庭", "red", 50)
+    today = windows.today_of(village.timezone)
+    campaign = campaigns.create_campaign(
+        ROOT, village.id, title="好家庭", rule_id=rule.id, seats=1, nominate_from=today,
+        nominate_until=today, review_until=today, notice_days=0, quorum=1,
+        council=[admin.user_id], villagers_nominate=True, bean_votes=3,
+    )  # fmt: skip
+    campaigns.nominate(ROOT, campaign.id, household_id=households[0].id, reason="好")
 
 
 def with_known_ids(drawn) -> object:

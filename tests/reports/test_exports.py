@@ -110,6 +110,7 @@ def test_the_redemptions_export(as_admin, books, fmt):
     assert sale["商品"] == "香皂×2"
     assert sale["已撤销"] == "否"
     assert sale["月份"] == books.period
+    assert sale["离线售出时间"] in ("", None)  # sold online
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

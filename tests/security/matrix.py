@@ -21,7 +21,21 @@ from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
 from pointsmart.extensions import db
 from tests.security.seed import PIN, World, png, roster_with_a_taken_number
 
-ROLES = ("anon", "hh", "nbr", "hh*", "lead", "lead*", "shop", "shop*", "adm", "adm*")
+ROLES = (
+    "anon",
+    "hh",
+    "nbr",
+    "hh*",
+    "lead",
+    "lead*",
+    "shop",
+    "shop*",
+    "adm",
+    "adm*",
+    "twp",
+    "twp*",
+    "cty",
+)
 VILLAGER_ROLES = frozenset({"hh", "nbr", "hh*"})
 PARAMETER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -32,7 +46,36 @@ Params = dict[str, str]
 # A valid request body for each API write, so that the answer shows whether the caller may do
 # it (and not merely that an empty body is invalid). Keyed by (method, URL rule).
 API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
+    ("POST", "/api/v1/villages/<int:village_id>/campaigns"): lambda p: {
+        "title": "孝亲敬老之家",
+        "rule_id": int(p["board_rule_id"]),
+        "seats": 1,
+        "nominate_from": p["today"],
+        "nominate_until": p["today"],
+        "review_until": p["today"],
+        "notice_days": 0,
+        "quorum": 1,
+        "council": [int(p["user_id"])],
+    },
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/nominations"): lambda p: {
+        "household_id": int(p["household_id"]),
+        "reason": "照顾老人",
+    },
+    ("POST", "/api/v1/nominations/<int:nomination_id>/votes"): lambda p: {"approve": True},
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/beans"): lambda p: {
+        "beans": {p["nomination_id"]: 1}
+    },
+    ("POST", "/api/v1/nominations/<int:nomination_id>/objections"): lambda p: {"reason": "不服"},
+    ("POST", "/api/v1/campaign-objections/<int:campaign_objection_id>/decision"): lambda p: {
+        "uphold": False,
+        "reason": "不成立",
+    },
     ("POST", "/api/v1/villages"): lambda p: {"name": "新建村"},
+    ("POST", "/api/v1/regions"): lambda p: {
+        "name": "新建镇",
+        "level": "township",
+        "parent_id": int(p["county_id"]),
+    },
     ("POST", "/api/v1/villages/<int:village_id>/grids"): lambda p: {"name": "新网格"},
     ("POST", "/api/v1/villages/<int:village_id>/households"): lambda p: {
         "number": "NEW-1",
@@ -118,6 +161,9 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "items": [{"product_id": int(p["cheapest_product_id"]), "quantity": 1}],
     },
     ("POST", "/api/v1/redemptions/<int:redemption_id>/void"): lambda p: {"reason": "matrix"},
+    ("POST", "/api/v1/offline-sales/<int:offline_sale_id>/resolve"): lambda p: {
+        "resolution": "write_off"
+    },
     ("POST", "/api/v1/auth/token"): lambda p: {"username": "nobody", "password": "wrong-pass"},
 }
 # Query strings that GET endpoints need.
@@ -131,6 +177,36 @@ QUERIES: dict[tuple[str, str], Callable[[Params], str]] = {
 }
 # Form fields (beyond a fresh one-time form key) that pages need to reach their permission check.
 FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
+    ("POST", "/offline-sales/<int:offline_sale_id>/resolve"): lambda p: {"resolution": "write_off"},
+    ("POST", "/leader/<int:village_id>/campaigns"): lambda p: {
+        "title": "好婆婆",
+        "rule_id": p["board_rule_id"],
+        "seats": "1",
+        "nominate_from": p["today"],
+        "nominate_until": p["today"],
+        "review_until": p["today"],
+        "notice_days": "0",
+        "quorum": "1",
+        "council": p["user_id"],
+    },
+    ("POST", "/leader/campaigns/<int:campaign_id>/nominations"): lambda p: {
+        "household_number": p["number"],
+        "reason": "照顾老人",
+    },
+    ("POST", "/leader/nominations/<int:nomination_id>/vote"): lambda p: {"decision": "approve"},
+    ("POST", "/leader/campaign-objections/<int:campaign_objection_id>"): lambda p: {
+        "decision": "dismiss",
+        "reason": "不成立",
+    },
+    ("POST", "/me/campaigns/<int:campaign_id>/nominations"): lambda p: {
+        "household_number": p["number"],
+        "reason": "照顾老人",
+    },
+    ("POST", "/me/campaigns/<int:campaign_id>/beans"): lambda p: {
+        f"beans-{p['nomination_id']}": "1"
+    },
+    ("POST", "/me/nominations/<int:nomination_id>/vote"): lambda p: {"decision": "approve"},
+    ("POST", "/me/nominations/<int:nomination_id>/objection"): lambda p: {"reason": "不服"},
     ("POST", "/admin/villages/<int:village_id>"): lambda p: {
         "name": "幸福村",
         "timezone": "Asia/Shanghai",
@@ -183,6 +259,16 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
         "file": (io.BytesIO(roster_with_a_taken_number(p["number"])), "roster.csv")
     },
     ("POST", "/me/objections/<int:entry_id>"): lambda p: {"reason": "不是我家"},
+    ("POST", "/regions/<int:region_id>/townships"): lambda p: {"name": "矩阵镇"},
+    ("POST", "/regions/<int:region_id>/villages"): lambda p: {
+        "name": "矩阵村",
+        "region_id": p["region_id"],
+    },
+    ("POST", "/regions/<int:region_id>/village-admins"): lambda p: {
+        "village_id": p["village_id"],
+        "username": "matrix-new-admin",
+        "password": "another-horse-battery",
+    },
     ("POST", "/products/<int:product_id>/photo"): lambda p: {"remove": "1"},
     ("POST", "/villages/<int:village_id>/cards/reissue"): lambda p: {"number": p["number"]},
     ("POST", "/admin/villages/<int:village_id>/sms/cap"): lambda p: {"monthly_cap": "50"},
@@ -207,6 +293,20 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
 # URL parameters whose value depends on the rule: a name that means something else elsewhere
 # (``token`` is a card's token, ``kind`` an image's) or a choice of an ``any(...)`` converter.
 RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
+    # The county's forms are on the county's page; everything else names the own township.
+    "/regions/<int:region_id>/townships": lambda p: {"region_id": p["county_id"]},
+    "/regions/<int:region_id>/villages": lambda p: {"region_id": p["county_id"]},
+    "/regions/<int:region_id>/village-admins": lambda p: {"region_id": p["county_id"]},
+    "/me/nominations/<int:nomination_id>/objection": lambda p: {
+        "nomination_id": p["won_nomination_id"]
+    },
+    "/leader/campaigns/<int:campaign_id>/notice.pdf": lambda p: {
+        "campaign_id": p["published_campaign_id"]
+    },
+    # Objections are raised against a published winner, in the campaign that is in its notice.
+    "/api/v1/nominations/<int:nomination_id>/objections": lambda p: {
+        "nomination_id": p["won_nomination_id"]
+    },
     "/notify/aliyun/<token>/report": lambda p: {"token": "not-the-callback-token"},
     "/notify/aliyun/<token>/up": lambda p: {"token": "not-the-callback-token"},
     "/admin/villages/<int:village_id>/import/<token>": lambda p: {"token": p["import_token"]},

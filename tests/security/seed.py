@@ -24,6 +24,7 @@ from pointsmart.awards.board import raise_objection
 from pointsmart.awards.models import Activity, Approval, Attendance, BoardEntry, Rule
 from pointsmart.awards.photos import store_photo
 from pointsmart.counter.models import Product, Shop
+from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.counter.photos import set_photo
 from pointsmart.counter.sales import redeem_items
 from pointsmart.database import utcnow
@@ -31,10 +32,12 @@ from pointsmart.demo import load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.regions.service import create_region
 from pointsmart.villages import roster_uploads
 from pointsmart.villages.cards import current_card, issue_card
 from pointsmart.villages.models import Grid, Household, Member, Village
 from tests.factories import ROOT, Factories
+from tests.security.seed_campaigns import seed_campaigns
 
 PIN = "246810"
 PASSWORD = "correct-horse-battery"
@@ -113,6 +116,16 @@ def build_world() -> World:
     other_shop = make.shop(other)
     other_household = make.household(other, number="OT-001", head_name="外村人")
     issue_card(other_household.id)
+    # The own village in a township of a county; the other village in another township.
+    county = create_region(ROOT, name="矩阵县", level="county", parent_id=None)
+    township = create_region(ROOT, name="矩阵镇一", level="township", parent_id=county.id)
+    other_township = create_region(ROOT, name="矩阵镇二", level="township", parent_id=county.id)
+    village.region_id, other.region_id = township.id, other_township.id
+    db.session.flush()
+
+    def region_staff(role, region):
+        user = create_user(f"matrix-{role}-r{region.id}", PASSWORD, role=role, region_id=region.id)
+        return ("user", user.id)
 
     def staff(role, in_village, in_shop=None):
         user = create_user(
@@ -136,6 +149,9 @@ def build_world() -> World:
         "shop*": staff("shopkeeper", other, other_shop),
         "adm": staff("admin", village),
         "adm*": staff("admin", other),
+        "twp": region_staff("township_admin", township),
+        "twp*": region_staff("township_admin", other_township),
+        "cty": region_staff("county_admin", county),
     }
 
     in_village = Transfer.village_id == village.id
@@ -150,6 +166,17 @@ def build_world() -> World:
         items=[{"product_id": cheapest.id, "quantity": 1}],
         household_id=own.id,
     )
+    # An offline sale the server kept for the committee (offline sales were off that day).
+    offline_limit, village.offline_limit = village.offline_limit, 0
+    offline_sale = redeem_offline(
+        keeper,
+        shop_id=shop.id,
+        items=[{"product_id": cheapest.id, "quantity": 1}],
+        household_id=own.id,
+        made_at=utcnow(),
+        client_key="matrix-offline-sale",
+    ).pending
+    village.offline_limit = offline_limit
     product = _first(sa.select(Product).where(Product.shop_id == shop.id).order_by(Product.id))
     set_photo(ROOT, product.id, png())
     period = current_period(village.timezone)
@@ -211,6 +238,7 @@ def build_world() -> World:
             _first(sa.select(Transfer.id).where(in_village).order_by(Transfer.id.desc()))
         ),
         "redemption_id": str(redemption.id),
+        "offline_sale_id": str(offline_sale.id),
         "approval_id": str(_first(sa.select(Approval.id).where(Approval.village_id == village.id))),
         "activity_id": str(attendance.activity_id),
         "attendance_id": str(attendance.id),
@@ -235,6 +263,9 @@ def build_world() -> World:
         ),
         "code": "en",
         "kind": "png",
+        "region_id": str(township.id),
+        "county_id": str(county.id),
+        **seed_campaigns(village, own, neighbour, leader_id, world.holders["adm"][1]),
     }
     db.session.commit()
     return world

@@ -14,6 +14,8 @@ village (the columns marked ``*``):
 | ``lead`` / ``lead*`` | a leader (志愿队长/网格员) of the village / of the other village |
 | ``shop`` / ``shop*`` | the keeper of the village's shop / of the other village's shop |
 | ``adm`` / ``adm*`` | an administrator of the village / of the other village |
+| ``twp`` / ``twp*`` | a township admin of the village's township / of the other village's |
+| ``cty`` | a county admin of the county both townships belong to |
 
 Each request carries a valid body (``tests/security/matrix.py``: ``API_BODIES``, ``QUERIES``,
 ``FORM_FIELDS``), so a cell shows whether that person may do it, not merely that an empty
@@ -27,7 +29,7 @@ to the staff sign-in page, or ``me`` for a redirect to the villager sign-in page
 How to add a row (a new page or endpoint):
 
 1. Add one line to ``MATRIX``: the method, the URL rule exactly as ``app.url_map`` spells it
-   (``flask --app pointsmart routes``), and ten cells in the column order above.
+   (``flask --app pointsmart routes``), and thirteen cells in the column order above.
 2. If the URL names a new kind of object (``<int:report_id>``), give it a value in
    ``seed.build_world`` (``world.params``), made of the demo village's data. When the name
    means something else in this rule (``<token>`` of a roster upload, not of a card) or is an
@@ -35,7 +37,7 @@ How to add a row (a new page or endpoint):
 3. If it is a write that needs a body to reach its permission check, add the body to
    ``API_BODIES`` (JSON) or ``FORM_FIELDS`` (page forms) in ``matrix.py``.
 4. Run ``pytest tests/security/test_authorization.py``: a row whose answers differ fails
-   with all ten answers, so a first guess can be corrected by reading them (but decide what
+   with all thirteen answers, so a first guess can be corrected by reading them (but decide what
    each cell should be; the table is the specification, not a recording).
 
 ``test_every_rule_is_in_the_matrix`` fails when a route exists without a row (or a row
@@ -54,197 +56,249 @@ EXEMPT = {
 }
 
 MATRIX_TEXT = """
-method rule                                                                                   anon  hh    nbr   hh*   lead  lead* shop  shop* adm   adm*
-GET    /                                                                                      200   200   200   200   200   200   200   200   200   200
-GET    /account/password                                                                      login login login login 200   200   200   200   200   200
-POST   /account/password                                                                      login login login login 422   422   422   422   422   422
-GET    /admin                                                                                 login login login login 403   403   403   403   200   200
-POST   /admin/grids/<int:grid_id>                                                             login login login login 403   403   403   403   303   403
-GET    /admin/households/<int:household_id>                                                   login login login login 403   403   403   403   200   403
-POST   /admin/households/<int:household_id>/edit                                              login login login login 403   403   403   403   303   403
-POST   /admin/households/<int:household_id>/members                                           login login login login 403   403   403   403   303   403
-POST   /admin/households/<int:household_id>/move                                              login login login login 403   403   403   403   303   403
-POST   /admin/households/<int:household_id>/moved-away                                        login login login login 403   403   403   403   422   403
-POST   /admin/households/<int:household_id>/pin                                               login login login login 403   403   403   403   303   403
-POST   /admin/members/<int:member_id>                                                         login login login login 403   403   403   403   303   403
-POST   /admin/members/<int:member_id>/remove                                                  login login login login 403   403   403   403   303   403
-POST   /admin/rules/<int:rule_id>/active                                                      login login login login 403   403   403   403   303   403
-POST   /admin/rules/<int:rule_id>/version                                                     login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>                                                       login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>                                                       login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/audit                                                 login login login login 403   403   403   403   200   403
-GET    /admin/villages/<int:village_id>/grids                                                 login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/grids                                                 login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/households                                            login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/households                                            login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/import                                                login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/import                                                login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/import/<token>                                        login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/import/<token>                                        login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>                 login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/roles/<int:role_id>/revoke                            login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/rules                                                 login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/rules                                                 login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/staff                                                 login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/staff                                                 login login login login 403   403   403   403   303   403
-GET    /admin/villages/<int:village_id>/users/<int:user_id>                                   login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/users/<int:user_id>/active                            login login login login 403   403   403   403   303   403
-POST   /admin/villages/<int:village_id>/users/<int:user_id>/password                          login login login login 403   403   403   403   303   403
-POST   /admin/villages/<int:village_id>/users/<int:user_id>/roles                             login login login login 403   403   403   403   303   403
-GET    /api/v1/activities/<int:activity_id>                                                   401   403   403   403   200   403   403   403   200   403
-POST   /api/v1/activities/<int:activity_id>/attendance                                        401   403   403   403   201   403   403   403   201   403
-POST   /api/v1/activities/<int:activity_id>/checkins                                          401   403   403   403   201   403   403   403   201   403
-GET    /api/v1/approvals/<int:approval_id>                                                    401   403   403   403   404   403   403   403   200   403
-POST   /api/v1/approvals/<int:approval_id>/decision                                           401   403   403   403   403   403   403   403   200   403
-PATCH  /api/v1/attendances/<int:attendance_id>                                                401   403   403   403   409   403   403   403   409   403
-POST   /api/v1/attendances/<int:attendance_id>/checkout                                       401   403   403   403   409   403   403   403   409   403
-POST   /api/v1/auth/pin                                                                       401   204   204   204   403   403   403   403   403   403
-POST   /api/v1/auth/token                                                                     401   401   401   401   401   401   401   401   401   401
-POST   /api/v1/board-entries/<int:entry_id>/objections                                        401   201   409   404   403   403   403   403   201   403
-GET    /api/v1/cards/<path:token>                                                             200   200   200   200   200   200   200   200   200   200
-GET    /api/v1/docs                                                                           200   200   200   200   200   200   200   200   200   200
-GET    /api/v1/households/<int:household_id>                                                  401   200   403   403   200   403   200   403   200   403
-POST   /api/v1/households/<int:household_id>/card                                             401   403   403   403   403   403   403   403   201   403
-GET    /api/v1/households/<int:household_id>/card.png                                         401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/households/<int:household_id>/card.svg                                         401   403   403   403   403   403   403   403   200   403
-POST   /api/v1/households/<int:household_id>/pin                                              401   403   403   403   403   403   403   403   204   403
-GET    /api/v1/households/<int:household_id>/transfers                                        401   200   403   403   200   403   200   403   200   403
-POST   /api/v1/objections/<int:objection_id>/decision                                         401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/openapi.json                                                                   200   200   200   200   200   200   200   200   200   200
-PATCH  /api/v1/products/<int:product_id>                                                      401   403   403   403   403   403   200   403   200   403
-DELETE /api/v1/products/<int:product_id>/photo                                                401   403   403   403   403   403   204   403   204   403
-GET    /api/v1/products/<int:product_id>/photo                                                200   200   200   200   200   200   200   200   200   200
-PUT    /api/v1/products/<int:product_id>/photo                                                401   403   403   403   403   403   200   403   200   403
-POST   /api/v1/products/<int:product_id>/stock                                                401   403   403   403   403   403   201   403   201   403
-GET    /api/v1/products/<int:product_id>/stock-moves                                          401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/redemptions                                                                    401   403   403   403   403   403   201   403   403   403
-GET    /api/v1/redemptions/<int:redemption_id>                                                401   403   403   403   403   403   200   403   200   403
-POST   /api/v1/redemptions/<int:redemption_id>/void                                           401   403   403   403   403   403   200   403   200   403
-GET    /api/v1/rules/<int:rule_id>                                                            401   403   403   403   200   403   200   403   200   403
-PATCH  /api/v1/rules/<int:rule_id>                                                            401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/shops/<int:shop_id>/products                                                   401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/shops/<int:shop_id>/products                                                   401   403   403   403   403   403   201   403   201   403
-GET    /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   200   403   200   403
-POST   /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   403   403   201   403
-POST   /api/v1/transfers                                                                      401   403   403   403   201   403   403   403   201   403
-POST   /api/v1/transfers/<int:transfer_id>/reversal                                           401   403   403   403   403   403   403   403   409   403
-POST   /api/v1/transfers/batch                                                                401   403   403   403   201   403   403   403   201   403
-GET    /api/v1/transfers/preview                                                              401   403   403   403   200   403   403   403   200   403
-GET    /api/v1/villages                                                                       401   200   200   200   200   200   200   200   200   200
-POST   /api/v1/villages                                                                       401   403   403   403   403   403   403   403   403   403
-GET    /api/v1/villages/<int:village_id>                                                      401   403   403   403   200   403   200   403   200   403
-GET    /api/v1/villages/<int:village_id>/activities                                           401   403   403   403   200   403   403   403   200   403
-POST   /api/v1/villages/<int:village_id>/activities                                           401   403   403   403   201   403   403   403   201   403
-GET    /api/v1/villages/<int:village_id>/approvals                                            401   403   403   403   200   403   403   403   200   403
-POST   /api/v1/villages/<int:village_id>/approvals                                            401   403   403   403   201   403   403   403   201   403
-GET    /api/v1/villages/<int:village_id>/award-settings                                       401   403   403   403   200   403   403   403   200   403
-PATCH  /api/v1/villages/<int:village_id>/award-settings                                       401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/villages/<int:village_id>/board                                                200   200   200   200   200   200   200   200   200   200
-GET    /api/v1/villages/<int:village_id>/board-entries                                        401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/villages/<int:village_id>/board-entries                                        401   403   403   403   201   403   403   403   201   403
-PUT    /api/v1/villages/<int:village_id>/counter-settings                                     401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/villages/<int:village_id>/grids                                                401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/villages/<int:village_id>/grids                                                401   403   403   403   403   403   403   403   201   403
-GET    /api/v1/villages/<int:village_id>/households                                           401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/villages/<int:village_id>/households                                           401   403   403   403   403   403   403   403   201   403
-GET    /api/v1/villages/<int:village_id>/leaderboard                                          200   200   200   200   200   200   200   200   200   200
-GET    /api/v1/villages/<int:village_id>/ledger/verify                                        401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/villages/<int:village_id>/ledger/verify-head                                   401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/villages/<int:village_id>/my-entries                                           401   403   403   403   200   403   403   403   200   403
-GET    /api/v1/villages/<int:village_id>/objections                                           401   403   403   403   403   403   403   403   200   403
-GET    /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   403   403   403   403   201   403
-GET    /api/v1/villages/<int:village_id>/shops                                                401   403   403   403   200   403   200   403   200   403
-POST   /api/v1/villages/<int:village_id>/shops                                                401   403   403   403   403   403   403   403   201   403
-GET    /api/v1/villages/<int:village_id>/summary                                              401   403   403   403   403   403   403   403   200   403
-GET    /board-photos/<int:entry_id>                                                           200   200   200   200   200   200   200   200   200   200
-GET    /board/<int:village_id>                                                                200   200   200   200   200   200   200   200   200   200
-GET    /board/<int:village_id>/leaderboard                                                    200   200   200   200   200   200   200   200   200   200
-GET    /c/<path:token>                                                                        200   200   200   200   200   200   200   200   200   200
-GET    /counter                                                                               login login login login 200   200   302   302   200   200
-GET    /households/<int:household_id>/card                                                    login login login login 403   403   403   403   200   403
-GET    /households/<int:household_id>/card.<any(png, svg):kind>                               login login login login 403   403   403   403   200   403
-GET    /lang/<code>                                                                           303   303   303   303   303   303   303   303   303   303
-GET    /leader                                                                                login login login login 302   302   403   403   302   302
-GET    /leader/<int:village_id>                                                               login login login login 200   403   403   403   200   403
-GET    /leader/<int:village_id>/activities                                                    login login login login 200   403   403   403   200   403
-POST   /leader/<int:village_id>/activities                                                    login login login login 422   403   403   403   422   403
-GET    /leader/<int:village_id>/activities/<int:activity_id>                                  login login login login 200   403   403   403   200   403
-POST   /leader/<int:village_id>/activities/<int:activity_id>/attendances/<int:attendance_id>  login login login login 409   403   403   403   409   403
-POST   /leader/<int:village_id>/activities/<int:activity_id>/checkin                          login login login login 422   403   403   403   422   403
-POST   /leader/<int:village_id>/activities/<int:activity_id>/post                             login login login login 422   403   403   403   422   403
-GET    /leader/<int:village_id>/approvals                                                     login login login login 403   403   403   403   200   403
-POST   /leader/<int:village_id>/approvals/<int:approval_id>                                   login login login login 403   403   403   403   302   403
-GET    /leader/<int:village_id>/board                                                         login login login login 200   403   403   403   200   403
-GET    /leader/<int:village_id>/households                                                    login login login login 200   403   403   403   200   403
-GET    /leader/<int:village_id>/households/<int:household_id>                                 login login login login 200   403   403   403   200   403
-POST   /leader/<int:village_id>/households/<int:household_id>/award                           login login login login 422   403   403   403   422   403
-GET    /leader/<int:village_id>/households/<int:household_id>/board-entry                     login login login login 200   403   403   403   200   403
-POST   /leader/<int:village_id>/households/<int:household_id>/board-entry                     login login login login 422   403   403   403   422   403
-POST   /leader/<int:village_id>/households/<int:household_id>/preview                         login login login login 422   403   403   403   422   403
-GET    /leader/<int:village_id>/mine                                                          login login login login 200   403   403   403   200   403
-GET    /leader/<int:village_id>/objections                                                    login login login login 403   403   403   403   200   403
-POST   /leader/<int:village_id>/objections/<int:objection_id>                                 login login login login 403   403   403   403   302   403
-GET    /leader/<int:village_id>/scoring                                                       login login login login 200   403   403   403   200   403
-POST   /leader/<int:village_id>/scoring                                                       login login login login 422   403   403   403   422   403
-POST   /leader/<int:village_id>/transfers/<int:transfer_id>/reverse                           login login login login 403   403   403   403   302   403
-GET    /login                                                                                 200   200   200   200   200   200   200   200   200   200
-POST   /login                                                                                 422   422   422   422   422   422   422   422   422   422
-POST   /logout                                                                                302   302   302   302   302   302   302   302   302   302
-GET    /manifest/<any(counter, me):kind>.webmanifest                                          200   200   200   200   200   200   200   200   200   200
-GET    /me                                                                                    me    200   200   200   me    me    me    me    me    me
-GET    /me/login                                                                              200   200   200   200   200   200   200   200   200   200
-POST   /me/login                                                                              422   422   422   422   422   422   422   422   422   422
-POST   /me/logout                                                                             me    me    me    me    me    me    me    me    me    me
-GET    /me/objections/<int:entry_id>                                                          me    200   200   404   me    me    me    me    me    me
-POST   /me/objections/<int:entry_id>                                                          me    303   422   404   me    me    me    me    me    me
-GET    /me/pin                                                                                me    200   200   200   me    me    me    me    me    me
-POST   /me/pin                                                                                me    422   422   422   me    me    me    me    me    me
-GET    /products/<int:product_id>                                                             login login login login 200   403   200   403   200   403
-POST   /products/<int:product_id>                                                             login login login login 422   403   422   403   422   403
-POST   /products/<int:product_id>/photo                                                       login login login login 403   403   303   403   303   403
-GET    /products/<int:product_id>/photo.jpg                                                   200   200   200   200   200   200   200   200   200   200
-POST   /products/<int:product_id>/stock                                                       login login login login 422   403   422   403   422   403
-GET    /redemptions/<int:redemption_id>/receipt                                               login login login login 403   403   200   403   200   403
-POST   /redemptions/<int:redemption_id>/void                                                  login login login login 403   403   303   403   303   403
-GET    /shops                                                                                 login login login login 403   403   403   403   302   302
-GET    /shops/<int:shop_id>/counter                                                           login login login login 403   403   200   403   403   403
-POST   /shops/<int:shop_id>/counter/card                                                      login login login login 403   403   422   403   403   403
-POST   /shops/<int:shop_id>/counter/sale                                                      login login login login 403   403   422   403   403   403
-GET    /shops/<int:shop_id>/goods                                                             login login login login 200   403   200   403   200   403
-POST   /shops/<int:shop_id>/goods                                                             login login login login 403   403   422   403   422   403
-GET    /shops/<int:shop_id>/sales                                                             login login login login 403   403   200   403   200   403
-GET    /shops/<int:shop_id>/settlements                                                       login login login login 403   403   302   403   302   403
-GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403
-POST   /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   403   403   303   403
-GET    /sw.js                                                                                 200   200   200   200   200   200   200   200   200   200
-GET    /tv/<int:village_id>                                                                   200   200   200   200   200   200   200   200   200   200
-GET    /villages/<int:village_id>/cards                                                       login login login login 403   403   403   403   200   403
-GET    /villages/<int:village_id>/cards.pdf                                                   login login login login 403   403   403   403   200   403
-POST   /villages/<int:village_id>/cards/issue                                                 login login login login 403   403   403   403   303   403
-POST   /villages/<int:village_id>/cards/reissue                                               login login login login 403   403   403   403   303   403
-POST   /villages/<int:village_id>/counter-settings                                            login login login login 403   403   403   403   303   403
-GET    /villages/<int:village_id>/exports                                                     login login login login 403   403   403   403   200   403
-GET    /villages/<int:village_id>/exports/<any(households, transfers, redemptions, settlements):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403
-POST   /villages/<int:village_id>/pins                                                        login login login login 403   403   403   403   422   403
-GET    /villages/<int:village_id>/reports                                                     login login login login 403   403   403   403   200   403
-GET    /villages/<int:village_id>/reports/<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403
-GET    /villages/<int:village_id>/reports/sheet.pdf                                           login login login login 403   403   403   403   200   403
-GET    /admin/villages/<int:village_id>/sms                                                   login login login login 403   403   403   403   200   403
-POST   /admin/villages/<int:village_id>/sms/cap                                               login login login login 403   403   403   403   303   403
-POST   /admin/villages/<int:village_id>/sms/consents                                          login login login login 403   403   403   403   303   403
-POST   /admin/villages/<int:village_id>/sms/consents/<int:household_id>/stop                  login login login login 403   403   403   403   303   403
-POST   /me/sms/stop                                                                           me    303   303   303   me    me    me    me    me    me
-GET    /api/v1/villages/<int:village_id>/sms                                                  401   403   403   403   403   403   403   403   200   403
-PUT    /api/v1/villages/<int:village_id>/sms-settings                                         401   403   403   403   403   403   403   403   200   403
-PUT    /api/v1/households/<int:household_id>/sms-consent                                      401   403   403   403   403   403   403   403   200   403
-DELETE /api/v1/households/<int:household_id>/sms-consent                                      401   204   403   403   403   403   403   403   204   403
-POST   /notify/aliyun/<token>/report                                                          404   404   404   404   404   404   404   404   404   404
-POST   /notify/aliyun/<token>/up                                                              404   404   404   404   404   404   404   404   404   404
-GET    /villages/<int:village_id>/statements                                                  login login login login 200   403   403   403   200   403
-GET    /villages/<int:village_id>/statements.pdf                                              login login login login 200   403   403   403   200   403
-GET    /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   200   403
-POST   /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   422   403
+method rule                                                                                   anon  hh    nbr   hh*   lead  lead* shop  shop* adm   adm*   twp   twp*  cty
+GET    /                                                                                      200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /account/password                                                                      login login login login 200   200   200   200   200   200   200   200   200
+POST   /account/password                                                                      login login login login 422   422   422   422   422   422   422   422   422
+GET    /admin                                                                                 login login login login 403   403   403   403   200   200   403   403   403
+POST   /admin/grids/<int:grid_id>                                                             login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/households/<int:household_id>                                                   login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/households/<int:household_id>/edit                                              login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/households/<int:household_id>/members                                           login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/households/<int:household_id>/move                                              login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/households/<int:household_id>/moved-away                                        login login login login 403   403   403   403   422   403   403   403   403
+POST   /admin/households/<int:household_id>/pin                                               login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/members/<int:member_id>                                                         login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/members/<int:member_id>/remove                                                  login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/rules/<int:rule_id>/active                                                      login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/rules/<int:rule_id>/version                                                     login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>                                                       login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>                                                       login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/audit                                                 login login login login 403   403   403   403   200   403   403   403   403
+GET    /admin/villages/<int:village_id>/grids                                                 login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/grids                                                 login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/households                                            login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/households                                            login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/import                                                login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/import                                                login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/import/<token>                                        login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/import/<token>                                        login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>                 login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/roles/<int:role_id>/revoke                            login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/rules                                                 login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/rules                                                 login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/staff                                                 login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/staff                                                 login login login login 403   403   403   403   303   403   403   403   403
+GET    /admin/villages/<int:village_id>/users/<int:user_id>                                   login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/users/<int:user_id>/active                            login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/villages/<int:village_id>/users/<int:user_id>/password                          login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/villages/<int:village_id>/users/<int:user_id>/roles                             login login login login 403   403   403   403   303   403   403   403   403
+GET    /api/v1/activities/<int:activity_id>                                                   401   403   403   403   200   403   403   403   200   403   403   403   403
+POST   /api/v1/activities/<int:activity_id>/attendance                                        401   403   403   403   201   403   403   403   201   403   403   403   403
+POST   /api/v1/activities/<int:activity_id>/checkins                                          401   403   403   403   201   403   403   403   201   403   403   403   403
+GET    /api/v1/approvals/<int:approval_id>                                                    401   403   403   403   404   403   403   403   200   403   403   403   403
+POST   /api/v1/approvals/<int:approval_id>/decision                                           401   403   403   403   403   403   403   403   200   403   403   403   403
+PATCH  /api/v1/attendances/<int:attendance_id>                                                401   403   403   403   409   403   403   403   409   403   403   403   403
+POST   /api/v1/attendances/<int:attendance_id>/checkout                                       401   403   403   403   409   403   403   403   409   403   403   403   403
+POST   /api/v1/auth/pin                                                                       401   204   204   204   403   403   403   403   403   403   403   403   403
+POST   /api/v1/auth/token                                                                     401   401   401   401   401   401   401   401   401   401   401   401   401
+POST   /api/v1/campaign-objections/<int:campaign_objection_id>/decision                      401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/campaigns/<int:campaign_id>                                                    401   200   200   404   200   403   200   403   200   403   200   403   200
+POST   /api/v1/campaigns/<int:campaign_id>/beans                                              401   201   403   403   403   403   403   403   403   403   403   403   403
+POST   /api/v1/campaigns/<int:campaign_id>/confer                                             401   403   403   403   403   403   403   403   409   403   403   403   403
+POST   /api/v1/campaigns/<int:campaign_id>/nominations                                        401   201   201   404   201   403   403   403   201   403   403   403   403
+GET    /api/v1/campaigns/<int:campaign_id>/objections                                         401   403   403   403   403   403   403   403   200   403   403   403   403
+POST   /api/v1/campaigns/<int:campaign_id>/publish                                            401   403   403   403   403   403   403   403   409   403   403   403   403
+POST   /api/v1/nominations/<int:nomination_id>/decline                                        401   403   200   403   403   403   403   403   200   403   403   403   403
+POST   /api/v1/nominations/<int:nomination_id>/objections                                     401   409   201   404   403   403   403   403   422   403   403   403   403
+POST   /api/v1/nominations/<int:nomination_id>/votes                                          401   403   403   403   201   403   403   403   201   403   403   403   403
+GET    /api/v1/offline-sales/<int:offline_sale_id>                                            401   403   403   403   403   403   200   403   200   403   403   403   403
+POST   /api/v1/offline-sales/<int:offline_sale_id>/resolve                                    401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/shops/<int:shop_id>/offline-sales                                              401   403   403   403   403   403   200   403   200   403   403   403   403
+GET    /api/v1/shops/<int:shop_id>/offline-snapshot                                           401   403   403   403   403   403   200   403   403   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/campaigns                                            401   200   200   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/villages/<int:village_id>/campaigns                                            401   403   403   403   403   403   403   403   201   403   403   403   403
+POST   /api/v1/board-entries/<int:entry_id>/objections                                        401   201   409   404   403   403   403   403   201   403   403   403   403
+GET    /api/v1/cards/<path:token>                                                             200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /api/v1/docs                                                                           200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /api/v1/households/<int:household_id>                                                  401   200   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/households/<int:household_id>/card                                             401   403   403   403   403   403   403   403   201   403   403   403   403
+GET    /api/v1/households/<int:household_id>/card.png                                         401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/households/<int:household_id>/card.svg                                         401   403   403   403   403   403   403   403   200   403   403   403   403
+POST   /api/v1/households/<int:household_id>/pin                                              401   403   403   403   403   403   403   403   204   403   403   403   403
+GET    /api/v1/households/<int:household_id>/transfers                                        401   200   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/objections/<int:objection_id>/decision                                         401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/openapi.json                                                                   200   200   200   200   200   200   200   200   200   200   200   200   200
+PATCH  /api/v1/products/<int:product_id>                                                      401   403   403   403   403   403   200   403   200   403   403   403   403
+DELETE /api/v1/products/<int:product_id>/photo                                                401   403   403   403   403   403   204   403   204   403   403   403   403
+GET    /api/v1/products/<int:product_id>/photo                                                200   200   200   200   200   200   200   200   200   200   200   200   200
+PUT    /api/v1/products/<int:product_id>/photo                                                401   403   403   403   403   403   200   403   200   403   403   403   403
+POST   /api/v1/products/<int:product_id>/stock                                                401   403   403   403   403   403   201   403   201   403   403   403   403
+GET    /api/v1/products/<int:product_id>/stock-moves                                          401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/redemptions                                                                    401   403   403   403   403   403   201   403   403   403   403   403   403
+GET    /api/v1/redemptions/<int:redemption_id>                                                401   403   403   403   403   403   200   403   200   403   403   403   403
+POST   /api/v1/redemptions/<int:redemption_id>/void                                           401   403   403   403   403   403   200   403   200   403   403   403   403
+GET    /api/v1/rules/<int:rule_id>                                                            401   403   403   403   200   403   200   403   200   403   200   403   200
+PATCH  /api/v1/rules/<int:rule_id>                                                            401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/shops/<int:shop_id>/products                                                   401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/shops/<int:shop_id>/products                                                   401   403   403   403   403   403   201   403   201   403   403   403   403
+GET    /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   200   403   200   403   403   403   403
+POST   /api/v1/shops/<int:shop_id>/settlements/<period>                                       401   403   403   403   403   403   403   403   201   403   403   403   403
+POST   /api/v1/transfers                                                                      401   403   403   403   201   403   403   403   201   403   403   403   403
+POST   /api/v1/transfers/<int:transfer_id>/reversal                                           401   403   403   403   403   403   403   403   409   403   403   403   403
+POST   /api/v1/transfers/batch                                                                401   403   403   403   201   403   403   403   201   403   403   403   403
+GET    /api/v1/transfers/preview                                                              401   403   403   403   200   403   403   403   200   403   403   403   403
+GET    /api/v1/villages                                                                       401   200   200   200   200   200   200   200   200   200   200   200   200
+POST   /api/v1/villages                                                                       401   403   403   403   403   403   403   403   403   403   403   403   403
+GET    /api/v1/villages/<int:village_id>                                                      401   403   403   403   200   403   200   403   200   403   200   403   200
+GET    /api/v1/villages/<int:village_id>/activities                                           401   403   403   403   200   403   403   403   200   403   403   403   403
+POST   /api/v1/villages/<int:village_id>/activities                                           401   403   403   403   201   403   403   403   201   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/approvals                                            401   403   403   403   200   403   403   403   200   403   403   403   403
+POST   /api/v1/villages/<int:village_id>/approvals                                            401   403   403   403   201   403   403   403   201   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/award-settings                                       401   403   403   403   200   403   403   403   200   403   403   403   403
+PATCH  /api/v1/villages/<int:village_id>/award-settings                                       401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/board                                                200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /api/v1/villages/<int:village_id>/board-entries                                        401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/villages/<int:village_id>/board-entries                                        401   403   403   403   201   403   403   403   201   403   403   403   403
+PUT    /api/v1/villages/<int:village_id>/counter-settings                                     401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/grids                                                401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/villages/<int:village_id>/grids                                                401   403   403   403   403   403   403   403   201   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/households                                           401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/villages/<int:village_id>/households                                           401   403   403   403   403   403   403   403   201   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/leaderboard                                          200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /api/v1/villages/<int:village_id>/ledger/verify                                        401   403   403   403   403   403   403   403   200   403   200   403   200
+GET    /api/v1/villages/<int:village_id>/ledger/verify-head                                   401   403   403   403   403   403   403   403   200   403   200   403   200
+GET    /api/v1/villages/<int:village_id>/my-entries                                           401   403   403   403   200   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/objections                                           401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/offline-sales                                        401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/villages/<int:village_id>/rules                                                401   403   403   403   403   403   403   403   201   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/shops                                                401   403   403   403   200   403   200   403   200   403   200   403   200
+POST   /api/v1/villages/<int:village_id>/shops                                                401   403   403   403   403   403   403   403   201   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/summary                                              401   403   403   403   403   403   403   403   200   403   200   403   200
+GET    /board-photos/<int:entry_id>                                                           200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /board/<int:village_id>                                                                200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /board/<int:village_id>/leaderboard                                                    200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /c/<path:token>                                                                        200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /counter                                                                               login login login login 200   200   302   302   200   200   200   200   200
+GET    /households/<int:household_id>/card                                                    login login login login 403   403   403   403   200   403   403   403   403
+GET    /households/<int:household_id>/card.<any(png, svg):kind>                               login login login login 403   403   403   403   200   403   403   403   403
+GET    /lang/<code>                                                                           303   303   303   303   303   303   303   303   303   303   303   303   303
+GET    /leader                                                                                login login login login 302   302   403   403   302   302   403   403   403
+GET    /leader/<int:village_id>                                                               login login login login 200   403   403   403   200   403   403   403   403
+GET    /leader/<int:village_id>/activities                                                    login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/activities                                                    login login login login 422   403   403   403   422   403   403   403   403
+GET    /leader/<int:village_id>/activities/<int:activity_id>                                  login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/activities/<int:activity_id>/attendances/<int:attendance_id>  login login login login 409   403   403   403   409   403   403   403   403
+POST   /leader/<int:village_id>/activities/<int:activity_id>/checkin                          login login login login 422   403   403   403   422   403   403   403   403
+POST   /leader/<int:village_id>/activities/<int:activity_id>/post                             login login login login 422   403   403   403   422   403   403   403   403
+GET    /leader/<int:village_id>/approvals                                                     login login login login 403   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/approvals/<int:approval_id>                                   login login login login 403   403   403   403   302   403   403   403   403
+GET    /leader/<int:village_id>/board                                                         login login login login 200   403   403   403   200   403   403   403   403
+GET    /leader/<int:village_id>/households                                                    login login login login 200   403   403   403   200   403   403   403   403
+GET    /leader/<int:village_id>/households/<int:household_id>                                 login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/households/<int:household_id>/award                           login login login login 422   403   403   403   422   403   403   403   403
+GET    /leader/<int:village_id>/households/<int:household_id>/board-entry                     login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/households/<int:household_id>/board-entry                     login login login login 422   403   403   403   422   403   403   403   403
+POST   /leader/<int:village_id>/households/<int:household_id>/preview                         login login login login 422   403   403   403   422   403   403   403   403
+GET    /leader/<int:village_id>/mine                                                          login login login login 200   403   403   403   200   403   403   403   403
+GET    /leader/<int:village_id>/objections                                                    login login login login 403   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/objections/<int:objection_id>                                 login login login login 403   403   403   403   302   403   403   403   403
+GET    /leader/<int:village_id>/scoring                                                       login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/scoring                                                       login login login login 422   403   403   403   422   403   403   403   403
+POST   /leader/<int:village_id>/transfers/<int:transfer_id>/reverse                           login login login login 403   403   403   403   302   403   403   403   403
+GET    /login                                                                                 200   200   200   200   200   200   200   200   200   200   200   200   200
+POST   /login                                                                                 422   422   422   422   422   422   422   422   422   422   422   422   422
+POST   /logout                                                                                302   302   302   302   302   302   302   302   302   302   302   302   302
+GET    /campaign-photos/<int:nomination_id>                                                   404   404   404   404   404   404   404   404   404   404   404   404   404
+GET    /leader/<int:village_id>/campaigns                                                     login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/<int:village_id>/campaigns                                                     login login login login 403   403   403   403   303   403   403   403   403
+POST   /leader/campaign-objections/<int:campaign_objection_id>                                login login login login 403   403   403   403   303   403   403   403   403
+GET    /leader/campaigns/<int:campaign_id>                                                    login login login login 200   403   403   403   200   403   403   403   403
+GET    /leader/campaigns/<int:campaign_id>/certificates.pdf                                   login login login login 403   403   403   403   404   403   403   403   403
+POST   /leader/campaigns/<int:campaign_id>/confer                                             login login login login 403   403   403   403   303   403   403   403   403
+POST   /leader/campaigns/<int:campaign_id>/nominations                                        login login login login 303   403   403   403   303   403   403   403   403
+GET    /leader/campaigns/<int:campaign_id>/notice.pdf                                         login login login login 200   403   403   403   200   403   403   403   403
+POST   /leader/campaigns/<int:campaign_id>/publish                                            login login login login 403   403   403   403   303   403   403   403   403
+POST   /leader/nominations/<int:nomination_id>/decline                                        login login login login 403   403   403   403   303   403   403   403   403
+POST   /leader/nominations/<int:nomination_id>/vote                                           login login login login 303   403   403   403   303   403   403   403   403
+GET    /me/campaigns                                                                          me    200   200   200   me    me    me    me    me    me   me    me    me
+GET    /me/campaigns/<int:campaign_id>                                                        me    200   200   404   me    me    me    me    me    me   me    me    me
+POST   /me/campaigns/<int:campaign_id>/beans                                                  me    303   403   404   me    me    me    me    me    me   me    me    me
+POST   /me/campaigns/<int:campaign_id>/nominations                                            me    303   303   404   me    me    me    me    me    me   me    me    me
+POST   /me/nominations/<int:nomination_id>/decline                                            me    403   303   404   me    me    me    me    me    me   me    me    me
+POST   /me/nominations/<int:nomination_id>/objection                                          me    303   303   404   me    me    me    me    me    me   me    me    me
+POST   /me/nominations/<int:nomination_id>/vote                                               me    403   403   404   me    me    me    me    me    me   me    me    me
+GET    /manifest/<any(counter, me):kind>.webmanifest                                          200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /me                                                                                    me    200   200   200   me    me    me    me    me    me   me    me    me
+GET    /me/login                                                                              200   200   200   200   200   200   200   200   200   200   200   200   200
+POST   /me/login                                                                              422   422   422   422   422   422   422   422   422   422   422   422   422
+POST   /me/logout                                                                             me    me    me    me    me    me    me    me    me    me   me    me    me
+GET    /me/objections/<int:entry_id>                                                          me    200   200   404   me    me    me    me    me    me   me    me    me
+POST   /me/objections/<int:entry_id>                                                          me    303   422   404   me    me    me    me    me    me   me    me    me
+GET    /me/pin                                                                                me    200   200   200   me    me    me    me    me    me   me    me    me
+POST   /me/pin                                                                                me    422   422   422   me    me    me    me    me    me   me    me    me
+POST   /offline-sales/<int:offline_sale_id>/resolve                                           login login login login 403   403   403   403   303   403   403   403   403
+GET    /products/<int:product_id>                                                             login login login login 200   403   200   403   200   403   200   403   200
+POST   /products/<int:product_id>                                                             login login login login 422   403   422   403   422   403   422   403   422
+POST   /products/<int:product_id>/photo                                                       login login login login 403   403   303   403   303   403   403   403   403
+GET    /products/<int:product_id>/photo.jpg                                                   200   200   200   200   200   200   200   200   200   200   200   200   200
+POST   /products/<int:product_id>/stock                                                       login login login login 422   403   422   403   422   403   422   403   422
+GET    /redemptions/<int:redemption_id>/receipt                                               login login login login 403   403   200   403   200   403   403   403   403
+POST   /redemptions/<int:redemption_id>/void                                                  login login login login 403   403   303   403   303   403   403   403   403
+GET    /shops                                                                                 login login login login 403   403   403   403   302   302   403   403   403
+GET    /shops/<int:shop_id>/counter                                                           login login login login 403   403   200   403   403   403   403   403   403
+POST   /shops/<int:shop_id>/counter/card                                                      login login login login 403   403   422   403   403   403   403   403   403
+POST   /shops/<int:shop_id>/counter/offline-sales                                             401   401   401   401   403   403   422   403   403   403   403   403   403
+GET    /shops/<int:shop_id>/counter/offline-snapshot                                          401   401   401   401   403   403   200   403   403   403   403   403   403
+POST   /shops/<int:shop_id>/counter/sale                                                      login login login login 403   403   422   403   403   403   403   403   403
+GET    /shops/<int:shop_id>/goods                                                             login login login login 200   403   200   403   200   403   200   403   200
+POST   /shops/<int:shop_id>/goods                                                             login login login login 403   403   422   403   422   403   403   403   403
+GET    /shops/<int:shop_id>/needs-attention                                                   login login login login 403   403   200   403   200   403   403   403   403
+GET    /shops/<int:shop_id>/sales                                                             login login login login 403   403   200   403   200   403   403   403   403
+GET    /shops/<int:shop_id>/settlements                                                       login login login login 403   403   302   403   302   403   403   403   403
+GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403   403   403   403
+POST   /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   403   403   303   403   403   403   403
+GET    /sw.js                                                                                 200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /tv/<int:village_id>                                                                   200   200   200   200   200   200   200   200   200   200   200   200   200
+GET    /villages/<int:village_id>/cards                                                       login login login login 403   403   403   403   200   403   403   403   403
+GET    /villages/<int:village_id>/cards.pdf                                                   login login login login 403   403   403   403   200   403   403   403   403
+POST   /villages/<int:village_id>/cards/issue                                                 login login login login 403   403   403   403   303   403   403   403   403
+POST   /villages/<int:village_id>/cards/reissue                                               login login login login 403   403   403   403   303   403   403   403   403
+POST   /villages/<int:village_id>/counter-settings                                            login login login login 403   403   403   403   303   403   403   403   403
+GET    /villages/<int:village_id>/exports                                                     login login login login 403   403   403   403   200   403   200   403   200
+GET    /villages/<int:village_id>/exports/<any(households, transfers, redemptions, settlements):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403   200   403   200
+POST   /villages/<int:village_id>/pins                                                        login login login login 403   403   403   403   422   403   403   403   403
+GET    /villages/<int:village_id>/reconciliation                                              login login login login 403   403   403   403   200   403   403   403   403
+GET    /villages/<int:village_id>/reports                                                     login login login login 403   403   403   403   200   403   200   403   200
+GET    /villages/<int:village_id>/reports/<any(summary, leaders, leaders12, months):name>.<any(csv, xlsx):fmt> login login login login 403   403   403   403   200   403   200   403   200
+GET    /villages/<int:village_id>/reports/sheet.pdf                                           login login login login 403   403   403   403   200   403   200   403   200
+GET    /admin/villages/<int:village_id>/sms                                                   login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/sms/cap                                               login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/villages/<int:village_id>/sms/consents                                          login login login login 403   403   403   403   303   403   403   403   403
+POST   /admin/villages/<int:village_id>/sms/consents/<int:household_id>/stop                  login login login login 403   403   403   403   303   403   403   403   403
+POST   /me/sms/stop                                                                           me    303   303   303   me    me    me    me    me    me   me    me    me
+GET    /api/v1/villages/<int:village_id>/sms                                                  401   403   403   403   403   403   403   403   200   403   403   403   403
+PUT    /api/v1/villages/<int:village_id>/sms-settings                                         401   403   403   403   403   403   403   403   200   403   403   403   403
+PUT    /api/v1/households/<int:household_id>/sms-consent                                      401   403   403   403   403   403   403   403   200   403   403   403   403
+DELETE /api/v1/households/<int:household_id>/sms-consent                                      401   204   403   403   403   403   403   403   204   403   403   403   403
+POST   /notify/aliyun/<token>/report                                                          404   404   404   404   404   404   404   404   404   404   404   404   404
+POST   /notify/aliyun/<token>/up                                                              404   404   404   404   404   404   404   404   404   404   404   404   404
+GET    /villages/<int:village_id>/statements                                                  login login login login 200   403   403   403   200   403   403   403   403
+GET    /villages/<int:village_id>/statements.pdf                                              login login login login 200   403   403   403   200   403   403   403   403
+GET    /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   200   403   403   403   403
+POST   /villages/<int:village_id>/shops                                                       login login login login 403   403   403   403   422   403   403   403   403
+GET    /api/v1/regions                                                                        401   403   403   403   403   403   403   403   403   403   200   200   200
+POST   /api/v1/regions                                                                        401   403   403   403   403   403   403   403   403   403   403   403   201
+GET    /api/v1/regions/<int:region_id>                                                        401   403   403   403   403   403   403   403   403   403   200   403   200
+GET    /api/v1/regions/<int:region_id>/dashboard                                              401   403   403   403   403   403   403   403   403   403   200   403   200
+GET    /regions                                                                               login login login login 403   403   403   403   403   403   200   200   200
+GET    /regions/<int:region_id>                                                               login login login login 403   403   403   403   403   403   200   403   200
+GET    /regions/<int:region_id>/dashboard                                                     login login login login 403   403   403   403   403   403   200   403   200
+GET    /regions/<int:region_id>/dashboard.xlsx                                                login login login login 403   403   403   403   403   403   200   403   200
+POST   /regions/<int:region_id>/townships                                                     login login login login 403   403   403   403   403   403   403   403   303
+POST   /regions/<int:region_id>/villages                                                      login login login login 403   403   403   403   403   403   403   403   303
+POST   /regions/<int:region_id>/village-admins                                                login login login login 403   403   403   403   403   403   403   403   303
 """
 
 

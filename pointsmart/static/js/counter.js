@@ -87,7 +87,10 @@
       update();
     });
 
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      // No network: offline-counter.js keeps the sale on the phone instead.
+      var offline = window.PointsmartOffline;
+      if (offline && offline.interceptSale && offline.interceptSale(form, event)) return;
       // The one-time form key already makes a second tap harmless; this just says "busy".
       window.setTimeout(function () {
         if (confirm) confirm.disabled = true;

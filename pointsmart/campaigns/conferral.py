@@ -1,0 +1,299 @@
+"""Objections during the notice (公示), conferral, and the titles the winners hold.
+
+* **Objections** follow the red and black list's flow (``awards.board``): during the notice
+  any household of the village objects to a published winner, once, with a reason (through
+  its own login, or an admin files it for the household); an admin of the village upholds
+  it (the nominee is removed from the result: its seat is not handed on, since a new winner
+  would need a notice of its own) or dismisses it, with a reason either way. Both are kept.
+* **Conferral** (an admin of the village) once the notice is over and no objection waits:
+  each winner still standing gets the campaign rule's points through the ledger (an award,
+  issued -> household, memo the campaign's title), in one transaction. The campaign row is
+  locked first and marked conferred, so conferring twice (or two admins at once) posts once;
+  the second call answers what the first did. A household that has moved away by then gets
+  no points and no title. The council's decision stands for the approval an award above the
+  village's threshold would otherwise wait for, and the rule's monthly cap does not apply.
+* **Titles**: a household holds the title of each conferred campaign it won (its page, the
+  card page, the board's 光荣榜).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..audit import service as audit
+from ..awards.errors import AlreadyDecided, AlreadyObjected
+from ..awards.models import Rule
+from ..awards.service import plan_by_rule, post_plan
+from ..database import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from ..villages.models import Household
+from . import windows
+from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
+from .models import (
+    DISMISSED,
+    PENDING,
+    REMOVED,
+    STANDING,
+    UPHELD,
+    Campaign,
+    Nomination,
+    NominationObjection,
+)
+from .service import (
+    find_campaign,
+    find_nomination,
+    nominations_of,
+    reason_text,
+    today_for,
+    village_of,
+)
+
+# --- objections ------------------------------------------------------------------------------
+
+
+def raise_objection(
+    actor: Principal, nomination_id: int, *, reason: str, household_id: int | None = None
+) -> NominationObjection:
+    """A household objects to a published winner during the notice, once."""
+    nomination = find_nomination(nomination_id)
+    if actor.user_id is None and actor.household_id is not None:
+        if actor.household_village_id != nomination.village_id:
+            raise NotFound(_l("No such nomination."))
+        household_id, filed_by_id = actor.household_id, None
+    else:
+        actor.require_admin(nomination.village_id)
+        if household_id is None:
+            raise ValidationFailed(
+                errors={"household_id": [str(_l("Say which household objects."))]}
+            )
+        filed_by_id = actor.user_id
+    objector = db.session.get(Household, household_id)
+    if objector is None or objector.village_id != nomination.village_id:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
+    reason = reason_text(reason)
+    campaign = find_campaign(nomination.campaign_id)
+    windows.require(campaign, windows.NOTICE, today_for(campaign))
+    if not nomination.won or nomination.status != STANDING:
+        raise NotAWinner()
+    if db.session.execute(
+        sa.select(NominationObjection.id).where(
+            NominationObjection.nomination_id == nomination.id,
+            NominationObjection.household_id == household_id,
+        )
+    ).first():
+        raise AlreadyObjected(_l("This household has already objected to this nominee."))
+    objection = NominationObjection(
+        nomination_id=nomination.id,
+        village_id=nomination.village_id,
+        household_id=household_id,
+        reason=reason,
+        filed_by_id=filed_by_id,
+        raised_at=utcnow(),
+        status=PENDING,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    return objection
+
+
+def objections_of(actor: Principal, campaign_id: int) -> list[NominationObjection]:
+    campaign = find_campaign(campaign_id)
+    actor.require_admin(campaign.village_id)
+    return list(
+        db.session.execute(
+            sa.select(NominationObjection)
+            .join(Nomination, Nomination.id == NominationObjection.nomination_id)
+            .where(Nomination.campaign_id == campaign_id)
+            .order_by(NominationObjection.id)
+        ).scalars()
+    )
+
+
+def decide_objection(
+    actor: Principal, objection_id: int, *, uphold: bool, reason: str
+) -> NominationObjection:
+    """Uphold (the nominee is removed) or dismiss an objection; admins, once, with a reason."""
+    objection = db.session.get(NominationObjection, objection_id)
+    if objection is None:
+        raise NotFound(_l("No such objection."))
+    if actor.household_id is not None:
+        raise Forbidden()
+    actor.require_admin(objection.village_id)
+    reason = reason_text(reason)
+    nomination = find_nomination(objection.nomination_id)
+    campaign = find_campaign(nomination.campaign_id, lock=True)
+    db.session.refresh(objection, with_for_update=True)
+    if objection.status != PENDING:
+        raise AlreadyDecided()
+    if campaign.conferred_at is not None:
+        raise WindowClosed(window="conferred", **windows.dates(campaign))
+    if uphold:
+        nomination.status = REMOVED
+        objection.status = UPHELD
+    else:
+        objection.status = DISMISSED
+    objection.decided_by_id = actor.user_id
+    objection.decided_at = utcnow()
+    objection.decision_reason = reason
+    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=objection.village_id,
+        action="campaign_objection.uphold" if uphold else "campaign_objection.dismiss",
+        target_type="campaign_objection",
+        target_id=objection.id,
+        changes={"nomination_id": nomination.id, "reason": reason},
+    )
+    return objection
+
+
+# --- conferral -------------------------------------------------------------------------------
+
+
+def winners(campaign_id: int) -> list[Nomination]:
+    """The standing winners, in rank order."""
+    return sorted(
+        (n for n in nominations_of(campaign_id) if n.won and n.status == STANDING),
+        key=lambda n: n.rank or 0,
+    )
+
+
+def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
+    """Confer the titles and post the winners' points, once. Returns the campaign and the
+    number of transfers this call posted (0 when it had been conferred already)."""
+    campaign = find_campaign(campaign_id, lock=True)
+    actor.require_admin(campaign.village_id)
+    if campaign.conferred_at is not None:
+        return campaign, 0
+    if campaign.published_at is None:
+        raise NotPublished()
+    today = today_for(campaign)
+    if campaign.notice_until is not None and today <= campaign.notice_until:
+        raise NoticeNotOver(notice_until=campaign.notice_until.isoformat())
+    if db.session.execute(
+        sa.select(NominationObjection.id)
+        .join(Nomination, Nomination.id == NominationObjection.nomination_id)
+        .where(Nomination.campaign_id == campaign.id, NominationObjection.status == PENDING)
+    ).first():
+        raise ObjectionsPending()
+    village = village_of(campaign.village_id)
+    rule = db.session.get(Rule, campaign.rule_id)
+    selected = winners(campaign.id)
+    active = set(
+        db.session.execute(
+            sa.select(Household.id).where(
+                Household.id.in_([n.household_id for n in selected]),
+                Household.status == "active",
+            )
+        ).scalars()
+    )
+    paid = [n for n in selected if n.household_id in active]
+    ledger.lock_household_accounts(campaign.village_id, [n.household_id for n in paid])
+    for nomination in paid:
+        plan = plan_by_rule(
+            rule, nomination.household_id, 1, timezone=village.timezone, memo=campaign.title
+        )
+        nomination.transfer_id = post_plan(plan, actor.user_id).id
+    campaign.conferred_at = utcnow()
+    campaign.conferred_by_id = actor.user_id
+    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=campaign.village_id,
+        action="campaign.confer",
+        target_type="campaign",
+        target_id=campaign.id,
+        changes={
+            "winners": [n.household_id for n in paid],
+            "transfers": [n.transfer_id for n in paid],
+        },
+    )
+    return campaign, len(paid)
+
+
+# --- titles ----------------------------------------------------------------------------------
+
+
+def _conferred_winners():
+    return (
+        sa.select(
+            Campaign.id.label("campaign_id"),
+            Campaign.title,
+            Campaign.conferred_at,
+            Nomination.id.label("nomination_id"),
+            Nomination.household_id,
+        )
+        .join(Nomination, Nomination.campaign_id == Campaign.id)
+        .where(
+            Campaign.conferred_at.is_not(None),
+            Nomination.won.is_(True),
+            Nomination.status == STANDING,
+            Nomination.transfer_id.is_not(None),
+        )
+    )
+
+
+def titles_of(household_id: int) -> list[dict[str, Any]]:
+    """The titles a household holds, newest first: ``{title, campaign_id, year}``."""
+    rows = db.session.execute(
+        _conferred_winners()
+        .where(Nomination.household_id == household_id)
+        .order_by(Campaign.conferred_at.desc())
+    )
+    return [
+        {"title": row.title, "campaign_id": row.campaign_id, "year": row.conferred_at.year}
+        for row in rows
+    ]
+
+
+def honour_names(campaign_id: int) -> list[dict[str, Any]]:
+    """The paid winners of a conferred campaign, in rank order: ``{number, head_name}``."""
+    rows = db.session.execute(
+        sa.select(Household.number, Household.head_name)
+        .join(Nomination, Nomination.household_id == Household.id)
+        .where(
+            Nomination.campaign_id == campaign_id,
+            Nomination.won.is_(True),
+            Nomination.status == STANDING,
+            Nomination.transfer_id.is_not(None),
+        )
+        .order_by(Nomination.rank)
+    )
+    return [{"number": row.number, "head_name": row.head_name} for row in rows]
+
+
+def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
+    """The 光荣榜: campaigns conferred in the last ``days`` days with their winners (number,
+    head), newest first."""
+    since = utcnow() - dt.timedelta(days=days)
+    rows = db.session.execute(
+        _conferred_winners()
+        .add_columns(Household.number, Household.head_name)
+        .join(Household, Household.id == Nomination.household_id)
+        .where(Campaign.village_id == village_id, Campaign.conferred_at >= since)
+        .order_by(Campaign.conferred_at.desc(), Nomination.rank)
+    )
+    roll: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        entry = roll.setdefault(
+            row.campaign_id,
+            {
+                "campaign_id": row.campaign_id,
+                "title": row.title,
+                "year": row.conferred_at.year,
+                "winners": [],
+            },
+        )
+        entry["winners"].append(
+            {"household_id": row.household_id, "number": row.number, "head_name": row.head_name}
+        )
+    return list(roll.values())

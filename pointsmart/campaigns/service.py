@@ -1,0 +1,392 @@
+"""Campaigns and nominations: the rules of setting up a campaign and of nominating.
+
+* **Setting up** (an admin of the village): a title, the award rule whose points the winners
+  get (a rule of the village, in force, worth points), the seats, the three windows, the
+  quorum, the majority, the tie-break, whether villagers nominate and how many 豆选 beans a
+  household gives. The council is staff users of the village (each optionally living in a
+  household of it) and villagers (households). The quorum cannot exceed the council's size.
+* **Nominating** (during the nomination window): leaders and admins of the village, and,
+  when the campaign allows, a household signed in on ``/me``; any active household of the
+  village, once per campaign, with the reason in words and an optional photo, checked and
+  re-encoded as goods photos are (``counter.photos.clean_photo``).
+* **Declining**: the nominated household itself (or an admin for it) until conferral; a
+  declined nominee is out of the vote and of the result.
+
+The council's review and publication are in ``review``, objections and conferral in
+``conferral``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..accounts.models import RoleAssignment, User
+from ..audit import service as audit
+from ..awards import rules as rule_service
+from ..awards.models import Rule
+from ..database import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..villages.models import Household, Village
+from . import windows
+from .errors import AlreadyNominated, NominationDeclined, WindowClosed
+from .models import (
+    BEANS,
+    DECLINED,
+    STANDING,
+    TIE_BREAKS,
+    Campaign,
+    CouncilMember,
+    Nomination,
+)
+
+MAX_REASON = 500
+PHOTO_DIR = "campaign-photos"
+
+
+def _error(field: str, message: Any) -> ValidationFailed:
+    return ValidationFailed(errors={field: [str(message)]})
+
+
+def reason_text(text: str | None, field: str = "reason") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise _error(field, _l("Say why, in words."))
+    if len(text) > MAX_REASON:
+        raise _error(field, _l("At most %(max)s characters.", max=MAX_REASON))
+    return text
+
+
+# --- finding -------------------------------------------------------------------------------
+
+
+def village_of(village_id: int) -> Village:
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    return village
+
+
+def find_campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id, with_for_update=lock or None)
+    if campaign is None:
+        raise NotFound(_l("No such campaign."))
+    return campaign
+
+
+def find_nomination(nomination_id: int) -> Nomination:
+    nomination = db.session.get(Nomination, nomination_id)
+    if nomination is None:
+        raise NotFound(_l("No such nomination."))
+    return nomination
+
+
+def today_for(campaign: Campaign) -> dt.date:
+    return windows.today_of(village_of(campaign.village_id).timezone)
+
+
+def require_reader(actor: Principal, campaign: Campaign) -> None:
+    """Staff of the village and its households see a campaign; nobody else learns of it."""
+    if actor.household_id is not None:
+        if actor.household_village_id != campaign.village_id:
+            raise NotFound(_l("No such campaign."))
+        return
+    if not actor.is_staff_of(campaign.village_id):
+        raise Forbidden(_l("Only staff of this village may do this."))
+
+
+def council_of(campaign_id: int) -> list[CouncilMember]:
+    return list(
+        db.session.execute(
+            sa.select(CouncilMember)
+            .where(CouncilMember.campaign_id == campaign_id)
+            .order_by(CouncilMember.id)
+        ).scalars()
+    )
+
+
+def nominations_of(campaign_id: int) -> list[Nomination]:
+    return list(
+        db.session.execute(
+            sa.select(Nomination)
+            .where(Nomination.campaign_id == campaign_id)
+            .order_by(Nomination.id)
+        ).scalars()
+    )
+
+
+def campaigns_of(actor: Principal, village_id: int) -> list[Campaign]:
+    """The village's campaigns, newest first (staff and households of the village)."""
+    village_of(village_id)
+    if actor.household_id is not None:
+        if actor.household_village_id != village_id:
+            raise Forbidden(_l("You may only see your own village."))
+    else:
+        actor.require_staff(village_id)
+    return list(
+        db.session.execute(
+            sa.select(Campaign)
+            .where(Campaign.village_id == village_id)
+            .order_by(Campaign.id.desc())
+            .limit(200)
+        ).scalars()
+    )
+
+
+# --- setting up ------------------------------------------------------------------------------
+
+
+def _award_rule(rule_id: int, village: Village, day: dt.date) -> Rule:
+    rule = db.session.get(Rule, rule_id)
+    if rule is None or rule.village_id != village.id:
+        raise _error("rule_id", _l("No such rule in this village."))
+    version = rule_service.version_on(rule.id, day) if rule.active else None
+    if version is None or version.points <= 0 or rule.unit != "each":
+        raise _error("rule_id", _l("Choose a rule in use that gives points, counted each time."))
+    return rule
+
+
+def _staff_of_village(user_ids: list[int], village_id: int) -> set[int]:
+    """The ids among ``user_ids`` of active users with a role in the village."""
+    if not user_ids:
+        return set()
+    return set(
+        db.session.execute(
+            sa.select(User.id)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                User.id.in_(user_ids),
+                User.active.is_(True),
+                sa.or_(
+                    RoleAssignment.village_id == village_id, RoleAssignment.village_id.is_(None)
+                ),
+            )
+        ).scalars()
+    )
+
+
+def _households_of_village(household_ids: list[int], village_id: int) -> set[int]:
+    if not household_ids:
+        return set()
+    return set(
+        db.session.execute(
+            sa.select(Household.id).where(
+                Household.id.in_(household_ids),
+                Household.village_id == village_id,
+                Household.status == "active",
+            )
+        ).scalars()
+    )
+
+
+def _council(
+    village_id: int, members: list[dict[str, int | None]]
+) -> list[tuple[int | None, int | None]]:
+    """Check the council: (user id, household id) pairs, each staff user once."""
+    pairs = [(m.get("user_id"), m.get("household_id")) for m in members]
+    if not pairs:
+        raise _error("council", _l("Name the council's members."))
+    users = [u for u, _ in pairs if u is not None]
+    if len(users) != len(set(users)):
+        raise _error("council", _l("Each member is named once."))
+    villagers = [h for u, h in pairs if u is None]
+    if None in villagers or len(villagers) != len(set(villagers)):
+        raise _error("council", _l("Each member is named once."))
+    if set(users) - _staff_of_village(users, village_id):
+        raise _error("council", _l("Council members are staff or households of this village."))
+    households = [h for _, h in pairs if h is not None]
+    if set(households) - _households_of_village(households, village_id):
+        raise _error("council", _l("Council members are staff or households of this village."))
+    return pairs
+
+
+def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
+    """Set up a campaign of the village (admins of the village)."""
+    village = village_of(village_id)
+    actor.require_admin(village_id)
+    today = windows.today_of(village.timezone)
+    title = (data.get("title") or "").strip()
+    if not title:
+        raise _error("title", _l("Give the campaign a title."))
+    rule = _award_rule(data["rule_id"], village, max(today, data["review_until"]))
+    if not data["nominate_from"] <= data["nominate_until"] <= data["review_until"]:
+        raise _error(
+            "review_until",
+            _l("Nominations start, then end, then the review ends: the dates are out of order."),
+        )
+    if data["review_until"] < today:
+        raise _error("review_until", _l("The review ends in the past."))
+    members = [{"user_id": user_id, "household_id": None} for user_id in data.get("council", [])]
+    members += data.get("council_members") or []
+    council = _council(village_id, members)
+    if data["quorum"] > len(council):
+        raise _error("quorum", _l("The quorum is larger than the council."))
+    tie_break = data.get("tie_break") or BEANS
+    if tie_break not in TIE_BREAKS:
+        raise _error("tie_break", _l("Unknown tie-break."))
+    campaign = Campaign(
+        village_id=village_id,
+        title=title,
+        rule_id=rule.id,
+        seats=data["seats"],
+        nominate_from=data["nominate_from"],
+        nominate_until=data["nominate_until"],
+        review_until=data["review_until"],
+        notice_days=data["notice_days"],
+        quorum=data["quorum"],
+        majority_percent=data.get("majority_percent") or 50,
+        tie_break=tie_break,
+        villagers_nominate=bool(data.get("villagers_nominate")),
+        bean_votes=data.get("bean_votes") or 0,
+        created_by_id=actor.user_id,
+        created_at=utcnow(),
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.add_all(
+        CouncilMember(campaign_id=campaign.id, user_id=user_id, household_id=household_id)
+        for user_id, household_id in council
+    )
+    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=village_id,
+        action="campaign.create",
+        target_type="campaign",
+        target_id=campaign.id,
+        changes={
+            "title": title,
+            "rule_id": rule.id,
+            "seats": campaign.seats,
+            "windows": windows.dates(campaign),
+            "notice_days": campaign.notice_days,
+            "quorum": campaign.quorum,
+            "council": [list(pair) for pair in council],
+        },
+    )
+    return campaign
+
+
+# --- nominating ------------------------------------------------------------------------------
+
+
+def _require_nominator(actor: Principal, campaign: Campaign) -> None:
+    if actor.household_id is not None:
+        if actor.household_village_id != campaign.village_id:
+            raise NotFound(_l("No such campaign."))
+        if not campaign.villagers_nominate:
+            raise Forbidden(_l("In this campaign, leaders and the committee nominate."))
+        return
+    actor.require_awarder(campaign.village_id)
+
+
+def store_photo(data: bytes) -> str:
+    """Check and re-encode a nominee's photo as goods photos are; return its file name."""
+    from ..counter.photos import clean_photo
+
+    cleaned = clean_photo(data)
+    configured = current_app.config.get("CAMPAIGN_PHOTO_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / PHOTO_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.jpg"
+    temporary = folder / f"{name}.part"
+    temporary.write_bytes(cleaned)
+    os.replace(temporary, folder / name)
+    return name
+
+
+def photo_path(nomination: Nomination) -> Path | None:
+    if not nomination.photo:
+        return None
+    configured = current_app.config.get("CAMPAIGN_PHOTO_DIR")
+    folder = Path(configured) if configured else Path(current_app.instance_path) / PHOTO_DIR
+    path = folder / nomination.photo
+    return path if path.is_file() else None
+
+
+def nominate(
+    actor: Principal,
+    campaign_id: int,
+    *,
+    household_id: int,
+    reason: str,
+    photo: bytes | None = None,
+) -> Nomination:
+    """Nominate a household of the campaign's village, once per campaign."""
+    campaign = find_campaign(campaign_id)
+    _require_nominator(actor, campaign)
+    windows.require(campaign, windows.NOMINATION, today_for(campaign))
+    if not _households_of_village([household_id], campaign.village_id):
+        raise _error("household_id", _l("No such household in this village."))
+    reason = reason_text(reason)
+    if db.session.execute(
+        sa.select(Nomination.id).where(
+            Nomination.campaign_id == campaign.id, Nomination.household_id == household_id
+        )
+    ).first():
+        raise AlreadyNominated()
+    # Stored last, once nothing else can refuse the nomination.
+    photo_name = store_photo(photo) if photo else None
+    nomination = Nomination(
+        campaign_id=campaign.id,
+        village_id=campaign.village_id,
+        household_id=household_id,
+        reason=reason,
+        photo=photo_name,
+        nominated_by_id=actor.user_id,
+        nominated_by_household_id=actor.household_id if actor.user_id is None else None,
+        created_at=utcnow(),
+        status=STANDING,
+    )
+    db.session.add(nomination)
+    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=campaign.village_id,
+        action="campaign.nominate",
+        target_type="nomination",
+        target_id=nomination.id,
+        changes={
+            "campaign_id": campaign.id,
+            "household_id": household_id,
+            "by_household_id": nomination.nominated_by_household_id,
+            "reason": reason,
+            "photo": photo_name is not None,
+        },
+    )
+    return nomination
+
+
+def decline(actor: Principal, nomination_id: int) -> Nomination:
+    """The nominated household declines (or an admin records that it did), until conferral."""
+    nomination = find_nomination(nomination_id)
+    if actor.household_id is not None:
+        if actor.household_id != nomination.household_id:
+            raise Forbidden(_l("Only the nominated household may decline."))
+    else:
+        actor.require_admin(nomination.village_id)
+    campaign = find_campaign(nomination.campaign_id, lock=True)
+    if nomination.status != STANDING:
+        raise NominationDeclined()
+    if campaign.conferred_at is not None:
+        raise WindowClosed(window="conferred", **windows.dates(campaign))
+    nomination.status = DECLINED
+    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=nomination.village_id,
+        action="campaign.decline",
+        target_type="nomination",
+        target_id=nomination.id,
+        changes={"campaign_id": campaign.id, "household_id": nomination.household_id},
+    )
+    return nomination

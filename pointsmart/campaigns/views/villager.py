@@ -1,0 +1,152 @@
+"""A household's campaign pages on ``/me``: the village's campaigns, and in each one what the
+household may do now: nominate (when the campaign lets villagers), give its 豆选 beans, vote
+(a villager on the council), decline its own nomination, object during the notice (公示)."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+
+from ...accounts.auth import Principal, villager_page_principal
+from ...errors import NotFound
+from ...forms import parse_form
+from ...villagers.views import villager_required
+from .. import choices, conferral, review, service
+from ..present import campaign_view
+from . import REQUIRED, act, bp, refuse_form
+from .staff import NominationForm, VoteForm
+
+
+class ObjectionForm(Schema):
+    reason = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
+
+
+def _campaign(principal: Principal, campaign_id: int):
+    try:
+        campaign = service.find_campaign(campaign_id)
+        service.require_reader(principal, campaign)
+    except NotFound:
+        abort(404)
+    return campaign
+
+
+def _back(campaign_id: int) -> str:
+    return url_for("campaigns_pages.my_campaign", campaign_id=campaign_id)
+
+
+@bp.route("/me/campaigns", methods=["GET"])
+@villager_required
+def my_campaigns(principal):
+    campaigns = service.campaigns_of(principal, principal.household_village_id)
+    return render_template("campaigns/me_list.html", campaigns=campaigns)
+
+
+@bp.route("/me/campaigns/<int:campaign_id>", methods=["GET"])
+@villager_required
+def my_campaign(principal, campaign_id: int):
+    campaign = _campaign(principal, campaign_id)
+    return render_template(
+        "campaigns/me_campaign.html",
+        campaign=campaign_view(principal, campaign),
+        member=review.member_for(principal, campaign_id),
+        household_id=principal.household_id,
+    )
+
+
+@bp.route("/me/campaigns/<int:campaign_id>/nominations", methods=["POST"])
+@villager_required
+def my_nomination(principal, campaign_id: int):
+    campaign = _campaign(principal, campaign_id)
+    values, errors = parse_form(NominationForm())
+    if errors:
+        return refuse_form(errors, _back(campaign_id))
+
+    upload = request.files.get("photo")
+    photo = upload.read() if upload and upload.filename else None
+
+    def produce() -> dict:
+        household_id = choices.household_by_number(campaign.village_id, values["household_number"])
+        nomination = service.nominate(
+            principal, campaign_id, household_id=household_id, reason=values["reason"], photo=photo
+        )
+        return {"id": nomination.id}
+
+    return act(principal, values, produce, _back(campaign_id), _("The household is nominated."))
+
+
+@bp.route("/me/campaigns/<int:campaign_id>/beans", methods=["POST"])
+@villager_required
+def my_beans(principal, campaign_id: int):
+    _campaign(principal, campaign_id)
+    beans = {}
+    for name, value in request.form.items():
+        if name.startswith("beans-") and name[6:].isdigit() and value.strip().isdigit():
+            beans[int(name[6:])] = int(value.strip())
+
+    def produce() -> dict:
+        return {"id": review.give_beans(principal, campaign_id, beans).id}
+
+    payload = {str(k): v for k, v in beans.items()}
+    return act(principal, payload, produce, _back(campaign_id), _("Your beans are given."))
+
+
+@bp.route("/me/nominations/<int:nomination_id>/vote", methods=["POST"])
+@villager_required
+def my_vote(principal, nomination_id: int):
+    nomination = service.find_nomination(nomination_id)
+    _campaign(principal, nomination.campaign_id)
+    values, errors = parse_form(VoteForm())
+    if errors:
+        abort(400)
+    approve = values["decision"] == "approve"
+
+    def produce() -> dict:
+        return {
+            "id": review.cast_vote(
+                principal, nomination_id, approve=approve, note=values["note"]
+            ).id
+        }
+
+    back = _back(nomination.campaign_id)
+    return act(
+        principal, {"n": nomination_id, **values}, produce, back, _("Your vote is recorded.")
+    )
+
+
+@bp.route("/me/nominations/<int:nomination_id>/decline", methods=["POST"])
+@villager_required
+def my_decline(principal, nomination_id: int):
+    nomination = service.find_nomination(nomination_id)
+    _campaign(principal, nomination.campaign_id)
+
+    def produce() -> dict:
+        return {"status": service.decline(principal, nomination_id).status}
+
+    back = _back(nomination.campaign_id)
+    return act(principal, {"n": nomination_id}, produce, back, _("You declined the nomination."))
+
+
+@bp.route("/me/nominations/<int:nomination_id>/objection", methods=["POST"])
+@villager_required
+def my_objection(principal, nomination_id: int):
+    nomination = service.find_nomination(nomination_id)
+    _campaign(principal, nomination.campaign_id)
+    back = _back(nomination.campaign_id)
+    values, errors = parse_form(ObjectionForm())
+    if errors:
+        return refuse_form(errors, back)
+
+    def produce() -> dict:
+        return {
+            "id": conferral.raise_objection(principal, nomination_id, reason=values["reason"]).id
+        }
+
+    done = _("Your objection is filed. The village committee will look at it and decide.")
+    return act(principal, {"n": nomination_id, **values}, produce, back, done)
+
+
+@bp.context_processor
+def signed_in_household():
+    """The villager layout asks which household is signed in (as the villagers' pages do)."""
+    return {"villager_principal": villager_page_principal}

@@ -1,0 +1,105 @@
+"""The rules of an offline sale: the month it counts in, and the village's offline limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ...accounts.auth import Principal
+from ...audit import service as audit
+from ...errors import NotFound, ValidationFailed
+from ...extensions import db
+from ...ledger import service as ledger
+from ...periods import current_period, period_of
+from ...villages.models import Village
+from ..errors import OfflineLimitExceeded, OfflineSalesOff
+from ..models import PendingOfflineSale, Redemption, Settlement, Shop
+
+MAX_OFFLINE_LIMIT = 1_000_000
+
+
+def month_closed(shop: Shop, village: Village, period: str) -> bool:
+    """Whether nothing more may count in ``period``: the shop's month is settled, or the
+    village printed the month's 公示 sheet after the month ended."""
+    if village.sheet_printed_through is not None and period <= village.sheet_printed_through:
+        return True
+    return (
+        db.session.execute(
+            sa.select(Settlement.id).where(
+                Settlement.shop_id == shop.id, Settlement.period == period
+            )
+        ).first()
+        is not None
+    )
+
+
+def posting_period(shop: Shop, village: Village, made_at: dt.datetime) -> str:
+    """The month an offline sale made at ``made_at`` counts in: that month, or the current
+    month when that month is closed (:func:`month_closed`)."""
+    now = current_period(village.timezone)
+    made = period_of(made_at, village.timezone)
+    if made >= now or month_closed(shop, village, made):
+        return now
+    return made
+
+
+def local_day(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """The start of the village's day holding ``moment`` and of the next, both in UTC."""
+    zone = ZoneInfo(timezone)
+    start = dt.datetime.combine(moment.astimezone(zone).date(), dt.time(), tzinfo=zone)
+    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
+def offline_spent(household_id: int, start: dt.datetime, end: dt.datetime) -> int:
+    """Points the household spent offline between ``start`` and ``end`` (made times): its
+    offline sales that posted (not voided) and those waiting for the committee."""
+    posted = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Redemption.total_points), 0)).where(
+            Redemption.household_id == household_id,
+            Redemption.made_at >= start,
+            Redemption.made_at < end,
+            Redemption.voided_at.is_(None),
+        )
+    ).scalar_one()
+    waiting = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(PendingOfflineSale.total_points), 0)).where(
+            PendingOfflineSale.household_id == household_id,
+            PendingOfflineSale.made_at >= start,
+            PendingOfflineSale.made_at < end,
+        )
+    ).scalar_one()
+    return int(posted) + int(waiting)
+
+
+def check_offline_limit(village: Village, household_id: int, made_at: dt.datetime, total: int):
+    """Refuse an offline sale past the village's offline limit for the household's day.
+
+    Locks the household's account first (as the sale's own posting would), so two offline
+    sales of one household arriving at once are counted one after the other.
+    """
+    if village.offline_limit <= 0:
+        raise OfflineSalesOff()
+    ledger.lock_household_account(village.id, household_id)
+    start, end = local_day(made_at, village.timezone)
+    spent = offline_spent(household_id, start, end)
+    if spent + total > village.offline_limit:
+        raise OfflineLimitExceeded(limit=village.offline_limit, spent_offline=spent, needed=total)
+
+
+def set_offline_limit(actor: Principal, village_id: int, offline_limit: int) -> Village:
+    """Set the points a household may spend per day at a counter without network (admin of
+    the village); 0 turns offline sales off. Audited."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    if isinstance(offline_limit, bool) or not 0 <= offline_limit <= MAX_OFFLINE_LIMIT:
+        raise ValidationFailed(errors={"offline_limit": [str(_l("0 to 1,000,000 points."))]})
+    changes = audit.diff({"offline_limit": village.offline_limit}, {"offline_limit": offline_limit})
+    village.offline_limit = offline_limit
+    db.session.flush()
+    audit.record_village_update(actor_id=actor.user_id, village_id=village_id, changes=changes)
+    return village

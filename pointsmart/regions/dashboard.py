@@ -1,0 +1,318 @@
+"""The dashboard of a township or a county: its villages side by side for a month or a year.
+
+Everything comes from rollups and small tables, never from the transfers: the households'
+monthly totals (``monthly_totals``: earned, deducted, redeemed per household and month), the
+shops' cached balances (what the village owes them), the settlements, the board entries,
+approvals and objections. A fixed handful of statements answers for any number of villages:
+each groups by village over the region's villages at once.
+
+Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
+
+* ``households``: the village's households living there now (not moved away);
+* ``active_households``: households that earned points in the period, and their share;
+* ``points_issued`` / ``points_deducted`` / ``points_redeemed``, also per household;
+* ``red_entries`` / ``black_entries``: board entries made for the period;
+* ``approvals_pending`` / ``objections_open``: waiting now, whatever the period;
+* ``owed_yuan``: what the village owes its shops now (their balances at the village's rate)
+  and ``owed_months``: in how many of the twelve months up to the period's end the shops
+  took in more points than the village has settled for that month;
+* ``rank``: by the share of active households, highest first; ties share a rank (1, 2, 2, 4).
+
+The region's ``totals`` add the villages up (the share and the per-household figures are
+the region's own); ``months`` are the region's last twelve months (issued, deducted and
+redeemed), for the chart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..awards.models import BLACK, PENDING, RED, Approval, BoardEntry, Objection
+from ..counter.models import Settlement, Shop
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..ledger.models import SHOP, Account, MonthlyTotal
+from ..periods import current_period, previous_periods
+from ..villages.models import Household
+from . import service
+from .models import Region
+
+MONTHS = 12
+PERIOD = re.compile(r"^(?P<year>[0-9]{4})(-(?P<month>0[1-9]|1[0-2]))?\Z")
+CENT, TENTH = Decimal("0.01"), Decimal("0.1")
+REGION_TIMEZONE = "Asia/Shanghai"  # the default period of a region: this month in China
+
+
+def check_period(period: str | None) -> str:
+    """``YYYY-MM`` or ``YYYY`` (from 2000); default: this month."""
+    period = period or current_period(REGION_TIMEZONE)
+    match = PERIOD.match(period)
+    if not match or int(match["year"]) < 2000:
+        message = _l("A period is written YYYY-MM or YYYY.")
+        raise ValidationFailed(errors={"period": [str(message)]})
+    return period
+
+
+def months_of(period: str) -> list[str]:
+    """The months a period covers, oldest first."""
+    if len(period) == 4:
+        return [f"{period}-{month:02d}" for month in range(1, 13)]
+    return [period]
+
+
+def per(part: int, whole: int, unit: Decimal = TENTH) -> Decimal:
+    if whole <= 0:
+        return Decimal(0).quantize(unit)
+    return (Decimal(part) / Decimal(whole)).quantize(unit, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class VillageRow:
+    village_id: int
+    name: str
+    township_id: int | None
+    yuan_per_point: Decimal
+    households: int = 0
+    active_households: int = 0
+    points_issued: int = 0
+    points_deducted: int = 0
+    points_redeemed: int = 0
+    red_entries: int = 0
+    black_entries: int = 0
+    approvals_pending: int = 0
+    objections_open: int = 0
+    owed_points: int = 0
+    owed_yuan: Decimal = Decimal("0.00")
+    owed_months: int = 0
+    rank: int = 0
+    flags: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def active_share(self) -> Decimal:
+        return per(self.active_households * 100, self.households)
+
+    @property
+    def issued_per_household(self) -> Decimal:
+        return per(self.points_issued, self.households)
+
+    @property
+    def deducted_per_household(self) -> Decimal:
+        return per(self.points_deducted, self.households)
+
+    @property
+    def redeemed_per_household(self) -> Decimal:
+        return per(self.points_redeemed, self.households)
+
+
+@dataclass
+class Dashboard:
+    region: Region
+    period: str
+    villages: list[VillageRow]
+    totals: VillageRow
+    months: list[dict[str, Any]]
+
+
+def region_dashboard(actor: Principal, region_id: int, period: str | None = None) -> Dashboard:
+    """The dashboard of a region its staff may read (see the module's docstring)."""
+    region = service.get_region(actor, region_id)
+    period = check_period(period)
+    villages = service.villages_of(region)
+    rows = {
+        v.id: VillageRow(
+            village_id=v.id,
+            name=v.name,
+            township_id=v.region_id,
+            yuan_per_point=Decimal(v.yuan_per_point),
+        )
+        for v in villages
+    }
+    months = months_of(period)
+    window = previous_periods(months[-1], MONTHS)
+    by_month: dict[str, dict[str, int]] = {
+        m: {"issued": 0, "deducted": 0, "redeemed": 0} for m in window
+    }
+    if rows:
+        ids = list(rows)
+        _households(rows, ids)
+        redeemed = _monthly(rows, ids, months, window, by_month)
+        _active_in_year(rows, ids, months)
+        _board(rows, ids, months)
+        _waiting(rows, ids)
+        _owed(rows, ids, window, redeemed)
+    ordered = sorted(rows.values(), key=lambda r: (-r.active_share, r.name))
+    _rank(ordered)
+    totals = _totals(ordered)
+    series = [{"period": m, **by_month[m]} for m in window]
+    return Dashboard(region=region, period=period, villages=ordered, totals=totals, months=series)
+
+
+def _households(rows: dict[int, VillageRow], ids: list[int]) -> None:
+    statement = (
+        sa.select(Household.village_id, sa.func.count())
+        .where(Household.village_id.in_(ids), Household.status == "active")
+        .group_by(Household.village_id)
+    )
+    for village_id, count in db.session.execute(statement):
+        rows[village_id].households = int(count)
+
+
+def _monthly(rows, ids, months, window, by_month) -> dict[tuple[int, str], int]:
+    """The window's monthly totals per village and month, in one statement; fills the
+    period's figures and the chart, and returns the points redeemed per village and month."""
+    active = sa.func.count(sa.case((MonthlyTotal.earned > 0, 1)))
+    statement = (
+        sa.select(
+            MonthlyTotal.village_id,
+            MonthlyTotal.period,
+            sa.func.sum(MonthlyTotal.earned),
+            sa.func.sum(MonthlyTotal.deducted),
+            sa.func.sum(MonthlyTotal.redeemed),
+            active,
+        )
+        .where(
+            MonthlyTotal.village_id.in_(ids),
+            MonthlyTotal.period >= min(window[0], months[0]),
+            MonthlyTotal.period <= window[-1],
+        )
+        .group_by(MonthlyTotal.village_id, MonthlyTotal.period)
+    )
+    redeemed: dict[tuple[int, str], int] = {}
+    chosen = set(months)
+    for village_id, month, earned, deducted, spent, earners in db.session.execute(statement):
+        earned, deducted, spent = int(earned or 0), int(deducted or 0), int(spent or 0)
+        redeemed[(village_id, month)] = spent
+        if month in by_month:
+            by_month[month]["issued"] += earned
+            by_month[month]["deducted"] += deducted
+            by_month[month]["redeemed"] += spent
+        if month in chosen:
+            row = rows[village_id]
+            row.points_issued += earned
+            row.points_deducted += deducted
+            row.points_redeemed += spent
+            if len(months) == 1:
+                row.active_households = int(earners)
+    return redeemed
+
+
+def _active_in_year(rows, ids, months) -> None:
+    """For a year: the households that earned in any of its months (each counted once)."""
+    if len(months) == 1:
+        return
+    statement = (
+        sa.select(MonthlyTotal.village_id, sa.func.count(sa.distinct(MonthlyTotal.household_id)))
+        .where(
+            MonthlyTotal.village_id.in_(ids),
+            MonthlyTotal.period >= months[0],
+            MonthlyTotal.period <= months[-1],
+            MonthlyTotal.earned > 0,
+        )
+        .group_by(MonthlyTotal.village_id)
+    )
+    for village_id, count in db.session.execute(statement):
+        rows[village_id].active_households = int(count)
+
+
+def _board(rows, ids, months) -> None:
+    statement = (
+        sa.select(BoardEntry.village_id, BoardEntry.kind, sa.func.count())
+        .where(
+            BoardEntry.village_id.in_(ids),
+            BoardEntry.period >= months[0],
+            BoardEntry.period <= months[-1],
+        )
+        .group_by(BoardEntry.village_id, BoardEntry.kind)
+    )
+    for village_id, kind, count in db.session.execute(statement):
+        if kind == RED:
+            rows[village_id].red_entries = int(count)
+        elif kind == BLACK:
+            rows[village_id].black_entries = int(count)
+
+
+def _waiting(rows, ids) -> None:
+    approvals = (
+        sa.select(Approval.village_id, sa.func.count())
+        .where(Approval.village_id.in_(ids), Approval.status == PENDING)
+        .group_by(Approval.village_id)
+    )
+    for village_id, count in db.session.execute(approvals):
+        rows[village_id].approvals_pending = int(count)
+    objections = (
+        sa.select(Objection.village_id, sa.func.count())
+        .where(Objection.village_id.in_(ids), Objection.status == PENDING)
+        .group_by(Objection.village_id)
+    )
+    for village_id, count in db.session.execute(objections):
+        rows[village_id].objections_open = int(count)
+
+
+def _owed(rows, ids, window, redeemed) -> None:
+    """What each village owes its shops now (their cached balances) and for how many months
+    of the window the shops took in more than was settled for that month."""
+    balances = (
+        sa.select(Account.village_id, sa.func.sum(Account.balance))
+        .where(Account.village_id.in_(ids), Account.kind == SHOP)
+        .group_by(Account.village_id)
+    )
+    for village_id, balance in db.session.execute(balances):
+        row = rows[village_id]
+        row.owed_points = max(int(balance or 0), 0)
+        row.owed_yuan = (Decimal(row.owed_points) * row.yuan_per_point).quantize(
+            CENT, ROUND_HALF_UP
+        )
+    settled: dict[tuple[int, str], int] = defaultdict(int)
+    statement = (
+        sa.select(Shop.village_id, Settlement.period, sa.func.sum(Settlement.points))
+        .join(Shop, Shop.id == Settlement.shop_id)
+        .where(
+            Shop.village_id.in_(ids),
+            Settlement.period >= window[0],
+            Settlement.period <= window[-1],
+        )
+        .group_by(Shop.village_id, Settlement.period)
+    )
+    for village_id, month, points in db.session.execute(statement):
+        settled[(village_id, month)] = int(points or 0)
+    for (village_id, month), points in redeemed.items():
+        if month >= window[0] and points > settled[(village_id, month)]:
+            rows[village_id].owed_months += 1
+
+
+def _rank(ordered: list[VillageRow]) -> None:
+    """Competition ranking by the share of active households: ties share a rank."""
+    previous, rank = None, 0
+    for position, row in enumerate(ordered, start=1):
+        if row.active_share != previous:
+            rank, previous = position, row.active_share
+        row.rank = rank
+
+
+def _totals(rows: list[VillageRow]) -> VillageRow:
+    totals = VillageRow(village_id=0, name="", township_id=None, yuan_per_point=Decimal(0))
+    for row in rows:
+        for name in (
+            "households",
+            "active_households",
+            "points_issued",
+            "points_deducted",
+            "points_redeemed",
+            "red_entries",
+            "black_entries",
+            "approvals_pending",
+            "objections_open",
+            "owed_points",
+        ):
+            setattr(totals, name, getattr(totals, name) + getattr(row, name))
+        totals.owed_months = max(totals.owed_months, row.owed_months)
+        totals.owed_yuan += row.owed_yuan
+    return totals

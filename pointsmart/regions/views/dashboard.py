@@ -1,0 +1,48 @@
+"""The dashboard page of a township or county, and its xlsx for reporting upward."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+
+from ...accounts.auth import login_required, page_principal
+from ...reports import tabular
+from ...reports.charts import Series, bar_chart
+from .. import exports
+from ..dashboard import region_dashboard
+from .blueprint import bp
+
+
+def _period() -> str | None:
+    return request.args.get("period") or None
+
+
+@bp.route("/<int:region_id>/dashboard")
+@login_required
+def dashboard(region_id: int):
+    board = region_dashboard(page_principal(), region_id, _period())
+    labels = [m["period"] for m in board.months]
+    flows = bar_chart(
+        "chart-flows",
+        _("Points issued, deducted and redeemed by month"),
+        labels,
+        [
+            Series("issued", _("Issued"), [m["issued"] for m in board.months]),
+            Series("deducted", _("Deducted"), [m["deducted"] for m in board.months]),
+            Series("redeemed", _("Redeemed"), [m["redeemed"] for m in board.months]),
+        ],
+    )
+    return render_template(
+        "regions/dashboard.html",
+        board=board,
+        region=board.region,
+        flows_chart=flows,
+        headers=exports.village_headers(),
+    )
+
+
+@bp.route("/<int:region_id>/dashboard.xlsx")
+@login_required
+def dashboard_xlsx(region_id: int):
+    board = region_dashboard(page_principal(), region_id, _period())
+    return tabular.download(exports.dashboard_table(board), "xlsx")

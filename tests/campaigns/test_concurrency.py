@@ -1,0 +1,91 @@
+"""Conferring at once from many clients posts each winner's points once, and two votes of
+one member at once count once: real threads, real connections, real commits (on SQLite and
+on PostgreSQL)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pointsmart.campaigns import review, service, windows
+from pointsmart.campaigns.models import CouncilVote
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Transfer
+from pointsmart.ledger.verify import verify_village
+from tests.awards.conftest import add_rule
+from tests.factories import ROOT, Factories
+from tests.ledger.test_concurrency import run_at_once
+
+CLIENTS = 8
+
+
+def _campaign(make, village, council, households, **changes):
+    rule = add_rule(village, "hjt", "好家庭", "red", 100)
+    today = windows.today_of(village.timezone)
+    fields = {
+        "title": "好家庭", "rule_id": rule.id, "seats": 2, "nominate_from": today,
+        "nominate_until": today, "review_until": today, "notice_days": 0, "quorum": 1,
+        "council": [member.user_id for member in council], **changes,
+    }  # fmt: skip
+    campaign = service.create_campaign(ROOT, village.id, **fields)
+    nominations = [
+        service.nominate(ROOT, campaign.id, household_id=h.id, reason="好") for h in households
+    ]
+    return campaign, nominations
+
+
+def test_conferring_from_many_clients_at_once_pays_each_winner_once(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admins = [make.staff("admin", village) for _ in range(CLIENTS)]
+        member = make.staff("leader", village)
+        households = [make.household(village) for _ in range(3)]
+        campaign, nominations = _campaign(make, village, [member], households)
+        for nomination in nominations:
+            review.cast_vote(member.principal, nomination.id, approve=True)
+        review.publish(ROOT, campaign.id)
+        db.session.commit()
+        village_id, campaign_id = village.id, campaign.id
+
+    def confer(index):
+        response = fresh_app.test_client().post(
+            f"/api/v1/campaigns/{campaign_id}/confer",
+            headers={**admins[index].auth, "Idempotency-Key": f"confer-{index}"},
+        )
+        return response.status_code, response.get_json().get("posted")
+
+    outcomes = run_at_once(CLIENTS, confer)
+
+    assert sorted(outcomes) == [(200, 0)] * (CLIENTS - 1) + [(200, 2)]
+    with fresh_app.app_context():
+        paid = db.session.execute(
+            sa.select(Transfer.household_id).where(Transfer.village_id == village_id)
+        ).scalars()
+        assert sorted(paid) == sorted(h.id for h in households[:2])
+        assert verify_village(village_id).ok
+
+
+def test_one_members_votes_at_once_count_once(fresh_app):
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        member = make.staff("leader", village)
+        _, [nomination] = _campaign(make, village, [member], [make.household(village)])
+        db.session.commit()
+        nomination_id = nomination.id
+
+    def vote(index):
+        response = fresh_app.test_client().post(
+            f"/api/v1/nominations/{nomination_id}/votes",
+            json={"approve": index % 2 == 0},
+            headers=member.auth,
+        )
+        return response.status_code
+
+    outcomes = run_at_once(CLIENTS, vote)
+
+    assert outcomes.count(201) == 1
+    assert set(outcomes) <= {201, 409}
+    with fresh_app.app_context():
+        votes = db.session.execute(sa.select(sa.func.count()).select_from(CouncilVote))
+        assert votes.scalar_one() == 1

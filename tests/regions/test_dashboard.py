@@ -1,0 +1,130 @@
+"""The dashboard of a township or county: its villages side by side for a month or a year,
+from the monthly totals and the shops' balances; the same in the API, the page and xlsx."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from pointsmart.ledger import service as ledger
+from pointsmart.periods import current_period, previous_periods
+from pointsmart.regions.dashboard import region_dashboard
+from tests.admin.conftest import Pages
+
+NOW = current_period("Asia/Shanghai")
+LAST = previous_periods(NOW, 2)[0]
+
+
+@pytest.fixture
+def busy(tree):
+    """幸福村: 4 households, 3 earned this month (one of them also lost points), one bought
+    goods; 河西村: 2 households, 1 earned; both earned last month too."""
+    make = tree.make
+    homes = [make.household(tree.village) for _ in range(4)]
+    away = [make.household(tree.other_village) for _ in range(2)]
+    shop = make.shop(tree.village)
+    for home, points in zip(homes[:3], (30, 20, 10), strict=True):
+        make.award(home, points)
+    ledger.deduct(tree.village.id, homes[0].id, 5, category="other")
+    ledger.redeem(tree.village.id, homes[0].id, shop.id, 12)
+    make.award(away[0], 40)
+    make.award(homes[3], 7, period=LAST)
+    make.award(away[1], 9, period=LAST)
+    return homes, away, shop
+
+
+def test_each_village_of_the_county_for_this_month(ctx, tree, busy):
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, NOW)
+
+    rows = {row.name: row for row in board.villages}
+    assert set(rows) == {"幸福村", "河西村"}
+    xingfu, hexi = rows["幸福村"], rows["河西村"]
+    assert (xingfu.households, xingfu.active_households) == (4, 3)
+    assert str(xingfu.active_share) == "75.0"
+    assert (xingfu.points_issued, xingfu.points_deducted, xingfu.points_redeemed) == (60, 5, 12)
+    assert str(xingfu.issued_per_household) == "15.0"
+    assert xingfu.owed_months == 1
+    assert str(xingfu.owed_yuan) == "1.20"  # 12 points at 0.10 yuan
+    assert (hexi.households, hexi.active_households, hexi.points_issued) == (2, 1, 40)
+    assert (xingfu.rank, hexi.rank) == (1, 2)
+    assert board.totals.points_issued == 100
+    assert board.totals.households == 6
+    assert [m["period"] for m in board.months][-2:] == [LAST, NOW]
+    assert board.months[-1]["issued"] == 100
+    assert board.months[-2]["issued"] == 16
+
+
+def test_a_year_counts_each_active_household_once(ctx, tree, busy):
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, NOW[:4])
+    if LAST[:4] != NOW[:4]:
+        pytest.skip("last month belongs to another year")
+    rows = {row.name: row for row in board.villages}
+    assert rows["幸福村"].active_households == 4
+    assert rows["河西村"].points_issued == 49
+
+
+def test_ties_share_a_rank(ctx, tree):
+    make = tree.make
+    third = make.village(name="三村", region_id=tree.township.id)
+    for village in (tree.village, tree.other_village, third):
+        make.award(make.household(village), 10)
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, NOW)
+    assert [row.rank for row in board.villages] == [1, 1, 1]
+
+
+def test_a_township_dashboard_holds_its_own_villages_only(ctx, tree, busy):
+    board = region_dashboard(tree.township_admin.principal, tree.township.id, NOW)
+    assert [row.name for row in board.villages] == ["幸福村"]
+
+
+def test_the_api_answers_in_the_issue_s_shape_and_refuses_outsiders(api, tree, busy):
+    body = api.get(f"/regions/{tree.county.id}/dashboard?period={NOW}", as_=tree.county_admin)
+    assert body["region"]["id"] == tree.county.id
+    assert body["period"] == NOW
+    village = body["villages"][0]
+    for key in (
+        "village_id",
+        "name",
+        "township_id",
+        "households",
+        "active_households",
+        "points_issued",
+        "points_deducted",
+        "points_redeemed",
+        "red_entries",
+        "black_entries",
+        "approvals_pending",
+        "objections_open",
+        "owed_yuan",
+        "rank",
+        "flags",
+    ):
+        assert key in village, key
+    assert body["totals"]["points_issued"] == 100
+    assert len(body["months"]) == 12
+
+    api.get(f"/regions/{tree.township.id}/dashboard", as_=tree.other_township_admin, expect=403)
+    api.get(f"/regions/{tree.county.id}/dashboard", as_=tree.township_admin, expect=403)
+    api.get(f"/regions/{tree.county.id}/dashboard", as_=tree.village_admin, expect=403)
+    body = api.get(
+        f"/regions/{tree.county.id}/dashboard?period=2026-13", as_=tree.county_admin, expect=422
+    )
+    assert "period" in body["errors"]
+
+
+def test_the_page_draws_its_chart_on_the_server_and_the_xlsx_has_every_village(client, tree, busy):
+    pages = Pages(client).as_(tree.county_admin)
+    html = pages.get(f"/regions/{tree.county.id}/dashboard?period={NOW}")
+    assert "<svg" in html
+    assert "幸福村" in html
+    assert "河西村" in html
+    assert "<script" not in html
+
+    response = client.get(f"/regions/{tree.county.id}/dashboard.xlsx?period={NOW}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    names = [row[1].value for row in sheet.iter_rows(min_row=2)]
+    assert names[:2] == ["幸福村", "河西村"]
+    assert len(names) == 3
