@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .counter.views import bp as counter_pages
     from .errors import register_error_handlers
     from .regions.views import bp as regions_pages
+    from .replica import init_replica
     from .reports.views import bp as reports_pages
     from .security import CookieSessionInterface, register_security_headers
     from .site.views import bp as site_bp
@@ -121,5 +122,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     app.session_interface = CookieSessionInterface()
     register_cli(app)
+    init_replica(app)  # with DATABASE_REPLICA_URL: the marked views read from the standby
     register_transaction_end(app)  # last: it runs first (see its docstring)
     return app

@@ -3,6 +3,13 @@
 | variable | meaning |
 | --- | --- |
 | ``DATABASE_URL`` | SQLAlchemy URL; default ``sqlite:///<instance>/pointsmart.db`` |
+| ``DATABASE_REPLICA_URL`` | a PostgreSQL hot standby of ``DATABASE_URL``: the read-only pages and
+  API answers read there (``pointsmart.replica``) |
+| ``REPLICA_MAX_LAG_SECONDS`` | a standby further behind than this is skipped (default 5) |
+| ``REPLICA_CHECK_SECONDS`` | how long a process trusts what it last learnt of the standby's
+  state (default 1); a standby found down is asked again after ``REPLICA_RETRY_SECONDS`` (5) |
+| ``PGBOUNCER`` | ``1``: the database URLs lead to PgBouncer in transaction pooling mode, so
+  no connection keeps server-side state (psycopg prepares no statements) |
 | ``SECRET_KEY`` | signs sessions and card tokens; required outside development and testing |
 | ``PUBLIC_BASE_URL`` | the address printed into QR cards, e.g. ``https://jifen.example.cn``; in
   development without it, the address the page was asked on (``http://127.0.0.1:<port>``
@@ -41,13 +48,48 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options(database_url: str) -> dict[str, Any]:
+def engine_options(database_url: str, *, pgbouncer: bool = False) -> dict[str, Any]:
     """A server's connections may have been cut while idle: each is pinged before use.
     A SQLite file needs no ping (its settings are made as each connection opens, see
-    ``database``)."""
+    ``database``).
+
+    Behind PgBouncer in transaction pooling mode each transaction may run on another server
+    connection, so nothing may outlive a transaction on one: psycopg's prepared statements
+    (made after a statement ran five times on a connection) would be missing on the next
+    server connection, or clash with another client's there. ``prepare_threshold=None`` turns
+    them off (psycopg's documented setting for PgBouncer). The app sets nothing else per
+    connection on PostgreSQL: no SET, no session-level advisory lock, no LISTEN, no temporary
+    table; the SMS worker's advisory lock is per transaction.
+    """
     if database_url.startswith("sqlite"):
         return {}
-    return {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if pgbouncer:
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
+
+
+def _flag(overrides: dict[str, Any], name: str) -> bool:
+    value = overrides.get(name)
+    if value is None:
+        return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+    return bool(value)
+
+
+def replica_engine_options(replica_url: str | None, primary_url: str, *, pgbouncer: bool):
+    """The URL and engine options of the standby's engine (``pointsmart.replica`` makes it),
+    or None. A standby that cannot be reached is given up on after two seconds, so a request
+    waits no longer than that to learn it is gone."""
+    if not replica_url:
+        return None
+    replica_url = _normalise_database_url(replica_url)
+    if not (replica_url.startswith("postgresql") and primary_url.startswith("postgresql")):
+        raise ConfigError(
+            "DATABASE_REPLICA_URL names a PostgreSQL hot standby of a PostgreSQL DATABASE_URL."
+        )
+    options = engine_options(replica_url, pgbouncer=pgbouncer)
+    connect_args = {**options.pop("connect_args", {}), "connect_timeout": 2}
+    return {"url": replica_url, "connect_args": connect_args, **options}
 
 
 def _limiter_storage(overrides: dict[str, Any], *, production: bool) -> str:
@@ -110,14 +152,24 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         follows_request = development
 
     limiter_storage = _limiter_storage(overrides, production=not (development or testing))
+    database_url = _normalise_database_url(database_url)
+    pgbouncer = _flag(overrides, "PGBOUNCER")
+    replica_url = overrides.get("DATABASE_REPLICA_URL") or os.environ.get("DATABASE_REPLICA_URL")
 
     config: dict[str, Any] = {
         "ENV_NAME": env,
         "TESTING": testing,
         "DEBUG": False,
         "SECRET_KEY": secret_key,
-        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, pgbouncer=pgbouncer),
+        "REPLICA_ENGINE_OPTIONS": replica_engine_options(
+            replica_url, database_url, pgbouncer=pgbouncer
+        ),
+        "PGBOUNCER": pgbouncer,
+        "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
+        "REPLICA_CHECK_SECONDS": float(os.environ.get("REPLICA_CHECK_SECONDS", "1")),
+        "REPLICA_RETRY_SECONDS": float(os.environ.get("REPLICA_RETRY_SECONDS", "5")),
         "PUBLIC_BASE_URL": public_base_url.rstrip("/"),
         "PUBLIC_BASE_URL_FOLLOWS_REQUEST": follows_request,
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),

@@ -6,6 +6,8 @@
   behaves the same on both databases.
 * SQLite connection settings (WAL, foreign keys, busy timeout, ``synchronous=FULL``) and
   transaction control.
+* ``RoutingSession``: with a PostgreSQL hot standby configured (``DATABASE_REPLICA_URL``), the
+  reads of a view marked read-only go to the standby (``pointsmart.replica`` decides when).
 
 Write transactions and SQLite: SQLite has a single writer. A transaction that starts as a
 reader and later wants to write can fail at once with SQLITE_BUSY when another writer
@@ -27,9 +29,12 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 import sqlalchemy as sa
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.elements import TextClause
 
 from .clock import utcnow  # noqa: F401 - the app's clock; every package imports it from here
 
@@ -44,6 +49,8 @@ NAMING_CONVENTION = {
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 _writes_allowed: ContextVar[bool] = ContextVar("pointsmart_writes_allowed", default=True)
+# The standby engine this request's reads go to, or None for the primary (the default).
+_replica: ContextVar[Engine | None] = ContextVar("pointsmart_replica", default=None)
 
 
 class Base(DeclarativeBase):
@@ -121,3 +128,48 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes_allowed.get() else "BEGIN")
+
+
+# --- reads from a hot standby ------------------------------------------------------------------
+# SQLAlchemy's documented way to send reads and writes to different engines is a Session whose
+# ``get_bind`` chooses (docs: "Partitioning Strategies", the RoutingSession example);
+# Flask-SQLAlchemy takes such a class in ``session_options``. The choice itself is made once
+# per request by ``pointsmart.replica`` and held in a context variable, so every statement of
+# a request reads the same database.
+
+
+def read_from(engine: Engine | None) -> None:
+    """Send this context's plain reads to ``engine`` (a standby), or back to the primary."""
+    _replica.set(engine)
+
+
+def reading_from() -> Engine | None:
+    """The standby this context reads from, or None when it reads the primary."""
+    return _replica.get()
+
+
+def _writes(clause) -> bool:
+    """A statement the primary must run: DML, SELECT ... FOR UPDATE, or textual SQL (which may
+    say anything)."""
+    return (
+        isinstance(clause, UpdateBase | TextClause)
+        or getattr(clause, "_for_update_arg", None) is not None
+    )
+
+
+class RoutingSession(FlaskSession):
+    """Flask-SQLAlchemy's session, sending a marked request's reads to the standby.
+
+    A flush, a DML statement, a locking SELECT or textual SQL always goes to the primary, and
+    from then on so does every later statement of the request: whatever happens inside a
+    write's transaction reads what that transaction sees. A statement that names neither a
+    mapper nor a clause (``session.connection()``) gets the primary too.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        replica = _replica.get()
+        if replica is not None and bind is None and (mapper is not None or clause is not None):
+            if not (self._flushing or _writes(clause)):
+                return replica
+            _replica.set(None)  # a write: the rest of the request stays on the primary
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)

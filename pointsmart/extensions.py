@@ -8,9 +8,12 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from .database import Base
+from .database import Base, RoutingSession
 
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={"expire_on_commit": False, "class_": RoutingSession},
+)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()

@@ -18,6 +18,7 @@ from pointsmart.extensions import db
 from tests.databases import create_database, drop_database
 from tests.factories import Factories
 from tests.http import ApiClient
+from tests.postgres_pair import remove_pair, start_pair
 
 TEST_SECRET = "test-secret-key"
 
@@ -97,6 +98,16 @@ def fresh_app(request, tmp_path):
     marker = request.node.get_closest_marker("app_config")
     with app_on_fresh_database(tmp_path, **(marker.kwargs if marker else {})) as app:
         yield app
+
+
+@pytest.fixture(scope="session")
+def postgres_pair():
+    """A PostgreSQL primary and its streaming hot standby, for the whole test session, on
+    ports of their own (``tests/postgres_pair.py``); skips without PostgreSQL's tools on a
+    SQLite run."""
+    pair = start_pair()
+    yield pair
+    remove_pair(pair)
 
 
 class TestScopedSession(orm.scoped_session):

@@ -124,6 +124,58 @@ def test_development_counts_in_memory_without_being_told(monkeypatch):
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
+def test_a_hot_standby_is_a_second_engine_of_a_postgresql_primary(monkeypatch):
+    for name in ("DATABASE_REPLICA_URL", "PGBOUNCER"):
+        monkeypatch.delenv(name, raising=False)
+    primary = "postgresql+psycopg://pointsmart@db-primary/pointsmart"
+
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": primary,
+            "DATABASE_REPLICA_URL": "postgres://pointsmart@db-standby/pointsmart",
+        }
+    )
+    plain = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": primary})
+
+    replica = app.config["REPLICA_ENGINE_OPTIONS"]
+    assert replica["url"] == "postgresql+psycopg://pointsmart@db-standby/pointsmart"
+    assert replica["connect_args"] == {"connect_timeout": 2}  # a gone standby costs 2 s at most
+    assert replica["pool_pre_ping"] is True
+    assert app.config["REPLICA_MAX_LAG_SECONDS"] == 5
+    assert plain.config["REPLICA_ENGINE_OPTIONS"] is None
+    assert "pointsmart_replica" not in plain.extensions  # no view wrapped, no hook
+
+
+def test_a_standby_of_a_sqlite_file_is_refused(monkeypatch):
+    with pytest.raises(ConfigError, match="DATABASE_REPLICA_URL"):
+        create_app(
+            {
+                "ENV_NAME": "testing",
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "DATABASE_REPLICA_URL": "postgresql://pointsmart@db-standby/pointsmart",
+            }
+        )
+
+
+def test_behind_pgbouncer_psycopg_prepares_no_statements(monkeypatch):
+    monkeypatch.setenv("PGBOUNCER", "1")
+
+    app = create_app(
+        {
+            "ENV_NAME": "testing",
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://pointsmart@pgbouncer:6432/pointsmart",
+            "DATABASE_REPLICA_URL": "postgresql://pointsmart@pgbouncer:6432/standby",
+        }
+    )
+
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"prepare_threshold": None}
+    assert app.config["REPLICA_ENGINE_OPTIONS"]["connect_args"] == {
+        "prepare_threshold": None,
+        "connect_timeout": 2,
+    }
+
+
 def test_an_app_with_the_limits_switched_off_starts(tmp_path):
     app = create_app(
         {

@@ -48,7 +48,8 @@ from .service import (
 
 
 def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
-    """Points ``actor`` awarded the household today (village time), reversed awards left out.
+    """Points ``actor`` awarded the household today (village time), reversed awards left out,
+    and awards ``actor`` posted by approving someone's proposal too (already judged).
 
     Callers hold the household's account lock (``ledger.lock_household_account``), so no
     award to the household can post between this count and what is decided on it.
@@ -68,6 +69,7 @@ def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
                 Transfer.created_at >= start,
                 Transfer.created_at < end.astimezone(dt.UTC),
                 not_reversed(),
+                ~sa.exists().where(Approval.transfer_id == Transfer.id),
             )
         ).scalar_one()
     )

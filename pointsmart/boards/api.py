@@ -3,6 +3,7 @@
 from ..accounts.auth import Principal, current_principal
 from ..api import Blueprint
 from ..errors import Unauthorized
+from ..replica import replica_blueprint
 from . import service
 from .leaderboard import leaderboard
 from .names import public_names
@@ -15,7 +16,8 @@ from .schemas import (
     SummaryQuery,
 )
 
-blp = Blueprint("boards", __name__, description="Summaries and boards")
+# Every answer here is a read: with a hot standby, they read from it (pointsmart.replica).
+blp = replica_blueprint(Blueprint("boards", __name__, description="Summaries and boards"))
 
 
 def optional_principal() -> Principal | None:

@@ -2,6 +2,7 @@
 
 from ..accounts.auth import current_principal
 from ..api import Blueprint
+from ..replica import reads_from_replica
 from ..schemas import page_of
 from . import operations
 from .schemas import HistoryQuery, TransferList, VerifyHeadOut, VerifyHeadQuery, VerifyOut
@@ -10,6 +11,7 @@ blp = Blueprint("ledger", __name__, description="History and verification of the
 
 
 @blp.route("/households/<int:household_id>/transfers", methods=["GET"])
+@reads_from_replica
 @blp.arguments(HistoryQuery, location="query")
 @blp.response(200, TransferList)
 def household_transfers(query, household_id):

@@ -20,13 +20,15 @@ from ..accounts.auth import login_required, page_principal
 from ..database import mark_read_only
 from ..extensions import db
 from ..periods import previous_periods
+from ..replica import replica_blueprint
 from . import committee, exports, tabular
 from .charts import Series, bar_chart
 from .cli import reports_cli
 from .sheet import mark_printed, monthly_sheet
 from .sheet_pdf import render_sheet
 
-bp = Blueprint("reports", __name__, template_folder="templates")
+# Read-only pages: with a hot standby, they read from it (pointsmart.replica).
+bp = replica_blueprint(Blueprint("reports", __name__, template_folder="templates"))
 # Registering the blueprint adds ``flask reports ...`` (the blueprint's command group).
 bp.cli = reports_cli
 

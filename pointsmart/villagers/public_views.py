@@ -15,9 +15,11 @@ from ..accounts.auth import Principal, page_principal, villager_page_principal
 from ..boards import service as boards
 from ..errors import NotFound, ValidationFailed
 from ..periods import current_period, is_valid_period
+from ..replica import replica_blueprint
 from . import public
 
-bp = Blueprint("public_board", __name__, template_folder="templates")
+# Read-only pages: with a hot standby, they read from it (pointsmart.replica).
+bp = replica_blueprint(Blueprint("public_board", __name__, template_folder="templates"))
 
 PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?\Z")
 GRID = re.compile(r"^[1-9][0-9]{0,8}\Z")

@@ -14,13 +14,15 @@ from flask import Blueprint, Response, abort, render_template, request
 from ..accounts.auth import login_required, page_principal
 from ..extensions import db
 from ..periods import current_period, previous_periods
+from ..replica import replica_blueprint
 from ..villages.card_sheet import grids_of
 from ..villages.models import Village
 from .slips import statement_slips
 from .slips_cli import statements_cli
 from .slips_pdf import render_slips
 
-bp = Blueprint("statements", __name__, template_folder="templates")
+# Read-only pages: with a hot standby, they read from it (pointsmart.replica).
+bp = replica_blueprint(Blueprint("statements", __name__, template_folder="templates"))
 # Registering the blueprint adds ``flask statements ...`` (the blueprint's command group).
 bp.cli = statements_cli
 

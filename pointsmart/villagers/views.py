@@ -26,6 +26,7 @@ from ..awards import board
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, sign_in_limited
 from ..forms import parse_form, run_once
+from ..replica import reads_from_replica
 from . import service, words
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
@@ -131,6 +132,7 @@ def logout():
 
 
 @bp.route("", methods=["GET"])
+@reads_from_replica
 @villager_required
 def home(principal):
     before_text = request.args.get("before", "")

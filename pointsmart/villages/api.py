@@ -5,6 +5,7 @@ from flask import current_app
 from ..accounts.auth import current_principal
 from ..api import Blueprint
 from ..extensions import rate_limited
+from ..replica import reads_from_replica
 from ..schemas import PageQuery, page_of
 from . import service
 from .card_images import image_response
@@ -96,6 +97,7 @@ def issue_card(household_id):
 
 
 @blp.route("/cards/<path:token>", methods=["GET"])
+@reads_from_replica
 @blp.response(200, CardHolderOut)
 @blp.doc(security=[])
 @rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))

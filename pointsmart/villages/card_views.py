@@ -25,6 +25,7 @@ from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db, rate_limited
 from ..forms import run_once
+from ..replica import reads_from_replica
 from . import card_sheet
 from .card_images import image_response
 from .card_overview import card_overview
@@ -42,6 +43,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.route("/c/<path:token>")
+@reads_from_replica
 @rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
 def card_page(token: str):
     """What a villager's phone shows for the card: balance, this month, the last entries.
@@ -79,6 +81,7 @@ def village_cards(village_id: int):
 
 
 @bp.route("/villages/<int:village_id>/cards.pdf")
+@reads_from_replica
 @login_required
 def village_cards_pdf(village_id: int):
     """The A4 sheet of the village's current cards (``?grid_id=`` for one grid)."""

@@ -193,3 +193,18 @@ def test_no_one_posts_more_than_the_threshold_to_a_household_in_a_day(make, step
         assert report.ok, report.problems
     finally:
         savepoint.rollback()
+
+
+def test_awards_an_admin_approved_do_not_count_against_the_admins_own(
+    api, threshold_100, household, leader, admin
+):
+    waiting = api.post("/transfers", json=adhoc(household, 150), as_=leader, key=True, expect=409)
+    api.post(
+        f"/approvals/{waiting['approval_id']}/decision", json={"approve": True}, as_=admin,
+        key=True, expect=200,
+    )  # fmt: skip
+
+    # The approved 150 was posted by the admin but judged already: the admin's own 50 posts.
+    api.post("/transfers", json=adhoc(household, 50), as_=admin, key=True)
+
+    assert api.get(f"/households/{household.id}", as_=admin)["balance"] == 200

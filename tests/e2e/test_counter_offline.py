@@ -22,9 +22,10 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.villages.cards import issue_card
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import CHROMIUM_ARGS, screenshot
 from tests.e2e.test_public_pages import AXE, PHONE_CONTEXT
 from tests.factories import ROOT, Factories
+from tests.system_packages import chromium
 
 PASSWORD = "shop-pass-2026"
 
@@ -257,6 +258,7 @@ def test_the_offline_limit_is_enforced_on_the_phone(live_app, live_server, brows
     phone.get_by_role("button", name="香皂 加一件").click()
 
     assert phone.get_by_test_id("offline-confirm").is_disabled()
+    assert phone.get_by_test_id("offline-over").inner_text() == "超过离线额度：今天还能兑换 10 分。"
     assert "今天离线还能兑换 10 分" in phone.locator("[data-offline-panel]").inner_text()
     phone.add_script_tag(path=str(AXE))
     violations = phone.evaluate(
@@ -321,3 +323,36 @@ def test_a_network_that_says_it_is_up_but_carries_nothing_sells_offline(
     open_counter(phone, live_server, village)
     made, *_ = facts(live_app, village)
     assert made == [(village.households["XF-002"], 20)]
+
+
+def test_sales_kept_before_a_phone_restart_are_sent_after_it(
+    live_app, live_server, village, browser, tmp_path
+):
+    profile = tmp_path / "phone-profile"  # the phone's storage, kept across the restart
+
+    def start_phone():
+        # The session's Playwright, with a browser profile on disk: a phone that keeps its
+        # storage when it is switched off.
+        context = browser.browser_type.launch_persistent_context(
+            str(profile), executable_path=chromium(), headless=True, args=CHROMIUM_ARGS,
+            **PHONE_CONTEXT,
+        )  # fmt: skip
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(10_000)
+        return context, page
+
+    context, phone = start_phone()
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    context.set_offline(True)
+    sell_offline(phone, village, "XF-001", 2)
+    context.close()  # the phone is switched off with the sale waiting
+
+    context, phone = start_phone()  # ... and on again, with network
+    open_counter(phone, live_server, village)
+    assert waiting_count(phone) == 0
+    context.close()
+
+    made, stock, balances, pending, ok = facts(live_app, village)
+    assert made == [(village.households["XF-001"], 40)]
+    assert (stock, balances["XF-001"], pending, ok) == (10 - 2, 300 - 40, [], True)

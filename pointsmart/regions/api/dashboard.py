@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ...accounts.auth import current_principal
+from ...replica import reads_from_replica
 from ..dashboard import region_dashboard
 from ..schemas import DashboardOut, DashboardQuery
 from .blueprint import blp
 
 
 @blp.route("/regions/<int:region_id>/dashboard", methods=["GET"])
+@reads_from_replica
 @blp.arguments(DashboardQuery, location="query")
 @blp.response(200, DashboardOut)
 def dashboard(query, region_id):

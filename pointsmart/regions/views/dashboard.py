@@ -6,6 +6,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
+from ...replica import reads_from_replica
 from ...reports import tabular
 from ...reports.charts import Series, bar_chart
 from .. import exports
@@ -18,6 +19,7 @@ def _period() -> str | None:
 
 
 @bp.route("/<int:region_id>/dashboard")
+@reads_from_replica
 @login_required
 def dashboard(region_id: int):
     board = region_dashboard(page_principal(), region_id, _period())
@@ -42,6 +44,7 @@ def dashboard(region_id: int):
 
 
 @bp.route("/<int:region_id>/dashboard.xlsx")
+@reads_from_replica
 @login_required
 def dashboard_xlsx(region_id: int):
     board = region_dashboard(page_principal(), region_id, _period())

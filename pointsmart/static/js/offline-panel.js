@@ -50,10 +50,17 @@
       return picked;
     }
 
+    var warning = el("p", { class: "summary-warning", "data-testid": "offline-over" });
+    warning.hidden = true;
+
     function update() {
       var sum = lines().reduce(function (s, line) { return s + line.points; }, 0);
       total.textContent = String(sum);
       confirm.disabled = sum === 0 || sum > Math.min(left.balance, left.limitLeft);
+      // Say why the button does not work: the points, or the day's offline limit.
+      if (sum > left.balance) warning.textContent = say("not_enough", { n: left.balance });
+      else if (sum > left.limitLeft) warning.textContent = say("over_limit", { n: left.limitLeft });
+      warning.hidden = sum <= Math.min(left.balance, left.limitLeft);
     }
 
     snapshot.goods.forEach(function (product) {
@@ -95,7 +102,7 @@
     });
     panel.appendChild(list);
     panel.appendChild(el("div", { class: "sale-summary", "aria-live": "polite" }, [
-      el("p", {}, [el("span", { text: say("total") + " " }), total])]));
+      el("p", {}, [el("span", { text: say("total") + " " }), total]), warning]));
     panel.appendChild(confirm);
     var cancel = el("button", { type: "button", class: "button button-secondary",
       text: say("cancel") });
