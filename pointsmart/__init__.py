@@ -100,6 +100,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .campaigns.setup import init_app as init_campaigns
 
     init_campaigns(app)  # 评选: API, pages, the titles templates show
+    from .regions.setup import init_app as init_regions
+
+    init_regions(app)  # the dashboard's rollups (a ledger listener) and ``flask regions``
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)

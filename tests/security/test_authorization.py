@@ -299,6 +299,8 @@ GET    /regions/<int:region_id>/dashboard.xlsx                                  
 POST   /regions/<int:region_id>/townships                                                     login login login login 403   403   403   403   403   403   403   403   303
 POST   /regions/<int:region_id>/villages                                                      login login login login 403   403   403   403   403   403   403   403   303
 POST   /regions/<int:region_id>/village-admins                                                login login login login 403   403   403   403   403   403   403   403   303
+PATCH  /api/v1/regions/<int:region_id>                                                        401   403   403   403   403   403   403   403   403   403   403   403   422
+POST   /regions/<int:region_id>/levels                                                        login login login login 403   403   403   403   403   403   403   403   303
 """
 
 
