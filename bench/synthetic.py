@@ -9,7 +9,8 @@ with grids, households and their accounts, a shop, and ``--transfers`` transfers
 (issued -> household), deductions (household -> penalties) and redemptions (household ->
 shop, only when the household can pay), spread over the last ``--months`` months with the
 current month last. Every transfer is hashed with the ledger's own ``values_hash`` and
-chained; the cached balances, monthly totals and chain head are written to match, so
+chained; the cached balances, monthly totals, the regions' ``village_months`` rollup and the
+chain head are written to match, so
 ``flask ledger verify`` is clean afterwards. Rows go in by bulk inserts of a batch at a
 time (COPY on PostgreSQL), not through the one-at-a-time posting service.
 
@@ -67,6 +68,7 @@ from pointsmart.ledger.models import (
 )
 from pointsmart.ledger.service import MONTHLY_COLUMN
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.regions.rollups import VillageMonth
 from pointsmart.villages.models import Grid, Household, Village
 
 BATCH = 50_000
@@ -178,6 +180,7 @@ def generate(
     household_account = [codes[f"{HOUSEHOLD}:{h}"] for h in household_ids]
     balances: dict[int, int] = {}
     monthly: dict[tuple[int, str], list[int]] = {}
+    postings: dict[str, list[int]] = {}  # period -> [awards, deductions], for village_months
     now = dt.datetime.now(dt.UTC)
     periods = previous_periods(current_period(village.timezone, now), months)
     column = {name: index for index, name in enumerate(("earned", "deducted", "redeemed"))}
@@ -232,12 +235,14 @@ def generate(
             if totals is None:
                 totals = monthly[(household_id, period)] = [0, 0, 0]
             totals[column[MONTHLY_COLUMN[kind]]] += amount
+            if kind in (AWARD, DEDUCT):
+                postings.setdefault(period, [0, 0])[kind == DEDUCT] += 1
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
     if batch:
         yield batch
-    yield ("done", balances, monthly, seq, prev_hash)
+    yield ("done", balances, monthly, seq, prev_hash, postings)
 
 
 def insert_batch(batch: list[tuple]) -> None:
@@ -272,7 +277,7 @@ def copy_batch(connection, batch: list[tuple]) -> None:
         copy.write(buffer.getvalue())
 
 
-def finish(village_id: int, balances, monthly, seq: int, last_hash: str) -> None:
+def finish(village_id: int, balances, monthly, seq: int, last_hash: str, postings) -> None:
     accounts = Account.__table__
     db.session.execute(
         accounts.update()
@@ -293,6 +298,14 @@ def finish(village_id: int, balances, monthly, seq: int, last_hash: str) -> None
     ]
     for start in range(0, len(rows), BATCH):
         db.session.execute(sa.insert(MonthlyTotal), rows[start : start + BATCH])
+    if postings:  # the dashboard's rollup (no leaders: synthetic transfers have no poster)
+        db.session.execute(
+            sa.insert(VillageMonth),
+            [
+                {"village_id": village_id, "period": period, "awards": a, "deductions": d}
+                for period, (a, d) in postings.items()
+            ],
+        )
     heads = ChainHead.__table__
     db.session.execute(
         heads.update()
@@ -366,8 +379,8 @@ def load(
     done = 0
     for batch in generate(village, household_ids, shop_id, transfers, months, seed, cover_months):
         if batch[0] == "done":
-            _, balances, monthly, seq, last_hash = batch
-            finish(village.id, balances, monthly, seq, last_hash)
+            _, balances, monthly, seq, last_hash, postings = batch
+            finish(village.id, balances, monthly, seq, last_hash, postings)
             db.session.commit()
             break
         insert_batch(batch)

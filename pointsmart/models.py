@@ -16,6 +16,7 @@ from .counter.models import Shop
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
 from .regions.models import Region
+from .regions.rollups import AwardDay, LeaderMonth, VillageMonth
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Approval",
     "Attendance",
     "AuditEntry",
+    "AwardDay",
     "BeanBallot",
     "BeanVote",
     "BoardEntry",
@@ -36,6 +38,7 @@ __all__ = [
     "Grid",
     "Household",
     "IdempotencyRecord",
+    "LeaderMonth",
     "Member",
     "MonthlyTotal",
     "Nomination",
@@ -52,4 +55,5 @@ __all__ = [
     "Transfer",
     "User",
     "Village",
+    "VillageMonth",
 ]

@@ -67,6 +67,7 @@ ACTION_LABELS = {
     "household.import": _l("Households imported from the roster"),
     "points.clear": _l("Year-end clearing"),
     "region.create": _l("Township or county added"),
+    "region.update": _l("County's flag levels changed"),
     "campaign.create": _l("Campaign set up"),
     "campaign.nominate": _l("Household nominated"),
     "campaign.decline": _l("Nomination declined"),
@@ -131,6 +132,8 @@ FIELD_LABELS = {
     "region_id": _l("Township"),
     "level": _l("Level"),
     "parent_id": _l("County"),
+    "top3_share_limit": _l("Top three households' share above (percent)"),
+    "reversal_rate_limit": _l("Reversals above (percent)"),
 }
 
 TARGET_LABELS = {

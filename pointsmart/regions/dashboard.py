@@ -42,7 +42,8 @@ from ..extensions import db
 from ..ledger.models import SHOP, Account, MonthlyTotal
 from ..periods import current_period, previous_periods
 from ..villages.models import Household
-from . import service
+from . import access, service
+from .flags import add_flags
 from .models import Region
 
 MONTHS = 12
@@ -148,6 +149,8 @@ def region_dashboard(actor: Principal, region_id: int, period: str | None = None
         _board(rows, ids, months)
         _waiting(rows, ids)
         _owed(rows, ids, window, redeemed)
+        county = region if region.parent_id is None else access.find_region(region.parent_id)
+        add_flags(rows, months, period, county)
     ordered = sorted(rows.values(), key=lambda r: (-r.active_share, r.name))
     _rank(ordered)
     totals = _totals(ordered)

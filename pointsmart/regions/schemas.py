@@ -30,6 +30,15 @@ class RegionOut(Schema):
     name = fields.Str()
     level = fields.Str()
     parent_id = fields.Int(allow_none=True)
+    top3_share_limit = fields.Int(metadata={"description": "a county's flag level, percent"})
+    reversal_rate_limit = fields.Int(metadata={"description": "a county's flag level, percent"})
+
+
+class LevelsIn(Schema):
+    """A county's levels for two of its dashboard's flags (percent)."""
+
+    top3_share_limit = fields.Int(validate=validate.Range(1, 100))
+    reversal_rate_limit = fields.Int(validate=validate.Range(1, 100))
 
 
 class RegionList(Schema):

@@ -60,6 +60,39 @@ def create_region(actor: Principal, *, name: str, level: str, parent_id: int | N
     return region
 
 
+def set_levels(
+    actor: Principal,
+    region_id: int,
+    *,
+    top3_share_limit: int | None = None,
+    reversal_rate_limit: int | None = None,
+) -> Region:
+    """A county's levels for its dashboard's flags (percent, 1-100); its admins set them."""
+    region = access.find_region(region_id)
+    access.require_manager(actor, region)
+    if region.level != COUNTY:
+        raise ValidationFailed(errors={"level": [str(_l("Only a county sets these levels."))]})
+    changes = {}
+    for name, value in (
+        ("top3_share_limit", top3_share_limit),
+        ("reversal_rate_limit", reversal_rate_limit),
+    ):
+        if value is not None and value != getattr(region, name):
+            changes[name] = [getattr(region, name), value]
+            setattr(region, name, value)
+    db.session.flush()
+    if changes:
+        audit.record(
+            actor_id=actor.user_id,
+            village_id=None,
+            action="region.update",
+            target_type="region",
+            target_id=region.id,
+            changes=changes,
+        )
+    return region
+
+
 def get_region(actor: Principal, region_id: int) -> Region:
     """A region its staff (and the county's, and the admin of every village) may read."""
     region = access.find_region(region_id)

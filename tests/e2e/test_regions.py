@@ -1,6 +1,7 @@
 """The county and township pages in headless Chromium on a 390x844 phone: a county admin
 creates a township, a village and its admin, and reads the dashboard; the pages pass the
-axe-core audit, stay on our own host and under 150 KB."""
+axe-core audit, stay on our own host and under 150 KB; a township admin follows a flag on
+the dashboard to the village's evidence."""
 
 from __future__ import annotations
 
@@ -90,3 +91,32 @@ def test_a_county_admin_builds_a_township_a_village_and_its_admin_on_a_phone(
         assert page_report["bytes"] < MAX_BYTES, (name, page_report["bytes"])
         assert page_report["hosts"] == {live_server.split("//")[1]}, name
         assert page_report["scroll_width"] == PHONE["width"], name
+
+
+def test_a_township_admin_follows_a_flag_to_the_village_s_evidence(browser, live_app, live_server):
+    with live_app.app_context():
+        make = Factories()
+        county = regions.create_region(ROOT, name="安平县", level="county", parent_id=None)
+        township = regions.create_region(ROOT, name="城关镇", level="township", parent_id=county.id)
+        village = make.village(name="幸福村", region_id=township.id)
+        # Three households take almost every point: the top three's share is far above 50%.
+        for n, points in enumerate((90, 80, 70, 2, 1), start=1):
+            make.award(make.household(village, number=f"XF-{n:03d}", head_name=f"户主{n}"), points)
+        admin = make.staff("township_admin", region=township, password=PASSWORD)
+        township_id, username = township.id, admin.username
+        db.session.commit()
+    context = browser.new_context(**PHONE_CONTEXT)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, live_server, username, PASSWORD)
+    page.goto(f"{live_server}/regions/{township_id}/dashboard")
+
+    flag = page.get_by_role("link", name="前三户得到了本期积分的")
+    assert flag.count() == 1
+    flag.click()
+    page.wait_for_load_state()
+    assert "/board/" in page.url
+    assert "leaderboard" in page.url
+    assert page.get_by_text("户主1").first.is_visible()
+    screenshot(page, "regions-flag-evidence-phone")
+    context.close()

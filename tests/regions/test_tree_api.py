@@ -9,7 +9,14 @@ from pointsmart.villages.models import Village
 
 def test_the_global_admin_creates_a_county_and_its_county_admin_a_township(api, tree):
     county = api.post("/regions", json={"name": "新城县", "level": "county"}, as_=tree.global_admin)
-    assert county == {"id": county["id"], "name": "新城县", "level": "county", "parent_id": None}
+    assert county == {
+        "id": county["id"],
+        "name": "新城县",
+        "level": "county",
+        "parent_id": None,
+        "top3_share_limit": 50,
+        "reversal_rate_limit": 10,
+    }
 
     township = api.post(
         "/regions",

@@ -71,6 +71,7 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "reason": "不成立",
     },
     ("POST", "/api/v1/villages"): lambda p: {"name": "新建村"},
+    ("PATCH", "/api/v1/regions/<int:region_id>"): lambda p: {"top3_share_limit": 60},
     ("POST", "/api/v1/regions"): lambda p: {
         "name": "新建镇",
         "level": "township",
@@ -260,6 +261,10 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
     },
     ("POST", "/me/objections/<int:entry_id>"): lambda p: {"reason": "不是我家"},
     ("POST", "/regions/<int:region_id>/townships"): lambda p: {"name": "矩阵镇"},
+    ("POST", "/regions/<int:region_id>/levels"): lambda p: {
+        "top3_share_limit": "60",
+        "reversal_rate_limit": "10",
+    },
     ("POST", "/regions/<int:region_id>/villages"): lambda p: {
         "name": "矩阵村",
         "region_id": p["region_id"],
@@ -297,6 +302,7 @@ RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
     "/regions/<int:region_id>/townships": lambda p: {"region_id": p["county_id"]},
     "/regions/<int:region_id>/villages": lambda p: {"region_id": p["county_id"]},
     "/regions/<int:region_id>/village-admins": lambda p: {"region_id": p["county_id"]},
+    "/regions/<int:region_id>/levels": lambda p: {"region_id": p["county_id"]},
     "/me/nominations/<int:nomination_id>/objection": lambda p: {
         "nomination_id": p["won_nomination_id"]
     },
@@ -310,6 +316,7 @@ RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
     "/notify/aliyun/<token>/report": lambda p: {"token": "not-the-callback-token"},
     "/notify/aliyun/<token>/up": lambda p: {"token": "not-the-callback-token"},
     "/admin/villages/<int:village_id>/import/<token>": lambda p: {"token": p["import_token"]},
+    "/manifest/<any(counter, me):kind>.webmanifest": lambda p: {"kind": "counter"},
     "/admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>": lambda p: {
         "kind": "xlsx"
     },

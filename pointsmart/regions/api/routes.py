@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...accounts.auth import current_principal
 from .. import service
-from ..schemas import RegionIn, RegionList, RegionOut
+from ..schemas import LevelsIn, RegionIn, RegionList, RegionOut
 from .blueprint import blp
 
 
@@ -31,3 +31,12 @@ def create_region(data):
 def get_region(region_id):
     """A county (its admins) or a township (its admins and its county's)."""
     return service.get_region(current_principal(), region_id)
+
+
+@blp.route("/regions/<int:region_id>", methods=["PATCH"])
+@blp.arguments(LevelsIn)
+@blp.response(200, RegionOut)
+def set_levels(data, region_id):
+    """A county's levels for the flags ``awards_concentrated`` (``top3_share_limit``) and
+    ``reversals_high`` (``reversal_rate_limit``), in percent (its county admins)."""
+    return service.set_levels(current_principal(), region_id, **data)

@@ -15,7 +15,7 @@ from ...errors import Problem
 from ...forms import parse_form
 from .. import access, service
 from ..models import COUNTY, TOWNSHIP
-from ..schemas import TownshipForm, VillageAdminForm, VillageForm
+from ..schemas import LevelsIn, TownshipForm, VillageAdminForm, VillageForm
 from .blueprint import bp
 
 
@@ -32,6 +32,10 @@ def home():
 FIELD_IDS = {
     "township": {"name": "township-name"},
     "village": {"name": "village-name", "region_id": "village-township"},
+    "levels": {
+        "top3_share_limit": "levels-top3",
+        "reversal_rate_limit": "levels-reversals",
+    },
     "admin": {
         "village_id": "admin-village",
         "username": "admin-username",
@@ -134,3 +138,13 @@ def create_village_admin(region_id: int):
         )
 
     return _submit(region_id, "admin", VillageAdminForm(), make)
+
+
+@bp.route("/<int:region_id>/levels", methods=["POST"])
+@login_required
+def set_levels(region_id: int):
+    def make(values):
+        service.set_levels(page_principal(), region_id, **values)
+        return done(_("Levels saved."), "regions_pages.region", region_id=region_id)
+
+    return _submit(region_id, "levels", LevelsIn(), make)

@@ -1,0 +1,16 @@
+"""Hooking the regions into the app (called by ``create_app``): the rollups' ledger listener
+and ``flask regions``."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..ledger import listeners
+
+
+def init_app(app: Flask) -> None:
+    from .cli import regions_cli
+    from .rollups import on_transfer
+
+    listeners.on_household_transfer(app, on_transfer)
+    app.cli.add_command(regions_cli)

@@ -1,0 +1,151 @@
+"""Flags that point to where to look: each from the rollups and monthly totals, each with a
+link to the evidence on the village's pages; the rollups are written with the awards (never
+with a sale) and ``flask regions rebuild`` recomputes them from the ledger."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pointsmart.awards import service as awards
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.periods import current_period
+from pointsmart.regions.dashboard import region_dashboard
+from pointsmart.regions.rollups import LeaderMonth, VillageMonth, rebuild_village
+
+NOW = current_period("Asia/Shanghai")
+
+
+def flags_of(tree, village_name, period=NOW):
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, period)
+    row = next(row for row in board.villages if row.name == village_name)
+    return {flag["code"]: flag for flag in row.flags}
+
+
+def test_a_village_without_awards_this_month_is_flagged(ctx, tree):
+    tree.make.household(tree.village)
+    flags = flags_of(tree, "幸福村")
+    assert flags["no_awards"]["url"] == f"/villages/{tree.village.id}/reports?period={NOW}"
+
+
+def test_awards_concentrated_on_three_households_point_to_the_leaderboard(ctx, tree):
+    for points in (90, 80, 70, 2, 1):
+        tree.make.award(tree.make.household(tree.village), points)
+    flags = flags_of(tree, "幸福村")
+    assert "awards_concentrated" in flags
+    assert "98.8%" in flags["awards_concentrated"]["detail"]
+    assert flags["awards_concentrated"]["url"] == (
+        f"/board/{tree.village.id}/leaderboard?period={NOW}"
+    )
+    tree.county.top3_share_limit = 99
+    db.session.flush()
+    assert "awards_concentrated" not in flags_of(tree, "幸福村")
+
+
+def test_one_leader_giving_most_awards_and_split_awards(ctx, tree):
+    make = tree.make
+    other_leader = make.staff("leader", tree.village)
+    homes = [make.household(tree.village) for _ in range(3)]
+    # 30 + 30 to one household in one day passes the threshold of 50 only together. (The
+    # awards service now sends such a second award for approval; posted straight to the
+    # ledger, as older data was, it still shows.)
+    for points in (30, 30):
+        ledger.award(
+            tree.village.id, homes[0].id, points, category="other", posted_by_id=tree.leader.user_id
+        )
+    awards.post_adhoc(
+        other_leader.principal,
+        household_id=homes[1].id,
+        kind="award",
+        points=5,
+        category="other",
+    )
+    rollup = db.session.get(VillageMonth, (tree.village.id, NOW))
+    assert (rollup.awards, rollup.split_awards) == (3, 1)
+    assert db.session.get(LeaderMonth, (tree.village.id, NOW, tree.leader.user_id)).points == 60
+    flags = flags_of(tree, "幸福村")
+    assert "92.3%" in flags["one_leader"]["detail"]
+    assert flags["split_awards"]["url"].startswith(
+        f"/villages/{tree.village.id}/exports/transfers.xlsx"
+    )
+
+
+def test_a_high_reversal_rate_is_flagged_and_a_sale_writes_no_rollup(ctx, tree):
+    home = tree.make.household(tree.village)
+    shop = tree.make.shop(tree.village)
+    posted = [tree.make.award(home, 10) for _ in range(10)]
+    for transfer in posted[:3]:
+        ledger.reverse(transfer.id, reason="录错了")
+    ledger.redeem(tree.village.id, home.id, shop.id, 5)
+    rollup = db.session.get(VillageMonth, (tree.village.id, NOW))
+    assert (rollup.awards, rollup.reversals) == (10, 3)
+    assert "reversals_high" in flags_of(tree, "幸福村")
+
+
+def test_rebuild_recomputes_the_rollups_from_the_ledger(ctx, tree):
+    home = tree.make.household(tree.village)
+    for points in (30, 30):
+        ledger.award(
+            tree.village.id, home.id, points, category="other", posted_by_id=tree.leader.user_id
+        )
+    before = db.session.get(VillageMonth, (tree.village.id, NOW))
+    counts = (before.awards, before.split_awards)
+    db.session.execute(sa.delete(VillageMonth))
+    db.session.execute(sa.delete(LeaderMonth))
+    rebuild_village(tree.village.id)
+    after = db.session.get(VillageMonth, (tree.village.id, NOW))
+    assert (after.awards, after.split_awards) == counts == (2, 1)
+
+
+def test_a_county_sets_its_levels_and_a_township_may_not(api, tree):
+    body = api.request(
+        "PATCH",
+        f"/regions/{tree.county.id}",
+        json={"top3_share_limit": 70, "reversal_rate_limit": 20},
+        as_=tree.county_admin,
+        expect=200,
+    ).get_json()
+    assert (body["top3_share_limit"], body["reversal_rate_limit"]) == (70, 20)
+    api.request(
+        "PATCH",
+        f"/regions/{tree.county.id}",
+        json={"top3_share_limit": 70},
+        as_=tree.township_admin,
+        expect=403,
+    )
+    api.request(
+        "PATCH",
+        f"/regions/{tree.county.id}",
+        json={"top3_share_limit": 0},
+        as_=tree.county_admin,
+        expect=422,
+    )
+    body = api.request(
+        "PATCH",
+        f"/regions/{tree.township.id}",
+        json={"top3_share_limit": 70},
+        as_=tree.county_admin,
+        expect=422,
+    ).get_json()
+    assert "level" in body["errors"]
+
+
+def test_the_command_line_rebuilds_the_rollups(fresh_app):
+    from tests.factories import Factories
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village(name="幸福村")
+        leader = make.staff("leader", village)
+        home = make.household(village)
+        for points in (30, 30):
+            ledger.award(village.id, home.id, points, category="other", posted_by_id=leader.user_id)
+        db.session.execute(sa.delete(VillageMonth))
+        db.session.commit()
+        village_id = village.id
+    result = fresh_app.test_cli_runner().invoke(args=["regions", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert f"village {village_id}: 1 months rebuilt" in result.output
+    with fresh_app.app_context():
+        rollup = db.session.get(VillageMonth, (village_id, NOW))
+        assert (rollup.awards, rollup.split_awards) == (2, 1)
