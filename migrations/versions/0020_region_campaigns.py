@@ -1,7 +1,7 @@
 """campaigns of a township or county: campaigns.region_id and points
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-03
 
 A campaign belongs to a village (village_id, rule_id) or to a region (region_id, points): see
@@ -12,8 +12,8 @@ village campaigns and satisfy the new check as they are.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
