@@ -4,13 +4,16 @@ opening with no network after one visit, and the villager's last-known balance o
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
+from werkzeug.serving import make_server
 
 from pointsmart.counter import goods, pins
 from pointsmart.extensions import db
 from pointsmart.villages.cards import issue_card
-from tests.e2e.conftest import PHONE, screenshot
+from tests.conftest import app_on_fresh_database
+from tests.e2e.conftest import PHONE, answered_from_memory, screenshot
 from tests.e2e.test_counter import PASSWORD
 from tests.factories import ROOT, Factories
 
@@ -20,7 +23,11 @@ PIN = "135790"
 
 @pytest.fixture
 def shop_world(live_app) -> dict:
-    with live_app.app_context():
+    return build_shop_world(live_app)
+
+
+def build_shop_world(app) -> dict:
+    with app.app_context():
         make = Factories()
         village = make.village(name="幸福村")
         shop = make.shop(village, name="幸福村积分超市")
@@ -101,6 +108,41 @@ def test_signing_out_forgets_the_kept_pages(live_server, context, shop_world):
 
     kept = page.evaluate("caches.has('pointsmart-pages')")
     assert kept is False
+
+
+@pytest.fixture
+def development_server(tmp_path):
+    """The app as in development (make run): Flask serves the static files unhashed."""
+    with app_on_fresh_database(tmp_path, WTF_CSRF_ENABLED=True, STATIC_HASHED=False) as app:
+        world = build_shop_world(app)
+        server = make_server("127.0.0.1", 0, answered_from_memory(app), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_port}", world
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+
+
+def test_in_development_the_counter_opens_with_no_network_too(context, development_server):
+    server, world = development_server
+    page = context.new_page()
+    page.goto(f"{server}/login")
+    page.get_by_label("用户名").fill(world["keeper"])
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r".*/counter$"))
+    assert page.locator("link[rel=stylesheet]").first.get_attribute("href") == "/static/site.css"
+    wait_for_the_worker(page)
+
+    context.set_offline(True)
+    page.reload()
+
+    assert page.locator("html").get_attribute("data-page-source") == "kept"
+    header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert header == "rgb(143, 29, 20)"
+    context.set_offline(False)
 
 
 def sign_in_villager(page, server: str) -> None:

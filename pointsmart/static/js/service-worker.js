@@ -6,10 +6,10 @@
  *                      sign_out: [paths]}
  *
  * - The assets of the pages that must open with no network (the counter, the villager's
- *   pages, the camera's decoder, the offline sales' modules) are kept in advance, by their
- *   hashed names (precache).
- * - Every other static file is kept when it is first loaded: a hashed name cache-first (its
- *   content never changes), an unhashed one (development) network-first.
+ *   pages, the camera's decoder, the offline sales' modules) are kept at install, by their
+ *   hashed names, and every other static file when it is first loaded: a hashed name
+ *   cache-first (its content never changes), an unhashed one (development) network-first.
+ *   All in one cache of at most 120 files, the least recently used going first.
  * - The counter's scan page, /me and the card page: network first, and after a few seconds
  *   without an answer, or with no network, the copy kept at the last visit, marked as such:
  *   its <html data-page-source="network"> reads "kept", so the page can say that what it
@@ -29,39 +29,16 @@
   var settings = self.POINTSMART;
   var workbox = self.workbox;
   var PAGES = "pointsmart-pages";
-  var STATIC = "pointsmart-static-" + settings.version;
+  // One cache for all versions: a page kept before an update names the files of its own
+  // version, which must still open with no network; the cache stays bounded by its size.
+  var STATIC = "pointsmart-static";
   var HASHED = /\.[0-9a-f]{12}\.[A-Za-z0-9]+$/;
   var offlinePages = settings.offline_pages.map(function (source) {
     return new RegExp(source);
   });
 
-  workbox.core.setCacheNameDetails({ prefix: "pointsmart" });
   self.skipWaiting();
   workbox.core.clientsClaim();
-
-  workbox.precaching.cleanupOutdatedCaches();
-  workbox.precaching.precacheAndRoute(
-    settings.precache.map(function (url) {
-      return { url: url, revision: null }; // the hash in the name is the revision
-    })
-  );
-
-  // Static copies of older versions go when this version takes over.
-  self.addEventListener("activate", function (event) {
-    event.waitUntil(
-      caches.keys().then(function (names) {
-        return Promise.all(
-          names
-            .filter(function (name) {
-              return name.indexOf("pointsmart-static-") === 0 && name !== STATIC;
-            })
-            .map(function (name) {
-              return caches.delete(name);
-            })
-        );
-      })
-    );
-  });
 
   var onlyWholeAnswers = {
     cacheWillUpdate: function (params) {
@@ -105,13 +82,29 @@
     cacheName: STATIC,
     plugins: [
       onlyWholeAnswers,
-      new workbox.expiration.ExpirationPlugin({ maxEntries: 80, purgeOnQuotaError: true }),
+      new workbox.expiration.ExpirationPlugin({ maxEntries: 120, purgeOnQuotaError: true }),
     ],
   });
   var staticFresh = new workbox.strategies.NetworkFirst({
     cacheName: STATIC,
     networkTimeoutSeconds: 6,
     plugins: [onlyWholeAnswers],
+  });
+
+  // Kept in advance, into the same cache as every other static file (what Workbox's recipes
+  // call warming a strategy's cache): a file already there is not asked for again. Not
+  // Workbox's precache, which drops the files of a version when the next takes over, while
+  // a page kept before the update still names them and must open with no network.
+  self.addEventListener("install", function (event) {
+    event.waitUntil(
+      Promise.all(
+        settings.precache.map(function (url) {
+          return staticForever.handleAll({ event: event, request: new Request(url) })[1];
+        })
+      ).catch(function () {
+        return null; // a file missing now is kept when a page first uses it
+      })
+    );
   });
 
   function ours(url) {
