@@ -15,6 +15,7 @@ from flask_babel import get_locale
 from .config import load_config
 from .database import register_sqlite_transaction_control
 from .extensions import babel, csrf, db, init_limiter, migrate
+from .webapp import static_files
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+    static_files.init_app(app)  # hashed, compressed, cached for a year (WhiteNoise)
     register_sqlite_transaction_control()
     db.init_app(app)
     init_limiter(app)
@@ -85,6 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .villagers.views import bp as villager_pages
     from .villages.card_views import bp as card_pages
     from .villages.roster_views import bp as roster_pages
+    from .webapp.views import bp as webapp_bp
 
     register_request_hooks(app)
     register_api(app)
@@ -114,6 +117,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports_pages)
     app.register_blueprint(regions_pages)
     app.register_blueprint(statement_pages)
+    app.register_blueprint(webapp_bp)
     from .forms import form_key_field
 
     app.jinja_env.globals["form_key"] = form_key_field

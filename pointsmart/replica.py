@@ -33,6 +33,8 @@ import functools
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as WaitedTooLong
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -92,7 +94,15 @@ class StandbyState:
 
 
 class ReplicaMonitor:
-    """What this process knows of the standby, refreshed at most every ``check_seconds``."""
+    """What this process knows of the standby, refreshed at most every ``check_seconds``.
+
+    A request that finds the knowledge stale asks the standby, and waits for the answer at
+    most ``CHECK_WAIT_SECONDS``: behind PgBouncer a stopped standby is not refused at once,
+    PgBouncer holds the query until it can log in again (``server_login_retry``). Past the
+    wait the standby counts as down; the answer, when it comes, still updates what is known.
+    """
+
+    CHECK_WAIT_SECONDS = 2.0
 
     def __init__(self, engine: Engine, *, max_lag: float, check: float, retry: float) -> None:
         self.engine = engine
@@ -101,16 +111,27 @@ class ReplicaMonitor:
         self.retry_seconds = retry
         self._state = StandbyState(usable=False, checked_at=-float("inf"))
         self._lock = threading.Lock()
+        self._asker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="standby-check")
+        self._asking: Future | None = None
         self.endpoints: set[str] = set()  # the views that read here
 
     def state(self, *, fresh: bool = False) -> StandbyState:
         state = self._state
         age = time.monotonic() - state.checked_at
         wait = self.check_seconds if state.usable or state.replayed else self.retry_seconds
-        # One thread asks; the others use what was known until it has the answer.
+        # One thread asks; the others use what was known until it has the answer. While an
+        # earlier question still waits for its answer, nobody asks again.
         if (fresh or age >= wait) and self._lock.acquire(blocking=fresh):
             try:
-                state = self._state = self._ask()
+                if self._asking is not None and not self._asking.done():
+                    return self._state
+                self._asking = self._asker.submit(self._ask)
+                try:
+                    state = self._asking.result(timeout=self.CHECK_WAIT_SECONDS)
+                except WaitedTooLong:
+                    log.warning("standby did not answer in time, reading from the primary")
+                    self.mark_down()
+                    state = self._state
             finally:
                 self._lock.release()
         return state
@@ -119,6 +140,11 @@ class ReplicaMonitor:
         self._state = StandbyState(usable=False, checked_at=time.monotonic())
 
     def _ask(self) -> StandbyState:
+        """Ask the standby; what it says becomes what this process knows."""
+        state = self._state = self._answer()
+        return state
+
+    def _answer(self) -> StandbyState:
         now = time.monotonic()
         try:
             with self.engine.connect() as connection:

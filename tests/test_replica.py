@@ -359,3 +359,27 @@ def test_wal_positions_order_as_the_wal_does():
     assert lsn_number("0/16B3748") < lsn_number("0/16B3749") < lsn_number("1/0")
     assert lsn_number("16/B374D848") == (0x16 << 32) | 0xB374D848
     assert lsn_number(None) is None
+
+
+def test_a_standby_slow_to_answer_counts_as_down_until_its_answer_comes(app, monkeypatch):
+    """Behind PgBouncer a stopped standby's check waits (PgBouncer retries its login): no
+    request waits on it for longer than the check's own limit."""
+    from pointsmart.replica import ReplicaMonitor
+
+    monitor = ReplicaMonitor(
+        app.extensions["pointsmart_replica"].engine, max_lag=5, check=0, retry=0
+    )
+    monkeypatch.setattr(ReplicaMonitor, "CHECK_WAIT_SECONDS", 0.1)
+    real_answer = monitor._answer
+    monkeypatch.setattr(monitor, "_answer", lambda: (time.sleep(0.5), real_answer())[1])
+
+    started = time.monotonic()
+    first = monitor.state()
+    waited = time.monotonic() - started
+    again = monitor.state()  # the first question still waits: nobody asks again
+    time.sleep(0.8)
+
+    assert waited < 0.4
+    assert not first.usable
+    assert not again.usable
+    assert monitor._state.usable  # the late answer was taken

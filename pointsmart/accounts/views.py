@@ -44,6 +44,15 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def landing_page(principal) -> str:
+    """Where a sign-in leads when no page asked for it: a shopkeeper (who keeps a shop and
+    has no other role) to the counter, everyone else to the home page."""
+    other_roles = principal.global_admin or principal.admin_villages or principal.leader_villages
+    if principal.shops and not other_roles:
+        return url_for("counter_pages.counter_home")
+    return url_for("site.home")
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @sign_in_limited(methods=["POST"])
 def login():
@@ -63,7 +72,7 @@ def login():
             else:
                 begin_web_session(SESSION_TOKEN_KEY, issued.token)
                 flash(_("Signed in. Welcome, %(name)s.", name=issued.display_name), "success")
-                return redirect(next_page or url_for("site.home"))
+                return redirect(next_page or landing_page(issued.principal))
     status = 422 if errors else 200
     return (
         render_template(

@@ -112,7 +112,8 @@ def set_household_pin(data, household_id):
 @blp.arguments(ProductQuery, location="query")
 @blp.response(200, ProductList)
 def list_products(query, shop_id):
-    """The shop's goods with their stock and low-stock warning (staff of the village)."""
+    """The shop's goods with their stock and low-stock warning (staff of the village), in the
+    shop's own order (``position``), then by name."""
     products = goods.list_products(
         current_principal(), shop_id, active_only=query["active"] is True
     )

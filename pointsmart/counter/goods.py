@@ -19,13 +19,15 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ordering import natural_sorted
+from ..ordering import natural_key
 from ..villages.models import Village
 from .errors import OutOfStock
 from .models import SALE, STOCK_IN, STOCK_OUT, VOID, Product, Shop, StockMove
 
 MAX_STOCK = 1_000_000
 MAX_PRICE = 100_000
+MAX_POSITION = 999
+UNCHANGED = object()  # an argument left out of ``update_product``
 
 
 # --- permissions -----------------------------------------------------------------------------
@@ -122,7 +124,13 @@ def list_products(actor: Principal, shop_id: int, *, active_only: bool = False) 
     statement = sa.select(Product).where(Product.shop_id == shop_id)
     if active_only:
         statement = statement.where(Product.active.is_(True))
-    return natural_sorted(db.session.execute(statement).scalars(), lambda p: p.name)
+    return sorted(db.session.execute(statement).scalars(), key=shop_order)
+
+
+def shop_order(product: Product) -> tuple:
+    """The counter's order: the shop's own places first (1, 2, 3 ...), then the goods without
+    a place, by name in the order people expect (pinyin: 大米 before 酱油)."""
+    return (product.position is None, product.position or 0, natural_key(product.name))
 
 
 def create_product(
@@ -134,12 +142,13 @@ def create_product(
     stock: int = 0,
     low_stock_at: int = 5,
     active: bool = True,
+    position: int | None = None,
 ) -> Product:
     """Add goods to a shop; an opening stock is recorded as a stock move ``in``."""
     shop = find_shop(shop_id)
     require_shop_manager(actor, shop)
     name = name.strip()
-    _check_product_fields(shop_id, name, points_price, low_stock_at)
+    _check_product_fields(shop_id, name, points_price, low_stock_at, position)
     if not 0 <= stock <= MAX_STOCK:
         raise ValidationFailed(errors={"stock": [str(_l("Stock must be 0 to 1,000,000."))]})
     product = Product(
@@ -149,6 +158,7 @@ def create_product(
         stock=0,
         low_stock_at=low_stock_at,
         active=active,
+        position=position,
     )
     db.session.add(product)
     db.session.flush()
@@ -174,8 +184,10 @@ def update_product(
     points_price: int | None = None,
     low_stock_at: int | None = None,
     active: bool | None = None,
+    position: int | object | None = UNCHANGED,
 ) -> Product:
-    """Change goods' name, price, warning level or whether they are offered (not the stock)."""
+    """Change goods' name, price, warning level, place in the counter's list (None: no place
+    of its own) or whether they are offered (not the stock). An argument left out is kept."""
     product = find_product(product_id)
     shop = find_shop(product.shop_id)
     require_shop_manager(actor, shop)
@@ -186,6 +198,7 @@ def update_product(
         new_name,
         product.points_price if points_price is None else points_price,
         product.low_stock_at if low_stock_at is None else low_stock_at,
+        product.position if position is UNCHANGED else position,
         product_id=product.id,
     )
     product.name = new_name
@@ -195,6 +208,8 @@ def update_product(
         product.low_stock_at = low_stock_at
     if active is not None:
         product.active = active
+    if position is not UNCHANGED:
+        product.position = position
     db.session.flush()
     changes = audit.diff(before, _product_fields(product))
     if changes:
@@ -215,11 +230,17 @@ def _product_fields(product: Product) -> dict:
         "points_price": product.points_price,
         "low_stock_at": product.low_stock_at,
         "active": product.active,
+        "position": product.position,
     }
 
 
 def _check_product_fields(
-    shop_id: int, name: str, points_price: int, low_stock_at: int, product_id: int | None = None
+    shop_id: int,
+    name: str,
+    points_price: int,
+    low_stock_at: int,
+    position: int | None,
+    product_id: int | None = None,
 ) -> None:
     errors: dict[str, list[str]] = {}
     if not name:
@@ -234,6 +255,8 @@ def _check_product_fields(
         errors["points_price"] = [str(_l("The price is 1 to 100,000 points."))]
     if not 0 <= low_stock_at <= MAX_STOCK:
         errors["low_stock_at"] = [str(_l("The warning level is 0 to 1,000,000."))]
+    if position is not None and not 1 <= position <= MAX_POSITION:
+        errors["position"] = [str(_l("The place in the list is 1 to 999, or empty."))]
     if errors:
         raise ValidationFailed(errors=errors)
 

@@ -17,7 +17,7 @@ from ..forms import parse_form, run_once
 from ..security import UPLOAD_POLICY
 from ..text import Name
 from . import goods, photos
-from .goods import MAX_PRICE, MAX_STOCK
+from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
 from .views import REQUIRED, bp
 
 NUMBER = {"invalid": _l("Write a whole number.")}
@@ -34,6 +34,14 @@ class ProductForm(Schema):
         load_default=5,
         error_messages=NUMBER,
         validate=validate.Range(0, MAX_STOCK, error=_l("The warning level is 0 to 1,000,000.")),
+    )
+    # Empty: no place of its own (after the placed goods, by name).
+    position = fields.Int(
+        load_default=None,
+        error_messages=NUMBER,
+        validate=validate.Range(
+            1, MAX_POSITION, error=_l("The place in the list is 1 to 999, or empty.")
+        ),
     )
 
 

@@ -66,6 +66,9 @@ class Product(db.Model):
     # The goods list warns when stock is at or below this.
     low_stock_at: Mapped[int] = mapped_column(default=5)
     active: Mapped[bool] = mapped_column(default=True)
+    # The shop's own place for the goods in the counter's list (1 first); goods without one
+    # follow those with one, by name in pinyin order (``goods.list_products``).
+    position: Mapped[int | None] = mapped_column(default=None)
     # File name of the photo under <instance>/product-photos/, or None.
     photo: Mapped[str | None] = mapped_column(sa.String(80))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

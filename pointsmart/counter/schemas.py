@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID
 from ..text import Name
-from .goods import MAX_PRICE, MAX_STOCK
+from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
 from .offline.schemas import made_at_field
 from .sales import MAX_LINES, MAX_QUANTITY
 
@@ -36,6 +36,9 @@ class ProductIn(Schema):
     stock = fields.Int(load_default=0, strict=True, validate=validate.Range(0, MAX_STOCK))
     low_stock_at = fields.Int(load_default=5, strict=True, validate=validate.Range(0, MAX_STOCK))
     active = fields.Bool(load_default=True)
+    position = fields.Int(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, MAX_POSITION)
+    )
 
 
 class ProductPatch(Schema):
@@ -43,6 +46,8 @@ class ProductPatch(Schema):
     points_price = fields.Int(strict=True, validate=validate.Range(1, MAX_PRICE))
     low_stock_at = fields.Int(strict=True, validate=validate.Range(0, MAX_STOCK))
     active = fields.Bool()
+    # The shop's own place in the counter's list; null takes the goods' place away.
+    position = fields.Int(allow_none=True, strict=True, validate=validate.Range(1, MAX_POSITION))
 
 
 class ProductOut(Schema):
@@ -54,6 +59,7 @@ class ProductOut(Schema):
     low_stock_at = fields.Int()
     low_stock = fields.Method("is_low")
     active = fields.Bool()
+    position = fields.Int(allow_none=True)
     has_photo = fields.Method("photo_present")
 
     def is_low(self, product) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,7 @@ from ..accounts.auth import Principal
 from ..accounts.models import User
 from ..awards.rules import local_today
 from ..boards.leaderboard import MAX_ROWS, leaderboard
+from ..clock import utcnow
 from ..counter.models import Product, Shop
 from ..errors import NotFound
 from ..extensions import db
@@ -64,6 +66,9 @@ class MyPage:
     # The ``before`` of the next, older page of history (None: nothing older).
     older_before: int | None = None
     paged: bool = False
+    # When these figures were read, in the village's time: with no network the phone shows
+    # this page as last seen, and says from when.
+    as_of: dt.datetime | None = None
 
 
 def my_page(actor: Principal, before: int | None = None) -> MyPage:
@@ -94,6 +99,7 @@ def my_page(actor: Principal, before: int | None = None) -> MyPage:
         clearing_points=year_end_clearing(village, summary.balance),
         older_before=older_before,
         paged=before is not None,
+        as_of=utcnow().astimezone(ZoneInfo(village.timezone)),
     )
 
 

@@ -7,11 +7,14 @@ that could change it.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..clock import utcnow
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..periods import current_period
@@ -29,6 +32,9 @@ class CardOverview:
     balance: int
     month: dict[str, Any]
     entries: list[dict[str, Any]]
+    # When these figures were read, in the village's time (shown when the phone has no
+    # network and opens the page as last seen).
+    as_of: dt.datetime | None = None
     household_id: int = 0  # for the titles the household holds (campaigns)
 
 
@@ -53,5 +59,6 @@ def card_overview(text: str) -> CardOverview:
         balance=summary.balance,
         month=summary.month,
         entries=entries,
+        as_of=utcnow().astimezone(ZoneInfo(timezone)),
         household_id=household.id,
     )

@@ -108,3 +108,18 @@ def test_sign_in_never_redirects_to_another_site(csrf_client, make, target):
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_a_shopkeeper_lands_at_the_counter_and_others_on_the_home_page(csrf_client, make):
+    village = make.village()
+    shop = make.shop(village)
+    keeper = make.staff("shopkeeper", village, shop, password="shop-pass-1")
+    leader = make.staff("leader", village, password="leader-pass-1")
+
+    kept = sign_in(csrf_client, keeper.username, "shop-pass-1")
+    asked = sign_in(csrf_client, keeper.username, "shop-pass-1", next="/me")
+    led = sign_in(csrf_client, leader.username, "leader-pass-1")
+
+    assert kept.headers["Location"] == "/counter"  # which opens the shop's own counter
+    assert asked.headers["Location"] == "/me"  # a page asked for still wins
+    assert led.headers["Location"] == "/"

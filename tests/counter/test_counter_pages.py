@@ -332,3 +332,32 @@ def test_a_malformed_pin_is_a_form_error_that_counts_no_attempt(client, counter)
 
     assert refused.get_data(as_text=True).count("户密码是 6 位数字") == 1
     assert db.session.get(Household, counter.household.id).pin_failed_attempts == 0
+
+
+def test_the_counter_lists_goods_in_the_shops_own_order(client, counter):
+    towel = counter.product("毛巾", 30, 5, position=1)
+    counter.product("酱油", 15, 0)  # sold out: shown, but nothing to pick
+    sign_in(client, counter.keeper)
+
+    picked = scan(client, counter, counter.card.url)
+    names = re.findall(r'<span class="goods-name">([^<]+)</span>', picked)
+
+    assert names == ["毛巾", "大米 5kg", "酱油", "香皂"]
+    assert f'name="qty-{towel.id}"' in picked
+    sold_out = picked[picked.index(">酱油<") :].split("</li>")[0]
+    assert "已售完" in sold_out
+    assert "<input" not in sold_out
+    assert "<button" not in sold_out
+
+
+def test_goods_dearer_than_the_balance_are_marked_on_the_page(client, counter):
+    counter.product("电饭锅", 500, 3)
+    sign_in(client, counter.keeper)
+
+    picked = scan(client, counter, counter.card.url)
+    cooker = picked[picked.index(">电饭锅<") - 300 : picked.index(">电饭锅<") + 600]
+
+    assert 'class="goods-row unaffordable"' in cooker
+    assert re.search(r'<span class="goods-dear" data-dear>积分不够</span>', cooker)
+    soap = picked[picked.index(">香皂<") : picked.index(">香皂<") + 600]
+    assert re.search(r'<span class="goods-dear" data-dear hidden>', soap)

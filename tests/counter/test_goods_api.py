@@ -232,3 +232,35 @@ def test_a_photo_over_the_size_limit_is_refused(api, counter, monkeypatch):
         expect=422,
     ).get_json()
     assert problem["code"] == "photo_rejected"
+
+
+def test_goods_are_listed_in_the_shops_own_order_then_by_name(api, counter):
+    """Placed goods first by their place, then the others in pinyin order (大米 before 酱油)."""
+    for name in ("酱油", "毛巾"):
+        counter.product(name, 10, 5)
+    towel = api.get(f"/shops/{counter.shop.id}/products", as_=counter.keeper)["items"]
+    towel_id = next(p["id"] for p in towel if p["name"] == "毛巾")
+    api.request(
+        "PATCH", f"/products/{towel_id}", json={"position": 1}, as_=counter.keeper, expect=200
+    )
+    created = api.post(
+        f"/shops/{counter.shop.id}/products",
+        json={"name": "食盐", "points_price": 5, "position": 2},
+        as_=counter.keeper,
+    )
+
+    listed = api.get(f"/shops/{counter.shop.id}/products", as_=counter.keeper)["items"]
+
+    assert created["position"] == 2
+    assert [p["name"] for p in listed] == ["毛巾", "食盐", "大米 5kg", "酱油", "香皂"]
+    assert [p["position"] for p in listed] == [1, 2, None, None, None]
+    cleared = api.request(
+        "PATCH", f"/products/{towel_id}", json={"position": None}, as_=counter.keeper, expect=200
+    ).get_json()
+    assert cleared["position"] is None
+    listed = api.get(f"/shops/{counter.shop.id}/products", as_=counter.keeper)["items"]
+    assert [p["name"] for p in listed] == ["食盐", "大米 5kg", "酱油", "毛巾", "香皂"]
+    refused = api.request(
+        "PATCH", f"/products/{towel_id}", json={"position": 0}, as_=counter.keeper, expect=422
+    )
+    assert "position" in refused.get_json()["errors"]

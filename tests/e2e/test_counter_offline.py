@@ -134,15 +134,15 @@ def test_three_offline_sales_post_once_each_across_a_second_tab_and_a_reload(
 ):
     context = phone.context
     sign_in(phone, live_server, village.keeper)
-    # Online first: one soap for XF-001, as on any day.
+    # Online first: one soap for XF-001, as on any day. On this first visit the service
+    # worker keeps the counter page and its files for opening with no network.
     open_counter(phone, live_server, village)
+    phone.wait_for_selector("html[data-page-kept='true']", state="attached", timeout=20_000)
     scan(phone, village.cards["XF-001"])
     phone.get_by_role("button", name="香皂 加一件").click()
     phone.get_by_role("button", name="确认兑换").click()
     phone.wait_for_url(f"{live_server}/redemptions/*/receipt")
     open_counter(phone, live_server, village)
-    second = context.new_page()
-    open_counter(second, live_server, village)
 
     context.set_offline(True)
     sell_offline(phone, village, "XF-001", 1)
@@ -152,13 +152,22 @@ def test_three_offline_sales_post_once_each_across_a_second_tab_and_a_reload(
     assert phone.get_by_test_id("offline-banner").inner_text().startswith("没有网络")
     assert waiting_count(phone) == 3
     screenshot(phone, "counter-offline-waiting")
+    # A reload and a second tab, still with no network: the page opens from the phone, and
+    # the three sales are still there, waiting.
+    phone.reload()
+    phone.evaluate("() => PointsmartOffline.ready")
+    assert waiting_count(phone) == 3
+    second = context.new_page()
+    open_counter(second, live_server, village)
+    assert waiting_count(second) == 3
     made, *_ = facts(live_app, village)
     assert made == []  # nothing reached the server
 
     context.set_offline(False)  # both tabs hear "online" and try to send
-    phone.wait_for_function(
-        "() => !document.querySelector('[data-testid=offline-waiting]')", timeout=20_000
-    )
+    for tab in (phone, second):
+        tab.wait_for_function(
+            "() => !document.querySelector('[data-testid=offline-waiting]')", timeout=20_000
+        )
     second.reload()
     second.evaluate("() => PointsmartOffline.ready")
     phone.reload()
@@ -356,3 +365,38 @@ def test_sales_kept_before_a_phone_restart_are_sent_after_it(
     made, stock, balances, pending, ok = facts(live_app, village)
     assert made == [(village.households["XF-001"], 40)]
     assert (stock, balances["XF-001"], pending, ok) == (10 - 2, 300 - 40, [], True)
+
+
+KEPT = """(store) => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("pointsmart-offline");
+  opening.onerror = () => reject(opening.error);
+  opening.onsuccess = () => {
+    const db = opening.result;
+    if (!db.objectStoreNames.contains(store)) { db.close(); resolve(0); return; }
+    const counting = db.transaction(store).objectStore(store).count();
+    counting.onsuccess = () => { db.close(); resolve(counting.result); };
+  };
+})"""
+
+
+def test_signing_out_from_any_page_clears_the_snapshot_but_not_the_waiting_sales(
+    live_app, live_server, phone, village
+):
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    phone.wait_for_selector("html[data-page-kept='true']", state="attached", timeout=20_000)
+    phone.context.set_offline(True)
+    sell_offline(phone, village, "XF-001", 1)
+    phone.context.set_offline(False)
+    assert phone.evaluate(KEPT, "snapshots") == 1
+
+    phone.goto(f"{live_server}/")  # a page without the counter's scripts
+    phone.get_by_role("button", name="退出登录").click()
+    phone.wait_for_load_state()
+
+    assert phone.evaluate(KEPT, "snapshots") == 0
+    assert phone.evaluate(KEPT, "sales") == 1  # the sale (sent or waiting) is still on record
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    made, *_ = facts(live_app, village)
+    assert made == [(village.households["XF-001"], 20)]

@@ -316,6 +316,7 @@ RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
     "/notify/aliyun/<token>/report": lambda p: {"token": "not-the-callback-token"},
     "/notify/aliyun/<token>/up": lambda p: {"token": "not-the-callback-token"},
     "/admin/villages/<int:village_id>/import/<token>": lambda p: {"token": p["import_token"]},
+    "/manifest/<any(counter, me):kind>.webmanifest": lambda p: {"kind": "counter"},
     "/admin/villages/<int:village_id>/import/template.<any(xlsx, csv):kind>": lambda p: {
         "kind": "xlsx"
     },

@@ -229,6 +229,7 @@ POST   /me/campaigns/<int:campaign_id>/nominations                              
 POST   /me/nominations/<int:nomination_id>/decline                                            me    403   303   404   me    me    me    me    me    me   me    me    me
 POST   /me/nominations/<int:nomination_id>/objection                                          me    303   303   404   me    me    me    me    me    me   me    me    me
 POST   /me/nominations/<int:nomination_id>/vote                                               me    403   403   404   me    me    me    me    me    me   me    me    me
+GET    /manifest/<any(counter, me):kind>.webmanifest                                          200   200   200   200   200   200   200   200   200   200   200   200   200
 GET    /me                                                                                    me    200   200   200   me    me    me    me    me    me   me    me    me
 GET    /me/login                                                                              200   200   200   200   200   200   200   200   200   200   200   200   200
 POST   /me/login                                                                              422   422   422   422   422   422   422   422   422   422   422   422   422
@@ -258,6 +259,7 @@ GET    /shops/<int:shop_id>/sales                                               
 GET    /shops/<int:shop_id>/settlements                                                       login login login login 403   403   302   403   302   403   403   403   403
 GET    /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   200   403   200   403   403   403   403
 POST   /shops/<int:shop_id>/settlements/<period>                                              login login login login 403   403   403   403   303   403   403   403   403
+GET    /sw.js                                                                                 200   200   200   200   200   200   200   200   200   200   200   200   200
 GET    /tv/<int:village_id>                                                                   200   200   200   200   200   200   200   200   200   200   200   200   200
 GET    /villages/<int:village_id>/cards                                                       login login login login 403   403   403   403   200   403   403   403   403
 GET    /villages/<int:village_id>/cards.pdf                                                   login login login login 403   403   403   403   200   403   403   403   403

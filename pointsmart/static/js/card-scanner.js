@@ -6,18 +6,19 @@
  *   <form ...><input id="card" name="card"> ...</form>
  *   <div data-card-scanner data-target="#card"></div>
  *
- *   and, once per page, the decoder and this script (no inline code: the site's
- *   Content-Security-Policy allows scripts from our own files only):
+ *   and, once per page, this script (no inline code: the site's Content-Security-Policy
+ *   allows scripts from our own files only):
  *
- *   <script src="/static/vendor/jsqr/jsQR.js" defer></script>
- *   <script src="/static/js/card-scanner.js" defer></script>
+ *   <script src="/static/js/card-scanner.<hash>.js" defer></script>
  *
  *   (Jinja pages: {% from "counter/card_scanner.html" import card_scanner,
  *   card_scanner_assets %} then {{ card_scanner('#card') }} {{ card_scanner_assets() }}.)
  *
  * Each [data-card-scanner] element gets a "scan with the camera" button. Pressing it opens
  * the rear camera (getUserMedia, facingMode "environment") in a panel; frames are decoded
- * with jsQR until a QR code is found. The decoded text (the card's URL) is then written into
+ * with jsQR until a QR code is found. The decoder (130 KB, minified) is loaded only then, from
+ * the element's data-decoder address (url_for gives its hashed name), and only once: a
+ * shopkeeper with a USB scanner never downloads it. The decoded text (the card's URL) is then written into
  * the input named by data-target, an "input" event is fired on it, the camera is stopped and
  * the input's form is submitted (requestSubmit, so the form's submit handlers run).
  *
@@ -29,10 +30,16 @@
  *   data-label         the button's text
  *   data-cancel-label  the text of the button that stops the camera
  *   data-hint-label    the hint shown above the video
- *   data-error-label   shown when the camera cannot be opened (no permission, no camera)
+ *   data-error-label   shown when the camera cannot be opened (no permission, no camera) or
+ *                      the decoder cannot be loaded
+ *   data-decoder       the decoder's address (required for the camera to decode anything)
  *
  * The element also fires "card-scanner:decoded" (detail: {text}) on itself before the form
  * is submitted; call preventDefault() on it to handle the text yourself instead.
+ *
+ * An input marked data-scan-field (the counter's card field) gets the focus when the page
+ * opens and when it comes back (Back, pageshow), with its text selected, so that the next
+ * scan of a USB scanner, which types like a keyboard, always lands there.
  *
  * Where there is no camera API (old browsers, plain http on another host) the button is not
  * shown: the input still takes typing and USB scanners. Nothing is loaded from other hosts.
@@ -52,6 +59,29 @@
     if (className) node.className = className;
     if (content) node.textContent = content;
     return node;
+  }
+
+  var decoderLoading = null;
+
+  // jsQR, added to the page the first time a camera is opened (once for all scanners).
+  function loadDecoder(address) {
+    if (typeof window.jsQR === "function") return Promise.resolve();
+    if (decoderLoading) return decoderLoading;
+    decoderLoading = new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = address;
+      script.async = true;
+      script.onload = function () {
+        resolve();
+      };
+      script.onerror = function () {
+        decoderLoading = null;
+        script.remove();
+        reject(new Error("the QR decoder could not be loaded"));
+      };
+      document.head.appendChild(script);
+    });
+    return decoderLoading;
   }
 
   function setup(root) {
@@ -147,6 +177,9 @@
 
     button.addEventListener("click", function () {
       message.hidden = true;
+      // The camera opens while the decoder loads; scan() waits for both.
+      var decoder = loadDecoder(root.getAttribute("data-decoder") || "");
+      decoder.catch(function () {}); // handled below, with the camera's own failure
       media
         .getUserMedia({ video: { facingMode: { ideal: "environment" } }, audio: false })
         .then(function (opened) {
@@ -154,7 +187,7 @@
           video.srcObject = opened;
           panel.hidden = false;
           button.hidden = true;
-          return video.play();
+          return Promise.all([video.play(), decoder]);
         })
         .then(function () {
           scan();
@@ -173,9 +206,20 @@
     window.addEventListener("pagehide", stop);
   }
 
+  function focusScanField() {
+    var field = document.querySelector("[data-scan-field]");
+    if (!field) return;
+    field.focus({ preventScroll: true }); // a receipt stays where it is read
+    field.select();
+  }
+
   function init() {
     var roots = document.querySelectorAll("[data-card-scanner]");
     for (var i = 0; i < roots.length; i += 1) setup(roots[i]);
+    focusScanField();
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) focusScanField();
+    });
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
