@@ -1,8 +1,8 @@
 """the county dashboard's speed: monthly_totals' village-and-month index orders by points
 earned; village_months keeps the points issued and deducted
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-03
 
 ``ix_monthly_totals_village_id_period`` becomes ``(village_id, period, earned)``: it serves
@@ -18,8 +18,8 @@ month. ``flask regions rebuild`` fills them for what was posted before.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
