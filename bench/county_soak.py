@@ -203,7 +203,7 @@ def main() -> None:
 
     pair = start_pair()
     servers: list[Server] = []
-    bouncer = None
+    bouncer = standby_bouncer = None
     report: dict = {"settings": vars(args)}
     try:
         database = pair.create_database()
@@ -211,17 +211,19 @@ def main() -> None:
         if args.no_pgbouncer:
             primary, standby = primary_direct, pair.standby_url(database)
         else:
-            bouncer, port = start_pgbouncer(
+            # One PgBouncer before each cluster, as docs/deploy.md draws them. The standby's
+            # hands a query it cannot place within 2 s back as an error (the app then reads
+            # the primary) and tries a stopped standby again each second.
+            pool = f"pool_size={args.pool_size}"
+            bouncer, port = start_pgbouncer(pair, {database: f"port={pair.primary_port} {pool}"})
+            standby_bouncer, standby_port = start_pgbouncer(
                 pair,
-                {
-                    database: f"port={pair.primary_port} pool_size={args.pool_size}",
-                    f"{database}_standby": (
-                        f"port={pair.standby_port} dbname={database} pool_size={args.pool_size}"
-                    ),
-                },
+                {database: f"port={pair.standby_port} {pool}"},
+                query_wait_timeout=2,
+                server_login_retry=1,
             )
             primary = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}"
-            standby = f"postgresql+psycopg://postgres@127.0.0.1:{port}/{database}_standby"
+            standby = f"postgresql+psycopg://postgres@127.0.0.1:{standby_port}/{database}"
             os.environ["PGBOUNCER"] = "1"
         os.environ["DATABASE_REPLICA_URL"] = standby
 
@@ -366,8 +368,9 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
-        if bouncer is not None:
-            stop_pgbouncer(bouncer)
+        for process in (bouncer, standby_bouncer):
+            if process is not None:
+                stop_pgbouncer(process)
         remove_pair(pair)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.json:

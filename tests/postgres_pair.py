@@ -257,12 +257,15 @@ def remove_pair(pair: PostgresPair) -> None:
     shutil.rmtree(pair.base, ignore_errors=True)
 
 
-def start_pgbouncer(pair: PostgresPair, databases: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def start_pgbouncer(
+    pair: PostgresPair, databases: dict[str, str], **settings: str | int
+) -> tuple[subprocess.Popen, int]:
     """PgBouncer in transaction pooling mode on a free port, in front of the pair.
 
     ``databases`` maps each name clients use to where it leads on 127.0.0.1, in PgBouncer's
     words (``port=5433 dbname=x pool_size=1``). Pools of two server connections, so that
-    clients really take turns on them. Returns the process and its port.
+    clients really take turns on them; ``settings`` adds to (or overrides) the
+    ``[pgbouncer]`` section. Returns the process and its port.
     """
     binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
     if not Path(binary).exists():
@@ -271,6 +274,7 @@ def start_pgbouncer(pair: PostgresPair, databases: dict[str, str]) -> tuple[subp
     folder = pair.base / f"pgbouncer-{port}"
     folder.mkdir()
     lines = [f"{name} = host=127.0.0.1 {where}" for name, where in databases.items()]
+    extra = "".join(f"{name} = {value}\n" for name, value in settings.items())
     (folder / "userlist.txt").write_text('"postgres" ""\n')
     (folder / "pgbouncer.ini").write_text(
         "[databases]\n"
@@ -288,6 +292,7 @@ max_client_conn = 200
 ignore_startup_parameters = extra_float_digits
 logfile = {folder / "pgbouncer.log"}
 """
+        + extra
     )
     if pair.user:
         shutil.chown(folder, pair.user)

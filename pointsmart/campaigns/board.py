@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..boards.names import public_names
 from ..extensions import db
 from ..villages.models import Household
-from . import windows
+from . import scope, windows
 from .conferral import honour_roll
 from .models import STANDING, Campaign, Nomination
 
@@ -22,7 +22,7 @@ def notices(village_id: int) -> list[dict[str, Any]]:
         db.session.execute(
             sa.select(Campaign)
             .where(
-                Campaign.village_id == village_id,
+                scope.open_to_village(village_id),
                 Campaign.published_at.is_not(None),
                 Campaign.conferred_at.is_(None),
             )
@@ -31,7 +31,7 @@ def notices(village_id: int) -> list[dict[str, Any]]:
     )
     result = []
     for campaign in published:
-        today = windows.today_of_village(campaign.village_id)
+        today = windows.today_of(scope.timezone_of(campaign))
         if not windows.notice_open(campaign, today):
             continue
         rows = db.session.execute(

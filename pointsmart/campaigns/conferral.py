@@ -34,7 +34,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..villages.models import Household
-from . import windows
+from . import regional, scope, windows
 from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
 from .models import (
     DISMISSED,
@@ -107,7 +107,7 @@ def raise_objection(
 
 def objections_of(actor: Principal, campaign_id: int) -> list[NominationObjection]:
     campaign = find_campaign(campaign_id)
-    actor.require_admin(campaign.village_id)
+    scope.require_runner(actor, campaign)
     return list(
         db.session.execute(
             sa.select(NominationObjection)
@@ -127,9 +127,10 @@ def decide_objection(
         raise NotFound(_l("No such objection."))
     if actor.household_id is not None:
         raise Forbidden()
-    actor.require_admin(objection.village_id)
-    reason = reason_text(reason)
     nomination = find_nomination(objection.nomination_id)
+    if not scope.may_run(actor, find_campaign(nomination.campaign_id)):
+        actor.require_admin(objection.village_id)
+    reason = reason_text(reason)
     campaign = find_campaign(nomination.campaign_id, lock=True)
     db.session.refresh(objection, with_for_update=True)
     if objection.status != PENDING:
@@ -171,7 +172,7 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
     """Confer the titles and post the winners' points, once. Returns the campaign and the
     number of transfers this call posted (0 when it had been conferred already)."""
     campaign = find_campaign(campaign_id, lock=True)
-    actor.require_admin(campaign.village_id)
+    scope.require_runner(actor, campaign)
     if campaign.conferred_at is not None:
         return campaign, 0
     if campaign.published_at is None:
@@ -185,8 +186,6 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
         .where(Nomination.campaign_id == campaign.id, NominationObjection.status == PENDING)
     ).first():
         raise ObjectionsPending()
-    village = village_of(campaign.village_id)
-    rule = db.session.get(Rule, campaign.rule_id)
     selected = winners(campaign.id)
     active = set(
         db.session.execute(
@@ -197,11 +196,20 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
         ).scalars()
     )
     paid = [n for n in selected if n.household_id in active]
-    ledger.lock_household_accounts(campaign.village_id, [n.household_id for n in paid])
-    for nomination in paid:
-        plan = plan_by_rule(
-            rule, nomination.household_id, 1, timezone=village.timezone, memo=campaign.title
+    for village_id in sorted({n.village_id for n in paid}):
+        ledger.lock_household_accounts(
+            village_id, [n.household_id for n in paid if n.village_id == village_id]
         )
+    if campaign.region_id is not None:
+        plans = regional.payment_plans(actor, campaign, paid)
+    else:
+        village = village_of(campaign.village_id)
+        rule = db.session.get(Rule, campaign.rule_id)
+        plans = [
+            plan_by_rule(rule, n.household_id, 1, timezone=village.timezone, memo=campaign.title)
+            for n in paid
+        ]
+    for nomination, plan in zip(paid, plans, strict=True):
         nomination.transfer_id = post_plan(plan, actor.user_id).id
     campaign.conferred_at = utcnow()
     campaign.conferred_by_id = actor.user_id
@@ -279,7 +287,7 @@ def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
         _conferred_winners()
         .add_columns(Household.number, Household.head_name)
         .join(Household, Household.id == Nomination.household_id)
-        .where(Campaign.village_id == village_id, Campaign.conferred_at >= since)
+        .where(scope.open_to_village(village_id), Campaign.conferred_at >= since)
         .order_by(Campaign.conferred_at.desc(), Nomination.rank)
     )
     roll: dict[int, dict[str, Any]] = {}

@@ -1,11 +1,12 @@
 """评选 campaigns: the campaign, its council (道德评议会), nominations, votes, 豆选, objections.
 
-* A ``Campaign`` belongs to a village (a township's or county's campaign, once regions exist,
-  will gain a nullable ``region_id`` beside ``village_id`` and be open to that region's
-  villages; nothing here assumes more than ``village_id`` names where a nominee may live).
-  Its windows are village-local dates, inclusive: nominations ``nominate_from`` ..
-  ``nominate_until``, review (council votes and 豆选) ``nominate_until`` .. ``review_until``,
-  and, from the day it is published, ``notice_days`` days of 公示.
+* A ``Campaign`` belongs to one village (``village_id``, paying by ``rule_id``, a rule of the
+  village) or to one region, a township or a county (``region_id``, paying a fixed ``points``
+  to each winner in the winner's own village: see ``conferral``), open to every village under
+  it; exactly one of the two is set (``regional``). Its windows are local dates, inclusive:
+  nominations ``nominate_from`` .. ``nominate_until``, review (council votes and 豆选)
+  ``nominate_until`` .. ``review_until``, and, from the day it is published, ``notice_days``
+  days of 公示.
 * A ``CouncilMember`` is a staff user or a villager (a household), optionally living in a
   household (``household_id``) on whose nomination they may not vote.
 * A ``Nomination`` is one household per campaign, with the reason and an optional photo.
@@ -61,14 +62,25 @@ class Campaign(db.Model):
         sa.CheckConstraint(
             "conferred_at IS NULL OR published_at IS NOT NULL", name="conferred_after_published"
         ),
+        # A village's campaign pays by a rule of the village, a region's a fixed amount.
+        sa.CheckConstraint(
+            "(village_id IS NOT NULL AND region_id IS NULL AND rule_id IS NOT NULL"
+            " AND points IS NULL) OR (village_id IS NULL AND region_id IS NOT NULL"
+            " AND rule_id IS NULL AND points > 0)",
+            name="village_or_region",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    # A township's or county's campaign, open to the villages under it (village_id is None).
+    region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regions.id"), index=True)
     # 好家庭, 孝亲敬老之家, 道德模范 ...: the title the winners hold.
     title: Mapped[str] = mapped_column(sa.String(50))
-    # The award rule whose points each winner gets at conferral.
-    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rules.id"))
+    # The award rule whose points each winner gets at conferral (a village's campaign).
+    rule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rules.id"))
+    # What each winner gets at conferral (a region's campaign).
+    points: Mapped[int | None] = mapped_column()
     seats: Mapped[int] = mapped_column()
     nominate_from: Mapped[dt.date] = mapped_column(sa.Date)
     nominate_until: Mapped[dt.date] = mapped_column(sa.Date)
@@ -91,6 +103,10 @@ class Campaign(db.Model):
     notice_until: Mapped[dt.date | None] = mapped_column(sa.Date)
     conferred_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     conferred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    @property
+    def regional(self) -> bool:
+        return self.region_id is not None
 
 
 class CouncilMember(db.Model):

@@ -15,7 +15,7 @@ from ..accounts.auth import Principal
 from ..boards.names import mask_name
 from ..extensions import db
 from ..villages.models import Household
-from . import review, windows
+from . import review, scope, windows
 from .models import BeanBallot, Campaign
 from .service import council_of, nominations_of, today_for, village_of
 
@@ -26,16 +26,15 @@ def _households(ids: set[int]) -> dict[int, Any]:
     return {
         row.id: row
         for row in db.session.execute(
-            sa.select(Household.id, Household.number, Household.head_name).where(
-                Household.id.in_(ids)
-            )
+            sa.select(
+                Household.id, Household.number, Household.head_name, Household.village_id
+            ).where(Household.id.in_(ids))
         )
     }
 
 
 def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]:
     """The campaign, its council and nominees as ``actor`` may see them (None: the public)."""
-    village = village_of(campaign.village_id)
     today = today_for(campaign)
     secret = windows.votes_secret(campaign, today)
     nominations = nominations_of(campaign.id)
@@ -46,12 +45,19 @@ def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]
     counts = review.tallies(campaign.id) if not secret else {}
     member = review.member_for(actor, campaign.id) if actor is not None else None
     mine = review.votes_of_member(member.id) if member is not None else {}
-    is_staff = actor is not None and actor.is_staff_of(campaign.village_id)
+    runner = actor is not None and scope.may_run(actor, campaign)
+    villages = {v: village_of(v) for v in {row.village_id for row in households.values()}}
+
+    def staff_of(village_id: int) -> bool:
+        return runner or (actor is not None and actor.is_staff_of(village_id))
+
+    is_staff = any(staff_of(v) for v in scope.village_ids(campaign))
 
     def name(household_id: int) -> str:
-        head = households[household_id].head_name
+        row = households[household_id]
         own = actor is not None and actor.household_id == household_id
-        return head if (is_staff or own or not village.mask_names) else mask_name(head)
+        shown = staff_of(row.village_id) or own or not villages[row.village_id].mask_names
+        return row.head_name if shown else mask_name(row.head_name)
 
     items = []
     for n in nominations:
@@ -66,7 +72,8 @@ def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]
             "created_at": n.created_at,
             "rank": n.rank,
             "won": n.won,
-            "transfer_id": n.transfer_id if is_staff else None,
+            "village_id": n.village_id,
+            "transfer_id": n.transfer_id if staff_of(n.village_id) else None,
             "approvals": None,
             "rejections": None,
             "beans": None,
@@ -98,8 +105,10 @@ def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]
     return {
         "id": campaign.id,
         "village_id": campaign.village_id,
+        "region_id": campaign.region_id,
         "title": campaign.title,
         "rule_id": campaign.rule_id,
+        "points": campaign.points,
         "seats": campaign.seats,
         "nominate_from": campaign.nominate_from,
         "nominate_until": campaign.nominate_until,

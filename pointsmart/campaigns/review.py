@@ -29,7 +29,7 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
-from . import windows
+from . import scope, windows
 from .errors import (
     AlreadyPublished,
     AlreadyVoted,
@@ -75,7 +75,9 @@ def cast_vote(
     """A council member's vote on one nominee, once, during the review window."""
     nomination = find_nomination(nomination_id)
     campaign = find_campaign(nomination.campaign_id)
-    if actor.household_id is not None and actor.household_village_id != campaign.village_id:
+    if actor.household_id is not None and not scope.is_open_to(
+        campaign, actor.household_village_id
+    ):
         raise NotOnCouncil()
     member = member_for(actor, campaign.id)
     if member is None:
@@ -123,7 +125,7 @@ def give_beans(actor: Principal, campaign_id: int, beans: dict[int, int]) -> Bea
     campaign = find_campaign(campaign_id)
     if actor.household_id is None or actor.user_id is not None:
         raise Forbidden(_l("Households give their beans from their own page."))
-    if actor.household_village_id != campaign.village_id:
+    if not scope.is_open_to(campaign, actor.household_village_id):
         raise Forbidden(_l("You may only see your own village."))
     if campaign.bean_votes <= 0:
         raise Forbidden(_l("This campaign has no public vote (豆选)."))
@@ -243,7 +245,7 @@ def ranked(campaign: Campaign, standing: list[Nomination], counts: dict) -> list
 def publish(actor: Principal, campaign_id: int) -> Campaign:
     """Publish the result and start the notice (公示); see the module's docstring."""
     campaign = find_campaign(campaign_id, lock=True)
-    actor.require_admin(campaign.village_id)
+    scope.require_runner(actor, campaign)
     if campaign.published_at is not None:
         raise AlreadyPublished()
     today = today_for(campaign)

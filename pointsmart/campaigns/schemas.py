@@ -26,9 +26,10 @@ class CouncilMemberIn(Schema):
             raise ValidationError("Give user_id, household_id or both.", "user_id")
 
 
-class CampaignIn(Schema):
+class CampaignCommonIn(Schema):
+    """What a village's and a region's campaign are both set up with."""
+
     title = Name(required=True, validate=validate.Length(1, 50))
-    rule_id = fields.Int(required=True, strict=True, validate=ID)
     seats = fields.Int(required=True, strict=True, validate=validate.Range(1, 1000))
     nominate_from = fields.Date(required=True)
     nominate_until = fields.Date(required=True)
@@ -53,6 +54,19 @@ class CampaignIn(Schema):
     bean_votes = fields.Int(load_default=0, strict=True, validate=validate.Range(0, 100))
 
 
+class CampaignIn(CampaignCommonIn):
+    rule_id = fields.Int(required=True, strict=True, validate=ID)
+
+
+class RegionCampaignIn(CampaignCommonIn):
+    points = fields.Int(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, 1_000_000),
+        metadata={"description": "what each winner gets, in its own village (no rule_id)"},
+    )
+
+
 class MyVoteOut(Schema):
     approve = fields.Bool()
     note = fields.Str()
@@ -61,6 +75,7 @@ class MyVoteOut(Schema):
 class NominationOut(Schema):
     id = fields.Int()
     household_id = fields.Int()
+    village_id = fields.Int()
     number = fields.Str()
     head_name = fields.Str()
     reason = fields.Str()
@@ -84,9 +99,15 @@ class CouncilMemberOut(Schema):
 
 class CampaignOut(Schema):
     id = fields.Int()
-    village_id = fields.Int()
+    village_id = fields.Int(allow_none=True, metadata={"description": "a village's campaign"})
+    region_id = fields.Int(
+        allow_none=True, metadata={"description": "a township's or county's campaign"}
+    )
     title = fields.Str()
-    rule_id = fields.Int()
+    rule_id = fields.Int(allow_none=True)
+    points = fields.Int(
+        allow_none=True, metadata={"description": "what each winner of a region's campaign gets"}
+    )
     seats = fields.Int()
     nominate_from = fields.Date()
     nominate_until = fields.Date()
@@ -123,6 +144,8 @@ class ConferralOut(CampaignOut):
 
 class CampaignSummary(Schema):
     id = fields.Int()
+    village_id = fields.Int(allow_none=True)
+    region_id = fields.Int(allow_none=True)
     title = fields.Str()
     nominate_from = fields.Date()
     review_until = fields.Date()

@@ -29,7 +29,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..accounts.models import RoleAssignment, User
 from ..audit import service as audit
 from ..awards import rules as rule_service
 from ..awards.models import Rule
@@ -37,7 +36,8 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..villages.models import Household, Village
-from . import windows
+from . import scope, windows
+from .council import check_council
 from .errors import AlreadyNominated, NominationDeclined, WindowClosed
 from .models import (
     BEANS,
@@ -91,16 +91,19 @@ def find_nomination(nomination_id: int) -> Nomination:
 
 
 def today_for(campaign: Campaign) -> dt.date:
-    return windows.today_of(village_of(campaign.village_id).timezone)
+    return windows.today_of(scope.timezone_of(campaign))
 
 
 def require_reader(actor: Principal, campaign: Campaign) -> None:
-    """Staff of the village and its households see a campaign; nobody else learns of it."""
+    """Staff of the village (of a village under the region, or of the region) and its
+    households see a campaign; nobody else learns of it."""
     if actor.household_id is not None:
-        if actor.household_village_id != campaign.village_id:
+        if not scope.is_open_to(campaign, actor.household_village_id):
             raise NotFound(_l("No such campaign."))
         return
-    if not actor.is_staff_of(campaign.village_id):
+    if scope.may_run(actor, campaign):
+        return
+    if not any(actor.is_staff_of(v) for v in scope.village_ids(campaign)):
         raise Forbidden(_l("Only staff of this village may do this."))
 
 
@@ -125,7 +128,8 @@ def nominations_of(campaign_id: int) -> list[Nomination]:
 
 
 def campaigns_of(actor: Principal, village_id: int) -> list[Campaign]:
-    """The village's campaigns, newest first (staff and households of the village)."""
+    """The village's campaigns and those of its township and county, newest first (staff and
+    households of the village)."""
     village_of(village_id)
     if actor.household_id is not None:
         if actor.household_village_id != village_id:
@@ -135,7 +139,7 @@ def campaigns_of(actor: Principal, village_id: int) -> list[Campaign]:
     return list(
         db.session.execute(
             sa.select(Campaign)
-            .where(Campaign.village_id == village_id)
+            .where(scope.open_to_village(village_id))
             .order_by(Campaign.id.desc())
             .limit(200)
         ).scalars()
@@ -155,69 +159,37 @@ def _award_rule(rule_id: int, village: Village, day: dt.date) -> Rule:
     return rule
 
 
-def _staff_of_village(user_ids: list[int], village_id: int) -> set[int]:
-    """The ids among ``user_ids`` of active users with a role in the village."""
-    if not user_ids:
-        return set()
-    return set(
-        db.session.execute(
-            sa.select(User.id)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                User.id.in_(user_ids),
-                User.active.is_(True),
-                sa.or_(
-                    RoleAssignment.village_id == village_id, RoleAssignment.village_id.is_(None)
-                ),
-            )
-        ).scalars()
-    )
-
-
-def _households_of_village(household_ids: list[int], village_id: int) -> set[int]:
-    if not household_ids:
-        return set()
-    return set(
-        db.session.execute(
-            sa.select(Household.id).where(
-                Household.id.in_(household_ids),
-                Household.village_id == village_id,
-                Household.status == "active",
-            )
-        ).scalars()
-    )
-
-
-def _council(
-    village_id: int, members: list[dict[str, int | None]]
-) -> list[tuple[int | None, int | None]]:
-    """Check the council: (user id, household id) pairs, each staff user once."""
-    pairs = [(m.get("user_id"), m.get("household_id")) for m in members]
-    if not pairs:
-        raise _error("council", _l("Name the council's members."))
-    users = [u for u, _ in pairs if u is not None]
-    if len(users) != len(set(users)):
-        raise _error("council", _l("Each member is named once."))
-    villagers = [h for u, h in pairs if u is None]
-    if None in villagers or len(villagers) != len(set(villagers)):
-        raise _error("council", _l("Each member is named once."))
-    if set(users) - _staff_of_village(users, village_id):
-        raise _error("council", _l("Council members are staff or households of this village."))
-    households = [h for _, h in pairs if h is not None]
-    if set(households) - _households_of_village(households, village_id):
-        raise _error("council", _l("Council members are staff or households of this village."))
-    return pairs
-
-
 def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
     """Set up a campaign of the village (admins of the village)."""
     village = village_of(village_id)
     actor.require_admin(village_id)
     today = windows.today_of(village.timezone)
+    rule = _award_rule(data["rule_id"], village, max(today, data["review_until"]))
+    return build_campaign(
+        actor,
+        today,
+        data,
+        owner={"village_id": village_id, "rule_id": rule.id},
+        village_ids=[village_id],
+        region_ids=[],
+    )
+
+
+def build_campaign(
+    actor: Principal,
+    today: dt.date,
+    data: dict[str, Any],
+    *,
+    owner: dict[str, int],
+    village_ids: list[int],
+    region_ids: list[int],
+) -> Campaign:
+    """Check the rest of a campaign's setting up and write it with its council. ``owner``:
+    ``village_id`` and ``rule_id``, or ``region_id`` and ``points``; the council is staff of
+    ``village_ids`` or ``region_ids`` and households of ``village_ids``."""
     title = (data.get("title") or "").strip()
     if not title:
         raise _error("title", _l("Give the campaign a title."))
-    rule = _award_rule(data["rule_id"], village, max(today, data["review_until"]))
     if not data["nominate_from"] <= data["nominate_until"] <= data["review_until"]:
         raise _error(
             "review_until",
@@ -227,16 +199,15 @@ def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
         raise _error("review_until", _l("The review ends in the past."))
     members = [{"user_id": user_id, "household_id": None} for user_id in data.get("council", [])]
     members += data.get("council_members") or []
-    council = _council(village_id, members)
+    council = check_council(village_ids, region_ids, members)
     if data["quorum"] > len(council):
         raise _error("quorum", _l("The quorum is larger than the council."))
     tie_break = data.get("tie_break") or BEANS
     if tie_break not in TIE_BREAKS:
         raise _error("tie_break", _l("Unknown tie-break."))
     campaign = Campaign(
-        village_id=village_id,
+        **owner,
         title=title,
-        rule_id=rule.id,
         seats=data["seats"],
         nominate_from=data["nominate_from"],
         nominate_until=data["nominate_until"],
@@ -259,13 +230,13 @@ def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
     db.session.flush()
     audit.record(
         actor_id=actor.user_id,
-        village_id=village_id,
+        village_id=campaign.village_id,
         action="campaign.create",
         target_type="campaign",
         target_id=campaign.id,
         changes={
+            **owner,
             "title": title,
-            "rule_id": rule.id,
             "seats": campaign.seats,
             "windows": windows.dates(campaign),
             "notice_days": campaign.notice_days,
@@ -279,14 +250,17 @@ def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
 # --- nominating ------------------------------------------------------------------------------
 
 
-def _require_nominator(actor: Principal, campaign: Campaign) -> None:
+def _require_nominator(actor: Principal, campaign: Campaign, village_id: int) -> None:
+    """Leaders and admins of the nominee's village; its households if the campaign allows."""
     if actor.household_id is not None:
-        if actor.household_village_id != campaign.village_id:
+        if not scope.is_open_to(campaign, actor.household_village_id):
             raise NotFound(_l("No such campaign."))
         if not campaign.villagers_nominate:
             raise Forbidden(_l("In this campaign, leaders and the committee nominate."))
+        if actor.household_village_id != village_id:
+            raise _error("household_id", _l("No such household in this village."))
         return
-    actor.require_awarder(campaign.village_id)
+    actor.require_awarder(village_id)
 
 
 def store_photo(data: bytes) -> str:
@@ -321,12 +295,24 @@ def nominate(
     reason: str,
     photo: bytes | None = None,
 ) -> Nomination:
-    """Nominate a household of the campaign's village, once per campaign."""
+    """Nominate a household of the campaign's village (of a village under the campaign's
+    township or county), once per campaign."""
     campaign = find_campaign(campaign_id)
-    _require_nominator(actor, campaign)
-    windows.require(campaign, windows.NOMINATION, today_for(campaign))
-    if not _households_of_village([household_id], campaign.village_id):
+    household = db.session.get(Household, household_id)
+    open_here = (
+        household is not None
+        and household.status == "active"
+        and scope.is_open_to(campaign, household.village_id)
+    )
+    if not open_here:
+        if actor.household_id is None and campaign.village_id is not None:
+            actor.require_awarder(campaign.village_id)
+        elif actor.household_id is not None:
+            _require_nominator(actor, campaign, actor.household_village_id)
         raise _error("household_id", _l("No such household in this village."))
+    village_id = household.village_id
+    _require_nominator(actor, campaign, village_id)
+    windows.require(campaign, windows.NOMINATION, today_for(campaign))
     reason = reason_text(reason)
     if db.session.execute(
         sa.select(Nomination.id).where(
@@ -338,7 +324,7 @@ def nominate(
     photo_name = store_photo(photo) if photo else None
     nomination = Nomination(
         campaign_id=campaign.id,
-        village_id=campaign.village_id,
+        village_id=village_id,
         household_id=household_id,
         reason=reason,
         photo=photo_name,
@@ -351,7 +337,7 @@ def nominate(
     db.session.flush()
     audit.record(
         actor_id=actor.user_id,
-        village_id=campaign.village_id,
+        village_id=village_id,
         action="campaign.nominate",
         target_type="nomination",
         target_id=nomination.id,

@@ -365,3 +365,38 @@ def test_sales_kept_before_a_phone_restart_are_sent_after_it(
     made, stock, balances, pending, ok = facts(live_app, village)
     assert made == [(village.households["XF-001"], 40)]
     assert (stock, balances["XF-001"], pending, ok) == (10 - 2, 300 - 40, [], True)
+
+
+KEPT = """(store) => new Promise((resolve, reject) => {
+  const opening = indexedDB.open("pointsmart-offline");
+  opening.onerror = () => reject(opening.error);
+  opening.onsuccess = () => {
+    const db = opening.result;
+    if (!db.objectStoreNames.contains(store)) { db.close(); resolve(0); return; }
+    const counting = db.transaction(store).objectStore(store).count();
+    counting.onsuccess = () => { db.close(); resolve(counting.result); };
+  };
+})"""
+
+
+def test_signing_out_from_any_page_clears_the_snapshot_but_not_the_waiting_sales(
+    live_app, live_server, phone, village
+):
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    phone.wait_for_selector("html[data-page-kept='true']", state="attached", timeout=20_000)
+    phone.context.set_offline(True)
+    sell_offline(phone, village, "XF-001", 1)
+    phone.context.set_offline(False)
+    assert phone.evaluate(KEPT, "snapshots") == 1
+
+    phone.goto(f"{live_server}/")  # a page without the counter's scripts
+    phone.get_by_role("button", name="退出登录").click()
+    phone.wait_for_load_state()
+
+    assert phone.evaluate(KEPT, "snapshots") == 0
+    assert phone.evaluate(KEPT, "sales") == 1  # the sale (sent or waiting) is still on record
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    made, *_ = facts(live_app, village)
+    assert made == [(village.households["XF-001"], 20)]

@@ -57,6 +57,17 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "quorum": 1,
         "council": [int(p["user_id"])],
     },
+    ("POST", "/api/v1/regions/<int:region_id>/campaigns"): lambda p: {
+        "title": "十星级文明户",
+        "points": 50,
+        "seats": 1,
+        "nominate_from": p["today"],
+        "nominate_until": p["today"],
+        "review_until": p["today"],
+        "notice_days": 0,
+        "quorum": 1,
+        "council": [int(p["user_id"])],
+    },
     ("POST", "/api/v1/campaigns/<int:campaign_id>/nominations"): lambda p: {
         "household_id": int(p["household_id"]),
         "reason": "照顾老人",

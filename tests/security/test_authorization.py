@@ -292,6 +292,8 @@ GET    /api/v1/regions                                                          
 POST   /api/v1/regions                                                                        401   403   403   403   403   403   403   403   403   403   403   403   201
 GET    /api/v1/regions/<int:region_id>                                                        401   403   403   403   403   403   403   403   403   403   200   403   200
 GET    /api/v1/regions/<int:region_id>/dashboard                                              401   403   403   403   403   403   403   403   403   403   200   403   200
+GET    /api/v1/regions/<int:region_id>/campaigns                                              401   403   403   403   403   403   403   403   403   403   200   403   200
+POST   /api/v1/regions/<int:region_id>/campaigns                                              401   403   403   403   403   403   403   403   403   403   201   403   201
 GET    /regions                                                                               login login login login 403   403   403   403   403   403   200   200   200
 GET    /regions/<int:region_id>                                                               login login login login 403   403   403   403   403   403   200   403   200
 GET    /regions/<int:region_id>/dashboard                                                     login login login login 403   403   403   403   403   403   200   403   200

@@ -1,13 +1,13 @@
-"""JSON API: campaigns of a village; publishing and conferring them."""
+"""JSON API: campaigns of a village, of a township or county; publishing and conferring."""
 
 from __future__ import annotations
 
 from ...accounts.auth import current_principal
 from ...awards.api import IDEMPOTENCY_HEADER
 from ...idempotent import idempotent_call
-from .. import conferral, review, service
+from .. import conferral, regional, review, service
 from ..present import campaign_view
-from ..schemas import CampaignIn, CampaignList, CampaignOut, ConferralOut
+from ..schemas import CampaignIn, CampaignList, CampaignOut, ConferralOut, RegionCampaignIn
 from . import blp
 
 
@@ -26,6 +26,25 @@ def create_campaign(data, village_id):
     as staff user ids (``council``) or members with their household (``council_members``)."""
     actor = current_principal()
     campaign = service.create_campaign(actor, village_id, **data)
+    return campaign_view(actor, campaign)
+
+
+@blp.route("/regions/<int:region_id>/campaigns", methods=["GET"])
+@blp.response(200, CampaignList)
+def list_region_campaigns(region_id):
+    """The township's or county's own campaigns, newest first (its admins)."""
+    return {"items": regional.campaigns_of_region(current_principal(), region_id)}
+
+
+@blp.route("/regions/<int:region_id>/campaigns", methods=["POST"])
+@blp.arguments(RegionCampaignIn)
+@blp.response(201, CampaignOut)
+def create_region_campaign(data, region_id):
+    """Set up a campaign of a township or county, open to every village under it (its
+    admins: county admins, the township's admins). The body of a village's campaign with
+    ``points`` (what each winner gets, in its own village) instead of ``rule_id``."""
+    actor = current_principal()
+    campaign = regional.create_region_campaign(actor, region_id, **data)
     return campaign_view(actor, campaign)
 
 

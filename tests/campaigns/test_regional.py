@@ -1,0 +1,186 @@
+"""A campaign of a township (or county), open to every village under it: its admins set it
+up with the points each winner gets, each village's leaders nominate their own households,
+a council of the township's and villages' staff votes, the township publishes, and conferral
+pays each winner in its own village's ledger, once."""
+
+from __future__ import annotations
+
+import pytest
+
+from pointsmart.awards.models import Rule, RuleVersion
+from pointsmart.campaigns.board import campaign_board
+from pointsmart.campaigns.conferral import titles_of
+from pointsmart.campaigns.models import Campaign
+from pointsmart.campaigns.windows import today_of
+from pointsmart.extensions import db
+from pointsmart.ledger.models import Transfer
+from pointsmart.ledger.verify import verify_village
+from tests.campaigns.conftest import with_token
+from tests.campaigns.test_api import balance, vote
+from tests.conftest import count_rows
+from tests.regions.conftest import tree  # noqa: F401 - the county, its townships and staff
+
+
+@pytest.fixture
+def township(tree):  # noqa: F811
+    """The township 城关镇 with two villages, a leader and two households in each."""
+    world = tree
+    make = world.make
+    second = make.village(name="东风村", region_id=world.township.id)
+    villages = [world.village, second]
+    return {
+        "tree": world,
+        "villages": villages,
+        "leaders": [world.leader, make.staff("leader", second)],
+        "households": [
+            [with_token(make.household(v, head_name=name)) for name in names]
+            for v, names in zip(villages, (["王建国", "李秀英"], ["张桂兰", "赵德明"]), strict=True)
+        ],
+    }
+
+
+def body(council, today, **changes) -> dict:
+    return {
+        "title": "十星级文明户",
+        "points": 80,
+        "seats": 2,
+        "nominate_from": today.isoformat(),
+        "nominate_until": today.isoformat(),
+        "review_until": today.isoformat(),
+        "notice_days": 0,
+        "quorum": 2,
+        "council": [member.user_id for member in council],
+        **changes,
+    }
+
+
+def nominate(api, staff, campaign, household, expect=201):
+    return api.post(
+        f"/campaigns/{campaign['id']}/nominations",
+        json={"household_id": household.id, "reason": "孝老爱亲，热心公益"},
+        as_=staff,
+        expect=expect,
+    )
+
+
+def run_to_publication(api, township) -> tuple[dict, list]:
+    """The township admin sets up a one-day campaign; each village's leader nominates one
+    household of its own; the council (the township admin and both leaders) approves both."""
+    world = township["tree"]
+    council = [world.township_admin, *township["leaders"]]
+    today = today_of(world.village.timezone)
+    path = f"/regions/{world.township.id}/campaigns"
+    campaign = api.post(path, json=body(council, today), as_=world.township_admin)
+    winners = [township["households"][0][0], township["households"][1][0]]
+    nominations = [
+        nominate(api, leader, campaign, household)
+        for leader, household in zip(township["leaders"], winners, strict=True)
+    ]
+    for member in council:
+        for nomination in nominations:
+            vote(api, member, nomination)
+    api.post(f"/campaigns/{campaign['id']}/publish", as_=world.township_admin, expect=200)
+    return campaign, winners
+
+
+def test_a_township_campaign_runs_from_nomination_to_conferral_across_two_villages(api, township):
+    world = township["tree"]
+    campaign, winners = run_to_publication(api, township)
+    assert (campaign["region_id"], campaign["village_id"]) == (world.township.id, None)
+    assert campaign["points"] == 80
+
+    conferred = api.post(
+        f"/campaigns/{campaign['id']}/confer", as_=world.township_admin, key=True, expect=200
+    )
+
+    assert conferred["posted"] == 2
+    for village, winner, loser in zip(
+        township["villages"], winners, [hs[1] for hs in township["households"]], strict=True
+    ):
+        admin = world.make.staff("admin", village)
+        assert (balance(api, admin, winner), balance(api, admin, loser)) == (80, 0)
+        transfer = db.session.get(
+            Transfer,
+            next(
+                n["transfer_id"] for n in conferred["nominations"] if n["household_id"] == winner.id
+            ),
+        )
+        assert transfer.village_id == village.id
+        rule = db.session.get(Rule, db.session.get(RuleVersion, transfer.rule_version_id).rule_id)
+        assert (rule.village_id, rule.active, rule.code) == (
+            village.id,
+            False,
+            f"campaign-{campaign['id']}",
+        )
+        assert titles_of(winner.id)[0]["title"] == "十星级文明户"
+        honour = campaign_board(village.id)["honour"]
+        assert {w["household_id"] for w in honour[0]["winners"]} == {w.id for w in winners}
+        assert verify_village(village.id).ok
+    assert campaign["id"] in [
+        item["id"]
+        for item in api.get(f"/villages/{world.village.id}/campaigns", as_=winners[0])["items"]
+    ]
+
+
+def test_conferring_a_township_campaign_twice_posts_once(api, township):
+    world = township["tree"]
+    campaign, _ = run_to_publication(api, township)
+    path = f"/campaigns/{campaign['id']}/confer"
+    first = api.post(path, as_=world.township_admin, key="k1", expect=200)
+    transfers, rules = count_rows(Transfer), count_rows(Rule)
+
+    again = api.post(path, as_=world.county_admin, key="k2", expect=200)
+
+    assert (first["posted"], again["posted"]) == (2, 0)
+    assert (count_rows(Transfer), count_rows(Rule)) == (transfers, rules)
+    for village in township["villages"]:
+        assert verify_village(village.id).ok
+
+
+def test_a_leader_nominates_households_of_their_own_village_only(api, township):
+    world = township["tree"]
+    today = today_of(world.village.timezone)
+    campaign = api.post(
+        f"/regions/{world.township.id}/campaigns",
+        json=body([world.township_admin, *township["leaders"]], today),
+        as_=world.township_admin,
+    )
+    other_village_household = township["households"][1][0]
+    refused = nominate(api, township["leaders"][0], campaign, other_village_household, expect=403)
+    outside = with_token(world.make.household(world.other_village))
+    not_open = nominate(api, world.township_admin, campaign, outside, expect=422)
+
+    assert refused["status"] == 403
+    assert "household_id" in not_open["errors"]
+    assert api.get(f"/campaigns/{campaign['id']}", as_=outside, expect=404)
+
+
+def test_only_the_region_s_admins_set_up_its_campaigns(api, township):
+    world = township["tree"]
+    today = today_of(world.village.timezone)
+    council = [world.township_admin, *township["leaders"]]
+    path = f"/regions/{world.township.id}/campaigns"
+    campaigns = count_rows(Campaign)
+
+    village_admin = api.post(path, json=body(council, today), as_=world.village_admin, expect=403)
+    other_township = api.post(
+        path, json=body(council, today), as_=world.other_township_admin, expect=403
+    )
+
+    assert village_admin["status"] == other_township["status"] == 403
+    assert count_rows(Campaign) == campaigns
+    by_county = api.post(path, json=body(council, today), as_=world.county_admin, expect=201)
+    assert by_county["region_id"] == world.township.id
+
+
+def test_the_council_is_staff_of_the_region_or_its_villages(api, township):
+    world = township["tree"]
+    today = today_of(world.village.timezone)
+    outsider = world.make.staff("leader", world.other_village)
+    refused = api.post(
+        f"/regions/{world.township.id}/campaigns",
+        json=body([world.township_admin, outsider], today),
+        as_=world.township_admin,
+        expect=422,
+    )
+    assert "council" in refused["errors"]
