@@ -4,7 +4,7 @@ and prints the certificates; every village's board shows the winner."""
 
 from __future__ import annotations
 
-from pointsmart.campaigns.models import Nomination
+from pointsmart.campaigns.models import Campaign, Nomination
 from pointsmart.campaigns.windows import today_of
 from pointsmart.extensions import db
 from pointsmart.villages.models import Household
@@ -52,3 +52,38 @@ def test_a_township_campaign_on_the_staff_pages(client, api, browse, township): 
         assert 'id="honour-roll"' in board
         assert number in board
     browse(world.other_township_admin).get(url, expect=403)
+
+
+def test_the_township_admin_sets_up_a_campaign_on_the_region_s_page(
+    browse,
+    township,  # noqa: F811
+):
+    world = township["tree"]
+    page = f"/regions/{world.township.id}/campaigns"
+    by_admin = browse(world.township_admin)
+    assert "十星级文明户" not in by_admin.text(page)
+    today = today_of(world.village.timezone).isoformat()
+    leaders = [str(leader.user_id) for leader in township["leaders"]]
+
+    done = by_admin.post(
+        page,
+        {"title": "十星级文明户", "points": "60", "seats": "2", "nominate_from": today,
+         "nominate_until": today, "review_until": today, "notice_days": "3", "quorum": "2",
+         "council": leaders},
+        expect=303,
+        follow_redirects=False,
+    )  # fmt: skip
+
+    campaign = db.session.execute(db.select(Campaign)).scalars().one()
+    assert done.location.endswith(f"/leader/campaigns/{campaign.id}")
+    assert (campaign.region_id, campaign.points, campaign.village_id) == (
+        world.township.id,
+        60,
+        None,
+    )
+    assert "十星级文明户" in by_admin.text(page)
+    assert f"/regions/{world.township.id}/campaigns" in by_admin.text(
+        f"/regions/{world.township.id}"
+    )
+    browse(world.village_admin).get(page, expect=403)
+    browse(world.other_township_admin).get(page, expect=403)

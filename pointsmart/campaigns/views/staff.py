@@ -29,9 +29,8 @@ def allow_photo_uploads(endpoint, values):
         request.max_content_length = MAX_BYTES * 2
 
 
-class CampaignForm(Schema):
+class CampaignCommonForm(Schema):
     title = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
-    rule_id = fields.Int(required=True, error_messages=REQUIRED)
     seats = fields.Int(required=True, error_messages=REQUIRED, validate=validate.Range(1, 1000))
     nominate_from = fields.Date(required=True, error_messages=REQUIRED)
     nominate_until = fields.Date(required=True, error_messages=REQUIRED)
@@ -41,6 +40,10 @@ class CampaignForm(Schema):
     tie_break = fields.Str(load_default="beans", validate=validate.OneOf(TIE_BREAKS))
     villagers_nominate = fields.Bool(load_default=False)
     bean_votes = fields.Int(load_default=0, validate=validate.Range(0, 100))
+
+
+class CampaignForm(CampaignCommonForm):
+    rule_id = fields.Int(required=True, error_messages=REQUIRED)
 
 
 class NominationForm(Schema):
