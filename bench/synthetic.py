@@ -180,7 +180,8 @@ def generate(
     household_account = [codes[f"{HOUSEHOLD}:{h}"] for h in household_ids]
     balances: dict[int, int] = {}
     monthly: dict[tuple[int, str], list[int]] = {}
-    postings: dict[str, list[int]] = {}  # period -> [awards, deductions], for village_months
+    # period -> [awards, deductions, points issued, points deducted], for village_months
+    postings: dict[str, list[int]] = {}
     now = dt.datetime.now(dt.UTC)
     periods = previous_periods(current_period(village.timezone, now), months)
     column = {name: index for index, name in enumerate(("earned", "deducted", "redeemed"))}
@@ -236,7 +237,9 @@ def generate(
                 totals = monthly[(household_id, period)] = [0, 0, 0]
             totals[column[MONTHLY_COLUMN[kind]]] += amount
             if kind in (AWARD, DEDUCT):
-                postings.setdefault(period, [0, 0])[kind == DEDUCT] += 1
+                counts = postings.setdefault(period, [0, 0, 0, 0])
+                counts[kind == DEDUCT] += 1
+                counts[2 + (kind == DEDUCT)] += amount
             if len(batch) >= BATCH:
                 yield batch
                 batch = []
@@ -302,8 +305,15 @@ def finish(village_id: int, balances, monthly, seq: int, last_hash: str, posting
         db.session.execute(
             sa.insert(VillageMonth),
             [
-                {"village_id": village_id, "period": period, "awards": a, "deductions": d}
-                for period, (a, d) in postings.items()
+                {
+                    "village_id": village_id,
+                    "period": period,
+                    "awards": a,
+                    "deductions": d,
+                    "points_issued": issued,
+                    "points_deducted": deducted,
+                }
+                for period, (a, d, issued, deducted) in postings.items()
             ],
         )
     heads = ChainHead.__table__

@@ -137,7 +137,11 @@ class MonthlyTotal(db.Model):
     """Per household and month: points earned, deducted and redeemed (reversals net out)."""
 
     __tablename__ = "monthly_totals"
-    __table_args__ = (sa.Index("ix_monthly_totals_village_id_period", "village_id", "period"),)
+    # With ``earned`` last, a village's month is in the order of points earned: the county
+    # dashboard reads each village's top three households from it (``regions.flags``).
+    __table_args__ = (
+        sa.Index("ix_monthly_totals_village_id_period_earned", "village_id", "period", "earned"),
+    )
 
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), primary_key=True)
     period: Mapped[str] = mapped_column(sa.String(7), primary_key=True)

@@ -14,19 +14,19 @@ Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
 * ``red_entries`` / ``black_entries``: board entries made for the period;
 * ``approvals_pending`` / ``objections_open``: waiting now, whatever the period;
 * ``owed_yuan``: what the village owes its shops now (their balances at the village's rate)
-  and ``owed_months``: in how many of the twelve months up to the period's end the shops
-  took in more points than the village has settled for that month;
+  and ``owed_months``: for how many months, counted from the later of its first month with
+  points among the twelve up to the period's end and the month after its last settlement,
+  to the period's end;
 * ``rank``: by the share of active households, highest first; ties share a rank (1, 2, 2, 4).
 
 The region's ``totals`` add the villages up (the share and the per-household figures are
-the region's own); ``months`` are the region's last twelve months (issued, deducted and
-redeemed), for the chart.
+the region's own); ``months`` are the region's last twelve months (points issued and
+deducted, from the villages' rollup ``village_months``), for the chart.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -41,10 +41,11 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.models import SHOP, Account, MonthlyTotal
 from ..periods import current_period, previous_periods
-from ..villages.models import Household
+from ..villages.models import Household, Village
 from . import access, service
 from .flags import add_flags
 from .models import Region
+from .rollups import VillageMonth
 
 MONTHS = 12
 PERIOD = re.compile(r"^(?P<year>[0-9]{4})(-(?P<month>0[1-9]|1[0-2]))?\Z")
@@ -138,17 +139,16 @@ def region_dashboard(actor: Principal, region_id: int, period: str | None = None
     }
     months = months_of(period)
     window = previous_periods(months[-1], MONTHS)
-    by_month: dict[str, dict[str, int]] = {
-        m: {"issued": 0, "deducted": 0, "redeemed": 0} for m in window
-    }
+    by_month: dict[str, dict[str, int]] = {m: {"issued": 0, "deducted": 0} for m in window}
     if rows:
         ids = list(rows)
         _households(rows, ids)
-        redeemed = _monthly(rows, ids, months, window, by_month)
+        _monthly(rows, ids, months)
+        _chart(ids, window, by_month)
         _active_in_year(rows, ids, months)
         _board(rows, ids, months)
         _waiting(rows, ids)
-        _owed(rows, ids, window, redeemed)
+        _owed(rows, ids, window)
         county = region if region.parent_id is None else access.find_region(region.parent_id)
         add_flags(rows, months, period, county)
     ordered = sorted(rows.values(), key=lambda r: (-r.active_share, r.name))
@@ -168,14 +168,13 @@ def _households(rows: dict[int, VillageRow], ids: list[int]) -> None:
         rows[village_id].households = int(count)
 
 
-def _monthly(rows, ids, months, window, by_month) -> dict[tuple[int, str], int]:
-    """The window's monthly totals per village and month, in one statement; fills the
-    period's figures and the chart, and returns the points redeemed per village and month."""
+def _monthly(rows, ids, months) -> None:
+    """The period's monthly totals per village, in one statement (a month: one row per
+    household of the region; a year: twelve)."""
     active = sa.func.count(sa.case((MonthlyTotal.earned > 0, 1)))
     statement = (
         sa.select(
             MonthlyTotal.village_id,
-            MonthlyTotal.period,
             sa.func.sum(MonthlyTotal.earned),
             sa.func.sum(MonthlyTotal.deducted),
             sa.func.sum(MonthlyTotal.redeemed),
@@ -183,28 +182,38 @@ def _monthly(rows, ids, months, window, by_month) -> dict[tuple[int, str], int]:
         )
         .where(
             MonthlyTotal.village_id.in_(ids),
-            MonthlyTotal.period >= min(window[0], months[0]),
-            MonthlyTotal.period <= window[-1],
+            MonthlyTotal.period >= months[0],
+            MonthlyTotal.period <= months[-1],
         )
-        .group_by(MonthlyTotal.village_id, MonthlyTotal.period)
+        .group_by(MonthlyTotal.village_id)
     )
-    redeemed: dict[tuple[int, str], int] = {}
-    chosen = set(months)
-    for village_id, month, earned, deducted, spent, earners in db.session.execute(statement):
-        earned, deducted, spent = int(earned or 0), int(deducted or 0), int(spent or 0)
-        redeemed[(village_id, month)] = spent
-        if month in by_month:
-            by_month[month]["issued"] += earned
-            by_month[month]["deducted"] += deducted
-            by_month[month]["redeemed"] += spent
-        if month in chosen:
-            row = rows[village_id]
-            row.points_issued += earned
-            row.points_deducted += deducted
-            row.points_redeemed += spent
-            if len(months) == 1:
-                row.active_households = int(earners)
-    return redeemed
+    for village_id, earned, deducted, spent, earners in db.session.execute(statement):
+        row = rows[village_id]
+        row.points_issued = int(earned or 0)
+        row.points_deducted = int(deducted or 0)
+        row.points_redeemed = int(spent or 0)
+        if len(months) == 1:
+            row.active_households = int(earners)
+
+
+def _chart(ids, window, by_month) -> None:
+    """The region's twelve months, from the villages' rollup (one row a village and month)."""
+    statement = (
+        sa.select(
+            VillageMonth.period,
+            sa.func.sum(VillageMonth.points_issued),
+            sa.func.sum(VillageMonth.points_deducted),
+        )
+        .where(
+            VillageMonth.village_id.in_(ids),
+            VillageMonth.period >= window[0],
+            VillageMonth.period <= window[-1],
+        )
+        .group_by(VillageMonth.period)
+    )
+    for month, issued, deducted in db.session.execute(statement):
+        by_month[month]["issued"] = int(issued or 0)
+        by_month[month]["deducted"] = int(deducted or 0)
 
 
 def _active_in_year(rows, ids, months) -> None:
@@ -259,12 +268,14 @@ def _waiting(rows, ids) -> None:
         rows[village_id].objections_open = int(count)
 
 
-def _owed(rows, ids, window, redeemed) -> None:
-    """What each village owes its shops now (their cached balances) and for how many months
-    of the window the shops took in more than was settled for that month."""
+def _owed(rows, ids, window) -> None:
+    """What each village owes its shops now (their cached balances), and since when: the
+    months from the later of its first month with points in the window and the month after
+    its last settlement, to the window's end (0 when nothing is owed)."""
+    shops = sa.select(Shop.id).where(Shop.village_id.in_(ids))
     balances = (
         sa.select(Account.village_id, sa.func.sum(Account.balance))
-        .where(Account.village_id.in_(ids), Account.kind == SHOP)
+        .where(Account.shop_id.in_(shops), Account.kind == SHOP)  # by the shop_id index
         .group_by(Account.village_id)
     )
     for village_id, balance in db.session.execute(balances):
@@ -273,22 +284,39 @@ def _owed(rows, ids, window, redeemed) -> None:
         row.owed_yuan = (Decimal(row.owed_points) * row.yuan_per_point).quantize(
             CENT, ROUND_HALF_UP
         )
-    settled: dict[tuple[int, str], int] = defaultdict(int)
-    statement = (
-        sa.select(Shop.village_id, Settlement.period, sa.func.sum(Settlement.points))
-        .join(Shop, Shop.id == Settlement.shop_id)
+    owing = [village_id for village_id in ids if rows[village_id].owed_points > 0]
+    if not owing:
+        return
+    village = Village.__table__
+    first_active = (  # from the index on (village, month, earned) alone
+        sa.select(sa.func.min(MonthlyTotal.period))
         .where(
-            Shop.village_id.in_(ids),
-            Settlement.period >= window[0],
-            Settlement.period <= window[-1],
+            MonthlyTotal.village_id == village.c.id,
+            MonthlyTotal.period >= window[0],
+            MonthlyTotal.period <= window[-1],
         )
-        .group_by(Shop.village_id, Settlement.period)
+        .scalar_subquery()
     )
-    for village_id, month, points in db.session.execute(statement):
-        settled[(village_id, month)] = int(points or 0)
-    for (village_id, month), points in redeemed.items():
-        if month >= window[0] and points > settled[(village_id, month)]:
-            rows[village_id].owed_months += 1
+    last_settled = (
+        sa.select(sa.func.max(Settlement.period))
+        .join(Shop, Shop.id == Settlement.shop_id)
+        .where(Shop.village_id == village.c.id)
+        .scalar_subquery()
+    )
+    statement = sa.select(village.c.id, first_active, last_settled).where(village.c.id.in_(owing))
+    for village_id, first, settled in db.session.execute(statement):
+        start = max(first or window[-1], _month_after(settled) if settled else window[0])
+        rows[village_id].owed_months = max(_months_between(start, window[-1]), 0)
+
+
+def _month_after(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def _months_between(first: str, last: str) -> int:
+    """How many months ``first`` to ``last`` span, both counted."""
+    return (int(last[:4]) * 12 + int(last[5:])) - (int(first[:4]) * 12 + int(first[5:])) + 1
 
 
 def _rank(ordered: list[VillageRow]) -> None:

@@ -33,6 +33,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..extensions import db
 from ..ledger.models import MonthlyTotal
+from ..villages.models import Village
 from .models import Region
 from .rollups import LeaderMonth, VillageMonth
 
@@ -82,6 +83,9 @@ def _percent(part: int, whole: int) -> Decimal:
 
 
 def _concentration(rows, ids, months, period, limit: int) -> None:
+    if len(months) == 1:
+        _concentration_of_month(rows, ids, months[0], period, limit)
+        return
     earned = sa.func.sum(MonthlyTotal.earned).label("earned")
     per_household = (
         sa.select(
@@ -107,16 +111,44 @@ def _concentration(rows, ids, months, period, limit: int) -> None:
         sa.func.count(),
     ).group_by(per_household.c.village_id)
     for village_id, top, total, households in db.session.execute(statement):
-        top, total = int(top or 0), int(total or 0)
-        if households > TOP and total > 0 and top * 100 > limit * total:
-            share = _percent(top, total)
-            detail = _l(
-                "The top three households got %(share)s%% of the points earned.", share=share
+        _flag_concentration(
+            rows[village_id], int(top or 0), int(total or 0), households, period, limit
+        )
+
+
+def _concentration_of_month(rows, ids, month, period, limit: int) -> None:
+    """A month: each village's three largest ``earned`` read from the index on (village,
+    month, earned), three probes a village; the total and the earners are the row's own."""
+    village = Village.__table__
+
+    def place(offset: int):
+        return (
+            sa.select(MonthlyTotal.earned)
+            .where(
+                MonthlyTotal.village_id == village.c.id,
+                MonthlyTotal.period == month,
+                MonthlyTotal.earned > 0,
             )
-            row = rows[village_id]
-            row.flags.append(
-                _flag("awards_concentrated", detail, row, period, evidence="leaderboard")
-            )
+            .order_by(MonthlyTotal.earned.desc())
+            .limit(1)
+            .offset(offset)
+            .scalar_subquery()
+        )
+
+    statement = sa.select(village.c.id, place(0), place(1), place(2)).where(village.c.id.in_(ids))
+    for village_id, *top in db.session.execute(statement):
+        row = rows[village_id]
+        points = sum(int(value or 0) for value in top)
+        _flag_concentration(row, points, row.points_issued, row.active_households, period, limit)
+
+
+def _flag_concentration(row, top: int, total: int, households: int, period, limit) -> None:
+    if households > TOP and total > 0 and top * 100 > limit * total:
+        detail = _l(
+            "The top three households got %(share)s%% of the points earned.",
+            share=_percent(top, total),
+        )
+        row.flags.append(_flag("awards_concentrated", detail, row, period, evidence="leaderboard"))
 
 
 def _leaders(rows, ids, months, period) -> None:

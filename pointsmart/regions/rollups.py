@@ -1,7 +1,9 @@
 """Rollups the dashboard's flags read instead of the ledger, written in the posting
 transaction through the ledger's listener hook (``ledger.listeners``), never by the ledger.
 
-* ``village_months``: per village and period, the awards and deductions posted (reversals
+* ``village_months``: per village and period, the points issued and deducted (as the
+  households' monthly totals sum them: the dashboard's twelve months read these 12 rows a
+  village instead of every household's), the awards and deductions posted (reversals
   not counted), the reversals of either, and the split awards: times one leader's awards to
   one household on one day passed the village's approval threshold with the second or a
   later award (each such day counts once).
@@ -37,6 +39,10 @@ class VillageMonth(db.Model):
     deductions: Mapped[int] = mapped_column(default=0, server_default="0")
     reversals: Mapped[int] = mapped_column(default=0, server_default="0")
     split_awards: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Points, reversals netted in the period they are posted in (as monthly_totals does): the
+    # village's sums of monthly_totals.earned and .deducted for the period.
+    points_issued: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    points_deducted: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class AwardDay(db.Model):
@@ -92,11 +98,12 @@ def on_transfer(household_id: int, kind: str):
 def count(transfer: Transfer) -> None:
     """Count an award, a deduction or a reversal of either in the rollups."""
     keys = {"village_id": transfer.village_id, "period": transfer.period}
+    column = "points_issued" if transfer.kind == AWARD else "points_deducted"
     if transfer.reverses_id is not None:
-        _upsert(VillageMonth.__table__, keys, {"reversals": 1})
+        _upsert(VillageMonth.__table__, keys, {"reversals": 1, column: -transfer.amount})
         return
     if transfer.kind == DEDUCT:
-        _upsert(VillageMonth.__table__, keys, {"deductions": 1})
+        _upsert(VillageMonth.__table__, keys, {"deductions": 1, column: transfer.amount})
         return
     split = 0
     if transfer.posted_by_id is not None:
@@ -106,7 +113,11 @@ def count(transfer: Transfer) -> None:
             {**keys, "user_id": transfer.posted_by_id},
             {"awards": 1, "points": transfer.amount},
         )
-    _upsert(VillageMonth.__table__, keys, {"awards": 1, "split_awards": split})
+    _upsert(
+        VillageMonth.__table__,
+        keys,
+        {"awards": 1, "split_awards": split, "points_issued": transfer.amount},
+    )
 
 
 def _passes_threshold_today(transfer: Transfer) -> int:
@@ -162,14 +173,26 @@ def rebuild_village(village_id: int) -> int:
     )
     for kind, period, amount, reverses_id, user_id, household_id, created_at in rows:
         month = months.setdefault(
-            period, {"awards": 0, "deductions": 0, "reversals": 0, "split_awards": 0}
+            period,
+            {
+                "awards": 0,
+                "deductions": 0,
+                "reversals": 0,
+                "split_awards": 0,
+                "points_issued": 0,
+                "points_deducted": 0,
+            },
         )
+        column = "points_issued" if kind == AWARD else "points_deducted"
         if reverses_id is not None:
             month["reversals"] += 1
+            month[column] -= amount
         elif kind == DEDUCT:
             month["deductions"] += 1
+            month[column] += amount
         else:
             month["awards"] += 1
+            month[column] += amount
             if user_id is not None:
                 leader = leaders.setdefault((period, user_id), [0, 0])
                 leader[0] += 1

@@ -125,7 +125,6 @@ class DashboardMonthOut(Schema):
     period = fields.Str()
     issued = fields.Int()
     deducted = fields.Int()
-    redeemed = fields.Int()
 
 
 class DashboardOut(Schema):

@@ -45,7 +45,7 @@ def test_each_village_of_the_county_for_this_month(ctx, tree, busy):
     assert str(xingfu.active_share) == "75.0"
     assert (xingfu.points_issued, xingfu.points_deducted, xingfu.points_redeemed) == (60, 5, 12)
     assert str(xingfu.issued_per_household) == "15.0"
-    assert xingfu.owed_months == 1
+    assert xingfu.owed_months == 2  # never settled, with points since last month
     assert str(xingfu.owed_yuan) == "1.20"  # 12 points at 0.10 yuan
     assert (hexi.households, hexi.active_households, hexi.points_issued) == (2, 1, 40)
     assert (xingfu.rank, hexi.rank) == (1, 2)

@@ -26,12 +26,11 @@ def dashboard(region_id: int):
     labels = [m["period"] for m in board.months]
     flows = bar_chart(
         "chart-flows",
-        _("Points issued, deducted and redeemed by month"),
+        _("Points issued and deducted by month"),
         labels,
         [
             Series("issued", _("Issued"), [m["issued"] for m in board.months]),
             Series("deducted", _("Deducted"), [m["deducted"] for m in board.months]),
-            Series("redeemed", _("Redeemed"), [m["redeemed"] for m in board.months]),
         ],
     )
     return render_template(
