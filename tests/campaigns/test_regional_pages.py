@@ -8,6 +8,7 @@ from pointsmart.campaigns.models import Campaign, Nomination
 from pointsmart.campaigns.windows import today_of
 from pointsmart.extensions import db
 from pointsmart.villages.models import Household
+from tests.campaigns.test_pages import VillagerBrowser
 from tests.campaigns.test_regional import body, township  # noqa: F401 - the fixture
 from tests.regions.conftest import tree  # noqa: F401 - the county, its townships and staff
 
@@ -87,3 +88,29 @@ def test_the_township_admin_sets_up_a_campaign_on_the_region_s_page(
     )
     browse(world.village_admin).get(page, expect=403)
     browse(world.other_township_admin).get(page, expect=403)
+
+
+def test_a_household_of_any_village_under_the_township_nominates_from_its_own_page(
+    client,
+    api,
+    township,  # noqa: F811
+):
+    world = township["tree"]
+    today = today_of(world.village.timezone)
+    campaign = api.post(
+        f"/regions/{world.township.id}/campaigns",
+        json=body([world.township_admin, *township["leaders"]], today, villagers_nominate=True),
+        as_=world.township_admin,
+    )
+    villager, neighbour = township["households"][1]
+    page = f"/me/campaigns/{campaign['id']}"
+    me = VillagerBrowser(client, villager)
+    assert "十星级文明户" in me.text("/me/campaigns")
+    number = db.session.get(Household, neighbour.id).number
+
+    me.post(f"{page}/nominations", {"household_number": number, "reason": "热心助人"},
+            page=page, expect=303)  # fmt: skip
+
+    nomination = db.session.execute(db.select(Nomination)).scalars().one()
+    assert (nomination.household_id, nomination.village_id) == (neighbour.id, neighbour.village_id)
+    assert "热心助人" in me.text(page)
