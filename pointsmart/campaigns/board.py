@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..boards.names import public_names
+from ..boards.names import mask_name, public_names, village_masks_names
 from ..extensions import db
 from ..villages.models import Household
 from . import scope, windows
@@ -42,6 +42,7 @@ def notices(village_id: int) -> list[dict[str, Any]]:
                 Nomination.beans,
                 Household.number,
                 Household.head_name,
+                Household.village_id,
             )
             .join(Household, Household.id == Nomination.household_id)
             .where(
@@ -71,9 +72,14 @@ def campaign_board(village_id: int) -> dict[str, list[dict[str, Any]]]:
     ``notices``, ``honour`` and ``tv_rows`` (title, on notice or not, number, head; the
     notices first, then the newest titles, at most ``TV_ROWS``)."""
     shown = {"honour": honour_roll(village_id), "notices": notices(village_id)}
+    masks = village_masks_names(village_id)
     for group in shown.values():
         for item in group:
             public_names(item["winners"], village_id)
+            for winner in item["winners"]:  # a township's winner of a village that masks
+                other = winner["village_id"]
+                if not masks and other != village_id and village_masks_names(other):
+                    winner["head_name"] = mask_name(winner["head_name"])
     rows = [
         {"title": item["title"], "on_notice": on_notice, **winner}
         for on_notice, group in ((True, shown["notices"]), (False, shown["honour"]))

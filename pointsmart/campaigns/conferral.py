@@ -285,7 +285,7 @@ def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
     since = utcnow() - dt.timedelta(days=days)
     rows = db.session.execute(
         _conferred_winners()
-        .add_columns(Household.number, Household.head_name)
+        .add_columns(Household.number, Household.head_name, Household.village_id)
         .join(Household, Household.id == Nomination.household_id)
         .where(scope.open_to_village(village_id), Campaign.conferred_at >= since)
         .order_by(Campaign.conferred_at.desc(), Nomination.rank)
@@ -302,6 +302,11 @@ def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
             },
         )
         entry["winners"].append(
-            {"household_id": row.household_id, "number": row.number, "head_name": row.head_name}
+            {
+                "household_id": row.household_id,
+                "village_id": row.village_id,
+                "number": row.number,
+                "head_name": row.head_name,
+            }
         )
     return list(roll.values())

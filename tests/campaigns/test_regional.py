@@ -184,3 +184,18 @@ def test_the_council_is_staff_of_the_region_or_its_villages(api, township):
         expect=422,
     )
     assert "council" in refused["errors"]
+
+
+def test_a_board_masks_a_winner_whose_own_village_masks_names(api, township):
+    world = township["tree"]
+    campaign, _ = run_to_publication(api, township)
+    api.post(f"/campaigns/{campaign['id']}/confer", as_=world.township_admin, key=True, expect=200)
+    first, second = township["villages"]
+    second.mask_names = True
+    db.session.flush()
+
+    on_first = campaign_board(first.id)["honour"][0]["winners"]
+    on_second = campaign_board(second.id)["honour"][0]["winners"]
+
+    assert sorted(w["head_name"] for w in on_first) == ["张*兰", "王建国"]
+    assert sorted(w["head_name"] for w in on_second) == ["张*兰", "王*国"]
