@@ -14,7 +14,7 @@ cp node_modules/jsqr/LICENSE "$vendor/jsqr/LICENSE"
 
 # Workbox, for the service worker: the production builds of the modules /sw.js imports.
 mkdir -p "$vendor/workbox"
-for module in core routing strategies expiration; do
+for module in core routing strategies expiration cacheable-response precaching; do
   cp "node_modules/workbox-$module/build/workbox-$module.prod.js" "$vendor/workbox/"
 done
 cp node_modules/workbox-core/LICENSE "$vendor/workbox/LICENSE"

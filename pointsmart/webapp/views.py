@@ -25,7 +25,7 @@ from .static_files import static_manifest
 bp = Blueprint("webapp", __name__)
 
 BRAND = "#8f1d14"
-WORKBOX = ("core", "routing", "strategies", "expiration")
+WORKBOX = ("core", "routing", "strategies", "expiration", "cacheable-response", "precaching")
 # Pages the worker keeps for a time with no network: the counter's scan page, the villager's
 # own page and the card page (paths as regular expressions, tested against the whole path).
 OFFLINE_PAGES = (r"^/shops/\d+/counter$", r"^/me$", r"^/c/[^/]+$")

@@ -49,11 +49,13 @@ def test_the_service_worker_imports_workbox_its_code_and_the_offline_sync(client
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert response.headers["Cache-Control"] == "no-cache"
-    assert [HASHED.match(url)["name"] for url in imported[-6:]] == [
+    assert [HASHED.match(url)["name"] for url in imported[-8:]] == [
         "vendor/workbox/workbox-core.prod",
         "vendor/workbox/workbox-routing.prod",
         "vendor/workbox/workbox-strategies.prod",
         "vendor/workbox/workbox-expiration.prod",
+        "vendor/workbox/workbox-cacheable-response.prod",
+        "vendor/workbox/workbox-precaching.prod",
         "js/service-worker",
         "js/offline-sync-sw",
     ]

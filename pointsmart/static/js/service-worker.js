@@ -6,10 +6,10 @@
  *                      sign_out: [paths]}
  *
  * - The assets of the pages that must open with no network (the counter, the villager's
- *   pages, the camera's decoder, the offline sales' modules) are kept at install, by their
- *   hashed names, and every other static file when it is first loaded: a hashed name
- *   cache-first (its content never changes), an unhashed one (development) network-first.
- *   All in one cache of at most 120 files, the least recently used going first.
+ *   pages, the camera's decoder, the offline sales' modules) are kept in advance, by their
+ *   hashed names (precache).
+ * - Every other static file is kept when it is first loaded: a hashed name cache-first (its
+ *   content never changes), an unhashed one (development) network-first.
  * - The counter's scan page, /me and the card page: network first, and after a few seconds
  *   without an answer, or with no network, the copy kept at the last visit, marked as such:
  *   its <html data-page-source="network"> reads "kept", so the page can say that what it
@@ -37,8 +37,16 @@
     return new RegExp(source);
   });
 
+  workbox.core.setCacheNameDetails({ prefix: "pointsmart" });
   self.skipWaiting();
   workbox.core.clientsClaim();
+
+  workbox.precaching.cleanupOutdatedCaches();
+  workbox.precaching.precacheAndRoute(
+    settings.precache.map(function (url) {
+      return { url: url, revision: null }; // the hash in the name is the revision
+    })
+  );
 
   var onlyWholeAnswers = {
     cacheWillUpdate: function (params) {
@@ -89,22 +97,6 @@
     cacheName: STATIC,
     networkTimeoutSeconds: 6,
     plugins: [onlyWholeAnswers],
-  });
-
-  // Kept in advance, into the same cache as every other static file (what Workbox's recipes
-  // call warming a strategy's cache): a file already there is not asked for again. Not
-  // Workbox's precache, which drops the files of a version when the next takes over, while
-  // a page kept before the update still names them and must open with no network.
-  self.addEventListener("install", function (event) {
-    event.waitUntil(
-      Promise.all(
-        settings.precache.map(function (url) {
-          return staticForever.handleAll({ event: event, request: new Request(url) })[1];
-        })
-      ).catch(function () {
-        return null; // a file missing now is kept when a page first uses it
-      })
-    );
   });
 
   function ours(url) {
