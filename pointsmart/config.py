@@ -7,7 +7,8 @@
   API answers read there (``pointsmart.replica``) |
 | ``REPLICA_MAX_LAG_SECONDS`` | a standby further behind than this is skipped (default 5) |
 | ``REPLICA_CHECK_SECONDS`` | how long a process trusts what it last learnt of the standby's
-  state (default 1); a standby found down is asked again after ``REPLICA_RETRY_SECONDS`` (5) |
+  state (default 1); a standby found down is asked again after ``REPLICA_RETRY_SECONDS`` (5);
+  a request waits ``REPLICA_CHECK_WAIT_SECONDS`` (2) at most for the standby's answer |
 | ``PGBOUNCER`` | ``1``: the database URLs lead to PgBouncer in transaction pooling mode, so
   no connection keeps server-side state (psycopg prepares no statements) |
 | ``SECRET_KEY`` | signs sessions and card tokens; required outside development and testing |
@@ -170,6 +171,7 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
         "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
         "REPLICA_CHECK_SECONDS": float(os.environ.get("REPLICA_CHECK_SECONDS", "1")),
         "REPLICA_RETRY_SECONDS": float(os.environ.get("REPLICA_RETRY_SECONDS", "5")),
+        "REPLICA_CHECK_WAIT_SECONDS": float(os.environ.get("REPLICA_CHECK_WAIT_SECONDS", "2")),
         "PUBLIC_BASE_URL": public_base_url.rstrip("/"),
         "PUBLIC_BASE_URL_FOLLOWS_REQUEST": follows_request,
         "API_TOKEN_HOURS": int(os.environ.get("API_TOKEN_HOURS", "12")),

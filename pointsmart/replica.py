@@ -97,15 +97,17 @@ class ReplicaMonitor:
     """What this process knows of the standby, refreshed at most every ``check_seconds``.
 
     A request that finds the knowledge stale asks the standby, and waits for the answer at
-    most ``CHECK_WAIT_SECONDS``: behind PgBouncer a stopped standby is not refused at once,
-    PgBouncer holds the query until it can log in again (``server_login_retry``). Past the
-    wait the standby counts as down; the answer, when it comes, still updates what is known.
+    most ``wait`` seconds (``REPLICA_CHECK_WAIT_SECONDS``, 2): behind PgBouncer a stopped
+    standby is not refused at once, PgBouncer holds the query until it can log in again
+    (``server_login_retry``). Past the wait the standby counts as down; the answer, when it
+    comes, still updates what is known.
     """
 
-    CHECK_WAIT_SECONDS = 2.0
-
-    def __init__(self, engine: Engine, *, max_lag: float, check: float, retry: float) -> None:
+    def __init__(
+        self, engine: Engine, *, max_lag: float, check: float, retry: float, wait: float = 2.0
+    ) -> None:
         self.engine = engine
+        self.wait_seconds = wait
         self.max_lag = max_lag
         self.check_seconds = check
         self.retry_seconds = retry
@@ -127,7 +129,7 @@ class ReplicaMonitor:
                     return self._state
                 self._asking = self._asker.submit(self._ask)
                 try:
-                    state = self._asking.result(timeout=self.CHECK_WAIT_SECONDS)
+                    state = self._asking.result(timeout=self.wait_seconds)
                 except WaitedTooLong:
                     log.warning("standby did not answer in time, reading from the primary")
                     self.mark_down()
@@ -263,6 +265,7 @@ def init_replica(app: Flask) -> None:
         max_lag=app.config["REPLICA_MAX_LAG_SECONDS"],
         check=app.config["REPLICA_CHECK_SECONDS"],
         retry=app.config["REPLICA_RETRY_SECONDS"],
+        wait=app.config["REPLICA_CHECK_WAIT_SECONDS"],
     )
     app.extensions["pointsmart_replica"] = replica
     marked_blueprints = {name for name, bp in app.blueprints.items() if hasattr(bp, REPLICA_READS)}

@@ -74,6 +74,7 @@ def test_the_app_serves_through_pgbouncer_in_transaction_pooling_mode(bouncer):
         DATABASE_REPLICA_URL=url(port, f"{name}_standby"),
         REPLICA_CHECK_SECONDS=0,
         REPLICA_RETRY_SECONDS=0,
+        REPLICA_CHECK_WAIT_SECONDS=30,
     )
     with app.app_context():
         make = Factories()

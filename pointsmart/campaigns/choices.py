@@ -40,6 +40,29 @@ def council_choices(village_id: int) -> list[Any]:
     )
 
 
+def region_council_choices(village_ids: list[int], region_ids: list[int]) -> list[Any]:
+    """Active staff of a region's campaign: the region's admins and its villages' admins and
+    leaders, by id."""
+    return list(
+        db.session.execute(
+            sa.select(User.id, User.username, User.display_name)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        RoleAssignment.village_id.in_(village_ids),
+                        RoleAssignment.role.in_(("admin", "leader")),
+                    ),
+                    RoleAssignment.region_id.in_(region_ids),
+                ),
+                User.active.is_(True),
+            )
+            .distinct()
+            .order_by(User.id)
+        )
+    )
+
+
 def household_by_number(village_id: int, number: str) -> int:
     """The id of the village's active household with this number (``household_number``)."""
     household_id = db.session.execute(

@@ -96,3 +96,26 @@ def open_to_village(village_id: int) -> sa.ColumnElement[bool]:
     if not regions:
         return Campaign.village_id == village_id
     return sa.or_(Campaign.village_id == village_id, Campaign.region_id.in_(regions))
+
+
+def awarder_villages(actor: Principal, campaign: Campaign) -> list[int]:
+    """The campaign's villages whose leaders or admins ``actor`` is (they nominate there)."""
+    return [v for v in village_ids(campaign) if actor.is_admin_of(v) or actor.is_leader_of(v)]
+
+
+def require_staff_page(actor: Principal, campaign: Campaign) -> None:
+    """The staff pages of a campaign: leaders and admins of its villages, and its runners."""
+    if campaign.village_id is not None:
+        actor.require_awarder(campaign.village_id)
+    elif not (may_run(actor, campaign) or awarder_villages(actor, campaign)):
+        raise Forbidden(_l("Only a leader or administrator of this village may do this."))
+
+
+def home_village(actor: Principal, campaign: Campaign) -> int | None:
+    """The village whose pages frame the campaign's: its own, else the first of the
+    region's villages that ``actor`` works in, else the region's first village."""
+    if campaign.village_id is not None:
+        return campaign.village_id
+    mine = awarder_villages(actor, campaign) if actor is not None else []
+    every = village_ids(campaign)
+    return (mine or every or [None])[0]

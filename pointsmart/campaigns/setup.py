@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     from .board import campaign_board
     from .cli import campaign_cli
     from .conferral import titles_of
-    from .views import bp, staff, villager  # noqa: F401 - the route modules fill bp
+    from .views import bp, region, staff, villager  # noqa: F401 - the route modules fill bp
 
     api.register_blueprint(blp, url_prefix="/api/v1")
     csrf.exempt(blp)  # bearer tokens, never cookies (as every API blueprint)

@@ -190,6 +190,17 @@ QUERIES: dict[tuple[str, str], Callable[[Params], str]] = {
 # Form fields (beyond a fresh one-time form key) that pages need to reach their permission check.
 FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
     ("POST", "/offline-sales/<int:offline_sale_id>/resolve"): lambda p: {"resolution": "write_off"},
+    ("POST", "/regions/<int:region_id>/campaigns"): lambda p: {
+        "title": "十星级文明户",
+        "points": "50",
+        "seats": "1",
+        "nominate_from": p["today"],
+        "nominate_until": p["today"],
+        "review_until": p["today"],
+        "notice_days": "0",
+        "quorum": "1",
+        "council": p["user_id"],
+    },
     ("POST", "/leader/<int:village_id>/campaigns"): lambda p: {
         "title": "好婆婆",
         "rule_id": p["board_rule_id"],

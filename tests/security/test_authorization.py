@@ -298,6 +298,8 @@ GET    /regions                                                                 
 GET    /regions/<int:region_id>                                                               login login login login 403   403   403   403   403   403   200   403   200
 GET    /regions/<int:region_id>/dashboard                                                     login login login login 403   403   403   403   403   403   200   403   200
 GET    /regions/<int:region_id>/dashboard.xlsx                                                login login login login 403   403   403   403   403   403   200   403   200
+GET    /regions/<int:region_id>/campaigns                                                     login login login login 403   403   403   403   403   403   200   403   200
+POST   /regions/<int:region_id>/campaigns                                                     login login login login 403   403   403   403   403   403   303   403   303
 POST   /regions/<int:region_id>/townships                                                     login login login login 403   403   403   403   403   403   403   403   303
 POST   /regions/<int:region_id>/villages                                                      login login login login 403   403   403   403   403   403   403   403   303
 POST   /regions/<int:region_id>/village-admins                                                login login login login 403   403   403   403   403   403   403   403   303

@@ -13,7 +13,7 @@ from ...counter.photos import MAX_BYTES
 from ...errors import Problem
 from ...extensions import db
 from ...forms import parse_form, run_once
-from .. import choices, conferral, review, service
+from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
 from ..pdf import certificates_pdf, notice_pdf
 from ..present import campaign_view
@@ -29,9 +29,8 @@ def allow_photo_uploads(endpoint, values):
         request.max_content_length = MAX_BYTES * 2
 
 
-class CampaignForm(Schema):
+class CampaignCommonForm(Schema):
     title = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
-    rule_id = fields.Int(required=True, error_messages=REQUIRED)
     seats = fields.Int(required=True, error_messages=REQUIRED, validate=validate.Range(1, 1000))
     nominate_from = fields.Date(required=True, error_messages=REQUIRED)
     nominate_until = fields.Date(required=True, error_messages=REQUIRED)
@@ -41,6 +40,10 @@ class CampaignForm(Schema):
     tie_break = fields.Str(load_default="beans", validate=validate.OneOf(TIE_BREAKS))
     villagers_nominate = fields.Bool(load_default=False)
     bean_votes = fields.Int(load_default=0, validate=validate.Range(0, 100))
+
+
+class CampaignForm(CampaignCommonForm):
+    rule_id = fields.Int(required=True, error_messages=REQUIRED)
 
 
 class NominationForm(Schema):
@@ -70,7 +73,7 @@ def _staff_village(village_id: int) -> tuple[Principal, object]:
 def _campaign_of_staff(campaign_id: int):
     actor = page_principal()
     campaign = service.find_campaign(campaign_id)
-    actor.require_awarder(campaign.village_id)
+    scope.require_staff_page(actor, campaign)
     return actor, campaign
 
 
@@ -131,14 +134,14 @@ def campaign(campaign_id: int):
     """One campaign: nominees, the council's votes, and what the signed-in person may do."""
     actor, campaign = _campaign_of_staff(campaign_id)
     view = campaign_view(actor, campaign)
-    is_admin = actor.is_admin_of(campaign.village_id)
+    is_admin = scope.may_run(actor, campaign)
     objections = conferral.objections_of(actor, campaign_id) if is_admin else []
     return render_template(
         "campaigns/campaign.html",
-        village=service.village_of(campaign.village_id),
+        village=service.village_of(scope.home_village(actor, campaign)),
         campaign=view,
         is_admin=is_admin,
-        may_nominate=is_admin or actor.is_leader_of(campaign.village_id),
+        may_nominate=bool(scope.awarder_villages(actor, campaign)),
         objections=objections,
         names=choices.households_named({o.household_id for o in objections}),
         member=review.member_for(actor, campaign_id),
@@ -156,7 +159,8 @@ def nominate(campaign_id: int):
     photo = upload.read() if upload and upload.filename else None
 
     def produce() -> dict:
-        household_id = choices.household_by_number(campaign.village_id, values["household_number"])
+        village_id = scope.home_village(actor, campaign)
+        household_id = choices.household_by_number(village_id, values["household_number"])
         nomination = service.nominate(
             actor, campaign_id, household_id=household_id, reason=values["reason"], photo=photo
         )
@@ -255,7 +259,7 @@ def notice(campaign_id: int):
     _actor, campaign = _campaign_of_staff(campaign_id)
     if campaign.published_at is None:
         abort(404)
-    village = service.village_of(campaign.village_id)
+    village = service.village_of(scope.home_village(_actor, campaign))
     data = notice_pdf(village, campaign_view(None, campaign))
     return Response(data, mimetype="application/pdf")
 
@@ -266,10 +270,10 @@ def certificates(campaign_id: int):
     """One certificate (奖状) a page for each winner, once conferred (admins)."""
     actor = page_principal()
     campaign = service.find_campaign(campaign_id)
-    actor.require_admin(campaign.village_id)
+    scope.require_runner(actor, campaign)
     if campaign.conferred_at is None:
         abort(404)
-    village = service.village_of(campaign.village_id)
+    village = service.village_of(scope.home_village(actor, campaign))
     data = certificates_pdf(village, campaign, conferral.honour_names(campaign.id))
     return Response(data, mimetype="application/pdf")
 

@@ -66,7 +66,8 @@ def my_nomination(principal, campaign_id: int):
     photo = upload.read() if upload and upload.filename else None
 
     def produce() -> dict:
-        household_id = choices.household_by_number(campaign.village_id, values["household_number"])
+        village_id = campaign.village_id or principal.household_village_id
+        household_id = choices.household_by_number(village_id, values["household_number"])
         nomination = service.nominate(
             principal, campaign_id, household_id=household_id, reason=values["reason"], photo=photo
         )

@@ -1,0 +1,61 @@
+"""The page of a township's or county's campaigns: its admins list them and set one up."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request
+from marshmallow import fields, validate
+
+from ...accounts.auth import login_required, page_principal
+from ...errors import Problem
+from ...extensions import db
+from ...forms import parse_form, run_once
+from .. import choices, regional, scope, service
+from . import REQUIRED, bp, problem_message
+from .staff import CampaignCommonForm, _back
+
+
+class RegionCampaignForm(CampaignCommonForm):
+    points = fields.Int(
+        required=True, error_messages=REQUIRED, validate=validate.Range(1, 1_000_000)
+    )
+
+
+@bp.route("/regions/<int:region_id>/campaigns", methods=["GET", "POST"])
+@login_required
+def region_campaigns(region_id: int):
+    """The region's campaigns; its admins set up a new one, open to every village under it."""
+    actor = page_principal()
+    campaigns = regional.campaigns_of_region(actor, region_id)  # refuses all but its admins
+    region = regional.region_access.find_region(region_id)
+    village_ids = scope.region_village_ids(region)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values, errors = parse_form(RegionCampaignForm())
+        council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
+        if not errors:
+
+            def produce() -> dict:
+                campaign = regional.create_region_campaign(
+                    actor, region_id, **values, council=council
+                )
+                return {"id": campaign.id}
+
+            try:
+                result = run_once(actor, {**values, "council": council}, produce)
+            except Problem as problem:
+                if problem.status == 403:
+                    raise
+                db.session.rollback()
+                errors = problem.errors or {"form": [problem_message(problem)]}
+            else:
+                return redirect(_back(result["id"]), 303)
+    timezone = service.village_of(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
+    return render_template(
+        "campaigns/region_list.html",
+        region=region,
+        campaigns=campaigns,
+        staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
+        errors=errors,
+        form=request.form,
+        today=service.windows.today_of(timezone),
+    ), (422 if errors else 200)
