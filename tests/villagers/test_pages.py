@@ -43,7 +43,7 @@ def test_the_sign_in_page_is_in_chinese_with_a_csrf_token(csrf_client):
 
     assert "手机号" in html
     assert 'name="csrf_token"' in html
-    assert "villager.css" in html
+    assert re.search(r'href="/static/villager/villager\.[0-9a-f]{12}\.css"', html)
 
 
 def test_a_wrong_pin_is_told_in_chinese_and_no_session_starts(csrf_client, make):
@@ -192,3 +192,17 @@ def test_points_cleared_at_the_years_end_are_named_in_the_history(csrf_client, m
 
     assert "年底清零" in html
     assert "expire" not in html
+
+
+def test_my_page_carries_the_time_of_its_figures_for_when_the_network_is_gone(csrf_client, make):
+    village = make.village()
+    household_with_pin(make, village)
+    sign_in(csrf_client)
+
+    html = csrf_client.get("/me").get_data(as_text=True)
+
+    # Hidden; installable.js shows it with no network or on the copy kept on the phone.
+    note = re.search(r"<p [^>]*data-offline-note hidden>([^<]+)</p>", html)
+    assert re.fullmatch(r"没有网络：这是 \d{4}-\d\d-\d\d \d\d:\d\d 时的积分。", note[1])
+    assert 'data-page-source="network"' in html
+    assert 'rel="manifest" href="/manifest/me.webmanifest"' in html

@@ -103,7 +103,7 @@ def test_english_pages_read_in_english(csrf_client, history):  # noqa: F811
     sign_in(csrf_client)
     html = csrf_client.get("/me?lang=en").get_data(as_text=True)
 
-    assert '<html lang="en">' in html
+    assert re.search(r"<html lang=\"en\"[ >]", html)
     assert "Exchange undone: 毛巾 ×1、香皂 ×2" in html
     assert re.search(r'data-speak="[A-Z][a-z]+ \d+, Award undone: 多记了, because: 重复录入, '
                      r'minus 5 points\."', html)  # fmt: skip

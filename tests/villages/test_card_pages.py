@@ -159,3 +159,14 @@ def test_the_card_page_is_rate_limited(fresh_app):
     client = fresh_app.test_client()
     statuses = [client.get("/c/ABCD-EFGH-J").status_code for _ in range(4)]
     assert statuses[-1] == 429
+
+
+def test_the_card_page_carries_the_time_of_its_figures_for_when_the_network_is_gone(client, make):
+    household = make.household(make.village())
+    card = issue_card(household.id)
+
+    html = get(client, f"/c/{card.token}").get_data(as_text=True)
+
+    note = re.search(r"<p [^>]*data-offline-note hidden>([^<]+)</p>", html)
+    assert re.fullmatch(r"没有网络：这是 \d{4}-\d\d-\d\d \d\d:\d\d 时的积分。", note[1])
+    assert 'data-page-source="network"' in html
