@@ -41,7 +41,7 @@ from .service import build_campaign
 
 def _require_runner(actor: Principal, region_id: int):
     region = region_access.find_region(region_id)
-    if actor.user_id is None or not region_access.may_read(actor, region):
+    if not region_access.may_read(actor, region):
         raise Forbidden(_l("Only an administrator of this township or county may do this."))
     return region
 

@@ -69,9 +69,7 @@ def may_run(actor: Principal, campaign: Campaign) -> bool:
     """Sets up, publishes and confers: the village's admins, or the region's."""
     if campaign.village_id is not None:
         return actor.is_admin_of(campaign.village_id)
-    return actor.user_id is not None and region_access.may_read(
-        actor, region_access.find_region(campaign.region_id)
-    )
+    return region_access.may_read(actor, region_access.find_region(campaign.region_id))
 
 
 def require_runner(actor: Principal, campaign: Campaign) -> None:

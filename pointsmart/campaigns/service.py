@@ -13,7 +13,9 @@
   declined nominee is out of the vote and of the result.
 
 The council's review and publication are in ``review``, objections and conferral in
-``conferral``.
+``conferral``. A township's or county's campaign (``regional``) follows the same rules with
+"the village" read as "the villages under the region" and "the village's admins" (who set
+up, publish and confer) as "the region's admins" (``scope``).
 """
 
 from __future__ import annotations

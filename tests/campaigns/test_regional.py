@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from pointsmart.accounts.auth import COMMAND_LINE
 from pointsmart.awards.models import Rule, RuleVersion
+from pointsmart.campaigns import conferral
 from pointsmart.campaigns.board import campaign_board
 from pointsmart.campaigns.conferral import titles_of
 from pointsmart.campaigns.models import Campaign
@@ -199,3 +201,12 @@ def test_a_board_masks_a_winner_whose_own_village_masks_names(api, township):
 
     assert sorted(w["head_name"] for w in on_first) == ["张*兰", "王建国"]
     assert sorted(w["head_name"] for w in on_second) == ["张*兰", "王*国"]
+
+
+def test_the_command_line_confers_a_township_campaign(api, township):
+    campaign, winners = run_to_publication(api, township)
+
+    _, posted = conferral.confer(COMMAND_LINE, campaign["id"])
+
+    assert posted == 2
+    assert [titles_of(w.id)[0]["title"] for w in winners] == ["十星级文明户"] * 2
