@@ -65,14 +65,14 @@ def nominate(api, staff, campaign, household, expect=201):
     )
 
 
-def run_to_publication(api, township) -> tuple[dict, list]:
+def run_to_publication(api, township, **changes) -> tuple[dict, list]:
     """The township admin sets up a one-day campaign; each village's leader nominates one
     household of its own; the council (the township admin and both leaders) approves both."""
     world = township["tree"]
     council = [world.township_admin, *township["leaders"]]
     today = today_of(world.village.timezone)
     path = f"/regions/{world.township.id}/campaigns"
-    campaign = api.post(path, json=body(council, today), as_=world.township_admin)
+    campaign = api.post(path, json=body(council, today, **changes), as_=world.township_admin)
     winners = [township["households"][0][0], township["households"][1][0]]
     nominations = [
         nominate(api, leader, campaign, household)
@@ -210,3 +210,37 @@ def test_the_command_line_confers_a_township_campaign(api, township):
 
     assert posted == 2
     assert [titles_of(w.id)[0]["title"] for w in winners] == ["十星级文明户"] * 2
+
+
+def test_an_objection_in_one_village_is_upheld_by_the_township_and_removes_its_nominee(
+    api, township, clock
+):
+    world = township["tree"]
+    campaign, winners = run_to_publication(api, township, notice_days=3)
+    second_village = township["villages"][1]
+    notices = campaign_board(second_village.id)["notices"]
+    assert {w["household_id"] for w in notices[0]["winners"]} == {w.id for w in winners}
+    nominated = {n["household_id"]: n["id"] for n in api.get(
+        f"/campaigns/{campaign['id']}", as_=world.township_admin)["nominations"]}  # fmt: skip
+    objector = township["households"][1][1]
+    objection = api.post(
+        f"/nominations/{nominated[winners[1].id]}/objections",
+        json={"reason": "他家去年焚烧秸秆"},
+        as_=objector,
+    )
+    listed = api.get(f"/campaigns/{campaign['id']}/objections", as_=world.township_admin)
+    assert [o["id"] for o in listed["items"]] == [objection["id"]]
+
+    api.post(
+        f"/campaign-objections/{objection['id']}/decision",
+        json={"uphold": True, "reason": "经核实属实"},
+        as_=world.township_admin,
+        expect=200,
+    )
+    clock(3)
+    path = f"/campaigns/{campaign['id']}/confer"
+    conferred = api.post(path, as_=world.township_admin, key=True, expect=200)
+
+    assert conferred["posted"] == 1
+    assert titles_of(winners[0].id)[0]["title"] == "十星级文明户"
+    assert titles_of(winners[1].id) == []
