@@ -104,8 +104,11 @@ def notice_pdf(village: Any, campaign: dict[str, Any]) -> bytes:
     return out.getvalue()
 
 
-def certificates_pdf(village: Any, campaign: Any, winners: list[dict[str, Any]]) -> bytes:
-    """One certificate (奖状) a landscape A4 page for each winner."""
+def certificates_pdf(
+    village: Any, campaign: Any, winners: list[dict[str, Any]], *, signed_by: str | None = None
+) -> bytes:
+    """One certificate (奖状) a landscape A4 page for each winner, signed by the village
+    committee (``village``: its name and time zone), or ``signed_by`` (a township or county)."""
     styles = _styles()
     big = ParagraphStyle(
         "certificate", parent=styles["base"], fontSize=54, leading=70, alignment=TA_CENTER,
@@ -149,7 +152,10 @@ def certificates_pdf(village: Any, campaign: Any, winners: list[dict[str, Any]])
                 line,
             ),
             Spacer(1, 20 * mm),
-            Paragraph(escape(_("%(village)s village committee", village=village.name)), line),
+            Paragraph(
+                escape(signed_by or _("%(village)s village committee", village=village.name)),
+                line,
+            ),
             Paragraph(escape(conferred_on.isoformat()), line),
         ]
     if not story:

@@ -11,6 +11,9 @@ those of the time zone of the villages under it (the first one's; one county sha
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -107,6 +110,15 @@ def require_staff_page(actor: Principal, campaign: Campaign) -> None:
         actor.require_awarder(campaign.village_id)
     elif not (may_run(actor, campaign) or awarder_villages(actor, campaign)):
         raise Forbidden(_l("Only a leader or administrator of this village may do this."))
+
+
+def issuer(campaign: Campaign) -> Any | None:
+    """Who a region's campaign's notice and certificates are from: ``name`` and ``timezone``
+    of the township or county (None for a village's campaign)."""
+    if campaign.region_id is None:
+        return None
+    region = region_access.find_region(campaign.region_id)
+    return SimpleNamespace(name=region.name, timezone=timezone_of(campaign))
 
 
 def home_village(actor: Principal, campaign: Campaign) -> int | None:

@@ -11,6 +11,7 @@ from pointsmart.villages.models import Household
 from tests.campaigns.test_pages import VillagerBrowser
 from tests.campaigns.test_regional import body, township  # noqa: F401 - the fixture
 from tests.regions.conftest import tree  # noqa: F401 - the county, its townships and staff
+from tests.reports.pdf import pdf_text
 
 
 def test_a_township_campaign_on_the_staff_pages(client, api, browse, township):  # noqa: F811
@@ -45,8 +46,11 @@ def test_a_township_campaign_on_the_staff_pages(client, api, browse, township): 
     township_admin.post(f"{url}/confer", {}, page=url, expect=303)
     certificates = township_admin.get(f"{url}/certificates.pdf")
 
-    assert notice.data.startswith(b"%PDF")
-    assert certificates.data.startswith(b"%PDF")
+    assert "城关镇" in pdf_text(notice.data)  # from the township, not one of its villages
+    signed = pdf_text(certificates.data)
+    assert "城关镇" in signed
+    assert "幸福村" not in signed
+    assert "东风村" not in signed
     assert db.session.get(Nomination, nomination.id).transfer_id is not None
     for village in township["villages"]:
         board = client.get(f"/board/{village.id}").get_data(as_text=True)

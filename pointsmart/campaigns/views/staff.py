@@ -259,7 +259,7 @@ def notice(campaign_id: int):
     _actor, campaign = _campaign_of_staff(campaign_id)
     if campaign.published_at is None:
         abort(404)
-    village = service.village_of(scope.home_village(_actor, campaign))
+    village = scope.issuer(campaign) or service.village_of(campaign.village_id)
     data = notice_pdf(village, campaign_view(None, campaign))
     return Response(data, mimetype="application/pdf")
 
@@ -273,8 +273,10 @@ def certificates(campaign_id: int):
     scope.require_runner(actor, campaign)
     if campaign.conferred_at is None:
         abort(404)
-    village = service.village_of(scope.home_village(actor, campaign))
-    data = certificates_pdf(village, campaign, conferral.honour_names(campaign.id))
+    region = scope.issuer(campaign)
+    village = region or service.village_of(campaign.village_id)
+    names = conferral.honour_names(campaign.id)
+    data = certificates_pdf(village, campaign, names, signed_by=region.name if region else None)
     return Response(data, mimetype="application/pdf")
 
 
