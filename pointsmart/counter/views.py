@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
@@ -86,8 +86,29 @@ def counter_card(shop_id: int):
     card = request.form.get("card", "").strip()
     if errors:
         return render_template("counter/scan.html", shop=shop, errors=errors, card=card), 422
+    return _scanned(shop, values["card"], card)
+
+
+@bp.route("/shops/<int:shop_id>/counter/pick")
+@login_required
+def counter_pick(shop_id: int):
+    """The pick page of the card scanned last at this shop, by GET: the address the pick page
+    gives itself (``history.replaceState``), so that Back to it, or a reload, after a lost
+    connection asks again rather than re-sending the scan's form."""
+    shop = goods.find_shop(shop_id)
+    sales.require_seller(page_principal(), shop)
+    scanned = session.get(_SCANNED)
+    if not scanned or scanned.get("shop") != shop.id:
+        return redirect(url_for("counter_pages.counter", shop_id=shop.id))
+    return _scanned(shop, scanned["card"], scanned["card"])
+
+
+_SCANNED = "counter_scanned"
+
+
+def _scanned(shop, card_token: str, card: str):
     try:
-        customer = sales.find_customer(shop, card_token=values["card"])
+        customer = sales.find_customer(shop, card_token=card_token)
         if customer.status != "active":
             raise AccountClosed()
     except Problem as problem:
@@ -96,6 +117,7 @@ def counter_card(shop_id: int):
             "counter/scan.html", shop=shop, problem=problem, errors={}, card=card
         )
         return page, problem.status
+    session[_SCANNED] = {"shop": shop.id, "card": card_token}
     return _pick_page(shop, customer, card)
 
 

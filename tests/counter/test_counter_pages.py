@@ -38,6 +38,27 @@ def sell(client, counter, html, quantities, expect=303, **extra):
     return post(client, f"/shops/{counter.shop.id}/counter/sale", data, expect=expect)
 
 
+def test_the_pick_page_of_the_last_scan_shows_again_by_get_so_back_never_resends_the_scan(
+    client, counter
+):
+    sign_in(client, counter.keeper)
+    pick = f"/shops/{counter.shop.id}/counter/pick"
+    assert (
+        get(client, pick, expect=302)
+        .headers["Location"]
+        .endswith(f"/shops/{counter.shop.id}/counter")
+    )  # nothing scanned yet: back to the scan field
+
+    scanned = scan(client, counter, counter.card.url)
+    assert f'data-pick-url="{pick}"' in scanned  # the page gives itself this address
+
+    again = get(client, pick).get_data(as_text=True)
+    assert "XF-001" in again
+    assert re.search(r'data-testid="balance">300<', again)
+    sell(client, counter, again, [(counter.soap, 1)])
+    assert balance(counter) == 300 - counter.soap.points_price
+
+
 def test_the_keeper_scans_picks_and_sells_and_gets_a_receipt(client, counter):
     sign_in(client, counter.keeper)
 

@@ -5,6 +5,7 @@ after a lost connection."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,7 @@ def page(browser, live_server, counter):
 def scan(page, code: str) -> None:
     page.get_by_label("积分卡").fill(code)
     page.get_by_label("积分卡").press("Enter")
-    page.wait_for_url("**/counter/card")
+    page.wait_for_url(re.compile(r".*/counter/(card|pick)$"))
 
 
 def in_view(locator) -> bool:

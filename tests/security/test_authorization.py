@@ -249,6 +249,7 @@ POST   /redemptions/<int:redemption_id>/void                                    
 GET    /shops                                                                                 login login login login 403   403   403   403   302   302   403   403   403
 GET    /shops/<int:shop_id>/counter                                                           login login login login 403   403   200   403   403   403   403   403   403
 POST   /shops/<int:shop_id>/counter/card                                                      login login login login 403   403   422   403   403   403   403   403   403
+GET    /shops/<int:shop_id>/counter/pick                                                      login login login login 403   403   302   403   403   403   403   403   403
 POST   /shops/<int:shop_id>/counter/offline-sales                                             401   401   401   401   403   403   422   403   403   403   403   403   403
 GET    /shops/<int:shop_id>/counter/offline-snapshot                                          401   401   401   401   403   403   200   403   403   403   403   403   403
 POST   /shops/<int:shop_id>/counter/sale                                                      login login login login 403   403   422   403   403   403   403   403   403

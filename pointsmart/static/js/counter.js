@@ -79,6 +79,13 @@
       input.addEventListener("input", update);
     });
 
+    // The pick page is the answer to the scan's POST; give its history entry the address
+    // that shows it again by GET, so that Back to it (or a reload) never re-sends the scan.
+    var pickUrl = form.getAttribute("data-pick-url");
+    if (pickUrl && window.location.pathname !== pickUrl) {
+      window.history.replaceState(window.history.state, "", pickUrl);
+    }
+
     // Back after a lost connection: the page comes from the browser's memory with the button
     // still "busy", or is loaded again and the browser refills the fields after this script
     // ran. Either way, count again and let the shopkeeper confirm.
