@@ -559,8 +559,10 @@ def _post(
         "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
     }
     digest = transfer_hash(fields, head.last_hash)
+    # populate_existing: where SQLite reused the id of a transfer whose savepoint was rolled
+    # back, the session may still hold that object; the answer must be the row just written.
     transfer = db.session.scalars(
-        sa.insert(Transfer).returning(Transfer),
+        sa.insert(Transfer).returning(Transfer).execution_options(populate_existing=True),
         [{**fields, "prev_hash": head.last_hash, "hash": digest}],
     ).one()
     db.session.execute(
