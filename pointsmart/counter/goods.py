@@ -353,7 +353,10 @@ def move_stock(
         )
     if not rows:
         return []
-    return list(db.session.scalars(sa.insert(StockMove).returning(StockMove), rows))
+    # As the ledger's transfers: an id SQLite reused after a rolled-back savepoint must come
+    # back as the row just written, not as the object the session still holds for it.
+    statement = sa.insert(StockMove).returning(StockMove)
+    return list(db.session.scalars(statement.execution_options(populate_existing=True), rows))
 
 
 def stock_history(actor: Principal, product_id: int, *, limit: int = 50) -> list[StockMove]:

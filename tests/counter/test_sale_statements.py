@@ -8,7 +8,7 @@ import pytest
 
 from pointsmart.counter import goods, sales
 from pointsmart.counter.errors import OutOfStock
-from pointsmart.counter.models import SALE, Redemption, RedemptionItem
+from pointsmart.counter.models import SALE, STOCK_OUT, Redemption, RedemptionItem
 from pointsmart.extensions import db
 from pointsmart.notify.models import SmsConsent
 from tests.ledger.test_hot_path import recorded_statements
@@ -114,3 +114,19 @@ def verb_and_table(statement: str) -> str:
     verb = statement.split()[0]
     pattern = {"INSERT": r"INSERT INTO (\w+)", "UPDATE": r"UPDATE (\w+)", "SELECT": r" FROM (\w+)"}
     return f"{verb} {re.search(pattern[verb], statement).group(1)}"
+
+
+def test_a_stock_move_after_a_rolled_back_one_is_answered_as_written(counter):
+    products = goods.lock_products([counter.soap.id])
+    savepoint = db.session.begin_nested()
+    (gone,) = goods.move_stock([(products[counter.soap.id], 3)], STOCK_OUT)
+    gone_id, stock_before = gone.id, gone.stock_after + 3
+    savepoint.rollback()
+
+    products = goods.lock_products([counter.soap.id])
+    (moved,) = goods.move_stock([(products[counter.soap.id], 1)], STOCK_OUT)
+
+    assert moved.delta == -1
+    assert moved.stock_after == stock_before - 1
+    if moved.id == gone_id:  # SQLite reused the id
+        assert moved is gone  # the same identity, refreshed from the row just written
