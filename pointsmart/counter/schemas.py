@@ -203,8 +203,9 @@ class SettlementOut(Schema):
     voids_count = fields.Int()
     carried_points = fields.Int(
         metadata={
-            "description": "0 or below: voids of earlier, already paid months that no sale has "
-            "made up for yet, taken off this month"
+            "description": "below 0: voids of earlier, already paid months that no sale has "
+            "made up for yet, taken off this month; above 0: points an earlier month held back "
+            "(settled after this month's voids), paid this month"
         }
     )
     points_due = fields.Int(metadata={"description": "what settling pays (or paid): never below 0"})

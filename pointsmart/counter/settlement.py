@@ -9,12 +9,15 @@ sale of March voided in April lowers April's bill.
 
 A void of a month already paid takes back points the village has paid for: the shop owes
 them until later sales make up for them. So a month's *points due* are its points redeemed
-plus the *carried difference*: what earlier months' voids left unpaid back (their net, less
-what was settled for them, when that is below zero; never a positive figure, since an unpaid
-earlier month is settled on its own). The due points are never more than the shop's account
-holds (a void posted since, in a later month, is taken off first), and never below 0. A month
-whose voids outweigh its sales (with the carried difference) has nothing to settle (409
-``nothing_to_settle``); its statement shows what it carries on to the next month.
+plus the *carried difference* from the months before it, found by walking them in order: a
+settled month passes on its net less what was paid for it, an unsettled one passes on only
+what it cannot claim itself (its net with what it was carried, when that is below zero; the
+rest it claims when it is settled). The carried difference is below zero for voids of months
+already paid that no sale has made up for yet, and above zero for points an earlier month
+held back: the due points are never more than the shop's account holds, so a month settled
+after a later month's voids pays less, and the later month, whose net those voids lowered,
+pays the rest. A month whose voids outweigh its sales (with the carried difference) has
+nothing to settle (409 ``nothing_to_settle``); its statement shows what it carries on.
 
 Example: March sells 250 and is settled; April voids that sale (April: -250, carried on);
 May sells 40: May's statement shows 40 redeemed, -250 carried, 0 due, -210 carried on, and
@@ -68,9 +71,9 @@ class MonthStatement:
     yuan_per_point: Decimal
     settlement: Settlement | None
     open: bool
-    # The shop's position from the months before: their net less what was settled (< 0: voids
-    # of months already paid that no sale has made up for yet).
-    before: int = 0
+    # The carried difference from the months before (see the module's description): below 0
+    # for voids of months already paid, above 0 for points an earlier month held back.
+    carried_points: int = 0
     # The shop's account now (what a settlement may take at most).
     balance: int = 0
     days: list[dict] = field(default_factory=list)
@@ -78,13 +81,6 @@ class MonthStatement:
     @property
     def points_redeemed(self) -> int:
         return self.sales_points - self.voided_points
-
-    @property
-    def carried_points(self) -> int:
-        """Points carried in from earlier months (0 or below): unpaid-back voids."""
-        if self.settlement is not None:
-            return min(0, self.settlement.points - self.points_redeemed)
-        return min(0, self.before)
 
     @property
     def points_due(self) -> int:
@@ -105,8 +101,6 @@ class MonthStatement:
     def held_back(self) -> int:
         """Due points held back because a later month's voids took them already (rare: an
         earlier month settled after a later one's voids)."""
-        if self.settlement is not None:
-            return 0
         return max(0, self.points_redeemed + self.carried_points - self.points_due)
 
     @property
@@ -181,19 +175,6 @@ def _statement(
             sa.func.count(sa.case((voided, 1))),
         ).where(this_month)
     ).one()
-    # The position before the month: the balance now less everything posted to the shop's
-    # account for this month or later (a few months' rows, not the shop's whole history).
-    since = db.session.execute(
-        sa.select(
-            sa.func.coalesce(
-                sa.func.sum(sa.case((sold, Transfer.amount), else_=-Transfer.amount)), 0
-            )
-        ).where(
-            Transfer.village_id == shop.village_id,
-            Transfer.period >= period,
-            sa.or_(sold, voided),
-        )
-    ).scalar_one()
     settlement = db.session.execute(
         sa.select(Settlement).where(Settlement.shop_id == shop.id, Settlement.period == period)
     ).scalar_one_or_none()
@@ -208,12 +189,49 @@ def _statement(
         yuan_per_point=settlement.yuan_per_point if settlement else village.yuan_per_point,
         settlement=settlement,
         open=period >= current_period(village.timezone),
-        before=balance - int(since),
+        carried_points=_carried_into(shop, account_id, period),
         balance=balance,
     )
     if with_days:
         statement.days = _by_day(this_month, sold, village.timezone)
     return statement
+
+
+def _carried_into(shop: Shop, account_id: int, period: str) -> int:
+    """The carried difference into ``period``: the months before it walked in order, each
+    settled one passing on its net less what was paid for it, each unsettled one what it
+    cannot claim itself (see the module's description)."""
+    sold = Transfer.credit_account_id == account_id
+    nets = dict(
+        db.session.execute(
+            sa.select(
+                Transfer.period,
+                sa.func.sum(sa.case((sold, Transfer.amount), else_=-Transfer.amount)),
+            )
+            .where(
+                Transfer.village_id == shop.village_id,
+                Transfer.kind.in_(PAID_KINDS),
+                Transfer.period < period,
+                sa.or_(sold, Transfer.debit_account_id == account_id),
+            )
+            .group_by(Transfer.period)
+        ).all()
+    )
+    paid = dict(
+        db.session.execute(
+            sa.select(Settlement.period, Settlement.points).where(
+                Settlement.shop_id == shop.id, Settlement.period < period
+            )
+        ).all()
+    )
+    carried = 0
+    for month in sorted(nets.keys() | paid.keys()):
+        net = int(nets.get(month, 0))
+        if month in paid:
+            carried += net - paid[month]
+        else:
+            carried = min(0, carried + net)
+    return carried
 
 
 def _by_day(this_month, sold, timezone: str) -> list[dict]:

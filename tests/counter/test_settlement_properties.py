@@ -18,7 +18,7 @@ import contextlib
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pointsmart.clock import historical
@@ -57,6 +57,17 @@ def shop_balance(village_id, shop_id) -> int:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=steps)
+# January settled after a February void holds back a point that February then pays.
+@example(
+    steps=[
+        ("sell", 1, 0),
+        ("sell", 1, 0),
+        ("next_month", 1, 0),
+        ("void", 1, 0),
+        ("settle", 1, 0),
+        ("sell", 1, 0),
+    ]
+)
 def test_statements_and_settlements_agree_whatever_the_voids(make, steps):
     savepoint = db.session.begin_nested()
     try:

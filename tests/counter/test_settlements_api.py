@@ -202,3 +202,31 @@ def test_the_printed_statement_shows_the_carried_difference(client, api, counter
     assert 'data-testid="carried-on">−210<' in html
     assert "0.00 元" in html
     assert "settle-form" not in html  # no button offering to pay what is not due
+
+
+def test_a_month_settled_after_a_later_void_holds_back_what_the_later_month_then_pays(
+    api, counter, at
+):
+    # Found by the property test: two sales in January, one voided on February 2, January
+    # settled on February 3 (it can pay only what the shop holds), a sale on February 4.
+    counter.make.award(counter.household, 1000)
+    path = f"/shops/{counter.shop.id}/settlements"
+    at(dt.datetime(2026, 1, 3, 2, tzinfo=dt.UTC))
+    first = sell(api, counter, (counter.soap, 1))
+    sell(api, counter, (counter.soap, 1))
+    at(dt.datetime(2026, 2, 2, 2, tzinfo=dt.UTC))
+    api.post(f"/redemptions/{first['id']}/void", json={}, as_=counter.admin, key=True, expect=200)
+    at(dt.datetime(2026, 2, 3, 2, tzinfo=dt.UTC))
+    january = api.post(f"{path}/2026-01", as_=counter.admin, key=True)
+    at(dt.datetime(2026, 2, 4, 2, tzinfo=dt.UTC))
+    sell(api, counter, (counter.soap, 1))
+    at(MARCH)
+
+    assert (january["points_redeemed"], january["points_due"], january["held_back"]) == (40, 20, 20)
+    february = api.get(f"{path}/2026-02", as_=counter.admin)
+    assert (february["points_redeemed"], february["carried_points"]) == (0, 20)
+    assert february["points_due"] == 20  # what January held back, not lost
+    api.post(f"{path}/2026-02", as_=counter.admin, key=True)
+    assert ledger.account_balance(counter.village.id, f"shop:{counter.shop.id}") == 0
+    assert api.get(f"{path}/2026-01", as_=counter.admin)["held_back"] == 20
+    assert verify_village(counter.village.id).ok

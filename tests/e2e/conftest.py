@@ -8,6 +8,8 @@ browser is ever downloaded. Without it the tests skip, naming the packages to in
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,30 +37,52 @@ def live_app(tmp_path):
         yield app
 
 
-def answered_from_memory(wsgi_app):
-    """Each answer read whole, and its iterable closed, before the server sends it.
+class AnsweredFromMemory:
+    """Each answer read whole, and its iterable closed, before the server sends it; and a
+    count of the answers still being made.
 
     Werkzeug's development server skips ``close()`` when the browser drops a connection in
     the middle of an answer (as Chromium does with a favicon), which leaves a static file
     open until the garbage collector warns about it (gunicorn closes it). Pages here are
     small, so nothing is lost by buffering them.
+
+    Its ``shutdown()`` stops taking requests but does not wait for those being answered: a
+    request the browser sent as the test ended (a service worker's fetch, a sync) could
+    still hold a database connection when the test's database is dropped, and hand it back
+    to a pool already disposed, where the garbage collector finds it open. ``wait_idle``
+    waits for them.
     """
 
-    def app(environ, start_response):
-        iterable = wsgi_app(environ, start_response)
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.busy = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.busy += 1
         try:
-            return [b"".join(iterable)]
+            iterable = self.wsgi_app(environ, start_response)
+            try:
+                return [b"".join(iterable)]
+            finally:
+                if hasattr(iterable, "close"):
+                    iterable.close()
         finally:
-            if hasattr(iterable, "close"):
-                iterable.close()
+            with self.idle:
+                self.busy -= 1
+                self.idle.notify_all()
 
-    return app
+    def wait_idle(self, timeout: float) -> bool:
+        with self.idle:
+            return self.idle.wait_for(lambda: self.busy == 0, timeout=timeout)
 
 
-@pytest.fixture
-def live_server(live_app):
-    """Serve ``live_app`` on a free local port for the length of the test."""
-    server = make_server("127.0.0.1", 0, answered_from_memory(live_app), threaded=True)
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve ``app`` on a free local port; its address."""
+    answering = AnsweredFromMemory(app)
+    server = make_server("127.0.0.1", 0, answering, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -66,6 +90,14 @@ def live_server(live_app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        assert answering.wait_idle(timeout=10), "a request was still being answered"
+
+
+@pytest.fixture
+def live_server(live_app):
+    """Serve ``live_app`` for the length of the test."""
+    with serving(live_app) as address:
+        yield address
 
 
 @pytest.fixture(scope="session")

@@ -4,16 +4,14 @@ opening with no network after one visit, and the villager's last-known balance o
 from __future__ import annotations
 
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from pointsmart.counter import goods, pins
 from pointsmart.extensions import db
 from pointsmart.villages.cards import issue_card
 from tests.conftest import app_on_fresh_database
-from tests.e2e.conftest import PHONE, answered_from_memory, screenshot
+from tests.e2e.conftest import PHONE, screenshot, serving
 from tests.e2e.test_counter import PASSWORD
 from tests.factories import ROOT, Factories
 
@@ -115,14 +113,8 @@ def development_server(tmp_path):
     """The app as in development (make run): Flask serves the static files unhashed."""
     with app_on_fresh_database(tmp_path, WTF_CSRF_ENABLED=True, STATIC_HASHED=False) as app:
         world = build_shop_world(app)
-        server = make_server("127.0.0.1", 0, answered_from_memory(app), threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield f"http://127.0.0.1:{server.server_port}", world
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
+        with serving(app) as address:
+            yield address, world
 
 
 def test_in_development_the_counter_opens_with_no_network_too(context, development_server):
