@@ -18,6 +18,7 @@ from .admin import setup as admin
 from .api import init_api
 from .awards import setup as awards
 from .boards import setup as boards
+from .bookkeeping import setup as bookkeeping
 from .campaigns import setup as campaigns
 from .cli import register_cli
 from .config import load_config
@@ -100,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         villages,
         awards,
         counter,
+        bookkeeping,
         ledger,
         boards,
         regions,
