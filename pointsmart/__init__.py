@@ -13,32 +13,32 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
 from . import models  # noqa: F401 - every table on the metadata before migrations or create_all
-from .accounts import setup as accounts
-from .admin import setup as admin
+from .accounts.setup import init_app as init_accounts
+from .admin.setup import init_app as init_admin
 from .api import init_api
-from .awards import setup as awards
-from .boards import setup as boards
-from .bookkeeping import setup as bookkeeping
-from .campaigns import setup as campaigns
+from .awards.setup import init_app as init_awards
+from .boards.setup import init_app as init_boards
+from .bookkeeping.setup import init_app as init_bookkeeping
+from .campaigns.setup import init_app as init_campaigns
 from .cli import register_cli
 from .config import load_config
-from .counter import setup as counter
+from .counter.setup import init_app as init_counter
 from .database import register_sqlite_transaction_control
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, init_limiter, migrate
 from .forms import form_key_field
-from .ledger import setup as ledger
-from .notify import setup as notify
-from .regions import setup as regions
+from .ledger.setup import init_app as init_ledger
+from .notify.setup import init_app as init_notify
+from .regions.setup import init_app as init_regions
 from .replica import init_replica
-from .reports import setup as reports
+from .reports.setup import init_app as init_reports
 from .request_cycle import IdConverter, register_request_hooks, register_transaction_end
 from .security import CookieSessionInterface, register_security_headers
-from .site import setup as site
-from .villagers import setup as villagers
-from .villages import setup as villages
-from .webapp import setup as webapp
+from .site.setup import init_app as init_site
+from .villagers.setup import init_app as init_villagers
+from .villages.setup import init_app as init_villages
 from .webapp import static_files
+from .webapp.setup import init_app as init_webapp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -96,24 +96,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     init_api(app)
     # Each package's API (in this order in the OpenAPI document), pages, listeners, commands.
-    for package in (
-        accounts,
-        villages,
-        awards,
-        counter,
-        bookkeeping,
-        ledger,
-        boards,
-        regions,
-        notify,  # text messages: also a ledger listener and the provider's callbacks
-        campaigns,  # 评选
-        site,
-        admin,
-        villagers,
-        reports,
-        webapp,
+    for init_package in (
+        init_accounts,
+        init_villages,
+        init_awards,
+        init_counter,
+        init_bookkeeping,
+        init_ledger,
+        init_boards,
+        init_regions,
+        init_notify,  # text messages: also a ledger listener and the provider's callbacks
+        init_campaigns,  # 评选
+        init_site,
+        init_admin,
+        init_villagers,
+        init_reports,
+        init_webapp,
     ):
-        package.init_app(app)
+        init_package(app)
     register_error_handlers(app)
     register_security_headers(app)
     app.session_interface = CookieSessionInterface()

@@ -25,9 +25,10 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ..extensions import db
+from .accounts import lock_village_chain
 from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, canonical_value, values_hash
+from .kinds import MONTHLY_COLUMN
 from .models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
-from .service import MONTHLY_COLUMN, lock_village_chain
 
 STREAM_BATCH = 5_000
 MAX_PROBLEMS = 50
