@@ -8,7 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from .verify import rebuild_village, verify_head, verify_village, village_ids
+from .rebuild import rebuild_village
+from .verify import verify_head, verify_village, village_ids
 
 ledger_cli = AppGroup("ledger", help="Check and repair the ledger's caches.")
 
