@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError
 
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
     from .accounts.auth import Principal
 
 FORM_KEY_FIELD = "form_key"
+
+# The error messages of form fields, the same on every page.
+REQUIRED = {"required": _l("Please fill this in.")}
+REQUIRED_NUMBER = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
+WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
 
 
 def form_key_field() -> Markup:

@@ -12,9 +12,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required, page_principal
-from ..admin.forms import REQUIRED, WHOLE
 from ..errors import Problem
-from ..forms import parse_form, refusal_errors
+from ..forms import REQUIRED, WHOLE, parse_form, refusal_errors
 from ..villagers.views import villager_required
 from . import service
 from .models import SmsConsent
