@@ -103,6 +103,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .regions.setup import init_app as init_regions
 
     init_regions(app)  # the dashboard's rollups (a ledger listener) and ``flask regions``
+    from .rule_templates.setup import init_app as init_rule_templates
+
+    init_rule_templates(app)  # county rule templates (积分细则) and villages' adoptions
     app.register_blueprint(site_bp)
     app.register_blueprint(accounts_pages)
     app.register_blueprint(admin_pages)
