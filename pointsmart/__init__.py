@@ -12,10 +12,34 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 
+from . import models  # noqa: F401 - every table on the metadata before migrations or create_all
+from .accounts.setup import init_app as init_accounts
+from .admin.setup import init_app as init_admin
+from .api import init_api
+from .awards.setup import init_app as init_awards
+from .boards.setup import init_app as init_boards
+from .bookkeeping.setup import init_app as init_bookkeeping
+from .campaigns.setup import init_app as init_campaigns
+from .cli import register_cli
 from .config import load_config
+from .counter.setup import init_app as init_counter
 from .database import register_sqlite_transaction_control
+from .errors import register_error_handlers
 from .extensions import babel, csrf, db, init_limiter, migrate
+from .forms import form_key_field
+from .ledger.setup import init_app as init_ledger
+from .notify.setup import init_app as init_notify
+from .regions.setup import init_app as init_regions
+from .replica import init_replica
+from .reports.setup import init_app as init_reports
+from .request_cycle import IdConverter, register_request_hooks, register_transaction_end
+from .rule_templates.setup import init_app as init_rule_templates
+from .security import CookieSessionInterface, register_security_headers
+from .site.setup import init_app as init_site
+from .villagers.setup import init_app as init_villagers
+from .villages.setup import init_app as init_villages
 from .webapp import static_files
+from .webapp.setup import init_app as init_webapp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -42,13 +66,16 @@ def select_locale() -> str:
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the application. ``config`` overrides what the environment says."""
-    app = Flask(__name__, instance_relative_config=True)
-    from .api import IdConverter
+    """Build the application. ``config`` overrides what the environment says.
 
+    Every listener, hook, blueprint and command is registered here (each package's
+    ``setup.init_app``): importing a module registers nothing.
+    """
+    app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.update(load_config(app.instance_path, config))
+    app.extensions["app_factory"] = create_app  # ``flask restore`` verifies its copy with it
 
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -65,65 +92,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-
-    # Import models so every table is on the metadata before migrations or create_all.
-    from . import models  # noqa: F401
-    from .accounts.views import bp as accounts_pages
-    from .admin.views import bp as admin_pages
-    from .api import register_api, register_request_hooks, register_transaction_end
-    from .awards.views import bp as awards_pages
-    from .cli import register_cli
-    from .counter.offline.counter_views import bp as offline_counter
-    from .counter.offline.views import bp as offline_pages
-    from .counter.views import bp as counter_pages
-    from .errors import register_error_handlers
-    from .regions.views import bp as regions_pages
-    from .replica import init_replica
-    from .reports.views import bp as reports_pages
-    from .security import CookieSessionInterface, register_security_headers
-    from .site.views import bp as site_bp
-    from .villagers.public_views import bp as public_board_pages
-    from .villagers.slips_views import bp as statement_pages
-    from .villagers.views import bp as villager_pages
-    from .villages.card_views import bp as card_pages
-    from .villages.roster_views import bp as roster_pages
-    from .webapp.views import bp as webapp_bp
+    app.jinja_env.globals["form_key"] = form_key_field
 
     register_request_hooks(app)
-    register_api(app)
-    from .awards.ledger_checks import init_app as init_rule_checks
-
-    init_rule_checks(app)  # ledger verify checks rule arithmetic the awards package owns
-    from .notify.setup import init_app as init_notify
-
-    init_notify(app)  # text messages: the ledger listener, API, pages, callbacks, CLI
-    from .campaigns.setup import init_app as init_campaigns
-
-    init_campaigns(app)  # 评选: API, pages, the titles templates show
-    from .regions.setup import init_app as init_regions
-
-    init_regions(app)  # the dashboard's rollups (a ledger listener) and ``flask regions``
-    from .rule_templates.setup import init_app as init_rule_templates
-
-    init_rule_templates(app)  # county rule templates (积分细则) and villages' adoptions
-    app.register_blueprint(site_bp)
-    app.register_blueprint(accounts_pages)
-    app.register_blueprint(admin_pages)
-    app.register_blueprint(awards_pages)
-    app.register_blueprint(counter_pages)
-    app.register_blueprint(offline_pages)
-    app.register_blueprint(offline_counter)
-    app.register_blueprint(card_pages)
-    app.register_blueprint(roster_pages)
-    app.register_blueprint(villager_pages)
-    app.register_blueprint(public_board_pages)
-    app.register_blueprint(reports_pages)
-    app.register_blueprint(regions_pages)
-    app.register_blueprint(statement_pages)
-    app.register_blueprint(webapp_bp)
-    from .forms import form_key_field
-
-    app.jinja_env.globals["form_key"] = form_key_field
+    init_api(app)
+    # Each package's API (in this order in the OpenAPI document), pages, listeners, commands.
+    for init_package in (
+        init_accounts,
+        init_villages,
+        init_awards,
+        init_counter,
+        init_bookkeeping,
+        init_ledger,
+        init_boards,
+        init_regions,
+        init_notify,  # text messages: also a ledger listener and the provider's callbacks
+        init_campaigns,  # 评选
+        init_rule_templates,  # county rule templates (积分细则) and villages' adoptions
+        init_site,
+        init_admin,
+        init_villagers,
+        init_reports,
+        init_webapp,
+    ):
+        init_package(app)
     register_error_handlers(app)
     register_security_headers(app)
     app.session_interface = CookieSessionInterface()

@@ -1,57 +1,22 @@
-"""The JSON API under /api/v1, described by OpenAPI through flask-smorest."""
+"""The JSON API under /api/v1, described by OpenAPI through flask-smorest: the API object,
+its blueprint class, and how a package registers its blueprint on it. The request hooks every
+request passes through live in ``request_cycle``."""
 
 from __future__ import annotations
 
-import functools
 import http
-import json
-import re
 from decimal import Decimal
-from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask
 from flask_smorest import Api as SmorestApi
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.spec import prepare_response
 from marshmallow import fields
-from werkzeug.routing import IntegerConverter
 
-from .database import mark_read_only
 from .extensions import csrf
-from .schemas import MAX_ID, ProblemSchema
+from .schemas import ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
-
-
-class IdConverter(IntegerConverter):
-    """``<int:...>`` in every route: a positive id the database's INTEGER keys can hold.
-
-    A larger number names no row; refusing it at routing (404) keeps it from reaching the
-    database, where PostgreSQL would fail on it.
-    """
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
-
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-# The API endpoints anyone may call without a token; every other one authenticates the caller
-# before its input is even read, so an anonymous caller always gets 401 (never a 422 that
-# tells them about our schemas). The OpenAPI document marks exactly these with security: [].
-PUBLIC_API_ENDPOINTS = frozenset(
-    {
-        "api-docs.openapi_json",
-        "api-docs.openapi_redoc",
-        "auth.issue_token",
-        "villages.card_holder",
-        "boards.board",
-        "boards.village_leaderboard",
-        "counter.get_photo",
-    }
-)
 
 
 class Api(SmorestApi):
@@ -114,150 +79,19 @@ def _json_number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def register_api(app: Flask) -> None:
-    from .accounts.api import blp as accounts_blp
-    from .awards.api import blp as awards_blp
-    from .boards.api import blp as boards_blp
-    from .counter.api import blp as counter_blp
-    from .counter.offline.api import blp as counter_offline_blp
-    from .ledger.api import blp as ledger_blp
-    from .regions.api import blp as regions_blp
-    from .villages.api import blp as villages_blp
-
+def init_api(app: Flask) -> None:
+    """Bind the API object to the app and describe its security; packages then register
+    their blueprints with :func:`register`."""
     api.init_app(app)
     api.ma_plugin.converter.add_attribute_function(decimal_as_string)
     api.spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token"}
     )
     api.spec.options["security"] = [{"bearer": []}]
-    blueprints = (
-        accounts_blp,
-        villages_blp,
-        awards_blp,
-        counter_blp,
-        counter_offline_blp,
-        ledger_blp,
-        boards_blp,
-        regions_blp,
-    )
-    for blueprint in blueprints:
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
-        # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
-        csrf.exempt(blueprint)
 
 
-# NUL cannot be stored by PostgreSQL and lone surrogates cannot be encoded as UTF-8: text
-# carrying either is refused at the door, before it can reach a fingerprint or the database.
-UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
-
-
-def _has_unsafe_text(value: Any) -> bool:
-    if isinstance(value, str):
-        return bool(UNSAFE_TEXT.search(value))
-    if isinstance(value, dict):
-        return any(_has_unsafe_text(k) or _has_unsafe_text(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_unsafe_text(item) for item in value)
-    return False
-
-
-def check_input() -> None:
-    """Refuse bodies and parameters that no schema should ever have to see."""
-    from .errors import MalformedJSON, ValidationFailed
-
-    def unsafe() -> ValidationFailed:
-        return ValidationFailed(
-            errors={"request": ["Text may not contain NUL characters or unpaired surrogates."]}
-        )
-
-    if any(_has_unsafe_text(v) for v in request.args.values()):
-        raise unsafe()
-    # A GET, HEAD or OPTIONS carries no body we read, whatever its Content-Type says; an
-    # empty body is no body (the schema then says what is missing).
-    data = request.get_data(cache=True) if request.method not in SAFE_METHODS else b""
-    if data and request.is_json:
-        try:
-            body = json.loads(data)
-        except (ValueError, RecursionError) as error:
-            # Not JSON at all, nested too deep, or a number too long to convert.
-            raise MalformedJSON() from error
-        if _has_unsafe_text(body):
-            raise unsafe()
-    elif request.form and any(_has_unsafe_text(v) for v in request.form.values()):
-        raise unsafe()
-
-
-# What a request caches on ``g``: the caller (three ways) and Flask-Babel's chosen locale.
-_PER_REQUEST = ("principal", "page_principal", "villager_principal", "_flask_babel")
-
-
-def register_request_hooks(app: Flask) -> None:
-    """The one before-request hook of the app's own: what every request needs, and no more.
-
-    The session, the caller's token and the locale are not touched here: each is read the
-    first time a route asks for it (an API route's caller first of all, below).
-    """
-
-    @app.before_request
-    def start_request():
-        writes = request.method not in SAFE_METHODS
-        # Reads never take SQLite's write lock; writes take it at BEGIN (see database.py).
-        mark_read_only(not writes)
-        # The caller and the language are resolved per request, even when requests share an
-        # app context (a request dispatched within a command's or a test's context).
-        for name in _PER_REQUEST:
-            g.pop(name, None)
-        if writes and current_app.config["WTF_CSRF_ENABLED"]:
-            csrf.protect(apply_exemptions=True)  # the API's blueprints are exempt
-        if (
-            request.path.startswith("/api/")
-            and request.endpoint is not None
-            and request.endpoint not in PUBLIC_API_ENDPOINTS
-            and request.method != "OPTIONS"
-        ):
-            authenticate_api_caller()
-        if writes or request.args:
-            check_input()
-
-    def authenticate_api_caller() -> None:
-        """401 before anything else, read in the request's one transaction."""
-        from .accounts.auth import current_principal
-        from .accounts.villagers import PinMustChange
-
-        principal = current_principal()
-        # A PIN an admin set opens nothing until the household has chosen its own.
-        if principal.pin_must_change and request.endpoint != "auth.change_pin":
-            raise PinMustChange()
-
-
-def register_transaction_end(app: Flask) -> None:
-    """The request's transaction ends in the first after-request hook.
-
-    Flask runs after-request hooks last registered first, so ``create_app`` registers this one
-    last: a write's transaction (and on SQLite the write lock) ends before the other hooks
-    (security headers and the like) run.
-    """
-    from .extensions import db
-
-    @app.after_request
-    def commit_or_roll_back(response):
-        """One transaction per request: commit on success, roll back otherwise. A request
-        that never used the database has no session to end; one that never chose a language
-        (a bare JSON answer) says none."""
-        if db.session.registry.has():
-            session = db.session()
-            if session.in_transaction():
-                if response.status_code < 400:
-                    session.commit()
-                else:
-                    session.rollback()
-        locale = getattr(g.get("_flask_babel"), "babel_locale", None)
-        if locale is not None:
-            response.headers.setdefault("Content-Language", language_tag(locale))
-        return response
-
-
-@functools.cache
-def language_tag(locale) -> str:
-    """``zh-Hans-CN`` for Babel's ``zh_Hans_CN``."""
-    return "-".join(filter(None, (locale.language, locale.script, locale.territory)))
+def register(blueprint: Blueprint) -> None:
+    """Serve a package's API blueprint under /api/v1."""
+    api.register_blueprint(blueprint, url_prefix="/api/v1")
+    # The API authenticates with bearer tokens, never cookies, so CSRF cannot apply.
+    csrf.exempt(blueprint)

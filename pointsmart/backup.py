@@ -205,8 +205,9 @@ def existing_tables() -> list[str]:
 
 def verify_database(database_url: str) -> bool:
     """Build an app on ``database_url`` and verify every village's ledger there."""
-    from . import create_app
-
+    # The factory that built this app builds the one on the copy (``register_backup_commands``
+    # keeps it: backup sits below the factory and does not import it).
+    create_app = current_app.extensions["app_factory"]
     settings = {key: current_app.config[key] for key in _INHERITED_SETTINGS}
     app = create_app({**settings, "SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
@@ -226,12 +227,12 @@ def _verify_here(prefix: str = "verify: ") -> bool:
 
 
 def _report_all(reports, prefix: str) -> bool:
-    from .cli import _print_report
+    from .ledger.cli import print_report
 
     ok = True
     for report in reports:
         ok &= report.ok
-        _print_report(report, prefix=prefix)
+        print_report(report, prefix=prefix)
     return ok
 
 

@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import request
+from flask import flash, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError
 
-from .accounts.auth import Principal
-from .ledger import idempotency
+from .errors import Problem
+from .extensions import db
+from .idempotent import once
 from .validation_messages import translate_message
 
+if TYPE_CHECKING:
+    from .accounts.auth import Principal
+
 FORM_KEY_FIELD = "form_key"
+
+# The error messages of form fields, the same on every page.
+REQUIRED = {"required": _l("Please fill this in.")}
+REQUIRED_NUMBER = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
+WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
 
 
 def form_key_field() -> Markup:
@@ -48,14 +58,24 @@ def parse_form(schema: Schema, data: Any = None) -> tuple[dict, dict[str, list[s
 
 def run_once(actor: Principal, payload: Any, produce: Callable[[], dict]) -> dict:
     """Run ``produce`` once per form key; a resent form gets the first result back."""
-    key = request.form.get(FORM_KEY_FIELD) or ""
-    fingerprint = idempotency.fingerprint(request.method, request.path, payload)
-    claimed = idempotency.claim(actor.scope, key, fingerprint)
-    if isinstance(claimed, idempotency.Replay):
-        return claimed.body
-    result = produce()
-    idempotency.complete(claimed, 200, result)
-    return result
+    return once(actor, request.form.get(FORM_KEY_FIELD) or "", payload, produce, status=200).body
+
+
+def refusal_errors(problem: Problem) -> dict[str, list[str]]:
+    """The one page-error path: a service's refusal as the form's errors, after rolling back
+    what the request wrote; a 401, 403 or 404 stays the error page."""
+    if problem.status in (401, 403, 404):
+        raise problem
+    db.session.rollback()
+    if problem.errors:
+        return {field: [str(m) for m in messages] for field, messages in problem.errors.items()}
+    return {"form": [str(problem.detail or problem.title)]}
+
+
+def done(message: str, endpoint: str, **values):
+    """After a form's work: the message, and the page to see it on (303)."""
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values), 303)
 
 
 def _flatten(messages: Any) -> list[Any]:

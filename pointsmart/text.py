@@ -29,6 +29,11 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
 
+# NUL cannot be stored by PostgreSQL and lone surrogates cannot be encoded as UTF-8: text
+# carrying either is refused at the door (``request_cycle``), before it can reach a
+# fingerprint or the database, and in a roster's cells.
+UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 # Characters that turn text around: refused in names, blanked in exports.
@@ -96,3 +101,17 @@ class HouseholdNumber(Name):
 
     def clean(self, text: str) -> str:
         return clean_number(text)
+
+
+MASK = "*"
+
+
+def mask_name(name: str) -> str:
+    """Keep the first and last character and mask the middle: 张小明 -> 张*明, 欧阳小明 -> 欧*明,
+    张明 -> 张*, 张 -> 张. Surrounding spaces are ignored; an empty name stays empty."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + MASK
+    return name[0] + MASK + name[-1]

@@ -14,19 +14,16 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
-from ..forms import parse_form
+from ..forms import REQUIRED, parse_form
 from . import service
 from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal
 from .sign_in_delays import SignInWaiting
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
-
-REQUIRED = {"required": _l("Please fill this in.")}
 
 
 class LoginForm(Schema):

@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from ..forms import REQUIRED, WHOLE
 from ..schemas import MAX_ID
 from ..text import HouseholdNumber, Name
 
-REQUIRED = {"required": _l("Please fill this in.")}
-WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
 ROLE_CHOICES = ("admin", "leader", "shopkeeper")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,7 +19,7 @@ from ..accounts.auth import login_required, page_principal
 from ..audit import service as audit
 from ..errors import Forbidden, NotFound, Problem
 from ..extensions import db
-from ..forms import parse_form
+from ..forms import done, parse_form, refusal_errors
 from ..villages import service as villages
 from ..villages.models import Grid
 from . import settings
@@ -176,21 +176,6 @@ def audit_value(value) -> str:
 def admin_time(moment: dt.datetime, timezone: str) -> str:
     """A UTC moment as the village's local date and time, to the minute."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-
-
-def refusal_errors(problem: Problem) -> dict[str, list[str]]:
-    """A service's refusal as form errors; a 403 or 404 stays the error page."""
-    if problem.status in (401, 403, 404):
-        raise problem
-    db.session.rollback()
-    if problem.errors:
-        return {field: [str(m) for m in messages] for field, messages in problem.errors.items()}
-    return {"form": [str(problem.detail or problem.title)]}
-
-
-def done(message: str, endpoint: str, **values):
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values), 303)
 
 
 @bp.route("")

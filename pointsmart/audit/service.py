@@ -13,6 +13,9 @@ import sqlalchemy as sa
 from ..extensions import db
 from .models import AuditEntry
 
+# The users' names, read by table name: the audit log sits below the accounts, which write to it.
+User = sa.table("users", sa.column("id"), sa.column("username"), sa.column("display_name"))
+
 
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
@@ -86,12 +89,10 @@ def changes_of(entry: AuditEntry) -> dict[str, Any]:
 
 def actor_names(items: Sequence[AuditEntry]) -> dict[int, str]:
     """``{user id: display name or username}`` of the entries' actors, in one query."""
-    from ..accounts.models import User
-
     ids = {entry.actor_id for entry in items if entry.actor_id is not None}
     if not ids:
         return {}
     rows = db.session.execute(
-        sa.select(User.id, User.username, User.display_name).where(User.id.in_(ids))
+        sa.select(User.c.id, User.c.username, User.c.display_name).where(User.c.id.in_(ids))
     ).all()
     return {row.id: row.display_name or row.username for row in rows}

@@ -12,14 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import jsonify, request
-
 from ..accounts.auth import Principal, current_principal
 from ..api import Blueprint
-from ..errors import problem_response
-from ..extensions import db
-from ..idempotent import REPLAYED_HEADER
-from ..ledger import idempotency
+from ..idempotent import idempotent_call
 from ..ledger.queries import transfer_view
 from ..ledger.schemas import ReversalIn
 from ..schemas import page_of
@@ -66,39 +61,7 @@ WAITS = {"description": "approval_required: the award waits in the approvals que
 
 def post_once(actor: Principal, payload, produce: Callable[[], dict], status: int = 201):
     """Run ``produce`` once per Idempotency-Key; a queued award is answered 409 and kept."""
-    key = request.headers.get("Idempotency-Key")
-    fingerprint = idempotency.fingerprint(request.method, request.path, payload)
-    claimed = idempotency.claim(actor.scope, key, fingerprint)
-    if isinstance(claimed, idempotency.Replay):
-        if claimed.status_code >= 400:
-            response = problem_response(_Replayed(claimed.body))
-        else:
-            response = jsonify(claimed.body)
-        response.status_code = claimed.status_code
-        response.headers[REPLAYED_HEADER] = "true"
-        return response
-    try:
-        body = produce()
-    except ApprovalRequired as waiting:
-        idempotency.complete(claimed, waiting.status, waiting.to_dict())
-        # The approval is what this request made: keep it although the answer is a 409.
-        db.session.commit()
-        return problem_response(waiting)
-    idempotency.complete(claimed, status, body)
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
-class _Replayed:
-    """A stored problem body, answered again as problem+json."""
-
-    def __init__(self, body: dict):
-        self.body = body
-        self.status = body.get("status", 409)
-
-    def to_dict(self) -> dict:
-        return self.body
+    return idempotent_call(actor, payload, produce, status, keep=(ApprovalRequired,))
 
 
 def waiting(approval: Approval) -> ApprovalRequired:

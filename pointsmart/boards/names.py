@@ -14,20 +14,8 @@ import sqlalchemy as sa
 
 from ..accounts.auth import Principal
 from ..extensions import db
+from ..text import mask_name
 from ..villages.models import Village
-
-MASK = "*"
-
-
-def mask_name(name: str) -> str:
-    """Keep the first and last character and mask the middle: 张小明 -> 张*明, 欧阳小明 -> 欧*明,
-    张明 -> 张*, 张 -> 张. Surrounding spaces are ignored; an empty name stays empty."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + MASK
-    return name[0] + MASK + name[-1]
 
 
 def village_masks_names(village_id: int) -> bool:

@@ -12,14 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
+from .accounts import account_balance, household_code
 from .errors import AccountMissing
+from .kinds import household_balance_after, household_signed_amount
 from .models import Account, MonthlyTotal, Transfer
-from .service import (
-    account_balance,
-    household_balance_after,
-    household_code,
-    household_signed_amount,
-)
 
 # Tables of the packages above the ledger, read by name (the ledger imports none of them).
 _HOUSEHOLDS = sa.table("households", sa.column("village_id"))

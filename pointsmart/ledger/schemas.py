@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
 from .models import CATEGORIES
-from .service import MAX_AMOUNT, MAX_MEMO_LENGTH
+from .posting import MAX_AMOUNT, MAX_MEMO_LENGTH
 
 PERIOD = validate.Regexp(PERIOD_PATTERN, error=_l("A period is written YYYY-MM."))
 

@@ -1,630 +1,69 @@
-"""Posting and reversing transfers: the only code that writes to the transfers table.
+"""The ledger's one way in for the packages above it: ``from ..ledger import service as
+ledger``, then ``ledger.award(...)``, ``ledger.redeem(...)``, ``ledger.reverse(...)``.
 
-Guarantees of every posting (:func:`post`, one kind of transfer described by
-``POSTING_KINDS``, and :func:`reverse`):
-
-* It locks what it reads before it decides (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
-  the transaction was begun IMMEDIATE, see ``pointsmart.database``): first the account whose
-  balance or state decides (the household's), then the other account, and the village's chain
-  head last, only to insert the transfer and move the head. Two counters can never spend the
-  same points, and a village's postings wait for each other only for those last two writes.
-  See "locks" below for the order and what a transaction posting several times must do.
-* A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
-* Nothing posts to a closed (moved-away) household's account, a reversal included: the account
-  was closed at 0 and stays at 0 (see :func:`close_household_account`).
-* The transfer, both cached balances, the household's monthly totals and the chain head are
-  written in the caller's transaction; the caller commits once (or rolls back everything).
-* It runs a fixed handful of SQL statements through the session: no object graphs are loaded,
-  no ledger scan.
+What it offers lives in three modules: ``accounts`` (opening, locking and closing accounts,
+cached balances), ``kinds`` (the kinds of transfer as data) and ``posting`` (the only code that
+writes transfers, with the guarantees its docstring states).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
-
-import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
-
-from ..database import utcnow
-from ..errors import NotFound, ValidationFailed
-from ..extensions import db
-from ..periods import current_period, is_valid_period
-from . import listeners
-from .errors import (
-    AccountClosed,
-    AccountMissing,
-    AlreadyReversed,
-    CannotReverseReversal,
-    InsufficientPoints,
-    ReversalIntoClosedAccount,
+from .accounts import (
+    account_balance,
+    close_household_account,
+    household_code,
+    lock_household_account,
+    lock_household_accounts,
+    lock_village_chain,
+    open_household_account,
+    open_household_accounts,
+    open_shop_account,
+    open_village_ledger,
+    shop_code,
 )
-from .hashing import HUNDREDTH, transfer_hash
-from .models import (
-    AWARD,
-    CATEGORIES,
-    DEDUCT,
-    EXPIRE,
-    EXPIRED,
-    HOUSEHOLD,
-    ISSUED,
-    PENALTIES,
-    REDEEM,
-    SETTLE,
-    SETTLED,
-    SHOP,
-    SHORTFALL,
-    SYSTEM_ACCOUNT_KINDS,
-    WRITE_OFF,
-    Account,
-    ChainHead,
-    MonthlyTotal,
-    Transfer,
+from .kinds import (
+    MONTHLY_COLUMN,
+    POSTING_KINDS,
+    PostingKind,
+    household_balance_after,
+    household_signed_amount,
+)
+from .posting import (
+    MAX_AMOUNT,
+    MAX_MEMO_LENGTH,
+    award,
+    deduct,
+    expire,
+    post,
+    redeem,
+    reverse,
+    settle,
 )
 
-MAX_MEMO_LENGTH = 500
-MAX_AMOUNT = 1_000_000
-
-# The one column of the villages table a posting reads (its time zone decides the month); by
-# name, so that the ledger imports nothing of the packages above it.
-_villages = sa.table("villages", sa.column("id"), sa.column("timezone"))
-
-
-def household_code(household_id: int) -> str:
-    return f"{HOUSEHOLD}:{household_id}"
-
-
-def shop_code(shop_id: int) -> str:
-    return f"{SHOP}:{shop_id}"
-
-
-# --- opening accounts ------------------------------------------------------------------------
-
-
-def open_village_ledger(village_id: int) -> None:
-    """Create a new village's system accounts and the start of its hash chain."""
-    now = utcnow()
-    db.session.execute(
-        sa.insert(Account),
-        [
-            {"village_id": village_id, "code": kind, "kind": kind, "balance": 0, "created_at": now}
-            for kind in SYSTEM_ACCOUNT_KINDS
-        ],
-    )
-    db.session.add(ChainHead(village_id=village_id))
-    db.session.flush()
-
-
-def open_household_account(village_id: int, household_id: int) -> None:
-    """Create the points account of a new household."""
-    db.session.execute(
-        sa.insert(Account).values(
-            village_id=village_id,
-            code=household_code(household_id),
-            kind=HOUSEHOLD,
-            household_id=household_id,
-            balance=0,
-            created_at=utcnow(),
-        )
-    )
-
-
-def open_household_accounts(village_id: int, household_ids: list[int]) -> None:
-    """Create the points accounts of many new households in one statement (a roster import)."""
-    if not household_ids:
-        return
-    now = utcnow()
-    db.session.execute(
-        sa.insert(Account),
-        [
-            {
-                "village_id": village_id,
-                "code": household_code(household_id),
-                "kind": HOUSEHOLD,
-                "household_id": household_id,
-                "balance": 0,
-                "created_at": now,
-            }
-            for household_id in household_ids
-        ],
-    )
-
-
-def open_shop_account(village_id: int, shop_id: int) -> None:
-    """Create the account a shop's redeemed points collect in until the village settles."""
-    db.session.execute(
-        sa.insert(Account).values(
-            village_id=village_id,
-            code=shop_code(shop_id),
-            kind=SHOP,
-            shop_id=shop_id,
-            balance=0,
-            created_at=utcnow(),
-        )
-    )
-
-
-# --- posting ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PostingKind:
-    """What one kind of transfer moves: from which kind of account to which, which of the
-    household's monthly totals it counts in, and whether the debited account must cover it."""
-
-    debit: str  # HOUSEHOLD, SHOP or a system account's code
-    credit: str
-    monthly_column: str | None = None
-    requires_funds: bool = False
-    requires_category: bool = False
-
-
-POSTING_KINDS: dict[str, PostingKind] = {
-    AWARD: PostingKind(ISSUED, HOUSEHOLD, "earned", requires_category=True),
-    DEDUCT: PostingKind(HOUSEHOLD, PENALTIES, "deducted", requires_category=True),
-    REDEEM: PostingKind(HOUSEHOLD, SHOP, "redeemed", requires_funds=True),
-    SETTLE: PostingKind(SHOP, SETTLED, requires_funds=True),
-    # Year-end clearing: not earned, deducted or redeemed, so no monthly total moves.
-    EXPIRE: PostingKind(HOUSEHOLD, EXPIRED),
-    # An offline sale refused at sync, paid by the household after all: like a redemption it
-    # counts as redeemed, but like a deduction it may take the balance below zero (the goods
-    # were handed over; the shop is paid whatever the balance).
-    SHORTFALL: PostingKind(HOUSEHOLD, SHOP, "redeemed"),
-    # The same, paid by the village: no household account moves (the household is named in
-    # the memo and on the offline sale's record), so no monthly total either.
-    WRITE_OFF: PostingKind(ISSUED, SHOP),
-}
-
-# Which monthly column a household transfer of each kind moves (verify and rebuild use it).
-MONTHLY_COLUMN = {
-    kind: spec.monthly_column for kind, spec in POSTING_KINDS.items() if spec.monthly_column
-}
-
-
-def post(
-    kind: str,
-    village_id: int,
-    amount: int,
-    *,
-    household_id: int | None = None,
-    shop_id: int | None = None,
-    category: str | None = None,
-    memo: str | None = None,
-    period: str | None = None,
-    posted_by_id: int | None = None,
-    rule_version_id: int | None = None,
-    quantity: Decimal | None = None,
-) -> Transfer:
-    """Post one transfer of ``kind`` (see ``POSTING_KINDS``) and return it.
-
-    ``household_id`` and ``shop_id`` name the household and shop accounts the kind moves
-    between. ``rule_version_id`` and ``quantity`` name the rule version and the count or
-    hours the points were worked out from (the awards service does the arithmetic and the
-    checks). ``period`` defaults to this month in the village's time zone.
-    """
-    spec = POSTING_KINDS[kind]
-    if spec.requires_category or category is not None:
-        _check_category(category)
-
-    def code(account: str) -> str:
-        if account == HOUSEHOLD:
-            return household_code(household_id)
-        if account == SHOP:
-            return shop_code(shop_id)
-        return account
-
-    return _post(
-        village_id,
-        kind,
-        debit_code=code(spec.debit),
-        credit_code=code(spec.credit),
-        amount=amount,
-        household_id=household_id,
-        category=category,
-        memo=memo,
-        period=period,
-        posted_by_id=posted_by_id,
-        requires_funds=spec.requires_funds,
-        rule_version_id=rule_version_id,
-        quantity=quantity,
-    )
-
-
-def award(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
-    """Give a household points: issued -> household."""
-    return post(AWARD, village_id, points, household_id=household_id, **fields)
-
-
-def deduct(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
-    """Take points from a household: household -> penalties. May go below zero."""
-    return post(DEDUCT, village_id, points, household_id=household_id, **fields)
-
-
-def redeem(village_id: int, household_id: int, shop_id: int, points: int, **fields) -> Transfer:
-    """Spend a household's points at a shop: household -> shop. Never overdraws."""
-    return post(REDEEM, village_id, points, household_id=household_id, shop_id=shop_id, **fields)
-
-
-def settle(village_id: int, shop_id: int, points: int, **fields: Any) -> Transfer:
-    """Record that the village paid a shop for ``points``: shop -> settled."""
-    return post(SETTLE, village_id, points, shop_id=shop_id, **fields)
-
-
-def expire(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
-    """Year-end clearing of a household's points: household -> expired (see ``clearing``)."""
-    return post(EXPIRE, village_id, points, household_id=household_id, **fields)
-
-
-def reverse(
-    transfer_id: int, *, reason: str, posted_by_id: int | None = None, village_id: int | None = None
-) -> Transfer:
-    """Undo a transfer with a new one the other way that names it. Once per transfer.
-
-    ``village_id``, when given, must be the transfer's village (a caller's permission scope).
-    A reversal may take a household below zero: the correction is real even when the
-    points were already spent. Reversals count in the period they are posted in, so a month
-    that was published stays as it was.
-    """
-    original = db.session.execute(
-        sa.select(
-            Transfer.id,
-            Transfer.village_id,
-            Transfer.kind,
-            Transfer.category,
-            Transfer.amount,
-            Transfer.household_id,
-            Transfer.reverses_id,
-            Transfer.rule_version_id,
-            Transfer.quantity,
-            _debit.code.label("debit_code"),
-            _credit.code.label("credit_code"),
-        )
-        .join(_debit, _debit.id == Transfer.debit_account_id)
-        .join(_credit, _credit.id == Transfer.credit_account_id)
-        .where(Transfer.id == transfer_id)
-    ).one_or_none()
-    if original is None or (village_id is not None and original.village_id != village_id):
-        raise NotFound(_l("No such transfer."))
-    if original.reverses_id is not None:
-        raise CannotReverseReversal()
-    if not reason or not reason.strip():
-        raise ValidationFailed(errors={"reason": [str(_l("Give a reason for the reversal."))]})
-    return _post(
-        original.village_id,
-        original.kind,
-        debit_code=original.credit_code,
-        credit_code=original.debit_code,
-        amount=original.amount,
-        household_id=original.household_id,
-        category=original.category,
-        memo=reason.strip(),
-        posted_by_id=posted_by_id,
-        reverses_id=original.id,
-        rule_version_id=original.rule_version_id,
-        quantity=original.quantity,
-    )
-
-
-def _check_category(category: str | None) -> None:
-    if category not in CATEGORIES:
-        raise ValidationFailed(
-            errors={"category": [str(_l("Unknown category."))]}, allowed=list(CATEGORIES)
-        )
-
-
-def _validate(amount: Any, memo: str | None) -> None:
-    errors: dict[str, list[str]] = {}
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        errors["points"] = [str(_l("Points must be a whole number above zero."))]
-    elif amount > MAX_AMOUNT:
-        errors["points"] = [str(_l("Points must be at most %(max)s.", max=MAX_AMOUNT))]
-    if memo is not None and len(memo) > MAX_MEMO_LENGTH:
-        errors["memo"] = [str(_l("At most %(max)s characters.", max=MAX_MEMO_LENGTH))]
-    if errors:
-        raise ValidationFailed(errors=errors)
-
-
-def _validate_period(period: str | None, today_period: str) -> None:
-    if period is None:
-        return
-    if not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
-    if period > today_period:
-        raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
-
-
-# --- locks -----------------------------------------------------------------------------------
-# The order every posting takes its locks in, so that two postings never wait for each other
-# in a circle (on PostgreSQL; on SQLite the IMMEDIATE transaction holds the whole database):
-#
-# 1. the account whose balance or state decides the posting: the household's, or, for a
-#    transfer without a household, the account it debits (a shop that is paid, say);
-# 2. the other account, changed in place (its balance decides nothing);
-# 3. the village's chain head, held only to insert the transfer and move the head.
-#
-# A transaction that posts to several households (a batch, the year-end clearing) locks all
-# their accounts first, with :func:`lock_household_accounts`, so that once it holds the chain
-# head it never waits for an account another posting holds.
-
-_accounts = Account.__table__
-_heads = ChainHead.__table__
-_debit = aliased(Account)
-_credit = aliased(Account)
-
-_LOCK_ACCOUNT = (
-    sa.select(
-        _accounts.c.id,
-        _accounts.c.balance,
-        _accounts.c.closed_at,
-        _villages.c.timezone,
-    )
-    .join(_villages, _villages.c.id == _accounts.c.village_id)
-    .where(
-        _accounts.c.village_id == sa.bindparam("village_id"),
-        _accounts.c.code == sa.bindparam("code"),
-    )
-    .with_for_update(of=_accounts)
-)
-# (An UPDATE's bind parameters may not be named after its table's columns.)
-_SET_BALANCE = (
-    _accounts.update()
-    .where(_accounts.c.id == sa.bindparam("account_id"))
-    .values(balance=sa.bindparam("new_balance"))
-)
-_ADD_TO_BALANCE = (
-    _accounts.update()
-    .where(
-        _accounts.c.village_id == sa.bindparam("of_village"),
-        _accounts.c.code == sa.bindparam("account_code"),
-    )
-    .values(balance=_accounts.c.balance + sa.bindparam("delta"))
-    .returning(_accounts.c.id, _accounts.c.balance)
-)
-_LOCK_HEAD = (
-    sa.select(_heads.c.last_seq, _heads.c.last_hash)
-    .where(_heads.c.village_id == sa.bindparam("village_id"))
-    .with_for_update()
-)
-_MOVE_HEAD = (
-    _heads.update()
-    .where(_heads.c.village_id == sa.bindparam("of_village"))
-    .values(last_seq=sa.bindparam("new_seq"), last_hash=sa.bindparam("new_hash"))
-)
-_REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
-
-
-def lock_household_account(village_id: int, household_id: int) -> Any:
-    """Lock a household's account for the rest of the transaction: (id, balance, closed_at).
-
-    Whoever checks something that depends on the household's history (a monthly cap, the
-    day's awards against the approval threshold, closing the account) takes this lock first,
-    so no posting to the household can slip in between the check and what follows it.
-    """
-    row = db.session.execute(
-        _LOCK_ACCOUNT, {"village_id": village_id, "code": household_code(household_id)}
-    ).one_or_none()
-    if row is None:
-        raise AccountMissing()
-    return row
-
-
-def lock_household_accounts(village_id: int, household_ids: list[int]) -> None:
-    """Lock many households' accounts, in id order, before a transaction's first posting."""
-    if not household_ids:
-        return
-    db.session.execute(
-        sa.select(_accounts.c.id)
-        .where(
-            _accounts.c.village_id == village_id,
-            _accounts.c.household_id.in_(sorted(set(household_ids))),
-        )
-        .order_by(_accounts.c.id)
-        .with_for_update()
-    ).all()
-
-
-def close_household_account(village_id: int, household_id: int) -> int:
-    """Close a household's account if its balance is 0; otherwise return the balance and
-    close nothing.
-
-    No posting reaches a closed account, not even a reversal (a sale voided, an entry
-    corrected after the household left): it would leave points in an account nobody can
-    spend from, or a debt nobody can pay, for ever. Such a reversal is refused
-    (``ReversalIntoClosedAccount``); the village decides what to do about the entry by
-    other means (a shop keeps a sale it cannot void, say). We chose refusing over reopening
-    the account (a household that left would hold points again) and over passing the points
-    to the village (a transfer kind of its own, for a rare case that the committee can
-    settle by hand)."""
-    account = lock_household_account(village_id, household_id)
-    if account.balance != 0:
-        return account.balance
-    db.session.execute(
-        _accounts.update().where(_accounts.c.id == account.id).values(closed_at=utcnow())
-    )
-    return 0
-
-
-def lock_village_chain(village_id: int) -> None:
-    """Hold the village's chain head for the rest of the transaction: no posting of the
-    village can complete meanwhile (``ledger rebuild`` replays the chain under it)."""
-    if db.session.execute(_LOCK_HEAD, {"village_id": village_id}).one_or_none() is None:
-        raise NotFound(_l("No such village."))
-
-
-def _post(
-    village_id: int,
-    kind: str,
-    *,
-    debit_code: str,
-    credit_code: str,
-    amount: int,
-    household_id: int | None = None,
-    category: str | None = None,
-    memo: str | None = None,
-    period: str | None = None,
-    posted_by_id: int | None = None,
-    reverses_id: int | None = None,
-    requires_funds: bool = False,
-    rule_version_id: int | None = None,
-    quantity: Decimal | None = None,
-) -> Transfer:
-    _validate(amount, memo)
-    # What the caller added to the session is written before the ledger reads and locks (the
-    # ledger's statements are Core statements, which the session does not flush for).
-    db.session.flush()
-    # 1. The account whose balance or state decides the posting.
-    first_code = household_code(household_id) if household_id is not None else debit_code
-    first_is_debit = first_code == debit_code
-    first = db.session.execute(
-        _LOCK_ACCOUNT, {"village_id": village_id, "code": first_code}
-    ).one_or_none()
-    if first is None:
-        raise AccountMissing()
-    now = utcnow()
-    today_period = current_period(first.timezone, now)
-    _validate_period(period, today_period)
-    period = period or today_period
-    # Nothing posts to a household once it has moved away, a reversal included: its account
-    # was closed at 0 and a reversal would strand points (or a debt) in it.
-    if first.closed_at is not None:
-        raise AccountClosed() if reverses_id is None else ReversalIntoClosedAccount()
-    if requires_funds and first.balance < amount:
-        raise InsufficientPoints(
-            _l(
-                "The balance is %(balance)s points; %(amount)s are needed.",
-                balance=first.balance,
-                amount=amount,
-            ),
-            balance=first.balance,
-            needed=amount,
-        )
-    if (
-        reverses_id is not None
-        and db.session.execute(_REVERSAL_OF, {"reverses_id": reverses_id}).first()
-    ):
-        raise AlreadyReversed()
-    first_after = first.balance - amount if first_is_debit else first.balance + amount
-    db.session.execute(_SET_BALANCE, {"account_id": first.id, "new_balance": first_after})
-    column = MONTHLY_COLUMN.get(kind)
-    if household_id is not None and column is not None:
-        delta = -amount if reverses_id is not None else amount
-        db.session.execute(
-            _add_to_month_statement(db.session.get_bind().dialect.name, column),
-            {
-                "household_id": household_id,
-                "period": period,
-                "village_id": village_id,
-                "delta": delta,
-                "delta_again": delta,
-            },
-        )
-    # 2. The other account, changed in place.
-    second = db.session.execute(
-        _ADD_TO_BALANCE,
-        {
-            "of_village": village_id,
-            "account_code": credit_code if first_is_debit else debit_code,
-            "delta": amount if first_is_debit else -amount,
-        },
-    ).one_or_none()
-    if second is None:
-        raise AccountMissing()
-    debit_id, debit_after = (first.id, first_after) if first_is_debit else second
-    credit_id, credit_after = second if first_is_debit else (first.id, first_after)
-    followers = listeners.before_household_transfer(household_id, kind)
-
-    # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
-    # under the head's lock, so the stamps of a village's transfers rise with their seq.
-    head = db.session.execute(_LOCK_HEAD, {"village_id": village_id}).one()
-    fields = {
-        "village_id": village_id,
-        "seq": head.last_seq + 1,
-        "kind": kind,
-        "category": category,
-        "debit_account_id": debit_id,
-        "credit_account_id": credit_id,
-        "amount": amount,
-        "period": period,
-        "memo": memo,
-        "household_id": household_id,
-        "debit_balance_after": debit_after,
-        "credit_balance_after": credit_after,
-        "reverses_id": reverses_id,
-        "posted_by_id": posted_by_id,
-        "created_at": utcnow(),
-        "rule_version_id": rule_version_id,
-        "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
-    }
-    digest = transfer_hash(fields, head.last_hash)
-    # populate_existing: where SQLite reused the id of a transfer whose savepoint was rolled
-    # back, the session may still hold that object; the answer must be the row just written.
-    transfer = db.session.scalars(
-        sa.insert(Transfer).returning(Transfer).execution_options(populate_existing=True),
-        [{**fields, "prev_hash": head.last_hash, "hash": digest}],
-    ).one()
-    db.session.execute(
-        _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
-    )
-    listeners.household_transfer_posted(followers, transfer)
-    return transfer
-
-
-_ADD_TO_MONTH: dict[tuple[str, str], Any] = {}
-
-
-def _add_to_month_statement(dialect: str, column: str):
-    """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
-    key = (dialect, column)
-    statement = _ADD_TO_MONTH.get(key)
-    if statement is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = MonthlyTotal.__table__
-        statement = (
-            insert(table)
-            .values(
-                household_id=sa.bindparam("household_id"),
-                period=sa.bindparam("period"),
-                village_id=sa.bindparam("village_id"),
-                **{name: 0 for name in ("earned", "deducted", "redeemed") if name != column},
-                **{column: sa.bindparam("delta")},
-            )
-            .on_conflict_do_update(
-                index_elements=[table.c.household_id, table.c.period],
-                set_={column: table.c[column] + sa.bindparam("delta_again")},
-            )
-        )
-        _ADD_TO_MONTH[key] = statement
-    return statement
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def account_balance(village_id: int, code: str) -> int:
-    """The cached balance of an account (one indexed row)."""
-    balance = db.session.execute(
-        sa.select(Account.balance).where(Account.village_id == village_id, Account.code == code)
-    ).scalar_one_or_none()
-    if balance is None:
-        raise AccountMissing()
-    return balance
-
-
-def household_balance_after(transfer: Any) -> int | None:
-    """The household's balance right after a transfer, or None when no household is involved."""
-    if transfer.household_id is None:
-        return None
-    if transfer.kind == AWARD:
-        household_is_credit = transfer.reverses_id is None
-    else:
-        household_is_credit = transfer.reverses_id is not None
-    return transfer.credit_balance_after if household_is_credit else transfer.debit_balance_after
-
-
-def household_signed_amount(transfer: Any) -> int:
-    """The transfer's signed amount from its household's point of view."""
-    incoming = (transfer.kind == AWARD) == (transfer.reverses_id is None)
-    return transfer.amount if incoming else -transfer.amount
+__all__ = [
+    "MAX_AMOUNT",
+    "MAX_MEMO_LENGTH",
+    "MONTHLY_COLUMN",
+    "POSTING_KINDS",
+    "PostingKind",
+    "account_balance",
+    "award",
+    "close_household_account",
+    "deduct",
+    "expire",
+    "household_balance_after",
+    "household_code",
+    "household_signed_amount",
+    "lock_household_account",
+    "lock_household_accounts",
+    "lock_village_chain",
+    "open_household_account",
+    "open_household_accounts",
+    "open_shop_account",
+    "open_village_ledger",
+    "post",
+    "redeem",
+    "reverse",
+    "settle",
+    "shop_code",
+]

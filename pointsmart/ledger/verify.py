@@ -26,8 +26,8 @@ from flask import Flask, current_app
 
 from ..extensions import db
 from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, canonical_value, values_hash
+from .kinds import MONTHLY_COLUMN
 from .models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
-from .service import MONTHLY_COLUMN, lock_village_chain
 
 STREAM_BATCH = 5_000
 MAX_PROBLEMS = 50
@@ -118,7 +118,7 @@ def verify_village_with(execute: Callable, village_id: int) -> VerifyReport:
 
 def _verify(execute: Callable, village_id: int) -> VerifyReport:
     report = VerifyReport(village_id=village_id)
-    replay = _replay_transfers(execute, village_id, report)
+    replay = replay_transfers(execute, village_id, report)
     report.head_hash = replay.last_hash
 
     cached = execute(
@@ -299,7 +299,7 @@ def _row_problems(
     return tuple(problems)
 
 
-def _replay_transfers(execute: Callable, village_id: int, report: VerifyReport) -> _Replay:
+def replay_transfers(execute: Callable, village_id: int, report: VerifyReport) -> _Replay:
     state = _Replay({}, {}, 0, GENESIS_HASH)
     checked = 0
     for row, problems in _replay(execute, village_id, state):
@@ -395,42 +395,3 @@ def _verify_head(execute: Callable, report: HeadReport, count: int | None) -> No
         bad, reasons = broken_at
         report.problems.append(f"the chain is broken at transfer {bad[_ID]}")
         report.problems.extend(reasons)
-
-
-def rebuild_village(village_id: int) -> VerifyReport:
-    """Recompute cached balances, monthly totals and the chain head from the transfers.
-
-    Returns the verify report taken afterwards: a chain that does not hold together is
-    reported, never papered over. It holds the village's chain lock throughout, so no post
-    can land between the replay and the rewrite of the caches.
-    """
-    lock_village_chain(village_id)
-    execute = db.session.connection().execute
-    replay = _replay_transfers(execute, village_id, VerifyReport(village_id=village_id))
-    accounts = Account.__table__
-    account_ids = db.session.execute(
-        sa.select(Account.id).where(Account.village_id == village_id)
-    ).scalars()
-    for account_id in account_ids:
-        db.session.execute(
-            accounts.update()
-            .where(accounts.c.id == account_id)
-            .values(balance=replay.balances.get(account_id, 0))
-        )
-    db.session.execute(sa.delete(MonthlyTotal).where(MonthlyTotal.village_id == village_id))
-    if replay.monthly:
-        db.session.execute(
-            sa.insert(MonthlyTotal),
-            [
-                {"household_id": household_id, "period": period, "village_id": village_id, **sums}
-                for (household_id, period), sums in replay.monthly.items()
-            ],
-        )
-    heads = ChainHead.__table__
-    db.session.execute(
-        heads.update()
-        .where(heads.c.village_id == village_id)
-        .values(last_seq=replay.last_seq, last_hash=replay.last_hash)
-    )
-    db.session.flush()
-    return _verify(db.session.execute, village_id)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .. import api
 from ..ledger import listeners
 
 
 def init_app(app: Flask) -> None:
-    from ..api import api
-    from ..extensions import csrf
     from .api import blp
     from .callbacks import bp as callbacks
     from .cli import notify_cli
@@ -18,8 +17,7 @@ def init_app(app: Flask) -> None:
     from .views import sms_consent_of
 
     listeners.on_household_transfer(app, on_transfer)
-    api.register_blueprint(blp, url_prefix="/api/v1")
-    csrf.exempt(blp)  # bearer tokens, never cookies (as every API blueprint)
+    api.register(blp)
     app.register_blueprint(callbacks)
     app.register_blueprint(pages)
     app.cli.add_command(notify_cli)

@@ -12,10 +12,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required, page_principal
-from ..admin.forms import REQUIRED, WHOLE
-from ..admin.views import refusal_errors
 from ..errors import Problem
-from ..forms import parse_form
+from ..forms import REQUIRED, WHOLE, parse_form, refusal_errors
 from ..villagers.views import villager_required
 from . import service
 from .models import SmsConsent

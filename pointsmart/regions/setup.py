@@ -1,16 +1,21 @@
-"""Hooking the regions into the app (called by ``create_app``): the rollups' ledger listener
-and ``flask regions``."""
+"""Hooking the regions into the app (called by ``create_app``): the API and pages, the
+rollups' ledger listener and ``flask regions``."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from .. import api
 from ..ledger import listeners
 
 
 def init_app(app: Flask) -> None:
+    from .api import blp
     from .cli import regions_cli
     from .rollups import on_transfer
+    from .views import bp
 
+    api.register(blp)
+    app.register_blueprint(bp)
     listeners.on_household_transfer(app, on_transfer)
     app.cli.add_command(regions_cli)

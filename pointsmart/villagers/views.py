@@ -16,7 +16,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..accounts import service as accounts
@@ -25,7 +24,7 @@ from ..accounts.auth import VILLAGER_TOKEN_KEY, begin_web_session, villager_page
 from ..awards import board
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, sign_in_limited
-from ..forms import parse_form, run_once
+from ..forms import REQUIRED, parse_form, run_once
 from ..replica import reads_from_replica
 from . import service, words
 
@@ -33,7 +32,6 @@ bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/
 # +10, −10 or 0, the same on every page that shows a household's points (the card page too).
 bp.add_app_template_filter(words.signed_points, "signed_points")
 
-REQUIRED = {"required": _l("Please fill this in.")}
 BEFORE = re.compile(r"^[1-9][0-9]{0,9}\Z")
 
 

@@ -29,12 +29,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
-from ..api import UNSAFE_TEXT
 from ..audit import service as audit
 from ..errors import Problem
 from ..extensions import db
 from ..ledger import service as ledger
-from ..text import clean_name, clean_number, hidden_character
+from ..text import UNSAFE_TEXT, clean_name, clean_number, hidden_character
 from .models import Grid, Household, Member
 from .service import get_village
 

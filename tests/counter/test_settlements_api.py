@@ -22,7 +22,7 @@ def at(monkeypatch):
     """Post the ledger's transfers at a given moment (for sales in past months)."""
 
     def set_time(moment):
-        monkeypatch.setattr("pointsmart.ledger.service.utcnow", lambda: moment)
+        monkeypatch.setattr("pointsmart.ledger.posting.utcnow", lambda: moment)
         monkeypatch.setattr("pointsmart.counter.sales.utcnow", lambda: moment)
 
     return set_time

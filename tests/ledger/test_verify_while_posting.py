@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Account
-from pointsmart.ledger.verify import _consistent_reads, rebuild_village, verify_village
+from pointsmart.ledger.rebuild import rebuild_village
+from pointsmart.ledger.verify import _consistent_reads, verify_village
 from tests.factories import Factories
 
 

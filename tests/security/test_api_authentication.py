@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from pointsmart.api import PUBLIC_API_ENDPOINTS
+from pointsmart.request_cycle import PUBLIC_API_ENDPOINTS
 
 
 def api_routes(app):

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect
-from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import Principal
 from ...errors import NotFound, Problem
@@ -23,8 +22,6 @@ bp = Blueprint(
     __name__,
     template_folder=str(Path(__file__).resolve().parent.parent / "templates"),
 )
-
-REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
 
 
 def problem_message(problem: Problem) -> str:

@@ -8,9 +8,10 @@ from marshmallow import fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...extensions import db
+from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import parse_form, run_once
 from .. import choices, regional, scope, service
-from . import REQUIRED, bp, problem_message
+from . import bp, problem_message
 from .staff import CampaignCommonForm, _back
 
 

@@ -12,12 +12,13 @@ from ...accounts.auth import Principal, login_required, page_principal, villager
 from ...counter.photos import MAX_BYTES
 from ...errors import Problem
 from ...extensions import db
+from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import parse_form, run_once
 from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
 from ..pdf import certificates_pdf, notice_pdf
 from ..present import campaign_view
-from . import REQUIRED, act, bp, problem_message, refuse_form
+from . import act, bp, problem_message, refuse_form
 
 UPLOAD_ENDPOINTS = {"campaigns_pages.nominate", "campaigns_pages.my_nomination"}
 

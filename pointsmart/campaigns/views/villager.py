@@ -10,11 +10,12 @@ from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import Principal, villager_page_principal
 from ...errors import NotFound
+from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import parse_form
 from ...villagers.views import villager_required
 from .. import choices, conferral, review, service
 from ..present import campaign_view
-from . import REQUIRED, act, bp, refuse_form
+from . import act, bp, refuse_form
 from .staff import NominationForm, VoteForm
 
 

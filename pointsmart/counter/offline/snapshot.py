@@ -15,10 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...accounts.auth import Principal
-from ...boards.names import mask_name
 from ...database import utcnow
 from ...extensions import db
 from ...ledger.models import Account
+from ...text import mask_name
 from ...villages.models import Household, Village
 from .. import goods, sales
 

@@ -10,9 +10,8 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...admin.views import done, refusal_errors
 from ...errors import Problem
-from ...forms import parse_form
+from ...forms import done, parse_form, refusal_errors
 from .. import access, service
 from ..models import COUNTY, TOWNSHIP
 from ..schemas import LevelsIn, TownshipForm, VillageAdminForm, VillageForm

@@ -7,14 +7,12 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...admin.views import done, refusal_errors
-from ...admin.views_rules import CATEGORY_LABELS
 from ...errors import Problem
-from ...forms import parse_form
+from ...forms import done, parse_form, refusal_errors
 from ...regions import access as region_access
 from .. import access, service
 from ..schemas import EntryForm, PublishForm, TitleForm
-from .blueprint import bp
+from .blueprint import CATEGORY_LABELS, bp
 
 
 def _county_crumbs(actor, county_id: int) -> list:

@@ -8,23 +8,20 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...admin import settings
-from ...admin.views import done
-from ...admin.views_rules import CATEGORY_LABELS
 from ...awards.rules import local_today
 from ...errors import Problem
 from ...extensions import db
-from ...forms import parse_form
-from .. import adoption, service
+from ...forms import done, parse_form
+from .. import access, adoption, service
 from ..schemas import AdoptForm
-from .blueprint import bp
+from .blueprint import CATEGORY_LABELS, bp
 
 
 @bp.route("/admin/villages/<int:village_id>/rule-templates")
 @login_required
 def village_templates(village_id: int):
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = access.administered_village(actor, village_id)
     return render_template(
         "rule_templates/village.html",
         village=village,
@@ -56,7 +53,7 @@ def adopt_page(village_id: int, template_id: int, number: int):
     """The version's rules, each with a box to take it and its points; what each will do (a
     new rule, or new points of the rule adopted before) as the preview computes it."""
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = access.administered_village(actor, village_id)
     plan, errors, values = None, {}, {}
     try:
         plan = adoption.preview(actor, village_id, template_id, number)

@@ -1,5 +1,5 @@
-"""Pages: the counter, receipts and voids. (Goods and stock: ``goods_views``; shops, counter
-settings and settlement statements: ``office_views``.)
+"""Pages: the counter, receipts and voids. (Goods and stock: ``goods``; shops, counter
+settings and settlement statements: ``office``.)
 
 The counter, for a shopkeeper on a phone or a PC with a USB scanner:
 
@@ -19,22 +19,19 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..accounts.auth import login_required, page_principal
-from ..errors import Problem, ValidationFailed
-from ..extensions import db
-from ..forms import parse_form, run_once
-from ..ledger.errors import AccountClosed
-from ..villages.models import Village
-from . import goods, sales
-
-bp = Blueprint("counter_pages", __name__, template_folder="templates")
-
-REQUIRED = {"required": _l("Please fill this in.")}
+from ...accounts.auth import login_required, page_principal
+from ...errors import Problem, ValidationFailed
+from ...extensions import db
+from ...forms import REQUIRED, parse_form, run_once
+from ...ledger.errors import AccountClosed
+from ...villages.models import Village
+from .. import goods, sales
+from .blueprint import bp
 
 
 class CardForm(Schema):
@@ -278,6 +275,3 @@ def day_sales(shop_id: int):
         total=sum(v.total_points for v in live),
         zone=zone,
     )
-
-
-from . import goods_views, office_views  # noqa: E402, F401  (they add routes to ``bp``)

@@ -11,15 +11,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..accounts.auth import login_required, page_principal
-from ..errors import Forbidden, Problem
-from ..extensions import db
-from ..forms import parse_form, run_once
-from ..periods import current_period, previous_periods
-from ..text import HouseholdNumber, Name
-from ..villages.models import Household, Village
-from . import goods, pins, settlement
-from .views import REQUIRED, bp
+from ...accounts.auth import login_required, page_principal
+from ...errors import Forbidden, Problem
+from ...extensions import db
+from ...forms import REQUIRED, parse_form, run_once
+from ...periods import current_period, previous_periods
+from ...text import HouseholdNumber, Name
+from ...villages.models import Household, Village
+from .. import goods, pins, settlement
+from .blueprint import bp
 
 
 class ShopForm(Schema):

@@ -10,15 +10,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..accounts.auth import login_required, page_principal
-from ..errors import Problem
-from ..extensions import db
-from ..forms import parse_form, run_once
-from ..security import UPLOAD_POLICY
-from ..text import Name
-from . import goods, photos
-from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
-from .views import REQUIRED, bp
+from ...accounts.auth import login_required, page_principal
+from ...errors import Problem
+from ...extensions import db
+from ...forms import REQUIRED, parse_form, run_once
+from ...security import UPLOAD_POLICY
+from ...text import Name
+from .. import goods, photos
+from ..goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
+from .blueprint import bp
 
 NUMBER = {"invalid": _l("Write a whole number.")}
 

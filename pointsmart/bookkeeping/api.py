@@ -2,10 +2,10 @@
 
 from ..accounts.auth import current_principal
 from ..api import Blueprint
+from ..ledger.schemas import HistoryQuery, TransferList, VerifyHeadOut, VerifyHeadQuery, VerifyOut
 from ..replica import reads_from_replica
 from ..schemas import page_of
-from . import operations
-from .schemas import HistoryQuery, TransferList, VerifyHeadOut, VerifyHeadQuery, VerifyOut
+from . import service
 
 blp = Blueprint("ledger", __name__, description="History and verification of the ledger")
 
@@ -16,7 +16,7 @@ blp = Blueprint("ledger", __name__, description="History and verification of the
 @blp.response(200, TransferList)
 def household_transfers(query, household_id):
     """A household's history, newest first, paged with ``after`` and ``limit``."""
-    rows = operations.household_history(current_principal(), household_id, **query)
+    rows = service.household_history(current_principal(), household_id, **query)
     return page_of(rows, query["limit"], lambda row: row["id"])
 
 
@@ -24,7 +24,7 @@ def household_transfers(query, household_id):
 @blp.response(200, VerifyOut)
 def verify(village_id):
     """Recompute the village's hash chain and caches (admin of the village)."""
-    report = operations.verify_ledger(current_principal(), village_id)
+    report = service.verify_ledger(current_principal(), village_id)
     return {
         "ok": report.ok,
         "transfers_checked": report.transfers_checked,
@@ -39,7 +39,7 @@ def verify(village_id):
 @blp.response(200, VerifyHeadOut)
 def verify_head(query, village_id):
     """Prove the chain up to a printed head hash is unchanged (admin of the village)."""
-    report = operations.verify_ledger_head(current_principal(), village_id, **query)
+    report = service.verify_ledger_head(current_principal(), village_id, **query)
     return {
         "ok": report.ok,
         "head_hash": report.head_hash,

@@ -36,11 +36,11 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..errors import NotFound, Problem, ValidationFailed
 from ..extensions import db
+from ..ledger import idempotency
+from ..ledger.models import HOUSEHOLD, Account
+from ..ledger.service import expire
 from ..periods import current_period
 from ..villages.models import Village
-from . import idempotency
-from .models import HOUSEHOLD, Account
-from .service import expire
 
 
 class ClearingOff(Problem):

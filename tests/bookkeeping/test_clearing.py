@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 
 from pointsmart.audit.models import AuditEntry
 from pointsmart.boards.leaderboard import leaderboard
+from pointsmart.bookkeeping.clearing import ClearingOff, clear_year
 from pointsmart.clock import historical
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
-from pointsmart.ledger.clearing import ClearingOff, clear_year
 from pointsmart.ledger.errors import InsufficientPoints
 from pointsmart.ledger.models import EXPIRE, Account, MonthlyTotal, Transfer
 from pointsmart.ledger.verify import verify_village
