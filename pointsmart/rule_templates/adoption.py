@@ -162,17 +162,28 @@ def in_county(village_id: int) -> bool:
     return access.county_of_village(village_id) is not None
 
 
-def adoptions(actor: Principal, village_id: int) -> list[tuple[Adoption, int, str]]:
-    """The village's adoptions, newest first, with the version's number and title."""
+@dataclass(frozen=True)
+class AdoptionView:
+    """An adoption with its version's number and title."""
+
+    adoption: Adoption
+    version: int
+    title: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.adoption, name)
+
+
+def adoptions(actor: Principal, village_id: int) -> list[AdoptionView]:
+    """The village's adoptions, newest first (its admins)."""
     access.require_adopter(actor, village_id)
-    return list(
-        db.session.execute(
-            sa.select(Adoption, TemplateVersion.number, TemplateVersion.title)
-            .join(TemplateVersion, TemplateVersion.id == Adoption.version_id)
-            .where(Adoption.village_id == village_id)
-            .order_by(Adoption.id.desc())
-        ).all()
-    )
+    rows = db.session.execute(
+        sa.select(Adoption, TemplateVersion.number, TemplateVersion.title)
+        .join(TemplateVersion, TemplateVersion.id == Adoption.version_id)
+        .where(Adoption.village_id == village_id)
+        .order_by(Adoption.id.desc())
+    ).all()
+    return [AdoptionView(row[0], row[1], row[2]) for row in rows]
 
 
 def _latest_adoptions(village_id: int) -> dict[int, tuple[int, dt.date]]:

@@ -82,6 +82,11 @@ class VersionBrief(Schema):
     published_at = fields.DateTime(allow_none=True)
 
 
+class VersionList(Schema):
+    items = fields.List(fields.Nested(VersionBrief))
+    next_after = fields.Int(allow_none=True)
+
+
 class VersionOut(VersionBrief):
     template_id = fields.Int()
     region_id = fields.Int()

@@ -260,29 +260,48 @@ def save_draft(
 def put_entry(
     actor: Principal, template_id: int, entry: Mapping[str, Any], *, entry_id: int | None = None
 ) -> VersionView:
-    """Add an entry to the draft, or replace the draft's entry ``entry_id`` (the pages)."""
+    """Add a rule to the end of the draft, or change the draft's rule ``entry_id`` in place
+    (the pages: each rule has a form of its own, so its id must outlive the others' edits).
+    Refusals name the rule's own fields."""
     view = get_draft(actor, template_id)
-    rows = [_as_input(e) for e in view.entries if e.id != entry_id]
-    if entry_id is not None and len(rows) == len(view.entries):
+    rows = [_as_input(e) for e in view.entries]
+    ids = [e.id for e in view.entries]
+    if entry_id is None:
+        position = len(rows)
+        rows.append(dict(entry))
+    elif entry_id in ids:
+        position = ids.index(entry_id)
+        rows[position] = dict(entry)
+    else:
         raise NotFound(_l("No such rule in the draft."))
-    position = next((i for i, e in enumerate(view.entries) if e.id == entry_id), len(rows))
-    rows.insert(position, dict(entry))
     try:
-        return save_draft(actor, template_id, entries=rows)
+        cleaned = _clean_entries(view.template, rows)
     except ValidationFailed as refusal:
-        # The list's errors are by index; the page shows one entry's form: by field.
         by_index = (refusal.errors or {}).get("entries")
         if isinstance(by_index, dict) and position in by_index:
             raise ValidationFailed(errors=by_index[position]) from None
         raise
+    if entry_id is None:
+        last = max((e.position for e in view.entries), default=-1)
+        db.session.add(TemplateEntry(version_id=view.id, position=last + 1, **cleaned[position]))
+    else:
+        for name, value in cleaned[position].items():
+            setattr(view.entries[position], name, value)
+    db.session.flush()
+    _record_update(actor, view.template, {"entry": cleaned[position]["code"]})
+    return _draft_view(view.template)
 
 
 def remove_entry(actor: Principal, template_id: int, entry_id: int) -> VersionView:
+    """Take the rule ``entry_id`` out of the draft."""
     view = get_draft(actor, template_id)
-    rows = [_as_input(e) for e in view.entries if e.id != entry_id]
-    if len(rows) == len(view.entries):
+    entry = next((e for e in view.entries if e.id == entry_id), None)
+    if entry is None:
         raise NotFound(_l("No such rule in the draft."))
-    return save_draft(actor, template_id, entries=rows)
+    db.session.delete(entry)
+    db.session.flush()
+    _record_update(actor, view.template, {"removed": entry.code})
+    return _draft_view(view.template)
 
 
 def start_draft(actor: Principal, template_id: int) -> VersionView:

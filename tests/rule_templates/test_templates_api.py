@@ -77,6 +77,8 @@ def test_a_published_version_never_changes_and_the_next_draft_becomes_version_2(
     assert (v2["number"], v2["note"]) == (2, "门前三包提高")
     assert [(e["code"], e["points"]) for e in v2["entries"]] == [("mqsb", 11), ("lkxs", -20)]
     assert api.get(f"/rule-templates/{template_id}/versions/1", as_=admin) == v1
+    listed = api.get(f"/rule-templates/{template_id}/versions", as_=tree.village_admin)
+    assert [(v["number"], v["note"]) for v in listed["items"]] == [(1, ""), (2, "门前三包提高")]
     api.get(f"/rule-templates/{template_id}/versions/3", as_=admin, expect=404)
 
 

@@ -313,6 +313,7 @@ GET    /api/v1/rule-templates/<int:template_id>/draft                           
 POST   /api/v1/rule-templates/<int:template_id>/draft                                         401   403   403   403   403   403   403   403   403   403   403   403   409
 PATCH  /api/v1/rule-templates/<int:template_id>/draft                                         401   403   403   403   403   403   403   403   403   403   403   403   200
 POST   /api/v1/rule-templates/<int:template_id>/publish                                       401   403   403   403   403   403   403   403   403   403   403   403   201
+GET    /api/v1/rule-templates/<int:template_id>/versions                                      401   403   403   403   403   403   403   403   200   200   200   200   200
 GET    /api/v1/rule-templates/<int:template_id>/versions/<int:number>                         401   403   403   403   403   403   403   403   200   200   200   200   200
 GET    /api/v1/villages/<int:village_id>/rule-templates                                       401   403   403   403   403   403   403   403   200   403   403   403   403
 GET    /api/v1/villages/<int:village_id>/rule-template-adoptions                              401   403   403   403   403   403   403   403   200   403   403   403   403

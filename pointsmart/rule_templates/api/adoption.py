@@ -26,19 +26,7 @@ def offers(village_id):
 @blp.response(200, AdoptionList)
 def list_adoptions(village_id):
     """The village's adoptions, newest first (the village's admins)."""
-    rows = adoption.adoptions(current_principal(), village_id)
-    items = [
-        {
-            "id": row.id,
-            "template_id": row.template_id,
-            "version": number,
-            "title": title,
-            "valid_from": row.valid_from,
-            "adopted_by_id": row.adopted_by_id,
-            "adopted_at": row.adopted_at,
-        }
-        for row, number, title in rows
-    ]
+    items = adoption.adoptions(current_principal(), village_id)
     return {"items": items, "next_after": None}
 
 

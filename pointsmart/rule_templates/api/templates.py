@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from ...accounts.auth import current_principal
 from .. import service
-from ..schemas import DraftIn, PublishIn, TemplateIn, TemplateList, TemplateOut, VersionOut
+from ..schemas import (
+    DraftIn,
+    PublishIn,
+    TemplateIn,
+    TemplateList,
+    TemplateOut,
+    VersionList,
+    VersionOut,
+)
 from .blueprint import blp
 
 
@@ -61,6 +69,14 @@ def publish(data, template_id):
     """Freeze the draft as the next version, v1, v2 ... (the county's admins); 409
     ``no_draft``, 409 ``template_empty``."""
     return service.publish(current_principal(), template_id, **data)
+
+
+@blp.route("/rule-templates/<int:template_id>/versions", methods=["GET"])
+@blp.response(200, VersionList)
+def list_versions(template_id):
+    """The published versions, oldest first, without their entries (the template's readers)."""
+    versions = service.get_template(current_principal(), template_id).versions
+    return {"items": versions, "next_after": None}
 
 
 @blp.route("/rule-templates/<int:template_id>/versions/<int:number>", methods=["GET"])
