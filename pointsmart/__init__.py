@@ -33,6 +33,7 @@ from .regions.setup import init_app as init_regions
 from .replica import init_replica
 from .reports.setup import init_app as init_reports
 from .request_cycle import IdConverter, register_request_hooks, register_transaction_end
+from .rule_templates.setup import init_app as init_rule_templates
 from .security import CookieSessionInterface, register_security_headers
 from .site.setup import init_app as init_site
 from .villagers.setup import init_app as init_villagers
@@ -107,6 +108,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         init_regions,
         init_notify,  # text messages: also a ledger listener and the provider's callbacks
         init_campaigns,  # 评选
+        init_rule_templates,  # county rule templates (积分细则) and villages' adoptions
         init_site,
         init_admin,
         init_villagers,
