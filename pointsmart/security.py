@@ -91,7 +91,16 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     Flask builds the serializer (an itsdangerous signer with its key derivation) in every
     ``open_session`` and ``save_session``, so every request paid for it, even one that never
     looks at the session. The serializer holds no per-request state.
+
+    A request without the session cookie (an API call, the TV, a first visit) starts an empty
+    session at once: asking the cookies for a missing one raises and catches werkzeug's
+    ``BadRequestKeyError`` inside ``MultiDict.get``, on every such request.
     """
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) in request.cookies or self.get_signing_serializer(app) is None:
+            return super().open_session(app, request)
+        return self.session_class()
 
     def __init__(self) -> None:
         self._serializers: dict[tuple, object] = {}
