@@ -79,6 +79,13 @@ class TemplateView:
         return getattr(self.template, name)
 
     @property
+    def title(self) -> str:
+        """The draft's title for its managers; the latest published title for its readers."""
+        if self.draft is not None:
+            return self.draft.title
+        return self.versions[-1].title if self.versions else self.template.title
+
+    @property
     def latest_version(self) -> int | None:
         return self.versions[-1].number if self.versions else None
 
@@ -91,7 +98,8 @@ class TemplateView:
 
 
 def list_templates(actor: Principal, region_id: int) -> list[TemplateView]:
-    """The county's templates (its readers); drafts only for its managers."""
+    """The county's templates (its readers); drafts, and templates never published, only for
+    its managers."""
     county = access.find_county(region_id)
     access.require_reader(actor, county.id)
     templates = list(
@@ -105,9 +113,13 @@ def list_templates(actor: Principal, region_id: int) -> list[TemplateView]:
 
 
 def get_template(actor: Principal, template_id: int) -> TemplateView:
+    """A template (its readers); one never published is its managers' only (404 to others)."""
     template = access.find_template(template_id)
     access.require_reader(actor, template.region_id)
-    return _views(actor, [template])[0]
+    views = _views(actor, [template])
+    if not views:
+        raise NotFound(_l("No such rule template."))
+    return views[0]
 
 
 def get_version(actor: Principal, template_id: int, number: int) -> VersionView:
@@ -158,8 +170,11 @@ def _views(actor: Principal, templates: list[RuleTemplate]) -> list[TemplateView
             published.setdefault(version.template_id, []).append(version)
     views = []
     for template in templates:
+        manager = access.may_manage(actor, template.region_id)
+        if not manager and template.id not in published:
+            continue  # the county's work in progress
         draft = drafts.get(template.id)
-        shown = draft is not None and access.may_manage(actor, template.region_id)
+        shown = draft is not None and manager
         views.append(
             TemplateView(
                 template=template,

@@ -197,3 +197,26 @@ def test_only_the_county_admins_see_the_draft(api, tree, template_id):
 
 def test_a_township_has_no_templates(api, tree):
     api.get(f"/regions/{tree.township.id}/rule-templates", as_=tree.county_admin, expect=404)
+
+
+def test_readers_see_published_titles_only(api, tree, template_id):
+    unpublished = api.post(
+        f"/regions/{tree.county.id}/rule-templates", json={"title": "草拟中"}, as_=tree.county_admin
+    )
+    api.post(f"/rule-templates/{template_id}/draft", as_=tree.county_admin)
+    api.request(
+        "PATCH",
+        f"/rule-templates/{template_id}/draft",
+        json={"title": "新名称"},
+        as_=tree.county_admin,
+        expect=200,
+    )
+
+    for reader in (tree.township_admin, tree.village_admin):
+        listed = api.get(f"/regions/{tree.county.id}/rule-templates", as_=reader)
+        assert [(t["id"], t["title"]) for t in listed["items"]] == [
+            (template_id, "村规民约积分细则")
+        ]
+        api.get(f"/rule-templates/{unpublished['id']}", as_=reader, expect=404)
+    mine = api.get(f"/regions/{tree.county.id}/rule-templates", as_=tree.county_admin)
+    assert [t["title"] for t in mine["items"]] == ["新名称", "草拟中"]
