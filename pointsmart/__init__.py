@@ -26,7 +26,7 @@ from .config import load_config
 from .counter.setup import init_app as init_counter
 from .database import register_sqlite_transaction_control
 from .errors import register_error_handlers
-from .extensions import babel, csrf, db, init_limiter, migrate
+from .extensions import babel, db, init_csrf, init_limiter, migrate
 from .forms import form_key_field
 from .ledger.setup import init_app as init_ledger
 from .notify.setup import init_app as init_notify
@@ -34,6 +34,7 @@ from .regions.setup import init_app as init_regions
 from .replica import init_replica
 from .reports.setup import init_app as init_reports
 from .request_cycle import IdConverter, register_request_hooks, register_transaction_end
+from .rule_templates.setup import init_app as init_rule_templates
 from .security import CookieSessionInterface, register_security_headers
 from .site.setup import init_app as init_site
 from .villagers.setup import init_app as init_villagers
@@ -86,7 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_sqlite_transaction_control()
     db.init_app(app)
     init_limiter(app)
-    csrf.init_app(app)
+    init_csrf(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), compare_type=True, render_as_batch=True
     )
@@ -109,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         init_regions,
         init_notify,  # text messages: also a ledger listener and the provider's callbacks
         init_campaigns,  # 评选
+        init_rule_templates,  # county rule templates (积分细则) and villages' adoptions
         init_site,
         init_admin,
         init_villagers,

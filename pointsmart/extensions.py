@@ -92,12 +92,33 @@ def init_limiter(app) -> None:
     before.remove(limiter._check_request_limit)
     inject_headers, release = added[1][0], added[2][0]
 
+    views = app.view_functions  # the app's own, not ``current_app``'s proxy, twice a request
+
+    def limited() -> bool:
+        return getattr(views.get(request.endpoint), RATE_LIMITED, False)
+
     def inject_limit_headers(response):
-        return inject_headers(response) if is_rate_limited_view() else response
+        return inject_headers(response) if limited() else response
 
     def release_limit_context(error=None):
-        if is_rate_limited_view():
+        if limited():
             release(error)
 
     after[after.index(inject_headers)] = inject_limit_headers
     teardown[teardown.index(release)] = release_limit_context
+
+
+def init_csrf(app) -> None:
+    """Flask-WTF's CSRF protection, checked by the app's own before-request hook
+    (``request_cycle``) for the requests that can write, as ``WTF_CSRF_CHECK_DEFAULT = False``
+    (``config``) asks. Flask-WTF's own before-request hook would only read that setting and
+    return, on every request; it is left out (kept when the setting is on)."""
+    before = app.before_request_funcs.setdefault(None, [])
+    known = len(before)
+    csrf.init_app(app)
+    added = before[known:]
+    if app.config["WTF_CSRF_CHECK_DEFAULT"]:
+        return
+    if [getattr(hook, "__name__", None) for hook in added] != ["csrf_protect"]:
+        raise RuntimeError("Flask-WTF's request hook is not the one this version had")
+    before.remove(added[0])

@@ -17,11 +17,21 @@ from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, 
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
 from .regions.models import Region
 from .regions.rollups import AwardDay, LeaderMonth, VillageMonth
+from .rule_templates.models import (
+    AdoptedEntry,
+    Adoption,
+    RuleTemplate,
+    TemplateEntry,
+    TemplateRule,
+    TemplateVersion,
+)
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [
     "Account",
     "Activity",
+    "AdoptedEntry",
+    "Adoption",
     "ApiToken",
     "Approval",
     "Attendance",
@@ -48,10 +58,14 @@ __all__ = [
     "Region",
     "RoleAssignment",
     "Rule",
+    "RuleTemplate",
     "RuleVersion",
     "Shop",
     "SmsConsent",
     "SmsVillageSettings",
+    "TemplateEntry",
+    "TemplateRule",
+    "TemplateVersion",
     "Transfer",
     "User",
     "Village",

@@ -8,7 +8,7 @@ import functools
 import json
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 from werkzeug.routing import IntegerConverter
 
 from .accounts.auth import current_principal
@@ -97,33 +97,41 @@ def register_request_hooks(app: Flask) -> None:
     first time a route asks for it (an API route's caller first of all, below).
     """
 
+    config = app.config
+
     @app.before_request
     def start_request():
-        writes = request.method not in SAFE_METHODS
+        # The request and ``g`` once each, rather than through their proxies at every use.
+        current = request._get_current_object()
+        method = current.method
+        writes = method not in SAFE_METHODS
         # Reads never take SQLite's write lock; writes take it at BEGIN (see database.py).
         mark_read_only(not writes)
         # The caller and the language are resolved per request, even when requests share an
         # app context (a request dispatched within a command's or a test's context).
+        cached = vars(g._get_current_object())
         for name in _PER_REQUEST:
-            g.pop(name, None)
-        if writes and current_app.config["WTF_CSRF_ENABLED"]:
+            cached.pop(name, None)
+        if writes and config["WTF_CSRF_ENABLED"]:
             csrf.protect(apply_exemptions=True)  # the API's blueprints are exempt
+        endpoint = current.endpoint
         if (
-            request.path.startswith("/api/")
-            and request.endpoint is not None
-            and request.endpoint not in PUBLIC_API_ENDPOINTS
-            and request.method != "OPTIONS"
+            endpoint is not None
+            and endpoint not in PUBLIC_API_ENDPOINTS
+            and method != "OPTIONS"
+            and current.path.startswith("/api/")
         ):
-            authenticate_api_caller()
-        if writes or request.args:
+            authenticate_api_caller(endpoint)
+        # No query string, no parameters to look at (``args`` would parse an empty one).
+        if writes or current.query_string:
             check_input()
 
-    def authenticate_api_caller() -> None:
+    def authenticate_api_caller(endpoint: str) -> None:
         """401 before anything else, read in the request's one transaction."""
 
         principal = current_principal()
         # A PIN an admin set opens nothing until the household has chosen its own.
-        if principal.pin_must_change and request.endpoint != "auth.change_pin":
+        if principal.pin_must_change and endpoint != "auth.change_pin":
             raise PinMustChange()
 
 

@@ -60,10 +60,14 @@ def register_security_headers(app: Flask) -> None:
     """Every answer gets the headers of its kind, built once here; a header the route set
     itself (a stricter policy for an upload, a cache lifetime) is left as it is."""
     production = app.config["ENV_NAME"] == "production"
-    page = security_headers(policy=_render(BASE_POLICY), production=production, api=False)
-    api = security_headers(policy=_render(BASE_POLICY), production=production, api=True)
-    reference = security_headers(
-        policy=_render(API_REFERENCE_POLICY), production=production, api=True
+
+    def keyed(headers):  # (lower-case name, name, value), for the one comparison per answer
+        return tuple((name.lower(), name, value) for name, value in headers)
+
+    page = keyed(security_headers(policy=_render(BASE_POLICY), production=production, api=False))
+    api = keyed(security_headers(policy=_render(BASE_POLICY), production=production, api=True))
+    reference = keyed(
+        security_headers(policy=_render(API_REFERENCE_POLICY), production=production, api=True)
     )
 
     @app.after_request
@@ -74,9 +78,10 @@ def register_security_headers(app: Flask) -> None:
         else:
             wanted = api if path.startswith("/api/") else page
         headers = response.headers
-        for name, value in wanted:
-            if name not in headers:
-                headers.add(name, value)
+        # One pass over the few headers the answer has: ``name in headers`` would raise and
+        # catch a KeyError for each header it does not have yet, six times an answer.
+        present = {name.lower() for name, _ in headers}
+        headers.extend([(name, value) for key, name, value in wanted if key not in present])
         return response
 
 
@@ -86,7 +91,16 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     Flask builds the serializer (an itsdangerous signer with its key derivation) in every
     ``open_session`` and ``save_session``, so every request paid for it, even one that never
     looks at the session. The serializer holds no per-request state.
+
+    A request without the session cookie (an API call, the TV, a first visit) starts an empty
+    session at once: asking the cookies for a missing one raises and catches werkzeug's
+    ``BadRequestKeyError`` inside ``MultiDict.get``, on every such request.
     """
+
+    def open_session(self, app: Flask, request):
+        if self.get_cookie_name(app) in request.cookies or self.get_signing_serializer(app) is None:
+            return super().open_session(app, request)
+        return self.session_class()
 
     def __init__(self) -> None:
         self._serializers: dict[tuple, object] = {}

@@ -14,6 +14,7 @@ from ..awards.models import Activity, BoardEntry, Objection, Rule
 from ..campaigns.models import Campaign, Nomination, NominationObjection
 from ..counter.models import Product, Shop
 from ..extensions import db
+from ..rule_templates.models import RuleTemplate
 from ..villages.models import Grid, Household, Village
 
 Names = Callable[[set[int], int], dict[int, str]]
@@ -99,6 +100,14 @@ def _campaign_objections(ids: set[int], village_id: int) -> dict[int, str]:
     return {row.id: row.number for row in rows}
 
 
+def _rule_templates(ids: set[int], village_id: int) -> dict[int, str]:
+    """A county's template is no village's row; a village's page names the one it adopted."""
+    rows = db.session.execute(
+        sa.select(RuleTemplate.id, RuleTemplate.title).where(RuleTemplate.id.in_(ids))
+    )
+    return {row.id: row.title for row in rows}
+
+
 NAMES: dict[str, Names] = {
     "village": _villages,
     "grid": _named(Grid.name),
@@ -113,6 +122,7 @@ NAMES: dict[str, Names] = {
     "campaign": _named(Campaign.title),
     "nomination": _nominations,
     "campaign_objection": _campaign_objections,
+    "rule_template": _rule_templates,
 }
 
 

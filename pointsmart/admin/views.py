@@ -52,6 +52,10 @@ ACTION_LABELS = {
     "role.revoke": _l("Role revoked"),
     "rule.create": _l("Rule added"),
     "rule.update": _l("Rule changed"),
+    "rule_template.adopt": _l("County rule template adopted"),
+    "rule_template.create": _l("County rule template started"),
+    "rule_template.update": _l("County rule template's draft changed"),
+    "rule_template.publish": _l("County rule template published"),
     "shop.create": _l("Shop opened"),
     "product.create": _l("Goods added"),
     "product.update": _l("Goods changed"),
@@ -101,6 +105,7 @@ FIELD_LABELS = {
     "points": _l("Points"),
     "monthly_cap": _l("Monthly cap"),
     "valid_from": _l("Valid from"),
+    "points_range": _l("Points the county allows"),
     "username": _l("Username"),
     "role": _l("Role"),
     "shop_id": _l("Shop"),
@@ -151,6 +156,7 @@ TARGET_LABELS = {
     "campaign": _l("Campaign"),
     "nomination": _l("Nomination"),
     "campaign_objection": _l("Objection to a nominee"),
+    "rule_template": _l("County rule template"),
 }
 
 

@@ -11,6 +11,7 @@ from ..accounts.auth import login_required, page_principal
 from ..awards import rules
 from ..errors import Problem
 from ..forms import parse_form
+from ..rule_templates import adoption as rule_templates
 from . import settings
 from .forms import ConfirmForm, RuleForm, RuleVersionForm
 from .views import bp, done, refusal_errors
@@ -32,6 +33,9 @@ def _rules_page(village_id: int, *, values=None, errors=None, status=200):
             "admin/rules.html",
             village=village,
             rules=rules.list_rules(actor, village_id),
+            # The county's templates with a version this village has not adopted (a notice).
+            template_notices=rule_templates.notices(actor, village_id),
+            in_county=rule_templates.in_county(village_id),
             categories=CATEGORY_LABELS,
             values=values or {},
             errors=errors or {},

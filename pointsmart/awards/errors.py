@@ -99,3 +99,14 @@ class NotAnAwardOrDeduction(Problem):
         "Only awards and deductions are reversed here. A sale is voided at the counter, "
         "which also puts the goods back in stock."
     )
+
+
+class PointsOutOfRange(Problem):
+    """The points are outside the range the county's rule template allows the village.
+
+    Carries ``points_min`` and ``points_max`` for one rule, or ``entries`` (each with its
+    ``code``, ``points``, ``points_min`` and ``points_max``) for a template's adoption.
+    """
+
+    status, code = 409, "points_out_of_range"
+    title = _l("The points are outside the range the county allows for this rule.")

@@ -43,6 +43,13 @@ TRANSFER_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 QUANTITY = sa.Numeric(10, 2)
 
 
+# No range, or a range around the points that never crosses 0 (a rule awards or it deducts).
+POINTS_IN_RANGE = (
+    "(points_min IS NULL AND points_max IS NULL) OR "
+    "(points_min <= points AND points <= points_max AND (points_min > 0 OR points_max < 0))"
+)
+
+
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -72,12 +79,19 @@ class RuleVersion(db.Model):
 
     On a given day the version in force is the one with the latest ``valid_from`` on or before
     it (the later version wins a tie). Rows are never changed once written.
+
+    ``points_min`` / ``points_max``: the range a county's rule template (积分细则,
+    ``pointsmart.rule_templates``) lets the village move the points in, copied onto the
+    version when the village adopts the template; both None for a rule of the village's own.
+    A version the village makes later carries the range of the version it follows, so the
+    points stay inside it until the village adopts another template version.
     """
 
     __tablename__ = "rule_versions"
     __table_args__ = (
         sa.UniqueConstraint("rule_id", "version"),
         sa.CheckConstraint("points <> 0", name="points_not_zero"),
+        sa.CheckConstraint(POINTS_IN_RANGE, name="points_in_range"),
         sa.CheckConstraint("monthly_cap IS NULL OR monthly_cap > 0", name="monthly_cap_positive"),
         sa.CheckConstraint("version > 0", name="version_positive"),
     )
@@ -90,6 +104,8 @@ class RuleVersion(db.Model):
     # Most points (absolute) a household may get from the rule in one month; None: no cap.
     monthly_cap: Mapped[int | None] = mapped_column()
     valid_from: Mapped[dt.date] = mapped_column(sa.Date)
+    points_min: Mapped[int | None] = mapped_column()
+    points_max: Mapped[int | None] = mapped_column()
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

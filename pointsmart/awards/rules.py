@@ -7,6 +7,11 @@
   the version in force on a past day stays what it was.
 * The sign of a rule's points is fixed by its first version (a rule awards or it deducts):
   volunteer and red rules award, black rules deduct, the others may do either.
+* A rule adopted from a county's template (``pointsmart.rule_templates``) carries the range
+  the county allows its points to move in (``points_min`` / ``points_max`` on each version).
+  A new version keeps the range of the version it follows (the one in force on its first
+  day) and its points must lie inside it (``points_out_of_range``); only adopting another
+  template version brings a new range (``points_range``).
 * ``points_for``: quantity x points per unit, rounded half up to a whole number. Hours are kept
   to the hundredth.
 """
@@ -30,7 +35,7 @@ from ..extensions import db
 from ..ledger.service import MAX_AMOUNT
 from ..periods import current_period
 from ..villages.models import Village
-from .errors import RuleInactive, RuleNotInForce
+from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
 from .models import EACH, HOUR, Rule, RuleVersion
 
 HUNDREDTH = Decimal("0.01")
@@ -62,6 +67,15 @@ class RuleView:
     @property
     def version(self) -> int | None:
         return self.current.version if self.current else None
+
+    @property
+    def points_min(self) -> int | None:
+        """The lowest points the county's template allows (None: the village's own rule)."""
+        return self.current.points_min if self.current else None
+
+    @property
+    def points_max(self) -> int | None:
+        return self.current.points_max if self.current else None
 
     @property
     def version_id(self) -> int | None:
@@ -230,11 +244,13 @@ def create_rule(
     monthly_cap: int | None = None,
     active: bool = True,
     valid_from: dt.date | None = None,
+    points_range: tuple[int, int] | None = None,
 ) -> RuleView:
     """Add a rule with its first version (admin of the village).
 
     ``valid_from`` defaults to today; a new rule may start in the past (no entry can have used
-    it yet), so a month already under way can be scored by it.
+    it yet), so a month already under way can be scored by it. ``points_range``: the
+    ``(points_min, points_max)`` of a county's template the rule is adopted from.
     """
     village = _village(village_id)
     actor.require_admin(village_id)
@@ -251,6 +267,8 @@ def create_rule(
     errors.update(_check_points(category, points, None))
     if errors:
         raise ValidationFailed(errors=errors)
+    low, high = points_range or (None, None)
+    _check_range(points, low, high)
     rule = Rule(
         village_id=village_id,
         code=code,
@@ -269,17 +287,22 @@ def create_rule(
             points=points,
             monthly_cap=monthly_cap,
             valid_from=valid_from or local_today(village.timezone),
+            points_min=low,
+            points_max=high,
             created_by_id=actor.user_id,
         )
     )
     db.session.flush()
+    changes = {"code": code, "name": name, "points": points, "monthly_cap": monthly_cap}
+    if points_range is not None:
+        changes["points_range"] = [low, high]
     audit.record(
         actor_id=actor.user_id,
         village_id=village_id,
         action="rule.create",
         target_type="rule",
         target_id=rule.id,
-        changes={"code": code, "name": name, "points": points, "monthly_cap": monthly_cap},
+        changes=changes,
     )
     return get_rule(actor, rule.id)
 
@@ -294,11 +317,14 @@ def change_rule(
     monthly_cap: int | None = None,
     clear_cap: bool = False,
     valid_from: dt.date | None = None,
+    points_range: tuple[int, int] | None = None,
 ) -> RuleView:
     """Rename, retire or bring back a rule; or give it new points or cap from a date on.
 
     A change of points or cap adds a version valid from ``valid_from`` (default today, never
-    before today); the unchanged one of the two carries over from the version in force then.
+    before today); the unchanged one of the two carries over from the version in force then,
+    and so does the county's range of the points (``points_out_of_range`` when the new points
+    leave it). ``points_range`` replaces that range (a template version being adopted).
     """
     rule = find_rule(rule_id)
     actor.require_admin(rule.village_id)
@@ -327,17 +353,22 @@ def change_rule(
             errors.update(_check_points(rule.category, points, first))
         if not errors:
             base = version_on(rule.id, start) or _latest(rule.id)
+            low, high = points_range or (base.points_min, base.points_max)
+            new_points = points if points is not None else base.points
+            _check_range(new_points, low, high)
             number = db.session.execute(
                 sa.select(sa.func.max(RuleVersion.version)).where(RuleVersion.rule_id == rule.id)
             ).scalar_one()
             new_version = RuleVersion(
                 rule_id=rule.id,
                 version=number + 1,
-                points=points if points is not None else base.points,
+                points=new_points,
                 monthly_cap=None
                 if clear_cap
                 else (monthly_cap if monthly_cap is not None else base.monthly_cap),
                 valid_from=start,
+                points_min=low,
+                points_max=high,
                 created_by_id=actor.user_id,
             )
             db.session.add(new_version)
@@ -346,6 +377,11 @@ def change_rule(
                 "monthly_cap": [base.monthly_cap, new_version.monthly_cap],
                 "valid_from": [None, start],
             }
+            if (low, high) != (base.points_min, base.points_max):
+                version_changes["points_range"] = [
+                    [base.points_min, base.points_max],
+                    [low, high],
+                ]
     elif valid_from is not None:
         errors["valid_from"] = [str(_l("A date is only needed with new points or a new cap."))]
     if errors:
@@ -374,6 +410,18 @@ def _latest(rule_id: int) -> RuleVersion:
         .order_by(RuleVersion.valid_from.desc(), RuleVersion.version.desc())
         .limit(1)
     ).scalar_one()
+
+
+def _check_range(points: int, low: int | None, high: int | None) -> None:
+    """Refuse points outside a county template's range (``points_out_of_range``)."""
+    if low is None or high is None or low <= points <= high:
+        return
+    message = _l(
+        "The county allows from %(low)s to %(high)s points for this rule.", low=low, high=high
+    )
+    raise PointsOutOfRange(
+        message, errors={"points": [str(message)]}, points_min=low, points_max=high
+    )
 
 
 def _check_points(category: str, points: int, first: int | None) -> dict[str, list[str]]:

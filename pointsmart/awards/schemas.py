@@ -86,6 +86,8 @@ class RuleVersionOut(Schema):
     points = fields.Int()
     monthly_cap = fields.Int(allow_none=True)
     valid_from = fields.Date()
+    points_min = fields.Int(allow_none=True)
+    points_max = fields.Int(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -101,6 +103,11 @@ class RuleOut(Schema):
     monthly_cap = fields.Int(allow_none=True, metadata={"description": "in force today"})
     version = fields.Int(allow_none=True)
     version_id = fields.Int(allow_none=True)
+    points_min = fields.Int(
+        allow_none=True,
+        metadata={"description": "the county template's range in force today; null: none"},
+    )
+    points_max = fields.Int(allow_none=True)
     versions = fields.List(fields.Nested(RuleVersionOut))
     created_at = fields.DateTime()
 

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 
+# Every village's time zone unless its admin chose another (the villages are in China).
+USUAL_TIMEZONE = "Asia/Shanghai"
+
 
 class Village(db.Model):
     __tablename__ = "villages"
@@ -28,7 +31,7 @@ class Village(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default=USUAL_TIMEZONE)
     # What the committee pays a shop for one redeemed point, in yuan.
     yuan_per_point: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2), default=Decimal("0.10"))
     # An award above this many points waits for an admin's approval.

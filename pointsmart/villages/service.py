@@ -12,16 +12,17 @@ from sqlalchemy.orm import selectinload
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ordering import natural_sorted
-from ..periods import current_period, is_valid_timezone
+from ..periods import current_period, is_valid_timezone, period_of
 from ..regions.access import township_for_new_village
 from ..text import clean_name, clean_number
 from . import cards
-from .models import Grid, Household, Member, Village
+from .models import USUAL_TIMEZONE, Grid, Household, Member, Village
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,9 @@ def get_household(actor: Principal, household_id: int) -> HouseholdView:
 
 
 # The balance read of the API (``GET /households/{id}``), in one statement: the household,
-# its village's time zone, its grid and its members (one row a member). Built once.
+# its village's time zone, its grid, its members (one row a member) and the ledger's summary
+# of it (balance, the month's totals, the rank) for the period of the usual time zone.
+# Built once.
 _households = Household.__table__
 _grids = Grid.__table__
 _members = Member.__table__
@@ -279,22 +282,36 @@ _HOUSEHOLD_ANSWER = (
     .where(_households.c.id == sa.bindparam("household_id"))
     .order_by(_members.c.id)
 )
+_HOUSEHOLD_ANSWER = ledger_queries.with_household_summary(
+    _HOUSEHOLD_ANSWER, _households.c.village_id, _households.c.id
+)
 
 
 def household_answer(actor: Principal, household_id: int) -> dict[str, Any]:
     """What ``GET /households/{id}`` answers: :func:`get_household` as plain data.
 
     The same refusals in the same order (404, then 403 for a caller who may not read the
-    household), without loading ORM objects: one statement for the household, then the
-    ledger's summary.
+    household), without loading ORM objects: one statement for the household and the
+    ledger's summary of it. The summary's month is the current one in the village's time
+    zone, which the statement itself reads; it is guessed from the usual zone (every
+    village's default), and a village elsewhere whose month differs from that guess at
+    this moment has its summary read again for its own month.
     """
-    rows = db.session.execute(_HOUSEHOLD_ANSWER, {"household_id": household_id}).all()
+    now = utcnow()
+    guessed = period_of(now, USUAL_TIMEZONE)
+    rows = db.session.execute(
+        _HOUSEHOLD_ANSWER,
+        {"household_id": household_id, **ledger_queries.summary_parameters(household_id, guessed)},
+    ).all()
     if not rows:
         raise NotFound(_l("No such household."))
     household = rows[0]
     actor.require_household_reader(household.village_id, household.id)
-    period = current_period(household.timezone)
-    summary = ledger_queries.household_summary(household.village_id, household.id, period)
+    period = period_of(now, household.timezone)
+    if period == guessed:
+        summary = ledger_queries.summary_of_row(household, household.village_id, period)
+    else:
+        summary = ledger_queries.household_summary(household.village_id, household.id, period)
     return {
         "id": household.id,
         "village_id": household.village_id,

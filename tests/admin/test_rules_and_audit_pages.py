@@ -113,7 +113,7 @@ def test_the_audit_page_pages_and_shows_only_the_admins_village(pages, office):
 
 AUDITED = re.compile(
     r'"((?:village|grid|household|member|card|user|role|rule|shop|product|activity|attendance'
-    r'|board_entry|objection|points|campaign|campaign_objection)\.[a-z_]+)"'
+    r'|board_entry|objection|points|campaign|campaign_objection|rule_template)\.[a-z_]+)"'
 )
 
 

@@ -24,6 +24,8 @@ from pointsmart.campaigns import service as campaigns
 from pointsmart.campaigns import windows
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db, limiter
+from pointsmart.regions import service as regions
+from pointsmart.rule_templates import service as rule_templates
 from pointsmart.villages import cards
 from tests.awards.conftest import add_rule
 from tests.conftest import app_on_fresh_database
@@ -67,6 +69,7 @@ def fuzzed_app(tmp_path_factory):
                 )
             admin = make.staff("admin")
             open_campaign(village, admin, households)
+            county_template(village)
             db.session.commit()
             app.fuzz_auth = admin.auth
         yield app
@@ -84,6 +87,16 @@ def open_campaign(village, admin, households) -> None:
         council=[admin.user_id], villagers_nominate=True, bean_votes=3,
     )  # fmt: skip
     campaigns.nominate(ROOT, campaign.id, household_id=households[0].id, reason="好")
+
+
+def county_template(village) -> None:
+    """The village in a township of a county (ids 1, 2) whose rule template has version 1."""
+    county = regions.create_region(ROOT, name="安平县", level="county", parent_id=None)
+    township = regions.create_region(ROOT, name="城关镇", level="township", parent_id=county.id)
+    village.region_id = township.id
+    entry = {"code": "mqsb", "name": "门前三包", "category": "rule", "points": 10}
+    made = rule_templates.create_template(ROOT, county.id, title="积分细则", entries=[entry])
+    rule_templates.publish(ROOT, made.id)
 
 
 def with_known_ids(drawn) -> object:

@@ -82,6 +82,17 @@ API_BODIES: dict[tuple[str, str], Callable[[Params], Any]] = {
         "reason": "不成立",
     },
     ("POST", "/api/v1/villages"): lambda p: {"name": "新建村"},
+    ("POST", "/api/v1/regions/<int:region_id>/rule-templates"): lambda p: {"title": "矩阵细则"},
+    ("PATCH", "/api/v1/rule-templates/<int:template_id>/draft"): lambda p: {"title": "改名细则"},
+    ("POST", "/api/v1/rule-templates/<int:template_id>/publish"): lambda p: {},
+    ("POST", "/api/v1/villages/<int:village_id>/rule-template-adoptions"): lambda p: {
+        "template_id": int(p["template_id"]),
+        "version": int(p["template_version"]),
+    },
+    ("POST", "/api/v1/villages/<int:village_id>/rule-template-adoptions/preview"): lambda p: {
+        "template_id": int(p["template_id"]),
+        "version": int(p["template_version"]),
+    },
     ("PATCH", "/api/v1/regions/<int:region_id>"): lambda p: {"top3_share_limit": 60},
     ("POST", "/api/v1/regions"): lambda p: {
         "name": "新建镇",
@@ -283,6 +294,24 @@ FORM_FIELDS: dict[tuple[str, str], Callable[[Params], dict]] = {
     },
     ("POST", "/me/objections/<int:entry_id>"): lambda p: {"reason": "不是我家"},
     ("POST", "/regions/<int:region_id>/townships"): lambda p: {"name": "矩阵镇"},
+    ("POST", "/regions/<int:region_id>/rule-templates"): lambda p: {"title": "矩阵细则"},
+    ("POST", "/rule-templates/<int:template_id>/draft/title"): lambda p: {"title": "改名细则"},
+    ("POST", "/rule-templates/<int:template_id>/draft/entries"): lambda p: {
+        "code": "matrix-new",
+        "name": "新细则",
+        "category": "other",
+        "points": "5",
+    },
+    ("POST", "/rule-templates/<int:template_id>/draft/entries/<int:entry_id>"): lambda p: {
+        "code": "matrix-mqsb",
+        "name": "改名门前三包",
+        "category": "rule",
+        "points": "10",
+    },
+    (
+        "POST",
+        "/admin/villages/<int:village_id>/rule-templates/<int:template_id>/versions/<int:number>",
+    ): lambda p: {f"include-{p['template_entry_id']}": "1"},
     ("POST", "/regions/<int:region_id>/levels"): lambda p: {
         "top3_share_limit": "60",
         "reversal_rate_limit": "10",
@@ -325,6 +354,24 @@ RULE_PARAMS: dict[str, Callable[[Params], Params]] = {
     "/regions/<int:region_id>/villages": lambda p: {"region_id": p["county_id"]},
     "/regions/<int:region_id>/village-admins": lambda p: {"region_id": p["county_id"]},
     "/regions/<int:region_id>/levels": lambda p: {"region_id": p["county_id"]},
+    # A county's rule templates; ``entry_id`` of a template is a rule of its draft.
+    "/regions/<int:region_id>/rule-templates": lambda p: {"region_id": p["county_id"]},
+    "/api/v1/regions/<int:region_id>/rule-templates": lambda p: {"region_id": p["county_id"]},
+    "/rule-templates/<int:template_id>/versions/<int:number>": lambda p: {
+        "number": p["template_version"]
+    },
+    "/api/v1/rule-templates/<int:template_id>/versions/<int:number>": lambda p: {
+        "number": p["template_version"]
+    },
+    "/admin/villages/<int:village_id>/rule-templates/<int:template_id>/versions/<int:number>": (
+        lambda p: {"number": p["template_version"]}
+    ),
+    "/rule-templates/<int:template_id>/draft/entries/<int:entry_id>": lambda p: {
+        "entry_id": p["entry_id_of_draft"]
+    },
+    "/rule-templates/<int:template_id>/draft/entries/<int:entry_id>/remove": lambda p: {
+        "entry_id": p["entry_id_of_draft"]
+    },
     "/me/nominations/<int:nomination_id>/objection": lambda p: {
         "nomination_id": p["won_nomination_id"]
     },

@@ -38,6 +38,7 @@ from pointsmart.villages.cards import current_card, issue_card
 from pointsmart.villages.models import Grid, Household, Member, Village
 from tests.factories import ROOT, Factories
 from tests.security.seed_campaigns import seed_campaigns
+from tests.security.seed_rule_templates import seed_rule_templates
 
 PIN = "246810"
 PASSWORD = "correct-horse-battery"
@@ -266,6 +267,7 @@ def build_world() -> World:
         "region_id": str(township.id),
         "county_id": str(county.id),
         **seed_campaigns(village, own, neighbour, leader_id, world.holders["adm"][1]),
+        **seed_rule_templates(county.id),
     }
     db.session.commit()
     return world

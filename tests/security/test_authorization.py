@@ -306,6 +306,32 @@ POST   /regions/<int:region_id>/villages                                        
 POST   /regions/<int:region_id>/village-admins                                                login login login login 403   403   403   403   403   403   403   403   303
 PATCH  /api/v1/regions/<int:region_id>                                                        401   403   403   403   403   403   403   403   403   403   403   403   422
 POST   /regions/<int:region_id>/levels                                                        login login login login 403   403   403   403   403   403   403   403   303
+GET    /api/v1/regions/<int:region_id>/rule-templates                                         401   403   403   403   403   403   403   403   200   200   200   200   200
+POST   /api/v1/regions/<int:region_id>/rule-templates                                         401   403   403   403   403   403   403   403   403   403   403   403   201
+GET    /api/v1/rule-templates/<int:template_id>                                               401   403   403   403   403   403   403   403   200   200   200   200   200
+GET    /api/v1/rule-templates/<int:template_id>/draft                                         401   403   403   403   403   403   403   403   403   403   403   403   200
+POST   /api/v1/rule-templates/<int:template_id>/draft                                         401   403   403   403   403   403   403   403   403   403   403   403   409
+PATCH  /api/v1/rule-templates/<int:template_id>/draft                                         401   403   403   403   403   403   403   403   403   403   403   403   200
+POST   /api/v1/rule-templates/<int:template_id>/publish                                       401   403   403   403   403   403   403   403   403   403   403   403   201
+GET    /api/v1/rule-templates/<int:template_id>/versions                                      401   403   403   403   403   403   403   403   200   200   200   200   200
+GET    /api/v1/rule-templates/<int:template_id>/versions/<int:number>                         401   403   403   403   403   403   403   403   200   200   200   200   200
+GET    /api/v1/villages/<int:village_id>/rule-templates                                       401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /api/v1/villages/<int:village_id>/rule-template-adoptions                              401   403   403   403   403   403   403   403   200   403   403   403   403
+POST   /api/v1/villages/<int:village_id>/rule-template-adoptions                              401   403   403   403   403   403   403   403   201   403   403   403   403
+POST   /api/v1/villages/<int:village_id>/rule-template-adoptions/preview                      401   403   403   403   403   403   403   403   200   403   403   403   403
+GET    /regions/<int:region_id>/rule-templates                                                login login login login 403   403   403   403   200   200   200   200   200
+POST   /regions/<int:region_id>/rule-templates                                                login login login login 403   403   403   403   403   403   403   403   303
+GET    /rule-templates/<int:template_id>                                                      login login login login 403   403   403   403   200   200   200   200   200
+POST   /rule-templates/<int:template_id>/draft                                                login login login login 403   403   403   403   403   403   403   403   422
+POST   /rule-templates/<int:template_id>/draft/title                                          login login login login 403   403   403   403   403   403   403   403   303
+POST   /rule-templates/<int:template_id>/draft/entries                                        login login login login 403   403   403   403   403   403   403   403   303
+POST   /rule-templates/<int:template_id>/draft/entries/<int:entry_id>                         login login login login 403   403   403   403   403   403   403   403   303
+POST   /rule-templates/<int:template_id>/draft/entries/<int:entry_id>/remove                  login login login login 403   403   403   403   403   403   403   403   303
+POST   /rule-templates/<int:template_id>/publish                                              login login login login 403   403   403   403   403   403   403   403   303
+GET    /rule-templates/<int:template_id>/versions/<int:number>                                login login login login 403   403   403   403   200   200   200   200   200
+GET    /admin/villages/<int:village_id>/rule-templates                                        login login login login 403   403   403   403   200   403   403   403   403
+GET    /admin/villages/<int:village_id>/rule-templates/<int:template_id>/versions/<int:number> login login login login 403   403   403   403   200   403   403   403   403
+POST   /admin/villages/<int:village_id>/rule-templates/<int:template_id>/versions/<int:number> login login login login 403   403   403   403   303   403   403   403   403
 """
 
 

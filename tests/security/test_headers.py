@@ -163,3 +163,15 @@ def test_in_production_a_server_error_is_our_page_without_a_trace(tmp_path, capl
         assert response.get_json()["code"] == "internal_error"
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     assert "hunter2" in caplog.text
+
+
+def test_a_header_the_route_set_itself_is_kept_and_each_header_is_sent_once(fresh_app):
+    @fresh_app.route("/__own-policy")
+    def own_policy():
+        return "", 204, {"content-security-policy": "default-src 'none'"}
+
+    response = fresh_app.test_client().get("/__own-policy")
+
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    for name in ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"):
+        assert len(response.headers.getlist(name)) == 1, name

@@ -9,6 +9,7 @@ cookie is treated as signed out.
 from __future__ import annotations
 
 import pytest
+from flask import request
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
 from pointsmart.accounts.service import principal_for_token
@@ -240,3 +241,19 @@ def test_a_pin_change_on_the_page_keeps_that_session_and_ends_the_others(client,
     assert changed.status_code == 302
     assert is_signed_in(client, "/me")
     assert principal_for_token(token) is None
+
+
+def test_a_request_without_the_cookie_starts_an_empty_session_and_sets_none(app, client):
+    """``CookieSessionInterface`` opens no cookie that is not there; a forged one is no
+    session either (a real one is read: the sign-in tests above)."""
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+    interface = app.session_interface
+    with app.test_request_context("/", headers={"Cookie": "session=forged.value.sig"}):
+        assert dict(interface.open_session(app, request)) == {}
+    with app.test_request_context("/"):
+        session = interface.open_session(app, request)
+        assert dict(session) == {}
+        assert not session.modified

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from pointsmart.accounts.service import load_principal
+from pointsmart.clock import historical
 from pointsmart.villages import service
 from pointsmart.villages.schemas import HouseholdOut
+from tests.factories import ROOT
 from tests.ledger.test_hot_path import recorded_statements
 
 
@@ -53,10 +56,10 @@ def test_the_balance_read_is_a_few_statements(api, make):
     with recorded_statements() as statements:
         api.get(f"/households/{household.id}", as_=admin)
 
-    # authentication, the household with grid, members and time zone, and the ledger's
-    # summary (balance, month totals and rank) in one
+    # authentication, then the household with grid, members, time zone and the ledger's
+    # summary (balance, month totals and rank), all in one
     reads = [s for s in statements if s.startswith("SELECT")]
-    assert len(reads) == 3, statements
+    assert len(reads) == 2, statements
 
 
 def test_a_household_reads_its_balance_in_as_few_statements(api, make):
@@ -73,13 +76,37 @@ def test_a_household_reads_its_balance_in_as_few_statements(api, make):
 
     # the PIN an admin set is checked within the authentication's one statement
     reads = [s for s in statements if s.startswith("SELECT")]
-    assert len(reads) == 3, statements
+    assert len(reads) == 2, statements
 
 
-def test_not_found_comes_before_forbidden(api, make):
-    village, other = make.village(), make.village()
-    stranger = make.staff("leader", other)
-    household = make.household(village)
+def test_a_village_in_another_time_zone_reads_its_own_month(make):
+    """At 2026-11-30 17:00 UTC it is already December in Shanghai (every village's usual
+    zone, whose month the answer's statement guesses) but still November in London: a London
+    village's household is answered with November's totals and rank, as the household view
+    has them."""
+    london, shanghai = make.village(timezone="Europe/London"), make.village()
+    household, other, neighbour = (
+        make.household(london),
+        make.household(london),
+        make.household(shanghai),
+    )
 
-    assert api.get("/households/999999", as_=stranger, expect=404)["code"] == "not_found"
-    assert api.get(f"/households/{household.id}", as_=stranger, expect=403)["code"] == "forbidden"
+    with historical(dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.UTC)):
+        make.award(household, 7)
+        make.award(other, 9)
+        make.award(neighbour, 5)
+
+        answer = service.household_answer(ROOT, household.id)
+        view = as_the_view_shows_it(ROOT, household.id)
+        december = service.household_answer(ROOT, neighbour.id)
+
+    assert answer["month"] == {
+        "period": "2026-11",
+        "earned": 7,
+        "deducted": 0,
+        "redeemed": 0,
+        "rank": 2,
+    }
+    assert json.loads(json.dumps(HouseholdOut().dump(answer), default=str)) == view
+    assert december["month"]["period"] == "2026-12"
+    assert (december["month"]["earned"], december["month"]["rank"]) == (5, 1)

@@ -1,0 +1,243 @@
+"""What the rule templates' API and pages read and write."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..awards.models import UNITS
+from ..ledger.models import CATEGORIES
+from ..ledger.service import MAX_AMOUNT
+from ..text import Name
+
+POINTS = validate.Range(-MAX_AMOUNT, MAX_AMOUNT)
+NOTE = validate.Length(max=500)
+
+
+class EntryIn(Schema):
+    """One rule of a template. ``points_min`` / ``points_max`` default to ``points``: the
+    village may not move them."""
+
+    code = fields.Str(required=True, validate=validate.Length(1, 32))
+    name = Name(required=True, validate=validate.Length(1, 100))
+    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
+    unit = fields.Str(load_default="each", validate=validate.OneOf(UNITS))
+    points = fields.Int(
+        required=True,
+        strict=True,
+        validate=POINTS,
+        metadata={"description": "signed: + awards, - deducts; per unit; the county's points"},
+    )
+    points_min = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=POINTS,
+        metadata={"description": "the lowest points a village may set (default: points)"},
+    )
+    points_max = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=POINTS,
+        metadata={"description": "the highest points a village may set (default: points)"},
+    )
+    monthly_cap = fields.Int(
+        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, MAX_AMOUNT)
+    )
+
+
+class TemplateIn(Schema):
+    title = Name(required=True, validate=validate.Length(1, 100))
+    note = fields.Str(load_default="", validate=NOTE)
+    entries = fields.List(fields.Nested(EntryIn), load_default=list)
+
+
+class DraftIn(Schema):
+    """Any of the three; ``entries`` replaces the draft's whole list."""
+
+    title = Name(validate=validate.Length(1, 100))
+    note = fields.Str(validate=NOTE)
+    entries = fields.List(fields.Nested(EntryIn))
+
+
+class PublishIn(Schema):
+    note = fields.Str(load_default=None, validate=NOTE)
+
+
+class EntryOut(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+    category = fields.Str()
+    unit = fields.Str()
+    points = fields.Int()
+    points_min = fields.Int()
+    points_max = fields.Int()
+    monthly_cap = fields.Int(allow_none=True)
+
+
+class VersionBrief(Schema):
+    number = fields.Int(allow_none=True, metadata={"description": "null: the draft"})
+    title = fields.Str()
+    note = fields.Str()
+    published_at = fields.DateTime(allow_none=True)
+
+
+class VersionList(Schema):
+    items = fields.List(fields.Nested(VersionBrief))
+    next_after = fields.Int(allow_none=True)
+
+
+class VersionOut(VersionBrief):
+    template_id = fields.Int()
+    region_id = fields.Int()
+    entries = fields.List(fields.Nested(EntryOut))
+
+
+class TemplateOut(Schema):
+    id = fields.Int()
+    region_id = fields.Int()
+    title = fields.Str()
+    latest_version = fields.Int(allow_none=True)
+    versions = fields.List(fields.Nested(VersionBrief), metadata={"description": "published"})
+    draft = fields.Nested(VersionOut, allow_none=True, metadata={"description": "its managers"})
+    created_at = fields.DateTime()
+
+
+class TemplateList(Schema):
+    items = fields.List(fields.Nested(TemplateOut))
+    next_after = fields.Int(allow_none=True)
+
+
+# --- a village's side ------------------------------------------------------------------------
+
+
+class OfferOut(Schema):
+    template_id = fields.Int()
+    title = fields.Str()
+    latest_version = fields.Int()
+    adopted_version = fields.Int(allow_none=True)
+    adopted_from = fields.Date(allow_none=True)
+    newer_available = fields.Bool(
+        metadata={"description": "a version newer than the adopted one (or any, never adopted)"}
+    )
+
+
+class OfferList(Schema):
+    items = fields.List(fields.Nested(OfferOut))
+    notice = fields.Bool(metadata={"description": "some template has a version not adopted"})
+    next_after = fields.Int(allow_none=True)
+
+
+class ChoiceIn(Schema):
+    code = fields.Str(required=True, validate=validate.Length(1, 32))
+    points = fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=POINTS,
+        metadata={"description": "the village's points within the range (default: the county's)"},
+    )
+
+
+class AdoptionIn(Schema):
+    template_id = fields.Int(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
+    version = fields.Int(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
+    valid_from = fields.Date(
+        load_default=None,
+        metadata={"description": "village-local day, today or later (default today)"},
+    )
+    entries = fields.List(
+        fields.Nested(ChoiceIn),
+        load_default=None,
+        metadata={"description": "the rules to adopt, with the village's points; default: all"},
+    )
+
+    @validates_schema
+    def some_entries(self, data, **kwargs):
+        if data.get("entries") == []:
+            raise ValidationError(str(_l("Choose at least one rule.")), "entries")
+
+
+class PlannedEntryOut(Schema):
+    code = fields.Str(metadata={"description": "the template's code"})
+    name = fields.Str()
+    category = fields.Str()
+    unit = fields.Str()
+    county_points = fields.Function(lambda p: p.entry.points)
+    points = fields.Int(metadata={"description": "the village's points from valid_from"})
+    points_min = fields.Int()
+    points_max = fields.Int()
+    monthly_cap = fields.Int(allow_none=True)
+    action = fields.Str(metadata={"description": "new_rule or new_version"})
+    rule_id = fields.Int(allow_none=True)
+    rule_code = fields.Str(metadata={"description": "the rule's code in the village"})
+    current_points = fields.Int(allow_none=True)
+    rule_version_id = fields.Int(allow_none=True)
+
+
+class RuleBrief(Schema):
+    id = fields.Int()
+    code = fields.Str()
+    name = fields.Str()
+
+
+class PlanOut(Schema):
+    id = fields.Int(allow_none=True, metadata={"description": "the adoption; null in a preview"})
+    village_id = fields.Function(lambda p: p.village.id)
+    template_id = fields.Int()
+    version = fields.Int(attribute="number")
+    title = fields.Function(lambda p: p.version.title)
+    valid_from = fields.Date()
+    entries = fields.List(fields.Nested(PlannedEntryOut))
+    left_out = fields.Function(lambda p: [entry.code for entry in p.left_out])
+    dropped = fields.List(
+        fields.Nested(RuleBrief),
+        metadata={"description": "rules adopted before whose codes this version no longer has"},
+    )
+
+
+class AdoptionOut(Schema):
+    id = fields.Int()
+    template_id = fields.Int()
+    version = fields.Int()
+    title = fields.Str()
+    valid_from = fields.Date()
+    adopted_by_id = fields.Int(allow_none=True)
+    adopted_at = fields.DateTime()
+
+
+class AdoptionList(Schema):
+    items = fields.List(fields.Nested(AdoptionOut))
+    next_after = fields.Int(allow_none=True)
+
+
+# --- page forms (strings from the browser) ---------------------------------------------------
+
+
+class TitleForm(Schema):
+    title = Name(required=True, validate=validate.Length(1, 100))
+    note = fields.Str(load_default="", validate=NOTE)
+
+
+class EntryForm(Schema):
+    """One rule of the draft, from the page. An empty range means fixed points."""
+
+    code = fields.Str(required=True, validate=validate.Length(1, 32))
+    name = Name(required=True, validate=validate.Length(1, 100))
+    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
+    unit = fields.Str(load_default="each", validate=validate.OneOf(UNITS))
+    points = fields.Int(required=True, validate=POINTS)
+    points_min = fields.Int(load_default=None, validate=POINTS)
+    points_max = fields.Int(load_default=None, validate=POINTS)
+    monthly_cap = fields.Int(load_default=None, validate=validate.Range(1, MAX_AMOUNT))
+
+
+class PublishForm(Schema):
+    note = fields.Str(load_default=None, validate=NOTE)
+
+
+class AdoptForm(Schema):
+    """The day; the chosen rules and their points are ``include-<entry id>`` and
+    ``points-<entry id>`` fields, read by the view."""
+
+    valid_from = fields.Date(load_default=None)

@@ -1,0 +1,129 @@
+"""The village's pages: the county's templates with a notice of versions not adopted yet, and
+the adoption form of a version (which rules, the village's points inside the county's range,
+from which day). The village's admins only."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+
+from ...accounts.auth import login_required, page_principal
+from ...awards.rules import local_today
+from ...errors import Problem
+from ...extensions import db
+from ...forms import done, parse_form
+from .. import access, adoption, service
+from ..schemas import AdoptForm
+from .blueprint import CATEGORY_LABELS, bp
+
+
+@bp.route("/admin/villages/<int:village_id>/rule-templates")
+@login_required
+def village_templates(village_id: int):
+    actor = page_principal()
+    village = access.administered_village(actor, village_id)
+    return render_template(
+        "rule_templates/village.html",
+        village=village,
+        offers=adoption.offers(actor, village_id),
+        adoptions=adoption.adoptions(actor, village_id),
+    )
+
+
+def _chosen(entries) -> tuple[list[dict], dict[str, list[str]]]:
+    """The ticked entries with the points typed for each (the county's when left empty)."""
+    chosen, errors = [], {}
+    for entry in entries:
+        if not request.form.get(f"include-{entry.id}"):
+            continue
+        raw = (request.form.get(f"points-{entry.id}") or "").strip()
+        if raw and not raw.lstrip("-").isdigit():
+            errors[f"points-{entry.id}"] = [_("Give a whole number.")]
+            continue
+        chosen.append({"code": entry.code, "points": int(raw) if raw else None})
+    return chosen, errors
+
+
+@bp.route(
+    "/admin/villages/<int:village_id>/rule-templates/<int:template_id>/versions/<int:number>",
+    methods=["GET", "POST"],
+)
+@login_required
+def adopt_page(village_id: int, template_id: int, number: int):
+    """The version's rules, each with a box to take it and its points; what each will do (a
+    new rule, or new points of the rule adopted before) as the preview computes it."""
+    actor = page_principal()
+    village = access.administered_village(actor, village_id)
+    plan, errors, values = None, {}, {}
+    try:
+        plan = adoption.preview(actor, village_id, template_id, number)
+    except Problem as problem:
+        errors = _refusal(problem, [])
+    version = service.get_version(actor, template_id, number)
+    status = 200
+    if request.method == "POST":
+        values = request.form.to_dict()
+        form_values, errors = parse_form(AdoptForm())
+        chosen, more = _chosen(version.entries)
+        errors.update(more)
+        if not chosen and not errors:
+            errors["form"] = [_("Tick at least one rule to adopt.")]
+        if not errors:
+            try:
+                adopted = adoption.adopt(
+                    actor,
+                    village_id,
+                    template_id,
+                    number,
+                    valid_from=form_values.get("valid_from"),
+                    entries=chosen,
+                )
+                return done(
+                    _(
+                        "Adopted %(title)s v%(number)s from %(day)s: %(count)s rules.",
+                        title=version.title,
+                        number=number,
+                        day=adopted.valid_from.isoformat(),
+                        count=len(adopted.entries),
+                    ),
+                    "admin.rules_list",
+                    village_id=village_id,
+                )
+            except Problem as problem:
+                errors = _refusal(problem, version.entries)
+        status = 422
+    planned = {p.entry.id: p for p in plan.entries} if plan else {}
+    return (
+        render_template(
+            "rule_templates/adopt.html",
+            village=village,
+            version=version,
+            planned=planned,
+            dropped=plan.dropped if plan else [],
+            categories=CATEGORY_LABELS,
+            today=local_today(village.timezone),
+            posted=request.method == "POST",
+            values=values,
+            errors=errors,
+        ),
+        status,
+    )
+
+
+def _refusal(problem: Problem, entries) -> dict[str, list[str]]:
+    """A refusal as form errors: ``errors.entries`` (by code) on each rule's points field,
+    the rest at the top; a 403 or 404 stays the error page (as ``refusal_errors``)."""
+    if problem.status in (401, 403, 404):
+        raise problem
+    db.session.rollback()
+    errors = dict(problem.errors or {})
+    by_code = errors.pop("entries", None)
+    shown = {field: [str(m) for m in messages] for field, messages in errors.items()}
+    if isinstance(by_code, dict):
+        ids = {entry.code: entry.id for entry in entries}
+        for code, messages in by_code.items():
+            shown[f"points-{ids.get(code, code)}"] = [str(m) for m in messages]
+    elif by_code:
+        shown["form"] = [str(m) for m in by_code]
+    shown.setdefault("form", [str(problem.detail or problem.title)])
+    return shown
