@@ -10,7 +10,7 @@ from flask import request, url_for
 from ..accounts.auth import current_principal
 from ..errors import ValidationFailed
 from ..schemas import PageQuery, page_of
-from . import board
+from . import board, objections
 from .api import IDEMPOTENCY_HEADER, WAITS, blp, outcome_body, post_once
 from .photos import MAX_BYTES
 from .schemas import (
@@ -102,7 +102,7 @@ def raise_objection(data, entry_id):
     """A household objects to an entry while it is on the board: with its own villager login,
     or an admin files it for the household (``household_id``). 409 ``not_on_board``,
     ``already_objected``."""
-    return board.raise_objection(current_principal(), entry_id, **data)
+    return objections.raise_objection(current_principal(), entry_id, **data)
 
 
 @blp.route("/villages/<int:village_id>/objections", methods=["GET"])
@@ -110,7 +110,7 @@ def raise_objection(data, entry_id):
 @blp.response(200, ObjectionList)
 def list_objections(query, village_id):
     """Objections to the village's entries, newest first (admin)."""
-    items = board.list_objections(current_principal(), village_id, **query)
+    items = objections.list_objections(current_principal(), village_id, **query)
     return {"items": items, "next_after": None}
 
 
@@ -124,7 +124,7 @@ def decide_objection(data, objection_id):
     actor = current_principal()
 
     def produce():
-        objection = board.decide_objection(
+        objection = objections.decide_objection(
             actor, objection_id, uphold=data["uphold"], reason=data["reason"]
         )
         return ObjectionOut().dump(objection)

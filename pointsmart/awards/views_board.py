@@ -14,7 +14,7 @@ from ..extensions import db
 from ..forms import parse_form, run_once
 from ..ledger import queries as ledger_queries
 from ..villages import service as villages
-from . import approvals, board, rules, service
+from . import approvals, board, objections, rules, service
 from .photos import MAX_BYTES
 from .views import (
     REQUIRED,
@@ -266,7 +266,7 @@ def decide(village_id: int, approval_id: int):
 def objection_queue(village_id: int):
     """Objections waiting for a decision, each with the entry it is about."""
     actor, village = leader_village(village_id)
-    waiting = board.list_objections(actor, village_id, status="pending")
+    waiting = objections.list_objections(actor, village_id, status="pending")
     entries = {
         view["id"]: view
         for view in board.entries_view(
@@ -306,7 +306,7 @@ def decide_objection(village_id: int, objection_id: int):
     payload = {"objection_id": objection_id, "uphold": uphold, "reason": values["reason"]}
 
     def produce() -> dict:
-        decided = board.decide_objection(
+        decided = objections.decide_objection(
             actor, objection_id, uphold=uphold, reason=values["reason"]
         )
         return {"status": decided.status}

@@ -284,8 +284,8 @@ def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
     """An entry on the public board of the household's village, as the objection form shows it
     (number, head name as the household may see it, rule, points); NotFound otherwise. An entry
     no longer open to objections says why in ``closed`` (upheld, undone, or its days over)."""
-    from ..awards.board import closed_for_objections
     from ..awards.models import BoardEntry
+    from ..awards.objections import closed_for_objections
     from ..boards import service as boards
 
     entry = db.session.get(BoardEntry, entry_id)

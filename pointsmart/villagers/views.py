@@ -21,7 +21,7 @@ from marshmallow import Schema, fields, validate
 from ..accounts import service as accounts
 from ..accounts import villagers as auth
 from ..accounts.auth import VILLAGER_TOKEN_KEY, begin_web_session, villager_page_principal
-from ..awards import board
+from ..awards import board, objections
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, sign_in_limited
 from ..forms import REQUIRED, parse_form, run_once
@@ -174,7 +174,9 @@ def objection(principal, entry_id):
                     principal,
                     {"entry_id": entry_id, **values},
                     lambda: {
-                        "id": board.raise_objection(principal, entry_id, reason=values["reason"]).id
+                        "id": objections.raise_objection(
+                            principal, entry_id, reason=values["reason"]
+                        ).id
                     },
                 )
             except NotFound:

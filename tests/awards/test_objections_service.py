@@ -1,11 +1,11 @@
 """Objections raised by a household itself (its villager login, a later issue, will call
-``board.raise_objection`` with the household's principal), decided by an admin."""
+``objections.raise_objection`` with the household's principal), decided by an admin."""
 
 import pytest
 
 from pointsmart.accounts.auth import Principal
 from pointsmart.audit.service import changes_of
-from pointsmart.awards import board
+from pointsmart.awards import board, objections
 from pointsmart.awards.errors import NotOnBoard
 from pointsmart.errors import Forbidden, NotFound
 from pointsmart.ledger.verify import verify_village
@@ -29,10 +29,12 @@ def black_entry(household, leader, catalogue):
 def test_a_household_objects_with_its_own_login_and_an_admin_upholds_it(
     household, admin, black_entry
 ):
-    objection = board.raise_objection(villager(household), black_entry.id, reason="不是我家的柴草")
+    objection = objections.raise_objection(
+        villager(household), black_entry.id, reason="不是我家的柴草"
+    )
 
     assert (objection.household_id, objection.filed_by_id) == (household.id, None)
-    decided = board.decide_objection(admin.principal, objection.id, uphold=True, reason="属实")
+    decided = objections.decide_objection(admin.principal, objection.id, uphold=True, reason="属实")
     assert decided.status == "upheld"
     assert decided.reversal_id is not None
     upheld = last_audit_entry("objection.uphold")
@@ -53,7 +55,7 @@ def test_a_household_objects_with_its_own_login_and_an_admin_upholds_it(
 
 
 def test_a_neighbour_may_object_too_but_not_for_someone_else(neighbour, black_entry):
-    objection = board.raise_objection(
+    objection = objections.raise_objection(
         villager(neighbour), black_entry.id, reason="处罚过重", household_id=999
     )
 
@@ -64,22 +66,22 @@ def test_a_household_of_another_village_cannot_see_the_entry(make, black_entry):
     stranger = make.household(make.village())
 
     with pytest.raises(NotFound):
-        board.raise_objection(villager(stranger), black_entry.id, reason="不服")
+        objections.raise_objection(villager(stranger), black_entry.id, reason="不服")
 
 
 def test_a_household_cannot_decide_an_objection(household, black_entry):
-    objection = board.raise_objection(villager(household), black_entry.id, reason="不服")
+    objection = objections.raise_objection(villager(household), black_entry.id, reason="不服")
 
     with pytest.raises(Forbidden):
-        board.decide_objection(villager(household), objection.id, uphold=True, reason="自己批")
+        objections.decide_objection(villager(household), objection.id, uphold=True, reason="自己批")
 
 
 def test_after_an_upheld_objection_the_entry_is_off_the_board(
     household, neighbour, admin, black_entry
 ):
-    first = board.raise_objection(villager(household), black_entry.id, reason="不服")
-    board.decide_objection(ROOT, first.id, uphold=True, reason="核实有误")
+    first = objections.raise_objection(villager(household), black_entry.id, reason="不服")
+    objections.decide_objection(ROOT, first.id, uphold=True, reason="核实有误")
 
     with pytest.raises(NotOnBoard):
-        board.raise_objection(villager(neighbour), black_entry.id, reason="也不服")
+        objections.raise_objection(villager(neighbour), black_entry.id, reason="也不服")
     assert board.public_board(household.village_id)["black"] == []

@@ -413,12 +413,12 @@ def test_an_entry_with_a_file_that_is_not_a_photo_is_refused(pages, household, c
 def test_an_admin_upholds_an_objection_on_the_page(
     browse, leader, admin, household, catalogue, base
 ):
-    from pointsmart.awards import board
+    from pointsmart.awards import board, objections
 
     entry = board.create_entry(
         leader.principal, household_id=household.id, rule_id=catalogue.clutter.id, reason="乱堆柴草"
     ).extra["entry"]
-    objection = board.raise_objection(
+    objection = objections.raise_objection(
         admin.principal, entry.id, household_id=household.id, reason="柴草是邻居家的"
     )
     boss = browse(admin)

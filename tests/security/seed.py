@@ -20,8 +20,8 @@ from PIL import Image
 from pointsmart.accounts.models import ApiToken, RoleAssignment
 from pointsmart.accounts.passwords import hash_secret
 from pointsmart.accounts.service import create_user, load_principal
-from pointsmart.awards.board import raise_objection
 from pointsmart.awards.models import Activity, Approval, Attendance, BoardEntry, Rule
+from pointsmart.awards.objections import raise_objection
 from pointsmart.awards.photos import store_photo
 from pointsmart.counter.models import Product, Shop
 from pointsmart.counter.offline.sync import redeem_offline

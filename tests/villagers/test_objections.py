@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards import board
+from pointsmart.awards import objections
 from pointsmart.awards.models import Objection
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
@@ -116,9 +116,11 @@ def test_after_an_upheld_objection_the_page_says_so_not_that_the_days_are_over(
     entry,
 ):
     objector = household_with_pin(make, village)
-    objection = board.raise_objection(ROOT, entry["id"], reason="不对", household_id=objector.id)
+    objection = objections.raise_objection(
+        ROOT, entry["id"], reason="不对", household_id=objector.id
+    )
     admin = make.staff("admin", village).principal
-    board.decide_objection(admin, objection.id, uphold=True, reason="核实无误")
+    objections.decide_objection(admin, objection.id, uphold=True, reason="核实无误")
     db.session.commit()
     sign_in(csrf_client)
 

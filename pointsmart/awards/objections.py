@@ -1,0 +1,162 @@
+"""Objections (异议) to red and black board entries: a household objects to an entry about it
+while the entry's notice period is open, once; an admin of the village decides, and an upheld
+objection reverses the entry's points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..audit import service as audit
+from ..database import utcnow
+from ..errors import Forbidden, NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from .board import find_entry, reason_text, reversed_transfer_ids
+from .errors import AlreadyDecided, AlreadyObjected, NotOnBoard
+from .models import (
+    DISMISSED,
+    PENDING,
+    UPHELD,
+    BoardEntry,
+    Objection,
+)
+from .rules import local_today
+from .service import (
+    active_household,
+    village_of,
+)
+
+UPHELD_ALREADY = _l(
+    "An objection to this entry was upheld and its points were undone; "
+    "there is nothing left to object to."
+)
+UNDONE_ALREADY = _l("This entry was undone; there is nothing left to object to.")
+
+
+def closed_for_objections(entry: BoardEntry, today: dt.date) -> Any:
+    """Why no household may object to ``entry`` now, in words (None: it may): its points were
+    undone after an upheld objection, or otherwise undone, or its days on the board are over."""
+    if reversed_transfer_ids([entry.transfer_id]):
+        upheld = db.session.execute(
+            sa.select(Objection.id).where(
+                Objection.entry_id == entry.id, Objection.status == UPHELD
+            )
+        ).first()
+        return UPHELD_ALREADY if upheld else UNDONE_ALREADY
+    if entry.board_until < today:
+        return NotOnBoard.title
+    return None
+
+
+def raise_objection(
+    actor: Principal, entry_id: int, *, reason: str, household_id: int | None = None
+) -> Objection:
+    """A household objects (异议) to an entry while it is on the board.
+
+    Called with the household's own principal (its villager login), or by an admin of the
+    village for a household (``household_id``). Once per household and entry.
+    """
+    entry = find_entry(entry_id)
+    if actor.user_id is None and actor.household_id is not None:
+        if actor.household_village_id != entry.village_id:
+            raise NotFound(_l("No such entry."))
+        household_id = actor.household_id
+        filed_by_id = None
+    else:
+        actor.require_admin(entry.village_id)
+        if household_id is None:
+            raise ValidationFailed(
+                errors={"household_id": [str(_l("Say which household objects."))]}
+            )
+        filed_by_id = actor.user_id
+    objector = active_household(household_id)
+    if objector.village_id != entry.village_id:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
+    reason = reason_text(reason)
+    village = village_of(entry.village_id)
+    closed = closed_for_objections(entry, local_today(village.timezone))
+    if closed is not None:
+        raise NotOnBoard(closed)
+    if db.session.execute(
+        sa.select(Objection.id).where(
+            Objection.entry_id == entry.id, Objection.household_id == household_id
+        )
+    ).first():
+        raise AlreadyObjected()
+    objection = Objection(
+        entry_id=entry.id,
+        village_id=entry.village_id,
+        household_id=household_id,
+        reason=reason,
+        filed_by_id=filed_by_id,
+        raised_at=utcnow(),
+        status=PENDING,
+    )
+    db.session.add(objection)
+    db.session.flush()
+    return objection
+
+
+def list_objections(
+    actor: Principal, village_id: int, *, status: str | None = None
+) -> list[Objection]:
+    village_of(village_id)
+    actor.require_admin(village_id)
+    statement = (
+        sa.select(Objection)
+        .where(Objection.village_id == village_id)
+        .order_by(Objection.id.desc())
+        .limit(500)
+    )
+    if status is not None:
+        statement = statement.where(Objection.status == status)
+    return list(db.session.execute(statement).scalars())
+
+
+def decide_objection(
+    actor: Principal, objection_id: int, *, uphold: bool, reason: str
+) -> Objection:
+    """Uphold (reverse the entry's transfer, with the reason) or dismiss an objection; admins
+    of the village, once, with a reason either way."""
+    objection = db.session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound(_l("No such objection."))
+    if actor.household_id is not None:  # a villager's login never decides
+        raise Forbidden()
+    actor.require_admin(objection.village_id)
+    reason = reason_text(reason)
+    ledger.lock_household_account(objection.village_id, find_entry(objection.entry_id).household_id)
+    db.session.refresh(objection, with_for_update=True)
+    if objection.status != PENDING:
+        raise AlreadyDecided()
+    if uphold:
+        entry = find_entry(objection.entry_id)
+        reversal = ledger.reverse(entry.transfer_id, reason=reason, posted_by_id=actor.user_id)
+        objection.reversal_id = reversal.id
+        objection.status = UPHELD
+    else:
+        objection.status = DISMISSED
+    objection.decided_by_id = actor.user_id
+    objection.decided_at = utcnow()
+    objection.decision_reason = reason
+    db.session.flush()
+    audit.record(
+        actor_id=actor.user_id,
+        village_id=objection.village_id,
+        action="objection.uphold" if uphold else "objection.dismiss",
+        target_type="objection",
+        target_id=objection.id,
+        changes={
+            "entry_id": objection.entry_id,
+            "reason": reason,
+            "reversal_id": objection.reversal_id,
+        },
+    )
+    return objection
