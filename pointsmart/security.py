@@ -88,7 +88,8 @@ class SecurityHeaders:
         self.page, self.api, self.reference = page, api, reference
 
     def __call__(self, environ, start_response):
-        path = environ.get("PATH_INFO", "")
+        # The path as Flask routes it (werkzeug's ``Request.path``): "//api/v1/x" is /api/v1/x.
+        path = "/" + environ.get("PATH_INFO", "").lstrip("/")
         if path == API_REFERENCE_PATH:
             wanted = self.reference
         else:

@@ -191,6 +191,9 @@ def test_error_answers_carry_the_headers_of_their_kind(fresh_app):
         "api 404": client.get("/api/v1/no-such-thing"),
         "api 500": client.get("/api/v1/__broken"),
         "page 405": client.delete("/login"),
+        "api 401 with a doubled slash": client.get(
+            "/", environ_overrides={"PATH_INFO": "//api/v1/villages"}
+        ),
     }
 
     for name, response in answers.items():
