@@ -14,6 +14,7 @@ from flask_babel import get_locale
 
 from . import models  # noqa: F401 - every table on the metadata before migrations or create_all
 from .accounts.setup import init_app as init_accounts
+from .activities.setup import init_app as init_activities
 from .admin.setup import init_app as init_admin
 from .api import init_api
 from .awards.setup import init_app as init_awards
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         init_accounts,
         init_villages,
         init_awards,
+        init_activities,
         init_counter,
         init_bookkeeping,
         init_ledger,

@@ -302,4 +302,4 @@ def change_settings(data, village_id):
     return service.change_award_settings(current_principal(), village_id, **data)
 
 
-from . import api_activities, api_board  # noqa: E402, F401  (routes on ``blp``)
+from . import api_board  # noqa: E402, F401  (routes on ``blp``)

@@ -433,4 +433,4 @@ def board_photo(entry_id: int):
     return response
 
 
-from . import views_activities, views_board, views_scoring  # noqa: E402, F401  (pages on ``bp``)
+from . import views_board, views_scoring  # noqa: E402, F401  (pages on ``bp``)

@@ -8,9 +8,10 @@ import re
 from pathlib import Path
 
 import pointsmart
+from pointsmart.activities import service as activities
 from pointsmart.admin.views import ACTION_LABELS, TARGET_LABELS
 from pointsmart.audit import service as audit
-from pointsmart.awards import activities, rules
+from pointsmart.awards import rules
 from pointsmart.awards.models import Rule
 from pointsmart.extensions import db
 from tests.admin.conftest import last_changes, last_entry

@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from pointsmart.extensions import db
-from pointsmart.ledger import service as ledger_service
+from pointsmart.ledger import posting as ledger_service
 from pointsmart.ledger.models import GENESIS_HASH, ChainHead, Transfer
 from pointsmart.reports.sheet import (
     balances_at_position,

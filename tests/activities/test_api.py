@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pointsmart.activities import attendance as posting
+from pointsmart.activities import service as activities
 from pointsmart.audit.service import changes_of
-from pointsmart.awards import activities, service
-from pointsmart.awards import attendance as posting
+from pointsmart.awards import service
 from pointsmart.awards.errors import AlreadyPosted, BatchRefused
 from pointsmart.awards.models import Attendance
 from pointsmart.awards.rules import local_today
@@ -245,7 +246,7 @@ def test_an_activity_uses_the_rule_version_in_force_on_its_day(
 
 
 def test_taking_out_an_attendee_before_posting_is_audited(household, leader, activity):
-    from pointsmart.awards import activities
+    from pointsmart.activities import service as activities
 
     attendance = activities.check_in(
         leader.principal, activity["id"], household_id=household.id, member_name="王建国"

@@ -3,23 +3,26 @@ and out, correct hours, post the attendance (all or none), see the totals."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required
+from ..awards import rules
+from ..awards.errors import BatchRefused
+from ..awards.models import HOUR
+from ..awards.views import REQUIRED, leader_village, looks_like_card, problem_message
 from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, run_once
 from ..text import Name
 from ..villages import cards
 from ..villages import service as villages
-from . import activities, rules
 from . import attendance as posting
-from .errors import BatchRefused
-from .models import HOUR
-from .views import REQUIRED, bp, leader_village, looks_like_card, problem_message
+from . import service as activities
+
+bp = Blueprint("activities_pages", __name__, template_folder="templates")
 
 
 class ActivityForm(Schema):
@@ -60,7 +63,7 @@ def volunteer_rules(actor, village):
 def list_page(actor, village, *, errors=None, form=None, status=200):
     return (
         render_template(
-            "awards/activities.html",
+            "activities/activities.html",
             village=village,
             activities=activities.list_activities(actor, village.id, limit=30)[:30],
             rules=volunteer_rules(actor, village),
@@ -101,7 +104,7 @@ def create_activity(village_id: int):
             status=problem.status,
         )  # fmt: skip
     return redirect(
-        url_for("awards_pages.activity", village_id=village_id, activity_id=result["id"])
+        url_for("activities_pages.activity", village_id=village_id, activity_id=result["id"])
     )
 
 
@@ -113,7 +116,7 @@ def activity_page(actor, village, activity_id, *, errors=None, matches=None, sta
         abort(404)
     return (
         render_template(
-            "awards/activity.html",
+            "activities/activity.html",
             village=village,
             activity=view,
             errors=errors or [],
@@ -189,7 +192,7 @@ def check_in(village_id: int, activity_id: int):
         return page
     flash(_("Checked in."), "success")
     return redirect(
-        url_for("awards_pages.activity", village_id=village_id, activity_id=activity_id)
+        url_for("activities_pages.activity", village_id=village_id, activity_id=activity_id)
     )
 
 
@@ -229,7 +232,7 @@ def change_attendance(village_id: int, activity_id: int, attendance_id: int):
     if page is not None:
         return page
     return redirect(
-        url_for("awards_pages.activity", village_id=village_id, activity_id=activity_id)
+        url_for("activities_pages.activity", village_id=village_id, activity_id=activity_id)
     )
 
 
@@ -256,5 +259,5 @@ def post_activity(village_id: int, activity_id: int):
         "success",
     )
     return redirect(
-        url_for("awards_pages.activity", village_id=village_id, activity_id=activity_id)
+        url_for("activities_pages.activity", village_id=village_id, activity_id=activity_id)
     )

@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
+from ..awards import rules
+from ..awards.batches import BatchEntry, entry_problem, plan_batch
+from ..awards.errors import BatchRefused
+from ..awards.models import Activity, Attendance, Rule
+from ..awards.service import post_plan, village_of
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
-from . import rules
-from .activities import activity_for, attendee_name, find_attendance, reopen_if_reversed
-from .batches import BatchEntry, entry_problem, plan_batch
-from .errors import BatchRefused
-from .models import Activity, Attendance, Rule
-from .service import post_plan, village_of
+from .service import activity_for, attendee_name, find_attendance, reopen_if_reversed
 
 
 def post_attendance(

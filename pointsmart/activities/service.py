@@ -28,16 +28,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..awards import rules
+from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
+from ..awards.models import HOUR, Activity, Attendance, Rule
+from ..awards.service import active_household, village_of
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
 from ..text import clean_name, name_problem
 from ..villages.models import Household, Member
-from . import rules
-from .errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
-from .models import HOUR, Activity, Attendance, Rule
-from .service import active_household, village_of
 
 HUNDREDTH = Decimal("0.01")
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from ..accounts.auth import current_principal
+from ..api import Blueprint
+from ..awards.api import IDEMPOTENCY_HEADER, award_body, post_once
 from ..schemas import PageQuery, page_of
 from ..villages.cards import resolve_card
-from . import activities
 from . import attendance as posting
-from .api import IDEMPOTENCY_HEADER, award_body, blp, post_once
+from . import service as activities
 from .schemas import (
     ActivityIn,
     ActivityList,
@@ -18,6 +19,8 @@ from .schemas import (
     CheckInIn,
     HoursIn,
 )
+
+blp = Blueprint("activities", __name__, description="Volunteer activities and their attendance")
 
 
 def activity_body(view) -> dict:

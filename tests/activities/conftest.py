@@ -1,0 +1,13 @@
+"""Activities are built on the awards' village, staff and rule catalogue: the same fixtures."""
+
+from tests.awards.conftest import (  # noqa: F401 - fixtures
+    admin,
+    browse,
+    catalogue,
+    clock,
+    household,
+    leader,
+    neighbour,
+    second_admin,
+    village,
+)
