@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, config))
     app.extensions["app_factory"] = create_app  # ``flask restore`` verifies its copy with it
 
+    register_security_headers(app)  # innermost: on Flask's own answers (see its docstring)
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -119,7 +120,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         init_package(app)
     register_error_handlers(app)
-    register_security_headers(app)
     app.session_interface = CookieSessionInterface()
     register_cli(app)
     init_replica(app)  # with DATABASE_REPLICA_URL: the marked views read from the standby

@@ -8,7 +8,7 @@ renders in a web worker, so that page alone allows inline styles and blob: worke
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 BASE_POLICY = {
@@ -58,31 +58,49 @@ def security_headers(*, policy: str, production: bool, api: bool) -> tuple[tuple
 
 def register_security_headers(app: Flask) -> None:
     """Every answer gets the headers of its kind, built once here; a header the route set
-    itself (a stricter policy for an upload, a cache lifetime) is left as it is."""
+    itself (a stricter policy for an upload, a cache lifetime) is left as it is.
+
+    They are added where the answer leaves Flask, to the WSGI header list (``SecurityHeaders``
+    wraps the app's own ``wsgi_app``, inside WhiteNoise and any ProxyFix, so the answers that
+    reach Flask and only those carry them, as when this was an after-request hook): the
+    constant pairs are appended as they are, where werkzeug's ``Headers`` would check each
+    name and value again on every answer. ``create_app`` calls this before wrapping
+    ``wsgi_app`` in anything else.
+    """
     production = app.config["ENV_NAME"] == "production"
 
-    def keyed(headers):  # (lower-case name, name, value), for the one comparison per answer
-        return tuple((name.lower(), name, value) for name, value in headers)
+    def keyed(headers):  # (lower-case name, (name, value)), for the one comparison per answer
+        return tuple((name.lower(), (name, value)) for name, value in headers)
 
     page = keyed(security_headers(policy=_render(BASE_POLICY), production=production, api=False))
     api = keyed(security_headers(policy=_render(BASE_POLICY), production=production, api=True))
     reference = keyed(
         security_headers(policy=_render(API_REFERENCE_POLICY), production=production, api=True)
     )
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, page=page, api=api, reference=reference)
 
-    @app.after_request
-    def set_security_headers(response: Response) -> Response:
-        path = request.path
+
+class SecurityHeaders:
+    """WSGI middleware adding each answer's security headers to its header list."""
+
+    def __init__(self, application, *, page, api, reference) -> None:
+        self.application = application
+        self.page, self.api, self.reference = page, api, reference
+
+    def __call__(self, environ, start_response):
+        # The path as Flask routes it (werkzeug's ``Request.path``): "//api/v1/x" is /api/v1/x.
+        path = "/" + environ.get("PATH_INFO", "").lstrip("/")
         if path == API_REFERENCE_PATH:
-            wanted = reference
+            wanted = self.reference
         else:
-            wanted = api if path.startswith("/api/") else page
-        headers = response.headers
-        # One pass over the few headers the answer has: ``name in headers`` would raise and
-        # catch a KeyError for each header it does not have yet, six times an answer.
-        present = {name.lower() for name, _ in headers}
-        headers.extend([(name, value) for key, name, value in wanted if key not in present])
-        return response
+            wanted = self.api if path.startswith("/api/") else self.page
+
+        def start_with_headers(status, headers, exc_info=None):
+            present = {name.lower() for name, _ in headers}
+            headers.extend([pair for key, pair in wanted if key not in present])
+            return start_response(status, headers, exc_info)
+
+        return self.application(environ, start_with_headers)
 
 
 class CookieSessionInterface(SecureCookieSessionInterface):

@@ -175,3 +175,29 @@ def test_a_header_the_route_set_itself_is_kept_and_each_header_is_sent_once(fres
     assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
     for name in ("X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"):
         assert len(response.headers.getlist(name)) == 1, name
+
+
+def test_error_answers_carry_the_headers_of_their_kind(fresh_app):
+    """The headers are added as the answer leaves Flask (``security.SecurityHeaders``): a
+    refusal, a missing page and a server error carry them like any other answer."""
+
+    @fresh_app.route("/api/v1/__broken")
+    def broken():
+        raise RuntimeError("boom")
+
+    client = fresh_app.test_client()
+    answers = {
+        "api 401": client.get("/api/v1/villages"),
+        "api 404": client.get("/api/v1/no-such-thing"),
+        "api 500": client.get("/api/v1/__broken"),
+        "page 405": client.delete("/login"),
+        "api 401 with a doubled slash": client.get(
+            "/", environ_overrides={"PATH_INFO": "//api/v1/villages"}
+        ),
+    }
+
+    for name, response in answers.items():
+        assert response.headers["X-Content-Type-Options"] == "nosniff", name
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], name
+        api = name.startswith("api")
+        assert (response.headers.get("Cache-Control") == "no-store") is api, name
