@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pointsmart
 from pointsmart.activities import service as activities
-from pointsmart.admin.views import ACTION_LABELS, TARGET_LABELS
+from pointsmart.admin.views.village import ACTION_LABELS, TARGET_LABELS
 from pointsmart.audit import service as audit
 from pointsmart.awards import rules
 from pointsmart.awards.models import Rule

@@ -9,7 +9,7 @@ bp = Blueprint(
     template_folder=str(Path(__file__).resolve().parents[1] / "templates"),
 )
 
-# The categories as the village's rules page names them (admin/views_rules.py).
+# The categories as the village's rules page names them (admin/views/rules.py).
 CATEGORY_LABELS = {
     "volunteer": _l("Volunteering"),
     "red": _l("Red list"),

@@ -1,5 +1,5 @@
-"""Admin pages: home, village settings, grids and the audit log (households: ``views_households``;
-staff: ``views_staff``; rules: ``views_rules``; all on ``bp``, under ``/admin``).
+"""Admin pages: home, village settings, grids and the audit log (households, staff and rules
+are their own modules of this package; all on ``bp``, under ``/admin``).
 
 Routes are thin: parse the form, call one service function, redirect (303) with a notice, or
 show the page again with the field errors in Chinese (422). A refusal for want of rights is
@@ -11,22 +11,21 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, render_template, request
+from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.auth import login_required, page_principal
-from ..audit import service as audit
-from ..errors import Forbidden, NotFound, Problem
-from ..extensions import db
-from ..forms import done, parse_form, refusal_errors
-from ..villages import service as villages
-from ..villages.models import Grid
-from . import settings
-from .audit_targets import target_names
-from .forms import NameForm, SettingsForm
-
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+from ...accounts.auth import login_required, page_principal
+from ...audit import service as audit
+from ...errors import Forbidden, NotFound, Problem
+from ...extensions import db
+from ...forms import done, parse_form, refusal_errors
+from ...villages import service as villages
+from ...villages.models import Grid
+from .. import settings
+from ..audit_targets import target_names
+from ..forms import NameForm, SettingsForm
+from .blueprint import bp
 
 AUDIT_PAGE_SIZE = 50
 
@@ -298,6 +297,3 @@ def audit_log(village_id: int):
         older=rows[-1].id if more else None,
         newest=before is not None,
     )
-
-
-from . import views_households, views_rules, views_staff  # noqa: E402, F401  (routes on bp)

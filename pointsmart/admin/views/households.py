@@ -7,17 +7,17 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.auth import login_required, page_principal
-from ..counter import pins
-from ..errors import NotFound, Problem
-from ..extensions import db
-from ..forms import parse_form
-from ..ledger import queries as ledger_queries
-from ..villages import service as villages
-from ..villages.models import Member
-from . import households, settings
-from .forms import ConfirmForm, HouseholdForm, MemberForm, MoveForm, PinForm, SearchForm
-from .views import bp, done, refusal_errors
+from ...accounts.auth import login_required, page_principal
+from ...counter import pins
+from ...errors import NotFound, Problem
+from ...extensions import db
+from ...forms import done, parse_form, refusal_errors
+from ...ledger import queries as ledger_queries
+from ...villages import service as villages
+from ...villages.models import Member
+from .. import households, settings
+from ..forms import ConfirmForm, HouseholdForm, MemberForm, MoveForm, PinForm, SearchForm
+from .blueprint import bp
 
 PAGE_SIZE = 30
 

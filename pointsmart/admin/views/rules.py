@@ -7,14 +7,14 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.auth import login_required, page_principal
-from ..awards import rules
-from ..errors import Problem
-from ..forms import parse_form
-from ..rule_templates import adoption as rule_templates
-from . import settings
-from .forms import ConfirmForm, RuleForm, RuleVersionForm
-from .views import bp, done, refusal_errors
+from ...accounts.auth import login_required, page_principal
+from ...awards import rules
+from ...errors import Problem
+from ...forms import done, parse_form, refusal_errors
+from ...rule_templates import adoption as rule_templates
+from .. import settings
+from ..forms import ConfirmForm, RuleForm, RuleVersionForm
+from .blueprint import bp
 
 CATEGORY_LABELS = {
     "volunteer": _l("Volunteering"),

@@ -7,15 +7,15 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.auth import login_required, page_principal
-from ..accounts.models import RoleAssignment
-from ..counter import goods
-from ..errors import NotFound, Problem
-from ..extensions import db
-from ..forms import parse_form
-from . import settings, staff
-from .forms import ConfirmForm, PasswordForm, RoleForm, UserForm
-from .views import bp, done, refusal_errors
+from ...accounts.auth import login_required, page_principal
+from ...accounts.models import RoleAssignment
+from ...counter import goods
+from ...errors import NotFound, Problem
+from ...extensions import db
+from ...forms import done, parse_form, refusal_errors
+from .. import settings, staff
+from ..forms import ConfirmForm, PasswordForm, RoleForm, UserForm
+from .blueprint import bp
 
 
 def _staff_page(village_id: int, *, values=None, errors=None, status=200):
