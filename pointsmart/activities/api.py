@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..accounts.auth import current_principal
 from ..api import Blueprint
-from ..awards.api import IDEMPOTENCY_HEADER, award_body, post_once
+from ..awards.api.routes import IDEMPOTENCY_HEADER, award_body, post_once
 from ..schemas import PageQuery, page_of
 from ..villages.cards import resolve_card
 from . import attendance as posting

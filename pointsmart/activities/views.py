@@ -12,7 +12,7 @@ from ..accounts.auth import login_required
 from ..awards import rules
 from ..awards.errors import BatchRefused
 from ..awards.models import HOUR
-from ..awards.views import REQUIRED, leader_village, looks_like_card, problem_message
+from ..awards.views.pages import REQUIRED, leader_village, looks_like_card, problem_message
 from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, run_once

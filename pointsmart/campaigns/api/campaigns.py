@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...accounts.auth import current_principal
-from ...awards.api import IDEMPOTENCY_HEADER
+from ...awards.api.routes import IDEMPOTENCY_HEADER
 from ...idempotent import idempotent_call
 from .. import conferral, regional, review, service
 from ..present import campaign_view

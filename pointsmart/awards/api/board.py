@@ -7,13 +7,12 @@ import binascii
 
 from flask import request, url_for
 
-from ..accounts.auth import current_principal
-from ..errors import ValidationFailed
-from ..schemas import PageQuery, page_of
-from . import board, objections
-from .api import IDEMPOTENCY_HEADER, WAITS, blp, outcome_body, post_once
-from .photos import MAX_BYTES
-from .schemas import (
+from ...accounts.auth import current_principal
+from ...errors import ValidationFailed
+from ...schemas import PageQuery, page_of
+from .. import board, objections
+from ..photos import MAX_BYTES
+from ..schemas import (
     BoardEntryIn,
     BoardEntryList,
     BoardEntryOut,
@@ -23,6 +22,7 @@ from .schemas import (
     ObjectionOut,
     ObjectionQuery,
 )
+from .routes import IDEMPOTENCY_HEADER, WAITS, blp, outcome_body, post_once
 
 
 @blp.url_value_preprocessor

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..accounts.auth import Principal, current_principal
-from ..api import Blueprint
-from ..idempotent import idempotent_call
-from ..ledger.queries import transfer_view
-from ..ledger.schemas import ReversalIn
-from ..schemas import page_of
-from . import approvals, batches, rules, service
-from .errors import ApprovalRequired
-from .models import Approval
-from .schemas import (
+from ...accounts.auth import Principal, current_principal
+from ...api import Blueprint
+from ...idempotent import idempotent_call
+from ...ledger.queries import transfer_view
+from ...ledger.schemas import ReversalIn
+from ...schemas import page_of
+from .. import approvals, batches, rules, service
+from ..errors import ApprovalRequired
+from ..models import Approval
+from ..schemas import (
     ApprovalList,
     ApprovalOut,
     ApprovalQuery,
@@ -300,6 +300,3 @@ def get_settings(village_id):
 def change_settings(data, village_id):
     """Change them (admin of the village)."""
     return service.change_award_settings(current_principal(), village_id, **data)
-
-
-from . import api_board  # noqa: E402, F401  (routes on ``blp``)

@@ -8,15 +8,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..accounts.auth import login_required
-from ..errors import Problem
-from ..extensions import db
-from ..forms import parse_form, run_once
-from ..ledger import queries as ledger_queries
-from ..villages import service as villages
-from . import approvals, board, objections, rules, service
-from .photos import MAX_BYTES
-from .views import (
+from ...accounts.auth import login_required
+from ...errors import Problem
+from ...extensions import db
+from ...forms import parse_form, run_once
+from ...ledger import queries as ledger_queries
+from ...villages import service as villages
+from .. import approvals, board, objections, rules, service
+from ..photos import MAX_BYTES
+from .pages import (
     REQUIRED,
     bp,
     can_reverse,
@@ -161,7 +161,7 @@ def my_entries(village_id: int):
     if ids:
         import sqlalchemy as sa
 
-        from ..ledger.models import Transfer
+        from ...ledger.models import Transfer
 
         reversed_by = dict(
             db.session.execute(
@@ -197,7 +197,7 @@ def _household_numbers(ids) -> dict[int, str]:
         return {}
     import sqlalchemy as sa
 
-    from ..villages.models import Household
+    from ...villages.models import Household
 
     rows = db.session.execute(
         sa.select(Household.id, Household.number, Household.head_name).where(Household.id.in_(ids))

@@ -9,13 +9,14 @@ import re
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..accounts.auth import login_required
-from ..errors import Problem
-from ..extensions import db
-from ..forms import run_once
-from . import batches, scoring
-from .errors import BatchRefused
-from .views import bp, leader_village, problem_message
+from ...accounts.auth import login_required
+from ...errors import Problem
+from ...extensions import db
+from ...forms import run_once
+from .. import batches, scoring
+from ..errors import BatchRefused
+from .blueprint import bp
+from .pages import leader_village, problem_message
 
 CELL = re.compile(r"^q-(?P<household>\d{1,10})-(?P<rule>\d{1,10})$")
 

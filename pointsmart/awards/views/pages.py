@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     flash,
@@ -28,22 +27,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ..accounts.auth import Principal, login_required, page_principal
-from ..accounts.models import User
-from ..errors import Forbidden, Problem
-from ..extensions import db
-from ..forms import parse_form, run_once
-from ..ledger import queries as ledger_queries
-from ..ledger.models import AWARD, DEDUCT
-from ..security import UPLOAD_POLICY
-from ..villages import cards
-from ..villages import service as villages
-from ..villages.models import Village
-from . import approvals, rules, service
-from .board import photo_visible
-from .photos import MAX_BYTES, photo_file
-
-bp = Blueprint("awards_pages", __name__, template_folder="templates")
+from ...accounts.auth import Principal, login_required, page_principal
+from ...accounts.models import User
+from ...errors import Forbidden, Problem
+from ...extensions import db
+from ...forms import parse_form, run_once
+from ...ledger import queries as ledger_queries
+from ...ledger.models import AWARD, DEDUCT
+from ...security import UPLOAD_POLICY
+from ...villages import cards
+from ...villages import service as villages
+from ...villages.models import Village
+from .. import approvals, rules, service
+from ..board import photo_visible
+from ..photos import MAX_BYTES, photo_file
+from .blueprint import bp
 
 REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
 UPLOAD_ENDPOINTS = {"awards_pages.board_entry"}
@@ -150,7 +148,7 @@ def village_home(village_id: int):
 def _pending_count(actor: Principal, village_id: int) -> int:
     if not actor.is_admin_of(village_id):
         return 0
-    from .approvals import list_approvals
+    from ..approvals import list_approvals
 
     return len(list_approvals(actor, village_id, status="pending", limit=500))
 
@@ -431,6 +429,3 @@ def board_photo(entry_id: int):
     response.headers["Content-Security-Policy"] = UPLOAD_POLICY
     response.headers["Content-Disposition"] = "inline"
     return response
-
-
-from . import views_board, views_scoring  # noqa: E402, F401  (pages on ``bp``)

@@ -1,0 +1,9 @@
+from pathlib import Path
+
+from flask import Blueprint
+
+bp = Blueprint(
+    "awards_pages",
+    __name__,
+    template_folder=str(Path(__file__).resolve().parents[1] / "templates"),
+)
