@@ -19,9 +19,9 @@ from ..extensions import db
 from ..regions.models import COUNTY, TOWNSHIP, Region
 from ..villages.models import Household, Village, pin_must_change
 from . import sign_in_delays
-from .auth import Principal
 from .models import REGION_ROLES, ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret
+from .principal import Principal
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256  # what the sign-in form accepts

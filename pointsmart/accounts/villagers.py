@@ -28,9 +28,9 @@ from ..database import utcnow
 from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..villages.models import Household
-from .auth import Principal
 from .models import ApiToken
 from .passwords import hash_secret, needs_rehash, verify_secret
+from .principal import Principal
 from .service import WEB_SESSION_HOURS, IssuedToken, _digest, revoke_other_tokens
 
 PHONE_SEPARATORS = re.compile(r"[\s\-]")
