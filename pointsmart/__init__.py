@@ -26,7 +26,7 @@ from .config import load_config
 from .counter.setup import init_app as init_counter
 from .database import register_sqlite_transaction_control
 from .errors import register_error_handlers
-from .extensions import babel, db, init_csrf, init_limiter, migrate
+from .extensions import babel, csrf, db, init_limiter, migrate
 from .forms import form_key_field
 from .ledger.setup import init_app as init_ledger
 from .notify.setup import init_app as init_notify
@@ -88,7 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_sqlite_transaction_control()
     db.init_app(app)
     init_limiter(app)
-    init_csrf(app)
+    csrf.init_app(app)
     migrate.init_app(
         app, db, directory=str(MIGRATIONS_DIR), compare_type=True, render_as_batch=True
     )

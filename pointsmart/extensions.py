@@ -106,19 +106,3 @@ def init_limiter(app) -> None:
 
     after[after.index(inject_headers)] = inject_limit_headers
     teardown[teardown.index(release)] = release_limit_context
-
-
-def init_csrf(app) -> None:
-    """Flask-WTF's CSRF protection, checked by the app's own before-request hook
-    (``request_cycle``) for the requests that can write, as ``WTF_CSRF_CHECK_DEFAULT = False``
-    (``config``) asks. Flask-WTF's own before-request hook would only read that setting and
-    return, on every request; it is left out (kept when the setting is on)."""
-    before = app.before_request_funcs.setdefault(None, [])
-    known = len(before)
-    csrf.init_app(app)
-    added = before[known:]
-    if app.config["WTF_CSRF_CHECK_DEFAULT"]:
-        return
-    if [getattr(hook, "__name__", None) for hook in added] != ["csrf_protect"]:
-        raise RuntimeError("Flask-WTF's request hook is not the one this version had")
-    before.remove(added[0])
