@@ -25,11 +25,8 @@ from .models import (
     BoardEntry,
     Objection,
 )
+from .planning import active_household, village_of
 from .rules import local_today
-from .service import (
-    active_household,
-    village_of,
-)
 
 UPHELD_ALREADY = _l(
     "An objection to this entry was upheld and its points were undone; "

@@ -28,7 +28,7 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected
 from ..awards.models import Rule
-from ..awards.service import plan_by_rule, post_plan
+from ..awards.planning import plan_by_rule, post_plan
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db

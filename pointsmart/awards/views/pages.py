@@ -38,7 +38,7 @@ from ...security import UPLOAD_POLICY
 from ...villages import cards
 from ...villages import service as villages
 from ...villages.models import Village
-from .. import approvals, rules, service
+from .. import approvals, limits, rules, service
 from ..board import photo_visible
 from ..photos import MAX_BYTES, photo_file
 from .blueprint import bp
@@ -294,7 +294,7 @@ def preview_award(village_id: int, household_id: int):
         plan=plan,
         remaining=remaining,
         needs_approval=approvals.waits_for_approval(actor, plan, village),
-        quota_left=service.quota_remaining(actor, village, plan.period),
+        quota_left=limits.quota_remaining(actor, village, plan.period),
         memo=values.get("memo") or "",
     )
 
