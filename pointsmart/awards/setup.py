@@ -10,12 +10,9 @@ from .. import api
 
 def init_app(app: Flask) -> None:
     from .api import blp
-    from .approvals import award_approved
-    from .board import record_approved_entry
     from .ledger_checks import init_app as init_rule_checks
     from .views import bp
 
     api.register(blp)
     app.register_blueprint(bp)
     init_rule_checks(app)
-    award_approved.connect(record_approved_entry)

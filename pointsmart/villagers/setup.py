@@ -1,5 +1,5 @@
-"""Hooking the villagers' pages into the app (called by ``create_app``): ``/me``, the public
-boards and the printed statement slips (with ``flask statements``)."""
+"""Hooking the villagers' pages into the app (called by ``create_app``): ``/me`` and the
+printed statement slips (with ``flask statements``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from .public_views import bp as public_board
     from .slips_views import bp as statements
     from .views import bp
 
     app.register_blueprint(bp)
-    app.register_blueprint(public_board)
     app.register_blueprint(statements)

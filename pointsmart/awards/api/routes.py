@@ -44,7 +44,7 @@ from ..schemas import (
     SettingsOut,
 )
 
-blp = Blueprint("awards", __name__, description="Rules, awards, approvals, activities, red/black")
+blp = Blueprint("awards", __name__, description="Rules, awards, approvals and batches")
 
 IDEMPOTENCY_HEADER = {
     "parameters": [

@@ -21,6 +21,20 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..awards.approvals import queue, waits_for_approval
+from ..awards.errors import WrongRuleKind
+from ..awards.limits import check_cap, check_quota
+from ..awards.models import (
+    BLACK,
+    PENDING,
+    RED,
+    Approval,
+    Rule,
+)
+from ..awards.photos import store_photo
+from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, village_of
+from ..awards.rules import local_today
+from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -28,22 +42,7 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
 from ..villages.models import Household
-from .approvals import queue, waits_for_approval
-from .errors import WrongRuleKind
-from .limits import check_cap, check_quota
-from .models import (
-    BLACK,
-    PENDING,
-    RED,
-    Approval,
-    BoardEntry,
-    Objection,
-    Rule,
-)
-from .photos import store_photo
-from .planning import Plan, active_household, plan_by_rule, post_plan, village_of
-from .rules import local_today
-from .service import Outcome
+from .models import BoardEntry, Objection
 
 MAX_REASON = 500
 
