@@ -23,7 +23,7 @@ from ...accounts.auth import page_principal
 from ...errors import PROBLEM_JSON, Problem, Unauthorized, ValidationFailed
 from ...idempotent import idempotent_call
 from ...validation_messages import translate_messages
-from .. import goods, sales
+from .. import customers, goods
 from ..schemas import RedemptionIn
 from . import reconcile, snapshot, sync
 from .schemas import OfflineSaleOut, SnapshotOut, made_at_field
@@ -77,7 +77,7 @@ def counter_snapshot(shop_id: int):
 def counter_offline_sale(shop_id: int):
     try:
         actor = _signed_in()
-        sales.require_seller(actor, goods.find_shop(shop_id))
+        customers.require_seller(actor, goods.find_shop(shop_id))
         try:
             data = _SALE_IN.load(request.get_json(silent=True) or {})
         except ValidationError as error:
