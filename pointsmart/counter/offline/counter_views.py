@@ -24,9 +24,10 @@ from ...errors import PROBLEM_JSON, Problem, Unauthorized, ValidationFailed
 from ...idempotent import idempotent_call
 from ...validation_messages import translate_messages
 from .. import customers, goods
+from ..fields import made_at_field
 from ..schemas import RedemptionIn
 from . import reconcile, snapshot, sync
-from .schemas import OfflineSaleOut, SnapshotOut, made_at_field
+from .schemas import OfflineSaleOut, SnapshotOut
 
 bp = Blueprint("offline_counter", __name__)
 
