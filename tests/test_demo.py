@@ -15,8 +15,9 @@ from pointsmart.accounts.service import load_principal
 from pointsmart.counter.errors import VoidTooLate
 from pointsmart.counter.goods import find_shop
 from pointsmart.counter.models import Redemption, StockMove
-from pointsmart.counter.sales import can_void, redemption_view, void_redemption
+from pointsmart.counter.receipts import redemption_view
 from pointsmart.counter.settlement import month_statement
+from pointsmart.counter.voids import can_void, void_redemption
 from pointsmart.demo import DEMO_LOGINS, load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, MonthlyTotal, Transfer

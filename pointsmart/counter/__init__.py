@@ -1,4 +1,7 @@
 """The village shop's counter: shops, goods and stock, sales (redemptions) with their
 household PINs, voids, receipts, the month's statement and settlement with the shop, and the
 offline counter (``offline``: sales made without a network, synced and reconciled).
+
+A sale's modules: ``customers`` (who is at the counter), ``sales`` (selling), ``voids``
+(undoing a sale) and ``receipts`` (reading sales).
 """

@@ -8,7 +8,7 @@ from ..errors import PROBLEM_JSON, NotFound
 from ..idempotent import idempotent_call
 from ..schemas import ProblemSchema
 from ..security import UPLOAD_POLICY
-from . import goods, photos, pins, sales, settlement
+from . import goods, photos, pins, receipts, sales, settlement, voids
 from .errors import PhotoRejected
 from .offline import reconcile as offline_reconcile
 from .offline import rules as offline_rules
@@ -266,7 +266,7 @@ def redeem(data):
 @blp.route("/redemptions/<int:redemption_id>", methods=["GET"])
 @blp.response(200, RedemptionOut)
 def get_redemption(redemption_id):
-    return sales.get_redemption(current_principal(), redemption_id)
+    return receipts.get_redemption(current_principal(), redemption_id)
 
 
 @blp.route("/redemptions/<int:redemption_id>/void", methods=["POST"])
@@ -283,7 +283,7 @@ def void(data, redemption_id):
     actor = current_principal()
 
     def produce():
-        view = sales.void_redemption(actor, redemption_id, reason=data["reason"])
+        view = voids.void_redemption(actor, redemption_id, reason=data["reason"])
         return VoidOut().dump(view)
 
     return idempotent_call(actor, data, produce, status=200)

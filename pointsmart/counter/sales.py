@@ -1,4 +1,4 @@
-"""Sales at the counter (redemptions) and voids.
+"""Selling at the counter (redemptions).
 
 :func:`redeem_items` guarantees, in the caller's one transaction:
 
@@ -11,173 +11,36 @@
   together, or nothing;
 * the price is the goods' price at the moment of the sale, kept on the receipt's lines.
 
-:func:`void_redemption` undoes a sale once: the ledger reversal (``ledger.reverse``, which
-itself refuses a second reversal), a ``void`` stock move per item, the void recorded on the
-redemption. A shopkeeper voids only the shop's sales of the same day (in the village's time
-zone); an admin of the village voids any.
+Undoing a sale is ``voids``; reading sales is ``receipts``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
-from zoneinfo import ZoneInfo
+from dataclasses import replace
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..database import utcnow
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.errors import AccountClosed, AccountMissing, AlreadyReversed
-from ..ledger.models import Account
-from ..villages import cards
+from ..ledger.errors import AccountClosed
 from ..villages.models import Household, Village
 from . import goods, pins
+from .customers import Customer, find_customer, require_seller
 from .errors import (
-    AlreadyVoided,
-    CardOfAnotherVillage,
     ProductInactive,
     ShopClosed,
-    VoidTooLate,
-    WrongShop,
 )
-from .models import SALE, VOID, Redemption, RedemptionItem, Shop
+from .models import SALE, Redemption, RedemptionItem, Shop
+from .receipts import RedemptionView, SaleLine
 
 MAX_LINES = 50
 MAX_QUANTITY = 999
-
-
-@dataclass(frozen=True)
-class SaleLine:
-    product_id: int
-    name: str
-    points_price: int
-    quantity: int
-
-    @property
-    def points(self) -> int:
-        return self.points_price * self.quantity
-
-
-@dataclass(frozen=True)
-class Customer:
-    """The household a card stands for, as the counter shows it."""
-
-    household_id: int
-    village_id: int
-    number: str
-    head_name: str
-    balance: int
-    status: str
-    pin_set: bool = False
-    pin_locked: bool = False
-
-
-@dataclass
-class RedemptionView:
-    redemption: Redemption
-    lines: list[SaleLine]
-    customer: Customer
-    shop: Shop
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.redemption, name)
-
-    @property
-    def voided(self) -> bool:
-        return self.redemption.voided_at is not None
-
-    @property
-    def items(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "product_id": line.product_id,
-                "name": line.name,
-                "points_price": line.points_price,
-                "quantity": line.quantity,
-                "points": line.points,
-            }
-            for line in self.lines
-        ]
-
-
-# --- who is at the counter --------------------------------------------------------------------
-
-
-def require_seller(actor: Principal, shop: Shop) -> None:
-    """Only the shop's own shopkeeper sells at its counter."""
-    if goods.keeps_shop(actor, shop):
-        return
-    if actor.shops:
-        raise WrongShop()
-    raise Forbidden(_l("Only this shop's keeper sells at its counter."))
-
-
-# The customer at the counter in one statement: the household and its account's balance.
-_households = Household.__table__
-_accounts = Account.__table__
-_CUSTOMER = (
-    sa.select(
-        _households.c.id,
-        _households.c.village_id,
-        _households.c.number,
-        _households.c.head_name,
-        _households.c.status,
-        _households.c.pin_hash,
-        _households.c.pin_locked_until,
-        _accounts.c.balance,
-    )
-    .select_from(_households)
-    .outerjoin(
-        _accounts,
-        sa.and_(
-            _accounts.c.village_id == _households.c.village_id,
-            _accounts.c.code == sa.bindparam("account_code"),
-        ),
-    )
-    .where(_households.c.id == sa.bindparam("household_id"))
-)
-
-
-def find_customer(shop: Shop, *, card_token: str | None = None, household_id=None) -> Customer:
-    """The household of a scanned or typed card (or an id), checked against the shop's village.
-
-    Raises the card refusals (404 ``card_not_found``, 410 ``card_revoked``, 422
-    ``card_code_mistyped``), 403 ``card_of_another_village`` or 404 for an unknown id.
-    """
-    if card_token is not None:
-        household_id = cards.resolve_card(card_token)
-    household = None
-    if household_id:
-        household = db.session.execute(
-            _CUSTOMER,
-            {"household_id": household_id, "account_code": ledger.household_code(household_id)},
-        ).one_or_none()
-    if household is None:
-        raise NotFound(_l("No such household."))
-    if household.village_id != shop.village_id:
-        raise CardOfAnotherVillage()
-    if household.balance is None:
-        raise AccountMissing()
-    state = pins.pin_state(household)
-    return Customer(
-        household_id=household.id,
-        village_id=household.village_id,
-        number=household.number,
-        head_name=household.head_name,
-        balance=household.balance,
-        status=household.status,
-        **state,
-    )
-
-
-# --- selling ---------------------------------------------------------------------------------
 
 
 def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
@@ -303,145 +166,3 @@ def redeem_items(
     return RedemptionView(
         redemption, lines, replace(customer, balance=redemption.balance_after), shop
     )
-
-
-# --- voiding ---------------------------------------------------------------------------------
-
-
-def void_redemption(
-    actor: Principal, redemption_id: int, *, reason: str | None = None
-) -> RedemptionView:
-    """Undo a sale: points back to the household, goods back on the shelf. Once.
-
-    Refusals: 404, 403 (not this village's admin nor this shop's keeper), 403
-    ``void_too_late`` (a shopkeeper, after the day of the sale), 409 ``already_voided``.
-    """
-    redemption = db.session.execute(
-        sa.select(Redemption)
-        .where(Redemption.id == redemption_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if redemption is None:
-        raise NotFound(_l("No such sale."))
-    shop = goods.find_shop(redemption.shop_id)
-    is_admin = actor.is_admin_of(shop.village_id)
-    if not is_admin:
-        if not goods.keeps_shop(actor, shop):
-            raise WrongShop() if actor.shops else Forbidden(_l("Only this shop voids its sales."))
-        timezone = db.session.execute(
-            sa.select(Village.timezone).where(Village.id == shop.village_id)
-        ).scalar_one()
-        if _local_day(redemption.created_at, timezone) != _local_day(utcnow(), timezone):
-            raise VoidTooLate()
-    if redemption.voided_at is not None:
-        raise AlreadyVoided()
-
-    items = _items_of(redemption.id)
-    products = goods.lock_products([item.product_id for item in items])
-    reason = (reason or "").strip() or str(_l("Sale %(id)s voided", id=redemption.id))
-    # The goods back on the shelf first; the ledger's reversal is the void's last write.
-    goods.move_stock(
-        [(products[item.product_id], item.quantity) for item in items],
-        VOID,
-        by=actor.user_id,
-        redemption_id=redemption.id,
-    )
-    try:
-        reversal = ledger.reverse(
-            redemption.transfer_id,
-            reason=reason[:200],
-            posted_by_id=actor.user_id,
-            village_id=shop.village_id,
-        )
-    except AlreadyReversed as error:  # reversed outside the counter: the sale is void already
-        raise AlreadyVoided() from error
-    redemption.voided_at = reversal.created_at
-    redemption.void_transfer_id = reversal.id
-    redemption.voided_by_id = actor.user_id
-    redemption.void_reason = reason[:200]
-    db.session.flush()
-    view = redemption_view(redemption, shop)
-    view.extra["void_balance_after"] = ledger.household_balance_after(reversal)
-    return view
-
-
-def _local_day(moment: dt.datetime, timezone: str) -> dt.date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def _items_of(redemption_id: int) -> list[RedemptionItem]:
-    return list(
-        db.session.execute(
-            sa.select(RedemptionItem)
-            .where(RedemptionItem.redemption_id == redemption_id)
-            .order_by(RedemptionItem.id)
-        ).scalars()
-    )
-
-
-def redemption_view(redemption: Redemption, shop: Shop | None = None) -> RedemptionView:
-    shop = shop or goods.find_shop(redemption.shop_id)
-    household = db.session.get(Household, redemption.household_id)
-    lines = [
-        SaleLine(item.product_id, item.name, item.points_price, item.quantity)
-        for item in _items_of(redemption.id)
-    ]
-    customer = Customer(
-        household_id=household.id,
-        village_id=household.village_id,
-        number=household.number,
-        head_name=household.head_name,
-        balance=redemption.balance_after,
-        status=household.status,
-    )
-    return RedemptionView(redemption, lines, customer, shop)
-
-
-def get_redemption(actor: Principal, redemption_id: int) -> RedemptionView:
-    """A sale, for the village's admins and the shop's keeper (the receipt)."""
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        raise NotFound(_l("No such sale."))
-    shop = goods.find_shop(redemption.shop_id)
-    goods.require_shop_manager(actor, shop)
-    return redemption_view(redemption, shop)
-
-
-def can_void(actor: Principal, view: RedemptionView, timezone: str) -> bool:
-    """Whether ``actor`` may void this sale now (for showing the button). Never once the
-    household has moved away: its closed account takes no reversal."""
-    if view.voided or view.customer.status != "active":
-        return False
-    if actor.is_admin_of(view.shop.village_id):
-        return True
-    return goods.keeps_shop(actor, view.shop) and _local_day(
-        view.redemption.created_at, timezone
-    ) == _local_day(utcnow(), timezone)
-
-
-def sales_of_day(actor: Principal, shop_id: int, day: dt.date) -> list[RedemptionView]:
-    """A shop's sales of one day (the village's time zone), newest first."""
-    shop = goods.find_shop(shop_id)
-    goods.require_shop_manager(actor, shop)
-    timezone = ZoneInfo(
-        db.session.execute(
-            sa.select(Village.timezone).where(Village.id == shop.village_id)
-        ).scalar_one()
-    )
-    start = dt.datetime.combine(day, dt.time(), tzinfo=timezone)
-    end = start + dt.timedelta(days=1)
-    redemptions = db.session.execute(
-        sa.select(Redemption)
-        .where(
-            Redemption.shop_id == shop_id,
-            Redemption.created_at >= start,
-            Redemption.created_at < end,
-        )
-        .order_by(Redemption.id.desc())
-        .limit(500)
-    ).scalars()
-    return [redemption_view(r, shop) for r in redemptions]

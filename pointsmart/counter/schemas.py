@@ -6,8 +6,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID
 from ..text import Name
+from .fields import made_at_field
 from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
-from .offline.schemas import made_at_field
 from .sales import MAX_LINES, MAX_QUANTITY
 
 ID = validate.Range(1, MAX_ID)

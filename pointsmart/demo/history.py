@@ -217,7 +217,7 @@ class History:
 
     def voided_sale(self) -> None:
         """The shopkeeper rang up the wrong goods and voided the sale at once (same day)."""
-        from ..counter.sales import void_redemption
+        from ..counter.voids import void_redemption
 
         household = max(self.regular, key=lambda h: (self.balance[h], -h))
         name, price = GOODS[0]

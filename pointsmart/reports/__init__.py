@@ -4,8 +4,10 @@
   household's month totals, and the ledger's head hash and transfer count at the month's
   close) as an A4 PDF.
 * ``committee``: the monthly summary against the goods in stock, points per leader and how
-  concentrated each leader's awards are, and the last 12 months.
-* ``exports``: households, transfers, redemptions and settlements as tables.
+  concentrated each leader's awards are, and the last 12 months; ``committee_tables``: its
+  tables as the page and the downloads show them.
+* ``exports``: households, transfers, redemptions and settlements as tables, one table of
+  columns a kind.
 * ``tabular``: any table as CSV (UTF-8 with BOM, streamed) or xlsx, guarded against formula
   injection.
 

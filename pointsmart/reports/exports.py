@@ -1,16 +1,20 @@
-"""The tables an admin downloads: households, transfers, redemptions (sales), settlements,
-and the committee report's tables. Column headers are in the page's language (Chinese by
-default); times are in the village's time zone.
+"""The tables an admin downloads: households, transfers, redemptions (sales) and settlements.
+Column headers are in the page's language (Chinese by default); times are in the village's
+time zone.
 
-Transfers, redemptions and settlements take a period (``YYYY-MM``: what counts for that
-month, as the ledger's ``period`` says) or none (everything). Their rows are read while the
-file is being written, in batches, so a large ledger streams.
+Each export is one entry of a table (``TABLES``): its title, its columns (a header and how a
+cell is read from a row) and the rows it reads. Transfers, redemptions and settlements take a
+period (``YYYY-MM``: what counts for that month, as the ledger's ``period`` says) or none
+(everything). Their rows are read while the file is being written, in batches, so a large
+ledger streams. The committee report's tables are ``committee_tables``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,49 +28,72 @@ from ..errors import NotFound
 from ..extensions import db
 from ..ledger.models import Account, Transfer
 from ..villages.models import Grid, Household, Member
-from . import committee
 from .sheet import check_period, find_village
 from .tabular import Table
 
 BATCH = 1000
-EXPORTS = ("households", "transfers", "redemptions", "settlements")
-REPORT_TABLES = ("summary", "leaders", "leaders12", "months")
+
+# The ledger's words as a clerk reads them.
+KIND_LABELS = {
+    "award": _l("Award"),
+    "deduct": _l("Deduction"),
+    "redeem": _l("Redemption"),
+    "settle": _l("Settlement"),
+    "expire": _l("Year-end clearing"),
+    "shortfall": _l("Offline shortfall"),
+    "write_off": _l("Offline write-off"),
+}
+CATEGORY_LABELS = {
+    "volunteer": _l("Volunteering"),
+    "red": _l("Red list"),
+    "black": _l("Black list"),
+    "rule": _l("Village rules"),
+    "other": _l("Other"),
+}
+# The village's own accounts.
+SYSTEM_ACCOUNT_LABELS = {
+    "issued": _l("Village: points given"),
+    "penalties": _l("Village: points deducted"),
+    "settled": _l("Settled with shops"),
+    "expired": _l("Cleared at the year's end"),
+}
+
+Row = Mapping[str, Any]
+Cell = Callable[[Row, ZoneInfo], Any]
+
+
+def value(key: str) -> Cell:
+    """The row's value as it is."""
+    return lambda row, zone: row[key]
+
+
+def text(key: str) -> Cell:
+    """The row's value, or an empty cell for none."""
+    return lambda row, zone: row[key] or ""
+
+
+def points(key: str) -> Cell:
+    """A whole number of points (0 for none)."""
+    return lambda row, zone: int(row[key] or 0)
+
+
+def local_time(key: str) -> Cell:
+    """A moment in the village's time zone, to the second (an empty cell for none)."""
+    return lambda row, zone: _local(row[key], zone)
 
 
 def _local(moment: dt.datetime | None, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def kind_labels() -> dict[str, str]:
-    return {
-        "award": _("Award"),
-        "deduct": _("Deduction"),
-        "redeem": _("Redemption"),
-        "settle": _("Settlement"),
-        "expire": _("Year-end clearing"),
-        "shortfall": _("Offline shortfall"),
-        "write_off": _("Offline write-off"),
-    }
+@dataclass(frozen=True)
+class Export:
+    """One downloadable table: its sheet title, its columns (header, cell) in order, and the
+    rows of a village (of a period, or all) as read, one mapping a row."""
 
-
-def category_labels() -> dict[str, str]:
-    return {
-        "volunteer": _("Volunteering"),
-        "red": _("Red list"),
-        "black": _("Black list"),
-        "rule": _("Village rules"),
-        "other": _("Other"),
-    }
-
-
-def system_account_labels() -> dict[str, str]:
-    """The village's own accounts, as a clerk would name them."""
-    return {
-        "issued": _("Village: points given"),
-        "penalties": _("Village: points deducted"),
-        "settled": _("Settled with shops"),
-        "expired": _("Cleared at the year's end"),
-    }
+    title: Any  # a lazy string: the page's language
+    columns: tuple[tuple[Any, Cell], ...]
+    rows: Callable[[int, str | None], Iterable[Row]]
 
 
 def export_table(actor: Principal, village_id: int, name: str, period: str | None = None) -> Table:
@@ -79,70 +106,56 @@ def export_table(actor: Principal, village_id: int, name: str, period: str | Non
         check_period(period)
     zone = ZoneInfo(village.timezone)
     suffix = f"-{period}" if period else ""
-    builders = {
-        "households": _households,
-        "transfers": _transfers,
-        "redemptions": _redemptions,
-        "settlements": _settlements,
-    }
-    table = builders[name](village_id, period, zone)
-    table.name = f"{name}-{village_id}{suffix}"
-    return table
+    export = TABLES[name]
 
-
-def _households(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
     def rows() -> Iterator[list]:
-        members: dict[int, list[str]] = {}
-        for member in db.session.execute(
-            sa.select(Member.household_id, Member.name, Member.relation)
-            .join(Household, Household.id == Member.household_id)
-            .where(Household.village_id == village_id)
-            .order_by(Member.id)
-        ):
-            text = f"{member.name}({member.relation})" if member.relation else member.name
-            members.setdefault(member.household_id, []).append(text)
-        statuses = {"active": _("Active"), "moved_away": _("Moved away")}
-        for row in db.session.execute(
-            sa.select(
-                Household.id,
-                Household.number,
-                Household.head_name,
-                Grid.name.label("grid"),
-                Household.phone,
-                Household.status,
-                Account.balance,
-                Household.created_at,
-            )
-            .outerjoin(Grid, Grid.id == Household.grid_id)
-            .outerjoin(Account, Account.household_id == Household.id)
-            .where(Household.village_id == village_id)
-            .order_by(Household.number, Household.id)
-        ):
-            yield [
-                row.number,
-                row.head_name,
-                row.grid or "",
-                row.phone or "",
-                statuses.get(row.status, row.status),
-                int(row.balance or 0),
-                "、".join(members.get(row.id, [])),
-                _local(row.created_at, zone),
-            ]
+        for row in export.rows(village_id, period):
+            yield [cell(row, zone) for _header, cell in export.columns]
 
-    headers = [
-        _("Household No."),
-        _("Head"),
-        _("Grid"),
-        _("Phone"),
-        _("Status"),
-        _("Balance"),
-        _("Members"),
-        _("Added"),
-    ]
-    return Table("", _("Households"), headers, rows)
+    headers = [str(header) for header, _cell in export.columns]
+    return Table(f"{name}-{village_id}{suffix}", str(export.title), headers, rows)
 
 
-def _transfers(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
+# --- what each export reads ------------------------------------------------------------------
+
+
+def _households(village_id: int, period: str | None) -> Iterator[Row]:
+    members: dict[int, list[str]] = {}
+    for member in db.session.execute(
+        sa.select(Member.household_id, Member.name, Member.relation)
+        .join(Household, Household.id == Member.household_id)
+        .where(Household.village_id == village_id)
+        .order_by(Member.id)
+    ):
+        named = f"{member.name}({member.relation})" if member.relation else member.name
+        members.setdefault(member.household_id, []).append(named)
+    statuses = {"active": _("Active"), "moved_away": _("Moved away")}
+    for row in db.session.execute(
+        sa.select(
+            Household.id,
+            Household.number,
+            Household.head_name,
+            Grid.name.label("grid"),
+            Household.phone,
+            Household.status,
+            Account.balance,
+            Household.created_at,
+        )
+        .outerjoin(Grid, Grid.id == Household.grid_id)
+        .outerjoin(Account, Account.household_id == Household.id)
+        .where(Household.village_id == village_id)
+        .order_by(Household.number, Household.id)
+    ):
+        yield {
+            **row._mapping,
+            "status": statuses.get(row.status, row.status),
+            "members": "、".join(members.get(row.id, [])),
+        }
+
+
+def _transfers(village_id: int, period: str | None) -> Iterator[Row]:
+    """Each transfer in words: kinds, categories and accounts as a clerk names them (a
+    household account by its number and head, a shop's by its name), never a code."""
     debit, credit = sa.orm.aliased(Account), sa.orm.aliased(Account)
     statement = (
         sa.select(
@@ -175,67 +188,30 @@ def _transfers(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
     )
     if period:
         statement = statement.where(Transfer.period == period)
+    shops = dict(
+        db.session.execute(sa.select(Shop.id, Shop.name).where(Shop.village_id == village_id)).all()
+    )
 
-    def rows() -> Iterator[list]:
-        """Each transfer in words: kinds, categories and accounts as a clerk names them (a
-        household account by its number and head, a shop's by its name), never a code."""
-        kinds, categories = kind_labels(), category_labels()
-        systems = system_account_labels()
-        shops = dict(
-            db.session.execute(
-                sa.select(Shop.id, Shop.name).where(Shop.village_id == village_id)
-            ).all()
-        )
+    def account(kind: str, shop_id: int | None, code: str, row) -> str:
+        if kind == "household":
+            return f"{row.number} {row.head_name}"
+        if kind == "shop":
+            return shops.get(shop_id, code)
+        return str(SYSTEM_ACCOUNT_LABELS.get(kind, code))
 
-        def account(kind: str, shop_id: int | None, code: str, row) -> str:
-            if kind == "household":
-                return f"{row.number} {row.head_name}"
-            if kind == "shop":
-                return shops.get(shop_id, code)
-            return systems.get(kind, code)
-
-        result = db.session.execute(statement.execution_options(yield_per=BATCH))
-        for row in result:
-            kind = kinds.get(row.kind, row.kind)
-            yield [
-                row.seq,
-                row.id,
-                _local(row.created_at, zone),
-                row.period,
-                _("Reversal of %(kind)s", kind=kind) if row.reverses_id else kind,
-                categories.get(row.category, row.category or ""),
-                row.number or "",
-                row.head_name or "",
-                account(row.debit_kind, row.debit_shop, row.debit, row),
-                account(row.credit_kind, row.credit_shop, row.credit, row),
-                int(row.amount),
-                row.reverses_id or "",
-                row.memo or "",
-                row.username or "",
-                row.hash,
-            ]
-
-    headers = [
-        _("Chain No."),
-        _("Transfer ID"),
-        _("Time"),
-        _("Month"),
-        _("Kind"),
-        _("Category"),
-        _("Household No."),
-        _("Head"),
-        _("From account"),
-        _("To account"),
-        _("Points"),
-        _("Reverses"),
-        _("Memo"),
-        _("Posted by"),
-        _("Hash"),
-    ]
-    return Table("", _("Transfers"), headers, rows)
+    for row in db.session.execute(statement.execution_options(yield_per=BATCH)):
+        kind = str(KIND_LABELS.get(row.kind, row.kind))
+        yield {
+            **row._mapping,
+            "kind": _("Reversal of %(kind)s", kind=kind) if row.reverses_id else kind,
+            "category": str(CATEGORY_LABELS.get(row.category, row.category or "")),
+            "debit": account(row.debit_kind, row.debit_shop, row.debit, row),
+            "credit": account(row.credit_kind, row.credit_shop, row.credit, row),
+        }
 
 
-def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
+def _redemptions(village_id: int, period: str | None) -> Iterator[Row]:
+    """Each sale with its goods (read a batch of sales at a time)."""
     statement = (
         sa.select(
             Redemption.id,
@@ -260,57 +236,23 @@ def _redemptions(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
     )
     if period:
         statement = statement.where(Transfer.period == period)
-
-    def rows() -> Iterator[list]:
-        for chunk in db.session.execute(statement.execution_options(yield_per=BATCH)).partitions():
-            items: dict[int, list[str]] = {}
-            for item in db.session.execute(
-                sa.select(
-                    RedemptionItem.redemption_id, RedemptionItem.name, RedemptionItem.quantity
-                )
-                .where(RedemptionItem.redemption_id.in_([row.id for row in chunk]))
-                .order_by(RedemptionItem.id)
-            ):
-                items.setdefault(item.redemption_id, []).append(f"{item.name}×{item.quantity}")
-            for row in chunk:
-                yield [
-                    row.id,
-                    _local(row.created_at, zone),
-                    row.period,
-                    row.shop,
-                    row.number,
-                    row.head_name,
-                    int(row.total_points),
-                    "、".join(items.get(row.id, [])),
-                    _("Yes") if row.voided_at else _("No"),
-                    _local(row.voided_at, zone),
-                    row.void_reason or "",
-                    row.username or "",
-                    row.transfer_id,
-                    _local(row.made_at, zone),
-                ]
-
-    headers = [
-        _("Sale No."),
-        _("Time"),
-        _("Month"),
-        _("Shop"),
-        _("Household No."),
-        _("Head"),
-        _("Points"),
-        _("Goods"),
-        _("Voided"),
-        _("Voided at"),
-        _("Void reason"),
-        _("Shopkeeper"),
-        _("Transfer ID"),
-        # An offline sale: when it was made at the counter ("Time" is when it was posted).
-        _("Sold offline at"),
-    ]
-    return Table("", _("Redemptions"), headers, rows)
+    for chunk in db.session.execute(statement.execution_options(yield_per=BATCH)).partitions():
+        items: dict[int, list[str]] = {}
+        for item in db.session.execute(
+            sa.select(RedemptionItem.redemption_id, RedemptionItem.name, RedemptionItem.quantity)
+            .where(RedemptionItem.redemption_id.in_([row.id for row in chunk]))
+            .order_by(RedemptionItem.id)
+        ):
+            items.setdefault(item.redemption_id, []).append(f"{item.name}×{item.quantity}")
+        for row in chunk:
+            yield {
+                **row._mapping,
+                "goods": "、".join(items.get(row.id, [])),
+                "voided": _("Yes") if row.voided_at else _("No"),
+            }
 
 
-def _settlements(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
+def _settlements(village_id: int, period: str | None) -> Iterator[Row]:
     statement = (
         sa.select(
             Shop.name.label("shop"),
@@ -329,109 +271,87 @@ def _settlements(village_id: int, period: str | None, zone: ZoneInfo) -> Table:
     )
     if period:
         statement = statement.where(Settlement.period == period)
-
-    def rows() -> Iterator[list]:
-        for row in db.session.execute(statement):
-            yield [
-                row.shop,
-                row.period,
-                int(row.points),
-                row.yuan_per_point,
-                row.yuan,
-                _local(row.created_at, zone),
-                row.username or "",
-                row.transfer_id,
-            ]
-
-    headers = [
-        _("Shop"),
-        _("Month"),
-        _("Points"),
-        _("Yuan a point"),
-        _("Yuan"),
-        _("Settled at"),
-        _("Settled by"),
-        _("Transfer ID"),
-    ]
-    return Table("", _("Settlements"), headers, rows)
+    for row in db.session.execute(statement):
+        yield row._mapping
 
 
-# --- the committee report's tables -----------------------------------------------------------
+# --- the exports: title, columns, rows -------------------------------------------------------
 
-
-def report_table(actor: Principal, village_id: int, name: str, period: str | None) -> Table:
-    """One of ``REPORT_TABLES`` of the committee report, for an admin of the village."""
-    period = committee.resolve_period(actor, village_id, period)
-    if name not in REPORT_TABLES:
-        raise NotFound(_l("No such table."))
-    file_name = f"{name}-{village_id}-{period}"
-    if name == "summary":
-        summary = committee.monthly_summary(actor, village_id, period)
-        return Table(
-            file_name,
-            _("Summary"),
-            [_("Item"), _("Points"), _("Yuan")],
-            lambda: [[label, points, yuan] for label, points, yuan in summary_lines(summary)],
-        )
-    if name in ("leaders", "leaders12"):
-        months = committee.MONTHS if name == "leaders12" else 1
-        shares = committee.leader_shares(actor, village_id, period, months=months)
-        title = _("Leaders, 12 months") if months > 1 else _("Leaders")
-        return Table(file_name, title, leader_headers(), lambda: leader_rows(shares))
-    series = committee.month_series(actor, village_id, period)
-    return Table(
-        file_name,
-        _("Last 12 months"),
-        [_("Month"), _("Issued"), _("Deducted"), _("Redeemed"), _("Settled"), _("Outstanding")],
-        lambda: [
-            [m["period"], m["issued"], m["deducted"], m["redeemed"], m["settled"], m["outstanding"]]
-            for m in series
-        ],
-    )
-
-
-def summary_lines(summary: dict) -> list[tuple[str, int | str, object]]:
-    """The summary as (item, points, yuan) lines, as the page and the files show it."""
-    return [
-        (_("Issued"), summary["issued"], summary["issued_yuan"]),
-        (_("Deducted"), summary["deducted"], ""),
-        (_("Redeemed"), summary["redeemed"], summary["redeemed_yuan"]),
-        (_("Settled with shops"), summary["settled"], summary["settled_yuan"]),
+TABLES = {
+    "households": Export(
+        _l("Households"),
         (
-            _("Outstanding (held by households)"),
-            summary["outstanding"],
-            summary["outstanding_yuan"],
+            (_l("Household No."), value("number")),
+            (_l("Head"), value("head_name")),
+            (_l("Grid"), text("grid")),
+            (_l("Phone"), text("phone")),
+            (_l("Status"), value("status")),
+            (_l("Balance"), points("balance")),
+            (_l("Members"), value("members")),
+            (_l("Added"), local_time("created_at")),
         ),
-        (_("Redeemed, not yet settled"), summary["unsettled"], ""),
-        (_("Goods in stock now"), summary["stock_points"], summary["stock_yuan"]),
-        (_("Goods in stock minus outstanding"), "", summary["stock_cover_yuan"]),
-    ]
+        _households,
+    ),
+    "transfers": Export(
+        _l("Transfers"),
+        (
+            (_l("Chain No."), value("seq")),
+            (_l("Transfer ID"), value("id")),
+            (_l("Time"), local_time("created_at")),
+            (_l("Month"), value("period")),
+            (_l("Kind"), value("kind")),
+            (_l("Category"), value("category")),
+            (_l("Household No."), text("number")),
+            (_l("Head"), text("head_name")),
+            (_l("From account"), value("debit")),
+            (_l("To account"), value("credit")),
+            (_l("Points"), points("amount")),
+            (_l("Reverses"), text("reverses_id")),
+            (_l("Memo"), text("memo")),
+            (_l("Posted by"), text("username")),
+            (_l("Hash"), value("hash")),
+        ),
+        _transfers,
+    ),
+    "redemptions": Export(
+        _l("Redemptions"),
+        (
+            (_l("Sale No."), value("id")),
+            (_l("Time"), local_time("created_at")),
+            (_l("Month"), value("period")),
+            (_l("Shop"), value("shop")),
+            (_l("Household No."), value("number")),
+            (_l("Head"), value("head_name")),
+            (_l("Points"), points("total_points")),
+            (_l("Goods"), value("goods")),
+            (_l("Voided"), value("voided")),
+            (_l("Voided at"), local_time("voided_at")),
+            (_l("Void reason"), text("void_reason")),
+            (_l("Shopkeeper"), text("username")),
+            (_l("Transfer ID"), value("transfer_id")),
+            # An offline sale: when it was made at the counter ("Time" is when it was posted).
+            (_l("Sold offline at"), local_time("made_at")),
+        ),
+        _redemptions,
+    ),
+    "settlements": Export(
+        _l("Settlements"),
+        (
+            (_l("Shop"), value("shop")),
+            (_l("Month"), value("period")),
+            (_l("Points"), points("points")),
+            (_l("Yuan a point"), value("yuan_per_point")),
+            (_l("Yuan"), value("yuan")),
+            (_l("Settled at"), local_time("created_at")),
+            (_l("Settled by"), text("username")),
+            (_l("Transfer ID"), value("transfer_id")),
+        ),
+        _settlements,
+    ),
+}
+EXPORTS = tuple(TABLES)
 
 
-def leader_headers() -> list[str]:
-    return [
-        _("Leader"),
-        _("Households"),
-        _("Awards"),
-        _("Points"),
-        _("Top household"),
-        _("Its points"),
-        _("Top household's share %"),
-        _("Top 3 households' share %"),
-    ]
-
-
-def leader_rows(shares: list[committee.LeaderShare]) -> list[list]:
-    return [
-        [
-            s.name,
-            s.households,
-            s.awards,
-            s.points,
-            s.top_number,
-            s.top_points,
-            s.top_share,
-            s.top3_share,
-        ]
-        for s in shares
-    ]
+def titles() -> dict[str, str]:
+    """Each export's title in the page's language, in order."""
+    return {name: str(export.title) for name, export in TABLES.items()}

@@ -21,7 +21,7 @@ from ..database import mark_read_only
 from ..extensions import db
 from ..periods import previous_periods
 from ..replica import replica_blueprint
-from . import committee, exports, tabular
+from . import committee, committee_tables, exports, tabular
 from .charts import Series, bar_chart
 from .cli import reports_cli
 from .sheet import mark_printed, monthly_sheet
@@ -69,11 +69,13 @@ def committee_report(village_id: int):
         period=period,
         earlier=earlier,
         later=later,
-        summary_lines=exports.summary_lines(summary),
+        summary_lines=committee_tables.summary_lines(summary),
         summary=summary,
-        leader_headers=exports.leader_headers(),
-        month_leaders=exports.leader_rows(committee.leader_shares(actor, village_id, period)),
-        year_leaders=exports.leader_rows(
+        leader_headers=committee_tables.leader_headers(),
+        month_leaders=committee_tables.leader_rows(
+            committee.leader_shares(actor, village_id, period)
+        ),
+        year_leaders=committee_tables.leader_rows(
             committee.leader_shares(actor, village_id, period, months=committee.MONTHS)
         ),
         series=series,
@@ -93,7 +95,7 @@ def _next_period(period: str) -> str:
 )
 @login_required
 def report_download(village_id: int, name: str, fmt: str):
-    table = exports.report_table(page_principal(), village_id, name, _period())
+    table = committee_tables.report_table(page_principal(), village_id, name, _period())
     return tabular.download(table, fmt)
 
 
@@ -129,12 +131,7 @@ def export_list(village_id: int):
         village_id=village_id,
         village_name=committee.find_village(village_id).name,
         period=period,
-        names={
-            "households": _("Households"),
-            "transfers": _("Transfers"),
-            "redemptions": _("Redemptions"),
-            "settlements": _("Settlements"),
-        },
+        names=exports.titles(),
     )
 
 

@@ -16,4 +16,8 @@
 Who: the county's admins (and the admin of every village) make, edit and publish; the
 township admins and the village admins under the county read the published versions; a
 village's admins adopt for their village. See ``access``.
+
+The county's side: ``reading`` (templates, versions, the draft), ``drafting`` (make, edit,
+publish) and ``entries`` (an entry's fields and checks). The village's side: ``offers`` (what
+it may adopt, what it adopted) and ``adoption`` (plan and adopt).
 """

@@ -7,7 +7,7 @@ from ..api import Blueprint
 from ..extensions import rate_limited
 from ..replica import reads_from_replica
 from ..schemas import PageQuery, page_of
-from . import service
+from . import household_answer, service
 from .card_images import image_response
 from .card_sheet import card_for_printing
 from .schemas import (
@@ -86,7 +86,7 @@ def create_household(data, village_id):
 @blp.response(200, HouseholdOut)
 def get_household(household_id):
     """A household with its balance and this month's earned, deducted, redeemed and rank."""
-    return service.household_answer(current_principal(), household_id)
+    return household_answer.household_answer(current_principal(), household_id)
 
 
 @blp.route("/households/<int:household_id>/card", methods=["POST"])

@@ -20,7 +20,7 @@ from flask_babel import ngettext
 from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
-from . import roster
+from . import roster, roster_files
 from .service import get_village
 
 households_cli = AppGroup("households", help="Households.")
@@ -33,14 +33,14 @@ def import_command(file: Path, village_id: int):
     """Import FILE (.xlsx or .csv: 户号, 户主, 网格, 电话, 家庭成员); all rows or none."""
     try:
         get_village(COMMAND_LINE, village_id)  # a missing village is said first
-        rows = roster.read_roster(file)
+        rows = roster_files.read_roster(file)
         problems = roster.check_roster(village_id, rows)
         if problems:  # said before any progress bar appears
-            raise roster.RosterInvalid(problems)
+            raise roster_files.RosterInvalid(problems)
         with click.progressbar(length=len(rows), label=_("Importing")) as bar:
             count = roster.import_roster(COMMAND_LINE, village_id, rows, progress=bar.update)
         db.session.commit()
-    except roster.RosterInvalid as invalid:
+    except roster_files.RosterInvalid as invalid:
         db.session.rollback()
         count = len(invalid.problems)
         click.echo(

@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
-from . import roster
+from . import roster, roster_files
 from .service import get_village
 
 SUFFIXES = (".xlsx", ".csv")
@@ -31,8 +31,8 @@ PREVIEW_ROWS = 500  # rows listed on the preview page; all rows are still checke
 @dataclass(frozen=True)
 class Preview:
     token: str
-    rows: list[roster.RosterRow]
-    problems: list[roster.RowProblem]
+    rows: list[roster_files.RosterRow]
+    problems: list[roster_files.RowProblem]
 
     @property
     def clean(self) -> bool:
@@ -80,8 +80,8 @@ def preview_upload(actor: Principal, village_id: int, token: str) -> Preview:
     """Every problem of the kept file, row by row, and its rows."""
     path = upload_path(actor, village_id, token)
     try:
-        rows = roster.read_roster(path)
-    except roster.RosterInvalid as invalid:
+        rows = roster_files.read_roster(path)
+    except roster_files.RosterInvalid as invalid:
         return Preview(token=token, rows=[], problems=invalid.problems)
     return Preview(token=token, rows=rows, problems=roster.check_roster(village_id, rows))
 
@@ -93,7 +93,7 @@ def import_upload(actor: Principal, village_id: int, token: str) -> int:
     fails, the clerk uploads again (the numbers are checked again then).
     """
     path = upload_path(actor, village_id, token)
-    count = roster.import_roster(actor, village_id, roster.read_roster(path))
+    count = roster.import_roster(actor, village_id, roster_files.read_roster(path))
     path.unlink(missing_ok=True)
     return count
 

@@ -18,7 +18,7 @@ from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import run_once
-from . import roster, roster_uploads
+from . import roster, roster_files, roster_uploads
 from .service import get_village
 
 bp = Blueprint("roster", __name__, template_folder="templates", url_prefix="/admin/villages")
@@ -92,7 +92,7 @@ def confirm(village_id: int, token: str):
         db.session.rollback()
         flash(str(gone.detail), "error")
         return redirect(url_for("roster.upload_form", village_id=village_id), code=303)
-    except roster.RosterInvalid:
+    except roster_files.RosterInvalid:
         # The village changed since the preview (a number was added meanwhile): show it again.
         db.session.rollback()
         return redirect(url_for("roster.preview", village_id=village_id, token=token), code=303)
@@ -111,10 +111,10 @@ def template(village_id: int, kind: str):
     get_village(actor, village_id)
     actor.require_admin(village_id)
     if kind == "xlsx":
-        body = roster.template_xlsx()
+        body = roster_files.template_xlsx()
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        body = roster.template_csv()
+        body = roster_files.template_csv()
         mimetype = "text/csv"  # Flask adds "; charset=utf-8" to a text type itself
     response = Response(body, mimetype=mimetype)
     name = _("roster-template")

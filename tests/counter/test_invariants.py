@@ -22,7 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from pointsmart.counter import goods, sales
+from pointsmart.counter import goods, sales, voids
 from pointsmart.counter.errors import AlreadyVoided, OutOfStock
 from pointsmart.counter.models import Product, Redemption, RedemptionItem, StockMove
 from pointsmart.errors import Problem
@@ -130,7 +130,7 @@ class CounterMachine(RuleBasedStateMachine):
             return
         who, wanted, voided = self.sales[sale_id]
         actor = self.admin if by_admin else self.keeper
-        _, problem = attempt(lambda: sales.void_redemption(actor, sale_id))
+        _, problem = attempt(lambda: voids.void_redemption(actor, sale_id))
         if voided:
             assert isinstance(problem, AlreadyVoided)
             return

@@ -79,7 +79,7 @@ def test_a_replayed_void_answers_again_without_voiding_twice(api, counter):
 def test_the_shop_cannot_void_yesterdays_sale_but_an_admin_can(api, counter, monkeypatch):
     sale = sell(api, counter, (counter.soap, 2))
     tomorrow = utcnow() + dt.timedelta(days=1)
-    monkeypatch.setattr("pointsmart.counter.sales.utcnow", lambda: tomorrow)
+    monkeypatch.setattr("pointsmart.counter.voids.utcnow", lambda: tomorrow)
 
     late = api.post(
         f"/redemptions/{sale['id']}/void", json={}, as_=counter.keeper, key=True, expect=403
@@ -104,7 +104,7 @@ def test_the_same_day_is_the_villages_day(api, counter, monkeypatch):
     path = f"/redemptions/{sale['id']}/void"
     # 00:10 the next day in Shanghai, though 16:10 the same day in UTC
     monkeypatch.setattr(
-        "pointsmart.counter.sales.utcnow", lambda: created + dt.timedelta(minutes=40)
+        "pointsmart.counter.voids.utcnow", lambda: created + dt.timedelta(minutes=40)
     )
 
     assert api.post(path, json={}, as_=counter.keeper, key=True, expect=403)["code"] == (
@@ -112,7 +112,7 @@ def test_the_same_day_is_the_villages_day(api, counter, monkeypatch):
     )
     # 23:55 in Shanghai: still the day of the sale
     monkeypatch.setattr(
-        "pointsmart.counter.sales.utcnow", lambda: created + dt.timedelta(minutes=25)
+        "pointsmart.counter.voids.utcnow", lambda: created + dt.timedelta(minutes=25)
     )
     assert api.post(path, json={}, as_=counter.keeper, key=True, expect=200)["voided"]
 

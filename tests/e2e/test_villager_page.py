@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pointsmart.counter import goods, pins, sales
+from pointsmart.counter import goods, pins, sales, voids
 from pointsmart.extensions import db
 from pointsmart.villages.cards import issue_card
 from tests.e2e.conftest import screenshot
@@ -59,7 +59,7 @@ def busy_village(live_app):
                 keeper, shop_id=shop.id, card_token=card.token,
                 items=[{"product_id": towel.id, "quantity": 1}],
             )  # fmt: skip
-        sales.void_redemption(keeper, sale.id)
+        voids.void_redemption(keeper, sale.id)
         pins.set_pin(ROOT, mine.id, PIN)
         mine.pin_chosen_hash = mine.pin_hash
         db.session.commit()

@@ -25,7 +25,7 @@ from pointsmart.campaigns import windows
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db, limiter
 from pointsmart.regions import service as regions
-from pointsmart.rule_templates import service as rule_templates
+from pointsmart.rule_templates import drafting as rule_templates
 from pointsmart.villages import cards
 from tests.awards.conftest import add_rule
 from tests.conftest import app_on_fresh_database

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from pointsmart.awards.models import RuleVersion
-from pointsmart.counter import goods, sales
+from pointsmart.counter import goods, sales, voids
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
@@ -140,7 +140,7 @@ def test_each_message_is_delivered_once_through_failure_throttling_and_a_lost_re
         household_id=a.id,
         items=[{"product_id": soap.id, "quantity": 1}],
     )
-    sales.void_redemption(ROOT, sale.id, reason="拿错了")
+    voids.void_redemption(ROOT, sale.id, reason="拿错了")
     db.session.commit()
     keys = [m.message_key for m in outbox()]
     assert len(keys) == 4  # a's award, sale and void; b's award

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pointsmart.rule_templates import service
+from pointsmart.rule_templates import drafting
 from tests.factories import ROOT
 from tests.regions.conftest import Tree, tree  # noqa: F401 - the county, its townships and staff
 
@@ -35,8 +35,8 @@ ENTRIES = [
 
 def publish_template(county_id: int, entries=ENTRIES, title="村规民约积分细则"):
     """A template of the county published as v1; returns its id."""
-    made = service.create_template(ROOT, county_id, title=title, entries=entries)
-    service.publish(ROOT, made.id)
+    made = drafting.create_template(ROOT, county_id, title=title, entries=entries)
+    drafting.publish(ROOT, made.id)
     return made.id
 
 

@@ -14,7 +14,7 @@ from pointsmart.awards.rules import local_today
 from pointsmart.awards.service import award_by_rule
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
-from pointsmart.rule_templates import adoption, service
+from pointsmart.rule_templates import adoption, drafting
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES
 
@@ -30,13 +30,13 @@ def test_a_newer_version_from_a_later_day_scores_later_entries_only(make, tree, 
     ).scalar_one()
     before = award_by_rule(admin, household_id=household.id, rule_id=rule.id, quantity=1)
 
-    service.start_draft(ROOT, template_id)
-    service.save_draft(
+    drafting.start_draft(ROOT, template_id)
+    drafting.save_draft(
         ROOT,
         template_id,
         entries=[{**ENTRIES[0], "points": 12, "points_max": 14, "monthly_cap": None}],
     )
-    service.publish(ROOT, template_id)
+    drafting.publish(ROOT, template_id)
     later = today + dt.timedelta(days=3)
     adoption.adopt(admin, village.id, template_id, 2, valid_from=later)
     still_today = award_by_rule(admin, household_id=household.id, rule_id=rule.id, quantity=1)

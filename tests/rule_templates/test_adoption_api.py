@@ -13,7 +13,7 @@ from pointsmart.awards.models import Rule
 from pointsmart.awards.rules import local_today
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
-from pointsmart.rule_templates import service
+from pointsmart.rule_templates import drafting
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES, publish_template
 
@@ -175,13 +175,13 @@ def test_a_newer_version_shows_as_a_notice_and_is_adopted_as_new_points_of_the_s
 ):
     _adopt(api, tree, template_id, entries=[{"code": "mqsb", "points": 9}])
     before = _rules(api, tree)["mqsb"]
-    service.start_draft(ROOT, template_id)
-    service.save_draft(
+    drafting.start_draft(ROOT, template_id)
+    drafting.save_draft(
         ROOT,
         template_id,
         entries=[{**ENTRIES[0], "points": 15, "points_min": 14, "points_max": 16}, ENTRIES[2]],
     )
-    service.publish(ROOT, template_id, note="提高门前三包")
+    drafting.publish(ROOT, template_id, note="提高门前三包")
 
     offers = api.get(f"/villages/{tree.village.id}/rule-templates", as_=tree.village_admin)
     assert offers["notice"] is True

@@ -9,7 +9,7 @@ import re
 import sqlalchemy as sa
 
 from pointsmart.awards.models import Rule
-from pointsmart.rule_templates import service
+from pointsmart.rule_templates import drafting, reading
 from pointsmart.rule_templates.models import RuleTemplate, TemplateEntry
 from tests.admin.conftest import Pages
 from tests.factories import ROOT
@@ -60,7 +60,7 @@ def test_a_county_admin_starts_a_template_adds_rules_and_publishes_it(client, tr
     html = pages.get(f"/rule-templates/{template.id}")
     assert "第 1 版" in html
     assert "以第 1 版为底稿开始修订" in html
-    version = service.get_version(ROOT, template.id, 1)
+    version = reading.get_version(ROOT, template.id, 1)
     assert [(e.code, e.points, e.points_min, e.points_max) for e in version.entries] == [
         ("mqsb", 10, 8, 12)
     ]
@@ -70,7 +70,7 @@ def test_a_county_admin_starts_a_template_adds_rules_and_publishes_it(client, tr
 
 
 def test_a_bad_rule_in_the_draft_is_refused_in_chinese_on_the_page(client, tree, db_session):
-    made = service.create_template(ROOT, tree.county.id, title="细则")
+    made = drafting.create_template(ROOT, tree.county.id, title="细则")
     db_session.commit()
     pages = Pages(client).as_(tree.county_admin)
     pages.get(f"/rule-templates/{made.id}")
@@ -89,7 +89,7 @@ def test_a_bad_rule_in_the_draft_is_refused_in_chinese_on_the_page(client, tree,
     assert "范围" in html
     html = pages.post(f"/rule-templates/{made.id}/publish", expect=422)
     assert "至少" in html
-    assert service.get_draft(ROOT, made.id).entries == []
+    assert reading.get_draft(ROOT, made.id).entries == []
 
 
 def test_township_and_village_admins_read_the_published_version_only(client, tree, template_id):
@@ -115,7 +115,7 @@ def test_the_rules_page_shows_the_notice_and_the_village_admin_adopts(
     assert "村规民约积分细则" in html
 
     html = pages.get(adopt_url)
-    version = service.get_version(ROOT, template_id, 1)
+    version = reading.get_version(ROOT, template_id, 1)
     ids = {entry.code: entry.id for entry in version.entries}
     assert f'name="points-{ids["mqsb"]}"' in html
     assert f'name="points-{ids["lkxs"]}"' not in html  # fixed by the county

@@ -3,7 +3,7 @@ version 2 open (so the draft's pages and endpoints have something to change)."""
 
 from __future__ import annotations
 
-from pointsmart.rule_templates import service
+from pointsmart.rule_templates import drafting
 from tests.factories import ROOT
 
 ENTRY = {
@@ -18,9 +18,9 @@ ENTRY = {
 
 def seed_rule_templates(county_id: int) -> dict[str, str]:
     """Build the template; return the matrix's parameters naming it."""
-    made = service.create_template(ROOT, county_id, title="矩阵积分细则", entries=[ENTRY])
-    published = service.publish(ROOT, made.id)
-    draft = service.start_draft(ROOT, made.id)
+    made = drafting.create_template(ROOT, county_id, title="矩阵积分细则", entries=[ENTRY])
+    published = drafting.publish(ROOT, made.id)
+    draft = drafting.start_draft(ROOT, made.id)
     return {
         "template_id": str(made.id),
         "template_version": str(published.number),

@@ -12,7 +12,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.counter import sales
+from pointsmart.counter import voids
 from pointsmart.counter.models import Redemption
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
@@ -83,7 +83,7 @@ def test_a_grid_prints_only_its_households_ranked_in_the_village(books, grid_one
 
 def test_a_void_reads_as_goods_returned(books):  # noqa: F811
     sale = db.session.execute(sa.select(Redemption)).scalars().first()
-    sales.void_redemption(ROOT, sale.id, reason="拿错了")
+    voids.void_redemption(ROOT, sale.id, reason="拿错了")
     batch = statement_slips(books.leader.principal, books.village.id, books.period)
     wang = next(s for s in batch.slips if s.number == "XF-001")
     assert [(e.points, e.words) for e in wang.entries][-2:] == [

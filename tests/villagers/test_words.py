@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pointsmart.counter import goods, sales
+from pointsmart.counter import goods, sales, voids
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
@@ -35,7 +35,7 @@ def history(make):
         keeper, shop_id=shop.id, card_token=card.token,
         items=[{"product_id": towel.id, "quantity": 1}, {"product_id": soap.id, "quantity": 2}],
     )  # fmt: skip
-    sales.void_redemption(keeper, voided.id)
+    voids.void_redemption(keeper, voided.id)
     sales.redeem_items(
         keeper, shop_id=shop.id, card_token=card.token,
         items=[{"product_id": towel.id, "quantity": 1}],

@@ -7,7 +7,7 @@ import json
 
 from pointsmart.accounts.service import load_principal
 from pointsmart.clock import historical
-from pointsmart.villages import service
+from pointsmart.villages import household_answer, service
 from pointsmart.villages.schemas import HouseholdOut
 from tests.factories import ROOT
 from tests.ledger.test_hot_path import recorded_statements
@@ -96,9 +96,9 @@ def test_a_village_in_another_time_zone_reads_its_own_month(make):
         make.award(other, 9)
         make.award(neighbour, 5)
 
-        answer = service.household_answer(ROOT, household.id)
+        answer = household_answer.household_answer(ROOT, household.id)
         view = as_the_view_shows_it(ROOT, household.id)
-        december = service.household_answer(ROOT, neighbour.id)
+        december = household_answer.household_answer(ROOT, neighbour.id)
 
     assert answer["month"] == {
         "period": "2026-11",

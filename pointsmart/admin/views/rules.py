@@ -11,7 +11,7 @@ from ...accounts.auth import login_required, page_principal
 from ...awards import rules
 from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors
-from ...rule_templates import adoption as rule_templates
+from ...rule_templates import offers as template_offers
 from .. import settings
 from ..forms import ConfirmForm, RuleForm, RuleVersionForm
 from .blueprint import bp
@@ -34,8 +34,8 @@ def _rules_page(village_id: int, *, values=None, errors=None, status=200):
             village=village,
             rules=rules.list_rules(actor, village_id),
             # The county's templates with a version this village has not adopted (a notice).
-            template_notices=rule_templates.notices(actor, village_id),
-            in_county=rule_templates.in_county(village_id),
+            template_notices=template_offers.notices(actor, village_id),
+            in_county=template_offers.in_county(village_id),
             categories=CATEGORY_LABELS,
             values=values or {},
             errors=errors or {},

@@ -23,10 +23,11 @@ from ...accounts.auth import page_principal
 from ...errors import PROBLEM_JSON, Problem, Unauthorized, ValidationFailed
 from ...idempotent import idempotent_call
 from ...validation_messages import translate_messages
-from .. import goods, sales
+from .. import customers, goods
+from ..fields import made_at_field
 from ..schemas import RedemptionIn
 from . import reconcile, snapshot, sync
-from .schemas import OfflineSaleOut, SnapshotOut, made_at_field
+from .schemas import OfflineSaleOut, SnapshotOut
 
 bp = Blueprint("offline_counter", __name__)
 
@@ -77,7 +78,7 @@ def counter_snapshot(shop_id: int):
 def counter_offline_sale(shop_id: int):
     try:
         actor = _signed_in()
-        sales.require_seller(actor, goods.find_shop(shop_id))
+        customers.require_seller(actor, goods.find_shop(shop_id))
         try:
             data = _SALE_IN.load(request.get_json(silent=True) or {})
         except ValidationError as error:

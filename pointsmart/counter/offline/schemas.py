@@ -1,7 +1,5 @@
 """What the offline counter's API reads and writes."""
 
-import datetime as dt
-
 from marshmallow import Schema, fields, validate
 
 from ..models import OFFLINE_SALE_STATUSES
@@ -81,15 +79,3 @@ class OfflineSaleQuery(Schema):
 class ResolveIn(Schema):
     resolution = fields.Str(required=True, validate=validate.OneOf(RESOLUTIONS))
     memo = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
-
-
-def made_at_field(**kwargs) -> fields.Field:
-    """The time an offline sale was made on the phone (ISO 8601 with its offset)."""
-    return fields.AwareDateTime(
-        default_timezone=dt.UTC,
-        **kwargs,
-        metadata={
-            "description": "an offline sale: when it was made on the phone; the sale counts "
-            "in that month unless the month is settled or on a printed 公示 sheet"
-        },
-    )

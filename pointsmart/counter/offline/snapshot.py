@@ -20,7 +20,7 @@ from ...extensions import db
 from ...ledger.models import Account
 from ...text import mask_name
 from ...villages.models import Household, Village
-from .. import goods, sales
+from .. import customers, goods
 
 
 def offline_snapshot(actor: Principal, shop_id: int) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def offline_snapshot(actor: Principal, shop_id: int) -> dict[str, Any]:
     masked name, card version, balance), the shop's offered goods (id, name, price, stock),
     the village's offline limit and PIN threshold, the time it was taken and its ``etag``."""
     shop = goods.find_shop(shop_id)
-    sales.require_seller(actor, shop)
+    customers.require_seller(actor, shop)
     village = db.session.get(Village, shop.village_id)
     households = [
         {

@@ -30,7 +30,7 @@ from ...errors import Problem, ValidationFailed
 from ...extensions import db
 from ...villages import cards
 from ...villages.models import Household, Village
-from .. import goods, sales
+from .. import customers, goods, receipts, sales
 from ..models import PendingOfflineSale, Product
 from . import rules
 
@@ -61,7 +61,7 @@ HANDED_OVER = frozenset(
 class OfflineOutcome:
     """Exactly one of the two is set: the posted sale, or the sale kept for the committee."""
 
-    sale: sales.RedemptionView | None = None
+    sale: receipts.RedemptionView | None = None
     pending: PendingOfflineSale | None = None
 
 
@@ -77,14 +77,14 @@ def redeem_offline(
 ) -> OfflineOutcome:
     """Post a sale made without network, or keep it as pending. See the module's guarantees."""
     shop = goods.find_shop(shop_id)
-    sales.require_seller(actor, shop)
+    customers.require_seller(actor, shop)
     wanted = sales.merge_lines(items)
     village = db.session.get(Village, shop.village_id)
     # A phone clock ahead of ours: the sale cannot have been made in the future.
     made_at = min(made_at, utcnow())
     period = rules.posting_period(shop, village, made_at)
 
-    def within_limit(customer: sales.Customer, total: int) -> None:
+    def within_limit(customer: customers.Customer, total: int) -> None:
         rules.check_offline_limit(village, customer.household_id, made_at, total)
 
     savepoint = db.session.begin_nested()

@@ -30,7 +30,7 @@ from ...extensions import db
 from ...forms import REQUIRED, parse_form, run_once
 from ...ledger.errors import AccountClosed
 from ...villages.models import Village
-from .. import goods, sales
+from .. import customers, goods, receipts, sales, voids
 from .blueprint import bp
 
 
@@ -68,7 +68,7 @@ def counter_home():
 @login_required
 def counter(shop_id: int):
     shop = goods.find_shop(shop_id)
-    sales.require_seller(page_principal(), shop)
+    customers.require_seller(page_principal(), shop)
     return render_template("counter/scan.html", shop=shop, errors={}, card="")
 
 
@@ -78,7 +78,7 @@ def counter_card(shop_id: int):
     """After a scan: who the card belongs to, and the goods to pick."""
     actor = page_principal()
     shop = goods.find_shop(shop_id)
-    sales.require_seller(actor, shop)
+    customers.require_seller(actor, shop)
     values, errors = parse_form(CardForm())
     card = request.form.get("card", "").strip()
     if errors:
@@ -93,7 +93,7 @@ def counter_pick(shop_id: int):
     gives itself (``history.replaceState``), so that Back to it, or a reload, after a lost
     connection asks again rather than re-sending the scan's form."""
     shop = goods.find_shop(shop_id)
-    sales.require_seller(page_principal(), shop)
+    customers.require_seller(page_principal(), shop)
     scanned = session.get(_SCANNED)
     if not scanned or scanned.get("shop") != shop.id:
         return redirect(url_for("counter_pages.counter", shop_id=shop.id))
@@ -105,7 +105,7 @@ _SCANNED = "counter_scanned"
 
 def _scanned(shop, card_token: str, card: str):
     try:
-        customer = sales.find_customer(shop, card_token=card_token)
+        customer = customers.find_customer(shop, card_token=card_token)
         if customer.status != "active":
             raise AccountClosed()
     except Problem as problem:
@@ -155,7 +155,7 @@ def _quantities_from_form() -> dict[int, int]:
 def counter_sale(shop_id: int):
     actor = page_principal()
     shop = goods.find_shop(shop_id)
-    sales.require_seller(actor, shop)
+    customers.require_seller(actor, shop)
     values, errors = parse_form(SaleForm())
     card = request.form.get("card", "").strip()
     picked = _quantities_from_form()
@@ -190,7 +190,7 @@ def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
         page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
         return page, problem.status
     try:
-        customer = sales.find_customer(shop, card_token=card)
+        customer = customers.find_customer(shop, card_token=card)
     except Problem:
         db.session.rollback()
         page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
@@ -206,7 +206,7 @@ def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
 @login_required
 def receipt(redemption_id: int):
     actor = page_principal()
-    view = sales.get_redemption(actor, redemption_id)
+    view = receipts.get_redemption(actor, redemption_id)
     village = village_of(view.shop)
     zone = ZoneInfo(village.timezone)
     return render_template(
@@ -216,7 +216,7 @@ def receipt(redemption_id: int):
         local_time=view.created_at.astimezone(zone),
         made_time=view.made_at.astimezone(zone) if view.made_at else None,
         voided_time=view.voided_at.astimezone(zone) if view.voided_at else None,
-        can_void=sales.can_void(actor, view, village.timezone),
+        can_void=voids.can_void(actor, view, village.timezone),
         keeps_shop=goods.keeps_shop(actor, view.shop),
     )
 
@@ -233,7 +233,7 @@ def void(redemption_id: int):
             actor,
             {"redemption_id": redemption_id, "reason": values.get("reason")},
             lambda: {
-                "voided": sales.void_redemption(
+                "voided": voids.void_redemption(
                     actor, redemption_id, reason=values.get("reason")
                 ).id
             },
@@ -263,7 +263,7 @@ def day_sales(shop_id: int):
         )
     except ValueError:
         day = today
-    views = sales.sales_of_day(actor, shop_id, day)
+    views = receipts.sales_of_day(actor, shop_id, day)
     live = [v for v in views if not v.voided]
     return render_template(
         "counter/sales.html",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...accounts.auth import current_principal
 from .. import adoption
+from .. import offers as template_offers
 from ..schemas import AdoptionIn, AdoptionList, OfferList, PlanOut
 from .blueprint import blp
 
@@ -14,7 +15,7 @@ from .blueprint import blp
 def offers(village_id):
     """The county's published templates as the village sees them: the latest version, the
     version the village adopted and ``newer_available`` (the village's admins)."""
-    items = adoption.offers(current_principal(), village_id)
+    items = template_offers.offers(current_principal(), village_id)
     return {
         "items": items,
         "notice": any(item.newer_available for item in items),
@@ -26,7 +27,7 @@ def offers(village_id):
 @blp.response(200, AdoptionList)
 def list_adoptions(village_id):
     """The village's adoptions, newest first (the village's admins)."""
-    items = adoption.adoptions(current_principal(), village_id)
+    items = template_offers.adoptions(current_principal(), village_id)
     return {"items": items, "next_after": None}
 
 

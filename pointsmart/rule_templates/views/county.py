@@ -10,7 +10,7 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors
 from ...regions import access as region_access
-from .. import access, service
+from .. import access, drafting, reading
 from ..schemas import EntryForm, PublishForm, TitleForm
 from .blueprint import CATEGORY_LABELS, bp
 
@@ -25,14 +25,14 @@ def _county_crumbs(actor, county_id: int) -> list:
 def county_templates(region_id: int):
     """The county's templates; its admins start a new one (a title, then its rules)."""
     actor = page_principal()
-    templates = service.list_templates(actor, region_id)  # refuses all but its readers
+    templates = reading.list_templates(actor, region_id)  # refuses all but its readers
     county = access.find_county(region_id)
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values, errors = parse_form(TitleForm())
         if not errors:
             try:
-                made = service.create_template(actor, region_id, **values)
+                made = drafting.create_template(actor, region_id, **values)
                 return done(
                     _(
                         "Template %(title)s started: add its rules, then publish it.",
@@ -59,7 +59,7 @@ def county_templates(region_id: int):
 
 def _template_page(template_id: int, *, form: str = "", values=None, errors=None, status=200):
     actor = page_principal()
-    view = service.get_template(actor, template_id)
+    view = reading.get_template(actor, template_id)
     return (
         render_template(
             "rule_templates/template.html",
@@ -110,7 +110,7 @@ def start_draft(template_id: int):
         template_id,
         "start",
         None,
-        lambda actor, values: service.start_draft(actor, template_id),
+        lambda actor, values: drafting.start_draft(actor, template_id),
         _("A new draft is open: change it, then publish it as the next version."),
     )
 
@@ -122,7 +122,7 @@ def save_title(template_id: int):
         template_id,
         "title",
         TitleForm(),
-        lambda actor, values: service.save_draft(actor, template_id, **values),
+        lambda actor, values: drafting.save_draft(actor, template_id, **values),
         _("The draft is saved."),
     )
 
@@ -134,7 +134,7 @@ def add_entry(template_id: int):
         template_id,
         "entry-new",
         EntryForm(),
-        lambda actor, values: service.put_entry(actor, template_id, values),
+        lambda actor, values: drafting.put_entry(actor, template_id, values),
         _("The rule is added to the draft."),
     )
 
@@ -146,7 +146,7 @@ def change_entry(template_id: int, entry_id: int):
         template_id,
         f"entry-{entry_id}",
         EntryForm(),
-        lambda actor, values: service.put_entry(actor, template_id, values, entry_id=entry_id),
+        lambda actor, values: drafting.put_entry(actor, template_id, values, entry_id=entry_id),
         _("The rule is saved."),
     )
 
@@ -158,7 +158,7 @@ def remove_entry(template_id: int, entry_id: int):
         template_id,
         f"entry-{entry_id}",
         None,
-        lambda actor, values: service.remove_entry(actor, template_id, entry_id),
+        lambda actor, values: drafting.remove_entry(actor, template_id, entry_id),
         _("The rule is taken out of the draft."),
     )
 
@@ -170,7 +170,7 @@ def publish(template_id: int):
         template_id,
         "publish",
         PublishForm(),
-        lambda actor, values: service.publish(actor, template_id, **values),
+        lambda actor, values: drafting.publish(actor, template_id, **values),
         _("Published. The villages of the county see the new version now."),
     )
 
@@ -179,7 +179,7 @@ def publish(template_id: int):
 @login_required
 def version_page(template_id: int, number: int):
     actor = page_principal()
-    version = service.get_version(actor, template_id, number)
+    version = reading.get_version(actor, template_id, number)
     return render_template(
         "rule_templates/version.html",
         version=version,

@@ -12,7 +12,7 @@ from ...awards.rules import local_today
 from ...errors import Problem
 from ...extensions import db
 from ...forms import done, parse_form
-from .. import access, adoption, service
+from .. import access, adoption, offers, reading
 from ..schemas import AdoptForm
 from .blueprint import CATEGORY_LABELS, bp
 
@@ -25,8 +25,8 @@ def village_templates(village_id: int):
     return render_template(
         "rule_templates/village.html",
         village=village,
-        offers=adoption.offers(actor, village_id),
-        adoptions=adoption.adoptions(actor, village_id),
+        offers=offers.offers(actor, village_id),
+        adoptions=offers.adoptions(actor, village_id),
     )
 
 
@@ -59,7 +59,7 @@ def adopt_page(village_id: int, template_id: int, number: int):
         plan = adoption.preview(actor, village_id, template_id, number)
     except Problem as problem:
         errors = _refusal(problem, [])
-    version = service.get_version(actor, template_id, number)
+    version = reading.get_version(actor, template_id, number)
     status = 200
     if request.method == "POST":
         values = request.form.to_dict()

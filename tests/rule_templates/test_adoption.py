@@ -1,19 +1,16 @@
-"""The service directly: what publishing and adopting record, the draft's single rules, a
-version that drops a rule, and a rule the village retired."""
+"""Adopting through the service directly: what publishing and adopting record, a version that
+drops a rule, and a rule the village retired."""
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
 from pointsmart.audit.models import AuditEntry
 from pointsmart.audit.service import changes_of
 from pointsmart.awards import rules
 from pointsmart.awards.models import Rule
-from pointsmart.errors import NotFound, ValidationFailed
 from pointsmart.extensions import db
-from pointsmart.rule_templates import adoption, service
-from pointsmart.rule_templates.errors import NoDraft
+from pointsmart.rule_templates import adoption, drafting
 from pointsmart.rule_templates.models import AdoptedEntry, Adoption, TemplateRule
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES
@@ -52,33 +49,12 @@ def test_publishing_and_adopting_are_audited_and_the_adoption_is_kept(tree, temp
     assert changes_of(created)["points_range"] == [8, 12]
 
 
-def test_the_draft_takes_single_rules_and_a_published_version_has_none(tree, template_id):
-    with pytest.raises(NoDraft):
-        service.put_entry(ROOT, template_id, ENTRIES[0])
-    draft = service.start_draft(ROOT, template_id)
-    service.put_entry(ROOT, template_id, {**ENTRIES[0], "points": 11}, entry_id=draft.entries[0].id)
-    service.put_entry(
-        ROOT, template_id, {"code": "new", "name": "新规", "category": "other", "points": 1}
-    )
-    with pytest.raises(ValidationFailed) as refused:
-        service.put_entry(ROOT, template_id, {**ENTRIES[1], "code": "new"})
-    assert "code" in refused.value.errors
-    service.remove_entry(ROOT, template_id, draft.entries[1].id)
-    with pytest.raises(NotFound):
-        service.remove_entry(ROOT, template_id, draft.entries[1].id)
-
-    draft = service.get_draft(ROOT, template_id)
-    assert [(e.code, e.points) for e in draft.entries] == [("mqsb", 11), ("zyfw", 5), ("new", 1)]
-    v1 = service.get_version(ROOT, template_id, 1)
-    assert [(e.code, e.points) for e in v1.entries] == [("mqsb", 10), ("lkxs", -20), ("zyfw", 5)]
-
-
 def test_a_version_without_a_rule_leaves_the_village_rule_as_it_is_and_says_so(tree, template_id):
     admin = tree.village_admin.principal
     adoption.adopt(admin, tree.village.id, template_id, 1)
-    service.start_draft(ROOT, template_id)
-    service.save_draft(ROOT, template_id, entries=[ENTRIES[0]])
-    service.publish(ROOT, template_id)
+    drafting.start_draft(ROOT, template_id)
+    drafting.save_draft(ROOT, template_id, entries=[ENTRIES[0]])
+    drafting.publish(ROOT, template_id)
 
     plan = adoption.preview(admin, tree.village.id, template_id, 2)
 
@@ -97,8 +73,8 @@ def test_a_rule_the_village_retired_gets_the_new_points_and_stays_retired(tree, 
     adoption.adopt(admin, tree.village.id, template_id, 1, entries=[{"code": "mqsb"}])
     rule = db.session.execute(sa.select(Rule).where(Rule.code == "mqsb")).scalar_one()
     rules.change_rule(admin, rule.id, active=False)
-    service.start_draft(ROOT, template_id)
-    service.publish(ROOT, template_id)
+    drafting.start_draft(ROOT, template_id)
+    drafting.publish(ROOT, template_id)
 
     adoption.adopt(admin, tree.village.id, template_id, 2, entries=[{"code": "mqsb", "points": 9}])
 
