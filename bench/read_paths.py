@@ -54,7 +54,7 @@ from flask import Flask
 from pointsmart import create_app
 from pointsmart.accounts.auth import VILLAGER_TOKEN_KEY, Principal
 from pointsmart.accounts.models import ApiToken
-from pointsmart.boards.leaderboard import leaderboard
+from pointsmart.board.leaderboard import leaderboard
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import queries

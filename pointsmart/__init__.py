@@ -18,7 +18,7 @@ from .activities.setup import init_app as init_activities
 from .admin.setup import init_app as init_admin
 from .api import init_api
 from .awards.setup import init_app as init_awards
-from .boards.setup import init_app as init_boards
+from .board.setup import init_app as init_board
 from .bookkeeping.setup import init_app as init_bookkeeping
 from .campaigns.setup import init_app as init_campaigns
 from .cli import register_cli
@@ -107,7 +107,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         init_counter,
         init_bookkeeping,
         init_ledger,
-        init_boards,
+        init_board,
         init_regions,
         init_notify,  # text messages: also a ledger listener and the provider's callbacks
         init_campaigns,  # 评选

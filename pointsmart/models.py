@@ -2,7 +2,8 @@
 
 from .accounts.models import ApiToken, RoleAssignment, User
 from .audit.models import AuditEntry
-from .awards.models import Activity, Approval, Attendance, BoardEntry, Objection, Rule, RuleVersion
+from .awards.models import Activity, Approval, Attendance, Rule, RuleVersion
+from .board.models import BoardEntry, Objection
 from .campaigns.models import (
     BeanBallot,
     BeanVote,

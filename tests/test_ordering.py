@@ -7,11 +7,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pointsmart.board import screens as public
 from pointsmart.counter import goods
 from pointsmart.counter.models import Product
 from pointsmart.extensions import db
 from pointsmart.ordering import chinese_number, natural_sorted
-from pointsmart.villagers import public
 from pointsmart.villagers.service import goods_for
 from pointsmart.villages import card_sheet
 from pointsmart.villages import service as villages

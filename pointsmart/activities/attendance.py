@@ -18,7 +18,7 @@ from ..awards import rules
 from ..awards.batches import BatchEntry, entry_problem, plan_batch
 from ..awards.errors import BatchRefused
 from ..awards.models import Activity, Attendance, Rule
-from ..awards.service import post_plan, village_of
+from ..awards.planning import post_plan, village_of
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer

@@ -31,7 +31,7 @@ from ..audit import service as audit
 from ..awards import rules
 from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
 from ..awards.models import HOUR, Activity, Attendance, Rule
-from ..awards.service import active_household, village_of
+from ..awards.planning import active_household, village_of
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..audit.models import AuditEntry
-from ..awards.models import Activity, BoardEntry, Objection, Rule
+from ..awards.models import Activity, Rule
+from ..board.models import BoardEntry, Objection
 from ..campaigns.models import Campaign, Nomination, NominationObjection
 from ..counter.models import Product, Shop
 from ..extensions import db

@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
@@ -34,17 +35,15 @@ from ..ledger.models import AWARD, Transfer
 from ..villages.models import Village
 from . import rules
 from .errors import AlreadyDecided, SelfApproval
+from .limits import check_cap, needs_approval, not_reversed
 from .models import APPROVED, PENDING, REJECTED, Approval, Rule, RuleVersion
-from .service import (
-    Plan,
-    active_household,
-    check_cap,
-    needs_approval,
-    not_reversed,
-    plan_by_rule,
-    post_plan,
-    village_of,
-)
+from .planning import Plan, active_household, check_period, plan_by_rule, post_plan, village_of
+
+signals = Namespace()
+#: Sent, in the deciding transaction, when an approved award has posted: the sender is the
+#: ``Approval``, with the ``plan`` and the ``transfer``. The board hears it to put a red entry
+#: that waited for approval on the board (``board.entries``).
+award_approved = signals.signal("award-approved")
 
 
 def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
@@ -142,8 +141,6 @@ def propose(
         if plan.kind != AWARD:
             raise ValidationFailed(errors={"rule_id": [str(_l("Only awards wait for approval."))]})
     else:
-        from .service import check_period
-
         plan = Plan(
             village_id=village_id,
             household_id=household_id,
@@ -225,17 +222,9 @@ def decide(
     approval.decided_at = utcnow()
     approval.decision_reason = reason
     db.session.flush()
-    if transfer is not None and approval.board_reason is not None:
-        from .board import record_entry
-
-        record_entry(
-            plan,
-            transfer,
-            reason=approval.board_reason,
-            photo=approval.board_photo,
-            created_by_id=approval.proposed_by_id,
-        )
-    db.session.flush()
+    if transfer is not None:
+        award_approved.send(approval, plan=plan, transfer=transfer)
+        db.session.flush()
     return approval
 
 

@@ -29,19 +29,16 @@ from ..ledger.models import AWARD, Transfer
 from ..villages.models import Village
 from . import rules
 from .errors import AlreadyScored, ApprovalRequired, BatchRefused
+from .limits import check_cap, check_quota, needs_approval, rule_usage
 from .models import Rule
-from .service import (
+from .planning import (
     Plan,
-    _rule_of_village,
     active_household,
-    check_cap,
     check_period,
     check_posting_period,
-    check_quota,
-    needs_approval,
     plan_by_rule,
     post_plan,
-    rule_usage,
+    rule_of_village,
     village_of,
 )
 
@@ -118,7 +115,7 @@ def plan_batch(
     for index, entry in enumerate(entries):
         entry_rule_id = entry.rule_id if entry.rule_id is not None else first_rule_id
         try:
-            rule = rule_cache.get(entry_rule_id) or _rule_of_village(entry_rule_id, village_id)
+            rule = rule_cache.get(entry_rule_id) or rule_of_village(entry_rule_id, village_id)
             rule_cache[rule.id] = rule
             household = active_household(entry.household_id)
             if household.village_id != village_id:

@@ -1,4 +1,4 @@
-"""The rule catalogue (积分细则), approvals, volunteer activities and the red and black list.
+"""The rule catalogue (积分细则), approvals and volunteer activities.
 
 * A ``Rule`` is what a point is given or taken for: code, name, category and unit never change
   (they give a quantity its meaning); its points and monthly cap live in ``RuleVersion`` rows.
@@ -9,10 +9,6 @@
 * An ``Activity`` is a volunteer event paid by the hour by one volunteer rule; each
   ``Attendance`` is one attendee (a household member) with check-in and check-out, and the
   hours to pay until it is posted (``transfer_id``), after which it does not change.
-* A ``BoardEntry`` is a red or black list entry: a transfer by rule with the reason in words,
-  an optional photo, and the day it leaves the public board. An ``Objection`` (异议) is a
-  household's challenge to an entry while it is on the board; an admin upholds it (the
-  entry's transfer is reversed) or dismisses it.
 """
 
 from __future__ import annotations
@@ -33,9 +29,8 @@ UNITS = (EACH, HOUR)
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 APPROVAL_STATUSES = (PENDING, APPROVED, REJECTED)
 
+# The categories of the red and black list rules (the board, ``board``, shows their entries).
 RED, BLACK = "red", "black"
-UPHELD, DISMISSED = "upheld", "dismissed"
-OBJECTION_STATUSES = (PENDING, UPHELD, DISMISSED)
 
 # A transfer id column: BIGINT on PostgreSQL, INTEGER (rowid) on SQLite, as transfers.id.
 TRANSFER_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
@@ -183,65 +178,5 @@ class Attendance(db.Model):
     hours: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     transfer_id: Mapped[int | None] = mapped_column(
-        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
-    )
-
-
-class BoardEntry(db.Model):
-    """A red (commendation) or black (criticism) list entry and the transfer it posted."""
-
-    __tablename__ = "board_entries"
-    __table_args__ = (
-        sa.CheckConstraint("kind IN ('red', 'black')", name="kind_known"),
-        sa.Index("ix_board_entries_village_id_period", "village_id", "period"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"))
-    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
-    rule_id: Mapped[int] = mapped_column(sa.ForeignKey("rules.id"))
-    kind: Mapped[str] = mapped_column(sa.String(8))
-    reason: Mapped[str] = mapped_column(sa.String(500))
-    # File name under <instance>/board-photos/, or None.
-    photo: Mapped[str | None] = mapped_column(sa.String(80))
-    period: Mapped[str] = mapped_column(sa.String(7))
-    # The last village-local day the entry is shown on the public board.
-    board_until: Mapped[dt.date] = mapped_column(sa.Date)
-    transfer_id: Mapped[int] = mapped_column(
-        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
-    )
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Objection(db.Model):
-    """A household's objection (异议) to a board entry, and the admin's decision on it."""
-
-    __tablename__ = "objections"
-    __table_args__ = (
-        sa.UniqueConstraint("entry_id", "household_id"),
-        sa.CheckConstraint(_in("status", OBJECTION_STATUSES), name="status_known"),
-        sa.CheckConstraint(
-            "(status = 'upheld') = (reversal_id IS NOT NULL)", name="reversal_iff_upheld"
-        ),
-        sa.CheckConstraint(
-            "(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("board_entries.id"), index=True)
-    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
-    # The household that objects (any household of the village, during the board period).
-    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
-    reason: Mapped[str] = mapped_column(sa.String(500))
-    # The staff member who filed it for the household; None when the household filed it.
-    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
-    reversal_id: Mapped[int | None] = mapped_column(
         TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
     )

@@ -8,7 +8,7 @@ from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
 from ..text import Name
-from .models import APPROVAL_STATUSES, OBJECTION_STATUSES, UNITS
+from .models import APPROVAL_STATUSES, UNITS
 
 ID = validate.Range(1, MAX_ID)
 QUANTITY = validate.Range(min=0, min_inclusive=False, max=1_000_000)
@@ -291,85 +291,6 @@ class RuleRef(Schema):
     id = fields.Int()
     code = fields.Str()
     name = fields.Str()
-
-
-class BoardEntryIn(Schema):
-    household_id = fields.Int(required=True, strict=True, validate=ID)
-    rule_id = fields.Int(required=True, strict=True, validate=ID)
-    quantity = fields.Decimal(load_default=1, validate=QUANTITY)
-    reason = fields.Str(required=True, validate=REASON)
-    period = fields.Str(load_default=None, validate=PERIOD)
-    photo_base64 = fields.Str(
-        load_default=None,
-        validate=validate.Length(max=7_000_000),
-        metadata={"description": "optional JPEG or PNG, base64 (at most 5 MB decoded)"},
-    )
-
-
-class BoardEntryOut(Schema):
-    id = fields.Int()
-    village_id = fields.Int()
-    kind = fields.Str()
-    household_id = fields.Int()
-    number = fields.Str()
-    head_name = fields.Str()
-    rule = fields.Nested(RuleRef)
-    points = fields.Int(metadata={"description": "signed: + red, - black"})
-    reason = fields.Str()
-    has_photo = fields.Bool()
-    photo_url = fields.Str(allow_none=True)
-    period = fields.Str()
-    board_until = fields.Date()
-    on_board = fields.Bool()
-    reversed = fields.Bool()
-    pending_objections = fields.Int()
-    transfer_id = fields.Int()
-    created_by_id = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
-
-
-class BoardEntryList(Schema):
-    items = fields.List(fields.Nested(BoardEntryOut))
-    next_after = fields.Int(allow_none=True)
-
-
-class ObjectionIn(Schema):
-    reason = fields.Str(required=True, validate=REASON)
-    household_id = fields.Int(
-        load_default=None,
-        strict=True,
-        validate=ID,
-        metadata={"description": "needed when an admin files it for a household"},
-    )
-
-
-class ObjectionOut(Schema):
-    id = fields.Int()
-    entry_id = fields.Int()
-    village_id = fields.Int()
-    household_id = fields.Int()
-    reason = fields.Str()
-    filed_by_id = fields.Int(allow_none=True)
-    raised_at = fields.DateTime()
-    status = fields.Str()
-    decided_by_id = fields.Int(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
-    decision_reason = fields.Str(allow_none=True)
-    reversal_id = fields.Int(allow_none=True)
-
-
-class ObjectionQuery(Schema):
-    status = fields.Str(load_default=None, validate=validate.OneOf(OBJECTION_STATUSES))
-
-
-class ObjectionList(Schema):
-    items = fields.List(fields.Nested(ObjectionOut))
-    next_after = fields.Int(allow_none=True)
-
-
-class ObjectionDecisionIn(Schema):
-    uphold = fields.Bool(required=True)
-    reason = fields.Str(required=True, validate=REASON)
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The monthly scoring grid: what a leader is offered is what can be posted.
 
 * Months: this one and the two before, less those the person may not post in (a leader enters
-  this month and last month only; ``service.check_posting_period`` decides).
+  this month and last month only; ``planning.check_posting_period`` decides).
 * Rule items: village rules (category ``rule``) that are in use, with a version in force for
   the month (the version of the month's last day, or today's for this month; the points and cap
   shown are that version's), and that a batch can post: an award above the village's approval
@@ -19,7 +19,7 @@ from ..errors import ValidationFailed
 from ..periods import current_period, previous_periods
 from ..villages import service as villages
 from ..villages.models import Village
-from . import rules, service
+from . import limits, planning, rules
 from .models import RuleVersion
 
 MONTHS_BACK = 3
@@ -68,7 +68,7 @@ def scoring_months(actor: Principal, village: Village) -> list[str]:
     allowed = []
     for period in months:
         try:
-            service.check_posting_period(actor, village, period)
+            planning.check_posting_period(actor, village, period)
         except ValidationFailed:
             continue
         allowed.append(period)
@@ -105,6 +105,6 @@ def grid_of(actor: Principal, village: Village, grid_id: int | None, period: str
     page.households = [h for h in households if h["status"] == "active"]
     ids = [h["id"] for h in page.households]
     for item in page.items:
-        for household_id, points in service.rule_usage(item.id, period, ids).items():
+        for household_id, points in limits.rule_usage(item.id, period, ids).items():
             page.scored[(household_id, item.id)] = points
     return page

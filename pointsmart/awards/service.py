@@ -30,54 +30,37 @@ then checked, then posted through ``ledger.service``, all in the caller's one tr
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
 
 from ..accounts.auth import Principal
-from ..accounts.models import RoleAssignment
 from ..audit import service as audit
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ledger import service as ledger
-from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
-from ..periods import current_period, is_valid_period, previous_periods
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from . import rules
+from .approvals import queue, waits_for_approval
 from .errors import (
     CorrectionWindowClosed,
-    LeaderQuotaReached,
-    MonthlyCapReached,
     NotAnAwardOrDeduction,
 )
-from .models import Approval, Rule, RuleVersion
-
-
-@dataclass
-class Plan:
-    """One entry, worked out and ready to check and post."""
-
-    village_id: int
-    household_id: int
-    kind: str  # AWARD or DEDUCT
-    points: int  # > 0
-    category: str
-    period: str
-    memo: str | None = None
-    rule: Rule | None = None
-    version: RuleVersion | None = None
-    quantity: Decimal | None = None
-
-    @property
-    def signed_points(self) -> int:
-        return self.points if self.kind == AWARD else -self.points
+from .limits import cap_remaining, check_cap, check_quota, is_quota_bound, quota_remaining
+from .models import Approval
+from .planning import (
+    Plan,
+    active_household,
+    check_period,
+    check_posting_period,
+    plan_by_rule,
+    post_plan,
+    rule_of_village,
+    village_of,
+)
 
 
 @dataclass
@@ -89,265 +72,21 @@ class Outcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# --- households, villages, periods -----------------------------------------------------------
-
-
-def active_household(household_id: int) -> Any:
-    """The household's row (id, village_id, status, number, head_name); refuses a household
-    that moved away (``AccountClosed``)."""
-    household = db.session.execute(
-        sa.select(
-            Household.id,
-            Household.village_id,
-            Household.status,
-            Household.number,
-            Household.head_name,
-        ).where(Household.id == household_id)
-    ).one_or_none()
-    if household is None:
-        raise NotFound(_l("No such household."))
-    if household.status != "active":
-        raise AccountClosed()
-    return household
-
-
-def village_of(village_id: int) -> Village:
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    return village
-
-
-def check_period(timezone: str, period: str | None) -> str:
-    today = current_period(timezone)
-    if period is None:
-        return today
-    if not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
-    if period > today:
-        raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
-    return period
-
-
-def check_posting_period(actor: Principal, village: Village, period: str) -> None:
-    """Leaders enter points for this month or the one before; older months are the
-    committee's (an admin's) to correct, since their leaderboard and notice sheet may already
-    be published."""
-    if actor.is_admin_of(village.id):
-        return
-    earliest = previous_periods(current_period(village.timezone), 2)[0]
-    if period < earliest:
-        raise ValidationFailed(
-            errors={
-                "period": [
-                    str(
-                        _l(
-                            "Leaders enter points for this month and last month only; "
-                            "ask the village committee about older months."
-                        )
-                    )
-                ]
-            }
-        )
-
-
-# --- planning --------------------------------------------------------------------------------
-
-
-def plan_by_rule(
-    rule: Rule,
-    household_id: int,
-    quantity: Any,
-    *,
-    timezone: str,
-    period: str | None = None,
-    day: dt.date | None = None,
-    memo: str | None = None,
-) -> Plan:
-    """Work out an entry by rule: the version in force, the quantity, the rounded points."""
-    period = check_period(timezone, period)
-    quantity = rules.normalise_quantity(rule.unit, quantity)
-    version = rules.usable_version(rule, rules.effective_day(timezone, period, day))
-    points = rules.points_for(quantity, abs(version.points))
-    if points <= 0:
-        raise ValidationFailed(errors={"quantity": [str(_l("This comes to 0 points."))]})
-    if points > ledger.MAX_AMOUNT:
-        raise ValidationFailed(errors={"quantity": [str(_l("This comes to too many points."))]})
-    return Plan(
-        village_id=rule.village_id,
-        household_id=household_id,
-        kind=AWARD if version.points > 0 else DEDUCT,
-        points=points,
-        category=rule.category,
-        period=period,
-        memo=memo,
-        rule=rule,
-        version=version,
-        quantity=quantity,
-    )
-
-
 def preview(actor: Principal, *, household_id: int, rule_id: int, quantity: Any, period=None):
     """What an entry by rule would come to, without posting: the plan and the cap left."""
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
-    rule = _rule_of_village(rule_id, household.village_id)
+    rule = rule_of_village(rule_id, household.village_id)
     village = village_of(household.village_id)
     plan = plan_by_rule(rule, household_id, quantity, timezone=village.timezone, period=period)
     remaining = cap_remaining(plan)
     return plan, remaining
 
 
-def _rule_of_village(rule_id: int, village_id: int) -> Rule:
-    rule = db.session.get(Rule, rule_id)
-    if rule is None or rule.village_id != village_id:
-        raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
-    return rule
-
-
-# --- checks ----------------------------------------------------------------------------------
-
-
-def not_reversed(transfer=Transfer):
-    """SQL: the transfer is an original entry that was not reversed."""
-    reversal = aliased(Transfer)
-    return sa.and_(
-        transfer.reverses_id.is_(None),
-        ~sa.exists().where(reversal.reverses_id == transfer.id),
-    )
-
-
-def rule_usage(rule_id: int, period: str, household_ids: Iterable[int]) -> dict[int, int]:
-    """Points (absolute) each household got from the rule in the period, reversals left out."""
-    household_ids = list(household_ids)
-    if not household_ids:
-        return {}
-    versions = sa.select(RuleVersion.id).where(RuleVersion.rule_id == rule_id)
-    rows = db.session.execute(
-        sa.select(Transfer.household_id, sa.func.sum(Transfer.amount))
-        .where(
-            Transfer.rule_version_id.in_(versions),
-            Transfer.period == period,
-            Transfer.household_id.in_(household_ids),
-            not_reversed(),
-        )
-        .group_by(Transfer.household_id)
-    ).all()
-    return {household_id: int(total) for household_id, total in rows}
-
-
-def cap_remaining(plan: Plan, already: int = 0) -> int | None:
-    """Points the household may still get from the plan's rule this month (None: no cap)."""
-    if plan.version is None or plan.version.monthly_cap is None:
-        return None
-    used = rule_usage(plan.rule.id, plan.period, [plan.household_id]).get(plan.household_id, 0)
-    return max(plan.version.monthly_cap - used - already, 0)
-
-
-def check_cap(plan: Plan, already: int = 0) -> None:
-    remaining = cap_remaining(plan, already)
-    if remaining is not None and plan.points > remaining:
-        raise MonthlyCapReached(
-            _l(
-                "The rule allows %(cap)s points a month; %(remaining)s remain for this household.",
-                cap=plan.version.monthly_cap,
-                remaining=remaining,
-            ),
-            remaining=remaining,
-            monthly_cap=plan.version.monthly_cap,
-        )
-
-
-def needs_approval(plan: Plan, village: Village, already: int = 0) -> bool:
-    """Whether the award must wait for an admin: its points, with ``already`` (the points the
-    same person awarded the household earlier that day), go over the approval threshold."""
-    return plan.kind == AWARD and plan.points + already > village.approval_threshold
-
-
-def is_quota_bound(actor: Principal, village_id: int) -> bool:
-    """Quotas bind leaders; an admin of the village awards without one."""
-    return actor.is_leader_of(village_id) and not actor.is_admin_of(village_id)
-
-
-def quota_used(user_id: int, village_id: int, period: str) -> int:
-    return int(
-        db.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(Transfer.amount), 0)).where(
-                Transfer.posted_by_id == user_id,
-                Transfer.period == period,
-                Transfer.village_id == village_id,
-                Transfer.kind == AWARD,
-                Transfer.household_id.is_not(None),
-                not_reversed(),
-            )
-        ).scalar_one()
-    )
-
-
-def quota_remaining(actor: Principal, village: Village, period: str) -> int | None:
-    if village.leader_monthly_quota is None or not is_quota_bound(actor, village.id):
-        return None
-    used = quota_used(actor.user_id, village.id, period)
-    return max(village.leader_monthly_quota - used, 0)
-
-
-def lock_quota(actor: Principal, village_id: int) -> None:
-    """Lock the leader's role in the village (the row their quota belongs to) until the
-    transaction ends: one leader's awards are checked against the quota one at a time."""
-    db.session.execute(
-        sa.select(RoleAssignment.id)
-        .where(
-            RoleAssignment.user_id == actor.user_id,
-            RoleAssignment.village_id == village_id,
-            RoleAssignment.role == "leader",
-        )
-        .with_for_update()
-    ).all()
-
-
-def check_quota(actor: Principal, village: Village, awards_by_period: dict[str, int]) -> None:
-    if village.leader_monthly_quota is not None and is_quota_bound(actor, village.id):
-        lock_quota(actor, village.id)
-    for period, points in sorted(awards_by_period.items()):
-        remaining = quota_remaining(actor, village, period)
-        if remaining is not None and points > remaining:
-            raise LeaderQuotaReached(
-                _l(
-                    "Your quota is %(quota)s points a month; %(remaining)s remain for %(period)s.",
-                    quota=village.leader_monthly_quota,
-                    remaining=remaining,
-                    period=period,
-                ),
-                remaining=remaining,
-                quota=village.leader_monthly_quota,
-                period=period,
-            )
-
-
-# --- posting ---------------------------------------------------------------------------------
-
-
-def post_plan(plan: Plan, posted_by_id: int | None) -> Transfer:
-    post = ledger.award if plan.kind == AWARD else ledger.deduct
-    return post(
-        plan.village_id,
-        plan.household_id,
-        plan.points,
-        category=plan.category,
-        memo=plan.memo,
-        period=plan.period,
-        posted_by_id=posted_by_id,
-        rule_version_id=plan.version.id if plan.version else None,
-        quantity=plan.quantity,
-    )
-
-
 def submit(actor: Principal, plan: Plan, village: Village, **approval_fields) -> Outcome:
     """Check a single entry and post it, or queue it for approval (nothing posted)."""
     check_posting_period(actor, village, plan.period)
     check_cap(plan)
-    from .approvals import queue, waits_for_approval
-
     if waits_for_approval(actor, plan, village):
         return Outcome(approval=queue(actor, plan, **approval_fields))
     if plan.kind == AWARD:
@@ -367,7 +106,7 @@ def award_by_rule(
     """Award or deduct by rule: quantity x the rule's points (in force), rounded half up."""
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
-    rule = _rule_of_village(rule_id, household.village_id)
+    rule = rule_of_village(rule_id, household.village_id)
     ledger.lock_household_account(household.village_id, household.id)
     village = village_of(household.village_id)
     plan = plan_by_rule(

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..boards.names import mask_name, public_names, village_masks_names
+from ..board.names import mask_name, public_names, village_masks_names
 from ..extensions import db
 from ..villages.models import Household
 from . import scope, windows

@@ -1,6 +1,6 @@
 """Objections during the notice (公示), conferral, and the titles the winners hold.
 
-* **Objections** follow the red and black list's flow (``awards.board``): during the notice
+* **Objections** follow the red and black list's flow (``board.objections``): during the notice
   any household of the village objects to a published winner, once, with a reason (through
   its own login, or an admin files it for the household); an admin of the village upholds
   it (the nominee is removed from the result: its seat is not handed on, since a new winner
@@ -28,7 +28,7 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected
 from ..awards.models import Rule
-from ..awards.service import plan_by_rule, post_plan
+from ..awards.planning import plan_by_rule, post_plan
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..accounts.auth import Principal
-from ..boards.names import mask_name
+from ..board.names import mask_name
 from ..extensions import db
 from ..villages.models import Household
 from . import review, scope, windows

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.models import Rule, RuleVersion
-from ..awards.service import Plan, check_period
+from ..awards.planning import Plan, check_period
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger

@@ -10,7 +10,7 @@ before the current one, and the current month so far.
 The story it tells:
 
 * three grids of about twenty households each, with members, most with a mobile number;
-* a rule catalogue (积分细则, see ``awards.demo``): 门前三包, 垃圾分类, 志愿服务每小时,
+* a rule catalogue (积分细则, see ``demo.catalogue``): 门前三包, 垃圾分类, 志愿服务每小时,
   孝老爱亲, 好媳妇, 好婆婆, 红白事简办, ... and deductions such as 乱堆乱放, 焚烧秸秆,
   不赡养老人; every award and deduction of the history is an entry by rule (it names the
   rule version in force on its day and keeps its quantity); 志愿服务 paid 8 points an hour
@@ -50,7 +50,6 @@ from ..accounts.auth import Principal
 from ..accounts.models import User
 from ..accounts.passwords import verify_secret
 from ..accounts.service import create_user, load_principal
-from ..awards.demo import DemoCatalogue
 from ..campaigns.demo import load_demo_campaigns
 from ..counter.models import Product, Shop
 from ..extensions import db
@@ -58,6 +57,7 @@ from ..ledger import service as ledger
 from ..periods import current_period, previous_periods
 from ..villages import service as villages
 from ..villages.models import Household, Village
+from .catalogue import DemoCatalogue
 from .history import History
 from .people import create_households
 from .story import (

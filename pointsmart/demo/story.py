@@ -51,7 +51,7 @@ ACTIVITIES = (  # (what, hours); paid by the rule 志愿服务每小时
     ("村卫生室义诊引导", 2),
 )
 ACTIVITY_PLACES = ("村委会门口", "村东河塘", "村卫生室", "村民活动中心")
-# (rule code, memo, odds); the rules are in awards.demo.DEMO_RULES
+# (rule code, memo, odds); the rules are in demo.catalogue.DEMO_RULES
 MONTHLY_SCORING = (("mqsb", "门前三包 达标", 0.8), ("ljfl", "垃圾分类 达标", 0.7))
 COMMENDATIONS = (  # (rule code, the reason in words)
     ("xlaq", "孝老爱亲：悉心照顾卧床老人"),

@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..awards.models import BLACK, PENDING, RED, Approval, BoardEntry, Objection
+from ..awards.models import BLACK, PENDING, RED, Approval
+from ..board.models import BoardEntry, Objection
 from ..counter.models import Settlement, Shop
 from ..errors import ValidationFailed
 from ..extensions import db

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..accounts.models import User
 from ..awards.models import Approval
-from ..boards.service import village_summary
+from ..board.summary import village_summary
 from ..counter.models import Product, Shop
 from ..extensions import db
 from ..ledger.models import AWARD, SETTLE, MonthlyTotal, Transfer

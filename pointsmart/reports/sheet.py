@@ -1,6 +1,6 @@
 """The monthly 公示 sheet: what the notice board shows for one month of a village.
 
-* The leaderboard of the month (``boards.leaderboard``): the top ``LEADERBOARD_RANKS`` ranks
+* The leaderboard of the month (``board.leaderboard``): the top ``LEADERBOARD_RANKS`` ranks
   with points above zero (every household is in the table of month totals anyway).
 * The red and black list entries of the month (entries whose transfer was reversed after an
   upheld objection are left out), with household number, head name, rule and points only.
@@ -25,9 +25,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..awards.models import BLACK, RED, BoardEntry, Rule
-from ..boards.leaderboard import leaderboard
-from ..boards.names import mask_name
+from ..awards.models import BLACK, RED, Rule
+from ..board.leaderboard import leaderboard
+from ..board.models import BoardEntry
+from ..board.names import mask_name
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db

@@ -1,4 +1,4 @@
-"""Pages for villagers and the public: a household's own points, history, rank and goods on
-``/me``; the public board, leaderboard and TV pages; and the printed statement slips (对账单)
-for households without smartphones.
+"""Pages for villagers: a household's own points, history, rank and goods on ``/me``, its
+objections to board entries, and the printed statement slips (对账单) for households without
+smartphones. The public board, leaderboard and TV pages are the board's (``board.views``).
 """

@@ -17,7 +17,10 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..accounts.models import User
 from ..awards.rules import local_today
-from ..boards.leaderboard import MAX_ROWS, leaderboard
+from ..board import summary as boards
+from ..board.leaderboard import MAX_ROWS, leaderboard
+from ..board.models import BoardEntry
+from ..board.objections import closed_for_objections
 from ..clock import utcnow
 from ..counter.models import Product, Shop
 from ..errors import NotFound
@@ -284,9 +287,6 @@ def entry_to_object(actor: Principal, entry_id: int) -> dict[str, Any]:
     """An entry on the public board of the household's village, as the objection form shows it
     (number, head name as the household may see it, rule, points); NotFound otherwise. An entry
     no longer open to objections says why in ``closed`` (upheld, undone, or its days over)."""
-    from ..awards.models import BoardEntry
-    from ..awards.objections import closed_for_objections
-    from ..boards import service as boards
 
     entry = db.session.get(BoardEntry, entry_id)
     village_id = entry.village_id if entry is not None else None

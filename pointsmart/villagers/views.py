@@ -21,7 +21,8 @@ from marshmallow import Schema, fields, validate
 from ..accounts import service as accounts
 from ..accounts import villagers as auth
 from ..accounts.auth import VILLAGER_TOKEN_KEY, begin_web_session, villager_page_principal
-from ..awards import board, objections
+from ..board import entries as board
+from ..board import objections
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, sign_in_limited
 from ..forms import REQUIRED, parse_form, run_once

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from pointsmart.awards.models import Approval, Attendance, BoardEntry
+from pointsmart.awards.models import Approval, Attendance
+from pointsmart.board.models import BoardEntry
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
@@ -413,7 +414,8 @@ def test_an_entry_with_a_file_that_is_not_a_photo_is_refused(pages, household, c
 def test_an_admin_upholds_an_objection_on_the_page(
     browse, leader, admin, household, catalogue, base
 ):
-    from pointsmart.awards import board, objections
+    from pointsmart.board import entries as board
+    from pointsmart.board import objections
 
     entry = board.create_entry(
         leader.principal, household_id=household.id, rule_id=catalogue.clutter.id, reason="乱堆柴草"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pointsmart.audit.models import AuditEntry
-from pointsmart.boards.leaderboard import leaderboard
+from pointsmart.board.leaderboard import leaderboard
 from pointsmart.bookkeeping.clearing import ClearingOff, clear_year
 from pointsmart.clock import historical
 from pointsmart.errors import Forbidden, ValidationFailed

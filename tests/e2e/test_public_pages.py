@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards import board
 from pointsmart.awards import rules as rule_service
+from pointsmart.board import entries as board
 from pointsmart.counter import pins
 from pointsmart.counter.models import Product
 from pointsmart.extensions import db

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pointsmart.awards import rules, service
+from pointsmart.awards import limits, rules, service
 from pointsmart.awards.errors import MonthlyCapReached
 from pointsmart.errors import Problem
 from pointsmart.extensions import db
@@ -145,7 +145,7 @@ def test_caps_are_never_exceeded_whatever_the_order(make, caps, points, operatio
         posted.append((outcome.transfer.id, key, amount))
 
         for (h, r, period), total in used.items():
-            in_ledger = service.rule_usage(catalogue[r].id, period, [households[h].id])
+            in_ledger = limits.rule_usage(catalogue[r].id, period, [households[h].id])
             assert in_ledger.get(households[h].id, 0) == total <= caps[r]
     assert verify_village(village.id).ok
 

@@ -23,8 +23,9 @@ from decimal import Decimal
 
 import pytest
 
-from pointsmart.awards import approvals, board
+from pointsmart.awards import approvals
 from pointsmart.awards import service as awards
+from pointsmart.board import entries as board
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger

@@ -20,9 +20,10 @@ from PIL import Image
 from pointsmart.accounts.models import ApiToken, RoleAssignment
 from pointsmart.accounts.passwords import hash_secret
 from pointsmart.accounts.service import create_user, load_principal
-from pointsmart.awards.models import Activity, Approval, Attendance, BoardEntry, Rule
-from pointsmart.awards.objections import raise_objection
+from pointsmart.awards.models import Activity, Approval, Attendance, Rule
 from pointsmart.awards.photos import store_photo
+from pointsmart.board.models import BoardEntry
+from pointsmart.board.objections import raise_objection
 from pointsmart.counter.models import Product, Shop
 from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.counter.photos import set_photo

@@ -7,8 +7,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards import objections
-from pointsmart.awards.models import Objection
+from pointsmart.board import objections
+from pointsmart.board.models import Objection
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from tests.awards.conftest import catalogue, leader, village  # noqa: F401

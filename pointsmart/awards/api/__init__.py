@@ -1,9 +1,8 @@
 """The awards API: ``blp`` and the shared answers live in ``routes`` (rules, awards,
-approvals, batches, settings); ``board`` adds the red and black entries and objections.
-Importing this package loads them all.
+approvals, batches, settings). The red and black list's API is the board's (``board.api``).
 """
 
-from . import board, routes
+from . import routes
 from .routes import blp
 
-__all__ = ["blp", "board", "routes"]
+__all__ = ["blp", "routes"]

@@ -18,7 +18,7 @@ from ...idempotent import idempotent_call
 from ...ledger.queries import transfer_view
 from ...ledger.schemas import ReversalIn
 from ...schemas import page_of
-from .. import approvals, batches, rules, service
+from .. import approvals, batches, planning, rules, service
 from ..errors import ApprovalRequired
 from ..models import Approval
 from ..schemas import (
@@ -44,7 +44,7 @@ from ..schemas import (
     SettingsOut,
 )
 
-blp = Blueprint("awards", __name__, description="Rules, awards, approvals, activities, red/black")
+blp = Blueprint("awards", __name__, description="Rules, awards, approvals and batches")
 
 IDEMPOTENCY_HEADER = {
     "parameters": [
@@ -167,7 +167,7 @@ def preview_transfer(query):
     """What an entry by rule would come to, without posting anything."""
     actor = current_principal()
     plan, remaining = service.preview(actor, **query)
-    village = service.village_of(plan.village_id)
+    village = planning.village_of(plan.village_id)
     return {
         "household_id": plan.household_id,
         "rule_id": plan.rule.id,

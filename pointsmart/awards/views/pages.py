@@ -1,8 +1,8 @@
 """Pages for leaders and admins, on a phone: finding a household (by number, name, member
 name, phone or its card), awarding by rule with the points shown before saving, reversing
-one's own entry the same day. The monthly scoring grid, activities, the red and black list,
-"my entries" and approvals are in ``views_scoring``, ``views_activities`` and
-``views_board`` on the same blueprint.
+one's own entry the same day. "My entries" and approvals (``approvals``) and the monthly
+scoring grid (``scoring``) register on the same blueprint; activities and the red and black
+list have pages of their own (``activities.views``, ``board.views``).
 
 Every form that changes something carries a one-time key (``form_key()``) and runs through
 ``forms.run_once``: a double tap or a resent form posts once. A refusal (a cap, a quota, a
@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import (
-    Response,
     abort,
     flash,
     redirect,
@@ -34,25 +33,13 @@ from ...extensions import db
 from ...forms import parse_form, run_once
 from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
-from ...security import UPLOAD_POLICY
 from ...villages import cards
 from ...villages import service as villages
 from ...villages.models import Village
-from .. import approvals, rules, service
-from ..board import photo_visible
-from ..photos import MAX_BYTES, photo_file
+from .. import approvals, limits, rules, service
 from .blueprint import bp
 
 REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
-UPLOAD_ENDPOINTS = {"awards_pages.board_entry"}
-
-
-@bp.url_value_preprocessor
-def allow_photo_uploads(endpoint, values):
-    """The red/black entry form takes a photo: allow a larger body there only. (This runs
-    before every before-request hook, so before CSRF protection reads the form.)"""
-    if endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = MAX_BYTES * 2
 
 
 # --- helpers for every page ------------------------------------------------------------------
@@ -294,7 +281,7 @@ def preview_award(village_id: int, household_id: int):
         plan=plan,
         remaining=remaining,
         needs_approval=approvals.waits_for_approval(actor, plan, village),
-        quota_left=service.quota_remaining(actor, village, plan.period),
+        quota_left=limits.quota_remaining(actor, village, plan.period),
         memo=values.get("memo") or "",
     )
 
@@ -406,26 +393,3 @@ def _safe_back(target: str | None, village_id: int) -> str:
     if target and target.startswith(f"/leader/{village_id}") and "//" not in target:
         return target
     return url_for("awards_pages.village_home", village_id=village_id)
-
-
-# --- photos ----------------------------------------------------------------------------------
-
-
-@bp.route("/board-photos/<int:entry_id>")
-def board_photo(entry_id: int):
-    """An entry's photo: for anyone while the entry is on the board, for its staff always.
-
-    Sent as the image type it was stored as, with ``nosniff`` and a sandbox policy, so a
-    browser never treats it as anything else.
-    """
-    name = photo_visible(entry_id, page_principal())
-    found = photo_file(name) if name else None
-    if found is None:
-        abort(404)
-    path, mimetype = found
-    response = Response(path.read_bytes(), mimetype=mimetype)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
-    response.headers["Content-Disposition"] = "inline"
-    return response

@@ -3,7 +3,7 @@ itself still see full names."""
 
 import pytest
 
-from pointsmart.boards.names import mask_name
+from pointsmart.board.names import mask_name
 from pointsmart.counter import pins
 from pointsmart.extensions import db
 from tests.awards.conftest import catalogue, leader, village  # noqa: F401

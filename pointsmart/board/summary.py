@@ -78,12 +78,12 @@ def public_board(
     entry's photo address, and names as ``viewer`` may see them (``names.public_names``)."""
     from flask import url_for
 
-    from ..awards.board import public_board as entries_on_board
+    from .entries import public_board as entries_on_board
 
     board = entries_on_board(village_id, period)
     public_names(board["red"] + board["black"], village_id, viewer)
     for item in board["red"] + board["black"]:
         item["photo_url"] = (
-            url_for("awards_pages.board_photo", entry_id=item["id"]) if item["has_photo"] else None
+            url_for("board_pages.board_photo", entry_id=item["id"]) if item["has_photo"] else None
         )
     return board

@@ -8,10 +8,13 @@ import binascii
 from flask import request, url_for
 
 from ...accounts.auth import current_principal
+from ...api import Blueprint
+from ...awards.api.routes import IDEMPOTENCY_HEADER, WAITS, outcome_body, post_once
+from ...awards.photos import MAX_BYTES
 from ...errors import ValidationFailed
 from ...schemas import PageQuery, page_of
-from .. import board, objections
-from ..photos import MAX_BYTES
+from .. import entries as board
+from .. import objections
 from ..schemas import (
     BoardEntryIn,
     BoardEntryList,
@@ -22,7 +25,8 @@ from ..schemas import (
     ObjectionOut,
     ObjectionQuery,
 )
-from .routes import IDEMPOTENCY_HEADER, WAITS, blp, outcome_body, post_once
+
+blp = Blueprint("board", __name__, description="Red and black list entries and objections")
 
 
 @blp.url_value_preprocessor
@@ -30,7 +34,7 @@ def allow_photos(endpoint, values):
     """An entry may carry a photo of up to ``MAX_BYTES`` (base64: a third more), above the
     app's usual request limit; only this endpoint takes it. (This runs before any
     before-request hook reads the body.)"""
-    if endpoint == "awards.create_entry":
+    if endpoint == "board.create_entry":
         request.max_content_length = MAX_BYTES * 2
 
 
@@ -38,7 +42,7 @@ def entry_body(view: dict) -> dict:
     """An entry view with its photo's address (not yet dumped)."""
     body = dict(view)
     body["photo_url"] = (
-        url_for("awards_pages.board_photo", entry_id=view["id"]) if view["has_photo"] else None
+        url_for("board_pages.board_photo", entry_id=view["id"]) if view["has_photo"] else None
     )
     return body
 

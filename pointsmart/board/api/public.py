@@ -1,13 +1,13 @@
 """JSON API: the committee's monthly summary."""
 
-from ..accounts.auth import Principal, current_principal
-from ..api import Blueprint
-from ..errors import Unauthorized
-from ..replica import replica_blueprint
-from . import service
-from .leaderboard import leaderboard
-from .names import public_names
-from .schemas import (
+from ...accounts.auth import Principal, current_principal
+from ...api import Blueprint
+from ...errors import Unauthorized
+from ...replica import replica_blueprint
+from .. import summary as service
+from ..leaderboard import leaderboard
+from ..names import public_names
+from ..schemas import (
     BoardOut,
     BoardQuery,
     LeaderboardOut,

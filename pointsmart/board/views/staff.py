@@ -1,30 +1,44 @@
-"""Red and black list entries (with a photo), "my entries this month", and the approvals
-queue for admins."""
+"""The board's pages for leaders and admins: a red or black list entry for a household (with a
+photo), the village's entries, the objections queue where admins uphold or dismiss, and the
+entries' photos."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
-from ...accounts.auth import login_required
+from ...accounts.auth import login_required, page_principal
+from ...awards import rules
+from ...awards.photos import MAX_BYTES, photo_file
+from ...awards.views.approvals import household_numbers
+from ...awards.views.pages import REQUIRED, leader_village, problem_message, signed, user_names
 from ...errors import Problem
 from ...extensions import db
 from ...forms import parse_form, run_once
 from ...ledger import queries as ledger_queries
+from ...security import UPLOAD_POLICY
 from ...villages import service as villages
-from .. import approvals, board, objections, rules, service
-from ..photos import MAX_BYTES
-from .pages import (
-    REQUIRED,
-    bp,
-    can_reverse,
-    leader_village,
-    problem_message,
-    signed,
-    user_names,
+from .. import entries as board
+from .. import objections
+
+bp = Blueprint(
+    "board_pages",
+    __name__,
+    template_folder=str(Path(__file__).resolve().parents[1] / "templates"),
 )
+UPLOAD_ENDPOINTS = {"board_pages.board_entry"}
+
+
+@bp.url_value_preprocessor
+def allow_photo_uploads(endpoint, values):
+    """The red/black entry form takes a photo: allow a larger body there only. (This runs
+    before every before-request hook, so before CSRF protection reads the form.)"""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = MAX_BYTES * 2
 
 
 class EntryForm(Schema):
@@ -46,8 +60,6 @@ class EntryForm(Schema):
 def entry_page(actor, village, household_id, *, errors=None, form=None, status=200):
     view = villages.get_household(actor, household_id)
     if view.village_id != village.id:
-        from flask import abort
-
         abort(404)
     choices = [
         r
@@ -56,7 +68,7 @@ def entry_page(actor, village, household_id, *, errors=None, form=None, status=2
     ]
     return (
         render_template(
-            "awards/board_entry.html",
+            "board/board_entry.html",
             village=village,
             household=view,
             rules=choices,
@@ -126,7 +138,7 @@ def board_entry(village_id: int, household_id: int):
         )
     else:
         flash(_("Entry made: %(points)s points.", points=signed(result["points"])), "success")
-    return redirect(url_for("awards_pages.board_list", village_id=village_id))
+    return redirect(url_for("board_pages.board_list", village_id=village_id))
 
 
 @bp.route("/leader/<int:village_id>/board")
@@ -136,126 +148,11 @@ def board_list(village_id: int):
     actor, village = leader_village(village_id)
     entries = board.list_entries(actor, village_id, limit=50)[:50]
     return render_template(
-        "awards/board_list.html",
+        "board/board_list.html",
         village=village,
         entries=entries,
         names=user_names(e["created_by_id"] for e in entries),
     )
-
-
-# --- my entries ------------------------------------------------------------------------------
-
-
-@bp.route("/leader/<int:village_id>/mine")
-@login_required
-def my_entries(village_id: int):
-    """What the signed-in leader posted this month (or a chosen month), with their quota."""
-    actor, village = leader_village(village_id)
-    period = request.args.get("period")
-    try:
-        month = service.my_entries(actor, village_id, period)
-    except Problem:
-        month = service.my_entries(actor, village_id, None)
-    reversed_by = {}
-    ids = [t.id for t in month["transfers"]]
-    if ids:
-        import sqlalchemy as sa
-
-        from ...ledger.models import Transfer
-
-        reversed_by = dict(
-            db.session.execute(
-                sa.select(Transfer.reverses_id, Transfer.id).where(Transfer.reverses_id.in_(ids))
-            ).all()
-        )
-    rule_ids = ledger_queries.rule_ids_of_versions(
-        {t.rule_version_id for t in month["transfers"]} - {None}
-    )
-    items = [
-        ledger_queries.transfer_view(t, reversed_by.get(t.id), rule_ids.get(t.rule_version_id))
-        for t in month["transfers"]
-    ]
-    households = _household_numbers({t["household_id"] for t in items} - {None})
-    rule_names = {r.id: r.name for r in rules.list_rules(actor, village_id)}
-    mine = approvals.list_approvals(actor, village_id, limit=50)
-    mine = [a for a in mine if a.proposed_by_id == actor.user_id][:20]
-    return render_template(
-        "awards/my_entries.html",
-        village=village,
-        month=month,
-        items=items,
-        households=households,
-        rule_names=rule_names,
-        reversible={t["id"] for t in items if can_reverse(actor, village, t)},
-        approvals=mine,
-        total=sum(t["amount"] for t in items if t["kind"] == "award"),
-    )
-
-
-def _household_numbers(ids) -> dict[int, str]:
-    if not ids:
-        return {}
-    import sqlalchemy as sa
-
-    from ...villages.models import Household
-
-    rows = db.session.execute(
-        sa.select(Household.id, Household.number, Household.head_name).where(Household.id.in_(ids))
-    ).all()
-    return {row.id: f"{row.number} {row.head_name}" for row in rows}
-
-
-# --- approvals (admins) ----------------------------------------------------------------------
-
-
-@bp.route("/leader/<int:village_id>/approvals")
-@login_required
-def approval_queue(village_id: int):
-    actor, village = leader_village(village_id)
-    actor.require_admin(village_id)
-    waiting = approvals.list_approvals(actor, village_id, status="pending", limit=200)
-    return render_template(
-        "awards/approvals.html",
-        village=village,
-        approvals=waiting,
-        households=_household_numbers({a.household_id for a in waiting}),
-        names=user_names(a.proposed_by_id for a in waiting),
-        me=actor.user_id,
-    )
-
-
-class DecisionForm(Schema):
-    decision = fields.Str(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason = fields.Str(load_default=None, validate=validate.Length(max=500))
-
-
-@bp.route("/leader/<int:village_id>/approvals/<int:approval_id>", methods=["POST"])
-@login_required
-def decide(village_id: int, approval_id: int):
-    actor, _village = leader_village(village_id)
-    values, errors = parse_form(DecisionForm())
-    if errors:
-        flash(" ".join(m for ms in errors.values() for m in ms), "error")
-        return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
-    approve = values["decision"] == "approve"
-    payload = {"approval_id": approval_id, "approve": approve, "reason": values.get("reason")}
-
-    def produce() -> dict:
-        decided = approvals.decide(actor, approval_id, approve=approve, reason=values.get("reason"))
-        return {"status": decided.status}
-
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        if problem.status == 403:
-            raise  # not this person's to do: a refusal, not a form message
-        db.session.rollback()
-        flash(" ".join(problem_message(problem)), "error")
-        return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
-    flash(
-        _("Approved and posted.") if result["status"] == "approved" else _("Rejected."), "success"
-    )
-    return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
 
 
 # --- objections (admins) ---------------------------------------------------------------------
@@ -275,11 +172,11 @@ def objection_queue(village_id: int):
         )
     }
     return render_template(
-        "awards/objections.html",
+        "board/objections.html",
         village=village,
         objections=waiting,
         entries=entries,
-        households=_household_numbers({o.household_id for o in waiting}),
+        households=household_numbers({o.household_id for o in waiting}),
     )
 
 
@@ -297,7 +194,7 @@ class ObjectionDecisionForm(Schema):
 def decide_objection(village_id: int, objection_id: int):
     """Uphold (the entry's points are reversed) or dismiss, with a reason either way."""
     actor, _village = leader_village(village_id)
-    back = url_for("awards_pages.objection_queue", village_id=village_id)
+    back = url_for("board_pages.objection_queue", village_id=village_id)
     values, errors = parse_form(ObjectionDecisionForm())
     if errors:
         flash(" ".join(m for ms in errors.values() for m in ms), "error")
@@ -326,3 +223,26 @@ def decide_objection(village_id: int, objection_id: int):
         "success",
     )
     return redirect(back)
+
+
+# --- photos ----------------------------------------------------------------------------------
+
+
+@bp.route("/board-photos/<int:entry_id>")
+def board_photo(entry_id: int):
+    """An entry's photo: for anyone while the entry is on the board, for its staff always.
+
+    Sent as the image type it was stored as, with ``nosniff`` and a sandbox policy, so a
+    browser never treats it as anything else.
+    """
+    name = board.photo_visible(entry_id, page_principal())
+    found = photo_file(name) if name else None
+    if found is None:
+        abort(404)
+    path, mimetype = found
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
+    response.headers["Content-Disposition"] = "inline"
+    return response

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..accounts.auth import Principal
+from ..awards import rules
+from ..awards.models import Activity, Attendance, Rule, RuleVersion
+from ..board.models import BoardEntry
 from ..database import utcnow
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import Transfer
-from . import rules
-from .models import Activity, Attendance, BoardEntry, Rule, RuleVersion
 
 # (code, name, category, points per unit, unit, monthly cap)
 DEMO_RULES = (

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pointsmart.boards.leaderboard import leaderboard
+from pointsmart.board.leaderboard import leaderboard
 from pointsmart.errors import NotFound, ValidationFailed
 from pointsmart.ledger import service as ledger
 

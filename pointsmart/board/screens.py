@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..boards import service as boards
-from ..boards.leaderboard import MAX_ROWS, leaderboard
-from ..boards.names import public_names
 from ..counter.models import Product, Shop
 from ..errors import NotFound
 from ..extensions import db
 from ..ordering import natural_sorted
 from ..periods import current_period, previous_periods
 from ..villages.models import Grid, Village
+from . import summary as boards
+from .leaderboard import MAX_ROWS, leaderboard
+from .names import public_names
 
 TV_TOP = 10
 TV_GOODS = 8

@@ -5,8 +5,9 @@ import pytest
 
 from pointsmart.accounts.auth import Principal
 from pointsmart.audit.service import changes_of
-from pointsmart.awards import board, objections
 from pointsmart.awards.errors import NotOnBoard
+from pointsmart.board import entries as board
+from pointsmart.board import objections
 from pointsmart.errors import Forbidden, NotFound
 from pointsmart.ledger.verify import verify_village
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry

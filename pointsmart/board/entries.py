@@ -21,6 +21,20 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..awards.approvals import queue, waits_for_approval
+from ..awards.errors import WrongRuleKind
+from ..awards.limits import check_cap, check_quota
+from ..awards.models import (
+    BLACK,
+    PENDING,
+    RED,
+    Approval,
+    Rule,
+)
+from ..awards.photos import store_photo
+from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, village_of
+from ..awards.rules import local_today
+from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -28,28 +42,7 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
 from ..villages.models import Household
-from .approvals import waits_for_approval
-from .errors import WrongRuleKind
-from .models import (
-    BLACK,
-    PENDING,
-    RED,
-    BoardEntry,
-    Objection,
-    Rule,
-)
-from .photos import store_photo
-from .rules import local_today
-from .service import (
-    Outcome,
-    Plan,
-    active_household,
-    check_cap,
-    check_quota,
-    plan_by_rule,
-    post_plan,
-    village_of,
-)
+from .models import BoardEntry, Objection
 
 MAX_REASON = 500
 
@@ -107,8 +100,6 @@ def create_entry(
     # Stored last, once nothing else can refuse the entry (a refusal leaves no file behind).
     photo_name = store_photo(photo) if photo else None
     if waits:
-        from .approvals import queue
-
         approval = queue(actor, plan, board_reason=reason, board_photo=photo_name)
         return Outcome(approval=approval)
     transfer = post_plan(plan, actor.user_id)
@@ -157,6 +148,20 @@ def record_entry(
         },
     )
     return entry
+
+
+def record_approved_entry(approval: Approval, *, plan: Plan, transfer: Transfer) -> None:
+    """An approved award that was proposed as a red list entry goes on the board now (heard
+    from ``approvals.award_approved``), as made by its proposer."""
+    if approval.board_reason is None:
+        return
+    record_entry(
+        plan,
+        transfer,
+        reason=approval.board_reason,
+        photo=approval.board_photo,
+        created_by_id=approval.proposed_by_id,
+    )
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -8,18 +8,25 @@ and nothing else about the household (no reason text, no photo, no staff names).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from ..accounts.auth import Principal, page_principal, villager_page_principal
-from ..boards import service as boards
-from ..errors import NotFound, ValidationFailed
-from ..periods import current_period, is_valid_period
-from ..replica import replica_blueprint
-from . import public
+from ...accounts.auth import Principal, page_principal, villager_page_principal
+from ...errors import NotFound, ValidationFailed
+from ...periods import current_period, is_valid_period
+from ...replica import replica_blueprint
+from .. import screens as public
+from .. import summary as boards
 
 # Read-only pages: with a hot standby, they read from it (pointsmart.replica).
-bp = replica_blueprint(Blueprint("public_board", __name__, template_folder="templates"))
+bp = replica_blueprint(
+    Blueprint(
+        "public_board",
+        __name__,
+        template_folder=str(Path(__file__).resolve().parents[1] / "templates"),
+    )
+)
 
 PERIOD = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2]))?\Z")
 GRID = re.compile(r"^[1-9][0-9]{0,8}\Z")
@@ -51,7 +58,7 @@ def board(village_id):
         abort(404)
     villager = villager_page_principal()
     return render_template(
-        "villagers/board.html",
+        "board/board.html",
         village=village,
         period=period,
         red=[public.public_entry(item) for item in entries["red"]],
@@ -80,7 +87,7 @@ def leaderboard(village_id):
     if period not in choices:
         choices.append(period)
     return render_template(
-        "villagers/leaderboard.html",
+        "board/leaderboard.html",
         village=village,
         period=period,
         yearly=len(period) == 4,
@@ -102,7 +109,7 @@ def tv(village_id):
         int(seconds) if SECONDS.match(seconds) else current_app.config["TV_PANEL_SECONDS"]
     )
     return render_template(
-        "villagers/tv.html",
+        "board/tv.html",
         panels=public.tv_panels(village_id),
         panel_seconds=panel_seconds,
         refresh_seconds=current_app.config["TV_REFRESH_SECONDS"],

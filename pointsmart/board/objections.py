@@ -12,24 +12,16 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..awards.errors import AlreadyDecided, AlreadyObjected, NotOnBoard
+from ..awards.models import PENDING
+from ..awards.planning import active_household, village_of
+from ..awards.rules import local_today
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
-from .board import find_entry, reason_text, reversed_transfer_ids
-from .errors import AlreadyDecided, AlreadyObjected, NotOnBoard
-from .models import (
-    DISMISSED,
-    PENDING,
-    UPHELD,
-    BoardEntry,
-    Objection,
-)
-from .rules import local_today
-from .service import (
-    active_household,
-    village_of,
-)
+from .entries import find_entry, reason_text, reversed_transfer_ids
+from .models import DISMISSED, UPHELD, BoardEntry, Objection
 
 UPHELD_ALREADY = _l(
     "An objection to this entry was upheld and its points were undone; "

@@ -1,0 +1,158 @@
+"""An entry worked out before it is checked and posted: the ``Plan`` (who, how many points, by
+which rule version, for which month), the household and village it is for, the month it may
+count for, and posting a checked plan through ``ledger.service``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.auth import Principal
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..ledger import service as ledger
+from ..ledger.errors import AccountClosed
+from ..ledger.models import AWARD, DEDUCT, Transfer
+from ..periods import current_period, is_valid_period, previous_periods
+from ..villages.models import Household, Village
+from . import rules
+from .models import Rule, RuleVersion
+
+
+@dataclass
+class Plan:
+    """One entry, worked out and ready to check and post."""
+
+    village_id: int
+    household_id: int
+    kind: str  # AWARD or DEDUCT
+    points: int  # > 0
+    category: str
+    period: str
+    memo: str | None = None
+    rule: Rule | None = None
+    version: RuleVersion | None = None
+    quantity: Decimal | None = None
+
+    @property
+    def signed_points(self) -> int:
+        return self.points if self.kind == AWARD else -self.points
+
+
+def active_household(household_id: int) -> Any:
+    """The household's row (id, village_id, status, number, head_name); refuses a household
+    that moved away (``AccountClosed``)."""
+    household = db.session.execute(
+        sa.select(
+            Household.id,
+            Household.village_id,
+            Household.status,
+            Household.number,
+            Household.head_name,
+        ).where(Household.id == household_id)
+    ).one_or_none()
+    if household is None:
+        raise NotFound(_l("No such household."))
+    if household.status != "active":
+        raise AccountClosed()
+    return household
+
+
+def village_of(village_id: int) -> Village:
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    return village
+
+
+def check_period(timezone: str, period: str | None) -> str:
+    today = current_period(timezone)
+    if period is None:
+        return today
+    if not is_valid_period(period):
+        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+    if period > today:
+        raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
+    return period
+
+
+def check_posting_period(actor: Principal, village: Village, period: str) -> None:
+    """Leaders enter points for this month or the one before; older months are the
+    committee's (an admin's) to correct, since their leaderboard and notice sheet may already
+    be published."""
+    if actor.is_admin_of(village.id):
+        return
+    earliest = previous_periods(current_period(village.timezone), 2)[0]
+    if period < earliest:
+        raise ValidationFailed(
+            errors={
+                "period": [
+                    str(
+                        _l(
+                            "Leaders enter points for this month and last month only; "
+                            "ask the village committee about older months."
+                        )
+                    )
+                ]
+            }
+        )
+
+
+def plan_by_rule(
+    rule: Rule,
+    household_id: int,
+    quantity: Any,
+    *,
+    timezone: str,
+    period: str | None = None,
+    day: dt.date | None = None,
+    memo: str | None = None,
+) -> Plan:
+    """Work out an entry by rule: the version in force, the quantity, the rounded points."""
+    period = check_period(timezone, period)
+    quantity = rules.normalise_quantity(rule.unit, quantity)
+    version = rules.usable_version(rule, rules.effective_day(timezone, period, day))
+    points = rules.points_for(quantity, abs(version.points))
+    if points <= 0:
+        raise ValidationFailed(errors={"quantity": [str(_l("This comes to 0 points."))]})
+    if points > ledger.MAX_AMOUNT:
+        raise ValidationFailed(errors={"quantity": [str(_l("This comes to too many points."))]})
+    return Plan(
+        village_id=rule.village_id,
+        household_id=household_id,
+        kind=AWARD if version.points > 0 else DEDUCT,
+        points=points,
+        category=rule.category,
+        period=period,
+        memo=memo,
+        rule=rule,
+        version=version,
+        quantity=quantity,
+    )
+
+
+def rule_of_village(rule_id: int, village_id: int) -> Rule:
+    rule = db.session.get(Rule, rule_id)
+    if rule is None or rule.village_id != village_id:
+        raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
+    return rule
+
+
+def post_plan(plan: Plan, posted_by_id: int | None) -> Transfer:
+    post = ledger.award if plan.kind == AWARD else ledger.deduct
+    return post(
+        plan.village_id,
+        plan.household_id,
+        plan.points,
+        category=plan.category,
+        memo=plan.memo,
+        period=plan.period,
+        posted_by_id=posted_by_id,
+        rule_version_id=plan.version.id if plan.version else None,
+        quantity=plan.quantity,
+    )

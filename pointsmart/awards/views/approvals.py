@@ -1,0 +1,126 @@
+"""A leader's own entries of the month ("my entries", with the quota left) and the approvals
+queue where admins approve or reject the awards that wait."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import Schema, fields, validate
+
+from ...accounts.auth import login_required
+from ...errors import Problem
+from ...extensions import db
+from ...forms import parse_form, run_once
+from ...ledger import queries as ledger_queries
+from ...ledger.models import Transfer
+from ...villages.models import Household
+from .. import approvals, rules, service
+from .blueprint import bp
+from .pages import can_reverse, leader_village, problem_message, user_names
+
+# --- my entries ------------------------------------------------------------------------------
+
+
+@bp.route("/leader/<int:village_id>/mine")
+@login_required
+def my_entries(village_id: int):
+    """What the signed-in leader posted this month (or a chosen month), with their quota."""
+    actor, village = leader_village(village_id)
+    period = request.args.get("period")
+    try:
+        month = service.my_entries(actor, village_id, period)
+    except Problem:
+        month = service.my_entries(actor, village_id, None)
+    reversed_by = {}
+    ids = [t.id for t in month["transfers"]]
+    if ids:
+        reversed_by = dict(
+            db.session.execute(
+                sa.select(Transfer.reverses_id, Transfer.id).where(Transfer.reverses_id.in_(ids))
+            ).all()
+        )
+    rule_ids = ledger_queries.rule_ids_of_versions(
+        {t.rule_version_id for t in month["transfers"]} - {None}
+    )
+    items = [
+        ledger_queries.transfer_view(t, reversed_by.get(t.id), rule_ids.get(t.rule_version_id))
+        for t in month["transfers"]
+    ]
+    households = household_numbers({t["household_id"] for t in items} - {None})
+    rule_names = {r.id: r.name for r in rules.list_rules(actor, village_id)}
+    mine = approvals.list_approvals(actor, village_id, limit=50)
+    mine = [a for a in mine if a.proposed_by_id == actor.user_id][:20]
+    return render_template(
+        "awards/my_entries.html",
+        village=village,
+        month=month,
+        items=items,
+        households=households,
+        rule_names=rule_names,
+        reversible={t["id"] for t in items if can_reverse(actor, village, t)},
+        approvals=mine,
+        total=sum(t["amount"] for t in items if t["kind"] == "award"),
+    )
+
+
+def household_numbers(ids) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Household.id, Household.number, Household.head_name).where(Household.id.in_(ids))
+    ).all()
+    return {row.id: f"{row.number} {row.head_name}" for row in rows}
+
+
+# --- approvals (admins) ----------------------------------------------------------------------
+
+
+@bp.route("/leader/<int:village_id>/approvals")
+@login_required
+def approval_queue(village_id: int):
+    actor, village = leader_village(village_id)
+    actor.require_admin(village_id)
+    waiting = approvals.list_approvals(actor, village_id, status="pending", limit=200)
+    return render_template(
+        "awards/approvals.html",
+        village=village,
+        approvals=waiting,
+        households=household_numbers({a.household_id for a in waiting}),
+        names=user_names(a.proposed_by_id for a in waiting),
+        me=actor.user_id,
+    )
+
+
+class DecisionForm(Schema):
+    decision = fields.Str(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = fields.Str(load_default=None, validate=validate.Length(max=500))
+
+
+@bp.route("/leader/<int:village_id>/approvals/<int:approval_id>", methods=["POST"])
+@login_required
+def decide(village_id: int, approval_id: int):
+    actor, _village = leader_village(village_id)
+    values, errors = parse_form(DecisionForm())
+    if errors:
+        flash(" ".join(m for ms in errors.values() for m in ms), "error")
+        return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
+    approve = values["decision"] == "approve"
+    payload = {"approval_id": approval_id, "approve": approve, "reason": values.get("reason")}
+
+    def produce() -> dict:
+        decided = approvals.decide(actor, approval_id, approve=approve, reason=values.get("reason"))
+        return {"status": decided.status}
+
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        if problem.status == 403:
+            raise  # not this person's to do: a refusal, not a form message
+        db.session.rollback()
+        flash(" ".join(problem_message(problem)), "error")
+        return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
+    flash(
+        _("Approved and posted.") if result["status"] == "approved" else _("Rejected."), "success"
+    )
+    return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
