@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..awards import rules
+from ..awards import arithmetic
 from ..awards.batches import BatchEntry, entry_problem, plan_batch
 from ..awards.errors import BatchRefused
 from ..awards.models import Activity, Attendance, Rule
@@ -38,7 +38,7 @@ def post_attendance(
     rule = db.session.get(Rule, activity.rule_id)
     period = f"{activity.date:%Y-%m}"  # the month of the activity's (village-local) day
     village = village_of(activity.village_id)
-    if activity.date > rules.local_today(village.timezone):
+    if activity.date > arithmetic.local_today(village.timezone):
         raise ValidationFailed(errors={"activity": [str(_l("The activity has not happened yet."))]})
     problems = []
     rows: list[Attendance | None] = []

@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards import rules
+from ..awards import arithmetic
 from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
 from ..awards.models import HOUR, Activity, Attendance, Rule
 from ..awards.planning import active_household, village_of
@@ -319,7 +319,7 @@ def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal | None:
     hours = (seconds / 3600).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
     if hours <= 0:
         return None
-    return min(hours, rules.MAX_HOURS)
+    return min(hours, arithmetic.MAX_HOURS)
 
 
 def check_out(actor: Principal, attendance_id: int) -> Attendance:
@@ -346,7 +346,7 @@ def correct_hours(actor: Principal, attendance_id: int, hours: Any) -> Attendanc
     correction path for hours posted wrong)."""
     attendance = _attendance(actor, attendance_id)
     before = attendance.hours
-    attendance.hours = rules.normalise_quantity(HOUR, hours)
+    attendance.hours = arithmetic.normalise_quantity(HOUR, hours)
     db.session.flush()
     changes = {"hours": [before, attendance.hours]}
     _record_attendance(actor, attendance, "attendance.correct", changes)

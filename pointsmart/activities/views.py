@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required
-from ..awards import rules
+from ..awards import arithmetic, rules
 from ..awards.errors import BatchRefused
 from ..awards.models import HOUR
 from ..awards.views.pages import REQUIRED, leader_village, looks_like_card, problem_message
@@ -67,7 +67,7 @@ def list_page(actor, village, *, errors=None, form=None, status=200):
             village=village,
             activities=activities.list_activities(actor, village.id, limit=30)[:30],
             rules=volunteer_rules(actor, village),
-            today=rules.local_today(village.timezone),
+            today=arithmetic.local_today(village.timezone),
             errors=errors or {},
             form=form or {},
         ),

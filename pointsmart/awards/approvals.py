@@ -33,7 +33,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..villages.models import Village
-from . import rules
+from . import arithmetic
 from .errors import AlreadyDecided, SelfApproval
 from .limits import check_cap, needs_approval, not_reversed
 from .models import APPROVED, PENDING, REJECTED, Approval, Rule, RuleVersion
@@ -56,7 +56,7 @@ def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
     if actor.user_id is None:
         return 0
     zone = ZoneInfo(village.timezone)
-    today = rules.local_today(village.timezone)
+    today = arithmetic.local_today(village.timezone)
     start = dt.datetime.combine(today, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
     end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     return int(

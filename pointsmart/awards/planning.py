@@ -20,7 +20,7 @@ from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
 from ..periods import current_period, is_valid_period, previous_periods
 from ..villages.models import Household, Village
-from . import rules
+from . import arithmetic, rules
 from .models import Rule, RuleVersion
 
 
@@ -115,9 +115,9 @@ def plan_by_rule(
 ) -> Plan:
     """Work out an entry by rule: the version in force, the quantity, the rounded points."""
     period = check_period(timezone, period)
-    quantity = rules.normalise_quantity(rule.unit, quantity)
-    version = rules.usable_version(rule, rules.effective_day(timezone, period, day))
-    points = rules.points_for(quantity, abs(version.points))
+    quantity = arithmetic.normalise_quantity(rule.unit, quantity)
+    version = rules.usable_version(rule, arithmetic.effective_day(timezone, period, day))
+    points = arithmetic.points_for(quantity, abs(version.points))
     if points <= 0:
         raise ValidationFailed(errors={"quantity": [str(_l("This comes to 0 points."))]})
     if points > ledger.MAX_AMOUNT:

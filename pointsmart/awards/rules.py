@@ -12,35 +12,29 @@
   A new version keeps the range of the version it follows (the one in force on its first
   day) and its points must lie inside it (``points_out_of_range``); only adopting another
   template version brings a new range (``points_range``).
-* ``points_for``: quantity x points per unit, rounded half up to a whole number. Hours are kept
-  to the hundredth.
+
+The arithmetic of points and the village's days are in ``arithmetic``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger.service import MAX_AMOUNT
-from ..periods import current_period
 from ..villages.models import Village
+from .arithmetic import local_today
 from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
 from .models import EACH, HOUR, Rule, RuleVersion
 
-HUNDREDTH = Decimal("0.01")
-MAX_EACH_QUANTITY = 1000
-MAX_HOURS = Decimal(24)
 POSITIVE_CATEGORIES = ("volunteer", "red")
 NEGATIVE_CATEGORIES = ("black",)
 
@@ -90,61 +84,7 @@ class RuleView:
         return [v for v in self.versions if (v.valid_from, v.version) > now]
 
 
-# --- arithmetic ------------------------------------------------------------------------------
-
-
-def points_for(quantity: Decimal, points_per_unit: int) -> int:
-    """``quantity x points_per_unit`` rounded half up (away from zero on a half), as an int."""
-    exact = Decimal(quantity) * points_per_unit
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def normalise_quantity(unit: str, quantity: Any) -> Decimal:
-    """A valid quantity for the unit: a whole count of 1..1000, or hours in (0, 24] to the
-    hundredth. Raises ``ValidationFailed`` naming ``quantity`` otherwise."""
-    try:
-        value = Decimal(str(quantity))
-    except (InvalidOperation, ValueError):
-        value = None
-    if value is None or not value.is_finite() or isinstance(quantity, bool):
-        raise _bad_quantity(_l("Give a number."))
-    if unit == EACH:
-        if value != value.to_integral_value() or not 1 <= value <= MAX_EACH_QUANTITY:
-            raise _bad_quantity(_l("Give a whole number from 1 to %(max)s.", max=MAX_EACH_QUANTITY))
-        return value.quantize(HUNDREDTH)
-    if value != value.quantize(HUNDREDTH) or not 0 < value <= MAX_HOURS:
-        raise _bad_quantity(_l("Give the hours, more than 0 and at most 24, to the hundredth."))
-    return value.quantize(HUNDREDTH)
-
-
-def _bad_quantity(message) -> ValidationFailed:
-    return ValidationFailed(errors={"quantity": [str(message)]})
-
-
-# --- days ------------------------------------------------------------------------------------
-
-
-def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
-
-
-def last_day_of(period: str) -> dt.date:
-    year, month = int(period[:4]), int(period[5:])
-    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
-    return first_of_next - dt.timedelta(days=1)
-
-
-def effective_day(timezone: str, period: str | None, day: dt.date | None = None) -> dt.date:
-    """The day whose rule version applies to an entry.
-
-    The activity's day for attendance; today for the current month; the last day of a past
-    month for an entry that counts for that month (what the rules said at its end).
-    """
-    if day is not None:
-        return day
-    if period is None or period >= current_period(timezone):
-        return local_today(timezone)
-    return last_day_of(period)
+# --- versions --------------------------------------------------------------------------------
 
 
 def version_on(rule_id: int, day: dt.date) -> RuleVersion | None:
@@ -442,11 +382,8 @@ __all__ = [
     "RuleView",
     "change_rule",
     "create_rule",
-    "effective_day",
     "get_rule",
     "list_rules",
-    "normalise_quantity",
-    "points_for",
     "usable_version",
     "version_on",
 ]

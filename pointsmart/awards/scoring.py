@@ -19,7 +19,7 @@ from ..errors import ValidationFailed
 from ..periods import current_period, previous_periods
 from ..villages import service as villages
 from ..villages.models import Village
-from . import limits, planning, rules
+from . import arithmetic, limits, planning, rules
 from .models import RuleVersion
 
 MONTHS_BACK = 3
@@ -77,7 +77,7 @@ def scoring_months(actor: Principal, village: Village) -> list[str]:
 
 def scorable_items(actor: Principal, village: Village, period: str) -> list[GridItem]:
     """The village-rule items that can be posted for ``period`` in a batch."""
-    day = rules.effective_day(village.timezone, period)
+    day = arithmetic.effective_day(village.timezone, period)
     items = []
     for view in rules.list_rules(actor, village.id, category="rule", active=True):
         version = rules.version_on(view.id, day)

@@ -43,7 +43,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, DEDUCT, Transfer
 from ..villages.models import Village
-from . import rules
+from . import arithmetic
 from .approvals import queue, waits_for_approval
 from .errors import (
     CorrectionWindowClosed,
@@ -168,7 +168,9 @@ def reverse_entry(actor: Principal, transfer_id: int, *, reason: str) -> Transfe
                 _l("Only an administrator, or the leader who made the entry, may reverse it.")
             )
         timezone = village_of(original.village_id).timezone
-        if rules.local_today(timezone, original.created_at) != rules.local_today(timezone):
+        if arithmetic.local_today(timezone, original.created_at) != arithmetic.local_today(
+            timezone
+        ):
             raise CorrectionWindowClosed()
     if original.kind not in (AWARD, DEDUCT):
         # A sale carries stock and a settlement carries the shop's paid month: undoing only

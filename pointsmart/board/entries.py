@@ -22,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.approvals import queue, waits_for_approval
+from ..awards.arithmetic import local_today
 from ..awards.errors import WrongRuleKind
 from ..awards.limits import check_cap, check_quota
 from ..awards.models import (
@@ -33,7 +34,6 @@ from ..awards.models import (
 )
 from ..awards.photos import store_photo
 from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, village_of
-from ..awards.rules import local_today
 from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed

@@ -12,10 +12,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..awards.arithmetic import local_today
 from ..awards.errors import AlreadyDecided, AlreadyObjected, NotOnBoard
 from ..awards.models import PENDING
 from ..awards.planning import active_household, village_of
-from ..awards.rules import local_today
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..accounts.auth import Principal
-from ..awards import rules
+from ..awards import arithmetic, rules
 from ..awards.models import Activity, Attendance, Rule, RuleVersion
 from ..board.models import BoardEntry
 from ..database import utcnow
@@ -87,8 +87,10 @@ class DemoCatalogue:
     def plan(self, code: str, day: dt.date, quantity: int | Decimal = 1) -> Planned:
         rule = self.rules[code]
         version = rules.version_on(rule.id, day)
-        quantity = Decimal(quantity).quantize(rules.HUNDREDTH)
-        return Planned(rule, version, quantity, rules.points_for(quantity, abs(version.points)))
+        quantity = Decimal(quantity).quantize(arithmetic.HUNDREDTH)
+        return Planned(
+            rule, version, quantity, arithmetic.points_for(quantity, abs(version.points))
+        )
 
     def post(
         self,

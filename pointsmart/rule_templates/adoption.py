@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards import rules
+from ..awards import arithmetic, rules
 from ..awards.errors import PointsOutOfRange
 from ..awards.models import Rule, RuleVersion
 from ..errors import ValidationFailed
@@ -193,7 +193,7 @@ def _plan(actor, village_id, template_id, number, valid_from, entries) -> Plan:
             errors={"template_id": [str(_l("The template is not of the village's county."))]}
         )
     village = db.session.get(Village, village_id)
-    today = rules.local_today(village.timezone)
+    today = arithmetic.local_today(village.timezone)
     start = valid_from or today
     if start < today:
         raise ValidationFailed(

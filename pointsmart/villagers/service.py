@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.models import User
-from ..awards.rules import local_today
+from ..awards.arithmetic import local_today
 from ..board import summary as boards
 from ..board.leaderboard import MAX_ROWS, leaderboard
 from ..board.models import BoardEntry

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
+from pointsmart.awards import arithmetic
 from pointsmart.awards import rules as rule_service
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
@@ -113,7 +114,7 @@ def clock(monkeypatch):
 
     def move(days: int) -> None:
         later = utcnow() + dt.timedelta(days=days)
-        monkeypatch.setattr(rule_service, "utcnow", lambda: later)
+        monkeypatch.setattr(arithmetic, "utcnow", lambda: later)
 
     return move
 

@@ -3,7 +3,7 @@ names every bad entry."""
 
 import sqlalchemy as sa
 
-from pointsmart.awards.rules import local_today
+from pointsmart.awards.arithmetic import local_today
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from pointsmart.awards.rules import local_today
+from pointsmart.awards.arithmetic import local_today
 from pointsmart.periods import current_period, previous_periods
 from tests.awards.conftest import add_rule, by_rule, standing
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from pointsmart.awards import rules, scoring
-from pointsmart.awards.rules import local_today
+from pointsmart.awards.arithmetic import local_today
 from pointsmart.extensions import db
 from pointsmart.periods import current_period, previous_periods
 from pointsmart.villages.models import Household

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pointsmart.awards import limits, rules, service
+from pointsmart.awards import arithmetic, limits, rules, service
 from pointsmart.awards.errors import MonthlyCapReached
 from pointsmart.errors import Problem
 from pointsmart.extensions import db
@@ -56,8 +56,8 @@ def test_hours_round_half_up(hours, per_hour):
     exact = Fraction(hours) * per_hour
     expected = math.floor(exact + Fraction(1, 2))
 
-    assert rules.points_for(hours, per_hour) == expected
-    assert abs(rules.points_for(hours, per_hour) - exact) <= Fraction(1, 2)
+    assert arithmetic.points_for(hours, per_hour) == expected
+    assert abs(arithmetic.points_for(hours, per_hour) - exact) <= Fraction(1, 2)
 
 
 @SETTINGS
@@ -174,7 +174,7 @@ def test_a_rule_version_change_never_alters_earlier_transfers(make, first, deduc
         ROOT, village.id, code="v", name="孝老爱亲", category="rule", points=sign * first,
         valid_from=start,
     )  # fmt: skip
-    today = rules.local_today(village.timezone)
+    today = arithmetic.local_today(village.timezone)
     in_force_today = sign * first
     recorded: dict[int, tuple[int, int]] = {}  # transfer id -> (amount, rule version id)
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from pointsmart import clock
+from pointsmart.awards.arithmetic import local_today
 from pointsmart.awards.models import Rule
-from pointsmart.awards.rules import local_today
 from pointsmart.awards.service import award_by_rule
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer

@@ -9,8 +9,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from pointsmart.audit.models import AuditEntry
+from pointsmart.awards.arithmetic import local_today
 from pointsmart.awards.models import Rule
-from pointsmart.awards.rules import local_today
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates import drafting

@@ -36,7 +36,7 @@ from ...ledger.models import AWARD, DEDUCT
 from ...villages import cards
 from ...villages import service as villages
 from ...villages.models import Village
-from .. import approvals, limits, rules, service
+from .. import approvals, arithmetic, limits, rules, service
 from .blueprint import bp
 
 REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
@@ -75,8 +75,8 @@ def can_reverse(actor: Principal, village: Village, transfer: dict[str, Any]) ->
     return (
         transfer["posted_by_id"] == actor.user_id
         and transfer["kind"] in (AWARD, DEDUCT)
-        and rules.local_today(village.timezone, transfer["created_at"])
-        == rules.local_today(village.timezone)
+        and arithmetic.local_today(village.timezone, transfer["created_at"])
+        == arithmetic.local_today(village.timezone)
     )
 
 

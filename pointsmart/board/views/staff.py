@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...awards import rules
+from ...awards import arithmetic, rules
 from ...awards.photos import MAX_BYTES, photo_file
 from ...awards.views.approvals import household_numbers
 from ...awards.views.pages import REQUIRED, leader_village, problem_message, signed, user_names
@@ -168,7 +168,7 @@ def objection_queue(village_id: int):
         view["id"]: view
         for view in board.entries_view(
             [board.find_entry(o.entry_id) for o in waiting],
-            rules.local_today(village.timezone),
+            arithmetic.local_today(village.timezone),
         )
     }
     return render_template(

@@ -8,7 +8,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...awards.rules import local_today
+from ...awards.arithmetic import local_today
 from ...errors import Problem
 from ...extensions import db
 from ...forms import done, parse_form
