@@ -3,14 +3,17 @@
 Every refusal the service layer can make is a subclass of :class:`Problem` that carries the
 HTTP status and the stable, machine-readable ``code`` from API.md. ``register_error_handlers``
 turns them, marshmallow/webargs validation errors and plain HTTP errors into
-``application/problem+json`` under ``/api/`` and into a friendly page elsewhere. The catch-all
-logs the exception and returns a generic 500 that reveals nothing.
+``application/problem+json`` under ``/api/`` and into a friendly page elsewhere (and
+``exit_refused`` on the command line). The catch-all logs the exception and returns a
+generic 500 that reveals nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
+import click
 import sqlalchemy as sa
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -91,6 +94,16 @@ def problem_response(problem: Problem, headers: dict | None = None):
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def exit_refused(problem: Problem) -> NoReturn:
+    """A refusal on the command line: the transaction rolled back, the refusal and each
+    field's messages on stderr, exit status 2."""
+    db.session.rollback()
+    click.echo(f"error: {problem.detail or problem.title}", err=True)
+    for field, messages in (problem.errors or {}).items():
+        click.echo(f"  {field}: {'; '.join(messages)}", err=True)
+    sys.exit(2)
 
 
 def wants_problem_json() -> bool:

@@ -20,6 +20,15 @@ class PageQuery(Schema):
     after = fields.Int(load_default=None, allow_none=True, validate=validate.Range(1, MAX_ID))
 
 
+def page_schema(name: str, item: type[Schema]) -> type[Schema]:
+    """The schema named ``name`` of the API's list envelope (:func:`page_of`) of ``item``:
+    ``items`` and ``next_after``, the cursor of the next page (null on the last)."""
+    return Schema.from_dict(
+        {"items": fields.List(fields.Nested(item)), "next_after": fields.Int(allow_none=True)},
+        name=name,
+    )
+
+
 class ProblemSchema(Schema):
     """application/problem+json: every refusal. Some codes add fields (e.g. ``balance``)."""
 

@@ -317,7 +317,7 @@ def test_only_read_only_views_read_from_the_standby(app):
         "public_board.board",
         "public_board.leaderboard",
         "public_board.tv",
-        "cards.card_page",
+        "card.card_page",
         "villagers.home",
         "reports.committee_report",
         "reports.export_download",

@@ -22,16 +22,18 @@ from ..villages.models import Grid, Household, Village
 Names = Callable[[set[int], int], dict[int, str]]
 
 
-def _named(column) -> Names:
-    """Names from ``column`` of a table with a ``village_id``."""
-    table = column.class_
+def _named(table, *columns, joins=()) -> Names:
+    """Names of the rows of a table with a ``village_id``: its ``columns`` (reached through
+    ``joins``, pairs of a table and how it joins) separated by spaces."""
 
     def names(ids: set[int], village_id: int) -> dict[int, str]:
-        return dict(
-            db.session.execute(
-                sa.select(table.id, column).where(table.id.in_(ids), table.village_id == village_id)
-            ).all()
+        statement = sa.select(table.id, *columns)
+        for other, on in joins:
+            statement = statement.join(other, on)
+        rows = db.session.execute(
+            statement.where(table.id.in_(ids), table.village_id == village_id)
         )
+        return {row[0]: " ".join(str(value) for value in row[1:]) for row in rows}
 
     return names
 
@@ -39,15 +41,6 @@ def _named(column) -> Names:
 def _villages(ids: set[int], village_id: int) -> dict[int, str]:
     rows = db.session.execute(sa.select(Village.id, Village.name).where(Village.id == village_id))
     return {row.id: row.name for row in rows if row.id in ids}
-
-
-def _households(ids: set[int], village_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(Household.id, Household.number, Household.head_name).where(
-            Household.id.in_(ids), Household.village_id == village_id
-        )
-    )
-    return {row.id: f"{row.number} {row.head_name}" for row in rows}
 
 
 def _users(ids: set[int], village_id: int) -> dict[int, str]:
@@ -64,44 +57,6 @@ def _products(ids: set[int], village_id: int) -> dict[int, str]:
     return {row.id: row.name for row in rows}
 
 
-def _board_entries(ids: set[int], village_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(BoardEntry.id, Household.number, Rule.name)
-        .join(Household, Household.id == BoardEntry.household_id)
-        .join(Rule, Rule.id == BoardEntry.rule_id)
-        .where(BoardEntry.id.in_(ids), BoardEntry.village_id == village_id)
-    )
-    return {row.id: f"{row.number} {row.name}" for row in rows}
-
-
-def _objections(ids: set[int], village_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(Objection.id, Household.number)
-        .join(Household, Household.id == Objection.household_id)
-        .where(Objection.id.in_(ids), Objection.village_id == village_id)
-    )
-    return {row.id: row.number for row in rows}
-
-
-def _nominations(ids: set[int], village_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(Nomination.id, Household.number, Household.head_name, Campaign.title)
-        .join(Household, Household.id == Nomination.household_id)
-        .join(Campaign, Campaign.id == Nomination.campaign_id)
-        .where(Nomination.id.in_(ids), Nomination.village_id == village_id)
-    )
-    return {row.id: f"{row.title} {row.number} {row.head_name}" for row in rows}
-
-
-def _campaign_objections(ids: set[int], village_id: int) -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(NominationObjection.id, Household.number)
-        .join(Household, Household.id == NominationObjection.household_id)
-        .where(NominationObjection.id.in_(ids), NominationObjection.village_id == village_id)
-    )
-    return {row.id: row.number for row in rows}
-
-
 def _rule_templates(ids: set[int], village_id: int) -> dict[int, str]:
     """A county's template is no village's row; a village's page names the one it adopted."""
     rows = db.session.execute(
@@ -112,18 +67,41 @@ def _rule_templates(ids: set[int], village_id: int) -> dict[int, str]:
 
 NAMES: dict[str, Names] = {
     "village": _villages,
-    "grid": _named(Grid.name),
-    "household": _households,
+    "grid": _named(Grid, Grid.name),
+    "household": _named(Household, Household.number, Household.head_name),
     "user": _users,
-    "rule": _named(Rule.name),
-    "shop": _named(Shop.name),
+    "rule": _named(Rule, Rule.name),
+    "shop": _named(Shop, Shop.name),
     "product": _products,
-    "activity": _named(Activity.title),
-    "board_entry": _board_entries,
-    "objection": _objections,
-    "campaign": _named(Campaign.title),
-    "nomination": _nominations,
-    "campaign_objection": _campaign_objections,
+    "activity": _named(Activity, Activity.title),
+    "board_entry": _named(
+        BoardEntry,
+        Household.number,
+        Rule.name,
+        joins=[
+            (Household, Household.id == BoardEntry.household_id),
+            (Rule, Rule.id == BoardEntry.rule_id),
+        ],
+    ),
+    "objection": _named(
+        Objection, Household.number, joins=[(Household, Household.id == Objection.household_id)]
+    ),
+    "campaign": _named(Campaign, Campaign.title),
+    "nomination": _named(
+        Nomination,
+        Campaign.title,
+        Household.number,
+        Household.head_name,
+        joins=[
+            (Household, Household.id == Nomination.household_id),
+            (Campaign, Campaign.id == Nomination.campaign_id),
+        ],
+    ),
+    "campaign_objection": _named(
+        NominationObjection,
+        Household.number,
+        joins=[(Household, Household.id == NominationObjection.household_id)],
+    ),
     "rule_template": _rule_templates,
 }
 

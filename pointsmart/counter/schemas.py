@@ -4,8 +4,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..periods import PERIOD_PATTERN
-from ..schemas import MAX_ID
+from ..schemas import MAX_ID, page_schema
 from ..text import Name
+from ..villages.schemas import CardHolderOut
 from .fields import made_at_field
 from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
 from .sales import MAX_LINES, MAX_QUANTITY
@@ -25,9 +26,7 @@ class ShopOut(Schema):
     created_at = fields.DateTime()
 
 
-class ShopList(Schema):
-    items = fields.List(fields.Nested(ShopOut))
-    next_after = fields.Int(allow_none=True)
+ShopList = page_schema("ShopList", ShopOut)
 
 
 class ProductIn(Schema):
@@ -69,9 +68,7 @@ class ProductOut(Schema):
         return product.photo is not None
 
 
-class ProductList(Schema):
-    items = fields.List(fields.Nested(ProductOut))
-    next_after = fields.Int(allow_none=True)
+ProductList = page_schema("ProductList", ProductOut)
 
 
 class ProductQuery(Schema):
@@ -105,9 +102,7 @@ class StockChangeOut(Schema):
     move = fields.Nested(StockMoveOut)
 
 
-class StockMoveList(Schema):
-    items = fields.List(fields.Nested(StockMoveOut))
-    next_after = fields.Int(allow_none=True)
+StockMoveList = page_schema("StockMoveList", StockMoveOut)
 
 
 class ItemIn(Schema):
@@ -141,19 +136,21 @@ class RedemptionIn(Schema):
             )
 
 
-class ItemOut(Schema):
+class LineOut(Schema):
+    """A line of a sale, online or offline: the goods at the price of the moment."""
+
     product_id = fields.Int()
     name = fields.Str()
     points_price = fields.Int()
     quantity = fields.Int()
+
+
+class ItemOut(LineOut):
     points = fields.Int()
 
 
-class CustomerOut(Schema):
-    household_id = fields.Int()
-    number = fields.Str()
-    head_name = fields.Str()
-    balance = fields.Int()
+class CustomerOut(CardHolderOut):
+    """Who paid: what the card's holder sees of the household, after the sale."""
 
 
 # Built once: every sale's answer dumps its customer with it.

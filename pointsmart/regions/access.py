@@ -1,5 +1,5 @@
-"""Who may read or manage a region. Leaf module: models only, so the villages and accounts
-packages can ask it without importing the regions service.
+"""Who may read or manage a region. Leaf module: models only, so the packages above (rule
+templates, campaigns) can ask it without importing the regions service.
 
 * The global admin (an admin of every village) reads and manages every region.
 * A county admin reads and manages the county and each township under it.

@@ -81,29 +81,6 @@ class FlagOut(Schema):
     url = fields.Str(metadata={"description": "the page with the evidence"})
 
 
-class DashboardVillageOut(Schema):
-    village_id = fields.Int()
-    name = fields.Str()
-    township_id = fields.Int(allow_none=True)
-    households = fields.Int()
-    active_households = fields.Int()
-    active_share = fields.Decimal(places=1, as_string=True, metadata={"description": "percent"})
-    points_issued = fields.Int()
-    points_deducted = fields.Int()
-    points_redeemed = fields.Int()
-    issued_per_household = fields.Decimal(places=1, as_string=True)
-    deducted_per_household = fields.Decimal(places=1, as_string=True)
-    redeemed_per_household = fields.Decimal(places=1, as_string=True)
-    red_entries = fields.Int()
-    black_entries = fields.Int()
-    approvals_pending = fields.Int()
-    objections_open = fields.Int()
-    owed_yuan = fields.Decimal(places=2, as_string=True)
-    owed_months = fields.Int()
-    rank = fields.Int(metadata={"description": "by active share; ties share a rank"})
-    flags = fields.List(fields.Nested(FlagOut))
-
-
 class DashboardTotalsOut(Schema):
     households = fields.Int()
     active_households = fields.Int()
@@ -119,6 +96,25 @@ class DashboardTotalsOut(Schema):
     approvals_pending = fields.Int()
     objections_open = fields.Int()
     owed_yuan = fields.Decimal(places=2, as_string=True)
+
+
+class _DashboardVillage(Schema):
+    """Which village a dashboard row is about."""
+
+    village_id = fields.Int()
+    name = fields.Str()
+    township_id = fields.Int(allow_none=True)
+
+
+class DashboardVillageOut(DashboardTotalsOut, _DashboardVillage):
+    """A village's row: the totals' figures for one village, then its rank and flags.
+    (marshmallow takes the bases' fields from the last base to the first: the village, then
+    the figures; a field declared again here keeps its place.)"""
+
+    active_share = fields.Decimal(places=1, as_string=True, metadata={"description": "percent"})
+    owed_months = fields.Int()
+    rank = fields.Int(metadata={"description": "by active share; ties share a rank"})
+    flags = fields.List(fields.Nested(FlagOut))
 
 
 class DashboardMonthOut(Schema):

@@ -1,5 +1,5 @@
 """Hooking the regions into the app (called by ``create_app``): the API and pages, the
-rollups' ledger listener and ``flask regions``."""
+rollups' ledger listener, the check of a new village's township and ``flask regions``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from flask import Flask
 
 from .. import api
 from ..ledger import listeners
+from ..villages.service import on_placing_village
+from .access import township_for_new_village
 
 
 def init_app(app: Flask) -> None:
@@ -18,4 +20,5 @@ def init_app(app: Flask) -> None:
     api.register(blp)
     app.register_blueprint(bp)
     listeners.on_household_transfer(app, on_transfer)
+    on_placing_village(app, township_for_new_village)
     app.cli.add_command(regions_cli)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from ..accounts.auth import COMMAND_LINE
-from ..errors import Problem
+from ..errors import Problem, exit_refused
 from ..extensions import db
 from .sheet import mark_printed, monthly_sheet
 from .sheet_pdf import render_sheet
@@ -34,11 +33,7 @@ def sheet_command(village_id, period, output):
         sheet = monthly_sheet(COMMAND_LINE, village_id, period)
         pdf = render_sheet(sheet)
     except Problem as problem:
-        db.session.rollback()
-        click.echo(f"error: {problem.detail or problem.title}", err=True)
-        for field, messages in (problem.errors or {}).items():
-            click.echo(f"  {field}: {'; '.join(messages)}", err=True)
-        sys.exit(2)
+        exit_refused(problem)
     output.write_bytes(pdf)
     # A printed sheet of an ended month closes it to late offline sales (see mark_printed).
     if sheet.ledger.month_over:

@@ -26,37 +26,13 @@ from ..accounts.models import User
 from ..counter.models import Redemption, RedemptionItem, Settlement, Shop
 from ..errors import NotFound
 from ..extensions import db
+from ..ledger.labels import CATEGORY_LABELS, KIND_LABELS, SYSTEM_ACCOUNT_LABELS
 from ..ledger.models import Account, Transfer
 from ..villages.models import Grid, Household, Member
 from .sheet import check_period, find_village
 from .tabular import Table
 
 BATCH = 1000
-
-# The ledger's words as a clerk reads them.
-KIND_LABELS = {
-    "award": _l("Award"),
-    "deduct": _l("Deduction"),
-    "redeem": _l("Redemption"),
-    "settle": _l("Settlement"),
-    "expire": _l("Year-end clearing"),
-    "shortfall": _l("Offline shortfall"),
-    "write_off": _l("Offline write-off"),
-}
-CATEGORY_LABELS = {
-    "volunteer": _l("Volunteering"),
-    "red": _l("Red list"),
-    "black": _l("Black list"),
-    "rule": _l("Village rules"),
-    "other": _l("Other"),
-}
-# The village's own accounts.
-SYSTEM_ACCOUNT_LABELS = {
-    "issued": _l("Village: points given"),
-    "penalties": _l("Village: points deducted"),
-    "settled": _l("Settled with shops"),
-    "expired": _l("Cleared at the year's end"),
-}
 
 Row = Mapping[str, Any]
 Cell = Callable[[Row, ZoneInfo], Any]

@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..awards.models import UNITS
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
+from ..schemas import page_schema
 from ..text import Name
 
 POINTS = validate.Range(-MAX_AMOUNT, MAX_AMOUNT)
@@ -82,9 +83,7 @@ class VersionBrief(Schema):
     published_at = fields.DateTime(allow_none=True)
 
 
-class VersionList(Schema):
-    items = fields.List(fields.Nested(VersionBrief))
-    next_after = fields.Int(allow_none=True)
+VersionList = page_schema("VersionList", VersionBrief)
 
 
 class VersionOut(VersionBrief):
@@ -103,9 +102,7 @@ class TemplateOut(Schema):
     created_at = fields.DateTime()
 
 
-class TemplateList(Schema):
-    items = fields.List(fields.Nested(TemplateOut))
-    next_after = fields.Int(allow_none=True)
+TemplateList = page_schema("TemplateList", TemplateOut)
 
 
 # --- a village's side ------------------------------------------------------------------------
@@ -206,9 +203,7 @@ class AdoptionOut(Schema):
     adopted_at = fields.DateTime()
 
 
-class AdoptionList(Schema):
-    items = fields.List(fields.Nested(AdoptionOut))
-    next_after = fields.Int(allow_none=True)
+AdoptionList = page_schema("AdoptionList", AdoptionOut)
 
 
 # --- page forms (strings from the browser) ---------------------------------------------------

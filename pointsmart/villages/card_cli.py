@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from ..accounts.auth import COMMAND_LINE
-from ..errors import Problem
+from ..errors import Problem, exit_refused
 from ..extensions import db
 from . import card_sheet
 
@@ -41,11 +40,7 @@ def print_command(village_id, grid_id, output, issue_missing):
         name = card_sheet.village_name(village_id)
         pdf = card_sheet.render_pdf(sheet.entries, title=name)
     except Problem as problem:
-        db.session.rollback()
-        click.echo(f"error: {problem.detail or problem.title}", err=True)
-        for field, messages in (problem.errors or {}).items():
-            click.echo(f"  {field}: {'; '.join(messages)}", err=True)
-        sys.exit(2)
+        exit_refused(problem)
     output.write_bytes(pdf)
     db.session.commit()  # the cards issued for this sheet, once the sheet is written
     click.echo(

@@ -1,10 +1,7 @@
-"""Pages for household cards.
-
-* ``/c/<token>``: the card page a phone opens from the QR code (public, read-only). A card
-  replaced by a newer one gets a clear 410 page; an unknown one a 404 page.
-* For village admins (signed in): the cards page of a village (how many households have
-  cards; issue the missing ones; reissue a lost one), one household's card with its QR code,
-  the QR images, and the printable A4 PDF sheet of a village or a grid.
+"""Pages for household cards, for village admins (signed in): the cards page of a village
+(how many households have cards; issue the missing ones; reissue a lost one), one household's
+card with its QR code, the QR images, and the printable A4 PDF sheet of a village or a grid.
+The page a villager's phone opens from the card is ``pointsmart.villagers.card_views``.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -23,47 +19,14 @@ from flask_babel import gettext as _
 
 from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
-from ..extensions import db, rate_limited
+from ..extensions import db
 from ..forms import run_once
 from ..replica import reads_from_replica
 from . import card_sheet
 from .card_images import image_response
-from .card_overview import card_overview
-from .cards import CardNotFound, CardRevoked, format_code
+from .cards import format_code
 
 bp = Blueprint("cards", __name__, template_folder="templates")
-
-
-def _private(response: Response) -> Response:
-    """The card URL is the card: keep it out of caches, referrers and search engines."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-@bp.route("/c/<path:token>")
-@reads_from_replica
-@rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
-def card_page(token: str):
-    """What a villager's phone shows for the card: balance, this month, the last entries.
-
-    Rate-limited per client address (``CARD_PAGE_RATE_LIMIT``, default 60 a minute): the
-    page also takes the short code, and guessing codes must stay slow.
-    """
-    try:
-        overview = card_overview(token)
-    except CardRevoked:
-        body = render_template("villages/card_revoked.html")
-        return _private(Response(body, status=410))
-    except CardNotFound:
-        body = render_template("villages/card_unknown.html")
-        return _private(Response(body, status=404))
-    page = render_template("villages/card_page.html", card=overview)
-    return _private(Response(page))
-
-
-# --- for admins ------------------------------------------------------------------------------
 
 
 @bp.route("/villages/<int:village_id>/cards")

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..periods import PERIOD_PATTERN
-from ..schemas import MAX_ID, PageQuery
+from ..schemas import MAX_ID, PageQuery, page_schema
 from ..text import HouseholdNumber, Name
 
 PHONE = validate.Regexp(
@@ -47,9 +47,7 @@ class VillageOut(Schema):
     created_at = fields.DateTime()
 
 
-class VillageList(Schema):
-    items = fields.List(fields.Nested(VillageOut))
-    next_after = fields.Int(allow_none=True)
+VillageList = page_schema("VillageList", VillageOut)
 
 
 class GridIn(Schema):
@@ -62,9 +60,7 @@ class GridOut(Schema):
     name = fields.Str()
 
 
-class GridList(Schema):
-    items = fields.List(fields.Nested(GridOut))
-    next_after = fields.Int(allow_none=True)
+GridList = page_schema("GridList", GridOut)
 
 
 class MemberIn(Schema):
@@ -110,9 +106,7 @@ class HouseholdBrief(Schema):
     balance = fields.Int()
 
 
-class HouseholdList(Schema):
-    items = fields.List(fields.Nested(HouseholdBrief))
-    next_after = fields.Int(allow_none=True)
+HouseholdList = page_schema("HouseholdList", HouseholdBrief)
 
 
 class MonthOut(Schema):

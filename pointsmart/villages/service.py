@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
@@ -18,7 +20,6 @@ from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ordering import natural_sorted
 from ..periods import current_period, is_valid_timezone
-from ..regions.access import township_for_new_village
 from ..text import clean_name, clean_number
 from . import cards
 from .models import Grid, Household, Member, Village
@@ -62,6 +63,18 @@ def _page(statement, key, limit: int | None, after: int | None):
     return statement
 
 
+# Which regions take villages, and who may put one there, is the regions package's to say:
+# it registers its check when the app is built, so villages imports nothing of regions.
+PLACING = "pointsmart.villages.placing_village"
+PlacingCheck = Callable[[Principal, int], object]
+
+
+def on_placing_village(app: Flask, check: PlacingCheck) -> None:
+    """Have ``check(actor, region_id)`` refuse (by raising) a new village in a region the
+    actor may not put one in, or a region that takes no villages."""
+    app.extensions[PLACING] = check
+
+
 def create_village(
     actor: Principal,
     *,
@@ -73,13 +86,17 @@ def create_village(
 ) -> Village:
     """Create a village with its ledger accounts.
 
-    In a township (``region_id``): an admin of every village or of the township's county may.
-    In none: only an admin of every village.
+    In a township (``region_id``): an admin of every village or of the township's county may,
+    as the regions package's check says (``on_placing_village``). In none: only an admin of
+    every village.
     """
     if region_id is None:
         actor.require_global_admin()
     else:
-        township_for_new_village(actor, region_id)
+        place = current_app.extensions.get(PLACING)
+        if place is None:  # no package says what a region is: no village goes into one
+            raise ValidationFailed(errors={"region_id": [str(_l("No such township."))]})
+        place(actor, region_id)
     name = name.strip()
     errors = {}
     if not name:

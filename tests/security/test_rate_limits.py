@@ -170,7 +170,7 @@ def test_every_view_the_limiter_limits_is_marked_so_its_requests_are_checked(app
         "auth.issue_token",
         "villages.card_holder",
         "villagers.login",
-        "cards.card_page",
+        "card.card_page",
     } <= marked
     assert limiter.limit_manager.default_limits == []
     assert limiter.limit_manager.application_limits == []

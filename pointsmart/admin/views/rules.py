@@ -5,24 +5,16 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import login_required, page_principal
 from ...awards import rules
 from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors
+from ...ledger.labels import CATEGORY_LABELS
 from ...rule_templates import offers as template_offers
 from .. import settings
 from ..forms import ConfirmForm, RuleForm, RuleVersionForm
 from .blueprint import bp
-
-CATEGORY_LABELS = {
-    "volunteer": _l("Volunteering"),
-    "red": _l("Red list"),
-    "black": _l("Black list"),
-    "rule": _l("Village rules"),
-    "other": _l("Other"),
-}
 
 
 def _rules_page(village_id: int, *, values=None, errors=None, status=200):

@@ -2,7 +2,9 @@
 
 from marshmallow import Schema, fields, validate
 
+from ...schemas import page_schema
 from ..models import OFFLINE_SALE_STATUSES
+from ..schemas import LineOut
 from .reconcile import RESOLUTIONS
 
 
@@ -36,11 +38,8 @@ class SnapshotOut(Schema):
     taken_at = fields.DateTime()
 
 
-class OfflineLine(Schema):
-    product_id = fields.Int()
-    name = fields.Str()
-    points_price = fields.Int()
-    quantity = fields.Int()
+class OfflineLine(LineOut):
+    """A line of an offline sale (a refused one keeps its lines)."""
 
 
 class OfflineSaleOut(Schema):
@@ -63,9 +62,7 @@ class OfflineSaleOut(Schema):
     resolution_memo = fields.Str(allow_none=True)
 
 
-class OfflineSaleList(Schema):
-    items = fields.List(fields.Nested(OfflineSaleOut))
-    next_after = fields.Int(allow_none=True)
+OfflineSaleList = page_schema("OfflineSaleList", OfflineSaleOut)
 
 
 class OfflineSaleQuery(Schema):

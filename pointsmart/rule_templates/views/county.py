@@ -9,10 +9,11 @@ from flask_babel import gettext as _
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors
+from ...ledger.labels import CATEGORY_LABELS
 from ...regions import access as region_access
 from .. import access, drafting, reading
 from ..schemas import EntryForm, PublishForm, TitleForm
-from .blueprint import CATEGORY_LABELS, bp
+from .blueprint import bp
 
 
 def _county_crumbs(actor, county_id: int) -> list:

@@ -12,9 +12,10 @@ from ...awards.arithmetic import local_today
 from ...errors import Problem
 from ...extensions import db
 from ...forms import done, parse_form
+from ...ledger.labels import CATEGORY_LABELS
 from .. import access, adoption, offers, reading
 from ..schemas import AdoptForm
-from .blueprint import CATEGORY_LABELS, bp
+from .blueprint import bp
 
 
 @bp.route("/admin/villages/<int:village_id>/rule-templates")

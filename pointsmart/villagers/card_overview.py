@@ -18,8 +18,9 @@ from ..clock import utcnow
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..periods import current_period
-from . import cards
-from .models import Household, Village
+from ..villages import cards
+from ..villages.models import Household, Village
+from .service import history_in_words
 
 RECENT_ENTRIES = 5
 
@@ -49,8 +50,6 @@ def card_overview(text: str) -> CardOverview:
         household.village_id, household.id, current_period(timezone)
     )
     # The words of the household's own page (villagers.words): one way to say each entry.
-    from ..villagers.service import history_in_words
-
     entries = history_in_words(household.id, timezone, limit=RECENT_ENTRIES)
     return CardOverview(
         village_name=village_name,

@@ -1,0 +1,44 @@
+"""``/c/<token>``: the card page a villager's phone opens from the card's QR code (public,
+read-only, no sign-in). A card replaced by a newer one gets a clear 410 page; an unknown one a
+404 page. What it shows is ``card_overview``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template
+
+from ..extensions import rate_limited
+from ..replica import reads_from_replica
+from ..villages.cards import CardNotFound, CardRevoked
+from .card_overview import card_overview
+
+bp = Blueprint("card", __name__, template_folder="templates")
+
+
+def _private(response: Response) -> Response:
+    """The card URL is the card: keep it out of caches, referrers and search engines."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@bp.route("/c/<path:token>")
+@reads_from_replica
+@rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
+def card_page(token: str):
+    """What a villager's phone shows for the card: balance, this month, the last entries.
+
+    Rate-limited per client address (``CARD_PAGE_RATE_LIMIT``, default 60 a minute): the
+    page also takes the short code, and guessing codes must stay slow.
+    """
+    try:
+        overview = card_overview(token)
+    except CardRevoked:
+        body = render_template("villagers/card_revoked.html")
+        return _private(Response(body, status=410))
+    except CardNotFound:
+        body = render_template("villagers/card_unknown.html")
+        return _private(Response(body, status=404))
+    page = render_template("villagers/card_page.html", card=overview)
+    return _private(Response(page))
