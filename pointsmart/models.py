@@ -1,8 +1,9 @@
 """Imports every domain's models so the metadata is complete (for Alembic and tests)."""
 
 from .accounts.models import ApiToken, RoleAssignment, User
+from .activities.models import Activity, Attendance
 from .audit.models import AuditEntry
-from .awards.models import Activity, Approval, Attendance, Rule, RuleVersion
+from .awards.models import Approval, Rule, RuleVersion
 from .board.models import BoardEntry, Objection
 from .campaigns.models import (
     BeanBallot,

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import orm
 
 from pointsmart import create_app
+from pointsmart.accounts import passwords
 from pointsmart.extensions import db
 from tests.databases import create_database, drop_database
 from tests.factories import Factories
@@ -47,6 +48,42 @@ class _IsolatedSessionTransaction:
 
     def __exit__(self, *exc):
         return self._context.run(self._manager.__exit__, *exc)
+
+
+class OneHashPerSecret(type(passwords._hasher)):
+    """The app's argon2id hasher, at the same parameters, that hashes each secret once per test
+    run and hands back that same hash after.
+
+    A hash at OWASP's parameters costs about 30 ms, and the suite makes thousands of users and
+    PINs with the same few secrets: a quarter of its time went there. What is stored and
+    verified is still a real argon2id hash of the secret (verifying is not cached); only the
+    salt repeats between test users, which no test relies on.
+    """
+
+    def __init__(self, hasher):
+        super().__init__(
+            time_cost=hasher.time_cost,
+            memory_cost=hasher.memory_cost,
+            parallelism=hasher.parallelism,
+            hash_len=hasher.hash_len,
+            salt_len=hasher.salt_len,
+            type=hasher.type,
+        )
+        self._hashes: dict[str, str] = {}
+
+    def hash(self, password, *, salt=None):
+        if salt is not None:
+            return super().hash(password, salt=salt)
+        if password not in self._hashes:
+            self._hashes[password] = super().hash(password)
+        return self._hashes[password]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_hash_per_secret():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", OneHashPerSecret(passwords._hasher))
+        yield
 
 
 def build_app(database_url: str, **settings):

@@ -30,7 +30,7 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards import arithmetic
 from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
-from ..awards.models import HOUR, Activity, Attendance, Rule
+from ..awards.models import HOUR, Rule
 from ..awards.planning import active_household, village_of
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
@@ -38,6 +38,7 @@ from ..extensions import db
 from ..ledger.models import Transfer
 from ..text import clean_name, name_problem
 from ..villages.models import Household, Member
+from .models import Activity, Attendance
 
 HUNDREDTH = Decimal("0.01")
 

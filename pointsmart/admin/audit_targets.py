@@ -9,8 +9,9 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 
 from ..accounts.models import User
+from ..activities.models import Activity
 from ..audit.models import AuditEntry
-from ..awards.models import Activity, Rule
+from ..awards.models import Rule
 from ..board.models import BoardEntry, Objection
 from ..campaigns.models import Campaign, Nomination, NominationObjection
 from ..counter.models import Product, Shop

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..accounts.auth import Principal
+from ..activities.models import Activity, Attendance
 from ..awards import arithmetic, rules
-from ..awards.models import Activity, Attendance, Rule, RuleVersion
+from ..awards.models import Rule, RuleVersion
 from ..board.models import BoardEntry
 from ..database import utcnow
 from ..extensions import db

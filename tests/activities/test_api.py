@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from pointsmart.activities import attendance as posting
 from pointsmart.activities import service as activities
+from pointsmart.activities.models import Attendance
 from pointsmart.audit.service import changes_of
 from pointsmart.awards import service
 from pointsmart.awards.arithmetic import local_today
 from pointsmart.awards.errors import AlreadyPosted, BatchRefused
-from pointsmart.awards.models import Attendance
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger

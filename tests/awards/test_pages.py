@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from pointsmart.awards.models import Approval, Attendance
+from pointsmart.activities.models import Attendance
+from pointsmart.awards.models import Approval
 from pointsmart.board.models import BoardEntry
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger

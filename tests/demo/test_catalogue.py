@@ -3,7 +3,8 @@
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards.models import Activity, Approval, Attendance, Rule, RuleVersion
+from pointsmart.activities.models import Activity, Attendance
+from pointsmart.awards.models import Approval, Rule, RuleVersion
 from pointsmart.board.models import BoardEntry
 from pointsmart.demo import load_demo
 from pointsmart.extensions import db

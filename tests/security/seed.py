@@ -20,7 +20,8 @@ from PIL import Image
 from pointsmart.accounts.models import ApiToken, RoleAssignment
 from pointsmart.accounts.passwords import hash_secret
 from pointsmart.accounts.service import create_user, load_principal
-from pointsmart.awards.models import Activity, Approval, Attendance, Rule
+from pointsmart.activities.models import Activity, Attendance
+from pointsmart.awards.models import Approval, Rule
 from pointsmart.awards.photos import store_photo
 from pointsmart.board.models import BoardEntry
 from pointsmart.board.objections import raise_objection
