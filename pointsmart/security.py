@@ -8,7 +8,7 @@ renders in a web worker, so that page alone allows inline styles and blob: worke
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response
 from flask.sessions import SecureCookieSessionInterface
 
 BASE_POLICY = {
@@ -33,6 +33,19 @@ API_REFERENCE_PATH = "/api/v1/docs"
 # For stored uploads (photos): nothing in them may load or run, even if a browser were told to
 # render one as a document, and no page may frame them.
 UPLOAD_POLICY = "default-src 'none'; frame-ancestors 'none'; sandbox"
+
+
+def upload_response(
+    data: bytes, mimetype: str, *, cache_control: str, disposition: str = "inline"
+) -> Response:
+    """A stored upload as the browser gets it: its one type (``nosniff``), under
+    ``UPLOAD_POLICY``, never a page of ours."""
+    response = Response(data, mimetype=mimetype)
+    response.headers["Cache-Control"] = cache_control
+    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = disposition
+    return response
 
 
 def _render(policy: dict[str, str]) -> str:

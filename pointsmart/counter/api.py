@@ -1,13 +1,13 @@
 """JSON API: shops, goods, stock, redemptions, voids and settlements."""
 
-from flask import Response, request
+from flask import request
 
 from ..accounts.auth import current_principal
 from ..api import Blueprint
 from ..errors import PROBLEM_JSON, NotFound
 from ..idempotent import idempotent_call
 from ..schemas import ProblemSchema
-from ..security import UPLOAD_POLICY
+from ..security import upload_response
 from . import goods, photos, pins, receipts, sales, settlement, voids
 from .errors import PhotoRejected
 from .offline import reconcile as offline_reconcile
@@ -192,12 +192,12 @@ def get_photo(product_id):
     data = photos.photo_bytes(goods.find_product(product_id))
     if data is None:
         raise NotFound()
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'inline; filename="product-{product_id}.jpg"'
-    return response
+    return upload_response(
+        data,
+        "image/jpeg",
+        cache_control="public, max-age=3600",
+        disposition=f'inline; filename="product-{product_id}.jpg"',
+    )
 
 
 # --- redemptions -----------------------------------------------------------------------------

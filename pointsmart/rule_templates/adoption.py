@@ -232,31 +232,23 @@ def _plan(actor, village_id, template_id, number, valid_from, entries) -> Plan:
                 }
             )
         rule_id = links.get(entry.code)
-        if rule_id is not None:
+        if rule_id is not None:  # adopted before: a new version of the village's rule
             current = in_force.get(rule_id)
-            planned.append(
-                PlannedEntry(
-                    entry=entry,
-                    points=points,
-                    action=NEW_VERSION,
-                    rule_id=rule_id,
-                    rule_code=current.rule.code if current else entry.code,
-                    current_points=current.points if current else None,
-                )
-            )
+            action, code = NEW_VERSION, current.rule.code if current else entry.code
+            current_points = current.points if current else None
         else:
-            code = _free_code(entry.code, taken)
+            action, code, current_points = NEW_RULE, _free_code(entry.code, taken), None
             taken.add(code)
-            planned.append(
-                PlannedEntry(
-                    entry=entry,
-                    points=points,
-                    action=NEW_RULE,
-                    rule_id=None,
-                    rule_code=code,
-                    current_points=None,
-                )
+        planned.append(
+            PlannedEntry(
+                entry=entry,
+                points=points,
+                action=action,
+                rule_id=rule_id,
+                rule_code=code,
+                current_points=current_points,
             )
+        )
     if out_of_range:
         first = out_of_range[0]
         raise PointsOutOfRange(

@@ -138,7 +138,9 @@ class ChoiceIn(Schema):
 
 class AdoptionIn(Schema):
     template_id = fields.Int(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
-    version = fields.Int(required=True, strict=True, validate=validate.Range(1, 2**31 - 1))
+    number = fields.Int(
+        required=True, strict=True, data_key="version", validate=validate.Range(1, 2**31 - 1)
+    )
     valid_from = fields.Date(
         load_default=None,
         metadata={"description": "village-local day, today or later (default today)"},

@@ -5,7 +5,7 @@ Every form carries the one-time key: a resent stock form moves the stock once.
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
@@ -14,7 +14,7 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...extensions import db
 from ...forms import REQUIRED, parse_form, run_once
-from ...security import UPLOAD_POLICY
+from ...security import upload_response
 from ...text import Name
 from .. import goods, photos
 from ..goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
@@ -218,9 +218,9 @@ def product_photo(product_id: int):
     data = photos.photo_bytes(goods.find_product(product_id))
     if data is None:
         abort(404)
-    response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    response.headers["Content-Security-Policy"] = UPLOAD_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'inline; filename="product-{product_id}.jpg"'
-    return response
+    return upload_response(
+        data,
+        "image/jpeg",
+        cache_control="public, max-age=3600",
+        disposition=f'inline; filename="product-{product_id}.jpg"',
+    )

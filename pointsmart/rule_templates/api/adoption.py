@@ -37,14 +37,7 @@ def list_adoptions(village_id):
 def preview(data, village_id):
     """What adopting would do (a rule or a new version for each entry); refused exactly as
     adopting would be; writes nothing."""
-    return adoption.preview(
-        current_principal(),
-        village_id,
-        data["template_id"],
-        data["version"],
-        valid_from=data["valid_from"],
-        entries=data["entries"],
-    )
+    return adoption.preview(current_principal(), village_id, **data)
 
 
 @blp.route("/villages/<int:village_id>/rule-template-adoptions", methods=["POST"])
@@ -53,11 +46,4 @@ def preview(data, village_id):
 def adopt(data, village_id):
     """Adopt a published version from ``valid_from`` (today or later); 409
     ``points_out_of_range``, 409 ``later_version_exists`` (the village's admins)."""
-    return adoption.adopt(
-        current_principal(),
-        village_id,
-        data["template_id"],
-        data["version"],
-        valid_from=data["valid_from"],
-        entries=data["entries"],
-    )
+    return adoption.adopt(current_principal(), village_id, **data)
