@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required
-from ..awards import arithmetic, rules
 from ..awards.errors import BatchRefused
-from ..awards.models import HOUR
 from ..awards.views.pages import REQUIRED, leader_village, looks_like_card, problem_message
 from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, run_once
+from ..rules import arithmetic
+from ..rules import catalogue as rules
+from ..rules.models import HOUR
 from ..text import Name
 from ..villages import cards
 from ..villages import service as villages

@@ -14,8 +14,9 @@ from ...extensions import db
 from ...forms import parse_form, run_once
 from ...ledger import queries as ledger_queries
 from ...ledger.models import Transfer
+from ...rules import catalogue as rules
 from ...villages.models import Household
-from .. import approvals, rules, service
+from .. import approvals, service
 from .blueprint import bp
 from .pages import can_reverse, leader_village, problem_message, user_names
 

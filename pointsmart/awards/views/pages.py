@@ -33,10 +33,12 @@ from ...extensions import db
 from ...forms import parse_form, run_once
 from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
+from ...rules import arithmetic
+from ...rules import catalogue as rules
 from ...villages import cards
 from ...villages import service as villages
 from ...villages.models import Village
-from .. import approvals, arithmetic, limits, rules, service
+from .. import approvals, limits, service
 from .blueprint import bp
 
 REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}

@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...awards import arithmetic, rules
 from ...awards.photos import MAX_BYTES, photo_file
 from ...awards.views.approvals import household_numbers
 from ...awards.views.pages import REQUIRED, leader_village, problem_message, signed, user_names
@@ -20,6 +19,8 @@ from ...errors import Problem
 from ...extensions import db
 from ...forms import parse_form, run_once
 from ...ledger import queries as ledger_queries
+from ...rules import arithmetic
+from ...rules import catalogue as rules
 from ...security import UPLOAD_POLICY
 from ...villages import service as villages
 from .. import entries as board
