@@ -76,6 +76,11 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.replace(tzinfo=dt.UTC)
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK constraint: ``column`` holds one of ``values``."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 @contextlib.contextmanager
 def read_only_transactions() -> Iterator[None]:
     """Within this block, SQLite transactions begin DEFERRED instead of IMMEDIATE."""

@@ -8,6 +8,7 @@ each call to ``create_database`` makes a new, uniquely named database there and
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -33,6 +34,22 @@ def create_database(tmp_dir: Path) -> str:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def copy_database(template_url: str, tmp_dir: Path) -> str:
+    """A new database with what ``template_url`` holds (no connection may be open to it): a
+    copy of the SQLite file, or a PostgreSQL database made from it as a template."""
+    template = sa.make_url(template_url)
+    if template.get_backend_name() != "postgresql":
+        path = tmp_dir / f"pointsmart-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(template.database, path)
+        return f"sqlite:///{path}"
+    name = f"pointsmart_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template.database}"')
+    admin.dispose()
+    return template.set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(url: str) -> None:

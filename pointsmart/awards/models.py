@@ -16,7 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, one_of, utcnow
 from ..extensions import db
 from ..ledger.models import CATEGORIES
 
@@ -42,16 +42,12 @@ POINTS_IN_RANGE = (
 )
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Rule(db.Model):
     __tablename__ = "rules"
     __table_args__ = (
         sa.UniqueConstraint("village_id", "code"),
-        sa.CheckConstraint(_in("category", CATEGORIES), name="category_known"),
-        sa.CheckConstraint(_in("unit", UNITS), name="unit_known"),
+        sa.CheckConstraint(one_of("category", CATEGORIES), name="category_known"),
+        sa.CheckConstraint(one_of("unit", UNITS), name="unit_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +103,7 @@ class Approval(db.Model):
 
     __tablename__ = "approvals"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", APPROVAL_STATUSES), name="status_known"),
+        sa.CheckConstraint(one_of("status", APPROVAL_STATUSES), name="status_known"),
         sa.CheckConstraint("points > 0", name="points_positive"),
         sa.CheckConstraint(
             "(status = 'approved') = (transfer_id IS NOT NULL)", name="transfer_iff_approved"

@@ -14,15 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..awards.models import PENDING, TRANSFER_ID
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, one_of, utcnow
 from ..extensions import db
 
 UPHELD, DISMISSED = "upheld", "dismissed"
 OBJECTION_STATUSES = (PENDING, UPHELD, DISMISSED)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class BoardEntry(db.Model):
@@ -52,13 +48,30 @@ class BoardEntry(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Objection(db.Model):
+class ObjectionRecord:
+    """What every objection (异议) keeps, to a board entry or to a campaign's nominee: the
+    household that objects, its reason, who filed it and when, and an admin's decision."""
+
+    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
+    # The household that objects (any household of the village, while objections are open).
+    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    # The staff member who filed it for the household; None when the household filed it.
+    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+
+class Objection(ObjectionRecord, db.Model):
     """A household's objection (异议) to a board entry, and the admin's decision on it."""
 
     __tablename__ = "objections"
     __table_args__ = (
         sa.UniqueConstraint("entry_id", "household_id"),
-        sa.CheckConstraint(_in("status", OBJECTION_STATUSES), name="status_known"),
+        sa.CheckConstraint(one_of("status", OBJECTION_STATUSES), name="status_known"),
         sa.CheckConstraint(
             "(status = 'upheld') = (reversal_id IS NOT NULL)", name="reversal_iff_upheld"
         ),
@@ -69,17 +82,6 @@ class Objection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("board_entries.id"), index=True)
-    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
-    # The household that objects (any household of the village, during the board period).
-    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
-    reason: Mapped[str] = mapped_column(sa.String(500))
-    # The staff member who filed it for the household; None when the household filed it.
-    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
     reversal_id: Mapped[int | None] = mapped_column(
         TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
     )

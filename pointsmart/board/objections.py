@@ -21,7 +21,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from .entries import find_entry, reason_text, reversed_transfer_ids
-from .models import DISMISSED, UPHELD, BoardEntry, Objection
+from .models import DISMISSED, UPHELD, BoardEntry, Objection, ObjectionRecord
 
 UPHELD_ALREADY = _l(
     "An objection to this entry was upheld and its points were undone; "
@@ -132,9 +132,30 @@ def decide_objection(
         entry = find_entry(objection.entry_id)
         reversal = ledger.reverse(entry.transfer_id, reason=reason, posted_by_id=actor.user_id)
         objection.reversal_id = reversal.id
-        objection.status = UPHELD
-    else:
-        objection.status = DISMISSED
+    record_decision(
+        actor,
+        objection,
+        uphold=uphold,
+        reason=reason,
+        target_type="objection",
+        changes={"entry_id": objection.entry_id, "reversal_id": objection.reversal_id},
+    )
+    return objection
+
+
+def record_decision(
+    actor: Principal,
+    objection: ObjectionRecord,
+    *,
+    uphold: bool,
+    reason: str,
+    target_type: str,
+    changes: dict,
+) -> None:
+    """An admin's decision on an objection, to a board entry or to a nominee (what upholding
+    undoes is the caller's): upheld or dismissed, by whom, when and why, and audited as
+    ``<target_type>.uphold`` or ``.dismiss``."""
+    objection.status = UPHELD if uphold else DISMISSED
     objection.decided_by_id = actor.user_id
     objection.decided_at = utcnow()
     objection.decision_reason = reason
@@ -142,13 +163,8 @@ def decide_objection(
     audit.record(
         actor_id=actor.user_id,
         village_id=objection.village_id,
-        action="objection.uphold" if uphold else "objection.dismiss",
-        target_type="objection",
+        action=f"{target_type}.{'uphold' if uphold else 'dismiss'}",
+        target_type=target_type,
         target_id=objection.id,
-        changes={
-            "entry_id": objection.entry_id,
-            "reason": reason,
-            "reversal_id": objection.reversal_id,
-        },
+        changes={**changes, "reason": reason},
     )
-    return objection

@@ -29,6 +29,8 @@ from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected
 from ..awards.models import Rule
 from ..awards.planning import plan_by_rule, post_plan
+from ..board.models import PENDING
+from ..board.objections import record_decision
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -36,16 +38,7 @@ from ..ledger import service as ledger
 from ..villages.models import Household
 from . import regional, scope, windows
 from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
-from .models import (
-    DISMISSED,
-    PENDING,
-    REMOVED,
-    STANDING,
-    UPHELD,
-    Campaign,
-    Nomination,
-    NominationObjection,
-)
+from .models import REMOVED, STANDING, Campaign, Nomination, NominationObjection
 from .service import (
     find_campaign,
     find_nomination,
@@ -139,20 +132,13 @@ def decide_objection(
         raise WindowClosed(window="conferred", **windows.dates(campaign))
     if uphold:
         nomination.status = REMOVED
-        objection.status = UPHELD
-    else:
-        objection.status = DISMISSED
-    objection.decided_by_id = actor.user_id
-    objection.decided_at = utcnow()
-    objection.decision_reason = reason
-    db.session.flush()
-    audit.record(
-        actor_id=actor.user_id,
-        village_id=objection.village_id,
-        action="campaign_objection.uphold" if uphold else "campaign_objection.dismiss",
+    record_decision(
+        actor,
+        objection,
+        uphold=uphold,
+        reason=reason,
         target_type="campaign_objection",
-        target_id=objection.id,
-        changes={"nomination_id": nomination.id, "reason": reason},
+        changes={"nomination_id": nomination.id},
     )
     return objection
 

@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..awards.models import TRANSFER_ID
-from ..database import UTCDateTime, utcnow
+from ..board.models import OBJECTION_STATUSES, ObjectionRecord
+from ..database import UTCDateTime, one_of, utcnow
 from ..extensions import db
 
 # How a tie in council approvals is broken: more 豆选 beans first, then the earlier
@@ -37,13 +38,6 @@ TIE_BREAKS = (BEANS, NOMINATION_ORDER)
 # A nomination stands until the household declines it or an upheld objection removes it.
 STANDING, DECLINED, REMOVED = "standing", "declined", "removed"
 NOMINATION_STATUSES = (STANDING, DECLINED, REMOVED)
-
-PENDING, UPHELD, DISMISSED = "pending", "upheld", "dismissed"
-OBJECTION_STATUSES = (PENDING, UPHELD, DISMISSED)
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Campaign(db.Model):
@@ -58,7 +52,7 @@ class Campaign(db.Model):
             "nominate_from <= nominate_until AND nominate_until <= review_until",
             name="windows_in_order",
         ),
-        sa.CheckConstraint(_in("tie_break", TIE_BREAKS), name="tie_break_known"),
+        sa.CheckConstraint(one_of("tie_break", TIE_BREAKS), name="tie_break_known"),
         sa.CheckConstraint(
             "conferred_at IS NULL OR published_at IS NOT NULL", name="conferred_after_published"
         ),
@@ -128,7 +122,7 @@ class Nomination(db.Model):
     __tablename__ = "campaign_nominations"
     __table_args__ = (
         sa.UniqueConstraint("campaign_id", "household_id"),
-        sa.CheckConstraint(_in("status", NOMINATION_STATUSES), name="status_known"),
+        sa.CheckConstraint(one_of("status", NOMINATION_STATUSES), name="status_known"),
         sa.CheckConstraint(
             "transfer_id IS NULL OR (won AND status = 'standing')", name="paid_only_if_won"
         ),
@@ -195,13 +189,13 @@ class BeanVote(db.Model):
     beans: Mapped[int] = mapped_column()
 
 
-class NominationObjection(db.Model):
+class NominationObjection(ObjectionRecord, db.Model):
     """A household's objection (异议) to a published nominee, and the admin's decision."""
 
     __tablename__ = "campaign_objections"
     __table_args__ = (
         sa.UniqueConstraint("nomination_id", "household_id"),
-        sa.CheckConstraint(_in("status", OBJECTION_STATUSES), name="status_known"),
+        sa.CheckConstraint(one_of("status", OBJECTION_STATUSES), name="status_known"),
         sa.CheckConstraint(
             "(status = 'pending') = (decided_at IS NULL)", name="decided_unless_pending"
         ),
@@ -209,12 +203,3 @@ class NominationObjection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nomination_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign_nominations.id"), index=True)
-    village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"), index=True)
-    household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"))
-    reason: Mapped[str] = mapped_column(sa.String(500))
-    filed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    raised_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    status: Mapped[str] = mapped_column(sa.String(10), default=PENDING)
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))

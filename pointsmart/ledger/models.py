@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, one_of, utcnow
 from ..extensions import db
 
 # Account kinds. Each village has one of each system kind and one account per household
@@ -42,15 +42,11 @@ CATEGORIES = ("volunteer", "red", "black", "rule", "other")
 GENESIS_HASH = "0" * 64
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Account(db.Model):
     __tablename__ = "accounts"
     __table_args__ = (
         sa.UniqueConstraint("village_id", "code"),
-        sa.CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind_known"),
+        sa.CheckConstraint(one_of("kind", ACCOUNT_KINDS), name="kind_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -87,7 +83,7 @@ class Transfer(db.Model):
         sa.UniqueConstraint("village_id", "seq"),
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
-        sa.CheckConstraint(_in("kind", TRANSFER_KINDS), name="kind_known"),
+        sa.CheckConstraint(one_of("kind", TRANSFER_KINDS), name="kind_known"),
         sa.Index("ix_transfers_household_id_id", "household_id", "id"),
         sa.Index("ix_transfers_village_id_kind_period", "village_id", "kind", "period"),
         # A rule's use per household and month (monthly caps, the scoring grid).

@@ -8,13 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..awards.models import UNITS
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, one_of, utcnow
 from ..extensions import db
 from ..ledger.models import CATEGORIES
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class RuleTemplate(db.Model):
@@ -73,8 +69,8 @@ class TemplateEntry(db.Model):
     __tablename__ = "rule_template_entries"
     __table_args__ = (
         sa.UniqueConstraint("version_id", "code"),
-        sa.CheckConstraint(_in("category", CATEGORIES), name="category_known"),
-        sa.CheckConstraint(_in("unit", UNITS), name="unit_known"),
+        sa.CheckConstraint(one_of("category", CATEGORIES), name="category_known"),
+        sa.CheckConstraint(one_of("unit", UNITS), name="unit_known"),
         sa.CheckConstraint("points <> 0", name="points_not_zero"),
         sa.CheckConstraint(
             "points_min <= points AND points <= points_max AND (points_min > 0 OR points_max < 0)",
