@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 from flask.cli import AppGroup
 
-from ..errors import Problem
+from ..errors import Problem, exit_refused
 from ..extensions import db
 from .service import create_user
 
@@ -42,18 +40,10 @@ def create_user_command(username, role, village_id, shop_id, region_id, display_
             display_name=display_name,
         )
     except Problem as problem:
-        db.session.rollback()
-        _fail(problem)
+        exit_refused(problem)  # create_user refuses with field errors only (no detail)
     db.session.commit()
     if region_id is not None:
         scope = f"region {region_id}"
     else:
         scope = f"village {village_id}" if village_id else "every village"
     click.echo(f"created {role} {user.username} (id {user.id}) for {scope}")
-
-
-def _fail(problem: Problem):
-    click.echo(f"error: {problem.title}", err=True)
-    for field, messages in (problem.errors or {}).items():
-        click.echo(f"  {field}: {'; '.join(messages)}", err=True)
-    sys.exit(2)

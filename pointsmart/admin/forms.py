@@ -76,18 +76,6 @@ class SearchForm(Schema):
     after = fields.Int(load_default=None, validate=validate.Range(1, MAX_ID))
 
 
-class UserForm(Schema):
-    username = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
-    display_name = Name(load_default="", validate=validate.Length(max=50))
-    password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
-    role = fields.Str(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.OneOf(ROLE_CHOICES, error=_l("Unknown role.")),
-    )
-    shop_id = _int()
-
-
 class RoleForm(Schema):
     role = fields.Str(
         required=True,
@@ -95,6 +83,14 @@ class RoleForm(Schema):
         validate=validate.OneOf(ROLE_CHOICES, error=_l("Unknown role.")),
     )
     shop_id = _int()
+
+
+class UserForm(RoleForm):
+    """A new staff user with a first role."""
+
+    username = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 64))
+    display_name = Name(load_default="", validate=validate.Length(max=50))
+    password = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 256))
 
 
 class PasswordForm(Schema):

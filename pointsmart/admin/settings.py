@@ -15,6 +15,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import is_valid_timezone
 from ..villages.models import Grid, Village
+from ..villages.service import administered_village
 
 SETTINGS = (
     "name",
@@ -42,15 +43,6 @@ def admin_villages(actor: Principal) -> list[Village]:
     if not actor.global_admin:
         statement = statement.where(Village.id.in_(actor.admin_villages))
     return list(db.session.execute(statement).scalars())
-
-
-def administered_village(actor: Principal, village_id: int) -> Village:
-    """The village, for one of its admins; 404 or 403 otherwise."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
-    return village
 
 
 def current_settings(village: Village) -> dict[str, Any]:

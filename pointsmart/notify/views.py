@@ -15,6 +15,7 @@ from ..accounts.auth import login_required, page_principal
 from ..errors import Problem
 from ..forms import REQUIRED, WHOLE, parse_form, refusal_errors
 from ..villagers.views import villager_required
+from ..villages.service import administered_village
 from . import service
 from .models import SmsConsent
 
@@ -38,8 +39,6 @@ def sms_consent_of(household_id: int) -> SmsConsent | None:
 def _page(village_id: int, *, errors=None, values=None, status=200):
     actor = page_principal()
     overview = service.overview(actor, village_id)
-    from ..admin.settings import administered_village
-
     return (
         render_template(
             "notify/admin.html",

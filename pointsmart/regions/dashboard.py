@@ -254,20 +254,15 @@ def _board(rows, ids, months) -> None:
 
 
 def _waiting(rows, ids) -> None:
-    approvals = (
-        sa.select(Approval.village_id, sa.func.count())
-        .where(Approval.village_id.in_(ids), Approval.status == PENDING)
-        .group_by(Approval.village_id)
-    )
-    for village_id, count in db.session.execute(approvals):
-        rows[village_id].approvals_pending = int(count)
-    objections = (
-        sa.select(Objection.village_id, sa.func.count())
-        .where(Objection.village_id.in_(ids), Objection.status == PENDING)
-        .group_by(Objection.village_id)
-    )
-    for village_id, count in db.session.execute(objections):
-        rows[village_id].objections_open = int(count)
+    """What waits for the village's committee: approvals and objections still pending."""
+    for model, figure in ((Approval, "approvals_pending"), (Objection, "objections_open")):
+        pending = (
+            sa.select(model.village_id, sa.func.count())
+            .where(model.village_id.in_(ids), model.status == PENDING)
+            .group_by(model.village_id)
+        )
+        for village_id, count in db.session.execute(pending):
+            setattr(rows[village_id], figure, int(count))
 
 
 def _owed(rows, ids, window) -> None:

@@ -74,15 +74,6 @@ def require_reader(actor: Principal, county_id: int) -> None:
         )
 
 
-def administered_village(actor: Principal, village_id: int) -> Village:
-    """The village, for one of its admins (the adoption pages); 404 or 403 otherwise."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
-    return village
-
-
 def require_adopter(actor: Principal, village_id: int) -> int:
     """The county above the village, once the actor may adopt into the village (its admins).
 

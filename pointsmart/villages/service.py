@@ -136,6 +136,15 @@ def get_village(actor: Principal, village_id: int) -> Village:
     return village
 
 
+def administered_village(actor: Principal, village_id: int) -> Village:
+    """The village, for one of its admins; 404 or 403 otherwise."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        raise NotFound(_l("No such village."))
+    actor.require_admin(village_id)
+    return village
+
+
 # --- grids -----------------------------------------------------------------------------------
 
 

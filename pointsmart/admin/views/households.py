@@ -15,7 +15,7 @@ from ...forms import done, parse_form, refusal_errors
 from ...ledger import queries as ledger_queries
 from ...villages import service as villages
 from ...villages.models import Member
-from .. import households, settings
+from .. import households
 from ..forms import ConfirmForm, HouseholdForm, MemberForm, MoveForm, PinForm, SearchForm
 from .blueprint import bp
 
@@ -24,7 +24,7 @@ PAGE_SIZE = 30
 
 def _list_page(village_id: int, *, values=None, errors=None, status=200):
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = villages.administered_village(actor, village_id)
     query, _errors = parse_form(SearchForm(), request.args.to_dict())
     rows = villages.search_households(
         actor, village_id, q=query.get("q"), after=query.get("after"), limit=PAGE_SIZE
@@ -68,7 +68,7 @@ def add_household(village_id: int):
 def _household_page(household_id: int, *, errors=None, status=200):
     actor = page_principal()
     household = households.administered_household(actor, household_id)
-    village = settings.administered_village(actor, household.village_id)
+    village = villages.administered_village(actor, household.village_id)
     return (
         render_template(
             "admin/household.html",

@@ -12,14 +12,14 @@ from ...forms import done, parse_form, refusal_errors
 from ...ledger.labels import CATEGORY_LABELS
 from ...rule_templates import offers as template_offers
 from ...rules import catalogue as rules
-from .. import settings
+from ...villages.service import administered_village
 from ..forms import ConfirmForm, RuleForm, RuleVersionForm
 from .blueprint import bp
 
 
 def _rules_page(village_id: int, *, values=None, errors=None, status=200):
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = administered_village(actor, village_id)
     return (
         render_template(
             "admin/rules.html",
@@ -60,7 +60,7 @@ def add_rule(village_id: int):
 
 def _rule_form(rule_id: int, schema, action, success: str):
     rule = rules.find_rule(rule_id)
-    settings.administered_village(page_principal(), rule.village_id)
+    administered_village(page_principal(), rule.village_id)
     values, errors = parse_form(schema)
     if not errors:
         try:

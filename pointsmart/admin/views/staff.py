@@ -13,14 +13,15 @@ from ...counter import goods
 from ...errors import NotFound, Problem
 from ...extensions import db
 from ...forms import done, parse_form, refusal_errors
-from .. import settings, staff
+from ...villages.service import administered_village
+from .. import staff
 from ..forms import ConfirmForm, PasswordForm, RoleForm, UserForm
 from .blueprint import bp
 
 
 def _staff_page(village_id: int, *, values=None, errors=None, status=200):
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = administered_village(actor, village_id)
     return (
         render_template(
             "admin/staff.html",
@@ -63,7 +64,7 @@ def create_user(village_id: int):
 
 def _user_page(village_id: int, user_id: int, *, errors=None, status=200):
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = administered_village(actor, village_id)
     row = staff.managed_user(actor, user_id)
     return (
         render_template(
@@ -88,7 +89,7 @@ def _user_form(village_id: int, user_id: int, schema, action, success: str):
     values, errors = parse_form(schema)
     if not errors:
         try:
-            settings.administered_village(page_principal(), village_id)
+            administered_village(page_principal(), village_id)
             action(page_principal(), values)
         except Problem as problem:
             errors = refusal_errors(problem)
@@ -145,7 +146,7 @@ def revoke_role(village_id: int, role_id: int):
     ).scalar_one_or_none()
     if user_id is None:
         raise NotFound(_l("No such role."))
-    settings.administered_village(page_principal(), village_id)
+    administered_village(page_principal(), village_id)
     try:
         staff.revoke_role(page_principal(), role_id)
     except Problem as problem:

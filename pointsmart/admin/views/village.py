@@ -22,6 +22,7 @@ from ...extensions import db
 from ...forms import done, parse_form, refusal_errors
 from ...villages import service as villages
 from ...villages.models import Grid
+from ...villages.service import administered_village
 from .. import settings
 from ..audit_targets import target_names
 from ..forms import NameForm, SettingsForm
@@ -191,7 +192,7 @@ def home():
 
 
 def _settings_page(village_id: int, *, values=None, errors=None, status=200):
-    village = settings.administered_village(page_principal(), village_id)
+    village = administered_village(page_principal(), village_id)
     shown = settings.current_settings(village)
     if values:
         shown.update(values)
@@ -226,7 +227,7 @@ def save_settings(village_id: int):
 
 def _grids_page(village_id: int, *, errors=None, status=200):
     actor = page_principal()
-    village = settings.administered_village(actor, village_id)
+    village = administered_village(actor, village_id)
     grids = villages.list_grids(actor, village_id)
     return (
         render_template("admin/grids.html", village=village, grids=grids, errors=errors or {}),
@@ -280,7 +281,7 @@ def rename_grid(grid_id: int):
 @login_required
 def audit_log(village_id: int):
     """Newest first, 50 a page; ``?before=<id>`` for older entries."""
-    village = settings.administered_village(page_principal(), village_id)
+    village = administered_village(page_principal(), village_id)
     before = request.args.get("before", type=int)
     rows = audit.entries(village_ids=[village_id], limit=AUDIT_PAGE_SIZE + 1, before_id=before)
     more = len(rows) > AUDIT_PAGE_SIZE

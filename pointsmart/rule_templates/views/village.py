@@ -13,7 +13,8 @@ from ...extensions import db
 from ...forms import done, parse_form
 from ...ledger.labels import CATEGORY_LABELS
 from ...rules.arithmetic import local_today
-from .. import access, adoption, offers, reading
+from ...villages.service import administered_village
+from .. import adoption, offers, reading
 from ..schemas import AdoptForm
 from .blueprint import bp
 
@@ -22,7 +23,7 @@ from .blueprint import bp
 @login_required
 def village_templates(village_id: int):
     actor = page_principal()
-    village = access.administered_village(actor, village_id)
+    village = administered_village(actor, village_id)
     return render_template(
         "rule_templates/village.html",
         village=village,
@@ -54,7 +55,7 @@ def adopt_page(village_id: int, template_id: int, number: int):
     """The version's rules, each with a box to take it and its points; what each will do (a
     new rule, or new points of the rule adopted before) as the preview computes it."""
     actor = page_principal()
-    village = access.administered_village(actor, village_id)
+    village = administered_village(actor, village_id)
     plan, errors, values = None, {}, {}
     try:
         plan = adoption.preview(actor, village_id, template_id, number)
