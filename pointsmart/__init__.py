@@ -35,6 +35,7 @@ from .replica import init_replica
 from .reports.setup import init_app as init_reports
 from .request_cycle import IdConverter, register_request_hooks, register_transaction_end
 from .rule_templates.setup import init_app as init_rule_templates
+from .rules.setup import init_app as init_rules
 from .security import CookieSessionInterface, register_security_headers
 from .site.setup import init_app as init_site
 from .villagers.setup import init_app as init_villagers
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for init_package in (
         init_accounts,
         init_villages,
+        init_rules,
         init_awards,
         init_activities,
         init_counter,

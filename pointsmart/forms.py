@@ -61,6 +61,43 @@ def run_once(actor: Principal, payload: Any, produce: Callable[[], dict]) -> dic
     return once(actor, request.form.get(FORM_KEY_FIELD) or "", payload, produce, status=200).body
 
 
+def refusal_message(problem: Problem) -> str:
+    """A refusal in words: its detail or title, then the field messages."""
+    messages = [str(problem.detail if problem.detail is not None else problem.title)]
+    for field_messages in (problem.errors or {}).values():
+        if isinstance(field_messages, list):
+            messages += [str(m) for m in field_messages]
+    return " ".join(messages)
+
+
+def act(
+    actor: Principal,
+    payload: Any,
+    produce: Callable[[], dict],
+    back: str,
+    done: str | Callable[[dict], str],
+):
+    """Run the work of a form sent from a list (a queue's decision, a reversal, a vote) once:
+    flash what was done (``done``, or ``done(result)``) or, after rolling back, the refusal,
+    and go ``back`` (303). A 403 or 404 stays the error page."""
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        if problem.status in (403, 404):
+            raise
+        db.session.rollback()
+        flash(refusal_message(problem), "error")
+        return redirect(back, 303)
+    flash(done if isinstance(done, str) else done(result), "success")
+    return redirect(back, 303)
+
+
+def refuse_form(errors: dict[str, list[str]], back: str):
+    """A form sent from a list that did not parse: its messages, back on the list (303)."""
+    flash(" ".join(str(m) for messages in errors.values() for m in messages), "error")
+    return redirect(back, 303)
+
+
 def refusal_errors(problem: Problem) -> dict[str, list[str]]:
     """The one page-error path: a service's refusal as the form's errors, after rolling back
     what the request wrote; a 401, 403 or 404 stays the error page."""

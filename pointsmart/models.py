@@ -3,7 +3,7 @@
 from .accounts.models import ApiToken, RoleAssignment, User
 from .activities.models import Activity, Attendance
 from .audit.models import AuditEntry
-from .awards.models import Approval, Rule, RuleVersion
+from .awards.models import Approval
 from .board.models import BoardEntry, Objection
 from .campaigns.models import (
     BeanBallot,
@@ -27,6 +27,7 @@ from .rule_templates.models import (
     TemplateRule,
     TemplateVersion,
 )
+from .rules.models import Rule, RuleVersion
 from .villages.models import Card, Grid, Household, Member, Village
 
 __all__ = [

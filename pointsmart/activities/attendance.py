@@ -14,14 +14,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..awards import arithmetic
 from ..awards.batches import BatchEntry, entry_problem, plan_batch
 from ..awards.errors import BatchRefused
-from ..awards.models import Rule
 from ..awards.planning import post_plan, village_of
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
+from ..rules import arithmetic
+from ..rules.models import Rule
 from .models import Activity, Attendance
 from .service import activity_for, attendee_name, find_attendance, reopen_if_reversed
 

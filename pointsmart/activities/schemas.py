@@ -3,7 +3,8 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..awards.schemas import ID, QUANTITY, AwardOut, RuleRef
+from ..awards.schemas import ID, QUANTITY, AwardOut
+from ..rules.schemas import RuleRef
 from ..text import Name
 
 

@@ -28,14 +28,14 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards import arithmetic
 from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
-from ..awards.models import HOUR, Rule
 from ..awards.planning import active_household, village_of
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
+from ..rules import arithmetic
+from ..rules.models import HOUR, Rule
 from ..text import clean_name, name_problem
 from ..villages.models import Household, Member
 from .models import Activity, Attendance

@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required
-from ..awards import arithmetic, rules
 from ..awards.errors import BatchRefused
-from ..awards.models import HOUR
-from ..awards.views.pages import REQUIRED, leader_village, looks_like_card, problem_message
+from ..awards.views.pages import REQUIRED, leader_village, looks_like_card
 from ..errors import Problem
 from ..extensions import db
-from ..forms import parse_form, run_once
+from ..forms import parse_form, refusal_message, run_once
+from ..rules import arithmetic
+from ..rules import catalogue as rules
+from ..rules.models import HOUR
 from ..text import Name
 from ..villages import cards
 from ..villages import service as villages
@@ -100,7 +101,7 @@ def create_activity(village_id: int):
     except Problem as problem:
         db.session.rollback()
         return list_page(
-            actor, village, errors={"form": problem_message(problem)}, form=form,
+            actor, village, errors={"form": [refusal_message(problem)]}, form=form,
             status=problem.status,
         )  # fmt: skip
     return redirect(
@@ -148,7 +149,7 @@ def _run(actor, payload, produce, village, activity_id):
     except Problem as problem:
         db.session.rollback()
         return None, activity_page(
-            actor, village, activity_id, errors=problem_message(problem), status=problem.status
+            actor, village, activity_id, errors=[refusal_message(problem)], status=problem.status
         )
 
 

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..activities.models import Activity
 from ..audit.models import AuditEntry
-from ..awards.models import Rule
 from ..board.models import BoardEntry, Objection
 from ..campaigns.models import Campaign, Nomination, NominationObjection
 from ..counter.models import Product, Shop
 from ..extensions import db
 from ..rule_templates.models import RuleTemplate
+from ..rules.models import Rule
 from ..villages.models import Grid, Household, Village
 
 Names = Callable[[set[int], int], dict[int, str]]

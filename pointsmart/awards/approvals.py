@@ -32,11 +32,12 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
+from ..rules import arithmetic
+from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
-from . import arithmetic
 from .errors import AlreadyDecided, SelfApproval
 from .limits import check_cap, needs_approval, not_reversed
-from .models import APPROVED, PENDING, REJECTED, Approval, Rule, RuleVersion
+from .models import APPROVED, PENDING, REJECTED, Approval
 from .planning import Plan, active_household, check_period, plan_by_rule, post_plan, village_of
 
 signals = Namespace()

@@ -26,11 +26,11 @@ from ..accounts.auth import Principal
 from ..errors import NotFound, Problem, ValidationFailed
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
+from ..rules import catalogue as rules
+from ..rules.models import Rule
 from ..villages.models import Village
-from . import rules
 from .errors import AlreadyScored, ApprovalRequired, BatchRefused
 from .limits import check_cap, check_quota, needs_approval, rule_usage
-from .models import Rule
 from .planning import (
     Plan,
     active_household,

@@ -40,16 +40,6 @@ class BatchRefused(Problem):
     title = _l("Some entries cannot be posted, so none was posted.")
 
 
-class RuleInactive(Problem):
-    status, code = 409, "rule_inactive"
-    title = _l("This rule is no longer in use.")
-
-
-class RuleNotInForce(Problem):
-    status, code = 409, "rule_not_in_force"
-    title = _l("This rule was not yet in force on that day.")
-
-
 class WrongRuleKind(Problem):
     status, code = 422, "wrong_rule_kind"
     title = _l("This rule cannot be used here.")
@@ -99,14 +89,3 @@ class NotAnAwardOrDeduction(Problem):
         "Only awards and deductions are reversed here. A sale is voided at the counter, "
         "which also puts the goods back in stock."
     )
-
-
-class PointsOutOfRange(Problem):
-    """The points are outside the range the county's rule template allows the village.
-
-    Carries ``points_min`` and ``points_max`` for one rule, or ``entries`` (each with its
-    ``code``, ``points``, ``points_min`` and ``points_max``) for a template's adoption.
-    """
-
-    status, code = 409, "points_out_of_range"
-    title = _l("The points are outside the range the county allows for this rule.")

@@ -14,8 +14,8 @@ from flask import Flask
 
 from ..ledger import verify
 from ..ledger.models import AWARD
-from .arithmetic import points_for
-from .models import Rule, RuleVersion
+from ..rules.arithmetic import points_for
+from ..rules.models import Rule, RuleVersion
 
 
 def init_app(app: Flask) -> None:

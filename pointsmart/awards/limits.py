@@ -15,12 +15,12 @@ from ..accounts.auth import Principal
 from ..accounts.models import RoleAssignment
 from ..extensions import db
 from ..ledger.models import AWARD, Transfer
+from ..rules.models import RuleVersion
 from ..villages.models import Village
 from .errors import (
     LeaderQuotaReached,
     MonthlyCapReached,
 )
-from .models import RuleVersion
 from .planning import Plan
 
 

@@ -19,9 +19,10 @@ from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
 from ..periods import current_period, is_valid_period, previous_periods
+from ..rules import arithmetic
+from ..rules import catalogue as rules
+from ..rules.models import Rule, RuleVersion
 from ..villages.models import Household, Village
-from . import arithmetic, rules
-from .models import Rule, RuleVersion
 
 
 @dataclass

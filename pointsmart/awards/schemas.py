@@ -7,8 +7,7 @@ from ..ledger.models import CATEGORIES
 from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
-from ..text import Name
-from .models import APPROVAL_STATUSES, UNITS
+from .models import APPROVAL_STATUSES
 
 ID = validate.Range(1, MAX_ID)
 QUANTITY = validate.Range(min=0, min_inclusive=False, max=1_000_000)
@@ -36,85 +35,6 @@ class _Quantity(Schema):
             raise ValidationError(str(_l("Give the quantity (or hours).")), "quantity")
         data["quantity"] = quantity
         return data
-
-
-# --- rules -----------------------------------------------------------------------------------
-
-
-class RuleIn(Schema):
-    code = fields.Str(required=True, validate=validate.Length(1, 32))
-    name = Name(required=True, validate=validate.Length(1, 100))
-    category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
-    points = fields.Int(
-        required=True,
-        strict=True,
-        validate=validate.Range(-MAX_AMOUNT, MAX_AMOUNT),
-        metadata={"description": "signed: + awards, - deducts; per unit"},
-    )
-    unit = fields.Str(load_default="each", validate=validate.OneOf(UNITS))
-    monthly_cap = fields.Int(
-        load_default=None, allow_none=True, strict=True, validate=validate.Range(1, MAX_AMOUNT)
-    )
-    active = fields.Bool(load_default=True)
-    valid_from = fields.Date(load_default=None)
-
-
-class RuleChangeIn(Schema):
-    """Name and ``active`` change in place; points or cap make a new version from a date."""
-
-    name = Name(validate=validate.Length(1, 100))
-    active = fields.Bool()
-    points = fields.Int(strict=True, validate=validate.Range(-MAX_AMOUNT, MAX_AMOUNT))
-    monthly_cap = fields.Int(
-        allow_none=True,
-        strict=True,
-        validate=validate.Range(1, MAX_AMOUNT),
-        metadata={"description": "null removes the cap"},
-    )
-    valid_from = fields.Date()
-
-
-class RuleQuery(Schema):
-    category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
-    unit = fields.Str(load_default=None, validate=validate.OneOf(UNITS))
-    active = fields.Bool(load_default=None)
-
-
-class RuleVersionOut(Schema):
-    id = fields.Int()
-    version = fields.Int()
-    points = fields.Int()
-    monthly_cap = fields.Int(allow_none=True)
-    valid_from = fields.Date()
-    points_min = fields.Int(allow_none=True)
-    points_max = fields.Int(allow_none=True)
-    created_at = fields.DateTime()
-
-
-class RuleOut(Schema):
-    id = fields.Int()
-    village_id = fields.Int()
-    code = fields.Str()
-    name = fields.Str()
-    category = fields.Str()
-    unit = fields.Str()
-    active = fields.Bool()
-    points = fields.Int(allow_none=True, metadata={"description": "in force today"})
-    monthly_cap = fields.Int(allow_none=True, metadata={"description": "in force today"})
-    version = fields.Int(allow_none=True)
-    version_id = fields.Int(allow_none=True)
-    points_min = fields.Int(
-        allow_none=True,
-        metadata={"description": "the county template's range in force today; null: none"},
-    )
-    points_max = fields.Int(allow_none=True)
-    versions = fields.List(fields.Nested(RuleVersionOut))
-    created_at = fields.DateTime()
-
-
-class RuleList(Schema):
-    items = fields.List(fields.Nested(RuleOut))
-    next_after = fields.Int(allow_none=True)
 
 
 # --- awards ----------------------------------------------------------------------------------
@@ -282,15 +202,6 @@ class ApprovalOut(Schema):
 class ApprovalList(Schema):
     items = fields.List(fields.Nested(ApprovalOut))
     next_after = fields.Int(allow_none=True)
-
-
-# --- activities ------------------------------------------------------------------------------
-
-
-class RuleRef(Schema):
-    id = fields.Int()
-    code = fields.Str()
-    name = fields.Str()
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -17,10 +17,12 @@ from typing import Any
 from ..accounts.auth import Principal
 from ..errors import ValidationFailed
 from ..periods import current_period, previous_periods
+from ..rules import arithmetic
+from ..rules import catalogue as rules
+from ..rules.models import RuleVersion
 from ..villages import service as villages
 from ..villages.models import Village
-from . import arithmetic, limits, planning, rules
-from .models import RuleVersion
+from . import limits, planning
 
 MONTHS_BACK = 3
 

@@ -42,8 +42,8 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, DEDUCT, Transfer
+from ..rules import arithmetic
 from ..villages.models import Village
-from . import arithmetic
 from .approvals import queue, waits_for_approval
 from .errors import (
     CorrectionWindowClosed,

@@ -22,16 +22,9 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.approvals import queue, waits_for_approval
-from ..awards.arithmetic import local_today
 from ..awards.errors import WrongRuleKind
 from ..awards.limits import check_cap, check_quota
-from ..awards.models import (
-    BLACK,
-    PENDING,
-    RED,
-    Approval,
-    Rule,
-)
+from ..awards.models import PENDING, Approval
 from ..awards.photos import store_photo
 from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, village_of
 from ..awards.service import Outcome
@@ -41,6 +34,8 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
+from ..rules.arithmetic import local_today
+from ..rules.models import BLACK, RED, Rule
 from ..villages.models import Household
 from .models import BoardEntry, Objection
 

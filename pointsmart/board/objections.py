@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards.arithmetic import local_today
 from ..awards.errors import AlreadyDecided, AlreadyObjected, NotOnBoard
 from ..awards.models import PENDING
 from ..awards.planning import active_household, village_of
@@ -20,6 +19,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..rules.arithmetic import local_today
 from .entries import find_entry, reason_text, reversed_transfer_ids
 from .models import DISMISSED, UPHELD, BoardEntry, Objection, ObjectionRecord
 

@@ -2,9 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
-from ..awards.schemas import ID, QUANTITY, REASON, RuleRef
+from ..awards.schemas import ID, QUANTITY, REASON
 from ..ledger.schemas import PERIOD
 from ..periods import PERIOD_PATTERN
+from ..rules.schemas import RuleRef
 from ..schemas import MAX_ID
 from .models import OBJECTION_STATUSES
 

@@ -11,9 +11,9 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.models import RoleAssignment, User
-from ..awards import rules as rule_service
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..rules import catalogue as rule_service
 from ..villages.models import Household
 
 

@@ -27,7 +27,6 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected
-from ..awards.models import Rule
 from ..awards.planning import plan_by_rule, post_plan
 from ..board.models import PENDING
 from ..board.objections import record_decision
@@ -35,6 +34,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..rules.models import Rule
 from ..villages.models import Household
 from . import regional, scope, windows
 from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed

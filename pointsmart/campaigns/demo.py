@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from ..accounts.auth import Principal
 from ..accounts.service import load_principal
-from ..awards.models import Rule
 from ..extensions import db
 from ..ledger.models import Account
+from ..rules.models import Rule
 from . import conferral, review, service, windows
 
 

@@ -25,7 +25,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards.models import Rule, RuleVersion
 from ..awards.planning import Plan, check_period
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
@@ -33,6 +32,7 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD
 from ..regions import access as region_access
 from ..regions.models import COUNTY
+from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import scope, windows
 from .models import Campaign

@@ -32,11 +32,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards import rules as rule_service
-from ..awards.models import Rule
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..rules import catalogue as rule_service
+from ..rules.models import Rule
 from ..villages.models import Household, Village
 from . import scope, windows
 from .council import check_council

@@ -19,13 +19,14 @@ from decimal import Decimal
 
 from ..accounts.auth import Principal
 from ..activities.models import Activity, Attendance
-from ..awards import arithmetic, rules
-from ..awards.models import Rule, RuleVersion
 from ..board.models import BoardEntry
 from ..database import utcnow
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import Transfer
+from ..rules import arithmetic
+from ..rules import catalogue as rules
+from ..rules.models import Rule, RuleVersion
 
 # (code, name, category, points per unit, unit, monthly cap)
 DEMO_RULES = (

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from .. import clock
 from ..accounts.service import load_principal
 from ..awards.approvals import queue as queue_for_approval
-from ..awards.arithmetic import last_day_of
 from ..awards.planning import plan_by_rule
 from ..ledger import service as ledger
+from ..rules.arithmetic import last_day_of
 from .catalogue import VOLUNTEER
 from .story import (
     ACTIVITIES,

@@ -21,11 +21,11 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.auth import Principal
-from ..awards.models import Rule, RuleVersion
 from ..database import utcnow
 from ..extensions import db
 from ..ledger.models import AWARD, DEDUCT, REDEEM, Account, MonthlyTotal
 from ..ledger.service import household_balance_after
+from ..rules.models import Rule, RuleVersion
 from ..villages.models import Household, Village
 from . import texts
 from .models import CHANGE, PENDING, SUMMARY, OutboxMessage, SmsConsent

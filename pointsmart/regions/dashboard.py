@@ -35,13 +35,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..awards.models import BLACK, PENDING, RED, Approval
+from ..awards.models import PENDING, Approval
 from ..board.models import BoardEntry, Objection
 from ..counter.models import Settlement, Shop
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.models import SHOP, Account, MonthlyTotal
 from ..periods import current_period, previous_periods
+from ..rules.models import BLACK, RED
 from ..villages.models import Household, Village
 from . import access, service
 from .flags import add_flags

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..awards.models import BLACK, RED, Rule
 from ..board.leaderboard import leaderboard
 from ..board.models import BoardEntry
 from ..board.names import mask_name
@@ -35,6 +34,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 from ..periods import current_period, is_valid_period
+from ..rules.models import BLACK, RED, Rule
 from ..villages.models import Household, Village
 
 LEADERBOARD_RANKS = 20

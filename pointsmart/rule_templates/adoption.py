@@ -25,11 +25,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards import arithmetic, rules
-from ..awards.errors import PointsOutOfRange
-from ..awards.models import Rule, RuleVersion
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..rules import arithmetic
+from ..rules import catalogue as rules
+from ..rules.errors import PointsOutOfRange
+from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import access
 from .errors import LaterVersionExists

@@ -3,7 +3,7 @@ draft's entries pass.
 
 An entry's ``code`` names the same rule in every version, so once a code is published its
 category, unit and the sign of its points stay as published: a village's rule adopted from it
-keeps them for good (``pointsmart.awards.rules``).
+keeps them for good (``pointsmart.rules.catalogue``).
 
 The range: ``points_min`` .. ``points_max`` around ``points`` (both default to the points:
 fixed), never crossing 0. We chose explicit bounds over a +-percent: a clerk reads "8 to 12
@@ -18,12 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..awards.models import UNITS
-from ..awards.rules import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
+from ..rules.catalogue import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES
+from ..rules.models import UNITS
 from ..text import clean_name
 from .models import RuleTemplate, TemplateEntry, TemplateVersion
 

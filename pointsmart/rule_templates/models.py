@@ -7,10 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..awards.models import UNITS
 from ..database import UTCDateTime, one_of, utcnow
 from ..extensions import db
 from ..ledger.models import CATEGORIES
+from ..rules.models import UNITS
 
 
 class RuleTemplate(db.Model):

@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..awards.models import UNITS
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
+from ..rules.models import UNITS
 from ..schemas import page_schema
 from ..text import Name
 

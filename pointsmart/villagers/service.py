@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.models import User
-from ..awards.arithmetic import local_today
 from ..board import summary as boards
 from ..board.leaderboard import MAX_ROWS, leaderboard
 from ..board.models import BoardEntry
@@ -34,6 +33,7 @@ from ..ledger.queries import (
 )
 from ..ordering import natural_key
 from ..periods import current_period, previous_periods
+from ..rules.arithmetic import local_today
 from ..villages.models import Grid, Household, Village
 from .words import CATEGORY_WORDS, describe
 
@@ -170,7 +170,7 @@ def history_in_words(
     user_ids = {e["posted_by_id"] for e in entries if e["posted_by_id"]}
     rule_names = {}
     if rule_ids:
-        from ..awards.models import Rule
+        from ..rules.models import Rule
 
         rule_names = dict(
             db.session.execute(sa.select(Rule.id, Rule.name).where(Rule.id.in_(rule_ids))).all()

@@ -26,7 +26,6 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.models import User
-from ..awards.models import Rule, RuleVersion
 from ..counter.models import Product, Shop
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -42,6 +41,7 @@ from ..ledger.models import (
 )
 from ..ledger.service import household_signed_amount
 from ..periods import current_period, is_valid_period
+from ..rules.models import Rule, RuleVersion
 from ..villages.models import Grid, Household, Village
 from .service import CATEGORY_WORDS
 

@@ -14,7 +14,6 @@ from pointsmart.activities import service as activities
 from pointsmart.activities.models import Attendance
 from pointsmart.audit.service import changes_of
 from pointsmart.awards import service
-from pointsmart.awards.arithmetic import local_today
 from pointsmart.awards.errors import AlreadyPosted, BatchRefused
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
@@ -22,6 +21,7 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.errors import AlreadyReversed
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.rules.arithmetic import local_today
 from pointsmart.villages.cards import issue_card
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.awards.conftest import add_rule

@@ -19,7 +19,7 @@ def _routes(office) -> list[tuple[str, str, dict]]:
     member = Member(household_id=hid, name="王小明", relation="子")
     db.session.add(member)
     db.session.flush()
-    from pointsmart.awards import rules
+    from pointsmart.rules import catalogue as rules
     from tests.factories import ROOT
 
     rule = rules.create_rule(ROOT, vid, code="R01", name="门前三包", category="rule", points=3)

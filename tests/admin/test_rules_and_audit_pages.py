@@ -11,9 +11,9 @@ import pointsmart
 from pointsmart.activities import service as activities
 from pointsmart.admin.views.village import ACTION_LABELS, TARGET_LABELS
 from pointsmart.audit import service as audit
-from pointsmart.awards import rules
-from pointsmart.awards.models import Rule
 from pointsmart.extensions import db
+from pointsmart.rules import catalogue as rules
+from pointsmart.rules.models import Rule
 from tests.admin.conftest import last_changes, last_entry
 from tests.factories import ROOT
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pytest
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
-from pointsmart.awards import arithmetic
-from pointsmart.awards import rules as rule_service
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.rules import arithmetic
+from pointsmart.rules import catalogue as rule_service
 from tests.factories import ROOT, Staff
 
 

@@ -3,10 +3,10 @@ names every bad entry."""
 
 import sqlalchemy as sa
 
-from pointsmart.awards.arithmetic import local_today
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.rules.arithmetic import local_today
 from pointsmart.villages.models import Household, Village
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from pointsmart.awards.rules import create_rule
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.rules.catalogue import create_rule
 from tests.factories import ROOT, Factories
 from tests.ledger.test_concurrency import run_at_once
 

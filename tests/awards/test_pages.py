@@ -171,7 +171,7 @@ def test_a_big_award_is_sent_for_approval_and_an_admin_approves_it_on_the_page(
     boss = browse(admin)
     queue = f"{base}/approvals"
     assert "好媳妇" in boss.text(queue) or "+60" in boss.text(queue)
-    boss.post(f"{queue}/{approval.id}", {"decision": "approve"}, page=queue)
+    boss.post(f"{queue}/{approval.id}", {"decision": "approve"}, page=queue, expect=303)
 
     [transfer] = transfers_of(household)
     assert (transfer.amount, transfer.posted_by_id) == (60, admin.user_id)
@@ -185,7 +185,10 @@ def test_a_leader_reverses_their_own_entry_from_my_entries(pages, household, cat
     assert "+5" in pages.text(mine)
 
     pages.post(
-        f"{base}/transfers/{award.id}/reverse", {"reason": "录错户", "next": mine}, page=mine
+        f"{base}/transfers/{award.id}/reverse",
+        {"reason": "录错户", "next": mine},
+        page=mine,
+        expect=303,
     )
 
     assert [t.amount for t in transfers_of(household)] == [5, 5]
@@ -428,7 +431,12 @@ def test_an_admin_upholds_an_objection_on_the_page(
     queue = f"{base}/objections"
     assert "柴草是邻居家的" in boss.text(queue)
 
-    boss.post(f"{queue}/{objection.id}", {"decision": "uphold", "reason": "经核实属实"}, page=queue)
+    boss.post(
+        f"{queue}/{objection.id}",
+        {"decision": "uphold", "reason": "经核实属实"},
+        page=queue,
+        expect=303,
+    )
 
     assert [t.amount for t in transfers_of(household)] == [10, 10]
     assert "没有待审批的事项" in boss.text(queue)

@@ -9,10 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards import rules, scoring
-from pointsmart.awards.arithmetic import local_today
+from pointsmart.awards import scoring
 from pointsmart.extensions import db
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.rules import catalogue as rules
+from pointsmart.rules.arithmetic import local_today
 from pointsmart.villages.models import Household
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from pointsmart.accounts.auth import COMMAND_LINE
-from pointsmart.awards.models import Rule, RuleVersion
 from pointsmart.campaigns import conferral
 from pointsmart.campaigns.board import campaign_board
 from pointsmart.campaigns.conferral import titles_of
@@ -17,6 +16,7 @@ from pointsmart.campaigns.windows import today_of
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.rules.models import Rule, RuleVersion
 from tests.campaigns.conftest import with_token
 from tests.campaigns.test_api import balance, vote
 from tests.conftest import count_rows

@@ -14,12 +14,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pointsmart.accounts.service import load_principal
-from pointsmart.awards.models import Rule
 from pointsmart.campaigns import conferral, regional, review, service, windows
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.regions import service as regions
+from pointsmart.rules.models import Rule
 from tests.campaigns.test_conferral_properties import SETTINGS
 from tests.conftest import count_rows
 from tests.factories import ROOT

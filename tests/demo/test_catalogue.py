@@ -4,13 +4,14 @@ import pytest
 import sqlalchemy as sa
 
 from pointsmart.activities.models import Activity, Attendance
-from pointsmart.awards.models import Approval, Rule, RuleVersion
+from pointsmart.awards.models import Approval
 from pointsmart.board.models import BoardEntry
 from pointsmart.demo import load_demo
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.rules.models import Rule, RuleVersion
 from tests.conftest import app_on_fresh_database
 
 

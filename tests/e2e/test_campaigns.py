@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from pointsmart.awards import rules
 from pointsmart.campaigns import service, windows
 from pointsmart.counter import pins
 from pointsmart.extensions import db
+from pointsmart.rules import catalogue as rules
 from tests.e2e.conftest import PHONE, screenshot
 from tests.factories import ROOT, Factories
 

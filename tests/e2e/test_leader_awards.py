@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from pointsmart.awards import rules
 from pointsmart.extensions import db
+from pointsmart.rules import catalogue as rules
 from pointsmart.villages.models import Grid, Household, Village
 from tests.e2e.conftest import screenshot
 from tests.factories import ROOT, Factories

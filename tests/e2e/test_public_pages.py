@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards import rules as rule_service
 from pointsmart.board import entries as board
 from pointsmart.counter import pins
 from pointsmart.counter.models import Product
 from pointsmart.extensions import db
+from pointsmart.rules import catalogue as rule_service
 from tests.e2e.conftest import PHONE, screenshot
 from tests.factories import ROOT, Factories
 

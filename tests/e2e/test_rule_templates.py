@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from pointsmart.awards.models import Rule, RuleVersion
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates.models import RuleTemplate, TemplateEntry
+from pointsmart.rules.models import Rule, RuleVersion
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.test_public_pages import PHONE_CONTEXT, audit
 from tests.e2e.test_regions import sign_in

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from pointsmart.awards import rules
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.hashing import CORE_FIELDS, transfer_hash
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.rules import catalogue as rules
 from tests.factories import ROOT
 from tests.ledger.test_hot_path import reads_of_transfers, recorded_statements
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pointsmart.awards import arithmetic, limits, rules, service
+from pointsmart.awards import limits, service
 from pointsmart.awards.errors import MonthlyCapReached
 from pointsmart.errors import Problem
 from pointsmart.extensions import db
@@ -26,6 +26,8 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period, previous_periods
+from pointsmart.rules import arithmetic
+from pointsmart.rules import catalogue as rules
 from tests.factories import ROOT
 
 SETTINGS = settings(

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from pointsmart.awards import rules as rule_service
 from pointsmart.counter import goods
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
+from pointsmart.rules import catalogue as rule_service
 from tests.factories import ROOT, Factories
 from tests.load.server import NETWORK_ERRORS, request
 

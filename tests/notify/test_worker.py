@@ -12,7 +12,6 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards.models import RuleVersion
 from pointsmart.counter import goods, sales, voids
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
@@ -21,6 +20,7 @@ from pointsmart.notify import service as notify
 from pointsmart.notify.models import CAPPED, FAILED, SENDING, SENT, OutboxMessage
 from pointsmart.notify.provider import AliyunSms, provider_settings
 from pointsmart.notify.worker import run_round
+from pointsmart.rules.models import RuleVersion
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT
 from tests.notify.standin import ACCESS_KEY_ID, ACCESS_KEY_SECRET, StandIn

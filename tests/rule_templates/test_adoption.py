@@ -7,11 +7,11 @@ import sqlalchemy as sa
 
 from pointsmart.audit.models import AuditEntry
 from pointsmart.audit.service import changes_of
-from pointsmart.awards import rules
-from pointsmart.awards.models import Rule
 from pointsmart.extensions import db
 from pointsmart.rule_templates import adoption, drafting
 from pointsmart.rule_templates.models import AdoptedEntry, Adoption, TemplateRule
+from pointsmart.rules import catalogue as rules
+from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES
 

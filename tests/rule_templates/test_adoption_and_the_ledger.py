@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from pointsmart import clock
-from pointsmart.awards.arithmetic import local_today
-from pointsmart.awards.models import Rule
 from pointsmart.awards.service import award_by_rule
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.rule_templates import adoption, drafting
+from pointsmart.rules.arithmetic import local_today
+from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES
 

@@ -9,11 +9,11 @@ import datetime as dt
 import sqlalchemy as sa
 
 from pointsmart.audit.models import AuditEntry
-from pointsmart.awards.arithmetic import local_today
-from pointsmart.awards.models import Rule
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates import drafting
+from pointsmart.rules.arithmetic import local_today
+from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES, publish_template
 

@@ -8,9 +8,9 @@ import re
 
 import sqlalchemy as sa
 
-from pointsmart.awards.models import Rule
 from pointsmart.rule_templates import drafting, reading
 from pointsmart.rule_templates.models import RuleTemplate, TemplateEntry
+from pointsmart.rules.models import Rule
 from tests.admin.conftest import Pages
 from tests.factories import ROOT
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.awards import rules
-from pointsmart.awards.models import RuleVersion
 from pointsmart.extensions import db
+from pointsmart.rules import catalogue as rules
+from pointsmart.rules.models import RuleVersion
 from tests.factories import ROOT
 
 

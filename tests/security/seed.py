@@ -21,7 +21,7 @@ from pointsmart.accounts.models import ApiToken, RoleAssignment
 from pointsmart.accounts.passwords import hash_secret
 from pointsmart.accounts.service import create_user, load_principal
 from pointsmart.activities.models import Activity, Attendance
-from pointsmart.awards.models import Approval, Rule
+from pointsmart.awards.models import Approval
 from pointsmart.awards.photos import store_photo
 from pointsmart.board.models import BoardEntry
 from pointsmart.board.objections import raise_objection
@@ -35,6 +35,7 @@ from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
 from pointsmart.regions.service import create_region
+from pointsmart.rules.models import Rule
 from pointsmart.villages import roster_uploads
 from pointsmart.villages.cards import current_card, issue_card
 from pointsmart.villages.models import Grid, Household, Member, Village

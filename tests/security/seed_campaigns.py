@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from pointsmart.accounts.auth import Principal
 from pointsmart.accounts.service import load_principal
-from pointsmart.awards.models import Rule
 from pointsmart.campaigns import conferral, review, service, windows
 from pointsmart.extensions import db
+from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 
 

@@ -193,7 +193,7 @@ POST   /leader/<int:village_id>/activities/<int:activity_id>/attendances/<int:at
 POST   /leader/<int:village_id>/activities/<int:activity_id>/checkin                          login login login login 422   403   403   403   422   403   403   403   403
 POST   /leader/<int:village_id>/activities/<int:activity_id>/post                             login login login login 422   403   403   403   422   403   403   403   403
 GET    /leader/<int:village_id>/approvals                                                     login login login login 403   403   403   403   200   403   403   403   403
-POST   /leader/<int:village_id>/approvals/<int:approval_id>                                   login login login login 403   403   403   403   302   403   403   403   403
+POST   /leader/<int:village_id>/approvals/<int:approval_id>                                   login login login login 403   403   403   403   303   403   403   403   403
 GET    /leader/<int:village_id>/board                                                         login login login login 200   403   403   403   200   403   403   403   403
 GET    /leader/<int:village_id>/households                                                    login login login login 200   403   403   403   200   403   403   403   403
 GET    /leader/<int:village_id>/households/<int:household_id>                                 login login login login 200   403   403   403   200   403   403   403   403
@@ -203,10 +203,10 @@ POST   /leader/<int:village_id>/households/<int:household_id>/board-entry       
 POST   /leader/<int:village_id>/households/<int:household_id>/preview                         login login login login 422   403   403   403   422   403   403   403   403
 GET    /leader/<int:village_id>/mine                                                          login login login login 200   403   403   403   200   403   403   403   403
 GET    /leader/<int:village_id>/objections                                                    login login login login 403   403   403   403   200   403   403   403   403
-POST   /leader/<int:village_id>/objections/<int:objection_id>                                 login login login login 403   403   403   403   302   403   403   403   403
+POST   /leader/<int:village_id>/objections/<int:objection_id>                                 login login login login 403   403   403   403   303   403   403   403   403
 GET    /leader/<int:village_id>/scoring                                                       login login login login 200   403   403   403   200   403   403   403   403
 POST   /leader/<int:village_id>/scoring                                                       login login login login 422   403   403   403   422   403   403   403   403
-POST   /leader/<int:village_id>/transfers/<int:transfer_id>/reverse                           login login login login 403   403   403   403   302   403   403   403   403
+POST   /leader/<int:village_id>/transfers/<int:transfer_id>/reverse                           login login login login 403   403   403   403   303   403   403   403   403
 GET    /login                                                                                 200   200   200   200   200   200   200   200   200   200   200   200   200
 POST   /login                                                                                 422   422   422   422   422   422   422   422   422   422   422   422   422
 POST   /logout                                                                                302   302   302   302   302   302   302   302   302   302   302   302   302

@@ -7,11 +7,11 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...awards import rules
 from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors
 from ...ledger.labels import CATEGORY_LABELS
 from ...rule_templates import offers as template_offers
+from ...rules import catalogue as rules
 from ...villages.service import administered_village
 from ..forms import ConfirmForm, RuleForm, RuleVersionForm
 from .blueprint import bp

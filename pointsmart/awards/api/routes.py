@@ -1,6 +1,6 @@
-"""JSON API: the rule catalogue, awards and deductions (by rule, ad hoc, in batches), approvals,
-corrections and the award settings. Activities and the red and black list are in
-``api_activities`` and ``api_board``, on the same blueprint.
+"""JSON API: awards and deductions (by rule, ad hoc, in batches), approvals, corrections and
+the award settings. The rule catalogue's API is ``rules.api``; activities' and the red and
+black list's are their packages' own.
 
 Every POST that posts transfers takes an ``Idempotency-Key``. An award that has to wait for
 approval answers 409 ``approval_required``, naming the approval it created: that answer is
@@ -18,7 +18,7 @@ from ...idempotent import idempotent_call
 from ...ledger.queries import transfer_view
 from ...ledger.schemas import ReversalIn
 from ...schemas import page_of
-from .. import approvals, batches, planning, rules, service
+from .. import approvals, batches, planning, service
 from ..errors import ApprovalRequired
 from ..models import Approval
 from ..schemas import (
@@ -35,11 +35,6 @@ from ..schemas import (
     PreviewOut,
     PreviewQuery,
     ProposalIn,
-    RuleChangeIn,
-    RuleIn,
-    RuleList,
-    RuleOut,
-    RuleQuery,
     SettingsIn,
     SettingsOut,
 )
@@ -85,44 +80,6 @@ def outcome_body(outcome, rule_id=None) -> dict:
     if outcome.approval is not None:
         raise waiting(outcome.approval)
     return award_body(outcome.transfer, rule_id)
-
-
-# --- rules -----------------------------------------------------------------------------------
-
-
-@blp.route("/villages/<int:village_id>/rules", methods=["GET"])
-@blp.arguments(RuleQuery, location="query")
-@blp.response(200, RuleList)
-def list_rules(query, village_id):
-    """The village's rule catalogue, with the points and cap in force today (staff)."""
-    return {"items": rules.list_rules(current_principal(), village_id, **query), "next_after": None}
-
-
-@blp.route("/villages/<int:village_id>/rules", methods=["POST"])
-@blp.arguments(RuleIn)
-@blp.response(201, RuleOut)
-def create_rule(data, village_id):
-    """Add a rule with its first version (admin)."""
-    return rules.create_rule(current_principal(), village_id, **data)
-
-
-@blp.route("/rules/<int:rule_id>", methods=["GET"])
-@blp.response(200, RuleOut)
-def get_rule(rule_id):
-    """A rule with every version."""
-    return rules.get_rule(current_principal(), rule_id)
-
-
-@blp.route("/rules/<int:rule_id>", methods=["PATCH"])
-@blp.arguments(RuleChangeIn)
-@blp.response(200, RuleOut)
-def change_rule(data, rule_id):
-    """Rename or (de)activate a rule; new points or cap make a new version from ``valid_from``
-    (today or later), so no earlier entry changes meaning (admin)."""
-    if "monthly_cap" in data and data["monthly_cap"] is None:
-        data.pop("monthly_cap")
-        data["clear_cap"] = True
-    return rules.change_rule(current_principal(), rule_id, **data)
 
 
 # --- awards ----------------------------------------------------------------------------------

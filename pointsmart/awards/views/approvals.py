@@ -4,20 +4,21 @@ queue where admins approve or reject the awards that wait."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required
 from ...errors import Problem
 from ...extensions import db
-from ...forms import parse_form, run_once
+from ...forms import act, parse_form, refuse_form
 from ...ledger import queries as ledger_queries
 from ...ledger.models import Transfer
+from ...rules import catalogue as rules
 from ...villages.models import Household
-from .. import approvals, rules, service
+from .. import approvals, service
 from .blueprint import bp
-from .pages import can_reverse, leader_village, problem_message, user_names
+from .pages import can_reverse, leader_village, user_names
 
 # --- my entries ------------------------------------------------------------------------------
 
@@ -102,9 +103,9 @@ class DecisionForm(Schema):
 def decide(village_id: int, approval_id: int):
     actor, _village = leader_village(village_id)
     values, errors = parse_form(DecisionForm())
+    back = url_for("awards_pages.approval_queue", village_id=village_id)
     if errors:
-        flash(" ".join(m for ms in errors.values() for m in ms), "error")
-        return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
+        return refuse_form(errors, back)
     approve = values["decision"] == "approve"
     payload = {"approval_id": approval_id, "approve": approve, "reason": values.get("reason")}
 
@@ -112,15 +113,7 @@ def decide(village_id: int, approval_id: int):
         decided = approvals.decide(actor, approval_id, approve=approve, reason=values.get("reason"))
         return {"status": decided.status}
 
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        if problem.status == 403:
-            raise  # not this person's to do: a refusal, not a form message
-        db.session.rollback()
-        flash(" ".join(problem_message(problem)), "error")
-        return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
-    flash(
-        _("Approved and posted.") if result["status"] == "approved" else _("Rejected."), "success"
-    )
-    return redirect(url_for("awards_pages.approval_queue", village_id=village_id))
+    def done(result: dict) -> str:
+        return _("Approved and posted.") if result["status"] == "approved" else _("Rejected.")
+
+    return act(actor, payload, produce, back, done)

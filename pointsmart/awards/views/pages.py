@@ -30,13 +30,15 @@ from ...accounts.auth import Principal, login_required, page_principal
 from ...accounts.models import User
 from ...errors import Forbidden, Problem
 from ...extensions import db
-from ...forms import parse_form, run_once
+from ...forms import act, parse_form, refusal_message, refuse_form, run_once
 from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
+from ...rules import arithmetic
+from ...rules import catalogue as rules
 from ...villages import cards
 from ...villages import service as villages
 from ...villages.models import Village
-from .. import approvals, arithmetic, limits, rules, service
+from .. import approvals, limits, service
 from .blueprint import bp
 
 REQUIRED = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
@@ -78,15 +80,6 @@ def can_reverse(actor: Principal, village: Village, transfer: dict[str, Any]) ->
         and arithmetic.local_today(village.timezone, transfer["created_at"])
         == arithmetic.local_today(village.timezone)
     )
-
-
-def problem_message(problem: Problem) -> list[str]:
-    """What to tell the user about a refusal: its detail or title, and the field messages."""
-    messages = [str(problem.detail if problem.detail is not None else problem.title)]
-    for field_messages in (problem.errors or {}).values():
-        if isinstance(field_messages, list):
-            messages += [str(m) for m in field_messages]
-    return messages
 
 
 @bp.app_template_filter("signed")
@@ -270,7 +263,7 @@ def preview_award(village_id: int, household_id: int):
         )
     except Problem as problem:
         return render_household(
-            actor, village, household_id, errors={"form": problem_message(problem)}, form=form,
+            actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
             status=problem.status,
         )  # fmt: skip
     household_view = villages.get_household(actor, household_id)
@@ -324,7 +317,7 @@ def award(village_id: int, household_id: int):
     except Problem as problem:
         db.session.rollback()
         return render_household(
-            actor, village, household_id, errors={"form": problem_message(problem)}, form=form,
+            actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
             status=problem.status,
         )  # fmt: skip
     if "approval_id" in result:
@@ -369,24 +362,17 @@ def reverse(village_id: int, transfer_id: int):
     values, errors = parse_form(ReverseForm())
     back = _safe_back(request.form.get("next"), village_id)
     if errors:
-        flash(" ".join(m for ms in errors.values() for m in ms), "error")
-        return redirect(back)
+        return refuse_form(errors, back)
     payload = {"transfer_id": transfer_id, "reason": values["reason"]}
 
     def produce() -> dict:
         reversal = service.reverse_entry(actor, transfer_id, reason=values["reason"])
         return {"points": ledger_queries.household_signed_amount(reversal)}
 
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        if problem.status == 403:
-            raise  # not this person's to do: a refusal, not a form message
-        db.session.rollback()
-        flash(" ".join(problem_message(problem)), "error")
-        return redirect(back)
-    flash(_("Reversed: %(points)s points.", points=signed(result["points"])), "success")
-    return redirect(back)
+    def done(result: dict) -> str:
+        return _("Reversed: %(points)s points.", points=signed(result["points"]))
+
+    return act(actor, payload, produce, back, done)
 
 
 def _safe_back(target: str | None, village_id: int) -> str:

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from ...accounts.auth import login_required
 from ...errors import Problem
 from ...extensions import db
-from ...forms import run_once
+from ...forms import refusal_message, run_once
 from .. import batches, scoring
 from ..errors import BatchRefused
 from .blueprint import bp
-from .pages import leader_village, problem_message
+from .pages import leader_village
 
 CELL = re.compile(r"^q-(?P<household>\d{1,10})-(?P<rule>\d{1,10})$")
 
@@ -85,7 +85,7 @@ def save_scoring(village_id: int):
     except Problem as problem:
         db.session.rollback()
         return grid_page(
-            actor, village, grid_id, period, entered=entered, errors=problem_message(problem)
+            actor, village, grid_id, period, entered=entered, errors=[refusal_message(problem)]
         ), problem.status
     flash(
         _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),

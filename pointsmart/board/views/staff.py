@@ -12,14 +12,15 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...awards import arithmetic, rules
 from ...awards.photos import MAX_BYTES, photo_file
 from ...awards.views.approvals import household_numbers
-from ...awards.views.pages import REQUIRED, leader_village, problem_message, signed, user_names
+from ...awards.views.pages import REQUIRED, leader_village, signed, user_names
 from ...errors import Problem
 from ...extensions import db
-from ...forms import parse_form, run_once
+from ...forms import act, parse_form, refusal_message, refuse_form, run_once
 from ...ledger import queries as ledger_queries
+from ...rules import arithmetic
+from ...rules import catalogue as rules
 from ...security import UPLOAD_POLICY
 from ...villages import service as villages
 from .. import entries as board
@@ -125,7 +126,7 @@ def board_entry(village_id: int, household_id: int):
     except Problem as problem:
         db.session.rollback()
         return entry_page(
-            actor, village, household_id, errors={"form": problem_message(problem)}, form=form,
+            actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
             status=problem.status,
         )  # fmt: skip
     if "approval_id" in result:
@@ -197,8 +198,7 @@ def decide_objection(village_id: int, objection_id: int):
     back = url_for("board_pages.objection_queue", village_id=village_id)
     values, errors = parse_form(ObjectionDecisionForm())
     if errors:
-        flash(" ".join(m for ms in errors.values() for m in ms), "error")
-        return redirect(back)
+        return refuse_form(errors, back)
     uphold = values["decision"] == "uphold"
     payload = {"objection_id": objection_id, "uphold": uphold, "reason": values["reason"]}
 
@@ -208,21 +208,12 @@ def decide_objection(village_id: int, objection_id: int):
         )
         return {"status": decided.status}
 
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        if problem.status == 403:
-            raise  # not this person's to do: a refusal, not a form message
-        db.session.rollback()
-        flash(" ".join(problem_message(problem)), "error")
-        return redirect(back)
-    flash(
-        _("Upheld: the entry's points were reversed.")
-        if result["status"] == "upheld"
-        else _("Dismissed: the entry stands."),
-        "success",
-    )
-    return redirect(back)
+    def done(result: dict) -> str:
+        if result["status"] == "upheld":
+            return _("Upheld: the entry's points were reversed.")
+        return _("Dismissed: the entry stands.")
+
+    return act(actor, payload, produce, back, done)
 
 
 # --- photos ----------------------------------------------------------------------------------

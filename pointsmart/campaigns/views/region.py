@@ -9,9 +9,9 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import parse_form, run_once
+from ...forms import parse_form, refusal_message, run_once
 from .. import choices, regional, scope, service
-from . import bp, problem_message
+from . import bp
 from .staff import CampaignCommonForm, _back
 
 
@@ -47,7 +47,7 @@ def region_campaigns(region_id: int):
                 if problem.status == 403:
                     raise
                 db.session.rollback()
-                errors = problem.errors or {"form": [problem_message(problem)]}
+                errors = problem.errors or {"form": [refusal_message(problem)]}
             else:
                 return redirect(_back(result["id"]), 303)
     timezone = service.village_of(village_ids[0]).timezone if village_ids else "Asia/Shanghai"

@@ -13,12 +13,12 @@ from ...counter.photos import MAX_BYTES
 from ...errors import Problem
 from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import parse_form, run_once
+from ...forms import act, parse_form, refusal_message, refuse_form, run_once
 from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
 from ..pdf import certificates_pdf, notice_pdf
 from ..present import campaign_view
-from . import act, bp, problem_message, refuse_form
+from . import bp
 
 UPLOAD_ENDPOINTS = {"campaigns_pages.nominate", "campaigns_pages.my_nomination"}
 
@@ -113,7 +113,7 @@ def campaign_list(village_id: int):
                 if problem.status == 403:
                     raise
                 db.session.rollback()
-                errors = problem.errors or {"form": [problem_message(problem)]}
+                errors = problem.errors or {"form": [refusal_message(problem)]}
             else:
                 return redirect(_back(result["id"]), 303)
     return render_template(

@@ -11,11 +11,11 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import Principal, villager_page_principal
 from ...errors import NotFound
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import parse_form
+from ...forms import act, parse_form, refuse_form
 from ...villagers.views import villager_required
 from .. import choices, conferral, review, service
 from ..present import campaign_view
-from . import act, bp, refuse_form
+from . import bp
 from .staff import NominationForm, VoteForm
 
 

@@ -8,11 +8,11 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...awards.arithmetic import local_today
 from ...errors import Problem
 from ...extensions import db
 from ...forms import done, parse_form
 from ...ledger.labels import CATEGORY_LABELS
+from ...rules.arithmetic import local_today
 from ...villages.service import administered_village
 from .. import adoption, offers, reading
 from ..schemas import AdoptForm
