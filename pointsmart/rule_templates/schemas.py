@@ -13,6 +13,17 @@ POINTS = validate.Range(-MAX_AMOUNT, MAX_AMOUNT)
 NOTE = validate.Length(max=500)
 
 
+def _bound(which: str) -> fields.Int:
+    """One end of an entry's range, given or not (then the points)."""
+    return fields.Int(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=POINTS,
+        metadata={"description": f"the {which} points a village may set (default: points)"},
+    )
+
+
 class EntryIn(Schema):
     """One rule of a template. ``points_min`` / ``points_max`` default to ``points``: the
     village may not move them."""
@@ -27,20 +38,8 @@ class EntryIn(Schema):
         validate=POINTS,
         metadata={"description": "signed: + awards, - deducts; per unit; the county's points"},
     )
-    points_min = fields.Int(
-        load_default=None,
-        allow_none=True,
-        strict=True,
-        validate=POINTS,
-        metadata={"description": "the lowest points a village may set (default: points)"},
-    )
-    points_max = fields.Int(
-        load_default=None,
-        allow_none=True,
-        strict=True,
-        validate=POINTS,
-        metadata={"description": "the highest points a village may set (default: points)"},
-    )
+    points_min = _bound("lowest")
+    points_max = _bound("highest")
     monthly_cap = fields.Int(
         load_default=None, allow_none=True, strict=True, validate=validate.Range(1, MAX_AMOUNT)
     )
