@@ -33,6 +33,7 @@ from ..awards.planning import active_household, village_of
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..ledger import queries as ledger_queries
 from ..ledger.models import Transfer
 from ..rules import arithmetic
 from ..rules.models import HOUR, Rule
@@ -151,11 +152,7 @@ def get_activity(actor: Principal, activity_id: int) -> ActivityView:
                 sa.select(Transfer.id, Transfer.amount).where(Transfer.id.in_(transfer_ids))
             ).all()
         )
-        reversed_ids = set(
-            db.session.execute(
-                sa.select(Transfer.reverses_id).where(Transfer.reverses_id.in_(transfer_ids))
-            ).scalars()
-        )
+        reversed_ids = set(ledger_queries.reversals_of(transfer_ids))
     attendees = []
     total_hours, pending_hours, total_points = Decimal(0), Decimal(0), 0
     for attendance, number, head_name in rows:

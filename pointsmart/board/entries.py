@@ -31,6 +31,7 @@ from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
@@ -163,13 +164,7 @@ def record_approved_entry(approval: Approval, *, plan: Plan, transfer: Transfer)
 
 
 def reversed_transfer_ids(transfer_ids: list[int]) -> set[int]:
-    if not transfer_ids:
-        return set()
-    return set(
-        db.session.execute(
-            sa.select(Transfer.reverses_id).where(Transfer.reverses_id.in_(transfer_ids))
-        ).scalars()
-    )
+    return set(ledger_queries.reversals_of(transfer_ids))
 
 
 def entries_view(entries: list[BoardEntry], today: dt.date) -> list[dict[str, Any]]:

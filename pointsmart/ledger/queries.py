@@ -181,20 +181,30 @@ def household_history(household_id: int, *, limit: int, after: int | None) -> li
     )
     if after is not None:
         statement = statement.where(Transfer.id < after)
-    transfers = db.session.execute(statement).all()
-    reversed_by = {}
-    if transfers:
-        reversed_by = dict(
-            db.session.execute(
-                sa.select(Transfer.reverses_id, Transfer.id).where(
-                    Transfer.reverses_id.in_([t.id for t in transfers])
-                )
-            ).all()
-        )
+    return transfer_views(db.session.execute(statement).all())
+
+
+def transfer_views(transfers) -> list[dict]:
+    """Transfers as the API and pages show them (``transfer_view``), each with the transfer that
+    reversed it and its rule: two small indexed reads, whatever the number of transfers."""
+    reversed_by = reversals_of([t.id for t in transfers])
     rule_ids = rule_ids_of_versions({t.rule_version_id for t in transfers} - {None})
     return [
         transfer_view(t, reversed_by.get(t.id), rule_ids.get(t.rule_version_id)) for t in transfers
     ]
+
+
+def reversals_of(transfer_ids) -> dict[int, int]:
+    """``{transfer id: the id of the transfer that reversed it}``, for those that were."""
+    if not transfer_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            sa.select(Transfer.reverses_id, Transfer.id).where(
+                Transfer.reverses_id.in_(transfer_ids)
+            )
+        ).all()
+    )
 
 
 def rule_ids_of_versions(version_ids: set[int]) -> dict[int, int]:

@@ -363,3 +363,15 @@ def card_holder(text: str) -> dict[str, Any]:
         "head_name": household.head_name,
         "balance": summary,
     }
+
+
+def household_labels(household_ids) -> dict[int, str]:
+    """``{household id: "number head name"}``, as staff pages name households in a list."""
+    if not household_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Household.id, Household.number, Household.head_name).where(
+            Household.id.in_(household_ids)
+        )
+    ).all()
+    return {row.id: f"{row.number} {row.head_name}" for row in rows}

@@ -3,19 +3,16 @@ queue where admins approve or reject the awards that wait."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required
 from ...errors import Problem
-from ...extensions import db
 from ...forms import act, parse_form, refuse_form
 from ...ledger import queries as ledger_queries
-from ...ledger.models import Transfer
 from ...rules import catalogue as rules
-from ...villages.models import Household
+from ...villages import service as villages
 from .. import approvals, service
 from .blueprint import bp
 from .pages import can_reverse, leader_village, user_names
@@ -33,22 +30,8 @@ def my_entries(village_id: int):
         month = service.my_entries(actor, village_id, period)
     except Problem:
         month = service.my_entries(actor, village_id, None)
-    reversed_by = {}
-    ids = [t.id for t in month["transfers"]]
-    if ids:
-        reversed_by = dict(
-            db.session.execute(
-                sa.select(Transfer.reverses_id, Transfer.id).where(Transfer.reverses_id.in_(ids))
-            ).all()
-        )
-    rule_ids = ledger_queries.rule_ids_of_versions(
-        {t.rule_version_id for t in month["transfers"]} - {None}
-    )
-    items = [
-        ledger_queries.transfer_view(t, reversed_by.get(t.id), rule_ids.get(t.rule_version_id))
-        for t in month["transfers"]
-    ]
-    households = household_numbers({t["household_id"] for t in items} - {None})
+    items = ledger_queries.transfer_views(month["transfers"])
+    households = villages.household_labels({t["household_id"] for t in items} - {None})
     rule_names = {r.id: r.name for r in rules.list_rules(actor, village_id)}
     mine = approvals.list_approvals(actor, village_id, limit=50)
     mine = [a for a in mine if a.proposed_by_id == actor.user_id][:20]
@@ -65,15 +48,6 @@ def my_entries(village_id: int):
     )
 
 
-def household_numbers(ids) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Household.id, Household.number, Household.head_name).where(Household.id.in_(ids))
-    ).all()
-    return {row.id: f"{row.number} {row.head_name}" for row in rows}
-
-
 # --- approvals (admins) ----------------------------------------------------------------------
 
 
@@ -87,7 +61,7 @@ def approval_queue(village_id: int):
         "awards/approvals.html",
         village=village,
         approvals=waiting,
-        households=household_numbers({a.household_id for a in waiting}),
+        households=villages.household_labels({a.household_id for a in waiting}),
         names=user_names(a.proposed_by_id for a in waiting),
         me=actor.user_id,
     )

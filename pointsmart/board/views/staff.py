@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
 from ...awards.photos import MAX_BYTES, photo_file
-from ...awards.views.approvals import household_numbers
 from ...awards.views.pages import REQUIRED, leader_village, signed, user_names
 from ...errors import Problem
 from ...extensions import db
@@ -177,7 +176,7 @@ def objection_queue(village_id: int):
         village=village,
         objections=waiting,
         entries=entries,
-        households=household_numbers({o.household_id for o in waiting}),
+        households=villages.household_labels({o.household_id for o in waiting}),
     )
 
 
