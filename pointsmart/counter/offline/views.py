@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Problem
 from ...extensions import db
-from ...forms import parse_form, run_once
+from ...forms import act, parse_form, refuse_form
 from ...villages.models import Village
 from .. import goods
 from . import reconcile
@@ -93,28 +92,19 @@ def resolve(offline_sale_id: int):
     sale_id = offline_sale_id
     sale = reconcile.find_offline_sale(actor, sale_id)
     values, errors = parse_form(ResolveForm())
-    back = redirect(url_for("offline_pages.reconciliation", village_id=sale.village_id), 303)
+    back = url_for("offline_pages.reconciliation", village_id=sale.village_id)
     if errors:
-        flash(" ".join(m for ms in errors.values() for m in ms), "error")
-        return back
-    try:
-        run_once(
-            actor,
-            {"sale_id": sale_id, **values},
-            lambda: {
-                "status": reconcile.resolve(
-                    actor, sale_id, values["resolution"], memo=values.get("memo")
-                ).status
-            },
-        )
-    except Problem as problem:
-        if problem.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(str(problem.detail or problem.title), "error")
-        return back
-    if values["resolution"] == "shortfall":
-        flash(_("Charged to the household: the shop is paid."), "success")
-    else:
-        flash(_("Written off: the village pays the shop."), "success")
-    return back
+        return refuse_form(errors, back)
+    return act(
+        actor,
+        {"sale_id": sale_id, **values},
+        lambda: {
+            "status": reconcile.resolve(
+                actor, sale_id, values["resolution"], memo=values.get("memo")
+            ).status
+        },
+        back,
+        _("Charged to the household: the shop is paid.")
+        if values["resolution"] == "shortfall"
+        else _("Written off: the village pays the shop."),
+    )

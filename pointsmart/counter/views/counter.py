@@ -27,7 +27,7 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem, ValidationFailed
 from ...extensions import db
-from ...forms import REQUIRED, parse_form, run_once
+from ...forms import REQUIRED, act, parse_form, run_once
 from ...ledger.errors import AccountClosed
 from ...villages.models import Village
 from .. import customers, goods, receipts, sales, voids
@@ -228,24 +228,15 @@ def void(redemption_id: int):
     values, errors = parse_form(VoidForm())
     if errors:
         abort(422)
-    try:
-        run_once(
-            actor,
-            {"redemption_id": redemption_id, "reason": values.get("reason")},
-            lambda: {
-                "voided": voids.void_redemption(
-                    actor, redemption_id, reason=values.get("reason")
-                ).id
-            },
-        )
-    except Problem as problem:
-        if problem.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(str(problem.detail or problem.title), "error")
-    else:
-        flash(_("The sale is voided: the points are back and the goods on the shelf."), "success")
-    return redirect(url_for("counter_pages.receipt", redemption_id=redemption_id), 303)
+    return act(
+        actor,
+        {"redemption_id": redemption_id, "reason": values.get("reason")},
+        lambda: {
+            "voided": voids.void_redemption(actor, redemption_id, reason=values.get("reason")).id
+        },
+        url_for("counter_pages.receipt", redemption_id=redemption_id),
+        _("The sale is voided: the points are back and the goods on the shelf."),
+    )
 
 
 @bp.route("/shops/<int:shop_id>/sales")

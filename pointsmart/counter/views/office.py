@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...errors import Forbidden, Problem
 from ...extensions import db
-from ...forms import REQUIRED, parse_form, run_once
+from ...forms import REQUIRED, act, parse_form
 from ...periods import current_period, previous_periods
 from ...text import HouseholdNumber, Name
 from ...villages.models import Household, Village
@@ -179,17 +179,10 @@ def statement(shop_id: int, period: str):
 @login_required
 def settle(shop_id: int, period: str):
     actor = page_principal()
-    try:
-        run_once(
-            actor,
-            {"shop_id": shop_id, "period": period},
-            lambda: {"transfer_id": settlement.settle_month(actor, shop_id, period).transfer_id},
-        )
-    except Problem as problem:
-        if problem.status in (403, 404):
-            raise
-        db.session.rollback()
-        flash(str(problem.detail or problem.title), "error")
-    else:
-        flash(_("The month is settled."), "success")
-    return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period), 303)
+    return act(
+        actor,
+        {"shop_id": shop_id, "period": period},
+        lambda: {"transfer_id": settlement.settle_month(actor, shop_id, period).transfer_id},
+        url_for("counter_pages.statement", shop_id=shop_id, period=period),
+        _("The month is settled."),
+    )
