@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..awards.schemas import ID, QUANTITY, AwardOut
 from ..rules.schemas import RuleRef
+from ..schemas import page_schema
 from ..text import Name
 
 
@@ -48,9 +49,7 @@ class ActivityOut(ActivityBrief):
     pending_hours = fields.Float()
 
 
-class ActivityList(Schema):
-    items = fields.List(fields.Nested(ActivityBrief))
-    next_after = fields.Int(allow_none=True)
+ActivityList = page_schema("ActivityList", ActivityBrief)
 
 
 class AttendanceIn(Schema):

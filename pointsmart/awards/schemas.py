@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..ledger.models import CATEGORIES
 from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
-from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
+from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery, page_schema
 from .models import APPROVAL_STATUSES
 
 ID = validate.Range(1, MAX_ID)
@@ -199,9 +199,7 @@ class ApprovalOut(Schema):
     board_reason = fields.Str(allow_none=True)
 
 
-class ApprovalList(Schema):
-    items = fields.List(fields.Nested(ApprovalOut))
-    next_after = fields.Int(allow_none=True)
+ApprovalList = page_schema("ApprovalList", ApprovalOut)
 
 
 # --- settings --------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from ..awards.schemas import ID, QUANTITY, REASON
 from ..ledger.schemas import PERIOD
 from ..periods import PERIOD_PATTERN
 from ..rules.schemas import RuleRef
-from ..schemas import MAX_ID
+from ..schemas import MAX_ID, page_schema
 from .models import OBJECTION_STATUSES
 
 
@@ -112,9 +112,7 @@ class BoardEntryOut(BoardItem):
     created_by_id = fields.Int(allow_none=True)
 
 
-class BoardEntryList(Schema):
-    items = fields.List(fields.Nested(BoardEntryOut))
-    next_after = fields.Int(allow_none=True)
+BoardEntryList = page_schema("BoardEntryList", BoardEntryOut)
 
 
 class ObjectionIn(Schema):
@@ -146,9 +144,7 @@ class ObjectionQuery(Schema):
     status = fields.Str(load_default=None, validate=validate.OneOf(OBJECTION_STATUSES))
 
 
-class ObjectionList(Schema):
-    items = fields.List(fields.Nested(ObjectionOut))
-    next_after = fields.Int(allow_none=True)
+ObjectionList = page_schema("ObjectionList", ObjectionOut)
 
 
 class ObjectionDecisionIn(Schema):

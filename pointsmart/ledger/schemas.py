@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..periods import PERIOD_PATTERN
-from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery
+from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery, page_schema
 from .models import CATEGORIES
 from .posting import MAX_AMOUNT, MAX_MEMO_LENGTH
 
@@ -54,9 +54,7 @@ class TransferOut(Schema):
     created_at = fields.DateTime()
 
 
-class TransferList(Schema):
-    items = fields.List(fields.Nested(TransferOut))
-    next_after = fields.Int(allow_none=True)
+TransferList = page_schema("TransferList", TransferOut)
 
 
 class HistoryQuery(PageQuery):

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
+from ..schemas import page_schema
 from ..text import Name
 from .models import UNITS
 
@@ -79,9 +80,7 @@ class RuleOut(Schema):
     created_at = fields.DateTime()
 
 
-class RuleList(Schema):
-    items = fields.List(fields.Nested(RuleOut))
-    next_after = fields.Int(allow_none=True)
+RuleList = page_schema("RuleList", RuleOut)
 
 
 class RuleRef(Schema):
