@@ -25,7 +25,7 @@ import flask_migrate
 
 from pointsmart import create_app
 from pointsmart.extensions import db
-from pointsmart.villages.card_sheet import collect_cards, render_pdf
+from pointsmart.households.card_sheet import collect_cards, render_pdf
 from tests.factories import ROOT, Factories
 
 

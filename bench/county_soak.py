@@ -55,7 +55,7 @@ import synthetic
 
 from pointsmart import create_app
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household
+from pointsmart.households.models import Household
 from tests.factories import Factories
 from tests.load import bank, checks
 from tests.load.server import NETWORK_ERRORS, Server, request

@@ -57,11 +57,12 @@ from pointsmart.accounts.models import ApiToken
 from pointsmart.board.leaderboard import leaderboard
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.ledger import queries
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
 from pointsmart.villagers.service import my_page
-from pointsmart.villages.models import Household, Village
+from pointsmart.villages.models import Village
 
 
 def median_ms(call, repeat: int, cold: bool = False) -> float:

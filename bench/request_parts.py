@@ -100,8 +100,8 @@ def read_parts(app, fixture: dict, repeat: int) -> None:
     from pointsmart.accounts.service import principal_for_token
     from pointsmart.database import mark_read_only
     from pointsmart.extensions import db
+    from pointsmart.households.schemas import HouseholdOut
     from pointsmart.villages import service
-    from pointsmart.villages.schemas import HouseholdOut
 
     households = fixture["households"]
     token = fixture["admin_token"]

@@ -28,9 +28,9 @@ from openpyxl import Workbook
 
 from pointsmart import create_app
 from pointsmart.extensions import db
+from pointsmart.households import roster
 from pointsmart.ledger.models import Account
 from pointsmart.ledger.verify import verify_village
-from pointsmart.villages import roster
 from tests.factories import ROOT, Factories
 
 HEADER = ["户号", "户主", "网格/村民小组", "电话", "家庭成员"]

@@ -53,6 +53,7 @@ import sqlalchemy as sa
 from pointsmart import create_app
 from pointsmart.counter.models import Shop
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.ledger.hashing import CORE_FIELDS, OPTIONAL_FIELDS, values_hash
 from pointsmart.ledger.models import (
     AWARD,
@@ -69,7 +70,7 @@ from pointsmart.ledger.models import (
 from pointsmart.ledger.service import MONTHLY_COLUMN
 from pointsmart.periods import current_period, previous_periods
 from pointsmart.regions.rollups import VillageMonth
-from pointsmart.villages.models import Grid, Household, Village
+from pointsmart.villages.models import Grid, Village
 
 BATCH = 50_000
 COLUMNS = (*CORE_FIELDS, *OPTIONAL_FIELDS, "prev_hash", "hash")

@@ -28,6 +28,7 @@ from .database import register_sqlite_transaction_control
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, init_limiter, migrate
 from .forms import form_key_field
+from .households.setup import init_app as init_households
 from .ledger.setup import init_app as init_ledger
 from .notify.setup import init_app as init_notify
 from .regions.setup import init_app as init_regions
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for init_package in (
         init_accounts,
         init_villages,
+        init_households,
         init_rules,
         init_awards,
         init_activities,

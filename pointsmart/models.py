@@ -15,6 +15,7 @@ from .campaigns.models import (
     NominationObjection,
 )
 from .counter.models import Shop
+from .households.models import Card, Household, Member
 from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, Transfer
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
 from .regions.models import Region
@@ -28,7 +29,7 @@ from .rule_templates.models import (
     TemplateVersion,
 )
 from .rules.models import Rule, RuleVersion
-from .villages.models import Card, Grid, Household, Member, Village
+from .villages.models import Grid, Village
 
 __all__ = [
     "Account",

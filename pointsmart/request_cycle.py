@@ -43,7 +43,7 @@ PUBLIC_API_ENDPOINTS = frozenset(
         "api-docs.openapi_json",
         "api-docs.openapi_redoc",
         "auth.issue_token",
-        "villages.card_holder",
+        "households.card_holder",
         "boards.board",
         "boards.village_leaderboard",
         "counter.get_photo",

@@ -14,6 +14,7 @@ from pointsmart.accounts.service import create_user, load_principal
 from pointsmart.counter.models import Shop
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.households import service as households
 from pointsmart.ledger import service as ledger
 from pointsmart.villages import service as villages
 
@@ -44,7 +45,7 @@ class Factories:
         return villages.create_grid(ROOT, village.id, name=name or f"第{next(_counter)}网格")
 
     def household(self, village, *, grid=None, number=None, head_name="王大爷", **fields):
-        view = villages.create_household(
+        view = households.create_household(
             ROOT,
             village.id,
             number=number or f"H{next(_counter):05d}",

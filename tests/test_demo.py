@@ -20,11 +20,12 @@ from pointsmart.counter.settlement import month_statement
 from pointsmart.counter.voids import can_void, void_redemption
 from pointsmart.demo import DEMO_LOGINS, load_demo
 from pointsmart.extensions import db
+from pointsmart.households.models import Household, Member
 from pointsmart.ledger.models import Account, MonthlyTotal, Transfer
 from pointsmart.periods import current_period, period_of, previous_periods
 from pointsmart.reports.committee import monthly_summary
 from pointsmart.reports.sheet import monthly_sheet
-from pointsmart.villages.models import Grid, Household, Member, Village
+from pointsmart.villages.models import Grid, Village
 from tests.conftest import app_on_fresh_database
 
 LOGINS = [(login.username, login.password) for login in DEMO_LOGINS]

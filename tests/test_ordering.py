@@ -11,9 +11,9 @@ from pointsmart.board import screens as public
 from pointsmart.counter import goods
 from pointsmart.counter.models import Product
 from pointsmart.extensions import db
+from pointsmart.households import card_sheet
 from pointsmart.ordering import chinese_number, natural_sorted
 from pointsmart.villagers.service import goods_for
-from pointsmart.villages import card_sheet
 from pointsmart.villages import service as villages
 from tests.factories import ROOT
 

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 
 from pointsmart.extensions import db
+from pointsmart.households.cards import issue_card
 from pointsmart.ledger import queries
-from pointsmart.villages.cards import issue_card
 from tests.conftest import build_app
 from tests.factories import Factories
 from tests.postgres_pair import dispose_engines, start_pgbouncer, stop_pgbouncer

@@ -24,10 +24,10 @@ from pointsmart import create_app
 from pointsmart.counter import pins
 from pointsmart.database import read_from, reading_from
 from pointsmart.extensions import db
+from pointsmart.households.cards import issue_card
 from pointsmart.ledger import queries
 from pointsmart.ledger import service as ledger
 from pointsmart.replica import SESSION_LSN_KEY, lsn_number
-from pointsmart.villages.cards import issue_card
 from pointsmart.villages.models import Village
 from tests.conftest import TEST_SECRET, build_app
 from tests.factories import ROOT, Factories
@@ -324,7 +324,7 @@ def test_only_read_only_views_read_from_the_standby(app):
         "statements.slips_pdf",
         "boards.board",
         "boards.village_leaderboard",
-        "villages.card_holder",
+        "households.card_holder",
         "ledger.household_transfers",
         "regions_pages.dashboard",
         "regions.dashboard",

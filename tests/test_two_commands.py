@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from pointsmart import create_app
-from pointsmart.villages.cards import card_url
+from pointsmart.households.cards import card_url
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = "chromium fonts-noto-cjk poppler-utils"

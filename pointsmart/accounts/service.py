@@ -16,8 +16,9 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
+from ..households.models import Household, pin_must_change
 from ..regions.models import COUNTY, TOWNSHIP, Region
-from ..villages.models import Household, Village, pin_must_change
+from ..villages.models import Village
 from . import sign_in_delays
 from .models import REGION_ROLES, ROLES, ApiToken, RoleAssignment, User
 from .passwords import hash_secret, needs_rehash, verify_secret

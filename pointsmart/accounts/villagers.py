@@ -27,7 +27,7 @@ from ..counter.pins import PIN_PATTERN, pin_state, record_failure
 from ..database import utcnow
 from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..villages.models import Household
+from ..households.models import Household
 from .models import ApiToken
 from .passwords import hash_secret, needs_rehash, verify_secret
 from .principal import Principal

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..accounts.auth import current_principal
 from ..api import Blueprint
 from ..awards.api.routes import IDEMPOTENCY_HEADER, award_body, post_once
+from ..households.cards import resolve_card
 from ..schemas import PageQuery, page_of
-from ..villages.cards import resolve_card
 from . import attendance as posting
 from . import service as activities
 from .schemas import (

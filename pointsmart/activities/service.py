@@ -33,12 +33,12 @@ from ..awards.planning import active_household, village_of
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household, Member
 from ..ledger import queries as ledger_queries
 from ..ledger.models import Transfer
 from ..rules import arithmetic
 from ..rules.models import HOUR, Rule
 from ..text import clean_name, name_problem
-from ..villages.models import Household, Member
 from .models import Activity, Attendance
 
 HUNDREDTH = Decimal("0.01")

@@ -14,12 +14,12 @@ from ..awards.views.pages import REQUIRED, leader_village, looks_like_card
 from ..errors import Problem
 from ..extensions import db
 from ..forms import parse_form, refusal_message, run_once
+from ..households import cards
+from ..households import service as households
 from ..rules import arithmetic
 from ..rules import catalogue as rules
 from ..rules.models import HOUR
 from ..text import Name
-from ..villages import cards
-from ..villages import service as villages
 from . import attendance as posting
 from . import service as activities
 
@@ -175,7 +175,7 @@ def check_in(village_id: int, activity_id: int):
                     actor, village, activity_id, errors=[str(problem.title)], status=problem.status
                 )
         else:
-            matches = villages.search_households(actor, village_id, q=query[:50], limit=20)
+            matches = households.search_households(actor, village_id, q=query[:50], limit=20)
             if len(matches) != 1:
                 errors = [] if matches else [_("No household matches.")]
                 return activity_page(actor, village, activity_id, errors=errors, matches=matches)

@@ -15,9 +15,10 @@ from ..board.models import BoardEntry, Objection
 from ..campaigns.models import Campaign, Nomination, NominationObjection
 from ..counter.models import Product, Shop
 from ..extensions import db
+from ..households.models import Household
 from ..rule_templates.models import RuleTemplate
 from ..rules.models import Rule
-from ..villages.models import Grid, Household, Village
+from ..villages.models import Grid, Village
 
 Names = Callable[[set[int], int], dict[int, str]]
 

@@ -19,10 +19,11 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household, Member
+from ..households.service import find_household
 from ..ledger import service as ledger
 from ..text import clean_name, clean_number
-from ..villages.models import Grid, Household, Member
-from ..villages.service import find_household
+from ..villages.models import Grid
 from .errors import BalanceNotSettled
 
 PHONE = re.compile(r"^1[3-9][0-9]{9}\Z")

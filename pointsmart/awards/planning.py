@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
@@ -22,7 +23,7 @@ from ..periods import current_period, is_valid_period, previous_periods
 from ..rules import arithmetic
 from ..rules import catalogue as rules
 from ..rules.models import Rule, RuleVersion
-from ..villages.models import Household, Village
+from ..villages.models import Village
 
 
 @dataclass

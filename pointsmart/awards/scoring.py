@@ -16,6 +16,7 @@ from typing import Any
 
 from ..accounts.auth import Principal
 from ..errors import ValidationFailed
+from ..households import service as households
 from ..periods import current_period, previous_periods
 from ..rules import arithmetic
 from ..rules import catalogue as rules
@@ -103,8 +104,8 @@ def grid_of(actor: Principal, village: Village, grid_id: int | None, period: str
     if page.grid is None:
         return page
     page.items = scorable_items(actor, village, period)
-    households = villages.search_households(actor, village.id, grid_id=page.grid.id, limit=500)
-    page.households = [h for h in households if h["status"] == "active"]
+    in_grid = households.search_households(actor, village.id, grid_id=page.grid.id, limit=500)
+    page.households = [h for h in in_grid if h["status"] == "active"]
     ids = [h["id"] for h in page.households]
     for item in page.items:
         for household_id, points in limits.rule_usage(item.id, period, ids).items():

@@ -31,13 +31,13 @@ from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
 from ..rules.arithmetic import local_today
 from ..rules.models import BLACK, RED, Rule
-from ..villages.models import Household
 from .models import BoardEntry, Objection
 
 MAX_REASON = 500

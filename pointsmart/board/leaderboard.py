@@ -18,9 +18,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger.models import MonthlyTotal
 from ..periods import current_period, is_valid_period
-from ..villages.models import Grid, Household, Village
+from ..villages.models import Grid, Village
 
 YEAR = re.compile(r"^[0-9]{4}\Z")
 MAX_ROWS = 500

@@ -8,9 +8,10 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..errors import NotFound
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import queries
 from ..ledger.verify import HeadReport, VerifyReport, verify_head, verify_village
-from ..villages.models import Household, Village
+from ..villages.models import Village
 
 
 def household_history(

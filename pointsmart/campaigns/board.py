@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ..board.names import mask_name, public_names, village_masks_names
 from ..extensions import db
-from ..villages.models import Household
+from ..households.models import Household
 from . import scope, windows
 from .conferral import honour_roll
 from .models import STANDING, Campaign, Nomination

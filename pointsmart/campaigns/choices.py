@@ -13,8 +13,8 @@ from ..accounts.auth import Principal
 from ..accounts.models import RoleAssignment, User
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..rules import catalogue as rule_service
-from ..villages.models import Household
 
 
 def award_rules(actor: Principal, village_id: int) -> list[Any]:

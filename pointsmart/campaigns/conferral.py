@@ -33,9 +33,9 @@ from ..board.objections import record_decision
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import service as ledger
 from ..rules.models import Rule
-from ..villages.models import Household
 from . import regional, scope, windows
 from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
 from .models import REMOVED, STANDING, Campaign, Nomination, NominationObjection

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import RoleAssignment, User
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..villages.models import Household
+from ..households.models import Household
 
 
 def _error(field: str, message: Any) -> ValidationFailed:

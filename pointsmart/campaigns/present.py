@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ..accounts.auth import Principal
 from ..board.names import mask_name
 from ..extensions import db
-from ..villages.models import Household
+from ..households.models import Household
 from . import review, scope, windows
 from .models import BeanBallot, Campaign
 from .service import council_of, nominations_of, today_for, village_of

@@ -35,9 +35,10 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..rules import catalogue as rule_service
 from ..rules.models import Rule
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from . import scope, windows
 from .council import check_council
 from .errors import AlreadyNominated, NominationDeclined, WindowClosed

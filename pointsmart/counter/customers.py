@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..households import cards
+from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountMissing
 from ..ledger.models import Account
-from ..villages import cards
-from ..villages.models import Household
 from . import goods, pins
 from .errors import (
     CardOfAnotherVillage,

@@ -26,7 +26,8 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..villages.models import Household, Village
+from ..households.models import Household
+from ..villages.models import Village
 from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
 
 MAX_ATTEMPTS = 5

@@ -15,7 +15,8 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..errors import NotFound
 from ..extensions import db
-from ..villages.models import Household, Village
+from ..households.models import Household
+from ..villages.models import Village
 from . import goods
 from .customers import Customer
 from .models import Redemption, RedemptionItem, Shop

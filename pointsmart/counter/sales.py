@@ -27,9 +27,10 @@ from ..accounts.auth import Principal
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from . import goods, pins
 from .customers import Customer, find_customer, require_seller
 from .errors import (

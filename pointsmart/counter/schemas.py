@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..households.schemas import CardHolderOut
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, page_schema
 from ..text import Name
-from ..villages.schemas import CardHolderOut
 from .fields import made_at_field
 from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
 from .sales import MAX_LINES, MAX_QUANTITY

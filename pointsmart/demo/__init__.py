@@ -53,10 +53,11 @@ from ..accounts.service import create_user, load_principal
 from ..campaigns.demo import load_demo_campaigns
 from ..counter.models import Product, Shop
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import service as ledger
 from ..periods import current_period, previous_periods
 from ..villages import service as villages
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from .catalogue import DemoCatalogue
 from .history import History
 from .people import create_households
@@ -224,7 +225,7 @@ def _stock_the_shop(actor: Principal, shop_id: int) -> dict[str, Product]:
 
 def _issue_cards(actor: Principal, household_ids: list[int]) -> None:
     """Card version 1 for every household, so the counter can be tried at once with any card."""
-    from ..villages.cards import issue_card
+    from ..households.cards import issue_card
 
     for household_id in household_ids:
         issue_card(household_id, issued_by_id=actor.user_id)

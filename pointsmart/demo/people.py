@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from ..accounts.auth import Principal
-from ..villages import service as villages
+from ..households import service as households
 from .story import HOUSEHOLDS_PER_GRID
 
 # --- names ----------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def create_households(
     for index in range(len(grid_ids) * HOUSEHOLDS_PER_GRID):
         members = _family(rng, taken)
         phone = _phone(rng) if rng.random() < 0.85 else None
-        view = villages.create_household(
+        view = households.create_household(
             actor,
             village_id,
             number=f"XF-{index + 1:03d}",

@@ -23,10 +23,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..accounts.auth import Principal
 from ..database import utcnow
 from ..extensions import db
+from ..households.models import Household
 from ..ledger.models import AWARD, DEDUCT, REDEEM, Account, MonthlyTotal
 from ..ledger.service import household_balance_after
 from ..rules.models import Rule, RuleVersion
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from . import texts
 from .models import CHANGE, PENDING, SUMMARY, OutboxMessage, SmsConsent
 

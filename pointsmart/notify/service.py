@@ -20,8 +20,9 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..periods import current_period, is_valid_period
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from .models import (
     COUNTED,
     DEFAULT_MONTHLY_CAP,

@@ -40,10 +40,11 @@ from ..board.models import BoardEntry, Objection
 from ..counter.models import Settlement, Shop
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger.models import SHOP, Account, MonthlyTotal
 from ..periods import current_period, previous_periods
 from ..rules.models import BLACK, RED
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from . import access, service
 from .flags import add_flags
 from .models import Region

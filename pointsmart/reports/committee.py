@@ -20,9 +20,9 @@ from ..awards.models import Approval
 from ..board.summary import village_summary
 from ..counter.models import Product, Shop
 from ..extensions import db
+from ..households.models import Household
 from ..ledger.models import AWARD, SETTLE, MonthlyTotal, Transfer
 from ..periods import current_period, previous_periods
-from ..villages.models import Household
 from .sheet import check_period, find_village
 
 CENT = Decimal("0.01")

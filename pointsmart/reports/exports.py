@@ -26,9 +26,10 @@ from ..accounts.models import User
 from ..counter.models import Redemption, RedemptionItem, Settlement, Shop
 from ..errors import NotFound
 from ..extensions import db
+from ..households.models import Household, Member
 from ..ledger.labels import CATEGORY_LABELS, KIND_LABELS, SYSTEM_ACCOUNT_LABELS
 from ..ledger.models import Account, Transfer
-from ..villages.models import Grid, Household, Member
+from ..villages.models import Grid
 from .sheet import check_period, find_village
 from .tabular import Table
 

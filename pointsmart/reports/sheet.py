@@ -31,11 +31,12 @@ from ..board.names import mask_name
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 from ..periods import current_period, is_valid_period
 from ..rules.models import BLACK, RED, Rule
-from ..villages.models import Household, Village
+from ..villages.models import Village
 
 LEADERBOARD_RANKS = 20
 

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from ..clock import utcnow
 from ..extensions import db
+from ..households import cards
+from ..households.models import Household
 from ..ledger import queries as ledger_queries
 from ..periods import current_period
-from ..villages import cards
-from ..villages.models import Household, Village
+from ..villages.models import Village
 from .service import history_in_words
 
 RECENT_ENTRIES = 5

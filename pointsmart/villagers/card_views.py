@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template
 
 from ..extensions import rate_limited
+from ..households.cards import CardNotFound, CardRevoked
 from ..replica import reads_from_replica
-from ..villages.cards import CardNotFound, CardRevoked
 from .card_overview import card_overview
 
 bp = Blueprint("card", __name__, template_folder="templates")

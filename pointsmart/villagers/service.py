@@ -24,6 +24,7 @@ from ..clock import utcnow
 from ..counter.models import Product, Shop
 from ..errors import NotFound
 from ..extensions import db
+from ..households.models import Household
 from ..ledger.models import MonthlyTotal, Transfer
 from ..ledger.queries import (
     household_history,
@@ -34,7 +35,7 @@ from ..ledger.queries import (
 from ..ordering import natural_key
 from ..periods import current_period, previous_periods
 from ..rules.arithmetic import local_today
-from ..villages.models import Grid, Household, Village
+from ..villages.models import Grid, Village
 from .words import CATEGORY_WORDS, describe
 
 HISTORY_ENTRIES = 20

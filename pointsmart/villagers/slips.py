@@ -29,6 +29,7 @@ from ..accounts.models import User
 from ..counter.models import Product, Shop
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger.models import (
     AWARD,
     DEDUCT,
@@ -42,7 +43,7 @@ from ..ledger.models import (
 from ..ledger.service import household_signed_amount
 from ..periods import current_period, is_valid_period
 from ..rules.models import Rule, RuleVersion
-from ..villages.models import Grid, Household, Village
+from ..villages.models import Grid, Village
 from .service import CATEGORY_WORDS
 
 # Household transfers a slip lists (settlements never name a household).

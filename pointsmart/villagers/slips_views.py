@@ -13,9 +13,9 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ..accounts.auth import login_required, page_principal
 from ..extensions import db
+from ..households.card_sheet import grids_of
 from ..periods import current_period, previous_periods
 from ..replica import replica_blueprint
-from ..villages.card_sheet import grids_of
 from ..villages.models import Village
 from .slips import statement_slips
 from .slips_cli import statements_cli

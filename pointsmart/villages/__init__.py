@@ -1,4 +1,4 @@
-"""Villages and who lives in them: villages and their settings, grids, households and
-members, the roster import, and the households' QR cards (issued, printed on sheets, read at
-the counter). Opening a village or a household opens its ledger accounts.
+"""Villages and their grids: a village's settings (time zone, yuan per point, approval
+threshold, board days, PIN amount ...) and grids (网格). Opening a village opens its ledger
+accounts. Households, their members, the roster import and the cards are ``households``'.
 """

@@ -1,5 +1,4 @@
-"""Hooking villages into the app (called by ``create_app``): villages, grids and households
-(API), cards and the roster (pages), ``flask cards`` and ``flask households``."""
+"""Hooking villages into the app (called by ``create_app``): villages and grids (API)."""
 
 from __future__ import annotations
 
@@ -10,13 +9,5 @@ from .. import api
 
 def init_app(app: Flask) -> None:
     from .api import blp
-    from .card_cli import cards_cli
-    from .card_views import bp as cards
-    from .roster_cli import households_cli
-    from .roster_views import bp as roster
 
     api.register(blp)
-    app.register_blueprint(cards)
-    app.register_blueprint(roster)
-    app.cli.add_command(cards_cli)
-    app.cli.add_command(households_cli)

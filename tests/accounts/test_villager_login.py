@@ -6,7 +6,7 @@ import pytest
 
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household
+from pointsmart.households.models import Household
 from tests.factories import Factories
 
 

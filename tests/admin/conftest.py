@@ -12,7 +12,8 @@ from pointsmart.audit.models import AuditEntry
 from pointsmart.audit.service import changes_of
 from pointsmart.counter.models import Shop
 from pointsmart.extensions import db
-from pointsmart.villages.models import Grid, Household, Village
+from pointsmart.households.models import Household
+from pointsmart.villages.models import Grid, Village
 from tests.counter.web import sign_in
 from tests.factories import Factories, Staff
 

@@ -9,7 +9,7 @@ from pointsmart.accounts import villagers
 from pointsmart.accounts.models import ApiToken
 from pointsmart.counter import pins
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household, Member
+from pointsmart.households.models import Household, Member
 from tests.admin.conftest import count_entries, last_changes, last_entry
 from tests.factories import ROOT
 
@@ -158,7 +158,7 @@ def test_a_pin_reset_must_be_changed_at_the_next_sign_in(pages, office):
 
 
 def test_the_list_finds_a_household_by_its_card_code_or_scanned_card(pages, office):
-    from pointsmart.villages.cards import format_code, issue_card
+    from pointsmart.households.cards import format_code, issue_card
 
     other = office.make.household(office.village, number="XF-002", head_name="李四")
     old = issue_card(office.household.id)

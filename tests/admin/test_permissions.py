@@ -9,7 +9,7 @@ import pytest
 from pointsmart.accounts.models import RoleAssignment
 from pointsmart.audit.models import AuditEntry
 from pointsmart.extensions import db
-from pointsmart.villages.models import Member
+from pointsmart.households.models import Member
 
 INTRUDERS = ("leader", "keeper", "other_admin")
 

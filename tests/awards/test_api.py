@@ -5,8 +5,8 @@ import re
 import pytest
 
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.periods import current_period
-from pointsmart.villages.models import Household
 
 REPLAYED = "Idempotent-Replayed"
 

@@ -4,10 +4,11 @@ names every bad entry."""
 import sqlalchemy as sa
 
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
 from pointsmart.rules.arithmetic import local_today
-from pointsmart.villages.models import Household, Village
+from pointsmart.villages.models import Village
 
 
 def count_transfers(village_id) -> int:

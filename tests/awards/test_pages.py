@@ -14,11 +14,11 @@ from pointsmart.activities.models import Attendance
 from pointsmart.awards.models import Approval
 from pointsmart.board.models import BoardEntry
 from pointsmart.extensions import db
+from pointsmart.households.cards import format_code, issue_card
+from pointsmart.households.models import Member
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
-from pointsmart.villages.cards import format_code, issue_card
-from pointsmart.villages.models import Member
 from tests.awards.conftest import add_rule
 
 

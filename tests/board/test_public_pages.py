@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from pointsmart.counter import pins
 from pointsmart.counter.models import Product
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.periods import current_period
-from pointsmart.villages.models import Household
 from tests.awards.conftest import Browser, catalogue, leader, village  # noqa: F401
 from tests.factories import ROOT
 from tests.villagers.test_pages import csrf_client, sign_in  # noqa: F401

@@ -15,8 +15,8 @@ from PIL import Image
 from pointsmart.accounts.auth import VILLAGER_TOKEN_KEY
 from pointsmart.campaigns.models import Campaign, Nomination
 from pointsmart.extensions import db
-from pointsmart.villages.cards import issue_card
-from pointsmart.villages.models import Household
+from pointsmart.households.cards import issue_card
+from pointsmart.households.models import Household
 from tests.awards.conftest import Browser
 from tests.campaigns.conftest import campaign_body
 from tests.http import ApiClient

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pointsmart.campaigns.models import Campaign, Nomination
 from pointsmart.campaigns.windows import today_of
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household
+from pointsmart.households.models import Household
 from tests.campaigns.test_pages import VillagerBrowser
 from tests.campaigns.test_regional import body, township  # noqa: F401 - the fixture
 from tests.regions.conftest import tree  # noqa: F401 - the county, its townships and staff

@@ -9,8 +9,9 @@ import pytest
 
 from pointsmart.counter import goods
 from pointsmart.counter.models import Product, Shop
-from pointsmart.villages.cards import IssuedCard, issue_card
-from pointsmart.villages.models import Household, Village
+from pointsmart.households.cards import IssuedCard, issue_card
+from pointsmart.households.models import Household
+from pointsmart.villages.models import Village
 from tests.factories import ROOT, Factories, Staff
 
 

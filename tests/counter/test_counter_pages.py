@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from pointsmart.admin.households import mark_moved_away
 from pointsmart.counter.models import Product, Redemption
 from pointsmart.extensions import db
+from pointsmart.households.cards import format_code, issue_card
 from pointsmart.ledger import service as ledger
-from pointsmart.villages.cards import format_code, issue_card
 from tests.conftest import count_rows
 from tests.counter.web import get, hidden_fields, post, sign_in
 from tests.factories import ROOT
@@ -267,7 +267,8 @@ def test_goods_stock_and_low_stock_warning_pages(client, counter, tmp_path, app,
 
 
 def test_an_admin_opens_a_shop_sets_the_pin_rule_and_a_households_pin(client, counter):
-    from pointsmart.villages.models import Household, Village
+    from pointsmart.households.models import Household
+    from pointsmart.villages.models import Village
 
     sign_in(client, counter.admin)
     office = get(client, f"/villages/{counter.village.id}/shops").get_data(as_text=True)
@@ -343,7 +344,7 @@ def test_a_household_that_moved_away_is_refused_at_the_scan(client, counter):
 
 
 def test_a_malformed_pin_is_a_form_error_that_counts_no_attempt(client, counter):
-    from pointsmart.villages.models import Household
+    from pointsmart.households.models import Household
 
     counter.village.pin_required_above = 0
     sign_in(client, counter.keeper)

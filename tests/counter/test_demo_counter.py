@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from pointsmart.counter.models import Product, StockMove
 from pointsmart.demo import SHOPKEEPER
 from pointsmart.extensions import db
+from pointsmart.households.cards import current_card
 from pointsmart.ledger.models import Account
 from pointsmart.ledger.verify import verify_village
-from pointsmart.villages.cards import current_card
 from tests.conftest import app_on_fresh_database
 
 

@@ -9,7 +9,7 @@ from pointsmart.counter import pins
 from pointsmart.counter.models import Redemption
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household
+from pointsmart.households.models import Household
 from tests.conftest import count_rows
 
 

@@ -4,10 +4,10 @@ import sqlalchemy as sa
 
 from pointsmart.counter.models import Product, Redemption, StockMove
 from pointsmart.extensions import db
+from pointsmart.households.cards import format_code, issue_card
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
-from pointsmart.villages.cards import format_code, issue_card
 from tests.conftest import count_rows
 
 

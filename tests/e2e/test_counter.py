@@ -16,8 +16,8 @@ from PIL import Image
 
 from pointsmart.counter import goods
 from pointsmart.extensions import db
-from pointsmart.villages.card_images import qr_png
-from pointsmart.villages.cards import issue_card
+from pointsmart.households.card_images import qr_png
+from pointsmart.households.cards import issue_card
 from tests.e2e.conftest import CHROMIUM_ARGS, PHONE, screenshot
 from tests.factories import ROOT, Factories
 from tests.system_packages import chromium

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from pointsmart.counter import goods
 from pointsmart.counter.models import PendingOfflineSale, Product, Redemption
 from pointsmart.extensions import db
+from pointsmart.households.cards import issue_card
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
-from pointsmart.villages.cards import issue_card
 from tests.e2e.conftest import CHROMIUM_ARGS, screenshot
 from tests.e2e.test_public_pages import AXE, PHONE_CONTEXT
 from tests.factories import ROOT, Factories

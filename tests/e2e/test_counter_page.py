@@ -12,7 +12,7 @@ import pytest
 
 from pointsmart.counter import goods
 from pointsmart.extensions import db
-from pointsmart.villages.cards import issue_card
+from pointsmart.households.cards import issue_card
 from tests.e2e.conftest import PHONE, screenshot
 from tests.e2e.test_counter import PASSWORD
 from tests.factories import ROOT, Factories

@@ -9,7 +9,7 @@ import pytest
 
 from pointsmart.counter import goods, pins
 from pointsmart.extensions import db
-from pointsmart.villages.cards import issue_card
+from pointsmart.households.cards import issue_card
 from tests.conftest import app_on_fresh_database
 from tests.e2e.conftest import PHONE, screenshot, serving
 from tests.e2e.test_counter import PASSWORD

@@ -7,8 +7,9 @@ import re
 from playwright.sync_api import expect
 
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.rules import catalogue as rules
-from pointsmart.villages.models import Grid, Household, Village
+from pointsmart.villages.models import Grid, Village
 from tests.e2e.conftest import screenshot
 from tests.factories import ROOT, Factories
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from pointsmart.demo import VILLAGE_ADMIN, load_demo
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household, Village
+from pointsmart.households.models import Household
+from pointsmart.villages.models import Village
 from tests.e2e.conftest import screenshot
 
 DEMO_ROSTER = Path(__file__).resolve().parents[1] / "fixtures" / "demo-roster.csv"

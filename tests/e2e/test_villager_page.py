@@ -9,7 +9,7 @@ import pytest
 
 from pointsmart.counter import goods, pins, sales, voids
 from pointsmart.extensions import db
-from pointsmart.villages.cards import issue_card
+from pointsmart.households.cards import issue_card
 from tests.e2e.conftest import screenshot
 from tests.factories import ROOT, Factories
 

@@ -24,9 +24,9 @@ from pointsmart.campaigns import service as campaigns
 from pointsmart.campaigns import windows
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db, limiter
+from pointsmart.households import cards
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates import drafting as rule_templates
-from pointsmart.villages import cards
 from tests.awards.conftest import add_rule
 from tests.conftest import app_on_fresh_database
 from tests.factories import ROOT, Factories

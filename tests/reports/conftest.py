@@ -28,9 +28,10 @@ from pointsmart.awards import service as awards
 from pointsmart.board import entries as board
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.ledger import service as ledger
 from pointsmart.periods import current_period
-from pointsmart.villages.models import Household, Village
+from pointsmart.villages.models import Village
 from tests.awards.conftest import add_rule
 from tests.counter.web import sign_in
 from tests.factories import ROOT, Factories, Staff

@@ -32,13 +32,14 @@ from pointsmart.counter.sales import redeem_items
 from pointsmart.database import utcnow
 from pointsmart.demo import load_demo
 from pointsmart.extensions import db
+from pointsmart.households import roster_uploads
+from pointsmart.households.cards import current_card, issue_card
+from pointsmart.households.models import Household, Member
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period, previous_periods
 from pointsmart.regions.service import create_region
 from pointsmart.rules.models import Rule
-from pointsmart.villages import roster_uploads
-from pointsmart.villages.cards import current_card, issue_card
-from pointsmart.villages.models import Grid, Household, Member, Village
+from pointsmart.villages.models import Grid, Village
 from tests.factories import ROOT, Factories
 from tests.security.seed_campaigns import seed_campaigns
 from tests.security.seed_rule_templates import seed_rule_templates

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 
 from pointsmart.accounts.models import User
 from pointsmart.extensions import db
-from pointsmart.villages.models import Household
+from pointsmart.households.models import Household
 
 OWASP_MEMORY_KIB, OWASP_TIME, OWASP_LANES = 19 * 1024, 2, 1
 ARGON2 = re.compile(

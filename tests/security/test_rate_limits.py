@@ -168,7 +168,7 @@ def test_every_view_the_limiter_limits_is_marked_so_its_requests_are_checked(app
     assert limited == marked
     assert {
         "auth.issue_token",
-        "villages.card_holder",
+        "households.card_holder",
         "villagers.login",
         "card.card_page",
     } <= marked

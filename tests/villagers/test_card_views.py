@@ -5,8 +5,8 @@ import re
 
 import pytest
 
+from pointsmart.households.cards import issue_card
 from pointsmart.ledger import service as ledger
-from pointsmart.villages.cards import issue_card
 from tests.counter.web import get
 
 

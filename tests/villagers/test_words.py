@@ -12,9 +12,9 @@ import pytest
 from pointsmart.counter import goods, sales, voids
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.households.cards import issue_card
 from pointsmart.ledger import service as ledger
 from pointsmart.villagers import service
-from pointsmart.villages.cards import issue_card
 from tests.factories import ROOT
 from tests.villagers.test_pages import csrf_client, household_with_pin, sign_in  # noqa: F401
 

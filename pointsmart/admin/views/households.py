@@ -12,9 +12,10 @@ from ...counter import pins
 from ...errors import NotFound, Problem
 from ...extensions import db
 from ...forms import done, parse_form, refusal_errors
+from ...households import service as household_service
+from ...households.models import Member
 from ...ledger import queries as ledger_queries
 from ...villages import service as villages
-from ...villages.models import Member
 from .. import households
 from ..forms import ConfirmForm, HouseholdForm, MemberForm, MoveForm, PinForm, SearchForm
 from .blueprint import bp
@@ -26,7 +27,7 @@ def _list_page(village_id: int, *, values=None, errors=None, status=200):
     actor = page_principal()
     village = villages.administered_village(actor, village_id)
     query, _errors = parse_form(SearchForm(), request.args.to_dict())
-    rows = villages.search_households(
+    rows = household_service.search_households(
         actor, village_id, q=query.get("q"), after=query.get("after"), limit=PAGE_SIZE
     )
     return (
@@ -57,7 +58,7 @@ def add_household(village_id: int):
     values, errors = parse_form(HouseholdForm())
     if not errors:
         try:
-            view = villages.create_household(page_principal(), village_id, **values)
+            view = household_service.create_household(page_principal(), village_id, **values)
         except Problem as problem:
             errors = refusal_errors(problem)
     if errors:

@@ -10,9 +10,9 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required
 from ...errors import Problem
 from ...forms import act, parse_form, refuse_form
+from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...rules import catalogue as rules
-from ...villages import service as villages
 from .. import approvals, service
 from .blueprint import bp
 from .pages import can_reverse, leader_village, user_names
@@ -31,7 +31,7 @@ def my_entries(village_id: int):
     except Problem:
         month = service.my_entries(actor, village_id, None)
     items = ledger_queries.transfer_views(month["transfers"])
-    households = villages.household_labels({t["household_id"] for t in items} - {None})
+    labels = households.household_labels({t["household_id"] for t in items} - {None})
     rule_names = {r.id: r.name for r in rules.list_rules(actor, village_id)}
     mine = approvals.list_approvals(actor, village_id, limit=50)
     mine = [a for a in mine if a.proposed_by_id == actor.user_id][:20]
@@ -40,7 +40,7 @@ def my_entries(village_id: int):
         village=village,
         month=month,
         items=items,
-        households=households,
+        households=labels,
         rule_names=rule_names,
         reversible={t["id"] for t in items if can_reverse(actor, village, t)},
         approvals=mine,
@@ -61,7 +61,7 @@ def approval_queue(village_id: int):
         "awards/approvals.html",
         village=village,
         approvals=waiting,
-        households=villages.household_labels({a.household_id for a in waiting}),
+        households=households.household_labels({a.household_id for a in waiting}),
         names=user_names(a.proposed_by_id for a in waiting),
         me=actor.user_id,
     )

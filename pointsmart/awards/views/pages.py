@@ -31,11 +31,12 @@ from ...accounts.models import User
 from ...errors import Forbidden, Problem
 from ...extensions import db
 from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...households import cards
+from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
 from ...rules import arithmetic
 from ...rules import catalogue as rules
-from ...villages import cards
 from ...villages import service as villages
 from ...villages.models import Village
 from .. import approvals, limits, service
@@ -159,7 +160,7 @@ def find_household(village_id: int):
         except Problem as problem:
             error = str(problem.title)
         else:
-            household = villages.find_household(household_id)
+            household = households.find_household(household_id)
             if household.village_id != village_id:
                 error = _("This card belongs to another village.")
             else:
@@ -169,7 +170,7 @@ def find_household(village_id: int):
                     )
                 )
     if query and error is None:
-        results = villages.search_households(actor, village_id, q=query[:50], limit=30)
+        results = households.search_households(actor, village_id, q=query[:50], limit=30)
         exact = [row for row in results if row["number"] == query]
         if len(results) == 1 or len(exact) == 1:
             chosen = (exact or results)[0]
@@ -208,7 +209,7 @@ def render_household(
     form: dict | None = None,
     status: int = 200,
 ):
-    view = villages.get_household(actor, household_id)
+    view = households.get_household(actor, household_id)
     if view.village_id != village.id:
         abort(404)
     catalogue = [
@@ -266,7 +267,7 @@ def preview_award(village_id: int, household_id: int):
             actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
             status=problem.status,
         )  # fmt: skip
-    household_view = villages.get_household(actor, household_id)
+    household_view = households.get_household(actor, household_id)
     return render_template(
         "awards/confirm_award.html",
         village=village,

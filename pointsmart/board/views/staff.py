@@ -17,11 +17,11 @@ from ...awards.views.pages import REQUIRED, leader_village, signed, user_names
 from ...errors import Problem
 from ...extensions import db
 from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...rules import arithmetic
 from ...rules import catalogue as rules
 from ...security import UPLOAD_POLICY
-from ...villages import service as villages
 from .. import entries as board
 from .. import objections
 
@@ -58,7 +58,7 @@ class EntryForm(Schema):
 
 
 def entry_page(actor, village, household_id, *, errors=None, form=None, status=200):
-    view = villages.get_household(actor, household_id)
+    view = households.get_household(actor, household_id)
     if view.village_id != village.id:
         abort(404)
     choices = [
@@ -176,7 +176,7 @@ def objection_queue(village_id: int):
         village=village,
         objections=waiting,
         entries=entries,
-        households=villages.household_labels({o.household_id for o in waiting}),
+        households=households.household_labels({o.household_id for o in waiting}),
     )
 
 

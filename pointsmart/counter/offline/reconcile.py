@@ -22,9 +22,9 @@ from flask_babel import lazy_gettext as _l
 from ...accounts.auth import Principal
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
+from ...households.models import Household
 from ...ledger import service as ledger
 from ...ledger.models import SHORTFALL, WRITE_OFF, Account
-from ...villages.models import Household
 from .. import goods
 from ..errors import NoHouseholdToCharge, OfflineSaleResolved
 from ..models import (

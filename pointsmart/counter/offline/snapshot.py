@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from ...accounts.auth import Principal
 from ...database import utcnow
 from ...extensions import db
+from ...households.models import Household
 from ...ledger.models import Account
 from ...text import mask_name
-from ...villages.models import Household, Village
+from ...villages.models import Village
 from .. import customers, goods
 
 

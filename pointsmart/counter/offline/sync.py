@@ -28,8 +28,9 @@ from ...accounts.auth import Principal
 from ...database import utcnow
 from ...errors import Problem, ValidationFailed
 from ...extensions import db
-from ...villages import cards
-from ...villages.models import Household, Village
+from ...households import cards
+from ...households.models import Household
+from ...villages.models import Village
 from .. import customers, goods, receipts, sales
 from ..models import PendingOfflineSale, Product
 from . import rules

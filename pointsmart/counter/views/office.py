@@ -15,9 +15,10 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Forbidden, Problem
 from ...extensions import db
 from ...forms import REQUIRED, act, parse_form
+from ...households.models import Household
 from ...periods import current_period, previous_periods
 from ...text import HouseholdNumber, Name
-from ...villages.models import Household, Village
+from ...villages.models import Village
 from .. import goods, pins, settlement
 from .blueprint import bp
 

@@ -11,11 +11,11 @@ from pointsmart.counter import settlement
 from pointsmart.counter.models import PendingOfflineSale, Redemption
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.households.cards import issue_card
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period, period_of
-from pointsmart.villages.cards import issue_card
 from tests.counter.offline.conftest import balance, counts, offline, stock
 
 

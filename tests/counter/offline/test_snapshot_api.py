@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pointsmart.villages.cards import issue_card
+from pointsmart.households.cards import issue_card
 
 
 def test_the_snapshot_holds_households_goods_and_the_offline_limit(api, counter):

@@ -25,9 +25,10 @@ from ..audit import service as audit
 from ..extensions import db
 from ..ledger import service as ledger
 from ..text import UNSAFE_TEXT, clean_number, hidden_character
-from .models import Grid, Household, Member
+from ..villages.models import Grid
+from ..villages.service import get_village
+from .models import Household, Member
 from .roster_files import HEADERS, RosterInvalid, RosterRow, RowProblem
-from .service import get_village
 
 PHONE = re.compile(r"^1[3-9][0-9]{9}\Z")
 MAX_LENGTHS = {"number": 32, "head_name": 50, "member_name": 50, "relation": 20}

@@ -15,7 +15,8 @@ from ..errors import NotFound
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..periods import period_of
-from .models import USUAL_TIMEZONE, Grid, Household, Member, Village
+from ..villages.models import USUAL_TIMEZONE, Grid, Village
+from .models import Household, Member
 
 # The balance read of the API (``GET /households/{id}``), in one statement: the household,
 # its village's time zone, its grid, its members (one row a member) and the ledger's summary

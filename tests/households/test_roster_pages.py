@@ -12,8 +12,8 @@ from openpyxl import Workbook, load_workbook
 
 from pointsmart.audit.models import AuditEntry
 from pointsmart.extensions import db
+from pointsmart.households.models import Household, Member
 from pointsmart.ledger.models import Account
-from pointsmart.villages.models import Household, Member
 from tests.counter.web import get, hidden_fields, post, sign_in
 
 HEADER = ["户号", "户主", "网格/村民小组", "电话", "家庭成员"]

@@ -18,8 +18,8 @@ from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..forms import run_once
+from ..villages.service import get_village
 from . import roster, roster_files, roster_uploads
-from .service import get_village
 
 bp = Blueprint("roster", __name__, template_folder="templates", url_prefix="/admin/villages")
 
@@ -30,7 +30,7 @@ def upload_form(village_id: int):
     actor = page_principal()
     households = roster.recent_households(actor, village_id)
     return render_template(
-        "villages/roster_upload.html",
+        "households/roster_upload.html",
         village=get_village(actor, village_id),
         households=households,
         total=roster.count_households(village_id),
@@ -51,7 +51,7 @@ def upload(village_id: int):
         db.session.rollback()
         households = roster.recent_households(actor, village_id)
         page = render_template(
-            "villages/roster_upload.html",
+            "households/roster_upload.html",
             village=get_village(actor, village_id),
             households=households,
             total=roster.count_households(village_id),
@@ -71,7 +71,7 @@ def preview(village_id: int, token: str):
         flash(str(gone.detail), "error")
         return redirect(url_for("roster.upload_form", village_id=village_id), code=303)
     return render_template(
-        "villages/roster_preview.html",
+        "households/roster_preview.html",
         village=get_village(actor, village_id),
         preview=checked,
         shown_rows=checked.rows[: roster_uploads.PREVIEW_ROWS],

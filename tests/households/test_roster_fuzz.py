@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from pointsmart.extensions import db
-from pointsmart.villages import roster, roster_files
+from pointsmart.households import roster, roster_files
 from tests.factories import ROOT
 
 HEADER = ["户号", "户主", "网格/村民小组", "电话", "家庭成员"]

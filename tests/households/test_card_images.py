@@ -6,8 +6,8 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 
-from pointsmart.villages.card_images import qr_png, qr_svg
-from pointsmart.villages.cards import current_card, issue_card
+from pointsmart.households.card_images import qr_png, qr_svg
+from pointsmart.households.cards import current_card, issue_card
 
 
 def decode(png: bytes) -> list[str]:
@@ -67,7 +67,7 @@ def pdf_images(pdf: bytes) -> list[str]:
 
 
 def test_the_pdf_sheet_carries_every_card_with_its_decodable_qr_code(make):
-    from pointsmart.villages.card_sheet import collect_cards, render_pdf
+    from pointsmart.households.card_sheet import collect_cards, render_pdf
     from tests.factories import ROOT
 
     village = make.village(name="幸福村")

@@ -7,8 +7,9 @@ import json
 
 from pointsmart.accounts.service import load_principal
 from pointsmart.clock import historical
-from pointsmart.villages import household_answer, service
-from pointsmart.villages.schemas import HouseholdOut
+from pointsmart.households import answer as household_answer
+from pointsmart.households import service
+from pointsmart.households.schemas import HouseholdOut
 from tests.factories import ROOT
 from tests.ledger.test_hot_path import recorded_statements
 

@@ -35,7 +35,7 @@ def village_cards(village_id: int):
     actor = page_principal()
     sheet = card_sheet.collect_cards(actor, village_id)
     return render_template(
-        "villages/cards_admin.html",
+        "households/cards_admin.html",
         village_id=village_id,
         sheet=sheet,
         grids=card_sheet.grids_of(village_id),
@@ -102,7 +102,7 @@ def household_card(household_id: int):
     card = card_sheet.card_for_printing(page_principal(), household_id)
     holder = card_sheet.card_holder_names(household_id)
     return render_template(
-        "villages/household_card.html", card=card, holder=holder, code=format_code(card.code)
+        "households/household_card.html", card=card, holder=holder, code=format_code(card.code)
     )
 
 

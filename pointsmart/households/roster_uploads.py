@@ -19,8 +19,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
+from ..villages.service import get_village
 from . import roster, roster_files
-from .service import get_village
 
 SUFFIXES = (".xlsx", ".csv")
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}\Z")

@@ -29,9 +29,10 @@ from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ordering import natural_sorted
+from ..villages.models import Grid, Village
 from .card_images import qr_image
 from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
-from .models import Card, Grid, Household, Village
+from .models import Card, Household
 
 CJK_FONT = "STSong-Light"
 CODE_FONT = "Courier-Bold"

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pointsmart.villages.cards import (
+from pointsmart.households.cards import (
     ALPHABET,
     CardCodeMistyped,
     CardNotFound,

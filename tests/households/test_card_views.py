@@ -6,7 +6,7 @@ import io
 from pypdf import PdfReader
 
 from pointsmart.extensions import db
-from pointsmart.villages.cards import current_card, issue_card
+from pointsmart.households.cards import current_card, issue_card
 from tests.conftest import app_on_fresh_database
 from tests.counter.web import get, hidden_fields, post, sign_in
 from tests.factories import Factories

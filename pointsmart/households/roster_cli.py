@@ -20,8 +20,8 @@ from flask_babel import ngettext
 from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
+from ..villages.service import get_village
 from . import roster, roster_files
-from .service import get_village
 
 households_cli = AppGroup("households", help="Households.")
 

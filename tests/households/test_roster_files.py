@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pointsmart.villages import roster_files
-from tests.villages.test_roster_fuzz import VALID_XLSX
+from pointsmart.households import roster_files
+from tests.households.test_roster_fuzz import VALID_XLSX
 
 
 def test_a_file_without_the_needed_columns_is_refused(ctx, tmp_path):

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from pointsmart.errors import Problem
 from pointsmart.extensions import limiter
-from pointsmart.villages import cards
+from pointsmart.households import cards
 
 FUZZ = settings(
     max_examples=150,

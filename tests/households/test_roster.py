@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 
 from pointsmart.extensions import db
+from pointsmart.households import roster, roster_files
+from pointsmart.households.models import Household, Member
 from pointsmart.ledger.models import Account
-from pointsmart.villages import roster, roster_files
-from pointsmart.villages.models import Household, Member
 from tests.factories import Factories
 
 HEADER = ["户号", "户主", "网格/村民小组", "电话", "家庭成员"]
