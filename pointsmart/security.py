@@ -8,7 +8,7 @@ renders in a web worker, so that page alone allows inline styles and blob: worke
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 
 BASE_POLICY = {
@@ -126,7 +126,20 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     A request without the session cookie (an API call, the TV, a first visit) starts an empty
     session at once: asking the cookies for a missing one raises and catches werkzeug's
     ``BadRequestKeyError`` inside ``MultiDict.get``, on every such request.
+
+    A permanent session is sent back (with a new expiry) by page loads only, and by any request
+    that changed it. Flask sends it back with every answer, as it was when the request began:
+    a script's fetch in the background (the offline counter's snapshot) that began before a
+    card was scanned and ended after it put back the session without the scanned card, and
+    Back to the pick page then found nothing to show. A browser says which requests are page
+    loads (``Sec-Fetch-Mode: navigate``); a client that does not say is treated as one.
     """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if session.modified:
+            return True
+        refresh = session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+        return refresh and request.headers.get("Sec-Fetch-Mode", "navigate") == "navigate"
 
     def open_session(self, app: Flask, request):
         if self.get_cookie_name(app) in request.cookies or self.get_signing_serializer(app) is None:

@@ -257,3 +257,23 @@ def test_a_request_without_the_cookie_starts_an_empty_session_and_sets_none(app,
         session = interface.open_session(app, request)
         assert dict(session) == {}
         assert not session.modified
+
+
+def session_cookie_sent(response) -> bool:
+    return any(h.startswith("session=") for h in response.headers.getlist("Set-Cookie"))
+
+
+def test_a_background_fetch_never_puts_back_an_older_session(app, client, staff):
+    # A script's fetch that began before a form changed the session must not answer with the
+    # session as it was: it sends the cookie only when it changed the session itself.
+    assert sign_in_page(client, staff.username).status_code == 302
+    client.get("/account/password")  # the page's form puts its CSRF token in the session
+
+    fetched = client.get("/account/password", headers={"Sec-Fetch-Mode": "cors"})
+    loaded = client.get("/account/password", headers={"Sec-Fetch-Mode": "navigate"})
+    unsaid = client.get("/account/password")
+
+    assert fetched.status_code == loaded.status_code == unsaid.status_code == 200
+    assert not session_cookie_sent(fetched)
+    assert session_cookie_sent(loaded)  # a page load keeps the session alive
+    assert session_cookie_sent(unsaid)  # a client that does not say is treated as a page load
