@@ -244,3 +244,13 @@ def revoke_role(actor: Principal, assignment_id: int) -> None:
     db.session.delete(assignment)
     db.session.flush()
     _record(actor, user, assignment.village_id, "role.revoke", description)
+
+
+def user_of_role(role_id: int) -> int:
+    """The user a role row belongs to (``NotFound`` for no such row)."""
+    user_id = db.session.execute(
+        sa.select(RoleAssignment.user_id).where(RoleAssignment.id == role_id)
+    ).scalar_one_or_none()
+    if user_id is None:
+        raise NotFound(_l("No such role."))
+    return user_id

@@ -118,6 +118,15 @@ def find_household(household_id: int) -> Household:
     return household
 
 
+def household_id_by_number(village_id: int, number: str) -> int | None:
+    """The id of the village's household with that number (as written on its card), if any."""
+    return db.session.execute(
+        sa.select(Household.id).where(
+            Household.village_id == village_id, Household.number == number.strip()
+        )
+    ).scalar_one_or_none()
+
+
 def get_household(actor: Principal, household_id: int) -> HouseholdView:
     """A household with balance, this month's totals and rank; readable by staff and itself."""
     household = find_household(household_id)

@@ -8,11 +8,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 from ..schemas import MAX_ID, page_schema
 from ..text import Name
 
-PHONE = validate.Regexp(
-    r"^1[3-9][0-9]{9}\Z", error=_l("A mobile number has 11 digits and starts with 1.")
-)
-ID = validate.Range(1, MAX_ID)
-
 
 def _at_most_fen(value: Decimal) -> None:
     """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here."""

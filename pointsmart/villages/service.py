@@ -122,6 +122,14 @@ def administered_village(actor: Principal, village_id: int) -> Village:
     return village
 
 
+def administered_villages(actor: Principal) -> list[Village]:
+    """The villages ``actor`` is an administrator of (every village for an admin of all)."""
+    statement = sa.select(Village).order_by(Village.id)
+    if not actor.global_admin:
+        statement = statement.where(Village.id.in_(actor.admin_villages))
+    return list(db.session.execute(statement).scalars())
+
+
 # --- grids -----------------------------------------------------------------------------------
 
 

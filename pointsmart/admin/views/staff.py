@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template, request
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import login_required, page_principal
-from ...accounts.models import RoleAssignment
 from ...counter import goods
-from ...errors import NotFound, Problem
-from ...extensions import db
+from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors
 from ...villages.service import administered_village
 from .. import staff
@@ -141,11 +137,7 @@ def grant_role(village_id: int, user_id: int):
 @login_required
 def revoke_role(village_id: int, role_id: int):
     """Back to the staff list: the user may now be outside this admin's reach."""
-    user_id = db.session.execute(
-        sa.select(RoleAssignment.user_id).where(RoleAssignment.id == role_id)
-    ).scalar_one_or_none()
-    if user_id is None:
-        raise NotFound(_l("No such role."))
+    user_id = staff.user_of_role(role_id)
     administered_village(page_principal(), village_id)
     try:
         staff.revoke_role(page_principal(), role_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,9 +14,10 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Forbidden, Problem
 from ...extensions import db
 from ...forms import REQUIRED, act, parse_form
-from ...households.models import Household
+from ...households import service as household_service
 from ...periods import current_period, previous_periods
 from ...text import HouseholdNumber, Name
+from ...villages import service as village_service
 from ...villages.models import Village
 from .. import goods, pins, settlement
 from .blueprint import bp
@@ -46,13 +46,6 @@ class PinForm(Schema):
     )
 
 
-def _admin_villages(actor) -> list[Village]:
-    statement = sa.select(Village).order_by(Village.id)
-    if not actor.global_admin:
-        statement = statement.where(Village.id.in_(actor.admin_villages))
-    return list(db.session.execute(statement).scalars())
-
-
 def _office_page(village_id: int, *, errors=None, status=200):
     actor = page_principal()
     village = db.session.get(Village, village_id)
@@ -74,7 +67,7 @@ def _office_page(village_id: int, *, errors=None, status=200):
 @login_required
 def shops_office():
     """Admins: the villages they run; one village goes straight to its page."""
-    villages = _admin_villages(page_principal())
+    villages = village_service.administered_villages(page_principal())
     if not villages:
         raise Forbidden(_l("Only an administrator of this village may do this."))
     if len(villages) == 1:
@@ -126,11 +119,7 @@ def household_pin(village_id: int):
     actor = page_principal()
     values, errors = parse_form(PinForm())
     if not errors:
-        household_id = db.session.execute(
-            sa.select(Household.id).where(
-                Household.village_id == village_id, Household.number == values["number"].strip()
-            )
-        ).scalar_one_or_none()
+        household_id = household_service.household_id_by_number(village_id, values["number"])
         if household_id is None:
             actor.require_admin(village_id)
             errors = {"number": [_("No household with number %(n)s.", n=values["number"])]}
