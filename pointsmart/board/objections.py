@@ -45,6 +45,22 @@ def closed_for_objections(entry: BoardEntry, today: dt.date) -> Any:
     return None
 
 
+def objector_of(
+    actor: Principal, village_id: int, household_id: int | None, *, unseen: Exception
+) -> tuple[int, int | None]:
+    """Who objects, and who filed it: a household through its own login (``unseen`` when what
+    it objects to is not of its village), or an admin of the village for the household it
+    names (``filed_by_id``), for a board entry or a campaign's nominee alike."""
+    if actor.user_id is None and actor.household_id is not None:
+        if actor.household_village_id != village_id:
+            raise unseen
+        return actor.household_id, None
+    actor.require_admin(village_id)
+    if household_id is None:
+        raise ValidationFailed(errors={"household_id": [str(_l("Say which household objects."))]})
+    return household_id, actor.user_id
+
+
 def raise_objection(
     actor: Principal, entry_id: int, *, reason: str, household_id: int | None = None
 ) -> Objection:
@@ -54,18 +70,9 @@ def raise_objection(
     village for a household (``household_id``). Once per household and entry.
     """
     entry = find_entry(entry_id)
-    if actor.user_id is None and actor.household_id is not None:
-        if actor.household_village_id != entry.village_id:
-            raise NotFound(_l("No such entry."))
-        household_id = actor.household_id
-        filed_by_id = None
-    else:
-        actor.require_admin(entry.village_id)
-        if household_id is None:
-            raise ValidationFailed(
-                errors={"household_id": [str(_l("Say which household objects."))]}
-            )
-        filed_by_id = actor.user_id
+    household_id, filed_by_id = objector_of(
+        actor, entry.village_id, household_id, unseen=NotFound(_l("No such entry."))
+    )
     objector = active_household(household_id)
     if objector.village_id != entry.village_id:
         raise ValidationFailed(

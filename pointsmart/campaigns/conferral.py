@@ -29,7 +29,7 @@ from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected
 from ..awards.planning import plan_by_rule, post_plan
 from ..board.models import PENDING
-from ..board.objections import record_decision
+from ..board.objections import objector_of, record_decision
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -56,17 +56,9 @@ def raise_objection(
 ) -> NominationObjection:
     """A household objects to a published winner during the notice, once."""
     nomination = find_nomination(nomination_id)
-    if actor.user_id is None and actor.household_id is not None:
-        if actor.household_village_id != nomination.village_id:
-            raise NotFound(_l("No such nomination."))
-        household_id, filed_by_id = actor.household_id, None
-    else:
-        actor.require_admin(nomination.village_id)
-        if household_id is None:
-            raise ValidationFailed(
-                errors={"household_id": [str(_l("Say which household objects."))]}
-            )
-        filed_by_id = actor.user_id
+    household_id, filed_by_id = objector_of(
+        actor, nomination.village_id, household_id, unseen=NotFound(_l("No such nomination."))
+    )
     objector = db.session.get(Household, household_id)
     if objector is None or objector.village_id != nomination.village_id:
         raise ValidationFailed(
