@@ -369,3 +369,14 @@ def get_user(username: str) -> User:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def display_names(user_ids) -> dict[int, str]:
+    """``{user id: display name, or the username}`` for the staff a page names, in one query."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.username).where(User.id.in_(ids))
+    ).all()
+    return {row.id: row.display_name or row.username for row in rows}

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..accounts.models import User
+from ..accounts.service import display_names
 from ..board import summary as boards
 from ..board.leaderboard import MAX_ROWS, leaderboard
 from ..board.models import BoardEntry
@@ -176,14 +176,7 @@ def history_in_words(
         rule_names = dict(
             db.session.execute(sa.select(Rule.id, Rule.name).where(Rule.id.in_(rule_ids))).all()
         )
-    people = {}
-    if user_ids:
-        people = {
-            row.id: row.display_name or row.username
-            for row in db.session.execute(
-                sa.select(User.id, User.display_name, User.username).where(User.id.in_(user_ids))
-            )
-        }
+    people = display_names(user_ids)
     by_id = {e["id"]: e for e in entries}
     result = []
     for entry in entries:

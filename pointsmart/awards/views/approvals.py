@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required
+from ...accounts.service import display_names
 from ...errors import Problem
 from ...forms import act, parse_form, refuse_form
 from ...households import service as households
@@ -15,7 +16,7 @@ from ...ledger import queries as ledger_queries
 from ...rules import catalogue as rules
 from .. import approvals, service
 from .blueprint import bp
-from .pages import can_reverse, leader_village, user_names
+from .pages import can_reverse, leader_village
 
 # --- my entries ------------------------------------------------------------------------------
 
@@ -62,7 +63,7 @@ def approval_queue(village_id: int):
         village=village,
         approvals=waiting,
         households=households.household_labels({a.household_id for a in waiting}),
-        names=user_names(a.proposed_by_id for a in waiting),
+        names=display_names(a.proposed_by_id for a in waiting),
         me=actor.user_id,
     )
 

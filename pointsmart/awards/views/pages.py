@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     abort,
     flash,
@@ -27,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import Principal, login_required, page_principal
-from ...accounts.models import User
+from ...accounts.service import display_names
 from ...errors import Forbidden, Problem
 from ...extensions import db
 from ...forms import act, parse_form, refusal_message, refuse_form, run_once
@@ -56,16 +55,6 @@ def leader_village(village_id: int) -> tuple[Principal, Village]:
         abort(404)
     actor.require_awarder(village_id)
     return actor, village
-
-
-def user_names(user_ids) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(User.id, User.display_name, User.username).where(User.id.in_(ids))
-    ).all()
-    return {row.id: row.display_name or row.username for row in rows}
 
 
 def can_reverse(actor: Principal, village: Village, transfer: dict[str, Any]) -> bool:
@@ -223,7 +212,7 @@ def render_household(
         if r.current is not None
     ]
     history = ledger_queries.household_history(household_id, limit=10, after=None)[:10]
-    names = user_names(t["posted_by_id"] for t in history)
+    names = display_names(t["posted_by_id"] for t in history)
     rule_names = {r.id: r.name for r in catalogue + volunteer}
     return (
         render_template(

@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
+from ...accounts.service import display_names
 from ...awards.photos import MAX_BYTES, photo_file
-from ...awards.views.pages import REQUIRED, leader_village, signed, user_names
+from ...awards.views.pages import REQUIRED, leader_village, signed
 from ...errors import Problem
 from ...extensions import db
 from ...forms import act, parse_form, refusal_message, refuse_form, run_once
@@ -151,7 +152,7 @@ def board_list(village_id: int):
         "board/board_list.html",
         village=village,
         entries=entries,
-        names=user_names(e["created_by_id"] for e in entries),
+        names=display_names(e["created_by_id"] for e in entries),
     )
 
 
