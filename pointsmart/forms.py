@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import flash, redirect, request, url_for
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError
@@ -75,11 +76,12 @@ def act(
     payload: Any,
     produce: Callable[[], dict],
     back: str,
-    done: str | Callable[[dict], str],
+    done: str | LazyString | Callable[[dict], str],
 ):
     """Run the work of a form sent from a list (a queue's decision, a reversal, a vote) once:
-    flash what was done (``done``, or ``done(result)``) or, after rolling back, the refusal,
-    and go ``back`` (303). A 403 or 404 stays the error page."""
+    flash what was done (``done``: a message, plain or lazy, or a function of the result that
+    gives one) or, after rolling back, the refusal, and go ``back`` (303). A 403 or 404 stays
+    the error page."""
     try:
         result = run_once(actor, payload, produce)
     except Problem as problem:
@@ -88,8 +90,37 @@ def act(
         db.session.rollback()
         flash(refusal_message(problem), "error")
         return redirect(back, 303)
-    flash(done if isinstance(done, str) else done(result), "success")
+    # A lazy message is no str, and calling one would be an error: tell them by callable().
+    # Flashed as plain text: the session would keep a lazy one as markup, unescaped.
+    flash(str(done(result) if callable(done) else done), "success")
     return redirect(back, 303)
+
+
+def act_on_page(
+    actor: Principal,
+    payload: Any,
+    produce: Callable[[], dict],
+    page: Callable[[Any, int], Any],
+    done: Callable[[dict], Any],
+    *,
+    errors: Callable[[Problem], Any] | None = None,
+):
+    """Run the work of a form that shows its own page again (an entry form) once: the answer
+    is ``done(result)`` (usually a message and a redirect) or, on a refusal, after rolling back
+    once, the same page again, ``page(errors(problem), problem.status)``. ``errors`` puts the
+    refusal the way the page shows it; by default in words at the top of the form
+    (:func:`form_refusal`)."""
+    try:
+        result = run_once(actor, payload, produce)
+    except Problem as problem:
+        db.session.rollback()
+        return page((errors or form_refusal)(problem), problem.status)
+    return done(result)
+
+
+def form_refusal(problem: Problem) -> dict[str, list[str]]:
+    """A refusal in words as an entry form's errors: the message at the top of the form."""
+    return {"form": [refusal_message(problem)]}
 
 
 def refuse_form(errors: dict[str, list[str]], back: str):

@@ -3,7 +3,7 @@ and out, correct hours, post the attendance (all or none), see the totals."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
@@ -12,8 +12,7 @@ from ..accounts.auth import login_required
 from ..awards.errors import BatchRefused
 from ..awards.views.pages import REQUIRED, leader_village, looks_like_card
 from ..errors import Problem
-from ..extensions import db
-from ..forms import parse_form, refusal_message, run_once
+from ..forms import act_on_page, parse_form, refusal_message
 from ..households import cards
 from ..households import service as households
 from ..rules import arithmetic
@@ -89,31 +88,28 @@ def create_activity(village_id: int):
     actor, village = leader_village(village_id)
     values, errors = parse_form(ActivityForm())
     form = request.form.to_dict()
+
+    def page(errors: dict, status: int):
+        return list_page(actor, village, errors=errors, form=form, status=status)
+
     if errors:
-        return list_page(actor, village, errors=errors, form=form, status=422)
+        return page(errors, 422)
     payload = {**values, "date": values["date"].isoformat()}
 
     def produce() -> dict:
         return {"id": activities.create_activity(actor, village_id, **values).id}
 
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        db.session.rollback()
-        return list_page(
-            actor, village, errors={"form": [refusal_message(problem)]}, form=form,
-            status=problem.status,
-        )  # fmt: skip
-    return redirect(
-        url_for("activities_pages.activity", village_id=village_id, activity_id=result["id"])
-    )
+    def done(result: dict):
+        return redirect(
+            url_for("activities_pages.activity", village_id=village_id, activity_id=result["id"])
+        )
+
+    return act_on_page(actor, payload, produce, page, done)
 
 
 def activity_page(actor, village, activity_id, *, errors=None, matches=None, status=200):
     view = activities.get_activity(actor, activity_id)
     if view.village_id != village.id:
-        from flask import abort
-
         abort(404)
     return (
         render_template(
@@ -136,21 +132,30 @@ def activity(village_id: int, activity_id: int):
     return activity_page(actor, village, activity_id)
 
 
-def _run(actor, payload, produce, village, activity_id):
-    """Run a form's work once; on a refusal, show the activity again with the reason."""
-    try:
-        return run_once(actor, payload, produce), None
-    except BatchRefused as refused:
-        db.session.rollback()
-        lines = [str(refused.detail)] + [
-            f"{e['index'] + 1}: {e['detail']}" for e in refused.extra["entries"]
-        ]
-        return None, activity_page(actor, village, activity_id, errors=lines, status=409)
-    except Problem as problem:
-        db.session.rollback()
-        return None, activity_page(
-            actor, village, activity_id, errors=[refusal_message(problem)], status=problem.status
+def _run(actor, payload, produce, village, activity_id, said=None):
+    """Run a form's work once and go back to the activity, saying ``said(result)`` if given;
+    on a refusal, show the activity again with the reason (for a batch, each bad attendee's
+    too)."""
+
+    def page(lines: list[str], status: int):
+        return activity_page(actor, village, activity_id, errors=lines, status=status)
+
+    def done(result: dict):
+        if said is not None:
+            flash(said(result), "success")
+        return redirect(
+            url_for("activities_pages.activity", village_id=village.id, activity_id=activity_id)
         )
+
+    return act_on_page(actor, payload, produce, page, done, errors=_refusal_lines)
+
+
+def _refusal_lines(problem: Problem) -> list[str]:
+    if isinstance(problem, BatchRefused):
+        return [str(problem.detail)] + [
+            f"{e['index'] + 1}: {e['detail']}" for e in problem.extra["entries"]
+        ]
+    return [refusal_message(problem)]
 
 
 @bp.route("/leader/<int:village_id>/activities/<int:activity_id>/checkin", methods=["POST"])
@@ -188,13 +193,7 @@ def check_in(village_id: int, activity_id: int):
         )
         return {"id": attendance.id}
 
-    _result, page = _run(actor, payload, produce, village, activity_id)
-    if page is not None:
-        return page
-    flash(_("Checked in."), "success")
-    return redirect(
-        url_for("activities_pages.activity", village_id=village_id, activity_id=activity_id)
-    )
+    return _run(actor, payload, produce, village, activity_id, lambda _result: _("Checked in."))
 
 
 @bp.route(
@@ -229,12 +228,7 @@ def change_attendance(village_id: int, activity_id: int, attendance_id: int):
             activities.check_out(actor, attendance_id)
             return {}
 
-    _result, page = _run(actor, payload, produce, village, activity_id)
-    if page is not None:
-        return page
-    return redirect(
-        url_for("activities_pages.activity", village_id=village_id, activity_id=activity_id)
-    )
+    return _run(actor, payload, produce, village, activity_id)
 
 
 @bp.route("/leader/<int:village_id>/activities/<int:activity_id>/post", methods=["POST"])
@@ -248,17 +242,11 @@ def post_activity(village_id: int, activity_id: int):
         transfers = posting.post_recorded(actor, activity_id)
         return {"count": len(transfers), "points": sum(t.amount for t in transfers)}
 
-    result, page = _run(actor, payload, produce, village, activity_id)
-    if page is not None:
-        return page
-    flash(
-        _(
+    def said(result: dict) -> str:
+        return _(
             "Posted %(count)s attendees, %(points)s points.",
             count=result["count"],
             points=result["points"],
-        ),
-        "success",
-    )
-    return redirect(
-        url_for("activities_pages.activity", village_id=village_id, activity_id=activity_id)
-    )
+        )
+
+    return _run(actor, payload, produce, village, activity_id, said)

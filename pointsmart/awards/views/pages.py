@@ -11,6 +11,7 @@ bad field) shows the page again with the reason, in the page's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -29,7 +30,7 @@ from ...accounts.auth import Principal, login_required, page_principal
 from ...accounts.service import display_names
 from ...errors import Forbidden, Problem
 from ...extensions import db
-from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...forms import act, act_on_page, form_refusal, parse_form, refuse_form
 from ...households import cards
 from ...households import service as households
 from ...ledger import queries as ledger_queries
@@ -244,18 +245,15 @@ def preview_award(village_id: int, household_id: int):
     """The points an award by rule comes to, shown before anything is saved."""
     actor, village = leader_village(village_id)
     values, errors = parse_form(AwardForm())
-    form = request.form.to_dict()
+    page = _award_form_page(actor, village, household_id)
     if errors:
-        return render_household(actor, village, household_id, errors=errors, form=form, status=422)
+        return page(errors, 422)
     try:
         plan, remaining = service.preview(
             actor, household_id=household_id, rule_id=values["rule_id"], quantity=values["quantity"]
         )
     except Problem as problem:
-        return render_household(
-            actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
-            status=problem.status,
-        )  # fmt: skip
+        return page(form_refusal(problem), problem.status)
     household_view = households.get_household(actor, household_id)
     return render_template(
         "awards/confirm_award.html",
@@ -275,9 +273,9 @@ def award(village_id: int, household_id: int):
     """Save an award by rule (once per form key)."""
     actor, village = leader_village(village_id)
     values, errors = parse_form(AwardForm())
-    form = request.form.to_dict()
+    page = _award_form_page(actor, village, household_id)
     if errors:
-        return render_household(actor, village, household_id, errors=errors, form=form, status=422)
+        return page(errors, 422)
     payload = {
         "household_id": household_id,
         "rule_id": values["rule_id"],
@@ -302,34 +300,41 @@ def award(village_id: int, household_id: int):
             "balance": ledger_queries.household_balance_after(transfer),
         }
 
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        db.session.rollback()
-        return render_household(
-            actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
-            status=problem.status,
-        )  # fmt: skip
-    if "approval_id" in result:
-        flash(
-            _(
-                "%(points)s points is above the approval threshold: sent for approval.",
-                points=result["points"],
-            ),
-            "success",
-        )
-    else:
-        flash(
-            _(
+    def done(result: dict):
+        flash_entry(
+            result,
+            lambda: _(
                 "Recorded %(points)s points. The balance is now %(balance)s.",
                 points=signed(result["points"]),
                 balance=result["balance"],
             ),
-            "success",
         )
-    return redirect(
-        url_for("awards_pages.household", village_id=village_id, household_id=household_id)
+        return redirect(
+            url_for("awards_pages.household", village_id=village_id, household_id=household_id)
+        )
+
+    return act_on_page(actor, payload, produce, page, done)
+
+
+def _award_form_page(actor: Principal, village: Village, household_id: int):
+    """The household's page again with the award form as sent: ``page(errors, status)``."""
+    form = request.form.to_dict()
+    return lambda errors, status: render_household(
+        actor, village, household_id, errors=errors, form=form, status=status
     )
+
+
+def flash_entry(result: dict, recorded: Callable[[], str]) -> None:
+    """What became of an award or a board entry: sent for an admin's approval, or
+    ``recorded()``."""
+    if "approval_id" in result:
+        message = _(
+            "%(points)s points is above the approval threshold: sent for approval.",
+            points=result["points"],
+        )
+    else:
+        message = recorded()
+    flash(message, "success")
 
 
 # --- reversing -------------------------------------------------------------------------------

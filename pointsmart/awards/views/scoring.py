@@ -11,8 +11,7 @@ from flask_babel import gettext as _
 
 from ...accounts.auth import login_required
 from ...errors import Problem
-from ...extensions import db
-from ...forms import refusal_message, run_once
+from ...forms import act_on_page, refusal_message
 from .. import batches, scoring
 from ..errors import BatchRefused
 from .blueprint import bp
@@ -70,27 +69,25 @@ def save_scoring(village_id: int):
         transfers = batches.post_batch(actor, entries, period=period)
         return {"count": len(transfers)}
 
-    try:
-        result = run_once(actor, payload, produce)
-    except BatchRefused as refused:
-        db.session.rollback()
+    def refusal(problem: Problem) -> dict:
+        if not isinstance(problem, BatchRefused):
+            return {"errors": [refusal_message(problem)]}
         cell_errors = {}
-        for bad in refused.extra["entries"]:
+        for bad in problem.extra["entries"]:
             household_id, rule_id, _value = cells[bad["index"]]
             cell_errors[(household_id, rule_id)] = bad["detail"]
-        return grid_page(
-            actor, village, grid_id, period, entered=entered, cell_errors=cell_errors,
-            errors=[str(refused.detail)],
-        ), 409  # fmt: skip
-    except Problem as problem:
-        db.session.rollback()
-        return grid_page(
-            actor, village, grid_id, period, entered=entered, errors=[refusal_message(problem)]
-        ), problem.status
-    flash(
-        _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),
-        "success",
-    )
-    return redirect(
-        url_for("awards_pages.scoring", village_id=village_id, grid_id=grid_id, period=period)
-    )
+        return {"errors": [str(problem.detail)], "cell_errors": cell_errors}
+
+    def page(errors: dict, status: int):
+        return grid_page(actor, village, grid_id, period, entered=entered, **errors), status
+
+    def done(result: dict):
+        flash(
+            _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),
+            "success",
+        )
+        return redirect(
+            url_for("awards_pages.scoring", village_id=village_id, grid_id=grid_id, period=period)
+        )
+
+    return act_on_page(actor, payload, produce, page, done, errors=refusal)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
@@ -14,10 +14,8 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...accounts.service import display_names
 from ...awards.photos import MAX_BYTES, photo_file
-from ...awards.views.pages import REQUIRED, leader_village, signed
-from ...errors import Problem
-from ...extensions import db
-from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...awards.views.pages import REQUIRED, flash_entry, leader_village, signed
+from ...forms import act, act_on_page, parse_form, refuse_form
 from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...rules import arithmetic
@@ -95,8 +93,12 @@ def board_entry(village_id: int, household_id: int):
     actor, village = leader_village(village_id)
     values, errors = parse_form(EntryForm())
     form = request.form.to_dict()
+
+    def page(errors: dict, status: int):
+        return entry_page(actor, village, household_id, errors=errors, form=form, status=status)
+
     if errors:
-        return entry_page(actor, village, household_id, errors=errors, form=form, status=422)
+        return page(errors, 422)
     upload = request.files.get("photo")
     photo = upload.read(MAX_BYTES + 1) if upload and upload.filename else None
     payload = {
@@ -121,25 +123,13 @@ def board_entry(village_id: int, household_id: int):
             return {"approval_id": outcome.approval.id, "points": outcome.approval.points}
         return {"points": ledger_queries.household_signed_amount(outcome.transfer)}
 
-    try:
-        result = run_once(actor, payload, produce)
-    except Problem as problem:
-        db.session.rollback()
-        return entry_page(
-            actor, village, household_id, errors={"form": [refusal_message(problem)]}, form=form,
-            status=problem.status,
-        )  # fmt: skip
-    if "approval_id" in result:
-        flash(
-            _(
-                "%(points)s points is above the approval threshold: sent for approval.",
-                points=result["points"],
-            ),
-            "success",
+    def done(result: dict):
+        flash_entry(
+            result, lambda: _("Entry made: %(points)s points.", points=signed(result["points"]))
         )
-    else:
-        flash(_("Entry made: %(points)s points.", points=signed(result["points"])), "success")
-    return redirect(url_for("board_pages.board_list", village_id=village_id))
+        return redirect(url_for("board_pages.board_list", village_id=village_id))
+
+    return act_on_page(actor, payload, produce, page, done)
 
 
 @bp.route("/leader/<int:village_id>/board")

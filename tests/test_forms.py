@@ -1,0 +1,76 @@
+"""forms.act and forms.act_on_page: what a form's work answers, done or refused."""
+
+from __future__ import annotations
+
+import pytest
+from flask import get_flashed_messages
+from flask_babel import lazy_gettext as _l
+
+from pointsmart import forms
+from pointsmart.errors import NotFound, Problem
+
+
+@pytest.fixture
+def once(monkeypatch):
+    """run_once without the idempotency records: the work runs, or its refusal is raised."""
+    monkeypatch.setattr(forms, "run_once", lambda actor, payload, produce: produce())
+
+
+def refused(problem: Problem):
+    def produce() -> dict:
+        raise problem
+
+    return produce
+
+
+def test_act_flashes_a_plain_message(ctx, once):
+    response = forms.act(None, {}, lambda: {}, "/back", "Done.")
+    assert (response.status_code, response.location) == (303, "/back")
+    assert get_flashed_messages(with_categories=True) == [("success", "Done.")]
+
+
+def test_act_flashes_a_lazy_message_as_plain_text(ctx, once):
+    message = _l("Saved.")
+    forms.act(None, {}, lambda: {}, "/back", message)
+    assert get_flashed_messages() == [str(message)]
+    assert type(get_flashed_messages()[0]) is str
+
+
+def test_act_asks_a_function_for_the_message_of_the_result(ctx, once):
+    forms.act(None, {}, lambda: {"n": 3}, "/back", lambda result: f"{result['n']} done.")
+    assert get_flashed_messages() == ["3 done."]
+
+
+def test_act_flashes_a_refusal_and_goes_back(ctx, once):
+    response = forms.act(None, {}, refused(Problem("Taken.")), "/back", "Done.")
+    assert (response.status_code, response.location) == (303, "/back")
+    assert get_flashed_messages(with_categories=True) == [("error", "Taken.")]
+
+
+def test_act_leaves_a_not_found_to_the_error_page(ctx, once):
+    with pytest.raises(NotFound):
+        forms.act(None, {}, refused(NotFound()), "/back", "Done.")
+
+
+def page(errors, status):
+    return {"page": errors}, status
+
+
+def test_act_on_page_answers_with_done_of_the_result(ctx, once):
+    answer = forms.act_on_page(None, {}, lambda: {"id": 7}, page, lambda result: result["id"])
+    assert answer == 7
+
+
+def test_act_on_page_shows_the_page_again_with_the_refusal_in_words(ctx, once, monkeypatch):
+    rolled_back = []
+    monkeypatch.setattr(forms.db.session, "rollback", lambda: rolled_back.append(True))
+    answer = forms.act_on_page(None, {}, refused(Problem("Taken.")), page, lambda result: "done")
+    assert answer == ({"page": {"form": ["Taken."]}}, 409)
+    assert rolled_back == [True]
+
+
+def test_act_on_page_puts_the_refusal_the_way_the_page_shows_it(ctx, once):
+    answer = forms.act_on_page(
+        None, {}, refused(NotFound()), page, lambda result: "done", errors=lambda p: [p.code]
+    )
+    assert answer == ({"page": ["not_found"]}, 404)
