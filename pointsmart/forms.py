@@ -140,6 +140,24 @@ def refusal_errors(problem: Problem) -> dict[str, list[str]]:
     return {"form": [str(problem.detail or problem.title)]}
 
 
+def submit(
+    schema: Schema,
+    make: Callable[[dict], Any],
+    page: Callable[[dict[str, list[str]]], Any],
+):
+    """A form that shows its own page again (an admin's list-and-add page, a settings form):
+    parse it with ``schema`` and answer ``make(values)`` (the work, then usually :func:`done`);
+    if it does not parse, or the work is refused (rolled back, :func:`refusal_errors`),
+    ``page(errors)``: the page again with the form's errors."""
+    values, errors = parse_form(schema)
+    if not errors:
+        try:
+            return make(values)
+        except Problem as problem:
+            errors = refusal_errors(problem)
+    return page(errors)
+
+
 def done(message: str, endpoint: str, **values):
     """After a form's work: the message, and the page to see it on (303)."""
     flash(message, "success")

@@ -1,10 +1,11 @@
-"""forms.act and forms.act_on_page: what a form's work answers, done or refused."""
+"""forms.act, act_on_page and submit: what a form's work answers, done or refused."""
 
 from __future__ import annotations
 
 import pytest
 from flask import get_flashed_messages
 from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields
 
 from pointsmart import forms
 from pointsmart.errors import NotFound, Problem
@@ -74,3 +75,43 @@ def test_act_on_page_puts_the_refusal_the_way_the_page_shows_it(ctx, once):
         None, {}, refused(NotFound()), page, lambda result: "done", errors=lambda p: [p.code]
     )
     assert answer == ({"page": ["not_found"]}, 404)
+
+
+class NameForm(Schema):
+    name = fields.Str(required=True)
+
+
+def test_submit_answers_with_the_work_of_a_form_that_parses(app, db_session):
+    with app.test_request_context(method="POST", data={"name": "East"}):
+        answer = forms.submit(NameForm(), lambda values: values["name"], lambda errors: errors)
+    assert answer == "East"
+
+
+def test_submit_shows_the_page_again_with_the_fields_errors(app, db_session):
+    with app.test_request_context(method="POST", data={}):
+        answer = forms.submit(NameForm(), lambda values: "done", lambda errors: errors)
+    assert list(answer) == ["name"]
+
+
+def test_submit_shows_a_refusal_on_the_page_after_rolling_back(app, db_session, monkeypatch):
+    rolled_back = []
+    monkeypatch.setattr(forms.db.session, "rollback", lambda: rolled_back.append(True))
+
+    def make(values):
+        raise Problem("Taken.", errors={"name": ["In use."]})
+
+    with app.test_request_context(method="POST", data={"name": "East"}):
+        answer = forms.submit(NameForm(), make, lambda errors: errors)
+    assert answer == {"name": ["In use."]}
+    assert rolled_back == [True]
+
+
+def test_submit_leaves_a_not_found_to_the_error_page(app, db_session):
+    def make(values):
+        raise NotFound()
+
+    with (
+        app.test_request_context(method="POST", data={"name": "East"}),
+        pytest.raises(NotFound),
+    ):
+        forms.submit(NameForm(), make, lambda errors: errors)

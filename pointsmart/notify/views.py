@@ -12,8 +12,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required, page_principal
-from ..errors import Problem
-from ..forms import REQUIRED, WHOLE, parse_form, refusal_errors
+from ..forms import REQUIRED, WHOLE, done, submit
 from ..villagers.views import villager_required
 from ..villages.service import administered_village
 from . import service
@@ -60,33 +59,26 @@ def admin_page(village_id: int):
 @bp.route("/admin/villages/<int:village_id>/sms/cap", methods=["POST"])
 @login_required
 def save_cap(village_id: int):
-    values, errors = parse_form(CapForm())
-    if not errors:
-        try:
-            service.set_monthly_cap(page_principal(), village_id, values["monthly_cap"])
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
-        return _page(village_id, errors=errors, status=422)
-    flash(_("The monthly cap is saved."), "success")
-    return redirect(url_for("notify.admin_page", village_id=village_id), 303)
+    def make(values):
+        service.set_monthly_cap(page_principal(), village_id, values["monthly_cap"])
+        return done(_("The monthly cap is saved."), "notify.admin_page", village_id=village_id)
+
+    return submit(CapForm(), make, lambda errors: _page(village_id, errors=errors, status=422))
 
 
 @bp.route("/admin/villages/<int:village_id>/sms/consents", methods=["POST"])
 @login_required
 def add_consent(village_id: int):
-    values, errors = parse_form(ConsentForm())
-    if not errors:
-        try:
-            actor = page_principal()
-            household_id = service.household_by_number(actor, village_id, values["number"])
-            service.record_consent(actor, household_id, phone=values["phone"])
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
+    def make(values):
+        actor = page_principal()
+        household_id = service.household_by_number(actor, village_id, values["number"])
+        service.record_consent(actor, household_id, phone=values["phone"])
+        return done(_("The consent is recorded."), "notify.admin_page", village_id=village_id)
+
+    def page(errors):
         return _page(village_id, errors=errors, values=request.form.to_dict(), status=422)
-    flash(_("The consent is recorded."), "success")
-    return redirect(url_for("notify.admin_page", village_id=village_id), 303)
+
+    return submit(ConsentForm(), make, page)
 
 
 @bp.route("/admin/villages/<int:village_id>/sms/consents/<int:household_id>/stop", methods=["POST"])

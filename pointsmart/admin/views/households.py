@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import login_required, page_principal
 from ...counter import pins
-from ...errors import NotFound, Problem
+from ...errors import NotFound
 from ...extensions import db
-from ...forms import done, parse_form, refusal_errors
+from ...forms import done, parse_form, submit
 from ...households import service as household_service
 from ...households.models import Member
 from ...ledger import queries as ledger_queries
@@ -23,7 +23,8 @@ from .blueprint import bp
 PAGE_SIZE = 30
 
 
-def _list_page(village_id: int, *, values=None, errors=None, status=200):
+def _list_page(village_id: int, *, errors=None):
+    """The list with its add form; with ``errors``, the form as sent and 422."""
     actor = page_principal()
     village = villages.administered_village(actor, village_id)
     query, _errors = parse_form(SearchForm(), request.args.to_dict())
@@ -39,10 +40,10 @@ def _list_page(village_id: int, *, values=None, errors=None, status=200):
             q=query.get("q") or "",
             first_page=query.get("after") is None,
             grid_options=[(grid.id, grid.name) for grid in villages.list_grids(actor, village_id)],
-            values=values or {},
+            values=request.form.to_dict() if errors else {},
             errors=errors or {},
         ),
-        status,
+        422 if errors else 200,
     )
 
 
@@ -55,18 +56,16 @@ def households_list(village_id: int):
 @bp.route("/villages/<int:village_id>/households", methods=["POST"])
 @login_required
 def add_household(village_id: int):
-    values, errors = parse_form(HouseholdForm())
-    if not errors:
-        try:
-            view = household_service.create_household(page_principal(), village_id, **values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
-        return _list_page(village_id, values=request.form.to_dict(), errors=errors, status=422)
-    return done(_("Household %(n)s added.", n=view.number), "admin.household", household_id=view.id)
+    def make(values):
+        view = household_service.create_household(page_principal(), village_id, **values)
+        return done(
+            _("Household %(n)s added.", n=view.number), "admin.household", household_id=view.id
+        )
+
+    return submit(HouseholdForm(), make, lambda errors: _list_page(village_id, errors=errors))
 
 
-def _household_page(household_id: int, *, errors=None, status=200):
+def _household_page(household_id: int, *, errors=None):
     actor = page_principal()
     household = households.administered_household(actor, household_id)
     village = villages.administered_village(actor, household.village_id)
@@ -82,7 +81,7 @@ def _household_page(household_id: int, *, errors=None, status=200):
             pin=pins.pin_state(household),
             errors=errors or {},
         ),
-        status,
+        422 if errors else 200,
     )
 
 
@@ -94,15 +93,12 @@ def household(household_id: int):
 
 def _household_form(household_id: int, schema, action, success: str):
     """Parse ``schema``, run ``action(actor, values)``; back to the household page."""
-    values, errors = parse_form(schema)
-    if not errors:
-        try:
-            action(page_principal(), values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
-        return _household_page(household_id, errors=errors, status=422)
-    return done(success, "admin.household", household_id=household_id)
+
+    def make(values):
+        action(page_principal(), values)
+        return done(success, "admin.household", household_id=household_id)
+
+    return submit(schema, make, lambda errors: _household_page(household_id, errors=errors))
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["POST"])

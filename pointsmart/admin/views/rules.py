@@ -7,8 +7,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Problem
-from ...forms import done, parse_form, refusal_errors
+from ...forms import done, submit
 from ...ledger.labels import CATEGORY_LABELS
 from ...rule_templates import offers as template_offers
 from ...rules import catalogue as rules
@@ -17,7 +16,8 @@ from ..forms import ConfirmForm, RuleForm, RuleVersionForm
 from .blueprint import bp
 
 
-def _rules_page(village_id: int, *, values=None, errors=None, status=200):
+def _rules_page(village_id: int, *, values=None, errors=None):
+    """The catalogue with its forms; with ``errors``, 422."""
     actor = page_principal()
     village = administered_village(actor, village_id)
     return (
@@ -32,7 +32,7 @@ def _rules_page(village_id: int, *, values=None, errors=None, status=200):
             values=values or {},
             errors=errors or {},
         ),
-        status,
+        422 if errors else 200,
     )
 
 
@@ -45,32 +45,34 @@ def rules_list(village_id: int):
 @bp.route("/villages/<int:village_id>/rules", methods=["POST"])
 @login_required
 def add_rule(village_id: int):
-    values, errors = parse_form(RuleForm())
-    if not errors:
-        try:
-            rules.create_rule(page_principal(), village_id, **values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
-        return _rules_page(village_id, values=request.form.to_dict(), errors=errors, status=422)
-    return done(
-        _("Rule %(name)s added.", name=values["name"]), "admin.rules_list", village_id=village_id
-    )
+    def make(values):
+        rules.create_rule(page_principal(), village_id, **values)
+        return done(
+            _("Rule %(name)s added.", name=values["name"]),
+            "admin.rules_list",
+            village_id=village_id,
+        )
+
+    def page(errors):
+        return _rules_page(village_id, values=request.form.to_dict(), errors=errors)
+
+    return submit(RuleForm(), make, page)
 
 
 def _rule_form(rule_id: int, schema, action, success: str):
     rule = rules.find_rule(rule_id)
     administered_village(page_principal(), rule.village_id)
-    values, errors = parse_form(schema)
-    if not errors:
-        try:
-            action(page_principal(), values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
+
+    def make(values):
+        action(page_principal(), values)
+        return done(success, "admin.rules_list", village_id=rule.village_id)
+
+    def page(errors):
+        # Every rule of the list has these forms: each field's error names its rule.
         errors = {f"rule-{rule_id}-{field}": messages for field, messages in errors.items()}
-        return _rules_page(rule.village_id, errors=errors, status=422)
-    return done(success, "admin.rules_list", village_id=rule.village_id)
+        return _rules_page(rule.village_id, errors=errors)
+
+    return submit(schema, make, page)
 
 
 @bp.route("/rules/<int:rule_id>/version", methods=["POST"])

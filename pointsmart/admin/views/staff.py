@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ...accounts.auth import login_required, page_principal
 from ...counter import goods
 from ...errors import Problem
-from ...forms import done, parse_form, refusal_errors
+from ...forms import done, refusal_errors, submit
 from ...villages.service import administered_village
 from .. import staff
 from ..forms import ConfirmForm, PasswordForm, RoleForm, UserForm
@@ -40,22 +40,21 @@ def staff_list(village_id: int):
 @bp.route("/villages/<int:village_id>/staff", methods=["POST"])
 @login_required
 def create_user(village_id: int):
-    values, errors = parse_form(UserForm())
-    if not errors:
-        try:
-            user = staff.create_staff_user(page_principal(), village_id=village_id, **values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
+    def make(values):
+        user = staff.create_staff_user(page_principal(), village_id=village_id, **values)
+        return done(
+            _("User %(name)s created.", name=user.username),
+            "admin.user",
+            village_id=village_id,
+            user_id=user.id,
+        )
+
+    def page(errors):
         form = request.form.to_dict()
         form.pop("password", None)
         return _staff_page(village_id, values=form, errors=errors, status=422)
-    return done(
-        _("User %(name)s created.", name=user.username),
-        "admin.user",
-        village_id=village_id,
-        user_id=user.id,
-    )
+
+    return submit(UserForm(), make, page)
 
 
 def _user_page(village_id: int, user_id: int, *, errors=None, status=200):
@@ -82,16 +81,14 @@ def user(village_id: int, user_id: int):
 
 
 def _user_form(village_id: int, user_id: int, schema, action, success: str):
-    values, errors = parse_form(schema)
-    if not errors:
-        try:
-            administered_village(page_principal(), village_id)
-            action(page_principal(), values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
-        return _user_page(village_id, user_id, errors=errors, status=422)
-    return done(success, "admin.user", village_id=village_id, user_id=user_id)
+    def make(values):
+        administered_village(page_principal(), village_id)
+        action(page_principal(), values)
+        return done(success, "admin.user", village_id=village_id, user_id=user_id)
+
+    return submit(
+        schema, make, lambda errors: _user_page(village_id, user_id, errors=errors, status=422)
+    )
 
 
 @bp.route("/villages/<int:village_id>/users/<int:user_id>/active", methods=["POST"])

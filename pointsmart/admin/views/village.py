@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import login_required, page_principal
 from ...audit import service as audit
-from ...errors import Forbidden, NotFound, Problem
+from ...errors import Forbidden, NotFound
 from ...extensions import db
-from ...forms import done, parse_form, refusal_errors
+from ...forms import done, submit
 from ...villages import service as villages
 from ...villages.models import Grid
 from ...villages.service import administered_village
@@ -211,15 +211,14 @@ def village(village_id: int):
 @bp.route("/villages/<int:village_id>", methods=["POST"])
 @login_required
 def save_settings(village_id: int):
-    values, errors = parse_form(SettingsForm())
-    if not errors:
-        try:
-            settings.update_village_settings(page_principal(), village_id, **values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
+    def make(values):
+        settings.update_village_settings(page_principal(), village_id, **values)
+        return done(_("Village settings saved."), "admin.village", village_id=village_id)
+
+    def page(errors):
         return _settings_page(village_id, values=request.form.to_dict(), errors=errors, status=422)
-    return done(_("Village settings saved."), "admin.village", village_id=village_id)
+
+    return submit(SettingsForm(), make, page)
 
 
 # --- grids -----------------------------------------------------------------------------------
@@ -244,16 +243,14 @@ def grids(village_id: int):
 @bp.route("/villages/<int:village_id>/grids", methods=["POST"])
 @login_required
 def add_grid(village_id: int):
-    values, errors = parse_form(NameForm())
-    if not errors:
-        try:
-            villages.create_grid(page_principal(), village_id, name=values["name"])
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
-        return _grids_page(village_id, errors=errors, status=422)
-    return done(
-        _("Grid %(name)s added.", name=values["name"]), "admin.grids", village_id=village_id
+    def make(values):
+        villages.create_grid(page_principal(), village_id, name=values["name"])
+        return done(
+            _("Grid %(name)s added.", name=values["name"]), "admin.grids", village_id=village_id
+        )
+
+    return submit(
+        NameForm(), make, lambda errors: _grids_page(village_id, errors=errors, status=422)
     )
 
 
@@ -263,15 +260,15 @@ def rename_grid(grid_id: int):
     grid = db.session.get(Grid, grid_id)
     if grid is None:
         raise NotFound(_l("No such grid."))
-    values, errors = parse_form(NameForm())
-    if not errors:
-        try:
-            settings.rename_grid(page_principal(), grid_id, name=values["name"])
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    if errors:
+
+    def make(values):
+        settings.rename_grid(page_principal(), grid_id, name=values["name"])
+        return done(_("Grid renamed."), "admin.grids", village_id=grid.village_id)
+
+    def page(errors):
         return _grids_page(grid.village_id, errors={f"grid-{grid_id}": errors["name"]}, status=422)
-    return done(_("Grid renamed."), "admin.grids", village_id=grid.village_id)
+
+    return submit(NameForm(), make, page)
 
 
 # --- audit log -------------------------------------------------------------------------------

@@ -10,8 +10,7 @@ from flask import render_template, request
 from flask_babel import gettext as _
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Problem
-from ...forms import done, parse_form, refusal_errors
+from ...forms import done, submit
 from .. import access, service
 from ..models import COUNTY, TOWNSHIP
 from ..schemas import LevelsIn, TownshipForm, VillageAdminForm, VillageForm
@@ -80,15 +79,12 @@ def region(region_id: int):
 
 
 def _submit(region_id: int, form: str, schema, make):
-    values, errors = parse_form(schema)
-    if not errors:
-        try:
-            return make(values)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    shown = request.form.to_dict()
-    shown.pop("password", None)
-    return _region_page(region_id, form=form, values=shown, errors=errors, status=422)
+    def page(errors):
+        shown = request.form.to_dict()
+        shown.pop("password", None)
+        return _region_page(region_id, form=form, values=shown, errors=errors, status=422)
+
+    return submit(schema, make, page)
 
 
 @bp.route("/<int:region_id>/townships", methods=["POST"])

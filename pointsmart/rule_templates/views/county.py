@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from marshmallow import Schema
 
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
-from ...forms import done, parse_form, refusal_errors
+from ...forms import done, parse_form, refusal_errors, submit
 from ...ledger.labels import CATEGORY_LABELS
 from ...regions import access as region_access
 from .. import access, drafting, reading
@@ -88,20 +89,16 @@ def template_page(template_id: int):
 
 
 def _submit(template_id: int, form: str, schema, make, success: str):
-    values, errors = parse_form(schema) if schema is not None else ({}, {})
-    if not errors:
-        try:
-            make(page_principal(), values)
-            return done(success, "rule_templates_pages.template_page", template_id=template_id)
-        except Problem as problem:
-            errors = refusal_errors(problem)
-    return _template_page(
-        template_id,
-        form=form,
-        values=request.form.to_dict(),
-        errors=errors,
-        status=422,
-    )
+    def work(values):
+        make(page_principal(), values)
+        return done(success, "rule_templates_pages.template_page", template_id=template_id)
+
+    def page(errors):
+        values = request.form.to_dict()
+        return _template_page(template_id, form=form, values=values, errors=errors, status=422)
+
+    # Without a schema the form has nothing to parse: an empty one takes no field.
+    return submit(schema if schema is not None else Schema(), work, page)
 
 
 @bp.route("/rule-templates/<int:template_id>/draft", methods=["POST"])
