@@ -6,6 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
 from ..rules.models import UNITS
+from ..rules.schemas import RuleRef
 from ..schemas import page_schema
 from ..text import Name
 
@@ -173,10 +174,8 @@ class PlannedEntryOut(Schema):
     rule_version_id = fields.Int(allow_none=True)
 
 
-class RuleBrief(Schema):
-    id = fields.Int()
-    code = fields.Str()
-    name = fields.Str()
+class RuleBrief(RuleRef):
+    """A village's rule as a plan names it: the rules' own reference (its OpenAPI name kept)."""
 
 
 class PlanOut(Schema):
