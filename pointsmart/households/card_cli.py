@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
 from ..accounts.auth import COMMAND_LINE
+from ..commands import pdf_output
 from ..errors import Problem, exit_refused
 from ..extensions import db
 from . import card_sheet
@@ -18,13 +17,7 @@ cards_cli = AppGroup("cards", help="Household cards.")
 @cards_cli.command("print")
 @click.option("--village", "village_id", type=int, required=True, help="The village.")
 @click.option("--grid", "grid_id", type=int, help="Only this grid's households.")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    required=True,
-    help="Where to write the PDF.",
-)
+@pdf_output
 @click.option(
     "--issue-missing/--existing-only",
     default=True,

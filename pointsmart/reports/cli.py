@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
 from ..accounts.auth import COMMAND_LINE
+from ..commands import pdf_output
 from ..errors import Problem, exit_refused
 from ..extensions import db
 from .sheet import mark_printed, monthly_sheet
@@ -19,13 +18,7 @@ reports_cli = AppGroup("reports", help="Reports: the monthly notice sheet.")
 @reports_cli.command("sheet")
 @click.option("--village", "village_id", type=int, required=True, help="The village.")
 @click.option("--month", "period", required=True, help="The month, YYYY-MM (village time).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    required=True,
-    help="Where to write the PDF.",
-)
+@pdf_output
 def sheet_command(village_id, period, output):
     """Write the month's notice sheet: leaderboard, red and black lists, every household's
     month, and the ledger's head hash and transfer count at the month's close."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 from flask.cli import AppGroup
 
 from ..accounts.auth import COMMAND_LINE
-from ..errors import Problem
+from ..commands import pdf_output
+from ..errors import Problem, exit_refused
 from ..extensions import db
 from .slips import statement_slips
 from .slips_pdf import PER_PAGE, render_slips
@@ -21,24 +19,14 @@ statements_cli = AppGroup("statements", help="Printed statement slips for househ
 @click.option("--village", "village_id", type=int, required=True, help="The village.")
 @click.option("--grid", "grid_id", type=int, help="Only this grid's households.")
 @click.option("--month", "period", required=True, help="The month, YYYY-MM (village time).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    required=True,
-    help="Where to write the PDF.",
-)
+@pdf_output
 def print_command(village_id, grid_id, period, output):
     """Write an A4 PDF of statement slips, six a page, one per active household, by number."""
     try:
         batch = statement_slips(COMMAND_LINE, village_id, period, grid_id=grid_id)
         pdf = render_slips(batch)
     except Problem as problem:
-        db.session.rollback()
-        click.echo(f"error: {problem.detail or problem.title}", err=True)
-        for field, messages in (problem.errors or {}).items():
-            click.echo(f"  {field}: {'; '.join(messages)}", err=True)
-        sys.exit(2)
+        exit_refused(problem)
     db.session.rollback()  # nothing was written; end the read transaction
     output.write_bytes(pdf)
     pages = max(1, -(-len(batch.slips) // PER_PAGE))
