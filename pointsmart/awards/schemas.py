@@ -36,6 +36,17 @@ class _Quantity(Schema):
         data["quantity"] = quantity
         return data
 
+    def _refuse_quantity(self, data):
+        """An ad hoc entry (points, no rule) has no quantity."""
+        if data.get("quantity") is not None or data.get("hours") is not None:
+            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
+
+    def load(self, *args, **kwargs):
+        # ``hours`` is only another name for ``quantity``: never in what the schema gives.
+        data = super().load(*args, **kwargs)
+        data.pop("hours", None)
+        return data
+
 
 # --- awards ----------------------------------------------------------------------------------
 
@@ -71,13 +82,7 @@ class AwardIn(_Quantity):
         }
         if missing:
             raise ValidationError(missing)
-        if data.get("quantity") is not None or data.get("hours") is not None:
-            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
-
-    def load(self, *args, **kwargs):
-        data = super().load(*args, **kwargs)
-        data.pop("hours", None)
-        return data
+        self._refuse_quantity(data)
 
 
 class AwardOut(TransferOut):
@@ -159,14 +164,8 @@ class ProposalIn(_Quantity):
             raise ValidationError(
                 str(_l("Give a rule and quantity, or points and a category.")), "rule_id"
             )
-        elif data.get("quantity") is not None or data.get("hours") is not None:
-            raise ValidationError(str(_l("A quantity needs a rule.")), "quantity")
-
-    def load(self, *args, **kwargs):
-        # ``hours`` is only another name for ``quantity``; an ad hoc proposal has neither.
-        data = super().load(*args, **kwargs)
-        data.pop("hours", None)
-        return data
+        else:
+            self._refuse_quantity(data)
 
 
 class ApprovalQuery(PageQuery):
