@@ -16,12 +16,13 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..awards.batches import BatchEntry, entry_problem, plan_batch
 from ..awards.errors import BatchRefused
-from ..awards.planning import post_plan, village_of
+from ..awards.planning import post_plan
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
 from ..rules import arithmetic
 from ..rules.models import Rule
+from ..villages.service import find_village
 from .models import Activity, Attendance
 from .service import activity_for, attendee_name, find_attendance, reopen_if_reversed
 
@@ -38,7 +39,7 @@ def post_attendance(
     activity = activity_for(actor, activity_id)
     rule = db.session.get(Rule, activity.rule_id)
     period = f"{activity.date:%Y-%m}"  # the month of the activity's (village-local) day
-    village = village_of(activity.village_id)
+    village = find_village(activity.village_id)
     if activity.date > arithmetic.local_today(village.timezone):
         raise ValidationFailed(errors={"activity": [str(_l("The activity has not happened yet."))]})
     problems = []

@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
-from ..awards.planning import active_household, village_of
+from ..awards.planning import active_household
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -39,6 +39,7 @@ from ..ledger.models import Transfer
 from ..rules import arithmetic
 from ..rules.models import HOUR, Rule
 from ..text import clean_name, name_problem
+from ..villages.service import find_village
 from .models import Activity, Attendance
 
 HUNDREDTH = Decimal("0.01")
@@ -76,7 +77,7 @@ def create_activity(
     place: str = "",
 ) -> ActivityView:
     """Create a volunteer activity (leader or admin of the village)."""
-    village_of(village_id)
+    find_village(village_id)
     actor.require_awarder(village_id)
     title = (title or "").strip()
     if not title:
@@ -108,7 +109,7 @@ def create_activity(
 def list_activities(
     actor: Principal, village_id: int, *, limit: int = 50, after: int | None = None
 ) -> list[Activity]:
-    village_of(village_id)
+    find_village(village_id)
     actor.require_awarder(village_id)
     statement = (
         sa.select(Activity)

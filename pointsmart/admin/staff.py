@@ -28,7 +28,7 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..villages.models import Village
+from ..villages.service import administered_village
 from .errors import RoleExists, SelfLockout
 
 
@@ -113,9 +113,7 @@ def _check_role_target(actor: Principal, role: str, village_id: int | None) -> N
     if village_id is None:
         actor.require_global_admin()
     else:
-        if db.session.get(Village, village_id) is None:
-            raise NotFound(_l("No such village."))
-        actor.require_admin(village_id)
+        administered_village(actor, village_id)
 
 
 def create_staff_user(

@@ -35,10 +35,11 @@ from ..ledger.models import AWARD, Transfer
 from ..rules import arithmetic
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
+from ..villages.service import find_village
 from .errors import AlreadyDecided, SelfApproval
 from .limits import check_cap, needs_approval, not_reversed
 from .models import APPROVED, PENDING, REJECTED, Approval
-from .planning import Plan, active_household, check_period, plan_by_rule, post_plan, village_of
+from .planning import Plan, active_household, check_period, plan_by_rule, post_plan
 
 signals = Namespace()
 #: Sent, in the deciding transaction, when an approved award has posted: the sender is the
@@ -124,7 +125,7 @@ def propose(
     period: str | None = None,
 ) -> Approval:
     """Queue an award for approval whatever its size (by rule, or ad hoc with points)."""
-    village = village_of(village_id)
+    village = find_village(village_id)
     actor.require_awarder(village_id)
     household = active_household(household_id)
     if household.village_id != village_id:
@@ -164,7 +165,7 @@ def list_approvals(
     after: int | None = None,
 ) -> list[Approval]:
     """A village's approvals, newest first: all of them for an admin, a leader's own else."""
-    village_of(village_id)
+    find_village(village_id)
     actor.require_awarder(village_id)
     statement = (
         sa.select(Approval)

@@ -29,6 +29,7 @@ from ..ledger.models import AWARD, Transfer
 from ..rules import catalogue as rules
 from ..rules.models import Rule
 from ..villages.models import Village
+from ..villages.service import find_village
 from .errors import AlreadyScored, ApprovalRequired, BatchRefused
 from .limits import check_cap, check_quota, needs_approval, rule_usage
 from .planning import (
@@ -39,7 +40,6 @@ from .planning import (
     plan_by_rule,
     post_plan,
     rule_of_village,
-    village_of,
 )
 
 MAX_BATCH = 500
@@ -100,7 +100,7 @@ def plan_batch(
     # Every household's account before the first check and the first posting (see the
     # ledger's lock order): the caps are checked under the locks the postings keep.
     ledger.lock_household_accounts(village_id, [entry.household_id for entry in entries])
-    village = village_of(village_id)
+    village = find_village(village_id)
     period = check_period(village.timezone, period)
     check_posting_period(actor, village, period)
 

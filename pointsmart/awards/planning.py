@@ -65,13 +65,6 @@ def active_household(household_id: int) -> Any:
     return household
 
 
-def village_of(village_id: int) -> Village:
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    return village
-
-
 def check_period(timezone: str, period: str | None) -> str:
     today = current_period(timezone)
     if period is None:

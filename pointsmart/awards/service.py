@@ -44,6 +44,7 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD, DEDUCT, Transfer
 from ..rules import arithmetic
 from ..villages.models import Village
+from ..villages.service import find_village
 from .approvals import queue, waits_for_approval
 from .errors import (
     CorrectionWindowClosed,
@@ -59,7 +60,6 @@ from .planning import (
     plan_by_rule,
     post_plan,
     rule_of_village,
-    village_of,
 )
 
 
@@ -77,7 +77,7 @@ def preview(actor: Principal, *, household_id: int, rule_id: int, quantity: Any,
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
     rule = rule_of_village(rule_id, household.village_id)
-    village = village_of(household.village_id)
+    village = find_village(household.village_id)
     plan = plan_by_rule(rule, household_id, quantity, timezone=village.timezone, period=period)
     remaining = cap_remaining(plan)
     return plan, remaining
@@ -108,7 +108,7 @@ def award_by_rule(
     actor.require_awarder(household.village_id)
     rule = rule_of_village(rule_id, household.village_id)
     ledger.lock_household_account(household.village_id, household.id)
-    village = village_of(household.village_id)
+    village = find_village(household.village_id)
     plan = plan_by_rule(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=memo
     )
@@ -130,7 +130,7 @@ def post_adhoc(
     household = active_household(household_id)
     actor.require_awarder(household.village_id)
     ledger.lock_household_account(household.village_id, household.id)
-    village = village_of(household.village_id)
+    village = find_village(household.village_id)
     plan = Plan(
         village_id=village.id,
         household_id=household_id,
@@ -167,7 +167,7 @@ def reverse_entry(actor: Principal, transfer_id: int, *, reason: str) -> Transfe
             raise Forbidden(
                 _l("Only an administrator, or the leader who made the entry, may reverse it.")
             )
-        timezone = village_of(original.village_id).timezone
+        timezone = find_village(original.village_id).timezone
         if arithmetic.local_today(timezone, original.created_at) != arithmetic.local_today(
             timezone
         ):
@@ -185,7 +185,7 @@ def reverse_entry(actor: Principal, transfer_id: int, *, reason: str) -> Transfe
 def my_entries(actor: Principal, village_id: int, period: str | None = None) -> dict[str, Any]:
     """The transfers the caller posted in the village that count for ``period`` (default this
     month), newest first, with what remains of their quota."""
-    village = village_of(village_id)
+    village = find_village(village_id)
     actor.require_awarder(village_id)
     period = check_period(village.timezone, period)
     transfers = list(
@@ -212,7 +212,7 @@ SETTINGS = ("approval_threshold", "leader_monthly_quota", "black_board_days", "r
 
 
 def award_settings(actor: Principal, village_id: int) -> Village:
-    village = village_of(village_id)
+    village = find_village(village_id)
     actor.require_awarder(village_id)
     return village
 
@@ -220,7 +220,7 @@ def award_settings(actor: Principal, village_id: int) -> Village:
 def change_award_settings(actor: Principal, village_id: int, **changes: Any) -> Village:
     """Change the approval threshold, the leader quota (None: no quota) or the days entries
     stay on the board (admin of the village)."""
-    village = village_of(village_id)
+    village = find_village(village_id)
     actor.require_admin(village_id)
     before = {name: getattr(village, name) for name in changes if name in SETTINGS}
     for name, value in changes.items():

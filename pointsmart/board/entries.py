@@ -26,7 +26,7 @@ from ..awards.errors import WrongRuleKind
 from ..awards.limits import check_cap, check_quota
 from ..awards.models import PENDING, Approval
 from ..awards.photos import store_photo
-from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, village_of
+from ..awards.planning import Plan, active_household, plan_by_rule, post_plan
 from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
@@ -38,6 +38,7 @@ from ..ledger.models import AWARD, Transfer
 from ..periods import is_valid_period
 from ..rules.arithmetic import local_today
 from ..rules.models import BLACK, RED, Rule
+from ..villages.service import find_village
 from .models import BoardEntry, Objection
 
 MAX_REASON = 500
@@ -85,7 +86,7 @@ def create_entry(
         raise WrongRuleKind(_l("Choose a red list or black list rule."))
     reason = reason_text(reason)
     ledger.lock_household_account(household.village_id, household.id)
-    village = village_of(household.village_id)
+    village = find_village(household.village_id)
     plan = plan_by_rule(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=reason
     )
@@ -109,7 +110,7 @@ def record_entry(
     plan: Plan, transfer: Transfer, *, reason: str, photo: str | None, created_by_id: int | None
 ) -> BoardEntry:
     """The entry for a posted red or black transfer, on the board from today."""
-    village = village_of(plan.village_id)
+    village = find_village(plan.village_id)
     kind = plan.rule.category
     days = village.black_board_days if kind == BLACK else village.red_board_days
     today = local_today(village.timezone)
@@ -238,7 +239,7 @@ def public_board(village_id: int, period: str | None = None) -> dict[str, Any]:
 
     For anyone: no names of staff. Reversed entries and entries past their days are left out.
     """
-    village = village_of(village_id)
+    village = find_village(village_id)
     if period is not None and not is_valid_period(period):
         raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
     today = local_today(village.timezone)
@@ -268,7 +269,7 @@ def list_entries(
     actor: Principal, village_id: int, *, limit: int = 50, after: int | None = None
 ) -> list[dict[str, Any]]:
     """Every entry of the village, newest first, for its staff (reversed and past ones too)."""
-    village = village_of(village_id)
+    village = find_village(village_id)
     actor.require_staff(village_id)
     statement = (
         sa.select(BoardEntry)
@@ -297,7 +298,7 @@ def photo_visible(entry_id: int, viewer: Principal | None) -> str | None:
         return None
     if viewer is not None and viewer.is_staff_of(entry.village_id):
         return entry.photo
-    village = village_of(entry.village_id)
+    village = find_village(entry.village_id)
     if entry.board_until < local_today(village.timezone):
         return None
     if reversed_transfer_ids([entry.transfer_id]):

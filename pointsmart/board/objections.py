@@ -14,12 +14,13 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected, NotOnBoard
 from ..awards.models import PENDING
-from ..awards.planning import active_household, village_of
+from ..awards.planning import active_household
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..rules.arithmetic import local_today
+from ..villages.service import find_village
 from .entries import find_entry, reason_text, reversed_transfer_ids
 from .models import DISMISSED, UPHELD, BoardEntry, Objection, ObjectionRecord
 
@@ -79,7 +80,7 @@ def raise_objection(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
     reason = reason_text(reason)
-    village = village_of(entry.village_id)
+    village = find_village(entry.village_id)
     closed = closed_for_objections(entry, local_today(village.timezone))
     if closed is not None:
         raise NotOnBoard(closed)
@@ -106,7 +107,7 @@ def raise_objection(
 def list_objections(
     actor: Principal, village_id: int, *, status: str | None = None
 ) -> list[Objection]:
-    village_of(village_id)
+    find_village(village_id)
     actor.require_admin(village_id)
     statement = (
         sa.select(Objection)

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.models import SETTLE, MonthlyTotal, Transfer
 from ..periods import current_period, is_valid_period
-from ..villages.models import Village
+from ..villages.service import readable_village
 from .names import public_names
 
 
@@ -26,10 +26,7 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
       promise to villagers), with its value in yuan at the village's rate.
     * ``unsettled``: points shops have taken in up to that month and not yet been paid for.
     """
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_reader(village_id)
+    village = readable_village(actor, village_id)
     period = period or current_period(village.timezone)
     if not is_valid_period(period):
         raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})

@@ -34,13 +34,13 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..errors import NotFound, Problem, ValidationFailed
+from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger import idempotency
 from ..ledger.models import HOUSEHOLD, Account
 from ..ledger.service import expire
 from ..periods import current_period
-from ..villages.models import Village
+from ..villages.service import administered_village
 
 
 class ClearingOff(Problem):
@@ -73,10 +73,7 @@ def clearable_years(today_period: str) -> tuple[int, ...]:
 
 def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
     """Expire every positive household balance of the village for ``year`` (see the module)."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    village = administered_village(actor, village_id)
     if not village.year_end_clearing:
         raise ClearingOff()
     if year not in clearable_years(current_period(village.timezone)):

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..ledger import queries
 from ..ledger.verify import HeadReport, VerifyReport, verify_head, verify_village
-from ..villages.models import Village
+from ..villages.service import readable_village
 
 
 def household_history(
@@ -28,16 +28,12 @@ def household_history(
 
 
 def verify_ledger(actor: Principal, village_id: int) -> VerifyReport:
-    if db.session.get(Village, village_id) is None:
-        raise NotFound(_l("No such village."))
-    actor.require_reader(village_id)
+    readable_village(actor, village_id)
     return verify_village(village_id)
 
 
 def verify_ledger_head(
     actor: Principal, village_id: int, *, hash: str, count: int | None
 ) -> HeadReport:
-    if db.session.get(Village, village_id) is None:
-        raise NotFound(_l("No such village."))
-    actor.require_reader(village_id)
+    readable_village(actor, village_id)
     return verify_head(village_id, hash, count)

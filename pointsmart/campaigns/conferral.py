@@ -36,6 +36,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..rules.models import Rule
+from ..villages.service import find_village
 from . import regional, scope, windows
 from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
 from .models import REMOVED, STANDING, Campaign, Nomination, NominationObjection
@@ -45,7 +46,6 @@ from .service import (
     nominations_of,
     reason_text,
     today_for,
-    village_of,
 )
 
 # --- objections ------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
     if campaign.region_id is not None:
         plans = regional.payment_plans(actor, campaign, paid)
     else:
-        village = village_of(campaign.village_id)
+        village = find_village(campaign.village_id)
         rule = db.session.get(Rule, campaign.rule_id)
         plans = [
             plan_by_rule(rule, n.household_id, 1, timezone=village.timezone, memo=campaign.title)

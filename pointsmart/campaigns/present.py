@@ -15,9 +15,10 @@ from ..accounts.auth import Principal
 from ..board.names import mask_name
 from ..extensions import db
 from ..households.models import Household
+from ..villages.service import find_village
 from . import review, scope, windows
 from .models import BeanBallot, Campaign
-from .service import council_of, nominations_of, today_for, village_of
+from .service import council_of, nominations_of, today_for
 
 
 def _households(ids: set[int]) -> dict[int, Any]:
@@ -46,7 +47,7 @@ def campaign_view(actor: Principal | None, campaign: Campaign) -> dict[str, Any]
     member = review.member_for(actor, campaign.id) if actor is not None else None
     mine = review.votes_of_member(member.id) if member is not None else {}
     runner = actor is not None and scope.may_run(actor, campaign)
-    villages = {v: village_of(v) for v in {row.village_id for row in households.values()}}
+    villages = {v: find_village(v) for v in {row.village_id for row in households.values()}}
 
     def staff_of(village_id: int) -> bool:
         return runner or (actor is not None and actor.is_staff_of(village_id))

@@ -39,6 +39,7 @@ from ..households.models import Household
 from ..rules import catalogue as rule_service
 from ..rules.models import Rule
 from ..villages.models import Village
+from ..villages.service import find_village
 from . import scope, windows
 from .council import check_council
 from .errors import AlreadyNominated, NominationDeclined, WindowClosed
@@ -70,13 +71,6 @@ def reason_text(text: str | None, field: str = "reason") -> str:
 
 
 # --- finding -------------------------------------------------------------------------------
-
-
-def village_of(village_id: int) -> Village:
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    return village
 
 
 def find_campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
@@ -133,7 +127,7 @@ def nominations_of(campaign_id: int) -> list[Nomination]:
 def campaigns_of(actor: Principal, village_id: int) -> list[Campaign]:
     """The village's campaigns and those of its township and county, newest first (staff and
     households of the village)."""
-    village_of(village_id)
+    find_village(village_id)
     if actor.household_id is not None:
         if actor.household_village_id != village_id:
             raise Forbidden(_l("You may only see your own village."))
@@ -164,7 +158,7 @@ def _award_rule(rule_id: int, village: Village, day: dt.date) -> Rule:
 
 def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
     """Set up a campaign of the village (admins of the village)."""
-    village = village_of(village_id)
+    village = find_village(village_id)
     actor.require_admin(village_id)
     today = windows.today_of(village.timezone)
     rule = _award_rule(data["rule_id"], village, max(today, data["review_until"]))

@@ -20,7 +20,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ordering import natural_key
-from ..villages.models import Village
+from ..villages.service import administered_village, get_village
 from .errors import OutOfStock
 from .models import SALE, STOCK_IN, STOCK_OUT, VOID, Product, Shop, StockMove
 
@@ -60,9 +60,7 @@ def find_shop(shop_id: int) -> Shop:
 
 def list_shops(actor: Principal, village_id: int) -> list[Shop]:
     """The shops of a village, for its staff."""
-    if db.session.get(Village, village_id) is None:
-        raise NotFound(_l("No such village."))
-    actor.require_staff(village_id)
+    get_village(actor, village_id)
     return list(
         db.session.execute(
             sa.select(Shop).where(Shop.village_id == village_id).order_by(Shop.id)
@@ -82,9 +80,7 @@ def shops_for(actor: Principal) -> list[Shop]:
 
 def create_shop(actor: Principal, village_id: int, *, name: str) -> Shop:
     """Open a shop in a village (admin) with its ledger account."""
-    if db.session.get(Village, village_id) is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    administered_village(actor, village_id)
     name = name.strip()
     if not name:
         raise ValidationFailed(errors={"name": [str(_l("Give the shop a name."))]})

@@ -28,6 +28,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..villages.models import Village
+from ..villages.service import administered_village
 from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
 
 MAX_ATTEMPTS = 5
@@ -60,10 +61,7 @@ def set_pin(actor: Principal, household_id: int, pin: str) -> None:
 
 def set_pin_threshold(actor: Principal, village_id: int, pin_required_above: int | None) -> Village:
     """Set above how many points a sale needs the household's PIN (None: never)."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    village = administered_village(actor, village_id)
     if pin_required_above is not None and pin_required_above < 0:
         raise ValidationFailed(errors={"pin_required_above": [str(_l("0 or more points."))]})
     changes = audit.diff(

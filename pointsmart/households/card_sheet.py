@@ -30,6 +30,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ordering import natural_sorted
 from ..villages.models import Grid, Village
+from ..villages.service import administered_village
 from .card_images import qr_image
 from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
 from .models import Card, Household
@@ -90,10 +91,7 @@ def collect_cards(
     actor: Principal, village_id: int, *, grid_id: int | None = None, issue_missing: bool = False
 ) -> CardSheet:
     """The current cards of a village's active households (or one grid's), by number."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    village = administered_village(actor, village_id)
     statement = (
         sa.select(
             Household.id, Household.number, Household.head_name, Household.card_version, Card.code

@@ -22,7 +22,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..periods import current_period, is_valid_period
-from ..villages.models import Village
+from ..villages.service import administered_village
 from .models import (
     COUNTED,
     DEFAULT_MONTHLY_CAP,
@@ -149,9 +149,7 @@ def monthly_cap(village_id: int) -> int:
 
 def set_monthly_cap(actor: Principal, village_id: int, cap: int) -> int:
     """How many texts the village pays for in a month (0: none)."""
-    if db.session.get(Village, village_id) is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    administered_village(actor, village_id)
     if isinstance(cap, bool) or not isinstance(cap, int) or not 0 <= cap <= MAX_MONTHLY_CAP:
         raise ValidationFailed(errors={"monthly_cap": [str(_l("0 to 100,000 messages."))]})
     settings = db.session.get(SmsVillageSettings, village_id)
@@ -199,10 +197,7 @@ class Overview:
 
 def overview(actor: Principal, village_id: int) -> Overview:
     """What the admin page and ``GET /villages/{id}/sms`` show."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    village = administered_village(actor, village_id)
     period = current_period(village.timezone)
     settings = provider_settings(current_app.config)
     by_status = dict(

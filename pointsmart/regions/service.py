@@ -12,12 +12,13 @@ from ..accounts import service as accounts
 from ..accounts.auth import Principal
 from ..accounts.models import User
 from ..audit import service as audit
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..ordering import natural_sorted
 from ..text import clean_name
 from ..villages import service as villages
 from ..villages.models import Village
+from ..villages.service import find_village
 from . import access
 from .models import COUNTY, LEVELS, TOWNSHIP, Region
 
@@ -174,9 +175,7 @@ def create_village_admin(
 ) -> VillageAdmin:
     """An admin of one village of a township, made by the admin of its county (or of every
     village). The village's own admins make their other staff on the village's pages."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
+    village = find_village(village_id)
     if village.region_id is None:
         actor.require_global_admin()
     else:

@@ -23,7 +23,8 @@ from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import AWARD, SETTLE, MonthlyTotal, Transfer
 from ..periods import current_period, previous_periods
-from .sheet import check_period, find_village
+from ..villages.service import find_village
+from .sheet import check_period
 
 CENT = Decimal("0.01")
 MONTHS = 12

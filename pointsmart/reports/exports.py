@@ -30,7 +30,8 @@ from ..households.models import Household, Member
 from ..ledger.labels import CATEGORY_LABELS, KIND_LABELS, SYSTEM_ACCOUNT_LABELS
 from ..ledger.models import Account, Transfer
 from ..villages.models import Grid
-from .sheet import check_period, find_village
+from ..villages.service import find_village
+from .sheet import check_period
 from .tabular import Table
 
 BATCH = 1000

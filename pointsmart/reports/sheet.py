@@ -29,7 +29,7 @@ from ..board.leaderboard import leaderboard
 from ..board.models import BoardEntry
 from ..board.names import mask_name
 from ..database import utcnow
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger import service as ledger
@@ -37,6 +37,7 @@ from ..ledger.models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Tran
 from ..periods import current_period, is_valid_period
 from ..rules.models import BLACK, RED, Rule
 from ..villages.models import Village
+from ..villages.service import find_village
 
 LEADERBOARD_RANKS = 20
 
@@ -122,13 +123,6 @@ def chain_position_at(village_id: int, moment: dt.datetime) -> int:
         else:
             high = middle - 1
     return low
-
-
-def find_village(village_id: int) -> Village:
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    return village
 
 
 def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) -> Sheet:

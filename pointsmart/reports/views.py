@@ -21,6 +21,7 @@ from ..database import mark_read_only
 from ..extensions import db
 from ..periods import previous_periods
 from ..replica import replica_blueprint
+from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
 from .charts import Series, bar_chart
 from .cli import reports_cli
@@ -65,7 +66,7 @@ def committee_report(village_id: int):
     return render_template(
         "reports/committee.html",
         village_id=village_id,
-        village_name=committee.find_village(village_id).name,
+        village_name=find_village(village_id).name,
         period=period,
         earlier=earlier,
         later=later,
@@ -129,7 +130,7 @@ def export_list(village_id: int):
     return render_template(
         "reports/exports.html",
         village_id=village_id,
-        village_name=committee.find_village(village_id).name,
+        village_name=find_village(village_id).name,
         period=period,
         names=exports.titles(),
     )

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..regions import access as regions
 from ..regions.models import COUNTY, Region
 from ..villages.models import Village
+from ..villages.service import administered_village
 from .models import RuleTemplate
 
 
@@ -79,9 +80,7 @@ def require_adopter(actor: Principal, village_id: int) -> int:
 
     A village in no county has no templates to adopt: 404.
     """
-    if db.session.get(Village, village_id) is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    administered_village(actor, village_id)
     county_id = county_of_village(village_id)
     if county_id is None:
         raise NotFound(_l("This village belongs to no county, so it has no rule templates."))

@@ -30,7 +30,7 @@ from ..audit import service as audit
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger.service import MAX_AMOUNT
-from ..villages.models import Village
+from ..villages.service import find_village
 from .arithmetic import local_today
 from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
 from .models import EACH, HOUR, Rule, RuleVersion
@@ -110,13 +110,6 @@ def usable_version(rule: Rule, day: dt.date) -> RuleVersion:
 # --- the catalogue ---------------------------------------------------------------------------
 
 
-def _village(village_id: int) -> Village:
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    return village
-
-
 def find_rule(rule_id: int) -> Rule:
     rule = db.session.get(Rule, rule_id)
     if rule is None:
@@ -133,7 +126,7 @@ def list_rules(
     active: bool | None = None,
 ) -> list[RuleView]:
     """A village's catalogue with the version in force today; for staff of the village."""
-    village = _village(village_id)
+    village = find_village(village_id)
     actor.require_staff(village_id)
     statement = sa.select(Rule).where(Rule.village_id == village_id).order_by(Rule.id)
     if category is not None:
@@ -149,7 +142,7 @@ def list_rules(
 def get_rule(actor: Principal, rule_id: int) -> RuleView:
     rule = find_rule(rule_id)
     actor.require_staff(rule.village_id)
-    return _views([rule], local_today(_village(rule.village_id).timezone))[0]
+    return _views([rule], local_today(find_village(rule.village_id).timezone))[0]
 
 
 def _views(rules: list[Rule], today: dt.date) -> list[RuleView]:
@@ -192,7 +185,7 @@ def create_rule(
     it yet), so a month already under way can be scored by it. ``points_range``: the
     ``(points_min, points_max)`` of a county's template the rule is adopted from.
     """
-    village = _village(village_id)
+    village = find_village(village_id)
     actor.require_admin(village_id)
     code, name = code.strip(), name.strip()
     errors: dict[str, list[str]] = {}
@@ -268,7 +261,7 @@ def change_rule(
     """
     rule = find_rule(rule_id)
     actor.require_admin(rule.village_id)
-    village = _village(rule.village_id)
+    village = find_village(rule.village_id)
     today = local_today(village.timezone)
     before = {"name": rule.name, "active": rule.active}
     new_version: RuleVersion | None = None

@@ -105,19 +105,33 @@ def create_village(
     return village
 
 
-def get_village(actor: Principal, village_id: int) -> Village:
+def find_village(village_id: int) -> Village:
+    """The village with this id; a 404 refusal ("No such village.") otherwise. The one
+    lookup: the functions below check who asks as well."""
     village = db.session.get(Village, village_id)
     if village is None:
         raise NotFound(_l("No such village."))
+    return village
+
+
+def get_village(actor: Principal, village_id: int) -> Village:
+    """The village, for its staff; 404 or 403 otherwise."""
+    village = find_village(village_id)
     actor.require_staff(village_id)
+    return village
+
+
+def readable_village(actor: Principal, village_id: int) -> Village:
+    """The village, for those who may read its figures (its staff, its region's); 404 or
+    403 otherwise."""
+    village = find_village(village_id)
+    actor.require_reader(village_id)
     return village
 
 
 def administered_village(actor: Principal, village_id: int) -> Village:
     """The village, for one of its admins; 404 or 403 otherwise."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
+    village = find_village(village_id)
     actor.require_admin(village_id)
     return village
 

@@ -18,7 +18,8 @@ from ...idempotent import idempotent_call
 from ...ledger.queries import transfer_view
 from ...ledger.schemas import ReversalIn
 from ...schemas import page_of
-from .. import approvals, batches, planning, service
+from ...villages.service import find_village
+from .. import approvals, batches, service
 from ..errors import ApprovalRequired
 from ..models import Approval
 from ..schemas import (
@@ -124,7 +125,7 @@ def preview_transfer(query):
     """What an entry by rule would come to, without posting anything."""
     actor = current_principal()
     plan, remaining = service.preview(actor, **query)
-    village = planning.village_of(plan.village_id)
+    village = find_village(plan.village_id)
     return {
         "household_id": plan.household_id,
         "rule_id": plan.rule.id,

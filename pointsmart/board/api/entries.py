@@ -13,6 +13,7 @@ from ...awards.api.routes import IDEMPOTENCY_HEADER, WAITS, outcome_body, post_o
 from ...awards.photos import MAX_BYTES
 from ...errors import ValidationFailed
 from ...schemas import PageQuery, page_of
+from ...villages.service import find_village
 from .. import entries as board
 from .. import objections
 from ..schemas import (
@@ -93,7 +94,7 @@ def create_entry(data, village_id):
         if outcome.approval is not None:
             outcome_body(outcome)  # raises approval_required
         entry = outcome.extra["entry"]
-        view = board.entries_view([entry], board.local_today(board.village_of(village_id).timezone))
+        view = board.entries_view([entry], board.local_today(find_village(village_id).timezone))
         return BoardEntryOut().dump(entry_body(view[0]))
 
     return post_once(actor, data, produce)

@@ -10,6 +10,7 @@ from ...errors import Problem
 from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import parse_form, refusal_message, run_once
+from ...villages.service import find_village
 from .. import choices, regional, scope, service
 from . import bp
 from .staff import CampaignCommonForm, _back
@@ -50,7 +51,7 @@ def region_campaigns(region_id: int):
                 errors = problem.errors or {"form": [refusal_message(problem)]}
             else:
                 return redirect(_back(result["id"]), 303)
-    timezone = service.village_of(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
+    timezone = find_village(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
     return render_template(
         "campaigns/region_list.html",
         region=region,

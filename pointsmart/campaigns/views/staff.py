@@ -14,6 +14,7 @@ from ...errors import Problem
 from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...villages.service import find_village
 from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
 from ..pdf import certificates_pdf, notice_pdf
@@ -66,7 +67,7 @@ class DecisionForm(Schema):
 
 def _staff_village(village_id: int) -> tuple[Principal, object]:
     actor = page_principal()
-    village = service.village_of(village_id)
+    village = find_village(village_id)
     actor.require_awarder(village_id)
     return actor, village
 
@@ -139,7 +140,7 @@ def campaign(campaign_id: int):
     objections = conferral.objections_of(actor, campaign_id) if is_admin else []
     return render_template(
         "campaigns/campaign.html",
-        village=service.village_of(scope.home_village(actor, campaign)),
+        village=find_village(scope.home_village(actor, campaign)),
         campaign=view,
         is_admin=is_admin,
         may_nominate=bool(scope.awarder_villages(actor, campaign)),
@@ -260,7 +261,7 @@ def notice(campaign_id: int):
     _actor, campaign = _campaign_of_staff(campaign_id)
     if campaign.published_at is None:
         abort(404)
-    village = scope.issuer(campaign) or service.village_of(campaign.village_id)
+    village = scope.issuer(campaign) or find_village(campaign.village_id)
     data = notice_pdf(village, campaign_view(None, campaign))
     return Response(data, mimetype="application/pdf")
 
@@ -275,7 +276,7 @@ def certificates(campaign_id: int):
     if campaign.conferred_at is None:
         abort(404)
     region = scope.issuer(campaign)
-    village = region or service.village_of(campaign.village_id)
+    village = region or find_village(campaign.village_id)
     names = conferral.honour_names(campaign.id)
     data = certificates_pdf(village, campaign, names, signed_by=region.name if region else None)
     return Response(data, mimetype="application/pdf")

@@ -10,11 +10,12 @@ from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import Principal
 from ...audit import service as audit
-from ...errors import NotFound, ValidationFailed
+from ...errors import ValidationFailed
 from ...extensions import db
 from ...ledger import service as ledger
 from ...periods import current_period, period_of
 from ...villages.models import Village
+from ...villages.service import administered_village
 from ..errors import OfflineLimitExceeded, OfflineSalesOff
 from ..models import PendingOfflineSale, Redemption, Settlement, Shop
 
@@ -92,10 +93,7 @@ def check_offline_limit(village: Village, household_id: int, made_at: dt.datetim
 def set_offline_limit(actor: Principal, village_id: int, offline_limit: int) -> Village:
     """Set the points a household may spend per day at a counter without network (admin of
     the village); 0 turns offline sales off. Audited."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    actor.require_admin(village_id)
+    village = administered_village(actor, village_id)
     if isinstance(offline_limit, bool) or not 0 <= offline_limit <= MAX_OFFLINE_LIMIT:
         raise ValidationFailed(errors={"offline_limit": [str(_l("0 to 1,000,000 points."))]})
     changes = audit.diff({"offline_limit": village.offline_limit}, {"offline_limit": offline_limit})
