@@ -1,6 +1,12 @@
-"""Schemas shared by every API: pagination and the problem envelope."""
+"""Schemas shared by every API: pagination and the problem envelope; and a photo sent in a
+JSON body as base64."""
+
+import base64
+import binascii
 
 from marshmallow import INCLUDE, Schema, fields, validate
+
+from .errors import ValidationFailed
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -51,3 +57,17 @@ def page_of(items: list, limit: int, cursor_of) -> dict:
     has_more = len(items) > limit
     items = items[:limit]
     return {"items": items, "next_after": cursor_of(items[-1]) if has_more and items else None}
+
+
+def photo_from_base64(text: str | None) -> bytes | None:
+    """The bytes of a photo sent as ``photo_base64`` (plain base64 or a ``data:`` URL), or
+    None when none was sent; a 422 on ``photo_base64`` when it is not base64. What the bytes
+    are is for the photo's owner to check."""
+    if not text:
+        return None
+    if text.startswith("data:") and "," in text:
+        text = text.split(",", 1)[1]
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValidationFailed(errors={"photo_base64": ["Not valid base64."]}) from error

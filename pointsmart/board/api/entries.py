@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import request, url_for
 
 from ...accounts.auth import current_principal
 from ...api import Blueprint
 from ...awards.api.routes import IDEMPOTENCY_HEADER, WAITS, outcome_body, post_once
 from ...awards.photos import MAX_BYTES
-from ...errors import ValidationFailed
-from ...schemas import PageQuery, page_of
+from ...schemas import PageQuery, page_of, photo_from_base64
 from ...villages.service import find_village
 from .. import entries as board
 from .. import objections
@@ -48,17 +44,6 @@ def entry_body(view: dict) -> dict:
     return body
 
 
-def _photo(text: str | None) -> bytes | None:
-    if not text:
-        return None
-    if text.startswith("data:") and "," in text:
-        text = text.split(",", 1)[1]
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValidationFailed(errors={"photo_base64": ["Not valid base64."]}) from error
-
-
 @blp.route("/villages/<int:village_id>/board-entries", methods=["GET"])
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, BoardEntryList)
@@ -80,7 +65,7 @@ def create_entry(data, village_id):
     actor = current_principal()
 
     def produce():
-        photo = _photo(data["photo_base64"])
+        photo = photo_from_base64(data["photo_base64"])
         outcome = board.create_entry(
             actor,
             household_id=data["household_id"],

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import request
 
 from ...accounts.auth import current_principal
 from ...counter.photos import MAX_BYTES
-from ...errors import ValidationFailed
+from ...schemas import photo_from_base64
 from .. import conferral, review, service
 from ..present import campaign_view
 from ..schemas import (
@@ -34,17 +31,6 @@ def allow_photos(endpoint, values):
         request.max_content_length = MAX_BYTES * 2
 
 
-def _photo(text: str | None) -> bytes | None:
-    if not text:
-        return None
-    if text.startswith("data:") and "," in text:
-        text = text.split(",", 1)[1]
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValidationFailed(errors={"photo_base64": ["Not valid base64."]}) from error
-
-
 def _nomination_body(nomination) -> dict:
     campaign = service.find_campaign(nomination.campaign_id)
     view = campaign_view(current_principal(), campaign)
@@ -63,7 +49,7 @@ def nominate(data, campaign_id):
         campaign_id,
         household_id=data["household_id"],
         reason=data["reason"],
-        photo=_photo(data["photo_base64"]),
+        photo=photo_from_base64(data["photo_base64"]),
     )
     return _nomination_body(nomination)
 
