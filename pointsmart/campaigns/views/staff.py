@@ -4,6 +4,8 @@ conferral, the printable notice (公示) and the certificates (奖状)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
@@ -154,29 +156,41 @@ def campaign(campaign_id: int):
 @login_required
 def nominate(campaign_id: int):
     actor, campaign = _campaign_of_staff(campaign_id)
+    return nominate_by_form(
+        actor, campaign_id, _back(campaign_id), lambda: scope.home_village(actor, campaign)
+    )
+
+
+def nominate_by_form(actor: Principal, campaign_id: int, back: str, village_id: Callable[[], int]):
+    """A nomination sent from a campaign's page, by a leader or a villager: the household by
+    its number in the village ``village_id()`` names, the reason and an optional photo; then
+    back to ``back`` with what became of it."""
     values, errors = parse_form(NominationForm())
     if errors:
-        return refuse_form(errors, _back(campaign_id))
+        return refuse_form(errors, back)
     upload = request.files.get("photo")
     photo = upload.read() if upload and upload.filename else None
 
     def produce() -> dict:
-        village_id = scope.home_village(actor, campaign)
-        household_id = choices.household_by_number(village_id, values["household_number"])
+        household_id = choices.household_by_number(village_id(), values["household_number"])
         nomination = service.nominate(
             actor, campaign_id, household_id=household_id, reason=values["reason"], photo=photo
         )
         return {"id": nomination.id}
 
-    return act(actor, values, produce, _back(campaign_id), _("The household is nominated."))
+    return act(actor, values, produce, back, _("The household is nominated."))
 
 
 @bp.route("/leader/nominations/<int:nomination_id>/vote", methods=["POST"])
 @login_required
 def vote(nomination_id: int):
-    actor = page_principal()
     nomination = service.find_nomination(nomination_id)
-    back = _back(nomination.campaign_id)
+    return vote_by_form(page_principal(), nomination_id, _back(nomination.campaign_id))
+
+
+def vote_by_form(actor: Principal, nomination_id: int, back: str):
+    """A council member's vote sent from a campaign's page, by a leader or a villager (a
+    malformed one is a 400); then back to ``back``."""
     values, errors = parse_form(VoteForm())
     if errors:
         abort(400)

@@ -13,10 +13,10 @@ from ...errors import NotFound
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refuse_form
 from ...villagers.views import villager_required
-from .. import choices, conferral, review, service
+from .. import conferral, review, service
 from ..present import campaign_view
 from . import bp
-from .staff import NominationForm, VoteForm
+from .staff import nominate_by_form, vote_by_form
 
 
 class ObjectionForm(Schema):
@@ -59,22 +59,8 @@ def my_campaign(principal, campaign_id: int):
 @villager_required
 def my_nomination(principal, campaign_id: int):
     campaign = _campaign(principal, campaign_id)
-    values, errors = parse_form(NominationForm())
-    if errors:
-        return refuse_form(errors, _back(campaign_id))
-
-    upload = request.files.get("photo")
-    photo = upload.read() if upload and upload.filename else None
-
-    def produce() -> dict:
-        village_id = campaign.village_id or principal.household_village_id
-        household_id = choices.household_by_number(village_id, values["household_number"])
-        nomination = service.nominate(
-            principal, campaign_id, household_id=household_id, reason=values["reason"], photo=photo
-        )
-        return {"id": nomination.id}
-
-    return act(principal, values, produce, _back(campaign_id), _("The household is nominated."))
+    village_id = campaign.village_id or principal.household_village_id
+    return nominate_by_form(principal, campaign_id, _back(campaign_id), lambda: village_id)
 
 
 @bp.route("/me/campaigns/<int:campaign_id>/beans", methods=["POST"])
@@ -98,22 +84,7 @@ def my_beans(principal, campaign_id: int):
 def my_vote(principal, nomination_id: int):
     nomination = service.find_nomination(nomination_id)
     _campaign(principal, nomination.campaign_id)
-    values, errors = parse_form(VoteForm())
-    if errors:
-        abort(400)
-    approve = values["decision"] == "approve"
-
-    def produce() -> dict:
-        return {
-            "id": review.cast_vote(
-                principal, nomination_id, approve=approve, note=values["note"]
-            ).id
-        }
-
-    back = _back(nomination.campaign_id)
-    return act(
-        principal, {"n": nomination_id, **values}, produce, back, _("Your vote is recorded.")
-    )
+    return vote_by_form(principal, nomination_id, _back(nomination.campaign_id))
 
 
 @bp.route("/me/nominations/<int:nomination_id>/decline", methods=["POST"])
