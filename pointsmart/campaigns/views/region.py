@@ -7,13 +7,12 @@ from marshmallow import fields, validate
 
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
-from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import parse_form, refusal_message, run_once
+from ...forms import parse_form, run_once
 from ...villages.service import find_village
 from .. import choices, regional, scope, service
 from . import bp
-from .staff import CampaignCommonForm, _back
+from .staff import CampaignCommonForm, _back, setup_refusal
 
 
 class RegionCampaignForm(CampaignCommonForm):
@@ -45,10 +44,7 @@ def region_campaigns(region_id: int):
             try:
                 result = run_once(actor, {**values, "council": council}, produce)
             except Problem as problem:
-                if problem.status == 403:
-                    raise
-                db.session.rollback()
-                errors = problem.errors or {"form": [refusal_message(problem)]}
+                errors = setup_refusal(problem)
             else:
                 return redirect(_back(result["id"]), 303)
     timezone = find_village(village_ids[0]).timezone if village_ids else "Asia/Shanghai"

@@ -67,6 +67,15 @@ class DecisionForm(Schema):
     reason = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
 
 
+def setup_refusal(problem: Problem) -> dict[str, list[str]]:
+    """A refused new campaign (a village's or a region's) as its form's errors, after rolling
+    back; a 403 stays the error page."""
+    if problem.status == 403:
+        raise problem
+    db.session.rollback()
+    return problem.errors or {"form": [refusal_message(problem)]}
+
+
 def _staff_village(village_id: int) -> tuple[Principal, object]:
     actor = page_principal()
     village = find_village(village_id)
@@ -113,10 +122,7 @@ def campaign_list(village_id: int):
             try:
                 result = run_once(actor, payload, produce)
             except Problem as problem:
-                if problem.status == 403:
-                    raise
-                db.session.rollback()
-                errors = problem.errors or {"form": [refusal_message(problem)]}
+                errors = setup_refusal(problem)
             else:
                 return redirect(_back(result["id"]), 303)
     return render_template(
