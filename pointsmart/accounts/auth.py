@@ -72,6 +72,13 @@ def begin_web_session(token_key: str, token: str) -> None:
     session.permanent = True
 
 
+def sign_out(token_key: str) -> None:
+    """A sign-out, staff or villager: the session behind the cookie's ``token_key`` ends on
+    the server, and the cookie is cleared."""
+    end_sessions(session.get(token_key))
+    session.clear()
+
+
 def login_required(view):
     """Pages for staff: send anyone not signed in to the sign-in page, then back."""
 

@@ -20,7 +20,7 @@ from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
 from ..forms import REQUIRED, parse_form
 from . import service
-from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal
+from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal, sign_out
 from .sign_in_delays import SignInWaiting
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -81,10 +81,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    token = session.get(SESSION_TOKEN_KEY)
-    if token:
-        service.end_web_session(token)
-    session.clear()
+    sign_out(SESSION_TOKEN_KEY)
     flash(_("Signed out."), "success")
     return redirect(url_for("site.home"))
 

@@ -18,9 +18,13 @@ from flask import (
 from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate
 
-from ..accounts import service as accounts
 from ..accounts import villagers as auth
-from ..accounts.auth import VILLAGER_TOKEN_KEY, begin_web_session, villager_page_principal
+from ..accounts.auth import (
+    VILLAGER_TOKEN_KEY,
+    begin_web_session,
+    sign_out,
+    villager_page_principal,
+)
 from ..board import entries as board
 from ..board import objections
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
@@ -122,10 +126,7 @@ def change_pin(principal):
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    token = session.get(VILLAGER_TOKEN_KEY)
-    if token:
-        accounts.end_web_session(token)
-    session.clear()
+    sign_out(VILLAGER_TOKEN_KEY)
     flash(_("Signed out."), "success")
     return redirect(url_for("villagers.login"))
 
