@@ -84,20 +84,43 @@ def raise_objection(
     closed = closed_for_objections(entry, local_today(village.timezone))
     if closed is not None:
         raise NotOnBoard(closed)
-    if db.session.execute(
-        sa.select(Objection.id).where(
-            Objection.entry_id == entry.id, Objection.household_id == household_id
-        )
-    ).first():
-        raise AlreadyObjected()
-    objection = Objection(
-        entry_id=entry.id,
+    return file_objection(
+        Objection.entry_id,
+        entry.id,
         village_id=entry.village_id,
+        household_id=household_id,
+        reason=reason,
+        filed_by_id=filed_by_id,
+        already=AlreadyObjected(),
+    )
+
+
+def file_objection(
+    subject: Any,
+    subject_id: int,
+    *,
+    village_id: int,
+    household_id: int,
+    reason: str,
+    filed_by_id: int | None,
+    already: AlreadyObjected,
+) -> ObjectionRecord:
+    """Record an objection, pending from now, to ``subject_id`` (``subject`` is the column
+    that names it: ``Objection.entry_id``, ``NominationObjection.nomination_id``); a household
+    objects to it once (``already`` otherwise). The caller has checked everything else."""
+    record = subject.class_
+    if db.session.execute(
+        sa.select(record.id).where(subject == subject_id, record.household_id == household_id)
+    ).first():
+        raise already
+    objection = record(
+        village_id=village_id,
         household_id=household_id,
         reason=reason,
         filed_by_id=filed_by_id,
         raised_at=utcnow(),
         status=PENDING,
+        **{subject.key: subject_id},
     )
     db.session.add(objection)
     db.session.flush()

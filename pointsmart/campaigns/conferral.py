@@ -29,7 +29,7 @@ from ..audit import service as audit
 from ..awards.errors import AlreadyDecided, AlreadyObjected
 from ..awards.planning import plan_by_rule, post_plan
 from ..board.models import PENDING
-from ..board.objections import objector_of, record_decision
+from ..board.objections import file_objection, objector_of, record_decision
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
@@ -69,25 +69,15 @@ def raise_objection(
     windows.require(campaign, windows.NOTICE, today_for(campaign))
     if not nomination.won or nomination.status != STANDING:
         raise NotAWinner()
-    if db.session.execute(
-        sa.select(NominationObjection.id).where(
-            NominationObjection.nomination_id == nomination.id,
-            NominationObjection.household_id == household_id,
-        )
-    ).first():
-        raise AlreadyObjected(_l("This household has already objected to this nominee."))
-    objection = NominationObjection(
-        nomination_id=nomination.id,
+    return file_objection(
+        NominationObjection.nomination_id,
+        nomination.id,
         village_id=nomination.village_id,
         household_id=household_id,
         reason=reason,
         filed_by_id=filed_by_id,
-        raised_at=utcnow(),
-        status=PENDING,
+        already=AlreadyObjected(_l("This household has already objected to this nominee.")),
     )
-    db.session.add(objection)
-    db.session.flush()
-    return objection
 
 
 def objections_of(actor: Principal, campaign_id: int) -> list[NominationObjection]:
