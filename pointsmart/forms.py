@@ -16,7 +16,7 @@ from flask import flash, redirect, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from marshmallow import EXCLUDE, Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
 from .errors import Problem
 from .extensions import db
@@ -32,6 +32,18 @@ FORM_KEY_FIELD = "form_key"
 REQUIRED = {"required": _l("Please fill this in.")}
 REQUIRED_NUMBER = {"required": _l("Please fill this in."), "invalid": _l("Give a number.")}
 WHOLE = {"invalid": _l("Write a whole number."), "required": _l("Please fill this in.")}
+
+
+def typed_twice(field: str, message: Any):
+    """A form's check that a new secret typed twice (a password, a PIN) is the same both
+    times: ``<field>_again`` must repeat ``<field>``, else ``message`` beside it. Like every
+    schema check, it runs once the fields themselves are valid."""
+
+    def check(self, data, **kwargs):
+        if data[field] != data[f"{field}_again"]:
+            raise ValidationError(message, f"{field}_again")
+
+    return validates_schema(check)
 
 
 def form_key_field() -> Markup:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import get_flashed_messages
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from pointsmart import forms
 from pointsmart.errors import NotFound, Problem
@@ -115,3 +115,23 @@ def test_submit_leaves_a_not_found_to_the_error_page(app, db_session):
         pytest.raises(NotFound),
     ):
         forms.submit(NameForm(), make, lambda errors: errors)
+
+
+class NewPinForm(Schema):
+    new_pin = fields.Str(required=True)
+    new_pin_again = fields.Str(required=True)
+    same = forms.typed_twice("new_pin", "Not the same.")
+
+
+def test_typed_twice_refuses_two_different_secrets_beside_the_second():
+    with pytest.raises(ValidationError) as refused:
+        NewPinForm().load({"new_pin": "2468", "new_pin_again": "2469"})
+    assert refused.value.messages == {"new_pin_again": ["Not the same."]}
+    assert NewPinForm().load({"new_pin": "2468", "new_pin_again": "2468"})["new_pin"] == "2468"
+
+
+def test_typed_twice_waits_for_the_fields_themselves():
+    with pytest.raises(ValidationError) as refused:
+        NewPinForm().load({"new_pin": "2468"})
+    assert list(refused.value.messages) == ["new_pin_again"]
+    assert "Not the same." not in str(refused.value.messages)

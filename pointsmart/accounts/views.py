@@ -14,11 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
-from ..forms import REQUIRED, parse_form
+from ..forms import REQUIRED, parse_form, typed_twice
 from . import service
 from .auth import SESSION_TOKEN_KEY, begin_web_session, login_required, page_principal, sign_out
 from .sign_in_delays import SignInWaiting
@@ -94,6 +95,7 @@ class PasswordForm(Schema):
     new_password_again = fields.Str(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 256)
     )
+    same_password = typed_twice("new_password", _l("The two new passwords are not the same."))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -104,8 +106,6 @@ def change_password():
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         values, errors = parse_form(PasswordForm())
-        if not errors and values["new_password"] != values["new_password_again"]:
-            errors = {"new_password_again": [_("The two new passwords are not the same.")]}
         if not errors:
             try:
                 service.change_password(

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..accounts import villagers as auth
@@ -29,7 +30,7 @@ from ..board import entries as board
 from ..board import objections
 from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
 from ..extensions import db, sign_in_limited
-from ..forms import REQUIRED, parse_form, run_once
+from ..forms import REQUIRED, parse_form, run_once, typed_twice
 from ..replica import reads_from_replica
 from . import service, words
 
@@ -51,6 +52,7 @@ class PinForm(Schema):
     new_pin_again = fields.Str(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
     )
+    same_pin = typed_twice("new_pin", _l("The two new PINs are not the same."))
 
 
 def villager_required(view):
@@ -105,8 +107,6 @@ def change_pin(principal):
     must = principal.pin_must_change
     if request.method == "POST":
         values, errors = parse_form(PinForm())
-        if not errors and values["new_pin"] != values["new_pin_again"]:
-            errors = {"new_pin_again": [_("The two new PINs are not the same.")]}
         if not errors:
             try:
                 auth.change_pin(
