@@ -36,6 +36,7 @@ from ..extensions import db
 from ..households.models import Household, Member
 from ..ledger import queries as ledger_queries
 from ..ledger.models import Transfer
+from ..lookups import get_or_refuse
 from ..rules import arithmetic
 from ..rules.models import HOUR, Rule
 from ..text import clean_name, name_problem
@@ -123,9 +124,7 @@ def list_activities(
 
 
 def activity_for(actor: Principal, activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFound(_l("No such activity."))
+    activity = get_or_refuse(Activity, activity_id, _l("No such activity."))
     actor.require_awarder(activity.village_id)
     return activity
 
@@ -282,9 +281,7 @@ def find_attendance(activity_id: int, household_id: int, member_name: str) -> At
 def _attendance(actor: Principal, attendance_id: int, *, reopen: bool = True) -> Attendance:
     """An attendance that may change: not posted, or (with ``reopen``) posted with an award
     that was reversed, which opens it again (``reopen_if_reversed``)."""
-    attendance = db.session.get(Attendance, attendance_id)
-    if attendance is None:
-        raise NotFound(_l("No such attendance."))
+    attendance = get_or_refuse(Attendance, attendance_id, _l("No such attendance."))
     activity_for(actor, attendance.activity_id)
     if attendance.transfer_id is not None:
         if not reopen:

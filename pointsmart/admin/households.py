@@ -17,11 +17,12 @@ from ..accounts.auth import Principal
 from ..accounts.models import ApiToken
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household, Member
 from ..households.service import find_household
 from ..ledger import service as ledger
+from ..lookups import get_or_refuse
 from ..text import clean_name, clean_number
 from ..villages.models import Grid
 from .errors import BalanceNotSettled
@@ -128,9 +129,7 @@ def add_member(actor: Principal, household_id: int, *, name: str, relation: str 
 
 
 def _member(actor: Principal, member_id: int) -> tuple[Member, Household]:
-    member = db.session.get(Member, member_id)
-    if member is None:
-        raise NotFound(_l("No such household member."))
+    member = get_or_refuse(Member, member_id, _l("No such household member."))
     return member, administered_household(actor, member.household_id)
 
 

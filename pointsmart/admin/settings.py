@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
+from ..lookups import get_or_refuse
 from ..periods import is_valid_timezone
 from ..villages.models import Grid, Village
 from ..villages.service import administered_village
@@ -119,9 +120,7 @@ def update_village_settings(actor: Principal, village_id: int, **values: Any) ->
 
 def rename_grid(actor: Principal, grid_id: int, *, name: str) -> Grid:
     """Give a grid a new name, unique in its village."""
-    grid = db.session.get(Grid, grid_id)
-    if grid is None:
-        raise NotFound(_l("No such grid."))
+    grid = get_or_refuse(Grid, grid_id, _l("No such grid."))
     actor.require_admin(grid.village_id)
     name = (name or "").strip()
     if not name or len(name) > 100:

@@ -28,6 +28,7 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..lookups import get_or_refuse
 from ..villages.service import administered_village
 from .errors import RoleExists, SelfLockout
 
@@ -58,9 +59,7 @@ def _may_manage(actor: Principal, roles: list[RoleAssignment]) -> bool:
 
 def managed_user(actor: Principal, user_id: int) -> StaffRow:
     """A user the actor may manage, with their roles; 404 or 403 otherwise."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_l("No such user."))
+    user = get_or_refuse(User, user_id, _l("No such user."))
     roles = _roles_of(user_id)
     if not _may_manage(actor, roles):
         raise Forbidden(_l("Only an administrator of every village this user works for may."))
@@ -231,9 +230,7 @@ def grant_role(
 
 def revoke_role(actor: Principal, assignment_id: int) -> None:
     """Take a role away. Nobody removes their own admin role."""
-    assignment = db.session.get(RoleAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound(_l("No such role."))
+    assignment = get_or_refuse(RoleAssignment, assignment_id, _l("No such role."))
     _check_role_target(actor, assignment.role, assignment.village_id)
     if assignment.user_id == actor.user_id and assignment.role == "admin":
         raise SelfLockout()

@@ -32,6 +32,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
+from ..lookups import get_or_refuse
 from ..rules import arithmetic
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
@@ -183,9 +184,7 @@ def list_approvals(
 
 
 def get_approval(actor: Principal, approval_id: int) -> Approval:
-    approval = db.session.get(Approval, approval_id)
-    if approval is None:
-        raise NotFound(_l("No such approval."))
+    approval = get_or_refuse(Approval, approval_id, _l("No such approval."))
     if not actor.is_admin_of(approval.village_id):
         actor.require_awarder(approval.village_id)
         if approval.proposed_by_id != actor.user_id:
@@ -198,9 +197,7 @@ def decide(
 ) -> Approval:
     """Approve (post the award) or reject (post nothing) a waiting award; admins only, never
     the proposer, once."""
-    approval = db.session.get(Approval, approval_id)
-    if approval is None:
-        raise NotFound(_l("No such approval."))
+    approval = get_or_refuse(Approval, approval_id, _l("No such approval."))
     actor.require_admin(approval.village_id)
     if approval.proposed_by_id == actor.user_id:
         raise SelfApproval()

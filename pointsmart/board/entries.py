@@ -29,12 +29,13 @@ from ..awards.photos import store_photo
 from ..awards.planning import Plan, active_household, plan_by_rule, post_plan
 from ..awards.service import Outcome
 from ..database import utcnow
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
+from ..lookups import get_or_refuse
 from ..periods import is_valid_period
 from ..rules.arithmetic import local_today
 from ..rules.models import BLACK, RED, Rule
@@ -284,10 +285,7 @@ def list_entries(
 
 
 def find_entry(entry_id: int) -> BoardEntry:
-    entry = db.session.get(BoardEntry, entry_id)
-    if entry is None:
-        raise NotFound(_l("No such entry."))
-    return entry
+    return get_or_refuse(BoardEntry, entry_id, _l("No such entry."))
 
 
 def photo_visible(entry_id: int, viewer: Principal | None) -> str | None:

@@ -19,6 +19,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..lookups import get_or_refuse
 from ..rules.arithmetic import local_today
 from ..villages.service import find_village
 from .entries import find_entry, reason_text, reversed_transfer_ids
@@ -148,9 +149,7 @@ def decide_objection(
 ) -> Objection:
     """Uphold (reverse the entry's transfer, with the reason) or dismiss an objection; admins
     of the village, once, with a reason either way."""
-    objection = db.session.get(Objection, objection_id)
-    if objection is None:
-        raise NotFound(_l("No such objection."))
+    objection = get_or_refuse(Objection, objection_id, _l("No such objection."))
     if actor.household_id is not None:  # a villager's login never decides
         raise Forbidden()
     actor.require_admin(objection.village_id)

@@ -35,6 +35,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger import service as ledger
+from ..lookups import get_or_refuse
 from ..rules.models import Rule
 from ..villages.service import find_village
 from . import regional, scope, windows
@@ -97,9 +98,7 @@ def decide_objection(
     actor: Principal, objection_id: int, *, uphold: bool, reason: str
 ) -> NominationObjection:
     """Uphold (the nominee is removed) or dismiss an objection; admins, once, with a reason."""
-    objection = db.session.get(NominationObjection, objection_id)
-    if objection is None:
-        raise NotFound(_l("No such objection."))
+    objection = get_or_refuse(NominationObjection, objection_id, _l("No such objection."))
     if actor.household_id is not None:
         raise Forbidden()
     nomination = find_nomination(objection.nomination_id)

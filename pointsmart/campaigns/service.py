@@ -36,6 +36,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..lookups import get_or_refuse
 from ..rules import catalogue as rule_service
 from ..rules.models import Rule
 from ..villages.models import Village
@@ -81,10 +82,7 @@ def find_campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
 
 
 def find_nomination(nomination_id: int) -> Nomination:
-    nomination = db.session.get(Nomination, nomination_id)
-    if nomination is None:
-        raise NotFound(_l("No such nomination."))
-    return nomination
+    return get_or_refuse(Nomination, nomination_id, _l("No such nomination."))
 
 
 def today_for(campaign: Campaign) -> dt.date:

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..lookups import get_or_refuse
 from ..ordering import natural_key
 from ..villages.service import administered_village, get_village
 from .errors import OutOfStock
@@ -52,10 +53,7 @@ def require_shop_reader(actor: Principal, shop: Shop) -> None:
 
 
 def find_shop(shop_id: int) -> Shop:
-    shop = db.session.get(Shop, shop_id)
-    if shop is None:
-        raise NotFound(_l("No such shop."))
-    return shop
+    return get_or_refuse(Shop, shop_id, _l("No such shop."))
 
 
 def list_shops(actor: Principal, village_id: int) -> list[Shop]:
@@ -108,10 +106,7 @@ def create_shop(actor: Principal, village_id: int, *, name: str) -> Shop:
 
 
 def find_product(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
-    if product is None:
-        raise NotFound(_l("No such goods."))
-    return product
+    return get_or_refuse(Product, product_id, _l("No such goods."))
 
 
 def list_products(actor: Principal, shop_id: int, *, active_only: bool = False) -> list[Product]:

@@ -24,9 +24,10 @@ from ..accounts.auth import Principal
 from ..accounts.passwords import hash_secret, verify_secret
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..lookups import get_or_refuse
 from ..villages.models import Village
 from ..villages.service import administered_village
 from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
@@ -38,9 +39,7 @@ PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
 
 def set_pin(actor: Principal, household_id: int, pin: str) -> None:
     """Set or reset a household's PIN (admin of its village); unlocks it too."""
-    household = db.session.get(Household, household_id)
-    if household is None:
-        raise NotFound(_l("No such household."))
+    household = get_or_refuse(Household, household_id, _l("No such household."))
     actor.require_admin(household.village_id)
     if not PIN_PATTERN.match(pin or ""):
         raise ValidationFailed(errors={"pin": [str(_l("A PIN is 6 digits."))]})

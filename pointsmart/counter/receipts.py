@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..errors import NotFound
 from ..extensions import db
 from ..households.models import Household
+from ..lookups import get_or_refuse
 from ..villages.models import Village
 from . import goods
 from .customers import Customer
@@ -93,9 +93,7 @@ def redemption_view(redemption: Redemption, shop: Shop | None = None) -> Redempt
 
 def get_redemption(actor: Principal, redemption_id: int) -> RedemptionView:
     """A sale, for the village's admins and the shop's keeper (the receipt)."""
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        raise NotFound(_l("No such sale."))
+    redemption = get_or_refuse(Redemption, redemption_id, _l("No such sale."))
     shop = goods.find_shop(redemption.shop_id)
     goods.require_shop_manager(actor, shop)
     return redemption_view(redemption, shop)

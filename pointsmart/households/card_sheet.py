@@ -28,6 +28,7 @@ from reportlab.pdfgen import canvas
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..lookups import get_or_refuse
 from ..ordering import natural_sorted
 from ..villages.models import Grid, Village
 from ..villages.service import administered_village
@@ -77,9 +78,7 @@ class CardSheet:
 
 def card_for_printing(actor: Principal, household_id: int) -> IssuedCard:
     """A household's current card, for an admin of its village (the QR image routes)."""
-    household = db.session.get(Household, household_id)
-    if household is None:
-        raise NotFound(_l("No such household."))
+    household = get_or_refuse(Household, household_id, _l("No such household."))
     actor.require_admin(household.village_id)
     card = current_card(household_id)
     if card is None:

@@ -18,9 +18,10 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..database import utcnow
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..lookups import get_or_refuse
 from ..periods import current_period, is_valid_period
 from ..villages.service import administered_village
 from .models import (
@@ -46,9 +47,7 @@ def normalise_phone(phone: str | None) -> str:
 
 
 def _household(actor: Principal, household_id: int) -> Household:
-    household = db.session.get(Household, household_id)
-    if household is None:
-        raise NotFound(_l("No such household."))
+    household = get_or_refuse(Household, household_id, _l("No such household."))
     actor.require_admin(household.village_id)
     return household
 
@@ -88,9 +87,7 @@ def record_consent(actor: Principal, household_id: int, *, phone: str) -> SmsCon
 
 def stop(actor: Principal, household_id: int) -> SmsConsent | None:
     """Stop the household's texts: the household itself, or an admin of its village."""
-    household = db.session.get(Household, household_id)
-    if household is None:
-        raise NotFound(_l("No such household."))
+    household = get_or_refuse(Household, household_id, _l("No such household."))
     if actor.household_id is not None:
         actor.require_household_reader(household.village_id, household_id)
         via = "villager"

@@ -12,16 +12,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..errors import Forbidden, NotFound, ValidationFailed
+from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..lookups import get_or_refuse
 from .models import COUNTY, TOWNSHIP, Region
 
 
 def find_region(region_id: int) -> Region:
-    region = db.session.get(Region, region_id)
-    if region is None:
-        raise NotFound(_l("No such region."))
-    return region
+    return get_or_refuse(Region, region_id, _l("No such region."))
 
 
 def county_of(region: Region) -> int:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..errors import Forbidden, NotFound
 from ..extensions import db
+from ..lookups import get_or_refuse
 from ..regions import access as regions
 from ..regions.models import COUNTY, Region
 from ..villages.models import Village
@@ -24,10 +25,7 @@ from .models import RuleTemplate
 
 
 def find_template(template_id: int) -> RuleTemplate:
-    template = db.session.get(RuleTemplate, template_id)
-    if template is None:
-        raise NotFound(_l("No such rule template."))
-    return template
+    return get_or_refuse(RuleTemplate, template_id, _l("No such rule template."))
 
 
 def find_county(region_id: int) -> Region:

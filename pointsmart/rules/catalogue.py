@@ -27,9 +27,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.service import MAX_AMOUNT
+from ..lookups import get_or_refuse
 from ..villages.service import find_village
 from .arithmetic import local_today
 from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
@@ -111,10 +112,7 @@ def usable_version(rule: Rule, day: dt.date) -> RuleVersion:
 
 
 def find_rule(rule_id: int) -> Rule:
-    rule = db.session.get(Rule, rule_id)
-    if rule is None:
-        raise NotFound(_l("No such rule."))
-    return rule
+    return get_or_refuse(Rule, rule_id, _l("No such rule."))
 
 
 def list_rules(

@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
+from ..lookups import get_or_refuse
 from ..ordering import natural_sorted
 from ..periods import is_valid_timezone
 from .models import Grid, Village
@@ -108,10 +109,7 @@ def create_village(
 def find_village(village_id: int) -> Village:
     """The village with this id; a 404 refusal ("No such village.") otherwise. The one
     lookup: the functions below check who asks as well."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_l("No such village."))
-    return village
+    return get_or_refuse(Village, village_id, _l("No such village."))
 
 
 def get_village(actor: Principal, village_id: int) -> Village:

@@ -9,12 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import login_required, page_principal
 from ...counter import pins
-from ...errors import NotFound
-from ...extensions import db
 from ...forms import done, parse_form, submit
 from ...households import service as household_service
 from ...households.models import Member
 from ...ledger import queries as ledger_queries
+from ...lookups import get_or_refuse
 from ...villages import service as villages
 from .. import households
 from ..forms import ConfirmForm, HouseholdForm, MemberForm, MoveForm, PinForm, SearchForm
@@ -135,9 +134,7 @@ def add_member(household_id: int):
 
 
 def _member_household(member_id: int) -> int:
-    member = db.session.get(Member, member_id)
-    if member is None:
-        raise NotFound(_l("No such household member."))
+    member = get_or_refuse(Member, member_id, _l("No such household member."))
     return member.household_id
 
 

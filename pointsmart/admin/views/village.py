@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 
 from ...accounts.auth import login_required, page_principal
 from ...audit import service as audit
-from ...errors import Forbidden, NotFound
-from ...extensions import db
+from ...errors import Forbidden
 from ...forms import done, submit
+from ...lookups import get_or_refuse
 from ...villages import service as villages
 from ...villages.models import Grid
 from ...villages.service import administered_village
@@ -257,9 +257,7 @@ def add_grid(village_id: int):
 @bp.route("/grids/<int:grid_id>", methods=["POST"])
 @login_required
 def rename_grid(grid_id: int):
-    grid = db.session.get(Grid, grid_id)
-    if grid is None:
-        raise NotFound(_l("No such grid."))
+    grid = get_or_refuse(Grid, grid_id, _l("No such grid."))
 
     def make(values):
         settings.rename_grid(page_principal(), grid_id, name=values["name"])
