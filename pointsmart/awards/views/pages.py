@@ -5,8 +5,9 @@ scoring grid (``scoring``) register on the same blueprint; activities and the re
 list have pages of their own (``activities.views``, ``board.views``).
 
 Every form that changes something carries a one-time key (``form_key()``) and runs through
-``forms.run_once``: a double tap or a resent form posts once. A refusal (a cap, a quota, a
-bad field) shows the page again with the reason, in the page's language.
+``forms.act_on_page`` (a form sent from a list: ``forms.act``), over ``forms.run_once``: a double
+tap or a resent form posts once. A refusal (a cap, a quota, a bad field) shows the page again
+with the reason, in the page's language.
 """
 
 from __future__ import annotations
