@@ -25,6 +25,7 @@ from pointsmart.awards.models import Approval
 from pointsmart.awards.photos import store_photo
 from pointsmart.board.models import BoardEntry
 from pointsmart.board.objections import raise_objection
+from pointsmart.campaigns.windows import today_of
 from pointsmart.counter.models import Product, Shop
 from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.counter.photos import set_photo
@@ -252,7 +253,8 @@ def build_world() -> World:
         "period": previous_periods(period, 2)[0],
         "token": current_card(own.id).token,
         "this_period": period,
-        "today": dt.date.today().isoformat(),
+        # The village's own day: between 16:00 and 24:00 UTC it is already tomorrow in China.
+        "today": today_of(village.timezone).isoformat(),
         "volunteer_rule_id": str(attendance_rule),
         "board_rule_id": str(board_rule),
         "cheapest_product_id": str(cheapest.id),
