@@ -1,6 +1,7 @@
 """Python calls and SQL statements of a sale and a balance read through the whole app.
 
     .venv/bin/python bench/http_profile.py [--database URL] [--requests 100] [--top 25]
+        [--sort cumulative|tottime] [--only bare|sale|read]
 
 The same fixture as ``bench/http_wrk.py`` (a throwaway SQLite file unless ``--database``,
 which must name an empty database), the production app (``POINTSMART_ENV=production``
@@ -38,6 +39,8 @@ def main() -> None:
     parser.add_argument("--database", default=None)
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--top", type=int, default=0)
+    parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime")
+    parser.add_argument("--only", default=None, help="profile only this request: bare, sale, read")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/profile.db"
     fixture = prepare(url)
@@ -81,6 +84,8 @@ def main() -> None:
         return client.get("/bench/bare")
 
     for name, call in (("bare", bare), ("sale", sale), ("read", read)):
+        if args.only and name != args.only:
+            continue
         for n in range(5):  # warm the caches
             response = call(10_000 + n)
             assert response.status_code in (200, 201), (name, response.status_code, response.data)
@@ -101,7 +106,7 @@ def main() -> None:
             f"(profiled, {args.requests} requests)"
         )
         if args.top:
-            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats(args.sort).print_stats(args.top)
             seen = {}
             for statement in statements[: len(statements) // args.requests]:
                 first = " ".join(statement.split())[:150]

@@ -122,10 +122,12 @@ class Redemption(db.Model):
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
     total_points: Mapped[int] = mapped_column()
     # The sale's transfer and the household's balance right after it (printed on the
-    # receipt). The sale writes its row before the transfer (the ledger's chain is the last
-    # thing it writes) and fills both in the same transaction: never NULL once committed.
+    # receipt). The sale writes its row before the transfer's (the ledger's chain is the
+    # transaction's last write, ``ledger.chain``), so the reference is checked at commit.
     transfer_id: Mapped[int | None] = mapped_column(
-        TRANSFER_ID, sa.ForeignKey("transfers.id"), unique=True
+        TRANSFER_ID,
+        sa.ForeignKey("transfers.id", deferrable=True, initially="DEFERRED"),
+        unique=True,
     )
     balance_after: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

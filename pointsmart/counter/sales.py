@@ -4,11 +4,12 @@
 
 * the product rows are locked (in id order) before anything is checked, so two counters
   selling the last bar of soap at once sell it once: the second sees stock 0 (``OutOfStock``);
-* the redemption row, its lines and one ``sale`` stock move per item are written first, then
-  the one ledger transfer household -> shop (``ledger.redeem``, which locks the household's
-  account, refuses to overdraw with ``InsufficientPoints`` and takes the village's chain head
-  only for its last two writes), then the redemption is linked to its transfer: all of it
-  together, or nothing;
+* the household is charged first (``ledger.redeem``, which locks the household's account and
+  refuses to overdraw with ``InsufficientPoints``), then the redemption row (naming its
+  transfer), its lines and one ``sale`` stock move per item are written; the transfer itself
+  and the village's chain head are written when the transaction commits, after everything
+  else the request wrote (``ledger.chain``), so the village's other postings wait for the
+  sale only for those last writes: all of it together, or nothing;
 * the price is the goods' price at the moment of the sale, kept on the receipt's lines.
 
 Undoing a sale is ``voids``; reading sales is ``receipts``.
@@ -120,13 +121,27 @@ def redeem_items(
     if pins.pin_needed(pin_required_above, total):
         pins.check_pin(db.session.get(Household, customer.household_id), pin)
 
-    # Everything but the ledger's transfer first: the transfer and the chain head are the
-    # sale's last writes, so the village's chain is held as briefly as it can be.
+    # The household's account is locked and charged here; the transfer's row and the
+    # village's chain head are written when the sale commits, after everything else the
+    # request writes (the redemption names the transfer by the id it will have).
+    memo = "; ".join(f"{line.name} x{line.quantity}" for line in lines)
+    transfer = ledger.redeem(
+        shop.village_id,
+        customer.household_id,
+        shop.id,
+        total,
+        memo=memo[: ledger.MAX_MEMO_LENGTH],
+        posted_by_id=actor.user_id,
+        period=period,
+        at_commit=True,
+    )
     redemption = Redemption(
         village_id=shop.village_id,
         shop_id=shop.id,
         household_id=customer.household_id,
         total_points=total,
+        transfer_id=transfer.id,
+        balance_after=ledger.household_balance_after(transfer),
         created_by_id=actor.user_id,
         created_at=utcnow(),
         made_at=made_at,
@@ -152,18 +167,6 @@ def redeem_items(
         by=actor.user_id,
         redemption_id=redemption.id,
     )
-    memo = "; ".join(f"{line.name} x{line.quantity}" for line in lines)
-    transfer = ledger.redeem(
-        shop.village_id,
-        customer.household_id,
-        shop.id,
-        total,
-        memo=memo[: ledger.MAX_MEMO_LENGTH],
-        posted_by_id=actor.user_id,
-        period=period,
-    )
-    redemption.transfer_id = transfer.id
-    redemption.balance_after = ledger.household_balance_after(transfer)
     return RedemptionView(
         redemption, lines, replace(customer, balance=redemption.balance_after), shop
     )

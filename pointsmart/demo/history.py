@@ -279,6 +279,9 @@ class History:
             items=[{"product_id": self.products[name].id, "quantity": quantity}],
             household_id=household,
         )
+        # A sale's transfer is written when its request commits; the demo's history is one
+        # transaction, so it is written here, at the sale's own time on the demo's clock.
+        ledger.write_pending_transfers()
         self.tick()
         self.balance[household] -= price * quantity
         return view.redemption

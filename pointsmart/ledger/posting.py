@@ -6,9 +6,10 @@ Guarantees of every posting (:func:`post`, one kind of transfer described by
 * It locks what it reads before it decides (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite
   the transaction was begun IMMEDIATE, see ``pointsmart.database``): first the account whose
   balance or state decides (the household's), then the other account, and the village's chain
-  head last, only to insert the transfer and move the head. Two counters can never spend the
-  same points, and a village's postings wait for each other only for those last two writes.
-  See "locks" below for the order and what a transaction posting several times must do.
+  head last, only to insert the transfer and move the head (``chain``). Two counters can never
+  spend the same points, and a village's postings wait for each other only for those last
+  two writes. A posting ``at_commit`` (a sale's) writes even those two at the transaction's
+  commit, after everything else the request wrote.
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
 * Nothing posts to a closed (moved-away) household's account, a reversal included: the account
   was closed at 0 and stays at 0 (see :func:`close_household_account`).
@@ -32,8 +33,8 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
-from . import listeners
-from .accounts import LOCK_ACCOUNT, LOCK_HEAD, household_code, shop_code
+from . import chain, listeners
+from .accounts import LOCK_ACCOUNT, household_code, shop_code
 from .errors import (
     AccountClosed,
     AccountMissing,
@@ -42,7 +43,7 @@ from .errors import (
     InsufficientPoints,
     ReversalIntoClosedAccount,
 )
-from .hashing import HUNDREDTH, transfer_hash
+from .hashing import HUNDREDTH
 from .kinds import MONTHLY_COLUMN, POSTING_KINDS
 from .models import (
     AWARD,
@@ -54,7 +55,6 @@ from .models import (
     SETTLE,
     SHOP,
     Account,
-    ChainHead,
     MonthlyTotal,
     Transfer,
 )
@@ -78,13 +78,18 @@ def post(
     posted_by_id: int | None = None,
     rule_version_id: int | None = None,
     quantity: Decimal | None = None,
-) -> Transfer:
+    at_commit: bool = False,
+) -> Transfer | chain.PendingTransfer:
     """Post one transfer of ``kind`` (see ``POSTING_KINDS``) and return it.
 
     ``household_id`` and ``shop_id`` name the household and shop accounts the kind moves
     between. ``rule_version_id`` and ``quantity`` name the rule version and the count or
     hours the points were worked out from (the awards service does the arithmetic and the
     checks). ``period`` defaults to this month in the village's time zone.
+
+    With ``at_commit`` the balances move now and the transfer row and the chain head are
+    written as the transaction's last writes, when it commits (see ``chain``); what is
+    returned is then the ``PendingTransfer`` with its id.
     """
     spec = POSTING_KINDS[kind]
     if spec.requires_category or category is not None:
@@ -111,6 +116,7 @@ def post(
         requires_funds=spec.requires_funds,
         rule_version_id=rule_version_id,
         quantity=quantity,
+        at_commit=at_commit,
     )
 
 
@@ -124,7 +130,9 @@ def deduct(village_id: int, household_id: int, points: int, **fields: Any) -> Tr
     return post(DEDUCT, village_id, points, household_id=household_id, **fields)
 
 
-def redeem(village_id: int, household_id: int, shop_id: int, points: int, **fields) -> Transfer:
+def redeem(
+    village_id: int, household_id: int, shop_id: int, points: int, **fields: Any
+) -> Transfer | chain.PendingTransfer:
     """Spend a household's points at a shop: household -> shop. Never overdraws."""
     return post(REDEEM, village_id, points, household_id=household_id, shop_id=shop_id, **fields)
 
@@ -149,6 +157,7 @@ def reverse(
     points were already spent. Reversals count in the period they are posted in, so a month
     that was published stays as it was.
     """
+    chain.write_pending()  # a sale of this same transaction is reversed from its row
     original = db.session.execute(
         sa.select(
             Transfer.id,
@@ -222,7 +231,6 @@ def _validate_period(period: str | None, today_period: str) -> None:
 # these write what a posting moves.
 
 _accounts = Account.__table__
-_heads = ChainHead.__table__
 _debit = aliased(Account)
 _credit = aliased(Account)
 # (An UPDATE's bind parameters may not be named after its table's columns.)
@@ -239,11 +247,6 @@ _ADD_TO_BALANCE = (
     )
     .values(balance=_accounts.c.balance + sa.bindparam("delta"))
     .returning(_accounts.c.id, _accounts.c.balance)
-)
-_MOVE_HEAD = (
-    _heads.update()
-    .where(_heads.c.village_id == sa.bindparam("of_village"))
-    .values(last_seq=sa.bindparam("new_seq"), last_hash=sa.bindparam("new_hash"))
 )
 _REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 
@@ -264,7 +267,8 @@ def _post(
     requires_funds: bool = False,
     rule_version_id: int | None = None,
     quantity: Decimal | None = None,
-) -> Transfer:
+    at_commit: bool = False,
+) -> Transfer | chain.PendingTransfer:
     _validate(amount, memo)
     # What the caller added to the session is written before the ledger reads and locks (the
     # ledger's statements are Core statements, which the session does not flush for).
@@ -329,13 +333,8 @@ def _post(
     debit_id, debit_after = (first.id, first_after) if first_is_debit else second
     credit_id, credit_after = second if first_is_debit else (first.id, first_after)
     followers = listeners.before_household_transfer(household_id, kind)
-
-    # 3. The chain: the transfer and the head, the posting's last writes. The time is taken
-    # under the head's lock, so the stamps of a village's transfers rise with their seq.
-    head = db.session.execute(LOCK_HEAD, {"village_id": village_id}).one()
     fields = {
         "village_id": village_id,
-        "seq": head.last_seq + 1,
         "kind": kind,
         "category": category,
         "debit_account_id": debit_id,
@@ -348,20 +347,21 @@ def _post(
         "credit_balance_after": credit_after,
         "reverses_id": reverses_id,
         "posted_by_id": posted_by_id,
-        "created_at": utcnow(),
         "rule_version_id": rule_version_id,
         "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
     }
-    digest = transfer_hash(fields, head.last_hash)
-    # populate_existing: where SQLite reused the id of a transfer whose savepoint was rolled
-    # back, the session may still hold that object; the answer must be the row just written.
-    transfer = db.session.scalars(
-        sa.insert(Transfer).returning(Transfer).execution_options(populate_existing=True),
-        [{**fields, "prev_hash": head.last_hash, "hash": digest}],
-    ).one()
-    db.session.execute(
-        _MOVE_HEAD, {"of_village": village_id, "new_seq": fields["seq"], "new_hash": digest}
-    )
+    if at_commit:
+        pending = chain.PendingTransfer(id=chain.allocate_transfer_id(), **fields)
+        # The listeners' rows name the transfer before its row exists (see ``chain``), so
+        # they too are written before the village's head is taken.
+        listeners.household_transfer_posted(followers, pending)
+        chain.write_at_commit(pending)
+        return pending
+
+    # 3. The chain: the transfer and the head, the posting's last writes (after any transfer
+    # of this transaction still waiting for the commit, to keep their order).
+    chain.write_pending()
+    (transfer,) = chain.write([fields], returning=True)
     listeners.household_transfer_posted(followers, transfer)
     return transfer
 

@@ -21,6 +21,7 @@ from .accounts import (
     open_village_ledger,
     shop_code,
 )
+from .chain import write_pending as write_pending_transfers
 from .kinds import (
     MONTHLY_COLUMN,
     POSTING_KINDS,
@@ -66,4 +67,5 @@ __all__ = [
     "reverse",
     "settle",
     "shop_code",
+    "write_pending_transfers",
 ]

@@ -71,7 +71,10 @@ class OutboxMessage(db.Model):
     message_key: Mapped[str] = mapped_column(sa.String(40), unique=True)
     village_id: Mapped[int] = mapped_column(sa.ForeignKey("villages.id"))
     household_id: Mapped[int] = mapped_column(sa.ForeignKey("households.id"), index=True)
-    transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    # Written with a sale before the transfer's row (``ledger.chain``): checked at commit.
+    transfer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("transfers.id", deferrable=True, initially="DEFERRED"), unique=True
+    )
     kind: Mapped[str] = mapped_column(sa.String(16))  # "change" or "summary": the template
     phone: Mapped[str] = mapped_column(sa.String(20))
     params: Mapped[str] = mapped_column(sa.Text)  # the template's parameters, JSON

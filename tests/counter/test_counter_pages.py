@@ -311,6 +311,7 @@ def test_the_monthly_statement_is_printable_and_an_admin_settles_it_once(
 
     march = dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
     monkeypatch.setattr("pointsmart.ledger.posting.utcnow", lambda: march)
+    monkeypatch.setattr("pointsmart.ledger.chain.utcnow", lambda: march)
     sign_in(client, counter.keeper)
     picked = scan(client, counter, counter.card.token)
     sell(client, counter, picked, [(counter.soap, 3)])

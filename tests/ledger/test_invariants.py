@@ -6,7 +6,9 @@ ledger's invariants hold after every step.
   and equals a plain model kept by the test;
 * no redemption overdrew;
 * a replayed idempotency key posted nothing, and a reused key with another body was refused;
-* a transfer was reversed at most once, and a reversal never.
+* a transfer was reversed at most once, and a reversal never;
+* a posting written at commit (a sale's) is written once its transaction commits, in the order
+  of the transaction's postings, and not at all when its savepoint is rolled back.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ points = st.integers(min_value=1, max_value=60)
 categories = st.sampled_from(["volunteer", "red", "black", "rule", "other"])
 periods = st.sampled_from([None, "2026-01", "2026-02"])
 keys = st.sampled_from(["k1", "k2", "k3"])
+ENDINGS = ("committed", "rolled back", "then an award")
 
 
 def attempt(operation):
@@ -119,6 +122,45 @@ class LedgerMachine(RuleBasedStateMachine):
         assert problem is None
         self._move(code, f"shop:{self.shop.id}", amount)
         return transfer.id
+
+    @rule(target=transfers, who=st.integers(0, 2), amount=points, end=st.sampled_from(ENDINGS))
+    def redeem_at_commit(self, who, amount, end):
+        """A sale's posting: balances move now, the transfer and the head at commit; its
+        savepoint may be rolled back, and a posting written at once may follow it."""
+        household = self.households[who]
+        code = f"household:{household.id}"
+        before = self._count()
+        savepoint = db.session.begin_nested()
+        try:
+            pending = ledger.redeem(
+                self.village.id, household.id, self.shop.id, amount, at_commit=True
+            )
+        except InsufficientPoints:
+            savepoint.rollback()
+            assert self.expected[code] < amount
+            return None
+        assert self._count() == before  # nothing in the chain yet
+        if end == "rolled back":
+            savepoint.rollback()
+            db.session.commit()
+            assert self._count() == before
+            return None
+        savepoint.commit()
+        self._move(code, f"shop:{self.shop.id}", amount)
+        award = None
+        if end == "then an award":
+            award = ledger.award(self.village.id, household.id, 1, category="other")
+            self._move("issued", code, 1)
+        db.session.commit()
+        written = db.session.get(Transfer, pending.id)
+        assert (written.kind, written.amount, written.debit_balance_after) == (
+            REDEEM,
+            amount,
+            pending.debit_balance_after,
+        )
+        if award is not None:
+            assert written.seq < award.seq  # the chain keeps the order of the postings
+        return pending.id
 
     @rule(amount=points)
     def settle(self, amount):

@@ -112,6 +112,7 @@ def books(make) -> Books:
         household_id=wang.id,
         items=[{"product_id": soap.id, "quantity": 2}],
     )
+    ledger.write_pending_transfers()  # the sale's transfer, as its request's commit would
     db.session.flush()
     return Books(
         make,

@@ -6,6 +6,7 @@ import re
 import sqlalchemy as sa
 
 from pointsmart.extensions import db
+from pointsmart.ledger import chain as ledger_chain
 from pointsmart.ledger import posting as ledger_service
 from pointsmart.ledger.models import GENESIS_HASH, ChainHead, Transfer
 from pointsmart.reports.sheet import (
@@ -76,6 +77,7 @@ def test_a_closed_month_shows_the_ledger_and_balances_as_they_were_at_its_end(ma
     late = make.household(village, number="A-2", head_name="晚户")
     january = dt.datetime(2026, 1, 20, 4, tzinfo=dt.UTC)
     monkeypatch.setattr(ledger_service, "utcnow", lambda: january)
+    monkeypatch.setattr(ledger_chain, "utcnow", lambda: january)
     make.award(early, 50)
     make.award(late, 20)
     closing = (
@@ -111,6 +113,7 @@ def test_the_chain_position_and_balances_at_any_moment_match_a_scan_of_the_ledge
     stamps = [start + dt.timedelta(hours=7 * n) for n in range(11)]  # across a month's end
     for n, stamp in enumerate(stamps):
         monkeypatch.setattr(ledger_service, "utcnow", lambda stamp=stamp: stamp)
+        monkeypatch.setattr(ledger_chain, "utcnow", lambda stamp=stamp: stamp)
         make.award(households[n % 3], n + 1)
         if n % 4 == 0:
             ledger_service.deduct(village.id, households[n % 3].id, 1, category="black")
@@ -250,9 +253,9 @@ def test_the_command_printed_on_a_closed_month_passes_on_the_intact_ledger(fresh
         make = Factories()
         village = make.village()
         household = make.household(village)
-        monkeypatch.setattr(
-            ledger_service, "utcnow", lambda: dt.datetime(2026, 1, 20, 4, tzinfo=dt.UTC)
-        )
+        january = dt.datetime(2026, 1, 20, 4, tzinfo=dt.UTC)
+        monkeypatch.setattr(ledger_service, "utcnow", lambda: january)
+        monkeypatch.setattr(ledger_chain, "utcnow", lambda: january)
         make.award(household, 50)
         make.award(household, 20)
         monkeypatch.undo()

@@ -240,9 +240,8 @@ def build_world() -> World:
         "rule_id": str(
             _first(sa.select(Rule.id).where(Rule.village_id == village.id).order_by(Rule.id))
         ),
-        "transfer_id": str(
-            _first(sa.select(Transfer.id).where(in_village).order_by(Transfer.id.desc()))
-        ),
+        # The sale's transfer (written when the seed commits): a sale is voided, not reversed.
+        "transfer_id": str(redemption.transfer_id),
         "redemption_id": str(redemption.id),
         "offline_sale_id": str(offline_sale.id),
         "approval_id": str(_first(sa.select(Approval.id).where(Approval.village_id == village.id))),

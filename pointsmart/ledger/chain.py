@@ -1,0 +1,206 @@
+"""The village's chain: writing transfers and moving the chain head, the last writes of a
+posting, and for a sale the last writes of its whole transaction.
+
+A posting (``posting._post``) does its checks and its account writes first and hands the
+transfer's fields here. :func:`write` then locks each village's chain head once (villages in
+id order), numbers and hashes the transfers, inserts them and moves the head.
+
+A posting made with ``at_commit=True`` (the counter's sale) is not written at once: its
+transfer id is allocated now (:func:`allocate_transfer_id`), the caller writes its own rows
+that name it (the redemption, the text message, the idempotency record's answer), and the
+transfer and the head are written by the session's ``before_commit`` hook, after the session's
+last flush. On PostgreSQL the head's row lock is then held for three statements and the
+commit, whatever else the request wrote. The foreign keys that may name a transfer before its
+row exists (``DEFERRED_REFERENCES``) are checked at commit (``DEFERRABLE INITIALLY DEFERRED``).
+
+Pending transfers belong to the (nested) transaction they were made in: a rolled-back
+savepoint drops its own, and a posting written at once first writes those pending before it,
+so a village's seq follows the order of postings within a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import event, orm
+
+from ..database import utcnow
+from ..extensions import db
+from .accounts import LOCK_HEAD
+from .hashing import transfer_hash
+from .models import ChainHead, Transfer
+
+PENDING = "pointsmart.ledger.pending_transfers"
+# Columns that name a transfer a sale writes before the transfer's row (see the module).
+DEFERRED_REFERENCES = (("redemptions", "transfer_id"), ("sms_outbox", "transfer_id"))
+
+_heads = ChainHead.__table__
+_transfers = Transfer.__table__
+_MOVE_HEAD = (
+    _heads.update()
+    .where(_heads.c.village_id == sa.bindparam("of_village"))
+    .values(last_seq=sa.bindparam("new_seq"), last_hash=sa.bindparam("new_hash"))
+)
+_NEXT_ID_POSTGRESQL = sa.select(sa.func.nextval(sa.func.pg_get_serial_sequence("transfers", "id")))
+# On SQLite the transaction holds the database's one write lock (BEGIN IMMEDIATE), so the next
+# rowid cannot be taken by anyone else before this transaction commits.
+_NEXT_ID_SQLITE = sa.select(sa.func.coalesce(sa.func.max(_transfers.c.id), 0) + 1)
+
+
+@dataclass(frozen=True)
+class PendingTransfer:
+    """A transfer to be written at commit: its id and every field but its place in the chain
+    (``seq``, the hashes and ``created_at``, which are given under the head's lock)."""
+
+    id: int
+    village_id: int
+    kind: str
+    category: str | None
+    debit_account_id: int
+    credit_account_id: int
+    amount: int
+    period: str
+    memo: str | None
+    household_id: int | None
+    debit_balance_after: int
+    credit_balance_after: int
+    reverses_id: int | None
+    posted_by_id: int | None
+    rule_version_id: int | None
+    quantity: Decimal | None
+    # When it was prepared: what a listener may show (a text message's day); the row's own
+    # ``created_at`` is taken under the head's lock.
+    created_at: Any = field(default_factory=utcnow)
+
+    def fields(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _PENDING_COLUMNS}
+
+
+_PENDING_COLUMNS = tuple(
+    name for name in PendingTransfer.__dataclass_fields__ if name != "created_at"
+)
+
+
+@dataclass
+class _Entry:
+    transfer: PendingTransfer
+    transaction: orm.SessionTransaction | None
+
+
+def allocate_transfer_id() -> int:
+    """The id the next transfer of this transaction will have."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        return session.execute(_NEXT_ID_POSTGRESQL).scalar_one()
+    taken = [entry.transfer.id for entry in session.info.get(PENDING, ())]
+    return max([session.execute(_NEXT_ID_SQLITE).scalar_one(), *(i + 1 for i in taken)])
+
+
+def write_at_commit(transfer: PendingTransfer) -> None:
+    """Write ``transfer`` and move its village's head when the session commits."""
+    session = db.session()  # the scoped session's own Session: its transactions
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(PENDING, []).append(_Entry(transfer, transaction))
+
+
+def write_pending() -> None:
+    """Write the transfers waiting for the commit now (a posting written at once calls this
+    first, so that the chain keeps the order of the transaction's postings)."""
+    entries = db.session.info.pop(PENDING, None)
+    if entries:
+        write([entry.transfer.fields() for entry in entries])
+
+
+def write(
+    transfers: Iterable[dict[str, Any]],
+    *,
+    returning: bool = False,
+    session: orm.Session | None = None,
+) -> list[Transfer]:
+    """Insert transfers (fields without seq, hashes, created_at) in their villages' chains.
+
+    Each village's head is locked once, in village id order so that two transactions posting
+    in the same villages cannot deadlock. With ``returning`` the written rows come back as
+    ``Transfer`` objects, in the order given.
+    """
+    session = session or db.session
+    by_village: dict[int, list[dict[str, Any]]] = {}
+    for fields in transfers:
+        by_village.setdefault(fields["village_id"], []).append(fields)
+    written: list[Transfer] = []
+    for village_id in sorted(by_village):
+        head = session.execute(LOCK_HEAD, {"village_id": village_id}).one()
+        seq, last_hash = head.last_seq, head.last_hash
+        rows = []
+        for fields in by_village[village_id]:
+            seq += 1
+            # The time is taken under the head's lock: a village's stamps rise with its seq.
+            row = {**fields, "seq": seq, "created_at": utcnow()}
+            digest = transfer_hash(row, last_hash)
+            rows.append({**row, "prev_hash": last_hash, "hash": digest})
+            last_hash = digest
+        if returning:
+            # populate_existing: where SQLite reused the id of a transfer whose savepoint was
+            # rolled back, the session may still hold that object; the answer must be the row
+            # just written.
+            written.extend(
+                session.scalars(
+                    sa.insert(Transfer)
+                    .returning(Transfer, sort_by_parameter_order=True)
+                    .execution_options(populate_existing=True),
+                    rows,
+                ).all()
+            )
+        else:
+            session.execute(_transfers.insert(), rows)
+        session.execute(
+            _MOVE_HEAD, {"of_village": village_id, "new_seq": seq, "new_hash": last_hash}
+        )
+    return written
+
+
+def init_app(app: Flask) -> None:
+    """Hook the pending transfers into every session's commit and rollback (idempotent)."""
+    for name, listener in (
+        ("before_commit", _write_before_commit),
+        ("after_soft_rollback", _drop_rolled_back),
+        ("after_transaction_end", _forget_at_the_end),
+    ):
+        if not event.contains(orm.Session, name, listener):
+            event.listen(orm.Session, name, listener)
+
+
+def _write_before_commit(session: orm.Session) -> None:
+    if not session.info.get(PENDING):
+        return
+    # Whatever the request still holds unflushed goes first: the chain is the last write.
+    session.flush()
+    entries = session.info.pop(PENDING, [])
+    if entries:
+        write([entry.transfer.fields() for entry in entries], session=session)
+
+
+def _drop_rolled_back(session: orm.Session, previous_transaction: orm.SessionTransaction):
+    entries = session.info.get(PENDING)
+    if entries:
+        session.info[PENDING] = [
+            entry for entry in entries if not _within(entry.transaction, previous_transaction)
+        ]
+
+
+def _forget_at_the_end(session: orm.Session, transaction: orm.SessionTransaction) -> None:
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(PENDING, None)
+
+
+def _within(transaction: orm.SessionTransaction | None, ended: orm.SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
