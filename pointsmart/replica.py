@@ -5,9 +5,9 @@ no replication of its own. It only chooses, per request, where the reads go:
 
 * **Marked views only.** A view marked with :func:`reads_from_replica` (or every view of a
   blueprint marked with :func:`replica_blueprint`) reads from the standby when asked with
-  GET or HEAD: the public boards, leaderboards and TV, card pages, the villager's own page and
-  history, reports, statement slips and exports. Everything else uses the primary: every
-  write, the counter (its balances decide sales), sign-in, the admin's pages.
+  GET or HEAD: the public boards, leaderboards and TV, card pages, the villager's own page,
+  history and campaigns, reports, statement slips and exports. Everything else uses the
+  primary: every write, the counter (its balances decide sales), sign-in, the admin's pages.
 * **Writes stay on the primary.** Within a marked view, a flush, a DML statement or a locking
   SELECT goes to the primary, and so does every statement after it (``RoutingSession``).
 * **Only a standby that is up and close behind.** Each process asks the standby how far it

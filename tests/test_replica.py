@@ -319,6 +319,8 @@ def test_only_read_only_views_read_from_the_standby(app):
         "public_board.tv",
         "card.card_page",
         "villagers.home",
+        "campaigns_pages.my_campaigns",
+        "campaigns_pages.my_campaign",
         "reports.committee_report",
         "reports.export_download",
         "statements.slips_pdf",

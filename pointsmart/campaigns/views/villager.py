@@ -12,6 +12,7 @@ from ...accounts.auth import Principal, villager_page_principal
 from ...errors import NotFound
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refuse_form
+from ...replica import reads_from_replica
 from ...villagers.views import villager_required
 from .. import conferral, review, service
 from ..present import campaign_view
@@ -37,6 +38,7 @@ def _back(campaign_id: int) -> str:
 
 
 @bp.route("/me/campaigns", methods=["GET"])
+@reads_from_replica
 @villager_required
 def my_campaigns(principal):
     campaigns = service.campaigns_of(principal, principal.household_village_id)
@@ -44,6 +46,7 @@ def my_campaigns(principal):
 
 
 @bp.route("/me/campaigns/<int:campaign_id>", methods=["GET"])
+@reads_from_replica
 @villager_required
 def my_campaign(principal, campaign_id: int):
     campaign = _campaign(principal, campaign_id)
