@@ -24,14 +24,14 @@ from ..accounts.auth import Principal
 from ..database import utcnow
 from ..extensions import db
 from ..households.models import Household
-from ..ledger.models import AWARD, DEDUCT, REDEEM, Account, MonthlyTotal
+from ..ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL, Account, MonthlyTotal
 from ..ledger.service import household_balance_after
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import texts
 from .models import CHANGE, PENDING, SUMMARY, OutboxMessage, SmsConsent
 
-TOLD_KINDS = (AWARD, DEDUCT, REDEEM)
+TOLD_KINDS = (AWARD, DEDUCT, REDEEM, SHORTFALL)
 
 
 def transfer_key(transfer_id: int) -> str:

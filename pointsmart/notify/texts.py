@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..ledger.models import AWARD, DEDUCT, REDEEM
+from ..ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL
 
 SMS_LENGTH = 70
 MAX_SIGN = 12
@@ -50,6 +50,8 @@ def _event(kind: str, reversal: bool, what: str) -> str:
         return "更正扣回" if reversal else f"{what}得"
     if kind == DEDUCT:
         return "更正退回" if reversal else f"{what}扣"
+    if kind == SHORTFALL:  # an offline sale the household could not pay, charged afterwards
+        return "更正退回" if reversal else "离线兑换补扣"
     return what
 
 

@@ -16,6 +16,7 @@ from pointsmart.counter import goods, sales, voids
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
+from pointsmart.ledger.models import SHORTFALL
 from pointsmart.notify import service as notify
 from pointsmart.notify.models import CAPPED, FAILED, SENDING, SENT, OutboxMessage
 from pointsmart.notify.provider import AliyunSms, provider_settings
@@ -106,6 +107,24 @@ def test_a_household_without_consent_gets_nothing_and_one_with_consent_one_per_t
         f"XF-001户{day}更正扣回10分，余额-3分。回TD退订",
     ]
     assert all(len("【幸福村积分超市】" + m.text) <= 70 for m in messages)
+
+
+def test_an_offline_sale_charged_afterwards_is_told_like_a_sale(ctx, make, village):
+    """A shortfall (an offline sale the household could not pay, charged when the committee
+    settles it) may take the balance below zero: the household hears of it."""
+    village, shop = village
+    household = make.household(village, number="XF-003", head_name="赵大哥")
+    notify.record_consent(ROOT, household.id, phone="13800000003")
+    make.award(household, 5)
+    shortfall = ledger.post(
+        SHORTFALL, village.id, 12, household_id=household.id, shop_id=shop.id, memo="食用油 x1"
+    )
+
+    today = utcnow().astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+    day = f"{today.month}月{today.day}日"
+    told = outbox()[-1]
+    assert told.message_key == f"t{shortfall.id}"
+    assert told.text == f"XF-003户{day}离线兑换补扣12分，余额-7分。回TD退订"
 
 
 def test_a_message_is_written_in_the_transfers_transaction(ctx, make, village):
