@@ -12,14 +12,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import Flask
 
-from ..ledger import verify
+from ..ledger import checks
 from ..ledger.models import AWARD
 from ..rules.arithmetic import points_for
 from ..rules.models import Rule, RuleVersion
 
 
 def init_app(app: Flask) -> None:
-    verify.check_rules_with(app, verify.RuleCheck(load=rule_versions, problems=rule_problems))
+    checks.check_rules_with(app, checks.RuleCheck(load=rule_versions, problems=rule_problems))
 
 
 def rule_versions(execute: Callable, village_id: int) -> dict[int, int]:

@@ -5,7 +5,8 @@ that it follows the previous link (``seq`` and ``prev_hash``), that its hash mat
 content, that the balances it recorded match the running balances, and, for an entry by rule,
 that its points are its quantity x the points of the rule version it names, rounded half up
 (a rule of its own village, whose sign matches the kind). Then it compares the
-cached account balances, monthly totals and chain head with what the transfers say. It reads
+cached account balances, monthly totals and chain head with what the transfers say, and runs
+the checks other packages registered (``checks``: the regions' rollups). It reads
 the transfers as a stream of plain rows, so memory stays flat however long the ledger is.
 
 ``rebuild_village`` recomputes the caches from the transfers. It never touches a transfer,
@@ -22,34 +23,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
 
 from ..extensions import db
+from .checks import rule_check, village_checks
 from .hashing import CORE_FIELDS, OPTIONAL_FIELDS, canonical_value, values_hash
 from .kinds import MONTHLY_COLUMN
 from .models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
 
 STREAM_BATCH = 5_000
 MAX_PROBLEMS = 50
-RULE_CHECK = "pointsmart.ledger.verify.rule_check"
 
 _VILLAGES = sa.table("villages", sa.column("id"))
-
-
-@dataclass(frozen=True)
-class RuleCheck:
-    """How verify checks a transfer made by a rule, told by the package that owns the rules
-    (the ledger knows no rule arithmetic): ``load(execute, village_id)`` reads what the
-    village's checks need, once a village; ``problems(transfer_id, kind, amount, version_id,
-    quantity, loaded)`` lists what is wrong with one transfer."""
-
-    load: Callable[[Callable, int], Any]
-    problems: Callable[..., list[str]]
-
-
-def check_rules_with(app: Flask, check: RuleCheck) -> None:
-    """Register the rule check (called by ``create_app``)."""
-    app.extensions[RULE_CHECK] = check
 
 
 @dataclass
@@ -166,6 +150,9 @@ def _verify(execute: Callable, village_id: int) -> VerifyReport:
             f"chain head says seq {head.last_seq} hash {head.last_hash[:12]}..., "
             f"transfers end at seq {replay.last_seq} hash {replay.last_hash[:12]}..."
         )
+    for check in village_checks():
+        for problem in check(execute, village_id):
+            report.add(problem)
     return report
 
 
@@ -223,8 +210,8 @@ def _replay(
     reverses_at, version_at = _COLUMN["reverses_id"], _COLUMN["rule_version_id"]
     balances, monthly = state.balances, state.monthly
     last_seq, last_hash = state.last_seq, state.last_hash
-    rule_check = current_app.extensions.get(RULE_CHECK)
-    versions = rule_check.load(execute, village_id) if rule_check else None
+    rules = rule_check()
+    versions = rules.load(execute, village_id) if rules else None
     rows = _transfer_rows(execute, village_id)
     try:
         for row in rows:
@@ -256,7 +243,7 @@ def _replay(
             else:
                 problems = _row_problems(
                     row,
-                    (rule_check, versions),
+                    (rules, versions),
                     last_seq,
                     last_hash,
                     hash_ok,

@@ -19,6 +19,7 @@ keeps its statements. ``flask regions rebuild`` recomputes both tables from the 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -233,3 +234,81 @@ def rebuild_village(village_id: int) -> int:
             ],
         )
     return len(months)
+
+
+def rollup_problems(execute: Callable, village_id: int) -> list[str]:
+    """``ledger verify``'s check of the rollups against the transfers (registered by
+    ``regions.setup``), summed by the database. Split awards and award days are left out:
+    they count against the approval threshold of their day, which the village may have
+    changed since."""
+    columns = ("awards", "deductions", "reversals", "points_issued", "points_deducted")
+    expected: dict[str, dict[str, int]] = {}
+    reversal = Transfer.reverses_id.is_not(None)
+    for period, kind, reversed_, count, points in execute(
+        sa.select(
+            Transfer.period, Transfer.kind, reversal, sa.func.count(), sa.func.sum(Transfer.amount)
+        )
+        .where(Transfer.village_id == village_id, Transfer.kind.in_((AWARD, DEDUCT)))
+        .group_by(Transfer.period, Transfer.kind, reversal)
+    ):
+        month = expected.setdefault(period, dict.fromkeys(columns, 0))
+        points = int(points)  # PostgreSQL sums a BIGINT column as NUMERIC
+        column = "points_issued" if kind == AWARD else "points_deducted"
+        if reversed_:
+            month["reversals"] += count
+            month[column] -= points
+        else:
+            month["awards" if kind == AWARD else "deductions"] += count
+            month[column] += points
+    kept = {
+        row.period: {name: getattr(row, name) for name in columns}
+        for row in execute(
+            sa.select(VillageMonth.period, *(VillageMonth.__table__.c[n] for n in columns)).where(
+                VillageMonth.village_id == village_id
+            )
+        )
+    }
+    problems = []
+    for period in sorted(set(kept) | set(expected)):
+        should = expected.get(period, dict.fromkeys(columns, 0))
+        actual = kept.get(period, dict.fromkeys(columns, 0))
+        if actual != should:
+            problems.append(
+                f"the village's rollup of {period} is {actual}, transfers say {should} "
+                "(flask regions rebuild recomputes it)"
+            )
+    leaders = {
+        (period, user_id): (count, int(points))
+        for period, user_id, count, points in execute(
+            sa.select(
+                Transfer.period,
+                Transfer.posted_by_id,
+                sa.func.count(),
+                sa.func.sum(Transfer.amount),
+            )
+            .where(
+                Transfer.village_id == village_id,
+                Transfer.kind == AWARD,
+                Transfer.reverses_id.is_(None),
+                Transfer.posted_by_id.is_not(None),
+            )
+            .group_by(Transfer.period, Transfer.posted_by_id)
+        )
+    }
+    kept_leaders = {
+        (row.period, row.user_id): (row.awards, row.points)
+        for row in execute(
+            sa.select(
+                LeaderMonth.period, LeaderMonth.user_id, LeaderMonth.awards, LeaderMonth.points
+            ).where(LeaderMonth.village_id == village_id)
+        )
+    }
+    for key in sorted(set(kept_leaders) | set(leaders)):
+        should, actual = leaders.get(key, (0, 0)), kept_leaders.get(key, (0, 0))
+        if actual != should:
+            problems.append(
+                f"leader {key[1]}'s rollup of {key[0]} is {actual[0]} awards, {actual[1]} points; "
+                f"transfers say {should[0]} awards, {should[1]} points "
+                "(flask regions rebuild recomputes it)"
+            )
+    return problems

@@ -1,12 +1,13 @@
 """Hooking the regions into the app (called by ``create_app``): the API and pages, the
-rollups' ledger listener, the check of a new village's township and ``flask regions``."""
+rollups' ledger listener and their check in ``ledger verify``, the check of a new village's
+township and ``flask regions``."""
 
 from __future__ import annotations
 
 from flask import Flask
 
 from .. import api
-from ..ledger import listeners
+from ..ledger import checks, listeners
 from ..villages.service import on_placing_village
 from .access import township_for_new_village
 
@@ -14,11 +15,12 @@ from .access import township_for_new_village
 def init_app(app: Flask) -> None:
     from .api import blp
     from .cli import regions_cli
-    from .rollups import on_transfer
+    from .rollups import on_transfer, rollup_problems
     from .views import bp
 
     api.register(blp)
     app.register_blueprint(bp)
     listeners.on_household_transfer(app, on_transfer)
+    checks.check_villages_with(app, rollup_problems)
     on_placing_village(app, township_for_new_village)
     app.cli.add_command(regions_cli)

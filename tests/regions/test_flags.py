@@ -1,6 +1,7 @@
 """Flags that point to where to look: each from the rollups and monthly totals, each with a
 link to the evidence on the village's pages; the rollups are written with the awards (never
-with a sale) and ``flask regions rebuild`` recomputes them from the ledger."""
+with a sale), ``flask ledger verify`` compares them with the ledger and ``flask regions
+rebuild`` recomputes them from it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from pointsmart.awards import service as awards
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
+from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period
 from pointsmart.regions.dashboard import region_dashboard
 from pointsmart.regions.rollups import LeaderMonth, VillageMonth, rebuild_village
@@ -95,6 +97,30 @@ def test_rebuild_recomputes_the_rollups_from_the_ledger(ctx, tree):
     rebuild_village(tree.village.id)
     after = db.session.get(VillageMonth, (tree.village.id, NOW))
     assert (after.awards, after.split_awards) == counts == (2, 1)
+
+
+def test_ledger_verify_finds_rollups_that_drifted_from_the_transfers(ctx, tree):
+    home = tree.make.household(tree.village)
+    award = ledger.award(
+        tree.village.id, home.id, 30, category="other", posted_by_id=tree.leader.user_id
+    )
+    ledger.deduct(tree.village.id, home.id, 5, category="black")
+    ledger.reverse(award.id, reason="录错了")
+    assert verify_village(tree.village.id).problems == []
+
+    db.session.execute(
+        sa.update(VillageMonth)
+        .where(VillageMonth.village_id == tree.village.id)
+        .values(points_issued=VillageMonth.points_issued + 7)
+    )
+    db.session.execute(sa.delete(LeaderMonth).where(LeaderMonth.village_id == tree.village.id))
+    problems = verify_village(tree.village.id).problems
+    assert len(problems) == 2, problems
+    assert f"the village's rollup of {NOW}" in problems[0]
+    assert f"leader {tree.leader.user_id}'s rollup of {NOW} is 0 awards" in problems[1]
+
+    rebuild_village(tree.village.id)
+    assert verify_village(tree.village.id).problems == []
 
 
 def test_a_county_sets_its_levels_and_a_township_may_not(api, tree):
