@@ -15,7 +15,14 @@ row exists (``DEFERRED_REFERENCES``) are checked at commit (``DEFERRABLE INITIAL
 
 Pending transfers belong to the (nested) transaction they were made in: a rolled-back
 savepoint drops its own, and a posting written at once first writes those pending before it,
-so a village's seq follows the order of postings within a transaction.
+so a village's seq follows the order of postings within a transaction; should a savepoint that
+wrote them that way roll back, they wait for the commit again. Releasing a savepoint is not
+the commit: the chain waits for the transaction's own.
+
+On PostgreSQL a sale's id is therefore given before its seq, and another transaction may
+post in between: within a village ids and seqs may cross (within a household they cannot:
+its account stays locked from the id to the commit). What follows the chain's order reads
+``seq``.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ from .hashing import transfer_hash
 from .models import ChainHead, Transfer
 
 PENDING = "pointsmart.ledger.pending_transfers"
+# Pending transfers written before the commit (by a posting written at once), kept until the
+# transaction ends: a savepoint that wrote them and rolls back puts them back in PENDING.
+WRITTEN = "pointsmart.ledger.written_pending_transfers"
 # Columns that name a transfer a sale writes before the transfer's row (see the module).
 DEFERRED_REFERENCES = (("redemptions", "transfer_id"), ("sms_outbox", "transfer_id"))
 
@@ -89,7 +99,8 @@ _PENDING_COLUMNS = tuple(
 @dataclass
 class _Entry:
     transfer: PendingTransfer
-    transaction: orm.SessionTransaction | None
+    transaction: orm.SessionTransaction | None  # the (nested) transaction it was made in
+    written_in: orm.SessionTransaction | None = None  # where write_pending wrote it
 
 
 def allocate_transfer_id() -> int:
@@ -104,15 +115,18 @@ def allocate_transfer_id() -> int:
 def write_at_commit(transfer: PendingTransfer) -> None:
     """Write ``transfer`` and move its village's head when the session commits."""
     session = db.session()  # the scoped session's own Session: its transactions
-    transaction = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING, []).append(_Entry(transfer, transaction))
+    session.info.setdefault(PENDING, []).append(_Entry(transfer, _innermost(session)))
 
 
 def write_pending() -> None:
     """Write the transfers waiting for the commit now (a posting written at once calls this
     first, so that the chain keeps the order of the transaction's postings)."""
-    entries = db.session.info.pop(PENDING, None)
+    session = db.session()
+    entries = session.info.pop(PENDING, None)
     if entries:
+        for entry in entries:
+            entry.written_in = _innermost(session)
+        session.info.setdefault(WRITTEN, []).extend(entries)
         write([entry.transfer.fields() for entry in entries])
 
 
@@ -176,7 +190,8 @@ def init_app(app: Flask) -> None:
 
 
 def _write_before_commit(session: orm.Session) -> None:
-    if not session.info.get(PENDING):
+    # SQLAlchemy calls this for a savepoint's release too: the chain waits for the real commit.
+    if not session.info.get(PENDING) or session.in_nested_transaction():
         return
     # Whatever the request still holds unflushed goes first: the chain is the last write.
     session.flush()
@@ -186,16 +201,33 @@ def _write_before_commit(session: orm.Session) -> None:
 
 
 def _drop_rolled_back(session: orm.Session, previous_transaction: orm.SessionTransaction):
-    entries = session.info.get(PENDING)
-    if entries:
-        session.info[PENDING] = [
-            entry for entry in entries if not _within(entry.transaction, previous_transaction)
-        ]
+    """Pending transfers made in the rolled-back (nested) transaction are gone with it; those
+    it wrote but made before it are pending again (their accounts moved outside it)."""
+    pending = [
+        entry
+        for entry in session.info.get(PENDING, ())
+        if not _within(entry.transaction, previous_transaction)
+    ]
+    written, again = [], []
+    for entry in session.info.get(WRITTEN, ()):
+        if not _within(entry.written_in, previous_transaction):
+            written.append(entry)
+        elif not _within(entry.transaction, previous_transaction):
+            entry.written_in = None
+            again.append(entry)
+    # The ids were given in the order of the postings.
+    session.info[PENDING] = sorted(again + pending, key=lambda entry: entry.transfer.id)
+    session.info[WRITTEN] = written
 
 
 def _forget_at_the_end(session: orm.Session, transaction: orm.SessionTransaction) -> None:
     if transaction.parent is None and not transaction.nested:
         session.info.pop(PENDING, None)
+        session.info.pop(WRITTEN, None)
+
+
+def _innermost(session: orm.Session) -> orm.SessionTransaction | None:
+    return session.get_nested_transaction() or session.get_transaction()
 
 
 def _within(transaction: orm.SessionTransaction | None, ended: orm.SessionTransaction) -> bool:

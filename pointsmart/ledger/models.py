@@ -85,6 +85,10 @@ class Transfer(db.Model):
         sa.CheckConstraint("debit_account_id <> credit_account_id", name="distinct_accounts"),
         sa.CheckConstraint(one_of("kind", TRANSFER_KINDS), name="kind_known"),
         sa.Index("ix_transfers_household_id_id", "household_id", "id"),
+        # A household's last transfer up to a chain position (the 公示 sheet's closing
+        # balances): a sale's transfer takes its id before its seq (``chain``), so within a
+        # village ids and seqs may cross; within a household they do not.
+        sa.Index("ix_transfers_household_id_seq", "household_id", "seq"),
         sa.Index("ix_transfers_village_id_kind_period", "village_id", "kind", "period"),
         # A rule's use per household and month (monthly caps, the scoring grid).
         sa.Index(

@@ -242,21 +242,16 @@ def _household_months(
 
 
 def balances_at_position(village_id: int, position: int) -> dict[int, int]:
-    """Each household's balance after its last transfer up to the chain's ``position``.
-
-    Transfer ids rise with seq within a village (both are given under its chain lock), so a
-    household's last transfer up to the position is one seek of the (household_id, id)
-    index, not a scan of the village's transfers.
+    """Each household's balance after its last transfer up to the chain's ``position``: one
+    seek of the (household_id, seq) index a household, not a scan of the village's transfers.
+    (Not by id: a sale's transfer takes its id before its seq, see ``ledger.chain``.)
     """
     if position == 0:
         return {}
-    cutoff = db.session.execute(
-        sa.select(Transfer.id).where(Transfer.village_id == village_id, Transfer.seq == position)
-    ).scalar_one()
     last_id = (
         sa.select(Transfer.id)
-        .where(Transfer.household_id == Household.id, Transfer.id <= cutoff)
-        .order_by(Transfer.id.desc())
+        .where(Transfer.household_id == Household.id, Transfer.seq <= position)
+        .order_by(Transfer.seq.desc())
         .limit(1)
         .correlate(Household)
         .scalar_subquery()

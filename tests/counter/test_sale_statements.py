@@ -130,3 +130,26 @@ def test_a_stock_move_after_a_rolled_back_one_is_answered_as_written(counter):
     assert moved.stock_after == stock_before - 1
     if moved.id == gone_id:  # SQLite reused the id
         assert moved is gone  # the same identity, refreshed from the row just written
+
+
+def test_the_references_a_sale_writes_before_its_transfer_hold_at_commit(api, counter):
+    """The redemption (and the text message) name the transfer by the id it will have; the
+    tests' session never truly commits, so the deferred foreign keys are checked here."""
+    db.session.add(
+        SmsConsent(
+            household_id=counter.household.id,
+            village_id=counter.household.village_id,
+            phone="13800138000",
+        )
+    )
+    db.session.commit()
+    sale = api.post(
+        "/redemptions", json=counter.sale((counter.soap, 1)), as_=counter.keeper, key=True
+    )
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))  # raises when broken
+    else:
+        assert db.session.execute(sa.text("PRAGMA foreign_key_check")).all() == []
+    redemption = db.session.get(Redemption, sale["id"])
+    assert redemption.transfer_id == sale["transfer_id"]

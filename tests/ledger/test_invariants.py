@@ -43,7 +43,7 @@ points = st.integers(min_value=1, max_value=60)
 categories = st.sampled_from(["volunteer", "red", "black", "rule", "other"])
 periods = st.sampled_from([None, "2026-01", "2026-02"])
 keys = st.sampled_from(["k1", "k2", "k3"])
-ENDINGS = ("committed", "rolled back", "then an award")
+ENDINGS = ("committed", "rolled back", "then an award", "then an award rolled back")
 
 
 def attempt(operation):
@@ -148,9 +148,16 @@ class LedgerMachine(RuleBasedStateMachine):
         savepoint.commit()
         self._move(code, f"shop:{self.shop.id}", amount)
         award = None
+        assert self._count() == before  # releasing the savepoint is not the commit
         if end == "then an award":
             award = ledger.award(self.village.id, household.id, 1, category="other")
             self._move("issued", code, 1)
+        elif end == "then an award rolled back":
+            # The award writes the pending sale first, inside its savepoint; the savepoint's
+            # rollback gives the sale back to the commit.
+            with_award = db.session.begin_nested()
+            ledger.award(self.village.id, household.id, 1, category="other")
+            with_award.rollback()
         db.session.commit()
         written = db.session.get(Transfer, pending.id)
         assert (written.kind, written.amount, written.debit_balance_after) == (

@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.extensions import db
@@ -272,3 +273,29 @@ def test_the_command_printed_on_a_closed_month_passes_on_the_intact_ledger(fresh
     assert command[command.index("--count") + 1] == "2"
     assert result.exit_code == 0, result.output
     assert "ok" in result.output
+
+
+def test_balances_at_a_position_follow_the_chain_where_a_sales_id_came_first(fresh_app):
+    """A sale's transfer takes its id when the household is charged and its place in the chain
+    at commit; an award another transaction commits in between has a larger id and a smaller
+    seq. The balance at the award's position is the household's before the sale."""
+    with fresh_app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer: no other transaction commits in between")
+        make = Factories()
+        village = make.village()
+        buyer, other, shop = make.household(village), make.household(village), make.shop(village)
+        make.award(buyer, 100)
+        db.session.commit()
+        sale = ledger_service.redeem(village.id, buyer.id, shop.id, 30, at_commit=True)
+        with fresh_app.app_context():  # another request, on its own connection
+            award = ledger_service.award(village.id, other.id, 5, category="other")
+            award_id = award.id
+            db.session.commit()
+        db.session.commit()
+
+        assert award_id > sale.id
+        assert db.session.get(Transfer, award_id).seq == 2
+        assert db.session.get(Transfer, sale.id).seq == 3
+        assert balances_at_position(village.id, 2) == {buyer.id: 100, other.id: 5}
+        assert balances_at_position(village.id, 3) == {buyer.id: 70, other.id: 5}
