@@ -81,14 +81,7 @@ def test_the_chain_head_is_the_sales_last_write(api, counter):
 
 
 def test_a_consenting_households_message_is_written_before_the_head(api, counter):
-    db.session.add(
-        SmsConsent(
-            household_id=counter.household.id,
-            village_id=counter.household.village_id,
-            phone="13800138000",
-        )
-    )
-    db.session.commit()
+    consent_to_messages(counter.household)
 
     with recorded_statements() as statements:
         response = api.post(
@@ -105,6 +98,13 @@ def test_a_consenting_households_message_is_written_before_the_head(api, counter
         sa.select(OutboxMessage).where(OutboxMessage.household_id == counter.household.id)
     ).scalar_one()
     assert message.transfer_id == response["transfer_id"]
+
+
+def consent_to_messages(household) -> None:
+    db.session.add(
+        SmsConsent(household_id=household.id, village_id=household.village_id, phone="13800138000")
+    )
+    db.session.commit()
 
 
 def verb_and_table(statement: str) -> str:
@@ -135,14 +135,7 @@ def test_a_stock_move_after_a_rolled_back_one_is_answered_as_written(counter):
 def test_the_references_a_sale_writes_before_its_transfer_hold_at_commit(api, counter):
     """The redemption (and the text message) name the transfer by the id it will have; the
     tests' session never truly commits, so the deferred foreign keys are checked here."""
-    db.session.add(
-        SmsConsent(
-            household_id=counter.household.id,
-            village_id=counter.household.village_id,
-            phone="13800138000",
-        )
-    )
-    db.session.commit()
+    consent_to_messages(counter.household)
     sale = api.post(
         "/redemptions", json=counter.sale((counter.soap, 1)), as_=counter.keeper, key=True
     )

@@ -23,14 +23,19 @@ def transfers_of(village) -> list[tuple[str, int]]:
     ]
 
 
+def a_household_with_100_points(make):
+    village = make.village()
+    household, shop = make.household(village), make.shop(village)
+    make.award(household, 100)
+    return village, household, shop
+
+
 def sell(village, household, shop, points):
     return ledger.redeem(village.id, household.id, shop.id, points, at_commit=True)
 
 
 def test_a_sales_transfer_is_written_when_its_transaction_commits(make):
-    village = make.village()
-    household, shop = make.household(village), make.shop(village)
-    make.award(household, 100)
+    village, household, shop = a_household_with_100_points(make)
 
     pending = sell(village, household, shop, 30)
 
@@ -43,9 +48,7 @@ def test_a_sales_transfer_is_written_when_its_transaction_commits(make):
 
 
 def test_releasing_a_savepoint_leaves_the_transfer_for_the_commit(make):
-    village = make.village()
-    household, shop = make.household(village), make.shop(village)
-    make.award(household, 100)
+    village, household, shop = a_household_with_100_points(make)
 
     savepoint = db.session.begin_nested()
     sell(village, household, shop, 30)
@@ -78,9 +81,7 @@ def test_a_rolled_back_savepoint_that_wrote_a_pending_sale_gives_it_back_to_the_
 
 
 def test_a_savepoint_rolled_back_after_its_own_sale_writes_nothing(make):
-    village = make.village()
-    household, shop = make.household(village), make.shop(village)
-    make.award(household, 100)
+    village, household, shop = a_household_with_100_points(make)
 
     savepoint = db.session.begin_nested()
     sell(village, household, shop, 30)
