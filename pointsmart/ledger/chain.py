@@ -28,7 +28,7 @@ its account stays locked from the id to the commit). What follows the chain's or
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -85,7 +85,7 @@ class PendingTransfer:
     quantity: Decimal | None
     # When it was prepared: what a listener may show (a text message's day); the row's own
     # ``created_at`` is taken under the head's lock.
-    created_at: Any = field(default_factory=utcnow)
+    created_at: Any
 
     def fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _PENDING_COLUMNS}

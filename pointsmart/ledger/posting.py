@@ -351,7 +351,7 @@ def _post(
         "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
     }
     if at_commit:
-        pending = chain.PendingTransfer(id=chain.allocate_transfer_id(), **fields)
+        pending = chain.PendingTransfer(id=chain.allocate_transfer_id(), created_at=now, **fields)
         # The listeners' rows name the transfer before its row exists (see ``chain``), so
         # they too are written before the village's head is taken.
         listeners.household_transfer_posted(followers, pending)
