@@ -11,7 +11,8 @@ that name it (the redemption, the text message, the idempotency record's answer)
 transfer and the head are written by the session's ``before_commit`` hook, after the session's
 last flush. On PostgreSQL the head's row lock is then held for three statements and the
 commit, whatever else the request wrote. The foreign keys that may name a transfer before its
-row exists (``DEFERRED_REFERENCES``) are checked at commit (``DEFERRABLE INITIALLY DEFERRED``).
+row exists (``redemptions.transfer_id``, ``sms_outbox.transfer_id``) are checked at commit
+(``DEFERRABLE INITIALLY DEFERRED``, migration 0023).
 
 Pending transfers belong to the (nested) transaction they were made in: a rolled-back
 savepoint drops its own, and a posting written at once first writes those pending before it,
@@ -46,8 +47,6 @@ PENDING = "pointsmart.ledger.pending_transfers"
 # Pending transfers written before the commit (by a posting written at once), kept until the
 # transaction ends: a savepoint that wrote them and rolls back puts them back in PENDING.
 WRITTEN = "pointsmart.ledger.written_pending_transfers"
-# Columns that name a transfer a sale writes before the transfer's row (see the module).
-DEFERRED_REFERENCES = (("redemptions", "transfer_id"), ("sms_outbox", "transfer_id"))
 
 _heads = ChainHead.__table__
 _transfers = Transfer.__table__
@@ -118,16 +117,16 @@ def write_at_commit(transfer: PendingTransfer) -> None:
     session.info.setdefault(PENDING, []).append(_Entry(transfer, _innermost(session)))
 
 
-def write_pending() -> None:
+def write_pending(session: orm.Session | None = None) -> None:
     """Write the transfers waiting for the commit now (a posting written at once calls this
     first, so that the chain keeps the order of the transaction's postings)."""
-    session = db.session()
+    session = session or db.session()
     entries = session.info.pop(PENDING, None)
     if entries:
         for entry in entries:
             entry.written_in = _innermost(session)
         session.info.setdefault(WRITTEN, []).extend(entries)
-        write([entry.transfer.fields() for entry in entries])
+        write([entry.transfer.fields() for entry in entries], session=session)
 
 
 def write(
@@ -195,9 +194,7 @@ def _write_before_commit(session: orm.Session) -> None:
         return
     # Whatever the request still holds unflushed goes first: the chain is the last write.
     session.flush()
-    entries = session.info.pop(PENDING, [])
-    if entries:
-        write([entry.transfer.fields() for entry in entries], session=session)
+    write_pending(session)
 
 
 def _drop_rolled_back(session: orm.Session, previous_transaction: orm.SessionTransaction):

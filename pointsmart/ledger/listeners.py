@@ -7,9 +7,11 @@ A listener has two steps, so that its reads stay out of the village's chain lock
 ``listener(household_id, kind)`` is called while the posting holds the household's account
 but before it takes the village's chain head, and reads what it needs (a consent, a phone);
 it returns ``None`` when it has nothing to do, or a function that is called with the written
-``Transfer`` after the head has moved. That function may write rows of its own through the
-session: they commit or roll back with the transfer, so a crash between posting and anything
-that follows loses nothing and does nothing twice. A listener that raises refuses the post.
+``Transfer`` after the head has moved (for a posting written at commit, a sale's: with the
+``chain.PendingTransfer``, its id and balances, before the head is taken). That function may
+write rows of its own through the session: they commit or roll back with the transfer, so a
+crash between posting and anything that follows loses nothing and does nothing twice. A
+listener that raises refuses the post.
 """
 
 from __future__ import annotations
