@@ -100,8 +100,8 @@ def read_parts(app, fixture: dict, repeat: int) -> None:
     from pointsmart.accounts.service import principal_for_token
     from pointsmart.database import mark_read_only
     from pointsmart.extensions import db
+    from pointsmart.households.answer import household_answer
     from pointsmart.households.schemas import HouseholdOut
-    from pointsmart.villages import service
 
     households = fixture["households"]
     token = fixture["admin_token"]
@@ -116,9 +116,9 @@ def read_parts(app, fixture: dict, repeat: int) -> None:
         show("session transaction, begin and commit", timed(transaction, repeat))
         principal = principal_for_token(token)
         show("the caller's token", timed(lambda n: principal_for_token(token), repeat))
-        answer = lambda n: service.household_answer(principal, households[n % 50])  # noqa: E731
+        answer = lambda n: household_answer(principal, households[n % 50])  # noqa: E731
         show("the household answer", timed(answer, repeat))
-        schema, data = HouseholdOut(), service.household_answer(principal, households[0])
+        schema, data = HouseholdOut(), household_answer(principal, households[0])
         show("the marshmallow answer", timed(lambda n: schema.dump(data), repeat))
         db.session.commit()
 
