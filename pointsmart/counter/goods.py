@@ -1,9 +1,13 @@
 """Shops, goods and stock: who may change them, and how stock moves are recorded.
 
-Stock only ever changes through :func:`move_stock`, on a product row locked with
-:func:`lock_products` (a sale, a void and a stock change alike): the new stock is checked
-(never below zero), and a ``StockMove`` is written beside it in the same transaction. Moves
-are never edited.
+Stock only ever changes through :func:`move_stock` (a sale, a void and a stock change alike):
+one conditional ``UPDATE`` a product, which changes the stock only if it stays within 0 to
+``MAX_STOCK`` (two counters selling the last bar of soap at once sell it once: the second
+finds none left), and a ``StockMove`` beside it in the same transaction. Moves are never
+edited. Nothing locks a product before its stock moves, so the row is held only from that
+UPDATE to the commit: a sale moves its goods' stock as its last writes before the ledger's
+chain (``counter.sales``), after the household's account, the order every transaction that
+changes both keeps.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
@@ -154,7 +159,6 @@ def create_product(
     db.session.add(product)
     db.session.flush()
     if stock:
-        # A row this transaction inserted is its own: no other transaction can see it yet.
         move_stock([(product, stock)], STOCK_IN, memo=str(_l("Opening stock")), by=actor.user_id)
     audit.record(
         actor_id=actor.user_id,
@@ -267,24 +271,17 @@ def adjust_stock(actor: Principal, product_id: int, *, delta: int, memo: str | N
     require_shop_manager(actor, find_shop(product.shop_id))
     if delta == 0 or abs(delta) > MAX_STOCK:
         raise ValidationFailed(errors={"delta": [str(_l("Give a change of stock other than 0."))]})
-    product = lock_products([product_id])[product_id]
     kind = STOCK_IN if delta > 0 else STOCK_OUT
     (move,) = move_stock([(product, abs(delta))], kind, memo=memo, by=actor.user_id)
     return StockChange(product, move)
 
 
-def lock_products(product_ids: list[int]) -> dict[int, Product]:
-    """Lock product rows in id order (the same order everywhere, so locks cannot deadlock)
-    and load them afresh: ``{id: Product}`` for the ids that exist.
-
-    ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the write transaction already holds the
-    database's write lock from its first statement (``BEGIN IMMEDIATE``).
-    """
+def find_products(product_ids: list[int]) -> dict[int, Product]:
+    """The products with these ids, loaded afresh: ``{id: Product}`` for the ids that exist.
+    Nothing is locked: :func:`move_stock` checks the stock again as it changes it."""
     rows = db.session.execute(
         sa.select(Product)
-        .where(Product.id.in_(sorted(set(product_ids))))
-        .order_by(Product.id)
-        .with_for_update()
+        .where(Product.id.in_(set(product_ids)))
         .execution_options(populate_existing=True)
     ).scalars()
     return {product.id: product for product in rows}
@@ -304,6 +301,19 @@ def out_of_stock(product: Product, wanted: int) -> OutOfStock:
     )
 
 
+# (An UPDATE's bind parameters may not be named after its table's columns.)
+_products = Product.__table__
+_CHANGE_STOCK = (
+    _products.update()
+    .where(
+        _products.c.id == sa.bindparam("of_product"),
+        (_products.c.stock + sa.bindparam("change")).between(0, MAX_STOCK),
+    )
+    .values(stock=_products.c.stock + sa.bindparam("change_again"))
+    .returning(_products.c.stock)
+)
+
+
 def move_stock(
     moves: list[tuple[Product, int]],
     kind: str,
@@ -313,23 +323,32 @@ def move_stock(
     redemption_id: int | None = None,
 ) -> list[StockMove]:
     """Record one stock move of ``kind`` per ``(product, quantity)`` and change the products'
-    stock: one INSERT for the moves, whatever their number. Each product must be locked in
-    this transaction (:func:`lock_products`), or be a row the transaction created.
+    stock, in product id order (the order every transaction takes them, so two cannot
+    deadlock): one conditional UPDATE a product, which takes its row lock to the commit, and
+    one INSERT for the moves, whatever their number. Each ``Product`` is left holding its new
+    stock.
 
-    Raises ``OutOfStock`` when a stock would go below zero (and the CHECK constraint stands
-    behind that, should a caller forget).
+    Raises ``OutOfStock`` when a stock would go below zero and ``ValidationFailed`` above
+    ``MAX_STOCK``: checked by the UPDATE against the row as it is, whatever the caller read.
     """
-    rows = []
-    for product, quantity in moves:
+    for _product, quantity in moves:
         if kind not in (STOCK_IN, STOCK_OUT, SALE, VOID) or quantity <= 0:
             raise ValueError(f"bad stock move {kind} {quantity}")
+    if not moves:
+        return []
+    db.session.flush()  # a product this transaction inserted is in the table first
+    rows = []
+    for product, quantity in sorted(moves, key=lambda move: move[0].id):
         delta = quantity if kind in (STOCK_IN, VOID) else -quantity
-        stock_after = product.stock + delta
-        if stock_after < 0:
-            raise out_of_stock(product, quantity)
-        if stock_after > MAX_STOCK:
+        stock_after = db.session.execute(
+            _CHANGE_STOCK, {"of_product": product.id, "change": delta, "change_again": delta}
+        ).scalar_one_or_none()
+        if stock_after is None:
+            db.session.refresh(product, ["stock"])
+            if delta < 0:
+                raise out_of_stock(product, quantity)
             raise ValidationFailed(errors={"delta": [str(_l("Stock must be 0 to 1,000,000."))]})
-        product.stock = stock_after
+        set_committed_value(product, "stock", stock_after)
         rows.append(
             {
                 "product_id": product.id,
@@ -342,8 +361,6 @@ def move_stock(
                 "created_at": utcnow(),
             }
         )
-    if not rows:
-        return []
     # As the ledger's transfers: an id SQLite reused after a rolled-back savepoint must come
     # back as the row just written, not as the object the session still holds for it.
     statement = sa.insert(StockMove).returning(StockMove)

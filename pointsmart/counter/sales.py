@@ -2,14 +2,16 @@
 
 :func:`redeem_items` guarantees, in the caller's one transaction:
 
-* the product rows are locked (in id order) before anything is checked, so two counters
-  selling the last bar of soap at once sell it once: the second sees stock 0 (``OutOfStock``);
-* the household is charged first (``ledger.redeem``, which locks the household's account and
-  refuses to overdraw with ``InsufficientPoints``), then the redemption row (naming its
-  transfer), its lines and one ``sale`` stock move per item are written; the transfer itself
-  and the village's chain head are written when the transaction commits, after everything
-  else the request wrote (``ledger.chain``), so the village's other postings wait for the
-  sale only for those last writes: all of it together, or nothing;
+* the goods are read and checked (this shop's, offered, in stock), then the household is
+  charged (``ledger.redeem``, which locks the household's account and refuses to overdraw
+  with ``InsufficientPoints``), then the redemption row (naming its transfer) and its lines
+  are written, then the goods' stock moves (``goods.move_stock``: a conditional UPDATE a
+  product, so two counters selling the last bar of soap at once sell it once, the second
+  refused with ``OutOfStock``); the transfer itself and the village's chain head are written
+  when the transaction commits, after everything else the request wrote (``ledger.chain``).
+  Each shared row is taken as late as it can be: the goods' rows are held from their stock
+  move to the commit, the village's chain head only for those last writes. All of it
+  together, or nothing;
 * the price is the goods' price at the moment of the sale, kept on the receipt's lines.
 
 Undoing a sale is ``voids``; reading sales is ``receipts``.
@@ -101,7 +103,7 @@ def redeem_items(
     if customer.status != "active":
         raise AccountClosed()
 
-    products = goods.lock_products(list(wanted))
+    products = goods.find_products(list(wanted))
     lines = []
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)

@@ -9,7 +9,8 @@ Guarantees of every posting (:func:`post`, one kind of transfer described by
   head last, only to insert the transfer and move the head (``chain``). Two counters can never
   spend the same points, and a village's postings wait for each other only for those last
   two writes. A posting ``at_commit`` (a sale's) writes even those two at the transaction's
-  commit, after everything else the request wrote.
+  commit, after everything else the request wrote. A caller that locks rows of its own
+  between the accounts and the head takes the accounts first (:func:`lock_accounts`).
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
 * Nothing posts to a closed (moved-away) household's account, a reversal included: the account
   was closed at 0 and stays at 0 (see :func:`close_household_account`).
@@ -44,7 +45,7 @@ from .errors import (
     ReversalIntoClosedAccount,
 )
 from .hashing import HUNDREDTH
-from .kinds import MONTHLY_COLUMN, POSTING_KINDS
+from .kinds import MONTHLY_COLUMN, POSTING_KINDS, PostingKind
 from .models import (
     AWARD,
     CATEGORIES,
@@ -94,19 +95,12 @@ def post(
     spec = POSTING_KINDS[kind]
     if spec.requires_category or category is not None:
         _check_category(category)
-
-    def code(account: str) -> str:
-        if account == HOUSEHOLD:
-            return household_code(household_id)
-        if account == SHOP:
-            return shop_code(shop_id)
-        return account
-
+    debit_code, credit_code = _account_codes(spec, household_id, shop_id)
     return _post(
         village_id,
         kind,
-        debit_code=code(spec.debit),
-        credit_code=code(spec.credit),
+        debit_code=debit_code,
+        credit_code=credit_code,
         amount=amount,
         household_id=household_id,
         category=category,
@@ -118,6 +112,45 @@ def post(
         quantity=quantity,
         at_commit=at_commit,
     )
+
+
+def lock_accounts(
+    kind: str, village_id: int, *, household_id: int | None = None, shop_id: int | None = None
+) -> None:
+    """Take now, in the same order, the account locks a posting of ``kind`` between these
+    accounts would take (a household's posting's reversal takes the same ones, in the same
+    order: the household's account first).
+
+    A caller that locks rows of its own beside a posting (the goods of a void or of an
+    offline sale's reconciliation) takes the ledger's first, so every transaction locks in
+    one order: the household's account, the village's accounts, then its own rows, and the
+    chain head last (a sale changes its goods' stock after the ledger charged the household,
+    ``counter.sales``); no two of them can deadlock.
+    """
+    debit_code, credit_code = _account_codes(POSTING_KINDS[kind], household_id, shop_id)
+    first_code = household_code(household_id) if household_id is not None else debit_code
+    other_code = credit_code if first_code == debit_code else debit_code
+    for code in (first_code, other_code):
+        locked = db.session.execute(
+            _LOCK_ACCOUNT_BY_CODE, {"of_village": village_id, "account_code": code}
+        ).first()
+        if locked is None:
+            raise AccountMissing()
+
+
+def _account_codes(
+    spec: PostingKind, household_id: int | None, shop_id: int | None
+) -> tuple[str, str]:
+    """The codes of the accounts a posting of ``spec`` debits and credits."""
+
+    def code(account: str) -> str:
+        if account == HOUSEHOLD:
+            return household_code(household_id)
+        if account == SHOP:
+            return shop_code(shop_id)
+        return account
+
+    return code(spec.debit), code(spec.credit)
 
 
 def award(village_id: int, household_id: int, points: int, **fields: Any) -> Transfer:
@@ -247,6 +280,14 @@ _ADD_TO_BALANCE = (
     )
     .values(balance=_accounts.c.balance + sa.bindparam("delta"))
     .returning(_accounts.c.id, _accounts.c.balance)
+)
+_LOCK_ACCOUNT_BY_CODE = (
+    sa.select(_accounts.c.id)
+    .where(
+        _accounts.c.village_id == sa.bindparam("of_village"),
+        _accounts.c.code == sa.bindparam("account_code"),
+    )
+    .with_for_update()
 )
 _REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 

@@ -219,3 +219,39 @@ def test_one_sale_voided_from_8_requests_at_once_is_voided_once(server):
     with app.app_context():
         assert stock_discrepancies(scene.shop_id) == []
         assert verify_village(scene.village_id).ok
+
+
+def test_sales_and_voids_of_one_household_and_goods_at_once_all_go_through(server):
+    """A void locks the household's and the shop's accounts before it puts the goods back,
+    the order a sale takes them in: sales and voids of the same household and goods, at once,
+    wait for each other and never deadlock (PostgreSQL would refuse one of a deadlocked pair
+    with an error)."""
+    app, scene, address = server
+    with app.app_context():
+        balance = ledger.account_balance(scene.village_id, f"household:{scene.other}")
+    earlier = []
+    for i in range(6):
+        status, sold = call(
+            address,
+            "POST",
+            "/api/v1/redemptions",
+            sale(scene, scene.other, scene.penny),
+            {**scene.auth, "Idempotency-Key": f"earlier-{i}"},
+        )
+        assert status == 201
+        earlier.append(sold["id"])
+
+    def sell_or_void(i):
+        if i % 2:
+            path, body = f"/api/v1/redemptions/{earlier[i // 2]}/void", {}
+        else:
+            path, body = "/api/v1/redemptions", sale(scene, scene.other, scene.penny)
+        return call(address, "POST", path, body, {**scene.auth, "Idempotency-Key": f"mix-{i}"})
+
+    answers = at_once(12, sell_or_void)
+
+    assert codes(answers) == ["200"] * 6 + ["201"] * 6
+    with app.app_context():
+        assert ledger.account_balance(scene.village_id, f"household:{scene.other}") == balance - 6
+        assert stock_discrepancies(scene.shop_id) == []
+        assert verify_village(scene.village_id).ok

@@ -1,4 +1,5 @@
-"""A sale is a fixed handful of statements, whatever it sells, and leaves the session current."""
+"""A sale is a fixed handful of statements (one more a kind of goods) and leaves the session
+current."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import sqlalchemy as sa
 
 from pointsmart.counter import goods, sales
 from pointsmart.counter.errors import OutOfStock
-from pointsmart.counter.models import SALE, STOCK_OUT, Redemption, RedemptionItem
+from pointsmart.counter.models import SALE, STOCK_OUT, Product, Redemption, RedemptionItem
 from pointsmart.extensions import db
 from pointsmart.notify.models import OutboxMessage, SmsConsent
 from tests.ledger.test_hot_path import recorded_statements
 
 
-def test_a_sale_through_the_api_is_a_fixed_handful_of_statements(api, counter):
+def test_a_sale_through_the_api_is_a_fixed_handful_of_statements_and_one_a_kind_of_goods(
+    api, counter
+):
     towel = counter.product("毛巾", 5, 10)
     api.post("/redemptions", json=counter.sale((counter.soap, 1)), as_=counter.keeper, key=True)
     counts = []
@@ -27,9 +30,10 @@ def test_a_sale_through_the_api_is_a_fixed_handful_of_statements(api, counter):
     # authentication 1, the key 1, shop 1, the card 1, customer 1, goods 1; the ledger's
     # account writes 5 (the household's account, its balance, the month, the shop's account,
     # the transfer's id); the text-message consent looked up 1 (pointsmart.notify, a ledger
-    # listener); the redemption, its items, the stock and the moves 4; the stored answer 1;
-    # at commit the chain 3 (the head, the transfer, the head moved): 20 by card
-    assert counts == [20, 20], counts
+    # listener); the redemption and its items 2, the stock 1 a kind of goods, the moves 1; the
+    # stored answer 1; at commit the chain 3 (the head, the transfer, the head moved): 20 for
+    # one kind of goods, 21 for two
+    assert counts == [20, 21], counts
 
 
 def test_a_sale_in_the_session_refreshes_the_goods_and_returns_a_persistent_sale(counter):
@@ -54,14 +58,33 @@ def test_a_sale_in_the_session_refreshes_the_goods_and_returns_a_persistent_sale
     )
 
 
-def test_a_stock_move_refuses_more_than_the_locked_stock(counter):
-    products = goods.lock_products([counter.rice.id, counter.soap.id])
-    assert list(products) == sorted([counter.rice.id, counter.soap.id])
+def test_a_stock_move_refuses_more_than_the_stock_and_changes_nothing(counter):
+    products = goods.find_products([counter.rice.id, counter.soap.id])
+    assert set(products) == {counter.rice.id, counter.soap.id}
+    rice_stock = products[counter.rice.id].stock
 
-    with pytest.raises(OutOfStock):
-        goods.move_stock([(products[counter.rice.id], 3)], SALE)
+    with pytest.raises(OutOfStock) as refused:
+        goods.move_stock(
+            [(products[counter.soap.id], 1), (products[counter.rice.id], rice_stock + 1)], SALE
+        )
+    assert refused.value.extra["stock"] == rice_stock
     with pytest.raises(ValueError, match="bad stock move"):
         goods.move_stock([(products[counter.soap.id], 0)], SALE)
+
+
+def test_a_stock_move_checks_the_stock_as_it_is_not_as_it_was_read(counter):
+    """The stock a caller read may be stale (another counter sold since, on PostgreSQL): the
+    conditional UPDATE decides, and the product is left holding the stock it found."""
+    (soap,) = goods.find_products([counter.soap.id]).values()
+    products = Product.__table__  # a Core UPDATE, which leaves the loaded product as it was
+    db.session.execute(products.update().where(products.c.id == soap.id).values(stock=2))
+    assert soap.stock == 10  # what was read
+
+    with pytest.raises(OutOfStock):
+        goods.move_stock([(soap, 3)], STOCK_OUT)
+    assert soap.stock == 2
+    (move,) = goods.move_stock([(soap, 2)], STOCK_OUT)
+    assert (move.delta, move.stock_after, soap.stock) == (-2, 0, 0)
 
 
 def test_the_chain_head_is_the_sales_last_write(api, counter):
@@ -117,13 +140,13 @@ def verb_and_table(statement: str) -> str:
 
 
 def test_a_stock_move_after_a_rolled_back_one_is_answered_as_written(counter):
-    products = goods.lock_products([counter.soap.id])
+    products = goods.find_products([counter.soap.id])
     savepoint = db.session.begin_nested()
     (gone,) = goods.move_stock([(products[counter.soap.id], 3)], STOCK_OUT)
     gone_id, stock_before = gone.id, gone.stock_after + 3
     savepoint.rollback()
 
-    products = goods.lock_products([counter.soap.id])
+    products = goods.find_products([counter.soap.id])
     (moved,) = goods.move_stock([(products[counter.soap.id], 1)], STOCK_OUT)
 
     assert moved.delta == -1

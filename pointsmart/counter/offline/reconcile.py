@@ -151,13 +151,18 @@ def resolve(
     if resolution == SHORTFALL and sale.household_id is None:
         raise NoHouseholdToCharge()
     lines = json.loads(sale.items)
+    household_id = sale.household_id if resolution == SHORTFALL else None
+    # The ledger's accounts before the goods, the order a sale takes them (see ``goods``).
+    ledger.lock_accounts(
+        resolution, sale.village_id, household_id=household_id, shop_id=sale.shop_id
+    )
     _take_off_the_shelf(lines, sale, actor.user_id)
     words = "; ".join(f"{line['name']} x{line['quantity']}" for line in lines)
     transfer = ledger.post(
         resolution,
         sale.village_id,
         sale.total_points,
-        household_id=sale.household_id if resolution == SHORTFALL else None,
+        household_id=household_id,
         shop_id=sale.shop_id,
         memo=_memo(sale, resolution, words, memo)[: ledger.MAX_MEMO_LENGTH],
         posted_by_id=actor.user_id,
@@ -188,7 +193,7 @@ def _memo(sale: PendingOfflineSale, resolution: str, words: str, memo: str | Non
 
 def _take_off_the_shelf(lines: list[dict[str, Any]], sale: PendingOfflineSale, by) -> None:
     """The goods left the shop: an ``out`` move each, as far as the recorded stock goes."""
-    products = goods.lock_products([line["product_id"] for line in lines])
+    products = goods.find_products([line["product_id"] for line in lines])
     moves = []
     for line in lines:
         product = products.get(line["product_id"])

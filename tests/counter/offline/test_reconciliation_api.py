@@ -14,6 +14,7 @@ from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period
 from tests.counter.offline.conftest import balance, shop_balance, stock
+from tests.ledger.test_hot_path import recorded_statements
 
 
 @pytest.fixture
@@ -148,3 +149,20 @@ def test_the_shops_statement_counts_both_resolutions(api, counter, refused, sell
     )
 
     assert statement.points_redeemed == 290 + 110 + 40 + 20
+
+
+def test_a_resolution_locks_the_accounts_before_the_goods_as_a_sale_does(api, counter, refused):
+    """A sale charges the household (its account, then the shop's) before it takes its goods
+    off the stock; a resolution that did it the other way round could deadlock with one."""
+    with recorded_statements() as statements:
+        api.post(
+            f"/offline-sales/{refused['id']}/resolve",
+            json={"resolution": "shortfall"},
+            as_=counter.admin,
+            key=True,
+            expect=200,
+        )
+    statements = [" ".join(s.split()) for s in statements]
+    locks = [i for i, s in enumerate(statements) if s.startswith("SELECT accounts.id")]
+    stock_moved = next(i for i, s in enumerate(statements) if s.startswith("UPDATE products"))
+    assert len([i for i in locks if i < stock_moved]) == 2  # the household's, the shop's
