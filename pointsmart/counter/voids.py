@@ -20,7 +20,6 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.errors import AlreadyReversed
-from ..ledger.models import REDEEM
 from ..villages.models import Village
 from . import goods
 from .errors import (
@@ -64,15 +63,11 @@ def void_redemption(
     items = items_of(redemption.id)
     products = goods.find_products([item.product_id for item in items])
     reason = (reason or "").strip() or str(_l("Sale %(id)s voided", id=redemption.id))
-    # The accounts the reversal moves are locked before the goods, as a sale takes them (a
-    # sale of the same household or goods at the same moment waits, and cannot deadlock);
-    # then the goods back on the shelf; the ledger's reversal is the void's last write.
-    ledger.lock_accounts(
-        REDEEM,
-        shop.village_id,
-        household_id=redemption.household_id,
-        shop_id=redemption.shop_id,
-    )
+    # The household's account is locked before the goods, as a sale takes them (a sale of
+    # the same household or goods at the same moment waits, and cannot deadlock; see
+    # ``ledger.accounts``); then the goods back on the shelf; the ledger's reversal (the
+    # shop's account, the chain) is the void's last write.
+    ledger.lock_household_account(shop.village_id, redemption.household_id)
     goods.move_stock(
         [(products[item.product_id], item.quantity) for item in items],
         VOID,

@@ -100,12 +100,16 @@ def open_shop_account(village_id: int, shop_id: int) -> None:
 #
 # 1. the account whose balance or state decides the posting: the household's, or, for a
 #    transfer without a household, the account it debits (a shop that is paid, say);
-# 2. the other account, changed in place (its balance decides nothing);
+# 2. the other account, changed in place (its balance decides nothing): for a posting at
+#    commit (a sale), at the commit, just before the head;
 # 3. the village's chain head, held only to insert the transfer and move the head.
 #
 # A transaction that posts to several households (a batch, the year-end clearing) locks all
 # their accounts first, with :func:`lock_household_accounts`, so that once it holds the chain
-# head it never waits for an account another posting holds.
+# head it never waits for an account another posting holds. A transaction that also changes
+# goods' stock (a sale, a void, an offline sale's reconciliation) does so after its
+# household's account and before the village's accounts (a sale moves its shop's at commit):
+# households, goods, the village's accounts, the head.
 
 _accounts = Account.__table__
 _heads = ChainHead.__table__
@@ -123,6 +127,16 @@ LOCK_ACCOUNT = (
         _accounts.c.code == sa.bindparam("code"),
     )
     .with_for_update(of=_accounts)
+)
+# (An UPDATE's bind parameters may not be named after its table's columns.)
+ADD_TO_BALANCE = (
+    _accounts.update()
+    .where(
+        _accounts.c.village_id == sa.bindparam("of_village"),
+        _accounts.c.code == sa.bindparam("account_code"),
+    )
+    .values(balance=_accounts.c.balance + sa.bindparam("delta"))
+    .returning(_accounts.c.id, _accounts.c.balance)
 )
 LOCK_HEAD = (
     sa.select(_heads.c.last_seq, _heads.c.last_hash)

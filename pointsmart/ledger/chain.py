@@ -9,10 +9,12 @@ A posting made with ``at_commit=True`` (the counter's sale) is not written at on
 transfer id is allocated now (:func:`allocate_transfer_id`), the caller writes its own rows
 that name it (the redemption, the text message, the idempotency record's answer), and the
 transfer and the head are written by the session's ``before_commit`` hook, after the session's
-last flush. On PostgreSQL the head's row lock is then held for three statements and the
-commit, whatever else the request wrote. The foreign keys that may name a transfer before its
-row exists (``redemptions.transfer_id``, ``sms_outbox.transfer_id``) are checked at commit
-(``DEFERRABLE INITIALLY DEFERRED``, migration 0023).
+last flush, together with the move of the posting's other account (the shop's, which every
+sale of the shop moves): on PostgreSQL the shop's account row and the head's are then held
+for four statements and the commit, whatever else the request wrote. The foreign keys that
+may name a transfer before its row exists (``redemptions.transfer_id``,
+``sms_outbox.transfer_id``) are checked at commit (``DEFERRABLE INITIALLY DEFERRED``,
+migration 0023).
 
 Pending transfers belong to the (nested) transaction they were made in: a rolled-back
 savepoint drops its own, and a posting written at once first writes those pending before it,
@@ -39,7 +41,8 @@ from sqlalchemy import event, orm
 
 from ..database import utcnow
 from ..extensions import db
-from .accounts import LOCK_HEAD
+from .accounts import ADD_TO_BALANCE, LOCK_HEAD
+from .errors import AccountMissing
 from .hashing import transfer_hash
 from .models import ChainHead, Transfer
 
@@ -70,14 +73,17 @@ class PendingTransfer:
     village_id: int
     kind: str
     category: str | None
-    debit_account_id: int
-    credit_account_id: int
+    # The household's side is known (its account was locked and moved when posting); the
+    # other side, ``None`` here, is the account ``other_code``, moved by ``other_delta`` at
+    # commit (see :func:`write_pending`).
+    debit_account_id: int | None
+    credit_account_id: int | None
     amount: int
     period: str
     memo: str | None
     household_id: int | None
-    debit_balance_after: int
-    credit_balance_after: int
+    debit_balance_after: int | None
+    credit_balance_after: int | None
     reverses_id: int | None
     posted_by_id: int | None
     rule_version_id: int | None
@@ -85,13 +91,17 @@ class PendingTransfer:
     # When it was prepared: what a listener may show (a text message's day); the row's own
     # ``created_at`` is taken under the head's lock.
     created_at: Any
+    other_code: str
+    other_delta: int
 
     def fields(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _PENDING_COLUMNS}
 
 
 _PENDING_COLUMNS = tuple(
-    name for name in PendingTransfer.__dataclass_fields__ if name != "created_at"
+    name
+    for name in PendingTransfer.__dataclass_fields__
+    if name not in ("created_at", "other_code", "other_delta")
 )
 
 
@@ -126,7 +136,43 @@ def write_pending(session: orm.Session | None = None) -> None:
         for entry in entries:
             entry.written_in = _innermost(session)
         session.info.setdefault(WRITTEN, []).extend(entries)
-        write([entry.transfer.fields() for entry in entries], session=session)
+        transfers = [entry.transfer for entry in entries]
+        write(_with_the_other_accounts_moved(transfers, session), session=session)
+
+
+def _with_the_other_accounts_moved(
+    transfers: list[PendingTransfer], session: orm.Session
+) -> list[dict[str, Any]]:
+    """Move the accounts the pending transfers left for the commit (one UPDATE an account,
+    in village and code order, so two commits cannot deadlock) and give each transfer's
+    fields that side's account and balance after it, in the transfers' order."""
+    totals: dict[tuple[int, str], int] = {}
+    for transfer in transfers:
+        key = (transfer.village_id, transfer.other_code)
+        totals[key] = totals.get(key, 0) + transfer.other_delta
+    accounts: dict[tuple[int, str], tuple[int, int]] = {}
+    for (village_id, code), total in sorted(totals.items()):
+        moved = session.execute(
+            ADD_TO_BALANCE, {"of_village": village_id, "account_code": code, "delta": total}
+        ).one_or_none()
+        if moved is None:
+            raise AccountMissing()
+        accounts[(village_id, code)] = (moved.id, moved.balance - total)  # the balance before
+    rows = []
+    for transfer in transfers:
+        key = (transfer.village_id, transfer.other_code)
+        account_id, balance = accounts[key]
+        balance += transfer.other_delta
+        accounts[key] = (account_id, balance)
+        side = "debit" if transfer.debit_account_id is None else "credit"
+        rows.append(
+            {
+                **transfer.fields(),
+                f"{side}_account_id": account_id,
+                f"{side}_balance_after": balance,
+            }
+        )
+    return rows
 
 
 def write(

@@ -9,8 +9,8 @@ Guarantees of every posting (:func:`post`, one kind of transfer described by
   head last, only to insert the transfer and move the head (``chain``). Two counters can never
   spend the same points, and a village's postings wait for each other only for those last
   two writes. A posting ``at_commit`` (a sale's) writes even those two at the transaction's
-  commit, after everything else the request wrote. A caller that locks rows of its own
-  between the accounts and the head takes the accounts first (:func:`lock_accounts`).
+  commit, after everything else the request wrote, and moves its other account (the shop's,
+  which all the shop's sales share) then too.
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
 * Nothing posts to a closed (moved-away) household's account, a reversal included: the account
   was closed at 0 and stays at 0 (see :func:`close_household_account`).
@@ -35,7 +35,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
 from . import chain, listeners
-from .accounts import LOCK_ACCOUNT, household_code, shop_code
+from .accounts import ADD_TO_BALANCE, LOCK_ACCOUNT, household_code, shop_code
 from .errors import (
     AccountClosed,
     AccountMissing,
@@ -112,30 +112,6 @@ def post(
         quantity=quantity,
         at_commit=at_commit,
     )
-
-
-def lock_accounts(
-    kind: str, village_id: int, *, household_id: int | None = None, shop_id: int | None = None
-) -> None:
-    """Take now, in the same order, the account locks a posting of ``kind`` between these
-    accounts would take (a household's posting's reversal takes the same ones, in the same
-    order: the household's account first).
-
-    A caller that locks rows of its own beside a posting (the goods of a void or of an
-    offline sale's reconciliation) takes the ledger's first, so every transaction locks in
-    one order: the household's account, the village's accounts, then its own rows, and the
-    chain head last (a sale changes its goods' stock after the ledger charged the household,
-    ``counter.sales``); no two of them can deadlock.
-    """
-    debit_code, credit_code = _account_codes(POSTING_KINDS[kind], household_id, shop_id)
-    first_code = household_code(household_id) if household_id is not None else debit_code
-    other_code = credit_code if first_code == debit_code else debit_code
-    for code in (first_code, other_code):
-        locked = db.session.execute(
-            _LOCK_ACCOUNT_BY_CODE, {"of_village": village_id, "account_code": code}
-        ).first()
-        if locked is None:
-            raise AccountMissing()
 
 
 def _account_codes(
@@ -272,23 +248,6 @@ _SET_BALANCE = (
     .where(_accounts.c.id == sa.bindparam("account_id"))
     .values(balance=sa.bindparam("new_balance"))
 )
-_ADD_TO_BALANCE = (
-    _accounts.update()
-    .where(
-        _accounts.c.village_id == sa.bindparam("of_village"),
-        _accounts.c.code == sa.bindparam("account_code"),
-    )
-    .values(balance=_accounts.c.balance + sa.bindparam("delta"))
-    .returning(_accounts.c.id, _accounts.c.balance)
-)
-_LOCK_ACCOUNT_BY_CODE = (
-    sa.select(_accounts.c.id)
-    .where(
-        _accounts.c.village_id == sa.bindparam("of_village"),
-        _accounts.c.code == sa.bindparam("account_code"),
-    )
-    .with_for_update()
-)
 _REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 
 
@@ -314,6 +273,11 @@ def _post(
     # What the caller added to the session is written before the ledger reads and locks (the
     # ledger's statements are Core statements, which the session does not flush for).
     db.session.flush()
+    if not at_commit:
+        # The transaction's transfers still waiting for the commit are written first: the
+        # chain keeps the order of its postings, and the accounts they move (a shop's) hold
+        # their balances before this posting reads or moves them.
+        chain.write_pending()
     # 1. The account whose balance or state decides the posting.
     first_code = household_code(household_id) if household_id is not None else debit_code
     first_is_debit = first_code == debit_code
@@ -360,48 +324,53 @@ def _post(
                 "delta_again": delta,
             },
         )
-    # 2. The other account, changed in place.
-    second = db.session.execute(
-        _ADD_TO_BALANCE,
-        {
-            "of_village": village_id,
-            "account_code": credit_code if first_is_debit else debit_code,
-            "delta": amount if first_is_debit else -amount,
-        },
-    ).one_or_none()
-    if second is None:
-        raise AccountMissing()
-    debit_id, debit_after = (first.id, first_after) if first_is_debit else second
-    credit_id, credit_after = second if first_is_debit else (first.id, first_after)
     followers = listeners.before_household_transfer(household_id, kind)
     fields = {
         "village_id": village_id,
         "kind": kind,
         "category": category,
-        "debit_account_id": debit_id,
-        "credit_account_id": credit_id,
         "amount": amount,
         "period": period,
         "memo": memo,
         "household_id": household_id,
-        "debit_balance_after": debit_after,
-        "credit_balance_after": credit_after,
         "reverses_id": reverses_id,
         "posted_by_id": posted_by_id,
         "rule_version_id": rule_version_id,
         "quantity": None if quantity is None else Decimal(quantity).quantize(HUNDREDTH),
     }
+    first_side, other_side = ("debit", "credit") if first_is_debit else ("credit", "debit")
+    fields[f"{first_side}_account_id"], fields[f"{first_side}_balance_after"] = (
+        first.id,
+        first_after,
+    )
+    other_code = credit_code if first_is_debit else debit_code
+    other_delta = amount if first_is_debit else -amount
     if at_commit:
-        pending = chain.PendingTransfer(id=chain.allocate_transfer_id(), created_at=now, **fields)
+        # 2. The other account (a shop's, shared by all its sales) is moved at commit too,
+        # with the transfer: it is held only for the transaction's last writes.
+        pending = chain.PendingTransfer(
+            id=chain.allocate_transfer_id(),
+            created_at=now,
+            **fields,
+            **{f"{other_side}_account_id": None, f"{other_side}_balance_after": None},
+            other_code=other_code,
+            other_delta=other_delta,
+        )
         # The listeners' rows name the transfer before its row exists (see ``chain``), so
         # they too are written before the village's head is taken.
         listeners.household_transfer_posted(followers, pending)
         chain.write_at_commit(pending)
         return pending
 
-    # 3. The chain: the transfer and the head, the posting's last writes (after any transfer
-    # of this transaction still waiting for the commit, to keep their order).
-    chain.write_pending()
+    # 2. The other account, changed in place.
+    second = db.session.execute(
+        ADD_TO_BALANCE,
+        {"of_village": village_id, "account_code": other_code, "delta": other_delta},
+    ).one_or_none()
+    if second is None:
+        raise AccountMissing()
+    fields[f"{other_side}_account_id"], fields[f"{other_side}_balance_after"] = second
+    # 3. The chain: the transfer and the head, the posting's last writes.
     (transfer,) = chain.write([fields], returning=True)
     listeners.household_transfer_posted(followers, transfer)
     return transfer

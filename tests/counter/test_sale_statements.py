@@ -28,11 +28,11 @@ def test_a_sale_through_the_api_is_a_fixed_handful_of_statements_and_one_a_kind_
         counts.append(len([s for s in statements if "SAVEPOINT" not in s]))
 
     # authentication 1, the key 1, shop 1, the card 1, customer 1, goods 1; the ledger's
-    # account writes 5 (the household's account, its balance, the month, the shop's account,
-    # the transfer's id); the text-message consent looked up 1 (pointsmart.notify, a ledger
-    # listener); the redemption and its items 2, the stock 1 a kind of goods, the moves 1; the
-    # stored answer 1; at commit the chain 3 (the head, the transfer, the head moved): 20 for
-    # one kind of goods, 21 for two
+    # account writes 4 (the household's account, its balance, the month, the transfer's id);
+    # the text-message consent looked up 1 (pointsmart.notify, a ledger listener); the
+    # redemption and its items 2, the stock 1 a kind of goods, the moves 1; the stored answer
+    # 1; at commit 4 (the shop's account, the head, the transfer, the head moved): 20 for one
+    # kind of goods, 21 for two
     assert counts == [20, 21], counts
 
 
@@ -99,6 +99,7 @@ def test_the_chain_head_is_the_sales_last_write(api, counter):
     before = [verb_and_table(statement) for statement in statements[:head]]
     after = [verb_and_table(statement) for statement in statements[head + 1 :]]
     assert after == ["INSERT transfers", "UPDATE chain_heads"]
+    assert before[-1] == "UPDATE accounts"  # the shop's account, which all its sales move
     assert {"INSERT redemptions", "UPDATE idempotency_records"} <= set(before)
     assert "UPDATE redemptions" not in before
 

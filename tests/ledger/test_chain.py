@@ -109,3 +109,43 @@ def test_two_villages_sales_are_chained_each_in_its_own_village(make):
     assert transfers_of(two) == [(AWARD, 50), (REDEEM, 20), (REDEEM, 5)]
     assert verify_village(one.id).ok
     assert verify_village(two.id).ok
+
+
+def test_a_sales_shop_account_moves_at_commit_and_each_transfer_records_its_balance(make):
+    """The shop's account, which every sale of the shop moves, is moved with the chain at
+    commit: until then it keeps its balance; then each sale of the transaction records the
+    shop's balance after it, in the order they were made."""
+    village = make.village()
+    household, other, shop = make.household(village), make.household(village), make.shop(village)
+    make.award(household, 100)
+    make.award(other, 100)
+    shop_account = ledger.shop_code(shop.id)
+
+    first = sell(village, household, shop, 30)
+    second = sell(village, other, shop, 12)
+
+    assert (first.credit_account_id, first.credit_balance_after) == (None, None)
+    assert ledger.account_balance(village.id, shop_account) == 0
+    db.session.commit()
+    assert ledger.account_balance(village.id, shop_account) == 42
+    assert [
+        (t.debit_balance_after, t.credit_balance_after)
+        for t in (db.session.get(Transfer, first.id), db.session.get(Transfer, second.id))
+    ] == [(70, 30), (88, 42)]
+    report = verify_village(village.id)
+    assert report.ok, report.problems
+
+
+def test_a_posting_written_at_once_finds_the_shop_moved_by_the_sales_before_it(make):
+    """A settlement reads the shop's balance: the sales waiting for the commit are written,
+    and the shop's account moved, before it reads it."""
+    village, household, shop = a_household_with_100_points(make)
+    sell(village, household, shop, 30)
+
+    settled = ledger.settle(village.id, shop.id, 30)
+
+    assert settled.debit_balance_after == 0
+    db.session.commit()
+    assert transfers_of(village) == [(AWARD, 100), (REDEEM, 30), ("settle", 30)]
+    report = verify_village(village.id)
+    assert report.ok, report.problems

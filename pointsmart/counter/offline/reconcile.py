@@ -152,10 +152,10 @@ def resolve(
         raise NoHouseholdToCharge()
     lines = json.loads(sale.items)
     household_id = sale.household_id if resolution == SHORTFALL else None
-    # The ledger's accounts before the goods, the order a sale takes them (see ``goods``).
-    ledger.lock_accounts(
-        resolution, sale.village_id, household_id=household_id, shop_id=sale.shop_id
-    )
+    if household_id is not None:
+        # The household's account before the goods, the order a sale takes them in (a sale
+        # of the same household at the same moment waits, and cannot deadlock).
+        ledger.lock_household_account(sale.village_id, household_id)
     _take_off_the_shelf(lines, sale, actor.user_id)
     words = "; ".join(f"{line['name']} x{line['quantity']}" for line in lines)
     transfer = ledger.post(

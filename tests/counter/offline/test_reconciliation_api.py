@@ -151,9 +151,12 @@ def test_the_shops_statement_counts_both_resolutions(api, counter, refused, sell
     assert statement.points_redeemed == 290 + 110 + 40 + 20
 
 
-def test_a_resolution_locks_the_accounts_before_the_goods_as_a_sale_does(api, counter, refused):
-    """A sale charges the household (its account, then the shop's) before it takes its goods
-    off the stock; a resolution that did it the other way round could deadlock with one."""
+def test_a_shortfall_locks_the_households_account_before_the_goods_as_a_sale_does(
+    api, counter, refused
+):
+    """A sale charges the household before it takes its goods off the stock, and moves the
+    shop's account after both; a resolution that locked them in another order could deadlock
+    with a sale of the same household or goods."""
     with recorded_statements() as statements:
         api.post(
             f"/offline-sales/{refused['id']}/resolve",
@@ -163,6 +166,11 @@ def test_a_resolution_locks_the_accounts_before_the_goods_as_a_sale_does(api, co
             expect=200,
         )
     statements = [" ".join(s.split()) for s in statements]
-    locks = [i for i, s in enumerate(statements) if s.startswith("SELECT accounts.id")]
+    household_locked = next(
+        i for i, s in enumerate(statements) if s.startswith("SELECT accounts.id, accounts.balance")
+    )
     stock_moved = next(i for i, s in enumerate(statements) if s.startswith("UPDATE products"))
-    assert len([i for i in locks if i < stock_moved]) == 2  # the household's, the shop's
+    shop_moved = next(
+        i for i, s in enumerate(statements) if s.startswith("UPDATE accounts SET balance=(")
+    )
+    assert household_locked < stock_moved < shop_moved
