@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
@@ -145,7 +144,9 @@ def redeem_items(
         transfer_id=transfer.id,
         balance_after=ledger.household_balance_after(transfer),
         created_by_id=actor.user_id,
-        created_at=utcnow(),
+        # The posting's own moment, the one its ledger period was taken from: a sale a few
+        # milliseconds before midnight counts in the same month on its receipt and its bill.
+        created_at=transfer.created_at,
         made_at=made_at,
     )
     db.session.add(redemption)

@@ -3,6 +3,7 @@ current."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -12,6 +13,8 @@ from pointsmart.counter import goods, sales
 from pointsmart.counter.errors import OutOfStock
 from pointsmart.counter.models import SALE, STOCK_OUT, Product, Redemption, RedemptionItem
 from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
+from pointsmart.ledger.models import Transfer
 from pointsmart.notify.models import OutboxMessage, SmsConsent
 from tests.ledger.test_hot_path import recorded_statements
 
@@ -170,3 +173,22 @@ def test_the_references_a_sale_writes_before_its_transfer_hold_at_commit(api, co
         assert db.session.execute(sa.text("PRAGMA foreign_key_check")).all() == []
     redemption = db.session.get(Redemption, sale["id"])
     assert redemption.transfer_id == sale["transfer_id"]
+
+
+def test_a_sale_is_dated_the_moment_its_ledger_period_was_taken(counter, monkeypatch):
+    """A sale's row and its ledger period come from the same moment: one made in the last
+    instant of November (Beijing time) is a November sale on its receipt and in the ledger,
+    however late in the request its rows are written."""
+    last_instant = dt.datetime(2026, 11, 30, 15, 59, 59, 999_000, tzinfo=dt.UTC)
+    monkeypatch.setattr("pointsmart.ledger.posting.utcnow", lambda: last_instant)
+
+    view = sales.redeem_items(
+        counter.keeper.principal,
+        shop_id=counter.shop.id,
+        household_id=counter.household.id,
+        items=[{"product_id": counter.soap.id, "quantity": 1}],
+    )
+    ledger.write_pending_transfers()
+
+    assert view.redemption.created_at == last_instant
+    assert db.session.get(Transfer, view.redemption.transfer_id).period == "2026-11"

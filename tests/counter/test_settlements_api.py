@@ -24,7 +24,6 @@ def at(monkeypatch):
     def set_time(moment):
         monkeypatch.setattr("pointsmart.ledger.posting.utcnow", lambda: moment)
         monkeypatch.setattr("pointsmart.ledger.chain.utcnow", lambda: moment)
-        monkeypatch.setattr("pointsmart.counter.sales.utcnow", lambda: moment)
         monkeypatch.setattr("pointsmart.counter.voids.utcnow", lambda: moment)
 
     return set_time
