@@ -25,6 +25,17 @@ def refused(api, counter, sell_offline):
     return sell_offline((counter.soap, 2), expect=202)
 
 
+def resolve(api, sale, resolution, *, as_, expect=200, **fields):
+    """Resolve an offline sale as ``as_``, with a key of its own."""
+    return api.post(
+        f"/offline-sales/{sale['id']}/resolve",
+        json={"resolution": resolution, **fields},
+        as_=as_,
+        key=True,
+        expect=expect,
+    )
+
+
 def test_a_refused_sale_is_in_the_shops_list_and_the_committees(api, counter, refused):
     attention = api.get(f"/shops/{counter.shop.id}/offline-sales", as_=counter.keeper)
     committee = api.get(f"/villages/{counter.village.id}/offline-sales", as_=counter.admin)
@@ -39,13 +50,7 @@ def test_a_refused_sale_is_in_the_shops_list_and_the_committees(api, counter, re
 def test_a_shortfall_charges_the_household_below_zero_and_pays_the_shop(api, counter, refused):
     shop_before = shop_balance(counter)
 
-    resolved = api.post(
-        f"/offline-sales/{refused['id']}/resolve",
-        json={"resolution": "shortfall", "memo": "已与户主确认"},
-        as_=counter.admin,
-        key=True,
-        expect=200,
-    )
+    resolved = resolve(api, refused, "shortfall", as_=counter.admin, memo="已与户主确认")
 
     transfer = db.session.get(Transfer, resolved["transfer_id"])
     assert resolved["status"] == "shortfall"
@@ -67,13 +72,7 @@ def test_a_write_off_pays_the_shop_from_the_village(api, counter, refused):
     issued_before = ledger.account_balance(counter.village.id, "issued")
     shop_before = shop_balance(counter)
 
-    resolved = api.post(
-        f"/offline-sales/{refused['id']}/resolve",
-        json={"resolution": "write_off"},
-        as_=counter.admin,
-        key=True,
-        expect=200,
-    )
+    resolved = resolve(api, refused, "write_off", as_=counter.admin)
 
     transfer = db.session.get(Transfer, resolved["transfer_id"])
     assert (transfer.kind, transfer.amount, transfer.household_id) == ("write_off", 40, None)
@@ -104,13 +103,7 @@ def test_a_sale_is_resolved_once(api, counter, refused):
 
 
 def test_only_the_villages_admins_resolve(api, counter, refused):
-    api.post(
-        f"/offline-sales/{refused['id']}/resolve",
-        json={"resolution": "shortfall"},
-        as_=counter.keeper,
-        key=True,
-        expect=403,
-    )
+    resolve(api, refused, "shortfall", as_=counter.keeper, expect=403)
 
 
 def test_goods_that_ran_out_leave_no_negative_stock(api, counter, sell_offline):
@@ -118,13 +111,7 @@ def test_goods_that_ran_out_leave_no_negative_stock(api, counter, sell_offline):
     api.post("/redemptions", json=counter.sale((counter.rice, 2)), as_=counter.keeper, key=True)
     pending = sell_offline((counter.rice, 1), expect=202)
 
-    api.post(
-        f"/offline-sales/{pending['id']}/resolve",
-        json={"resolution": "shortfall"},
-        as_=counter.admin,
-        key=True,
-        expect=200,
-    )
+    resolve(api, pending, "shortfall", as_=counter.admin)
 
     assert stock(counter.rice) == 0
     outs = db.session.execute(sa.select(StockMove).where(StockMove.kind == "out")).scalars().all()
@@ -136,13 +123,7 @@ def test_the_shops_statement_counts_both_resolutions(api, counter, refused, sell
     ledger.redeem(counter.village.id, counter.household.id, counter.shop.id, 110)
     second = sell_offline((counter.soap, 1), expect=202)
     for sale, resolution in ((refused, "shortfall"), (second, "write_off")):
-        api.post(
-            f"/offline-sales/{sale['id']}/resolve",
-            json={"resolution": resolution},
-            as_=counter.admin,
-            key=True,
-            expect=200,
-        )
+        resolve(api, sale, resolution, as_=counter.admin)
 
     statement = settlement.month_statement(
         counter.admin.principal, counter.shop.id, current_period("Asia/Shanghai")
@@ -158,13 +139,7 @@ def test_a_shortfall_locks_the_households_account_before_the_goods_as_a_sale_doe
     shop's account after both; a resolution that locked them in another order could deadlock
     with a sale of the same household or goods."""
     with recorded_statements() as statements:
-        api.post(
-            f"/offline-sales/{refused['id']}/resolve",
-            json={"resolution": "shortfall"},
-            as_=counter.admin,
-            key=True,
-            expect=200,
-        )
+        resolve(api, refused, "shortfall", as_=counter.admin)
     statements = [" ".join(s.split()) for s in statements]
     household_locked = next(
         i for i, s in enumerate(statements) if s.startswith("SELECT accounts.id, accounts.balance")
