@@ -272,7 +272,7 @@ def adjust_stock(actor: Principal, product_id: int, *, delta: int, memo: str | N
     if delta == 0 or abs(delta) > MAX_STOCK:
         raise ValidationFailed(errors={"delta": [str(_l("Give a change of stock other than 0."))]})
     kind = STOCK_IN if delta > 0 else STOCK_OUT
-    (move,) = move_stock([(product, abs(delta))], kind, memo=memo, by=actor.user_id)
+    (move,) = move_stock([(product, abs(delta))], kind, memo=memo, by=actor.user_id, returning=True)
     return StockChange(product, move)
 
 
@@ -321,12 +321,14 @@ def move_stock(
     memo: str | None = None,
     by: int | None = None,
     redemption_id: int | None = None,
+    returning: bool = False,
 ) -> list[StockMove]:
     """Record one stock move of ``kind`` per ``(product, quantity)`` and change the products'
     stock, in product id order (the order every transaction takes them, so two cannot
     deadlock): one conditional UPDATE a product, which takes its row lock to the commit, and
     one INSERT for the moves, whatever their number. Each ``Product`` is left holding its new
-    stock.
+    stock; with ``returning`` the moves come back as ``StockMove`` objects (a sale, which
+    does not show them, leaves the ORM out of its INSERT).
 
     Raises ``OutOfStock`` when a stock would go below zero and ``ValidationFailed`` above
     ``MAX_STOCK``: checked by the UPDATE against the row as it is, whatever the caller read.
@@ -361,6 +363,9 @@ def move_stock(
                 "created_at": utcnow(),
             }
         )
+    if not returning:
+        db.session.execute(StockMove.__table__.insert(), rows)
+        return []
     # As the ledger's transfers: an id SQLite reused after a rolled-back savepoint must come
     # back as the row just written, not as the object the session still holds for it.
     statement = sa.insert(StockMove).returning(StockMove)

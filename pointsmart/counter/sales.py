@@ -152,7 +152,7 @@ def redeem_items(
     db.session.add(redemption)
     db.session.flush()
     db.session.execute(
-        sa.insert(RedemptionItem),
+        RedemptionItem.__table__.insert(),
         [
             {
                 "redemption_id": redemption.id,

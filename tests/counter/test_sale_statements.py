@@ -86,7 +86,7 @@ def test_a_stock_move_checks_the_stock_as_it_is_not_as_it_was_read(counter):
     with pytest.raises(OutOfStock):
         goods.move_stock([(soap, 3)], STOCK_OUT)
     assert soap.stock == 2
-    (move,) = goods.move_stock([(soap, 2)], STOCK_OUT)
+    (move,) = goods.move_stock([(soap, 2)], STOCK_OUT, returning=True)
     assert (move.delta, move.stock_after, soap.stock) == (-2, 0, 0)
 
 
@@ -146,12 +146,12 @@ def verb_and_table(statement: str) -> str:
 def test_a_stock_move_after_a_rolled_back_one_is_answered_as_written(counter):
     products = goods.find_products([counter.soap.id])
     savepoint = db.session.begin_nested()
-    (gone,) = goods.move_stock([(products[counter.soap.id], 3)], STOCK_OUT)
+    (gone,) = goods.move_stock([(products[counter.soap.id], 3)], STOCK_OUT, returning=True)
     gone_id, stock_before = gone.id, gone.stock_after + 3
     savepoint.rollback()
 
     products = goods.find_products([counter.soap.id])
-    (moved,) = goods.move_stock([(products[counter.soap.id], 1)], STOCK_OUT)
+    (moved,) = goods.move_stock([(products[counter.soap.id], 1)], STOCK_OUT, returning=True)
 
     assert moved.delta == -1
     assert moved.stock_after == stock_before - 1
