@@ -279,12 +279,16 @@ def adjust_stock(actor: Principal, product_id: int, *, delta: int, memo: str | N
 def find_products(product_ids: list[int]) -> dict[int, Product]:
     """The products with these ids, loaded afresh: ``{id: Product}`` for the ids that exist.
     Nothing is locked: :func:`move_stock` checks the stock again as it changes it."""
-    rows = db.session.execute(
-        sa.select(Product)
-        .where(Product.id.in_(set(product_ids)))
-        .execution_options(populate_existing=True)
-    ).scalars()
+    rows = db.session.execute(_PRODUCTS, {"product_ids": list(set(product_ids))}).scalars()
     return {product.id: product for product in rows}
+
+
+# Built once, as the ledger's statements are: a sale runs them on every request.
+_PRODUCTS = (
+    sa.select(Product)
+    .where(Product.id.in_(sa.bindparam("product_ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
 
 
 def out_of_stock(product: Product, wanted: int) -> OutOfStock:
@@ -312,6 +316,7 @@ _CHANGE_STOCK = (
     .values(stock=_products.c.stock + sa.bindparam("change_again"))
     .returning(_products.c.stock)
 )
+_INSERT_MOVES = StockMove.__table__.insert()
 
 
 def move_stock(
@@ -364,7 +369,7 @@ def move_stock(
             }
         )
     if not returning:
-        db.session.execute(StockMove.__table__.insert(), rows)
+        db.session.execute(_INSERT_MOVES, rows)
         return []
     # As the ledger's transfers: an id SQLite reused after a rolled-back savepoint must come
     # back as the row just written, not as the object the session still holds for it.

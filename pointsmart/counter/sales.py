@@ -45,6 +45,14 @@ from .receipts import RedemptionView, SaleLine
 MAX_LINES = 50
 MAX_QUANTITY = 999
 
+# Built once, as the ledger's statements are: every sale runs it.
+_SHOP_AND_PIN_RULE = (
+    sa.select(Shop, Village.pin_required_above)
+    .join(Village, Village.id == Shop.village_id)
+    .where(Shop.id == sa.bindparam("shop_id"))
+)
+_INSERT_LINES = RedemptionItem.__table__.insert()
+
 
 def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
     """``[{product_id, quantity}]`` -> ``{product_id: total quantity}``, validated."""
@@ -86,11 +94,7 @@ def redeem_items(
     its own (``before_writing(customer, total)``) that runs once the total is known and
     before anything is written.
     """
-    found = db.session.execute(
-        sa.select(Shop, Village.pin_required_above)
-        .join(Village, Village.id == Shop.village_id)
-        .where(Shop.id == shop_id)
-    ).one_or_none()
+    found = db.session.execute(_SHOP_AND_PIN_RULE, {"shop_id": shop_id}).one_or_none()
     if found is None:
         raise NotFound(_l("No such shop."))
     shop, pin_required_above = found
@@ -152,7 +156,7 @@ def redeem_items(
     db.session.add(redemption)
     db.session.flush()
     db.session.execute(
-        RedemptionItem.__table__.insert(),
+        _INSERT_LINES,
         [
             {
                 "redemption_id": redemption.id,

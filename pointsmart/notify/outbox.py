@@ -42,17 +42,24 @@ def summary_key(household_id: int, period: str) -> str:
     return f"s{household_id}-{period.replace('-', '')}"
 
 
+# Built once: the listener runs inside every posting to a household.
+_ACTIVE_CONSENT = (
+    sa.select(SmsConsent.phone, Household.number, Village.timezone)
+    .join(Household, Household.id == SmsConsent.household_id)
+    .join(Village, Village.id == Household.village_id)
+    .where(
+        SmsConsent.household_id == sa.bindparam("household_id"),
+        SmsConsent.stopped_at.is_(None),
+    )
+)
+
+
 def on_transfer(household_id: int, kind: str):
     """The ledger's listener: before the village's chain head is taken, find the household's
     active consent; with one, return what queues the message once the transfer is written."""
     if kind not in TOLD_KINDS:
         return None
-    row = db.session.execute(
-        sa.select(SmsConsent.phone, Household.number, Village.timezone)
-        .join(Household, Household.id == SmsConsent.household_id)
-        .join(Village, Village.id == Household.village_id)
-        .where(SmsConsent.household_id == household_id, SmsConsent.stopped_at.is_(None))
-    ).one_or_none()
+    row = db.session.execute(_ACTIVE_CONSENT, {"household_id": household_id}).one_or_none()
     if row is None:
         return None
     return lambda transfer: _queue_change(transfer, row)
