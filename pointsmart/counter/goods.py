@@ -276,10 +276,15 @@ def adjust_stock(actor: Principal, product_id: int, *, delta: int, memo: str | N
     return StockChange(product, move)
 
 
-def find_products(product_ids: list[int]) -> dict[int, Product]:
+def find_products(product_ids: list[int], *, lock: bool = False) -> dict[int, Product]:
     """The products with these ids, loaded afresh: ``{id: Product}`` for the ids that exist.
-    Nothing is locked: :func:`move_stock` checks the stock again as it changes it."""
-    rows = db.session.execute(_PRODUCTS, {"product_ids": list(set(product_ids))}).scalars()
+
+    Nothing is locked unless ``lock``: :func:`move_stock` checks the stock again as it changes
+    it. A caller that decides from the stock it reads (an offline sale's reconciliation takes
+    off the shelf what is left) locks the rows (in id order, after any household's account).
+    """
+    statement = _PRODUCTS_LOCKED if lock else _PRODUCTS
+    rows = db.session.execute(statement, {"product_ids": list(set(product_ids))}).scalars()
     return {product.id: product for product in rows}
 
 
@@ -289,6 +294,7 @@ _PRODUCTS = (
     .where(Product.id.in_(sa.bindparam("product_ids", expanding=True)))
     .execution_options(populate_existing=True)
 )
+_PRODUCTS_LOCKED = _PRODUCTS.order_by(Product.id).with_for_update()
 
 
 def out_of_stock(product: Product, wanted: int) -> OutOfStock:

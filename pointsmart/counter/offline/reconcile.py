@@ -193,7 +193,7 @@ def _memo(sale: PendingOfflineSale, resolution: str, words: str, memo: str | Non
 
 def _take_off_the_shelf(lines: list[dict[str, Any]], sale: PendingOfflineSale, by) -> None:
     """The goods left the shop: an ``out`` move each, as far as the recorded stock goes."""
-    products = goods.find_products([line["product_id"] for line in lines])
+    products = goods.find_products([line["product_id"] for line in lines], lock=True)
     moves = []
     for line in lines:
         product = products.get(line["product_id"])
