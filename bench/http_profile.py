@@ -66,7 +66,7 @@ def main() -> None:
             json={
                 "household_id": households[n % len(households)],
                 "shop_id": fixture["shop"],
-                "items": [{"product_id": fixture["product"], "quantity": 1}],
+                "items": [{"product_id": fixture["products"][0], "quantity": 1}],
             },
             headers={
                 "Authorization": f"Bearer {fixture['keeper_token']}",

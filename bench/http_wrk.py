@@ -4,12 +4,13 @@ server and workers, side by side in one run; gunicorn and granian alternated rou
 
     .venv/bin/python bench/http_wrk.py [--database URL] [--servers gunicorn,granian]
         [--workers 2] [--connections 16] [--duration 10] [--rounds 3] [--port 8765]
-        [--chain-hold]
+        [--chain-hold] [--products 1]
 
 Prepares a village in the database (a throwaway SQLite file unless ``--database``, which
 must name an empty database: the test factories' names start again at 1 each run): 50
-households with 1,000,000 points each, a shop with 1,000,000 of one product at 1 point, a
-shopkeeper and an admin with API tokens. For each server in ``--servers`` starts the app
+households with 1,000,000 points each, a shop with ``--products`` goods (one unless said) of
+1,000,000 each at 1 point, which the sales take in turn, a shopkeeper and an admin with API
+tokens. For each server in ``--servers`` starts the app
 (``bench.bench_wsgi:app``: the production app plus the bench-only ``GET /bench/bare``,
 POINTSMART_ENV=production) and the yardstick (``bench.plain_wsgi:app``: plain Flask, one JSON
 route) with ``--workers`` worker processes each (gunicorn: sync workers; granian: its WSGI
@@ -58,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 SALE_SCRIPT = """
 local households = {%(households)s}
+local products = {%(products)s}
 local counter = 0
 local threads = 0
 -- A global, not a local: setup() sets it in each thread's own Lua state (thread:set), and
@@ -73,9 +75,10 @@ end
 function request()
   counter = counter + 1
   local household = households[(counter %% #households) + 1]
+  local product = products[(counter %% #products) + 1]
   local body = string.format(
-    '{"household_id":%%d,"shop_id":%(shop)d,"items":[{"product_id":%(product)d,"quantity":1}]}',
-    household)
+    '{"household_id":%%d,"shop_id":%(shop)d,"items":[{"product_id":%%d,"quantity":1}]}',
+    household, product)
   return wrk.format("POST", "%(path)s", {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer %(token)s",
@@ -98,7 +101,7 @@ end
 """
 
 
-def prepare(url: str) -> dict:
+def prepare(url: str, products: int = 1) -> dict:
     os.environ["POINTSMART_ENV"] = "testing"
     import flask_migrate
 
@@ -117,16 +120,19 @@ def prepare(url: str) -> dict:
         for household in households:
             make.award(household, 1_000_000)
         shop = make.shop(village)
-        product = create_product(
-            ROOT_PRINCIPAL, shop.id, name="肥皂", points_price=1, stock=1_000_000
-        )
+        goods = [
+            create_product(
+                ROOT_PRINCIPAL, shop.id, name=f"肥皂{n + 1}", points_price=1, stock=1_000_000
+            )
+            for n in range(products)
+        ]
         keeper = make.staff("shopkeeper", village, shop)
         admin = make.staff("admin", village)
         db.session.commit()
         return {
             "households": [h.id for h in households],
             "shop": shop.id,
-            "product": product.id,
+            "products": [product.id for product in goods],
             "keeper_token": keeper.token,
             "admin_token": admin.token,
             "village": village.id,
@@ -213,10 +219,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--chain-hold", action="store_true", help="log each sale's head hold")
     parser.add_argument("--granian-threads", type=int, default=None, help="blocking threads")
+    parser.add_argument("--products", type=int, default=1, help="goods the sales take in turn")
     args = parser.parse_args()
     url = args.database or f"sqlite:///{tempfile.mkdtemp()}/wrk.db"
     kinds = [kind.strip() for kind in args.servers.split(",") if kind.strip()]
-    fixture = prepare(url)
+    fixture = prepare(url, args.products)
     households = ", ".join(str(h) for h in fixture["households"])
     run = f"wrk{int(time.time())}"
     logs = Path(tempfile.mkdtemp())
@@ -253,7 +260,7 @@ def main() -> None:
             sale = SALE_SCRIPT % {
                 "households": households,
                 "shop": fixture["shop"],
-                "product": fixture["product"],
+                "products": ", ".join(str(p) for p in fixture["products"]),
                 "token": fixture["keeper_token"],
                 "run": f"{run}-{kind}-{ROUND}",
                 "path": "/api/v1/redemptions",
