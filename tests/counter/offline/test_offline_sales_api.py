@@ -4,6 +4,7 @@ the village's offline limit; one the server refuses is kept whole, posting nothi
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,9 +21,11 @@ from tests.counter.offline.conftest import balance, counts, offline, stock
 
 
 def last_month_moment() -> dt.datetime:
-    """A moment in the month before this one (Shanghai), 10 days before this month began."""
+    """A moment in the month before this one (Shanghai), 10 days before this month began.
+    Counted from Shanghai's day of the month: the machine's (UTC) day is the day before from
+    16:00 to 24:00 UTC, and on the last day of a UTC month it reached two months back."""
     now = utcnow()
-    return now - dt.timedelta(days=now.day + 10)
+    return now - dt.timedelta(days=now.astimezone(ZoneInfo("Asia/Shanghai")).day + 10)
 
 
 def test_an_offline_sale_posts_once_with_the_time_it_was_made(api, counter):
