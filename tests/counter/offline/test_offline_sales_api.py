@@ -171,12 +171,16 @@ def test_goods_that_ran_out_meanwhile_are_kept_pending(api, counter):
 
 def test_the_offline_limit_is_per_household_and_day(api, counter):
     assert counter.village.offline_limit == 50
+    hour_ago = utcnow() - dt.timedelta(hours=1)  # both on one day, even as 17:00 UTC passes
     first = api.post(
-        "/redemptions", json=offline(counter, (counter.soap, 2)), as_=counter.keeper, key=True
+        "/redemptions",
+        json=offline(counter, (counter.soap, 2), made_at=hour_ago),
+        as_=counter.keeper,
+        key=True,
     )
     over = api.post(
         "/redemptions",
-        json=offline(counter, (counter.soap, 1)),
+        json=offline(counter, (counter.soap, 1), made_at=hour_ago),
         as_=counter.keeper,
         key=True,
         expect=202,
