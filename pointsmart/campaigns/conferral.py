@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -37,6 +38,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..lookups import get_or_refuse
 from ..rules.models import Rule
+from ..villages.models import Village
 from ..villages.service import find_village
 from . import regional, scope, windows
 from .errors import NotAWinner, NoticeNotOver, NotPublished, ObjectionsPending, WindowClosed
@@ -217,15 +219,30 @@ def _conferred_winners():
     )
 
 
+def _year_of(moment: dt.datetime, timezone: str) -> int:
+    """The year of a stored instant in the village's calendar: conferred at 00:30 on January 1
+    in Shanghai is still December 31 in UTC, and the title is of the new year, as on the
+    certificate (``pdf.certificates_pdf``)."""
+    return moment.astimezone(ZoneInfo(timezone)).year
+
+
 def titles_of(household_id: int) -> list[dict[str, Any]]:
-    """The titles a household holds, newest first: ``{title, campaign_id, year}``."""
+    """The titles a household holds, newest first: ``{title, campaign_id, year}``, the year
+    the village's own (its time zone)."""
     rows = db.session.execute(
         _conferred_winners()
+        .add_columns(Village.timezone)
+        .join(Household, Household.id == Nomination.household_id)
+        .join(Village, Village.id == Household.village_id)
         .where(Nomination.household_id == household_id)
         .order_by(Campaign.conferred_at.desc())
     )
     return [
-        {"title": row.title, "campaign_id": row.campaign_id, "year": row.conferred_at.year}
+        {
+            "title": row.title,
+            "campaign_id": row.campaign_id,
+            "year": _year_of(row.conferred_at, row.timezone),
+        }
         for row in rows
     ]
 
@@ -248,7 +265,8 @@ def honour_names(campaign_id: int) -> list[dict[str, Any]]:
 
 def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
     """The 光荣榜: campaigns conferred in the last ``days`` days with their winners (number,
-    head), newest first."""
+    head), newest first; each campaign's year is the village's own (its time zone)."""
+    timezone = find_village(village_id).timezone
     since = utcnow() - dt.timedelta(days=days)
     rows = db.session.execute(
         _conferred_winners()
@@ -264,7 +282,7 @@ def honour_roll(village_id: int, *, days: int = 366) -> list[dict[str, Any]]:
             {
                 "campaign_id": row.campaign_id,
                 "title": row.title,
-                "year": row.conferred_at.year,
+                "year": _year_of(row.conferred_at, timezone),
                 "winners": [],
             },
         )

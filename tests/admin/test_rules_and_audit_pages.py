@@ -13,6 +13,7 @@ from pointsmart.admin.views.village import ACTION_LABELS, TARGET_LABELS
 from pointsmart.audit import service as audit
 from pointsmart.extensions import db
 from pointsmart.rules import catalogue as rules
+from pointsmart.rules.arithmetic import local_today
 from pointsmart.rules.models import Rule
 from tests.admin.conftest import last_changes, last_entry
 from tests.factories import ROOT
@@ -32,7 +33,7 @@ def test_rules_are_added_changed_from_a_day_retired_and_brought_back(pages, offi
     assert last_changes("rule.create")["points"] == 5
     assert "志愿服务" in pages.get(f"/admin/villages/{vid}/rules")
 
-    later = (dt.date.today() + dt.timedelta(days=40)).isoformat()
+    later = (local_today(office.village.timezone) + dt.timedelta(days=40)).isoformat()
     pages.post(
         f"/admin/rules/{rule.id}/version",
         {"points": "8", "monthly_cap": "40", "valid_from": later},

@@ -19,6 +19,7 @@ from pointsmart.households.models import Member
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.periods import current_period
+from pointsmart.rules.arithmetic import local_today
 from tests.awards.conftest import add_rule
 
 
@@ -282,7 +283,7 @@ def test_an_activity_is_created_attendees_checked_in_and_posted(
         f"{base}/activities",
         {
             "title": "清扫村道",
-            "date": dt.date.today().isoformat(),
+            "date": local_today(village.timezone).isoformat(),
             "place": "村口",
             "rule_id": catalogue.volunteer.id,
         },
@@ -319,7 +320,11 @@ def test_a_check_out_right_after_check_in_is_refused_with_words(
 ):
     created = pages.post(
         f"{base}/activities",
-        {"title": "清扫", "date": dt.date.today().isoformat(), "rule_id": catalogue.volunteer.id},
+        {
+            "title": "清扫",
+            "date": local_today(village.timezone).isoformat(),
+            "rule_id": catalogue.volunteer.id,
+        },
         page=f"{base}/activities",
     )
     activity_page = created.location
@@ -343,7 +348,11 @@ def test_hours_posted_wrong_are_corrected_after_the_reversal(
 ):
     created = pages.post(
         f"{base}/activities",
-        {"title": "清扫", "date": dt.date.today().isoformat(), "rule_id": catalogue.volunteer.id},
+        {
+            "title": "清扫",
+            "date": local_today(village.timezone).isoformat(),
+            "rule_id": catalogue.volunteer.id,
+        },
         page=f"{base}/activities",
     )
     activity_page = created.location

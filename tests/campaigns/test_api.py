@@ -4,8 +4,10 @@ during the notice, confer. Each refusal leaves the campaign as it was."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from pointsmart.audit.service import changes_of
+from pointsmart.campaigns import conferral
 from pointsmart.campaigns.conferral import titles_of
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
@@ -77,6 +79,28 @@ def test_a_campaign_runs_from_nomination_to_conferral_in_one_day(
     assert titles_of(households[0].id)[0]["title"] == "好家庭"
     assert titles_of(households[2].id) == []
     assert verify_village(village.id).ok
+
+
+def test_a_title_is_of_the_village_s_year_not_the_utc_one(
+    api, village, households, admin, leader, council, good_family, today, monkeypatch
+):
+    """Conferred at 00:30 on New Year's Day in Shanghai, still December 31 in UTC: the title
+    and the 光荣榜 say the new year, as the certificate (奖状) does."""
+    new_year = dt.datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo(village.timezone))
+    monkeypatch.setattr(conferral, "utcnow", lambda: new_year.astimezone(dt.UTC))
+    campaign = api.post(
+        f"/villages/{village.id}/campaigns",
+        json=campaign_body(good_family, council, today, quorum=3),
+        as_=admin,
+    )
+    nomination = nominate(api, leader, campaign, households[0])
+    for member in council:
+        vote(api, member, nomination)
+    api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
+    api.post(f"/campaigns/{campaign['id']}/confer", as_=admin, key=True, expect=200)
+
+    assert [t["year"] for t in titles_of(households[0].id)] == [2027]
+    assert [entry["year"] for entry in conferral.honour_roll(village.id)] == [2027]
 
 
 def test_conferring_twice_posts_once(

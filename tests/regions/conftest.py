@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from pointsmart.periods import current_period, previous_periods
 from pointsmart.regions import service as regions
 from pointsmart.regions.models import Region
 from pointsmart.villages.models import Village
@@ -51,3 +52,18 @@ def tree(make) -> Tree:
         leader=make.staff("leader", village),
         global_admin=make.staff("admin"),
     )
+
+
+@pytest.fixture
+def now() -> str:
+    """This month in the villages' zone (Asia/Shanghai) as the test runs. Not a constant of
+    the module: one taken when the file is collected goes stale for a run that reaches the
+    test after midnight in Shanghai on a month's last day (16:00 UTC), and the test then asks
+    for a month that has ended while its awards count in the new one."""
+    return current_period("Asia/Shanghai")
+
+
+@pytest.fixture
+def last(now) -> str:
+    """The month before :func:`now`."""
+    return previous_periods(now, 2)[0]

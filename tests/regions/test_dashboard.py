@@ -9,16 +9,12 @@ import pytest
 from openpyxl import load_workbook
 
 from pointsmart.ledger import service as ledger
-from pointsmart.periods import current_period, previous_periods
 from pointsmart.regions.dashboard import region_dashboard
 from tests.admin.conftest import Pages
 
-NOW = current_period("Asia/Shanghai")
-LAST = previous_periods(NOW, 2)[0]
-
 
 @pytest.fixture
-def busy(tree):
+def busy(tree, last):
     """幸福村: 4 households, 3 earned this month (one of them also lost points), one bought
     goods; 河西村: 2 households, 1 earned; both earned last month too."""
     make = tree.make
@@ -30,13 +26,13 @@ def busy(tree):
     ledger.deduct(tree.village.id, homes[0].id, 5, category="other")
     ledger.redeem(tree.village.id, homes[0].id, shop.id, 12)
     make.award(away[0], 40)
-    make.award(homes[3], 7, period=LAST)
-    make.award(away[1], 9, period=LAST)
+    make.award(homes[3], 7, period=last)
+    make.award(away[1], 9, period=last)
     return homes, away, shop
 
 
-def test_each_village_of_the_county_for_this_month(ctx, tree, busy):
-    board = region_dashboard(tree.county_admin.principal, tree.county.id, NOW)
+def test_each_village_of_the_county_for_this_month(ctx, tree, busy, now, last):
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, now)
 
     rows = {row.name: row for row in board.villages}
     assert set(rows) == {"幸福村", "河西村"}
@@ -51,38 +47,38 @@ def test_each_village_of_the_county_for_this_month(ctx, tree, busy):
     assert (xingfu.rank, hexi.rank) == (1, 2)
     assert board.totals.points_issued == 100
     assert board.totals.households == 6
-    assert [m["period"] for m in board.months][-2:] == [LAST, NOW]
+    assert [m["period"] for m in board.months][-2:] == [last, now]
     assert board.months[-1]["issued"] == 100
     assert board.months[-2]["issued"] == 16
 
 
-def test_a_year_counts_each_active_household_once(ctx, tree, busy):
-    board = region_dashboard(tree.county_admin.principal, tree.county.id, NOW[:4])
-    if LAST[:4] != NOW[:4]:
+def test_a_year_counts_each_active_household_once(ctx, tree, busy, now, last):
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, now[:4])
+    if last[:4] != now[:4]:
         pytest.skip("last month belongs to another year")
     rows = {row.name: row for row in board.villages}
     assert rows["幸福村"].active_households == 4
     assert rows["河西村"].points_issued == 49
 
 
-def test_ties_share_a_rank(ctx, tree):
+def test_ties_share_a_rank(ctx, tree, now):
     make = tree.make
     third = make.village(name="三村", region_id=tree.township.id)
     for village in (tree.village, tree.other_village, third):
         make.award(make.household(village), 10)
-    board = region_dashboard(tree.county_admin.principal, tree.county.id, NOW)
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, now)
     assert [row.rank for row in board.villages] == [1, 1, 1]
 
 
-def test_a_township_dashboard_holds_its_own_villages_only(ctx, tree, busy):
-    board = region_dashboard(tree.township_admin.principal, tree.township.id, NOW)
+def test_a_township_dashboard_holds_its_own_villages_only(ctx, tree, busy, now):
+    board = region_dashboard(tree.township_admin.principal, tree.township.id, now)
     assert [row.name for row in board.villages] == ["幸福村"]
 
 
-def test_the_api_answers_in_the_issue_s_shape_and_refuses_outsiders(api, tree, busy):
-    body = api.get(f"/regions/{tree.county.id}/dashboard?period={NOW}", as_=tree.county_admin)
+def test_the_api_answers_in_the_issue_s_shape_and_refuses_outsiders(api, tree, busy, now):
+    body = api.get(f"/regions/{tree.county.id}/dashboard?period={now}", as_=tree.county_admin)
     assert body["region"]["id"] == tree.county.id
-    assert body["period"] == NOW
+    assert body["period"] == now
     village = body["villages"][0]
     for key in (
         "village_id",
@@ -114,15 +110,17 @@ def test_the_api_answers_in_the_issue_s_shape_and_refuses_outsiders(api, tree, b
     assert "period" in body["errors"]
 
 
-def test_the_page_draws_its_chart_on_the_server_and_the_xlsx_has_every_village(client, tree, busy):
+def test_the_page_draws_its_chart_on_the_server_and_the_xlsx_has_every_village(
+    client, tree, busy, now
+):
     pages = Pages(client).as_(tree.county_admin)
-    html = pages.get(f"/regions/{tree.county.id}/dashboard?period={NOW}")
+    html = pages.get(f"/regions/{tree.county.id}/dashboard?period={now}")
     assert "<svg" in html
     assert "幸福村" in html
     assert "河西村" in html
     assert "<script" not in html
 
-    response = client.get(f"/regions/{tree.county.id}/dashboard.xlsx?period={NOW}")
+    response = client.get(f"/regions/{tree.county.id}/dashboard.xlsx?period={now}")
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     names = [row[1].value for row in sheet.iter_rows(min_row=2)]

@@ -15,36 +15,36 @@ from pointsmart.periods import current_period
 from pointsmart.regions.dashboard import region_dashboard
 from pointsmart.regions.rollups import LeaderMonth, VillageMonth, rebuild_village
 
-NOW = current_period("Asia/Shanghai")
 
-
-def flags_of(tree, village_name, period=NOW):
+def flags_of(tree, village_name, period=None):
+    """The flags of the village's row for ``period`` (default: this month, as the test runs)."""
+    period = period or current_period("Asia/Shanghai")
     board = region_dashboard(tree.county_admin.principal, tree.county.id, period)
     row = next(row for row in board.villages if row.name == village_name)
     return {flag["code"]: flag for flag in row.flags}
 
 
-def test_a_village_without_awards_this_month_is_flagged(ctx, tree):
+def test_a_village_without_awards_this_month_is_flagged(ctx, tree, now):
     tree.make.household(tree.village)
     flags = flags_of(tree, "幸福村")
-    assert flags["no_awards"]["url"] == f"/villages/{tree.village.id}/reports?period={NOW}"
+    assert flags["no_awards"]["url"] == f"/villages/{tree.village.id}/reports?period={now}"
 
 
-def test_awards_concentrated_on_three_households_point_to_the_leaderboard(ctx, tree):
+def test_awards_concentrated_on_three_households_point_to_the_leaderboard(ctx, tree, now):
     for points in (90, 80, 70, 2, 1):
         tree.make.award(tree.make.household(tree.village), points)
     flags = flags_of(tree, "幸福村")
     assert "awards_concentrated" in flags
     assert "98.8%" in flags["awards_concentrated"]["detail"]
     assert flags["awards_concentrated"]["url"] == (
-        f"/board/{tree.village.id}/leaderboard?period={NOW}"
+        f"/board/{tree.village.id}/leaderboard?period={now}"
     )
     tree.county.top3_share_limit = 99
     db.session.flush()
     assert "awards_concentrated" not in flags_of(tree, "幸福村")
 
 
-def test_one_leader_giving_most_awards_and_split_awards(ctx, tree):
+def test_one_leader_giving_most_awards_and_split_awards(ctx, tree, now):
     make = tree.make
     other_leader = make.staff("leader", tree.village)
     homes = [make.household(tree.village) for _ in range(3)]
@@ -62,9 +62,9 @@ def test_one_leader_giving_most_awards_and_split_awards(ctx, tree):
         points=5,
         category="other",
     )
-    rollup = db.session.get(VillageMonth, (tree.village.id, NOW))
+    rollup = db.session.get(VillageMonth, (tree.village.id, now))
     assert (rollup.awards, rollup.split_awards) == (3, 1)
-    assert db.session.get(LeaderMonth, (tree.village.id, NOW, tree.leader.user_id)).points == 60
+    assert db.session.get(LeaderMonth, (tree.village.id, now, tree.leader.user_id)).points == 60
     flags = flags_of(tree, "幸福村")
     assert "92.3%" in flags["one_leader"]["detail"]
     assert flags["split_awards"]["url"].startswith(
@@ -72,34 +72,34 @@ def test_one_leader_giving_most_awards_and_split_awards(ctx, tree):
     )
 
 
-def test_a_high_reversal_rate_is_flagged_and_a_sale_writes_no_rollup(ctx, tree):
+def test_a_high_reversal_rate_is_flagged_and_a_sale_writes_no_rollup(ctx, tree, now):
     home = tree.make.household(tree.village)
     shop = tree.make.shop(tree.village)
     posted = [tree.make.award(home, 10) for _ in range(10)]
     for transfer in posted[:3]:
         ledger.reverse(transfer.id, reason="录错了")
     ledger.redeem(tree.village.id, home.id, shop.id, 5)
-    rollup = db.session.get(VillageMonth, (tree.village.id, NOW))
+    rollup = db.session.get(VillageMonth, (tree.village.id, now))
     assert (rollup.awards, rollup.reversals) == (10, 3)
     assert "reversals_high" in flags_of(tree, "幸福村")
 
 
-def test_rebuild_recomputes_the_rollups_from_the_ledger(ctx, tree):
+def test_rebuild_recomputes_the_rollups_from_the_ledger(ctx, tree, now):
     home = tree.make.household(tree.village)
     for points in (30, 30):
         ledger.award(
             tree.village.id, home.id, points, category="other", posted_by_id=tree.leader.user_id
         )
-    before = db.session.get(VillageMonth, (tree.village.id, NOW))
+    before = db.session.get(VillageMonth, (tree.village.id, now))
     counts = (before.awards, before.split_awards)
     db.session.execute(sa.delete(VillageMonth))
     db.session.execute(sa.delete(LeaderMonth))
     rebuild_village(tree.village.id)
-    after = db.session.get(VillageMonth, (tree.village.id, NOW))
+    after = db.session.get(VillageMonth, (tree.village.id, now))
     assert (after.awards, after.split_awards) == counts == (2, 1)
 
 
-def test_ledger_verify_finds_rollups_that_drifted_from_the_transfers(ctx, tree):
+def test_ledger_verify_finds_rollups_that_drifted_from_the_transfers(ctx, tree, now):
     home = tree.make.household(tree.village)
     award = ledger.award(
         tree.village.id, home.id, 30, category="other", posted_by_id=tree.leader.user_id
@@ -116,8 +116,8 @@ def test_ledger_verify_finds_rollups_that_drifted_from_the_transfers(ctx, tree):
     db.session.execute(sa.delete(LeaderMonth).where(LeaderMonth.village_id == tree.village.id))
     problems = verify_village(tree.village.id).problems
     assert len(problems) == 2, problems
-    assert f"the village's rollup of {NOW}" in problems[0]
-    assert f"leader {tree.leader.user_id}'s rollup of {NOW} is 0 awards" in problems[1]
+    assert f"the village's rollup of {now}" in problems[0]
+    assert f"leader {tree.leader.user_id}'s rollup of {now} is 0 awards" in problems[1]
 
     rebuild_village(tree.village.id)
     assert verify_village(tree.village.id).problems == []
@@ -156,7 +156,7 @@ def test_a_county_sets_its_levels_and_a_township_may_not(api, tree):
     assert "level" in body["errors"]
 
 
-def test_the_command_line_rebuilds_the_rollups(fresh_app):
+def test_the_command_line_rebuilds_the_rollups(fresh_app, now):
     from tests.factories import Factories
 
     with fresh_app.app_context():
@@ -173,5 +173,5 @@ def test_the_command_line_rebuilds_the_rollups(fresh_app):
     assert result.exit_code == 0, result.output
     assert f"village {village_id}: 1 months rebuilt" in result.output
     with fresh_app.app_context():
-        rollup = db.session.get(VillageMonth, (village_id, NOW))
+        rollup = db.session.get(VillageMonth, (village_id, now))
         assert (rollup.awards, rollup.split_awards) == (2, 1)

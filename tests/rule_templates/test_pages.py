@@ -4,15 +4,17 @@ refusal says why on the page and keeps nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
 
-from pointsmart.rule_templates import drafting, reading
-from pointsmart.rule_templates.models import RuleTemplate, TemplateEntry
+from pointsmart.rule_templates import adoption, drafting, reading
+from pointsmart.rule_templates.models import Adoption, RuleTemplate, TemplateEntry
 from pointsmart.rules.models import Rule
 from tests.admin.conftest import Pages
 from tests.factories import ROOT
+from tests.rule_templates.conftest import publish_template
 
 
 def _rules_of(db_session, village_id: int) -> dict[str, Rule]:
@@ -154,3 +156,24 @@ def test_the_village_page_lists_templates_and_what_was_adopted(client, tree, tem
     Pages(client).as_(tree.township_admin).get(
         f"/admin/villages/{tree.village.id}/rule-templates", expect=403
     )
+
+
+def test_the_days_of_publication_and_adoption_are_shanghai_s(client, tree, db_session, monkeypatch):
+    """Published and adopted at 07:30 on January 5 in Shanghai, still January 4 in UTC: every
+    page says the 5th."""
+    morning = dt.datetime(2027, 1, 4, 23, 30, tzinfo=dt.UTC)
+    monkeypatch.setattr(drafting, "utcnow", lambda: morning)
+    template_id = publish_template(tree.county.id)
+    adoption.adopt(tree.village_admin.principal, tree.village.id, template_id, 1)
+    db_session.execute(sa.update(Adoption).values(adopted_at=morning))
+
+    county = Pages(client).as_(tree.county_admin)
+    village = Pages(client).as_(tree.village_admin)
+    for html in (
+        county.get(f"/rule-templates/{template_id}"),
+        county.get(f"/rule-templates/{template_id}/versions/1"),
+        village.get(f"/admin/villages/{tree.village.id}/rule-templates"),
+        village.get(f"/admin/villages/{tree.village.id}/rule-templates/{template_id}/versions/1"),
+    ):
+        assert "2027-01-05" in html
+        assert "2027-01-04" not in html

@@ -178,6 +178,13 @@ def admin_time(moment: dt.datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+@bp.app_template_filter("admin_day")
+def admin_day(moment: dt.datetime, timezone: str) -> str:
+    """A UTC moment's day in the village's calendar (from 00:00 to 08:00 in Shanghai the UTC
+    date is still yesterday's)."""
+    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+
+
 @bp.route("")
 @login_required
 def home():

@@ -12,9 +12,14 @@ from ...errors import Problem
 from ...forms import done, parse_form, refusal_errors, submit
 from ...ledger.labels import CATEGORY_LABELS
 from ...regions import access as region_access
+from ...villages.models import USUAL_TIMEZONE
 from .. import access, drafting, reading
 from ..schemas import EntryForm, PublishForm, TitleForm
 from .blueprint import bp
+
+# A county keeps no time zone of its own: the day a version was published is told in its
+# villages' usual one, as a village's page tells it in the village's.
+COUNTY_DAYS = USUAL_TIMEZONE
 
 
 def _county_crumbs(actor, county_id: int) -> list:
@@ -68,6 +73,7 @@ def _template_page(template_id: int, *, form: str = "", values=None, errors=None
             template=view,
             county=region_access.find_region(view.region_id),
             crumbs=_county_crumbs(actor, view.region_id),
+            timezone=COUNTY_DAYS,
             may_manage=access.may_manage(actor, view.region_id),
             categories=CATEGORY_LABELS,
             form=form,
@@ -182,5 +188,6 @@ def version_page(template_id: int, number: int):
         "rule_templates/version.html",
         version=version,
         crumbs=_county_crumbs(actor, version.region_id),
+        timezone=COUNTY_DAYS,
         categories=CATEGORY_LABELS,
     )

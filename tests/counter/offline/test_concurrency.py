@@ -52,17 +52,20 @@ def server(tmp_path_factory):
             running.stop()
 
 
-def offline_sale(shop_id: int, household_id: int, product_id: int) -> dict:
+def offline_sale(shop_id: int, household_id: int, product_id: int, made_at: dt.datetime) -> dict:
     return {
         "household_id": household_id,
         "shop_id": shop_id,
         "items": [{"product_id": product_id, "quantity": 1}],
-        "made_at": (utcnow() - dt.timedelta(minutes=10)).isoformat(),
+        "made_at": made_at.isoformat(),
     }
 
 
 def test_12_offline_sales_at_once_within_a_limit_of_5_post_exactly_5(server):
     app, (village_id, shop_id, auth, one, _two, matches), address = server
+    # One moment for all 12: each thread taking its own "10 minutes ago" would put some of
+    # them on the day before when the test runs as 16:10 UTC passes (Shanghai's midnight).
+    made_at = utcnow() - dt.timedelta(minutes=10)
 
     answers = at_once(
         12,
@@ -70,7 +73,7 @@ def test_12_offline_sales_at_once_within_a_limit_of_5_post_exactly_5(server):
             address,
             "POST",
             "/api/v1/redemptions",
-            offline_sale(shop_id, one, matches),
+            offline_sale(shop_id, one, matches, made_at),
             {**auth, "Idempotency-Key": f"offline-{i}"},
         ),
     )
@@ -87,7 +90,7 @@ def test_12_offline_sales_at_once_within_a_limit_of_5_post_exactly_5(server):
 
 def test_one_offline_key_sent_8_times_at_once_has_one_outcome(server):
     app, (village_id, shop_id, auth, _one, two, matches), address = server
-    body = offline_sale(shop_id, two, matches)
+    body = offline_sale(shop_id, two, matches, utcnow() - dt.timedelta(minutes=10))
 
     answers = at_once(
         8,

@@ -14,7 +14,7 @@ from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
-from pointsmart.periods import period_of
+from pointsmart.periods import current_period, previous_periods
 from tests.counter.offline.conftest import balance
 from tests.counter.web import get, hidden_fields, post, sign_in
 from tests.factories import ROOT
@@ -89,7 +89,7 @@ def test_the_villager_reads_a_shortfall_and_the_debt_in_plain_words(client, api,
 
 
 def test_printing_an_ended_months_sheet_closes_it_to_late_offline_sales(client, counter):
-    last_month = period_of(utcnow() - dt.timedelta(days=utcnow().day + 1), "Asia/Shanghai")
+    last_month = previous_periods(current_period("Asia/Shanghai"), 2)[0]
     sign_in(client, counter.admin)
 
     get(client, f"/villages/{counter.village.id}/reports/sheet.pdf?period={last_month}")

@@ -4,6 +4,7 @@ the village's offline limit; one the server refuses is kept whole, posting nothi
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -20,9 +21,11 @@ from tests.counter.offline.conftest import balance, counts, offline, stock
 
 
 def last_month_moment() -> dt.datetime:
-    """A moment in the month before this one (Shanghai), 10 days before this month began."""
+    """A moment in the month before this one (Shanghai), 10 days before this month began.
+    Counted from Shanghai's day of the month: the machine's (UTC) day is the day before from
+    16:00 to 24:00 UTC, and on the last day of a UTC month it reached two months back."""
     now = utcnow()
-    return now - dt.timedelta(days=now.day + 10)
+    return now - dt.timedelta(days=now.astimezone(ZoneInfo("Asia/Shanghai")).day + 10)
 
 
 def test_an_offline_sale_posts_once_with_the_time_it_was_made(api, counter):
@@ -168,12 +171,16 @@ def test_goods_that_ran_out_meanwhile_are_kept_pending(api, counter):
 
 def test_the_offline_limit_is_per_household_and_day(api, counter):
     assert counter.village.offline_limit == 50
+    hour_ago = utcnow() - dt.timedelta(hours=1)  # both on one day, even as 17:00 UTC passes
     first = api.post(
-        "/redemptions", json=offline(counter, (counter.soap, 2)), as_=counter.keeper, key=True
+        "/redemptions",
+        json=offline(counter, (counter.soap, 2), made_at=hour_ago),
+        as_=counter.keeper,
+        key=True,
     )
     over = api.post(
         "/redemptions",
-        json=offline(counter, (counter.soap, 1)),
+        json=offline(counter, (counter.soap, 1), made_at=hour_ago),
         as_=counter.keeper,
         key=True,
         expect=202,
