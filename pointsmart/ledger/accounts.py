@@ -99,7 +99,9 @@ def open_shop_account(village_id: int, shop_id: int) -> None:
 # in a circle (on PostgreSQL; on SQLite the IMMEDIATE transaction holds the whole database):
 #
 # 1. the account whose balance or state decides the posting: the household's, or, for a
-#    transfer without a household, the account it debits (a shop that is paid, say);
+#    transfer without a household, the account it debits (a shop that is paid, say), after
+#    the other one where the other's code sorts first (two village accounts are always
+#    locked in code order);
 # 2. the other account, changed in place (its balance decides nothing): for a posting at
 #    commit (a sale), at the commit, just before the head;
 # 3. the village's chain head, held only to insert the transfer and move the head.

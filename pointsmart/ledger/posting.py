@@ -248,6 +248,14 @@ _SET_BALANCE = (
     .where(_accounts.c.id == sa.bindparam("account_id"))
     .values(balance=sa.bindparam("new_balance"))
 )
+_LOCK_BY_CODE = (
+    sa.select(_accounts.c.id)
+    .where(
+        _accounts.c.village_id == sa.bindparam("of_village"),
+        _accounts.c.code == sa.bindparam("account_code"),
+    )
+    .with_for_update()
+)
 _REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 
 
@@ -281,6 +289,14 @@ def _post(
     # 1. The account whose balance or state decides the posting.
     first_code = household_code(household_id) if household_id is not None else debit_code
     first_is_debit = first_code == debit_code
+    other_code = credit_code if first_is_debit else debit_code
+    if household_id is None and other_code < first_code:
+        # Between two of the village's own accounts the locks go in code order, whichever
+        # is debited: a settlement (shop -> settled) and a settlement's reversal (settled ->
+        # shop), or a write-off and its reversal, at the same moment cannot deadlock.
+        db.session.execute(
+            _LOCK_BY_CODE, {"of_village": village_id, "account_code": other_code}
+        ).first()
     first = db.session.execute(
         LOCK_ACCOUNT, {"village_id": village_id, "code": first_code}
     ).one_or_none()
@@ -343,7 +359,6 @@ def _post(
         first.id,
         first_after,
     )
-    other_code = credit_code if first_is_debit else debit_code
     other_delta = amount if first_is_debit else -amount
     if at_commit:
         # 2. The other account (a shop's, shared by all its sales) is moved at commit too,
