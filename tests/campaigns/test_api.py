@@ -81,6 +81,20 @@ def test_a_campaign_runs_from_nomination_to_conferral_in_one_day(
     assert verify_village(village.id).ok
 
 
+def published_with_one_winner(api, village, admin, leader, council, rule, today, winner):
+    """A one-day campaign whose whole council approves ``winner``'s nomination, published."""
+    campaign = api.post(
+        f"/villages/{village.id}/campaigns",
+        json=campaign_body(rule, council, today, quorum=3),
+        as_=admin,
+    )
+    nomination = nominate(api, leader, campaign, winner)
+    for member in council:
+        vote(api, member, nomination)
+    api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
+    return campaign
+
+
 def test_a_title_is_of_the_village_s_year_not_the_utc_one(
     api, village, households, admin, leader, council, good_family, today, monkeypatch
 ):
@@ -88,15 +102,9 @@ def test_a_title_is_of_the_village_s_year_not_the_utc_one(
     and the 光荣榜 say the new year, as the certificate (奖状) does."""
     new_year = dt.datetime(2027, 1, 1, 0, 30, tzinfo=ZoneInfo(village.timezone))
     monkeypatch.setattr(conferral, "utcnow", lambda: new_year.astimezone(dt.UTC))
-    campaign = api.post(
-        f"/villages/{village.id}/campaigns",
-        json=campaign_body(good_family, council, today, quorum=3),
-        as_=admin,
+    campaign = published_with_one_winner(
+        api, village, admin, leader, council, good_family, today, households[0]
     )
-    nomination = nominate(api, leader, campaign, households[0])
-    for member in council:
-        vote(api, member, nomination)
-    api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
     api.post(f"/campaigns/{campaign['id']}/confer", as_=admin, key=True, expect=200)
 
     assert [t["year"] for t in titles_of(households[0].id)] == [2027]
@@ -106,15 +114,9 @@ def test_a_title_is_of_the_village_s_year_not_the_utc_one(
 def test_conferring_twice_posts_once(
     api, village, households, admin, leader, council, good_family, today
 ):
-    campaign = api.post(
-        f"/villages/{village.id}/campaigns",
-        json=campaign_body(good_family, council, today, quorum=3),
-        as_=admin,
+    campaign = published_with_one_winner(
+        api, village, admin, leader, council, good_family, today, households[0]
     )
-    nomination = nominate(api, leader, campaign, households[0])
-    for member in council:
-        vote(api, member, nomination)
-    api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
     first = api.post(f"/campaigns/{campaign['id']}/confer", as_=admin, key="k1", expect=200)
     transfers = count_rows(Transfer)
 
