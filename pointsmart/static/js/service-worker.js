@@ -144,17 +144,26 @@
   self.addEventListener("message", function (event) {
     var data = event.data || {};
     if (data.type !== "pointsmart:keep") return;
+    // handle() answers as soon as the response is there, before the copy is written (and
+    // before the expiration plugin reopens the cache); "kept" must mean written, or a
+    // sign-out right after could be undone by a write still under way.
+    function keep(strategy, url) {
+      var done = strategy.handleAll({ event: event, request: new Request(url.href) });
+      return Promise.all(done).then(function (both) {
+        return both[0];
+      });
+    }
     var kept = [];
     (data.pages || []).forEach(function (address) {
       var url = new URL(address, self.location.href);
       if (isOfflinePage(url)) {
-        kept.push(pages.handle({ event: event, request: new Request(url.href) }));
+        kept.push(keep(pages, url));
       }
     });
     (data.assets || []).forEach(function (address) {
       var url = new URL(address, self.location.href);
       if (isStatic(url)) {
-        kept.push(staticStrategy(url).handle({ event: event, request: new Request(url.href) }));
+        kept.push(keep(staticStrategy(url), url));
       }
     });
     event.waitUntil(
