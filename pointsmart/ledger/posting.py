@@ -248,14 +248,6 @@ _SET_BALANCE = (
     .where(_accounts.c.id == sa.bindparam("account_id"))
     .values(balance=sa.bindparam("new_balance"))
 )
-_LOCK_BY_CODE = (
-    sa.select(_accounts.c.id)
-    .where(
-        _accounts.c.village_id == sa.bindparam("of_village"),
-        _accounts.c.code == sa.bindparam("account_code"),
-    )
-    .with_for_update()
-)
 _REVERSAL_OF = sa.select(Transfer.id).where(Transfer.reverses_id == sa.bindparam("reverses_id"))
 
 
@@ -294,9 +286,7 @@ def _post(
         # Between two of the village's own accounts the locks go in code order, whichever
         # is debited: a settlement (shop -> settled) and a settlement's reversal (settled ->
         # shop), or a write-off and its reversal, at the same moment cannot deadlock.
-        db.session.execute(
-            _LOCK_BY_CODE, {"of_village": village_id, "account_code": other_code}
-        ).first()
+        db.session.execute(LOCK_ACCOUNT, {"village_id": village_id, "code": other_code}).first()
     first = db.session.execute(
         LOCK_ACCOUNT, {"village_id": village_id, "code": first_code}
     ).one_or_none()

@@ -61,7 +61,7 @@ def test_a_sale_in_the_session_refreshes_the_goods_and_returns_a_persistent_sale
     )
 
 
-def test_a_stock_move_refuses_more_than_the_stock_and_changes_nothing(counter):
+def test_a_stock_move_refuses_more_than_the_stock_it_finds(counter):
     products = goods.find_products([counter.rice.id, counter.soap.id])
     assert set(products) == {counter.rice.id, counter.soap.id}
     rice_stock = products[counter.rice.id].stock
