@@ -8,7 +8,9 @@ months in a few seconds when it loads. Inside the block ``utcnow`` answers the m
 history has reached, so every row (transfer, sale, stock move, activity, board entry) is
 stamped with the day it tells of, the period of each transfer is that day's month, and the
 stamps of a village's transfers still rise with their chain positions, as the 公示 sheet
-and ``ledger verify --head`` rely on. Nothing else sets it; a request never runs in one.
+and ``ledger verify --head`` rely on. Nothing else in the app sets it, and no request of
+the app runs in one; the security tests ask their matrix of URLs at the moment its world
+was seeded, so that a day turning during the suite does not close a window opened "today".
 """
 
 from __future__ import annotations

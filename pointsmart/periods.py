@@ -1,4 +1,6 @@
-"""Periods: the month a transfer counts for, ``YYYY-MM`` in the village's time zone."""
+"""Periods and days in the village's time zone: the month a transfer counts for (``YYYY-MM``)
+and the calendar day of a moment (from 00:00 to 08:00 in Shanghai the UTC date is still
+yesterday's)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,16 @@ def period_of(moment: dt.datetime, timezone: str) -> str:
 
 def current_period(timezone: str, now: dt.datetime | None = None) -> str:
     return period_of(now or utcnow(), timezone)
+
+
+def local_day(moment: dt.datetime, timezone: str) -> dt.date:
+    """The calendar day a moment falls on, seen from ``timezone``."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
+    """Today in ``timezone`` (by the app's clock)."""
+    return local_day(now or utcnow(), timezone)
 
 
 def is_valid_period(value: str) -> bool:

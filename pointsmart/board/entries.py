@@ -36,8 +36,7 @@ from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..lookups import get_or_refuse
-from ..periods import is_valid_period
-from ..rules.arithmetic import local_today
+from ..periods import is_valid_period, local_today
 from ..rules.models import BLACK, RED, Rule
 from ..villages.service import find_village
 from .models import BoardEntry, Objection

@@ -20,7 +20,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..lookups import get_or_refuse
-from ..rules.arithmetic import local_today
+from ..periods import local_today
 from ..villages.service import find_village
 from .entries import find_entry, reason_text, reversed_transfer_ids
 from .models import DISMISSED, UPHELD, BoardEntry, Objection, ObjectionRecord

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ..board.names import mask_name, public_names, village_masks_names
 from ..extensions import db
 from ..households.models import Household
+from ..periods import local_today
 from . import scope, windows
 from .conferral import honour_roll
 from .models import STANDING, Campaign, Nomination
@@ -31,7 +32,7 @@ def notices(village_id: int) -> list[dict[str, Any]]:
     )
     result = []
     for campaign in published:
-        today = windows.today_of(scope.timezone_of(campaign))
+        today = local_today(scope.timezone_of(campaign))
         if not windows.notice_open(campaign, today):
             continue
         rows = db.session.execute(

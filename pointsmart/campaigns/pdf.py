@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 from typing import Any
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -18,6 +17,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
+from ..periods import local_day
 from ..reports.sheet_pdf import _styles, _table
 
 
@@ -121,7 +121,7 @@ def certificates_pdf(
     document = _document(
         out, _("Certificates: %(title)s", title=campaign.title), village.name, landscape(A4)
     )
-    conferred_on = campaign.conferred_at.astimezone(ZoneInfo(village.timezone)).date()
+    conferred_on = local_day(campaign.conferred_at, village.timezone)
     story: list = []
     for index, winner in enumerate(winners):
         if index:

@@ -30,11 +30,12 @@ from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD
+from ..periods import local_today
 from ..regions import access as region_access
 from ..regions.models import COUNTY
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
-from . import scope, windows
+from . import scope
 from .models import Campaign
 from .service import build_campaign
 
@@ -66,7 +67,7 @@ def create_region_campaign(actor: Principal, region_id: int, **data: Any) -> Cam
     timezone = db.session.get(Village, village_ids[0]).timezone
     return build_campaign(
         actor,
-        windows.today_of(timezone),
+        local_today(timezone),
         data,
         owner={"region_id": region.id, "points": points},
         village_ids=village_ids,
@@ -119,7 +120,7 @@ def _campaign_rule(actor: Principal, campaign: Campaign, village: Village) -> Ru
         version=1,
         points=campaign.points,
         monthly_cap=None,
-        valid_from=windows.today_of(village.timezone),
+        valid_from=local_today(village.timezone),
         created_by_id=actor.user_id,
     )
     db.session.add(version)

@@ -37,6 +37,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..lookups import get_or_refuse
+from ..periods import local_today
 from ..rules import catalogue as rule_service
 from ..rules.models import Rule
 from ..villages.models import Village
@@ -86,7 +87,7 @@ def find_nomination(nomination_id: int) -> Nomination:
 
 
 def today_for(campaign: Campaign) -> dt.date:
-    return windows.today_of(scope.timezone_of(campaign))
+    return local_today(scope.timezone_of(campaign))
 
 
 def require_reader(actor: Principal, campaign: Campaign) -> None:
@@ -158,7 +159,7 @@ def create_campaign(actor: Principal, village_id: int, **data: Any) -> Campaign:
     """Set up a campaign of the village (admins of the village)."""
     village = find_village(village_id)
     actor.require_admin(village_id)
-    today = windows.today_of(village.timezone)
+    today = local_today(village.timezone)
     rule = _award_rule(data["rule_id"], village, max(today, data["review_until"]))
     return build_campaign(
         actor,

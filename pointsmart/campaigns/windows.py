@@ -13,10 +13,9 @@ is published.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from ..database import utcnow
 from ..extensions import db
+from ..periods import local_today
 from ..villages.models import Village
 from .errors import WindowClosed
 from .models import Campaign
@@ -24,13 +23,8 @@ from .models import Campaign
 NOMINATION, REVIEW, NOTICE = "nomination", "review", "notice"
 
 
-def today_of(timezone: str) -> dt.date:
-    """Today in the village's time zone (the clock tests move is this module's ``utcnow``)."""
-    return utcnow().astimezone(ZoneInfo(timezone)).date()
-
-
 def today_of_village(village_id: int) -> dt.date:
-    return today_of(db.session.get(Village, village_id).timezone)
+    return local_today(db.session.get(Village, village_id).timezone)
 
 
 def nomination_open(campaign: Campaign, today: dt.date) -> bool:

@@ -8,9 +8,6 @@ zone); an admin of the village voids any.
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -20,6 +17,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.errors import AlreadyReversed
+from ..periods import local_day
 from ..villages.models import Village
 from . import goods
 from .errors import (
@@ -55,7 +53,7 @@ def void_redemption(
         timezone = db.session.execute(
             sa.select(Village.timezone).where(Village.id == shop.village_id)
         ).scalar_one()
-        if _local_day(redemption.created_at, timezone) != _local_day(utcnow(), timezone):
+        if local_day(redemption.created_at, timezone) != local_day(utcnow(), timezone):
             raise VoidTooLate()
     if redemption.voided_at is not None:
         raise AlreadyVoided()
@@ -93,10 +91,6 @@ def void_redemption(
     return view
 
 
-def _local_day(moment: dt.datetime, timezone: str) -> dt.date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
-
-
 def can_void(actor: Principal, view: RedemptionView, timezone: str) -> bool:
     """Whether ``actor`` may void this sale now (for showing the button). Never once the
     household has moved away: its closed account takes no reversal."""
@@ -104,6 +98,6 @@ def can_void(actor: Principal, view: RedemptionView, timezone: str) -> bool:
         return False
     if actor.is_admin_of(view.shop.village_id):
         return True
-    return goods.keeps_shop(actor, view.shop) and _local_day(
+    return goods.keeps_shop(actor, view.shop) and local_day(
         view.redemption.created_at, timezone
-    ) == _local_day(utcnow(), timezone)
+    ) == local_day(utcnow(), timezone)

@@ -15,7 +15,6 @@ consenting household of a village; run again, it writes none twice.
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -26,6 +25,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL, Account, MonthlyTotal
 from ..ledger.service import household_balance_after
+from ..periods import local_day
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import texts
@@ -80,7 +80,7 @@ def _queue_change(transfer, row) -> None:
                 or ""
             )
         what = what or texts.category_words(transfer.category)
-    day = transfer.created_at.astimezone(ZoneInfo(row.timezone)).date()
+    day = local_day(transfer.created_at, row.timezone)
     params = texts.change_params(
         number=row.number,
         day=day,

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..ledger.models import AWARD, DEDUCT, Transfer
+from ..periods import local_day
 from ..villages.models import Village
 
 
@@ -127,7 +128,7 @@ def _passes_threshold_today(transfer: Transfer) -> int:
     into ``award_days`` that returns the day's count and points (the village is already in
     the session: the award was checked against it)."""
     village = db.session.get(Village, transfer.village_id)
-    day = transfer.created_at.astimezone(ZoneInfo(village.timezone)).date()
+    day = local_day(transfer.created_at, village.timezone)
     table = AwardDay.__table__
     awards, points = _upsert(
         table,

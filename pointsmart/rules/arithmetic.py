@@ -2,8 +2,8 @@
 
 * ``points_for``: quantity x points per unit, rounded half up to a whole number.
 * ``normalise_quantity``: a whole count of 1..1000, or hours in (0, 24] kept to the hundredth.
-* ``local_today`` (the village's day now), ``last_day_of`` a month, and ``effective_day``: the
-  day whose rule version applies to an entry.
+* ``last_day_of`` a month, and ``effective_day``: the day whose rule version applies to an
+  entry.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from ..database import utcnow
 from ..errors import ValidationFailed
-from ..periods import current_period
+from ..periods import current_period, local_today
 from .models import EACH
 
 HUNDREDTH = Decimal("0.01")
@@ -54,10 +52,6 @@ def _bad_quantity(message) -> ValidationFailed:
 
 
 # --- days ------------------------------------------------------------------------------------
-
-
-def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
-    return (now or utcnow()).astimezone(ZoneInfo(timezone)).date()
 
 
 def last_day_of(period: str) -> dt.date:

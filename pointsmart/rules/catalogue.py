@@ -31,8 +31,8 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.service import MAX_AMOUNT
 from ..lookups import get_or_refuse
+from ..periods import local_today
 from ..villages.service import find_village
-from .arithmetic import local_today
 from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
 from .models import EACH, HOUR, Rule, RuleVersion
 

@@ -33,8 +33,7 @@ from ..ledger.queries import (
     transfer_view,
 )
 from ..ordering import natural_key
-from ..periods import current_period, previous_periods
-from ..rules.arithmetic import local_today
+from ..periods import current_period, local_today, previous_periods
 from ..villages.models import Grid, Village
 from .words import CATEGORY_WORDS, describe
 

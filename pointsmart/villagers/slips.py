@@ -41,7 +41,7 @@ from ..ledger.models import (
     Transfer,
 )
 from ..ledger.service import household_signed_amount
-from ..periods import current_period, is_valid_period
+from ..periods import current_period, is_valid_period, local_today
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Grid, Village
 from .service import CATEGORY_WORDS
@@ -129,7 +129,7 @@ def statement_slips(
         village_phone=village.phone,
         period=period,
         grid_name=grid_name,
-        printed_on=dt.datetime.now(ZoneInfo(village.timezone)).date(),
+        printed_on=local_today(village.timezone),
         slips=slips,
     )
 

@@ -22,7 +22,7 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.errors import AlreadyReversed
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
-from pointsmart.rules.arithmetic import local_today
+from pointsmart.periods import local_today
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT

@@ -12,8 +12,8 @@ from pointsmart.activities import service as activities
 from pointsmart.admin.views.village import ACTION_LABELS, TARGET_LABELS
 from pointsmart.audit import service as audit
 from pointsmart.extensions import db
+from pointsmart.periods import local_today
 from pointsmart.rules import catalogue as rules
-from pointsmart.rules.arithmetic import local_today
 from pointsmart.rules.models import Rule
 from tests.admin.conftest import last_changes, last_entry
 from tests.factories import ROOT

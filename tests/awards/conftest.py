@@ -9,10 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 
+from pointsmart import periods
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
-from pointsmart.rules import arithmetic
 from pointsmart.rules import catalogue as rule_service
 from tests.factories import ROOT, Staff
 
@@ -114,7 +114,7 @@ def clock(monkeypatch):
 
     def move(days: int) -> None:
         later = utcnow() + dt.timedelta(days=days)
-        monkeypatch.setattr(arithmetic, "utcnow", lambda: later)
+        monkeypatch.setattr(periods, "utcnow", lambda: later)
 
     return move
 

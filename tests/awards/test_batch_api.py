@@ -6,8 +6,7 @@ import sqlalchemy as sa
 from pointsmart.extensions import db
 from pointsmart.households.models import Household
 from pointsmart.ledger.models import Transfer
-from pointsmart.periods import current_period, previous_periods
-from pointsmart.rules.arithmetic import local_today
+from pointsmart.periods import current_period, local_today, previous_periods
 from pointsmart.villages.models import Village
 
 

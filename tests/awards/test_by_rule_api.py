@@ -5,8 +5,7 @@ import datetime as dt
 
 import pytest
 
-from pointsmart.periods import current_period, previous_periods
-from pointsmart.rules.arithmetic import local_today
+from pointsmart.periods import current_period, local_today, previous_periods
 from tests.awards.conftest import add_rule, by_rule, standing
 
 

@@ -18,8 +18,7 @@ from pointsmart.households.cards import format_code, issue_card
 from pointsmart.households.models import Member
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
-from pointsmart.periods import current_period
-from pointsmart.rules.arithmetic import local_today
+from pointsmart.periods import current_period, local_today
 from tests.awards.conftest import add_rule
 
 

@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from pointsmart.awards import scoring
 from pointsmart.extensions import db
 from pointsmart.households.models import Household
-from pointsmart.periods import current_period, previous_periods
+from pointsmart.periods import current_period, local_today, previous_periods
 from pointsmart.rules import catalogue as rules
-from pointsmart.rules.arithmetic import local_today
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT
 

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import pytest
 
+from pointsmart import periods
 from pointsmart.accounts.models import ApiToken
-from pointsmart.campaigns import windows
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
+from pointsmart.periods import local_today
 from tests.awards.conftest import Browser, add_rule
 from tests.factories import Staff
 
@@ -77,7 +78,7 @@ def good_family(village):
 
 @pytest.fixture
 def today(village) -> dt.date:
-    return windows.today_of(village.timezone)
+    return local_today(village.timezone)
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def clock(monkeypatch):
 
     def move(days: int) -> None:
         later = utcnow() + dt.timedelta(days=days)
-        monkeypatch.setattr(windows, "utcnow", lambda: later)
+        monkeypatch.setattr(periods, "utcnow", lambda: later)
 
     return move
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pointsmart.campaigns import review, service, windows
+from pointsmart.campaigns import review, service
 from pointsmart.extensions import db
 from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import local_today
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT, Factories
 
@@ -16,7 +17,7 @@ def test_the_command_confers_once(fresh_app):
         rule = add_rule(village, "hjt", "好家庭", "red", 100)
         member = make.staff("leader", village)
         household = make.household(village)
-        today = windows.today_of(village.timezone)
+        today = local_today(village.timezone)
         campaign = service.create_campaign(
             ROOT, village.id, title="好家庭", rule_id=rule.id, seats=1, nominate_from=today,
             nominate_until=today, review_until=today, notice_days=0, quorum=1,

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from pointsmart.campaigns import review, service, windows
+from pointsmart.campaigns import review, service
 from pointsmart.campaigns.models import CouncilVote
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import local_today
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT, Factories
 from tests.ledger.test_concurrency import run_at_once
@@ -20,7 +21,7 @@ CLIENTS = 8
 
 def _campaign(make, village, council, households, **changes):
     rule = add_rule(village, "hjt", "好家庭", "red", 100)
-    today = windows.today_of(village.timezone)
+    today = local_today(village.timezone)
     fields = {
         "title": "好家庭", "rule_id": rule.id, "seats": 2, "nominate_from": today,
         "nominate_until": today, "review_until": today, "notice_days": 0, "quorum": 1,

@@ -15,10 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pointsmart.accounts.service import load_principal
-from pointsmart.campaigns import conferral, review, service, windows
+from pointsmart.campaigns import conferral, review, service
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import local_today
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT
 
@@ -40,7 +41,7 @@ def test_conferral_pays_exactly_the_winners_once(make, votes, seats, conferrals)
     rule = add_rule(village, "hjt", "好家庭", "red", 80, valid_from=dt.date(2020, 1, 1))
     council = [make.staff("leader", village) for _ in range(3)]
     households = [make.household(village) for _ in votes]
-    today = windows.today_of(village.timezone)
+    today = local_today(village.timezone)
     campaign = service.create_campaign(
         ROOT, village.id, title="好家庭", rule_id=rule.id, seats=seats, nominate_from=today,
         nominate_until=today, review_until=today, notice_days=0, quorum=3,

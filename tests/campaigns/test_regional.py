@@ -12,10 +12,10 @@ from pointsmart.campaigns import conferral
 from pointsmart.campaigns.board import campaign_board
 from pointsmart.campaigns.conferral import titles_of
 from pointsmart.campaigns.models import Campaign
-from pointsmart.campaigns.windows import today_of
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import local_today
 from pointsmart.rules.models import Rule, RuleVersion
 from tests.campaigns.conftest import with_token
 from tests.campaigns.test_api import balance, vote
@@ -70,7 +70,7 @@ def run_to_publication(api, township, **changes) -> tuple[dict, list]:
     household of its own; the council (the township admin and both leaders) approves both."""
     world = township["tree"]
     council = [world.township_admin, *township["leaders"]]
-    today = today_of(world.village.timezone)
+    today = local_today(world.village.timezone)
     path = f"/regions/{world.township.id}/campaigns"
     campaign = api.post(path, json=body(council, today, **changes), as_=world.township_admin)
     winners = [township["households"][0][0], township["households"][1][0]]
@@ -141,7 +141,7 @@ def test_conferring_a_township_campaign_twice_posts_once(api, township):
 
 def test_a_leader_nominates_households_of_their_own_village_only(api, township):
     world = township["tree"]
-    today = today_of(world.village.timezone)
+    today = local_today(world.village.timezone)
     campaign = api.post(
         f"/regions/{world.township.id}/campaigns",
         json=body([world.township_admin, *township["leaders"]], today),
@@ -159,7 +159,7 @@ def test_a_leader_nominates_households_of_their_own_village_only(api, township):
 
 def test_only_the_region_s_admins_set_up_its_campaigns(api, township):
     world = township["tree"]
-    today = today_of(world.village.timezone)
+    today = local_today(world.village.timezone)
     council = [world.township_admin, *township["leaders"]]
     path = f"/regions/{world.township.id}/campaigns"
     campaigns = count_rows(Campaign)
@@ -177,7 +177,7 @@ def test_only_the_region_s_admins_set_up_its_campaigns(api, township):
 
 def test_the_council_is_staff_of_the_region_or_its_villages(api, township):
     world = township["tree"]
-    today = today_of(world.village.timezone)
+    today = local_today(world.village.timezone)
     outsider = world.make.staff("leader", world.other_village)
     refused = api.post(
         f"/regions/{world.township.id}/campaigns",

@@ -5,9 +5,9 @@ and prints the certificates; every village's board shows the winner."""
 from __future__ import annotations
 
 from pointsmart.campaigns.models import Campaign, Nomination
-from pointsmart.campaigns.windows import today_of
 from pointsmart.extensions import db
 from pointsmart.households.models import Household
+from pointsmart.periods import local_today
 from tests.campaigns.test_pages import VillagerBrowser
 from tests.campaigns.test_regional import body, township  # noqa: F401 - the fixture
 from tests.regions.conftest import tree  # noqa: F401 - the county, its townships and staff
@@ -17,7 +17,7 @@ from tests.reports.pdf import pdf_text
 def test_a_township_campaign_on_the_staff_pages(client, api, browse, township):  # noqa: F811
     world = township["tree"]
     council = [world.township_admin, *township["leaders"]]
-    today = today_of(world.village.timezone)
+    today = local_today(world.village.timezone)
     campaign = api.post(
         f"/regions/{world.township.id}/campaigns",
         json=body(council, today, seats=1, quorum=3),
@@ -67,7 +67,7 @@ def test_the_township_admin_sets_up_a_campaign_on_the_region_s_page(
     page = f"/regions/{world.township.id}/campaigns"
     by_admin = browse(world.township_admin)
     assert "十星级文明户" not in by_admin.text(page)
-    today = today_of(world.village.timezone).isoformat()
+    today = local_today(world.village.timezone).isoformat()
     leaders = [str(leader.user_id) for leader in township["leaders"]]
 
     done = by_admin.post(
@@ -100,7 +100,7 @@ def test_a_household_of_any_village_under_the_township_nominates_from_its_own_pa
     township,  # noqa: F811
 ):
     world = township["tree"]
-    today = today_of(world.village.timezone)
+    today = local_today(world.village.timezone)
     campaign = api.post(
         f"/regions/{world.township.id}/campaigns",
         json=body([world.township_admin, *township["leaders"]], today, villagers_nominate=True),

@@ -14,10 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pointsmart.accounts.service import load_principal
-from pointsmart.campaigns import conferral, regional, review, service, windows
+from pointsmart.campaigns import conferral, regional, review, service
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import local_today
 from pointsmart.regions import service as regions
 from pointsmart.rules.models import Rule
 from tests.campaigns.test_conferral_properties import SETTINGS
@@ -45,7 +46,7 @@ def test_a_township_s_conferral_pays_each_winner_once_in_its_own_village(
     admin = load_principal(make.staff("township_admin", region=township).user_id)
     council = [make.staff("leader", villages[i % 2]) for i in range(3)]
     households = [make.household(villages[v]) for v, _ in nominees]
-    today = windows.today_of(villages[0].timezone)
+    today = local_today(villages[0].timezone)
     campaign = regional.create_region_campaign(
         admin, township.id, title="文明户", points=70, seats=seats, nominate_from=today,
         nominate_until=today, review_until=today, notice_days=0, quorum=3,

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from pointsmart.campaigns import service, windows
+from pointsmart.campaigns import service
 from pointsmart.counter import pins
 from pointsmart.extensions import db
+from pointsmart.periods import local_today
 from pointsmart.rules import catalogue as rules
 from tests.e2e.conftest import PHONE, screenshot
 from tests.factories import ROOT, Factories
@@ -43,7 +44,7 @@ def world(live_app) -> dict:
         worker = make.staff("leader", village, password="grid-pass-1")
         committee = make.staff("admin", village, password="admin-pass-1")
         council = [make.staff("leader", village, password=f"council-pass-{n}") for n in (1, 2)]
-        today = windows.today_of(village.timezone)
+        today = local_today(village.timezone)
         campaign = service.create_campaign(
             ROOT, village.id, title="好家庭", rule_id=rule.id, seats=1, nominate_from=today,
             nominate_until=today, review_until=today, notice_days=7, quorum=2,

@@ -21,10 +21,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pointsmart.campaigns import service as campaigns
-from pointsmart.campaigns import windows
 from pointsmart.counter import goods, sales
 from pointsmart.extensions import db, limiter
 from pointsmart.households import cards
+from pointsmart.periods import local_today
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates import drafting as rule_templates
 from tests.awards.conftest import add_rule
@@ -80,7 +80,7 @@ def fuzzed_app(tmp_path_factory):
 def open_campaign(village, admin, households) -> None:
     """A one-day campaign (评选) with the admin on its council and a nominee (ids 1)."""
     rule = add_rule(village, "R1", "好家庭", "red", 50)
-    today = windows.today_of(village.timezone)
+    today = local_today(village.timezone)
     campaign = campaigns.create_campaign(
         ROOT, village.id, title="好家庭", rule_id=rule.id, seats=1, nominate_from=today,
         nominate_until=today, review_until=today, notice_days=0, quorum=1,

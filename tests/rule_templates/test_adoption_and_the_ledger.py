@@ -12,8 +12,8 @@ from pointsmart import clock
 from pointsmart.awards.service import award_by_rule
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
+from pointsmart.periods import local_today
 from pointsmart.rule_templates import adoption, drafting
-from pointsmart.rules.arithmetic import local_today
 from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES

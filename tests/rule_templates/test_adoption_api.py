@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from pointsmart.audit.models import AuditEntry
 from pointsmart.extensions import db
+from pointsmart.periods import local_today
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates import drafting
-from pointsmart.rules.arithmetic import local_today
 from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 from tests.rule_templates.conftest import ENTRIES, publish_template

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from pointsmart.rules.arithmetic import local_today
+from pointsmart.periods import local_today
 
 RULE = {"code": "mqsb", "name": "门前三包", "category": "rule", "points": 10, "monthly_cap": 10}
 

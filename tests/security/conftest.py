@@ -2,6 +2,7 @@
 
 import pytest
 
+from pointsmart import clock
 from tests.conftest import app_on_fresh_database
 from tests.security.matrix import isolated
 from tests.security.seed import build_world
@@ -15,7 +16,9 @@ def world_app(tmp_path_factory):
     with app_on_fresh_database(
         tmp_path_factory.mktemp("matrix"), WTF_CSRF_ENABLED=False, ROSTER_UPLOAD_DIR=str(uploads)
     ) as app:
-        with app.app_context():
+        seeded_at = clock.utcnow()
+        with app.app_context(), clock.historical(seeded_at):
             world = build_world()
+        world.seeded_at = seeded_at
         with isolated(app) as begin:
             yield app, world, begin

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import orm
 
+from pointsmart import clock
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
 from pointsmart.extensions import db
 from tests.security.seed import PIN, World, png, roster_with_a_taken_number
@@ -474,7 +475,8 @@ def fetch(app, begin, world: World, method: str, rule: str, role: str):
     """Send ``method rule`` as ``role`` with a valid body; return the (read) response."""
     undo = begin()
     try:
-        return _send(app, world, method, rule, role)
+        with clock.historical(world.seeded_at):
+            return _send(app, world, method, rule, role)
     finally:
         undo()
 

@@ -25,7 +25,6 @@ from pointsmart.awards.models import Approval
 from pointsmart.awards.photos import store_photo
 from pointsmart.board.models import BoardEntry
 from pointsmart.board.objections import raise_objection
-from pointsmart.campaigns.windows import today_of
 from pointsmart.counter.models import Product, Shop
 from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.counter.photos import set_photo
@@ -37,7 +36,7 @@ from pointsmart.households import roster_uploads
 from pointsmart.households.cards import current_card, issue_card
 from pointsmart.households.models import Household, Member
 from pointsmart.ledger.models import Transfer
-from pointsmart.periods import current_period, previous_periods
+from pointsmart.periods import current_period, local_today, previous_periods
 from pointsmart.regions.service import create_region
 from pointsmart.rules.models import Rule
 from pointsmart.villages.models import Grid, Village
@@ -60,6 +59,10 @@ class World:
     """Ids of the own village's objects, and who holds each role."""
 
     params: dict[str, str] = field(default_factory=dict)
+    # The moment the world was seeded (set by the conftest). The matrix asks every URL at
+    # that moment: a day or a month that turns while the suite runs must not close a window
+    # the world opened "today" (a campaign open for nominations and review the same day).
+    seeded_at: dt.datetime | None = None
     # role -> ("user", user_id) or ("household", household_id) or None (anonymous)
     holders: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
@@ -253,7 +256,7 @@ def build_world() -> World:
         "token": current_card(own.id).token,
         "this_period": period,
         # The village's own day: between 16:00 and 24:00 UTC it is already tomorrow in China.
-        "today": today_of(village.timezone).isoformat(),
+        "today": local_today(village.timezone).isoformat(),
         "volunteer_rule_id": str(attendance_rule),
         "board_rule_id": str(board_rule),
         "cheapest_product_id": str(cheapest.id),

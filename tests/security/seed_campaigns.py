@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from pointsmart.accounts.auth import Principal
 from pointsmart.accounts.service import load_principal
-from pointsmart.campaigns import conferral, review, service, windows
+from pointsmart.campaigns import conferral, review, service
 from pointsmart.extensions import db
+from pointsmart.periods import local_today
 from pointsmart.rules.models import Rule
 from tests.factories import ROOT
 
@@ -26,7 +27,7 @@ def seed_campaigns(village, own, neighbour, leader_id: int, admin_id: int) -> di
         .scalars()
         .first()
     )
-    today = windows.today_of(village.timezone)
+    today = local_today(village.timezone)
 
     def campaign(notice_days: int):
         return service.create_campaign(

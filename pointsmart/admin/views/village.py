@@ -20,6 +20,7 @@ from ...audit import service as audit
 from ...errors import Forbidden
 from ...forms import done, submit
 from ...lookups import get_or_refuse
+from ...periods import local_day
 from ...villages import service as villages
 from ...villages.models import Grid
 from ...villages.service import administered_village
@@ -182,7 +183,7 @@ def admin_time(moment: dt.datetime, timezone: str) -> str:
 def admin_day(moment: dt.datetime, timezone: str) -> str:
     """A UTC moment's day in the village's calendar (from 00:00 to 08:00 in Shanghai the UTC
     date is still yesterday's)."""
-    return moment.astimezone(ZoneInfo(timezone)).date().isoformat()
+    return local_day(moment, timezone).isoformat()
 
 
 @bp.route("")

@@ -9,8 +9,9 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import parse_form, run_once
+from ...periods import local_today
 from ...villages.service import find_village
-from .. import choices, regional, scope, service
+from .. import choices, regional, scope
 from . import bp
 from .staff import CampaignCommonForm, _back, setup_refusal
 
@@ -55,5 +56,5 @@ def region_campaigns(region_id: int):
         staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
         errors=errors,
         form=request.form,
-        today=service.windows.today_of(timezone),
+        today=local_today(timezone),
     ), (422 if errors else 200)

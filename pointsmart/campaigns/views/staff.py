@@ -16,6 +16,7 @@ from ...errors import Problem
 from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...periods import local_today
 from ...villages.service import find_village
 from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
@@ -134,7 +135,7 @@ def campaign_list(village_id: int):
         staff=choices.council_choices(village_id) if is_admin else [],
         errors=errors,
         form=request.form,
-        today=service.windows.today_of(village.timezone),
+        today=local_today(village.timezone),
     ), (422 if errors else 200)
 
 

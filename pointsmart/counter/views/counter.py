@@ -29,6 +29,7 @@ from ...errors import Problem, ValidationFailed
 from ...extensions import db
 from ...forms import REQUIRED, act, parse_form, run_once
 from ...ledger.errors import AccountClosed
+from ...periods import local_today
 from ...villages.models import Village
 from .. import customers, goods, receipts, sales, voids
 from .blueprint import bp
@@ -247,7 +248,7 @@ def day_sales(shop_id: int):
     shop = goods.find_shop(shop_id)
     village = village_of(shop)
     zone = ZoneInfo(village.timezone)
-    today = dt.datetime.now(zone).date()
+    today = local_today(village.timezone)
     try:
         day = (
             dt.date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else today

@@ -12,7 +12,7 @@ from ...errors import Problem
 from ...extensions import db
 from ...forms import done, parse_form
 from ...ledger.labels import CATEGORY_LABELS
-from ...rules.arithmetic import local_today
+from ...periods import local_today
 from ...villages.service import administered_village
 from .. import adoption, offers, reading
 from ..schemas import AdoptForm
