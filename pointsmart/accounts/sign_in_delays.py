@@ -11,8 +11,8 @@ PINs do (``counter.pins``):
 * A right password clears the count; so does an admin's password reset.
 
 A wrong password refuses the request, and a refused request rolls back everything it did;
-the failure is recorded after the rollback, in a transaction of its own, when the refusal is
-sent (``after_this_request``), as for PINs.
+the failure is recorded after the rollback, in a transaction of its own
+(``refusals.write_after_the_refusal``), as for PINs.
 
 This tells anyone who tries that the account is waiting (so that it exists). In exchange the
 clerk who mistyped learns why and for how long, and a guesser gets at most 5 tries, then 1
@@ -22,15 +22,16 @@ an hour.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 
 import sqlalchemy as sa
-from flask import after_this_request, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from ..database import utcnow
 from ..errors import Problem
 from ..extensions import db
+from ..refusals import write_after_the_refusal
 from .models import User
 
 FREE_TRIES = 5
@@ -71,16 +72,7 @@ def clear(user: User) -> None:
 
 def count_failure(user_id: int) -> None:
     """Count a wrong password once the refusal has rolled the request back."""
-    if not has_request_context():
-        record_failure(user_id)
-        return
-
-    @after_this_request
-    def record_after_the_refusal(response):
-        db.session.rollback()
-        record_failure(user_id)
-        db.session.commit()
-        return response
+    write_after_the_refusal(functools.partial(record_failure, user_id))
 
 
 def record_failure(user_id: int) -> None:

@@ -20,7 +20,7 @@ import re
 import secrets
 
 import sqlalchemy as sa
-from flask import after_this_request, current_app, has_request_context
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..counter.pins import PIN_PATTERN, pin_state, record_failure
@@ -28,6 +28,7 @@ from ..database import utcnow
 from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..refusals import write_after_the_refusal
 from .models import ApiToken
 from .passwords import hash_secret, needs_rehash, verify_secret
 from .principal import Principal
@@ -122,21 +123,12 @@ def household_principal(household: Household) -> Principal:
 
 
 def _count_failures(household_ids: list[int]) -> None:
-    if not household_ids:
-        return
-    if not has_request_context():
+    def record_failures() -> None:
         for household_id in household_ids:
             record_failure(household_id)
-        return
 
-    @after_this_request
-    def record_after_the_refusal(response):
-        # The sign-in is refused: drop all it did, then keep only the failed attempts.
-        db.session.rollback()
-        for household_id in household_ids:
-            record_failure(household_id)
-        db.session.commit()
-        return response
+    if household_ids:
+        write_after_the_refusal(record_failures)
 
 
 def change_pin(

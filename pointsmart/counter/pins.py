@@ -9,15 +9,15 @@
 
 A wrong PIN refuses the request, and a refused request rolls back everything it did. The
 failed attempt must survive that, so it is recorded *after* the rollback, in a transaction of
-its own, when the refusal's response is sent (``after_this_request``).
+its own (``refusals.write_after_the_refusal``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
-from flask import after_this_request, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
@@ -28,6 +28,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..lookups import get_or_refuse
+from ..refusals import write_after_the_refusal
 from ..villages.models import Village
 from ..villages.service import administered_village
 from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
@@ -96,7 +97,7 @@ def check_pin(household: Household, pin: str | None) -> None:
         raise PinNotSet()
     if not verify_secret(household.pin_hash, pin):
         left = max(0, MAX_ATTEMPTS - household.pin_failed_attempts - 1)
-        _count_failure(household.id)
+        write_after_the_refusal(functools.partial(record_failure, household.id))
         if left == 0:
             raise PinLocked(
                 _l("Try again in %(minutes)s minutes.", minutes=LOCK_MINUTES),
@@ -106,20 +107,6 @@ def check_pin(household: Household, pin: str | None) -> None:
     if household.pin_failed_attempts or household.pin_locked_until is not None:
         household.pin_failed_attempts = 0
         household.pin_locked_until = None
-
-
-def _count_failure(household_id: int) -> None:
-    if not has_request_context():
-        record_failure(household_id)
-        return
-
-    @after_this_request
-    def record_after_the_refusal(response):
-        # The request is refused: drop all it did, then keep only the failed attempt.
-        db.session.rollback()
-        record_failure(household_id)
-        db.session.commit()
-        return response
 
 
 def record_failure(household_id: int) -> None:
