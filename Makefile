@@ -25,7 +25,7 @@ translations: $(VENV)/.installed-runtime
 
 extract-messages: $(VENV)/.installed-runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o pointsmart/translations/messages.pot pointsmart
-	$(BIN)/pybabel update -i pointsmart/translations/messages.pot -d pointsmart/translations
+	$(BIN)/pybabel update --ignore-obsolete -i pointsmart/translations/messages.pot -d pointsmart/translations
 
 # PORT (default 5000) is where it serves; the development settings print it into the cards.
 run: $(VENV)/.installed-runtime translations
