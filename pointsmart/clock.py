@@ -29,6 +29,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC) if moment is None else moment
 
 
+def historical_moment() -> dt.datetime | None:
+    """Where the clock of the :func:`historical` block the caller is in stands; None outside."""
+    return _historical_now.get()
+
+
 class HistoricalClock:
     """The clock inside :func:`historical`. It moves forward only, as a history is told."""
 

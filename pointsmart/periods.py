@@ -36,6 +36,13 @@ def local_day(moment: dt.datetime, timezone: str) -> dt.date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
+def day_bounds(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
+    """When ``day`` starts in ``timezone`` and when the next one does, both in UTC."""
+    zone = ZoneInfo(timezone)
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
+
+
 def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     """Today in ``timezone`` (by the app's clock)."""
     return local_day(now or utcnow(), timezone)

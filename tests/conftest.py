@@ -4,6 +4,7 @@ at its end. Tests that need real commits (concurrency, command line) use ``fresh
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from sqlalchemy import orm
 
 from pointsmart import create_app
 from pointsmart.accounts import passwords
+from pointsmart.clock import historical, historical_moment
+from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from tests.databases import copy_database, create_database, drop_database
 from tests.factories import Factories
@@ -32,10 +35,20 @@ class IsolatedClient(FlaskClient):
 
     Without this, a request made while a test holds an app context would reuse it, and with it
     ``g``: caches (the caller, the CSRF token, the locale) would leak from request to request.
+    The app's clock is carried over: a request made inside ``clock.historical`` runs at that
+    moment too.
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        moment = historical_moment()
+        if moment is None:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+
+        def at_the_moment():
+            with historical(moment):
+                return super(IsolatedClient, self).open(*args, **kwargs)
+
+        return contextvars.Context().run(at_the_moment)
 
     def session_transaction(self, *args, **kwargs):
         return _IsolatedSessionTransaction(super().session_transaction, args, kwargs)
@@ -232,6 +245,26 @@ def make(ctx) -> Factories:
 @pytest.fixture
 def api(client) -> ApiClient:
     return ApiClient(client)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(days)``: the village's days, months and the ledger's postings move ``days``
+    whole days ahead (from the real now), everything else (tokens, sessions) stays. The ledger
+    moves with the days: a posting at day + 7 across a month's end counts in the next month,
+    as its period checks expect."""
+    start = utcnow()
+
+    def move(days: int) -> None:
+        later = start + dt.timedelta(days=days)
+        for module in (
+            "pointsmart.periods",
+            "pointsmart.ledger.posting",
+            "pointsmart.ledger.chain",
+        ):
+            monkeypatch.setattr(f"{module}.utcnow", lambda: later)
+
+    return move
 
 
 def count_rows(table) -> int:

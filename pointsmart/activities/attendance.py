@@ -20,7 +20,7 @@ from ..awards.planning import post_plan
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger.models import Transfer
-from ..rules import arithmetic
+from ..periods import local_today
 from ..rules.models import Rule
 from ..villages.service import find_village
 from .models import Activity, Attendance
@@ -40,7 +40,7 @@ def post_attendance(
     rule = db.session.get(Rule, activity.rule_id)
     period = f"{activity.date:%Y-%m}"  # the month of the activity's (village-local) day
     village = find_village(activity.village_id)
-    if activity.date > arithmetic.local_today(village.timezone):
+    if activity.date > local_today(village.timezone):
         raise ValidationFailed(errors={"activity": [str(_l("The activity has not happened yet."))]})
     problems = []
     rows: list[Attendance | None] = []

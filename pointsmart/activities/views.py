@@ -15,7 +15,7 @@ from ..errors import Problem
 from ..forms import act_on_page, parse_form, refusal_message
 from ..households import cards
 from ..households import service as households
-from ..rules import arithmetic
+from ..periods import local_today
 from ..rules import catalogue as rules
 from ..rules.models import HOUR
 from ..text import Name
@@ -67,7 +67,7 @@ def list_page(actor, village, *, errors=None, form=None, status=200):
             village=village,
             activities=activities.list_activities(actor, village.id, limit=30)[:30],
             rules=volunteer_rules(actor, village),
-            today=arithmetic.local_today(village.timezone),
+            today=local_today(village.timezone),
             errors=errors or {},
             form=form or {},
         ),

@@ -18,9 +18,7 @@ Nobody decides their own proposal (``SelfApproval``), and a decision is final
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -33,7 +31,7 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..lookups import get_or_refuse
-from ..rules import arithmetic
+from ..periods import day_bounds, local_today
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from ..villages.service import find_village
@@ -58,10 +56,7 @@ def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
     """
     if actor.user_id is None:
         return 0
-    zone = ZoneInfo(village.timezone)
-    today = arithmetic.local_today(village.timezone)
-    start = dt.datetime.combine(today, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
-    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    start, end = day_bounds(local_today(village.timezone), village.timezone)
     return int(
         db.session.execute(
             sa.select(sa.func.coalesce(sa.func.sum(Transfer.amount), 0)).where(
@@ -69,7 +64,7 @@ def awarded_today(actor: Principal, village: Village, household_id: int) -> int:
                 Transfer.posted_by_id == actor.user_id,
                 Transfer.kind == AWARD,
                 Transfer.created_at >= start,
-                Transfer.created_at < end.astimezone(dt.UTC),
+                Transfer.created_at < end,
                 not_reversed(),
                 ~sa.exists().where(Approval.transfer_id == Transfer.id),
             )

@@ -42,7 +42,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, DEDUCT, Transfer
-from ..rules import arithmetic
+from ..periods import local_day, local_today
 from ..villages.models import Village
 from ..villages.service import find_village
 from .approvals import queue, waits_for_approval
@@ -168,9 +168,7 @@ def reverse_entry(actor: Principal, transfer_id: int, *, reason: str) -> Transfe
                 _l("Only an administrator, or the leader who made the entry, may reverse it.")
             )
         timezone = find_village(original.village_id).timezone
-        if arithmetic.local_today(timezone, original.created_at) != arithmetic.local_today(
-            timezone
-        ):
+        if local_day(original.created_at, timezone) != local_today(timezone):
             raise CorrectionWindowClosed()
     if original.kind not in (AWARD, DEDUCT):
         # A sale carries stock and a settlement carries the shop's paid month: undoing only

@@ -58,11 +58,12 @@ _MOVE_HEAD = (
     .where(_heads.c.village_id == sa.bindparam("of_village"))
     .values(last_seq=sa.bindparam("new_seq"), last_hash=sa.bindparam("new_hash"))
 )
-# On PostgreSQL the head moves in the transfers' INSERT (a data-modifying CTE): one round trip
-# less while the head is held. The UPDATE sets constants, so it may run once a batch or once a
-# row of an executemany alike. SQLite has no data-modifying CTE: there the two are separate
-# statements (with no round trip between them).
-# The rows go without their ``village_id`` (given as ``of_village``): a parameter named after
+# On PostgreSQL a village's one transfer written at commit (a sale's) moves the head in its own
+# INSERT (a data-modifying CTE): one round trip less while the head is held. Several transfers
+# go as an executemany and one UPDATE, which the CTE would repeat a row, or break
+# where SQLAlchemy batches the rows into one INSERT (``of_village`` is in its VALUES). SQLite
+# has no data-modifying CTE, and no round trip between two statements.
+# The row goes without its ``village_id`` (given as ``of_village``): a parameter named after
 # one of chain_heads' columns would be added to the UPDATE's SET as well.
 _INSERT_MOVING_HEAD = (
     _transfers.insert()
@@ -227,11 +228,8 @@ def write(
                     rows,
                 ).all()
             )
-        elif session.get_bind().dialect.name == "postgresql":
-            session.execute(
-                _INSERT_MOVING_HEAD,
-                [{**_without_village(row), **moved} for row in rows],
-            )
+        elif len(rows) == 1 and session.get_bind().dialect.name == "postgresql":
+            session.execute(_INSERT_MOVING_HEAD, {**_without_village(rows[0]), **moved})
             continue
         else:
             session.execute(_transfers.insert(), rows)

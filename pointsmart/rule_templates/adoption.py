@@ -27,7 +27,7 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..rules import arithmetic
+from ..periods import local_today
 from ..rules import catalogue as rules
 from ..rules.errors import PointsOutOfRange
 from ..rules.models import Rule, RuleVersion
@@ -194,7 +194,7 @@ def _plan(actor, village_id, template_id, number, valid_from, entries) -> Plan:
             errors={"template_id": [str(_l("The template is not of the village's county."))]}
         )
     village = db.session.get(Village, village_id)
-    today = arithmetic.local_today(village.timezone)
+    today = local_today(village.timezone)
     start = valid_from or today
     if start < today:
         raise ValidationFailed(

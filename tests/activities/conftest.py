@@ -4,7 +4,6 @@ from tests.awards.conftest import (  # noqa: F401 - fixtures
     admin,
     browse,
     catalogue,
-    clock,
     household,
     leader,
     neighbour,

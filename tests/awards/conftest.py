@@ -9,9 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from pointsmart import periods
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
-from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.rules import catalogue as rule_service
 from tests.factories import ROOT, Staff
@@ -106,17 +104,6 @@ def standing(api, staff, household) -> tuple:
     shown = api.get(f"/households/{household.id}", as_=staff)
     history = api.get(f"/households/{household.id}/transfers", as_=staff)
     return shown["balance"], shown["month"], [t["id"] for t in history["items"]]
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Move the awards' idea of "now" (village days, board days) by whole days."""
-
-    def move(days: int) -> None:
-        later = utcnow() + dt.timedelta(days=days)
-        monkeypatch.setattr(periods, "utcnow", lambda: later)
-
-    return move
 
 
 class Browser:

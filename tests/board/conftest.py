@@ -5,7 +5,6 @@ from tests.awards.conftest import (  # noqa: F401
     admin,
     browse,
     catalogue,
-    clock,
     household,
     leader,
     neighbour,

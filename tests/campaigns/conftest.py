@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from pointsmart import periods
 from pointsmart.accounts.models import ApiToken
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
@@ -79,17 +78,6 @@ def good_family(village):
 @pytest.fixture
 def today(village) -> dt.date:
     return local_today(village.timezone)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Move the campaigns' days by whole days."""
-
-    def move(days: int) -> None:
-        later = utcnow() + dt.timedelta(days=days)
-        monkeypatch.setattr(periods, "utcnow", lambda: later)
-
-    return move
 
 
 def campaign_body(rule, council, today, **changes) -> dict:

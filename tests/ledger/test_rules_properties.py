@@ -25,7 +25,7 @@ from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
-from pointsmart.periods import current_period, previous_periods
+from pointsmart.periods import current_period, local_today, previous_periods
 from pointsmart.rules import arithmetic
 from pointsmart.rules import catalogue as rules
 from tests.factories import ROOT
@@ -176,7 +176,7 @@ def test_a_rule_version_change_never_alters_earlier_transfers(make, first, deduc
         ROOT, village.id, code="v", name="孝老爱亲", category="rule", points=sign * first,
         valid_from=start,
     )  # fmt: skip
-    today = arithmetic.local_today(village.timezone)
+    today = local_today(village.timezone)
     in_force_today = sign * first
     recorded: dict[int, tuple[int, int]] = {}  # transfer id -> (amount, rule version id)
 

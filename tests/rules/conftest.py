@@ -3,7 +3,6 @@
 from tests.awards.conftest import (  # noqa: F401
     admin,
     catalogue,
-    clock,
     household,
     leader,
     second_admin,

@@ -36,7 +36,7 @@ from ...households import cards
 from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
-from ...rules import arithmetic
+from ...periods import local_day, local_today
 from ...rules import catalogue as rules
 from ...villages import service as villages
 from ...villages.models import Village
@@ -69,8 +69,7 @@ def can_reverse(actor: Principal, village: Village, transfer: dict[str, Any]) ->
     return (
         transfer["posted_by_id"] == actor.user_id
         and transfer["kind"] in (AWARD, DEDUCT)
-        and arithmetic.local_today(village.timezone, transfer["created_at"])
-        == arithmetic.local_today(village.timezone)
+        and local_day(transfer["created_at"], village.timezone) == local_today(village.timezone)
     )
 
 

@@ -18,7 +18,7 @@ from ...awards.views.pages import REQUIRED, flash_entry, leader_village, signed
 from ...forms import act, act_on_page, parse_form, refuse_form
 from ...households import service as households
 from ...ledger import queries as ledger_queries
-from ...rules import arithmetic
+from ...periods import local_today
 from ...rules import catalogue as rules
 from ...security import UPLOAD_POLICY
 from .. import entries as board
@@ -159,7 +159,7 @@ def objection_queue(village_id: int):
         view["id"]: view
         for view in board.entries_view(
             [board.find_entry(o.entry_id) for o in waiting],
-            arithmetic.local_today(village.timezone),
+            local_today(village.timezone),
         )
     }
     return render_template(

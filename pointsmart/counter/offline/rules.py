@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -13,7 +12,7 @@ from ...audit import service as audit
 from ...errors import ValidationFailed
 from ...extensions import db
 from ...ledger import service as ledger
-from ...periods import current_period, period_of
+from ...periods import current_period, day_bounds, local_day, period_of
 from ...villages.models import Village
 from ...villages.service import administered_village
 from ..errors import OfflineLimitExceeded, OfflineSalesOff
@@ -47,13 +46,6 @@ def posting_period(shop: Shop, village: Village, made_at: dt.datetime) -> str:
     return made
 
 
-def local_day(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, dt.datetime]:
-    """The start of the village's day holding ``moment`` and of the next, both in UTC."""
-    zone = ZoneInfo(timezone)
-    start = dt.datetime.combine(moment.astimezone(zone).date(), dt.time(), tzinfo=zone)
-    return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
-
-
 def offline_spent(household_id: int, start: dt.datetime, end: dt.datetime) -> int:
     """Points the household spent offline between ``start`` and ``end`` (made times): its
     offline sales that posted (not voided) and those waiting for the committee."""
@@ -84,7 +76,7 @@ def check_offline_limit(village: Village, household_id: int, made_at: dt.datetim
     if village.offline_limit <= 0:
         raise OfflineSalesOff()
     ledger.lock_household_account(village.id, household_id)
-    start, end = local_day(made_at, village.timezone)
+    start, end = day_bounds(local_day(made_at, village.timezone), village.timezone)
     spent = offline_spent(household_id, start, end)
     if spent + total > village.offline_limit:
         raise OfflineLimitExceeded(limit=village.offline_limit, spent_offline=spent, needed=total)
