@@ -27,10 +27,13 @@ against:
 
 Prints requests/s, p50 and p99 latency, non-2xx responses and, for the sales, the sales the
 database gained against the requests sent (they must be equal: a replayed key posts nothing);
-then each route's ratio to the yardstick under the same server, and each route's granian /
-gunicorn ratio. ``--rounds N`` runs the whole set N times in turn (the servers stay up) and
-gives each figure as the median of the rounds: this machine's speed drifts by a third within
-minutes, and a ratio of two runs a few seconds apart drifts much less.
+for each route how busy the machine's CPUs were and the CPU time a request cost, wrk, the
+servers and the database together (from /proc/stat: on a machine whose CPUs are all busy, a
+request's speed is bounded by its CPU, whatever it waits on); then each route's ratio to the
+yardstick under the same server, and each route's granian / gunicorn ratio. ``--rounds N`` runs
+the whole set N times in turn (the servers stay up) and gives each figure as the median of the
+rounds: this machine's speed drifts by a third within minutes, and a ratio of two runs a few
+seconds apart drifts much less.
 
 ``--chain-hold`` has the app's workers log how long each sale held its village's chain head
 (``bench_wsgi.log_chain_holds``: from the head's ``SELECT ... FOR UPDATE`` to the end of the
@@ -305,12 +308,29 @@ def measure_round(url: str, args, targets: dict, number: int, hold_log: Path) ->
         before = sales_posted(url) if is_sale else None
         if is_sale and args.chain_hold:
             hold_log.write_text("")
+        busy_before, total_before = cpu_ticks()
         results[name] = wrk(target, args.connections, args.duration, script)
+        busy_after, total_after = cpu_ticks()
+        busy, total = busy_after - busy_before, total_after - total_before
+        results[name]["cpu_busy"] = busy / total
+        results[name]["cpu_ms"] = 1000 * busy / TICKS_A_SECOND / max(results[name]["sent"], 1)
         if before is not None:
             results[name]["posted"] = sales_posted(url) - before
         if is_sale and args.chain_hold and hold_log.exists():
             results[name]["holds"] = [float(line) for line in hold_log.read_text().split()]
     return results
+
+
+TICKS_A_SECOND = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """The machine's CPU time so far, busy and in all, in clock ticks (Linux's /proc/stat):
+    what wrk, the servers and the database spent together, whichever process it was."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and waiting for I/O
+    return sum(fields) - idle, sum(fields)
 
 
 def report(args, url: str, kinds: list[str], rounds: list[dict]) -> None:
@@ -332,6 +352,12 @@ def report(args, url: str, kinds: list[str], rounds: list[dict]) -> None:
                 posted = sum(run["posted"] for run in runs)
                 line += f"  sales posted {posted:,} of {sum(run['sent'] for run in runs):,}"
             print(line)
+            busy = statistics.median(run["cpu_busy"] for run in runs)
+            cpu_ms = statistics.median(run["cpu_ms"] for run in runs)
+            print(
+                f"  {'':<36} machine CPU busy {busy:.0%}: {cpu_ms:.2f} ms of CPU a request "
+                f"({os.cpu_count()} cores, wrk, servers and database together)"
+            )
             holds = sorted(h for run in runs for h in run.get("holds", []))
             if holds:
                 p99 = holds[min(len(holds) - 1, int(len(holds) * 0.99))]
