@@ -5,7 +5,7 @@
 * the goods are read and checked (this shop's, offered, in stock), then the household is
   charged (``ledger.redeem``, which locks the household's account and refuses to overdraw
   with ``InsufficientPoints``), then the redemption row (naming its transfer) and its lines
-  are written, then the goods' stock moves (``goods.move_stock``: a conditional UPDATE a
+  are written, then the goods' stock moves (``stock.move_stock``: a conditional UPDATE a
   product, so two counters selling the last bar of soap at once sell it once, the second
   refused with ``OutOfStock``); the transfer itself and the village's chain head are written
   when the transaction commits, after everything else the request wrote (``ledger.chain``).
@@ -33,7 +33,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..villages.models import Village
-from . import goods, pins
+from . import pins, stock
 from .customers import Customer, find_customer, require_seller
 from .errors import (
     ProductInactive,
@@ -106,7 +106,7 @@ def redeem_items(
     if customer.status != "active":
         raise AccountClosed()
 
-    products = goods.find_products(list(wanted))
+    products = stock.find_products(list(wanted))
     lines = []
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)
@@ -117,7 +117,7 @@ def redeem_items(
         if not product.active:
             raise ProductInactive(_l("%(name)s is no longer offered.", name=product.name))
         if product.stock < quantity:
-            raise goods.out_of_stock(product, quantity)
+            raise stock.out_of_stock(product, quantity)
         lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
     total = sum(line.points for line in lines)
 
@@ -168,7 +168,7 @@ def redeem_items(
             for line in lines
         ],
     )
-    goods.move_stock(
+    stock.move_stock(
         [(products[line.product_id], line.quantity) for line in lines],
         SALE,
         by=actor.user_id,

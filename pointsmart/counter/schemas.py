@@ -8,8 +8,9 @@ from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, page_schema
 from ..text import Name
 from .fields import made_at_field
-from .goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
+from .goods import MAX_POSITION, MAX_PRICE
 from .sales import MAX_LINES, MAX_QUANTITY
+from .stock import MAX_STOCK
 
 ID = validate.Range(1, MAX_ID)
 

@@ -19,7 +19,7 @@ from ..ledger import service as ledger
 from ..ledger.errors import AlreadyReversed
 from ..periods import local_day
 from ..villages.models import Village
-from . import goods
+from . import goods, stock
 from .errors import (
     AlreadyVoided,
     VoidTooLate,
@@ -59,14 +59,14 @@ def void_redemption(
         raise AlreadyVoided()
 
     items = items_of(redemption.id)
-    products = goods.find_products([item.product_id for item in items])
+    products = stock.find_products([item.product_id for item in items])
     reason = (reason or "").strip() or str(_l("Sale %(id)s voided", id=redemption.id))
     # The household's account is locked before the goods, as a sale takes them (a sale of
     # the same household or goods at the same moment waits, and cannot deadlock; see
     # ``ledger.accounts``); then the goods back on the shelf; the ledger's reversal (the
     # shop's account, the chain) is the void's last write.
     ledger.lock_household_account(shop.village_id, redemption.household_id)
-    goods.move_stock(
+    stock.move_stock(
         [(products[item.product_id], item.quantity) for item in items],
         VOID,
         by=actor.user_id,

@@ -22,8 +22,8 @@ import pytest
 import sqlalchemy as sa
 
 from pointsmart.counter import goods
-from pointsmart.counter.goods import stock_discrepancies
 from pointsmart.counter.models import Product, Redemption
+from pointsmart.counter.stock import stock_discrepancies
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.verify import verify_village

@@ -7,8 +7,8 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from pointsmart.counter.goods import stock_discrepancies
 from pointsmart.counter.models import StockMove
+from pointsmart.counter.stock import stock_discrepancies
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry

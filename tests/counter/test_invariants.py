@@ -22,7 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from pointsmart.counter import goods, sales, voids
+from pointsmart.counter import goods, sales, stock, voids
 from pointsmart.counter.errors import AlreadyVoided, OutOfStock
 from pointsmart.counter.models import Product, Redemption, RedemptionItem, StockMove
 from pointsmart.errors import Problem
@@ -194,7 +194,7 @@ class CounterMachine(RuleBasedStateMachine):
         )
         assert [rows[p.id] for p in self.products] == self.stock
         assert all(stock >= 0 for stock in rows.values())
-        assert goods.stock_discrepancies(self.shop.id) == []
+        assert stock.stock_discrepancies(self.shop.id) == []
         by_kind = dict(
             db.session.execute(
                 sa.select(StockMove.kind, sa.func.sum(sa.func.abs(StockMove.delta)))

@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.counter import goods, sales
+from pointsmart.counter import sales, stock
 from pointsmart.counter.errors import OutOfStock
 from pointsmart.counter.models import SALE, STOCK_OUT, Product, Redemption, RedemptionItem
 from pointsmart.extensions import db
@@ -63,31 +63,31 @@ def test_a_sale_in_the_session_refreshes_the_goods_and_returns_a_persistent_sale
 
 
 def test_a_stock_move_refuses_more_than_the_stock_it_finds(counter):
-    products = goods.find_products([counter.rice.id, counter.soap.id])
+    products = stock.find_products([counter.rice.id, counter.soap.id])
     assert set(products) == {counter.rice.id, counter.soap.id}
     rice_stock = products[counter.rice.id].stock
 
     with pytest.raises(OutOfStock) as refused:
-        goods.move_stock(
+        stock.move_stock(
             [(products[counter.soap.id], 1), (products[counter.rice.id], rice_stock + 1)], SALE
         )
     assert refused.value.extra["stock"] == rice_stock
     with pytest.raises(ValueError, match="bad stock move"):
-        goods.move_stock([(products[counter.soap.id], 0)], SALE)
+        stock.move_stock([(products[counter.soap.id], 0)], SALE)
 
 
 def test_a_stock_move_checks_the_stock_as_it_is_not_as_it_was_read(counter):
     """The stock a caller read may be stale (another counter sold since, on PostgreSQL): the
     conditional UPDATE decides, and the product is left holding the stock it found."""
-    (soap,) = goods.find_products([counter.soap.id]).values()
+    (soap,) = stock.find_products([counter.soap.id]).values()
     products = Product.__table__  # a Core UPDATE, which leaves the loaded product as it was
     db.session.execute(products.update().where(products.c.id == soap.id).values(stock=2))
     assert soap.stock == 10  # what was read
 
     with pytest.raises(OutOfStock):
-        goods.move_stock([(soap, 3)], STOCK_OUT)
+        stock.move_stock([(soap, 3)], STOCK_OUT)
     assert soap.stock == 2
-    (move,) = goods.move_stock([(soap, 2)], STOCK_OUT, returning=True)
+    (move,) = stock.move_stock([(soap, 2)], STOCK_OUT, returning=True)
     assert (move.delta, move.stock_after, soap.stock) == (-2, 0, 0)
 
 
@@ -160,14 +160,14 @@ def verb_and_table(statement: str) -> str:
 
 
 def test_a_stock_move_after_a_rolled_back_one_is_answered_as_written(counter):
-    products = goods.find_products([counter.soap.id])
+    products = stock.find_products([counter.soap.id])
     savepoint = db.session.begin_nested()
-    (gone,) = goods.move_stock([(products[counter.soap.id], 3)], STOCK_OUT, returning=True)
+    (gone,) = stock.move_stock([(products[counter.soap.id], 3)], STOCK_OUT, returning=True)
     gone_id, stock_before = gone.id, gone.stock_after + 3
     savepoint.rollback()
 
-    products = goods.find_products([counter.soap.id])
-    (moved,) = goods.move_stock([(products[counter.soap.id], 1)], STOCK_OUT, returning=True)
+    products = stock.find_products([counter.soap.id])
+    (moved,) = stock.move_stock([(products[counter.soap.id], 1)], STOCK_OUT, returning=True)
 
     assert moved.delta == -1
     assert moved.stock_after == stock_before - 1

@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 
 import sqlalchemy as sa
 
-from pointsmart.counter.goods import stock_discrepancies
 from pointsmart.counter.models import Product, Redemption, RedemptionItem, StockMove
+from pointsmart.counter.stock import stock_discrepancies
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, IdempotencyRecord, Transfer
 from pointsmart.ledger.verify import verify_village

@@ -25,7 +25,7 @@ from ...extensions import db
 from ...households.models import Household
 from ...ledger import service as ledger
 from ...ledger.models import SHORTFALL, WRITE_OFF, Account
-from .. import goods
+from .. import goods, stock
 from ..errors import NoHouseholdToCharge, OfflineSaleResolved
 from ..models import (
     OFFLINE_SALE_STATUSES,
@@ -193,11 +193,11 @@ def _memo(sale: PendingOfflineSale, resolution: str, words: str, memo: str | Non
 
 def _take_off_the_shelf(lines: list[dict[str, Any]], sale: PendingOfflineSale, by) -> None:
     """The goods left the shop: an ``out`` move each, as far as the recorded stock goes."""
-    products = goods.find_products([line["product_id"] for line in lines], lock=True)
+    products = stock.find_products([line["product_id"] for line in lines], lock=True)
     moves = []
     for line in lines:
         product = products.get(line["product_id"])
         quantity = min(line["quantity"], product.stock) if product is not None else 0
         if quantity > 0:
             moves.append((product, quantity))
-    goods.move_stock(moves, STOCK_OUT, by=by, memo=str(_l("Offline sale %(id)s", id=sale.id)))
+    stock.move_stock(moves, STOCK_OUT, by=by, memo=str(_l("Offline sale %(id)s", id=sale.id)))

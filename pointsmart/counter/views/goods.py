@@ -17,7 +17,8 @@ from ...forms import REQUIRED, parse_form, run_once
 from ...security import upload_response
 from ...text import Name
 from .. import goods, photos
-from ..goods import MAX_POSITION, MAX_PRICE, MAX_STOCK
+from ..goods import MAX_POSITION, MAX_PRICE
+from ..stock import MAX_STOCK
 from .blueprint import bp
 
 NUMBER = {"invalid": _l("Write a whole number.")}
