@@ -1,6 +1,7 @@
 """A village's accounts: opening them, locking them in the order every posting takes its
-locks, closing a household's, and reading a cached balance. Only the ledger writes them
-(``posting`` moves balances; this module opens, locks and closes)."""
+locks, closing a household's, and reading a cached balance; and the statements that move a
+balance and a household's monthly totals. Only the ledger writes them (``posting`` moves
+balances with these statements; this module opens, locks and closes)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import utcnow
 from ..errors import NotFound
 from ..extensions import db
 from .errors import AccountMissing
-from .models import HOUSEHOLD, SHOP, SYSTEM_ACCOUNT_KINDS, Account, ChainHead
+from .models import HOUSEHOLD, SHOP, SYSTEM_ACCOUNT_KINDS, Account, ChainHead, MonthlyTotal
 
 # The one column of the villages table a posting reads (its time zone decides the month); by
 # name, so that the ledger imports nothing of the packages above it.
@@ -216,3 +218,31 @@ def account_balance(village_id: int, code: str) -> int:
     if balance is None:
         raise AccountMissing()
     return balance
+
+
+_ADD_TO_MONTH: dict[tuple[str, str], Any] = {}
+
+
+def add_to_month_statement(dialect: str, column: str):
+    """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
+    key = (dialect, column)
+    statement = _ADD_TO_MONTH.get(key)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        table = MonthlyTotal.__table__
+        statement = (
+            insert(table)
+            .values(
+                household_id=sa.bindparam("household_id"),
+                period=sa.bindparam("period"),
+                village_id=sa.bindparam("village_id"),
+                **{name: 0 for name in ("earned", "deducted", "redeemed") if name != column},
+                **{column: sa.bindparam("delta")},
+            )
+            .on_conflict_do_update(
+                index_elements=[table.c.household_id, table.c.period],
+                set_={column: table.c[column] + sa.bindparam("delta_again")},
+            )
+        )
+        _ADD_TO_MONTH[key] = statement
+    return statement

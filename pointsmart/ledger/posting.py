@@ -27,7 +27,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from ..database import utcnow
@@ -35,7 +34,13 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..periods import current_period, is_valid_period
 from . import chain, listeners
-from .accounts import ADD_TO_BALANCE, LOCK_ACCOUNT, household_code, shop_code
+from .accounts import (
+    ADD_TO_BALANCE,
+    LOCK_ACCOUNT,
+    add_to_month_statement,
+    household_code,
+    shop_code,
+)
 from .errors import (
     AccountClosed,
     AccountMissing,
@@ -56,7 +61,6 @@ from .models import (
     SETTLE,
     SHOP,
     Account,
-    MonthlyTotal,
     Transfer,
 )
 
@@ -321,7 +325,7 @@ def _post(
     if household_id is not None and column is not None:
         delta = -amount if reverses_id is not None else amount
         db.session.execute(
-            _add_to_month_statement(db.session.get_bind().dialect.name, column),
+            add_to_month_statement(db.session.get_bind().dialect.name, column),
             {
                 "household_id": household_id,
                 "period": period,
@@ -379,31 +383,3 @@ def _post(
     (transfer,) = chain.write([fields], returning=True)
     listeners.household_transfer_posted(followers, transfer)
     return transfer
-
-
-_ADD_TO_MONTH: dict[tuple[str, str], Any] = {}
-
-
-def _add_to_month_statement(dialect: str, column: str):
-    """INSERT ... ON CONFLICT DO UPDATE adding ``:delta`` to one monthly column."""
-    key = (dialect, column)
-    statement = _ADD_TO_MONTH.get(key)
-    if statement is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        table = MonthlyTotal.__table__
-        statement = (
-            insert(table)
-            .values(
-                household_id=sa.bindparam("household_id"),
-                period=sa.bindparam("period"),
-                village_id=sa.bindparam("village_id"),
-                **{name: 0 for name in ("earned", "deducted", "redeemed") if name != column},
-                **{column: sa.bindparam("delta")},
-            )
-            .on_conflict_do_update(
-                index_elements=[table.c.household_id, table.c.period],
-                set_={column: table.c[column] + sa.bindparam("delta_again")},
-            )
-        )
-        _ADD_TO_MONTH[key] = statement
-    return statement
