@@ -56,60 +56,57 @@ def adopt_page(village_id: int, template_id: int, number: int):
     new rule, or new points of the rule adopted before) as the preview computes it."""
     actor = page_principal()
     village = administered_village(actor, village_id)
-    plan, errors, values = None, {}, {}
-    try:
-        plan = adoption.preview(actor, village_id, template_id, number)
-    except Problem as problem:
-        errors = _refusal(problem, [])
     version = reading.get_version(actor, template_id, number)
-    status = 200
-    if request.method == "POST":
-        values = request.form.to_dict()
-        form_values, errors = parse_form(AdoptForm())
-        chosen, more = _chosen(version.entries)
-        errors.update(more)
-        if not chosen and not errors:
-            errors["form"] = [_("Tick at least one rule to adopt.")]
-        if not errors:
-            try:
-                adopted = adoption.adopt(
-                    actor,
-                    village_id,
-                    template_id,
-                    number,
-                    valid_from=form_values.get("valid_from"),
-                    entries=chosen,
-                )
-                return done(
-                    _(
-                        "Adopted %(title)s v%(number)s from %(day)s: %(count)s rules.",
-                        title=version.title,
-                        number=number,
-                        day=adopted.valid_from.isoformat(),
-                        count=len(adopted.entries),
-                    ),
-                    "admin.rules_list",
-                    village_id=village_id,
-                )
-            except Problem as problem:
-                errors = _refusal(problem, version.entries)
-        status = 422
-    planned = {p.entry.id: p for p in plan.entries} if plan else {}
-    return (
-        render_template(
-            "rule_templates/adopt.html",
-            village=village,
-            version=version,
-            planned=planned,
-            dropped=plan.dropped if plan else [],
-            categories=CATEGORY_LABELS,
-            today=local_today(village.timezone),
-            posted=request.method == "POST",
-            values=values,
-            errors=errors,
-        ),
-        status,
+    if request.method == "GET":
+        return _adoption_form(actor, village, version, template_id, number)
+    values, errors = parse_form(AdoptForm())
+    chosen, more = _chosen(version.entries)
+    errors.update(more)
+    if not chosen and not errors:
+        errors["form"] = [_("Tick at least one rule to adopt.")]
+    if not errors:
+        try:
+            adopted = adoption.adopt(
+                actor, village_id, template_id, number,
+                valid_from=values.get("valid_from"), entries=chosen,
+            )  # fmt: skip
+        except Problem as problem:
+            errors = _refusal(problem, version.entries)
+        else:
+            message = _(
+                "Adopted %(title)s v%(number)s from %(day)s: %(count)s rules.",
+                title=version.title,
+                number=number,
+                day=adopted.valid_from.isoformat(),
+                count=len(adopted.entries),
+            )
+            return done(message, "admin.rules_list", village_id=village_id)
+    return _adoption_form(actor, village, version, template_id, number, errors=errors)
+
+
+def _adoption_form(actor, village, version, template_id: int, number: int, *, errors=None):
+    """The adoption form with the preview; after a POST (``errors`` given) as it was sent,
+    with its errors (422). A preview the service refuses is said at the top of a fresh form."""
+    posted = errors is not None
+    plan = None
+    try:
+        plan = adoption.preview(actor, village.id, template_id, number)
+    except Problem as problem:
+        refused = _refusal(problem, [])
+        errors = errors if posted else refused
+    page = render_template(
+        "rule_templates/adopt.html",
+        village=village,
+        version=version,
+        planned={p.entry.id: p for p in plan.entries} if plan else {},
+        dropped=plan.dropped if plan else [],
+        categories=CATEGORY_LABELS,
+        today=local_today(village.timezone),
+        posted=posted,
+        values=request.form.to_dict() if posted else {},
+        errors=errors or {},
     )
+    return page, 422 if posted else 200
 
 
 def _refusal(problem: Problem, entries) -> dict[str, list[str]]:
