@@ -50,16 +50,25 @@ class AnsweredFromMemory:
     request the browser sent as the test ended (a service worker's fetch, a sync) could
     still hold a database connection when the test's database is dropped, and hand it back
     to a pool already disposed, where the garbage collector finds it open. ``wait_idle``
-    waits for them.
+    waits for them, and ``close`` turns away (503, no database) a request whose thread the
+    server had started but which reaches the app only after that wait began.
     """
 
     def __init__(self, wsgi_app):
         self.wsgi_app = wsgi_app
         self.busy = 0
+        self.closed = False
         self.idle = threading.Condition()
+
+    def close(self) -> None:
+        with self.idle:
+            self.closed = True
 
     def __call__(self, environ, start_response):
         with self.idle:
+            if self.closed:
+                start_response("503 Service Unavailable", [("Content-Length", "0")])
+                return [b""]
             self.busy += 1
         try:
             iterable = self.wsgi_app(environ, start_response)
@@ -90,6 +99,7 @@ def serving(app) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+        answering.close()
         assert answering.wait_idle(timeout=10), "a request was still being answered"
 
 
