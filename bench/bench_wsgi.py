@@ -73,5 +73,54 @@ def log_chain_holds(path: str) -> None:
     psycopg.Connection.rollback = watched_rollback
 
 
+def queue_sqlite_writers(engine) -> None:
+    """An experiment, not the app's behaviour: SQLite writers wait for an OS file lock
+    (``fcntl.flock`` on ``<database>.writers``) taken before ``BEGIN IMMEDIATE`` and given up
+    at the transaction's end, so a waiting worker is woken by the kernel the moment the lock is
+    free, instead of sleeping in SQLite's busy handler (1, 2, 5 ... 100 ms steps). Set
+    ``BENCH_SQLITE_WRITER_LOCK=1`` to measure what that would change (bench/http_wrk.py)."""
+    import fcntl
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from pointsmart import database
+
+    lock_path = f"{engine.url.database}.writers"
+
+    def take(connection):
+        if connection.engine is not engine or not database._writes_allowed.get():
+            return  # a reader: BEGIN DEFERRED, no queue
+        info = connection.connection.info
+        if "writers_lock" not in info:
+            info["writers_lock"] = open(lock_path, "a")  # noqa: SIM115 - held for the connection
+        fcntl.flock(info["writers_lock"], fcntl.LOCK_EX)
+        info["writers_lock_held"] = True
+
+    def give_up(connection):
+        info = connection.connection.info
+        if info.pop("writers_lock_held", False):
+            fcntl.flock(info["writers_lock"], fcntl.LOCK_UN)
+
+    def give_up_on_reset(dbapi_connection, record, *args):
+        if record.info.pop("writers_lock_held", False):
+            fcntl.flock(record.info["writers_lock"], fcntl.LOCK_UN)
+
+    # On the Engine class, first: the app's own class-level "begin" listener emits BEGIN
+    # IMMEDIATE, and the file lock must come before it (listeners of an engine run after the
+    # class's).
+    event.listen(Engine, "begin", take, insert=True)
+    event.listen(engine, "commit", give_up)
+    event.listen(engine, "rollback", give_up)
+    event.listen(engine, "reset", give_up_on_reset)
+
+
+if os.environ.get("BENCH_SQLITE_WRITER_LOCK"):
+    with app.app_context():
+        from pointsmart.extensions import db
+
+        queue_sqlite_writers(db.engine)
+
+
 if os.environ.get("BENCH_CHAIN_HOLD_LOG"):
     log_chain_holds(os.environ["BENCH_CHAIN_HOLD_LOG"])
