@@ -3,6 +3,7 @@ at its end. Tests that need real commits (concurrency, command line) use ``fresh
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import shutil
@@ -41,14 +42,12 @@ class IsolatedClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         moment = historical_moment()
-        if moment is None:
-            return contextvars.Context().run(super().open, *args, **kwargs)
 
-        def at_the_moment():
-            with historical(moment):
+        def in_a_context_of_its_own():
+            with historical(moment) if moment else contextlib.nullcontext():
                 return super(IsolatedClient, self).open(*args, **kwargs)
 
-        return contextvars.Context().run(at_the_moment)
+        return contextvars.Context().run(in_a_context_of_its_own)
 
     def session_transaction(self, *args, **kwargs):
         return _IsolatedSessionTransaction(super().session_transaction, args, kwargs)

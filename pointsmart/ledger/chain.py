@@ -60,9 +60,9 @@ _MOVE_HEAD = (
 )
 # On PostgreSQL a village's one transfer written at commit (a sale's) moves the head in its own
 # INSERT (a data-modifying CTE): one round trip less while the head is held. Several transfers
-# go as an executemany and one UPDATE, which the CTE would repeat a row, or break
-# where SQLAlchemy batches the rows into one INSERT (``of_village`` is in its VALUES). SQLite
-# has no data-modifying CTE, and no round trip between two statements.
+# keep an executemany and one UPDATE: with the CTE the UPDATE would run once a row, and
+# SQLAlchemy's batching of the rows into one INSERT would break it (``of_village`` is in its
+# VALUES). SQLite has no data-modifying CTE, and no round trip between two statements.
 # The row goes without its ``village_id`` (given as ``of_village``): a parameter named after
 # one of chain_heads' columns would be added to the UPDATE's SET as well.
 _INSERT_MOVING_HEAD = (
