@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 import click
 import sqlalchemy as sa
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -106,8 +106,21 @@ def exit_refused(problem: Problem) -> NoReturn:
     sys.exit(2)
 
 
+SPEAKS_JSON = "pointsmart_speaks_json"
+
+
+def speaks_json(blueprint: Blueprint) -> Blueprint:
+    """Mark a blueprint of JSON endpoints outside ``/api/`` (a page's own, called by its
+    script): its refusals, CSRF's included, answer problem+json rather than an error page."""
+    setattr(blueprint, SPEAKS_JSON, True)
+    return blueprint
+
+
 def wants_problem_json() -> bool:
-    return request.path.startswith("/api/")
+    if request.path.startswith("/api/"):
+        return True
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    return getattr(blueprint, SPEAKS_JSON, False)
 
 
 _HTTP_CODES = {

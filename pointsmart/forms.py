@@ -9,7 +9,7 @@ instead of posting again.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from flask import flash, redirect, request, url_for
@@ -141,32 +141,41 @@ def refuse_form(errors: dict[str, list[str]], back: str):
     return redirect(back, 303)
 
 
-def refusal_errors(problem: Problem) -> dict[str, list[str]]:
+def refusal_errors(
+    problem: Problem, *, at: str = "form", fields: Collection[str] | None = None
+) -> dict[str, list[str]]:
     """The one page-error path: a service's refusal as the form's errors, after rolling back
-    what the request wrote; a 401, 403 or 404 stays the error page."""
+    what the request wrote; a 401, 403 or 404 stays the error page. Field messages stay beside
+    their fields (those in ``fields``, when the page shows only some); the rest, or the refusal
+    in words when it names no field, go to ``at`` (by default the top of the form)."""
     if problem.status in (401, 403, 404):
         raise problem
     db.session.rollback()
-    if problem.errors:
-        return {field: [str(m) for m in messages] for field, messages in problem.errors.items()}
-    return {"form": [str(problem.detail or problem.title)]}
+    errors: dict[str, list[str]] = {}
+    for field, messages in (problem.errors or {}).items():
+        shown_at = field if fields is None or field in fields else at
+        errors.setdefault(shown_at, []).extend(str(m) for m in _flatten(messages))
+    return errors or {at: [str(problem.detail or problem.title)]}
 
 
 def submit(
     schema: Schema,
     make: Callable[[dict], Any],
     page: Callable[[dict[str, list[str]]], Any],
+    *,
+    at: str = "form",
+    fields: Collection[str] | None = None,
 ):
     """A form that shows its own page again (an admin's list-and-add page, a settings form):
     parse it with ``schema`` and answer ``make(values)`` (the work, then usually :func:`done`);
-    if it does not parse, or the work is refused (rolled back, :func:`refusal_errors`),
-    ``page(errors)``: the page again with the form's errors."""
+    if it does not parse, or the work is refused (rolled back, :func:`refusal_errors` with
+    ``at`` and ``fields``), ``page(errors)``: the page again with the form's errors."""
     values, errors = parse_form(schema)
     if not errors:
         try:
             return make(values)
         except Problem as problem:
-            errors = refusal_errors(problem)
+            errors = refusal_errors(problem, at=at, fields=fields)
     return page(errors)
 
 

@@ -106,6 +106,24 @@ def test_submit_shows_a_refusal_on_the_page_after_rolling_back(app, db_session, 
     assert rolled_back == [True]
 
 
+def test_submit_says_a_refusal_without_fields_where_the_page_shows_it(app, db_session):
+    def make(values):
+        raise Problem("This name is taken.")
+
+    with app.test_request_context(method="POST", data={"name": "East"}):
+        answer = forms.submit(NameForm(), make, lambda errors: errors, at="name")
+    assert answer == {"name": ["This name is taken."]}
+
+
+def test_submit_gathers_the_messages_of_fields_the_page_does_not_show(app, db_session):
+    def make(values):
+        raise Problem(errors={"name": ["In use."], "village_id": ["Closed."], "x": {"y": ["Z."]}})
+
+    with app.test_request_context(method="POST", data={"name": "East"}):
+        answer = forms.submit(NameForm(), make, lambda errors: errors, fields={"name"})
+    assert answer == {"name": ["In use."], "form": ["Closed.", "Z."]}
+
+
 def test_submit_leaves_a_not_found_to_the_error_page(app, db_session):
     def make(values):
         raise NotFound()

@@ -1,5 +1,6 @@
 """The counter pages: scan, pick, sell once per form key, refusals in Chinese, receipts, voids."""
 
+import io
 import re
 
 import sqlalchemy as sa
@@ -384,3 +385,31 @@ def test_goods_dearer_than_the_balance_are_marked_on_the_page(client, counter):
     assert re.search(r'<span class="goods-dear" data-dear>积分不够</span>', cooker)
     soap = picked[picked.index(">香皂<") : picked.index(">香皂<") + 600]
     assert re.search(r'<span class="goods-dear" data-dear hidden>', soap)
+
+
+def test_a_shop_name_taken_and_a_photo_that_is_no_picture_are_said_beside_their_fields(
+    client, counter, tmp_path, app, monkeypatch
+):
+    monkeypatch.setitem(app.config, "PRODUCT_PHOTO_DIR", str(tmp_path))
+    sign_in(client, counter.admin)
+    office = get(client, f"/villages/{counter.village.id}/shops").get_data(as_text=True)
+    token = hidden_fields(office)["csrf_token"]
+    taken = post(
+        client,
+        f"/villages/{counter.village.id}/shops",
+        {"csrf_token": token, "name": counter.shop.name},
+        expect=422,
+    ).get_data(as_text=True)
+
+    not_a_picture = post(
+        client,
+        f"/products/{counter.soap.id}/photo",
+        {"csrf_token": token, "photo": (io.BytesIO(b"MZ not a picture"), "soap.jpg")},
+        expect=422,
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+
+    assert 'id="name-error"' in taken
+    assert "已有同名的商店" in taken
+    assert 'id="photo-error"' in not_a_picture
+    assert "这张照片无法使用" in not_a_picture

@@ -20,7 +20,7 @@ from flask_wtf.csrf import generate_csrf
 from marshmallow import ValidationError
 
 from ...accounts.auth import page_principal
-from ...errors import PROBLEM_JSON, Problem, Unauthorized, ValidationFailed
+from ...errors import Unauthorized, ValidationFailed, speaks_json
 from ...idempotent import idempotent_call
 from ...validation_messages import translate_messages
 from .. import customers, goods
@@ -29,7 +29,7 @@ from ..schemas import RedemptionIn
 from . import reconcile, snapshot, sync
 from .schemas import OfflineSaleOut, SnapshotOut
 
-bp = Blueprint("offline_counter", __name__)
+bp = speaks_json(Blueprint("offline_counter", __name__))
 
 _SNAPSHOT_OUT = SnapshotOut()
 _OFFLINE_SALE_OUT = OfflineSaleOut()
@@ -42,13 +42,6 @@ class OfflineSaleIn(RedemptionIn):
 _SALE_IN = OfflineSaleIn(exclude=("shop_id", "pin"))
 
 
-def _problem(problem: Problem):
-    response = jsonify(problem.to_dict())
-    response.status_code = problem.status
-    response.mimetype = PROBLEM_JSON
-    return response
-
-
 def _signed_in():
     actor = page_principal()
     if actor is None:
@@ -58,11 +51,8 @@ def _signed_in():
 
 @bp.route("/shops/<int:shop_id>/counter/offline-snapshot")
 def counter_snapshot(shop_id: int):
-    try:
-        actor = _signed_in()
-        body = _SNAPSHOT_OUT.dump(snapshot.offline_snapshot(actor, shop_id))
-    except Problem as problem:
-        return _problem(problem)
+    actor = _signed_in()
+    body = _SNAPSHOT_OUT.dump(snapshot.offline_snapshot(actor, shop_id))
     # The snapshot changes rarely; the CSRF token and the user travel in headers too, so a
     # counter holding this very snapshot gets them in a bodiless 304.
     token = generate_csrf()
@@ -76,31 +66,28 @@ def counter_snapshot(shop_id: int):
 
 @bp.route("/shops/<int:shop_id>/counter/offline-sales", methods=["POST"])
 def counter_offline_sale(shop_id: int):
+    actor = _signed_in()
+    customers.require_seller(actor, goods.find_shop(shop_id))
     try:
-        actor = _signed_in()
-        customers.require_seller(actor, goods.find_shop(shop_id))
-        try:
-            data = _SALE_IN.load(request.get_json(silent=True) or {})
-        except ValidationError as error:
-            raise ValidationFailed(errors=translate_messages(error.messages)) from error
-        payload = {"shop_id": shop_id, **data}
+        data = _SALE_IN.load(request.get_json(silent=True) or {})
+    except ValidationError as error:
+        raise ValidationFailed(errors=translate_messages(error.messages)) from error
+    payload = {"shop_id": shop_id, **data}
 
-        def produce():
-            outcome = sync.redeem_offline(
-                actor, shop_id=shop_id, client_key=request.headers["Idempotency-Key"], **data
-            )
-            if outcome.sale is not None:
-                sale = outcome.sale
-                return {
-                    "status": "posted",
-                    "id": sale.id,
-                    "total_points": sale.total_points,
-                    "balance_after": sale.balance_after,
-                    "receipt_url": url_for("counter_pages.receipt", redemption_id=sale.id),
-                }, 201
-            view = reconcile.find_offline_sale(actor, outcome.pending.id)
-            return {"status": "pending", **_OFFLINE_SALE_OUT.dump(view)}, 202
+    def produce():
+        outcome = sync.redeem_offline(
+            actor, shop_id=shop_id, client_key=request.headers["Idempotency-Key"], **data
+        )
+        if outcome.sale is not None:
+            sale = outcome.sale
+            return {
+                "status": "posted",
+                "id": sale.id,
+                "total_points": sale.total_points,
+                "balance_after": sale.balance_after,
+                "receipt_url": url_for("counter_pages.receipt", redemption_id=sale.id),
+            }, 201
+        view = reconcile.find_offline_sale(actor, outcome.pending.id)
+        return {"status": "pending", **_OFFLINE_SALE_OUT.dump(view)}, 202
 
-        return idempotent_call(actor, payload, produce)
-    except Problem as problem:
-        return _problem(problem)
+    return idempotent_call(actor, payload, produce)

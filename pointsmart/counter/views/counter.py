@@ -30,7 +30,7 @@ from ...extensions import db
 from ...forms import REQUIRED, act, parse_form, run_once
 from ...ledger.errors import AccountClosed
 from ...periods import local_today
-from ...villages.models import Village
+from ...villages.service import find_village
 from .. import customers, goods, receipts, sales, voids
 from .blueprint import bp
 
@@ -47,10 +47,6 @@ class SaleForm(CardForm):
 
 class VoidForm(Schema):
     reason = fields.Str(load_default=None, validate=validate.Length(max=200))
-
-
-def village_of(shop) -> Village:
-    return db.session.get(Village, shop.village_id)
 
 
 @bp.route("/counter")
@@ -109,8 +105,7 @@ def _scanned(shop, card_token: str, card: str):
         customer = customers.find_customer(shop, card_token=card_token)
         if customer.status != "active":
             raise AccountClosed()
-    except Problem as problem:
-        db.session.rollback()
+    except Problem as problem:  # a read refused: nothing to roll back
         page = render_template(
             "counter/scan.html", shop=shop, problem=problem, errors={}, card=card
         )
@@ -120,7 +115,7 @@ def _scanned(shop, card_token: str, card: str):
 
 
 def _pick_page(shop, customer, card: str, *, problem=None, quantities=None, status=200):
-    village = village_of(shop)
+    village = find_village(shop.village_id)
     offered = goods.list_products(page_principal(), shop.id, active_only=True)
     return (
         render_template(
@@ -180,20 +175,21 @@ def counter_sale(shop_id: int):
             },
         )
     except Problem as problem:
-        db.session.rollback()
         return _refused(shop, card, picked, problem)
     flash(_("Done: the goods are exchanged."), "success")
     return redirect(url_for("counter_pages.receipt", redemption_id=result["redemption_id"]), 303)
 
 
 def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
+    """The counter's one page-error path: roll back what the sale wrote, then the scan page
+    (a card refused) or the pick page again with the refusal and the quantities picked."""
+    db.session.rollback()
     if problem.code in ("card_revoked", "card_not_found", "card_code_mistyped"):
         page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
         return page, problem.status
     try:
         customer = customers.find_customer(shop, card_token=card)
     except Problem:
-        db.session.rollback()
         page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
         return page, problem.status
     status = problem.status if problem.status >= 400 else 409
@@ -208,7 +204,7 @@ def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
 def receipt(redemption_id: int):
     actor = page_principal()
     view = receipts.get_redemption(actor, redemption_id)
-    village = village_of(view.shop)
+    village = find_village(view.shop.village_id)
     zone = ZoneInfo(village.timezone)
     return render_template(
         "counter/receipt.html",
@@ -246,7 +242,7 @@ def day_sales(shop_id: int):
     """A day's sales at the shop (today by default), to find one to void or reprint."""
     actor = page_principal()
     shop = goods.find_shop(shop_id)
-    village = village_of(shop)
+    village = find_village(shop.village_id)
     zone = ZoneInfo(village.timezone)
     today = local_today(village.timezone)
     try:

@@ -5,15 +5,13 @@ Every form carries the one-time key: a resent stock form moves the stock once.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Problem
-from ...extensions import db
-from ...forms import REQUIRED, parse_form, run_once
+from ...forms import REQUIRED, done, run_once, submit
 from ...security import upload_response
 from ...text import Name
 from .. import goods, photos
@@ -21,6 +19,8 @@ from ..goods import MAX_POSITION, MAX_PRICE
 from ..stock import MAX_STOCK
 from .blueprint import bp
 
+GOODS = "counter_pages.goods_list"
+PRODUCT = "counter_pages.product_page"
 NUMBER = {"invalid": _l("Write a whole number.")}
 
 
@@ -98,21 +98,19 @@ def add_goods(shop_id: int):
     actor = page_principal()
     shop = goods.find_shop(shop_id)
     goods.require_shop_manager(actor, shop)
-    values, errors = parse_form(NewProductForm())
-    if not errors:
-        try:
-            run_once(
-                actor,
-                {"shop_id": shop_id, **values},
-                lambda: {"id": goods.create_product(actor, shop_id, **values).id},
-            )
-        except Problem as problem:
-            db.session.rollback()
-            errors = problem.errors or {"name": [str(problem.detail or problem.title)]}
-    if errors:
+
+    def make(values):
+        run_once(
+            actor,
+            {"shop_id": shop_id, **values},
+            lambda: {"id": goods.create_product(actor, shop_id, **values).id},
+        )
+        return done(_("%(name)s added.", name=values["name"]), GOODS, shop_id=shop_id)
+
+    def page(errors):
         return _goods_page(shop, errors=errors, form=request.form, status=422)
-    flash(_("%(name)s added.", name=values["name"]), "success")
-    return redirect(url_for("counter_pages.goods_list", shop_id=shop_id), 303)
+
+    return submit(NewProductForm(), make, page, at="name")
 
 
 def _product_page(product, *, errors=None, status=200):
@@ -142,59 +140,47 @@ def product_page(product_id: int):
 @login_required
 def edit_product(product_id: int):
     actor = page_principal()
-    values, errors = parse_form(EditProductForm())
-    if not errors:
-        try:
-            goods.update_product(actor, product_id, **values)
-        except Problem as problem:
-            if problem.status == 403:
-                raise
-            db.session.rollback()
-            errors = problem.errors or {"name": [str(problem.detail or problem.title)]}
-    if errors:
-        return _product_page(goods.find_product(product_id), errors=errors, status=422)
-    flash(_("Saved."), "success")
-    return redirect(url_for("counter_pages.product_page", product_id=product_id), 303)
+
+    def make(values):
+        goods.update_product(actor, product_id, **values)
+        return done(_("Saved."), PRODUCT, product_id=product_id)
+
+    return submit(EditProductForm(), make, _product_page_again(product_id), at="name")
 
 
 @bp.route("/products/<int:product_id>/stock", methods=["POST"])
 @login_required
 def product_stock(product_id: int):
     actor = page_principal()
-    values, errors = parse_form(StockForm())
-    if not errors:
+
+    def make(values):
         delta = values["quantity"] if values["direction"] == "in" else -values["quantity"]
-        try:
-            run_once(
-                actor,
-                {"product_id": product_id, **values},
-                lambda: {
-                    "move": goods.adjust_stock(
-                        actor, product_id, delta=delta, memo=values.get("memo")
-                    ).move.id
-                },
-            )
-        except Problem as problem:
-            if problem.status == 403:
-                raise
-            db.session.rollback()
-            errors = {"quantity": [str(problem.detail or problem.title)]}
-    if errors:
-        return _product_page(goods.find_product(product_id), errors=errors, status=422)
-    flash(_("Stock updated."), "success")
-    back = request.form.get("back") == "goods"
-    product = goods.find_product(product_id)
-    if back:
-        return redirect(url_for("counter_pages.goods_list", shop_id=product.shop_id), 303)
-    return redirect(url_for("counter_pages.product_page", product_id=product_id), 303)
+        run_once(
+            actor,
+            {"product_id": product_id, **values},
+            lambda: {
+                "move": goods.adjust_stock(
+                    actor, product_id, delta=delta, memo=values.get("memo")
+                ).move.id
+            },
+        )
+        if request.form.get("back") == "goods":
+            shop_id = goods.find_product(product_id).shop_id
+            return done(_("Stock updated."), GOODS, shop_id=shop_id)
+        return done(_("Stock updated."), PRODUCT, product_id=product_id)
+
+    page = _product_page_again(product_id)
+    return submit(StockForm(), make, page, at="quantity", fields=())
 
 
 @bp.route("/products/<int:product_id>/photo", methods=["POST"])
 @login_required
 def upload_product_photo(product_id: int):
+    """A new photo (a file), or none (``remove``)."""
     actor = page_principal()
-    upload = request.files.get("photo")
-    try:
+
+    def make(_values):
+        upload = request.files.get("photo")
         if upload is not None and upload.filename:
             try:
                 data = upload.stream.read(photos.MAX_BYTES + 1)
@@ -203,14 +189,14 @@ def upload_product_photo(product_id: int):
             photos.set_photo(actor, product_id, data)
         elif request.form.get("remove"):
             photos.remove_photo(actor, product_id)
-    except Problem as problem:
-        if problem.status == 403:
-            raise
-        db.session.rollback()
-        errors = {"photo": [str(problem.detail or problem.title)]}
-        return _product_page(goods.find_product(product_id), errors=errors, status=422)
-    flash(_("Saved."), "success")
-    return redirect(url_for("counter_pages.product_page", product_id=product_id), 303)
+        return done(_("Saved."), PRODUCT, product_id=product_id)
+
+    return submit(Schema(), make, _product_page_again(product_id), at="photo", fields=())
+
+
+def _product_page_again(product_id: int):
+    """The product's page again with a form's errors (422)."""
+    return lambda errors: _product_page(goods.find_product(product_id), errors=errors, status=422)
 
 
 @bp.route("/products/<int:product_id>/photo.jpg")

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Forbidden, Problem
-from ...extensions import db
-from ...forms import REQUIRED, act, parse_form
+from ...errors import Forbidden, ValidationFailed
+from ...forms import REQUIRED, act, done, submit
 from ...households import service as household_service
 from ...periods import current_period, previous_periods
 from ...text import HouseholdNumber, Name
 from ...villages import service as village_service
-from ...villages.models import Village
 from .. import goods, pins, settlement
 from .blueprint import bp
+
+OFFICE = "counter_pages.village_office"
 
 
 class ShopForm(Schema):
@@ -48,9 +48,9 @@ class PinForm(Schema):
 
 def _office_page(village_id: int, *, errors=None, status=200):
     actor = page_principal()
-    village = db.session.get(Village, village_id)
-    shops = goods.list_shops(actor, village_id)
     actor.require_admin(village_id)
+    village = village_service.find_village(village_id)
+    shops = goods.list_shops(actor, village_id)
     return (
         render_template(
             "counter/office.html",
@@ -86,30 +86,23 @@ def village_office(village_id: int):
 @login_required
 def add_shop(village_id: int):
     actor = page_principal()
-    values, errors = parse_form(ShopForm())
-    if not errors:
-        try:
-            goods.create_shop(actor, village_id, **values)
-        except Problem as problem:
-            if problem.status in (403, 404):
-                raise
-            db.session.rollback()
-            errors = {"name": [m for ms in (problem.errors or {}).values() for m in ms]}
-    if errors:
-        return _office_page(village_id, errors=errors, status=422)
-    flash(_("Shop %(name)s opened.", name=values["name"]), "success")
-    return redirect(url_for("counter_pages.village_office", village_id=village_id), 303)
+
+    def make(values):
+        goods.create_shop(actor, village_id, **values)
+        message = _("Shop %(name)s opened.", name=values["name"])
+        return done(message, OFFICE, village_id=village_id)
+
+    return submit(ShopForm(), make, _office_page_again(village_id), at="name", fields=())
 
 
 @bp.route("/villages/<int:village_id>/counter-settings", methods=["POST"])
 @login_required
 def counter_settings(village_id: int):
-    values, errors = parse_form(ThresholdForm())
-    if errors:
-        return _office_page(village_id, errors=errors, status=422)
-    pins.set_pin_threshold(page_principal(), village_id, values["pin_required_above"])
-    flash(_("Saved."), "success")
-    return redirect(url_for("counter_pages.village_office", village_id=village_id), 303)
+    def make(values):
+        pins.set_pin_threshold(page_principal(), village_id, values["pin_required_above"])
+        return done(_("Saved."), OFFICE, village_id=village_id)
+
+    return submit(ThresholdForm(), make, _office_page_again(village_id), at="pin_required_above")
 
 
 @bp.route("/villages/<int:village_id>/pins", methods=["POST"])
@@ -117,18 +110,23 @@ def counter_settings(village_id: int):
 def household_pin(village_id: int):
     """Set or reset a household's PIN by its number (the villager chooses it at the office)."""
     actor = page_principal()
-    values, errors = parse_form(PinForm())
-    if not errors:
+
+    def make(values):
         household_id = household_service.household_id_by_number(village_id, values["number"])
         if household_id is None:
             actor.require_admin(village_id)
-            errors = {"number": [_("No household with number %(n)s.", n=values["number"])]}
-        else:
-            pins.set_pin(actor, household_id, values["pin"])
-    if errors:
-        return _office_page(village_id, errors=errors, status=422)
-    flash(_("The PIN of household %(n)s is set.", n=values["number"]), "success")
-    return redirect(url_for("counter_pages.village_office", village_id=village_id), 303)
+            message = _("No household with number %(n)s.", n=values["number"])
+            raise ValidationFailed(errors={"number": [message]})
+        pins.set_pin(actor, household_id, values["pin"])
+        message = _("The PIN of household %(n)s is set.", n=values["number"])
+        return done(message, OFFICE, village_id=village_id)
+
+    return submit(PinForm(), make, _office_page_again(village_id), at="pin")
+
+
+def _office_page_again(village_id: int):
+    """The office page again with a form's errors (422)."""
+    return lambda errors: _office_page(village_id, errors=errors, status=422)
 
 
 # --- settlement ------------------------------------------------------------------------------
@@ -141,7 +139,7 @@ def settlements(shop_id: int):
     shop = goods.find_shop(shop_id)
     # Refused here as on the statement itself: a redirect would tell anyone that the shop exists.
     goods.require_shop_manager(page_principal(), shop)
-    village = db.session.get(Village, shop.village_id)
+    village = village_service.find_village(shop.village_id)
     period = request.args.get("period") or previous_periods(current_period(village.timezone), 2)[0]
     return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period))
 

@@ -177,7 +177,18 @@ def test_the_counter_page_posts_an_offline_sale_once_per_key(client, counter):
     assert first.get_json()["status"] == "posted"
     assert again.get_json() == first.get_json()
     assert without_token.status_code == 400
+    assert without_token.mimetype == "application/problem+json"  # the script reads its code
     assert balance(counter) == 280
     invalid = client.post(path, json={}, headers={**headers, "Idempotency-Key": "phone-2"})
     assert invalid.status_code == 422
     assert invalid.mimetype == "application/problem+json"
+
+
+def test_the_counter_pages_json_refuses_in_problem_json_as_the_api_does(client, counter):
+    signed_out = get(client, f"/shops/{counter.shop.id}/counter/offline-snapshot", expect=401)
+    sign_in(client, counter.admin)
+    elsewhere = get(client, "/shops/999999/counter/offline-snapshot", expect=404)
+
+    for refused, code in ((elsewhere, "not_found"), (signed_out, "unauthorized")):
+        assert refused.mimetype == "application/problem+json"
+        assert refused.get_json()["code"] == code
