@@ -96,11 +96,15 @@ def objections_of(actor: Principal, campaign_id: int) -> list[NominationObjectio
     )
 
 
+def find_objection(objection_id: int) -> NominationObjection:
+    return get_or_refuse(NominationObjection, objection_id, _l("No such objection."))
+
+
 def decide_objection(
     actor: Principal, objection_id: int, *, uphold: bool, reason: str
 ) -> NominationObjection:
     """Uphold (the nominee is removed) or dismiss an objection; admins, once, with a reason."""
-    objection = get_or_refuse(NominationObjection, objection_id, _l("No such objection."))
+    objection = find_objection(objection_id)
     if actor.household_id is not None:
         raise Forbidden()
     nomination = find_nomination(objection.nomination_id)

@@ -274,6 +274,19 @@ def store_photo(data: bytes) -> str:
     return name
 
 
+def readable_photo(viewer: Principal | None, nomination_id: int) -> Path | None:
+    """A nominee's photo file, for whoever may read its campaign; None for anyone else, as
+    for a nomination that does not exist or has no photo (nobody learns which)."""
+    nomination = db.session.get(Nomination, nomination_id)
+    if viewer is None or nomination is None:
+        return None
+    try:
+        require_reader(viewer, find_campaign(nomination.campaign_id))
+    except (Forbidden, NotFound):
+        return None
+    return photo_path(nomination)
+
+
 def photo_path(nomination: Nomination) -> Path | None:
     if not nomination.photo:
         return None

@@ -6,14 +6,13 @@ from flask import redirect, render_template, request
 from marshmallow import fields, validate
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Problem
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import parse_form, run_once
+from ...forms import run_once, submit
 from ...periods import local_today
 from ...villages.service import find_village
 from .. import choices, regional, scope
 from . import bp
-from .staff import CampaignCommonForm, _back, setup_refusal
+from .staff import CampaignCommonForm, _back
 
 
 class RegionCampaignForm(CampaignCommonForm):
@@ -30,31 +29,29 @@ def region_campaigns(region_id: int):
     campaigns = regional.campaigns_of_region(actor, region_id)  # refuses all but its admins
     region = regional.region_access.find_region(region_id)
     village_ids = scope.region_village_ids(region)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        values, errors = parse_form(RegionCampaignForm())
-        council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
-        if not errors:
 
-            def produce() -> dict:
-                campaign = regional.create_region_campaign(
-                    actor, region_id, **values, council=council
-                )
-                return {"id": campaign.id}
+    def page(errors=None):
+        timezone = find_village(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
+        return render_template(
+            "campaigns/region_list.html",
+            region=region,
+            campaigns=campaigns,
+            staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
+            errors=errors or {},
+            form=request.form,
+            today=local_today(timezone),
+        ), (422 if errors else 200)
 
-            try:
-                result = run_once(actor, {**values, "council": council}, produce)
-            except Problem as problem:
-                errors = setup_refusal(problem)
-            else:
-                return redirect(_back(result["id"]), 303)
-    timezone = find_village(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
-    return render_template(
-        "campaigns/region_list.html",
-        region=region,
-        campaigns=campaigns,
-        staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
-        errors=errors,
-        form=request.form,
-        today=local_today(timezone),
-    ), (422 if errors else 200)
+    if request.method == "GET":
+        return page()
+    council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
+
+    def make(values):
+        def produce() -> dict:
+            campaign = regional.create_region_campaign(actor, region_id, **values, council=council)
+            return {"id": campaign.id}
+
+        result = run_once(actor, {**values, "council": council}, produce)
+        return redirect(_back(result["id"]), 303)
+
+    return submit(RegionCampaignForm(), make, page)

@@ -4,6 +4,7 @@ conferral, the printable notice (公示) and the certificates (奖状)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from flask import Response, abort, redirect, render_template, request, url_for
@@ -12,10 +13,8 @@ from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import Principal, login_required, page_principal, villager_page_principal
 from ...counter.photos import MAX_BYTES
-from ...errors import Problem
-from ...extensions import db
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import act, parse_form, refusal_message, refuse_form, run_once
+from ...forms import act, parse_form, refuse_form, run_once, submit
 from ...periods import local_today
 from ...villages.service import find_village
 from .. import choices, conferral, review, scope, service
@@ -68,15 +67,6 @@ class DecisionForm(Schema):
     reason = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
 
 
-def setup_refusal(problem: Problem) -> dict[str, list[str]]:
-    """A refused new campaign (a village's or a region's) as its form's errors, after rolling
-    back; a 403 stays the error page."""
-    if problem.status == 403:
-        raise problem
-    db.session.rollback()
-    return problem.errors or {"form": [refusal_message(problem)]}
-
-
 def _staff_village(village_id: int) -> tuple[Principal, object]:
     actor = page_principal()
     village = find_village(village_id)
@@ -100,40 +90,39 @@ def _back(campaign_id: int) -> str:
 def campaign_list(village_id: int):
     """The village's campaigns; admins set up a new one here."""
     actor, village = _staff_village(village_id)
-    errors: dict[str, list[str]] = {}
-    is_admin = actor.is_admin_of(village_id)
-    if request.method == "POST":
-        actor.require_admin(village_id)
-        values, errors = parse_form(CampaignForm())
-        council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
-        villagers = request.form.get("council_villagers", "")
-        if not errors:
-            payload = {**values, "council": council, "council_villagers": villagers}
+    if request.method == "GET":
+        return _campaign_list_page(actor, village)
+    actor.require_admin(village_id)
+    council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
+    villagers = request.form.get("council_villagers", "")
 
-            def produce() -> dict:
-                members = [
-                    {"household_id": household_id}
-                    for household_id in choices.households_by_numbers(village_id, villagers)
-                ]
-                campaign = service.create_campaign(
-                    actor, village_id, **values, council=council, council_members=members
-                )
-                return {"id": campaign.id}
+    def make(values):
+        def produce() -> dict:
+            numbers = choices.households_by_numbers(village_id, villagers)
+            members = [{"household_id": household_id} for household_id in numbers]
+            campaign = service.create_campaign(
+                actor, village_id, **values, council=council, council_members=members
+            )
+            return {"id": campaign.id}
 
-            try:
-                result = run_once(actor, payload, produce)
-            except Problem as problem:
-                errors = setup_refusal(problem)
-            else:
-                return redirect(_back(result["id"]), 303)
+        payload = {**values, "council": council, "council_villagers": villagers}
+        return redirect(_back(run_once(actor, payload, produce)["id"]), 303)
+
+    page = functools.partial(_campaign_list_page, actor, village)
+    return submit(CampaignForm(), make, page)
+
+
+def _campaign_list_page(actor: Principal, village, errors=None):
+    """The list, with the set-up form for admins (again with its errors after a POST: 422)."""
+    is_admin = actor.is_admin_of(village.id)
     return render_template(
         "campaigns/list.html",
         village=village,
-        campaigns=service.campaigns_of(actor, village_id),
+        campaigns=service.campaigns_of(actor, village.id),
         is_admin=is_admin,
-        rules=choices.award_rules(actor, village_id) if is_admin else [],
-        staff=choices.council_choices(village_id) if is_admin else [],
-        errors=errors,
+        rules=choices.award_rules(actor, village.id) if is_admin else [],
+        staff=choices.council_choices(village.id) if is_admin else [],
+        errors=errors or {},
         form=request.form,
         today=local_today(village.timezone),
     ), (422 if errors else 200)
@@ -257,9 +246,7 @@ def decide_objection(campaign_objection_id: int):
     actor = page_principal()
     values, errors = parse_form(DecisionForm())
     objection_id = campaign_objection_id
-    objection = db.session.get(conferral.NominationObjection, objection_id)
-    if objection is None:
-        abort(404)
+    objection = conferral.find_objection(objection_id)
     back = _back(service.find_nomination(objection.nomination_id).campaign_id)
     if errors:
         return refuse_form(errors, back)
@@ -306,15 +293,7 @@ def certificates(campaign_id: int):
 @bp.route("/campaign-photos/<int:nomination_id>", methods=["GET"])
 def photo(nomination_id: int):
     """A nominee's photo, for staff and households of the village."""
-    viewer = page_principal() or villager_page_principal()
-    nomination = db.session.get(service.Nomination, nomination_id)
-    if viewer is None or nomination is None:
-        abort(404)
-    try:
-        service.require_reader(viewer, service.find_campaign(nomination.campaign_id))
-    except Problem:
-        abort(404)
-    path = service.photo_path(nomination)
+    path = service.readable_photo(page_principal() or villager_page_principal(), nomination_id)
     if path is None:
         abort(404)
     response = Response(path.read_bytes(), mimetype="image/jpeg")
