@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import run_once
+from ..forms import refusal_errors, run_once
 from ..villages.service import get_village
 from . import roster, roster_files, roster_uploads
 
@@ -27,15 +27,7 @@ bp = Blueprint("roster", __name__, template_folder="templates", url_prefix="/adm
 @bp.route("/<int:village_id>/import")
 @login_required
 def upload_form(village_id: int):
-    actor = page_principal()
-    households = roster.recent_households(actor, village_id)
-    return render_template(
-        "households/roster_upload.html",
-        village=get_village(actor, village_id),
-        households=households,
-        total=roster.count_households(village_id),
-        errors={},
-    )
+    return _upload_page(village_id)
 
 
 @bp.route("/<int:village_id>/import", methods=["POST"])
@@ -48,17 +40,21 @@ def upload(village_id: int):
             actor, village_id, file.filename if file else "", file.read() if file else b""
         )
     except ValidationFailed as invalid:
-        db.session.rollback()
-        households = roster.recent_households(actor, village_id)
-        page = render_template(
-            "households/roster_upload.html",
-            village=get_village(actor, village_id),
-            households=households,
-            total=roster.count_households(village_id),
-            errors=invalid.errors or {},
-        )
-        return page, 422
+        return _upload_page(village_id, errors=refusal_errors(invalid, at="file", fields=()))
     return redirect(url_for("roster.preview", village_id=village_id, token=token), code=303)
+
+
+def _upload_page(village_id: int, *, errors=None):
+    """The upload form and the newest households; again with the file's errors (422)."""
+    actor = page_principal()
+    page = render_template(
+        "households/roster_upload.html",
+        village=get_village(actor, village_id),
+        households=roster.recent_households(actor, village_id),
+        total=roster.count_households(village_id),
+        errors=errors or {},
+    )
+    return page, (422 if errors else 200)
 
 
 @bp.route("/<int:village_id>/import/<token>")

@@ -28,9 +28,9 @@ from ..accounts.auth import (
 )
 from ..board import entries as board
 from ..board import objections
-from ..errors import NotFound, Problem, Unauthorized, ValidationFailed
-from ..extensions import db, sign_in_limited
-from ..forms import REQUIRED, parse_form, run_once, typed_twice
+from ..errors import Unauthorized, ValidationFailed
+from ..extensions import sign_in_limited
+from ..forms import REQUIRED, done, parse_form, run_once, submit, typed_twice
 from ..replica import reads_from_replica
 from . import service, words
 
@@ -148,60 +148,36 @@ class ObjectionForm(Schema):
     )
 
 
-def form_errors(problem: Problem) -> dict[str, list[str]]:
-    """A refusal as the objection form shows it: the reason's own errors beside its field,
-    anything else at the top of the form."""
-    errors = problem.errors or {}
-    shown = {"reason": errors["reason"]} if "reason" in errors else {}
-    others = [
-        message for name, messages in errors.items() if name != "reason" for message in messages
-    ]
-    if others or not shown:
-        shown["form"] = others or [str(problem.detail or problem.title)]
-    return shown
-
-
 @bp.route("/objections/<int:entry_id>", methods=["GET", "POST"])
 @villager_required
 def objection(principal, entry_id):
     """Object (异议) to an entry on the public board, with the same rules as the API: while it
     is on the board, once per household, for a household of the entry's village."""
     entry = service.entry_to_object(principal, entry_id)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        values, errors = parse_form(ObjectionForm())
-        if not errors:
-            try:
-                run_once(
-                    principal,
-                    {"entry_id": entry_id, **values},
-                    lambda: {
-                        "id": objections.raise_objection(
-                            principal, entry_id, reason=values["reason"]
-                        ).id
-                    },
-                )
-            except NotFound:
-                abort(404)
-            except Problem as problem:
-                db.session.rollback()
-                errors = form_errors(problem)
-            else:
-                flash(
-                    _(
-                        "Your objection is filed. The village committee will look at it and "
-                        "decide; the entry stays on the board until then."
-                    ),
-                    "success",
-                )
-                return redirect(url_for("public_board.board", village_id=entry["village_id"]), 303)
-    status = 422 if errors else 200
-    return render_template(
-        "villagers/objection.html",
-        entry=entry,
-        errors=errors,
-        reason=request.form.get("reason", ""),
-    ), status
+
+    def make(values):
+        run_once(
+            principal,
+            {"entry_id": entry_id, **values},
+            lambda: {"id": objections.raise_objection(principal, entry_id, **values).id},
+        )
+        message = _(
+            "Your objection is filed. The village committee will look at it and "
+            "decide; the entry stays on the board until then."
+        )
+        return done(message, "public_board.board", village_id=entry["village_id"])
+
+    def page(errors):
+        return render_template(
+            "villagers/objection.html",
+            entry=entry,
+            errors=errors,
+            reason=request.form.get("reason", ""),
+        ), (422 if errors else 200)
+
+    if request.method == "GET":
+        return page({})
+    return submit(ObjectionForm(), make, page, fields={"reason"})
 
 
 @bp.context_processor

@@ -147,13 +147,16 @@ def test_another_village_entry_is_not_found_and_strangers_must_sign_in(
     assert csrf_client.get("/me/objections/999999").status_code == 404
 
 
-def test_a_refusal_shows_its_reason_error_by_the_field_and_the_rest_on_top():
+def test_a_refusal_shows_its_reason_error_by_the_field_and_the_rest_on_top(app, db_session):
     from pointsmart.awards.errors import AlreadyObjected
     from pointsmart.errors import ValidationFailed
-    from pointsmart.villagers.views import form_errors
+    from pointsmart.forms import refusal_errors
 
-    assert form_errors(ValidationFailed(errors={"reason": ["太长"]})) == {"reason": ["太长"]}
-    assert form_errors(ValidationFailed(errors={"household_id": ["没有这一户"]})) == {
+    def shown(problem):  # as the objection page puts it: it shows the reason's field only
+        return refusal_errors(problem, fields={"reason"})
+
+    assert shown(ValidationFailed(errors={"reason": ["太长"]})) == {"reason": ["太长"]}
+    assert shown(ValidationFailed(errors={"household_id": ["没有这一户"]})) == {
         "form": ["没有这一户"]
     }
-    assert form_errors(AlreadyObjected("已经提过")) == {"form": ["已经提过"]}
+    assert shown(AlreadyObjected("已经提过")) == {"form": ["已经提过"]}

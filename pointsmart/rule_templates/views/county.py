@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema
 
 from ...accounts.auth import login_required, page_principal
-from ...errors import Problem
-from ...forms import done, parse_form, refusal_errors, submit
+from ...forms import done, submit
 from ...ledger.labels import CATEGORY_LABELS
 from ...regions import access as region_access
 from ...villages.models import USUAL_TIMEZONE
@@ -34,24 +33,14 @@ def county_templates(region_id: int):
     actor = page_principal()
     templates = reading.list_templates(actor, region_id)  # refuses all but its readers
     county = access.find_county(region_id)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        values, errors = parse_form(TitleForm())
-        if not errors:
-            try:
-                made = drafting.create_template(actor, region_id, **values)
-                return done(
-                    _(
-                        "Template %(title)s started: add its rules, then publish it.",
-                        title=made.title,
-                    ),
-                    "rule_templates_pages.template_page",
-                    template_id=made.id,
-                )
-            except Problem as problem:
-                errors = refusal_errors(problem)
-    return (
-        render_template(
+
+    def make(values):
+        made = drafting.create_template(actor, region_id, **values)
+        message = _("Template %(title)s started: add its rules, then publish it.", title=made.title)
+        return done(message, "rule_templates_pages.template_page", template_id=made.id)
+
+    def page(errors):
+        return render_template(
             "rule_templates/county.html",
             county=county,
             crumbs=_county_crumbs(actor, county.id),
@@ -59,9 +48,11 @@ def county_templates(region_id: int):
             may_manage=access.may_manage(actor, county.id),
             values=request.form.to_dict() if errors else {},
             errors=errors,
-        ),
-        422 if errors else 200,
-    )
+        ), (422 if errors else 200)
+
+    if request.method == "GET":
+        return page({})
+    return submit(TitleForm(), make, page)
 
 
 def _template_page(template_id: int, *, form: str = "", values=None, errors=None, status=200):
