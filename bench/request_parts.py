@@ -13,6 +13,9 @@ the app built with production settings.
 * **Whole requests through the WSGI callable** (no server): the plain Flask app's ``/bare``
   (``bench/plain_wsgi.py``), the app's empty route, the read and a public page, and the
   empty route's ratio to the plain one.
+* **Reads without a transaction** (PostgreSQL only): the read and the page as they run (their
+  statements in AUTOCOMMIT, ``database.autocommit_reads``) against the same requests inside a
+  transaction (``BEGIN`` ... ``COMMIT``), alternated round by round, and the ratio.
 
 Prints the median of ``--repeat`` calls in microseconds, one thread. Nothing is asserted.
 """
@@ -153,6 +156,32 @@ def whole_requests(app, fixture: dict, repeat: int) -> None:
     show("empty route / plain bare (throughput ratio)", plain_us / empty_us)
 
 
+def autocommit_against_transaction(app, fixture: dict, repeat: int) -> None:
+    import pointsmart.request_cycle as request_cycle
+    from pointsmart.database import read_from
+
+    auth = {"Authorization": f"Bearer {fixture['admin_token']}"}
+    calls = {
+        "the balance read": wsgi_call(app, f"/api/v1/households/{fixture['households'][0]}", auth),
+        "a page GET /board/{village}": wsgi_call(app, f"/board/{fixture['village']}", {}),
+    }
+    in_a_transaction = lambda engine: read_from(None)  # noqa: E731 - what the hook did before
+    figures: dict[tuple[str, str], list[float]] = {}
+    for _ in range(8):
+        for mode in ("autocommit", "transaction"):
+            request_cycle.read_from = read_from if mode == "autocommit" else in_a_transaction
+            for name, call in calls.items():
+                figures.setdefault((name, mode), []).append(timed(call, max(repeat // 8, 1)))
+    request_cycle.read_from = read_from
+    print("reads in AUTOCOMMIT against in a transaction (median us, alternated):")
+    for name in calls:
+        autocommit = statistics.median(figures[(name, "autocommit")])
+        transaction = statistics.median(figures[(name, "transaction")])
+        show(f"{name}: autocommit", autocommit)
+        show(f"{name}: in a transaction", transaction)
+        print(f"  {name}: transaction / autocommit {transaction / autocommit:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default=None)
@@ -168,6 +197,8 @@ def main() -> None:
     hook_parts(app, args.repeat)
     read_parts(app, fixture, args.repeat)
     whole_requests(app, fixture, args.repeat)
+    if url.startswith("postgresql"):
+        autocommit_against_transaction(app, fixture, args.repeat)
 
 
 if __name__ == "__main__":

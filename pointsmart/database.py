@@ -7,7 +7,9 @@
 * SQLite connection settings (WAL, foreign keys, busy timeout, ``synchronous=FULL``) and
   transaction control.
 * ``RoutingSession``: with a PostgreSQL hot standby configured (``DATABASE_REPLICA_URL``), the
-  reads of a view marked read-only go to the standby (``pointsmart.replica`` decides when).
+  reads of a view marked read-only go to the standby (``pointsmart.replica`` decides when);
+  on PostgreSQL the reads of a request that cannot write run without a transaction
+  (:func:`autocommit_reads`).
 
 Write transactions and SQLite: SQLite has a single writer. A transaction that starts as a
 reader and later wants to write can fail at once with SQLITE_BUSY when another writer
@@ -96,6 +98,14 @@ def mark_read_only(read_only: bool) -> None:
     _writes_allowed.set(not read_only)
 
 
+def writes_in_this_request() -> None:
+    """A request that cannot write by its method but does (printing the 公示 sheet records
+    it): its transaction begins as a writer, on SQLite too, and its reads run inside it on
+    the primary. Call before its first statement."""
+    _writes_allowed.set(True)
+    _replica.set(None)
+
+
 def is_sqlite(bind) -> bool:
     return bind.dialect.name == "sqlite"
 
@@ -141,6 +151,19 @@ def _begin_sqlite_transaction(connection: sa.Connection) -> None:
 # Flask-SQLAlchemy takes such a class in ``session_options``. The choice itself is made once
 # per request by ``pointsmart.replica`` and held in a context variable, so every statement of
 # a request reads the same database.
+
+
+def autocommit_reads(engine: Engine) -> Engine | None:
+    """On PostgreSQL, the primary as a request that cannot write reads it: the same engine and
+    pool, each statement in a transaction of its own (``AUTOCOMMIT``), so a read costs no
+    ``BEGIN`` and ``COMMIT`` round trips. Under READ COMMITTED every statement takes its own
+    snapshot anyway, so the reads see what they saw inside one transaction; whatever such a
+    request does write goes through ``RoutingSession`` to the primary's own transaction, as
+    every statement after it does. SQLite keeps its ``BEGIN``: there it gives a page's
+    statements one snapshot. None on SQLite."""
+    if engine.dialect.name != "postgresql":
+        return None
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def read_from(engine: Engine | None) -> None:

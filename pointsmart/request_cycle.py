@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from .accounts.auth import current_principal
 from .accounts.villagers import PinMustChange
-from .database import mark_read_only
+from .database import autocommit_reads, mark_read_only, read_from
 from .errors import MalformedJSON, ValidationFailed
 from .extensions import csrf, db
 from .schemas import MAX_ID
@@ -98,6 +98,8 @@ def register_request_hooks(app: Flask) -> None:
     """
 
     config = app.config
+    with app.app_context():
+        reads_engine = autocommit_reads(db.engine)
 
     @app.before_request
     def start_request():
@@ -107,6 +109,8 @@ def register_request_hooks(app: Flask) -> None:
         writes = method not in SAFE_METHODS
         # Reads never take SQLite's write lock; writes take it at BEGIN (see database.py).
         mark_read_only(not writes)
+        # On PostgreSQL a request that cannot write reads without BEGIN and COMMIT.
+        read_from(None if writes else reads_engine)
         # The caller and the language are resolved per request, even when requests share an
         # app context (a request dispatched within a command's or a test's context).
         cached = vars(g._get_current_object())

@@ -138,3 +138,74 @@ def test_a_requests_transaction_ends_before_the_other_after_request_hooks(app):
 
     assert names[-1] == "commit_or_roll_back"
     assert names.count("commit_or_roll_back") == 1
+
+
+def in_transaction_by_statement(engine) -> list[tuple[str, bool]]:
+    """Each statement's first words and whether its connection ran it inside a transaction
+    (on PostgreSQL, not in AUTOCOMMIT)."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, *args):
+        autocommit = conn.connection.dbapi_connection.autocommit
+        seen.append((" ".join(statement.split()[:2]), not autocommit))
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_on_postgresql_a_read_runs_without_begin_and_commit_and_its_writes_in_one_transaction(
+    fresh_app,
+):
+    """A GET reads in AUTOCOMMIT (no BEGIN, no COMMIT: two round trips fewer); a POST runs
+    every statement in its one transaction; a GET that writes writes in a transaction, and so
+    does every statement after its first write."""
+    from tests.factories import Factories
+
+    with fresh_app.app_context():
+        engine = db.engine
+        if is_sqlite(engine):
+            pytest.skip("SQLite reads keep their BEGIN: it gives a page one snapshot")
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        admin = make.staff("admin", village)
+        db.session.commit()
+
+    def write_on_a_read():
+        from pointsmart.villages.models import Village
+
+        before = db.session.get(Village, village.id).name
+        db.session.execute(
+            sa.update(Village).where(Village.id == village.id).values(name=before + "!")
+        )
+        after = db.session.get(Village, village.id, populate_existing=True).name
+        return {"before": before, "after": after}
+
+    fresh_app.add_url_rule("/test/write-on-a-read", view_func=write_on_a_read)
+    client = fresh_app.test_client()
+    seen = in_transaction_by_statement(engine)
+
+    read = client.get(f"/api/v1/households/{household.id}", headers=admin.auth)
+    reads, seen[:] = list(seen), []
+    written = client.post(
+        "/api/v1/transfers",
+        json={"household_id": household.id, "kind": "award", "points": 5, "category": "volunteer"},
+        headers={**admin.auth, "Idempotency-Key": "autocommit-reads-1"},
+    )
+    writes, seen[:] = list(seen), []
+    wrote_on_a_read = client.get("/test/write-on-a-read")
+
+    assert read.status_code == 200, read.get_json()
+    assert written.status_code == 201, written.get_json()
+    assert reads and not any(in_transaction for _, in_transaction in reads)
+    assert writes and all(in_transaction for _, in_transaction in writes)
+    assert [(words, in_transaction) for words, in_transaction in seen] == [
+        ("SELECT villages.id,", False),
+        ("UPDATE villages", True),
+        ("SELECT villages.id,", True),  # sees its own write
+    ]
+    assert wrote_on_a_read.get_json()["after"] == wrote_on_a_read.get_json()["before"] + "!"
+    with fresh_app.app_context():
+        from pointsmart.villages.models import Village
+
+        assert db.session.get(Village, village.id).name.endswith("!")  # committed

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from ..accounts.auth import login_required, page_principal
-from ..database import mark_read_only
+from ..database import writes_in_this_request
 from ..extensions import db
 from ..periods import previous_periods
 from ..replica import replica_blueprint
@@ -109,7 +109,7 @@ def sheet_pdf(village_id: int):
     that month reaching us later counts in the current month instead. So this GET writes,
     and its transaction begins as a writer (on SQLite a reader cannot safely become one).
     """
-    mark_read_only(False)
+    writes_in_this_request()
     db.session.rollback()
     sheet = monthly_sheet(page_principal(), village_id, _period())
     if sheet.ledger.month_over:
