@@ -130,6 +130,12 @@ def register_request_hooks(app: Flask) -> None:
         if writes or current.query_string:
             check_input()
 
+    @app.teardown_request
+    def reads_back_on_the_primary(error=None):
+        """The thread's context outlives the request: what runs next in it outside a request
+        (a command, a test's own queries) reads in transactions again."""
+        read_from(None)
+
     def authenticate_api_caller(endpoint: str) -> None:
         """401 before anything else, read in the request's one transaction."""
 
