@@ -53,6 +53,12 @@ def is_valid_period(value: str) -> bool:
     return bool(match) and int(match["year"]) >= 2000
 
 
+def next_period(period: str) -> str:
+    """The month after ``period``."""
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
 def previous_periods(period: str, count: int) -> list[str]:
     """``count`` periods ending with ``period``, oldest first."""
     year, month = int(period[:4]), int(period[5:])

@@ -42,7 +42,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import SHOP, Account, MonthlyTotal
-from ..periods import current_period, previous_periods
+from ..periods import current_period, next_period, previous_periods
 from ..rules.models import BLACK, RED
 from ..villages.models import Village
 from . import access, service
@@ -303,13 +303,8 @@ def _owed(rows, ids, window) -> None:
     )
     statement = sa.select(village.c.id, first_active, last_settled).where(village.c.id.in_(owing))
     for village_id, first, settled in db.session.execute(statement):
-        start = max(first or window[-1], _month_after(settled) if settled else window[0])
+        start = max(first or window[-1], next_period(settled) if settled else window[0])
         rows[village_id].owed_months = max(_months_between(start, window[-1]), 0)
-
-
-def _month_after(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:])
-    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
 def _months_between(first: str, last: str) -> int:

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from ..accounts.auth import login_required, page_principal
 from ..database import writes_in_this_request
 from ..extensions import db
-from ..periods import previous_periods
+from ..periods import next_period, previous_periods
 from ..replica import replica_blueprint
 from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
@@ -62,7 +62,7 @@ def committee_report(village_id: int):
         labels,
         [Series("outstanding", _("Outstanding"), [m["outstanding"] for m in series])],
     )
-    earlier, later = previous_periods(period, 2)[0], _next_period(period)
+    earlier, later = previous_periods(period, 2)[0], next_period(period)
     return render_template(
         "reports/committee.html",
         village_id=village_id,
@@ -83,11 +83,6 @@ def committee_report(village_id: int):
         flows_chart=flows,
         held_chart=held,
     )
-
-
-def _next_period(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:])
-    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
 @bp.route(
