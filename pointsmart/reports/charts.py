@@ -7,7 +7,7 @@ The tables beside the charts carry the same figures.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -33,6 +33,16 @@ def _nice_top(value: int) -> int:
             if step * factor >= value:
                 return step * factor
         step *= 10
+
+
+def monthly_bars(
+    chart_id: str, title: str, months: Sequence[Mapping], columns: Mapping[str, str]
+) -> Markup:
+    """Bars of months: a group per month (its ``period``), a bar per column of ``columns``
+    ({key in each month: label})."""
+    labels = [month["period"] for month in months]
+    series = [Series(key, label, [m[key] for m in months]) for key, label in columns.items()]
+    return bar_chart(chart_id, title, labels, series)
 
 
 def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:

@@ -23,7 +23,7 @@ from ..periods import next_period, previous_periods
 from ..replica import replica_blueprint
 from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
-from .charts import Series, bar_chart
+from .charts import monthly_bars
 from .cli import reports_cli
 from .sheet import mark_printed, monthly_sheet
 from .sheet_pdf import render_sheet
@@ -45,22 +45,17 @@ def committee_report(village_id: int):
     period = committee.resolve_period(actor, village_id, _period())
     summary = committee.monthly_summary(actor, village_id, period)
     series = committee.month_series(actor, village_id, period)
-    labels = [m["period"] for m in series]
-    flows = bar_chart(
+    flows = monthly_bars(
         "chart-flows",
         _("Points issued, deducted and redeemed by month"),
-        labels,
-        [
-            Series("issued", _("Issued"), [m["issued"] for m in series]),
-            Series("deducted", _("Deducted"), [m["deducted"] for m in series]),
-            Series("redeemed", _("Redeemed"), [m["redeemed"] for m in series]),
-        ],
+        series,
+        {"issued": _("Issued"), "deducted": _("Deducted"), "redeemed": _("Redeemed")},
     )
-    held = bar_chart(
+    held = monthly_bars(
         "chart-outstanding",
         _("Points held by households at each month's end"),
-        labels,
-        [Series("outstanding", _("Outstanding"), [m["outstanding"] for m in series])],
+        series,
+        {"outstanding": _("Outstanding")},
     )
     earlier, later = previous_periods(period, 2)[0], next_period(period)
     return render_template(

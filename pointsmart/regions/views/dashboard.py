@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from ...accounts.auth import login_required, page_principal
 from ...replica import reads_from_replica
 from ...reports import tabular
-from ...reports.charts import Series, bar_chart
+from ...reports.charts import monthly_bars
 from .. import exports
 from ..dashboard import region_dashboard
 from .blueprint import bp
@@ -23,15 +23,11 @@ def _period() -> str | None:
 @login_required
 def dashboard(region_id: int):
     board = region_dashboard(page_principal(), region_id, _period())
-    labels = [m["period"] for m in board.months]
-    flows = bar_chart(
+    flows = monthly_bars(
         "chart-flows",
         _("Points issued and deducted by month"),
-        labels,
-        [
-            Series("issued", _("Issued"), [m["issued"] for m in board.months]),
-            Series("deducted", _("Deducted"), [m["deducted"] for m in board.months]),
-        ],
+        board.months,
+        {"issued": _("Issued"), "deducted": _("Deducted")},
     )
     return render_template(
         "regions/dashboard.html",
