@@ -284,21 +284,15 @@ def award(village_id: int, household_id: int):
     }
 
     def produce() -> dict:
-        outcome = service.award_by_rule(
-            actor,
-            household_id=household_id,
-            rule_id=values["rule_id"],
-            quantity=values["quantity"],
-            memo=values.get("memo"),
+        return entry_result(
+            service.award_by_rule(
+                actor,
+                household_id=household_id,
+                rule_id=values["rule_id"],
+                quantity=values["quantity"],
+                memo=values.get("memo"),
+            )
         )
-        if outcome.approval is not None:
-            return {"approval_id": outcome.approval.id, "points": outcome.approval.points}
-        transfer = outcome.transfer
-        return {
-            "transfer_id": transfer.id,
-            "points": ledger_queries.household_signed_amount(transfer),
-            "balance": ledger_queries.household_balance_after(transfer),
-        }
 
     def done(result: dict):
         flash_entry(
@@ -322,6 +316,19 @@ def _award_form_page(actor: Principal, village: Village, household_id: int):
     return lambda errors, status: render_household(
         actor, village, household_id, errors=errors, form=form, status=status
     )
+
+
+def entry_result(outcome) -> dict:
+    """The answer a form keeps of an award or a board entry: sent for approval (its id and
+    points), or posted (the transfer, the household's points and its balance after)."""
+    if outcome.approval is not None:
+        return {"approval_id": outcome.approval.id, "points": outcome.approval.points}
+    transfer = outcome.transfer
+    return {
+        "transfer_id": transfer.id,
+        "points": ledger_queries.household_signed_amount(transfer),
+        "balance": ledger_queries.household_balance_after(transfer),
+    }
 
 
 def flash_entry(result: dict, recorded: Callable[[], str]) -> None:

@@ -14,10 +14,9 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...accounts.service import display_names
 from ...awards.photos import MAX_BYTES, photo_file
-from ...awards.views.pages import REQUIRED, flash_entry, leader_village, signed
+from ...awards.views.pages import REQUIRED, entry_result, flash_entry, leader_village, signed
 from ...forms import act, act_on_page, parse_form, refuse_form
 from ...households import service as households
-from ...ledger import queries as ledger_queries
 from ...periods import local_today
 from ...rules import catalogue as rules
 from ...security import UPLOAD_POLICY
@@ -110,18 +109,17 @@ def board_entry(village_id: int, household_id: int):
     }
 
     def produce() -> dict:
-        outcome = board.create_entry(
-            actor,
-            household_id=household_id,
-            rule_id=values["rule_id"],
-            reason=values["reason"],
-            quantity=values["quantity"],
-            photo=photo,
-            village_id=village_id,
+        return entry_result(
+            board.create_entry(
+                actor,
+                household_id=household_id,
+                rule_id=values["rule_id"],
+                reason=values["reason"],
+                quantity=values["quantity"],
+                photo=photo,
+                village_id=village_id,
+            )
         )
-        if outcome.approval is not None:
-            return {"approval_id": outcome.approval.id, "points": outcome.approval.points}
-        return {"points": ledger_queries.household_signed_amount(outcome.transfer)}
 
     def done(result: dict):
         flash_entry(
