@@ -51,23 +51,47 @@ def save_scoring(village_id: int):
         return grid_page(
             actor, village, grid_id, None, errors=[_("Choose one of the months shown.")]
         ), 422
+    cells = _cells_from_form()
+    if not cells:
+        return grid_page(
+            actor, village, grid_id, period, errors=[_("Nothing was ticked or entered.")]
+        ), 422
+    entered = {(h, r): v for h, r, v in cells}
+    entries = [batches.BatchEntry(household_id=h, rule_id=r, quantity=v) for h, r, v in cells]
+
+    def produce() -> dict:
+        return {"count": len(batches.post_batch(actor, entries, period=period))}
+
+    def page(errors: dict, status: int):
+        return grid_page(actor, village, grid_id, period, entered=entered, **errors), status
+
+    def saved(result: dict):
+        flash(
+            _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),
+            "success",
+        )
+        return redirect(
+            url_for("awards_pages.scoring", village_id=village_id, grid_id=grid_id, period=period)
+        )
+
+    payload = {"period": period, "cells": sorted(cells)}
+    return act_on_page(actor, payload, produce, page, saved, errors=_refusal_of(cells))
+
+
+def _cells_from_form() -> list[tuple[int, int, str]]:
+    """The grid's ticked or entered cells: (household id, rule id, what was entered)."""
     cells = []
     for name, value in request.form.items():
         match = CELL.match(name)
         value = value.strip()
         if match and value and value != "0":
             cells.append((int(match["household"]), int(match["rule"]), value))
-    entered = {(h, r): v for h, r, v in cells}
-    if not cells:
-        return grid_page(
-            actor, village, grid_id, period, errors=[_("Nothing was ticked or entered.")]
-        ), 422
-    entries = [batches.BatchEntry(household_id=h, rule_id=r, quantity=v) for h, r, v in cells]
-    payload = {"period": period, "cells": sorted(cells)}
+    return cells
 
-    def produce() -> dict:
-        transfers = batches.post_batch(actor, entries, period=period)
-        return {"count": len(transfers)}
+
+def _refusal_of(cells: list[tuple[int, int, str]]):
+    """A refused batch as the grid shows it: the message on top, and each refused entry's
+    reason in its cell."""
 
     def refusal(problem: Problem) -> dict:
         if not isinstance(problem, BatchRefused):
@@ -78,16 +102,4 @@ def save_scoring(village_id: int):
             cell_errors[(household_id, rule_id)] = bad["detail"]
         return {"errors": [str(problem.detail)], "cell_errors": cell_errors}
 
-    def page(errors: dict, status: int):
-        return grid_page(actor, village, grid_id, period, entered=entered, **errors), status
-
-    def done(result: dict):
-        flash(
-            _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),
-            "success",
-        )
-        return redirect(
-            url_for("awards_pages.scoring", village_id=village_id, grid_id=grid_id, period=period)
-        )
-
-    return act_on_page(actor, payload, produce, page, done, errors=refusal)
+    return refusal
