@@ -51,22 +51,31 @@ class _Quantity(Schema):
 # --- awards ----------------------------------------------------------------------------------
 
 
-class AwardIn(_Quantity):
-    """By rule: ``{household_id, rule_id, quantity (or hours), period?, memo?}``.
-    Ad hoc: ``{household_id, kind, points, category, period?, memo?}``."""
+class _Entry(_Quantity):
+    """What an award and a proposal are given: a household, and a rule (with its quantity)
+    or points and a category, for a month, with a memo."""
 
     household_id = fields.Int(required=True, strict=True, validate=ID)
     rule_id = fields.Int(load_default=None, strict=True, validate=ID)
-    kind = fields.Str(load_default=None, validate=validate.OneOf(["award", "deduct"]))
     points = fields.Int(load_default=None, strict=True, validate=validate.Range(1, MAX_AMOUNT))
     category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
     memo = fields.Str(load_default=None, validate=MEMO)
     period = fields.Str(load_default=None, validate=PERIOD)
 
     @validates_schema
-    def by_rule_or_ad_hoc(self, data, **kwargs):
+    def printable_memo(self, data, **kwargs):
         if not _printable(data.get("memo")):
             raise ValidationError(str(_l("The memo contains control characters.")), "memo")
+
+
+class AwardIn(_Entry):
+    """By rule: ``{household_id, rule_id, quantity (or hours), period?, memo?}``.
+    Ad hoc: ``{household_id, kind, points, category, period?, memo?}``."""
+
+    kind = fields.Str(load_default=None, validate=validate.OneOf(["award", "deduct"]))
+
+    @validates_schema
+    def by_rule_or_ad_hoc(self, data, **kwargs):
         if data.get("rule_id") is not None:
             extra = [name for name in ("kind", "points", "category") if data.get(name) is not None]
             if extra:
@@ -148,14 +157,7 @@ class MyEntries(Schema):
 # --- approvals -------------------------------------------------------------------------------
 
 
-class ProposalIn(_Quantity):
-    household_id = fields.Int(required=True, strict=True, validate=ID)
-    rule_id = fields.Int(load_default=None, strict=True, validate=ID)
-    points = fields.Int(load_default=None, strict=True, validate=validate.Range(1, MAX_AMOUNT))
-    category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
-    memo = fields.Str(load_default=None, validate=MEMO)
-    period = fields.Str(load_default=None, validate=PERIOD)
-
+class ProposalIn(_Entry):
     @validates_schema
     def by_rule_or_ad_hoc(self, data, **kwargs):
         if data.get("rule_id") is not None:

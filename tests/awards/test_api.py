@@ -178,6 +178,7 @@ def test_a_household_that_moved_away_takes_no_more_points(api, make, household, 
         ({"period": "1999-12"}, "period"),
         ({"memo": "长" * 501}, "memo"),
         ({"memo": "a\x00b"}, "request"),  # NUL is refused at the door (pointsmart.api)
+        ({"memo": "a\x07b"}, "memo"),
         ({"rule": "volunteer-hour"}, "rule"),
         ({"household_id": "one"}, "household_id"),
     ],

@@ -247,6 +247,15 @@ def test_an_ad_hoc_award_may_be_queued_and_a_quantity_without_a_rule_is_refused(
     assert "quantity" in refused["errors"]
 
 
+def test_a_proposals_memo_is_checked_as_an_awards_is(api, village, household, admin):
+    body = {"household_id": household.id, "points": 7, "category": "other", "memo": "修\x07路"}
+
+    refused = api.post(f"/villages/{village.id}/approvals", json=body, as_=admin, expect=422)
+
+    assert list(refused["errors"]) == ["memo"]
+    assert api.get(f"/villages/{village.id}/approvals", as_=admin)["items"] == []
+
+
 def test_the_threshold_is_the_villages_setting(api, village, household, leader, admin, catalogue):
     api.request(
         "PATCH", f"/villages/{village.id}/award-settings", json={"approval_threshold": 100},
