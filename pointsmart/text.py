@@ -15,6 +15,10 @@ Otherwise a name is put in Unicode's composed form (NFC) and its spaces tidied (
 spaces, including the ideographic space, becomes one ASCII space; none at either end).
 Variation selectors stay: rare characters of Chinese names are written with them.
 
+Free text people write to be read by others (a reason on the red and black board, an
+objection, a memo, a note) is held to the same rule, but may break lines: a tab is a space,
+every line break ``\n``, and the text is composed (NFC) with no blank at either end.
+
 A household number is a code, so it is also folded to its compatibility form (NFKC: a
 full-width ``１`` is ``1``) and every dash is the ASCII hyphen-minus, so ``XF-00１`` and
 ``XF‐001`` are the number ``XF-001``.
@@ -28,6 +32,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields
+
+from .errors import ValidationFailed
 
 # NUL cannot be stored by PostgreSQL and lone surrogates cannot be encoded as UTF-8: text
 # carrying either is refused at the door (``request_cycle``), before it can reach a
@@ -94,6 +100,48 @@ class Name(fields.Str):
 
     def clean(self, text: str) -> str:
         return clean_name(text)
+
+
+def clean_text(text: str) -> str:
+    """Free text with its line breaks as ``\n`` and its tabs as spaces, composed (NFC),
+    with no blank at either end; its hidden characters are for :func:`text_problem`."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def text_problem(text: str) -> str | None:
+    """Why free text cannot be taken (as :func:`name_problem`, line breaks allowed), or None."""
+    return name_problem(clean_text(text).replace("\n", ""))
+
+
+def reason_text(text: str | None, field: str = "reason", *, longest: int = 500) -> str:
+    """A reason a service keeps (an entry's, an objection's, a decision's): given, at most
+    ``longest`` characters, no hidden character; cleaned as :func:`clean_text`. Raises
+    ``ValidationFailed`` on ``field``."""
+    cleaned = clean_text(text or "")
+    problem = text_problem(cleaned)
+    if problem:
+        raise ValidationFailed(errors={field: [problem]})
+    if not cleaned:
+        raise ValidationFailed(errors={field: [str(_l("Say why, in words."))]})
+    if len(cleaned) > longest:
+        raise ValidationFailed(
+            errors={field: [str(_l("At most %(max)s characters.", max=longest))]}
+        )
+    return cleaned
+
+
+class Text(fields.Str):
+    """A marshmallow string field for free text (a memo, a note, a reason): refused with
+    hidden characters (line breaks apart), else cleaned (:func:`clean_text`). Validators
+    (``Length``) see the cleaned text."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        problem = text_problem(text)
+        if problem:
+            raise ValidationError(problem)
+        return clean_text(text)
 
 
 class HouseholdNumber(Name):

@@ -3,7 +3,15 @@ one spelling (issue 15: 张\\x07三, XF-001 with a zero-width space, XF-00１, �
 
 import pytest
 
-from pointsmart.text import clean_name, clean_number, hidden_character
+from pointsmart.errors import ValidationFailed
+from pointsmart.text import (
+    clean_name,
+    clean_number,
+    clean_text,
+    hidden_character,
+    reason_text,
+    text_problem,
+)
 
 HIDDEN = [
     "张\x07三",  # a control character (the bell)
@@ -107,3 +115,33 @@ def test_other_names_are_refused_the_same_way(api, make, path, body, field):
     refused = api.post(path.format(village=village.id), json=body, as_=root, expect=422)
 
     assert list(refused["errors"]) == [field]
+
+
+# --- free text: reasons, objections, memos, notes -----------------------------------------
+
+
+@pytest.mark.parametrize("text", [t for t in HIDDEN if t != "张三\t"])
+def test_free_text_refuses_what_a_name_refuses(text):
+    assert text_problem(f"第一行\n{text}") is not None
+
+
+def test_free_text_keeps_its_lines_and_tidies_its_ends():
+    typed = "  门前\t乱堆柴草，\r\n占用村道　\r"
+
+    assert text_problem(typed) is None
+    assert clean_text(typed) == "门前 乱堆柴草，\n占用村道"
+
+
+def test_a_reason_is_given_in_words_of_its_length(app):
+    with app.test_request_context():
+        with pytest.raises(ValidationFailed) as blank:
+            reason_text(" \r\n\t", "reason")
+        with pytest.raises(ValidationFailed) as long:
+            reason_text("长" * 501, "note")
+        with pytest.raises(ValidationFailed) as reversed_:
+            reason_text("\u202e道村用占", "reason")
+
+        assert reason_text(" 占用村道\r\n", "reason") == "占用村道"
+    assert list(blank.value.errors) == ["reason"]
+    assert list(long.value.errors) == ["note"]
+    assert "U+202E" in reversed_.value.errors["reason"][0]

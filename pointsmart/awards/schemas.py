@@ -7,16 +7,13 @@ from ..ledger.models import CATEGORIES
 from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery, page_schema
+from ..text import Text
 from .models import APPROVAL_STATUSES
 
 ID = validate.Range(1, MAX_ID)
 QUANTITY = validate.Range(min=0, min_inclusive=False, max=1_000_000)
 MEMO = validate.Length(max=MAX_MEMO_LENGTH)
 REASON = validate.Length(1, 500)
-
-
-def _printable(text):
-    return text is None or all(ch.isprintable() or ch == "\n" for ch in text)
 
 
 class _Quantity(Schema):
@@ -59,13 +56,8 @@ class _Entry(_Quantity):
     rule_id = fields.Int(load_default=None, strict=True, validate=ID)
     points = fields.Int(load_default=None, strict=True, validate=validate.Range(1, MAX_AMOUNT))
     category = fields.Str(load_default=None, validate=validate.OneOf(CATEGORIES))
-    memo = fields.Str(load_default=None, validate=MEMO)
+    memo = Text(load_default=None, validate=MEMO)
     period = fields.Str(load_default=None, validate=PERIOD)
-
-    @validates_schema
-    def printable_memo(self, data, **kwargs):
-        if not _printable(data.get("memo")):
-            raise ValidationError(str(_l("The memo contains control characters.")), "memo")
 
 
 class AwardIn(_Entry):
@@ -100,7 +92,7 @@ class AwardOut(TransferOut):
 
 class BatchEntryIn(_Quantity):
     household_id = fields.Int(required=True, strict=True, validate=ID)
-    memo = fields.Str(load_default=None, validate=MEMO)
+    memo = Text(load_default=None, validate=MEMO)
 
     @validates_schema
     def has_quantity(self, data, **kwargs):
@@ -110,7 +102,7 @@ class BatchEntryIn(_Quantity):
 class BatchIn(Schema):
     period = fields.Str(required=True, validate=PERIOD)
     rule_id = fields.Int(required=True, strict=True, validate=ID)
-    memo = fields.Str(load_default=None, validate=MEMO)
+    memo = Text(load_default=None, validate=MEMO)
     entries = fields.List(
         fields.Nested(BatchEntryIn), required=True, validate=validate.Length(1, 500)
     )
@@ -176,7 +168,7 @@ class ApprovalQuery(PageQuery):
 
 class DecisionIn(Schema):
     approve = fields.Bool(required=True)
-    reason = fields.Str(load_default=None, validate=validate.Length(max=500))
+    reason = Text(load_default=None, validate=validate.Length(max=500))
 
 
 class ApprovalOut(Schema):

@@ -38,21 +38,11 @@ from ..ledger.models import AWARD, Transfer
 from ..lookups import get_or_refuse
 from ..periods import is_valid_period, local_today
 from ..rules.models import BLACK, RED, Rule
+from ..text import reason_text
 from ..villages.service import find_village
 from .models import BoardEntry, Objection
 
 MAX_REASON = 500
-
-
-def reason_text(text: str | None, field: str = "reason") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationFailed(errors={field: [str(_l("Say why, in words."))]})
-    if len(text) > MAX_REASON:
-        raise ValidationFailed(
-            errors={field: [str(_l("At most %(max)s characters.", max=MAX_REASON))]}
-        )
-    return text
 
 
 def create_entry(

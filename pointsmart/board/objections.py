@@ -21,8 +21,9 @@ from ..extensions import db
 from ..ledger import service as ledger
 from ..lookups import get_or_refuse
 from ..periods import local_today
+from ..text import reason_text
 from ..villages.service import find_village
-from .entries import find_entry, reason_text, reversed_transfer_ids
+from .entries import find_entry, reversed_transfer_ids
 from .models import DISMISSED, UPHELD, BoardEntry, Objection, ObjectionRecord
 
 UPHELD_ALREADY = _l(

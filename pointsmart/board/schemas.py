@@ -7,6 +7,7 @@ from ..ledger.schemas import PERIOD
 from ..periods import PERIOD_PATTERN
 from ..rules.schemas import RuleRef
 from ..schemas import MAX_ID, page_schema
+from ..text import Text
 from .models import OBJECTION_STATUSES
 
 
@@ -92,7 +93,7 @@ class BoardEntryIn(Schema):
     household_id = fields.Int(required=True, strict=True, validate=ID)
     rule_id = fields.Int(required=True, strict=True, validate=ID)
     quantity = fields.Decimal(load_default=1, validate=QUANTITY)
-    reason = fields.Str(required=True, validate=REASON)
+    reason = Text(required=True, validate=REASON)
     period = fields.Str(load_default=None, validate=PERIOD)
     photo_base64 = fields.Str(
         load_default=None,
@@ -116,7 +117,7 @@ BoardEntryList = page_schema("BoardEntryList", BoardEntryOut)
 
 
 class ObjectionIn(Schema):
-    reason = fields.Str(required=True, validate=REASON)
+    reason = Text(required=True, validate=REASON)
     household_id = fields.Int(
         load_default=None,
         strict=True,
@@ -149,4 +150,4 @@ ObjectionList = page_schema("ObjectionList", ObjectionOut)
 
 class ObjectionDecisionIn(Schema):
     uphold = fields.Bool(required=True)
-    reason = fields.Str(required=True, validate=REASON)
+    reason = Text(required=True, validate=REASON)

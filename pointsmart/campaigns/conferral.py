@@ -38,6 +38,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..lookups import get_or_refuse
 from ..rules.models import Rule
+from ..text import reason_text
 from ..villages.models import Village
 from ..villages.service import find_village
 from . import regional, scope, windows
@@ -47,7 +48,6 @@ from .service import (
     find_campaign,
     find_nomination,
     nominations_of,
-    reason_text,
     today_for,
 )
 

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..schemas import MAX_ID
-from ..text import Name
+from ..text import Name, Text
 from .models import NOMINATION_STATUSES, OBJECTION_STATUSES, TIE_BREAKS
 
 ID = validate.Range(1, MAX_ID)
@@ -159,13 +159,13 @@ class CampaignList(Schema):
 
 class NominationIn(Schema):
     household_id = fields.Int(required=True, strict=True, validate=ID)
-    reason = fields.Str(required=True, validate=REASON)
+    reason = Text(required=True, validate=REASON)
     photo_base64 = fields.Str(load_default=None, allow_none=True)
 
 
 class VoteIn(Schema):
     approve = fields.Bool(required=True)
-    note = fields.Str(load_default="", validate=validate.Length(max=500))
+    note = Text(load_default="", validate=validate.Length(max=500))
 
 
 class VoteCast(Schema):
@@ -193,7 +193,7 @@ class BallotOut(Schema):
 
 
 class NomineeObjectionIn(Schema):
-    reason = fields.Str(required=True, validate=REASON)
+    reason = Text(required=True, validate=REASON)
     household_id = fields.Int(load_default=None, strict=True, validate=ID)
 
 
@@ -217,4 +217,4 @@ class NomineeObjectionList(Schema):
 
 class NomineeObjectionDecisionIn(Schema):
     uphold = fields.Bool(required=True)
-    reason = fields.Str(required=True, validate=REASON)
+    reason = Text(required=True, validate=REASON)

@@ -40,6 +40,7 @@ from ..lookups import get_or_refuse
 from ..periods import local_today
 from ..rules import catalogue as rule_service
 from ..rules.models import Rule
+from ..text import reason_text
 from ..villages.models import Village
 from ..villages.service import find_village
 from . import scope, windows
@@ -61,15 +62,6 @@ PHOTO_DIR = "campaign-photos"
 
 def _error(field: str, message: Any) -> ValidationFailed:
     return ValidationFailed(errors={field: [str(message)]})
-
-
-def reason_text(text: str | None, field: str = "reason") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise _error(field, _l("Say why, in words."))
-    if len(text) > MAX_REASON:
-        raise _error(field, _l("At most %(max)s characters.", max=MAX_REASON))
-    return text
 
 
 # --- finding -------------------------------------------------------------------------------

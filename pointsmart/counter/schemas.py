@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..households.schemas import CardHolderOut
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, page_schema
-from ..text import Name
+from ..text import Name, Text
 from .fields import made_at_field
 from .goods import MAX_POSITION, MAX_PRICE
 from .sales import MAX_LINES, MAX_QUANTITY
@@ -83,7 +83,7 @@ class StockIn(Schema):
         validate=validate.Range(-MAX_STOCK, MAX_STOCK),
         metadata={"description": "goods in (> 0) or out (< 0); not 0"},
     )
-    memo = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    memo = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class StockMoveOut(Schema):
@@ -184,7 +184,7 @@ class VoidOut(RedemptionOut):
 
 
 class VoidIn(Schema):
-    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 
 class CardLookupIn(Schema):

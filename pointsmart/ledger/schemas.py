@@ -1,10 +1,11 @@
 """What the ledger API reads and writes."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery, page_schema
+from ..text import Text
 from .models import CATEGORIES
 from .posting import MAX_AMOUNT, MAX_MEMO_LENGTH
 
@@ -18,18 +19,12 @@ class TransferIn(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(["award", "deduct"]))
     points = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_AMOUNT))
     category = fields.Str(required=True, validate=validate.OneOf(CATEGORIES))
-    memo = fields.Str(load_default=None, validate=validate.Length(max=MAX_MEMO_LENGTH))
+    memo = Text(load_default=None, validate=validate.Length(max=MAX_MEMO_LENGTH))
     period = fields.Str(load_default=None, validate=PERIOD)
-
-    @validates_schema
-    def memo_is_printable(self, data, **kwargs):
-        memo = data.get("memo")
-        if memo is not None and not all(ch.isprintable() or ch == "\n" for ch in memo):
-            raise ValidationError(str(_l("The memo contains control characters.")), "memo")
 
 
 class ReversalIn(Schema):
-    reason = fields.Str(required=True, validate=validate.Length(1, MAX_MEMO_LENGTH))
+    reason = Text(required=True, validate=validate.Length(1, MAX_MEMO_LENGTH))
 
 
 class TransferOut(Schema):

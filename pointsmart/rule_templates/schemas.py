@@ -8,7 +8,7 @@ from ..ledger.service import MAX_AMOUNT
 from ..rules.models import UNITS
 from ..rules.schemas import RuleRef
 from ..schemas import page_schema
-from ..text import Name
+from ..text import Name, Text
 
 POINTS = validate.Range(-MAX_AMOUNT, MAX_AMOUNT)
 NOTE = validate.Length(max=500)
@@ -48,7 +48,7 @@ class EntryIn(Schema):
 
 class TemplateIn(Schema):
     title = Name(required=True, validate=validate.Length(1, 100))
-    note = fields.Str(load_default="", validate=NOTE)
+    note = Text(load_default="", validate=NOTE)
     entries = fields.List(fields.Nested(EntryIn), load_default=list)
 
 
@@ -56,12 +56,12 @@ class DraftIn(Schema):
     """Any of the three; ``entries`` replaces the draft's whole list."""
 
     title = Name(validate=validate.Length(1, 100))
-    note = fields.Str(validate=NOTE)
+    note = Text(validate=NOTE)
     entries = fields.List(fields.Nested(EntryIn))
 
 
 class PublishIn(Schema):
-    note = fields.Str(load_default=None, validate=NOTE)
+    note = Text(load_default=None, validate=NOTE)
 
 
 class EntryOut(Schema):
@@ -211,7 +211,7 @@ AdoptionList = page_schema("AdoptionList", AdoptionOut)
 
 class TitleForm(Schema):
     title = Name(required=True, validate=validate.Length(1, 100))
-    note = fields.Str(load_default="", validate=NOTE)
+    note = Text(load_default="", validate=NOTE)
 
 
 class EntryForm(Schema):
@@ -228,7 +228,7 @@ class EntryForm(Schema):
 
 
 class PublishForm(Schema):
-    note = fields.Str(load_default=None, validate=NOTE)
+    note = Text(load_default=None, validate=NOTE)
 
 
 class AdoptForm(Schema):

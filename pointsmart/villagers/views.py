@@ -32,6 +32,7 @@ from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
 from ..forms import REQUIRED, done, parse_form, run_once, submit, typed_twice
 from ..replica import reads_from_replica
+from ..text import Text
 from . import service, words
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
@@ -143,7 +144,7 @@ def home(principal):
 
 
 class ObjectionForm(Schema):
-    reason = fields.Str(
+    reason = Text(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, board.MAX_REASON)
     )
 

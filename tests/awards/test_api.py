@@ -179,6 +179,7 @@ def test_a_household_that_moved_away_takes_no_more_points(api, make, household, 
         ({"memo": "长" * 501}, "memo"),
         ({"memo": "a\x00b"}, "request"),  # NUL is refused at the door (pointsmart.api)
         ({"memo": "a\x07b"}, "memo"),
+        ({"memo": "修路\u200b"}, "memo"),  # a zero-width space
         ({"rule": "volunteer-hour"}, "rule"),
         ({"household_id": "one"}, "household_id"),
     ],
@@ -533,3 +534,12 @@ def test_a_replayed_reversal_posts_nothing_more(api, make, household, admin):
     balance, _, history = standing(api, admin, household)
     assert balance == 0
     assert history == [first.get_json()["id"], award.id]
+
+
+def test_a_memo_typed_with_full_width_spaces_is_taken(api, household, leader):
+    """Chinese input methods type U+3000 for a space: a memo is free text, not a code."""
+    made = api.post(
+        "/transfers", json=entry(household, memo="修路　两小时\n村东"), as_=leader, key=True
+    )
+
+    assert made["memo"] == "修路　两小时\n村东"

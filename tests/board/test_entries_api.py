@@ -382,3 +382,26 @@ def test_a_photo_larger_than_the_usual_request_limit_is_taken(
     )
 
     assert made["has_photo"] is True
+
+
+def test_a_reason_that_would_read_backwards_on_the_board_is_refused(
+    api, village, household, leader, catalogue
+):
+    turned = entry(household, catalogue.clutter, reason="\u202e道村用占")
+
+    refused = api.post(
+        f"/villages/{village.id}/board-entries", json=turned, as_=leader, key=True, expect=422
+    )
+    typed = api.post(
+        f"/villages/{village.id}/board-entries",
+        json=entry(household, catalogue.clutter, reason="  乱堆柴草，\r\n占用村道　"),
+        as_=leader,
+        key=True,
+    )
+
+    assert list(refused["errors"]) == ["reason"]
+    assert "U+202E" in refused["errors"]["reason"][0]
+    assert typed["reason"] == "乱堆柴草，\n占用村道"
+    assert [item["id"] for item in api.get(f"/villages/{village.id}/board")["black"]] == [
+        typed["id"]
+    ]

@@ -14,6 +14,7 @@ from ...forms import act, parse_form, refuse_form
 from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...rules import catalogue as rules
+from ...text import Text
 from .. import approvals, service
 from .blueprint import bp
 from .pages import can_reverse, leader_village
@@ -70,7 +71,7 @@ def approval_queue(village_id: int):
 
 class DecisionForm(Schema):
     decision = fields.Str(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason = fields.Str(load_default=None, validate=validate.Length(max=500))
+    reason = Text(load_default=None, validate=validate.Length(max=500))
 
 
 @bp.route("/leader/<int:village_id>/approvals/<int:approval_id>", methods=["POST"])

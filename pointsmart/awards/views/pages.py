@@ -38,6 +38,7 @@ from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
 from ...periods import local_day, local_today
 from ...rules import catalogue as rules
+from ...text import Text
 from ...villages import service as villages
 from ...villages.models import Village
 from .. import approvals, limits, service
@@ -184,7 +185,7 @@ class AwardForm(Schema):
             min=0, min_inclusive=False, max=1000, error=_l("Give a number above 0.")
         ),
     )
-    memo = fields.Str(
+    memo = Text(
         load_default=None,
         validate=validate.Length(max=500, error=_l("At most %(max)s characters.", max=500)),
     )
@@ -348,7 +349,7 @@ def flash_entry(result: dict, recorded: Callable[[], str]) -> None:
 
 
 class ReverseForm(Schema):
-    reason = fields.Str(
+    reason = Text(
         required=True,
         error_messages=REQUIRED,
         validate=validate.Length(1, 500, error=_l("Give a reason for the reversal.")),

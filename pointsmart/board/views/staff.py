@@ -20,6 +20,7 @@ from ...households import service as households
 from ...periods import local_today
 from ...rules import catalogue as rules
 from ...security import UPLOAD_POLICY
+from ...text import Text
 from .. import entries as board
 from .. import objections
 
@@ -48,7 +49,7 @@ class EntryForm(Schema):
             min=0, min_inclusive=False, max=1000, error=_l("Give a number above 0.")
         ),
     )
-    reason = fields.Str(
+    reason = Text(
         required=True,
         error_messages=REQUIRED,
         validate=validate.Length(1, 500, error=_l("At most %(max)s characters.", max=500)),
@@ -171,7 +172,7 @@ def objection_queue(village_id: int):
 
 class ObjectionDecisionForm(Schema):
     decision = fields.Str(required=True, validate=validate.OneOf(["uphold", "dismiss"]))
-    reason = fields.Str(
+    reason = Text(
         required=True,
         error_messages={"required": _l("Say why, in words.")},
         validate=validate.Length(1, 500, error=_l("Say why, in words.")),

@@ -16,6 +16,7 @@ from ...counter.photos import MAX_BYTES
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refuse_form, run_once, submit
 from ...periods import local_today
+from ...text import Text
 from ...villages.service import find_village
 from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
@@ -54,17 +55,17 @@ class NominationForm(Schema):
     household_number = fields.Str(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
     )
-    reason = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
+    reason = Text(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
 
 
 class VoteForm(Schema):
     decision = fields.Str(required=True, validate=validate.OneOf(("approve", "reject")))
-    note = fields.Str(load_default="", validate=validate.Length(max=500))
+    note = Text(load_default="", validate=validate.Length(max=500))
 
 
 class DecisionForm(Schema):
     decision = fields.Str(required=True, validate=validate.OneOf(("uphold", "dismiss")))
-    reason = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
+    reason = Text(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
 
 
 def _staff_village(village_id: int) -> tuple[Principal, object]:

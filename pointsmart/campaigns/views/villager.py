@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, validate
 
 from ...accounts.auth import Principal, villager_page_principal
 from ...errors import NotFound
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refuse_form
 from ...replica import reads_from_replica
+from ...text import Text
 from ...villagers.views import villager_required
 from .. import conferral, review, service
 from ..present import campaign_view
@@ -21,7 +22,7 @@ from .staff import nominate_by_form, vote_by_form
 
 
 class ObjectionForm(Schema):
-    reason = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
+    reason = Text(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
 
 
 def _campaign(principal: Principal, campaign_id: int):

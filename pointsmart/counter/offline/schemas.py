@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from ...schemas import page_schema
+from ...text import Text
 from ..models import OFFLINE_SALE_STATUSES
 from ..schemas import LineOut
 from .reconcile import RESOLUTIONS
@@ -75,4 +76,4 @@ class OfflineSaleQuery(Schema):
 
 class ResolveIn(Schema):
     resolution = fields.Str(required=True, validate=validate.OneOf(RESOLUTIONS))
-    memo = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    memo = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))

@@ -19,6 +19,7 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...extensions import db
 from ...forms import act, parse_form, refuse_form
+from ...text import Text
 from ...villages.models import Village
 from .. import goods
 from . import reconcile
@@ -47,7 +48,7 @@ REASON_WORDS = {
 
 class ResolveForm(Schema):
     resolution = fields.Str(required=True, validate=validate.OneOf(reconcile.RESOLUTIONS))
-    memo = fields.Str(load_default=None, validate=validate.Length(max=200))
+    memo = Text(load_default=None, validate=validate.Length(max=200))
 
 
 def _zone(village_id: int) -> ZoneInfo:

@@ -30,6 +30,7 @@ from ...extensions import db
 from ...forms import REQUIRED, act, parse_form, run_once
 from ...ledger.errors import AccountClosed
 from ...periods import local_today
+from ...text import Text
 from ...villages.service import find_village
 from .. import customers, goods, receipts, sales, voids
 from .blueprint import bp
@@ -46,7 +47,7 @@ class SaleForm(CardForm):
 
 
 class VoidForm(Schema):
-    reason = fields.Str(load_default=None, validate=validate.Length(max=200))
+    reason = Text(load_default=None, validate=validate.Length(max=200))
 
 
 @bp.route("/counter")

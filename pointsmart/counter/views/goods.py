@@ -13,7 +13,7 @@ from marshmallow import Schema, fields, validate
 from ...accounts.auth import login_required, page_principal
 from ...forms import REQUIRED, done, run_once, submit
 from ...security import upload_response
-from ...text import Name
+from ...text import Name, Text
 from .. import goods, photos
 from ..goods import MAX_POSITION, MAX_PRICE
 from ..stock import MAX_STOCK
@@ -65,7 +65,7 @@ class StockForm(Schema):
         validate=validate.Range(1, MAX_STOCK, error=_l("Stock must be 0 to 1,000,000.")),
     )
     direction = fields.Str(required=True, validate=validate.OneOf(["in", "out"]))
-    memo = fields.Str(load_default=None, validate=validate.Length(max=200))
+    memo = Text(load_default=None, validate=validate.Length(max=200))
 
 
 def _goods_page(shop, *, errors=None, form=None, status=200):
