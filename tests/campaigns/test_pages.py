@@ -54,11 +54,14 @@ def test_the_committee_sets_up_a_campaign_on_its_page(
     }  # fmt: skip
 
     refused = page.post(url, form, expect=422)  # no council chosen
-    made = page.client.post(
-        url, data={**page.hidden_fields(url), **form, "council": [str(m.user_id) for m in council]}
+    council_ids = [str(m.user_id) for m in council]
+    turned = page.post(
+        url, {**form, "title": "\u202e家之老敬亲孝", "council": council_ids}, expect=422
     )
+    made = page.client.post(url, data={**page.hidden_fields(url), **form, "council": council_ids})
 
     assert "council" in refused.get_data(as_text=True)
+    assert "U+202E" in turned.get_data(as_text=True)  # a title on public notices, as the API's
     assert made.status_code == 303
     campaign = db.session.execute(db.select(Campaign)).scalars().one()
     assert (campaign.title, campaign.notice_days) == ("孝亲敬老之家", 7)

@@ -16,7 +16,7 @@ from ...counter.photos import MAX_BYTES
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, parse_form, refuse_form, run_once, submit
 from ...periods import local_today
-from ...text import Text
+from ...text import HouseholdNumber, Name, Text
 from ...villages.service import find_village
 from .. import choices, conferral, review, scope, service
 from ..models import TIE_BREAKS
@@ -35,7 +35,7 @@ def allow_photo_uploads(endpoint, values):
 
 
 class CampaignCommonForm(Schema):
-    title = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
+    title = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
     seats = fields.Int(required=True, error_messages=REQUIRED, validate=validate.Range(1, 1000))
     nominate_from = fields.Date(required=True, error_messages=REQUIRED)
     nominate_until = fields.Date(required=True, error_messages=REQUIRED)
@@ -52,7 +52,7 @@ class CampaignForm(CampaignCommonForm):
 
 
 class NominationForm(Schema):
-    household_number = fields.Str(
+    household_number = HouseholdNumber(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
     )
     reason = Text(required=True, error_messages=REQUIRED, validate=validate.Length(1, 500))
