@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required, page_principal
 from ..forms import REQUIRED, WHOLE, done, submit
+from ..text import HouseholdNumber
 from ..villagers.views import villager_required
 from ..villages.service import administered_village
 from . import service
@@ -26,7 +27,9 @@ class CapForm(Schema):
 
 
 class ConsentForm(Schema):
-    number = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    number = HouseholdNumber(
+        required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
+    )
     phone = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 20))
 
 

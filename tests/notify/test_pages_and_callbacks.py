@@ -42,7 +42,7 @@ def test_the_committee_records_a_consent_and_sets_the_cap_on_the_page(client, ma
         fields = hidden_fields(client.get(page).get_data(as_text=True), action)
         return client.post(action, data={**fields, **data})
 
-    answer = post(f"{page}/consents", number="R-7", phone="137 0000 0002")
+    answer = post(f"{page}/consents", number="R－７", phone="137 0000 0002")  # typed full-width
     assert answer.status_code == 303
     consent = db.session.get(SmsConsent, household.id)
     assert (consent.phone, consent.stopped_at) == ("13700000002", None)
