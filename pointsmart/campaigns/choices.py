@@ -14,6 +14,7 @@ from ..accounts.models import RoleAssignment, User
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..households.service import household_id_by_number
 from ..rules import catalogue as rule_service
 
 
@@ -65,13 +66,7 @@ def region_council_choices(village_ids: list[int], region_ids: list[int]) -> lis
 
 def household_by_number(village_id: int, number: str) -> int:
     """The id of the village's active household with this number (``household_number``)."""
-    household_id = db.session.execute(
-        sa.select(Household.id).where(
-            Household.village_id == village_id,
-            Household.number == (number or "").strip(),
-            Household.status == "active",
-        )
-    ).scalar_one_or_none()
+    household_id = household_id_by_number(village_id, number, active=True)
     if household_id is None:
         raise ValidationFailed(
             errors={"household_number": [str(_l("No such household in this village."))]}

@@ -35,6 +35,7 @@ from ..villages.service import administered_village
 from .card_images import qr_image
 from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
 from .models import Card, Household
+from .service import household_id_by_number
 
 CJK_FONT = "STSong-Light"
 CODE_FONT = "Courier-Bold"
@@ -125,11 +126,8 @@ def collect_cards(
 def reissue_by_number(actor: Principal, village_id: int, number: str) -> int:
     """Issue a new card to the household with this number; its older cards stop working."""
     actor.require_admin(village_id)
-    household = db.session.execute(
-        sa.select(Household).where(
-            Household.village_id == village_id, Household.number == number.strip()
-        )
-    ).scalar_one_or_none()
+    household_id = household_id_by_number(village_id, number)
+    household = db.session.get(Household, household_id) if household_id is not None else None
     if household is None:
         raise ValidationFailed(
             errors={"number": [str(_l("No household with number %(n)s.", n=number))]}

@@ -118,13 +118,16 @@ def find_household(household_id: int) -> Household:
     return household
 
 
-def household_id_by_number(village_id: int, number: str) -> int | None:
-    """The id of the village's household with that number (as written on its card), if any."""
-    return db.session.execute(
-        sa.select(Household.id).where(
-            Household.village_id == village_id, Household.number == number.strip()
-        )
-    ).scalar_one_or_none()
+def household_id_by_number(village_id: int, number: str, *, active: bool = False) -> int | None:
+    """The id of the village's household with that number as written on its card, however it
+    was typed (``text.clean_number``: ``XF-00１`` is ``XF-001``), if any; with ``active``, only
+    one that has not moved away. The one look-up by number."""
+    statement = sa.select(Household.id).where(
+        Household.village_id == village_id, Household.number == clean_number(number or "")
+    )
+    if active:
+        statement = statement.where(Household.status == "active")
+    return db.session.execute(statement).scalar_one_or_none()
 
 
 def get_household(actor: Principal, household_id: int) -> HouseholdView:

@@ -21,6 +21,7 @@ from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..households.service import household_id_by_number
 from ..lookups import get_or_refuse
 from ..periods import current_period, is_valid_period
 from ..villages.service import administered_village
@@ -249,11 +250,7 @@ def check_period(period: str) -> str:
 
 def household_by_number(actor: Principal, village_id: int, number: str) -> int:
     actor.require_admin(village_id)
-    household_id = db.session.execute(
-        sa.select(Household.id).where(
-            Household.village_id == village_id, Household.number == (number or "").strip()
-        )
-    ).scalar_one_or_none()
+    household_id = household_id_by_number(village_id, number)
     if household_id is None:
         raise ValidationFailed(
             errors={"number": [str(_l("No household with number %(n)s.", n=number))]}

@@ -30,7 +30,8 @@ def test_an_admin_issues_missing_cards_reissues_one_and_prints_the_sheet(client,
 
     before = current_card(first.id)
     fields = hidden_fields(page, f"/villages/{village.id}/cards/reissue")
-    done = post(client, f"/villages/{village.id}/cards/reissue", {**fields, "number": "XF-001"})
+    typed = {**fields, "number": "XF－00１"}  # typed with full-width characters
+    done = post(client, f"/villages/{village.id}/cards/reissue", typed)
     assert done.headers["Location"] == f"/households/{first.id}/card"
     assert current_card(first.id).version == before.version + 1
     shown = get(client, f"/households/{first.id}/card").get_data(as_text=True)
