@@ -19,6 +19,9 @@ Free text people write to be read by others (a reason on the red and black board
 objection, a memo, a note) is held to the same rule, but may break lines: a tab is a space,
 every line break ``\n``, and the text is composed (NFC) with no blank at either end.
 
+A phone number is written as its digits: ``+86 137-0000-0002``, ``137 0000 0002`` and
+``１３７０００００００２`` are all ``13700000002``.
+
 A household number is a code, so it is also folded to its compatibility form (NFKC: a
 full-width ``１`` is ``1``) and every dash is the ASCII hyphen-minus, so ``XF-00１`` and
 ``XF‐001`` are the number ``XF-001``.
@@ -142,6 +145,46 @@ class Text(fields.Str):
         if problem:
             raise ValidationError(problem)
         return clean_text(text)
+
+
+# A Chinese mobile number, as :func:`clean_phone` writes it.
+MOBILE = re.compile(r"^1[3-9][0-9]{9}\Z")
+_CHINA = ("+86", "0086")
+
+
+def clean_phone(text: str) -> str:
+    """A phone number as people write it, as its digits: full-width digits folded, blanks,
+    dashes, dots and brackets dropped, and China's code (+86, 0086) taken off. Whether what
+    is left is a mobile number is for :data:`MOBILE` to say."""
+    folded = unicodedata.normalize("NFKC", text)
+    digits = "".join(
+        c
+        for c in folded
+        if not (c.isspace() or c == "." or unicodedata.category(c) in ("Pd", "Ps", "Pe"))
+    )
+    for prefix in _CHINA:
+        if digits.startswith(prefix):
+            return digits[len(prefix) :]
+    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why a cleaned phone number is no mobile number, or None."""
+    if MOBILE.match(phone):
+        return None
+    return str(_l("A mobile number has 11 digits and starts with 1."))
+
+
+class Phone(fields.Str):
+    """A marshmallow string field for a mobile number, cleaned (:func:`clean_phone`) and
+    refused unless it is one."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        phone = clean_phone(super()._deserialize(value, attr, data, **kwargs))
+        problem = phone_problem(phone)
+        if problem:
+            raise ValidationError(problem)
+        return phone
 
 
 class HouseholdNumber(Name):

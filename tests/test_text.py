@@ -7,6 +7,7 @@ from pointsmart.errors import ValidationFailed
 from pointsmart.text import (
     clean_name,
     clean_number,
+    clean_phone,
     clean_text,
     hidden_character,
     reason_text,
@@ -145,3 +146,17 @@ def test_a_reason_is_given_in_words_of_its_length(app):
     assert list(blank.value.errors) == ["reason"]
     assert list(long.value.errors) == ["note"]
     assert "U+202E" in reversed_.value.errors["reason"][0]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["13700000002", "137 0000 0002", "137-0000-0002", "+86 137 0000 0002", "0086-13700000002",
+     "8613700000002", "(137)0000.0002", "１３７００００ ０００２", "137－0000－0002"],
+)  # fmt: skip
+def test_a_phone_number_is_its_digits_however_it_is_written(typed):
+    assert clean_phone(typed) == "13700000002"
+
+
+def test_what_is_no_mobile_number_stays_for_the_check_to_refuse():
+    assert clean_phone("0571-8888 6666") == "057188886666"
+    assert clean_phone("村口") == "村口"

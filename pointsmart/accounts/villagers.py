@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 
 import sqlalchemy as sa
@@ -29,21 +28,16 @@ from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..refusals import write_after_the_refusal
+from ..text import clean_phone
 from .models import ApiToken
 from .passwords import hash_secret, needs_rehash, verify_secret
 from .principal import Principal
 from .service import WEB_SESSION_HOURS, IssuedToken, _digest, revoke_other_tokens
 
-PHONE_SEPARATORS = re.compile(r"[\s\-]")
-
 
 class PinMustChange(Forbidden):
     code = "pin_must_change"
     title = _l("Choose a new PIN first: the one you were given was set by the village.")
-
-
-def normalise_phone(phone: str | None) -> str:
-    return PHONE_SEPARATORS.sub("", phone or "")
 
 
 def issue_villager_token(phone: str, pin: str) -> IssuedToken:
@@ -57,7 +51,7 @@ def start_villager_session(phone: str, pin: str) -> IssuedToken:
 
 
 def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
-    phone = normalise_phone(phone)
+    phone = clean_phone(phone or "")
     pin = pin or ""
     candidates = []
     if phone and PIN_PATTERN.match(pin):

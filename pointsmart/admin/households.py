@@ -7,7 +7,6 @@ once its balance is 0, so no points vanish with it.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,14 +19,12 @@ from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household, Member
-from ..households.service import find_household
+from ..households.service import checked_phone, find_household
 from ..ledger import service as ledger
 from ..lookups import get_or_refuse
 from ..text import clean_name, clean_number
 from ..villages.models import Grid
 from .errors import BalanceNotSettled
-
-PHONE = re.compile(r"^1[3-9][0-9]{9}\Z")
 
 
 def administered_household(actor: Principal, household_id: int) -> Household:
@@ -53,8 +50,8 @@ def update_household(
     """Change a household's number, head of household or phone."""
     household = administered_household(actor, household_id)
     number, head_name = clean_number(number or ""), clean_name(head_name or "")
-    phone = (phone or "").strip() or None
     errors: dict[str, list[str]] = {}
+    phone = checked_phone(phone, errors)
     if not number or len(number) > 32:
         errors["number"] = [str(_l("Give the household number."))]
     elif db.session.execute(
@@ -67,8 +64,6 @@ def update_household(
         errors["number"] = [str(_l("Household number %(n)s exists.", n=number))]
     if not head_name or len(head_name) > 50:
         errors["head_name"] = [str(_l("Give the head of household."))]
-    if phone is not None and not PHONE.match(phone):
-        errors["phone"] = [str(_l("A mobile number has 11 digits and starts with 1."))]
     if errors:
         raise ValidationFailed(errors=errors)
     before = {

@@ -12,7 +12,6 @@ Problems are worded in the caller's language (Chinese by default, also on the co
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
@@ -24,13 +23,12 @@ from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..extensions import db
 from ..ledger import service as ledger
-from ..text import UNSAFE_TEXT, clean_number, hidden_character
+from ..text import MOBILE, UNSAFE_TEXT, clean_number, hidden_character
 from ..villages.models import Grid
 from ..villages.service import get_village
 from .models import Household, Member
 from .roster_files import HEADERS, RosterInvalid, RosterRow, RowProblem
 
-PHONE = re.compile(r"^1[3-9][0-9]{9}\Z")
 MAX_LENGTHS = {"number": 32, "head_name": 50, "member_name": 50, "relation": 20}
 CHUNK = 1000  # rows per bulk insert; the progress bar moves once per chunk
 
@@ -70,7 +68,7 @@ def check_roster(village_id: int, rows: list[RosterRow]) -> list[RowProblem]:
             messages.append(_("户主 is longer than %(n)s characters.", n=MAX_LENGTHS["head_name"]))
         if row.grid and row.grid not in grids:
             messages.append(_("The village has no grid named %(grid)s.", grid=row.grid))
-        if row.phone and not PHONE.match(row.phone):
+        if row.phone and not MOBILE.match(row.phone):
             messages.append(
                 _(
                     "电话 %(phone)s is not an 11-digit mobile number starting with 1.",

@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..errors import Problem
-from ..text import clean_name, clean_number, hidden_character
+from ..text import clean_name, clean_number, clean_phone, hidden_character
 
 HEADERS = {
     "number": ("户号",),
@@ -192,7 +192,7 @@ def _parse(table: Iterable[list[str]]) -> list[RosterRow]:
                 number=_tidy(cell(values, "number"), clean_number),
                 head_name=_tidy(cell(values, "head_name"), clean_name),
                 grid=_tidy(cell(values, "grid"), clean_name),
-                phone=_tidy(cell(values, "phone"), clean_number),
+                phone=_tidy(cell(values, "phone"), clean_phone),
                 members=members,
                 unclear_members=unclear,
             )

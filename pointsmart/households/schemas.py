@@ -1,15 +1,11 @@
 """What the households API reads and writes."""
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_ID, PageQuery, page_schema
-from ..text import HouseholdNumber, Name
+from ..text import HouseholdNumber, Name, Phone
 
-PHONE = validate.Regexp(
-    r"^1[3-9][0-9]{9}\Z", error=_l("A mobile number has 11 digits and starts with 1.")
-)
 ID = validate.Range(1, MAX_ID)
 
 
@@ -28,7 +24,7 @@ class HouseholdIn(Schema):
     number = HouseholdNumber(required=True, validate=validate.Length(1, 32))
     head_name = Name(required=True, validate=validate.Length(1, 50))
     grid_id = fields.Int(load_default=None, allow_none=True, validate=ID)
-    phone = fields.Str(load_default=None, allow_none=True, validate=PHONE)
+    phone = Phone(load_default=None, allow_none=True)
     members = fields.List(
         fields.Nested(MemberIn), load_default=list, validate=validate.Length(max=30)
     )

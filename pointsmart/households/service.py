@@ -16,7 +16,7 @@ from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..periods import current_period
-from ..text import clean_name, clean_number
+from ..text import clean_name, clean_number, clean_phone, phone_problem
 from ..villages.models import Grid, Village
 from ..villages.service import get_village
 from . import cards
@@ -67,6 +67,7 @@ def create_household(
         errors["number"] = [str(_l("Household number %(n)s exists.", n=number))]
     if not head_name:
         errors["head_name"] = [str(_l("Give the head of household."))]
+    phone = checked_phone(phone, errors)
     if grid_id is not None:
         grid = db.session.get(Grid, grid_id)
         if grid is None or grid.village_id != village_id:
@@ -116,6 +117,16 @@ def find_household(household_id: int) -> Household:
     if household is None:
         raise NotFound(_l("No such household."))
     return household
+
+
+def checked_phone(phone: str | None, errors: dict[str, list[str]]) -> str | None:
+    """A household's phone as it is kept (:func:`text.clean_phone`), or None when none is
+    given; a number that is no mobile number adds its message to ``errors``."""
+    phone = clean_phone(phone or "") or None
+    problem = phone_problem(phone) if phone else None
+    if problem:
+        errors["phone"] = [problem]
+    return phone
 
 
 def household_id_by_number(village_id: int, number: str, *, active: bool = False) -> int | None:

@@ -7,7 +7,6 @@ reply stops every consent on that number. Every change is audited.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from ..households.models import Household
 from ..households.service import household_id_by_number
 from ..lookups import get_or_refuse
 from ..periods import current_period, is_valid_period
+from ..text import MOBILE, clean_phone
 from ..villages.service import administered_village
 from .models import (
     COUNTED,
@@ -35,16 +35,7 @@ from .models import (
 from .provider import provider_settings
 
 # A mainland China mobile number; +86 / 86 / 0086 in front is accepted and dropped.
-MOBILE = re.compile(r"^1[3-9][0-9]{9}\Z")
 MAX_MONTHLY_CAP = 100_000
-
-
-def normalise_phone(phone: str | None) -> str:
-    digits = re.sub(r"[\s\-()]", "", phone or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == 11 + len(prefix):
-            digits = digits[len(prefix) :]
-    return digits
 
 
 def _household(actor: Principal, household_id: int) -> Household:
@@ -56,7 +47,7 @@ def _household(actor: Principal, household_id: int) -> Household:
 def record_consent(actor: Principal, household_id: int, *, phone: str) -> SmsConsent:
     """The committee records that the household agreed to get texts on ``phone``."""
     household = _household(actor, household_id)
-    number = normalise_phone(phone)
+    number = clean_phone(phone or "")
     if not MOBILE.match(number):
         raise ValidationFailed(
             errors={"phone": [str(_l("Write the 11-digit mobile number, such as 13812345678."))]}
@@ -113,7 +104,7 @@ def stop(actor: Principal, household_id: int) -> SmsConsent | None:
 
 def stop_by_reply(phone: str) -> int:
     """The provider's stop reply from ``phone``: stop every active consent on it."""
-    number = normalise_phone(phone)
+    number = clean_phone(phone or "")
     consents = db.session.execute(
         sa.select(SmsConsent).where(SmsConsent.phone == number, SmsConsent.stopped_at.is_(None))
     ).scalars()

@@ -42,20 +42,26 @@ def test_a_household_is_added_with_an_audit_entry(pages, office):
         {
             "number": "XF-002",
             "head_name": "赵四",
-            "phone": "13800000002",
+            "phone": "138 0000 0002",
             "grid_id": office.grid.id,
         },
     )
     household = db.session.execute(
         db.select(Household).where(Household.number == "XF-002")
     ).scalar_one()
-    assert household.grid_id == office.grid.id
+    assert (household.grid_id, household.phone) == (office.grid.id, "13800000002")
     entry = last_entry("household.create")
     assert (entry.actor_id, entry.target_id) == (office.admin.user_id, household.id)
     html = pages.post(
         f"/admin/villages/{vid}/households", {"number": "XF-002", "head_name": ""}, expect=422
     )
     assert "请填写" in html
+    not_a_phone = pages.post(
+        f"/admin/villages/{vid}/households",
+        {"number": "XF-003", "head_name": "钱五", "phone": "村口小卖部"},
+        expect=422,
+    )  # was kept as it was typed: the page checked only its length
+    assert "手机号是以 1 开头的 11 位数字" in not_a_phone
 
 
 def test_a_household_is_edited_and_moved_with_old_and_new_values(pages, office):

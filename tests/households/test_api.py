@@ -27,7 +27,7 @@ def test_an_admin_registers_a_household_with_its_members(api, make):
             "number": "0301",
             "head_name": "刘建国",
             "grid_id": grid.id,
-            "phone": "13912345678",
+            "phone": "+86 139-1234-5678",  # stored as its digits
             "members": [{"name": "王秀英", "relation": "配偶"}, {"name": "刘小明"}],
         },
         as_=admin,

@@ -46,6 +46,14 @@ def test_the_sign_in_page_is_in_chinese_with_a_csrf_token(csrf_client):
     assert re.search(r'href="/static/villager/villager\.[0-9a-f]{12}\.css"', html)
 
 
+def test_a_phone_typed_with_spaces_or_full_width_digits_signs_in(csrf_client, make):
+    household_with_pin(make, make.village())
+
+    signed_in = sign_in(csrf_client, phone="１３８ ００１３ ８０００")
+
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (302, "/me")
+
+
 def test_a_wrong_pin_is_told_in_chinese_and_no_session_starts(csrf_client, make):
     household_with_pin(make, make.village())
 
