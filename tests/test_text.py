@@ -102,6 +102,20 @@ def test_a_full_width_number_is_the_same_household_number(api, make):
     assert [h["number"] for h in found["items"]] == ["XF-001"]
 
 
+def test_a_phone_is_found_however_it_is_typed(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+    api.post(
+        f"/villages/{village.id}/households",
+        json={"number": "XF-7", "head_name": "孙大娘", "phone": "139 1234 5678"},
+        as_=admin,
+    )
+
+    found = api.get(f"/villages/{village.id}/households?q=１３９ 1234", as_=admin)["items"]
+
+    assert [h["number"] for h in found] == ["XF-7"]
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [

@@ -186,13 +186,14 @@ def search_households(
     if q:
         # As numbers are stored: a number typed with full-width digits finds its household.
         pattern = f"%{_escape_like(clean_number(q))}%"
+        phone_pattern = f"%{_escape_like(clean_phone(q))}%"  # as phones are stored: digits
         member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
         card_holder = cards.household_named_by(q)
         statement = statement.where(
             sa.or_(
                 Household.number.like(pattern, escape="\\"),
                 Household.head_name.like(pattern, escape="\\"),
-                Household.phone.like(pattern, escape="\\"),
+                Household.phone.like(phone_pattern, escape="\\"),
                 Household.id.in_(member_match),
                 Household.id == card_holder if card_holder is not None else sa.false(),
             )
