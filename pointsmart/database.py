@@ -185,19 +185,37 @@ def _writes(clause) -> bool:
     )
 
 
+def _streams(clause) -> bool:
+    """A statement read in batches (``yield_per``): on PostgreSQL a server-side cursor, which
+    lives only inside a transaction."""
+    options = clause.get_execution_options() if hasattr(clause, "get_execution_options") else {}
+    return "yield_per" in options or bool(options.get("stream_results"))
+
+
+def _autocommits(engine: Engine) -> bool:
+    return engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 class RoutingSession(FlaskSession):
-    """Flask-SQLAlchemy's session, sending a marked request's reads to the standby.
+    """Flask-SQLAlchemy's session, sending a request's reads to the standby or, on PostgreSQL,
+    a request that cannot write to the primary in AUTOCOMMIT (:func:`autocommit_reads`).
 
     A flush, a DML statement, a locking SELECT or textual SQL always goes to the primary, and
     from then on so does every later statement of the request: whatever happens inside a
     write's transaction reads what that transaction sees. A statement that names neither a
-    mapper nor a clause (``session.connection()``) gets the primary too.
+    mapper nor a clause (``session.connection()``) gets the primary too, and so does a
+    statement read in batches when the reads are in AUTOCOMMIT (its cursor needs a
+    transaction). A request that reads in AUTOCOMMIT and then writes holds two of the pool's
+    connections until it ends: the 公示 sheet's GET, the one that writes, says so first
+    (:func:`writes_in_this_request`) and holds one.
     """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         replica = _replica.get()
         if replica is not None and bind is None and (mapper is not None or clause is not None):
             if not (self._flushing or _writes(clause)):
-                return replica
-            _replica.set(None)  # a write: the rest of the request stays on the primary
+                if not (_streams(clause) and _autocommits(replica)):
+                    return replica
+            else:
+                _replica.set(None)  # a write: the rest of the request stays on the primary
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)

@@ -188,7 +188,6 @@ def test_on_postgresql_a_read_runs_without_begin_and_commit_and_its_writes_in_on
 
     read = client.get(f"/api/v1/households/{household.id}", headers=admin.auth)
     reads, seen[:] = list(seen), []
-    assert reading_from() is None  # after the request, the thread reads in transactions again
     written = client.post(
         "/api/v1/transfers",
         json={"household_id": household.id, "kind": "award", "points": 5, "category": "volunteer"},
@@ -213,3 +212,50 @@ def test_on_postgresql_a_read_runs_without_begin_and_commit_and_its_writes_in_on
         from pointsmart.villages.models import Village
 
         assert db.session.get(Village, village.id).name.endswith("!")  # committed
+
+
+def test_on_postgresql_a_read_ends_its_autocommit_routing_with_the_request(fresh_app):
+    """The hooks run in one context here (the test client isolates each request in its own):
+    what the request set, its teardown takes back, so a command in the thread afterwards
+    reads in transactions."""
+    with fresh_app.app_context():
+        if is_sqlite(db.engine):
+            pytest.skip("SQLite reads keep their BEGIN")
+    with fresh_app.test_request_context("/"):
+        fresh_app.preprocess_request()
+        during = reading_from()
+        fresh_app.do_teardown_request()
+        after = reading_from()
+
+    assert during is not None
+    assert during.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+    assert after is None
+
+
+def test_the_exports_read_in_batches_inside_a_transaction(fresh_app):
+    """Regression: on PostgreSQL the transfers and sales exports read with a server-side cursor
+    (``yield_per``), which exists only in a transaction: in AUTOCOMMIT the xlsx answered 500
+    and the CSV stopped after its headers."""
+    from tests.counter.web import sign_in
+    from tests.factories import Factories
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        household = make.household(village)
+        admin = make.staff("admin", village)
+        make.award(household, 7)
+        client = fresh_app.test_client()
+        sign_in(client, admin)
+        answers = {
+            (name, kind): client.get(f"/villages/{village.id}/exports/{name}.{kind}", buffered=True)
+            for name in ("transfers", "redemptions")
+            for kind in ("csv", "xlsx")
+        }
+        bodies = {key: answer.get_data() for key, answer in answers.items()}
+
+    assert {key: answer.status_code for key, answer in answers.items()} == dict.fromkeys(
+        answers, 200
+    )
+    assert bodies[("transfers", "csv")].decode("utf-8-sig").count("\n") == 2  # headers, award
+    assert bodies[("redemptions", "csv")].decode("utf-8-sig").count("\n") == 1  # headers
