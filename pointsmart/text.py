@@ -105,19 +105,49 @@ class Name(fields.Str):
         return clean_name(text)
 
 
+# Every way a text breaks its lines, as ``\n``: CR LF, CR, NEL, the line and paragraph
+# separators.
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
+ZERO_WIDTH_JOINER = "\u200d"
+SOFT_HYPHEN = "\u00ad"
+
+
 def clean_text(text: str) -> str:
-    """Free text with its line breaks as ``\n`` and its tabs as spaces, composed (NFC),
-    with no blank at either end; its hidden characters are for :func:`text_problem`."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    """Free text with its line breaks as ``\n``, its tabs as spaces and no soft hyphen (text
+    pasted from a document carries them, and they print as nothing), composed (NFC), with no
+    blank at either end; its hidden characters are for :func:`text_problem`."""
+    text = _LINE_BREAKS.sub("\n", text).replace("\t", " ").replace(SOFT_HYPHEN, "")
     return unicodedata.normalize("NFC", text).strip()
 
 
 def text_problem(text: str) -> str | None:
-    """Why free text cannot be taken (as :func:`name_problem`, line breaks allowed), or None."""
-    return name_problem(clean_text(text).replace("\n", ""))
+    """Why free text cannot be taken (as :func:`name_problem`, line breaks allowed, and the
+    joiner inside an emoji such as 🧑‍🌾), or None."""
+    cleaned = clean_text(text)
+    return name_problem(_without_emoji_joiners(cleaned).replace("\n", ""))
 
 
-def reason_text(text: str | None, field: str = "reason", *, longest: int = 500) -> str:
+def _without_emoji_joiners(text: str) -> str:
+    """``text`` without the zero-width joiners that join two pictures into one emoji (between
+    symbols, a variation selector or a skin tone before the joiner); a joiner anywhere else
+    is kept, to be refused."""
+    kept = []
+    for index, char in enumerate(text):
+        if char == ZERO_WIDTH_JOINER and 0 < index < len(text) - 1:
+            before, after = text[index - 1], text[index + 1]
+            if (
+                unicodedata.category(before) in ("So", "Sk", "Mn")
+                and unicodedata.category(after) == "So"
+            ):
+                continue
+        kept.append(char)
+    return "".join(kept)
+
+
+MAX_REASON = 500
+
+
+def reason_text(text: str | None, field: str = "reason", *, longest: int = MAX_REASON) -> str:
     """A reason a service keeps (an entry's, an objection's, a decision's): given, at most
     ``longest`` characters, no hidden character; cleaned as :func:`clean_text`. Raises
     ``ValidationFailed`` on ``field``."""

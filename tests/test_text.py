@@ -135,7 +135,8 @@ def test_other_names_are_refused_the_same_way(api, make, path, body, field):
 # --- free text: reasons, objections, memos, notes -----------------------------------------
 
 
-@pytest.mark.parametrize("text", [t for t in HIDDEN if t != "张三\t"])
+# A tab is a space in free text, and a soft hyphen (pasted from a document) is dropped.
+@pytest.mark.parametrize("text", [t for t in HIDDEN if t not in ("张三\t", "张\u00ad三")])
 def test_free_text_refuses_what_a_name_refuses(text):
     assert text_problem(f"第一行\n{text}") is not None
 
@@ -174,3 +175,31 @@ def test_a_phone_number_is_its_digits_however_it_is_written(typed):
 def test_what_is_no_mobile_number_stays_for_the_check_to_refuse():
     assert clean_phone("0571-8888 6666") == "057188886666"
     assert clean_phone("村口") == "村口"
+
+
+def test_free_text_takes_emoji_joined_into_one_and_pasted_line_breaks():
+    assert text_problem("好人好事🧑\u200d🌾 👨\u200d👩\u200d👧 👍🏽") is None
+    assert text_problem("好\u200d事") is not None  # a joiner between letters hides nothing good
+    assert clean_text("修\u00ad路\u2028两小时\u2029村东\x85") == "修路\n两小时\n村东"
+
+
+def test_a_phone_alone_of_its_country_code_finds_no_one_and_is_no_number(api, make):
+    village = make.village()
+    admin = make.staff("admin", village)
+    made = api.post(
+        f"/villages/{village.id}/households",
+        json={"number": "XF-8", "head_name": "周大爷", "phone": "13912345678"},
+        as_=admin,
+    )
+
+    found = api.get(f"/villages/{village.id}/households?q=%2B86", as_=admin)["items"]
+    refused = api.post(
+        f"/villages/{village.id}/households",
+        json={"number": "XF-9", "head_name": "吴大娘", "phone": "+86"},
+        as_=admin,
+        expect=422,
+    )
+
+    assert made["phone"] == "13912345678"
+    assert found == []
+    assert list(refused["errors"]) == ["phone"]

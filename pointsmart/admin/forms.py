@@ -50,7 +50,7 @@ class HouseholdForm(Schema):
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
     )
     head_name = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
-    phone = fields.Str(load_default=None, validate=validate.Length(max=20))
+    phone = fields.Str(load_default=None, validate=validate.Length(max=40))  # checked as digits
     grid_id = _int()
 
 

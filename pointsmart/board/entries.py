@@ -42,8 +42,6 @@ from ..text import reason_text
 from ..villages.service import find_village
 from .models import BoardEntry, Objection
 
-MAX_REASON = 500
-
 
 def create_entry(
     actor: Principal,

@@ -3,11 +3,11 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..schemas import MAX_ID
-from ..text import Name, Text
+from ..text import MAX_REASON, Name, Text
 from .models import NOMINATION_STATUSES, OBJECTION_STATUSES, TIE_BREAKS
 
 ID = validate.Range(1, MAX_ID)
-REASON = validate.Length(1, 500)
+REASON = validate.Length(1, MAX_REASON)
 
 
 class CouncilMemberIn(Schema):

@@ -56,7 +56,6 @@ from .models import (
     Nomination,
 )
 
-MAX_REASON = 500
 PHOTO_DIR = "campaign-photos"
 
 

@@ -122,8 +122,9 @@ def find_household(household_id: int) -> Household:
 def checked_phone(phone: str | None, errors: dict[str, list[str]]) -> str | None:
     """A household's phone as it is kept (:func:`text.clean_phone`), or None when none is
     given; a number that is no mobile number adds its message to ``errors``."""
-    phone = clean_phone(phone or "") or None
-    problem = phone_problem(phone) if phone else None
+    typed = (phone or "").strip()
+    phone = clean_phone(typed) or None
+    problem = phone_problem(phone or "") if typed else None  # "+86" alone is no number
     if problem:
         errors["phone"] = [problem]
     return phone
@@ -186,14 +187,19 @@ def search_households(
     if q:
         # As numbers are stored: a number typed with full-width digits finds its household.
         pattern = f"%{_escape_like(clean_number(q))}%"
-        phone_pattern = f"%{_escape_like(clean_phone(q))}%"  # as phones are stored: digits
+        phone_digits = clean_phone(q)  # as phones are stored; "+86" alone finds no one
+        phone_match = (
+            Household.phone.like(f"%{_escape_like(phone_digits)}%", escape="\\")
+            if phone_digits
+            else sa.false()
+        )
         member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
         card_holder = cards.household_named_by(q)
         statement = statement.where(
             sa.or_(
                 Household.number.like(pattern, escape="\\"),
                 Household.head_name.like(pattern, escape="\\"),
-                Household.phone.like(phone_pattern, escape="\\"),
+                phone_match,
                 Household.id.in_(member_match),
                 Household.id == card_holder if card_holder is not None else sa.false(),
             )

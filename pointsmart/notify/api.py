@@ -12,7 +12,7 @@ blp = Blueprint("notify_api", __name__, description="Text messages to households
 
 
 class ConsentIn(Schema):
-    phone = fields.Str(required=True, validate=validate.Length(1, 20))
+    phone = fields.Str(required=True, validate=validate.Length(1, 40))
 
 
 class ConsentOut(Schema):

@@ -34,7 +34,6 @@ from .models import (
 )
 from .provider import provider_settings
 
-# A mainland China mobile number; +86 / 86 / 0086 in front is accepted and dropped.
 MAX_MONTHLY_CAP = 100_000
 
 

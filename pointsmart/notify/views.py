@@ -30,7 +30,7 @@ class ConsentForm(Schema):
     number = HouseholdNumber(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
     )
-    phone = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 20))
+    phone = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 40))
 
 
 def sms_consent_of(household_id: int) -> SmsConsent | None:

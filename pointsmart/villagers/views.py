@@ -26,13 +26,12 @@ from ..accounts.auth import (
     sign_out,
     villager_page_principal,
 )
-from ..board import entries as board
 from ..board import objections
 from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
 from ..forms import REQUIRED, done, parse_form, run_once, submit, typed_twice
 from ..replica import reads_from_replica
-from ..text import Text
+from ..text import MAX_REASON, Text
 from . import service, words
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
@@ -144,9 +143,7 @@ def home(principal):
 
 
 class ObjectionForm(Schema):
-    reason = Text(
-        required=True, error_messages=REQUIRED, validate=validate.Length(1, board.MAX_REASON)
-    )
+    reason = Text(required=True, error_messages=REQUIRED, validate=validate.Length(1, MAX_REASON))
 
 
 @bp.route("/objections/<int:entry_id>", methods=["GET", "POST"])

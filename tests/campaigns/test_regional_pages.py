@@ -8,8 +8,10 @@ from pointsmart.campaigns.models import Campaign, Nomination
 from pointsmart.extensions import db
 from pointsmart.households.models import Household
 from pointsmart.periods import local_today
+from pointsmart.regions import service as regions
 from tests.campaigns.test_pages import VillagerBrowser
 from tests.campaigns.test_regional import body, township  # noqa: F401 - the fixture
+from tests.factories import ROOT
 from tests.regions.conftest import tree  # noqa: F401 - the county, its townships and staff
 from tests.reports.pdf import pdf_text
 
@@ -118,3 +120,22 @@ def test_a_household_of_any_village_under_the_township_nominates_from_its_own_pa
     nomination = db.session.execute(db.select(Nomination)).scalars().one()
     assert (nomination.household_id, nomination.village_id) == (neighbour.id, neighbour.village_id)
     assert "热心助人" in me.text(page)
+
+
+def test_a_refusal_of_a_field_the_form_does_not_show_is_said_on_top(
+    browse,
+    township,  # noqa: F811
+):
+    world = township["tree"]
+    empty = regions.create_region(ROOT, name="新开乡", level="township", parent_id=world.county.id)
+    admin = world.make.staff("township_admin", region=empty)
+    today = local_today(world.village.timezone).isoformat()
+
+    refused = browse(admin).post(
+        f"/regions/{empty.id}/campaigns",
+        {"title": "十星级文明户", "points": "60", "seats": "2", "nominate_from": today,
+         "nominate_until": today, "review_until": today, "notice_days": "3", "quorum": "1"},
+        expect=422,
+    )  # fmt: skip
+
+    assert "这个地区下还没有村" in refused.get_data(as_text=True)  # region_id: no field of its own

@@ -12,7 +12,7 @@ from ...periods import local_today
 from ...villages.service import find_village
 from .. import choices, regional, scope
 from . import bp
-from .staff import CampaignCommonForm, _back
+from .staff import SETUP_FIELDS, CampaignCommonForm, _back
 
 
 class RegionCampaignForm(CampaignCommonForm):
@@ -54,4 +54,4 @@ def region_campaigns(region_id: int):
         result = run_once(actor, {**values, "council": council}, produce)
         return redirect(_back(result["id"]), 303)
 
-    return submit(RegionCampaignForm(), make, page)
+    return submit(RegionCampaignForm(), make, page, fields=SETUP_FIELDS)

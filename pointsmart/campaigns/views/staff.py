@@ -47,6 +47,14 @@ class CampaignCommonForm(Schema):
     bean_votes = fields.Int(load_default=0, validate=validate.Range(0, 100))
 
 
+# The set-up form's fields that show their own errors (campaigns/_setup.html); a refusal of
+# any other (the tie-break, the region's villages) is said at the top of the form.
+SETUP_FIELDS = frozenset(
+    {"title", "seats", "nominate_from", "nominate_until", "review_until", "notice_days",
+     "council", "council_villagers", "quorum", "bean_votes", "rule_id", "points"}
+)  # fmt: skip
+
+
 class CampaignForm(CampaignCommonForm):
     rule_id = fields.Int(required=True, error_messages=REQUIRED)
 
@@ -110,7 +118,7 @@ def campaign_list(village_id: int):
         return redirect(_back(run_once(actor, payload, produce)["id"]), 303)
 
     page = functools.partial(_campaign_list_page, actor, village)
-    return submit(CampaignForm(), make, page)
+    return submit(CampaignForm(), make, page, fields=SETUP_FIELDS)
 
 
 def _campaign_list_page(actor: Principal, village, errors=None):
