@@ -476,12 +476,12 @@ def fetch(app, begin, world: World, method: str, rule: str, role: str):
     undo = begin()
     try:
         with clock.historical(world.seeded_at):
-            return _send(app, world, method, rule, role)
+            return send(app, world, method, rule, role)
     finally:
         undo()
 
 
-def _send(app, world: World, method: str, rule: str, role: str):
+def send(app, world: World, method: str, rule: str, role: str):
     client = app.test_client()
     token = world.token(role)
     params = world.params
