@@ -18,6 +18,7 @@ from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..households.models import Household, pin_must_change
 from ..regions.models import COUNTY, TOWNSHIP, Region
+from ..text import name_problem
 from ..villages.models import Village
 from . import sign_in_delays
 from .models import REGION_ROLES, ROLES, ApiToken, RoleAssignment, User
@@ -58,7 +59,10 @@ def create_user(
     """
     errors: dict[str, list[str]] = {}
     username = (username or "").strip()
-    if not username or len(username) > 64:
+    hidden = name_problem(username)  # "wang" and "wang\u200b" would look the same in a list
+    if hidden:
+        errors["username"] = [hidden]
+    elif not username or len(username) > 64:
         errors["username"] = [str(_l("A username has 1 to 64 characters."))]
     elif db.session.execute(sa.select(User.id).where(User.username == username)).first():
         errors["username"] = [str(_l("This username is taken."))]

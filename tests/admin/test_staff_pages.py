@@ -64,6 +64,16 @@ def test_bad_new_users_are_chinese_form_errors(pages, office):
     assert "密码至少需要 8 个字符" in html
     assert "店主必须属于某个商店" in html
     assert 'value="short"' not in html
+    look_alike = pages.post(
+        f"/admin/villages/{vid}/staff",
+        {
+            "username": office.leader.username + "\u200b",
+            "password": "long enough",
+            "role": "leader",
+        },
+        expect=422,
+    )  # would read as the leader's own name in every list
+    assert "U+200B" in look_alike
 
 
 def test_disabling_ends_the_sessions_and_enabling_lets_the_user_back(pages, office):
