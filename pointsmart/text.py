@@ -167,7 +167,13 @@ def reason_text(text: str | None, field: str = "reason", *, longest: int = MAX_R
 class Text(fields.Str):
     """A marshmallow string field for free text (a memo, a note, a reason): refused with
     hidden characters (line breaks apart), else cleaned (:func:`clean_text`). Validators
-    (``Length``) see the cleaned text."""
+    (``Length``) see the cleaned text. Blanks alone, where the field's default is None,
+    are none given (a memo of spaces is no memo)."""
+
+    def deserialize(self, value: Any, attr=None, data=None, **kwargs):
+        if self.load_default is None and isinstance(value, str) and not clean_text(value):
+            value = None  # given as None: no validator runs on it
+        return super().deserialize(value, attr, data, **kwargs)
 
     def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

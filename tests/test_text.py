@@ -203,3 +203,18 @@ def test_a_phone_alone_of_its_country_code_finds_no_one_and_is_no_number(api, ma
     assert made["phone"] == "13912345678"
     assert found == []
     assert list(refused["errors"]) == ["phone"]
+
+
+def test_a_memo_of_blanks_is_no_memo_and_a_reason_of_blanks_is_refused(api, make):
+    village = make.village()
+    household = make.household(village)
+    leader = make.staff("leader", village)
+    body = {"household_id": household.id, "kind": "award", "points": 5, "category": "volunteer"}
+
+    made = api.post("/transfers", json={**body, "memo": " \u3000\n"}, as_=leader, key=True)
+    refused = api.post(
+        f"/transfers/{made['id']}/reversal", json={"reason": "  "}, as_=leader, key=True, expect=422
+    )
+
+    assert made["memo"] is None
+    assert list(refused["errors"]) == ["reason"]
