@@ -10,11 +10,10 @@ from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import login_required
 from ..awards.errors import BatchRefused
-from ..awards.views.pages import REQUIRED, leader_village, looks_like_card
+from ..awards.views.pages import REQUIRED, leader_village
 from ..errors import Problem
 from ..forms import act_on_page, parse_form, refusal_message
-from ..households import cards
-from ..households import service as households
+from ..households import lookup
 from ..periods import local_today
 from ..rules import catalogue as rules
 from ..rules.models import HOUR
@@ -172,19 +171,20 @@ def check_in(village_id: int, activity_id: int):
                 actor, village, activity_id, errors=[_("Scan the card or type a name.")],
                 status=422,
             )  # fmt: skip
-        if looks_like_card(query):
-            try:
-                household_id = cards.resolve_card(query)
-            except Problem as problem:
-                return activity_page(
-                    actor, village, activity_id, errors=[str(problem.title)], status=problem.status
-                )
-        else:
-            matches = households.search_households(actor, village_id, q=query[:50], limit=20)
-            if len(matches) != 1:
-                errors = [] if matches else [_("No household matches.")]
-                return activity_page(actor, village, activity_id, errors=errors, matches=matches)
-            household_id = matches[0]["id"]
+        found = lookup.look_up(actor, village_id, query, limit=20)
+        if found.household_id is None:
+            errors = (
+                [found.error]
+                if found.error
+                else []
+                if found.matches
+                else [_("No household matches.")]
+            )
+            return activity_page(
+                actor, village, activity_id, errors=errors, matches=found.matches,
+                status=found.status,
+            )  # fmt: skip
+        household_id = found.household_id
     payload = {"activity_id": activity_id, "household_id": household_id, "member": member_name}
 
     def produce() -> dict:

@@ -314,6 +314,22 @@ def test_an_activity_is_created_attendees_checked_in_and_posted(
     assert "为所有待记分的人记分" not in after  # nobody waits any more
 
 
+def test_a_card_of_another_village_at_a_check_in_says_so(pages, make, village, catalogue, base):
+    created = pages.post(
+        f"{base}/activities",
+        {"title": "清扫", "date": local_today(village.timezone).isoformat(),
+         "rule_id": catalogue.volunteer.id},
+        page=f"{base}/activities",
+    )  # fmt: skip
+    elsewhere = issue_card(make.household(make.village()).id)
+
+    refused = pages.post(
+        f"{created.location}/checkin", {"q": elsewhere.code}, page=created.location, expect=403
+    )
+
+    assert "这张卡属于别的村" in refused.get_data(as_text=True)
+
+
 def test_a_check_out_right_after_check_in_is_refused_with_words(
     pages, village, household, catalogue, base
 ):
@@ -449,3 +465,14 @@ def test_an_admin_upholds_an_objection_on_the_page(
     assert [t.amount for t in transfers_of(household)] == [10, 10]
     assert "没有待审批的事项" in boss.text(queue)
     browse(leader).get(queue, expect=403)
+
+
+def test_a_number_typed_full_width_opens_that_household_among_longer_numbers(
+    pages, make, village, base
+):
+    first = make.household(village, number="XF-101")
+    make.household(village, number="XF-1010")  # holds "XF-101" too
+
+    found = pages.get(f"{base}/households", query_string={"q": "XF-１０１"}, expect=302)
+
+    assert found.location.endswith(f"{base}/households/{first.id}")

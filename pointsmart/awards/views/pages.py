@@ -32,7 +32,7 @@ from ...accounts.service import display_names
 from ...errors import Forbidden, Problem
 from ...extensions import db
 from ...forms import act, act_on_page, form_refusal, parse_form, refuse_form
-from ...households import cards
+from ...households import lookup
 from ...households import service as households
 from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
@@ -128,48 +128,25 @@ def _pending_count(actor: Principal, village_id: int) -> int:
 # --- finding a household ---------------------------------------------------------------------
 
 
-def looks_like_card(text: str) -> bool:
-    """A scanned card URL or token, or a typed short code with a valid check character."""
-    text = text.strip()
-    if "/c/" in text or "." in text:
-        return True
-    # A short code: 9 characters of the card alphabet (a mistyped one is reported as such).
-    code = cards.normalise_code(text)
-    return len(code) == cards.CODE_BODY_LENGTH + 1 and all(c in cards.ALPHABET for c in code)
-
-
 @bp.route("/leader/<int:village_id>/households")
 @login_required
 def find_household(village_id: int):
     """Search by household number, head or member name, phone; or open a scanned card."""
     actor, village = leader_village(village_id)
     query = (request.args.get("q") or "").strip()[:200]
-    results, error = None, None
-    if query and looks_like_card(query):
-        try:
-            household_id = cards.resolve_card(query)
-        except Problem as problem:
-            error = str(problem.title)
-        else:
-            household = households.find_household(household_id)
-            if household.village_id != village_id:
-                error = _("This card belongs to another village.")
-            else:
-                return redirect(
-                    url_for(
-                        "awards_pages.household", village_id=village_id, household_id=household_id
-                    )
-                )
-    if query and error is None:
-        results = households.search_households(actor, village_id, q=query[:50], limit=30)
-        exact = [row for row in results if row["number"] == query]
-        if len(results) == 1 or len(exact) == 1:
-            chosen = (exact or results)[0]
-            return redirect(
-                url_for("awards_pages.household", village_id=village_id, household_id=chosen["id"])
+    found = lookup.look_up(actor, village_id, query, limit=30) if query else None
+    if found and found.household_id is not None:
+        return redirect(
+            url_for(
+                "awards_pages.household", village_id=village_id, household_id=found.household_id
             )
+        )
     return render_template(
-        "awards/find_household.html", village=village, query=query, results=results, error=error
+        "awards/find_household.html",
+        village=village,
+        query=query,
+        results=found.matches if found and found.error is None else None,
+        error=found.error if found else None,
     )
 
 
