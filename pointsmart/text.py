@@ -183,6 +183,20 @@ class Text(fields.Str):
         return clean_text(text)
 
 
+def clean_digits(text: str) -> str:
+    """A PIN or a code as typed on any keyboard: full-width digits folded (an input method in
+    full-width mode types ``１２３``), blanks dropped. What is left is for the caller to check."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+class Digits(fields.Str):
+    """A marshmallow string field for digits typed by a person (:func:`clean_digits`);
+    validators see the folded text."""
+
+    def _deserialize(self, value: Any, attr, data, **kwargs) -> str:
+        return clean_digits(super()._deserialize(value, attr, data, **kwargs))
+
+
 # A Chinese mobile number, as :func:`clean_phone` writes it.
 MOBILE = re.compile(r"^1[3-9][0-9]{9}\Z")
 _CHINA = ("+86", "0086")

@@ -5,6 +5,7 @@ import pytest
 
 from pointsmart.errors import ValidationFailed
 from pointsmart.text import (
+    clean_digits,
     clean_name,
     clean_number,
     clean_phone,
@@ -218,3 +219,8 @@ def test_a_memo_of_blanks_is_no_memo_and_a_reason_of_blanks_is_refused(api, make
 
     assert made["memo"] is None
     assert list(refused["errors"]) == ["reason"]
+
+
+def test_digits_typed_full_width_or_spaced_are_digits():
+    assert clean_digits("１３５ ７９０") == "135790"
+    assert clean_digits("13579O") == "13579O"  # a letter O stays, for the check to refuse

@@ -28,7 +28,7 @@ from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..refusals import write_after_the_refusal
-from ..text import clean_phone
+from ..text import clean_digits, clean_phone
 from .models import ApiToken
 from .passwords import hash_secret, needs_rehash, verify_secret
 from .principal import Principal
@@ -52,7 +52,7 @@ def start_villager_session(phone: str, pin: str) -> IssuedToken:
 
 def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
     phone = clean_phone(phone or "")
-    pin = pin or ""
+    pin = clean_digits(pin or "")
     candidates = []
     if phone and PIN_PATTERN.match(pin):
         candidates = (
@@ -137,7 +137,8 @@ def change_pin(
         raise Forbidden(_l("Only a household signed in with its PIN may change it here."))
     household = db.session.get(Household, actor.household_id)
     errors: dict[str, list[str]] = {}
-    if not PIN_PATTERN.match(new_pin or ""):
+    new_pin, current_pin = clean_digits(new_pin or ""), clean_digits(current_pin or "")
+    if not PIN_PATTERN.match(new_pin):
         errors["new_pin"] = [str(_l("A PIN is 6 digits."))]
     elif household is not None and verify_secret(household.pin_hash, new_pin):
         errors["new_pin"] = [str(_l("Choose a PIN different from the one you were given."))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from ..counter.pins import Pin
 from ..forms import REQUIRED, WHOLE
 from ..schemas import MAX_ID
 from ..text import HouseholdNumber, Name
@@ -64,11 +65,7 @@ class MemberForm(Schema):
 
 
 class PinForm(Schema):
-    pin = fields.Str(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
-    )
+    pin = Pin(required=True, error_messages=REQUIRED)
 
 
 class SearchForm(Schema):

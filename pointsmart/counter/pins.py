@@ -19,6 +19,7 @@ import functools
 import re
 
 from flask_babel import lazy_gettext as _l
+from marshmallow import validate
 
 from ..accounts.auth import Principal
 from ..accounts.passwords import hash_secret, verify_secret
@@ -29,6 +30,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..lookups import get_or_refuse
 from ..refusals import write_after_the_refusal
+from ..text import Digits, clean_digits
 from ..villages.models import Village
 from ..villages.service import administered_village
 from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
@@ -36,14 +38,21 @@ from .errors import PinLocked, PinNotSet, PinRequired, PinWrong
 MAX_ATTEMPTS = 5
 LOCK_MINUTES = 15
 PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
+PIN_IS_SIX_DIGITS = _l("A PIN is 6 digits.")
+
+
+def Pin(**kwargs) -> Digits:
+    """A form's or the API's PIN field: six digits, however typed (``text.clean_digits``)."""
+    return Digits(validate=validate.Regexp(PIN_PATTERN, error=PIN_IS_SIX_DIGITS), **kwargs)
 
 
 def set_pin(actor: Principal, household_id: int, pin: str) -> None:
     """Set or reset a household's PIN (admin of its village); unlocks it too."""
     household = get_or_refuse(Household, household_id, _l("No such household."))
     actor.require_admin(household.village_id)
-    if not PIN_PATTERN.match(pin or ""):
-        raise ValidationFailed(errors={"pin": [str(_l("A PIN is 6 digits."))]})
+    pin = clean_digits(pin or "")
+    if not PIN_PATTERN.match(pin):
+        raise ValidationFailed(errors={"pin": [str(PIN_IS_SIX_DIGITS)]})
     household.pin_hash = hash_secret(pin)
     household.pin_failed_attempts = 0
     household.pin_locked_until = None
@@ -91,6 +100,7 @@ def check_pin(household: Household, pin: str | None) -> None:
             _l("Try again in %(minutes)s minutes.", minutes=minutes),
             retry_after_seconds=int((household.pin_locked_until - now).total_seconds()) + 1,
         )
+    pin = clean_digits(pin or "")
     if not pin:
         raise PinRequired()
     if household.pin_hash is None:

@@ -9,6 +9,7 @@ from ..schemas import MAX_ID, page_schema
 from ..text import Name, Text
 from .fields import made_at_field
 from .goods import MAX_POSITION, MAX_PRICE
+from .pins import Pin
 from .sales import MAX_LINES, MAX_QUANTITY
 from .stock import MAX_STOCK
 
@@ -121,10 +122,9 @@ class RedemptionIn(Schema):
     items = fields.List(
         fields.Nested(ItemIn), required=True, validate=validate.Length(1, MAX_LINES)
     )
-    pin = fields.Str(
+    pin = Pin(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
         metadata={"description": "the household's PIN, when the village asks for it"},
     )
     made_at = made_at_field()
@@ -227,9 +227,7 @@ class PeriodPath(Schema):
 
 
 class PinIn(Schema):
-    pin = fields.Str(
-        required=True, validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits."))
-    )
+    pin = Pin(required=True)
 
 
 class CounterSettingsIn(Schema):

@@ -31,7 +31,7 @@ from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
 from ..forms import REQUIRED, done, parse_form, run_once, submit, typed_twice
 from ..replica import reads_from_replica
-from ..text import MAX_REASON, Text
+from ..text import MAX_REASON, Digits, Text
 from . import service, words
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
@@ -43,15 +43,13 @@ BEFORE = re.compile(r"^[1-9][0-9]{0,9}\Z")
 
 class LoginForm(Schema):
     phone = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
-    pin = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    pin = Digits(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
 
 
 class PinForm(Schema):
-    pin = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
-    new_pin = fields.Str(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
-    new_pin_again = fields.Str(
-        required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
-    )
+    pin = Digits(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    new_pin = Digits(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
+    new_pin_again = Digits(required=True, error_messages=REQUIRED, validate=validate.Length(1, 32))
     same_pin = typed_twice("new_pin", _l("The two new PINs are not the same."))
 
 

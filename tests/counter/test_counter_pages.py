@@ -159,7 +159,9 @@ def test_the_pin_is_asked_above_the_villages_amount(client, counter):
     wrong = sell(client, counter, picked, [(counter.rice, 1)], pin="111111", expect=403)
     assert "户密码不对" in wrong.get_data(as_text=True)
     assert "再输错 4 次" in wrong.get_data(as_text=True)
-    right = sell(client, counter, wrong.get_data(as_text=True), [(counter.rice, 1)], pin="246810")
+    right = sell(  # typed by an input method in full-width mode
+        client, counter, wrong.get_data(as_text=True), [(counter.rice, 1)], pin="２４６８１０"
+    )
     assert right.status_code == 303
 
 

@@ -46,10 +46,10 @@ def test_the_sign_in_page_is_in_chinese_with_a_csrf_token(csrf_client):
     assert re.search(r'href="/static/villager/villager\.[0-9a-f]{12}\.css"', html)
 
 
-def test_a_phone_typed_with_spaces_or_full_width_digits_signs_in(csrf_client, make):
+def test_a_phone_and_pin_typed_with_spaces_or_full_width_digits_sign_in(csrf_client, make):
     household_with_pin(make, make.village())
 
-    signed_in = sign_in(csrf_client, phone="１３８ ００１３ ８０００")
+    signed_in = sign_in(csrf_client, phone="１３８ ００１３ ８０００", pin="１３５７９０")
 
     assert (signed_in.status_code, signed_in.headers["Location"]) == (302, "/me")
 

@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
@@ -33,6 +32,7 @@ from ...periods import local_today
 from ...text import Text
 from ...villages.service import find_village
 from .. import customers, goods, receipts, sales, voids
+from ..pins import Pin
 from .blueprint import bp
 
 
@@ -41,9 +41,7 @@ class CardForm(Schema):
 
 
 class SaleForm(CardForm):
-    pin = fields.Str(
-        load_default=None, validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits."))
-    )
+    pin = Pin(load_default=None)
 
 
 class VoidForm(Schema):

@@ -18,6 +18,7 @@ from ...periods import current_period, previous_periods
 from ...text import HouseholdNumber, Name
 from ...villages import service as village_service
 from .. import goods, pins, settlement
+from ..pins import Pin
 from .blueprint import bp
 
 OFFICE = "counter_pages.village_office"
@@ -39,11 +40,7 @@ class PinForm(Schema):
     number = HouseholdNumber(
         required=True, error_messages=REQUIRED, validate=validate.Length(1, 32)
     )
-    pin = fields.Str(
-        required=True,
-        error_messages=REQUIRED,
-        validate=validate.Regexp(r"^[0-9]{6}\Z", error=_l("A PIN is 6 digits.")),
-    )
+    pin = Pin(required=True, error_messages=REQUIRED)
 
 
 def _office_page(village_id: int, *, errors=None, status=200):
