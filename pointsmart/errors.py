@@ -39,6 +39,11 @@ class Problem(Exception):
         self.errors = errors
         self.extra = extra
 
+    def field_messages(self) -> list[str]:
+        """The messages of ``errors``, in order, for a page that shows no form (the error
+        page): a period or a grid given in the address, say."""
+        return [str(message) for message in flattened(self.errors or {})]
+
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"status": self.status, "code": self.code, "title": str(self.title)}
         if self.detail is not None:
@@ -47,6 +52,15 @@ class Problem(Exception):
             body["errors"] = self.errors
         body.update(self.extra)
         return body
+
+
+def flattened(messages: Any) -> list[Any]:
+    """Every message of a (nested) errors mapping or list, in order."""
+    if isinstance(messages, dict):
+        return [m for value in messages.values() for m in flattened(value)]
+    if isinstance(messages, list | tuple):
+        return [m for value in messages for m in flattened(value)]
+    return [messages]
 
 
 class BadRequest(Problem):

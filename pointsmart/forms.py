@@ -18,9 +18,10 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
-from .errors import Problem
+from .errors import Problem, flattened
 from .extensions import db
 from .idempotent import once
+from .lookups import is_key
 from .validation_messages import translate_message
 
 if TYPE_CHECKING:
@@ -64,9 +65,16 @@ def parse_form(schema: Schema, data: Any = None) -> tuple[dict, dict[str, list[s
         return schema.load(raw, unknown=EXCLUDE), {}
     except ValidationError as error:
         return {}, {
-            field: [translate_message(message) for message in _flatten(messages)]
+            field: [translate_message(message) for message in flattened(messages)]
             for field, messages in error.normalized_messages().items()
         }
+
+
+def form_ids(name: str) -> list[int]:
+    """The ids a multi-valued field (ticked boxes) sends, leaving out what no row's id can be
+    (a tampered ``2147483648``, or ``²``, which ``str.isdigit`` takes for a digit)."""
+    values = (value.strip() for value in request.form.getlist(name))
+    return [int(v) for v in values if v.isascii() and v.isdigit() and is_key(int(v))]
 
 
 def run_once(actor: Principal, payload: Any, produce: Callable[[], dict]) -> dict:
@@ -154,7 +162,7 @@ def refusal_errors(
     errors: dict[str, list[str]] = {}
     for field, messages in (problem.errors or {}).items():
         shown_at = field if fields is None or field in fields else at
-        errors.setdefault(shown_at, []).extend(str(m) for m in _flatten(messages))
+        errors.setdefault(shown_at, []).extend(str(m) for m in flattened(messages))
     return errors or {at: [str(problem.detail or problem.title)]}
 
 
@@ -183,11 +191,3 @@ def done(message: str, endpoint: str, **values):
     """After a form's work: the message, and the page to see it on (303)."""
     flash(message, "success")
     return redirect(url_for(endpoint, **values), 303)
-
-
-def _flatten(messages: Any) -> list[Any]:
-    if isinstance(messages, dict):
-        return [m for value in messages.values() for m in _flatten(value)]
-    if isinstance(messages, list):
-        return [m for value in messages for m in _flatten(value)]
-    return [messages]

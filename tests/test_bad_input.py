@@ -66,3 +66,98 @@ def test_nul_in_a_form_is_refused(client):
     response = client.post("/login", data={"username": "a\u0000b", "password": "x"})
     assert response.status_code in (400, 422)
     assert response.status_code < 500
+
+
+# --- ids no row can have, on pages (found by a hunt: 500s on PostgreSQL's INTEGER) ---------
+
+BEYOND = "2147483648"  # one past PostgreSQL's INTEGER
+
+
+def csrf_token(client, page: str) -> dict[str, str]:
+    from tests.counter.web import hidden_fields
+
+    return {"csrf_token": hidden_fields(client.get(page).get_data(as_text=True))["csrf_token"]}
+
+
+def test_a_grid_or_shop_id_beyond_any_row_is_a_form_error(client, make):
+    from tests.counter.web import sign_in
+
+    village = make.village()
+    household = make.household(village)
+    admin = make.staff("admin", village)
+    sign_in(client, admin)
+    token = csrf_token(client, f"/admin/villages/{village.id}/households")
+
+    moved = client.post(f"/admin/households/{household.id}/move", data={"grid_id": BEYOND, **token})
+    added = client.post(
+        f"/admin/villages/{village.id}/households",
+        data={"number": "N-1", "head_name": "某某", "grid_id": BEYOND, **token},
+    )
+    staffed = client.post(
+        f"/admin/villages/{village.id}/staff",
+        data={"username": "keeper9", "password": "long enough", "role": "shopkeeper",
+              "shop_id": BEYOND, **token},
+    )  # fmt: skip
+
+    assert [r.status_code for r in (moved, added, staffed)] == [422, 422, 422]
+    assert "本村没有这个网格" in moved.get_data(as_text=True)
+    assert "本村没有这个网格" in added.get_data(as_text=True)
+    assert "本村没有这个商店" in staffed.get_data(as_text=True)
+
+
+def test_ids_beyond_any_row_in_an_address_are_refused_with_words(client, make):
+    from tests.counter.web import sign_in
+
+    village = make.village()
+    admin = make.staff("admin", village)
+    sign_in(client, admin)
+
+    audit = client.get(f"/admin/villages/{village.id}/audit?before={BEYOND}")
+    cards = client.get(f"/villages/{village.id}/cards.pdf?grid_id={BEYOND}")
+    slips = client.get(f"/villages/{village.id}/statements.pdf?grid_id={BEYOND}")
+
+    assert audit.status_code == 200  # a cursor beyond any entry: the newest page
+    for refused in (cards, slips):
+        assert refused.status_code == 422
+        assert "本村没有这个网格" in refused.get_data(as_text=True)  # on the error page
+
+
+def test_a_campaign_set_up_with_tampered_ids_is_a_form_error(client, make):
+    from tests.counter.web import sign_in
+
+    village = make.village()
+    admin = make.staff("admin", village)
+    sign_in(client, admin)
+    form = {"title": "好家庭", "seats": "1", "nominate_from": "2026-12-01",
+            "nominate_until": "2026-12-02", "review_until": "2026-12-03", "notice_days": "1",
+            "quorum": "1"}  # fmt: skip
+
+    tampered = client.post(
+        f"/leader/{village.id}/campaigns",
+        data={**form, **csrf_token(client, f"/leader/{village.id}/campaigns"), "form_key": "k1",
+              "rule_id": BEYOND, "council": [BEYOND, "²"]},
+    )  # fmt: skip
+
+    assert tampered.status_code == 422
+    assert "请选择细则" in tampered.get_data(as_text=True)
+
+
+def test_an_id_that_is_not_a_whole_number_is_refused_by_the_api(api, make):
+    village = make.village()
+    grid = make.grid(village)
+    admin = make.staff("admin", village)
+    root = make.staff("admin")
+
+    household = api.post(
+        f"/villages/{village.id}/households",
+        json={"number": "N1", "head_name": "某", "grid_id": grid.id + 0.5},
+        as_=admin,
+        expect=422,
+    )
+    region = api.post(
+        "/regions", json={"name": "新建镇", "level": "township", "parent_id": 1.5}, as_=root,
+        expect=422,
+    )  # fmt: skip
+
+    assert list(household["errors"]) == ["grid_id"]
+    assert list(region["errors"]) == ["parent_id"]

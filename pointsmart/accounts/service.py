@@ -17,6 +17,7 @@ from ..database import utcnow
 from ..errors import NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..households.models import Household, pin_must_change
+from ..lookups import village_row
 from ..regions.models import COUNTY, TOWNSHIP, Region
 from ..text import name_problem
 from ..villages.models import Village
@@ -79,10 +80,8 @@ def create_user(
     errors.update(_region_role_errors(role, region_id, village_id))
     if village_id is not None and db.session.get(Village, village_id) is None:
         errors["village_id"] = [str(_l("No such village."))]
-    if shop_id is not None:
-        shop = db.session.get(Shop, shop_id)
-        if shop is None or shop.village_id != village_id:
-            errors["shop_id"] = [str(_l("No such shop in this village."))]
+    if shop_id is not None and village_row(Shop, shop_id, village_id) is None:
+        errors["shop_id"] = [str(_l("No such shop in this village."))]
     if errors:
         raise ValidationFailed(errors=errors)
     user = User(username=username, password_hash=hash_secret(password), display_name=display_name)

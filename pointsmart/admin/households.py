@@ -21,7 +21,7 @@ from ..extensions import db
 from ..households.models import Household, Member
 from ..households.service import checked_phone, find_household
 from ..ledger import service as ledger
-from ..lookups import get_or_refuse
+from ..lookups import get_or_refuse, village_row
 from ..text import clean_name, clean_number
 from ..villages.models import Grid
 from .errors import BalanceNotSettled
@@ -85,8 +85,8 @@ def move_household(actor: Principal, household_id: int, *, grid_id: int | None) 
     household = administered_household(actor, household_id)
     new_grid = None
     if grid_id is not None:
-        new_grid = db.session.get(Grid, grid_id)
-        if new_grid is None or new_grid.village_id != household.village_id:
+        new_grid = village_row(Grid, grid_id, household.village_id)
+        if new_grid is None:
             raise ValidationFailed(errors={"grid_id": [str(_l("No such grid in this village."))]})
     old_grid = household.grid
     household.grid_id = grid_id

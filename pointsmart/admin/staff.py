@@ -28,7 +28,7 @@ from ..counter.models import Shop
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..lookups import get_or_refuse
+from ..lookups import get_or_refuse, village_row
 from ..villages.service import administered_village
 from .errors import RoleExists, SelfLockout
 
@@ -211,8 +211,7 @@ def grant_role(
     if role != "admin" and village_id is None:
         errors["village_id"] = [str(_l("This role belongs to a village."))]
     if role == "shopkeeper":
-        shop = db.session.get(Shop, shop_id) if shop_id is not None else None
-        if shop is None or shop.village_id != village_id:
+        if village_row(Shop, shop_id, village_id) is None:
             errors["shop_id"] = [str(_l("No such shop in this village."))]
     else:
         shop_id = None

@@ -28,7 +28,7 @@ from reportlab.pdfgen import canvas
 from ..accounts.auth import Principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..lookups import get_or_refuse
+from ..lookups import get_or_refuse, village_row
 from ..ordering import natural_sorted
 from ..villages.models import Grid, Village
 from ..villages.service import administered_village
@@ -102,8 +102,7 @@ def collect_cards(
         .where(Household.village_id == village_id, Household.status == "active")
     )
     if grid_id is not None:
-        grid = db.session.get(Grid, grid_id)
-        if grid is None or grid.village_id != village_id:
+        if village_row(Grid, grid_id, village_id) is None:
             raise ValidationFailed(errors={"grid_id": [str(_l("No such grid in this village."))]})
         statement = statement.where(Household.grid_id == grid_id)
     entries, issued, without = [], 0, 0

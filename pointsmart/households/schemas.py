@@ -23,7 +23,7 @@ class MemberOut(Schema):
 class HouseholdIn(Schema):
     number = HouseholdNumber(required=True, validate=validate.Length(1, 32))
     head_name = Name(required=True, validate=validate.Length(1, 50))
-    grid_id = fields.Int(load_default=None, allow_none=True, validate=ID)
+    grid_id = fields.Int(load_default=None, allow_none=True, strict=True, validate=ID)
     phone = Phone(load_default=None, allow_none=True)
     members = fields.List(
         fields.Nested(MemberIn), load_default=list, validate=validate.Length(max=30)

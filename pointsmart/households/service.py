@@ -15,6 +15,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
+from ..lookups import village_row
 from ..periods import current_period
 from ..text import clean_name, clean_number, clean_phone, phone_problem
 from ..villages.models import Grid, Village
@@ -68,10 +69,8 @@ def create_household(
     if not head_name:
         errors["head_name"] = [str(_l("Give the head of household."))]
     phone = checked_phone(phone, errors)
-    if grid_id is not None:
-        grid = db.session.get(Grid, grid_id)
-        if grid is None or grid.village_id != village_id:
-            errors["grid_id"] = [str(_l("No such grid in this village."))]
+    if grid_id is not None and village_row(Grid, grid_id, village_id) is None:
+        errors["grid_id"] = [str(_l("No such grid in this village."))]
     # Same shape as marshmallow's errors for a list: {"members": {index: {"name": [...]}}}.
     unnamed = {
         index: {"name": [str(_l("Give the member's name."))]}

@@ -22,7 +22,7 @@ class RegionIn(Schema):
         validate=validate.OneOf(LEVELS),
         metadata={"description": "county (no parent) or township (parent_id: its county)"},
     )
-    parent_id = fields.Int(load_default=None, allow_none=True, validate=ID)
+    parent_id = fields.Int(load_default=None, allow_none=True, strict=True, validate=ID)
 
 
 class RegionOut(Schema):

@@ -26,6 +26,7 @@ class VillageIn(Schema):
     approval_threshold = fields.Int(load_default=50, validate=validate.Range(1, 1_000_000))
     region_id = fields.Int(
         load_default=None,
+        strict=True,
         validate=validate.Range(1, MAX_ID),
         metadata={"description": "the township (a region of level township); none: no township"},
     )

@@ -19,7 +19,7 @@ from ...accounts.auth import login_required, page_principal
 from ...audit import service as audit
 from ...errors import Forbidden
 from ...forms import done, submit
-from ...lookups import get_or_refuse
+from ...lookups import get_or_refuse, is_key
 from ...periods import local_day
 from ...villages import service as villages
 from ...villages.models import Grid
@@ -286,6 +286,7 @@ def audit_log(village_id: int):
     """Newest first, 50 a page; ``?before=<id>`` for older entries."""
     village = administered_village(page_principal(), village_id)
     before = request.args.get("before", type=int)
+    before = before if is_key(before) else None  # a cursor beyond any id: the newest page
     rows = audit.entries(village_ids=[village_id], limit=AUDIT_PAGE_SIZE + 1, before_id=before)
     more = len(rows) > AUDIT_PAGE_SIZE
     rows = rows[:AUDIT_PAGE_SIZE]

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from ...accounts.auth import login_required, page_principal
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import run_once, submit
+from ...forms import form_ids, run_once, submit
 from ...periods import local_today
 from ...villages.service import find_village
 from .. import choices, regional, scope
@@ -44,7 +44,7 @@ def region_campaigns(region_id: int):
 
     if request.method == "GET":
         return page()
-    council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
+    council = form_ids("council")
 
     def make(values):
         def produce() -> dict:

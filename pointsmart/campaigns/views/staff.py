@@ -9,13 +9,15 @@ from collections.abc import Callable
 
 from flask import Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import Principal, login_required, page_principal, villager_page_principal
 from ...counter.photos import MAX_BYTES
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import act, parse_form, refuse_form, run_once, submit
+from ...forms import act, form_ids, parse_form, refuse_form, run_once, submit
 from ...periods import local_today
+from ...schemas import MAX_ID
 from ...text import HouseholdNumber, Name, Text
 from ...villages.service import find_village
 from .. import choices, conferral, review, scope, service
@@ -55,8 +57,13 @@ SETUP_FIELDS = frozenset(
 )  # fmt: skip
 
 
+NO_RULE = _l("Choose a rule.")
+
+
 class CampaignForm(CampaignCommonForm):
-    rule_id = fields.Int(required=True, error_messages=REQUIRED)
+    rule_id = fields.Int(
+        required=True, error_messages=REQUIRED, validate=validate.Range(1, MAX_ID, error=NO_RULE)
+    )
 
 
 class NominationForm(Schema):
@@ -102,7 +109,7 @@ def campaign_list(village_id: int):
     if request.method == "GET":
         return _campaign_list_page(actor, village)
     actor.require_admin(village_id)
-    council = [int(v) for v in request.form.getlist("council") if v.isdigit()]
+    council = form_ids("council")
     villagers = request.form.get("council_villagers", "")
 
     def make(values):
