@@ -375,10 +375,12 @@
     );
     window.addEventListener("online", function () { refresh().then(syncNow); render(); });
     window.addEventListener("offline", render);
-    // Settles once the stored snapshot is read and, online, refreshed and the queue sent.
+    // Settles once the stored snapshot is read and what waits is shown, and, online, the
+    // snapshot refreshed and the queue sent.
     NS.ready = NS.store.snapshot(shopId).then(function (stored) {
       snapshot = stored || null;
-      render();
+      return render();
+    }).then(function () {
       return refresh().then(syncNow);
     }).catch(render);
     window.setInterval(function () { refresh().then(syncNow); }, REFRESH_MS);

@@ -5,6 +5,9 @@ world unchanged but leaves out ``RoutingSession``: here the world is committed, 
 PostgreSQL each GET reads in AUTOCOMMIT (``database.autocommit_reads``) as in production. A
 read that needs a transaction there (a server-side cursor, for one: the exports answered 500)
 fails here before it reaches a village.
+
+Not in ``tests/security``: that package's matrix swaps the app's session for its isolated one
+while its tests run, and this world must be built and read through the real one.
 """
 
 from __future__ import annotations
