@@ -15,9 +15,8 @@ from __future__ import annotations
 import pytest
 
 from pointsmart import clock
-from tests.conftest import app_on_fresh_database
+from tests.security.conftest import app_with_world
 from tests.security.matrix import ROLES, matches, outcome, send
-from tests.security.seed import build_world
 from tests.security.test_authorization import MATRIX
 
 READS = sorted(rule for (method, rule), cells in MATRIX.items() if method == "GET" and
@@ -26,15 +25,8 @@ READS = sorted(rule for (method, rule), cells in MATRIX.items() if method == "GE
 
 @pytest.fixture(scope="module")
 def committed_world(tmp_path_factory):
-    uploads = tmp_path_factory.mktemp("roster-uploads")
-    with app_on_fresh_database(
-        tmp_path_factory.mktemp("reads"), WTF_CSRF_ENABLED=False, ROSTER_UPLOAD_DIR=str(uploads)
-    ) as app:
-        seeded_at = clock.utcnow()
-        with app.app_context(), clock.historical(seeded_at):
-            world = build_world()
-        world.seeded_at = seeded_at
-        yield app, world
+    with app_with_world(tmp_path_factory, "reads") as app_and_world:
+        yield app_and_world
 
 
 @pytest.mark.parametrize("rule", READS, ids=[rule.replace(" ", "") for rule in READS])
