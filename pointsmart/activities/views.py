@@ -173,13 +173,7 @@ def check_in(village_id: int, activity_id: int):
             )  # fmt: skip
         found = lookup.look_up(actor, village_id, query, limit=20)
         if found.household_id is None:
-            errors = (
-                [found.error]
-                if found.error
-                else []
-                if found.matches
-                else [_("No household matches.")]
-            )
+            errors = [] if found.matches else [found.error or _("No household matches.")]
             return activity_page(
                 actor, village, activity_id, errors=errors, matches=found.matches,
                 status=found.status,

@@ -41,7 +41,7 @@ from ..ledger.models import (
     Transfer,
 )
 from ..ledger.service import household_signed_amount
-from ..lookups import is_key
+from ..lookups import village_row
 from ..periods import current_period, is_valid_period, local_today
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Grid, Village
@@ -109,14 +109,11 @@ def statement_slips(
     actor.require_awarder(village_id)
     period = check_month(period or current_period(village.timezone))
     grid_name = None
-    if grid_id is not None and not is_key(grid_id):
-        raise ValidationFailed(errors={"grid_id": [str(_l("No such grid in this village."))]})
     if grid_id is not None:
-        grid_name = db.session.execute(
-            sa.select(Grid.name).where(Grid.id == grid_id, Grid.village_id == village_id)
-        ).scalar_one_or_none()
-        if grid_name is None:
+        grid = village_row(Grid, grid_id, village_id)
+        if grid is None:
             raise ValidationFailed(errors={"grid_id": [str(_l("No such grid in this village."))]})
+        grid_name = grid.name
     slips = _households(village_id, period, grid_id)
     by_household = {slip.household_id: slip for slip in slips}
     for household_id, entry in _month_entries(village_id, period, grid_id, village.timezone):
