@@ -120,7 +120,7 @@ def test_a_grid_worker_nominates_and_the_council_votes_on_a_phone(
 
     expect(phone.get_by_text("提名成功。")).to_be_visible()
     expect(phone.locator(".nominees")).to_contain_text("XF-002 王建国")
-    assert phone.locator(".vote-form").count() == 0  # not on the council
+    expect(phone.locator(".vote-form")).to_have_count(0)  # not on the council
     check_page(phone, "leader-nominated")
 
     for number, username in enumerate(world["council"], start=1):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from pointsmart.counter import goods
 from pointsmart.extensions import db
@@ -94,8 +95,8 @@ def test_a_refusal_is_shown_in_large_chinese(live_server, phone, shop):
     phone.wait_for_url(re.compile(r".*/counter/(card|pick)$"))
 
     phone.get_by_role("spinbutton", name="大米 5kg").fill("2")  # 500 points; the balance is 300
-    assert phone.locator("[data-over]").is_visible()
-    assert phone.get_by_role("button", name="确认兑换").is_disabled()
+    expect(phone.locator("[data-over]")).to_be_visible()
+    expect(phone.get_by_role("button", name="确认兑换")).to_be_disabled()
     phone.get_by_role("spinbutton", name="大米 5kg").fill("1")
     phone.get_by_role("button", name="确认兑换").click()
     phone.wait_for_url(f"{live_server}/redemptions/*/receipt")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from pointsmart.counter import goods
 from pointsmart.counter.models import PendingOfflineSale, Product, Redemption
@@ -231,7 +232,7 @@ def test_a_sale_refused_at_sync_waits_for_the_committee_and_each_resolution_pays
     committee.wait_for_load_state()
     sales.filter(has_text="XF-001").get_by_role("button", name="核销：由村里付").click()
     committee.wait_for_load_state()
-    assert committee.get_by_test_id("nothing-waits").count() == 1
+    expect(committee.get_by_test_id("nothing-waits")).to_have_count(1)
 
     made, stock, balances, pending, ok = facts(live_app, village)
     assert made == []
@@ -266,7 +267,7 @@ def test_the_offline_limit_is_enforced_on_the_phone(live_app, live_server, brows
     scan(phone, village.cards["XF-001"])
     phone.get_by_role("button", name="香皂 加一件").click()
 
-    assert phone.get_by_test_id("offline-confirm").is_disabled()
+    expect(phone.get_by_test_id("offline-confirm")).to_be_disabled()
     assert phone.get_by_test_id("offline-over").inner_text() == "超过离线额度：今天还能兑换 10 分。"
     assert "今天离线还能兑换 10 分" in phone.locator("[data-offline-panel]").inner_text()
     phone.add_script_tag(path=str(AXE))

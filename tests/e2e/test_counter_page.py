@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from pointsmart.counter import goods
 from pointsmart.extensions import db
@@ -100,7 +101,7 @@ def test_the_total_and_the_confirm_button_stay_in_view_while_the_goods_scroll(pa
     assert total.inner_text() == "28"
     assert in_view(confirm)
     assert in_view(total)
-    assert not confirm.is_disabled()
+    expect(confirm).to_be_enabled()
     screenshot(page, "counter-pick-scrolled")
     page.mouse.wheel(0, 10_000)
     assert in_view(confirm)
@@ -114,16 +115,16 @@ def test_goods_the_household_cannot_afford_are_marked_and_cannot_be_added(page, 
     oil = page.locator(".goods-row", has_text="商品18")  # 28 points
 
     assert "unaffordable" in cooker.get_attribute("class")
-    assert cooker.get_by_text("积分不够").is_visible()
-    assert page.get_by_role("button", name="电饭锅 加一件").is_disabled()
+    expect(cooker.get_by_text("积分不够")).to_be_visible()
+    expect(page.get_by_role("button", name="电饭锅 加一件")).to_be_disabled()
     assert "unaffordable" not in oil.get_attribute("class")
 
     # 280 of 300 picked: 20 points left, so the 28-point goods can no longer be added.
     page.get_by_role("spinbutton", name="商品10").fill("14")  # 14 x 20 = 280
     page.get_by_role("spinbutton", name="商品10").dispatch_event("input")
     assert "unaffordable" in oil.get_attribute("class")
-    assert page.get_by_role("button", name="商品18 加一件").is_disabled()
-    assert not page.get_by_role("button", name="商品01 加一件").is_disabled()  # 11 points
+    expect(page.get_by_role("button", name="商品18 加一件")).to_be_disabled()
+    expect(page.get_by_role("button", name="商品01 加一件")).to_be_enabled()  # 11 points
     screenshot(page, "counter-pick-unaffordable")
 
 
@@ -132,8 +133,8 @@ def test_sold_out_goods_show_no_buttons_and_no_field(page, counter):
     scan(page, counter["card"])
     oil = page.locator(".goods-row", has_text="食用油")
 
-    assert oil.get_by_text("已售完").is_visible()
-    assert oil.locator("button, input").count() == 0
+    expect(oil.get_by_text("已售完")).to_be_visible()
+    expect(oil.locator("button, input")).to_have_count(0)
 
 
 def test_the_signed_in_name_is_readable_and_the_pages_pass_axe(page, counter):
@@ -171,7 +172,7 @@ def test_back_after_a_lost_connection_leaves_the_sale_ready_to_confirm(page, cou
 
     page.wait_for_selector("form[data-counter]")
     assert page.locator("output[data-total]").inner_text() == "22"
-    assert not confirm.is_disabled()
+    expect(confirm).to_be_enabled()
     confirm.click()
     page.wait_for_url("**/receipt")
     assert page.get_by_test_id("total").inner_text() == "22"

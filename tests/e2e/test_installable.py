@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from pointsmart.counter import goods, pins
 from pointsmart.extensions import db
@@ -88,7 +89,7 @@ def test_the_counter_is_installable_and_opens_with_no_network_after_one_visit(
 
     other = context.new_page()  # a fresh tab, as when the app is opened from the home screen
     other.goto(counter)
-    assert other.get_by_label("积分卡").is_visible()
+    expect(other.get_by_label("积分卡")).to_be_visible()
     context.set_offline(False)
 
 
@@ -157,14 +158,14 @@ def test_my_page_shows_the_last_known_balance_and_its_time_with_no_network(
     sign_in_villager(page, live_server)
     note = page.locator("[data-offline-note]")
     assert page.locator("link[rel=manifest]").get_attribute("href") == "/manifest/me.webmanifest"
-    assert note.is_hidden()
+    expect(note).to_be_hidden()
     wait_for_the_worker(page)
 
     context.set_offline(True)
     page.reload()
 
     assert page.locator("#balance").inner_text() == "300"
-    assert note.is_visible()
+    expect(note).to_be_visible()
     assert re.fullmatch(r"没有网络：这是 \d{4}-\d\d-\d\d \d\d:\d\d 时的积分。", note.inner_text())
     screenshot(page, "me-offline")
     context.set_offline(False)
@@ -177,14 +178,14 @@ def test_the_card_page_shows_the_last_known_balance_with_no_network(
     card_page = shop_world["card_url"].replace("https://jifen.example.test", live_server)
     page.goto(card_page)
     note = page.locator("[data-offline-note]")
-    assert note.is_hidden()
+    expect(note).to_be_hidden()
     wait_for_the_worker(page)
 
     context.set_offline(True)
     page.goto(card_page)
 
     assert page.get_by_test_id("balance").inner_text() == "300"
-    assert note.is_visible()
+    expect(note).to_be_visible()
     assert "没有网络" in note.inner_text()
     screenshot(page, "card-page-offline")
     context.set_offline(False)

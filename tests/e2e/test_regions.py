@@ -5,6 +5,8 @@ the dashboard to the village's evidence."""
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
 from tests.e2e.conftest import PHONE, screenshot
@@ -46,27 +48,25 @@ def test_a_county_admin_builds_a_township_a_village_and_its_admin_on_a_phone(
     page.get_by_role("link", name="安平县").click()
     page.get_by_label("乡镇（街道）名称").fill("河西乡")
     page.get_by_role("button", name="添加乡镇").click()
-    assert page.get_by_text("已添加乡镇 河西乡。").is_visible()
-
+    expect(page.get_by_text("已添加乡镇 河西乡。")).to_be_visible()
     page.get_by_label("村名").fill("河西村")
     page.get_by_label("乡镇（街道）", exact=True).select_option(label="河西乡")
     page.get_by_role("button", name="添加村").click()
-    assert page.get_by_text("已添加村 河西村。").is_visible()
-
+    expect(page.get_by_text("已添加村 河西村。")).to_be_visible()
     page.locator("#admin-village").select_option(label="河西村")
     page.get_by_label("用户名").fill("hexi-admin")
     page.get_by_label("显示的名字").fill("李主任")
     page.get_by_label("密码").fill("hexi-admin-2026")
     page.get_by_role("button", name="创建管理员").click()
-    assert page.get_by_text("用户 hexi-admin 已成为河西村的管理员。").is_visible()
+    expect(page.get_by_text("用户 hexi-admin 已成为河西村的管理员。")).to_be_visible()
     button = page.get_by_role("button", name="创建管理员").bounding_box()
     assert button["height"] >= 44
     assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
     screenshot(page, "regions-county-phone")
 
     page.get_by_role("link", name="工作看板").click()
-    assert page.get_by_role("heading", name="工作看板").is_visible()
-    assert page.locator("svg.chart").count() == 1
+    expect(page.get_by_role("heading", name="工作看板")).to_be_visible()
+    expect(page.locator("svg.chart")).to_have_count(1)
     villages = page.get_by_test_id("villages")
     assert "幸福村" in villages.inner_text()
     assert "河西村" in villages.inner_text()
@@ -112,11 +112,11 @@ def test_a_township_admin_follows_a_flag_to_the_village_s_evidence(browser, live
     page.goto(f"{live_server}/regions/{township_id}/dashboard")
 
     flag = page.get_by_role("link", name="前三户得到了本期积分的")
-    assert flag.count() == 1
+    expect(flag).to_have_count(1)
     flag.click()
     page.wait_for_load_state()
     assert "/board/" in page.url
     assert "leaderboard" in page.url
-    assert page.get_by_text("户主1").first.is_visible()
+    expect(page.get_by_text("户主1").first).to_be_visible()
     screenshot(page, "regions-flag-evidence-phone")
     context.close()

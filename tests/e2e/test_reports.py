@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import openpyxl
+from playwright.sync_api import expect
 
 from pointsmart.extensions import db
 from pointsmart.periods import current_period
@@ -33,8 +34,8 @@ def test_the_admin_reads_the_committee_report_on_a_phone(live_app, live_server, 
     phone.wait_for_url(f"{live_server}/")
     phone.goto(f"{live_server}/villages/{village_id}/reports")
 
-    assert phone.get_by_role("heading", name="委员会报表").is_visible()
-    assert phone.locator("svg.chart").count() == 2
+    expect(phone.get_by_role("heading", name="委员会报表")).to_be_visible()
+    expect(phone.locator("svg.chart")).to_have_count(2)
     assert phone.locator("svg.chart").first.bounding_box()["width"] > 300
     summary = phone.get_by_test_id("summary")
     assert "150" in summary.get_by_role("row", name="发放").inner_text()

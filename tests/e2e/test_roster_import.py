@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from pointsmart.demo import VILLAGE_ADMIN, load_demo
 from pointsmart.extensions import db
@@ -29,7 +30,7 @@ def test_the_clerk_imports_the_demo_roster_and_sees_the_households(live_app, liv
     phone.wait_for_url(f"{live_server}/")
 
     phone.goto(f"{live_server}/admin/villages/{village_id}/import")
-    assert phone.get_by_role("link", name="下载模板（Excel，.xlsx）").is_visible()
+    expect(phone.get_by_role("link", name="下载模板（Excel，.xlsx）")).to_be_visible()
     phone.get_by_label("名册文件（.xlsx 或 .csv）").set_input_files(str(DEMO_ROSTER))
     phone.get_by_role("button", name="检查文件").click()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
@@ -44,7 +45,7 @@ def test_a_county_admin_publishes_a_template_and_a_village_admin_adopts_it_on_a_
     page.get_by_role("link", name="积分细则模板").click()
     page.get_by_label("名称").fill("村规民约积分细则")
     page.get_by_role("button", name="新建模板").click()
-    assert page.get_by_text("已新建模板《村规民约积分细则》").is_visible()
+    expect(page.get_by_text("已新建模板《村规民约积分细则》")).to_be_visible()
     page.locator("#entry-new-code").fill("mqsb")
     page.locator("#entry-new-name").fill("门前三包")
     page.locator("#entry-new-category").select_option(label="村规民约")
@@ -52,32 +53,32 @@ def test_a_county_admin_publishes_a_template_and_a_village_admin_adopts_it_on_a_
     page.locator("#entry-new-points_min").fill("8")
     page.locator("#entry-new-points_max").fill("12")
     page.get_by_role("button", name="添加细则").click()
-    assert page.get_by_text("细则已加入草稿。").is_visible()
+    expect(page.get_by_text("细则已加入草稿。")).to_be_visible()
     publish = page.get_by_role("button", name="发布为第 1 版")
     assert publish.bounding_box()["height"] >= 44
     assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
     screenshot(page, "rule-template-draft-phone")
     publish.click()
-    assert page.get_by_text("已发布。").is_visible()
+    expect(page.get_by_text("已发布。")).to_be_visible()
     context.clear_cookies()
 
     sign_in(page, live_server, village_admin.username, PASSWORD)
     page.goto(f"{live_server}/admin/villages/{village_id}/rules")
-    assert page.get_by_text("县里发布了积分细则模板《村规民约积分细则》").is_visible()
+    expect(page.get_by_text("县里发布了积分细则模板《村规民约积分细则》")).to_be_visible()
     page.get_by_role("link", name="查看并采用").click()
     with live_app.app_context():
         entry_id = db.session.execute(sa.select(TemplateEntry.id)).scalars().first()
     page.locator(f"#points-{entry_id}").fill("13")
     page.get_by_role("button", name="采用到本村").click()
-    assert page.get_by_text("分值应在 8 至 12 分之间。").is_visible()
+    expect(page.get_by_text("分值应在 8 至 12 分之间。")).to_be_visible()
     page.locator(f"#points-{entry_id}").fill("11")
     adopt = page.get_by_role("button", name="采用到本村")
     assert adopt.bounding_box()["height"] >= 44
     assert page.evaluate("document.documentElement.scrollWidth") == PHONE["width"]
     screenshot(page, "rule-template-adopt-phone")
     adopt.click()
-    assert page.get_by_text("已采用《村规民约积分细则》第 1 版").is_visible()
-    assert page.get_by_text("来自县级模板：可在 8 至 12 分之间调整。").is_visible()
+    expect(page.get_by_text("已采用《村规民约积分细则》第 1 版")).to_be_visible()
+    expect(page.get_by_text("来自县级模板：可在 8 至 12 分之间调整。")).to_be_visible()
     context.close()
     # The one console error is the refused form's own answer (422), shown on the page.
     assert len(errors) == 1

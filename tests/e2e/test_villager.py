@@ -1,6 +1,8 @@
 """A villager signs in on a phone with the household's phone number and PIN, chooses a PIN of
 their own, and sees the balance, the rank and the history in Chinese."""
 
+from playwright.sync_api import expect
+
 from pointsmart.counter import pins
 from pointsmart.extensions import db
 from tests.e2e.conftest import screenshot
@@ -44,7 +46,7 @@ def test_a_villager_signs_in_on_a_phone_and_sees_balance_rank_and_history(
     history = phone.locator("#history").inner_text()
     assert "打扫村道" in history
     assert "帮扶孤寡老人" in history
-    assert phone.locator("svg.chart rect").count() == 12
+    expect(phone.locator("svg.chart rect")).to_have_count(12)
     assert phone.locator("#lifetime-earned").inner_text() == "累计获得：65 分"
     screenshot(phone, "villager-home-phone")
 
