@@ -125,6 +125,27 @@ def test_a_leader_outside_the_council_sees_no_vote_buttons_and_cannot_vote(
               page=url, expect=403)  # fmt: skip
 
 
+def test_a_vote_that_does_not_parse_is_said_on_the_campaign_page_and_not_counted(
+    browse, village, households, leader, campaign_id, api, council
+):
+    body = {"household_id": households[0].id, "reason": "好"}
+    nomination = api.post(f"/campaigns/{campaign_id}/nominations", json=body, as_=leader)
+    member = browse(council[0])
+    url = f"/leader/campaigns/{campaign_id}"
+    vote = f"/leader/nominations/{nomination['id']}/vote"
+
+    pasted = member.post(vote, {"decision": "approve", "note": "同意\u200b"}, page=url, expect=303)
+    said_of_pasted = flashed(member.text(url))
+    tampered = member.post(vote, {"decision": "maybe"}, page=url, expect=303)
+    said_of_tampered = flashed(member.text(url))
+
+    assert pasted.location.endswith(url)
+    assert tampered.location.endswith(url)
+    assert said_of_pasted == ["含有看不见的字符或改变文字方向的字符（U+200B）：请删掉后重新输入。"]
+    assert said_of_tampered == ["须为以下之一：approve, reject。"]
+    assert api.get(f"/campaigns/{campaign_id}", as_=council[0])["nominations"][0]["my_vote"] is None
+
+
 def test_a_household_nominates_gives_beans_and_objects_from_its_own_page(
     client, village, households, admin, council, good_family, today, api, make
 ):

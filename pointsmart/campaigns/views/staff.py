@@ -201,11 +201,12 @@ def vote(nomination_id: int):
 
 
 def vote_by_form(actor: Principal, nomination_id: int, back: str):
-    """A council member's vote sent from a campaign's page, by a leader or a villager (a
-    malformed one is a 400); then back to ``back``."""
+    """A council member's vote sent from a campaign's page, by a leader or a villager; then
+    back to ``back``, with what was wrong if the form did not parse (a note with a hidden
+    character pasted from a chat)."""
     values, errors = parse_form(VoteForm())
     if errors:
-        abort(400)
+        return refuse_form(errors, back)
     approve = values["decision"] == "approve"
 
     def produce() -> dict:
