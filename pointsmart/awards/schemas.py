@@ -7,13 +7,13 @@ from ..ledger.models import CATEGORIES
 from ..ledger.schemas import PERIOD, TransferOut
 from ..ledger.service import MAX_AMOUNT, MAX_MEMO_LENGTH
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery, page_schema
-from ..text import Text
+from ..text import MAX_REASON, Text
 from .models import APPROVAL_STATUSES
 
 ID = validate.Range(1, MAX_ID)
 QUANTITY = validate.Range(min=0, min_inclusive=False, max=1_000_000)
 MEMO = validate.Length(max=MAX_MEMO_LENGTH)
-REASON = validate.Length(1, 500)
+REASON = validate.Length(1, MAX_REASON)
 
 
 class _Quantity(Schema):
