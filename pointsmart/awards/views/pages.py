@@ -254,23 +254,9 @@ def award(village_id: int, household_id: int):
     page = _award_form_page(actor, village, household_id)
     if errors:
         return page(errors, 422)
-    payload = {
-        "household_id": household_id,
-        "rule_id": values["rule_id"],
-        "quantity": str(values["quantity"]),
-        "memo": values.get("memo"),
-    }
 
     def produce() -> dict:
-        return entry_result(
-            service.award_by_rule(
-                actor,
-                household_id=household_id,
-                rule_id=values["rule_id"],
-                quantity=values["quantity"],
-                memo=values.get("memo"),
-            )
-        )
+        return entry_result(service.award_by_rule(actor, household_id=household_id, **values))
 
     def done(result: dict):
         flash_entry(
@@ -285,7 +271,7 @@ def award(village_id: int, household_id: int):
             url_for("awards_pages.household", village_id=village_id, household_id=household_id)
         )
 
-    return act_on_page(actor, payload, produce, page, done)
+    return act_on_page(actor, values, produce, page, done)
 
 
 def _award_form_page(actor: Principal, village: Village, household_id: int):

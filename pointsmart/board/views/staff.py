@@ -101,24 +101,11 @@ def board_entry(village_id: int, household_id: int):
         return page(errors, 422)
     upload = request.files.get("photo")
     photo = upload.read(MAX_BYTES + 1) if upload and upload.filename else None
-    payload = {
-        "household_id": household_id,
-        "rule_id": values["rule_id"],
-        "quantity": str(values["quantity"]),
-        "reason": values["reason"],
-        "photo": len(photo) if photo else None,
-    }
 
     def produce() -> dict:
         return entry_result(
             board.create_entry(
-                actor,
-                household_id=household_id,
-                rule_id=values["rule_id"],
-                reason=values["reason"],
-                quantity=values["quantity"],
-                photo=photo,
-                village_id=village_id,
+                actor, household_id=household_id, photo=photo, village_id=village_id, **values
             )
         )
 
@@ -128,6 +115,7 @@ def board_entry(village_id: int, household_id: int):
         )
         return redirect(url_for("board_pages.board_list", village_id=village_id))
 
+    payload = {**values, "photo": len(photo) if photo else None}
     return act_on_page(actor, payload, produce, page, done)
 
 
