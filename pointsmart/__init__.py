@@ -24,7 +24,7 @@ from .campaigns.setup import init_app as init_campaigns
 from .cli import register_cli
 from .config import load_config
 from .counter.setup import init_app as init_counter
-from .database import register_sqlite_transaction_control
+from .database import ping_when_idle, register_sqlite_transaction_control
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, init_limiter, migrate
 from .forms import form_key_field
@@ -89,6 +89,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     static_files.init_app(app)  # hashed, compressed, cached for a year (WhiteNoise)
     register_sqlite_transaction_control()
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     init_limiter(app)
     csrf.init_app(app)
     migrate.init_app(

@@ -49,10 +49,14 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options(database_url: str, *, pgbouncer: bool = False) -> dict[str, Any]:
-    """A server's connections may have been cut while idle: each is pinged before use.
-    A SQLite file needs no ping (its settings are made as each connection opens, see
-    ``database``).
+def engine_options(
+    database_url: str, *, pgbouncer: bool = False, pre_ping: bool = False
+) -> dict[str, Any]:
+    """A server's connections may have been cut while idle: the app's own engine tests one
+    before use when it has been idle a while (``database.ping_when_idle``, set up by
+    ``create_app``); ``pre_ping`` tests each at every checkout instead (the standby's engine,
+    whose fail-over wants to know at once). A SQLite file needs no test (its settings are made
+    as each connection opens, see ``database``).
 
     Behind PgBouncer in transaction pooling mode each transaction may run on another server
     connection, so nothing may outlive a transaction on one: psycopg's prepared statements
@@ -64,7 +68,7 @@ def engine_options(database_url: str, *, pgbouncer: bool = False) -> dict[str, A
     """
     if database_url.startswith("sqlite"):
         return {}
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True} if pre_ping else {}
     if pgbouncer:
         options["connect_args"] = {"prepare_threshold": None}
     return options
@@ -88,7 +92,7 @@ def replica_engine_options(replica_url: str | None, primary_url: str, *, pgbounc
         raise ConfigError(
             "DATABASE_REPLICA_URL names a PostgreSQL hot standby of a PostgreSQL DATABASE_URL."
         )
-    options = engine_options(replica_url, pgbouncer=pgbouncer)
+    options = engine_options(replica_url, pgbouncer=pgbouncer, pre_ping=True)
     connect_args = {**options.pop("connect_args", {}), "connect_timeout": 2}
     return {"url": replica_url, "connect_args": connect_args, **options}
 
@@ -168,6 +172,10 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
             replica_url, database_url, pgbouncer=pgbouncer
         ),
         "PGBOUNCER": pgbouncer,
+        # A pooled server connection idle this long is tested before use (database.ping_when_idle).
+        "DATABASE_PING_AFTER_IDLE_SECONDS": float(
+            os.environ.get("DATABASE_PING_AFTER_IDLE_SECONDS", "2")
+        ),
         "REPLICA_MAX_LAG_SECONDS": float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5")),
         "REPLICA_CHECK_SECONDS": float(os.environ.get("REPLICA_CHECK_SECONDS", "1")),
         "REPLICA_RETRY_SECONDS": float(os.environ.get("REPLICA_RETRY_SECONDS", "5")),

@@ -97,6 +97,13 @@ class Busy(Problem):
     title = _l("The system is busy. Wait a moment and try again; nothing was saved.")
 
 
+class ConnectionLost(Problem):
+    status, code = 503, "connection_lost"
+    title = _l(
+        "The connection to the database was lost for a moment; nothing was saved. Try again."
+    )
+
+
 class RateLimited(Problem):
     status, code, title = 429, "rate_limited", _l("Too many attempts. Wait and try again.")
 
@@ -196,11 +203,19 @@ def register_error_handlers(app: Flask) -> None:
         if "database is locked" in str(error.orig):
             # SQLite's single writer stayed busy past the busy timeout.
             current_app.logger.warning("database locked on %s", request.path)
-            db.session.rollback()
-            if wants_problem_json():
-                return problem_response(Busy(), {"Retry-After": "2"})
-            return render_template("error.html", problem=Busy()), 503, {"Retry-After": "2"}
+            return try_again(Busy())
+        if error.connection_invalidated:
+            # The server's side of the connection went (a restart, a firewall) while the view
+            # ran: its transaction went with it uncommitted. SQLAlchemy renews the pool.
+            current_app.logger.warning("database connection lost on %s: %s", request.path, error)
+            return try_again(ConnectionLost())
         return handle_unexpected(error)
+
+    def try_again(problem: Problem):
+        db.session.rollback()
+        if wants_problem_json():
+            return problem_response(problem, {"Retry-After": "2"})
+        return render_template("error.html", problem=problem), 503, {"Retry-After": "2"}
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
