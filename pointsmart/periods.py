@@ -11,6 +11,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .clock import utcnow
 
 PERIOD_PATTERN = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])\Z")
+# The last month whose end, the first moment of the month after, a date can hold: a month is
+# reckoned up to its end (a sheet's close, a settlement's), and 10000-01-01 is no date.
+LAST_PERIOD = "9999-11"
+# The days the app reckons with: those of the periods from 2000-01 to LAST_PERIOD. A day's
+# bounds in any time zone are dates then (0001-01-01 starts in year 0 in UTC).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(9999, 11, 30)
 
 
 def is_valid_timezone(name: str) -> bool:
@@ -43,14 +49,25 @@ def day_bounds(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
     return start.astimezone(dt.UTC), (start + dt.timedelta(days=1)).astimezone(dt.UTC)
 
 
+def day_from_text(text: str | None) -> dt.date | None:
+    """The day an ISO date (``YYYY-MM-DD``) names, from :data:`FIRST_DAY` to :data:`LAST_DAY`;
+    None for any other text."""
+    try:
+        day = dt.date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None
+
+
 def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
     """Today in ``timezone`` (by the app's clock)."""
     return local_day(now or utcnow(), timezone)
 
 
 def is_valid_period(value: str) -> bool:
+    """``YYYY-MM`` from 2000-01 to :data:`LAST_PERIOD`."""
     match = PERIOD_PATTERN.match(value or "")
-    return bool(match) and int(match["year"]) >= 2000
+    return bool(match) and int(match["year"]) >= 2000 and value <= LAST_PERIOD
 
 
 def next_period(period: str) -> str:

@@ -1,13 +1,25 @@
-"""A village's months and days: the month after, the months before, a day's bounds."""
+"""A village's months and days: the month after, the months before, a day's bounds, the
+first and last of each the app reckons with."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pointsmart.periods import day_bounds, local_day, next_period, previous_periods
+from pointsmart.periods import (
+    FIRST_DAY,
+    LAST_DAY,
+    LAST_PERIOD,
+    day_bounds,
+    day_from_text,
+    is_valid_period,
+    local_day,
+    next_period,
+    previous_periods,
+)
 
 PERIODS = st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(2000, 2999), st.integers(1, 12))
 
@@ -29,3 +41,30 @@ def test_a_days_bounds_are_its_first_moments_in_the_villages_time():
     assert end - start == dt.timedelta(days=1)
     assert local_day(start, "Asia/Shanghai") == dt.date(2026, 3, 1)
     assert local_day(end - dt.timedelta(microseconds=1), "Asia/Shanghai") == dt.date(2026, 3, 1)
+
+
+def test_the_last_period_is_the_last_month_whose_end_a_date_can_hold():
+    assert is_valid_period(LAST_PERIOD)
+    assert next_period(LAST_PERIOD) == "9999-12"
+    assert not is_valid_period("9999-12")  # it would end on 10000-01-01, which is no date
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Asia/Shanghai", "Pacific/Pago_Pago"])
+def test_the_first_and_last_days_have_bounds_in_every_time_zone(zone):
+    for day in (FIRST_DAY, LAST_DAY):
+        start, end = day_bounds(day, zone)
+        assert end - start == dt.timedelta(days=1)
+
+
+def test_a_day_is_read_from_its_iso_date():
+    assert day_from_text("2026-02-28") == dt.date(2026, 2, 28)
+    assert day_from_text(FIRST_DAY.isoformat()) == FIRST_DAY
+    assert day_from_text(LAST_DAY.isoformat()) == LAST_DAY
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01", "1999-12-31", "9999-12-01", "9999-12-31", "2026-02-30", "bogus", ""]
+)
+def test_a_day_outside_the_apps_calendar_or_no_date_at_all_is_no_day(text):
+    assert day_from_text(text) is None
+    assert day_from_text(None) is None

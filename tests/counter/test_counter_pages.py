@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.admin.households import mark_moved_away
@@ -10,6 +11,7 @@ from pointsmart.counter.models import Product, Redemption
 from pointsmart.extensions import db
 from pointsmart.households.cards import format_code, issue_card
 from pointsmart.ledger import service as ledger
+from pointsmart.periods import local_today
 from tests.conftest import count_rows
 from tests.counter.web import get, hidden_fields, post, sign_in
 from tests.factories import ROOT
@@ -222,6 +224,21 @@ def test_a_sale_is_voided_from_its_receipt_once(client, counter):
     assert stock(counter.soap) == 10
     day = get(client, f"/shops/{counter.shop.id}/sales").get_data(as_text=True)
     assert "已撤销" in day
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "2026-02-30", "bogus"])
+def test_a_day_the_app_cannot_reckon_with_shows_todays_sales_not_a_500(client, counter, day):
+    sign_in(client, counter.keeper)
+    sell(client, counter, scan(client, counter, counter.card.token), [(counter.soap, 1)])
+    sales = count_rows(Redemption)
+
+    # 0001-01-01 starts in year 0 in UTC and 9999-12-31 ends in 10000: both answered 500.
+    page = get(client, f"/shops/{counter.shop.id}/sales?day={day}").get_data(as_text=True)
+
+    today = local_today(counter.village.timezone).isoformat()
+    assert f"<h1>{today} 的兑换</h1>" in page
+    assert "XF-001 王建国" in page  # today's sale
+    assert count_rows(Redemption) == sales
 
 
 def test_goods_stock_and_low_stock_warning_pages(client, counter, tmp_path, app, monkeypatch):

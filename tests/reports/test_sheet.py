@@ -17,7 +17,7 @@ from pointsmart.reports.sheet import (
     monthly_sheet,
 )
 from pointsmart.reports.sheet_pdf import render_sheet
-from tests.conftest import app_on_fresh_database
+from tests.conftest import app_on_fresh_database, count_rows
 from tests.factories import Factories
 from tests.reports.pdf import page_images, pdf_text
 
@@ -170,6 +170,17 @@ def test_the_sheet_page_serves_the_pdf_to_admins(as_admin, books, tmp_path):
     head = db.session.get(ChainHead, books.village.id)
     assert f"--head {head.last_hash}" in pdf_text(response.data)
     assert page_images(response.data, tmp_path)
+
+
+def test_a_period_beyond_9999_11_is_refused_not_a_500(as_admin, books):
+    transfers = count_rows(Transfer)
+
+    # 9999-12 would end on 10000-01-01, which no date can hold: the sheet answered 500.
+    response = as_admin.get(f"/villages/{books.village.id}/reports/sheet.pdf?period=9999-12")
+
+    assert response.status_code == 422
+    assert "月份的格式为 YYYY-MM" in response.get_data(as_text=True)  # on the error page
+    assert count_rows(Transfer) == transfers
 
 
 def test_flask_reports_sheet_writes_the_pdf(tmp_path):

@@ -28,7 +28,7 @@ from ...errors import Problem, ValidationFailed
 from ...extensions import db
 from ...forms import REQUIRED, act, parse_form, run_once
 from ...ledger.errors import AccountClosed
-from ...periods import local_today
+from ...periods import day_from_text, local_today
 from ...text import Text
 from ...villages.service import find_village
 from .. import customers, goods, receipts, sales, voids
@@ -238,18 +238,14 @@ def void(redemption_id: int):
 @bp.route("/shops/<int:shop_id>/sales")
 @login_required
 def day_sales(shop_id: int):
-    """A day's sales at the shop (today by default), to find one to void or reprint."""
+    """A day's sales at the shop, to find one to void or reprint: today by default, and when
+    ``?day=`` names no day the app reckons with (``periods.day_from_text``)."""
     actor = page_principal()
     shop = goods.find_shop(shop_id)
     village = find_village(shop.village_id)
     zone = ZoneInfo(village.timezone)
     today = local_today(village.timezone)
-    try:
-        day = (
-            dt.date.fromisoformat(request.args.get("day", "")) if request.args.get("day") else today
-        )
-    except ValueError:
-        day = today
+    day = day_from_text(request.args.get("day")) or today
     views = receipts.sales_of_day(actor, shop_id, day)
     live = [v for v in views if not v.voided]
     return render_template(
