@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 
 from .accounts.auth import current_principal
@@ -65,9 +66,8 @@ def check_input() -> None:
     """Refuse bodies and parameters that no schema should ever have to see."""
 
     def unsafe() -> ValidationFailed:
-        return ValidationFailed(
-            errors={"request": ["Text may not contain NUL characters or unpaired surrogates."]}
-        )
+        message = _l("Text may not contain NUL characters or unpaired surrogates.")
+        return ValidationFailed(errors={"request": [str(message)]})
 
     if any(_has_unsafe_text(v) for v in request.args.values()):
         raise unsafe()

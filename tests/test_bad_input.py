@@ -62,6 +62,23 @@ def test_nul_in_a_query_string_is_refused(api, make):
     assert "request" in refused["errors"]
 
 
+def test_nul_or_a_broken_character_in_an_address_is_refused_in_the_readers_language(
+    api, client, make
+):
+    village = make.village()
+    admin = make.staff("admin", village)
+
+    refused = api.get(f"/villages/{village.id}/households?q=a%00b", as_=admin, expect=422)
+    page = client.get("/login?next=%00")
+    english = client.get("/login?next=%00", headers={"Accept-Language": "en"})
+
+    assert refused["code"] == "validation_failed"
+    assert refused["errors"] == {"request": ["文字里不能有空字符（NUL）或残缺的字符。"]}
+    assert page.status_code == 422
+    assert "文字里不能有空字符（NUL）或残缺的字符。" in page.get_data(as_text=True)
+    assert "Text may not contain NUL" in english.get_data(as_text=True)
+
+
 def test_nul_in_a_form_is_refused(client):
     response = client.post("/login", data={"username": "a\u0000b", "password": "x"})
     assert response.status_code in (400, 422)
