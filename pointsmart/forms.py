@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
-from .errors import Problem, flattened
+from .errors import Problem, ValidationFailed, flattened
 from .extensions import db
 from .idempotent import once
 from .lookups import is_key
@@ -75,6 +75,19 @@ def form_ids(name: str) -> list[int]:
     (a tampered ``2147483648``, or ``²``, which ``str.isdigit`` takes for a digit)."""
     values = (value.strip() for value in request.form.getlist(name))
     return [int(v) for v in values if v.isascii() and v.isdigit() and is_key(int(v))]
+
+
+def query_id(name: str) -> int | None:
+    """An id given in the address (``?grid_id=``), or None when none is given. Text that is
+    no id (``bogus``, ``1.5``, ``１２``) is refused (422) instead of read as "none given",
+    which would print the whole village for a mistyped grid; what no row can have is left to
+    the service that looks the id up (``lookups.village_row``)."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ValidationFailed(errors={name: [str(_l("Write a whole number."))]})
+    return int(text)
 
 
 def run_once(actor: Principal, payload: Any, produce: Callable[[], dict]) -> dict:

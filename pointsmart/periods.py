@@ -8,7 +8,10 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import lazy_gettext as _l
+
 from .clock import utcnow
+from .errors import ValidationFailed
 
 PERIOD_PATTERN = re.compile(r"^(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])\Z")
 # The last month whose end, the first moment of the month after, a date can hold: a month is
@@ -17,6 +20,16 @@ LAST_PERIOD = "9999-11"
 # The days the app reckons with: those of the periods from 2000-01 to LAST_PERIOD. A day's
 # bounds in any time zone are dates then (0001-01-01 starts in year 0 in UTC).
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(9999, 11, 30)
+
+
+def checked_period(period: str | None, field: str = "period") -> str:
+    """``period`` when it is a month the app reckons with (:func:`is_valid_period`); else a
+    422 naming ``field``, its message the detail as well (a page shows the detail, the API and
+    the command line the field)."""
+    if period is None or not is_valid_period(period):
+        message = str(_l("A period is written YYYY-MM."))
+        raise ValidationFailed(message, errors={field: [message]})
+    return period
 
 
 def is_valid_timezone(name: str) -> bool:

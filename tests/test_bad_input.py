@@ -139,6 +139,26 @@ def test_ids_beyond_any_row_in_an_address_are_refused_with_words(client, make):
         assert "本村没有这个网格" in refused.get_data(as_text=True)  # on the error page
 
 
+@pytest.mark.parametrize("typed", ["bogus", "1.5", "１２", "-1"])
+def test_a_grid_that_is_no_number_prints_no_whole_village(client, make, typed):
+    """A mistyped grid in the address was read as "no grid given": the sheet of every card
+    (or slip) of the village came out instead of one grid's."""
+    from tests.counter.web import sign_in
+
+    village = make.village()
+    make.household(village)
+    admin = make.staff("admin", village)
+    sign_in(client, admin)
+
+    cards = client.get(f"/villages/{village.id}/cards.pdf?grid_id={typed}")
+    slips = client.get(f"/villages/{village.id}/statements.pdf?grid_id={typed}")
+
+    for refused in (cards, slips):
+        assert refused.status_code == 422
+        assert refused.mimetype == "text/html"
+        assert "请填写整数。" in refused.get_data(as_text=True)
+
+
 def test_a_campaign_set_up_with_tampered_ids_is_a_form_error(client, make):
     from tests.counter.web import sign_in
 

@@ -19,7 +19,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
-from ..periods import current_period, is_valid_period, previous_periods
+from ..periods import checked_period, current_period, previous_periods
 from ..rules import arithmetic
 from ..rules import catalogue as rules
 from ..rules.models import Rule, RuleVersion
@@ -69,9 +69,7 @@ def check_period(timezone: str, period: str | None) -> str:
     today = current_period(timezone)
     if period is None:
         return today
-    if not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
-    if period > today:
+    if checked_period(period) > today:
         raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
     return period
 

@@ -36,7 +36,7 @@ from ..ledger import queries as ledger_queries
 from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..lookups import get_or_refuse
-from ..periods import is_valid_period, local_today
+from ..periods import checked_period, local_today
 from ..rules.models import BLACK, RED, Rule
 from ..text import reason_text
 from ..villages.service import find_village
@@ -228,8 +228,8 @@ def public_board(village_id: int, period: str | None = None) -> dict[str, Any]:
     For anyone: no names of staff. Reversed entries and entries past their days are left out.
     """
     village = find_village(village_id)
-    if period is not None and not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+    if period is not None:
+        checked_period(period)
     today = local_today(village.timezone)
     statement = (
         sa.select(BoardEntry)

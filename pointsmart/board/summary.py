@@ -6,13 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.models import SETTLE, MonthlyTotal, Transfer
-from ..periods import current_period, is_valid_period
+from ..periods import checked_period, current_period
 from ..villages.service import readable_village
 from .names import public_names
 
@@ -27,9 +25,7 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     * ``unsettled``: points shops have taken in up to that month and not yet been paid for.
     """
     village = readable_village(actor, village_id)
-    period = period or current_period(village.timezone)
-    if not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
+    period = checked_period(period or current_period(village.timezone))
 
     def month_sums(condition):
         return db.session.execute(

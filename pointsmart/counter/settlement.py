@@ -43,11 +43,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
 from ..extensions import db
 from ..ledger import service as ledger
 from ..ledger.models import REDEEM, SHORTFALL, WRITE_OFF, Account, Transfer
-from ..periods import current_period, is_valid_period
+from ..periods import checked_period, current_period
 from ..villages.models import Village
 from . import goods
 from .errors import AlreadySettled, NothingToSettle, PeriodOpen
@@ -129,11 +129,6 @@ def to_yuan(points: int, yuan_per_point: Decimal) -> Decimal:
     return (Decimal(points) * yuan_per_point).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _check_period(period: str) -> None:
-    if not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
-
-
 def month_statement(
     actor: Principal, shop_id: int, period: str, *, with_days: bool = False
 ) -> MonthStatement:
@@ -141,7 +136,7 @@ def month_statement(
 
     For the village's admins and the shop's keeper (who signs the printed statement).
     """
-    _check_period(period)
+    checked_period(period)
     shop = goods.find_shop(shop_id)
     goods.require_shop_manager(actor, shop)
     return _statement(shop, period, with_days=with_days)
@@ -256,7 +251,7 @@ def _by_day(this_month, sold, timezone: str) -> list[dict]:
 
 def settle_month(actor: Principal, shop_id: int, period: str) -> MonthStatement:
     """Pay a shop's month: one shop -> settled transfer and the settlement record. Once."""
-    _check_period(period)
+    checked_period(period)
     # Lock the shop's row: two admins settling at once settle once.
     shop = db.session.execute(
         sa.select(Shop)

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from ..accounts.auth import login_required, page_principal
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..forms import run_once
+from ..forms import query_id, run_once
 from ..replica import reads_from_replica
 from . import card_sheet
 from .card_images import image_response
@@ -49,7 +49,7 @@ def village_cards(village_id: int):
 def village_cards_pdf(village_id: int):
     """The A4 sheet of the village's current cards (``?grid_id=`` for one grid)."""
     actor = page_principal()
-    grid_id = request.args.get("grid_id", type=int)
+    grid_id = query_id("grid_id")
     sheet = card_sheet.collect_cards(actor, village_id, grid_id=grid_id)
     name = card_sheet.village_name(village_id)
     pdf = card_sheet.render_pdf(sheet.entries, title=_("Cards of %(village)s", village=name))

@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..periods import current_period, is_valid_period
+from ..periods import checked_period, current_period
 from . import chain, listeners
 from .accounts import (
     ADD_TO_BALANCE,
@@ -233,9 +233,7 @@ def _validate(amount: Any, memo: str | None) -> None:
 def _validate_period(period: str | None, today_period: str) -> None:
     if period is None:
         return
-    if not is_valid_period(period):
-        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM."))]})
-    if period > today_period:
+    if checked_period(period) > today_period:
         raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
 
 

@@ -12,10 +12,10 @@ from flask.cli import AppGroup
 from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
+from ..periods import checked_period
 from .models import PENDING, UNKNOWN, OutboxMessage
 from .outbox import queue_summaries
 from .provider import AliyunSms, provider_settings
-from .service import check_period
 from .worker import run
 
 notify_cli = AppGroup("notify", help="Text messages to households.")
@@ -49,7 +49,7 @@ def run_command(once, idle):
 def summaries_command(village_id, period):
     """Queue the month's summary text for every consenting household (once per month)."""
     try:
-        queued = queue_summaries(COMMAND_LINE, village_id, check_period(period))
+        queued = queue_summaries(COMMAND_LINE, village_id, checked_period(period, "month"))
     except Problem as problem:
         db.session.rollback()
         click.echo(f"error: {problem.detail or problem.title}", err=True)

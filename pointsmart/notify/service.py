@@ -22,7 +22,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..households.service import household_id_by_number
 from ..lookups import get_or_refuse
-from ..periods import current_period, is_valid_period
+from ..periods import current_period
 from ..text import MOBILE, clean_phone
 from ..villages.service import administered_village
 from .models import (
@@ -229,13 +229,6 @@ def overview(actor: Principal, village_id: int) -> Overview:
         by_status={status: int(count) for status, count in by_status.items()},
         consents=consents,
     )
-
-
-def check_period(period: str) -> str:
-    if not is_valid_period(period or ""):
-        message = str(_l("A period is written YYYY-MM."))
-        raise ValidationFailed(message, errors={"month": [message]})
-    return period
 
 
 def household_by_number(actor: Principal, village_id: int, number: str) -> int:

@@ -22,9 +22,8 @@ from ..counter.models import Product, Shop
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import AWARD, SETTLE, MonthlyTotal, Transfer
-from ..periods import current_period, previous_periods
+from ..periods import checked_period, current_period, previous_periods
 from ..villages.service import find_village
-from .sheet import check_period
 
 CENT = Decimal("0.01")
 MONTHS = 12
@@ -46,7 +45,7 @@ def resolve_period(actor: Principal, village_id: int, period: str | None) -> str
     the village (or of the township or county above it, who read its reports)."""
     village = find_village(village_id)
     actor.require_reader(village_id)
-    return check_period(period or current_period(village.timezone))
+    return checked_period(period or current_period(village.timezone))
 
 
 def monthly_summary(actor: Principal, village_id: int, period: str | None = None) -> dict:

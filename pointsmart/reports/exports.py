@@ -29,9 +29,9 @@ from ..extensions import db
 from ..households.models import Household, Member
 from ..ledger.labels import CATEGORY_LABELS, KIND_LABELS, SYSTEM_ACCOUNT_LABELS
 from ..ledger.models import Account, Transfer
+from ..periods import checked_period
 from ..villages.models import Grid
 from ..villages.service import find_village
-from .sheet import check_period
 from .tabular import Table
 
 BATCH = 1000
@@ -81,7 +81,7 @@ def export_table(actor: Principal, village_id: int, name: str, period: str | Non
     if name not in EXPORTS:
         raise NotFound(_l("No such export."))
     if period is not None:
-        check_period(period)
+        checked_period(period)
     zone = ZoneInfo(village.timezone)
     suffix = f"-{period}" if period else ""
     export = TABLES[name]

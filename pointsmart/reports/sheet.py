@@ -22,19 +22,17 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..board.leaderboard import leaderboard
 from ..board.models import BoardEntry
 from ..board.names import mask_name
 from ..database import utcnow
-from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.models import GENESIS_HASH, Account, ChainHead, MonthlyTotal, Transfer
-from ..periods import current_period, is_valid_period
+from ..periods import checked_period, current_period
 from ..rules.models import BLACK, RED, Rule
 from ..villages.models import Village
 from ..villages.service import find_village
@@ -62,14 +60,6 @@ class Sheet:
     red: list[dict] = field(default_factory=list)
     black: list[dict] = field(default_factory=list)
     households: list[dict] = field(default_factory=list)
-
-
-def check_period(period: str) -> str:
-    if not is_valid_period(period or ""):
-        message = str(_l("A period is written YYYY-MM."))
-        # The detail too: a page shows it, the API and the command line show the field.
-        raise ValidationFailed(message, errors={"period": [message]})
-    return period
 
 
 def month_bounds(period: str, timezone: str) -> tuple[dt.datetime, dt.datetime]:
@@ -130,7 +120,7 @@ def monthly_sheet(actor: Principal, village_id: int, period: str | None = None) 
     the county and township above the village, who read it)."""
     village = find_village(village_id)
     actor.require_reader(village_id)
-    period = check_period(period or current_period(village.timezone))
+    period = checked_period(period or current_period(village.timezone))
     masked = bool(village.mask_names)
     sheet = Sheet(
         village_id=village_id,

@@ -42,7 +42,7 @@ from ..ledger.models import (
 )
 from ..ledger.service import household_signed_amount
 from ..lookups import village_row
-from ..periods import current_period, is_valid_period, local_today
+from ..periods import checked_period, current_period, local_today
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Grid, Village
 from .service import CATEGORY_WORDS
@@ -87,13 +87,6 @@ class SlipBatch:
     slips: list[Slip]
 
 
-def check_month(period: str | None) -> str:
-    if not is_valid_period(period or ""):
-        message = str(_l("A period is written YYYY-MM."))
-        raise ValidationFailed(message, errors={"month": [message]})
-    return period
-
-
 def statement_slips(
     actor: Principal, village_id: int, period: str | None = None, *, grid_id: int | None = None
 ) -> SlipBatch:
@@ -107,7 +100,7 @@ def statement_slips(
     if village is None:
         raise NotFound(_l("No such village."))
     actor.require_awarder(village_id)
-    period = check_month(period or current_period(village.timezone))
+    period = checked_period(period or current_period(village.timezone), "month")
     grid_name = None
     if grid_id is not None:
         grid = village_row(Grid, grid_id, village_id)

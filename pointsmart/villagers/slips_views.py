@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from ..accounts.auth import login_required, page_principal
 from ..extensions import db
+from ..forms import query_id
 from ..households.card_sheet import grids_of
 from ..periods import current_period, previous_periods
 from ..replica import replica_blueprint
@@ -48,7 +49,7 @@ def choose(village_id: int):
 def slips_pdf(village_id: int):
     """The slips of a month (``?month=``, default this month), of one grid (``?grid_id=``)
     or of the whole village."""
-    grid_id = request.args.get("grid_id", type=int)
+    grid_id = query_id("grid_id")
     batch = statement_slips(
         page_principal(), village_id, request.args.get("month") or None, grid_id=grid_id
     )

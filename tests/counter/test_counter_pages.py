@@ -356,6 +356,11 @@ def test_the_monthly_statement_is_printable_and_an_admin_settles_it_once(
     assert "已于" in settled
     assert ledger.account_balance(counter.village.id, "settled") == 60
     assert get(client, f"/shops/{counter.shop.id}/settlements", expect=302)
+    chosen = get(client, f"/shops/{counter.shop.id}/settlements?period=2026-03", expect=302)
+    assert chosen.headers["Location"] == f"/shops/{counter.shop.id}/settlements/2026-03"
+    odd = get(client, f"/shops/{counter.shop.id}/settlements?period=../..", expect=422)
+    assert "Location" not in odd.headers
+    assert "月份的格式为 YYYY-MM" in odd.get_data(as_text=True)
 
 
 def test_a_household_that_moved_away_is_refused_at_the_scan(client, counter):

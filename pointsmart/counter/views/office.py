@@ -14,7 +14,7 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Forbidden, ValidationFailed
 from ...forms import REQUIRED, act, done, submit
 from ...households import service as household_service
-from ...periods import current_period, previous_periods
+from ...periods import checked_period, current_period, previous_periods
 from ...text import HouseholdNumber, Name
 from ...villages import service as village_service
 from .. import goods, pins, settlement
@@ -138,6 +138,7 @@ def settlements(shop_id: int):
     goods.require_shop_manager(page_principal(), shop)
     village = village_service.find_village(shop.village_id)
     period = request.args.get("period") or previous_periods(current_period(village.timezone), 2)[0]
+    checked_period(period)  # not sent on into an address of ours unchecked
     return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period))
 
 
