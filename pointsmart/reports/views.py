@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from ..accounts.auth import login_required, page_principal
 from ..database import writes_in_this_request
 from ..extensions import db
-from ..periods import next_period, previous_periods
+from ..periods import is_valid_period, next_period, previous_periods
 from ..replica import replica_blueprint
 from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
@@ -57,7 +57,11 @@ def committee_report(village_id: int):
         series,
         {"outstanding": _("Outstanding")},
     )
-    earlier, later = previous_periods(period, 2)[0], next_period(period)
+    # No link to a month the app does not reckon with (before 2000-01, after LAST_PERIOD).
+    earlier, later = (
+        month if is_valid_period(month) else None
+        for month in (previous_periods(period, 2)[0], next_period(period))
+    )
     return render_template(
         "reports/committee.html",
         village_id=village_id,

@@ -76,6 +76,16 @@ def test_the_report_page_defaults_to_this_month(as_admin, books):
     assert f'value="{books.period}"' in html
 
 
+def test_the_report_links_no_month_the_app_does_not_reckon_with(as_admin, books):
+    first = get(as_admin, f"/villages/{books.village.id}/reports?period=2000-01")
+    last = get(as_admin, f"/villages/{books.village.id}/reports?period=9999-11")
+
+    assert "period=1999-12" not in first.get_data(as_text=True)
+    assert "period=2000-02" in first.get_data(as_text=True)
+    assert "period=9999-12" not in last.get_data(as_text=True)
+    assert "period=9999-10" in last.get_data(as_text=True)
+
+
 def test_the_exports_page_links_every_export(as_admin, books):
     html = get(as_admin, f"/villages/{books.village.id}/exports?period={books.period}").get_data(
         as_text=True
