@@ -32,6 +32,14 @@ def checked_period(period: str | None, field: str = "period") -> str:
     return period
 
 
+def checked_month_or_year(period: str) -> str:
+    """``period`` when it is a month (:func:`checked_period`) or a year ``YYYY`` whose every
+    month the app reckons with (2000 to 9998); else a 422 naming ``period``."""
+    if not (is_valid_period(period) or (len(period) == 4 and is_valid_period(f"{period}-12"))):
+        raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM or YYYY."))]})
+    return period
+
+
 def is_valid_timezone(name: str) -> bool:
     try:
         ZoneInfo(name)

@@ -9,10 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pointsmart.errors import ValidationFailed
 from pointsmart.periods import (
     FIRST_DAY,
     LAST_DAY,
     LAST_PERIOD,
+    checked_month_or_year,
+    checked_period,
     day_bounds,
     day_from_text,
     is_valid_period,
@@ -68,3 +71,26 @@ def test_a_day_is_read_from_its_iso_date():
 def test_a_day_outside_the_apps_calendar_or_no_date_at_all_is_no_day(text):
     assert day_from_text(text) is None
     assert day_from_text(None) is None
+
+
+@pytest.mark.parametrize("period", ["2026-03", "2000-01", "9999-11", None])
+def test_a_month_the_app_reckons_with_is_taken_as_it_is(period):
+    if period is None:
+        with pytest.raises(ValidationFailed) as refused:
+            checked_period(period, "month")
+        assert list(refused.value.errors) == ["month"]
+    else:
+        assert checked_period(period) == period
+
+
+@pytest.mark.parametrize("period", ["2026", "2000", "9998", "2026-03", "9999-11"])
+def test_a_year_or_a_month_is_a_period_of_the_dashboards(period):
+    assert checked_month_or_year(period) == period
+
+
+@pytest.mark.parametrize("period", ["1999", "9999", "9999-12", "2026-13", "26", "２０２６", ""])
+def test_a_year_or_month_the_app_does_not_reckon_with_is_refused(period):
+    with pytest.raises(ValidationFailed) as refused:
+        checked_month_or_year(period)
+
+    assert str(refused.value.errors["period"][0]).startswith("A period is written")

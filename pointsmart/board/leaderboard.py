@@ -10,30 +10,26 @@ never the ledger.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import MonthlyTotal
-from ..periods import current_period, is_valid_period
+from ..periods import checked_month_or_year, current_period
 from ..villages.models import Grid, Village
 
-YEAR = re.compile(r"^[0-9]{4}\Z")
 MAX_ROWS = 500
 
 
 def _months(period: str) -> tuple[str, str]:
     """The first and last month a period covers: ``YYYY-MM`` is one month, ``YYYY`` a year."""
-    if YEAR.match(period) and int(period) >= 2000:
+    if len(checked_month_or_year(period)) == 4:
         return f"{period}-01", f"{period}-12"
-    if is_valid_period(period):
-        return period, period
-    raise ValidationFailed(errors={"period": [str(_l("A period is written YYYY-MM or YYYY."))]})
+    return period, period
 
 
 def leaderboard(

@@ -26,23 +26,20 @@ deducted, from the villages' rollup ``village_months``), for the chart.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..awards.models import PENDING, Approval
 from ..board.models import BoardEntry, Objection
 from ..counter.models import Settlement, Shop
-from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import SHOP, Account, MonthlyTotal
-from ..periods import current_period, next_period, previous_periods
+from ..periods import checked_month_or_year, current_period, next_period, previous_periods
 from ..rules.models import BLACK, RED
 from ..villages.models import Village
 from . import access, service
@@ -51,19 +48,13 @@ from .models import Region
 from .rollups import VillageMonth
 
 MONTHS = 12
-PERIOD = re.compile(r"^(?P<year>[0-9]{4})(-(?P<month>0[1-9]|1[0-2]))?\Z")
 CENT, TENTH = Decimal("0.01"), Decimal("0.1")
 REGION_TIMEZONE = "Asia/Shanghai"  # the default period of a region: this month in China
 
 
 def check_period(period: str | None) -> str:
     """``YYYY-MM`` or ``YYYY`` (from 2000); default: this month."""
-    period = period or current_period(REGION_TIMEZONE)
-    match = PERIOD.match(period)
-    if not match or int(match["year"]) < 2000:
-        message = _l("A period is written YYYY-MM or YYYY.")
-        raise ValidationFailed(errors={"period": [str(message)]})
-    return period
+    return checked_month_or_year(period or current_period(REGION_TIMEZONE))
 
 
 def months_of(period: str) -> list[str]:
