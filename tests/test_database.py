@@ -127,8 +127,10 @@ def _cut(engine, pid: int) -> None:
             time.sleep(0.05)
 
 
-@pytest.mark.app_config(DATABASE_PING_AFTER_IDLE_SECONDS=0.2)
-def test_a_connection_cut_while_idle_is_replaced_before_a_request_uses_it(fresh_app):
+@pytest.fixture
+def cut_in_the_pool(fresh_app):
+    """A household's balance read (its path and its reader's headers), and the server's pid of
+    the app's one pooled connection, whose server side has just been ended."""
     from tests.factories import Factories
 
     with fresh_app.app_context():
@@ -137,15 +139,23 @@ def test_a_connection_cut_while_idle_is_replaced_before_a_request_uses_it(fresh_
             pytest.skip("a SQLite file has no server to lose")
         make = Factories()
         village = make.village()
-        household = make.household(village)
-        admin = make.staff("admin", village)
+        path = f"/api/v1/households/{make.household(village).id}"
+        headers = make.staff("admin", village).auth
         db.session.commit()
         db.session.remove()
         pooled = _server_pid(engine)
     _cut(engine, pooled)
+    return engine, path, headers, pooled
+
+
+@pytest.mark.app_config(DATABASE_PING_AFTER_IDLE_SECONDS=0.2)
+def test_a_connection_cut_while_idle_is_replaced_before_a_request_uses_it(
+    fresh_app, cut_in_the_pool
+):
+    engine, path, headers, pooled = cut_in_the_pool
     time.sleep(0.3)  # idle past its allowance
 
-    read = fresh_app.test_client().get(f"/api/v1/households/{household.id}", headers=admin.auth)
+    read = fresh_app.test_client().get(path, headers=headers)
 
     assert read.status_code == 200, read.get_json()
     assert _server_pid(engine) != pooled
@@ -153,29 +163,16 @@ def test_a_connection_cut_while_idle_is_replaced_before_a_request_uses_it(fresh_
 
 @pytest.mark.app_config(DATABASE_PING_AFTER_IDLE_SECONDS=60)
 def test_a_connection_back_in_use_at_once_is_not_tested_and_a_cut_one_fails_one_request(
-    fresh_app,
+    fresh_app, cut_in_the_pool
 ):
     """The price of not testing a busy connection: cut within its allowance, it fails the one
     request that meets it (a 503 to try again: its transaction went uncommitted with the
     connection); SQLAlchemy renews the pool and the next request is served."""
-    from tests.factories import Factories
-
-    with fresh_app.app_context():
-        engine = db.engine
-        if is_sqlite(engine):
-            pytest.skip("a SQLite file has no server to lose")
-        make = Factories()
-        village = make.village()
-        household = make.household(village)
-        admin = make.staff("admin", village)
-        db.session.commit()
-        db.session.remove()
-        pooled = _server_pid(engine)
-    _cut(engine, pooled)
+    _, path, headers, _ = cut_in_the_pool
     client = fresh_app.test_client()
 
-    met_the_cut = client.get(f"/api/v1/households/{household.id}", headers=admin.auth)
-    after = client.get(f"/api/v1/households/{household.id}", headers=admin.auth)
+    met_the_cut = client.get(path, headers=headers)
+    after = client.get(path, headers=headers)
 
     assert met_the_cut.status_code == 503
     assert met_the_cut.get_json()["code"] == "connection_lost"
