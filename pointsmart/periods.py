@@ -22,14 +22,18 @@ LAST_PERIOD = "9999-11"
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(9999, 11, 30)
 
 
-def checked_period(period: str | None, field: str = "period") -> str:
-    """``period`` when it is a month the app reckons with (:func:`is_valid_period`); else a
-    422 naming ``field``, its message the detail as well (a page shows the detail, the API and
-    the command line the field)."""
+def checked_period(period: str | None, field: str = "period", *, latest: str | None = None) -> str:
+    """``period`` when it is a month the app reckons with (:func:`is_valid_period`), and not
+    after ``latest`` when given (points count for this month or an earlier one); else a 422
+    naming ``field``, its message the detail as well (a page shows the detail, the API and the
+    command line the field)."""
     if period is None or not is_valid_period(period):
         message = str(_l("A period is written YYYY-MM."))
-        raise ValidationFailed(message, errors={field: [message]})
-    return period
+    elif latest is not None and period > latest:
+        message = str(_l("The period is in the future."))
+    else:
+        return period
+    raise ValidationFailed(message, errors={field: [message]})
 
 
 def checked_month_or_year(period: str) -> str:

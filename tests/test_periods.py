@@ -73,14 +73,29 @@ def test_a_day_outside_the_apps_calendar_or_no_date_at_all_is_no_day(text):
     assert day_from_text(None) is None
 
 
-@pytest.mark.parametrize("period", ["2026-03", "2000-01", "9999-11", None])
+@pytest.mark.parametrize("period", ["2026-03", "2000-01", "9999-11"])
 def test_a_month_the_app_reckons_with_is_taken_as_it_is(period):
-    if period is None:
-        with pytest.raises(ValidationFailed) as refused:
-            checked_period(period, "month")
-        assert list(refused.value.errors) == ["month"]
-    else:
-        assert checked_period(period) == period
+    assert checked_period(period) == period
+    assert checked_period(period, latest=period) == period
+
+
+@pytest.mark.parametrize(
+    ("period", "latest", "said"),
+    [
+        (None, None, "A period is written YYYY-MM."),
+        ("1999-12", None, "A period is written YYYY-MM."),
+        ("2026-13", None, "A period is written YYYY-MM."),
+        ("2026-04", "2026-03", "The period is in the future."),
+    ],
+)
+def test_a_month_missing_malformed_or_after_the_latest_is_refused_naming_its_field(
+    period, latest, said
+):
+    with pytest.raises(ValidationFailed) as refused:
+        checked_period(period, "month", latest=latest)
+
+    assert refused.value.errors == {"month": [said]}
+    assert refused.value.detail == said
 
 
 @pytest.mark.parametrize("period", ["2026", "2000", "9998", "2026-03", "9999-11"])

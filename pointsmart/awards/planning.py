@@ -67,11 +67,7 @@ def active_household(household_id: int) -> Any:
 
 def check_period(timezone: str, period: str | None) -> str:
     today = current_period(timezone)
-    if period is None:
-        return today
-    if checked_period(period) > today:
-        raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
-    return period
+    return today if period is None else checked_period(period, latest=today)
 
 
 def check_posting_period(actor: Principal, village: Village, period: str) -> None:

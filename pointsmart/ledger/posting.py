@@ -231,10 +231,8 @@ def _validate(amount: Any, memo: str | None) -> None:
 
 
 def _validate_period(period: str | None, today_period: str) -> None:
-    if period is None:
-        return
-    if checked_period(period) > today_period:
-        raise ValidationFailed(errors={"period": [str(_l("The period is in the future."))]})
+    if period is not None:
+        checked_period(period, latest=today_period)
 
 
 # --- statements --------------------------------------------------------------------------
