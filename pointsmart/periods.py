@@ -101,6 +101,22 @@ def next_period(period: str) -> str:
     return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
 
 
+def previous_period(period: str) -> str:
+    """The month before ``period``."""
+    year, month = int(period[:4]), int(period[5:])
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+
+
+def neighbour_months(period: str) -> tuple[str | None, str | None]:
+    """The months before and after ``period`` to link to: ``None`` for one the app does not
+    reckon with (before 2000-01, after :data:`LAST_PERIOD`)."""
+    earlier, later = previous_period(period), next_period(period)
+    return (
+        earlier if is_valid_period(earlier) else None,
+        later if is_valid_period(later) else None,
+    )
+
+
 def previous_periods(period: str, count: int) -> list[str]:
     """``count`` periods ending with ``period``, oldest first."""
     year, month = int(period[:4]), int(period[5:])

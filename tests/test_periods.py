@@ -20,7 +20,9 @@ from pointsmart.periods import (
     day_from_text,
     is_valid_period,
     local_day,
+    neighbour_months,
     next_period,
+    previous_period,
     previous_periods,
 )
 
@@ -35,6 +37,18 @@ def test_the_month_after_december_is_january_of_the_next_year():
 @given(PERIODS)
 def test_the_month_after_is_the_one_whose_months_before_end_with_it(period):
     assert previous_periods(next_period(period), 2) == [period, next_period(period)]
+
+
+@given(PERIODS)
+def test_the_month_before_is_the_one_the_months_before_name(period):
+    assert previous_period(period) == previous_periods(period, 2)[0]
+    assert next_period(previous_period(period)) == period
+
+
+def test_the_neighbour_months_are_none_beyond_the_apps_calendar():
+    assert neighbour_months("2026-01") == ("2025-12", "2026-02")
+    assert neighbour_months("2000-01") == (None, "2000-02")
+    assert neighbour_months(LAST_PERIOD) == ("9999-10", None)
 
 
 def test_a_days_bounds_are_its_first_moments_in_the_villages_time():

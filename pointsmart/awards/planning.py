@@ -19,7 +19,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
-from ..periods import checked_period, current_period, previous_periods
+from ..periods import checked_period, current_period, previous_period
 from ..rules import arithmetic
 from ..rules import catalogue as rules
 from ..rules.models import Rule, RuleVersion
@@ -76,7 +76,7 @@ def check_posting_period(actor: Principal, village: Village, period: str) -> Non
     be published."""
     if actor.is_admin_of(village.id):
         return
-    earliest = previous_periods(current_period(village.timezone), 2)[0]
+    earliest = previous_period(current_period(village.timezone))
     if period < earliest:
         raise ValidationFailed(
             errors={

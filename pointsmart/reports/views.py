@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from ..accounts.auth import login_required, page_principal
 from ..database import writes_in_this_request
 from ..extensions import db
-from ..periods import is_valid_period, next_period, previous_periods
+from ..periods import neighbour_months
 from ..replica import replica_blueprint
 from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
@@ -45,23 +45,7 @@ def committee_report(village_id: int):
     period = committee.resolve_period(actor, village_id, _period())
     summary = committee.monthly_summary(actor, village_id, period)
     series = committee.month_series(actor, village_id, period)
-    flows = monthly_bars(
-        "chart-flows",
-        _("Points issued, deducted and redeemed by month"),
-        series,
-        {"issued": _("Issued"), "deducted": _("Deducted"), "redeemed": _("Redeemed")},
-    )
-    held = monthly_bars(
-        "chart-outstanding",
-        _("Points held by households at each month's end"),
-        series,
-        {"outstanding": _("Outstanding")},
-    )
-    # No link to a month the app does not reckon with (before 2000-01, after LAST_PERIOD).
-    earlier, later = (
-        month if is_valid_period(month) else None
-        for month in (previous_periods(period, 2)[0], next_period(period))
-    )
+    earlier, later = neighbour_months(period)
     return render_template(
         "reports/committee.html",
         village_id=village_id,
@@ -72,16 +56,34 @@ def committee_report(village_id: int):
         summary_lines=committee_tables.summary_lines(summary),
         summary=summary,
         leader_headers=committee_tables.leader_headers(),
-        month_leaders=committee_tables.leader_rows(
-            committee.leader_shares(actor, village_id, period)
-        ),
-        year_leaders=committee_tables.leader_rows(
-            committee.leader_shares(actor, village_id, period, months=committee.MONTHS)
-        ),
+        month_leaders=_leader_rows(actor, village_id, period, months=1),
+        year_leaders=_leader_rows(actor, village_id, period, months=committee.MONTHS),
         series=series,
-        flows_chart=flows,
-        held_chart=held,
+        **_charts(series),
     )
+
+
+def _leader_rows(actor, village_id: int, period: str, *, months: int) -> list[list]:
+    shares = committee.leader_shares(actor, village_id, period, months=months)
+    return committee_tables.leader_rows(shares)
+
+
+def _charts(series: list[dict]) -> dict:
+    """The month series drawn as the report's two bar charts."""
+    return {
+        "flows_chart": monthly_bars(
+            "chart-flows",
+            _("Points issued, deducted and redeemed by month"),
+            series,
+            {"issued": _("Issued"), "deducted": _("Deducted"), "redeemed": _("Redeemed")},
+        ),
+        "held_chart": monthly_bars(
+            "chart-outstanding",
+            _("Points held by households at each month's end"),
+            series,
+            {"outstanding": _("Outstanding")},
+        ),
+    }
 
 
 @bp.route(

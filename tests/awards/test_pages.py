@@ -226,6 +226,18 @@ def test_a_grid_is_scored_for_a_month_in_one_save(pages, make, village, catalogu
     assert "已评" in after
 
 
+def test_a_grid_asked_for_by_no_number_is_refused_not_shown_for_the_whole_village(
+    pages, make, village, base
+):
+    grid = make.grid(village)
+    make.household(village, grid=grid)
+    other = make.household(village)
+
+    refused = pages.get(f"{base}/scoring?grid_id=bogus", expect=422).get_data(as_text=True)
+
+    assert other.number not in refused
+
+
 def test_one_bad_cell_saves_nothing_and_is_marked(pages, make, village, catalogue, base):
     grid = make.grid(village)
     first, second = make.household(village, grid=grid), make.household(village, grid=grid)

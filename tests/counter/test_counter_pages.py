@@ -324,6 +324,21 @@ def test_an_admin_opens_a_shop_sets_the_pin_rule_and_a_households_pin(client, co
     get(client, f"/villages/{counter.village.id}/shops", expect=403)
 
 
+def test_a_statement_links_the_months_beside_it_but_none_outside_the_apps_calendar(
+    client, counter
+):
+    sign_in(client, counter.admin)
+    shop = counter.shop.id
+
+    first = get(client, f"/shops/{shop}/settlements/2000-01").get_data(as_text=True)
+    march = get(client, f"/shops/{shop}/settlements/2026-03").get_data(as_text=True)
+
+    assert "/settlements/1999-12" not in first
+    assert f"/shops/{shop}/settlements/2000-02" in first
+    assert f"/shops/{shop}/settlements/2026-02" in march
+    assert f"/shops/{shop}/settlements/2026-04" in march
+
+
 def test_the_monthly_statement_is_printable_and_an_admin_settles_it_once(
     client, counter, monkeypatch
 ):

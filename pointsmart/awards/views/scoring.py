@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from ...accounts.auth import login_required
 from ...errors import Problem
-from ...forms import act_on_page, refusal_message
+from ...forms import act_on_page, query_id, refusal_message
 from .. import batches, scoring
 from ..errors import BatchRefused
 from .blueprint import bp
@@ -36,7 +36,7 @@ def grid_page(actor, village, grid_id, period, *, entered=None, cell_errors=None
 @login_required
 def scoring_grid(village_id: int):
     actor, village = leader_village(village_id)
-    grid_id = request.args.get("grid_id", type=int)
+    grid_id = query_id("grid_id")
     return grid_page(actor, village, grid_id, request.args.get("period"))
 
 
@@ -45,8 +45,7 @@ def scoring_grid(village_id: int):
 def save_scoring(village_id: int):
     """Post every ticked or entered cell of the grid for the month: all, or none."""
     actor, village = leader_village(village_id)
-    period = request.form.get("period", "")
-    grid_id = request.form.get("grid_id", type=int)
+    period, grid_id = request.form.get("period", ""), request.form.get("grid_id", type=int)
     if period not in scoring.scoring_months(actor, village):
         return grid_page(
             actor, village, grid_id, None, errors=[_("Choose one of the months shown.")]
@@ -56,26 +55,31 @@ def save_scoring(village_id: int):
         return grid_page(
             actor, village, grid_id, period, errors=[_("Nothing was ticked or entered.")]
         ), 422
-    entered = {(h, r): v for h, r, v in cells}
     entries = [batches.BatchEntry(household_id=h, rule_id=r, quantity=v) for h, r, v in cells]
 
     def produce() -> dict:
         return {"count": len(batches.post_batch(actor, entries, period=period))}
 
     def page(errors: dict, status: int):
+        entered = {(h, r): v for h, r, v in cells}
         return grid_page(actor, village, grid_id, period, entered=entered, **errors), status
 
+    payload = {"period": period, "cells": sorted(cells)}
+    saved = _saved(village_id, grid_id, period)
+    return act_on_page(actor, payload, produce, page, saved, errors=_refusal_of(cells))
+
+
+def _saved(village_id: int, grid_id: int | None, period: str):
+    """Once saved: the count said, and the same grid and month again (to go on entering)."""
+
     def saved(result: dict):
-        flash(
-            _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period),
-            "success",
-        )
+        message = _("Saved %(count)s entries for %(period)s.", count=result["count"], period=period)
+        flash(message, "success")
         return redirect(
             url_for("awards_pages.scoring", village_id=village_id, grid_id=grid_id, period=period)
         )
 
-    payload = {"period": period, "cells": sorted(cells)}
-    return act_on_page(actor, payload, produce, page, saved, errors=_refusal_of(cells))
+    return saved
 
 
 def _cells_from_form() -> list[tuple[int, int, str]]:

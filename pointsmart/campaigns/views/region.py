@@ -28,19 +28,9 @@ def region_campaigns(region_id: int):
     actor = page_principal()
     campaigns = regional.campaigns_of_region(actor, region_id)  # refuses all but its admins
     region = regional.region_access.find_region(region_id)
-    village_ids = scope.region_village_ids(region)
 
     def page(errors=None):
-        timezone = find_village(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
-        return render_template(
-            "campaigns/region_list.html",
-            region=region,
-            campaigns=campaigns,
-            staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
-            errors=errors or {},
-            form=request.form,
-            today=local_today(timezone),
-        ), (422 if errors else 200)
+        return _region_page(region, campaigns, errors), (422 if errors else 200)
 
     if request.method == "GET":
         return page()
@@ -55,3 +45,18 @@ def region_campaigns(region_id: int):
         return redirect(_back(result["id"]), 303)
 
     return submit(RegionCampaignForm(), make, page, fields=SETUP_FIELDS)
+
+
+def _region_page(region, campaigns, errors) -> str:
+    """The list and the set-up form; dates are the villages' (the first one's time zone)."""
+    village_ids = scope.region_village_ids(region)
+    timezone = find_village(village_ids[0]).timezone if village_ids else "Asia/Shanghai"
+    return render_template(
+        "campaigns/region_list.html",
+        region=region,
+        campaigns=campaigns,
+        staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
+        errors=errors or {},
+        form=request.form,
+        today=local_today(timezone),
+    )

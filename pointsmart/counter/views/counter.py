@@ -25,8 +25,7 @@ from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem, ValidationFailed
-from ...extensions import db
-from ...forms import REQUIRED, act, parse_form, run_once
+from ...forms import REQUIRED, act, act_on_page, parse_form
 from ...ledger.errors import AccountClosed
 from ...periods import day_from_text, local_today
 from ...text import Text
@@ -153,36 +152,34 @@ def counter_sale(shop_id: int):
     customers.require_seller(actor, shop)
     values, errors = parse_form(SaleForm())
     card = request.form.get("card", "").strip()
-    picked = _quantities_from_form()
     if "card" in errors:
         return render_template("counter/scan.html", shop=shop, errors=errors, card=card), 422
+    picked = _quantities_from_form()
     items = [{"product_id": pid, "quantity": qty} for pid, qty in sorted(picked.items())]
-    try:
-        if errors:  # a malformed PIN: refuse like a wrong one, without counting it
+
+    def produce() -> dict:
+        if errors:  # a malformed PIN: refused like a wrong one, without counting it
             raise ValidationFailed(errors=errors)
-        result = run_once(
-            actor,
-            {"shop_id": shop.id, "card": values["card"], "items": items},
-            lambda: {
-                "redemption_id": sales.redeem_items(
-                    actor,
-                    shop_id=shop.id,
-                    card_token=values["card"],
-                    items=items,
-                    pin=values.get("pin"),
-                ).id
-            },
-        )
-    except Problem as problem:
+        pin = values.get("pin")
+        token = values["card"]
+        sale = sales.redeem_items(actor, shop_id=shop.id, card_token=token, items=items, pin=pin)
+        return {"redemption_id": sale.id}
+
+    def refused(problem: Problem, _status: int):
         return _refused(shop, card, picked, problem)
+
+    payload = {"shop_id": shop.id, "card": values.get("card", card), "items": items}
+    return act_on_page(actor, payload, produce, refused, _sold, errors=lambda problem: problem)
+
+
+def _sold(result: dict):
     flash(_("Done: the goods are exchanged."), "success")
     return redirect(url_for("counter_pages.receipt", redemption_id=result["redemption_id"]), 303)
 
 
 def _refused(shop, card: str, picked: dict[int, int], problem: Problem):
-    """The counter's one page-error path: roll back what the sale wrote, then the scan page
-    (a card refused) or the pick page again with the refusal and the quantities picked."""
-    db.session.rollback()
+    """The counter's one page-error path (the sale's writes already rolled back): the scan
+    page (a card refused) or the pick page again with the refusal and the quantities picked."""
     if problem.code in ("card_revoked", "card_not_found", "card_code_mistyped"):
         page = render_template("counter/scan.html", shop=shop, problem=problem, errors={}, card="")
         return page, problem.status

@@ -14,7 +14,7 @@ from ...accounts.auth import login_required, page_principal
 from ...errors import Forbidden, ValidationFailed
 from ...forms import REQUIRED, act, done, submit
 from ...households import service as household_service
-from ...periods import checked_period, current_period, previous_periods
+from ...periods import checked_period, current_period, neighbour_months, previous_period
 from ...text import HouseholdNumber, Name
 from ...villages import service as village_service
 from .. import goods, pins, settlement
@@ -54,7 +54,7 @@ def _office_page(village_id: int, *, errors=None, status=200):
             village=village,
             shops=shops,
             errors=errors or {},
-            last_month=previous_periods(current_period(village.timezone), 2)[0],
+            last_month=previous_period(current_period(village.timezone)),
         ),
         status,
     )
@@ -137,7 +137,7 @@ def settlements(shop_id: int):
     # Refused here as on the statement itself: a redirect would tell anyone that the shop exists.
     goods.require_shop_manager(page_principal(), shop)
     village = village_service.find_village(shop.village_id)
-    period = request.args.get("period") or previous_periods(current_period(village.timezone), 2)[0]
+    period = request.args.get("period") or previous_period(current_period(village.timezone))
     checked_period(period)  # not sent on into an address of ours unchecked
     return redirect(url_for("counter_pages.statement", shop_id=shop_id, period=period))
 
@@ -149,15 +149,14 @@ def statement(shop_id: int, period: str):
     actor = page_principal()
     month = settlement.month_statement(actor, shop_id, period, with_days=True)
     zone = ZoneInfo(month.village.timezone)
-    year, mon = int(period[:4]), int(period[5:])
-    later = f"{year + mon // 12:04d}-{mon % 12 + 1:02d}"
+    earlier, later = neighbour_months(period)
     return render_template(
         "counter/statement.html",
         month=month,
         is_admin=actor.is_admin_of(month.shop.village_id),
         settled_time=month.settled_at.astimezone(zone) if month.settled_at else None,
-        earlier=previous_periods(period, 2)[0],
-        later=later if not month.open else None,
+        earlier=earlier,
+        later=None if month.open else later,
     )
 
 
