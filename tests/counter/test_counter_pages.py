@@ -324,9 +324,7 @@ def test_an_admin_opens_a_shop_sets_the_pin_rule_and_a_households_pin(client, co
     get(client, f"/villages/{counter.village.id}/shops", expect=403)
 
 
-def test_a_statement_links_the_months_beside_it_but_none_outside_the_apps_calendar(
-    client, counter
-):
+def test_a_statement_links_the_months_beside_it_but_none_outside_the_apps_calendar(client, counter):
     sign_in(client, counter.admin)
     shop = counter.shop.id
 
