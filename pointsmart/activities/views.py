@@ -3,6 +3,8 @@ and out, correct hours, post the attendance (all or none), see the totals."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -164,14 +166,8 @@ def check_in(village_id: int, activity_id: int):
     actor, village = leader_village(village_id)
     member_name = (request.form.get("member_name") or "").strip()[:50]
     household_id = request.form.get("household_id", type=int)
-    query = (request.form.get("q") or "").strip()[:200]
     if household_id is None:
-        if not query:
-            return activity_page(
-                actor, village, activity_id, errors=[_("Scan the card or type a name.")],
-                status=422,
-            )  # fmt: skip
-        found = lookup.look_up(actor, village_id, query, limit=20)
+        found = _named_household(actor, village_id)
         if found.household_id is None:
             errors = [] if found.matches else [found.error or _("No household matches.")]
             return activity_page(
@@ -190,6 +186,14 @@ def check_in(village_id: int, activity_id: int):
     return _run(actor, payload, produce, village, activity_id, lambda _result: _("Checked in."))
 
 
+def _named_household(actor, village_id: int) -> lookup.Found:
+    """The household the scanned or typed text names, or the matches to pick from."""
+    query = (request.form.get("q") or "").strip()[:200]
+    if not query:
+        return lookup.Found(error=_("Scan the card or type a name."), status=422)
+    return lookup.look_up(actor, village_id, query, limit=20)
+
+
 @bp.route(
     "/leader/<int:village_id>/activities/<int:activity_id>/attendances/<int:attendance_id>",
     methods=["POST"],
@@ -205,22 +209,17 @@ def change_attendance(village_id: int, activity_id: int, attendance_id: int):
             lines = [m for ms in errors.values() for m in ms]
             return activity_page(actor, village, activity_id, errors=lines, status=422)
         payload = {"attendance": attendance_id, "hours": str(values["hours"])}
-
-        def produce() -> dict:
-            activities.correct_hours(actor, attendance_id, values["hours"])
-            return {}
+        change = partial(activities.correct_hours, actor, attendance_id, values["hours"])
     elif action == "remove":
         payload = {"attendance": attendance_id, "remove": True}
-
-        def produce() -> dict:
-            activities.remove_attendance(actor, attendance_id)
-            return {}
+        change = partial(activities.remove_attendance, actor, attendance_id)
     else:
         payload = {"attendance": attendance_id, "checkout": True}
+        change = partial(activities.check_out, actor, attendance_id)
 
-        def produce() -> dict:
-            activities.check_out(actor, attendance_id)
-            return {}
+    def produce() -> dict:
+        change()
+        return {}
 
     return _run(actor, payload, produce, village, activity_id)
 

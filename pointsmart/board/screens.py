@@ -55,13 +55,14 @@ def grids_of(village_id: int) -> list[dict[str, Any]]:
     return [{"id": row.id, "name": row.name} for row in natural_sorted(rows, lambda r: r.name)]
 
 
-def period_choices(timezone: str) -> list[str]:
+def period_choices(timezone: str, shown: str) -> list[str]:
     """The periods a visitor can pick: the last 12 months (newest first), this year and the
-    year before."""
+    year before, and last the period ``shown`` when it is none of those."""
     this_month = current_period(timezone)
     months = list(reversed(previous_periods(this_month, PERIOD_CHOICES)))
     year = int(this_month[:4])
-    return [*months, str(year), str(year - 1)]
+    choices = [*months, str(year), str(year - 1)]
+    return choices if shown in choices else [*choices, shown]
 
 
 def public_leaderboard(

@@ -140,6 +140,12 @@ def home(principal):
     return render_template("villagers/home.html", page=page, chart_height=service.CHART_HEIGHT)
 
 
+OBJECTION_FILED = _l(
+    "Your objection is filed. The village committee will look at it and decide; the entry "
+    "stays on the board until then."
+)
+
+
 class ObjectionForm(Schema):
     reason = Text(required=True, error_messages=REQUIRED, validate=validate.Length(1, MAX_REASON))
 
@@ -157,11 +163,7 @@ def objection(principal, entry_id):
             {"entry_id": entry_id, **values},
             lambda: {"id": objections.raise_objection(principal, entry_id, **values).id},
         )
-        message = _(
-            "Your objection is filed. The village committee will look at it and "
-            "decide; the entry stays on the board until then."
-        )
-        return done(message, "public_board.board", village_id=entry["village_id"])
+        return done(str(OBJECTION_FILED), "public_board.board", village_id=entry["village_id"])
 
     def page(errors):
         return render_template(

@@ -70,6 +70,18 @@ def test_one_grid_and_a_whole_year_can_be_chosen(client, make):
     assert [row[3] for row in rows_of(last_year.get_data(as_text=True))] == ["0"] * 4
 
 
+def test_a_month_older_than_the_choices_is_offered_once_as_the_one_shown(client, make):
+    place, _, _ = ranked_village(make)
+
+    old = client.get(f"/board/{place.id}/leaderboard?period=2001-03").get_data(as_text=True)
+    recent = client.get(f"/board/{place.id}/leaderboard").get_data(as_text=True)
+
+    assert old.count('value="2001-03"') == 1
+    assert 'value="2001-03"' not in recent
+    this_month = current_period("Asia/Shanghai")
+    assert recent.count(f'value="{this_month}"') == 1
+
+
 def test_a_bad_period_grid_or_village_is_not_found(client, make):
     place, _, _ = ranked_village(make)
     other = make.village()

@@ -83,9 +83,6 @@ def leaderboard(village_id):
     except (NotFound, ValidationFailed):
         abort(404)
     grids = public.grids_of(village_id)
-    choices = public.period_choices(village.timezone)
-    if period not in choices:
-        choices.append(period)
     return render_template(
         "board/leaderboard.html",
         village=village,
@@ -94,7 +91,7 @@ def leaderboard(village_id):
         grid_id=grid_id,
         grid_name=next((g["name"] for g in grids if g["id"] == grid_id), None),
         grids=grids,
-        choices=choices,
+        choices=public.period_choices(village.timezone, shown=period),
         items=board["items"],
     )
 

@@ -109,14 +109,19 @@ def board_entry(village_id: int, household_id: int):
             )
         )
 
-    def done(result: dict):
-        flash_entry(
-            result, lambda: _("Entry made: %(points)s points.", points=signed(result["points"]))
-        )
+    payload = {**values, "photo": len(photo) if photo else None}
+    return act_on_page(actor, payload, produce, page, _entry_made(village_id))
+
+
+def _entry_made(village_id: int):
+    """Once made: what was posted said, and the village's list of entries."""
+
+    def made(result: dict):
+        points = signed(result["points"])
+        flash_entry(result, lambda: _("Entry made: %(points)s points.", points=points))
         return redirect(url_for("board_pages.board_list", village_id=village_id))
 
-    payload = {**values, "photo": len(photo) if photo else None}
-    return act_on_page(actor, payload, produce, page, done)
+    return made
 
 
 @bp.route("/leader/<int:village_id>/board")

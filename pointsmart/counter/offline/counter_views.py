@@ -78,16 +78,21 @@ def counter_offline_sale(shop_id: int):
         outcome = sync.redeem_offline(
             actor, shop_id=shop_id, client_key=request.headers["Idempotency-Key"], **data
         )
-        if outcome.sale is not None:
-            sale = outcome.sale
-            return {
-                "status": "posted",
-                "id": sale.id,
-                "total_points": sale.total_points,
-                "balance_after": sale.balance_after,
-                "receipt_url": url_for("counter_pages.receipt", redemption_id=sale.id),
-            }, 201
-        view = reconcile.find_offline_sale(actor, outcome.pending.id)
-        return {"status": "pending", **_OFFLINE_SALE_OUT.dump(view)}, 202
+        return _offline_sale_answer(actor, outcome)
 
     return idempotent_call(actor, payload, produce)
+
+
+def _offline_sale_answer(actor, outcome) -> tuple[dict, int]:
+    """A sale posted (201, with its receipt) or kept pending for the office (202)."""
+    if outcome.sale is not None:
+        sale = outcome.sale
+        return {
+            "status": "posted",
+            "id": sale.id,
+            "total_points": sale.total_points,
+            "balance_after": sale.balance_after,
+            "receipt_url": url_for("counter_pages.receipt", redemption_id=sale.id),
+        }, 201
+    view = reconcile.find_offline_sale(actor, outcome.pending.id)
+    return {"status": "pending", **_OFFLINE_SALE_OUT.dump(view)}, 202

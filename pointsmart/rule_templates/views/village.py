@@ -73,15 +73,18 @@ def adopt_page(village_id: int, template_id: int, number: int):
         except Problem as problem:
             errors = _refusal(problem, version.entries)
         else:
-            message = _(
-                "Adopted %(title)s v%(number)s from %(day)s: %(count)s rules.",
-                title=version.title,
-                number=number,
-                day=adopted.valid_from.isoformat(),
-                count=len(adopted.entries),
-            )
-            return done(message, "admin.rules_list", village_id=village_id)
+            return done(_adopted(version, adopted), "admin.rules_list", village_id=village_id)
     return _adoption_form(actor, village, version, template_id, number, errors=errors)
+
+
+def _adopted(version, adopted) -> str:
+    return _(
+        "Adopted %(title)s v%(number)s from %(day)s: %(count)s rules.",
+        title=version.title,
+        number=version.number,
+        day=adopted.valid_from.isoformat(),
+        count=len(adopted.entries),
+    )
 
 
 def _adoption_form(actor, village, version, template_id: int, number: int, *, errors=None):
