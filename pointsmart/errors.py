@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from werkzeug import exceptions as http
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -183,6 +184,20 @@ def _problem_from_http(error: HTTPException) -> Problem:
     return problem
 
 
+def _another_method_takes(error: http.MethodNotAllowed) -> bool:
+    """Whether a method the 405 offers takes this address. Werkzeug checks the method before
+    the path's values, so an id no route takes (``/products/0/photo``) is a 405 when the
+    same pattern has routes of other methods; none of them takes it either: a 404."""
+    adapter = current_app.create_url_adapter(request)
+    for method in error.valid_methods or ():
+        try:
+            adapter.match(method=method)
+        except HTTPException:
+            continue
+        return True
+    return False
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def handle_problem(problem: Problem):
@@ -221,6 +236,8 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_exception(error: HTTPException):
         if isinstance(error, InternalServerError):
             return handle_unexpected(error.original_exception or error)
+        if isinstance(error, http.MethodNotAllowed) and not _another_method_takes(error):
+            error = http.NotFound()
         db.session.rollback()
         problem = _problem_from_http(error)
         if wants_problem_json():

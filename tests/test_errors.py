@@ -123,6 +123,17 @@ def test_a_wrong_method_names_the_allowed_ones(api, world):
     assert set(response.headers["Allow"].split(", ")) >= {"GET"}
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "POST"])
+@pytest.mark.parametrize("product", ["0", "2147483648"])
+def test_an_id_no_route_takes_is_not_found_whatever_the_method(api, world, method, product):
+    """The photo's address has a route for each of three methods: none takes an id that no
+    row can have, so the answer is 404, not a 405 that offers the others."""
+    response = api.request(method, f"/products/{product}/photo", as_=world.admin, expect=404)
+
+    assert response.get_json()["code"] == "not_found"
+    assert "Allow" not in response.headers
+
+
 @pytest.mark.parametrize(
     "path",
     [
