@@ -105,6 +105,14 @@ class ConnectionLost(Problem):
     )
 
 
+class OutcomeUnknown(Problem):
+    status, code = 503, "outcome_unknown"
+    title = _l(
+        "The connection to the database was lost while saving: it may or may not have been "
+        "saved. Look before doing it again; the same form or key sent again is done only once."
+    )
+
+
 class RateLimited(Problem):
     status, code, title = 429, "rate_limited", _l("Too many attempts. Wait and try again.")
 
@@ -235,7 +243,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         if isinstance(error, InternalServerError):
-            return handle_unexpected(error.original_exception or error)
+            original = error.original_exception
+            if isinstance(original, sa.exc.OperationalError) and original.connection_invalidated:
+                # Raised outside the view: by the commit in the after-request hook, whose
+                # outcome the lost connection took with it.
+                current_app.logger.warning("database connection lost committing %s", request.path)
+                return try_again(OutcomeUnknown())
+            return handle_unexpected(original or error)
         if isinstance(error, http.MethodNotAllowed) and not _another_method_takes(error):
             error = http.NotFound()
         db.session.rollback()

@@ -19,7 +19,7 @@ from pointsmart.database import (
     reading_from,
     register_sqlite_transaction_control,
 )
-from pointsmart.extensions import db
+from pointsmart.extensions import csrf, db
 
 
 @pytest.fixture
@@ -178,6 +178,34 @@ def test_a_connection_back_in_use_at_once_is_not_tested_and_a_cut_one_fails_one_
     assert met_the_cut.get_json()["code"] == "connection_lost"
     assert met_the_cut.headers["Retry-After"] == "2"
     assert after.status_code == 200, after.get_json()
+
+
+# As in production: an error outside the view reaches the error handlers, not the test.
+@pytest.mark.app_config(PROPAGATE_EXCEPTIONS=False)
+def test_a_connection_cut_before_the_commit_is_said_as_an_outcome_not_known(fresh_app):
+    """The commit runs after the view, in the after-request hook: a connection lost there
+    takes the outcome with it (the server may have committed before it went), so the answer
+    is a 503 that says so, not a 500 claiming that nothing was saved."""
+    with fresh_app.app_context():
+        if is_sqlite(db.engine):
+            pytest.skip("a SQLite file has no server to lose")
+        engine = db.engine
+
+    @fresh_app.post("/test/cut-before-commit")
+    @csrf.exempt
+    def cut_before_commit():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        _cut(engine, pid)
+        return {"written": True}
+
+    client = fresh_app.test_client()
+    cut = client.post("/test/cut-before-commit", headers={"Accept-Language": "en"})
+    after = client.post("/test/cut-before-commit", headers={"Accept-Language": "en"})
+
+    assert cut.status_code == 503
+    assert "it may or may not have been saved" in cut.get_data(as_text=True)
+    assert cut.headers["Retry-After"] == "2"
+    assert after.status_code == 503  # each meets its own cut, on a connection renewed for it
 
 
 def test_an_api_write_reads_its_caller_in_its_one_transaction(fresh_app):
