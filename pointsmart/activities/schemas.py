@@ -16,16 +16,21 @@ class ActivityIn(Schema):
     rule_id = fields.Int(required=True, strict=True, validate=ID)
 
 
-class AttendeeOut(Schema):
+class AttendanceFields(Schema):
+    """What an attendance row and an activity's attendee both say."""
+
     id = fields.Int()
     household_id = fields.Int()
-    number = fields.Str()
-    head_name = fields.Str()
     member_name = fields.Str()
     checked_in_at = fields.DateTime(allow_none=True)
     checked_out_at = fields.DateTime(allow_none=True)
     hours = fields.Float(allow_none=True)
     transfer_id = fields.Int(allow_none=True)
+
+
+class AttendeeOut(AttendanceFields):
+    number = fields.Str()
+    head_name = fields.Str()
     points = fields.Int(allow_none=True)
     reversed = fields.Bool()
 
@@ -85,15 +90,8 @@ class HoursIn(Schema):
     hours = fields.Decimal(required=True, validate=QUANTITY)
 
 
-class AttendanceRowOut(Schema):
-    id = fields.Int()
+class AttendanceRowOut(AttendanceFields):
     activity_id = fields.Int()
-    household_id = fields.Int()
-    member_name = fields.Str()
-    checked_in_at = fields.DateTime(allow_none=True)
-    checked_out_at = fields.DateTime(allow_none=True)
-    hours = fields.Float(allow_none=True)
-    transfer_id = fields.Int(allow_none=True)
 
 
 # --- red and black list ----------------------------------------------------------------------

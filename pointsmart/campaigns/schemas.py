@@ -97,21 +97,26 @@ class CouncilMemberOut(Schema):
     household_id = fields.Int(allow_none=True)
 
 
-class CampaignOut(Schema):
+class CampaignSummary(Schema):
     id = fields.Int()
     village_id = fields.Int(allow_none=True, metadata={"description": "a village's campaign"})
     region_id = fields.Int(
         allow_none=True, metadata={"description": "a township's or county's campaign"}
     )
     title = fields.Str()
+    nominate_from = fields.Date()
+    review_until = fields.Date()
+    published_at = fields.DateTime(allow_none=True)
+    conferred_at = fields.DateTime(allow_none=True)
+
+
+class CampaignOut(CampaignSummary):
     rule_id = fields.Int(allow_none=True)
     points = fields.Int(
         allow_none=True, metadata={"description": "what each winner of a region's campaign gets"}
     )
     seats = fields.Int()
-    nominate_from = fields.Date()
     nominate_until = fields.Date()
-    review_until = fields.Date()
     notice_days = fields.Int()
     notice_until = fields.Date(allow_none=True)
     quorum = fields.Int()
@@ -129,8 +134,6 @@ class CampaignOut(Schema):
     notice_open = fields.Bool()
     votes_secret = fields.Bool()
     can_publish = fields.Bool()
-    published_at = fields.DateTime(allow_none=True)
-    conferred_at = fields.DateTime(allow_none=True)
     council = fields.List(fields.Nested(CouncilMemberOut))
     council_size = fields.Int()
     on_council = fields.Bool()
@@ -140,17 +143,6 @@ class CampaignOut(Schema):
 
 class ConferralOut(CampaignOut):
     posted = fields.Int(metadata={"description": "transfers this call posted (0 on a repeat)"})
-
-
-class CampaignSummary(Schema):
-    id = fields.Int()
-    village_id = fields.Int(allow_none=True)
-    region_id = fields.Int(allow_none=True)
-    title = fields.Str()
-    nominate_from = fields.Date()
-    review_until = fields.Date()
-    published_at = fields.DateTime(allow_none=True)
-    conferred_at = fields.DateTime(allow_none=True)
 
 
 class CampaignList(Schema):

@@ -64,8 +64,9 @@ class PublishIn(Schema):
     note = Text(load_default=None, validate=NOTE)
 
 
-class EntryOut(Schema):
-    id = fields.Int()
+class RuleShape(Schema):
+    """What a template's entry and its adoption into a village both say of the rule."""
+
     code = fields.Str()
     name = fields.Str()
     category = fields.Str()
@@ -74,6 +75,10 @@ class EntryOut(Schema):
     points_min = fields.Int()
     points_max = fields.Int()
     monthly_cap = fields.Int(allow_none=True)
+
+
+class EntryOut(RuleShape):
+    id = fields.Int()
 
 
 class VersionBrief(Schema):
@@ -157,16 +162,10 @@ class AdoptionIn(Schema):
             raise ValidationError(str(_l("Choose at least one rule.")), "entries")
 
 
-class PlannedEntryOut(Schema):
+class PlannedEntryOut(RuleShape):
     code = fields.Str(metadata={"description": "the template's code"})
-    name = fields.Str()
-    category = fields.Str()
-    unit = fields.Str()
     county_points = fields.Function(lambda p: p.entry.points)
     points = fields.Int(metadata={"description": "the village's points from valid_from"})
-    points_min = fields.Int()
-    points_max = fields.Int()
-    monthly_cap = fields.Int(allow_none=True)
     action = fields.Str(metadata={"description": "new_rule or new_version"})
     rule_id = fields.Int(allow_none=True)
     rule_code = fields.Str(metadata={"description": "the rule's code in the village"})
