@@ -214,18 +214,19 @@ def _read_from_replica(view, replica: ReplicaMonitor):
         engine = standby_for_request(replica)
         if engine is None:
             return _served_by_primary(view(*args, **kwargs))
+        primary_reads = reading_from()  # the request's way of reading the primary
         read_from(engine)
         try:
             response = view(*args, **kwargs)
         except Exception as error:
-            if not _failed_standby(error) or reading_from() is None:
+            if not _failed_standby(error) or reading_from() is not engine:
                 raise
             log.warning("standby failed during %s, reading from the primary", request.path)
             replica.mark_down()
             db.session.rollback()
-            read_from(None)
+            read_from(primary_reads)
             return _served_by_primary(view(*args, **kwargs))
-        if reading_from() is not None:
+        if reading_from() is engine:
             _end_standby_transaction(replica)
         return response
 

@@ -238,23 +238,35 @@ def test_the_standby_stopping_mid_request_leaves_the_request_to_the_primary(
     expected = primary_balance(app, village)
     with app.app_context():
         standby = app.extensions["pointsmart_replica"].engine
+        primary = db.engine
     stopped = []
+    on_the_primary_in_a_transaction = []
 
     def stop_after_first_read(connection, cursor, statement, *args):
         if not stopped and "pg_is_in_recovery" not in statement:  # a read of the view's
             stopped.append(True)
             postgres_pair.stop_standby()
 
+    def note_transaction(connection, cursor, statement, *args):
+        if stopped:
+            autocommit = connection.connection.dbapi_connection.autocommit
+            on_the_primary_in_a_transaction.append(not autocommit)
+
     sa.event.listen(standby, "after_cursor_execute", stop_after_first_read)
+    sa.event.listen(primary, "before_cursor_execute", note_transaction)
     try:
         page = client.get(f"/c/{village['card']}")
     finally:
         sa.event.remove(standby, "after_cursor_execute", stop_after_first_read)
+        sa.event.remove(primary, "before_cursor_execute", note_transaction)
 
     assert stopped
     assert page.status_code == 200
     assert balance_on_page(page) == expected
     assert app.extensions["pointsmart_replica"].state().usable is False
+    # The view ran again as any read of the primary does: each statement on its own.
+    assert on_the_primary_in_a_transaction
+    assert not any(on_the_primary_in_a_transaction)
 
 
 def test_the_standby_stopping_once_the_page_is_made_costs_the_reader_nothing(
