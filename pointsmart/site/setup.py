@@ -6,6 +6,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from .health import bp as health
     from .views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(health)

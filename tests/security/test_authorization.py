@@ -183,6 +183,7 @@ GET    /c/<path:token>                                                          
 GET    /counter                                                                               login login login login 200   200   302   302   200   200   200   200   200
 GET    /households/<int:household_id>/card                                                    login login login login 403   403   403   403   200   403   403   403   403
 GET    /households/<int:household_id>/card.<any(png, svg):kind>                               login login login login 403   403   403   403   200   403   403   403   403
+GET    /healthz                                                                                200   200   200   200   200   200   200   200   200   200   200   200   200
 GET    /lang/<code>                                                                           303   303   303   303   303   303   303   303   303   303   303   303   303
 GET    /leader                                                                                login login login login 302   302   403   403   302   302   403   403   403
 GET    /leader/<int:village_id>                                                               login login login login 200   403   403   403   200   403   403   403   403
