@@ -7,7 +7,7 @@ is down" (a 503). No sign-in, no session, nothing written, never cached. A stand
 down is not a failure here: its reads go to the primary (``pointsmart.replica``).
 
 flask-healthz (a kept blueprint of the same idea) answers problem+json without our stable
-``code`` and with any name as a check; two lines of our own fit the app's answers.
+``code`` and takes any name as a check; a route of our own answers as the app does.
 """
 
 from __future__ import annotations
