@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..audit import service as audit
 from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
-from ..awards.planning import active_household
+from ..awards.planning import active_household, rule_of_village
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
@@ -60,9 +60,7 @@ class ActivityView:
 
 
 def _volunteer_rule(rule_id: int, village_id: int) -> Rule:
-    rule = db.session.get(Rule, rule_id)
-    if rule is None or rule.village_id != village_id:
-        raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
+    rule = rule_of_village(rule_id, village_id)
     if rule.unit != HOUR or rule.category != "volunteer":
         raise WrongRuleKind(_l("Choose a volunteer rule counted in hours."))
     return rule

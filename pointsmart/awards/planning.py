@@ -19,6 +19,7 @@ from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
 from ..ledger.models import AWARD, DEDUCT, Transfer
+from ..lookups import is_key, village_row
 from ..periods import checked_period, current_period, previous_period
 from ..rules import arithmetic
 from ..rules import catalogue as rules
@@ -48,7 +49,10 @@ class Plan:
 
 def active_household(household_id: int) -> Any:
     """The household's row (id, village_id, status, number, head_name); refuses a household
-    that moved away (``AccountClosed``)."""
+    that moved away (``AccountClosed``), and an id no row can have (a form's tampered
+    ``household_id``) as any other missing household."""
+    if not is_key(household_id):
+        raise NotFound(_l("No such household."))
     household = db.session.execute(
         sa.select(
             Household.id,
@@ -126,8 +130,10 @@ def plan_by_rule(
 
 
 def rule_of_village(rule_id: int, village_id: int) -> Rule:
-    rule = db.session.get(Rule, rule_id)
-    if rule is None or rule.village_id != village_id:
+    """The village's rule with this id; any other id (of another village, or none a row can
+    have, as a tampered form may send) is refused beside the form's ``rule_id``."""
+    rule = village_row(Rule, rule_id, village_id)
+    if rule is None:
         raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
     return rule
 

@@ -26,7 +26,7 @@ from ..awards.errors import WrongRuleKind
 from ..awards.limits import check_cap, check_quota
 from ..awards.models import PENDING, Approval
 from ..awards.photos import store_photo
-from ..awards.planning import Plan, active_household, plan_by_rule, post_plan
+from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, rule_of_village
 from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import ValidationFailed
@@ -67,9 +67,7 @@ def create_entry(
         raise ValidationFailed(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
-    rule = db.session.get(Rule, rule_id)
-    if rule is None or rule.village_id != household.village_id:
-        raise ValidationFailed(errors={"rule_id": [str(_l("No such rule in this village."))]})
+    rule = rule_of_village(rule_id, household.village_id)
     if rule.category not in (RED, BLACK):
         raise WrongRuleKind(_l("Choose a red list or black list rule."))
     reason = reason_text(reason)

@@ -488,3 +488,53 @@ def test_a_number_typed_full_width_opens_that_household_among_longer_numbers(
     found = pages.get(f"{base}/households", query_string={"q": "XF-１０１"}, expect=302)
 
     assert found.location.endswith(f"{base}/households/{first.id}")
+
+
+# One past PostgreSQL's INTEGER, and one past SQLite's (which failed as an OverflowError, 500).
+BEYOND_ANY_ROW = ["2147483648", "9" * 30]
+
+
+@pytest.mark.parametrize("beyond", BEYOND_ANY_ROW)
+def test_a_rule_id_no_row_can_have_is_a_form_error_on_every_leader_form(
+    pages, village, household, catalogue, base, beyond
+):
+    page = f"{base}/households/{household.id}"
+    sent = {"rule_id": beyond, "quantity": "1", "reason": "乱堆乱放"}
+
+    previewed = pages.post(f"{page}/preview", sent, page=page, expect=422)
+    # The award is saved from the confirmation a valid preview shows, its rule then tampered.
+    confirmation = pages.post(
+        f"{page}/preview", {**sent, "rule_id": catalogue.tidy.id}, page=page, expect=200
+    ).get_data(as_text=True)
+    fields = dict(pages.FORM_FIELDS.findall(confirmation))
+    awarded = pages.post(f"{page}/award", sent, fields=fields, expect=422)
+    entered = pages.post(f"{page}/board-entry", sent, page=f"{page}/board-entry", expect=422)
+    activity = {"title": "清扫", "date": local_today(village.timezone).isoformat()}
+    created = pages.post(
+        f"{base}/activities", {**activity, "rule_id": beyond}, page=f"{base}/activities",
+        expect=422,
+    )  # fmt: skip
+
+    for refused in (previewed, awarded, entered, created):
+        assert "本村没有这条细则。" in refused.get_data(as_text=True)
+    assert transfers_of(household) == []
+
+
+@pytest.mark.parametrize("beyond", BEYOND_ANY_ROW)
+def test_a_household_id_no_row_can_have_at_a_check_in_is_no_such_household(
+    pages, village, household, catalogue, base, beyond
+):
+    created = pages.post(
+        f"{base}/activities",
+        {"title": "清扫", "date": local_today(village.timezone).isoformat(),
+         "rule_id": catalogue.volunteer.id},
+        page=f"{base}/activities",
+    )  # fmt: skip
+    activity_page = created.location
+
+    refused = pages.post(
+        f"{activity_page}/checkin", {"household_id": beyond}, page=activity_page, expect=404
+    )
+
+    assert "没有这一户。" in refused.get_data(as_text=True)
+    assert db.session.execute(sa.select(Attendance)).first() is None
