@@ -196,6 +196,7 @@ def create_rule(
     if not name:
         errors["name"] = [str(_l("Give the rule a name."))]
     errors.update(_check_points(category, points, None))
+    errors.update(_check_cap(monthly_cap))
     if errors:
         raise ValidationFailed(errors=errors)
     low, high = points_range or (None, None)
@@ -282,6 +283,7 @@ def change_rule(
         ).scalar_one()
         if points is not None:
             errors.update(_check_points(rule.category, points, first))
+        errors.update(_check_cap(monthly_cap))
         if not errors:
             base = version_on(rule.id, start) or _latest(rule.id)
             low, high = points_range or (base.points_min, base.points_max)
@@ -353,6 +355,15 @@ def _check_range(points: int, low: int | None, high: int | None) -> None:
     raise PointsOutOfRange(
         message, errors={"points": [str(message)]}, points_min=low, points_max=high
     )
+
+
+def _check_cap(monthly_cap: int | None) -> dict[str, list[str]]:
+    """A cap is at most what one entry may be: a larger one caps nothing, and the database's
+    INTEGER would not hold every number a form can send."""
+    if monthly_cap is None or 0 < monthly_cap <= MAX_AMOUNT:
+        return {}
+    message = _l("The monthly cap is 1 to %(max)s points, or empty.", max=MAX_AMOUNT)
+    return {"monthly_cap": [str(message)]}
 
 
 def _check_points(category: str, points: int, first: int | None) -> dict[str, list[str]]:

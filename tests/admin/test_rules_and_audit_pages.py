@@ -7,6 +7,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
+
 import pointsmart
 from pointsmart.activities import service as activities
 from pointsmart.admin.views.village import ACTION_LABELS, TARGET_LABELS
@@ -72,6 +74,29 @@ def test_bad_rules_are_chinese_form_errors(pages, office):
         f"/admin/rules/{rule.id}/version", {"points": "3", "valid_from": "2000-01-01"}, expect=422
     )
     assert "修改只能从今天或以后的某一天起生效" in html
+
+
+@pytest.mark.parametrize("cap", ["1000001", "2147483648", "9" * 30])
+def test_a_monthly_cap_beyond_any_entry_is_a_form_error_and_saves_nothing(pages, office, cap):
+    # 2147483648 is past PostgreSQL's INTEGER, 9 * 30 past SQLite's: both answered 500.
+    vid = office.village.id
+    pages.as_(office.admin)
+    rules.create_rule(ROOT, vid, code="R01", name="门前三包", category="rule", points=3)
+    rule = _rule("R01")
+
+    added = pages.post(
+        f"/admin/villages/{vid}/rules",
+        {"code": "R02", "name": "垃圾分类", "category": "rule", "points": "5", "monthly_cap": cap},
+        expect=422,
+    )
+    changed = pages.post(
+        f"/admin/rules/{rule.id}/version", {"points": "4", "monthly_cap": cap}, expect=422
+    )
+
+    for html in (added, changed):
+        assert "每月上限应为 1 到 1000000 分，或留空。" in html
+    assert db.session.execute(db.select(Rule.code).order_by(Rule.code)).scalars().all() == ["R01"]
+    assert [v.points for v in rules.get_rule(ROOT, rule.id).versions] == [3]
 
 
 def test_the_audit_page_shows_who_when_and_old_to_new_newest_first(pages, office):
