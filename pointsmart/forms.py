@@ -22,12 +22,17 @@ from .errors import Problem, ValidationFailed, flattened
 from .extensions import db
 from .idempotent import once
 from .lookups import is_key
+from .schemas import MAX_ID
 from .validation_messages import translate_message
 
 if TYPE_CHECKING:
     from .accounts.auth import Principal
 
 FORM_KEY_FIELD = "form_key"
+# No id has more digits than MAX_ID (2**31 - 1); no count or points typed in a form as many as
+# 10 (the ledger's largest amount has 7).
+MAX_ID_DIGITS = len(str(MAX_ID))
+MAX_NUMBER_DIGITS = 9
 
 # The error messages of form fields, the same on every page.
 REQUIRED = {"required": _l("Please fill this in.")}
@@ -70,11 +75,35 @@ def parse_form(schema: Schema, data: Any = None) -> tuple[dict, dict[str, list[s
         }
 
 
+def form_id(text: str) -> int | None:
+    """The id in a form's value or in a field's name (``qty-<id>``), or None for text no row's
+    id can be: other than the ASCII digits the page wrote (``²``, which ``str.isdigit`` takes
+    for a digit and ``int`` refuses), or beyond any row (a tampered ``2147483648``, or 10,000
+    digits, more than ``int`` reads)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_ID_DIGITS):
+        return None
+    key = int(text)
+    return key if is_key(key) else None
+
+
 def form_ids(name: str) -> list[int]:
     """The ids a multi-valued field (ticked boxes) sends, leaving out what no row's id can be
-    (a tampered ``2147483648``, or ``²``, which ``str.isdigit`` takes for a digit)."""
-    values = (value.strip() for value in request.form.getlist(name))
-    return [int(v) for v in values if v.isascii() and v.isdigit() and is_key(int(v))]
+    (:func:`form_id`)."""
+    keys = (form_id(value) for value in request.form.getlist(name))
+    return [key for key in keys if key is not None]
+
+
+def whole_number(text: str) -> int | None:
+    """A whole number typed in a form (a count, points: ``12``, ``-5``, or full-width ``１２``,
+    as ``fields.Int`` reads it on every other form), or None for text that is none: ``²``
+    (``str.isdigit`` takes it for a digit, ``int`` refuses it), ``--5``, or more digits than
+    any count or points of the app has (``int`` refuses 4,300 and more)."""
+    text = text.strip()
+    digits = text[1:] if text.startswith(("+", "-")) else text
+    if not (digits.isdecimal() and len(digits) <= MAX_NUMBER_DIGITS):
+        return None
+    return int(text)
 
 
 def query_id(name: str) -> int | None:

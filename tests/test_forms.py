@@ -153,3 +153,22 @@ def test_typed_twice_waits_for_the_fields_themselves():
         NewPinForm().load({"new_pin": "2468"})
     assert list(refused.value.messages) == ["new_pin_again"]
     assert "Not the same." not in str(refused.value.messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("12", 12), (" 7 ", 7), ("2147483647", 2147483647), ("２", None), ("²", None),
+     ("0", None), ("-1", None), ("2147483648", None), ("1" * 10_000, None), ("", None)],
+)  # fmt: skip
+def test_an_id_in_a_form_is_the_ascii_digits_of_a_row_that_can_be(text, read):
+    assert forms.form_id(text) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [("12", 12), ("-5", -5), ("+1", 1), ("１２", 12), (" 7 ", 7), ("999999999", 999999999),
+     ("²", None), ("--5", None), ("-", None), ("", None), ("1.5", None), ("1_000", None),
+     ("9999999999", None), ("1" * 10_000, None)],
+)  # fmt: skip
+def test_a_whole_number_in_a_form_is_read_as_int_reads_it_or_not_at_all(text, read):
+    assert forms.whole_number(text) == read

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from pointsmart.accounts.auth import VILLAGER_TOKEN_KEY
-from pointsmart.campaigns.models import Campaign, Nomination
+from pointsmart.campaigns.models import BeanBallot, Campaign, Nomination
 from pointsmart.extensions import db
 from pointsmart.households.cards import issue_card
 from pointsmart.households.models import Household
@@ -274,3 +274,45 @@ def test_a_villager_on_the_council_votes_from_its_own_page_but_not_on_itself(
     refused = me.post(f"/me/nominations/{own['id']}/vote", {"decision": "approve"},
                       page=f"/me/campaigns/{campaign_id}", expect=403)  # fmt: skip
     assert refused.status_code == 403
+
+
+def test_a_council_id_of_ten_thousand_digits_is_left_out_like_any_id_no_user_has(
+    browse, village, admin, council, good_family, today
+):
+    page = browse(admin)
+    url = f"/leader/{village.id}/campaigns"
+    form = {
+        "title": "孝亲敬老之家", "rule_id": str(good_family.id), "seats": "1",
+        "nominate_from": today.isoformat(), "nominate_until": today.isoformat(),
+        "review_until": today.isoformat(), "notice_days": "0", "quorum": "1",
+        "bean_votes": "0", "tie_break": "beans",
+    }  # fmt: skip
+
+    # int() reads no more than 4,300 digits: the form answered 500.
+    refused = page.post(url, {**form, "council": "1" * 10_000}, expect=422)
+
+    assert "请列出评议会成员。" in refused.get_data(as_text=True)
+    assert db.session.execute(db.select(Campaign)).first() is None
+
+
+@pytest.mark.parametrize("beans", ["²", "1" * 10_000, "--1"])
+def test_beans_that_are_no_number_are_not_given_and_the_page_says_so(
+    client, village, households, admin, council, good_family, today, api, beans
+):
+    body = campaign_body(good_family, council, today, villagers_nominate=True, bean_votes=2)
+    campaign_id = api.post(f"/villages/{village.id}/campaigns", json=body, as_=admin)["id"]
+    nomination = api.post(
+        f"/campaigns/{campaign_id}/nominations",
+        json={"household_id": households[0].id, "reason": "照顾老人"},
+        as_=admin,
+    )
+    me = VillagerBrowser(client, households[1])
+    url = f"/me/campaigns/{campaign_id}"
+
+    # ``²`` passed str.isdigit and failed int(): 500; so did 10,000 digits, also as an id.
+    answer = me.post(
+        f"{url}/beans", {f"beans-{nomination['id']}": beans, "beans-²": "1"}, page=url, expect=303
+    )
+
+    assert flashed(me.text(answer.location)) == ["部分字段填写有误。 至少投一颗豆。"]
+    assert db.session.execute(db.select(BeanBallot)).first() is None

@@ -146,6 +146,20 @@ def test_nothing_picked_is_a_form_error(client, counter):
     assert "请至少选一件商品" in refused.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("name", ["qty-²", "qty-" + "9" * 30])
+def test_a_goods_field_that_names_no_goods_the_shop_can_have_is_nothing_picked(
+    client, counter, name
+):
+    # ``qty-²`` passed str.isdigit and failed int(); 30 digits reached SQLite: both 500s.
+    sign_in(client, counter.keeper)
+    picked = scan(client, counter, counter.card.token)
+
+    refused = sell(client, counter, picked, [], expect=422, **{name: "1"})
+
+    assert "请至少选一件商品" in refused.get_data(as_text=True)
+    assert count_rows(Redemption) == 0
+
+
 def test_the_pin_is_asked_above_the_villages_amount(client, counter):
     counter.village.pin_required_above = 100
     from pointsmart.counter.pins import set_pin

@@ -177,3 +177,19 @@ def test_the_days_of_publication_and_adoption_are_shanghai_s(client, tree, db_se
     ):
         assert "2027-01-05" in html
         assert "2027-01-04" not in html
+
+
+def test_points_that_are_no_whole_number_are_refused_beside_the_rule_and_nothing_is_adopted(
+    client, tree, template_id, db_session
+):
+    pages = Pages(client).as_(tree.village_admin)
+    adopt_url = f"/admin/villages/{tree.village.id}/rule-templates/{template_id}/versions/1"
+    version = reading.get_version(ROOT, template_id, 1)
+    mqsb = next(entry.id for entry in version.entries if entry.code == "mqsb")
+
+    # ``²`` passed str.isdigit and failed int(), and so did 10,000 digits and ``--5``: 500s.
+    for points in ("²", "1" * 10_000, "--5"):
+        html = pages.post(adopt_url, {f"include-{mqsb}": "1", f"points-{mqsb}": points}, expect=422)
+        assert f'id="points-{mqsb}-error"' in html
+        assert "请填写整数。" in html
+    assert _rules_of(db_session, tree.village.id) == {}

@@ -11,7 +11,7 @@ from marshmallow import Schema, validate
 from ...accounts.auth import Principal, villager_page_principal
 from ...errors import NotFound
 from ...forms import REQUIRED_NUMBER as REQUIRED
-from ...forms import act, parse_form, refuse_form
+from ...forms import act, form_id, parse_form, refuse_form, whole_number
 from ...replica import reads_from_replica
 from ...text import Text
 from ...villagers.views import villager_required
@@ -73,8 +73,10 @@ def my_beans(principal, campaign_id: int):
     _campaign(principal, campaign_id)
     beans = {}
     for name, value in request.form.items():
-        if name.startswith("beans-") and name[6:].isdigit() and value.strip().isdigit():
-            beans[int(name[6:])] = int(value.strip())
+        nomination_id = form_id(name[6:]) if name.startswith("beans-") else None
+        count = whole_number(value)
+        if nomination_id is not None and count is not None:
+            beans[nomination_id] = count
 
     def produce() -> dict:
         return {"id": review.give_beans(principal, campaign_id, beans).id}

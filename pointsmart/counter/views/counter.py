@@ -25,7 +25,7 @@ from marshmallow import Schema, fields, validate
 
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem, ValidationFailed
-from ...forms import REQUIRED, act, act_on_page, parse_form
+from ...forms import REQUIRED, act, act_on_page, form_id, parse_form, whole_number
 from ...ledger.errors import AccountClosed
 from ...periods import day_from_text, local_today
 from ...text import Text
@@ -134,13 +134,13 @@ def _quantities_from_form() -> dict[int, int]:
     """``qty-<product id>`` fields -> {product id: quantity} for quantities above zero."""
     picked = {}
     for name, value in request.form.items():
-        if name.startswith("qty-") and name[4:].isdigit():
-            try:
-                quantity = int(value or 0)
-            except ValueError:
+        product_id = form_id(name[4:]) if name.startswith("qty-") else None
+        if product_id is not None:
+            quantity = whole_number(value or "0")
+            if quantity is None:
                 quantity = -1
             if quantity != 0:
-                picked[int(name[4:])] = quantity
+                picked[product_id] = quantity
     return picked
 
 

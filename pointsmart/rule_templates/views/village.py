@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ...accounts.auth import login_required, page_principal
 from ...errors import Problem
 from ...extensions import db
-from ...forms import done, parse_form
+from ...forms import done, parse_form, whole_number
 from ...ledger.labels import CATEGORY_LABELS
 from ...periods import local_today
 from ...villages.service import administered_village
@@ -39,10 +39,11 @@ def _chosen(entries) -> tuple[list[dict], dict[str, list[str]]]:
         if not request.form.get(f"include-{entry.id}"):
             continue
         raw = (request.form.get(f"points-{entry.id}") or "").strip()
-        if raw and not raw.lstrip("-").isdigit():
+        points = whole_number(raw) if raw else None
+        if raw and points is None:
             errors[f"points-{entry.id}"] = [_("Give a whole number.")]
             continue
-        chosen.append({"code": entry.code, "points": int(raw) if raw else None})
+        chosen.append({"code": entry.code, "points": points})
     return chosen, errors
 
 
