@@ -261,6 +261,27 @@ def test_one_bad_cell_saves_nothing_and_is_marked(pages, make, village, catalogu
     assert transfers_of(second) == []
 
 
+def test_a_cell_naming_ids_no_row_can_have_is_no_cell_of_the_grid(
+    pages, make, village, catalogue, base
+):
+    grid = make.grid(village)
+    household = make.household(village, grid=grid)
+    period = current_period(village.timezone)
+    page = f"{base}/scoring?grid_id={grid.id}&period={period}"
+
+    # 9999999999 fits the cell's pattern but not PostgreSQL's INTEGER: it answered 500.
+    refused = pages.post(
+        f"{base}/scoring",
+        {"grid_id": grid.id, "period": period, f"q-9999999999-{catalogue.tidy.id}": "1",
+         f"q-{household.id}-9999999999": "1", f"q-１-{catalogue.tidy.id}": "1"},
+        page=page,
+        expect=422,
+    ).get_data(as_text=True)  # fmt: skip
+
+    assert "没有勾选或填写任何一项。" in refused
+    assert transfers_of(household) == []
+
+
 def test_a_grid_saved_from_a_stale_page_does_not_score_a_household_twice(
     pages, make, village, leader, base
 ):

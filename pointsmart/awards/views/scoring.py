@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from ...accounts.auth import login_required
 from ...errors import Problem
-from ...forms import act_on_page, query_id, refusal_message
+from ...forms import act_on_page, form_id, query_id, refusal_message
 from .. import batches, scoring
 from ..errors import BatchRefused
 from .blueprint import bp
@@ -83,13 +83,17 @@ def _saved(village_id: int, grid_id: int | None, period: str):
 
 
 def _cells_from_form() -> list[tuple[int, int, str]]:
-    """The grid's ticked or entered cells: (household id, rule id, what was entered)."""
+    """The grid's ticked or entered cells: (household id, rule id, what was entered). A cell
+    whose name holds no ids the page can have written (``q-9999999999-1``, which PostgreSQL's
+    INTEGER refused with a 500) is no cell of the grid."""
     cells = []
     for name, value in request.form.items():
         match = CELL.match(name)
         value = value.strip()
         if match and value and value != "0":
-            cells.append((int(match["household"]), int(match["rule"]), value))
+            household_id, rule_id = form_id(match["household"]), form_id(match["rule"])
+            if household_id is not None and rule_id is not None:
+                cells.append((household_id, rule_id, value))
     return cells
 
 
