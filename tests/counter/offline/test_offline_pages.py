@@ -192,3 +192,32 @@ def test_the_counter_pages_json_refuses_in_problem_json_as_the_api_does(client, 
     for refused, code in ((elsewhere, "not_found"), (signed_out, "unauthorized")):
         assert refused.mimetype == "application/problem+json"
         assert refused.get_json()["code"] == code
+
+
+def test_a_sale_made_before_the_apps_first_day_is_refused_not_a_500(client, api, counter):
+    # 0001-01-01's day in Shanghai starts in year 0: its bounds, at the offline limit, failed.
+    sign_in(client, counter.keeper)
+    path = f"/shops/{counter.shop.id}/counter/offline-sales"
+    token = get(client, f"/shops/{counter.shop.id}/counter/offline-snapshot").get_json()[
+        "csrf_token"
+    ]
+    body = {
+        "card_token": counter.card.url,
+        "items": [{"product_id": counter.soap.id, "quantity": 1}],
+        "made_at": "0001-01-01T00:00:00",
+    }
+
+    page = client.post(path, json=body, headers={"X-CSRFToken": token, "Idempotency-Key": "k1"})
+    online = api.post(
+        "/redemptions",
+        json={**body, "shop_id": counter.shop.id},
+        as_=counter.keeper,
+        key=True,
+        expect=422,
+    )
+
+    assert page.status_code == 422
+    message = "兑换时间早于 2000-01-01，请检查手机的时钟。"
+    assert page.get_json()["errors"] == {"made_at": [message]}
+    assert online["errors"] == {"made_at": [message]}
+    assert balance(counter) == 300
