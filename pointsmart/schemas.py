@@ -1,12 +1,23 @@
-"""Schemas shared by every API: pagination and the problem envelope; and a photo sent in a
-JSON body as base64."""
+"""Schemas shared by every API: pagination and the problem envelope; a photo sent in a JSON
+body as base64; the range of a day a form or a request may give."""
 
 import base64
 import binascii
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import INCLUDE, Schema, fields, validate
 
 from .errors import ValidationFailed
+from .periods import FIRST_DAY, LAST_DAY
+
+# A day given for an activity, a rule's start or a campaign's stages: one the app reckons
+# with (its month is a ledger period). An activity held on 0001-01-01 was taken and could
+# then never be posted; a campaign's notice could run past the last date.
+A_DAY_OF_THE_CALENDAR = validate.Range(
+    FIRST_DAY,
+    LAST_DAY,
+    error=_l("Give a day from %(first)s to %(last)s.", first=FIRST_DAY, last=LAST_DAY),
+)
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50

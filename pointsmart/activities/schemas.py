@@ -5,13 +5,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..awards.schemas import ID, QUANTITY, AwardOut
 from ..rules.schemas import RuleRef
-from ..schemas import page_schema
+from ..schemas import A_DAY_OF_THE_CALENDAR, page_schema
 from ..text import Name
 
 
 class ActivityIn(Schema):
     title = Name(required=True, validate=validate.Length(1, 100))
-    date = fields.Date(required=True)
+    date = fields.Date(required=True, validate=A_DAY_OF_THE_CALENDAR)
     place = Name(load_default="", validate=validate.Length(max=100))
     rule_id = fields.Int(required=True, strict=True, validate=ID)
 

@@ -19,6 +19,7 @@ from ..households import lookup
 from ..periods import local_today
 from ..rules import catalogue as rules
 from ..rules.models import HOUR
+from ..schemas import A_DAY_OF_THE_CALENDAR
 from ..text import Name
 from . import attendance as posting
 from . import service as activities
@@ -32,7 +33,11 @@ class ActivityForm(Schema):
         error_messages=REQUIRED,
         validate=validate.Length(1, 100, error=_l("At most %(max)s characters.", max=100)),
     )
-    date = fields.Date(required=True, error_messages={**REQUIRED, "invalid": _l("Give a date.")})
+    date = fields.Date(
+        required=True,
+        validate=A_DAY_OF_THE_CALENDAR,
+        error_messages={**REQUIRED, "invalid": _l("Give a date.")},
+    )
     place = Name(
         load_default="",
         validate=validate.Length(max=100, error=_l("At most %(max)s characters.", max=100)),

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from ..counter.pins import Pin
 from ..forms import REQUIRED, WHOLE
-from ..schemas import MAX_ID
+from ..schemas import A_DAY_OF_THE_CALENDAR, MAX_ID
 from ..text import HouseholdNumber, Name
 
 ROLE_CHOICES = ("admin", "leader", "shopkeeper")
@@ -115,5 +115,7 @@ class RuleVersionForm(Schema):
     points = _int(required=True)
     monthly_cap = _int(validate=validate.Range(min=1, error=_l("1 or more points, or empty.")))
     valid_from = fields.Date(
-        load_default=None, error_messages={"invalid": _l("Write a date such as 2026-12-01.")}
+        load_default=None,
+        validate=A_DAY_OF_THE_CALENDAR,
+        error_messages={"invalid": _l("Write a date such as 2026-12-01.")},
     )

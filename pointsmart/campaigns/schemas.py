@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..schemas import A_DAY_OF_THE_CALENDAR as DAY
 from ..schemas import MAX_ID
 from ..text import MAX_REASON, Name, Text
 from .models import NOMINATION_STATUSES, OBJECTION_STATUSES, TIE_BREAKS
@@ -31,9 +32,9 @@ class CampaignCommonIn(Schema):
 
     title = Name(required=True, validate=validate.Length(1, 50))
     seats = fields.Int(required=True, strict=True, validate=validate.Range(1, 1000))
-    nominate_from = fields.Date(required=True)
-    nominate_until = fields.Date(required=True)
-    review_until = fields.Date(required=True)
+    nominate_from = fields.Date(required=True, validate=DAY)
+    nominate_until = fields.Date(required=True, validate=DAY)
+    review_until = fields.Date(required=True, validate=DAY)
     notice_days = fields.Int(required=True, strict=True, validate=validate.Range(0, 60))
     quorum = fields.Int(required=True, strict=True, validate=validate.Range(1, 1000))
     council = fields.List(

@@ -7,7 +7,7 @@ from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
 from ..rules.models import UNITS
 from ..rules.schemas import RuleRef
-from ..schemas import page_schema
+from ..schemas import A_DAY_OF_THE_CALENDAR, page_schema
 from ..text import Name, Text
 
 POINTS = validate.Range(-MAX_AMOUNT, MAX_AMOUNT)
@@ -148,6 +148,7 @@ class AdoptionIn(Schema):
     )
     valid_from = fields.Date(
         load_default=None,
+        validate=A_DAY_OF_THE_CALENDAR,
         metadata={"description": "village-local day, today or later (default today)"},
     )
     entries = fields.List(
@@ -234,4 +235,4 @@ class AdoptForm(Schema):
     """The day; the chosen rules and their points are ``include-<entry id>`` and
     ``points-<entry id>`` fields, read by the view."""
 
-    valid_from = fields.Date(load_default=None)
+    valid_from = fields.Date(load_default=None, validate=A_DAY_OF_THE_CALENDAR)

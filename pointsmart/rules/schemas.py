@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
-from ..schemas import page_schema
+from ..schemas import A_DAY_OF_THE_CALENDAR, page_schema
 from ..text import Name
 from .models import UNITS
 
@@ -24,7 +24,7 @@ class RuleIn(Schema):
         load_default=None, allow_none=True, strict=True, validate=validate.Range(1, MAX_AMOUNT)
     )
     active = fields.Bool(load_default=True)
-    valid_from = fields.Date(load_default=None)
+    valid_from = fields.Date(load_default=None, validate=A_DAY_OF_THE_CALENDAR)
 
 
 class RuleChangeIn(Schema):
@@ -39,7 +39,7 @@ class RuleChangeIn(Schema):
         validate=validate.Range(1, MAX_AMOUNT),
         metadata={"description": "null removes the cap"},
     )
-    valid_from = fields.Date()
+    valid_from = fields.Date(validate=A_DAY_OF_THE_CALENDAR)
 
 
 class RuleQuery(Schema):

@@ -510,3 +510,15 @@ def test_whatever_the_corrections_an_attendee_has_one_standing_award(make, steps
         assert report.ok, report.problems
     finally:
         savepoint.rollback()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "9999-12-01"])
+def test_an_activity_on_a_day_whose_month_the_ledger_has_not_is_refused(
+    api, village, leader, catalogue, day
+):
+    """Taken, it could never be posted: its awards would count in no month of the ledger."""
+    body = {"title": "清扫村道", "date": day, "rule_id": catalogue.volunteer.id}
+
+    refused = api.post(f"/villages/{village.id}/activities", json=body, as_=leader, expect=422)
+
+    assert list(refused["errors"]) == ["date"]

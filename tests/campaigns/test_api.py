@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from pointsmart.audit.service import changes_of
 from pointsmart.campaigns import conferral
 from pointsmart.campaigns.conferral import titles_of
@@ -358,3 +360,16 @@ def test_setting_up_a_campaign_is_checked(
     assert "council" in stranger["errors"]
     assert "review_until" in backwards["errors"]
     assert api.get(url, as_=admin)["items"] == []
+
+
+@pytest.mark.parametrize("stage", ["nominate_from", "nominate_until", "review_until"])
+@pytest.mark.parametrize("day", ["0001-01-01", "1999-12-31", "9999-12-31"])
+def test_a_stage_on_a_day_the_app_does_not_reckon_with_is_refused_beside_it(
+    api, village, admin, council, good_family, today, stage, day
+):
+    body = campaign_body(good_family, council, today, **{stage: day})
+
+    refused = api.post(f"/villages/{village.id}/campaigns", json=body, as_=admin, expect=422)
+
+    assert refused["errors"][stage] == ["请填写 2000-01-01 到 9999-11-30 之间的日期。"]
+    assert api.get(f"/villages/{village.id}/campaigns", as_=admin)["items"] == []

@@ -49,6 +49,8 @@ def test_the_catalogue_filters_by_category_unit_and_active(api, village, admin, 
         ({"code": ""}, "code"),
         ({"name": ""}, "name"),
         ({"code": "x" * 33}, "code"),
+        ({"valid_from": "1999-12-31"}, "valid_from"),  # no month of the ledger
+        ({"valid_from": "9999-12-01"}, "valid_from"),
     ],
 )
 def test_a_bad_rule_is_refused(api, village, admin, change, field):

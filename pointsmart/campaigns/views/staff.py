@@ -17,6 +17,7 @@ from ...counter.photos import MAX_BYTES
 from ...forms import REQUIRED_NUMBER as REQUIRED
 from ...forms import act, form_ids, parse_form, refuse_form, run_once, submit
 from ...periods import local_today
+from ...schemas import A_DAY_OF_THE_CALENDAR as DAY
 from ...schemas import MAX_ID
 from ...text import HouseholdNumber, Name, Text
 from ...villages.service import find_village
@@ -39,9 +40,9 @@ def allow_photo_uploads(endpoint, values):
 class CampaignCommonForm(Schema):
     title = Name(required=True, error_messages=REQUIRED, validate=validate.Length(1, 50))
     seats = fields.Int(required=True, error_messages=REQUIRED, validate=validate.Range(1, 1000))
-    nominate_from = fields.Date(required=True, error_messages=REQUIRED)
-    nominate_until = fields.Date(required=True, error_messages=REQUIRED)
-    review_until = fields.Date(required=True, error_messages=REQUIRED)
+    nominate_from = fields.Date(required=True, error_messages=REQUIRED, validate=DAY)
+    nominate_until = fields.Date(required=True, error_messages=REQUIRED, validate=DAY)
+    review_until = fields.Date(required=True, error_messages=REQUIRED, validate=DAY)
     notice_days = fields.Int(required=True, error_messages=REQUIRED, validate=validate.Range(0, 60))
     quorum = fields.Int(required=True, error_messages=REQUIRED, validate=validate.Range(1, 1000))
     tie_break = fields.Str(load_default="beans", validate=validate.OneOf(TIE_BREAKS))
