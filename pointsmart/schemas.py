@@ -81,4 +81,6 @@ def photo_from_base64(text: str | None) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise ValidationFailed(errors={"photo_base64": ["Not valid base64."]}) from error
+        raise ValidationFailed(
+            errors={"photo_base64": [str(_l("The photo is not valid base64."))]}
+        ) from error

@@ -1,6 +1,7 @@
 """JSON API: shops, goods, stock, redemptions, voids and settlements."""
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import current_principal
 from ..api import Blueprint
@@ -171,7 +172,9 @@ def upload_photo(product_id):
     actor = current_principal()
     upload = request.files.get("photo")
     if upload is None:
-        raise PhotoRejected(errors={"photo": ["Send the picture as the form field photo."]})
+        raise PhotoRejected(
+            errors={"photo": [str(_l("Send the picture as the form field photo."))]}
+        )
     try:
         data = upload.stream.read(photos.MAX_BYTES + 1)
     finally:

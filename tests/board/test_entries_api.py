@@ -173,6 +173,29 @@ def test_anything_but_a_jpeg_or_png_photo_is_refused(
     assert not photo_dir.exists() or list(photo_dir.iterdir()) == []
 
 
+def test_a_photo_that_is_not_base64_is_refused_beside_the_field_in_the_callers_language(
+    api, village, household, leader, admin, catalogue
+):
+    before = standing(api, admin, household)
+    body = entry(household, catalogue.burning, photo_base64="!!!")
+
+    refused = api.post(
+        f"/villages/{village.id}/board-entries", json=body, as_=leader, key=True, expect=422
+    )
+    english = api.post(
+        f"/villages/{village.id}/board-entries",
+        json=body,
+        headers={"Accept-Language": "en"},
+        as_=leader,
+        key=True,
+        expect=422,
+    )
+
+    assert refused["errors"] == {"photo_base64": ["照片不是有效的 base64 编码。"]}
+    assert english["errors"] == {"photo_base64": ["The photo is not valid base64."]}
+    assert standing(api, admin, household) == before
+
+
 def test_a_photo_over_the_size_limit_is_refused(
     api, village, household, leader, catalogue, monkeypatch
 ):

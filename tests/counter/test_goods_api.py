@@ -264,3 +264,29 @@ def test_goods_are_listed_in_the_shops_own_order_then_by_name(api, counter):
         "PATCH", f"/products/{towel_id}", json={"position": 0}, as_=counter.keeper, expect=422
     )
     assert "position" in refused.get_json()["errors"]
+
+
+def test_a_photo_upload_without_the_photo_field_is_refused_in_the_callers_language(api, counter):
+    path = f"/products/{counter.soap.id}/photo"
+
+    problem = api.request(
+        "PUT",
+        path,
+        data={"picture": (io.BytesIO(picture()), "soap.png", "image/png")},
+        content_type="multipart/form-data",
+        as_=counter.keeper,
+        expect=422,
+    ).get_json()
+    english = api.request(
+        "PUT",
+        path,
+        data={"picture": (io.BytesIO(picture()), "soap.png", "image/png")},
+        content_type="multipart/form-data",
+        headers={"Accept-Language": "en"},
+        as_=counter.keeper,
+        expect=422,
+    ).get_json()
+
+    assert problem["code"] == "photo_rejected"
+    assert problem["errors"] == {"photo": ["请把照片放在表单字段 photo 里上传。"]}
+    assert english["errors"] == {"photo": ["Send the picture as the form field photo."]}
