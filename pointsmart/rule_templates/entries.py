@@ -24,7 +24,7 @@ from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
 from ..rules.catalogue import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES
 from ..rules.models import UNITS
-from ..text import clean_name
+from ..text import clean_name, name_problem
 from .models import RuleTemplate, TemplateEntry, TemplateVersion
 
 ENTRY_FIELDS = (
@@ -114,6 +114,8 @@ def _clean_entry(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list
     points = raw.get("points")
     if not code or len(code) > 32:
         errors["code"] = [str(_l("Give the rule a code of at most 32 characters."))]
+    elif problem := name_problem(code):
+        errors["code"] = [problem]
     if not name:
         errors["name"] = [str(_l("Give the rule a name."))]
     if category not in CATEGORIES:

@@ -32,6 +32,7 @@ from ..extensions import db
 from ..ledger.service import MAX_AMOUNT
 from ..lookups import get_or_refuse
 from ..periods import local_today
+from ..text import name_problem
 from ..villages.service import find_village
 from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
 from .models import EACH, HOUR, Rule, RuleVersion
@@ -189,6 +190,8 @@ def create_rule(
     errors: dict[str, list[str]] = {}
     if not code:
         errors["code"] = [str(_l("Give the rule a code."))]
+    elif problem := name_problem(code):
+        errors["code"] = [problem]
     elif db.session.execute(
         sa.select(Rule.id).where(Rule.village_id == village_id, Rule.code == code)
     ).first():

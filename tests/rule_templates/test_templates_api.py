@@ -124,6 +124,19 @@ def test_two_entries_may_not_share_a_code(api, tree):
     assert "code" in refused["errors"]["entries"]["1"]
 
 
+def test_an_entry_code_with_a_hidden_character_is_refused_like_a_name(api, tree):
+    refused = api.post(
+        f"/regions/{tree.county.id}/rule-templates",
+        json={"title": "细则", "entries": [ENTRIES[1], {**ENTRIES[0], "code": "a\u202eb"}]},
+        as_=tree.county_admin,
+        expect=422,
+    )
+
+    assert refused["errors"]["entries"] == {
+        "1": {"code": ["含有看不见的字符或改变文字方向的字符（U+202E）：请删掉后重新输入。"]}
+    }
+
+
 def test_a_published_code_keeps_its_category_unit_and_sign(api, tree, template_id):
     admin = tree.county_admin
     api.post(f"/rule-templates/{template_id}/draft", as_=admin)

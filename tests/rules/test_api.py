@@ -62,6 +62,25 @@ def test_a_bad_rule_is_refused(api, village, admin, change, field):
     assert field in refused["errors"]
 
 
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("mq\x01sb", "含有控制字符（U+0001）。"),
+        ("\u202emqsb", "含有看不见的字符或改变文字方向的字符（U+202E）：请删掉后重新输入。"),
+        ("mq\u200bsb", "含有看不见的字符或改变文字方向的字符（U+200B）：请删掉后重新输入。"),
+    ],
+)
+def test_a_rule_code_with_a_hidden_character_is_refused_like_a_name(
+    api, village, admin, code, message
+):
+    refused = api.post(
+        f"/villages/{village.id}/rules", json={**RULE, "code": code}, as_=admin, expect=422
+    )
+
+    assert refused["errors"] == {"code": [message]}
+    assert api.get(f"/villages/{village.id}/rules", as_=admin)["items"] == []
+
+
 def test_codes_are_unique_in_a_village_but_not_across_villages(api, make, village, admin):
     api.post(f"/villages/{village.id}/rules", json=RULE, as_=admin)
     other = make.village()
