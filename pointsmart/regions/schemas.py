@@ -35,7 +35,15 @@ class RegionOut(Schema):
 
 
 class LevelsIn(Schema):
-    """A county's levels for two of its dashboard's flags (percent)."""
+    """A county's levels for two of its dashboard's flags (percent): whole numbers in JSON
+    (``1.5`` is refused, not cut to 1)."""
+
+    top3_share_limit = fields.Int(strict=True, validate=validate.Range(1, 100))
+    reversal_rate_limit = fields.Int(strict=True, validate=validate.Range(1, 100))
+
+
+class LevelsForm(Schema):
+    """The county's page: the same levels, typed as text."""
 
     top3_share_limit = fields.Int(validate=validate.Range(1, 100))
     reversal_rate_limit = fields.Int(validate=validate.Range(1, 100))

@@ -149,3 +149,18 @@ def test_the_token_tells_a_region_admin_its_region(api, tree, client):
 def test_a_region_row_is_a_county_or_a_township_of_one(tree, db_session):
     assert tree.township.parent_id == tree.county.id
     assert db_session.get(Region, tree.county.id).parent_id is None
+
+
+def test_a_countys_levels_are_whole_numbers_a_fraction_is_refused_not_cut(api, tree):
+    path = f"/regions/{tree.county.id}"
+
+    refused = api.request(
+        "PATCH", path, json={"top3_share_limit": 1.5}, as_=tree.county_admin, expect=422
+    )
+    set_ = api.request(
+        "PATCH", path, json={"reversal_rate_limit": 12}, as_=tree.county_admin, expect=200
+    )
+
+    assert list(refused.get_json()["errors"]) == ["top3_share_limit"]
+    assert set_.get_json()["reversal_rate_limit"] == 12
+    assert api.get(path, as_=tree.county_admin)["top3_share_limit"] != 1

@@ -13,7 +13,7 @@ from ...accounts.auth import login_required, page_principal
 from ...forms import done, submit
 from .. import access, service
 from ..models import COUNTY, TOWNSHIP
-from ..schemas import LevelsIn, TownshipForm, VillageAdminForm, VillageForm
+from ..schemas import LevelsForm, TownshipForm, VillageAdminForm, VillageForm
 from .blueprint import bp
 
 
@@ -142,4 +142,4 @@ def set_levels(region_id: int):
         service.set_levels(page_principal(), region_id, **values)
         return done(_("Levels saved."), "regions_pages.region", region_id=region_id)
 
-    return _submit(region_id, "levels", LevelsIn(), make)
+    return _submit(region_id, "levels", LevelsForm(), make)
