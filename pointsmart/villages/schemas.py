@@ -23,7 +23,9 @@ class VillageIn(Schema):
         validate=[validate.Range(0, 1000), _at_most_fen],
         as_string=True,
     )
-    approval_threshold = fields.Int(load_default=50, validate=validate.Range(1, 1_000_000))
+    approval_threshold = fields.Int(
+        load_default=50, strict=True, validate=validate.Range(1, 1_000_000)
+    )
     region_id = fields.Int(
         load_default=None,
         strict=True,
