@@ -28,6 +28,7 @@ from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from ..households.service import require_not_moved_away
 from ..lookups import get_or_refuse
 from ..refusals import write_after_the_refusal
 from ..text import Digits, clean_digits
@@ -50,6 +51,7 @@ def set_pin(actor: Principal, household_id: int, pin: str) -> None:
     """Set or reset a household's PIN (admin of its village); unlocks it too."""
     household = get_or_refuse(Household, household_id, _l("No such household."))
     actor.require_admin(household.village_id)
+    require_not_moved_away(household)
     pin = clean_digits(pin or "")
     if not PIN_PATTERN.match(pin):
         raise ValidationFailed(errors={"pin": [str(PIN_IS_SIX_DIGITS)]})

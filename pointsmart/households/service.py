@@ -231,9 +231,15 @@ def issue_household_card(actor: Principal, household_id: int) -> cards.IssuedCar
     """Issue or reissue a household's card (admin of its village); older cards stop at once."""
     household = find_household(household_id)
     actor.require_admin(household.village_id)
+    require_not_moved_away(household)
+    return cards.issue_card(household_id, issued_by_id=actor.user_id)
+
+
+def require_not_moved_away(household: Household) -> None:
+    """Refuse (422 on ``household_id``) a card, a PIN or a phone for a household that has
+    moved away: nothing of it may be used again."""
     if household.status != "active":
         raise ValidationFailed(errors={"household_id": [str(_l("The household has moved away."))]})
-    return cards.issue_card(household_id, issued_by_id=actor.user_id)
 
 
 def card_holder(text: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from ..database import utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
-from ..households.service import household_id_by_number
+from ..households.service import household_id_by_number, require_not_moved_away
 from ..lookups import get_or_refuse
 from ..periods import current_period
 from ..text import MOBILE, clean_phone
@@ -51,8 +51,7 @@ def record_consent(actor: Principal, household_id: int, *, phone: str) -> SmsCon
         raise ValidationFailed(
             errors={"phone": [str(_l("Write the 11-digit mobile number, such as 13812345678."))]}
         )
-    if household.status != "active":
-        raise ValidationFailed(errors={"household_id": [str(_l("The household has moved away."))]})
+    require_not_moved_away(household)
     consent = db.session.get(SmsConsent, household_id)
     before = None
     if consent is None:

@@ -209,3 +209,20 @@ def test_the_pin_is_not_kept_in_the_idempotency_record(api, counter):
 @pytest.mark.parametrize("pin", ["123456\n", "١٢٣٤٥٦", "12345", "1234567"])
 def test_a_pin_is_exactly_six_ascii_digits(pin):
     assert not pins.PIN_PATTERN.match(pin)
+
+
+def test_no_pin_is_set_for_a_household_that_has_moved_away(api, counter):
+    """As no card is issued and no phone taken for it: nothing of it may be used again."""
+    counter.household.status = "moved_away"
+    db.session.commit()
+
+    refused = api.request(
+        "POST",
+        f"/households/{counter.household.id}/pin",
+        json={"pin": "246810"},
+        as_=counter.admin,
+        expect=422,
+    ).get_json()
+
+    assert refused["errors"] == {"household_id": ["该户已迁出。"]}
+    assert db.session.get(Household, counter.household.id).pin_hash is None
