@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ..clock import utcnow
 from .texts import TEMPLATES
 
 PROVIDER_ZONE = ZoneInfo("Asia/Shanghai")  # QuerySendDetails dates are Beijing days
@@ -138,7 +139,7 @@ class AliyunSms:
         from alibabacloud_dysmsapi20170525 import models
 
         day = since.astimezone(PROVIDER_ZONE).date()
-        today = dt.datetime.now(PROVIDER_ZONE).date()
+        today = utcnow().astimezone(PROVIDER_ZONE).date()  # the app's clock, as ``since``
         while day <= today:
             for page in range(1, 21):
                 request = models.QuerySendDetailsRequest(

@@ -278,3 +278,18 @@ def test_the_stand_in_refuses_a_request_signed_with_another_secret(
     assert outcome.kind == "refused"
     assert standin.problems == ["signature does not match"]
     assert standin.delivered == []
+
+
+def test_a_lookup_asks_the_days_from_the_send_to_the_apps_today(ctx, standin, sms_config):
+    """The provider keeps a send by its day (Beijing time): a lookup asks each day from the
+    message's first send to today, today as the app's clock tells it."""
+    from pointsmart import clock
+
+    since = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)  # 18:00 in Beijing
+    provider = AliyunSms(provider_settings(sms_config), timeout_seconds=2)
+    with clock.historical(dt.datetime(2026, 3, 3, 12, 0, tzinfo=dt.UTC)):
+        found = provider.find(phone="13900000009", key="never-sent", since=since)
+
+    asked = [q["SendDate"] for _, action, q in standin.requests if action == "QuerySendDetails"]
+    assert found.kind == "absent"
+    assert sorted(set(asked)) == ["20260301", "20260302", "20260303"]
