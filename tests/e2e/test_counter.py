@@ -60,16 +60,16 @@ def sign_in(page, server: str, username: str) -> None:
 
 
 def pick_two_soaps_and_confirm(page, server: str) -> None:
-    assert page.get_by_test_id("household-number").inner_text() == "XF-001"
-    assert page.get_by_test_id("balance").inner_text() == "300"
+    expect(page.get_by_test_id("household-number")).to_have_text("XF-001", use_inner_text=True)
+    expect(page.get_by_test_id("balance")).to_have_text("300", use_inner_text=True)
     page.get_by_role("button", name="香皂 加一件").click()
     page.get_by_role("button", name="香皂 加一件").click()
-    assert page.locator("output[data-total]").inner_text() == "40"
-    assert page.locator("output[data-after]").inner_text() == "260"
+    expect(page.locator("output[data-total]")).to_have_text("40", use_inner_text=True)
+    expect(page.locator("output[data-after]")).to_have_text("260", use_inner_text=True)
     page.get_by_role("button", name="确认兑换").click()
     page.wait_for_url(f"{server}/redemptions/*/receipt")
     assert "兑换成功" in page.content()
-    assert page.get_by_test_id("balance-after").inner_text() == "260"
+    expect(page.get_by_test_id("balance-after")).to_have_text("260", use_inner_text=True)
 
 
 def test_the_usb_scanner_types_the_card_url_and_the_sale_completes(live_server, phone, shop):
@@ -177,7 +177,7 @@ def test_the_card_page_reads_well_on_an_elderly_villagers_phone(live_server, pho
     phone.goto(shop.card_url.replace("https://jifen.example.test", live_server))
 
     balance = phone.get_by_test_id("balance")
-    assert balance.inner_text() == "300"
+    expect(balance).to_have_text("300", use_inner_text=True)
     size = balance.evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
     assert size >= 60  # large digits
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

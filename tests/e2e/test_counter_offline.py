@@ -268,7 +268,9 @@ def test_the_offline_limit_is_enforced_on_the_phone(live_app, live_server, brows
     phone.get_by_role("button", name="香皂 加一件").click()
 
     expect(phone.get_by_test_id("offline-confirm")).to_be_disabled()
-    assert phone.get_by_test_id("offline-over").inner_text() == "超过离线额度：今天还能兑换 10 分。"
+    expect(phone.get_by_test_id("offline-over")).to_have_text(
+        "超过离线额度：今天还能兑换 10 分。", use_inner_text=True
+    )
     assert "今天离线还能兑换 10 分" in phone.locator("[data-offline-panel]").inner_text()
     phone.add_script_tag(path=str(AXE))
     violations = phone.evaluate(

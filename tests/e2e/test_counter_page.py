@@ -98,7 +98,7 @@ def test_the_total_and_the_confirm_button_stay_in_view_while_the_goods_scroll(pa
     assert in_view(confirm)
     assert in_view(total)
     page.get_by_role("button", name="商品18 加一件").click()  # scrolls far down the list
-    assert total.inner_text() == "28"
+    expect(total).to_have_text("28", use_inner_text=True)
     assert in_view(confirm)
     assert in_view(total)
     expect(confirm).to_be_enabled()
@@ -171,9 +171,9 @@ def test_back_after_a_lost_connection_leaves_the_sale_ready_to_confirm(page, cou
     page.go_back()
 
     page.wait_for_selector("form[data-counter]")
-    assert page.locator("output[data-total]").inner_text() == "22"
+    expect(page.locator("output[data-total]")).to_have_text("22", use_inner_text=True)
     expect(confirm).to_be_enabled()
     confirm.click()
     page.wait_for_url("**/receipt")
-    assert page.get_by_test_id("total").inner_text() == "22"
+    expect(page.get_by_test_id("total")).to_have_text("22", use_inner_text=True)
     assert page.evaluate("document.activeElement.id") == "card"  # the next card's field

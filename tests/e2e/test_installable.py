@@ -80,7 +80,9 @@ def test_the_counter_is_installable_and_opens_with_no_network_after_one_visit(
 
     context.set_offline(True)
     page.reload()
-    assert page.get_by_role("heading", level=1).inner_text() == "幸福村积分超市 · 兑换台"
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "幸福村积分超市 · 兑换台", use_inner_text=True
+    )
     assert page.locator("html").get_attribute("data-page-source") == "kept"
     # The stylesheet and the scripts came from the phone too: the page is styled.
     header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
@@ -164,7 +166,7 @@ def test_my_page_shows_the_last_known_balance_and_its_time_with_no_network(
     context.set_offline(True)
     page.reload()
 
-    assert page.locator("#balance").inner_text() == "300"
+    expect(page.locator("#balance")).to_have_text("300", use_inner_text=True)
     expect(note).to_be_visible()
     assert re.fullmatch(r"没有网络：这是 \d{4}-\d\d-\d\d \d\d:\d\d 时的积分。", note.inner_text())
     screenshot(page, "me-offline")
@@ -184,7 +186,7 @@ def test_the_card_page_shows_the_last_known_balance_with_no_network(
     context.set_offline(True)
     page.goto(card_page)
 
-    assert page.get_by_test_id("balance").inner_text() == "300"
+    expect(page.get_by_test_id("balance")).to_have_text("300", use_inner_text=True)
     expect(note).to_be_visible()
     assert "没有网络" in note.inner_text()
     screenshot(page, "card-page-offline")

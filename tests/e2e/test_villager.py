@@ -40,14 +40,14 @@ def test_a_villager_signs_in_on_a_phone_and_sees_balance_rank_and_history(
     phone.get_by_role("button", name="保存新密码").click()
 
     phone.wait_for_url(f"{live_server}/me")
-    assert phone.locator("#balance").inner_text() == "65"
-    assert phone.locator("#village-rank").inner_text() == "第 1 名"
-    assert phone.locator("#grid-rank").inner_text() == "第 1 名"
+    expect(phone.locator("#balance")).to_have_text("65", use_inner_text=True)
+    expect(phone.locator("#village-rank")).to_have_text("第 1 名", use_inner_text=True)
+    expect(phone.locator("#grid-rank")).to_have_text("第 1 名", use_inner_text=True)
     history = phone.locator("#history").inner_text()
     assert "打扫村道" in history
     assert "帮扶孤寡老人" in history
     expect(phone.locator("svg.chart rect")).to_have_count(12)
-    assert phone.locator("#lifetime-earned").inner_text() == "累计获得：65 分"
+    expect(phone.locator("#lifetime-earned")).to_have_text("累计获得：65 分", use_inner_text=True)
     screenshot(phone, "villager-home-phone")
 
     phone.get_by_role("button", name="放大字体").click()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from pointsmart.counter import goods, pins, sales, voids
 from pointsmart.extensions import db
@@ -101,7 +102,7 @@ def test_my_page_fits_the_phone_with_and_without_larger_text(
     context, page = signed_in_page(browser, live_server, width=width)
     try:
         normal = widest(page, width)
-        assert page.locator("#village-rank").inner_text() == "第 111 名"
+        expect(page.locator("#village-rank")).to_have_text("第 111 名", use_inner_text=True)
         screenshot(page, f"villager-home-{width}")
         page.get_by_role("button", name="放大字体").click()
         larger = widest(page, width)
