@@ -83,7 +83,7 @@ def test_the_counter_is_installable_and_opens_with_no_network_after_one_visit(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "幸福村积分超市 · 兑换台", use_inner_text=True
     )
-    assert page.locator("html").get_attribute("data-page-source") == "kept"
+    expect(page.locator("html")).to_have_attribute("data-page-source", "kept")
     # The stylesheet and the scripts came from the phone too: the page is styled.
     header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
     assert header == "rgb(143, 29, 20)"
@@ -133,13 +133,13 @@ def test_in_development_the_counter_opens_with_no_network_too(context, developme
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(re.compile(r".*/counter$"))
-    assert page.locator("link[rel=stylesheet]").first.get_attribute("href") == "/static/site.css"
+    expect(page.locator("link[rel=stylesheet]").first).to_have_attribute("href", "/static/site.css")
     wait_for_the_worker(page)
 
     context.set_offline(True)
     page.reload()
 
-    assert page.locator("html").get_attribute("data-page-source") == "kept"
+    expect(page.locator("html")).to_have_attribute("data-page-source", "kept")
     header = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
     assert header == "rgb(143, 29, 20)"
     context.set_offline(False)
@@ -159,7 +159,7 @@ def test_my_page_shows_the_last_known_balance_and_its_time_with_no_network(
     page = context.new_page()
     sign_in_villager(page, live_server)
     note = page.locator("[data-offline-note]")
-    assert page.locator("link[rel=manifest]").get_attribute("href") == "/manifest/me.webmanifest"
+    expect(page.locator("link[rel=manifest]")).to_have_attribute("href", "/manifest/me.webmanifest")
     expect(note).to_be_hidden()
     wait_for_the_worker(page)
 

@@ -1,6 +1,8 @@
 """A villager signs in on a phone with the household's phone number and PIN, chooses a PIN of
 their own, and sees the balance, the rank and the history in Chinese."""
 
+import re
+
 from playwright.sync_api import expect
 
 from pointsmart.counter import pins
@@ -51,8 +53,8 @@ def test_a_villager_signs_in_on_a_phone_and_sees_balance_rank_and_history(
     screenshot(phone, "villager-home-phone")
 
     phone.get_by_role("button", name="放大字体").click()
-    assert phone.get_by_role("button", name="放大字体").get_attribute("aria-pressed") == "true"
-    assert "larger" in (phone.locator("body").get_attribute("class") or "")
+    expect(phone.get_by_role("button", name="放大字体")).to_have_attribute("aria-pressed", "true")
+    expect(phone.locator("body")).to_have_class(re.compile(r"\blarger\b"))
     screenshot(phone, "villager-home-larger-text")
 
     phone.get_by_role("link", name="积分排行榜").first.click()
