@@ -308,6 +308,20 @@ def test_a_grid_saved_from_a_stale_page_does_not_score_a_household_twice(
 # --- activities ------------------------------------------------------------------------------
 
 
+def todays_activity(pages, village, catalogue, base) -> str:
+    """An activity of today paid by the volunteer rule, made on its page: its page's path."""
+    created = pages.post(
+        f"{base}/activities",
+        {
+            "title": "清扫",
+            "date": local_today(village.timezone).isoformat(),
+            "rule_id": catalogue.volunteer.id,
+        },
+        page=f"{base}/activities",
+    )
+    return created.location
+
+
 def test_an_activity_is_created_attendees_checked_in_and_posted(
     pages, village, household, neighbour, catalogue, base
 ):
@@ -348,16 +362,11 @@ def test_an_activity_is_created_attendees_checked_in_and_posted(
 
 
 def test_a_card_of_another_village_at_a_check_in_says_so(pages, make, village, catalogue, base):
-    created = pages.post(
-        f"{base}/activities",
-        {"title": "清扫", "date": local_today(village.timezone).isoformat(),
-         "rule_id": catalogue.volunteer.id},
-        page=f"{base}/activities",
-    )  # fmt: skip
+    activity_page = todays_activity(pages, village, catalogue, base)
     elsewhere = issue_card(make.household(make.village()).id)
 
     refused = pages.post(
-        f"{created.location}/checkin", {"q": elsewhere.code}, page=created.location, expect=403
+        f"{activity_page}/checkin", {"q": elsewhere.code}, page=activity_page, expect=403
     )
 
     assert "这张卡属于别的村" in refused.get_data(as_text=True)
@@ -366,16 +375,7 @@ def test_a_card_of_another_village_at_a_check_in_says_so(pages, make, village, c
 def test_a_check_out_right_after_check_in_is_refused_with_words(
     pages, village, household, catalogue, base
 ):
-    created = pages.post(
-        f"{base}/activities",
-        {
-            "title": "清扫",
-            "date": local_today(village.timezone).isoformat(),
-            "rule_id": catalogue.volunteer.id,
-        },
-        page=f"{base}/activities",
-    )
-    activity_page = created.location
+    activity_page = todays_activity(pages, village, catalogue, base)
     assert "为所有待记分的人记分" not in pages.text(activity_page)  # nobody checked in yet
     pages.post(f"{activity_page}/checkin", {"q": household.number}, page=activity_page)
     attendance_id = re.search(r"/attendances/(\d+)", pages.text(activity_page)).group(1)
@@ -394,16 +394,7 @@ def test_a_check_out_right_after_check_in_is_refused_with_words(
 def test_hours_posted_wrong_are_corrected_after_the_reversal(
     pages, village, household, catalogue, base
 ):
-    created = pages.post(
-        f"{base}/activities",
-        {
-            "title": "清扫",
-            "date": local_today(village.timezone).isoformat(),
-            "rule_id": catalogue.volunteer.id,
-        },
-        page=f"{base}/activities",
-    )
-    activity_page = created.location
+    activity_page = todays_activity(pages, village, catalogue, base)
     pages.post(f"{activity_page}/checkin", {"q": household.number}, page=activity_page)
     attendance_id = re.search(r"/attendances/(\d+)", pages.text(activity_page)).group(1)
     change = f"{activity_page}/attendances/{attendance_id}"
@@ -545,13 +536,7 @@ def test_a_rule_id_no_row_can_have_is_a_form_error_on_every_leader_form(
 def test_a_household_id_no_row_can_have_at_a_check_in_is_no_such_household(
     pages, village, household, catalogue, base, beyond
 ):
-    created = pages.post(
-        f"{base}/activities",
-        {"title": "清扫", "date": local_today(village.timezone).isoformat(),
-         "rule_id": catalogue.volunteer.id},
-        page=f"{base}/activities",
-    )  # fmt: skip
-    activity_page = created.location
+    activity_page = todays_activity(pages, village, catalogue, base)
 
     refused = pages.post(
         f"{activity_page}/checkin", {"household_id": beyond}, page=activity_page, expect=404
