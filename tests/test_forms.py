@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields
 
 from pointsmart import forms
-from pointsmart.errors import NotFound, Problem
+from pointsmart.errors import NotFound, Problem, ValidationFailed
 
 
 @pytest.fixture
@@ -172,3 +172,27 @@ def test_an_id_in_a_form_is_the_ascii_digits_of_a_row_that_can_be(text, read):
 )  # fmt: skip
 def test_a_whole_number_in_a_form_is_read_as_int_reads_it_or_not_at_all(text, read):
     assert forms.whole_number(text) == read
+
+
+@pytest.mark.parametrize(("text", "read"), [("", None), ("12", 12), (" 7 ", 7)])
+def test_an_id_in_the_address_is_read_or_none_when_not_given(app, text, read):
+    with app.test_request_context(query_string={"grid_id": text}):
+        assert forms.query_id("grid_id") == read
+
+
+@pytest.mark.parametrize("text", ["bogus", "1.5", "１２", "-1"])
+def test_an_id_in_the_address_that_is_no_number_is_refused_naming_it(app, text):
+    with (
+        app.test_request_context(query_string={"grid_id": text}),
+        pytest.raises(ValidationFailed) as refused,
+    ):
+        forms.query_id("grid_id")
+
+    assert list(refused.value.errors) == ["grid_id"]
+
+
+@pytest.mark.parametrize("text", ["0", "2147483648", "9" * 5000])
+def test_an_id_in_the_address_that_no_row_can_have_is_not_found(app, text):
+    """5,000 digits are more than ``int`` reads: they answered 500."""
+    with app.test_request_context(query_string={"grid_id": text}), pytest.raises(NotFound):
+        forms.query_id("grid_id")
