@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow import EXCLUDE, Schema, ValidationError, validates_schema
 
-from .errors import NotFound, Problem, ValidationFailed, flattened
+from .errors import Problem, ValidationFailed, flattened
 from .extensions import db
 from .idempotent import once
 from .lookups import is_key
@@ -109,17 +109,16 @@ def whole_number(text: str) -> int | None:
 def query_id(name: str) -> int | None:
     """An id given in the address (``?grid_id=``), or None when none is given. Text that is
     no id (``bogus``, ``1.5``, ``１２``) is refused (422) instead of read as "none given",
-    which would print the whole village for a mistyped grid; digits no row's id can be (more
-    than ``int`` reads, too) are no such row (404)."""
+    which would print the whole village for a mistyped grid. Digits no row's id can be are
+    left to the service that looks the id up (``lookups.village_row``), which says which row
+    is missing; a number longer than any id is passed on as one beyond them (``int`` reads no
+    more than 4,300 digits)."""
     text = request.args.get(name, "").strip()
     if not text:
         return None
     if not (text.isascii() and text.isdigit()):
         raise ValidationFailed(errors={name: [str(_l("Write a whole number."))]})
-    key = form_id(text)
-    if key is None:
-        raise NotFound()
-    return key
+    return int(text) if len(text) <= MAX_ID_DIGITS else MAX_ID + 1
 
 
 def run_once(actor: Principal, payload: Any, produce: Callable[[], dict]) -> dict:

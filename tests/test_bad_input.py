@@ -132,9 +132,11 @@ def test_ids_beyond_any_row_in_an_address_are_refused_with_words(client, make):
     audit = client.get(f"/admin/villages/{village.id}/audit?before={BEYOND}")
     cards = client.get(f"/villages/{village.id}/cards.pdf?grid_id={BEYOND}")
     slips = client.get(f"/villages/{village.id}/statements.pdf?grid_id={BEYOND}")
+    # More digits than int reads: a 500 before.
+    long_cards = client.get(f"/villages/{village.id}/cards.pdf?grid_id={'9' * 5000}")
 
     assert audit.status_code == 200  # a cursor beyond any entry: the newest page
-    for refused in (cards, slips):
+    for refused in (cards, slips, long_cards):
         assert refused.status_code == 422
         assert "本村没有这个网格" in refused.get_data(as_text=True)  # on the error page
 
