@@ -119,11 +119,8 @@ def neighbour_months(period: str) -> tuple[str | None, str | None]:
 
 def previous_periods(period: str, count: int) -> list[str]:
     """``count`` periods ending with ``period``, oldest first."""
-    year, month = int(period[:4]), int(period[5:])
     result = []
     for _ in range(count):
-        result.append(f"{year:04d}-{month:02d}")
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
+        result.append(period)
+        period = previous_period(period)
     return result[::-1]
