@@ -41,6 +41,8 @@ VILLAGER_ROLES = frozenset({"hh", "nbr", "hh*"})
 PARAMETER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _keys = itertools.count(1)
+# ``send``'s default: the valid body of the write.
+VALID = object()
 
 Params = dict[str, str]
 
@@ -471,46 +473,95 @@ def ask(app, begin, world: World, method: str, rule: str, role: str) -> str:
     return outcome(fetch(app, begin, world, method, rule, role))
 
 
-def fetch(app, begin, world: World, method: str, rule: str, role: str):
-    """Send ``method rule`` as ``role`` with a valid body; return the (read) response."""
+def fetch(
+    app,
+    begin,
+    world: World,
+    method: str,
+    rule: str,
+    role: str,
+    *,
+    body: Any = VALID,
+    headers: dict[str, str] | None = None,
+    follow_redirects: bool = False,
+):
+    """Send ``method rule`` as ``role`` with a valid body (or as :func:`send` is told); return
+    the (read) response."""
     undo = begin()
     try:
         with clock.historical(world.seeded_at):
-            return send(app, world, method, rule, role)
+            return send(
+                app,
+                world,
+                method,
+                rule,
+                role,
+                body=body,
+                headers=headers,
+                follow_redirects=follow_redirects,
+            )
     finally:
         undo()
 
 
-def send(app, world: World, method: str, rule: str, role: str):
+def valid_body(method: str, rule: str, params: Params) -> Any:
+    """The body that reaches the permission check: the JSON of an API write (None: no body),
+    or the fields of a page form with a fresh one-time form key."""
+    if rule.startswith("/api/"):
+        return API_BODIES.get((method, rule), lambda p: {})(params)
+    return {
+        "form_key": f"matrix-{next(_keys)}",
+        **FORM_FIELDS.get((method, rule), lambda p: {})(params),
+    }
+
+
+def send(
+    app,
+    world: World,
+    method: str,
+    rule: str,
+    role: str,
+    *,
+    body: Any = VALID,
+    headers: dict[str, str] | None = None,
+    follow_redirects: bool = False,
+):
+    """Send ``method rule`` as ``role``, with ``headers`` besides the caller's; a write carries
+    ``body`` (JSON for the API, form fields for a page), the valid one unless given. With
+    ``follow_redirects`` the answer is the page redirected to (where a flash is shown)."""
+    headers = dict(headers or {})
     client = app.test_client()
     token = world.token(role)
     params = world.params
     path = concrete(rule, params) + QUERIES.get((method, rule), lambda p: "")(params)
-    headers = {}
     kwargs: dict[str, Any] = {}
+    if method in WRITES and body is VALID:
+        body = valid_body(method, rule, params)
     if path.startswith("/api/"):
         if token:
             headers["Authorization"] = f"Bearer {token}"
         headers["Idempotency-Key"] = f"matrix-{next(_keys)}"
         if (method, rule) == ("PUT", "/api/v1/products/<int:product_id>/photo"):
             kwargs["data"] = {"photo": (_png_file(), "photo.png")}
-        elif method in WRITES:
-            body = API_BODIES.get((method, rule), lambda p: {})(params)
-            if body is not None:
-                kwargs["json"] = body
+        elif method in WRITES and body is not None:
+            kwargs["json"] = body
     else:
         if token:
             key = VILLAGER_TOKEN_KEY if role in VILLAGER_ROLES else SESSION_TOKEN_KEY
             with client.session_transaction() as session:
                 session[key] = token
         if method in WRITES:
-            kwargs["data"] = {
-                "form_key": f"matrix-{next(_keys)}",
-                **FORM_FIELDS.get((method, rule), lambda p: {})(params),
-            }
+            kwargs["data"] = body
     # ``buffered``: a streamed body (the CSV downloads) is read inside the request's own context,
     # before the request's savepoint is rolled back.
-    return client.open(path, method=method, headers=headers, buffered=True, **kwargs)
+    return client.open(
+        path,
+        method=method,
+        headers=headers,
+        buffered=True,
+        follow_redirects=follow_redirects,
+        **kwargs,
+    )
 
 
 def _png_file():

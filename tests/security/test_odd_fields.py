@@ -1,0 +1,156 @@
+"""Odd values in every field of every write: a clear refusal, never a server error.
+
+Each write of the authorization matrix that carries a body (``API_BODIES``, ``FORM_FIELDS``
+in ``tests/security/matrix.py``) is sent by someone who may make it, with its valid body
+changed in one place at a time: one field (nested ones too, in the first of a list) left out
+or given each of the odd values below, the kind that broke requests before (a number longer
+than any id or than the database's integer, a digit that ``str.isdigit`` takes and ``int``
+refuses, a day in year 1, hidden characters, a number too large for a float). Every answer must
+be below 500; a refusal of the API is problem+json with a stable ``code``, and neither the
+API's nor a page's speaks English to a Chinese request. Each request runs in a savepoint
+rolled back afterwards (``matrix.isolated``), so each change meets the seeded world as it is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.security.matrix import API_BODIES, FORM_FIELDS, ROLES, fetch
+from tests.security.test_authorization import MATRIX
+
+TEXTS = (
+    "",
+    " ",
+    "-1",
+    "0",
+    "9" * 40,  # beyond any id and the database's integer
+    "²",  # a digit to str.isdigit, not to int()
+    "１２",
+    "1e309",  # infinity as a float
+    "NaN",
+    "0001-01-01",
+    "9999-12-31",
+    "\u202e\u200b",  # hidden characters only
+    "x" * 3000,
+)
+JSON_VALUES = (
+    None,
+    "",
+    -1,
+    0,
+    10**40,
+    1.5,
+    True,
+    [],
+    {},
+    "9" * 40,
+    "²",
+    "0001-01-01",
+    "\u0000",
+    "x" * 3000,
+)
+LEFT_OUT = object()
+ZH = {"Accept-Language": "zh-CN"}
+# Who sends each write: the first of these the matrix lets past the permission check.
+SENDERS = ("adm", "cty", "twp", "lead", "shop", "hh")
+# What marshmallow, Flask-WTF's and our own English messages begin with: none may reach a
+# Chinese request.
+ENGLISH = re.compile(
+    r"Not a valid|Missing data|Field may not|Unknown field|Length must|Must be (?:greater|less|"
+    r"one of|at)|Invalid (?:input|value)|String does not|must be|is not|not allowed|too long",
+)
+STABLE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+_form_keys = itertools.count(1)
+
+
+def sender(method: str, rule: str) -> str | None:
+    cells = dict(zip(ROLES, MATRIX[(method, rule)], strict=True))
+    for role in SENDERS:
+        if cells[role][0] in "23" or cells[role] in ("409", "422"):
+            return role
+    return None
+
+
+def writes_with_bodies() -> list[tuple[str, str]]:
+    return sorted(
+        key for key in {*API_BODIES, *FORM_FIELDS} if key in MATRIX and sender(*key) is not None
+    )
+
+
+def changed(body: Any, where: tuple, value: Any) -> Any:
+    """``body`` with the value at ``where`` (keys and list indexes) replaced, or removed."""
+    if not where:
+        return value
+    head, rest = where[0], where[1:]
+    if isinstance(body, dict):
+        copy = dict(body)
+        if value is LEFT_OUT and not rest:
+            copy.pop(head, None)
+        else:
+            copy[head] = changed(body[head], rest, value)
+        return copy
+    copy = list(body)
+    copy[head] = changed(body[head], rest, value)
+    return copy
+
+
+def places(body: Any, where: tuple = ()) -> Iterator[tuple]:
+    """Every key of ``body``'s objects, nested ones included (in a list, its first item's)."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if isinstance(value, tuple):  # a file to upload: its own tests vary it
+                continue
+            yield (*where, key)
+            yield from places(value, (*where, key))
+    elif isinstance(body, list) and body:
+        yield from places(body[0], (*where, 0))
+
+
+def what_is_wrong(response, api: bool) -> str | None:
+    status = response.status_code
+    if status >= 500:
+        return f"answered {status}"
+    text = response.get_data(as_text=True)
+    if api and status >= 400:
+        if response.mimetype != "application/problem+json":
+            return f"answered {status} as {response.mimetype}"
+        code = (response.get_json() or {}).get("code", "")
+        if not STABLE_CODE.match(code):
+            return f"answered {status} without a stable code ({code!r})"
+    if status >= 400 or not api:
+        english = ENGLISH.search(text)
+        if english:
+            start, end = max(english.start() - 60, 0), english.end() + 60
+            return f"answered {status} in English: ...{text[start:end]!r}..."
+    return None
+
+
+@pytest.mark.parametrize(
+    ("method", "rule"), writes_with_bodies(), ids=[f"{m} {r}" for m, r in writes_with_bodies()]
+)
+def test_every_field_refuses_odd_values_clearly(world_app, method, rule):
+    app, world, begin = world_app
+    role = sender(method, rule)
+    api = rule.startswith("/api/")
+    # Made anew for each request: a form's file to upload is read by the request.
+    valid = (API_BODIES if api else FORM_FIELDS)[(method, rule)]
+    odd_values = JSON_VALUES if api else TEXTS
+    findings = []
+
+    for where in places(valid(world.params)):
+        for value in (LEFT_OUT, *odd_values):
+            body = changed(valid(world.params), where, value)
+            if not api:
+                body = {"form_key": f"odd-{next(_form_keys)}", **body}
+            response = fetch(app, begin, world, method, rule, role, body=body, headers=ZH)
+            wrong = what_is_wrong(response, api)
+            if wrong:
+                shown = "left out" if value is LEFT_OUT else repr(value)[:40]
+                findings.append(f"{'.'.join(map(str, where))} = {shown}: {wrong}")
+
+    assert not findings, f"{method} {rule} as {role}:\n  " + "\n  ".join(findings)
