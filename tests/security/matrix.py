@@ -484,6 +484,7 @@ def fetch(
     body: Any = VALID,
     headers: dict[str, str] | None = None,
     follow_redirects: bool = False,
+    query: dict[str, str] | None = None,
 ):
     """Send ``method rule`` as ``role`` with a valid body (or as :func:`send` is told); return
     the (read) response."""
@@ -499,6 +500,7 @@ def fetch(
                 body=body,
                 headers=headers,
                 follow_redirects=follow_redirects,
+                query=query,
             )
     finally:
         undo()
@@ -525,16 +527,20 @@ def send(
     body: Any = VALID,
     headers: dict[str, str] | None = None,
     follow_redirects: bool = False,
+    query: dict[str, str] | None = None,
 ):
     """Send ``method rule`` as ``role``, with ``headers`` besides the caller's; a write carries
     ``body`` (JSON for the API, form fields for a page), the valid one unless given. With
-    ``follow_redirects`` the answer is the page redirected to (where a flash is shown)."""
+    ``follow_redirects`` the answer is the page redirected to (where a flash is shown);
+    ``query`` replaces the rule's own query string."""
     headers = dict(headers or {})
     client = app.test_client()
     token = world.token(role)
     params = world.params
-    path = concrete(rule, params) + QUERIES.get((method, rule), lambda p: "")(params)
-    kwargs: dict[str, Any] = {}
+    path = concrete(rule, params)
+    if query is None:
+        path += QUERIES.get((method, rule), lambda p: "")(params)
+    kwargs: dict[str, Any] = {"query_string": query} if query is not None else {}
     if method in WRITES and body is VALID:
         body = valid_body(method, rule, params)
     if path.startswith("/api/"):

@@ -1,4 +1,5 @@
-"""Odd values in every field of every write: a clear refusal, never a server error.
+"""Odd values in every field of every write and in every page's address: a clear refusal,
+never a server error.
 
 Each write of the authorization matrix that carries a body (``API_BODIES``, ``FORM_FIELDS``
 in ``tests/security/matrix.py``) is sent by someone who may make it, with its valid body
@@ -7,18 +8,22 @@ or given each of the odd values below, the kind that broke requests before (a nu
 than any id or than the database's integer, a digit that ``str.isdigit`` takes and ``int``
 refuses, a day in year 1, hidden characters, a number too large for a float). Every answer must
 be below 500; a refusal of the API is problem+json with a stable ``code``, and neither the
-API's nor a page's speaks English to a Chinese request. Each request runs in a savepoint
+API's nor a page's (its flash included: redirects are followed) speaks English to a Chinese
+request. Every page that the matrix lets someone read is asked likewise with each name its
+view reads from the address (``?period=``, ``?grid_id=`` ...). Each request runs in a savepoint
 rolled back afterwards (``matrix.isolated``), so each change meets the seeded world as it is.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from werkzeug.datastructures import ImmutableMultiDict
 
 from tests.security.matrix import API_BODIES, FORM_FIELDS, ROLES, fetch
 from tests.security.test_authorization import MATRIX
@@ -64,6 +69,7 @@ ENGLISH = re.compile(
     r"Not a valid|Missing data|Field may not|Unknown field|Length must|Must be (?:greater|less|"
     r"one of|at)|Invalid (?:input|value)|String does not|must be|is not|not allowed|too long",
 )
+TEXT = ("text/", "application/json", "application/problem+json")
 STABLE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _form_keys = itertools.count(1)
 
@@ -115,7 +121,7 @@ def what_is_wrong(response, api: bool) -> str | None:
     status = response.status_code
     if status >= 500:
         return f"answered {status}"
-    text = response.get_data(as_text=True)
+    text = response.get_data(as_text=True) if response.mimetype.startswith(TEXT) else ""
     if api and status >= 400:
         if response.mimetype != "application/problem+json":
             return f"answered {status} as {response.mimetype}"
@@ -152,5 +158,67 @@ def test_every_field_refuses_odd_values_clearly(world_app, method, rule):
             if wrong:
                 shown = "left out" if value is LEFT_OUT else repr(value)[:40]
                 findings.append(f"{'.'.join(map(str, where))} = {shown}: {wrong}")
+
+    assert not findings, f"{method} {rule} as {role}:\n  " + "\n  ".join(findings)
+
+
+# The API's query parameters are documented and fuzzed from the OpenAPI document
+# (``tests/load/test_api_fuzz.py``); a page's are whatever its view reads from ``request.args``.
+QUERY_TEXTS = ("", "9" * 40, "²", "-1", "1e309", "2026-13", "0001-01-01", "\u202e", "x" * 3000)
+READ_FROM_THE_ADDRESS: set[str] = set()
+# Pages that read their whole query as a form (``request.args.to_dict()``), and its fields.
+QUERY_FORMS = {"/admin/villages/<int:village_id>/households": {"q", "after"}}
+
+
+class _NoticedArgs(ImmutableMultiDict):
+    """A request's query parameters that note the names a view asks for."""
+
+    def get(self, key, *args, **kwargs):
+        READ_FROM_THE_ADDRESS.add(key)
+        return super().get(key, *args, **kwargs)
+
+    def __getitem__(self, key):
+        READ_FROM_THE_ADDRESS.add(key)
+        return super().__getitem__(key)
+
+
+@contextlib.contextmanager
+def noticing_what_pages_read(app) -> Iterator[set[str]]:
+    original = app.request_class
+    app.request_class = type(
+        "NoticingRequest", (original,), {"parameter_storage_class": _NoticedArgs}
+    )
+    READ_FROM_THE_ADDRESS.clear()
+    try:
+        yield READ_FROM_THE_ADDRESS
+    finally:
+        app.request_class = original
+
+
+def pages_to_read() -> list[tuple[str, str]]:
+    return sorted(
+        (method, rule)
+        for method, rule in MATRIX
+        if method == "GET" and not rule.startswith(("/api/", "/static/")) and sender(method, rule)
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "rule"), pages_to_read(), ids=[f"{m} {r}" for m, r in pages_to_read()]
+)
+def test_every_page_refuses_odd_addresses_clearly(world_app, method, rule):
+    """Each name the page reads from its address (asked with none), given each odd value."""
+    app, world, begin = world_app
+    role = sender(method, rule)
+    with noticing_what_pages_read(app) as names:
+        fetch(app, begin, world, method, rule, role, query={})
+    findings = []
+
+    for name in sorted(names | QUERY_FORMS.get(rule, set())):
+        for value in QUERY_TEXTS:
+            response = fetch(app, begin, world, method, rule, role, query={name: value}, headers=ZH)
+            wrong = what_is_wrong(response, api=False)
+            if wrong:
+                findings.append(f"?{name}={value[:40]!r}: {wrong}")
 
     assert not findings, f"{method} {rule} as {role}:\n  " + "\n  ".join(findings)
