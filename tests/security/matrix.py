@@ -473,35 +473,13 @@ def ask(app, begin, world: World, method: str, rule: str, role: str) -> str:
     return outcome(fetch(app, begin, world, method, rule, role))
 
 
-def fetch(
-    app,
-    begin,
-    world: World,
-    method: str,
-    rule: str,
-    role: str,
-    *,
-    body: Any = VALID,
-    headers: dict[str, str] | None = None,
-    follow_redirects: bool = False,
-    query: dict[str, str] | None = None,
-):
-    """Send ``method rule`` as ``role`` with a valid body (or as :func:`send` is told); return
-    the (read) response."""
+def fetch(app, begin, world: World, method: str, rule: str, role: str, **options: Any):
+    """Send ``method rule`` as ``role`` with a valid body (or as ``options`` tell
+    :func:`send`); return the (read) response."""
     undo = begin()
     try:
         with clock.historical(world.seeded_at):
-            return send(
-                app,
-                world,
-                method,
-                rule,
-                role,
-                body=body,
-                headers=headers,
-                follow_redirects=follow_redirects,
-                query=query,
-            )
+            return send(app, world, method, rule, role, **options)
     finally:
         undo()
 
