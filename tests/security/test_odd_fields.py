@@ -19,14 +19,90 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from werkzeug.datastructures import ImmutableMultiDict
 
-from tests.security.matrix import API_BODIES, FORM_FIELDS, ROLES, fetch
+from tests.security.matrix import API_BODIES, FORM_FIELDS, ROLES, Params, fetch
+from tests.security.seed import PIN
 from tests.security.test_authorization import MATRIX
+
+_PASSWORD = "another-horse-battery"
+# Valid bodies of the page forms the matrix asks bare (their permission check comes first),
+# the counter's and the leaders' above all.
+FULL_FORMS = {
+    ("POST", "/shops/<int:shop_id>/counter/card"): lambda p: {"card": p["token"]},
+    ("POST", "/shops/<int:shop_id>/counter/sale"): lambda p: {
+        "card": p["token"],
+        "pin": PIN,
+        f"qty-{p['cheapest_product_id']}": "1",
+    },
+    ("POST", "/redemptions/<int:redemption_id>/void"): lambda p: {"reason": "退货"},
+    ("POST", "/leader/<int:village_id>/households/<int:household_id>/award"): lambda p: {
+        "rule_id": p["rule_id"],
+        "quantity": "1",
+        "memo": "扫雪",
+    },
+    ("POST", "/leader/<int:village_id>/households/<int:household_id>/preview"): lambda p: {
+        "rule_id": p["rule_id"],
+        "quantity": "1",
+        "memo": "扫雪",
+    },
+    ("POST", "/leader/<int:village_id>/households/<int:household_id>/board-entry"): lambda p: {
+        "rule_id": p["board_rule_id"],
+        "quantity": "1",
+        "reason": "照顾邻居老人",
+    },
+    ("POST", "/leader/<int:village_id>/scoring"): lambda p: {
+        "period": p["this_period"],
+        "grid_id": p["grid_id"],
+        f"q-{p['household_id']}-{p['rule_id']}": "1",
+    },
+    ("POST", "/leader/<int:village_id>/activities"): lambda p: {
+        "title": "清扫村道",
+        "date": p["today"],
+        "place": "村口",
+        "rule_id": p["volunteer_rule_id"],
+    },
+    ("POST", "/leader/<int:village_id>/activities/<int:activity_id>/checkin"): lambda p: {
+        "household_id": p["household_id"],
+        "member_name": "矩阵成员",
+        "q": p["number"],
+    },
+    (
+        "POST",
+        "/leader/<int:village_id>/activities/<int:activity_id>/attendances/<int:attendance_id>",
+    ): lambda p: {"action": "hours", "hours": "2"},
+    ("POST", "/shops/<int:shop_id>/goods"): lambda p: {
+        "name": "新商品",
+        "points_price": "5",
+        "low_stock_at": "5",
+        "stock": "10",
+    },
+    ("POST", "/products/<int:product_id>"): lambda p: {
+        "name": "改名商品",
+        "points_price": "5",
+        "low_stock_at": "5",
+        "active": "1",
+    },
+    ("POST", "/products/<int:product_id>/stock"): lambda p: {
+        "quantity": "1",
+        "direction": "in",
+        "memo": "进货",
+    },
+    ("POST", "/villages/<int:village_id>/counter-settings"): lambda p: {"pin_required_above": "50"},
+    ("POST", "/villages/<int:village_id>/pins"): lambda p: {"number": p["number"], "pin": "135790"},
+    ("POST", "/villages/<int:village_id>/shops"): lambda p: {"name": "新商店"},
+    ("POST", "/account/password"): lambda p: {
+        "password": "not-the-password",
+        "new_password": _PASSWORD,
+        "new_password_again": _PASSWORD,
+    },
+    ("POST", "/me/pin"): lambda p: {"pin": PIN, "new_pin": "135790", "new_pin_again": "135790"},
+}
+FORMS: dict[tuple[str, str], Callable[[Params], dict]] = {**FORM_FIELDS, **FULL_FORMS}
 
 TEXTS = (
     "",
@@ -84,7 +160,7 @@ def sender(method: str, rule: str) -> str | None:
 
 def writes_with_bodies() -> list[tuple[str, str]]:
     return sorted(
-        key for key in {*API_BODIES, *FORM_FIELDS} if key in MATRIX and sender(*key) is not None
+        key for key in {*API_BODIES, *FORMS} if key in MATRIX and sender(*key) is not None
     )
 
 
@@ -144,7 +220,7 @@ def test_every_field_refuses_odd_values_clearly(world_app, method, rule):
     role = sender(method, rule)
     api = rule.startswith("/api/")
     # Made anew for each request: a form's file to upload is read by the request.
-    valid = (API_BODIES if api else FORM_FIELDS)[(method, rule)]
+    valid = (API_BODIES if api else FORMS)[(method, rule)]
     odd_values = JSON_VALUES if api else TEXTS
     findings = []
 
@@ -153,7 +229,17 @@ def test_every_field_refuses_odd_values_clearly(world_app, method, rule):
             body = changed(valid(world.params), where, value)
             if not api:
                 body = {"form_key": f"odd-{next(_form_keys)}", **body}
-            response = fetch(app, begin, world, method, rule, role, body=body, headers=ZH)
+            response = fetch(
+                app,
+                begin,
+                world,
+                method,
+                rule,
+                role,
+                body=body,
+                headers=ZH,
+                follow_redirects=not api,
+            )
             wrong = what_is_wrong(response, api)
             if wrong:
                 shown = "left out" if value is LEFT_OUT else repr(value)[:40]
