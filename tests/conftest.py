@@ -23,7 +23,12 @@ from pointsmart.accounts import passwords
 from pointsmart.clock import historical, historical_moment
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
-from tests.databases import copy_database, create_database, drop_database
+from tests.databases import (
+    copy_database,
+    create_database,
+    drop_abandoned_databases,
+    drop_database,
+)
 from tests.factories import Factories
 from tests.http import ApiClient
 from tests.postgres_pair import remove_pair, start_pair
@@ -138,7 +143,9 @@ def migrated_database(tmp_dir) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def migrated_template():
-    """Removes the template ``migrated_database`` copies, once the run is over."""
+    """Removes the template ``migrated_database`` copies, once the run is over; first, what
+    killed runs left on this machine's PostgreSQL server."""
+    drop_abandoned_databases()
     yield
     url = _migrated.pop("url", None)
     if url is not None:
