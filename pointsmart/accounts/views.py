@@ -43,12 +43,20 @@ def safe_next(target: str | None) -> str | None:
 
 
 def landing_page(principal) -> str:
-    """Where a sign-in leads when no page asked for it: a shopkeeper (who keeps a shop and
-    has no other role) to the counter, everyone else to the home page."""
-    other_roles = principal.global_admin or principal.admin_villages or principal.leader_villages
-    if principal.shops and not other_roles:
-        return url_for("counter_pages.counter_home")
-    return url_for("site.home")
+    """Where a sign-in leads when no page asked for it: to the pages of the one kind of work
+    the person does (the counter, the leader's village, the committee's pages, the township's
+    or county's); someone with several kinds to the home page, which offers each."""
+    kinds = [
+        endpoint
+        for endpoint, held in (
+            ("counter_pages.counter_home", principal.shops),
+            ("awards_pages.home", principal.leader_villages),
+            ("admin.home", principal.admin_villages or principal.global_admin),
+            ("regions_pages.home", principal.county_regions or principal.township_regions),
+        )
+        if held
+    ]
+    return url_for(kinds[0] if len(kinds) == 1 else "site.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,6 +5,10 @@ import re
 import pytest
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
+from pointsmart.accounts.models import RoleAssignment
+from pointsmart.extensions import db
+from pointsmart.regions import service as regions
+from tests.factories import ROOT
 
 
 @pytest.fixture
@@ -107,19 +111,50 @@ def test_sign_in_never_redirects_to_another_site(csrf_client, make, target):
     response = sign_in(csrf_client, leader.username, "leader-pass-1", next=target)
 
     assert response.status_code == 302
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/leader"  # where a leader goes unasked
 
 
-def test_a_shopkeeper_lands_at_the_counter_and_others_on_the_home_page(csrf_client, make):
+def test_each_lands_on_the_pages_of_their_one_kind_of_work(csrf_client, make):
     village = make.village()
     shop = make.shop(village)
     keeper = make.staff("shopkeeper", village, shop, password="shop-pass-1")
     leader = make.staff("leader", village, password="leader-pass-1")
+    admin = make.staff("admin", village, password="admin-pass-1")
 
     kept = sign_in(csrf_client, keeper.username, "shop-pass-1")
     asked = sign_in(csrf_client, keeper.username, "shop-pass-1", next="/me")
     led = sign_in(csrf_client, leader.username, "leader-pass-1")
+    ran = sign_in(csrf_client, admin.username, "admin-pass-1")
 
     assert kept.headers["Location"] == "/counter"  # which opens the shop's own counter
     assert asked.headers["Location"] == "/me"  # a page asked for still wins
-    assert led.headers["Location"] == "/"
+    assert led.headers["Location"] == "/leader"  # which opens the leader's own village
+    assert ran.headers["Location"] == "/admin"
+
+
+def test_township_staff_land_on_their_pages(csrf_client, make):
+    county = regions.create_region(ROOT, name="安平县", level="county", parent_id=None)
+    township = regions.create_region(ROOT, name="城关镇", level="township", parent_id=county.id)
+    staff = make.staff("township_admin", region=township, password="town-pass-1")
+
+    response = sign_in(csrf_client, staff.username, "town-pass-1")
+
+    assert response.headers["Location"] == "/regions"
+
+
+def test_someone_with_several_kinds_of_work_lands_on_the_home_page(csrf_client, make):
+    village = make.village()
+    both = make.staff("leader", village, password="both-pass-1")
+    db.session.add(
+        RoleAssignment(
+            user_id=both.user_id,
+            role="shopkeeper",
+            village_id=village.id,
+            shop_id=make.shop(village).id,
+        )
+    )
+    db.session.commit()
+
+    response = sign_in(csrf_client, both.username, "both-pass-1")
+
+    assert response.headers["Location"] == "/"

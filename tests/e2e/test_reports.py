@@ -31,7 +31,7 @@ def test_the_admin_reads_the_committee_report_on_a_phone(live_app, live_server, 
     phone.get_by_label("用户名").fill(username)
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(f"{live_server}/")
+    phone.wait_for_url(f"{live_server}/admin")
     phone.goto(f"{live_server}/villages/{village_id}/reports")
 
     expect(phone.get_by_role("heading", name="委员会报表")).to_be_visible()
@@ -77,7 +77,7 @@ def test_wide_report_tables_scroll_inside_their_box_on_a_phone_and_say_so(
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server}/")
+    page.wait_for_url(f"{live_server}/admin")
     page.goto(f"{live_server}/villages/{village_id}/reports")
     boxes = page.evaluate(
         """() => [...document.querySelectorAll('.table-scroll')].map(box => {

@@ -27,7 +27,7 @@ def test_the_clerk_imports_the_demo_roster_and_sees_the_households(live_app, liv
     phone.get_by_label("用户名").fill(VILLAGE_ADMIN.username)
     phone.get_by_label("密码").fill(VILLAGE_ADMIN.password)
     phone.get_by_role("button", name="登录").click()
-    phone.wait_for_url(f"{live_server}/")
+    phone.wait_for_url(f"{live_server}/admin")
 
     phone.goto(f"{live_server}/admin/villages/{village_id}/import")
     expect(phone.get_by_role("link", name="下载模板（Excel，.xlsx）")).to_be_visible()

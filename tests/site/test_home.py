@@ -149,8 +149,8 @@ def test_every_link_leads_to_a_page_that_exists(client):
             continue
         response = client.get(link.href)
         if response.status_code == 302:
-            # a staff page: it exists, and sends a visitor to sign in first
-            assert response.headers["Location"].startswith("/login?next="), link.href
+            # a staff or a household's page: it exists, and sends a visitor to sign in first
+            assert response.headers["Location"].startswith(("/login?next=", "/me/login")), link.href
         else:
             assert response.status_code in (200, 303), link.href
         response.close()
