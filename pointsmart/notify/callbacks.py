@@ -44,6 +44,16 @@ def _items() -> list[dict]:
     return body
 
 
+def _biz_id(item: dict) -> str | None:
+    """The provider's id of the message (``BizId``), or None: one longer than the column
+    holds is no id the provider gives (they are some twenty characters), and storing it would
+    fail on PostgreSQL, after which the provider would push the receipt again forever."""
+    biz_id = str(item.get("biz_id") or "")
+    if not biz_id or len(biz_id) > OutboxMessage.__table__.c.provider_id.type.length:
+        return None
+    return biz_id
+
+
 def _received():
     return jsonify({"code": 0, "msg": "接收成功"})
 
@@ -54,7 +64,7 @@ def delivery_report(token: str):
     _check_token(token)
     table = OutboxMessage.__table__
     for item in _items():
-        key, biz_id = str(item.get("out_id") or ""), str(item.get("biz_id") or "")
+        key = str(item.get("out_id") or "")
         if not key:
             continue
         delivered = item.get("success") is True
@@ -66,7 +76,7 @@ def delivery_report(token: str):
             )
             .values(
                 status=DELIVERED if delivered else UNDELIVERED,
-                provider_id=sa.func.coalesce(table.c.provider_id, biz_id or None),
+                provider_id=sa.func.coalesce(table.c.provider_id, _biz_id(item)),
                 sent_at=sa.func.coalesce(table.c.sent_at, utcnow()),
                 receipt_code=str(item.get("err_code") or "")[:40],
                 receipt_at=utcnow(),

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from pointsmart.extensions import db
 from pointsmart.notify import service as notify
-from pointsmart.notify.models import DELIVERED, SENT, OutboxMessage, SmsConsent
+from pointsmart.notify.models import DELIVERED, SENT, UNKNOWN, OutboxMessage, SmsConsent
 from tests.counter.web import hidden_fields, sign_in
 from tests.factories import ROOT
 from tests.villagers.test_pages import csrf_client, household_with_pin  # noqa: F401
@@ -131,3 +131,27 @@ def test_the_worker_refuses_to_start_without_provider_settings(fresh_app):
     assert result.exit_code == 2
     assert "not configured" in result.output
     assert "0 messages wait" in result.output
+
+
+def test_a_receipt_with_a_biz_id_longer_than_any_is_kept_without_it(client, make, app, monkeypatch):
+    """A BizId longer than the column (64) is no id the provider gives: the receipt is recorded
+    and the id left out. It answered 500 on PostgreSQL (value too long), and the provider
+    pushes again whatever is not answered ``code: 0``."""
+    monkeypatch.setitem(app.config, "SMS_CALLBACK_TOKEN", TOKEN)
+    village = make.village()
+    household = make.household(village)
+    notify.record_consent(ROOT, household.id, phone="13700000006")
+    transfer = make.award(household, 5)
+    # Sent, with the provider's answer lost: no id yet, the receipt would give one.
+    db.session.execute(sa.update(OutboxMessage).values(status=UNKNOWN))
+    db.session.commit()
+    report = [
+        {"success": True, "err_code": "DELIVERED", "biz_id": "9" * 65, "out_id": f"t{transfer.id}"}
+    ]
+
+    answer = client.post(f"/notify/aliyun/{TOKEN}/report", json=report)
+
+    assert (answer.status_code, answer.json) == (200, {"code": 0, "msg": "接收成功"})
+    db.session.expire_all()
+    message = db.session.execute(sa.select(OutboxMessage)).scalar_one()
+    assert (message.status, message.provider_id) == (DELIVERED, None)
