@@ -36,6 +36,7 @@ from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger import service as ledger
+from ..ledger.errors import AccountClosed
 from ..lookups import get_or_refuse
 from ..rules.models import Rule
 from ..text import reason_text
@@ -67,6 +68,10 @@ def raise_objection(
         raise ValidationFailed(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
+    if objector.status != "active":
+        # An admin files for a household that moved away: it objects no more than it could
+        # sign in, as for a board entry (``board.objections``).
+        raise AccountClosed()
     reason = reason_text(reason)
     campaign = find_campaign(nomination.campaign_id)
     windows.require(campaign, windows.NOTICE, today_for(campaign))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.audit.service import changes_of
 from pointsmart.campaigns import conferral
 from pointsmart.campaigns.conferral import titles_of
@@ -16,6 +17,7 @@ from pointsmart.ledger.verify import verify_village
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
 from tests.campaigns.conftest import campaign_body
 from tests.conftest import count_rows
+from tests.factories import ROOT
 
 
 def balance(api, staff, household) -> int:
@@ -373,3 +375,31 @@ def test_a_stage_on_a_day_the_app_does_not_reckon_with_is_refused_beside_it(
 
     assert refused["errors"][stage] == ["请填写 2000-01-01 到 9999-11-30 之间的日期。"]
     assert api.get(f"/villages/{village.id}/campaigns", as_=admin)["items"] == []
+
+
+def test_an_admin_files_no_objection_for_a_household_that_moved_away(
+    api, village, households, admin, leader, council, good_family, today, make
+):
+    """It was filed (201), and waiting for a decision it held back the conferral; a board
+    entry's objection refused such a household already (account_closed)."""
+    campaign = api.post(
+        f"/villages/{village.id}/campaigns",
+        json=campaign_body(good_family, council, today, notice_days=3),
+        as_=admin,
+    )
+    nomination = nominate(api, leader, campaign, households[0])
+    for member in council:
+        vote(api, member, nomination)
+    api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
+    gone = make.household(village, head_name="周明")
+    mark_moved_away(ROOT, gone.id)
+
+    refused = api.post(
+        f"/nominations/{nomination['id']}/objections",
+        json={"reason": "不服", "household_id": gone.id},
+        as_=admin,
+        expect=409,
+    )
+
+    assert refused["code"] == "account_closed"
+    assert api.get(f"/campaigns/{campaign['id']}/objections", as_=admin)["items"] == []
