@@ -58,13 +58,17 @@ from .service import (
 def raise_objection(
     actor: Principal, nomination_id: int, *, reason: str, household_id: int | None = None
 ) -> NominationObjection:
-    """A household objects to a published winner during the notice, once."""
+    """A household objects to a published winner during the notice, once: a household of
+    the campaign's village, or of any village under a township's or county's campaign (its
+    own login, or an admin of its village files it for it)."""
     nomination = find_nomination(nomination_id)
+    campaign = find_campaign(nomination.campaign_id)
+    village_id = _objector_village(actor, campaign, nomination, household_id)
     household_id, filed_by_id = objector_of(
-        actor, nomination.village_id, household_id, unseen=NotFound(_l("No such nomination."))
+        actor, village_id, household_id, unseen=NotFound(_l("No such nomination."))
     )
     objector = db.session.get(Household, household_id)
-    if objector is None or objector.village_id != nomination.village_id:
+    if objector is None or objector.village_id != village_id:
         raise ValidationFailed(
             errors={"household_id": [str(_l("No such household in this village."))]}
         )
@@ -73,7 +77,6 @@ def raise_objection(
         # sign in, as for a board entry (``board.objections``).
         raise AccountClosed()
     reason = reason_text(reason)
-    campaign = find_campaign(nomination.campaign_id)
     windows.require(campaign, windows.NOTICE, today_for(campaign))
     if not nomination.won or nomination.status != STANDING:
         raise NotAWinner()
@@ -86,6 +89,23 @@ def raise_objection(
         filed_by_id=filed_by_id,
         already=AlreadyObjected(_l("This household has already objected to this nominee.")),
     )
+
+
+def _objector_village(
+    actor: Principal, campaign: Campaign, nomination: Nomination, household_id: int | None
+) -> int:
+    """The village whose household objects: the nominee's for a village's campaign; under a
+    region's campaign, the objecting household's own (its login's, or the one an admin names)
+    when the campaign is open to it. Any other answer is the nominee's village, which
+    ``objector_of`` then refuses as for any household or admin outside it."""
+    if campaign.region_id is None:
+        return nomination.village_id
+    if actor.user_id is None and actor.household_id is not None:
+        village_id = actor.household_village_id
+    else:
+        named = db.session.get(Household, household_id) if household_id is not None else None
+        village_id = named.village_id if named is not None else None
+    return village_id if scope.is_open_to(campaign, village_id) else nomination.village_id
 
 
 def objections_of(actor: Principal, campaign_id: int) -> list[NominationObjection]:

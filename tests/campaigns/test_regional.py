@@ -244,3 +244,53 @@ def test_an_objection_in_one_village_is_upheld_by_the_township_and_removes_its_n
     assert conferred["posted"] == 1
     assert titles_of(winners[0].id)[0]["title"] == "十星级文明户"
     assert titles_of(winners[1].id) == []
+
+
+def test_a_household_of_another_village_of_the_township_objects_to_a_winner(api, township):
+    """Households of every village under the region object (docs/api.md), and each village's
+    notice board shows every winner; a household of the second village objecting to the
+    first village's winner was answered 404 (no such nomination)."""
+    world = township["tree"]
+    campaign, winners = run_to_publication(api, township, notice_days=3)
+    nominated = {n["household_id"]: n["id"] for n in api.get(
+        f"/campaigns/{campaign['id']}", as_=world.township_admin)["nominations"]}  # fmt: skip
+    objector = township["households"][1][1]  # of the second village
+    second_admin = world.make.staff("admin", township["villages"][1])
+    filed_for = township["households"][1][0]
+
+    objection = api.post(
+        f"/nominations/{nominated[winners[0].id]}/objections",
+        json={"reason": "他家去年焚烧秸秆"},
+        as_=objector,
+    )
+    filed = api.post(
+        f"/nominations/{nominated[winners[0].id]}/objections",
+        json={"reason": "邻里有争议", "household_id": filed_for.id},
+        as_=second_admin,
+    )
+
+    assert (objection["household_id"], objection["village_id"]) == (
+        objector.id,
+        township["villages"][0].id,
+    )
+    assert (filed["household_id"], filed["filed_by_id"]) == (filed_for.id, second_admin.user_id)
+    listed = api.get(f"/campaigns/{campaign['id']}/objections", as_=world.township_admin)
+    assert [o["id"] for o in listed["items"]] == [objection["id"], filed["id"]]
+
+
+def test_a_household_outside_the_township_does_not_object(api, township):
+    world = township["tree"]
+    campaign, winners = run_to_publication(api, township, notice_days=3)
+    nominated = {n["household_id"]: n["id"] for n in api.get(
+        f"/campaigns/{campaign['id']}", as_=world.township_admin)["nominations"]}  # fmt: skip
+    elsewhere = world.make.village(name="外村")
+    outsider = with_token(world.make.household(elsewhere, head_name="孙强"))
+    outside_admin = world.make.staff("admin", elsewhere)
+    path = f"/nominations/{nominated[winners[0].id]}/objections"
+
+    api.post(path, json={"reason": "不服"}, as_=outsider, expect=404)
+    refused = api.post(
+        path, json={"reason": "不服", "household_id": outsider.id}, as_=outside_admin, expect=403
+    )
+
+    assert refused["code"] == "forbidden"
