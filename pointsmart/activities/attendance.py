@@ -33,10 +33,12 @@ def post_attendance(
     """Post one award per attendee ``{household_id, member_name, hours}``: all, or none.
 
     Attendees already recorded (checked in) take the given hours; others are recorded now.
+    The activity's row is locked first, before any attendance is read: two postings at once
+    post once, and the second is refused (``already_posted``) as if it came later.
     An attendee whose award stands is refused (named with the others); one whose award was
     reversed is posted again with the given hours.
     """
-    activity = activity_for(actor, activity_id)
+    activity = activity_for(actor, activity_id, lock=True)
     rule = db.session.get(Rule, activity.rule_id)
     period = f"{activity.date:%Y-%m}"  # the month of the activity's (village-local) day
     village = find_village(activity.village_id)
@@ -110,7 +112,7 @@ def post_attendance(
 
 def post_recorded(actor: Principal, activity_id: int) -> list[Transfer]:
     """Post every recorded, not yet posted attendee of the activity with their hours."""
-    activity = activity_for(actor, activity_id)
+    activity = activity_for(actor, activity_id, lock=True)
     waiting = list(
         db.session.execute(
             sa.select(Attendance)

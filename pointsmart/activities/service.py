@@ -121,9 +121,15 @@ def list_activities(
     return list(db.session.execute(statement).scalars())
 
 
-def activity_for(actor: Principal, activity_id: int) -> Activity:
+def activity_for(actor: Principal, activity_id: int, *, lock: bool = False) -> Activity:
+    """The activity, for its village's leaders and admins. ``lock``: its row is locked
+    (``SELECT ... FOR UPDATE``; SQLite's writes take the whole database anyway) for posting
+    its attendance, so that two postings at once run one after the other and the second
+    reads the attendance the first posted (else each paid every attendee)."""
     activity = get_or_refuse(Activity, activity_id, _l("No such activity."))
     actor.require_awarder(activity.village_id)
+    if lock:
+        db.session.refresh(activity, with_for_update=True)
     return activity
 
 
