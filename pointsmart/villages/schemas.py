@@ -10,7 +10,13 @@ from ..text import Name
 
 
 def _at_most_fen(value: Decimal) -> None:
-    """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here."""
+    """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here.
+
+    A value beyond the range is left to the range's own message: rounding ``1e400`` (or any
+    number of more than 26 digits before the point) to the fen is no number Python's decimals
+    can hold, and raised ``InvalidOperation`` (a 500) beside the range's refusal."""
+    if abs(value) > 1000:
+        return
     if value != value.quantize(Decimal("0.01")):
         raise ValidationError(str(_l("At most two decimal places (fen).")))
 
