@@ -1,5 +1,6 @@
 """What the campaigns API reads and writes."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..schemas import A_DAY_OF_THE_CALENDAR as DAY
@@ -24,7 +25,7 @@ class CouncilMemberIn(Schema):
     @validates_schema
     def someone(self, data, **kwargs):
         if data.get("user_id") is None and data.get("household_id") is None:
-            raise ValidationError("Give user_id, household_id or both.", "user_id")
+            raise ValidationError(str(_l("Give user_id, household_id or both.")), "user_id")
 
 
 class CampaignCommonIn(Schema):

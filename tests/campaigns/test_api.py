@@ -403,3 +403,19 @@ def test_an_admin_files_no_objection_for_a_household_that_moved_away(
 
     assert refused["code"] == "account_closed"
     assert api.get(f"/campaigns/{campaign['id']}/objections", as_=admin)["items"] == []
+
+
+def test_a_council_member_naming_nobody_is_refused_with_a_message_to_translate(
+    api, village, admin, council, good_family, today
+):
+    """The message was a plain string, which no extraction finds: it stayed English on a
+    Chinese request. It is a msgid now (``make extract-messages`` finds it), and the answer
+    names the field."""
+    from tests.site.test_translations import _code_messages
+
+    body = campaign_body(good_family, council, today, council_members=[{}])
+
+    refused = api.post(f"/villages/{village.id}/campaigns", json=body, as_=admin, expect=422)
+
+    assert list(refused["errors"]["council_members"]["0"]) == ["user_id"]
+    assert ("Give user_id, household_id or both.", None) in _code_messages()
