@@ -76,8 +76,7 @@ def save_draft(
     entries: Iterable[Mapping[str, Any]] | None = None,
 ) -> VersionView:
     """Change the draft's title, note, or its whole list of entries (the county's managers)."""
-    template = access.find_template(template_id)
-    access.require_manager(actor, template.region_id)
+    template = _locked_template(actor, template_id)
     draft = draft_view(template).version
     changes: dict[str, Any] = {}
     if title is not None:
@@ -102,6 +101,7 @@ def put_entry(
     """Add a rule to the end of the draft, or change the draft's rule ``entry_id`` in place
     (the pages: each rule has a form of its own, so its id must outlive the others' edits).
     Refusals name the rule's own fields."""
+    _locked_template(actor, template_id)
     view = get_draft(actor, template_id)
     rows = [as_input(e) for e in view.entries]
     ids = [e.id for e in view.entries]
@@ -133,6 +133,7 @@ def put_entry(
 
 def remove_entry(actor: Principal, template_id: int, entry_id: int) -> VersionView:
     """Take the rule ``entry_id`` out of the draft."""
+    _locked_template(actor, template_id)
     view = get_draft(actor, template_id)
     entry = next((e for e in view.entries if e.id == entry_id), None)
     if entry is None:
@@ -145,8 +146,7 @@ def remove_entry(actor: Principal, template_id: int, entry_id: int) -> VersionVi
 
 def start_draft(actor: Principal, template_id: int) -> VersionView:
     """A new draft, a copy of the latest published version (``draft_exists`` if one is open)."""
-    template = access.find_template(template_id)
-    access.require_manager(actor, template.region_id)
+    template = _locked_template(actor, template_id)
     if find_draft(template) is not None:
         raise DraftExists()
     latest = latest_published(template.id)
@@ -166,15 +166,10 @@ def publish(actor: Principal, template_id: int, *, note: str | None = None) -> V
 
     The draft row itself becomes the version: its entries are checked once more against the
     versions published before (``validation_failed``) and it must hold one at least
-    (``template_empty``). The template's row is locked first, so two admins publishing at once
-    cannot both take the same number.
+    (``template_empty``). The template's row is locked first (``_locked_template``), so two
+    admins publishing at once cannot both take the same number.
     """
-    template = db.session.execute(
-        sa.select(RuleTemplate).where(RuleTemplate.id == template_id).with_for_update()
-    ).scalar_one_or_none()
-    if template is None:
-        raise NotFound(_l("No such rule template."))
-    access.require_manager(actor, template.region_id)
+    template = _locked_template(actor, template_id)
     draft = draft_view(template)
     if not draft.entries:
         raise TemplateEmpty()
@@ -197,6 +192,24 @@ def publish(actor: Principal, template_id: int, *, note: str | None = None) -> V
         changes={"version": version.number, "title": version.title, "entries": len(draft.entries)},
     )
     return VersionView(version, template, draft.entries)
+
+
+def _locked_template(actor: Principal, template_id: int) -> RuleTemplate:
+    """The template, for its county's managers, its row locked (``SELECT ... FOR UPDATE``)
+    before its draft is read: every change of the draft and its publication run one after
+    the other. Without it, two saves of the whole list at once on PostgreSQL each deleted the
+    entries they saw and wrote their own, leaving both lists in the draft; and a save racing
+    a publication could rewrite the version just published."""
+    template = db.session.execute(
+        sa.select(RuleTemplate)
+        .where(RuleTemplate.id == template_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if template is None:
+        raise NotFound(_l("No such rule template."))
+    access.require_manager(actor, template.region_id)
+    return template
 
 
 def _record_update(actor: Principal, template: RuleTemplate, changes: dict) -> None:

@@ -1,0 +1,47 @@
+"""A template's draft changed by several of the county's admins at once: real threads, real
+connections, real commits (on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pointsmart.extensions import db
+from pointsmart.regions import service as regions
+from pointsmart.rule_templates import drafting
+from pointsmart.rule_templates.models import TemplateEntry
+from tests.factories import ROOT, Factories
+from tests.ledger.test_concurrency import run_at_once
+
+CLIENTS = 4
+
+
+def _entry(code: str) -> dict:
+    return {"code": code, "name": "门前三包", "category": "rule", "points": 10}
+
+
+def test_saving_the_whole_list_at_once_keeps_one_list(fresh_app):
+    """Each save replaces the draft's entries. On PostgreSQL saves at once each deleted the
+    entries they saw and wrote theirs, and the draft held the lists of several saves, all
+    answered 200; the template's row is now locked before the draft is read."""
+    with fresh_app.app_context():
+        make = Factories()
+        county = regions.create_region(ROOT, name="安平县", level="county", parent_id=None)
+        admins = [make.staff("county_admin", region=county) for _ in range(CLIENTS)]
+        template = drafting.create_template(ROOT, county.id, title="细则", entries=[_entry("x")])
+        db.session.commit()
+        template_id = template.id
+
+    def save(index):
+        body = {"entries": [_entry(f"s{index}-{n}") for n in range(3)]}
+        response = fresh_app.test_client().patch(
+            f"/api/v1/rule-templates/{template_id}/draft", json=body, headers=admins[index].auth
+        )
+        return response.status_code
+
+    outcomes = run_at_once(CLIENTS, save)
+
+    assert outcomes == [200] * CLIENTS
+    with fresh_app.app_context():
+        codes = db.session.execute(sa.select(TemplateEntry.code)).scalars().all()
+        assert len(codes) == 3
+        assert len({code.split("-")[0] for code in codes}) == 1  # one save's list, whole
