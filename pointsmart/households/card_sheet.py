@@ -35,7 +35,7 @@ from ..villages.service import administered_village
 from .card_images import qr_image
 from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
 from .models import Card, Household
-from .service import household_id_by_number
+from .service import household_id_by_number, require_not_moved_away
 
 CJK_FONT = "STSong-Light"
 CODE_FONT = "Courier-Bold"
@@ -78,9 +78,12 @@ class CardSheet:
 
 
 def card_for_printing(actor: Principal, household_id: int) -> IssuedCard:
-    """A household's current card, for an admin of its village (the QR image routes)."""
+    """A household's current card, for an admin of its village (the QR image routes); none
+    for a household that has moved away (422 on ``household_id``): no counter takes its card,
+    and the card sheet, issuing and reissuing leave it out already."""
     household = get_or_refuse(Household, household_id, _l("No such household."))
     actor.require_admin(household.village_id)
+    require_not_moved_away(household)
     card = current_card(household_id)
     if card is None:
         raise CardNotIssued()

@@ -5,11 +5,12 @@ import io
 
 from pypdf import PdfReader
 
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.extensions import db
 from pointsmart.households.cards import current_card, issue_card
 from tests.conftest import app_on_fresh_database
 from tests.counter.web import get, hidden_fields, post, sign_in
-from tests.factories import Factories
+from tests.factories import ROOT, Factories
 
 
 def test_an_admin_issues_missing_cards_reissues_one_and_prints_the_sheet(client, make):
@@ -71,6 +72,28 @@ def test_card_admin_pages_are_for_the_villages_admins(client, make):
         f"/households/{household.id}/card.svg",
     ):
         assert get(client, path, expect=403)
+
+
+def test_the_card_of_a_household_that_moved_away_is_not_printed(client, api, make):
+    """The card sheet leaves such a household out and its card is refused at the counter,
+    but its card page and QR images (page and API) were answered 200, a card to print that
+    works nowhere. They answer 422 on household_id now, as issuing a card does."""
+    village = make.village()
+    admin = make.staff("admin", village)
+    household = make.household(village)
+    issue_card(household.id)
+    mark_moved_away(ROOT, household.id)
+    sign_in(client, admin)
+
+    for path in (
+        f"/households/{household.id}/card",
+        f"/households/{household.id}/card.svg",
+        f"/households/{household.id}/card.png",
+    ):
+        assert "该户已迁出。" in get(client, path, expect=422).get_data(as_text=True)
+    for kind in ("png", "svg"):
+        refused = api.get(f"/households/{household.id}/card.{kind}", as_=admin, expect=422)
+        assert refused["errors"] == {"household_id": ["该户已迁出。"]}
 
 
 def test_flask_cards_print_writes_the_sheet(tmp_path):
