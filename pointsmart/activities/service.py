@@ -28,7 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards.errors import AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
+from ..awards.errors import AlreadyCheckedOut, AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
 from ..awards.planning import active_household, rule_of_village
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
@@ -328,8 +328,13 @@ def check_out(actor: Principal, attendance_id: int) -> Attendance:
     Refused (``CheckedOutTooSoon``, nothing recorded) when that is under 0.01 hours (36 s): it
     would leave the attendee checked out with no hours, looking merely checked in. An attendee
     whose award was reversed checks in again first (its old check-in is not this one).
+    Checking out twice is refused (``AlreadyCheckedOut``): a second tap, from a page left open
+    or another leader's phone, would count the hours again to now over any the leader had
+    corrected by hand.
     """
     attendance = _attendance(actor, attendance_id, reopen=False)
+    if attendance.checked_out_at is not None:
+        raise AlreadyCheckedOut()
     now = utcnow()
     if attendance.checked_in_at is not None:
         hours = hours_between(attendance.checked_in_at, now)

@@ -63,6 +63,11 @@ class CheckedOutTooSoon(Problem):
     )
 
 
+class AlreadyCheckedOut(Problem):
+    status, code = 409, "already_checked_out"
+    title = _l("This attendee has already checked out. If the hours are wrong, correct them.")
+
+
 class AlreadyPosted(Problem):
     status, code = 409, "already_posted"
     title = _l("This attendance has already been posted and can no longer change.")

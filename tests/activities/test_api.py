@@ -342,6 +342,26 @@ def test_a_check_out_within_36_seconds_is_refused_and_records_nothing(
     assert (row.checked_out_at, row.hours) == (None, None)
 
 
+def test_a_second_check_out_is_refused_and_hours_corrected_by_hand_stand(
+    api, household, leader, activity
+):
+    checked_in = api.post(
+        f"/activities/{activity['id']}/checkins", json={"household_id": household.id}, as_=leader
+    )
+    row = db.session.get(Attendance, checked_in["id"])
+    row.checked_in_at = utcnow() - dt.timedelta(hours=3)
+    db.session.flush()
+    api.post(f"/attendances/{checked_in['id']}/checkout", as_=leader, expect=200)
+    api.request(
+        "PATCH", f"/attendances/{checked_in['id']}", json={"hours": 2}, as_=leader, expect=200
+    )
+
+    again = api.post(f"/attendances/{checked_in['id']}/checkout", as_=leader, expect=409)
+
+    assert again["code"] == "already_checked_out"
+    assert db.session.get(Attendance, checked_in["id"]).hours == 2
+
+
 # --- correcting posted hours (issue 15, item 9) ----------------------------------------------
 
 
