@@ -5,8 +5,10 @@ yesterday's)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import zoneinfo
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
@@ -45,11 +47,14 @@ def checked_month_or_year(period: str) -> str:
 
 
 def is_valid_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """A zone of the IANA database: ``localtime`` (whatever zone the server is set to, which
+    may change under a village) and ``Factory`` (no place's time) are no village's."""
+    return name in _village_timezones()
+
+
+@functools.cache
+def _village_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
 
 
 def period_of(moment: dt.datetime, timezone: str) -> str:

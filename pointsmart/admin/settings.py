@@ -59,7 +59,8 @@ def _yuan(value: Any) -> tuple[Decimal | None, str | None]:
         return None, str(_l("Write an amount from 0 to 99999999.99 yuan."))
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         return None, str(_l("Yuan per point has at most 2 decimal places (fen)."))
-    return amount.quantize(Decimal("0.01")), None
+    # copy_abs: "-0" passes as no less than 0, and would be kept and shown as -0.00.
+    return amount.quantize(Decimal("0.01")).copy_abs(), None
 
 
 def update_village_settings(actor: Principal, village_id: int, **values: Any) -> Village:

@@ -88,7 +88,8 @@ def create_village(
     village = Village(
         name=name,
         timezone=timezone,
-        yuan_per_point=Decimal("0.10") if yuan_per_point is None else yuan_per_point,
+        # copy_abs: "-0" passes the schema's range, and would be kept and shown as -0.00.
+        yuan_per_point=Decimal("0.10") if yuan_per_point is None else yuan_per_point.copy_abs(),
         approval_threshold=approval_threshold,
         region_id=region_id,
     )

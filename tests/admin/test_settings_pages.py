@@ -72,6 +72,14 @@ def test_unchecked_boxes_and_empty_limits_turn_settings_off(pages, office):
     assert not village.year_end_clearing
 
 
+def test_a_rate_of_minus_zero_is_saved_as_zero(pages, office):
+    vid = office.village.id
+    pages.as_(office.admin).post(f"/admin/villages/{vid}", {**SETTINGS, "yuan_per_point": "-0"})
+
+    assert str(db.session.get(Village, vid).yuan_per_point) == "0.00"
+    assert last_changes("village.update")["yuan_per_point"] == ["0.10", "0.00"]
+
+
 def test_saving_unchanged_settings_writes_no_entry(pages, office):
     vid = office.village.id
     pages.as_(office.admin).post(f"/admin/villages/{vid}", SETTINGS)

@@ -51,6 +51,14 @@ def test_a_village_is_created_with_the_settings_given(api, make):
     )
 
 
+def test_a_rate_of_minus_zero_is_kept_as_zero(api, make):
+    root = make.staff("admin")
+
+    village = api.post("/villages", json={"name": "零元村", "yuan_per_point": "-0"}, as_=root)
+
+    assert village["yuan_per_point"] == "0.00"
+
+
 @pytest.mark.parametrize("role", ["village admin", "leader", "shopkeeper"])
 def test_only_an_admin_of_every_village_may_create_a_village(api, make, role):
     village = make.village()
@@ -77,6 +85,10 @@ def test_only_an_admin_of_every_village_may_create_a_village(api, make, role):
         ({"name": "村" * 101}, "name"),
         ({"name": "DUPLICATE"}, "name"),
         ({"name": "火星村", "timezone": "Mars/Olympus_Mons"}, "timezone"),
+        # The server's own zone, which may change under the village, and no place's time.
+        ({"name": "火星村", "timezone": "localtime"}, "timezone"),
+        ({"name": "火星村", "timezone": "Factory"}, "timezone"),
+        ({"name": "火星村", "timezone": "posixrules"}, "timezone"),
         ({"name": "火星村", "yuan_per_point": "-0.01"}, "yuan_per_point"),
         ({"name": "火星村", "yuan_per_point": "lots"}, "yuan_per_point"),
         ({"name": "火星村", "yuan_per_point": "0.125"}, "yuan_per_point"),
