@@ -14,6 +14,7 @@ from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..households import cards
 from ..households.models import Household
+from ..households.service import household_id_by_number
 from ..ledger import service as ledger
 from ..ledger.errors import AccountMissing
 from ..ledger.models import Account
@@ -78,10 +79,23 @@ def find_customer(shop: Shop, *, card_token: str | None = None, household_id=Non
     """The household of a scanned or typed card (or an id), checked against the shop's village.
 
     Raises the card refusals (404 ``card_not_found``, 410 ``card_revoked``, 422
-    ``card_code_mistyped``), 403 ``card_of_another_village`` or 404 for an unknown id.
+    ``card_code_mistyped``), 403 ``card_of_another_village`` or 404 for an unknown id. A
+    household's number typed for its card is ``card_not_found`` that says which code to type.
     """
     if card_token is not None:
-        household_id = cards.resolve_card(card_token)
+        try:
+            household_id = cards.resolve_card(card_token)
+        except cards.CardNotFound:
+            if household_id_by_number(shop.village_id, card_token) is None:
+                raise
+            raise cards.CardNotFound(
+                _l(
+                    "%(number)s is the household's number. Scan the card, or type the code "
+                    "printed on it under “%(label)s”.",
+                    number=card_token.strip(),
+                    label=_l("Code for typing"),
+                )
+            ) from None
     household = None
     if household_id:
         household = db.session.execute(

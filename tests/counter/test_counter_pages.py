@@ -111,6 +111,8 @@ def test_card_refusals_are_clear_chinese(client, counter):
     assert "请核对" in scan(client, counter, typo, expect=422)
     assert "不是本系统" in scan(client, counter, "https://elsewhere.example/c/abc.def", expect=404)
     assert "请填写" in scan(client, counter, "", expect=422)
+    # The household's number, also on the card, typed for its code:
+    assert "XF-001 是户号" in scan(client, counter, " XF-001", expect=404)
 
 
 def test_not_enough_points_is_refused_and_nothing_is_kept(client, counter):

@@ -130,6 +130,19 @@ def test_a_revoked_card_is_refused_with_410(api, counter):
     assert problem["code"] == "card_revoked"
 
 
+def test_a_households_number_sent_for_its_card_is_refused_saying_which_code(api, counter):
+    problem = api.post(
+        "/redemptions",
+        json=counter.sale((counter.soap, 1), card="XF-001"),
+        as_=counter.keeper,
+        key=True,
+        expect=404,
+    )
+
+    assert problem["code"] == "card_not_found"
+    assert problem["detail"] == "XF-001 是户号。请扫卡，或输入卡上“手输号码”下面印的号码。"
+
+
 def test_unknown_and_mistyped_cards(api, counter):
     code = counter.card.code
     typo = code[:2] + ("X" if code[2] != "X" else "Y") + code[3:]
