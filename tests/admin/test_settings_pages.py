@@ -31,7 +31,7 @@ def test_the_admin_home_lists_the_villages_and_their_pages(pages, office):
         assert f"/admin/villages/{vid}/{page}" in html
     for page in ("reports", "reports/sheet.pdf", "exports"):
         assert f"/villages/{vid}/{page}" in html
-    for page in (f"/board/{vid}", f"/board/{vid}/leaderboard", f"/tv/{vid}"):
+    for page in (f"/leader/{vid}", f"/board/{vid}", f"/board/{vid}/leaderboard", f"/tv/{vid}"):
         assert f'href="{page}"' in html
     assert 'href="/admin"' in pages.get("/")  # the header's link for admins
 
