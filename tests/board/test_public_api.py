@@ -1,5 +1,7 @@
 """The committee's monthly summary, through the API."""
 
+from decimal import Decimal
+
 import pytest
 
 from pointsmart.ledger import service as ledger
@@ -22,7 +24,7 @@ def books(api, make):
     village settled with the shop, and a sale of 6 not yet settled. Another village's
     transfers must not count.
     """
-    village = make.village(yuan_per_point="0.25")
+    village = make.village(yuan_per_point=Decimal("0.25"))
     first, second = make.household(village), make.household(village)
     shop = make.shop(village)
     admin = make.staff("admin", village)
