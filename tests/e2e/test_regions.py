@@ -16,12 +16,14 @@ from tests.factories import ROOT, Factories
 PASSWORD = "county-pass-2026"
 
 
-def sign_in(page, server: str, username: str, password: str) -> None:
+def sign_in(page, server: str, username: str, password: str, lands: str = "/regions") -> None:
+    """Sign in and wait for the page a sign-in leads to unasked: township and county staff to
+    their own pages, a village's admin to ``/admin``."""
     page.goto(f"{server}/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{server}/regions")  # their own pages, unasked
+    page.wait_for_url(f"{server}{lands}")
 
 
 def test_a_county_admin_builds_a_township_a_village_and_its_admin_on_a_phone(

@@ -62,7 +62,7 @@ def test_a_county_admin_publishes_a_template_and_a_village_admin_adopts_it_on_a_
     expect(page.get_by_text("已发布。")).to_be_visible()
     context.clear_cookies()
 
-    sign_in(page, live_server, village_admin.username, PASSWORD)
+    sign_in(page, live_server, village_admin.username, PASSWORD, lands="/admin")
     page.goto(f"{live_server}/admin/villages/{village_id}/rules")
     expect(page.get_by_text("县里发布了积分细则模板《村规民约积分细则》")).to_be_visible()
     page.get_by_role("link", name="查看并采用").click()
@@ -104,7 +104,7 @@ def test_a_county_admin_publishes_a_template_and_a_village_admin_adopts_it_on_a_
         },
     )
     checked.clear_cookies()
-    sign_in(checked.new_page(), live_server, village_admin.username, PASSWORD)
+    sign_in(checked.new_page(), live_server, village_admin.username, PASSWORD, lands="/admin")
     report.update(
         audit(
             checked,
