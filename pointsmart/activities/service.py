@@ -199,8 +199,12 @@ def get_activity(actor: Principal, activity_id: int) -> ActivityView:
 def check_in(
     actor: Principal, activity_id: int, *, household_id: int, member_name: str = ""
 ) -> Attendance:
-    """Record that a household member arrived (now). Checking in twice keeps the first time."""
-    activity = activity_for(actor, activity_id)
+    """Record that a household member arrived (now). Checking in twice keeps the first time.
+
+    The activity's row is locked first, as posting locks it: a check-in that reopens an
+    attendance whose award was reversed cannot write over a posting of it at the same moment.
+    """
+    activity = activity_for(actor, activity_id, lock=True)
     household = active_household(household_id)
     if household.village_id != activity.village_id:
         raise ValidationFailed(
@@ -284,9 +288,21 @@ def find_attendance(activity_id: int, household_id: int, member_name: str) -> At
 
 def _attendance(actor: Principal, attendance_id: int, *, reopen: bool = True) -> Attendance:
     """An attendance that may change: not posted, or (with ``reopen``) posted with an award
-    that was reversed, which opens it again (``reopen_if_reversed``)."""
+    that was reversed, which opens it again (``reopen_if_reversed``).
+
+    The activity's row is locked, as posting its attendance locks it, and the attendance is
+    read again under that lock: a change and a posting (or two changes) at once run one after
+    the other. Without it, on PostgreSQL, a check-out tapped as the attendance was posted
+    wrote its hours over the posted ones, and two check-outs at once were both taken."""
     attendance = get_or_refuse(Attendance, attendance_id, _l("No such attendance."))
-    activity_for(actor, attendance.activity_id)
+    activity_for(actor, attendance.activity_id, lock=True)
+    attendance = db.session.execute(
+        sa.select(Attendance)
+        .where(Attendance.id == attendance_id)
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if attendance is None:  # removed meanwhile
+        raise NotFound(_l("No such attendance."))
     if attendance.transfer_id is not None:
         if not reopen:
             raise AlreadyPosted()
