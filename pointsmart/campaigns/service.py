@@ -67,7 +67,12 @@ def _error(field: str, message: Any) -> ValidationFailed:
 
 
 def find_campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id, with_for_update=lock or None)
+    """The campaign; with ``lock`` its row is locked (``SELECT ... FOR UPDATE``) and read
+    again, even when this transaction read it before (what it read then may have changed
+    before the lock was granted)."""
+    campaign = db.session.get(
+        Campaign, campaign_id, with_for_update=lock or None, populate_existing=lock
+    )
     if campaign is None:
         raise NotFound(_l("No such campaign."))
     return campaign
@@ -360,7 +365,11 @@ def decline(actor: Principal, nomination_id: int) -> Nomination:
             raise Forbidden(_l("Only the nominated household may decline."))
     else:
         actor.require_admin(nomination.village_id)
+    # Under the campaign's lock, which every change of a nomination's standing takes (a
+    # decline, an upheld objection, the publication), the nomination is read again: two
+    # declines at once decline once, and the second is refused as if it came later.
     campaign = find_campaign(nomination.campaign_id, lock=True)
+    db.session.refresh(nomination)
     if nomination.status != STANDING:
         raise NominationDeclined()
     if campaign.conferred_at is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from pointsmart.audit.models import AuditEntry
 from pointsmart.campaigns import review, service
 from pointsmart.campaigns.models import CouncilVote
 from pointsmart.extensions import db
@@ -90,3 +91,40 @@ def test_one_members_votes_at_once_count_once(fresh_app):
     with fresh_app.app_context():
         votes = db.session.execute(sa.select(sa.func.count()).select_from(CouncilVote))
         assert votes.scalar_one() == 1
+
+
+def test_one_nomination_declined_from_several_clients_at_once_is_declined_once(fresh_app):
+    """On PostgreSQL every decline was answered 200 and audited (each read the nomination
+    standing before it locked the campaign); the nomination is now read again under the
+    campaign's lock, and the others are refused ``nomination_declined``."""
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admins = [make.staff("admin", village) for _ in range(CLIENTS)]
+        member = make.staff("leader", village)
+        households = [make.household(village) for _ in range(3)]
+        _, nominations = _campaign(make, village, [member], households)
+        db.session.commit()
+        nomination_ids = [nomination.id for nomination in nominations]
+
+    for nomination_id in nomination_ids:
+
+        def decline(index, nomination_id=nomination_id):
+            response = fresh_app.test_client().post(
+                f"/api/v1/nominations/{nomination_id}/decline",
+                headers={**admins[index].auth, "Idempotency-Key": f"{nomination_id}-{index}"},
+            )
+            return response.status_code, response.get_json().get("code")
+
+        outcomes = run_at_once(CLIENTS, decline)
+
+        assert sorted(outcomes, key=str) == [(200, None)] + [(409, "nomination_declined")] * (
+            CLIENTS - 1
+        )
+    with fresh_app.app_context():
+        declines = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "campaign.decline")
+        )
+        assert declines.scalar_one() == len(nomination_ids)
