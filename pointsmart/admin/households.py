@@ -153,9 +153,14 @@ def mark_moved_away(actor: Principal, household_id: int) -> Household:
 
     The household's account is locked for the check and closed on the same row, so no award
     or sale can change the balance between the check and the closing. Its villager sessions
-    end with it.
+    end with it. The household's row is locked (and read again) before its account, the order
+    a sale that resets the PIN's count writes them in: two closings at once close it once,
+    and the second answers as for a household that had moved away already. The lock is
+    ``FOR NO KEY UPDATE`` (what the status's own update takes): a posting's foreign-key check
+    on the household (``FOR KEY SHARE``) does not wait for it, nor it for one.
     """
     household = administered_household(actor, household_id)
+    db.session.refresh(household, with_for_update={"key_share": True})
     if household.status == "moved_away":
         return household
     balance = ledger.close_household_account(household.village_id, household.id)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import sqlalchemy as sa
+
 from pointsmart.accounts import villagers
 from pointsmart.accounts.models import ApiToken
 from pointsmart.counter import pins
@@ -228,3 +230,38 @@ def test_closing_a_household_and_an_award_at_once_never_strand_points(fresh_app)
         )
     with fresh_app.app_context():
         assert verify_village(village_id).ok
+
+
+def test_closing_a_household_twice_at_once_closes_it_once(fresh_app):
+    """On PostgreSQL both closings read the household active before any lock, and each closed
+    it and wrote its own ``household.move_away`` to the audit log; the household's row is now
+    locked and read again first, and the second finds it moved away (nothing more written)."""
+    from pointsmart.admin import households as admin_households
+    from pointsmart.audit.models import AuditEntry
+    from tests.factories import Factories
+    from tests.ledger.test_concurrency import run_at_once
+
+    clients = 4
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        households = [make.household(village) for _ in range(4)]
+        db.session.commit()
+        household_ids = [h.id for h in households]
+
+    for household_id in household_ids:
+
+        def close(index, household_id=household_id):
+            with fresh_app.app_context():
+                status = admin_households.mark_moved_away(ROOT, household_id).status
+                db.session.commit()
+                return status
+
+        assert run_at_once(clients, close) == ["moved_away"] * clients
+    with fresh_app.app_context():
+        closings = db.session.execute(
+            sa.select(AuditEntry.target_id, sa.func.count())
+            .where(AuditEntry.action == "household.move_away")
+            .group_by(AuditEntry.target_id)
+        ).all()
+        assert sorted(closings) == [(household_id, 1) for household_id in household_ids]
