@@ -38,10 +38,22 @@ def month_closed(shop: Shop, village: Village, period: str) -> bool:
 
 def posting_period(shop: Shop, village: Village, made_at: dt.datetime) -> str:
     """The month an offline sale made at ``made_at`` counts in: that month, or the current
-    month when that month is closed (:func:`month_closed`)."""
+    month when that month is closed (:func:`month_closed`).
+
+    For a month that has ended, the shop's row is locked shared first (``FOR SHARE``; sales
+    do not wait for each other): settling the shop's month locks it for update before it
+    reads the month (``counter.settlement``), so a settlement and such a sale run one after
+    the other. Without it, on PostgreSQL, a sale of the month synced while the month was
+    being settled was counted in the month after the settlement had read it: the settled
+    month's sales were no longer what was paid for them."""
     now = current_period(village.timezone)
     made = period_of(made_at, village.timezone)
-    if made >= now or month_closed(shop, village, made):
+    if made >= now:
+        return now
+    db.session.execute(
+        sa.select(Shop.id).where(Shop.id == shop.id).with_for_update(read=True)
+    ).one()
+    if month_closed(shop, village, made):
         return now
     return made
 
