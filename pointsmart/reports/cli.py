@@ -9,7 +9,7 @@ from ..accounts.auth import COMMAND_LINE
 from ..commands import pdf_output
 from ..errors import Problem, exit_refused
 from ..extensions import db
-from .sheet import mark_printed, monthly_sheet
+from .sheet import sheet_to_print
 from .sheet_pdf import render_sheet
 
 reports_cli = AppGroup("reports", help="Reports: the monthly notice sheet.")
@@ -23,14 +23,13 @@ def sheet_command(village_id, period, output):
     """Write the month's notice sheet: leaderboard, red and black lists, every household's
     month, and the ledger's head hash and transfer count at the month's close."""
     try:
-        sheet = monthly_sheet(COMMAND_LINE, village_id, period)
+        sheet = sheet_to_print(COMMAND_LINE, village_id, period)
         pdf = render_sheet(sheet)
     except Problem as problem:
         exit_refused(problem)
     output.write_bytes(pdf)
     # A printed sheet of an ended month closes it to late offline sales (see mark_printed).
     if sheet.ledger.month_over:
-        mark_printed(village_id, sheet.period)
         db.session.commit()
     else:
         db.session.rollback()  # nothing was written; end the read transaction

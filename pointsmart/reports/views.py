@@ -25,7 +25,7 @@ from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
 from .charts import monthly_bars
 from .cli import reports_cli
-from .sheet import mark_printed, monthly_sheet
+from .sheet import sheet_to_print
 from .sheet_pdf import render_sheet
 
 # Read-only pages: with a hot standby, they read from it (pointsmart.replica).
@@ -101,15 +101,13 @@ def report_download(village_id: int, name: str, fmt: str):
 def sheet_pdf(village_id: int):
     """The monthly 公示 sheet, to print for the notice board.
 
-    Printing an ended month's sheet is recorded (``sheet.mark_printed``): an offline sale of
+    Printing an ended month's sheet is recorded (``sheet.sheet_to_print``): an offline sale of
     that month reaching us later counts in the current month instead. So this GET writes,
     and its transaction begins as a writer (on SQLite a reader cannot safely become one).
     """
     writes_in_this_request()
     db.session.rollback()
-    sheet = monthly_sheet(page_principal(), village_id, _period())
-    if sheet.ledger.month_over:
-        mark_printed(village_id, sheet.period)
+    sheet = sheet_to_print(page_principal(), village_id, _period())
     response = Response(render_sheet(sheet), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'inline; filename="notice-{village_id}-{sheet.period}.pdf"'

@@ -40,16 +40,20 @@ def posting_period(shop: Shop, village: Village, made_at: dt.datetime) -> str:
     """The month an offline sale made at ``made_at`` counts in: that month, or the current
     month when that month is closed (:func:`month_closed`).
 
-    For a month that has ended, the shop's row is locked shared first (``FOR SHARE``; sales
-    do not wait for each other): settling the shop's month locks it for update before it
-    reads the month (``counter.settlement``), so a settlement and such a sale run one after
-    the other. Without it, on PostgreSQL, a sale of the month synced while the month was
-    being settled was counted in the month after the settlement had read it: the settled
-    month's sales were no longer what was paid for them."""
+    For a month that has ended, the village's row and then the shop's are locked shared first
+    (``FOR SHARE``; sales do not wait for each other), and the village's printed month is
+    read again under its lock: printing the month's sheet locks the village's row before it
+    reads the month (``reports.sheet.sheet_to_print``), and settling the shop's month locks
+    the shop's row before it reads the month (``counter.settlement``), so either runs one
+    after the other with such a sale. Without them, on PostgreSQL, a sale of the month
+    synced while the month was being settled (or its sheet printed) was counted in the
+    month after the settlement (or the sheet) had read it: the settled month's sales were
+    no longer what was paid for them, nor the printed month what the sheet showed."""
     now = current_period(village.timezone)
     made = period_of(made_at, village.timezone)
     if made >= now:
         return now
+    db.session.refresh(village, ["sheet_printed_through"], with_for_update={"read": True})
     db.session.execute(
         sa.select(Shop.id).where(Shop.id == shop.id).with_for_update(read=True)
     ).one()
