@@ -185,6 +185,15 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
     ).first():
         raise ObjectionsPending()
     selected = winners(campaign.id)
+    # Every winner's account is locked before it is read who still lives in the village:
+    # closing a household's account (moving away) takes the same lock, so a household that
+    # moves away at this moment is either left out here or moves away after it was paid
+    # (and is then refused, holding points). Reading first refused the whole conferral with
+    # 409 account_closed when a winner moved away in between.
+    for village_id in sorted({n.village_id for n in selected}):
+        ledger.lock_household_accounts(
+            village_id, [n.household_id for n in selected if n.village_id == village_id]
+        )
     active = set(
         db.session.execute(
             sa.select(Household.id).where(
@@ -194,10 +203,6 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
         ).scalars()
     )
     paid = [n for n in selected if n.household_id in active]
-    for village_id in sorted({n.village_id for n in paid}):
-        ledger.lock_household_accounts(
-            village_id, [n.household_id for n in paid if n.village_id == village_id]
-        )
     if campaign.region_id is not None:
         plans = regional.payment_plans(actor, campaign, paid)
     else:

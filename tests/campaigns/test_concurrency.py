@@ -128,3 +128,64 @@ def test_one_nomination_declined_from_several_clients_at_once_is_declined_once(f
             .where(AuditEntry.action == "campaign.decline")
         )
         assert declines.scalar_one() == len(nomination_ids)
+
+
+def test_conferring_while_a_winner_moves_away_pays_the_others(fresh_app):
+    """On PostgreSQL the conferral read which winners still lived in the village before it
+    locked their accounts: a winner that moved away in between made the whole conferral
+    409 ``account_closed``. The accounts are now locked first: the household moves away
+    before (and the conferral pays the other winner) or after it was paid (and moving away
+    is refused while it holds the points)."""
+    from pointsmart.admin.households import mark_moved_away
+    from pointsmart.errors import Problem
+
+    rounds = 6
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admin = make.staff("admin", village)
+        member = make.staff("leader", village)
+        rule = add_rule(village, "hjt", "好家庭", "red", 100)
+        today = local_today(village.timezone)
+        scenes = []
+        for _ in range(rounds):
+            households = [make.household(village) for _ in range(2)]
+            fields = {
+                "title": "好家庭", "rule_id": rule.id, "seats": 2, "nominate_from": today,
+                "nominate_until": today, "review_until": today, "notice_days": 0, "quorum": 1,
+                "council": [member.user_id],
+            }  # fmt: skip
+            campaign = service.create_campaign(ROOT, village.id, **fields)
+            for household in households:
+                nomination = service.nominate(
+                    ROOT, campaign.id, household_id=household.id, reason="好"
+                )
+                review.cast_vote(member.principal, nomination.id, approve=True)
+            review.publish(ROOT, campaign.id)
+            scenes.append((campaign.id, households[1].id))
+        db.session.commit()
+        village_id = village.id
+
+    for campaign_id, leaving in scenes:
+
+        def confer_or_move(index, campaign_id=campaign_id, leaving=leaving):
+            if index == 0:
+                response = fresh_app.test_client().post(
+                    f"/api/v1/campaigns/{campaign_id}/confer",
+                    headers={**admin.auth, "Idempotency-Key": f"confer-{campaign_id}"},
+                )
+                return response.status_code, response.get_json().get("posted")
+            with fresh_app.app_context():
+                try:
+                    mark_moved_away(ROOT, leaving)
+                    db.session.commit()
+                    return "moved"
+                except Problem as refusal:
+                    db.session.rollback()
+                    return refusal.code
+
+        outcome = run_at_once(2, confer_or_move)
+
+        assert outcome in ([(200, 1), "moved"], [(200, 2), "balance_not_settled"])
+    with fresh_app.app_context():
+        assert verify_village(village_id).ok
