@@ -7,6 +7,11 @@
   voted, and at publication every vote with its side and note.
 * **豆选.** If the campaign gives beans (``bean_votes``), each household of the village, from
   ``/me``, gives at most that many to standing nominees other than itself, once.
+* **At once.** Votes, beans and nominations lock the campaign's row shared and publishing
+  locks it for update (``service.find_campaign``): what is given while the result is
+  published is counted in it, or refused as after the publication (``campaign_window_closed``).
+  Without it, on PostgreSQL, beans and nominations that came while the result was counted
+  were answered 201 and never counted.
 * **Publishing** (an admin of the village), on or after the last day of nominations, once
   the review window is over or every member has voted on every nominee they may vote on.
   Every standing nominee needs ``quorum`` council votes (else 409 ``quorum_not_met``); a
@@ -74,7 +79,8 @@ def cast_vote(
 ) -> CouncilVote:
     """A council member's vote on one nominee, once, during the review window."""
     nomination = find_nomination(nomination_id)
-    campaign = find_campaign(nomination.campaign_id)
+    campaign = find_campaign(nomination.campaign_id, share=True)
+    db.session.refresh(nomination)  # declined meanwhile? (declining locks the campaign)
     if actor.household_id is not None and not scope.is_open_to(
         campaign, actor.household_village_id
     ):
@@ -122,7 +128,7 @@ def cast_vote(
 
 def give_beans(actor: Principal, campaign_id: int, beans: dict[int, int]) -> BeanBallot:
     """A household's 豆选: ``{nomination id: beans}``, at most the campaign's number in all."""
-    campaign = find_campaign(campaign_id)
+    campaign = find_campaign(campaign_id, share=True)
     if actor.household_id is None or actor.user_id is not None:
         raise Forbidden(_l("Households give their beans from their own page."))
     if not scope.is_open_to(campaign, actor.household_village_id):

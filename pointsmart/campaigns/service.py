@@ -66,12 +66,15 @@ def _error(field: str, message: Any) -> ValidationFailed:
 # --- finding -------------------------------------------------------------------------------
 
 
-def find_campaign(campaign_id: int, *, lock: bool = False) -> Campaign:
-    """The campaign; with ``lock`` its row is locked (``SELECT ... FOR UPDATE``) and read
-    again, even when this transaction read it before (what it read then may have changed
-    before the lock was granted)."""
+def find_campaign(campaign_id: int, *, lock: bool = False, share: bool = False) -> Campaign:
+    """The campaign; with ``lock`` its row is locked (``SELECT ... FOR UPDATE``: publishing,
+    declining, deciding an objection, conferring), with ``share`` locked shared (``FOR
+    SHARE``: nominating, voting, giving beans, which do not wait for each other but wait for
+    a publication and it for them), and either way read again, even when this transaction
+    read it before (what it read then may have changed before the lock was granted)."""
+    locking = {"read": True} if share and not lock else (True if lock else None)
     campaign = db.session.get(
-        Campaign, campaign_id, with_for_update=lock or None, populate_existing=lock
+        Campaign, campaign_id, with_for_update=locking, populate_existing=lock or share
     )
     if campaign is None:
         raise NotFound(_l("No such campaign."))
@@ -301,8 +304,9 @@ def nominate(
     photo: bytes | None = None,
 ) -> Nomination:
     """Nominate a household of the campaign's village (of a village under the campaign's
-    township or county), once per campaign."""
-    campaign = find_campaign(campaign_id)
+    township or county), once per campaign. The campaign's row is locked shared first, so a
+    nomination and the publication (which closes nominating) run one after the other."""
+    campaign = find_campaign(campaign_id, share=True)
     household = db.session.get(Household, household_id)
     open_here = (
         household is not None

@@ -189,3 +189,65 @@ def test_conferring_while_a_winner_moves_away_pays_the_others(fresh_app):
         assert outcome in ([(200, 1), "moved"], [(200, 2), "balance_not_settled"])
     with fresh_app.app_context():
         assert verify_village(village_id).ok
+
+
+def test_beans_given_while_the_result_is_published_are_counted_or_refused(fresh_app):
+    """On PostgreSQL beans (and nominations) that came while the result was being published
+    were answered 201 after the publication had counted the beans: the published result
+    never held them. They now lock the campaign's row shared, which publishing locks for
+    update: each is counted in the result, or refused ``campaign_window_closed`` as after
+    the publication."""
+    from tests.campaigns.conftest import with_token
+
+    rounds, givers = 6, 3
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admin = make.staff("admin", village)
+        member = make.staff("leader", village)
+        households = [with_token(make.household(village)) for _ in range(givers)]
+        rule = add_rule(village, "hjt", "好家庭", "red", 100)
+        today = local_today(village.timezone)
+        campaigns = []
+        for _ in range(rounds):
+            fields = {
+                "title": "好家庭", "rule_id": rule.id, "seats": 1, "nominate_from": today,
+                "nominate_until": today, "review_until": today, "notice_days": 1, "quorum": 1,
+                "council": [member.user_id], "bean_votes": 3,
+            }  # fmt: skip
+            campaign = service.create_campaign(ROOT, village.id, **fields)
+            nominees = [make.household(village) for _ in range(2)]
+            nominations = [
+                service.nominate(ROOT, campaign.id, household_id=h.id, reason="好")
+                for h in nominees
+            ]
+            for nomination in nominations:
+                review.cast_vote(member.principal, nomination.id, approve=True)
+            campaigns.append((campaign.id, [n.id for n in nominations]))
+        db.session.commit()
+
+    for campaign_id, nomination_ids in campaigns:
+
+        def publish_or_give(index, campaign_id=campaign_id, nomination_ids=nomination_ids):
+            client = fresh_app.test_client()
+            if index == givers:
+                response = client.post(
+                    f"/api/v1/campaigns/{campaign_id}/publish",
+                    headers={**admin.auth, "Idempotency-Key": f"publish-{campaign_id}"},
+                )
+            else:
+                response = client.post(
+                    f"/api/v1/campaigns/{campaign_id}/beans",
+                    json={"beans": {str(nomination_ids[index % 2]): 3}},
+                    headers={**households[index].auth, "Idempotency-Key": f"{campaign_id}-{index}"},
+                )
+            return response.status_code, response.get_json().get("code")
+
+        outcomes = run_at_once(givers + 1, publish_or_give)
+
+        assert outcomes[givers] == (200, None)
+        assert set(outcomes[:givers]) <= {(201, None), (409, "campaign_window_closed")}
+        with fresh_app.app_context():
+            counted = review.tallies(campaign_id)
+            for nomination in service.nominations_of(campaign_id):
+                assert nomination.beans == counted[nomination.id]["beans"]
