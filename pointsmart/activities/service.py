@@ -296,11 +296,7 @@ def _attendance(actor: Principal, attendance_id: int, *, reopen: bool = True) ->
     wrote its hours over the posted ones, and two check-outs at once were both taken."""
     attendance = get_or_refuse(Attendance, attendance_id, _l("No such attendance."))
     activity_for(actor, attendance.activity_id, lock=True)
-    attendance = db.session.execute(
-        sa.select(Attendance)
-        .where(Attendance.id == attendance_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    attendance = db.session.get(Attendance, attendance_id, populate_existing=True)
     if attendance is None:  # removed meanwhile
         raise NotFound(_l("No such attendance."))
     if attendance.transfer_id is not None:
