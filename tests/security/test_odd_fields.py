@@ -104,18 +104,16 @@ FULL_FORMS = {
 }
 FORMS: dict[tuple[str, str], Callable[[Params], dict]] = {**FORM_FIELDS, **FULL_FORMS}
 
+# The odd values that broke requests before, one of a kind each (the guard runs on every
+# change: kinds, not variations).
 TEXTS = (
     "",
-    " ",
     "-1",
-    "0",
     "9" * 40,  # beyond any id and the database's integer
     "²",  # a digit to str.isdigit, not to int()
     "１２",
     "1e309",  # infinity as a float
-    "NaN",
     "0001-01-01",
-    "9999-12-31",
     "\u202e\u200b",  # hidden characters only
     "x" * 3000,
 )
@@ -123,14 +121,11 @@ JSON_VALUES = (
     None,
     "",
     -1,
-    0,
     10**40,
     1.5,
     True,
     [],
-    {},
     "9" * 40,
-    "²",
     "0001-01-01",
     "\u0000",
     "x" * 3000,
@@ -250,7 +245,7 @@ def test_every_field_refuses_odd_values_clearly(world_app, method, rule):
 
 # The API's query parameters are documented and fuzzed from the OpenAPI document
 # (``tests/load/test_api_fuzz.py``); a page's are whatever its view reads from ``request.args``.
-QUERY_TEXTS = ("", "9" * 40, "²", "-1", "1e309", "2026-13", "0001-01-01", "\u202e", "x" * 3000)
+QUERY_TEXTS = ("", "9" * 40, "²", "1e309", "2026-13", "0001-01-01", "x" * 3000)
 READ_FROM_THE_ADDRESS: set[str] = set()
 # Pages that read their whole query as a form (``request.args.to_dict()``), and its fields.
 QUERY_FORMS = {"/admin/villages/<int:village_id>/households": {"q", "after"}}
