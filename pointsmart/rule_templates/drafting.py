@@ -200,12 +200,9 @@ def _locked_template(actor: Principal, template_id: int) -> RuleTemplate:
     the other. Without it, two saves of the whole list at once on PostgreSQL each deleted the
     entries they saw and wrote their own, leaving both lists in the draft; and a save racing
     a publication could rewrite the version just published."""
-    template = db.session.execute(
-        sa.select(RuleTemplate)
-        .where(RuleTemplate.id == template_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    template = db.session.get(
+        RuleTemplate, template_id, with_for_update=True, populate_existing=True
+    )
     if template is None:
         raise NotFound(_l("No such rule template."))
     access.require_manager(actor, template.region_id)
