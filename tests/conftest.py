@@ -147,6 +147,12 @@ def migrated_template():
     killed runs left on this machine's PostgreSQL server."""
     drop_abandoned_databases()
     yield
+    drop_migrated_template()
+
+
+def drop_migrated_template() -> None:
+    """Remove the template ``migrated_database`` copies: at the run's end, or at the end of a
+    script a test runs in a process of its own (no session fixture runs there)."""
     url = _migrated.pop("url", None)
     if url is not None:
         drop_database(url)

@@ -76,14 +76,17 @@ REDIS_DB_URL = "redis://127.0.0.1:6379/11"  # this test's own database number on
 OTHER_WORKER = """
 import json, sys, tempfile
 from pathlib import Path
-from tests.conftest import app_on_fresh_database
+from tests.conftest import app_on_fresh_database, drop_migrated_template
 
 prefix, attempts = sys.argv[1], json.loads(sys.argv[2])
-with app_on_fresh_database(
-    Path(tempfile.mkdtemp()), LOGIN_RATE_LIMIT="3/minute", RATELIMIT_KEY_PREFIX=prefix
-) as app:
-    client = app.test_client()
-    print(json.dumps([client.post("/api/v1/auth/token", json=a).status_code for a in attempts]))
+try:
+    with app_on_fresh_database(
+        Path(tempfile.mkdtemp()), LOGIN_RATE_LIMIT="3/minute", RATELIMIT_KEY_PREFIX=prefix
+    ) as app:
+        client = app.test_client()
+        print(json.dumps([client.post("/api/v1/auth/token", json=a).status_code for a in attempts]))
+finally:
+    drop_migrated_template()  # no session fixture runs in this process
 """
 STAFF_ATTEMPT = {"username": "nobody", "password": "wrong-password"}
 PIN_ATTEMPT = {"phone": "13900000031", "pin": "000000"}
