@@ -72,7 +72,7 @@ def find_campaign(campaign_id: int, *, lock: bool = False, share: bool = False) 
     SHARE``: nominating, voting, giving beans, which do not wait for each other but wait for
     a publication and it for them), and either way read again, even when this transaction
     read it before (what it read then may have changed before the lock was granted)."""
-    locking = {"read": True} if share and not lock else (True if lock else None)
+    locking = True if lock else ({"read": True} if share else None)
     campaign = db.session.get(
         Campaign, campaign_id, with_for_update=locking, populate_existing=lock or share
     )
