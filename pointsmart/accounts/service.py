@@ -203,14 +203,14 @@ def _sign_in(username: str, password: str, *, hours: int) -> IssuedToken:
     user = db.session.execute(
         sa.select(User).where(User.username == (username or "").strip())
     ).scalar_one_or_none()
-    if user is not None:
-        sign_in_delays.check_not_waiting(user)
+    attempt = sign_in_delays.take_attempt(user) if user is not None else None
     valid = verify_secret(user.password_hash if user else None, password or "")
+    if attempt is not None and not valid:
+        sign_in_delays.keep_attempt(attempt)
+    elif user is not None:
+        sign_in_delays.clear_attempts(user)
     if user is None or not valid or not user.active:
-        if user is not None and not valid:
-            sign_in_delays.count_failure(user.id)
         raise Unauthorized(_l("Wrong username or password."))
-    sign_in_delays.clear(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
     token = secrets.token_urlsafe(32)

@@ -10,9 +10,9 @@ PINs do (``counter.pins``):
   ``sign_in_waiting`` and the minutes left, the right password too, and nothing is counted.
 * A right password clears the count; so does an admin's password reset.
 
-A wrong password refuses the request, and a refused request rolls back everything it did;
-the failure is recorded after the rollback, in a transaction of its own
-(``refusals.write_after_the_refusal``), as for PINs.
+Each attempt is counted before its password is checked, where neither the refusal's rollback
+nor guesses sent at the same moment can miss it (``refusals``), as for PINs; a right password
+clears the count, this attempt included.
 
 This tells anyone who tries that the account is waiting (so that it exists). In exchange the
 clerk who mistyped learns why and for how long, and a guesser gets at most 5 tries, then 1
@@ -22,16 +22,16 @@ an hour.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..errors import Problem
 from ..extensions import db
-from ..refusals import write_after_the_refusal
+from ..refusals import again_after_the_refusal, committed_at_once
 from .models import User
 
 FREE_TRIES = 5
@@ -50,10 +50,9 @@ def wait_minutes(failures: int) -> int:
     return min(LONGEST_WAIT_MINUTES, 2 ** (failures - FREE_TRIES))
 
 
-def check_not_waiting(user: User) -> None:
-    """Refuse a sign-in (``SignInWaiting``) while the account waits."""
+def refuse_while_waiting(until: dt.datetime | None) -> None:
+    """Refuse a sign-in (``SignInWaiting``, with the minutes left) while the account waits."""
     now = utcnow()
-    until = user.sign_in_locked_until
     if until is not None and until > now:
         seconds = math.ceil((until - now).total_seconds())
         minutes = math.ceil(seconds / 60)
@@ -64,32 +63,70 @@ def check_not_waiting(user: User) -> None:
 
 
 def clear(user: User) -> None:
-    """A right password (or a new one set by an admin): the count starts again."""
+    """A new password set by an admin or the user: the count starts again."""
     if user.failed_sign_ins or user.sign_in_locked_until is not None:
         user.failed_sign_ins = 0
         user.sign_in_locked_until = None
 
 
-def count_failure(user_id: int) -> None:
-    """Count a wrong password once the refusal has rolled the request back."""
-    write_after_the_refusal(functools.partial(record_failure, user_id))
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt counted before its password is checked."""
+
+    user_id: int
+    failures: int  # wrong passwords in a row if this one is wrong too
 
 
-def record_failure(user_id: int) -> None:
-    """One more wrong password; past ``FREE_TRIES`` the account waits (see the module)."""
-    table = User.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.id == user_id)
-        .values(failed_sign_ins=table.c.failed_sign_ins + 1)
-    )
-    failures = db.session.execute(
-        sa.select(table.c.failed_sign_ins).where(table.c.id == user_id)
-    ).scalar_one()
-    minutes = wait_minutes(failures)
-    if minutes:
-        db.session.execute(
-            table.update()
-            .where(table.c.id == user_id)
-            .values(sign_in_locked_until=utcnow() + dt.timedelta(minutes=minutes))
-        )
+_users = User.__table__
+_NOT_WAITING = sa.or_(
+    _users.c.sign_in_locked_until.is_(None),
+    _users.c.sign_in_locked_until <= sa.bindparam("now", type_=UTCDateTime()),
+)
+_COUNT = (
+    _users.update()
+    .where(_users.c.id == sa.bindparam("user_id"), _NOT_WAITING)
+    .values(failed_sign_ins=_users.c.failed_sign_ins + 1)
+    .returning(_users.c.failed_sign_ins)
+)
+_WAIT = (
+    _users.update()
+    .where(_users.c.id == sa.bindparam("user_id"))
+    .values(sign_in_locked_until=sa.bindparam("until", type_=UTCDateTime()))
+)
+_CLEAR = (
+    _users.update()
+    .where(_users.c.id == sa.bindparam("user_id"))
+    .values(failed_sign_ins=0, sign_in_locked_until=None)
+)
+
+
+def _count(connection: sa.Connection, user_id: int) -> int | None:
+    """One more attempt; from ``FREE_TRIES`` on the account waits after it (see the module)."""
+    now = utcnow()
+    failures = connection.execute(_COUNT, {"user_id": user_id, "now": now}).scalar()
+    if failures is not None and wait_minutes(failures):
+        until = now + dt.timedelta(minutes=wait_minutes(failures))
+        connection.execute(_WAIT, {"user_id": user_id, "until": until})
+    return failures
+
+
+def take_attempt(user: User) -> Attempt:
+    """Count an attempt before its password is checked; ``SignInWaiting`` while the account
+    waits (the attempt is then not counted)."""
+    failures = committed_at_once(lambda connection: _count(connection, user.id))
+    if failures is None:
+        db.session.expire(user, ["sign_in_locked_until"])
+        refuse_while_waiting(user.sign_in_locked_until)
+        raise SignInWaiting()  # the wait ended in between: refused like a waiting one
+    return Attempt(user.id, failures)
+
+
+def keep_attempt(attempt: Attempt) -> None:
+    """The password was wrong: the attempt stays counted, although the sign-in is refused."""
+    again_after_the_refusal(lambda connection: _count(connection, attempt.user_id))
+
+
+def clear_attempts(user: User) -> None:
+    """The password was right: the count starts again, this attempt included."""
+    committed_at_once(lambda connection: connection.execute(_CLEAR, {"user_id": user.id}))
+    db.session.expire(user, ["failed_sign_ins", "sign_in_locked_until"])

@@ -6,9 +6,10 @@
 * A phone may belong to several households; the PIN decides which. Every household with that
   phone and a PIN is tried. Any failure (an unknown phone, a wrong PIN, a locked PIN, a
   household that moved away) gets the same 401, so nobody learns which phones exist.
-* A wrong PIN counts a failed attempt on every unlocked household with that phone. The attempt
-  must outlive the refusal (which rolls the request back), so it is recorded afterwards in a
-  transaction of its own, as the counter does.
+* A wrong PIN counts a failed attempt on every unlocked household with that phone. Each
+  attempt is counted before the PIN is checked, as at the counter (``counter.pins``), so
+  guesses sent at once cannot outrun the lock; when one household's PIN is right, the
+  attempts counted on the phone's other households are taken back.
 * A PIN set or reset by an admin must be changed at the first sign-in
   (``Household.pin_must_change``).
 """
@@ -22,12 +23,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..counter.pins import PIN_PATTERN, pin_state, record_failure
+from ..counter import pins
+from ..counter.pins import PIN_PATTERN
 from ..database import utcnow
 from ..errors import Forbidden, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
-from ..refusals import write_after_the_refusal
 from ..text import clean_digits, clean_phone
 from .models import ApiToken
 from .passwords import hash_secret, needs_rehash, verify_secret
@@ -71,14 +72,15 @@ def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
     if not candidates:
         verify_secret(None, pin)  # as long as a wrong PIN takes
         raise Unauthorized(_l("Wrong phone number or PIN."))
-    wrong = []
+    counted = []
     for household in candidates:
-        if pin_state(household)["pin_locked"]:
+        attempt = pins.take_attempt(household.id)
+        if attempt is None:  # locked
             continue
         if verify_secret(household.pin_hash, pin):
-            if household.pin_failed_attempts or household.pin_locked_until is not None:
-                household.pin_failed_attempts = 0
-                household.pin_locked_until = None
+            for other in counted:
+                pins.give_back(other)
+            pins.clear_attempts(household)
             if needs_rehash(household.pin_hash):
                 # Stronger parameters than when it was stored: store it again. A PIN the
                 # household chose stays chosen (``pin_chosen_hash`` follows).
@@ -87,8 +89,9 @@ def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
                 if chosen:
                     household.pin_chosen_hash = household.pin_hash
             return _issue(household, hours)
-        wrong.append(household.id)
-    _count_failures(wrong)
+        counted.append(attempt)
+    for attempt in counted:
+        pins.keep_attempt(attempt)
     raise Unauthorized(_l("Wrong phone number or PIN."))
 
 
@@ -114,15 +117,6 @@ def household_principal(household: Household) -> Principal:
         household_village_id=household.village_id,
         pin_must_change=household.pin_must_change,
     )
-
-
-def _count_failures(household_ids: list[int]) -> None:
-    def record_failures() -> None:
-        for household_id in household_ids:
-            record_failure(household_id)
-
-    if household_ids:
-        write_after_the_refusal(record_failures)
 
 
 def change_pin(

@@ -7,30 +7,31 @@
   ``LOCK_MINUTES`` (429 ``pin_locked``), whatever shop or worker the guesses come from. A right
   PIN resets the count.
 
-A wrong PIN refuses the request, and a refused request rolls back everything it did. The
-failed attempt must survive that, so it is recorded *after* the rollback, in a transaction of
-its own (``refusals.write_after_the_refusal``).
+Each attempt is counted *before* its PIN is checked, where neither the refusal's rollback
+nor guesses sent at the same moment can miss it (``refusals``): of twelve wrong PINs sent at
+once, five are checked and seven find the PIN locked. A right PIN takes its attempt back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
+from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 
 from ..accounts.auth import Principal
 from ..accounts.passwords import hash_secret, verify_secret
 from ..audit import service as audit
-from ..database import utcnow
+from ..database import UTCDateTime, utcnow
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..households.service import require_not_moved_away
 from ..lookups import get_or_refuse
-from ..refusals import write_after_the_refusal
+from ..refusals import again_after_the_refusal, committed_at_once
 from ..text import Digits, clean_digits
 from ..villages.models import Village
 from ..villages.service import administered_village
@@ -93,49 +94,132 @@ def check_pin(household: Household, pin: str | None) -> None:
     """Let a sale through with the household's right PIN, or refuse it.
 
     Raises ``PinLocked`` (429), ``PinRequired`` (403, none given), ``PinNotSet`` (409) or
-    ``PinWrong`` (403, and the attempt is counted).
+    ``PinWrong`` (403, and the attempt stays counted).
     """
-    now = utcnow()
-    if household.pin_locked_until is not None and household.pin_locked_until > now:
-        minutes = max(1, int((household.pin_locked_until - now).total_seconds() // 60) + 1)
-        raise PinLocked(
-            _l("Try again in %(minutes)s minutes.", minutes=minutes),
-            retry_after_seconds=int((household.pin_locked_until - now).total_seconds()) + 1,
-        )
     pin = clean_digits(pin or "")
     if not pin:
+        refuse_if_locked(household.id)
         raise PinRequired()
     if household.pin_hash is None:
         raise PinNotSet()
+    attempt = take_attempt(household.id)
+    if attempt is None:
+        refuse_if_locked(household.id)
+        raise PinLocked()  # unlocked again in between: as refused as a locked one
     if not verify_secret(household.pin_hash, pin):
-        left = max(0, MAX_ATTEMPTS - household.pin_failed_attempts - 1)
-        write_after_the_refusal(functools.partial(record_failure, household.id))
-        if left == 0:
+        keep_attempt(attempt)
+        if attempt.locks:
             raise PinLocked(
                 _l("Try again in %(minutes)s minutes.", minutes=LOCK_MINUTES),
                 retry_after_seconds=LOCK_MINUTES * 60,
             )
-        raise PinWrong(_l("%(left)s more tries before the PIN locks.", left=left), tries_left=left)
-    if household.pin_failed_attempts or household.pin_locked_until is not None:
-        household.pin_failed_attempts = 0
-        household.pin_locked_until = None
+        raise PinWrong(
+            _l("%(left)s more tries before the PIN locks.", left=attempt.tries_left),
+            tries_left=attempt.tries_left,
+        )
+    clear_attempts(household)
 
 
-def record_failure(household_id: int) -> None:
-    """Count one wrong PIN; at ``MAX_ATTEMPTS`` in a row, lock the PIN for a while."""
-    table = Household.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.id == household_id)
-        .values(pin_failed_attempts=table.c.pin_failed_attempts + 1)
+@dataclass(frozen=True)
+class Attempt:
+    """A PIN attempt counted before its check (see the module)."""
+
+    household_id: int
+    tries_left: int  # after this one, if it is wrong
+    locks: bool  # this attempt used the last try: the PIN is locked unless it is right
+
+
+_households = Household.__table__
+_UNLOCKED = sa.or_(
+    _households.c.pin_locked_until.is_(None),
+    _households.c.pin_locked_until <= sa.bindparam("now", type_=UTCDateTime()),
+)
+_LAST_TRY = _households.c.pin_failed_attempts + 1 >= MAX_ATTEMPTS
+# One statement counts the attempt, and locks the PIN if it is the last try: a guess sent at
+# the same moment waits on the row, then finds it counted (or locked) and is not checked.
+_TAKE_ATTEMPT = (
+    _households.update()
+    .where(_households.c.id == sa.bindparam("household_id"), _UNLOCKED)
+    .values(
+        pin_failed_attempts=sa.case((_LAST_TRY, 0), else_=_households.c.pin_failed_attempts + 1),
+        pin_locked_until=sa.case(
+            (_LAST_TRY, sa.bindparam("locked_until", type_=UTCDateTime())), else_=sa.null()
+        ),
     )
-    db.session.execute(
-        table.update()
-        .where(table.c.id == household_id, table.c.pin_failed_attempts >= MAX_ATTEMPTS)
+    .returning(_households.c.pin_failed_attempts, _households.c.pin_locked_until)
+)
+_CLEAR = (
+    _households.update()
+    .where(_households.c.id == sa.bindparam("household_id"))
+    .values(pin_failed_attempts=0, pin_locked_until=None)
+)
+
+
+def take_attempt(household_id: int) -> Attempt | None:
+    """Count an attempt at the household's PIN before checking it; None: the PIN is locked."""
+    now = utcnow()
+    params = {
+        "household_id": household_id,
+        "now": now,
+        "locked_until": now + dt.timedelta(minutes=LOCK_MINUTES),
+    }
+    row = committed_at_once(lambda connection: connection.execute(_TAKE_ATTEMPT, params).first())
+    if row is None:
+        return None
+    locks = row.pin_locked_until is not None
+    return Attempt(household_id, 0 if locks else MAX_ATTEMPTS - row.pin_failed_attempts, locks)
+
+
+def keep_attempt(attempt: Attempt) -> None:
+    """The PIN was wrong: the attempt stays counted, although the request is refused."""
+    params = {
+        "household_id": attempt.household_id,
+        "now": utcnow(),
+        "locked_until": utcnow() + dt.timedelta(minutes=LOCK_MINUTES),
+    }
+    again_after_the_refusal(lambda connection: connection.execute(_TAKE_ATTEMPT, params))
+
+
+def clear_attempts(household: Household) -> None:
+    """The PIN was right: wrong PINs in a row start again from none, this attempt included."""
+    committed_at_once(lambda connection: connection.execute(_CLEAR, {"household_id": household.id}))
+    db.session.expire(household, ["pin_failed_attempts", "pin_locked_until"])
+
+
+def give_back(attempt: Attempt) -> None:
+    """Take back an attempt that was no guess (a phone's other household had the right PIN).
+
+    If it locked the PIN, no attempt can have been counted since: unlock it, one try left.
+    """
+    undo = (
+        _households.update()
+        .where(_households.c.id == attempt.household_id)
         .values(
-            pin_failed_attempts=0, pin_locked_until=utcnow() + dt.timedelta(minutes=LOCK_MINUTES)
+            pin_failed_attempts=sa.case(
+                (_households.c.pin_locked_until.is_not(None), MAX_ATTEMPTS - 1),
+                (_households.c.pin_failed_attempts > 0, _households.c.pin_failed_attempts - 1),
+                else_=0,
+            ),
+            pin_locked_until=None,
         )
     )
+    if not attempt.locks:
+        undo = undo.where(_households.c.pin_locked_until.is_(None))
+    committed_at_once(lambda connection: connection.execute(undo))
+
+
+def refuse_if_locked(household_id: int) -> None:
+    """Raise ``PinLocked`` with the minutes left while the household's PIN is locked."""
+    until = db.session.execute(
+        sa.select(_households.c.pin_locked_until).where(_households.c.id == household_id)
+    ).scalar_one_or_none()
+    now = utcnow()
+    if until is not None and until > now:
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        raise PinLocked(
+            _l("Try again in %(minutes)s minutes.", minutes=minutes),
+            retry_after_seconds=int((until - now).total_seconds()) + 1,
+        )
 
 
 def pin_state(household: Household) -> dict:

@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 
+from pointsmart.counter import pins
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.households.models import Household
-from tests.factories import Factories
+from tests.factories import ROOT, Factories
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -123,6 +124,24 @@ def test_when_several_households_share_a_phone_the_pin_decides_which(api, make):
     assert sign_in(api, "13800138000", "222222")["user"]["household_id"] == second.id
 
 
+def test_signing_in_to_one_household_of_a_shared_phone_counts_no_guess_at_the_other(api, make):
+    village = make.village()
+    first = household_with_pin(api, make, village, pin="111111")
+    second = household_with_pin(api, make, village, pin="222222")
+    for _ in range(4):
+        sign_in(api, "13800138000", "000000", expect=401)  # four wrong PINs count on both
+
+    # The first household is tried first: its fifth attempt would lock it, but the PIN was
+    # the second household's, so that attempt is taken back and the lock with it.
+    assert sign_in(api, "13800138000", "222222")["user"]["household_id"] == second.id
+
+    db.session.refresh(first)
+    db.session.refresh(second)
+    assert (first.pin_failed_attempts, first.pin_locked_until) == (4, None)
+    assert (second.pin_failed_attempts, second.pin_locked_until) == (0, None)
+    assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
+
+
 def test_a_household_that_moved_away_cannot_sign_in(api, make):
     village = make.village()
     household = household_with_pin(api, make, village)
@@ -188,3 +207,36 @@ def test_villager_sign_ins_are_rate_limited_per_address(fresh_app):
     assert statuses == [401, 401, 401]
     assert refused.status_code == 429
     assert refused.get_json()["code"] == "rate_limited"
+
+
+def test_attempts_are_counted_and_taken_back_where_they_really_commit(fresh_app):
+    """The same on a database where each request commits (on PostgreSQL the attempts are
+    counted on a connection of their own, ``pointsmart.refusals``)."""
+    with fresh_app.app_context():
+        village = Factories().village()
+        first, second = (Factories().household(village, phone="13800138000") for _ in range(2))
+        pins.set_pin(ROOT, first.id, "111111")
+        pins.set_pin(ROOT, second.id, "222222")
+        db.session.commit()
+        ids = first.id, second.id
+    client = fresh_app.test_client()
+
+    def attempt(pin):
+        body = {"phone": "13800138000", "pin": pin}
+        return client.post("/api/v1/auth/token", json=body).status_code
+
+    def states():
+        with fresh_app.app_context():
+            return [
+                (row.pin_failed_attempts, row.pin_locked_until is not None)
+                for row in (db.session.get(Household, id_) for id_ in ids)
+            ]
+
+    wrong = [attempt("000000") for _ in range(4)]
+    assert states() == [(4, False), (4, False)]
+    assert attempt("222222") == 201
+    assert states() == [(4, False), (0, False)]
+    assert attempt("000000") == 401
+    assert states() == [(0, True), (1, False)]  # the first's fifth wrong PIN in a row locks it
+    assert attempt("111111") == 401  # locked: even its right PIN is refused
+    assert wrong == [401] * 4

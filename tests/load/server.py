@@ -58,6 +58,7 @@ class Server:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
         self.starts = 0
+        self.environment: dict[str, str] = {}  # settings of the test's own, over the defaults
 
     def start(self) -> None:
         env = {
@@ -68,6 +69,7 @@ class Server:
             "PUBLIC_BASE_URL": "https://jifen.example.test",
             # Several workers: production wants their sign-in counters in a shared store.
             "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/12"),
+            **self.environment,
         }
         with self.log_path.open("a") as log:
             self.process = subprocess.Popen(
