@@ -10,7 +10,8 @@ the worker also learns each message's fate by asking the provider (``QuerySendDe
 signed by the SDK) whenever an answer was lost.
 
 Answers are what the provider expects: ``{"code": 0, "msg": "接收成功"}`` (it retries on
-anything else, so a push is handled the same however often it comes).
+anything else, so a push is handled the same however often it comes). Refusals (a wrong
+token, a body that is no list of receipts) are problem+json, as everywhere a machine calls.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from ..database import utcnow
+from ..errors import speaks_json
 from ..extensions import csrf, db
 from .models import DELIVERED, SENDING, SENT, UNDELIVERED, UNKNOWN, OutboxMessage
 from .provider import provider_settings
 from .service import stop_by_reply
 
-bp = Blueprint("notify_callbacks", __name__)
+bp = speaks_json(Blueprint("notify_callbacks", __name__))
 csrf.exempt(bp)  # the provider posts JSON and cannot hold a CSRF token
 STOP_WORDS = {"TD", "T", "N", "0000", "STOP", "退订", "取消", "退"}
 

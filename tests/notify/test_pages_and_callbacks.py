@@ -108,7 +108,9 @@ def test_receipts_and_stop_replies_come_in_with_the_secret_url(client, make, app
             "out_id": f"t{transfer.id}",
         }
     ]
-    assert client.post("/notify/aliyun/wrong/report", json=report).status_code == 404
+    unknown = client.post("/notify/aliyun/wrong/report", json=report)
+    assert (unknown.status_code, unknown.mimetype) == (404, "application/problem+json")
+    assert unknown.json["code"] == "not_found"
     answer = client.post(f"/notify/aliyun/{TOKEN}/report", json=report)
     assert (answer.status_code, answer.json) == (200, {"code": 0, "msg": "接收成功"})
     db.session.expire_all()
@@ -123,7 +125,9 @@ def test_receipts_and_stop_replies_come_in_with_the_secret_url(client, make, app
     chat = [{"phone_number": "13700000005", "content": "谢谢"}]
     client.post(f"/notify/aliyun/{TOKEN}/up", json=chat)
     assert db.session.get(SmsConsent, other.id).stopped_at is None
-    assert client.post(f"/notify/aliyun/{TOKEN}/up", data="nonsense").status_code == 400
+    nonsense = client.post(f"/notify/aliyun/{TOKEN}/up", data="nonsense")
+    assert (nonsense.status_code, nonsense.mimetype) == (400, "application/problem+json")
+    assert nonsense.json["code"] == "bad_request"
 
 
 def test_the_worker_refuses_to_start_without_provider_settings(fresh_app):
