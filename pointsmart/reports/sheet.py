@@ -264,22 +264,29 @@ def balances_at_position(village_id: int, position: int) -> dict[int, int]:
 
 
 def sheet_to_print(actor: Principal, village_id: int, period: str | None = None) -> Sheet:
-    """The sheet as it is printed: :func:`monthly_sheet`, with the village's row locked
-    (``FOR NO KEY UPDATE``, which a posting's foreign-key check on the village does not wait
-    for) before the month is read, and the month marked printed (:func:`mark_printed`) when
-    it has ended. An offline sale of an ended month locks the same row shared before it
-    decides its month (``counter.offline.rules.posting_period``): it lands before the sheet
+    """The sheet as it is printed: :func:`monthly_sheet`, and for a month that has ended,
+    with the village's row locked (``FOR NO KEY UPDATE``, which a posting's foreign-key check
+    on the village does not wait for) before the month is read, and the month marked printed
+    (:func:`mark_printed`). An offline sale of an ended month locks the same row shared before
+    it decides its month (``counter.offline.rules.posting_period``): it lands before the sheet
     reads the month (and is printed) or after the month is marked (and counts in the current
     month). Without the lock, on PostgreSQL, such a sale synced while the sheet was printed
-    counted in the printed month, missing from the sheet."""
-    find_village(village_id)
+    counted in the printed month, missing from the sheet. The current month's sheet is a
+    draft nobody marks: it locks nothing, so it holds up no one while its PDF is made."""
+    village = find_village(village_id)
     actor.require_reader(village_id)
-    villages = Village.__table__
-    db.session.execute(
-        sa.select(villages.c.id).where(villages.c.id == village_id).with_for_update(key_share=True)
-    ).one()
+    period = checked_period(period or current_period(village.timezone))
+    # Decided once: a month that ends while its sheet is made is printed as the draft it was.
+    ended = period < current_period(village.timezone)
+    if ended:
+        villages = Village.__table__
+        db.session.execute(
+            sa.select(villages.c.id)
+            .where(villages.c.id == village_id)
+            .with_for_update(key_share=True)
+        ).one()
     sheet = monthly_sheet(actor, village_id, period)
-    if sheet.ledger.month_over:
+    if ended:
         mark_printed(village_id, sheet.period)
     return sheet
 

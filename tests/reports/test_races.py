@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY
@@ -16,6 +17,7 @@ from pointsmart.households.models import Household
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import period_of
+from pointsmart.reports.sheet import sheet_to_print
 from tests.factories import ROOT, Factories
 from tests.ledger.test_concurrency import run_at_once
 from tests.reports.pdf import pdf_text
@@ -82,3 +84,32 @@ def test_an_offline_sale_synced_while_its_months_sheet_is_printed_is_on_the_shee
             number = db.session.get(Household, household_id).number
             assert (counted_in == period) == (number in printed)
             assert verify_village(village_id).ok
+
+
+def test_only_an_ended_months_sheet_holds_the_village_while_it_is_made(fresh_app):
+    """The current month's sheet is a draft: making it (a PDF takes seconds) must not hold up
+    whatever waits for the village's row. An ended month's sheet holds it (see above)."""
+    if fresh_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite locks the whole database for a writer, not rows")
+    with fresh_app.app_context():
+        village = Factories().village()
+        db.session.commit()
+        village_id = village.id
+        last_month = period_of(utcnow() - dt.timedelta(days=35), village.timezone)
+    take_the_row = sa.text("SELECT id FROM villages WHERE id = :id FOR UPDATE NOWAIT")
+
+    def row_taken_while_printing(period) -> bool:
+        with fresh_app.test_request_context():
+            sheet_to_print(ROOT, village_id, period)  # its transaction stays open
+            with db.engine.connect() as other:
+                try:
+                    other.execute(take_the_row, {"id": village_id})
+                except sa.exc.OperationalError:  # LockNotAvailable
+                    return True
+                finally:
+                    other.rollback()
+                    db.session.rollback()
+            return False
+
+    assert row_taken_while_printing(None) is False
+    assert row_taken_while_printing(last_month) is True
