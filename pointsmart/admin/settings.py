@@ -16,6 +16,7 @@ from ..extensions import db
 from ..lookups import get_or_refuse
 from ..periods import is_valid_timezone
 from ..villages.models import Grid, Village
+from ..villages.rates import kept_rate, rate_problem
 from ..villages.service import administered_village
 
 SETTINGS = (
@@ -32,7 +33,6 @@ SETTINGS = (
     "offline_limit",
     "phone",
 )
-MAX_YUAN_PER_POINT = Decimal("99999999.99")  # Numeric(10, 2)
 MAX_POINTS_SETTING = 1_000_000
 # Digits with the usual separators and an optional leading +; at most 30 characters.
 VILLAGE_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{2,28}\Z")
@@ -51,16 +51,13 @@ def current_settings(village: Village) -> dict[str, Any]:
 
 
 def _yuan(value: Any) -> tuple[Decimal | None, str | None]:
+    """The rate as typed, read by the villages' one rule (``villages.rates``)."""
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None, str(_l("Write an amount such as 0.10."))
-    if not amount.is_finite() or amount < 0 or amount > MAX_YUAN_PER_POINT:
-        return None, str(_l("Write an amount from 0 to 99999999.99 yuan."))
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        return None, str(_l("Yuan per point has at most 2 decimal places (fen)."))
-    # copy_abs: "-0" passes as no less than 0, and would be kept and shown as -0.00.
-    return amount.quantize(Decimal("0.01")).copy_abs(), None
+    problem = rate_problem(amount)
+    return (None, problem) if problem else (kept_rate(amount), None)
 
 
 def update_village_settings(actor: Principal, village_id: int, **values: Any) -> Village:

@@ -2,23 +2,17 @@
 
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..schemas import MAX_ID, page_schema
 from ..text import Name
+from .rates import rate_problem
 
 
-def _at_most_fen(value: Decimal) -> None:
-    """Money is in yuan and fen: 0.125 would be rounded somewhere, so it is refused here.
-
-    A value beyond the range is left to the range's own message: rounding ``1e400`` (or any
-    number of more than 26 digits before the point) to the fen is no number Python's decimals
-    can hold, and raised ``InvalidOperation`` (a 500) beside the range's refusal."""
-    if abs(value) > 1000:
-        return
-    if value != value.quantize(Decimal("0.01")):
-        raise ValidationError(str(_l("At most two decimal places (fen).")))
+def _a_rate(value: Decimal) -> None:
+    problem = rate_problem(value)
+    if problem:
+        raise ValidationError(problem)
 
 
 class VillageIn(Schema):
@@ -26,7 +20,7 @@ class VillageIn(Schema):
     timezone = fields.Str(load_default="Asia/Shanghai", validate=validate.Length(1, 64))
     yuan_per_point = fields.Decimal(
         load_default=None,
-        validate=[validate.Range(0, 1000), _at_most_fen],
+        validate=_a_rate,
         as_string=True,
     )
     approval_threshold = fields.Int(

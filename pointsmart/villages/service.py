@@ -18,6 +18,7 @@ from ..lookups import get_or_refuse
 from ..ordering import natural_sorted
 from ..periods import is_valid_timezone
 from .models import Grid, Village
+from .rates import DEFAULT_YUAN_PER_POINT, kept_rate, rate_problem
 
 # --- villages --------------------------------------------------------------------------------
 
@@ -83,13 +84,15 @@ def create_village(
         errors["name"] = [str(_l("A village with this name exists."))]
     if not is_valid_timezone(timezone):
         errors["timezone"] = [str(_l("Unknown time zone."))]
+    yuan_per_point = DEFAULT_YUAN_PER_POINT if yuan_per_point is None else yuan_per_point
+    if rate_problem(yuan_per_point):
+        errors["yuan_per_point"] = [rate_problem(yuan_per_point)]
     if errors:
         raise ValidationFailed(errors=errors)
     village = Village(
         name=name,
         timezone=timezone,
-        # copy_abs: "-0" passes the schema's range, and would be kept and shown as -0.00.
-        yuan_per_point=Decimal("0.10") if yuan_per_point is None else yuan_per_point.copy_abs(),
+        yuan_per_point=kept_rate(yuan_per_point),
         approval_threshold=approval_threshold,
         region_id=region_id,
     )

@@ -121,6 +121,17 @@ def test_a_taken_village_name_or_fen_fractions_are_refused(pages, office):
     assert "最多两位小数" in html
 
 
+def test_the_settings_page_keeps_the_rate_within_what_the_api_takes(pages, office):
+    """One rule for a village's rate (``villages.rates``): the page took up to 99,999,999.99
+    yuan a point, the API 1000."""
+    vid = office.village.id
+    pages.as_(office.admin)
+    too_much = {**SETTINGS, "yuan_per_point": "1000.01"}
+    assert "0 到 1000 元" in pages.post(f"/admin/villages/{vid}", too_much, expect=422)
+    pages.post(f"/admin/villages/{vid}", {**SETTINGS, "yuan_per_point": "1000"})
+    assert db.session.get(Village, vid).yuan_per_point == Decimal("1000.00")
+
+
 def test_grids_are_added_and_renamed_with_audit_entries(pages, office):
     vid = office.village.id
     pages.as_(office.admin).post(f"/admin/villages/{vid}/grids", {"name": "第二网格"})

@@ -93,6 +93,7 @@ def test_only_an_admin_of_every_village_may_create_a_village(api, make, role):
         ({"name": "火星村", "yuan_per_point": "lots"}, "yuan_per_point"),
         ({"name": "火星村", "yuan_per_point": "0.125"}, "yuan_per_point"),
         ({"name": "火星村", "yuan_per_point": "NaN"}, "yuan_per_point"),
+        ({"name": "火星村", "yuan_per_point": "1000.01"}, "yuan_per_point"),
         # Beyond what rounding to the fen can hold: these answered 500 (InvalidOperation).
         ({"name": "火星村", "yuan_per_point": "1e400"}, "yuan_per_point"),
         ({"name": "火星村", "yuan_per_point": 1e300}, "yuan_per_point"),
