@@ -48,7 +48,8 @@ def change_pin(data):
 
     Every other token and web session of the household ends; this token stays. 403
     ``forbidden`` for a staff token; 422 when the current PIN is wrong or the new one is
-    not 6 digits or is the same.
+    not 6 digits or is the same. A wrong current PIN counts as a wrong PIN at sign-in: the
+    fifth in a row locks the PIN for 15 minutes (429 ``pin_locked``).
     """
     villagers.change_pin(
         current_principal(), data["pin"], data["new_pin"], keep_token=bearer_token()

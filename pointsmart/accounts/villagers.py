@@ -24,6 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..counter import pins
+from ..counter.errors import PinLocked
 from ..counter.pins import PIN_PATTERN
 from ..database import utcnow
 from ..errors import Forbidden, Unauthorized, ValidationFailed
@@ -136,8 +137,21 @@ def change_pin(
         errors["new_pin"] = [str(_l("A PIN is 6 digits."))]
     elif household is not None and verify_secret(household.pin_hash, new_pin):
         errors["new_pin"] = [str(_l("Choose a PIN different from the one you were given."))]
+    # The current PIN is a guess like any other: counted first, as at sign-in (``pins``).
+    attempt = pins.take_attempt(household.id) if household is not None else None
+    if household is not None and attempt is None:
+        pins.refuse_if_locked(household.id)
+        raise PinLocked()
     if household is None or not verify_secret(household.pin_hash, current_pin or ""):
-        errors = {"pin": [str(_l("The current PIN is wrong."))]}
+        if attempt is not None:
+            pins.keep_attempt(attempt)
+            if attempt.locks:
+                raise PinLocked(
+                    _l("Try again in %(minutes)s minutes.", minutes=pins.LOCK_MINUTES),
+                    retry_after_seconds=pins.LOCK_MINUTES * 60,
+                )
+        raise ValidationFailed(errors={"pin": [str(_l("The current PIN is wrong."))]})
+    pins.clear_attempts(household)
     if errors:
         raise ValidationFailed(errors=errors)
     household.pin_hash = hash_secret(new_pin)

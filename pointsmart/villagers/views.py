@@ -27,6 +27,7 @@ from ..accounts.auth import (
     villager_page_principal,
 )
 from ..board import objections
+from ..counter.errors import PinLocked
 from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
 from ..forms import REQUIRED, done, parse_form, run_once, submit, typed_twice
@@ -115,6 +116,8 @@ def change_pin(principal):
                 )
             except ValidationFailed as refusal:
                 errors = refusal.errors or {}
+            except PinLocked as locked:  # too many wrong current PINs, here or elsewhere
+                errors = {"pin": [" ".join(str(t) for t in (locked.title, locked.detail) if t)]}
             else:
                 flash(_("Your new PIN is saved."), "success")
                 return redirect(url_for("villagers.home"))

@@ -240,3 +240,33 @@ def test_attempts_are_counted_and_taken_back_where_they_really_commit(fresh_app)
     assert states() == [(0, True), (1, False)]  # the first's fifth wrong PIN in a row locks it
     assert attempt("111111") == 401  # locked: even its right PIN is refused
     assert wrong == [401] * 4
+
+
+def test_wrong_current_pins_when_changing_the_pin_count_as_guesses(fresh_app):
+    """Whoever holds a household's session but not its PIN (a phone left signed in) may not
+    guess the PIN by changing it: a wrong current PIN is counted like a wrong PIN at sign-in,
+    and the fifth locks the PIN, there and at the counter."""
+    with fresh_app.app_context():
+        village = Factories().village()
+        household = Factories().household(village, phone="13800138000")
+        pins.set_pin(ROOT, household.id, "135790")
+        db.session.commit()
+        household_id = household.id
+    client = fresh_app.test_client()
+    body = {"phone": "13800138000", "pin": "135790"}
+    token = client.post("/api/v1/auth/token", json=body).get_json()["token"]
+
+    def change(pin):
+        answer = client.post(
+            "/api/v1/auth/pin", json={"pin": pin, "new_pin": "246801"}, headers=bearer(token)
+        )
+        return answer.status_code, (answer.get_json(silent=True) or {}).get("code")
+
+    wrong = [change(f"00000{index}") for index in range(5)]
+    right = change("135790")
+
+    assert wrong == [(422, "validation_failed")] * 4 + [(429, "pin_locked")]
+    assert right == (429, "pin_locked")
+    assert client.post("/api/v1/auth/token", json=body).status_code == 401
+    with fresh_app.app_context():
+        assert db.session.get(Household, household_id).pin_locked_until is not None
