@@ -93,6 +93,10 @@ class ConcurrentChange(Problem):
     title = _l("Someone else changed the same thing at this moment. Please try again.")
 
 
+# PostgreSQL's SQLSTATE for a lock that ``lock_timeout`` gave up waiting for.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
 class Busy(Problem):
     status, code = 503, "busy"
     title = _l("The system is busy. Wait a moment and try again; nothing was saved.")
@@ -226,6 +230,11 @@ def register_error_handlers(app: Flask) -> None:
         if "database is locked" in str(error.orig):
             # SQLite's single writer stayed busy past the busy timeout.
             current_app.logger.warning("database locked on %s", request.path)
+            return try_again(Busy())
+        if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            # A row stayed held past a lock_timeout (an attempt at a PIN or password counted
+            # on a connection of its own, ``refusals``): nothing was saved, try again.
+            current_app.logger.warning("lock timeout on %s", request.path)
             return try_again(Busy())
         if error.connection_invalidated:
             # The server's side of the connection went (a restart, a firewall) while the view

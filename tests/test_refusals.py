@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
+from pointsmart import refusals
 from pointsmart.accounts.models import User
 from pointsmart.counter import goods, pins
 from pointsmart.extensions import db
@@ -184,3 +185,32 @@ def test_twelve_wrong_passwords_at_once_get_five_answers_then_the_account_waits(
         ).scalar_one()
         db.session.remove()
     assert failures == 5
+
+
+def test_an_attempt_that_cannot_be_counted_in_time_is_a_busy_503(fresh_app, monkeypatch):
+    """On PostgreSQL an attempt is counted on a connection of its own, which waits for the
+    household's row at most ``lock_timeout``: behind a transaction that holds the row (cards
+    being issued for a sheet), the sign-in is refused as busy, to be tried again, not as an
+    error of ours."""
+    if not fresh_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("the counting waits on a row lock on PostgreSQL only")
+    with fresh_app.app_context():
+        village = Factories().village()
+        household = Factories().household(village, phone="13800138000")
+        pins.set_pin(ROOT, household.id, RIGHT_PIN)
+        db.session.commit()
+        household_id = household.id
+        engine = db.engine
+    monkeypatch.setattr(refusals, "_LOCK_TIMEOUT", "200ms")
+    client = fresh_app.test_client()
+
+    with engine.connect() as holder:
+        holder.execute(
+            sa.select(Household.id).where(Household.id == household_id).with_for_update()
+        )
+        answer = client.post("/api/v1/auth/token", json={"phone": "13800138000", "pin": "000000"})
+        holder.rollback()
+
+    assert answer.status_code == 503
+    assert answer.get_json()["code"] == "busy"
+    assert "Retry-After" in answer.headers
