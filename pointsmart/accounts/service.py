@@ -182,8 +182,13 @@ def change_password(
     if actor.user_id is None:
         raise Unauthorized()
     user = db.session.get(User, actor.user_id)
+    # The current password is a guess like any other: counted first, as at sign-in.
+    attempt = sign_in_delays.take_attempt(user) if user is not None else None
     if user is None or not verify_secret(user.password_hash, current_password or ""):
+        if attempt is not None:
+            sign_in_delays.keep_attempt(attempt)
         raise ValidationFailed(errors={"password": [str(_l("The current password is wrong."))]})
+    sign_in_delays.clear_attempts(user)
     if len(new_password or "") < MIN_PASSWORD_LENGTH:
         message = _l("A password has at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
         raise ValidationFailed(errors={"new_password": [str(message)]})

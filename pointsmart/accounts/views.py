@@ -124,6 +124,8 @@ def change_password():
                 )
             except ValidationFailed as refusal:
                 errors = refusal.errors or {}
+            except SignInWaiting as waiting:  # too many wrong passwords, here or at sign-in
+                errors = {"password": [f"{waiting.title} {waiting.detail}"]}
             else:
                 flash(
                     _("Your new password is saved. You are signed out everywhere else."),

@@ -277,3 +277,18 @@ def test_a_background_fetch_never_puts_back_an_older_session(app, client, staff)
     assert not session_cookie_sent(fetched)
     assert session_cookie_sent(loaded)  # a page load keeps the session alive
     assert session_cookie_sent(unsaid)  # a client that does not say is treated as a page load
+
+
+def test_wrong_current_passwords_count_like_wrong_sign_ins(client, api, staff):
+    """A session left open is no way around the account's waits: a wrong current password
+    when changing it counts as a wrong password at sign-in."""
+    sign_in_page(client, staff.username)
+
+    wrong = [change_password(client, f"guess-{n}", "a-brand-new-password") for n in range(6)]
+    waiting = api.post(
+        "/auth/token", json={"username": staff.username, "password": PASSWORD}, expect=429
+    )
+
+    assert [answer.status_code for answer in wrong] == [422] * 6
+    assert "wait" in wrong[5].get_data(as_text=True) or "分钟" in wrong[5].get_data(as_text=True)
+    assert waiting["code"] == "sign_in_waiting"
