@@ -125,7 +125,8 @@ def change_password():
             except ValidationFailed as refusal:
                 errors = refusal.errors or {}
             except SignInWaiting as waiting:  # too many wrong passwords, here or at sign-in
-                errors = {"password": [f"{waiting.title} {waiting.detail}"]}
+                said = (waiting.title, waiting.detail)
+                errors = {"password": [" ".join(str(part) for part in said if part)]}
             else:
                 flash(
                     _("Your new password is saved. You are signed out everywhere else."),
