@@ -31,11 +31,15 @@ def print_command(village_id, grid_id, output, issue_missing):
             COMMAND_LINE, village_id, grid_id=grid_id, issue_missing=issue_missing
         )
         name = card_sheet.village_name(village_id)
-        pdf = card_sheet.render_pdf(sheet.entries, title=name)
     except Problem as problem:
         exit_refused(problem)
-    output.write_bytes(pdf)
-    db.session.commit()  # the cards issued for this sheet, once the sheet is written
+    # The first cards are issued before the sheet is drawn, which takes seconds for a
+    # village: issuing holds the households' rows, and a sign-in or a sale with a PIN of
+    # those households waits for them (its attempt is counted on the same row,
+    # ``refusals``). A card issued but not printed is harmless: it is a first card, and the
+    # next sheet prints it.
+    db.session.commit()
+    output.write_bytes(card_sheet.render_pdf(sheet.entries, title=name))
     click.echo(
         f"{output}: {len(sheet.entries)} cards on {sheet.pages} pages"
         f" ({sheet.issued} newly issued, {sheet.without_card} households without a card)"
