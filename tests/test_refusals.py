@@ -29,7 +29,7 @@ from pointsmart.households.models import Household
 from tests.conftest import app_on_fresh_database
 from tests.counter.test_concurrency import at_once
 from tests.factories import ROOT, Factories
-from tests.load.server import Server, request
+from tests.load.server import request, serving
 
 GUESSES = 12
 RIGHT_PIN = "135790"
@@ -67,14 +67,9 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     with app_on_fresh_database(folder) as app:
         scene = build_scene(app)
-        running = Server(app.config["SQLALCHEMY_DATABASE_URI"], folder / "server.log")
-        running.workers = 4
-        running.environment = {"PROXY_COUNT": "1"}  # each guess from an address of its own
-        running.start()
-        try:
-            yield app, scene, running.address
-        finally:
-            running.stop()
+        # PROXY_COUNT: each guess comes from an address of its own (X-Forwarded-For).
+        with serving(app, folder, workers=4, PROXY_COUNT="1") as address:
+            yield app, scene, address
 
 
 def from_somewhere_else() -> dict[str, str]:

@@ -29,7 +29,7 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.verify import verify_village
 from tests.conftest import app_on_fresh_database
 from tests.factories import ROOT, Factories
-from tests.load.server import Server
+from tests.load.server import serving
 
 WORKERS = 4
 
@@ -69,13 +69,8 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("server")
     with app_on_fresh_database(folder) as app:
         scene = build_scene(app)
-        running = Server(app.config["SQLALCHEMY_DATABASE_URI"], folder / "server.log")
-        running.workers = WORKERS
-        running.start()
-        try:
-            yield app, scene, running.address
-        finally:
-            running.stop()
+        with serving(app, folder, workers=WORKERS) as address:
+            yield app, scene, address
 
 
 def call(address: str, method: str, path: str, body=None, headers=None) -> tuple[int, dict]:

@@ -123,6 +123,21 @@ class Server:
             return ""
 
 
+@contextlib.contextmanager
+def serving(app, folder: Path, *, workers: int | None = None, **environment: str):
+    """The production server on ``app``'s database while the block runs; yields its address.
+    ``environment``: settings of the test's own (``PROXY_COUNT="1"``, say)."""
+    running = Server(app.config["SQLALCHEMY_DATABASE_URI"], folder / "server.log")
+    if workers is not None:
+        running.workers = workers
+    running.environment = environment
+    running.start()
+    try:
+        yield running.address
+    finally:
+        running.stop()
+
+
 def request(
     address: str,
     method: str,

@@ -28,7 +28,7 @@ from pointsmart.periods import period_of
 from tests.conftest import app_on_fresh_database
 from tests.counter.test_concurrency import at_once, call
 from tests.factories import ROOT, Factories
-from tests.load.server import Server
+from tests.load.server import serving
 
 
 @pytest.fixture(scope="module")
@@ -47,13 +47,8 @@ def server(tmp_path_factory):
             matches = goods.create_product(ROOT, shop.id, name="火柴", points_price=1, stock=100)
             db.session.commit()
             scene = (village.id, shop.id, keeper.auth, one.id, two.id, matches.id)
-        running = Server(app.config["SQLALCHEMY_DATABASE_URI"], folder / "server.log")
-        running.workers = 4
-        running.start()
-        try:
-            yield app, scene, running.address
-        finally:
-            running.stop()
+        with serving(app, folder, workers=4) as address:
+            yield app, scene, address
 
 
 def offline_sale(shop_id: int, household_id: int, product_id: int, made_at: dt.datetime) -> dict:
