@@ -20,6 +20,11 @@ So an attempt is counted *first*, where the refusal cannot undo it, and checked 
   transaction; when the refusal rolls it back, :func:`again_after_the_refusal` writes it again
   in a transaction of its own. So does a session bound to one connection (the tests' session,
   rolled back at the end of each test), which has no other connection to count on.
+  Between the rollback and the second write, a guess another worker has in flight can take
+  the lock and read the count without this attempt: with SQLite's two workers, one guess more
+  than the limit may be checked (``tests/test_refusals.py`` measures it). Closing that needs
+  the request's work rolled back to a savepoint taken before its first write, keeping the
+  lock; the request's transaction has no such savepoint.
 
 Outside a request (a command, a test calling the service) everything runs at once, in the
 caller's transaction on SQLite.

@@ -9,7 +9,8 @@
 
 Each attempt is counted *before* its PIN is checked, where neither the refusal's rollback
 nor guesses sent at the same moment can miss it (``refusals``): of twelve wrong PINs sent at
-once, five are checked and seven find the PIN locked. A right PIN takes its attempt back.
+once, five are checked and seven find the PIN locked (on SQLite one more may be checked). A
+right PIN takes its attempt back.
 """
 
 from __future__ import annotations
