@@ -24,7 +24,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..counter import pins
-from ..counter.errors import PinLocked
 from ..counter.pins import PIN_PATTERN
 from ..database import utcnow
 from ..errors import Forbidden, Unauthorized, ValidationFailed
@@ -141,12 +140,12 @@ def change_pin(
     attempt = pins.take_attempt(household.id) if household is not None else None
     if household is not None and attempt is None:
         pins.refuse_if_locked(household.id)
-        raise PinLocked()
+        raise pins.PinLocked()
     if household is None or not verify_secret(household.pin_hash, current_pin or ""):
         if attempt is not None:
             pins.keep_attempt(attempt)
             if attempt.locks:
-                raise PinLocked(
+                raise pins.PinLocked(
                     _l("Try again in %(minutes)s minutes.", minutes=pins.LOCK_MINUTES),
                     retry_after_seconds=pins.LOCK_MINUTES * 60,
                 )
