@@ -9,7 +9,8 @@ each groups by village over the region's villages at once.
 Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
 
 * ``households``: the village's households living there now (not moved away);
-* ``active_households``: households that earned points in the period, and their share;
+* ``active_households``: households living there now that earned points in the period, and
+  their share (one that moved away since is in neither count, so the share stays within 100);
 * ``points_issued`` / ``points_deducted`` / ``points_redeemed``, also per household;
 * ``red_entries`` / ``black_entries``: board entries made for the period;
 * ``approvals_pending`` / ``objections_open``: waiting now, whatever the period;
@@ -86,6 +87,7 @@ class VillageRow:
     approvals_pending: int = 0
     objections_open: int = 0
     owed_points: int = 0
+    earners: int = 0  # households that earned in the period, moved away since or not (flags)
     owed_yuan: Decimal = Decimal("0.00")
     owed_months: int = 0
     rank: int = 0
@@ -140,6 +142,7 @@ def region_dashboard(actor: Principal, region_id: int, period: str | None = None
         _monthly(rows, ids, months)
         _chart(ids, window, by_month)
         _active_in_year(rows, ids, months)
+        _living_earners(rows, ids, months)
         _board(rows, ids, months)
         _waiting(rows, ids)
         _owed(rows, ids, window)
@@ -187,7 +190,7 @@ def _monthly(rows, ids, months) -> None:
         row.points_deducted = int(deducted or 0)
         row.points_redeemed = int(spent or 0)
         if len(months) == 1:
-            row.active_households = int(earners)
+            row.earners = int(earners)
 
 
 def _chart(ids, window, by_month) -> None:
@@ -225,7 +228,28 @@ def _active_in_year(rows, ids, months) -> None:
         .group_by(MonthlyTotal.village_id)
     )
     for village_id, count in db.session.execute(statement):
-        rows[village_id].active_households = int(count)
+        rows[village_id].earners = int(count)
+
+
+def _living_earners(rows, ids, months) -> None:
+    """The active households: the earners less those that moved away since (few; read from
+    the households that moved away, not from every household's totals)."""
+    for row in rows.values():
+        row.active_households = row.earners
+    statement = (
+        sa.select(Household.village_id, sa.func.count(sa.distinct(MonthlyTotal.household_id)))
+        .join(MonthlyTotal, MonthlyTotal.household_id == Household.id)
+        .where(
+            Household.village_id.in_(ids),
+            Household.status != "active",
+            MonthlyTotal.period >= months[0],
+            MonthlyTotal.period <= months[-1],
+            MonthlyTotal.earned > 0,
+        )
+        .group_by(Household.village_id)
+    )
+    for village_id, count in db.session.execute(statement):
+        rows[village_id].active_households -= int(count)
 
 
 def _board(rows, ids, months) -> None:

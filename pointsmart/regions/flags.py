@@ -139,7 +139,7 @@ def _concentration_of_month(rows, ids, month, period, limit: int) -> None:
     for village_id, *top in db.session.execute(statement):
         row = rows[village_id]
         points = sum(int(value or 0) for value in top)
-        _flag_concentration(row, points, row.points_issued, row.active_households, period, limit)
+        _flag_concentration(row, points, row.points_issued, row.earners, period, limit)
 
 
 def _flag_concentration(row, top: int, total: int, households: int, period, limit) -> None:

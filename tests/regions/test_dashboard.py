@@ -8,9 +8,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.ledger import service as ledger
 from pointsmart.regions.dashboard import region_dashboard
 from tests.admin.conftest import Pages
+from tests.factories import ROOT
 
 
 @pytest.fixture
@@ -59,6 +61,26 @@ def test_a_year_counts_each_active_household_once(ctx, tree, busy, now, last):
     rows = {row.name: row for row in board.villages}
     assert rows["幸福村"].active_households == 4
     assert rows["河西村"].points_issued == 49
+
+
+def test_a_household_that_moved_away_is_not_counted_active(ctx, tree, now):
+    """The share of active households is of the households living there now: one that
+    earned and then moved away is not among them, so the share never passes 100%."""
+    make = tree.make
+    shop = make.shop(tree.village)
+    stays, leaves = make.household(tree.village), make.household(tree.village)
+    make.award(stays, 10)
+    make.award(leaves, 20)
+    ledger.redeem(tree.village.id, leaves.id, shop.id, 20)
+    mark_moved_away(ROOT, leaves.id)
+
+    for period in (now, now[:4]):
+        board = region_dashboard(tree.county_admin.principal, tree.township.id, period)
+        (row,) = board.villages
+        assert (row.households, row.active_households) == (1, 1), period
+        assert str(row.active_share) == "100.0"
+        assert row.points_issued == 30  # the ledger's points: the household's count too
+        assert str(board.totals.active_share) == "100.0"
 
 
 def test_ties_share_a_rank(ctx, tree, now):
