@@ -82,11 +82,21 @@ def csv_chunks(table: Table, *, rows_per_chunk: int = 500) -> Iterator[str]:
     yield buffer.getvalue()
 
 
+# What a sheet's title cannot hold (Excel's rule, which openpyxl enforces with a ValueError).
+NOT_IN_SHEET_TITLES = re.compile(r"[\\/*?:\[\]]")
+
+
+def sheet_title(title: str) -> str:
+    """A title that may name a sheet: at most 31 characters, each of ``\\ / * ? : [ ]`` (a
+    region named 城关镇/东区) as ``_`` and anything a cell could not hold as U+FFFD."""
+    return UNWRITABLE.sub(REPLACEMENT, NOT_IN_SHEET_TITLES.sub("_", title))[:31]
+
+
 def xlsx_bytes(tables: Table | Sequence[Table]) -> bytes:
     """One workbook with a sheet per table."""
     workbook = Workbook(write_only=True)
     for table in [tables] if isinstance(tables, Table) else tables:
-        sheet = workbook.create_sheet(title=table.title[:31])
+        sheet = workbook.create_sheet(title=sheet_title(table.title))
         sheet.append([safe_cell(h) for h in table.headers])
         for row in table.rows():
             sheet.append([safe_cell(v) for v in row])

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from pointsmart.admin.households import mark_moved_away
 from pointsmart.ledger import service as ledger
+from pointsmart.regions import service as regions
 from pointsmart.regions.dashboard import region_dashboard
 from tests.admin.conftest import Pages
 from tests.factories import ROOT
@@ -148,3 +149,16 @@ def test_the_page_draws_its_chart_on_the_server_and_the_xlsx_has_every_village(
     names = [row[1].value for row in sheet.iter_rows(min_row=2)]
     assert names[:2] == ["幸福村", "河西村"]
     assert len(names) == 3
+
+
+def test_the_xlsx_of_a_region_named_with_a_slash(client, tree, now):
+    """A region's name goes into the sheet's title, where Excel refuses / and : (a 500)."""
+    county = tree.county.id
+    odd = regions.create_region(ROOT, name="城关镇/东区", level="township", parent_id=county)
+    tree.make.village(name="东区村", region_id=odd.id)
+    Pages(client).as_(tree.county_admin)
+    response = client.get(f"/regions/{odd.id}/dashboard.xlsx?period={now}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == [f"城关镇_东区 {now}"]
+    assert next(book.active.iter_rows(min_row=2))[1].value == "东区村"

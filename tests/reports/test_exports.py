@@ -13,7 +13,7 @@ from pointsmart.counter.models import Settlement, Shop
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
-from pointsmart.reports.tabular import safe_cell
+from pointsmart.reports.tabular import Table, safe_cell, xlsx_bytes
 from tests.reports.web import get
 
 
@@ -42,6 +42,15 @@ def test_formula_like_text_is_kept_as_text():
     assert safe_cell("王建国") == "王建国"
     assert safe_cell(-10) == -10  # numbers stay numbers
     assert safe_cell(None) == ""
+
+
+def test_a_sheet_title_with_characters_excel_refuses_still_writes():
+    """A sheet's title comes from a name (a township 城关镇/东区): the characters a sheet
+    title cannot hold (\\ / * ? : [ ]) are replaced, and the workbook is written."""
+    table = Table("t", "城关镇/东区:试点[1]?*\\ 2026-11", ["村"], lambda: [["幸福村"]])
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(table)), read_only=True)
+    assert book.sheetnames == ["城关镇_东区_试点_1____ 2026-11"]
+    assert list(book.active.iter_rows(values_only=True)) == [("村",), ("幸福村",)]
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
