@@ -75,3 +75,16 @@ def test_the_command_line_makes_county_and_township_admins(fresh_app):
         assert township_admin.township_regions == {township_id}
         assert township_admin.is_reader_of(village_id)
         assert not township_admin.is_admin_of(village_id)
+
+
+def test_rebuilding_a_village_that_is_not_there_is_refused(fresh_app):
+    """``flask regions rebuild --village ID`` of no village: a refusal (exit 2) that names
+    it, not a traceback; ``--village 0`` is no village either, not every village."""
+    with fresh_app.app_context():
+        villages.create_village(ROOT, name="幸福村")
+        db.session.commit()
+    for missing in ("999", "0", "99999999999999999999"):
+        result = _run(fresh_app, "regions", "rebuild", "--village", missing)
+        assert result.exit_code == 2, (missing, result.output, result.exception)
+        assert "village" in result.output.lower() or "村" in result.output, result.output
+        assert "rebuilt" not in result.output
