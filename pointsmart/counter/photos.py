@@ -22,6 +22,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
+from ..errors import ValidationFailed
 from ..extensions import db
 from . import goods
 from .errors import PhotoRejected
@@ -95,6 +96,14 @@ def set_photo(actor: Principal, product_id: int, data: bytes) -> Product:
     db.session.flush()
     _record(actor, product, "product.photo_set")
     return product
+
+
+def refuse_nothing_chosen(actor: Principal, product_id: int) -> None:
+    """The photo form came with neither a picture nor a removal: 422, once the actor is known
+    to be one who may change the photo (else refused as a change would be: 404, 403)."""
+    product = goods.find_product(product_id)
+    goods.require_shop_manager(actor, goods.find_shop(product.shop_id))
+    raise ValidationFailed(errors={"photo": [str(_l("Choose a photo first."))]})
 
 
 def remove_photo(actor: Principal, product_id: int) -> Product:

@@ -466,3 +466,25 @@ def test_a_shop_name_taken_and_a_photo_that_is_no_picture_are_said_beside_their_
     assert "已有同名的商店" in taken
     assert 'id="photo-error"' in not_a_picture
     assert "这张照片无法使用" in not_a_picture
+
+
+def test_the_photo_form_sent_without_a_photo_is_refused_and_only_to_whoever_may_change_it(
+    client, counter, make
+):
+    """It answered "Saved." to anyone signed in, staff of another village too, changing
+    nothing."""
+    stranger = make.staff("admin", make.village())
+    sign_in(client, stranger)
+    page = get(client, "/admin").get_data(as_text=True)
+    token = hidden_fields(page)["csrf_token"]
+    post(client, f"/products/{counter.soap.id}/photo", {"csrf_token": token}, expect=403)
+
+    sign_in(client, counter.admin)
+    office = get(client, f"/villages/{counter.village.id}/shops").get_data(as_text=True)
+    token = hidden_fields(office)["csrf_token"]
+    nothing = post(
+        client, f"/products/{counter.soap.id}/photo", {"csrf_token": token}, expect=422
+    ).get_data(as_text=True)
+
+    assert 'id="photo-error"' in nothing
+    assert "请先选择一张照片" in nothing

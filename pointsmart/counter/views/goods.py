@@ -189,6 +189,8 @@ def upload_product_photo(product_id: int):
             photos.set_photo(actor, product_id, data)
         elif request.form.get("remove"):
             photos.remove_photo(actor, product_id)
+        else:
+            photos.refuse_nothing_chosen(actor, product_id)
         return done(_("Saved."), PRODUCT, product_id=product_id)
 
     return submit(Schema(), make, _product_page_again(product_id), at="photo", fields=())
