@@ -1,6 +1,7 @@
 """``/c/<token>``: the card page a villager's phone opens from the card's QR code (public,
 read-only, no sign-in). A card replaced by a newer one gets a clear 410 page; an unknown one a
-404 page. What it shows is ``card_overview``.
+404 page; a short code with a typing mistake a 422 page. Every answer is kept out of caches,
+referrers and search engines. What it shows is ``card_overview``.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, render_template
 
 from ..extensions import rate_limited
-from ..households.cards import CardNotFound, CardRevoked
+from ..households.cards import CardCodeMistyped, CardNotFound, CardRevoked
 from ..replica import reads_from_replica
 from .card_overview import card_overview
 
@@ -40,5 +41,8 @@ def card_page(token: str):
     except CardNotFound:
         body = render_template("villagers/card_unknown.html")
         return _private(Response(body, status=404))
+    except CardCodeMistyped as mistyped:  # what was typed is near a card's code: kept private
+        body = render_template("error.html", problem=mistyped)
+        return _private(Response(body, status=mistyped.status))
     page = render_template("villagers/card_page.html", card=overview)
     return _private(Response(page))

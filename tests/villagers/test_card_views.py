@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from pointsmart.households.cards import issue_card
+from pointsmart.households.cards import ALPHABET, issue_card
 from pointsmart.ledger import service as ledger
 from tests.counter.web import get
 
@@ -49,6 +49,18 @@ def test_a_replaced_card_gets_a_clear_410_page(client, make):
 def test_an_unknown_card_gets_a_404_page(client):
     html = get(client, "/c/not.ours", expect=404).get_data(as_text=True)
     assert "无法识别" in html
+
+
+def test_a_mistyped_card_code_gets_a_422_page_kept_out_of_caches_like_the_others(client, make):
+    household = make.household(make.village())
+    code = issue_card(household.id).code
+    last = ALPHABET[(ALPHABET.index(code[-1]) + 1) % len(ALPHABET)]  # the check fails
+
+    response = get(client, f"/c/{code[:-1]}{last}", expect=422)
+
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "noindex" in response.headers["X-Robots-Tag"]
 
 
 @pytest.mark.app_config(CARD_PAGE_RATE_LIMIT="3/minute")
