@@ -6,7 +6,9 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import lazy_gettext as _l
 
+from ..errors import NotFound, exit_refused
 from ..extensions import db
 from .rebuild import rebuild_village
 from .verify import verify_head, verify_village, village_ids
@@ -28,7 +30,7 @@ def verify_command(village_id, head_hash, count):
     if head_hash is not None or count is not None:
         _verify_head(village_id, head_hash, count)
     ok = True
-    for vid in [village_id] if village_id else village_ids():
+    for vid in _villages(village_id):
         report = verify_village(vid)
         ok &= report.ok
         print_report(report)
@@ -41,12 +43,23 @@ def verify_command(village_id, head_hash, count):
 def rebuild_command(village_id):
     """Recompute cached balances and monthly totals from the transfers."""
     ok = True
-    for vid in [village_id] if village_id else village_ids():
+    for vid in _villages(village_id):
         report = rebuild_village(vid)
         ok &= report.ok
         print_report(report, prefix="rebuilt; ")
     db.session.commit()
     sys.exit(0 if ok else 1)
+
+
+def _villages(village_id: int | None) -> list[int]:
+    """The village asked for, or every village without ``--village``; an id that names no
+    village (0 too) is refused rather than read as every village or checked as an empty one."""
+    every = village_ids()
+    if village_id is None:
+        return every
+    if village_id not in every:
+        exit_refused(NotFound(_l("No such village.")))
+    return [village_id]
 
 
 def _verify_head(village_id, head_hash, count) -> None:

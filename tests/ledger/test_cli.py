@@ -50,6 +50,17 @@ def test_verify_is_clean_on_an_untouched_ledger(fresh_app, village_with_history)
     assert "ok, 4 transfers" in result.output
 
 
+def test_a_village_that_is_not_there_is_refused_not_read_as_every_village(
+    fresh_app, village_with_history
+):
+    for command in ("verify", "rebuild"):
+        for village_id in ("0", "999999"):
+            result = run(fresh_app, "ledger", command, "--village", village_id)
+
+            assert result.exit_code == 2, (command, village_id, result.output)
+            assert "village 1" not in result.output
+
+
 def test_verify_names_a_transfer_edited_by_hand(fresh_app, village_with_history):
     village_id, _, (_, deduct_id, _) = village_with_history
     edit_by_hand(fresh_app, "UPDATE transfers SET amount = 5000 WHERE id = :id", id=deduct_id)
