@@ -221,3 +221,38 @@ def test_an_attempt_that_cannot_be_counted_in_time_is_a_busy_503(fresh_app, monk
     assert answer.status_code == 503
     assert answer.get_json()["code"] == "busy"
     assert "Retry-After" in answer.headers
+
+
+def test_a_right_pin_whose_sale_is_refused_clears_the_count_on_postgresql_only(fresh_app):
+    """The count of wrong PINs before a right one, when the sale is then refused (too few
+    points): on PostgreSQL the right PIN cleared it on a connection of its own, which the
+    refusal does not undo; on SQLite the clearing goes with the request (``refusals``)."""
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        pins.set_pin_threshold(ROOT, village.id, 0)
+        shop = make.shop(village)
+        keeper = make.staff("shopkeeper", village, shop)
+        household = make.household(village)
+        pins.set_pin(ROOT, household.id, RIGHT_PIN)
+        make.award(household, 1)
+        oil = goods.create_product(ROOT, shop.id, name="菜籽油", points_price=5, stock=10)
+        db.session.commit()
+        ids = household.id, shop.id, oil.id
+    client = fresh_app.test_client()
+
+    def sell(pin: str):
+        body = {
+            "household_id": ids[0],
+            "shop_id": ids[1],
+            "items": [{"product_id": ids[2], "quantity": 1}],
+            "pin": pin,
+        }
+        headers = {**keeper.auth, "Idempotency-Key": str(uuid.uuid4())}
+        return client.post("/api/v1/redemptions", json=body, headers=headers).get_json()["code"]
+
+    answers = [sell("000000"), sell("111111"), sell(RIGHT_PIN)]
+
+    assert answers == ["pin_wrong", "pin_wrong", "insufficient_points"]
+    on_sqlite = fresh_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    assert household_pin_state(fresh_app, ids[0]).pin_failed_attempts == (2 if on_sqlite else 0)
