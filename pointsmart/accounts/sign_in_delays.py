@@ -113,12 +113,13 @@ def _count(connection: sa.Connection, user_id: int) -> int | None:
 def take_attempt(user: User) -> Attempt:
     """Count an attempt before its password is checked; ``SignInWaiting`` while the account
     waits (the attempt is then not counted)."""
-    failures = committed_at_once(lambda connection: _count(connection, user.id))
-    if failures is None:
+    for _ in range(2):  # a wait that ended between the count and its reading is no wait
+        failures = committed_at_once(lambda connection: _count(connection, user.id))
+        if failures is not None:
+            return Attempt(user.id, failures)
         db.session.expire(user, ["sign_in_locked_until"])
         refuse_while_waiting(user.sign_in_locked_until)
-        raise SignInWaiting()  # the wait ended in between: refused like a waiting one
-    return Attempt(user.id, failures)
+    raise SignInWaiting()
 
 
 def keep_attempt(attempt: Attempt) -> None:

@@ -137,10 +137,7 @@ def change_pin(
     elif household is not None and verify_secret(household.pin_hash, new_pin):
         errors["new_pin"] = [str(_l("Choose a PIN different from the one you were given."))]
     # The current PIN is a guess like any other: counted first, as at sign-in (``pins``).
-    attempt = pins.take_attempt(household.id) if household is not None else None
-    if household is not None and attempt is None:
-        pins.refuse_if_locked(household.id)
-        raise pins.PinLocked()
+    attempt = pins.attempt_or_refusal(household.id) if household is not None else None
     if household is None or not verify_secret(household.pin_hash, current_pin or ""):
         if attempt is not None:
             pins.keep_attempt(attempt)

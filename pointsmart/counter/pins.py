@@ -103,10 +103,7 @@ def check_pin(household: Household, pin: str | None) -> None:
         raise PinRequired()
     if household.pin_hash is None:
         raise PinNotSet()
-    attempt = take_attempt(household.id)
-    if attempt is None:
-        refuse_if_locked(household.id)
-        raise PinLocked()  # unlocked again in between: as refused as a locked one
+    attempt = attempt_or_refusal(household.id)
     if not verify_secret(household.pin_hash, pin):
         keep_attempt(attempt)
         if attempt.locks:
@@ -169,6 +166,19 @@ def take_attempt(household_id: int) -> Attempt | None:
         return None
     locks = row.pin_locked_until is not None
     return Attempt(household_id, 0 if locks else MAX_ATTEMPTS - row.pin_failed_attempts, locks)
+
+
+def attempt_or_refusal(household_id: int) -> Attempt:
+    """:func:`take_attempt`, or ``PinLocked`` with the minutes left while the PIN is locked.
+
+    A lock that ended between the count and the refusal's reading of it is no lock: the
+    attempt is counted again then."""
+    for _ in range(2):
+        attempt = take_attempt(household_id)
+        if attempt is not None:
+            return attempt
+        refuse_if_locked(household_id)
+    raise PinLocked()
 
 
 def keep_attempt(attempt: Attempt) -> None:

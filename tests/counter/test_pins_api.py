@@ -226,3 +226,20 @@ def test_no_pin_is_set_for_a_household_that_has_moved_away(api, counter):
 
     assert refused["errors"] == {"household_id": ["该户已迁出。"]}
     assert db.session.get(Household, counter.household.id).pin_hash is None
+
+
+def test_a_lock_that_ends_while_an_attempt_is_counted_counts_the_attempt(api, counter, monkeypatch):
+    """The count found the PIN locked, and the lock had ended by the time the refusal read
+    it: the attempt is counted and checked then, not refused as locked without its minutes."""
+    set_pin(api, counter)
+    start = utcnow()
+    household = db.session.get(Household, counter.household.id)
+    household.pin_locked_until = start + dt.timedelta(seconds=1)
+    db.session.flush()
+    moments = iter([start] + [start + dt.timedelta(seconds=2)] * 10)
+    monkeypatch.setattr(pins, "utcnow", lambda: next(moments))
+
+    with pytest.raises(pins.PinWrong):
+        pins.check_pin(household, "000000")
+
+    assert attempts(counter) == (1, None)
