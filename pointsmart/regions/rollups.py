@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..ledger import service as ledger
 from ..ledger.models import AWARD, DEDUCT, Transfer
 from ..periods import local_day
 from ..villages.models import Village
@@ -149,8 +150,13 @@ def rebuild_village(village_id: int) -> int:
     """Recompute a village's rollups from its transfers; returns how many months it has.
 
     Reads the ledger (a repair, never a page): awards and deductions by period, reversals,
-    each leader's awards, and the split awards day by day in the village's time zone.
+    each leader's awards, and the split awards day by day in the village's time zone. It
+    holds the village's chain head throughout, as ``ledger rebuild`` does: a posting counts
+    itself here after it has taken the head, so none is counted between the deletion and
+    the rows written again (on PostgreSQL one could land in a period's row the rebuild then
+    wrote again, failing the rebuild on the row's unique key).
     """
+    ledger.lock_village_chain(village_id)
     village = db.session.get(Village, village_id)
     zone = ZoneInfo(village.timezone)
     db.session.execute(sa.delete(VillageMonth).where(VillageMonth.village_id == village_id))

@@ -5,6 +5,7 @@ rebuild`` recomputes them from it."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.awards import service as awards
@@ -14,6 +15,7 @@ from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period
 from pointsmart.regions.dashboard import region_dashboard
 from pointsmart.regions.rollups import LeaderMonth, VillageMonth, rebuild_village
+from tests.factories import Factories
 
 
 def flags_of(tree, village_name, period=None):
@@ -175,3 +177,28 @@ def test_the_command_line_rebuilds_the_rollups(fresh_app, now):
     with fresh_app.app_context():
         rollup = db.session.get(VillageMonth, (village_id, now))
         assert (rollup.awards, rollup.split_awards) == (2, 1)
+
+
+def test_rebuilding_the_rollups_holds_the_village_chain_so_no_posting_lands_in_between(
+    fresh_app,
+):
+    """A posting counts itself in the rollups after taking the village's chain head; the
+    rebuild deletes and writes again the village's rows, and takes the head first."""
+    if not fresh_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite locks the whole database for a writer, not rows")
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        make.award(make.household(village), 5)
+        db.session.commit()
+        village_id = village.id
+    take_the_head = sa.text(
+        "SELECT village_id FROM chain_heads WHERE village_id = :id FOR UPDATE NOWAIT"
+    )
+
+    with fresh_app.app_context():
+        rebuild_village(village_id)  # its transaction stays open
+        # LockNotAvailable: the head is held by the rebuild
+        with db.engine.connect() as other, pytest.raises(sa.exc.OperationalError):
+            other.execute(take_the_head, {"id": village_id})
+        db.session.rollback()
