@@ -10,6 +10,7 @@ generic 500 that reveals nothing.
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any, NoReturn
 
@@ -210,6 +211,47 @@ def _another_method_takes(error: http.MethodNotAllowed) -> bool:
     return False
 
 
+UNIQUE_REFUSALS = "pointsmart.unique_refusals"
+
+
+def refuse_duplicates(app: Flask, constraint: str, field: str, message: Any) -> None:
+    """Answer a row refused by the unique ``constraint`` as the service's own check would
+    have: 422 with ``message`` beside ``field``.
+
+    Two requests at once can both pass a service's check that a name or number is free; on
+    PostgreSQL the database then refuses the second's row (on SQLite writers take turns, so
+    the second meets the check). Without this the second got 409 ``concurrent_change``.
+    Registered by the package that owns the check, when the app is built."""
+    app.extensions.setdefault(UNIQUE_REFUSALS, {})[constraint] = (field, message)
+
+
+def _refusal_for(error: sa.exc.IntegrityError) -> Problem:
+    known = current_app.extensions.get(UNIQUE_REFUSALS, {}).get(_constraint_broken(error))
+    if known is None:
+        return ConcurrentChange()
+    field, message = known
+    return ValidationFailed(errors={field: [str(message)]})
+
+
+def _constraint_broken(error: sa.exc.IntegrityError) -> str | None:
+    """The unique constraint a row broke: psycopg names it (``diag.constraint_name``);
+    SQLite names the columns (``UNIQUE constraint failed: households.village_id,
+    households.number``), whose constraint's name the metadata's naming convention gives."""
+    diag = getattr(error.orig, "diag", None)
+    if diag is not None:
+        return diag.constraint_name
+    found = _SQLITE_UNIQUE.match(str(error.orig))
+    if found is None:
+        return None
+    columns = [column.strip().split(".") for column in found["columns"].split(",")]
+    if any(len(parts) != 2 for parts in columns):
+        return None
+    return f"uq_{columns[0][0]}_" + "_".join(name for _table, name in columns)
+
+
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w., ]+)$")
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Problem)
     def handle_problem(problem: Problem):
@@ -223,7 +265,7 @@ def register_error_handlers(app: Flask) -> None:
         # The checks before a write passed, but a concurrent request committed the same unique
         # thing first (a household number, a username, ...). Nothing of this one was saved.
         current_app.logger.warning("integrity error on %s: %s", request.path, error.orig)
-        return handle_problem(ConcurrentChange())
+        return handle_problem(_refusal_for(error))
 
     @app.errorhandler(sa.exc.OperationalError)
     def handle_operational_error(error: sa.exc.OperationalError):

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from .. import api
+from ..errors import refuse_duplicates
 
 
 def init_app(app: Flask) -> None:
@@ -16,3 +18,4 @@ def init_app(app: Flask) -> None:
     api.register(blp)
     app.register_blueprint(bp)
     app.cli.add_command(users_cli)
+    refuse_duplicates(app, "uq_users_username", "username", _l("This username is taken."))

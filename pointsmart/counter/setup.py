@@ -4,8 +4,10 @@ settlements (API and pages), and the offline counter."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from .. import api
+from ..errors import refuse_duplicates
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(offline_pages)
     app.register_blueprint(offline_counter)
+    refuse_duplicates(app, "uq_shops_village_id_name", "name", _l("A shop with this name exists."))
+    refuse_duplicates(
+        app, "uq_products_shop_id_name", "name", _l("This shop already has goods of this name.")
+    )

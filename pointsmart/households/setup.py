@@ -4,8 +4,10 @@ roster's pages, ``flask cards`` and ``flask households``."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from .. import api
+from ..errors import refuse_duplicates
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +22,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(roster)
     app.cli.add_command(cards_cli)
     app.cli.add_command(households_cli)
+    refuse_duplicates(
+        app, "uq_households_village_id_number", "number", _l("This household number exists.")
+    )

@@ -5,8 +5,10 @@ township and ``flask regions``."""
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from .. import api
+from ..errors import refuse_duplicates
 from ..ledger import checks, listeners
 from ..villages.service import on_placing_village
 from .access import township_for_new_village
@@ -24,3 +26,6 @@ def init_app(app: Flask) -> None:
     checks.check_villages_with(app, rollup_problems)
     on_placing_village(app, township_for_new_village)
     app.cli.add_command(regions_cli)
+    refuse_duplicates(
+        app, "uq_regions_parent_id_name", "name", _l("A region with this name exists here.")
+    )
