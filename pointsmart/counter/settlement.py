@@ -12,7 +12,8 @@ them until later sales make up for them. So a month's *points due* are its point
 plus the *carried difference* from the months before it, found by walking them in order: a
 settled month passes on its net less what was paid for it, an unsettled one passes on only
 what it cannot claim itself (its net with what it was carried, when that is below zero; the
-rest it claims when it is settled). The carried difference is below zero for voids of months
+rest it claims when it is settled, and a later month's voids take from that first: it was
+never paid). The carried difference is below zero for voids of months
 already paid that no sale has made up for yet, and above zero for points an earlier month
 held back: the due points are never more than the shop's account holds, so a month settled
 after a later month's voids pays less, and the later month, whose net those voids lowered,
@@ -220,12 +221,21 @@ def _carried_into(shop: Shop, account_id: int, period: str) -> int:
         ).all()
     )
     carried = 0
+    # What the unsettled months before claim themselves (their net with what they were
+    # carried, when above 0): not paid yet, so a later month's voids take from it first, and
+    # only the rest is owed back as voids of months already paid.
+    unclaimed = 0
     for month in sorted(nets.keys() | paid.keys()):
         net = int(nets.get(month, 0))
         if month in paid:
             carried += net - paid[month]
+        elif carried + net >= 0:
+            unclaimed += carried + net
+            carried = 0
         else:
-            carried = min(0, carried + net)
+            taken = min(unclaimed, -(carried + net))
+            unclaimed -= taken
+            carried = carried + net + taken
     return carried
 
 

@@ -231,3 +231,32 @@ def test_a_month_settled_after_a_later_void_holds_back_what_the_later_month_then
     assert ledger.account_balance(counter.village.id, f"shop:{counter.shop.id}") == 0
     assert api.get(f"{path}/2026-01", as_=counter.admin)["held_back"] == 20
     assert verify_village(counter.village.id).ok
+
+
+def test_a_void_of_a_month_never_paid_is_not_carried_as_a_debt_into_later_months(api, counter, at):
+    # January's only sale is voided on February 2, so settling January on February 3 has
+    # nothing to pay, nor has February. No month was ever paid: March's sales are owed in
+    # full, not held against a debt of "voids of months already paid".
+    counter.make.award(counter.household, 1000)
+    path = f"/shops/{counter.shop.id}/settlements"
+    at(dt.datetime(2026, 1, 30, 2, tzinfo=dt.UTC))
+    rice = sell(api, counter, (counter.rice, 1))
+    at(dt.datetime(2026, 2, 2, 2, tzinfo=dt.UTC))
+    api.post(f"/redemptions/{rice['id']}/void", json={}, as_=counter.admin, key=True, expect=200)
+    at(dt.datetime(2026, 2, 3, 2, tzinfo=dt.UTC))
+    assert api.post(f"{path}/2026-01", as_=counter.admin, key=True, expect=409)
+    at(dt.datetime(2026, 3, 3, 2, tzinfo=dt.UTC))
+    assert api.post(f"{path}/2026-02", as_=counter.admin, key=True, expect=409)
+    sell(api, counter, (counter.soap, 2))
+    at(dt.datetime(2026, 4, 3, 2, tzinfo=dt.UTC))
+
+    march = api.get(f"{path}/2026-03", as_=counter.admin)
+
+    assert (march["points_redeemed"], march["carried_points"], march["points_due"]) == (40, 0, 40)
+    settled = api.post(f"{path}/2026-03", as_=counter.admin, key=True)
+    assert (settled["points_due"], settled["yuan"]) == (40, "4.00")
+    assert ledger.account_balance(counter.village.id, f"shop:{counter.shop.id}") == 0
+    assert api.post(f"{path}/2026-01", as_=counter.admin, key=True, expect=409)["code"] == (
+        "nothing_to_settle"
+    )
+    assert verify_village(counter.village.id).ok
