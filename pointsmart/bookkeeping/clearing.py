@@ -37,7 +37,7 @@ from ..audit import service as audit
 from ..errors import Problem, ValidationFailed
 from ..extensions import db
 from ..ledger import idempotency
-from ..ledger.models import HOUSEHOLD, Account
+from ..ledger.models import HOUSEHOLD, Account, IdempotencyRecord
 from ..ledger.service import expire
 from ..periods import current_period
 from ..villages.service import administered_village
@@ -69,6 +69,25 @@ def clearable_years(today_period: str) -> tuple[int, ...]:
     if month == 1:
         return (year - 1,)
     return ()
+
+
+def clearing_key(year: int, household_id: int) -> str:
+    """The idempotency key a household's clearing of ``year`` is posted under."""
+    return f"year-end-clearing:{year}:household:{household_id}"
+
+
+def cleared(village_id: int, household_id: int, year: int) -> bool:
+    """Whether the household was cleared for ``year`` already: a later run posts nothing for
+    it, so what it earned since stays (one indexed row)."""
+    return (
+        db.session.execute(
+            sa.select(IdempotencyRecord.id).where(
+                IdempotencyRecord.scope == f"village:{village_id}",
+                IdempotencyRecord.key == clearing_key(year, household_id),
+            )
+        ).first()
+        is not None
+    )
 
 
 def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
@@ -108,7 +127,7 @@ def clear_year(actor: Principal, village_id: int, year: int) -> ClearingResult:
         payload = {"village_id": village_id, "year": year, "household_id": household_id}
         claimed = idempotency.claim(
             f"village:{village_id}",
-            f"year-end-clearing:{year}:household:{household_id}",
+            clearing_key(year, household_id),
             idempotency.fingerprint("CLEAR", "year-end", payload),
         )
         if isinstance(claimed, idempotency.Replay):

@@ -20,6 +20,7 @@ from ..board import summary as boards
 from ..board.leaderboard import MAX_ROWS, leaderboard
 from ..board.models import BoardEntry
 from ..board.objections import closed_for_objections
+from ..bookkeeping import clearing
 from ..clock import utcnow
 from ..counter.models import Product, Shop
 from ..errors import NotFound
@@ -99,7 +100,7 @@ def my_page(actor: Principal, before: int | None = None) -> MyPage:
         bars=chart(household.id, period),
         goods=goods_for(village.id, summary.balance),
         lifetime_earned=lifetime_earned(household.id),
-        clearing_points=year_end_clearing(village, summary.balance),
+        clearing_points=year_end_clearing(village, summary.balance, household_id=household.id),
         older_before=older_before,
         paged=before is not None,
         as_of=utcnow().astimezone(ZoneInfo(village.timezone)),
@@ -117,14 +118,24 @@ def lifetime_earned(household_id: int) -> int:
     )
 
 
-def year_end_clearing(village: Village, balance: int, today: dt.date | None = None) -> int | None:
+def year_end_clearing(
+    village: Village,
+    balance: int,
+    today: dt.date | None = None,
+    household_id: int | None = None,
+) -> int | None:
     """The points the year-end clearing will take on December 31, shown from December 1 (the
     village's day) when the village clears balances at the year's end and the household has
-    points; None when there is nothing to warn about."""
+    points; None when there is nothing to warn about, and once the household was cleared
+    for the year (a second run takes nothing more from it)."""
     if not village.year_end_clearing or balance <= 0:
         return None
     today = today or local_today(village.timezone)
-    return balance if today.month == 12 else None
+    if today.month != 12:
+        return None
+    if household_id is not None and clearing.cleared(village.id, household_id, today.year):
+        return None
+    return balance
 
 
 def _grid_rank(village_id: int, household: Household, period: str) -> int | None:

@@ -5,9 +5,12 @@ the year-end clearing when the village clears balances."""
 import datetime as dt
 import re
 
+from pointsmart.bookkeeping.clearing import clear_year
+from pointsmart.clock import historical
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.villagers import service
+from tests.factories import ROOT
 from tests.villagers.test_pages import csrf_client, household_with_pin, sign_in  # noqa: F401
 
 
@@ -84,3 +87,29 @@ def test_the_clearing_warning_on_the_page(csrf_client, make, monkeypatch):  # no
 
     assert "年底清零：12月31日将清零 70 分" in december
     assert "年底清零" not in november
+
+
+def test_no_clearing_warning_once_the_household_was_cleared_for_the_year(
+    csrf_client,  # noqa: F811
+    make,
+    monkeypatch,
+):
+    # A second run of the year posts nothing for a household it cleared already, so points
+    # earned after the clearing stay: the page must not say they will be cleared.
+    village = make.village()
+    village.year_end_clearing = True
+    household = household_with_pin(make, village)
+    make.award(household, 70)
+    with historical(dt.datetime(2026, 12, 2, 2, tzinfo=dt.UTC)):
+        clear_year(ROOT, village.id, 2026)
+    make.award(household, 15)
+    db.session.commit()
+    sign_in(csrf_client)
+    monkeypatch.setattr(service, "local_today", lambda timezone: dt.date(2026, 12, 15))
+
+    html = csrf_client.get("/me").get_data(as_text=True)
+
+    assert "年底清零：12月31日将清零" not in html
+    assert service.year_end_clearing(village, 15, dt.date(2026, 12, 15), household.id) is None
+    other = make.household(village)
+    assert service.year_end_clearing(village, 15, dt.date(2026, 12, 15), other.id) == 15
