@@ -277,6 +277,19 @@ def settle_month(actor: Principal, shop_id: int, period: str) -> MonthStatement:
         raise AlreadySettled()
     if statement.open:
         raise PeriodOpen()
+    if statement.points_due <= 0 and statement.held_back > 0:
+        # The month's own sum is above 0, but the shop's account holds nothing for it.
+        raise NothingToSettle(
+            _l(
+                "Nothing is due for %(period)s: its %(points)s points were taken back by "
+                "voids of later months already.",
+                period=period,
+                points=statement.held_back,
+            ),
+            points_redeemed=statement.points_redeemed,
+            carried_points=statement.carried_points,
+            held_back=statement.held_back,
+        )
     if statement.points_due <= 0:
         raise NothingToSettle(
             _l(

@@ -244,7 +244,11 @@ def test_a_void_of_a_month_never_paid_is_not_carried_as_a_debt_into_later_months
     at(dt.datetime(2026, 2, 2, 2, tzinfo=dt.UTC))
     api.post(f"/redemptions/{rice['id']}/void", json={}, as_=counter.admin, key=True, expect=200)
     at(dt.datetime(2026, 2, 3, 2, tzinfo=dt.UTC))
-    assert api.post(f"{path}/2026-01", as_=counter.admin, key=True, expect=409)
+    january = api.post(f"{path}/2026-01", as_=counter.admin, key=True, expect=409)
+    # Its own sum is 250, but the void took the shop's points back: said so, not "no more
+    # than 0".
+    assert january["held_back"] == 250
+    assert january["detail"] == "2026-01 没有应结算的积分：该月的 250 分已被之后月份的撤销冲回。"
     at(dt.datetime(2026, 3, 3, 2, tzinfo=dt.UTC))
     assert api.post(f"{path}/2026-02", as_=counter.admin, key=True, expect=409)
     sell(api, counter, (counter.soap, 2))
