@@ -21,10 +21,12 @@ So an attempt is counted *first*, where the refusal cannot undo it, and checked 
   in a transaction of its own. So does a session bound to one connection (the tests' session,
   rolled back at the end of each test), which has no other connection to count on.
   Between the rollback and the second write, a guess another worker has in flight can take
-  the lock and read the count without this attempt: with SQLite's two workers, one guess more
-  than the limit may be checked (``tests/test_refusals.py`` measures it). Closing that needs
-  the request's work rolled back to a savepoint taken before its first write, keeping the
-  lock; the request's transaction has no such savepoint.
+  the lock and read the count without this attempt. A caller whose transaction holds nothing
+  but its attempts (a sign-in, a change of one's own PIN or password) closes that moment:
+  :func:`commit_the_count` commits the count before the refusal, with the lock still held.
+  A sale cannot (its idempotency key is claimed before the PIN is checked, and must roll
+  back with the refusal): with SQLite's two workers one guess more than the limit may be
+  checked at the counter (``tests/test_refusals.py`` measures it).
 
 Outside a request (a command, a test calling the service) everything runs at once, in the
 caller's transaction on SQLite.
@@ -79,3 +81,11 @@ def again_after_the_refusal(work: Callable[[sa.Connection], object]) -> None:
         work(db.session.connection())
         db.session.commit()
         return response
+
+
+def commit_the_count() -> None:
+    """Commit what was counted now, for a caller whose transaction holds nothing else (see
+    the module): on SQLite, and in a session bound to one connection; on PostgreSQL the count
+    is committed already."""
+    if _in_the_request():
+        db.session.commit()

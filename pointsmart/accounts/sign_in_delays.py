@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from ..database import UTCDateTime, utcnow
 from ..errors import Problem
 from ..extensions import db
-from ..refusals import again_after_the_refusal, committed_at_once
+from ..refusals import commit_the_count, committed_at_once
 from .models import User
 
 FREE_TRIES = 5
@@ -123,8 +123,10 @@ def take_attempt(user: User) -> Attempt:
 
 
 def keep_attempt(attempt: Attempt) -> None:
-    """The password was wrong: the attempt stays counted, although the sign-in is refused."""
-    again_after_the_refusal(lambda connection: _count(connection, attempt.user_id))
+    """The password was wrong: the attempt stays counted, although the sign-in is refused.
+    The caller's transaction has written nothing else (a sign-in, a change of password), so
+    the count is committed now (``refusals.commit_the_count``)."""
+    commit_the_count()
 
 
 def clear_attempts(user: User) -> None:

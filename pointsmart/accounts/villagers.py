@@ -91,7 +91,7 @@ def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
             return _issue(household, hours)
         counted.append(attempt)
     for attempt in counted:
-        pins.keep_attempt(attempt)
+        pins.keep_attempt(attempt, alone=True)
     raise Unauthorized(_l("Wrong phone number or PIN."))
 
 
@@ -140,7 +140,7 @@ def change_pin(
     attempt = pins.attempt_or_refusal(household.id) if household is not None else None
     if household is None or not verify_secret(household.pin_hash, current_pin or ""):
         if attempt is not None:
-            pins.keep_attempt(attempt)
+            pins.keep_attempt(attempt, alone=True)
             if attempt.locks:
                 raise pins.PinLocked(
                     _l("Try again in %(minutes)s minutes.", minutes=pins.LOCK_MINUTES),

@@ -32,7 +32,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..households.service import require_not_moved_away
 from ..lookups import get_or_refuse
-from ..refusals import again_after_the_refusal, committed_at_once
+from ..refusals import again_after_the_refusal, commit_the_count, committed_at_once
 from ..text import Digits, clean_digits
 from ..villages.models import Village
 from ..villages.service import administered_village
@@ -181,8 +181,14 @@ def attempt_or_refusal(household_id: int) -> Attempt:
     raise PinLocked()
 
 
-def keep_attempt(attempt: Attempt) -> None:
-    """The PIN was wrong: the attempt stays counted, although the request is refused."""
+def keep_attempt(attempt: Attempt, *, alone: bool = False) -> None:
+    """The PIN was wrong: the attempt stays counted, although the request is refused.
+
+    ``alone``: the caller's transaction has written nothing but attempts (a sign-in): the
+    count is committed now (``refusals.commit_the_count``)."""
+    if alone:
+        commit_the_count()
+        return
     params = {
         "household_id": attempt.household_id,
         "now": utcnow(),
