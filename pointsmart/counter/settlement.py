@@ -277,30 +277,27 @@ def settle_month(actor: Principal, shop_id: int, period: str) -> MonthStatement:
         raise AlreadySettled()
     if statement.open:
         raise PeriodOpen()
-    if statement.points_due <= 0 and statement.held_back > 0:
-        # The month's own sum is above 0, but the shop's account holds nothing for it.
-        raise NothingToSettle(
-            _l(
+    if statement.points_due <= 0:
+        if statement.held_back > 0:  # its own sum is above 0; the account holds nothing for it
+            detail = _l(
                 "Nothing is due for %(period)s: its %(points)s points were taken back by "
                 "voids of later months already.",
                 period=period,
                 points=statement.held_back,
-            ),
-            points_redeemed=statement.points_redeemed,
-            carried_points=statement.carried_points,
-            held_back=statement.held_back,
-        )
-    if statement.points_due <= 0:
-        raise NothingToSettle(
-            _l(
+            )
+        else:
+            detail = _l(
                 "Nothing is due for %(period)s: its points redeemed (%(points)s) with the "
                 "%(carried)s points carried from earlier voids come to no more than 0.",
                 period=period,
                 points=statement.points_redeemed,
                 carried=statement.carried_points,
-            ),
+            )
+        raise NothingToSettle(
+            detail,
             points_redeemed=statement.points_redeemed,
             carried_points=statement.carried_points,
+            held_back=statement.held_back,
         )
     due = statement.points_due
     yuan = statement.yuan

@@ -11,6 +11,7 @@ from pointsmart.households import roster, roster_files
 from pointsmart.households.models import Household, Member
 from pointsmart.ledger.models import Account
 from tests.factories import Factories
+from tests.households.racing import another_clerk_adds
 
 HEADER = ["户号", "户主", "网格/村民小组", "电话", "家庭成员"]
 
@@ -162,23 +163,11 @@ def test_a_number_added_meanwhile_by_someone_else_is_a_clear_message_not_a_trace
     path = write_csv(tmp_path / "roster.csv", [["0501", "吴一", "", "", ""]])
     before = households(fresh_app, village)
 
-    def someone_else_adds_it(conn, cursor, statement, parameters, context, executemany):
-        # Between the command's check and its insert, another clerk's 0501 lands first.
-        if statement.startswith("INSERT INTO households") and not conn.info.get("raced"):
-            conn.info["raced"] = True
-            cursor.execute(
-                "INSERT INTO households (village_id, number, head_name, card_version, status, "
-                f"created_at, pin_failed_attempts) VALUES ({int(village)}, '0501', '别人', 0, "
-                "'active', '2026-01-01 00:00:00', 0)"
-            )
-
     with fresh_app.app_context():
         engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", someone_else_adds_it)
-    try:
+    # Between the command's check and its insert, another clerk's 0501 lands first.
+    with another_clerk_adds(engine, village, "0501"):
         result = run(fresh_app, "households", "import", str(path), "--village", str(village))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", someone_else_adds_it)
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output + result.stderr
