@@ -93,16 +93,22 @@ def restore_command(backup_file: Path):
 def backup_sqlite(source_path: str, output: Path) -> None:
     """Copy a live SQLite database with the online backup API (one consistent snapshot)."""
     source = sqlite3.connect(source_path, timeout=30)
-    target = sqlite3.connect(output)
     try:
-        with target:
-            # pages=-1: copy everything in one step, under a single read transaction, so
-            # writers never force a restart and the copy is one moment of the database.
-            source.backup(target, pages=-1)
-        # The live database runs in WAL mode; the copy is one self-contained file.
-        target.execute("PRAGMA journal_mode=DELETE")
+        target = sqlite3.connect(output)
+        try:
+            with target:
+                # pages=-1: copy everything in one step, under a single read transaction, so
+                # writers never force a restart and the copy is one moment of the database.
+                source.backup(target, pages=-1)
+            # The live database runs in WAL mode; the copy is one self-contained file.
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    except sqlite3.Error as error:
+        # A missing folder, no permission, a full disk: no half-written copy stays behind.
+        output.unlink(missing_ok=True)
+        raise BackupError(f"cannot write the backup to {output} ({error})") from error
     finally:
-        target.close()
         source.close()
 
 
@@ -160,7 +166,11 @@ def dump_postgresql(url: sa.URL, output: Path, snapshot: str | None = None) -> N
     command = [pg_dump, "--format=custom", f"--file={output}", f"--dbname={_libpq_url(url)}"]
     if snapshot is not None:
         command.append(f"--snapshot={snapshot}")
-    _run(command, url)
+    try:
+        _run(command, url)
+    except BackupError:
+        output.unlink(missing_ok=True)  # no half-written archive stays behind
+        raise
     pg_restore = shutil.which("pg_restore")
     if pg_restore:
         _run([pg_restore, "--list", str(output)], url)

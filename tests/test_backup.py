@@ -229,3 +229,66 @@ def test_without_pg_dump_the_backup_says_how(monkeypatch, tmp_path):
 
     with pytest.raises(backup.BackupError, match="pg_dump is not on PATH"):
         backup.dump_postgresql(url, tmp_path / "copy.backup")
+
+
+def test_a_backup_that_cannot_be_written_is_refused_without_a_traceback(
+    fresh_app, village_with_history, tmp_path
+):
+    output = tmp_path / "no-such-folder" / "copy.backup"
+
+    result = run(fresh_app, "backup", "-o", str(output))
+
+    assert result.exit_code == 2, result.output  # 1 would say the copy did not verify
+    assert "cannot write the backup" in result.output or "pg_dump failed" in result.output
+    assert not isinstance(result.exception, sqlite3.Error)
+    assert not output.exists()
+
+
+def test_a_sqlite_backup_that_fails_midway_leaves_no_partial_file(
+    fresh_app, village_with_history, tmp_path, monkeypatch
+):
+    with fresh_app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the SQLite backup API")
+        path = backup._sqlite_path(db.engine.url)
+    output = tmp_path / "copy.backup"
+
+    class FullDisk:
+        def __init__(self, connection):
+            self.connection = connection
+
+        def backup(self, target, pages):
+            target.execute("CREATE TABLE half (x)")
+            raise sqlite3.OperationalError("database or disk is full")
+
+        def close(self):
+            self.connection.close()
+
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(
+        backup.sqlite3,
+        "connect",
+        lambda name, **kw: (
+            FullDisk(real_connect(name, **kw)) if str(name) == path else real_connect(name, **kw)
+        ),
+    )
+
+    with fresh_app.app_context(), pytest.raises(backup.BackupError, match="disk is full"):
+        backup.backup_sqlite(path, output)
+    assert not output.exists()
+
+
+def test_a_failed_pg_dump_leaves_no_partial_archive(monkeypatch, tmp_path):
+    output = tmp_path / "copy.backup"
+
+    def half_then_fail(command, url):
+        output.write_bytes(b"PGDMP half")
+        raise backup.BackupError("pg_dump failed (1): could not write: No space left on device")
+
+    monkeypatch.setattr(backup.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(backup, "_run", half_then_fail)
+    url = sa.make_url("postgresql+psycopg://postgres@db.example/pointsmart")
+
+    with pytest.raises(backup.BackupError, match="No space left"):
+        backup.dump_postgresql(url, output)
+    assert not output.exists()
