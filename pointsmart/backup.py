@@ -71,7 +71,13 @@ def backup_command(output: Path):
 def restore_command(backup_file: Path):
     """Restore FILE (made by ``flask backup``) into the configured, empty database."""
     url = db.engine.url
-    tables = existing_tables()
+    try:
+        tables = existing_tables()
+    except sa.exc.OperationalError as error:
+        raise BackupError(
+            f"cannot open the database to restore into ({error.orig}); "
+            "check DATABASE_URL, its folder and its permissions"
+        ) from error
     if tables:
         raise BackupError(
             f"the database is not empty ({len(tables)} tables, e.g. {tables[0]}); "
@@ -122,12 +128,15 @@ def restore_sqlite(backup_file: Path, target_path: str) -> None:
             raise BackupError(f"{backup_file} is not a SQLite backup ({error})") from error
         if check != "ok":
             raise BackupError(f"{backup_file} is damaged: {check}")
-        target = sqlite3.connect(target_path)
         try:
-            source.backup(target, pages=-1)
-            target.execute("PRAGMA journal_mode=WAL")
-        finally:
-            target.close()
+            target = sqlite3.connect(target_path)
+            try:
+                source.backup(target, pages=-1)
+                target.execute("PRAGMA journal_mode=WAL")
+            finally:
+                target.close()
+        except sqlite3.Error as error:
+            raise BackupError(f"cannot write {target_path} ({error})") from error
     finally:
         source.close()
 

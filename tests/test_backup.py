@@ -292,3 +292,30 @@ def test_a_failed_pg_dump_leaves_no_partial_archive(monkeypatch, tmp_path):
     with pytest.raises(backup.BackupError, match="No space left"):
         backup.dump_postgresql(url, output)
     assert not output.exists()
+
+
+def test_restore_into_a_database_that_cannot_be_opened_is_refused(
+    fresh_app, village_with_history, tmp_path
+):
+    copy = tmp_path / "copy.backup"
+    assert run(fresh_app, "backup", "-o", str(copy)).exit_code == 0
+    with fresh_app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            target = f"sqlite:///{tmp_path / 'no-such-folder' / 'restored.db'}"
+        else:
+            target = db.engine.url.set(database="no_such_database").render_as_string(False)
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "testing",
+            "SECRET_KEY": TEST_SECRET,
+            "SQLALCHEMY_DATABASE_URI": target,
+            "PUBLIC_BASE_URL": "https://jifen.example.test",
+        }
+    )
+
+    result = run(app, "restore", str(copy))
+
+    assert result.exit_code == 2, result.output
+    assert "cannot open the database to restore into" in result.output
+    assert not isinstance(result.exception, sa.exc.DBAPIError)
