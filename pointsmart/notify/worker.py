@@ -12,7 +12,9 @@ Each round:
    whose lease ran out, i.e. a worker died mid-send) are marked ``sending`` with a lease. A
    pending message over its village's monthly cap becomes ``capped`` and is never sent; the
    cap counts the messages given to the provider in the village's month (on PostgreSQL under
-   an advisory lock per village, so two workers cannot both take the last one).
+   an advisory lock per village, so two workers cannot both take the last one). A message
+   whose household stopped its consent (or gave another number) since it was queued is
+   ``failed`` and not sent (after a lookup, when the provider may have it already).
 2. **Send** each claimed message outside any transaction. A message that may already be with
    the provider (``unknown`` or an expired lease) is first looked up by its key (the
    provider's ``OutId``); found, it is recorded as sent and not sent again.
@@ -41,7 +43,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..periods import current_period
 from ..villages.models import Village
-from .models import CAPPED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxMessage
+from .models import CAPPED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxMessage, SmsConsent
 from .service import monthly_cap, sent_in_month
 
 DEFAULTS = {
@@ -63,6 +65,7 @@ class Claimed:
     attempts: int
     may_be_sent: bool  # unknown, or a lease that ran out: look it up before sending
     since: dt.datetime
+    withdrawn: bool = False  # consent stopped (or another number) since it was queued
 
 
 @dataclass
@@ -105,6 +108,16 @@ def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
     if postgres:
         statement = statement.with_for_update(skip_locked=True)
     messages = list(session.execute(statement).scalars())
+    # Only a consent in force, on the number the message was queued for, gets a message.
+    active = {
+        (household_id, phone)
+        for household_id, phone in session.execute(
+            sa.select(SmsConsent.household_id, SmsConsent.phone).where(
+                SmsConsent.household_id.in_({m.household_id for m in messages}),
+                SmsConsent.stopped_at.is_(None),
+            )
+        )
+    }
     periods: dict[int, str] = {}
     room: dict[int, int] = {}
     for village_id in sorted({m.village_id for m in messages}):
@@ -121,7 +134,8 @@ def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
     lease = dt.timedelta(seconds=setting(config, "SMS_LEASE_SECONDS"))
     for message in messages:
         may_be_sent = message.status != PENDING
-        if not may_be_sent:  # a new send counts against the month
+        withdrawn = (message.household_id, message.phone) not in active
+        if not may_be_sent and not withdrawn:  # a new send counts against the month
             if room[message.village_id] <= 0:
                 message.status, message.last_error = CAPPED, "monthly cap reached"
                 capped += 1
@@ -140,6 +154,7 @@ def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
                 attempts=message.attempts,
                 may_be_sent=may_be_sent,
                 since=message.last_attempt_at or message.created_at,
+                withdrawn=withdrawn,
             )
         )
     session.commit()
@@ -178,6 +193,11 @@ def deliver(provider, message: Claimed, config: Any, report: RoundReport) -> Non
             report.retried += 1
             report.outcomes.append((message.key, "lookup failed"))
             return
+    if message.withdrawn:  # not with the provider: never sent now
+        _record(message, status=FAILED, last_error="consent stopped before it was sent")
+        report.failed += 1
+        report.outcomes.append((message.key, "consent stopped"))
+        return
     attempts = message.attempts + 1
     outcome = provider.send(
         phone=message.phone, kind=message.kind, params=message.params, key=message.key

@@ -293,3 +293,30 @@ def test_a_lookup_asks_the_days_from_the_send_to_the_apps_today(ctx, standin, sm
     asked = [q["SendDate"] for _, action, q in standin.requests if action == "QuerySendDetails"]
     assert found.kind == "absent"
     assert sorted(set(asked)) == ["20260301", "20260302", "20260303"]
+
+
+def test_a_message_waiting_when_the_consent_stops_is_not_sent(
+    ctx, make, village, standin, sms_config
+):
+    village, _shop = village
+    stopped = make.household(village, number="E-5")
+    moved_number = make.household(village, number="E-6")
+    kept = make.household(village, number="E-7")
+    notify.record_consent(ROOT, stopped.id, phone="13900000005")
+    notify.record_consent(ROOT, moved_number.id, phone="13900000006")
+    notify.record_consent(ROOT, kept.id, phone="13900000007")
+    for household in (stopped, moved_number, kept):
+        make.award(household, 5)
+    db.session.commit()
+    # Before the worker comes round: one household stops its texts (by the provider's stop
+    # reply), another's number is changed by the committee.
+    notify.stop_by_reply("13900000005")
+    notify.record_consent(ROOT, moved_number.id, phone="13900000009")
+    db.session.commit()
+
+    drain(sms_config)
+
+    assert [m["PhoneNumbers"] for m in standin.delivered] == ["13900000007"]
+    statuses = {m.household_id: m.status for m in outbox()}
+    assert statuses == {stopped.id: FAILED, moved_number.id: FAILED, kept.id: SENT}
+    assert notify.overview(ROOT, village.id).sent_this_month == 1  # the cap counts one
