@@ -17,7 +17,10 @@ Each round:
    ``failed`` and not sent (after a lookup, when the provider may have it already).
 2. **Send** each claimed message outside any transaction. A message that may already be with
    the provider (``unknown`` or an expired lease) is first looked up by its key (the
-   provider's ``OutId``); found, it is recorded as sent and not sent again.
+   provider's ``OutId``); found, it is recorded as sent and not sent again. Right before it
+   asks the provider, the worker renews its lease; a message whose lease ran out while the
+   worker was busy with the ones before it, and which another worker took over, is left to
+   that worker (and only the lease's holder records an outcome).
 3. **Record** each outcome in its own transaction: ``sent`` with the provider's id;
    ``throttled`` and ``refused`` (certainly not sent) go back to ``pending``; ``ambiguous``
    (no answer) becomes ``unknown``; both wait an exponential backoff with jitter
@@ -66,6 +69,7 @@ class Claimed:
     may_be_sent: bool  # unknown, or a lease that ran out: look it up before sending
     since: dt.datetime
     withdrawn: bool = False  # consent stopped (or another number) since it was queued
+    lease_until: dt.datetime | None = None  # this worker's claim, while no other took it
 
 
 @dataclass
@@ -155,23 +159,45 @@ def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
                 may_be_sent=may_be_sent,
                 since=message.last_attempt_at or message.created_at,
                 withdrawn=withdrawn,
+                lease_until=message.next_attempt_at,
             )
         )
     session.commit()
     return claimed, capped
 
 
-def _record(message: Claimed, **values: Any) -> None:
-    db.session.execute(
-        _table.update()
-        .where(_table.c.id == message.id, _table.c.status == SENDING)
-        .values(**values)
+def _mine(message: Claimed):
+    """The message is still claimed by this worker: its lease was not taken over."""
+    return sa.and_(
+        _table.c.id == message.id,
+        _table.c.status == SENDING,
+        _table.c.next_attempt_at == message.lease_until,
     )
+
+
+def _renew(message: Claimed, config: Any) -> bool:
+    """Extend this worker's lease right before it asks the provider; False when the lease ran
+    out meanwhile and another worker took the message over (it sends or finds it)."""
+    lease_until = utcnow() + dt.timedelta(seconds=setting(config, "SMS_LEASE_SECONDS"))
+    renewed = db.session.execute(
+        _table.update().where(_mine(message)).values(next_attempt_at=lease_until)
+    ).rowcount
+    db.session.commit()
+    if renewed:
+        message.lease_until = lease_until
+    return bool(renewed)
+
+
+def _record(message: Claimed, **values: Any) -> None:
+    db.session.execute(_table.update().where(_mine(message)).values(**values))
     db.session.commit()
 
 
 def deliver(provider, message: Claimed, config: Any, report: RoundReport) -> None:
     """Look up (when it may be sent already) or send one claimed message, and record it."""
+    if not _renew(message, config):
+        report.outcomes.append((message.key, "taken over"))
+        return
     now = utcnow()
     if message.may_be_sent:
         found = provider.find(phone=message.phone, key=message.key, since=message.since)

@@ -320,3 +320,29 @@ def test_a_message_waiting_when_the_consent_stops_is_not_sent(
     statuses = {m.household_id: m.status for m in outbox()}
     assert statuses == {stopped.id: FAILED, moved_number.id: FAILED, kept.id: SENT}
     assert notify.overview(ROOT, village.id).sent_this_month == 1  # the cap counts one
+
+
+def test_a_message_taken_over_after_its_lease_ran_out_is_not_sent_by_both_workers(
+    ctx, make, village, standin, sms_config
+):
+    from pointsmart.notify.worker import RoundReport, claim, deliver
+
+    village, _shop = village
+    household = make.household(village, number="F-8")
+    notify.record_consent(ROOT, household.id, phone="13900000008")
+    make.award(household, 3)
+    make.award(household, 4)
+    db.session.commit()
+    provider = AliyunSms(provider_settings(sms_config), timeout_seconds=2)
+    # Worker A claims both, then is slow (a provider that times out) past the lease.
+    slow, _ = claim(sms_config)
+    assert len(slow) == 2
+    time.sleep(0.6)
+    # Worker B takes the messages over, looks them up (absent) and sends them.
+    run_round(provider, sms_config)
+    # Worker A comes to them at last.
+    for message in slow:
+        deliver(provider, message, sms_config, RoundReport())
+
+    assert sorted(standin.sent_keys()) == sorted(m.key for m in slow)  # each once
+    assert {m.status for m in outbox()} == {SENT}
