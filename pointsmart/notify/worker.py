@@ -25,7 +25,10 @@ Each round:
    ``throttled`` and ``refused`` (certainly not sent) go back to ``pending``; ``ambiguous``
    (no answer) becomes ``unknown``; both wait an exponential backoff with jitter
    (``SMS_RETRY_BASE_SECONDS`` x 2^(attempts-1), at most ``SMS_RETRY_MAX_SECONDS``), and a
-   message is ``failed`` after ``SMS_MAX_ATTEMPTS`` sends or a permanent refusal.
+   message is ``failed`` after ``SMS_MAX_ATTEMPTS`` sends or a permanent refusal. A lookup
+   that gets no answer counts as a try too: a message the provider never answers for, sent
+   or looked up, is ``failed`` after twice ``SMS_MAX_ATTEMPTS`` tries (it may have reached
+   the phone; it is never sent again).
 
 So a crash anywhere loses no message (it is in the outbox from the transfer's commit on) and
 sends none twice (a resend follows only a lookup that did not find it).
@@ -210,13 +213,20 @@ def deliver(provider, message: Claimed, config: Any, report: RoundReport) -> Non
             report.outcomes.append((message.key, "found"))
             return
         if found.kind == "ambiguous":
+            tries = message.attempts + 1
+            gave_up = tries >= setting(config, "SMS_MAX_ATTEMPTS") * 2
             _record(
                 message,
-                status=UNKNOWN,
+                status=FAILED if gave_up else UNKNOWN,
                 last_error=found.error,
-                next_attempt_at=now + backoff(message.attempts, config),
+                attempts=tries,
+                last_attempt_at=now,
+                next_attempt_at=now + backoff(tries, config),
             )
-            report.retried += 1
+            if gave_up:
+                report.failed += 1
+            else:
+                report.retried += 1
             report.outcomes.append((message.key, "lookup failed"))
             return
     if message.withdrawn:  # not with the provider: never sent now

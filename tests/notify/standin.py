@@ -75,6 +75,7 @@ class StandIn:
         self.requests: list[tuple[float, str, dict]] = []  # (time, action, query)
         self.problems: list[str] = []
         self.nonces: set[str] = set()
+        self.lookups_fail = False  # QuerySendDetails answers a server error
         self.lock = threading.Lock()
         stand_in = self
 
@@ -118,6 +119,8 @@ class StandIn:
                 self.problems.append(problem)
                 return self._answer(handler, 400, {"Code": "IncompleteSignature"})
             if action == "QuerySendDetails":
+                if self.lookups_fail:
+                    return self._answer(handler, 500, {"Code": "ServiceUnavailable"})
                 return self._answer(handler, 200, self._details(query))
             if action != "SendSms":
                 return self._answer(handler, 404, {"Code": "InvalidAction.NotFound"})

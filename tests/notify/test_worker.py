@@ -346,3 +346,27 @@ def test_a_message_taken_over_after_its_lease_ran_out_is_not_sent_by_both_worker
 
     assert sorted(standin.sent_keys()) == sorted(m.key for m in slow)  # each once
     assert {m.status for m in outbox()} == {SENT}
+
+
+def test_a_message_whose_lookups_never_answer_is_given_up_and_never_sent_again(
+    ctx, make, village, standin, sms_config, app, monkeypatch
+):
+    """Its send was taken but not answered; every lookup after fails. It was asked about at
+    the same pace for ever; now each lookup counts as a try, and it fails like a send that
+    never answers (twice SMS_MAX_ATTEMPTS)."""
+    monkeypatch.setitem(app.config, "SMS_MAX_ATTEMPTS", 2)
+    village, _shop = village
+    household = make.household(village, number="L-1")
+    notify.record_consent(ROOT, household.id, phone="13900000011")
+    make.award(household, 6)
+    db.session.commit()
+    standin.script.append("drop")
+    standin.lookups_fail = True
+
+    drain(sms_config)
+
+    (message,) = outbox()
+    assert (message.status, message.attempts) == (FAILED, 4)
+    assert len(standin.sent_keys()) == 1  # the one send, never repeated
+    lookups = [q for _, action, q in standin.requests if action == "QuerySendDetails"]
+    assert len(lookups) == 3
