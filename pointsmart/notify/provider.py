@@ -134,8 +134,9 @@ class AliyunSms:
 
     def find(self, *, phone: str, key: str, since: dt.datetime) -> Outcome:
         """Whether the provider has the message ``key`` sent to ``phone`` since ``since``:
-        ``sent`` (with its BizId and receipt, if any), ``absent``, or ``ambiguous`` when the
-        provider could not be asked."""
+        ``sent`` (with its receipt, if any: the send details carry no BizId, so the message
+        is kept without the provider's id), ``absent``, or ``ambiguous`` when the provider
+        could not be asked."""
         from alibabacloud_dysmsapi20170525 import models
 
         day = since.astimezone(PROVIDER_ZONE).date()
