@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..accounts.auth import Principal
 from ..extensions import db
-from ..ledger.models import SETTLE, MonthlyTotal, Transfer
+from ..ledger.models import EXPIRE, SETTLE, MonthlyTotal, Transfer
 from ..periods import checked_period, current_period
 from ..villages.service import readable_village
 from .names import public_names
@@ -21,7 +21,8 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     * ``issued``, ``deducted``, ``redeemed``: household totals of the month, reversals netted.
     * ``settled``: points the village paid shops for, for that month.
     * ``outstanding``: points households hold at the end of the month (the committee's
-      promise to villagers), with its value in yuan at the village's rate.
+      promise to villagers): earned less deducted, redeemed and cleared at a year's end
+      (expiry is in no monthly total), with its value in yuan at the village's rate.
     * ``unsettled``: points shops have taken in up to that month and not yet been paid for.
     """
     village = readable_village(actor, village_id)
@@ -36,17 +37,21 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
             ).where(MonthlyTotal.village_id == village_id, condition)
         ).one()
 
-    def settled_sum(condition):
+    def signed_sum(kind, condition):
         sign = sa.case((Transfer.reverses_id.is_(None), 1), else_=-1)
         return db.session.execute(
             sa.select(sa.func.coalesce(sa.func.sum(sign * Transfer.amount), 0)).where(
-                Transfer.village_id == village_id, Transfer.kind == SETTLE, condition
+                Transfer.village_id == village_id, Transfer.kind == kind, condition
             )
         ).scalar_one()
 
+    def settled_sum(condition):
+        return signed_sum(SETTLE, condition)
+
     issued, deducted, redeemed = month_sums(MonthlyTotal.period == period)
     to_date = month_sums(MonthlyTotal.period <= period)
-    outstanding = to_date[0] - to_date[1] - to_date[2]
+    expired = signed_sum(EXPIRE, Transfer.period <= period)
+    outstanding = to_date[0] - to_date[1] - to_date[2] - expired
     settled = settled_sum(Transfer.period == period)
     unsettled = to_date[2] - settled_sum(Transfer.period <= period)
     rate = Decimal(village.yuan_per_point)

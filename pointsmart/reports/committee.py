@@ -21,7 +21,7 @@ from ..board.summary import village_summary
 from ..counter.models import Product, Shop
 from ..extensions import db
 from ..households.models import Household
-from ..ledger.models import AWARD, SETTLE, MonthlyTotal, Transfer
+from ..ledger.models import AWARD, EXPIRE, SETTLE, MonthlyTotal, Transfer
 from ..periods import checked_period, current_period, previous_periods
 from ..villages.service import find_village
 
@@ -158,7 +158,8 @@ def leader_shares(
 
 def month_series(actor: Principal, village_id: int, period: str | None = None) -> list[dict]:
     """The twelve months ending with ``period``, oldest first: issued, deducted, redeemed and
-    settled in each month, and the points households held at each month's end."""
+    settled in each month, and the points households held at each month's end (less what a
+    year-end clearing took, which no monthly total counts)."""
     period = resolve_period(actor, village_id, period)
     periods = previous_periods(period, MONTHS)
     first = periods[0]
@@ -198,14 +199,26 @@ def month_series(actor: Principal, village_id: int, period: str | None = None) -
             .group_by(Transfer.period)
         ).all()
     )
-    outstanding = int(before)
+    # Year-end clearings: a transfer a household a year, so every one up to the period.
+    expired = dict(
+        db.session.execute(
+            sa.select(Transfer.period, sa.func.sum(sign * Transfer.amount))
+            .where(
+                Transfer.village_id == village_id,
+                Transfer.kind == EXPIRE,
+                Transfer.period <= period,
+            )
+            .group_by(Transfer.period)
+        ).all()
+    )
+    outstanding = int(before) - sum(int(p) for month, p in expired.items() if month < first)
     series: list[dict[str, Any]] = []
     for month in periods:
         row = monthly.get(month)
         issued, deducted, redeemed = (
             (int(row.issued), int(row.deducted), int(row.redeemed)) if row else (0, 0, 0)
         )
-        outstanding += issued - deducted - redeemed
+        outstanding += issued - deducted - redeemed - int(expired.get(month, 0))
         series.append(
             {
                 "period": month,

@@ -1,13 +1,19 @@
 """The committee report: sums checked by hand (see conftest), leader shares, twelve months."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 
+from pointsmart.bookkeeping.clearing import clear_year
+from pointsmart.clock import historical
 from pointsmart.errors import Forbidden, ValidationFailed
+from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
 from pointsmart.periods import previous_periods
 from pointsmart.reports import committee
 from pointsmart.reports.committee import share
+from pointsmart.reports.sheet import monthly_sheet
 
 
 def test_the_summary_of_the_month_against_the_goods_in_stock(books):
@@ -84,3 +90,34 @@ def test_only_the_village_admins_get_the_figures(books, who):
 def test_a_bad_month_is_refused(books):
     with pytest.raises(ValidationFailed):
         committee.monthly_summary(books.admin.principal, books.village.id, "2026-13")
+
+
+def test_the_twelve_months_leave_out_the_points_cleared_at_the_year_end(make):
+    """What households hold at each month's end drops with the year-end clearing, as their
+    balances on the 公示 sheet do."""
+    with historical(dt.datetime(2025, 11, 20, 2, tzinfo=dt.UTC)) as clock:
+        village = make.village()
+        village.year_end_clearing = True
+        admin = make.staff("admin", village)
+        saver, debtor = make.household(village), make.household(village)
+        make.award(saver, 30)
+        ledger.deduct(village.id, debtor.id, 4, category="black")
+        clock.move_to(dt.datetime(2025, 12, 31, 12, tzinfo=dt.UTC))
+        clear_year(admin.principal, village.id, 2025)
+        clock.move_to(dt.datetime(2026, 2, 2, 2, tzinfo=dt.UTC))
+        make.award(debtor, 10)
+        db.session.flush()
+
+        series = committee.month_series(admin.principal, village.id, "2026-02")
+        held = {m["period"]: m["outstanding"] for m in series}
+        assert (held["2025-11"], held["2025-12"], held["2026-01"], held["2026-02"]) == (
+            26,
+            -4,
+            -4,
+            6,
+        )
+        for period in ("2025-11", "2025-12", "2026-02"):
+            sheet = monthly_sheet(admin.principal, village.id, period)
+            assert sum(h["balance"] for h in sheet.households) == held[period], period
+        summary = committee.monthly_summary(admin.principal, village.id, "2026-02")
+        assert summary["outstanding"] == held["2026-02"]
