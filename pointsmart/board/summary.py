@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from ..accounts.auth import Principal
 from ..extensions import db
-from ..ledger.models import EXPIRE, SETTLE, MonthlyTotal, Transfer
+from ..ledger.models import EXPIRE, SETTLE, WRITE_OFF, MonthlyTotal, Transfer
 from ..periods import checked_period, current_period
 from ..villages.service import readable_village
 from .names import public_names
@@ -23,7 +23,9 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     * ``outstanding``: points households hold at the end of the month (the committee's
       promise to villagers): earned less deducted, redeemed and cleared at a year's end
       (expiry is in no monthly total), with its value in yuan at the village's rate.
-    * ``unsettled``: points shops have taken in up to that month and not yet been paid for.
+    * ``unsettled``: points shops have taken in up to that month and not yet been paid for:
+      the households' redemptions and the offline sales the village wrote off (which a
+      settlement pays for too), less the settlements.
     """
     village = readable_village(actor, village_id)
     period = checked_period(period or current_period(village.timezone))
@@ -53,7 +55,8 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     expired = signed_sum(EXPIRE, Transfer.period <= period)
     outstanding = to_date[0] - to_date[1] - to_date[2] - expired
     settled = settled_sum(Transfer.period == period)
-    unsettled = to_date[2] - settled_sum(Transfer.period <= period)
+    written_off = signed_sum(WRITE_OFF, Transfer.period <= period)
+    unsettled = to_date[2] + written_off - settled_sum(Transfer.period <= period)
     rate = Decimal(village.yuan_per_point)
     return {
         "village_id": village_id,
