@@ -182,8 +182,9 @@ def _board_entries(village_id: int, period: str) -> list:
 def _household_months(
     village: Village, period: str, closing_position: int | None, masked: bool
 ) -> list:
-    """Each household's month; balances at ``closing_position`` of the chain when the month
-    is over (None: the month is running, balances are today's)."""
+    """Each household's month (those with totals, and every household of the village at the
+    month's close); balances at ``closing_position`` of the chain when the month is over
+    (None: the month is running, balances are today's)."""
     _, end = month_bounds(period, village.timezone)
     totals = (
         sa.select(MonthlyTotal)
@@ -206,7 +207,12 @@ def _household_months(
             Household.village_id == village.id,
             sa.or_(
                 totals.c.household_id.is_not(None),
-                sa.and_(Household.status == "active", Household.created_at < end),
+                # In the village at the month's close: one that moved away only later still
+                # held its points then.
+                sa.and_(
+                    Household.created_at < end,
+                    sa.or_(Household.status == "active", Account.closed_at >= end),
+                ),
             ),
         )
         .order_by(Household.number, Household.id)

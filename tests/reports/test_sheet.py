@@ -6,6 +6,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from pointsmart.admin.households import mark_moved_away
+from pointsmart.board.summary import village_summary
+from pointsmart.clock import historical
 from pointsmart.extensions import db
 from pointsmart.ledger import chain as ledger_chain
 from pointsmart.ledger import posting as ledger_service
@@ -310,3 +313,29 @@ def test_balances_at_a_position_follow_the_chain_where_a_sales_id_came_first(fre
         assert db.session.get(Transfer, sale.id).seq == 3
         assert balances_at_position(village.id, 2) == {buyer.id: 100, other.id: 5}
         assert balances_at_position(village.id, 3) == {buyer.id: 70, other.id: 5}
+
+
+def test_a_household_that_moved_away_after_the_month_keeps_its_row_and_balance(make):
+    """The sheet of a month lists every household of the village at its close: one that moved
+    away later, with nothing recorded that month, still held its points then, and the
+    balances add up to what the households held."""
+    with historical(dt.datetime(2025, 9, 20, 2, tzinfo=dt.UTC)) as clock:
+        village = make.village()
+        admin = make.staff("admin", village)
+        stays = make.household(village, number="C-1")
+        leaves = make.household(village, number="C-2")
+        make.award(leaves, 30)
+        make.award(stays, 5)
+        clock.move_to(dt.datetime(2025, 11, 3, 2, tzinfo=dt.UTC))
+        ledger_service.deduct(village.id, leaves.id, 30, category="black")
+        mark_moved_away(admin.principal, leaves.id)
+        db.session.flush()
+
+        october = monthly_sheet(admin.principal, village.id, "2025-10")
+        assert {h["number"]: h["balance"] for h in october.households} == {"C-1": 5, "C-2": 30}
+        assert village_summary(admin.principal, village.id, "2025-10")["outstanding"] == 35
+        november = monthly_sheet(admin.principal, village.id, "2025-11")  # it left then
+        assert {h["number"]: h["balance"] for h in november.households} == {"C-1": 5, "C-2": 0}
+        clock.move_to(dt.datetime(2025, 12, 3, 2, tzinfo=dt.UTC))
+        december = monthly_sheet(admin.principal, village.id, "2025-12")  # gone by then
+        assert [h["number"] for h in december.households] == ["C-1"]
