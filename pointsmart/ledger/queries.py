@@ -18,7 +18,7 @@ from .kinds import household_balance_after, household_signed_amount
 from .models import Account, MonthlyTotal, Transfer
 
 # Tables of the packages above the ledger, read by name (the ledger imports none of them).
-_HOUSEHOLDS = sa.table("households", sa.column("village_id"))
+_HOUSEHOLDS = sa.table("households", sa.column("id"), sa.column("village_id"), sa.column("status"))
 _RULE_VERSIONS = sa.table("rule_versions", sa.column("id"), sa.column("rule_id"))
 
 
@@ -156,18 +156,20 @@ def summary_of_row(row, village_id: int, period: str) -> HouseholdSummary:
 
 def _households_without_entries(village_id: int, period: str) -> int:
     """Households of the village with nothing recorded in the period: 0 points each, so
-    ahead of a household whose deductions outweigh its awards."""
-    households = db.session.execute(
+    ahead of a household whose deductions outweigh its awards. Those still in the village
+    only, as on the leaderboard (a household that moved away is on it only in a month it
+    has entries)."""
+    return db.session.execute(
         sa.select(sa.func.count())
         .select_from(_HOUSEHOLDS)
-        .where(_HOUSEHOLDS.c.village_id == village_id)
-    ).scalar_one()
-    recorded = db.session.execute(
-        sa.select(sa.func.count()).where(
-            MonthlyTotal.village_id == village_id, MonthlyTotal.period == period
+        .where(
+            _HOUSEHOLDS.c.village_id == village_id,
+            _HOUSEHOLDS.c.status == "active",
+            ~sa.exists().where(
+                MonthlyTotal.household_id == _HOUSEHOLDS.c.id, MonthlyTotal.period == period
+            ),
         )
     ).scalar_one()
-    return households - recorded
 
 
 def household_history(household_id: int, *, limit: int, after: int | None) -> list[dict]:
