@@ -18,7 +18,7 @@ from ..accounts.auth import Principal
 from ..accounts.models import User
 from ..awards.models import Approval
 from ..board.summary import village_summary
-from ..counter.models import Product, Shop
+from ..counter.models import Product, Settlement, Shop
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import AWARD, EXPIRE, SETTLE, MonthlyTotal, Transfer
@@ -66,11 +66,17 @@ def monthly_summary(actor: Principal, village_id: int, period: str | None = None
     ).scalar_one()
     goods_points = int(goods_points)
     goods_yuan = to_yuan(goods_points, rate)
+    # What was paid, at the rate of each settlement's day (the village may have changed it).
+    settled_yuan = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Settlement.yuan), 0))
+        .join(Shop, Shop.id == Settlement.shop_id)
+        .where(Shop.village_id == village_id, Settlement.period == period)
+    ).scalar_one()
     return {
         **summary,
         "issued_yuan": to_yuan(summary["issued"], rate),
         "redeemed_yuan": to_yuan(summary["redeemed"], rate),
-        "settled_yuan": to_yuan(summary["settled"], rate),
+        "settled_yuan": Decimal(settled_yuan).quantize(CENT),
         "stock_points": goods_points,
         "stock_yuan": goods_yuan,
         "stock_cover_yuan": goods_yuan - summary["outstanding_yuan"],

@@ -7,12 +7,14 @@ import pytest
 
 from pointsmart.bookkeeping.clearing import clear_year
 from pointsmart.clock import historical
+from pointsmart.counter.settlement import settle_month
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.periods import previous_periods
 from pointsmart.reports import committee
 from pointsmart.reports.committee import share
+from pointsmart.reports.exports import export_table
 from pointsmart.reports.sheet import monthly_sheet
 
 
@@ -121,3 +123,24 @@ def test_the_twelve_months_leave_out_the_points_cleared_at_the_year_end(make):
             assert sum(h["balance"] for h in sheet.households) == held[period], period
         summary = committee.monthly_summary(admin.principal, village.id, "2026-02")
         assert summary["outstanding"] == held["2026-02"]
+
+
+def test_the_yuan_settled_are_those_paid_whatever_the_rate_now(make):
+    """A settlement pays at the rate of its day; the report shows that sum (as the
+    settlements export does), not the points at a rate the village set since."""
+    with historical(dt.datetime(2025, 10, 2, 2, tzinfo=dt.UTC)) as clock:
+        village = make.village(yuan_per_point=Decimal("0.10"))
+        admin = make.staff("admin", village)
+        shop = make.shop(village)
+        household = make.household(village)
+        make.award(household, 40)
+        ledger.redeem(village.id, household.id, shop.id, 30)
+        clock.move_to(dt.datetime(2025, 11, 3, 2, tzinfo=dt.UTC))
+        settle_month(admin.principal, shop.id, "2025-10")
+        village.yuan_per_point = Decimal("0.50")
+        db.session.flush()
+
+        summary = committee.monthly_summary(admin.principal, village.id, "2025-10")
+        paid = export_table(admin.principal, village.id, "settlements", "2025-10")
+        assert [row[4] for row in paid.rows()] == [Decimal("3.00")]
+        assert (summary["settled"], summary["settled_yuan"]) == (30, Decimal("3.00"))
