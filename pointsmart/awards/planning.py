@@ -75,13 +75,13 @@ def check_period(timezone: str, period: str | None) -> str:
 
 
 def check_posting_period(actor: Principal, village: Village, period: str) -> None:
-    """Leaders enter points for this month or the one before; older months are the
-    committee's (an admin's) to correct, since their leaderboard and notice sheet may already
-    be published."""
+    """Leaders enter points for this month, or the one before while its 公示 sheet is not
+    printed; older months, and a printed one, are the committee's (an admin's) to correct,
+    since their leaderboard and notice sheet are published."""
     if actor.is_admin_of(village.id):
         return
-    earliest = previous_period(current_period(village.timezone))
-    if period < earliest:
+    today = current_period(village.timezone)
+    if period < previous_period(today):
         raise ValidationFailed(
             errors={
                 "period": [
@@ -94,6 +94,19 @@ def check_posting_period(actor: Principal, village: Village, period: str) -> Non
                 ]
             }
         )
+    if period < today:
+        # Printing a month's sheet locks the village's row before it reads the month
+        # (``reports.sheet.sheet_to_print``): read the printed month under a shared lock of
+        # the row, so an entry lands before the sheet reads its month, or finds it printed.
+        db.session.refresh(village, ["sheet_printed_through"], with_for_update={"read": True})
+        printed = village.sheet_printed_through
+        if printed is not None and period <= printed:
+            message = _l(
+                "The notice sheet of %(period)s is printed: enter the points in this month, "
+                "or ask the village committee.",
+                period=period,
+            )
+            raise ValidationFailed(errors={"period": [str(message)]})
 
 
 def plan_by_rule(

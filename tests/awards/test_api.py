@@ -101,6 +101,37 @@ def test_an_award_may_count_for_last_month(api, household, leader):
     assert shown["month"]["earned"] == 0
 
 
+def test_last_month_is_closed_to_leaders_once_its_notice_sheet_is_printed(
+    api, household, leader, admin
+):
+    """The printed 公示 sheet is what the village read: a leader's entry for its month would
+    make it wrong. The committee may still correct it (and print it again)."""
+    from pointsmart.periods import current_period, previous_periods
+    from pointsmart.reports.sheet import mark_printed
+
+    last_month = previous_periods(current_period("Asia/Shanghai"), 2)[0]
+    mark_printed(household.village_id, last_month)
+
+    refused = api.post(
+        "/transfers",
+        json=entry(household, 9, period=last_month),
+        as_=leader,
+        key=True,
+        expect=422,
+        headers={"Accept-Language": "zh-CN"},
+    )
+    corrected = api.post(
+        "/transfers", json=entry(household, 9, period=last_month), as_=admin, key=True
+    )
+    this_month = api.post("/transfers", json=entry(household, 9), as_=leader, key=True)
+
+    assert refused["errors"]["period"] == [
+        f"{last_month} 的公示表已经打印：请把积分登记在本月，或请村委会更正。"
+    ]
+    assert corrected["period"] == last_month
+    assert this_month["period"] == current_period("Asia/Shanghai")
+
+
 def test_a_memo_of_500_characters_is_accepted(api, household, leader):
     posted = api.post("/transfers", json=entry(household, memo="好" * 500), as_=leader, key=True)
 
