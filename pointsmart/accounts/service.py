@@ -198,8 +198,7 @@ def change_password(
     if verify_secret(user.password_hash, new_password):
         message = _l("Choose a password different from the current one.")
         raise ValidationFailed(errors={"new_password": [str(message)]})
-    user.password_hash = hash_secret(new_password)
-    sign_in_delays.clear(user)
+    user.password_hash = hash_secret(new_password)  # the count was cleared with the check
     revoke_other_tokens(user_id=user.id, keep=keep_token)
     db.session.flush()
 

@@ -63,7 +63,7 @@ def refuse_while_waiting(until: dt.datetime | None) -> None:
 
 
 def clear(user: User) -> None:
-    """A new password set by an admin or the user: the count starts again."""
+    """A new password set by an admin: the count starts again."""
     if user.failed_sign_ins or user.sign_in_locked_until is not None:
         user.failed_sign_ins = 0
         user.sign_in_locked_until = None

@@ -141,18 +141,12 @@ def change_pin(
     if household is None or not verify_secret(household.pin_hash, current_pin or ""):
         if attempt is not None:
             pins.keep_attempt(attempt, alone=True)
-            if attempt.locks:
-                raise pins.PinLocked(
-                    _l("Try again in %(minutes)s minutes.", minutes=pins.LOCK_MINUTES),
-                    retry_after_seconds=pins.LOCK_MINUTES * 60,
-                )
+            pins.refuse_if_it_locked(attempt)
         raise ValidationFailed(errors={"pin": [str(_l("The current PIN is wrong."))]})
     pins.clear_attempts(household)
     if errors:
         raise ValidationFailed(errors=errors)
     household.pin_hash = hash_secret(new_pin)
     household.pin_chosen_hash = household.pin_hash
-    household.pin_failed_attempts = 0
-    household.pin_locked_until = None
     revoke_other_tokens(household_id=household.id, keep=keep_token)
     db.session.flush()

@@ -106,11 +106,7 @@ def check_pin(household: Household, pin: str | None) -> None:
     attempt = attempt_or_refusal(household.id)
     if not verify_secret(household.pin_hash, pin):
         keep_attempt(attempt)
-        if attempt.locks:
-            raise PinLocked(
-                _l("Try again in %(minutes)s minutes.", minutes=LOCK_MINUTES),
-                retry_after_seconds=LOCK_MINUTES * 60,
-            )
+        refuse_if_it_locked(attempt)
         raise PinWrong(
             _l("%(left)s more tries before the PIN locks.", left=attempt.tries_left),
             tries_left=attempt.tries_left,
@@ -179,6 +175,15 @@ def attempt_or_refusal(household_id: int) -> Attempt:
             return attempt
         refuse_if_locked(household_id)
     raise PinLocked()
+
+
+def refuse_if_it_locked(attempt: Attempt) -> None:
+    """A wrong attempt that used the last try: ``PinLocked`` for the whole lock."""
+    if attempt.locks:
+        raise PinLocked(
+            _l("Try again in %(minutes)s minutes.", minutes=LOCK_MINUTES),
+            retry_after_seconds=LOCK_MINUTES * 60,
+        )
 
 
 def keep_attempt(attempt: Attempt, *, alone: bool = False) -> None:

@@ -192,46 +192,36 @@ def month_series(actor: Principal, village_id: int, period: str | None = None) -
             .group_by(MonthlyTotal.period)
         ).all()
     }
+    # Settlements by month, and year-end clearings (no monthly total counts them), every one
+    # up to the period: one query.
     sign = sa.case((Transfer.reverses_id.is_(None), 1), else_=-1)
-    settled = dict(
-        db.session.execute(
-            sa.select(Transfer.period, sa.func.sum(sign * Transfer.amount))
-            .where(
-                Transfer.village_id == village_id,
-                Transfer.kind == SETTLE,
-                Transfer.period >= first,
-                Transfer.period <= period,
-            )
-            .group_by(Transfer.period)
-        ).all()
-    )
-    # Year-end clearings: a transfer a household a year, so every one up to the period.
-    expired = dict(
-        db.session.execute(
-            sa.select(Transfer.period, sa.func.sum(sign * Transfer.amount))
-            .where(
-                Transfer.village_id == village_id,
-                Transfer.kind == EXPIRE,
-                Transfer.period <= period,
-            )
-            .group_by(Transfer.period)
-        ).all()
-    )
-    outstanding = int(before) - sum(int(p) for month, p in expired.items() if month < first)
+    by_kind: dict[str, dict[str, int]] = {SETTLE: {}, EXPIRE: {}}
+    for kind, month, points in db.session.execute(
+        sa.select(Transfer.kind, Transfer.period, sa.func.sum(sign * Transfer.amount))
+        .where(
+            Transfer.village_id == village_id,
+            Transfer.kind.in_((SETTLE, EXPIRE)),
+            Transfer.period <= period,
+        )
+        .group_by(Transfer.kind, Transfer.period)
+    ):
+        by_kind[kind][month] = int(points)
+    settled, expired = by_kind[SETTLE], by_kind[EXPIRE]
+    outstanding = int(before) - sum(p for month, p in expired.items() if month < first)
     series: list[dict[str, Any]] = []
     for month in periods:
         row = monthly.get(month)
         issued, deducted, redeemed = (
             (int(row.issued), int(row.deducted), int(row.redeemed)) if row else (0, 0, 0)
         )
-        outstanding += issued - deducted - redeemed - int(expired.get(month, 0))
+        outstanding += issued - deducted - redeemed - expired.get(month, 0)
         series.append(
             {
                 "period": month,
                 "issued": issued,
                 "deducted": deducted,
                 "redeemed": redeemed,
-                "settled": int(settled.get(month, 0)),
+                "settled": settled.get(month, 0),
                 "outstanding": outstanding,
             }
         )
