@@ -16,6 +16,7 @@ from ..periods import checked_period
 from .models import PENDING, UNKNOWN, OutboxMessage
 from .outbox import queue_summaries
 from .provider import AliyunSms, provider_settings
+from .settings import problems
 from .worker import run
 
 notify_cli = AppGroup("notify", help="Text messages to households.")
@@ -39,6 +40,10 @@ def run_command(once, idle):
             f"{waiting} messages wait in the outbox",
             err=True,
         )
+        sys.exit(2)
+    bad = problems(current_app.config)
+    if bad:
+        click.echo("the worker's settings cannot be read: " + "; ".join(bad), err=True)
         sys.exit(2)
     run(AliyunSms(settings), current_app.config, once=once, idle_seconds=idle, log=click.echo)
 

@@ -14,7 +14,9 @@ Each round:
    cap counts the messages given to the provider in the village's month (on PostgreSQL under
    an advisory lock per village, so two workers cannot both take the last one). A message
    whose household stopped its consent (or gave another number) since it was queued is
-   ``failed`` and not sent (after a lookup, when the provider may have it already).
+   ``failed`` and not sent (after a lookup, when the provider may have it already). While
+   a village is in its quiet hours (``settings``), its due messages are neither sent nor
+   looked up: they fall due again when the quiet hours end.
 2. **Send** each claimed message outside any transaction. A message that may already be with
    the provider (``unknown`` or an expired lease) is first looked up by its key (the
    provider's ``OutId``); found, it is recorded as sent and not sent again. Right before it
@@ -51,13 +53,8 @@ from ..periods import current_period
 from ..villages.models import Village
 from .models import CAPPED, FAILED, PENDING, SENDING, SENT, UNKNOWN, OutboxMessage, SmsConsent
 from .service import monthly_cap, sent_in_month
+from .settings import quiet_hours, setting
 
-DEFAULTS = {
-    "SMS_RETRY_BASE_SECONDS": 30.0,
-    "SMS_RETRY_MAX_SECONDS": 3600.0,
-    "SMS_MAX_ATTEMPTS": 8,
-    "SMS_LEASE_SECONDS": 120.0,
-}
 _table = OutboxMessage.__table__
 
 
@@ -83,11 +80,8 @@ class RoundReport:
     retried: int = 0
     failed: int = 0
     capped: int = 0
+    deferred: int = 0  # quiet hours in their village: they wait for the morning
     outcomes: list[tuple[str, str]] = field(default_factory=list)  # (key, outcome)
-
-
-def setting(config: Any, name: str) -> float:
-    return type(DEFAULTS[name])(config.get(name, DEFAULTS[name]))
 
 
 def backoff(attempts: int, config: Any) -> dt.timedelta:
@@ -98,8 +92,9 @@ def backoff(attempts: int, config: Any) -> dt.timedelta:
     return dt.timedelta(seconds=seconds * (0.5 + random.random() / 2))  # noqa: S311
 
 
-def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
-    """Claim up to ``limit`` due messages; returns them and how many were capped."""
+def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int, int]:
+    """Claim up to ``limit`` due messages; returns them, how many were capped and how many
+    wait for the end of their village's quiet hours."""
     now = utcnow()
     session = db.session
     postgres = session.get_bind().dialect.name == "postgresql"
@@ -125,21 +120,30 @@ def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
             )
         )
     }
+    quiet = quiet_hours(config)
     periods: dict[int, str] = {}
     room: dict[int, int] = {}
+    quiet_until: dict[int, dt.datetime] = {}
     for village_id in sorted({m.village_id for m in messages}):
+        timezone = session.execute(
+            sa.select(Village.timezone).where(Village.id == village_id)
+        ).scalar_one()
+        if quiet is not None and (until := quiet.until(now, timezone)) is not None:
+            quiet_until[village_id] = until
+            continue
         if postgres:  # one claimer at a time counts a village's month
             session.execute(
                 sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext("sms-cap"), village_id))
             )
-        timezone = session.execute(
-            sa.select(Village.timezone).where(Village.id == village_id)
-        ).scalar_one()
         periods[village_id] = period = current_period(timezone, now)
         room[village_id] = monthly_cap(village_id) - sent_in_month(village_id, period)
-    claimed, capped = [], 0
+    claimed, capped, deferred = [], 0, 0
     lease = dt.timedelta(seconds=setting(config, "SMS_LEASE_SECONDS"))
     for message in messages:
+        if message.village_id in quiet_until:  # neither sent nor looked up before morning
+            message.next_attempt_at = quiet_until[message.village_id]
+            deferred += 1
+            continue
         may_be_sent = message.status != PENDING
         withdrawn = (message.household_id, message.phone) not in active
         if not may_be_sent and not withdrawn:  # a new send counts against the month
@@ -166,7 +170,7 @@ def claim(config: Any, limit: int = 20) -> tuple[list[Claimed], int]:
             )
         )
     session.commit()
-    return claimed, capped
+    return claimed, capped, deferred
 
 
 def _mine(message: Claimed):
@@ -272,7 +276,7 @@ def deliver(provider, message: Claimed, config: Any, report: RoundReport) -> Non
 def run_round(provider, config: Any, limit: int = 20) -> RoundReport:
     """Claim due messages and deliver each; the report says what happened."""
     report = RoundReport()
-    claimed, report.capped = claim(config, limit)
+    claimed, report.capped, report.deferred = claim(config, limit)
     report.claimed = len(claimed)
     for message in claimed:
         deliver(provider, message, config, report)
@@ -294,10 +298,11 @@ def run(provider, config: Any, *, once: bool = False, idle_seconds: float = 5.0,
     """Work until stopped (or, with ``once``, until nothing is due now)."""
     while True:
         report = run_round(provider, config)
-        if report.claimed or report.capped:
+        if report.claimed or report.capped or report.deferred:
             log(
                 f"claimed {report.claimed}: sent {report.sent}, found sent {report.found}, "
-                f"retrying {report.retried}, failed {report.failed}; capped {report.capped}"
+                f"retrying {report.retried}, failed {report.failed}; capped {report.capped}; "
+                f"waiting for the end of quiet hours {report.deferred}"
             )
             continue
         if once:
