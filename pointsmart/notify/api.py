@@ -37,6 +37,11 @@ class OverviewOut(Schema):
     sent_this_month = fields.Int(required=True)
     by_status = fields.Dict(keys=fields.Str(), values=fields.Int(), required=True)
     consents = fields.List(fields.Nested(ConsentOut), required=True)
+    quiet_hours = fields.Str(
+        allow_none=True,
+        required=True,
+        metadata={"description": "HH:MM-HH:MM on the village's clock: no text is sent then"},
+    )
 
 
 @blp.route("/villages/<int:village_id>/sms", methods=["GET"])

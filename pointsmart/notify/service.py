@@ -33,6 +33,7 @@ from .models import (
     SmsVillageSettings,
 )
 from .provider import provider_settings
+from .settings import quiet_hours
 
 MAX_MONTHLY_CAP = 100_000
 
@@ -180,6 +181,7 @@ class Overview:
     sent_this_month: int
     by_status: dict[str, int]
     consents: list[dict[str, Any]]
+    quiet_hours: str | None  # "21:00-08:00" on the village's clock; None: texts at any hour
 
 
 def overview(actor: Principal, village_id: int) -> Overview:
@@ -227,7 +229,16 @@ def overview(actor: Principal, village_id: int) -> Overview:
         sent_this_month=sent_in_month(village_id, period),
         by_status={status: int(count) for status, count in by_status.items()},
         consents=consents,
+        quiet_hours=_quiet_hours_shown(),
     )
+
+
+def _quiet_hours_shown() -> str | None:
+    try:
+        hours = quiet_hours(current_app.config)
+    except ValueError:  # the worker refuses to start on it and says so
+        return None
+    return None if hours is None else f"{hours.start:%H:%M}-{hours.end:%H:%M}"
 
 
 def household_by_number(actor: Principal, village_id: int, number: str) -> int:

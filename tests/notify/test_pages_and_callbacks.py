@@ -29,6 +29,7 @@ def test_without_provider_settings_the_admin_page_says_messages_wait(client, mak
     assert "发件箱等待发送：1 条" in html
     assert "本月（" in html
     assert "已发 0 条，上限 300 条" in html
+    assert "21:00 到 08:00 不发短信，这段时间的短信到 08:00 再发" in html
 
 
 def test_the_committee_records_a_consent_and_sets_the_cap_on_the_page(client, make):
@@ -66,6 +67,7 @@ def test_the_api_records_and_stops_a_consent(api, make):
     overview = api.get(f"/villages/{village.id}/sms", as_=admin)
     assert overview["configured"] is False
     assert [c["phone"] for c in overview["consents"]] == ["13700000003"]
+    assert overview["quiet_hours"] == "21:00-08:00"
     api.request("DELETE", path, expect=204, as_=admin)
     assert db.session.get(SmsConsent, household.id).stopped_via == "committee"
     refused = api.request("PUT", path, expect=422, json={"phone": "x"}, as_=admin)
@@ -128,6 +130,14 @@ def test_receipts_and_stop_replies_come_in_with_the_secret_url(client, make, app
     nonsense = client.post(f"/notify/aliyun/{TOKEN}/up", data="nonsense")
     assert (nonsense.status_code, nonsense.mimetype) == (400, "application/problem+json")
     assert nonsense.json["code"] == "bad_request"
+
+
+def test_without_quiet_hours_the_page_says_nothing_of_them(client, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_QUIET_HOURS", "off")
+    village = make.village()
+    sign_in(client, make.staff("admin", village))
+    html = client.get(f"/admin/villages/{village.id}/sms").get_data(as_text=True)
+    assert "不发短信" not in html
 
 
 def test_the_worker_refuses_to_start_without_provider_settings(fresh_app):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pointsmart import clock
+from pointsmart.extensions import db
 from pointsmart.notify import service as notify
 from pointsmart.notify.models import PENDING, SENT
 from pointsmart.notify.provider import AliyunSms, provider_settings
@@ -17,7 +18,7 @@ from pointsmart.notify.settings import problems, quiet_hours, setting
 from pointsmart.notify.worker import run_round
 from tests.factories import ROOT
 from tests.notify.standin import ACCESS_KEY_ID, ACCESS_KEY_SECRET
-from tests.notify.test_worker import outbox, sms_config, standin  # noqa: F401
+from tests.notify.test_worker import outbox
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -29,7 +30,7 @@ def tomorrow_at(hour: int, minute: int = 0, zone: ZoneInfo = BEIJING) -> dt.date
 
 
 @pytest.fixture
-def night_config(sms_config, monkeypatch):  # noqa: F811
+def night_config(sms_config, monkeypatch):
     monkeypatch.setitem(sms_config, "SMS_QUIET_HOURS", "21:00-08:00")
     return sms_config
 
@@ -38,8 +39,6 @@ def a_text_waiting(make, village, phone: str):
     household = make.household(village)
     notify.record_consent(ROOT, household.id, phone=phone)
     make.award(household, 5)
-    from pointsmart.extensions import db
-
     db.session.commit()
     return household
 
@@ -48,7 +47,7 @@ def test_a_text_due_at_night_waits_for_the_morning_and_is_sent_once_then(
     ctx,
     make,
     standin,
-    night_config,  # noqa: F811
+    night_config,
 ):
     village = make.village(name="夜里村", timezone="Asia/Shanghai")
     a_text_waiting(make, village, "13900000021")
@@ -72,7 +71,7 @@ def test_a_text_due_at_night_waits_for_the_morning_and_is_sent_once_then(
     assert [m.status for m in outbox()] == [SENT]
 
 
-def test_quiet_hours_are_each_villages_own(ctx, make, standin, night_config):  # noqa: F811
+def test_quiet_hours_are_each_villages_own(ctx, make, standin, night_config):
     """At 22:30 in Beijing it is 20:30 in Urumqi: the village there still gets its text."""
     beijing = make.village(name="北京时间村", timezone="Asia/Shanghai")
     urumqi = make.village(name="乌鲁木齐时间村", timezone="Asia/Urumqi")
