@@ -6,7 +6,10 @@ village decides:
 
 * approve: the award is posted now, as proposed (same household, rule version, quantity,
   points and month), with the approver as the one who posted it; the approval names the
-  transfer. The monthly cap is checked again, since other entries may have used it meanwhile.
+  transfer. The rule is held to what it says now for that month, as a new entry would be:
+  a rule retired meanwhile is refused (``rule_inactive``), and the monthly cap checked is
+  that of the version in force for the month now (the committee may have set or lowered
+  it), against what the household has got from the rule by then.
 * reject: nothing is posted; a reason is required.
 
 An award entered on its own also waits when, with the awards the same person already gave
@@ -18,6 +21,7 @@ Nobody decides their own proposal (``SelfApproval``), and a decision is final
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +36,8 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD, Transfer
 from ..lookups import get_or_refuse
 from ..periods import day_bounds, local_today
+from ..rules import arithmetic
+from ..rules import catalogue as rules
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from ..villages.service import find_village
@@ -207,7 +213,7 @@ def decide(
     if approve:
         active_household(approval.household_id)
         plan = _plan_of(approval)
-        check_cap(plan)
+        check_cap(_as_the_rule_stands(plan, find_village(approval.village_id)))
         transfer = post_plan(plan, actor.user_id)
     # Every field of the decision at once: the row's CHECKs hold at each flush.
     approval.status = APPROVED if approve else REJECTED
@@ -239,6 +245,15 @@ def _plan_of(approval: Approval) -> Plan:
         version=version,
         quantity=approval.quantity,
     )
+
+
+def _as_the_rule_stands(plan: Plan, village: Village) -> Plan:
+    """The plan with the version of its rule a new entry for its month would use now (the
+    one whose cap it is held to); refuses a rule retired since it was proposed."""
+    if plan.rule is None:
+        return plan
+    day = arithmetic.effective_day(village.timezone, plan.period)
+    return replace(plan, version=rules.usable_version(plan.rule, day))
 
 
 def rule_ids_of_versions(version_ids: set[int]) -> dict[int, int]:

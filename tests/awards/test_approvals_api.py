@@ -8,10 +8,22 @@ posted); nobody decides their own proposal; a decision is final.
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from pointsmart.awards import approvals, service
+from pointsmart.awards.errors import MonthlyCapReached
+from pointsmart.awards.limits import rule_usage
+from pointsmart.awards.models import PENDING, Approval
 from pointsmart.extensions import db
+from pointsmart.ledger.models import Account
+from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import current_period
+from pointsmart.rules import catalogue as rule_service
 from pointsmart.villages.models import Village
-from tests.awards.conftest import by_rule, standing
+from tests.awards.conftest import add_rule, by_rule, standing
+from tests.factories import ROOT
 
 
 def propose(api, staff, household, rule, **fields):
@@ -196,6 +208,137 @@ def test_approving_checks_the_monthly_cap_again(api, village, household, leader,
 
     assert (refused["code"], refused["remaining"]) == ("monthly_cap_reached", 0)
     assert api.get(f"/approvals/{second['id']}", as_=admin)["status"] == "pending"
+
+
+def decide(api, admin, approval, expect=200, **body):
+    return api.post(
+        f"/approvals/{approval['id']}/decision", json={"approve": True, **body}, as_=admin,
+        key=True, expect=expect,
+    )  # fmt: skip
+
+
+def test_approving_holds_the_award_to_the_cap_the_rule_has_now(
+    api, household, leader, admin, second_admin, catalogue
+):
+    """Regression: a proposal by 好媳妇 (no cap) waited while the committee capped the rule at
+    60 a month; another 60 was approved under the new cap, and approving the first one then
+    posted it too: 120 points from a rule capped at 60."""
+    rule = catalogue.good_daughter
+    first = propose(api, leader, household, rule)["approval"]
+    api.request("PATCH", f"/rules/{rule.id}", json={"monthly_cap": 60}, as_=admin, expect=200)
+    second = propose(api, leader, household, rule)["approval"]
+    decide(api, admin, second)
+    before = standing(api, admin, household)
+
+    refused = decide(api, second_admin, first, expect=409)
+
+    assert (refused["code"], refused["remaining"], refused["monthly_cap"]) == (
+        "monthly_cap_reached",
+        0,
+        60,
+    )
+    assert standing(api, admin, household) == before
+    assert api.get(f"/approvals/{first['id']}", as_=admin)["status"] == "pending"
+
+
+def test_a_waiting_award_by_a_rule_retired_since_is_not_approved(
+    api, household, leader, admin, catalogue
+):
+    """Regression: retiring a rule stops every new entry by it, but an award by it that was
+    waiting for approval still posted when approved."""
+    waiting = propose(api, leader, household, catalogue.good_daughter)["approval"]
+    api.request(
+        "PATCH", f"/rules/{catalogue.good_daughter.id}", json={"active": False}, as_=admin,
+        expect=200,
+    )  # fmt: skip
+    before = standing(api, admin, household)
+
+    refused = decide(api, admin, waiting, expect=409)
+
+    assert refused["code"] == "rule_inactive"
+    assert standing(api, admin, household) == before
+    assert api.get(f"/approvals/{waiting['id']}", as_=admin)["status"] == "pending"
+    rejected = decide(api, admin, waiting, approve=False, reason="细则已停用")
+    assert rejected["status"] == "rejected"
+
+
+# (propose 20 x quantity | change the cap, None: no cap | approve | reverse), by index
+approval_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("propose"), st.integers(1, 3)),
+        st.tuples(st.just("cap"), st.sampled_from([None, 20, 40, 60, 100])),
+        st.tuples(st.just("approve"), st.integers(0, 9)),
+        st.tuples(st.just("reverse"), st.integers(0, 9)),
+    ),
+    min_size=1,
+    max_size=16,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=approval_steps)
+def test_an_approved_award_never_takes_a_household_over_the_cap_in_force(make, steps):
+    """Whatever the committee does to a rule's cap while awards wait, approving one posts it
+    only if, with what the household already has from the rule this month, it stays within
+    the cap in force now; a refused approval posts nothing and still waits."""
+    savepoint = db.session.begin_nested()
+    try:
+        village = make.village()
+        household = make.household(village)
+        leader = make.staff("leader", village).principal
+        admin = make.staff("admin", village).principal
+        rule = add_rule(village, "hpp", "好婆婆", "red", 20, cap=40)
+        cap = 40
+        waiting: list[int] = []
+        posted: list[int] = []
+        period = current_period(village.timezone)
+        for step, value in steps:
+            used = rule_usage(rule.id, period, [household.id]).get(household.id, 0)
+            if step == "propose":
+                try:
+                    waiting.append(
+                        approvals.propose(
+                            leader, village.id, household_id=household.id, rule_id=rule.id,
+                            quantity=value,
+                        ).id
+                    )  # fmt: skip
+                except MonthlyCapReached:
+                    assert cap is not None
+                    assert used + 20 * value > cap
+            elif step == "cap":
+                rule_service.change_rule(ROOT, rule.id, monthly_cap=value, clear_cap=value is None)
+                cap = value
+            elif step == "approve" and waiting:
+                approval = db.session.get(Approval, waiting[value % len(waiting)])
+                try:
+                    approvals.decide(admin, approval.id, approve=True)
+                except MonthlyCapReached:
+                    assert cap is not None
+                    assert used + approval.points > cap
+                    assert approval.status == PENDING
+                    assert rule_usage(rule.id, period, [household.id]).get(household.id, 0) == used
+                else:
+                    waiting.remove(approval.id)
+                    posted.append(approval.transfer_id)
+                    after = rule_usage(rule.id, period, [household.id])[household.id]
+                    assert after == used + approval.points
+                    assert cap is None or after <= cap
+            elif step == "reverse" and posted:
+                service.reverse_entry(admin, posted.pop(value % len(posted)), reason="更正")
+        balances = db.session.execute(
+            sa.select(sa.func.sum(Account.balance)).where(Account.village_id == village.id)
+        ).scalar_one()
+        assert balances == 0
+        report = verify_village(village.id)
+        assert report.ok, report.problems
+    finally:
+        savepoint.rollback()
+        db.session.expunge_all()  # the next example's rows reuse these ids
 
 
 def test_a_leader_sees_only_their_own_proposals(
