@@ -44,7 +44,14 @@ from ..villages.service import find_village
 from .errors import AlreadyDecided, SelfApproval
 from .limits import check_cap, needs_approval, not_reversed
 from .models import APPROVED, PENDING, REJECTED, Approval
-from .planning import Plan, active_household, check_period, plan_by_rule, post_plan
+from .planning import (
+    Plan,
+    active_household,
+    check_period,
+    check_posting_period,
+    plan_by_rule,
+    post_plan,
+)
 
 signals = Namespace()
 #: Sent, in the deciding transaction, when an approved award has posted: the sender is the
@@ -154,6 +161,9 @@ def propose(
             period=check_period(village.timezone, period),
             memo=memo,
         )
+    # Queued for a month, the award posts there on approval: a leader proposes only for the
+    # months a leader may enter, as an award that waits for approval is entered.
+    check_posting_period(actor, village, plan.period)
     check_cap(plan)
     return queue(actor, plan)
 

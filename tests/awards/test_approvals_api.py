@@ -390,6 +390,32 @@ def test_an_ad_hoc_award_may_be_queued_and_a_quantity_without_a_rule_is_refused(
     assert "quantity" in refused["errors"]
 
 
+def test_a_leader_proposes_only_for_the_months_a_leader_may_enter(
+    api, village, household, leader, admin, catalogue
+):
+    """Regression: a proposal took any ``period`` from a leader (2021-01, or last month after
+    its 公示 sheet was printed), to be posted there on approval, though an award that waits
+    for approval is refused those months. An admin may still propose for them."""
+    from pointsmart.periods import current_period, previous_periods
+    from pointsmart.reports.sheet import mark_printed
+
+    older, last_month = previous_periods(current_period(village.timezone), 3)[:2]
+    mark_printed(village.id, last_month)
+    body = {"household_id": household.id, "rule_id": catalogue.filial.id, "quantity": 1}
+
+    for period in (older, last_month):
+        refused = api.post(
+            f"/villages/{village.id}/approvals", json={**body, "period": period}, as_=leader,
+            expect=422,
+        )  # fmt: skip
+        assert list(refused["errors"]) == ["period"]
+    assert api.get(f"/villages/{village.id}/approvals", as_=admin)["items"] == []
+    queued = api.post(
+        f"/villages/{village.id}/approvals", json={**body, "period": older}, as_=admin
+    )
+    assert queued["period"] == older
+
+
 def test_a_proposals_memo_is_checked_as_an_awards_is(api, village, household, admin):
     body = {"household_id": household.id, "points": 7, "category": "other", "memo": "修\x07路"}
 
