@@ -26,7 +26,14 @@ from ..awards.errors import WrongRuleKind
 from ..awards.limits import check_cap, check_quota
 from ..awards.models import PENDING, Approval
 from ..awards.photos import store_photo
-from ..awards.planning import Plan, active_household, plan_by_rule, post_plan, rule_of_village
+from ..awards.planning import (
+    Plan,
+    active_household,
+    check_posting_period,
+    plan_by_rule,
+    post_plan,
+    rule_of_village,
+)
 from ..awards.service import Outcome
 from ..database import utcnow
 from ..errors import ValidationFailed
@@ -56,7 +63,8 @@ def create_entry(
 ) -> Outcome:
     """Make a red or black list entry and post its points (leader or admin of the village).
 
-    ``village_id``, when given, must be the household's village.
+    ``village_id``, when given, must be the household's village. A leader enters it for the
+    months a leader may enter points (``awards.planning.check_posting_period``).
 
     The outcome's ``extra["entry"]`` is the entry; a red entry above the approval threshold
     comes back as an approval that waits instead.
@@ -76,6 +84,7 @@ def create_entry(
     plan = plan_by_rule(
         rule, household_id, quantity, timezone=village.timezone, period=period, memo=reason
     )
+    check_posting_period(actor, village, plan.period)
     check_cap(plan)
     waits = waits_for_approval(actor, plan, village)
     if not waits and plan.kind == AWARD:

@@ -120,6 +120,43 @@ def test_an_entry_needs_a_reason_in_words(api, village, household, leader, admin
     assert standing(api, admin, household) == before
 
 
+def test_a_leader_makes_entries_only_for_the_months_a_leader_may_enter(
+    api, village, household, leader, admin, catalogue, photo_dir
+):
+    """Regression: an entry took any ``period`` from a leader (2021-01, or last month after
+    its 公示 sheet was printed) and posted its points there, though every other way a leader
+    enters points refuses those months. The committee may still enter them."""
+    from pointsmart.periods import current_period, previous_periods
+    from pointsmart.reports.sheet import mark_printed
+
+    older, last_month = previous_periods(current_period(village.timezone), 3)[:2]
+    photo = base64.b64encode(picture()).decode()
+    before = standing(api, admin, household)
+
+    too_old = api.post(
+        f"/villages/{village.id}/board-entries",
+        json=entry(household, catalogue.clutter, period=older, photo_base64=photo),
+        as_=leader, key=True, expect=422,
+    )  # fmt: skip
+    mark_printed(village.id, last_month)
+    printed = api.post(
+        f"/villages/{village.id}/board-entries",
+        json=entry(household, catalogue.filial, "悉心照顾卧床老人", period=last_month),
+        as_=leader, key=True, expect=422,
+    )  # fmt: skip
+
+    assert list(too_old["errors"]) == ["period"]
+    assert list(printed["errors"]) == ["period"]
+    assert standing(api, admin, household) == before
+    assert api.get(f"/villages/{village.id}/board-entries", as_=admin)["items"] == []
+    assert not photo_dir.exists() or list(photo_dir.iterdir()) == []
+    corrected = api.post(
+        f"/villages/{village.id}/board-entries",
+        json=entry(household, catalogue.clutter, period=older), as_=admin, key=True,
+    )  # fmt: skip
+    assert corrected["period"] == older
+
+
 @pytest.mark.parametrize("kind", ["JPEG", "PNG"])
 def test_a_photo_is_checked_re_encoded_and_served_as_an_image(
     api, client, village, household, leader, catalogue, photo_dir, kind
