@@ -59,6 +59,15 @@ class _Entry(_Quantity):
     memo = Text(load_default=None, validate=MEMO)
     period = fields.Str(load_default=None, validate=PERIOD)
 
+    def _refuse_with_rule(self, data, names=("points", "category")):
+        """By rule, the rule says the points and the category: any sent too are refused, not
+        dropped without a word."""
+        extra = [name for name in names if data.get(name) is not None]
+        if extra:
+            raise ValidationError(
+                {name: [str(_l("Not with a rule: the rule says it."))] for name in extra}
+            )
+
 
 class AwardIn(_Entry):
     """By rule: ``{household_id, rule_id, quantity (or hours), period?, memo?}``.
@@ -69,11 +78,7 @@ class AwardIn(_Entry):
     @validates_schema
     def by_rule_or_ad_hoc(self, data, **kwargs):
         if data.get("rule_id") is not None:
-            extra = [name for name in ("kind", "points", "category") if data.get(name) is not None]
-            if extra:
-                raise ValidationError(
-                    {name: [str(_l("Not with a rule: the rule says it."))] for name in extra}
-                )
+            self._refuse_with_rule(data, ("kind", "points", "category"))
             self._merge_quantity(data, required=True)
             return
         missing = {
@@ -153,6 +158,7 @@ class ProposalIn(_Entry):
     @validates_schema
     def by_rule_or_ad_hoc(self, data, **kwargs):
         if data.get("rule_id") is not None:
+            self._refuse_with_rule(data)
             self._merge_quantity(data, required=True)
         elif data.get("points") is None or data.get("category") is None:
             raise ValidationError(

@@ -416,6 +416,22 @@ def test_a_leader_proposes_only_for_the_months_a_leader_may_enter(
     assert queued["period"] == older
 
 
+@pytest.mark.parametrize("extra", [{"points": 500}, {"category": "black"}])
+def test_a_proposal_by_rule_refuses_points_or_a_category_as_an_award_does(
+    api, village, household, leader, admin, catalogue, extra
+):
+    """Regression: a proposal by rule with points (or a category) of its own was queued with
+    the rule's points, the sent ones dropped without a word: 500 asked, 30 queued."""
+    body = {"household_id": household.id, "rule_id": catalogue.filial.id, "quantity": 1}
+
+    refused = api.post(
+        f"/villages/{village.id}/approvals", json={**body, **extra}, as_=leader, expect=422
+    )
+
+    assert list(refused["errors"]) == list(extra)
+    assert api.get(f"/villages/{village.id}/approvals", as_=admin)["items"] == []
+
+
 def test_a_proposals_memo_is_checked_as_an_awards_is(api, village, household, admin):
     body = {"household_id": household.id, "points": 7, "category": "other", "memo": "修\x07路"}
 
