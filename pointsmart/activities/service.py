@@ -205,11 +205,7 @@ def check_in(
     attendance whose award was reversed cannot write over a posting of it at the same moment.
     """
     activity = activity_for(actor, activity_id, lock=True)
-    household = active_household(household_id)
-    if household.village_id != activity.village_id:
-        raise ValidationFailed(
-            errors={"household_id": [str(_l("No such household in this village."))]}
-        )
+    active_household(household_id, of_village=activity.village_id)
     member_name = attendee_name(household_id, member_name, activity.village_id)
     attendance = find_attendance(activity.id, household_id, member_name)
     if attendance is None:

@@ -136,11 +136,7 @@ def propose(
     """Queue an award for approval whatever its size (by rule, or ad hoc with points)."""
     village = find_village(village_id)
     actor.require_awarder(village_id)
-    household = active_household(household_id)
-    if household.village_id != village_id:
-        raise ValidationFailed(
-            errors={"household_id": [str(_l("No such household in this village."))]}
-        )
+    active_household(household_id, of_village=village_id)
     ledger.lock_household_account(village_id, household_id)
     if rule_id is not None:
         rule = db.session.get(Rule, rule_id)

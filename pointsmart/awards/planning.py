@@ -47,10 +47,14 @@ class Plan:
         return self.points if self.kind == AWARD else -self.points
 
 
-def active_household(household_id: int) -> Any:
+def active_household(household_id: int, *, of_village: int | None = None) -> Any:
     """The household's row (id, village_id, status, number, head_name); refuses a household
     that moved away (``AccountClosed``), and an id no row can have (a form's tampered
-    ``household_id``) as any other missing household."""
+    ``household_id``) as any other missing household.
+
+    ``of_village``: a household of another village is not found there (422 beside
+    ``household_id``), whether it moved away or not: its state is not that village's to know.
+    """
     if not is_key(household_id):
         raise NotFound(_l("No such household."))
     household = db.session.execute(
@@ -64,6 +68,10 @@ def active_household(household_id: int) -> Any:
     ).one_or_none()
     if household is None:
         raise NotFound(_l("No such household."))
+    if of_village is not None and household.village_id != of_village:
+        raise ValidationFailed(
+            errors={"household_id": [str(_l("No such household in this village."))]}
+        )
     if household.status != "active":
         raise AccountClosed()
     return household
@@ -74,10 +82,15 @@ def check_period(timezone: str, period: str | None) -> str:
     return today if period is None else checked_period(period, latest=today)
 
 
-def check_posting_period(actor: Principal, village: Village, period: str) -> None:
+def check_posting_period(
+    actor: Principal, village: Village, period: str, *, writing: bool = True
+) -> None:
     """Leaders enter points for this month, or the one before while its 公示 sheet is not
     printed; older months, and a printed one, are the committee's (an admin's) to correct,
-    since their leaderboard and notice sheet are published."""
+    since their leaderboard and notice sheet are published.
+
+    ``writing=False`` (a preview, which posts nothing and may read from a standby) reads the
+    printed month without locking the village's row."""
     if actor.is_admin_of(village.id):
         return
     today = current_period(village.timezone)
@@ -98,7 +111,8 @@ def check_posting_period(actor: Principal, village: Village, period: str) -> Non
         # Printing a month's sheet locks the village's row before it reads the month
         # (``reports.sheet.sheet_to_print``): read the printed month under a shared lock of
         # the row, so an entry lands before the sheet reads its month, or finds it printed.
-        db.session.refresh(village, ["sheet_printed_through"], with_for_update={"read": True})
+        if writing:
+            db.session.refresh(village, ["sheet_printed_through"], with_for_update={"read": True})
         printed = village.sheet_printed_through
         if printed is not None and period <= printed:
             message = _l(

@@ -79,6 +79,8 @@ def preview(actor: Principal, *, household_id: int, rule_id: int, quantity: Any,
     rule = rule_of_village(rule_id, household.village_id)
     village = find_village(household.village_id)
     plan = plan_by_rule(rule, household_id, quantity, timezone=village.timezone, period=period)
+    # Shown what saving it would refuse: the month a leader may not enter.
+    check_posting_period(actor, village, plan.period, writing=False)
     remaining = cap_remaining(plan)
     return plan, remaining
 

@@ -36,7 +36,6 @@ from ..awards.planning import (
 )
 from ..awards.service import Outcome
 from ..database import utcnow
-from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger import queries as ledger_queries
@@ -69,12 +68,10 @@ def create_entry(
     The outcome's ``extra["entry"]`` is the entry; a red entry above the approval threshold
     comes back as an approval that waits instead.
     """
-    household = active_household(household_id)
+    if village_id is not None:
+        actor.require_awarder(village_id)
+    household = active_household(household_id, of_village=village_id)
     actor.require_awarder(household.village_id)
-    if village_id is not None and household.village_id != village_id:
-        raise ValidationFailed(
-            errors={"household_id": [str(_l("No such household in this village."))]}
-        )
     rule = rule_of_village(rule_id, household.village_id)
     if rule.category not in (RED, BLACK):
         raise WrongRuleKind(_l("Choose a red list or black list rule."))

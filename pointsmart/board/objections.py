@@ -76,11 +76,7 @@ def raise_objection(
     household_id, filed_by_id = objector_of(
         actor, entry.village_id, household_id, unseen=NotFound(_l("No such entry."))
     )
-    objector = active_household(household_id)
-    if objector.village_id != entry.village_id:
-        raise ValidationFailed(
-            errors={"household_id": [str(_l("No such household in this village."))]}
-        )
+    active_household(household_id, of_village=entry.village_id)
     reason = reason_text(reason)
     village = find_village(entry.village_id)
     closed = closed_for_objections(entry, local_today(village.timezone))

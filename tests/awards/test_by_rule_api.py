@@ -250,6 +250,28 @@ def test_a_preview_shows_the_points_before_anything_is_posted(
     assert standing(api, admin, household) == before
 
 
+def test_a_preview_refuses_a_leader_the_months_saving_would(
+    api, village, household, leader, admin, catalogue
+):
+    """Regression: the preview showed a leader an entry for a month a leader may not enter
+    (older than last month, or last month once its 公示 sheet is printed); saving it was
+    then refused. An admin, who may correct those months, is shown it."""
+    from pointsmart.periods import current_period, previous_periods
+    from pointsmart.reports.sheet import mark_printed
+
+    older, last_month = previous_periods(current_period(village.timezone), 3)[:2]
+    mark_printed(village.id, last_month)
+    ask = (
+        f"/transfers/preview?household_id={household.id}&rule_id={catalogue.tidy.id}"
+        "&quantity=1&period="
+    )
+
+    for period in (older, last_month):
+        refused = api.get(ask + period, as_=leader, expect=422)
+        assert list(refused["errors"]) == ["period"]
+    assert api.get(ask + older, as_=admin)["period"] == older
+
+
 def test_a_replayed_award_by_rule_posts_once(api, household, leader, admin, catalogue):
     body = by_rule(household, catalogue.sorting)
 
