@@ -20,6 +20,7 @@ from .ledger.models import Account, ChainHead, IdempotencyRecord, MonthlyTotal, 
 from .notify.models import OutboxMessage, SmsConsent, SmsVillageSettings
 from .regions.models import Region
 from .regions.rollups import AwardDay, LeaderMonth, VillageMonth
+from .reports.models import SheetPrint
 from .rule_templates.models import (
     AdoptedEntry,
     Adoption,
@@ -64,6 +65,7 @@ __all__ = [
     "Rule",
     "RuleTemplate",
     "RuleVersion",
+    "SheetPrint",
     "Shop",
     "SmsConsent",
     "SmsVillageSettings",

@@ -36,6 +36,7 @@ from ..periods import checked_period, current_period
 from ..rules.models import BLACK, RED, Rule
 from ..villages.models import Village
 from ..villages.service import find_village
+from .models import SheetPrint
 
 LEADERBOARD_RANKS = 20
 
@@ -291,16 +292,41 @@ def sheet_to_print(actor: Principal, village_id: int, period: str | None = None)
             .where(villages.c.id == village_id)
             .with_for_update(key_share=True)
         ).one()
+        # Read before the month: a transfer committed after this has a later place in the
+        # chain, whether the sheet's reads see it or not, and is told as posted since.
+        last_seq = chain_length(village_id)
     sheet = monthly_sheet(actor, village_id, period)
     if ended:
-        mark_printed(village_id, sheet.period)
+        mark_printed(village_id, sheet.period, last_seq=last_seq)
     return sheet
 
 
-def mark_printed(village_id: int, period: str) -> None:
+def chain_length(village_id: int) -> int:
+    return (
+        db.session.execute(
+            sa.select(ChainHead.last_seq).where(ChainHead.village_id == village_id)
+        ).scalar_one_or_none()
+        or 0
+    )
+
+
+def mark_printed(village_id: int, period: str, *, last_seq: int | None = None) -> None:
     """Record that the sheet of ``period``, a month that has ended, was printed: the village's
     ``sheet_printed_through`` moves up to it (never down). An offline sale made in a month up
-    to that one counts in the month it reaches us (``counter.offline.rules``)."""
+    to that one counts in the month it reaches us (``counter.offline.rules``).
+
+    The printing is kept (``SheetPrint``) with the chain's length before the month was read
+    (``last_seq``, by default now): a transfer of the month posted later (an admin's
+    correction) lies beyond it (:func:`printed_state`). Printing holds the village's row, so
+    two printings of a month take turns here."""
+    if last_seq is None:
+        last_seq = chain_length(village_id)
+    printing = db.session.get(SheetPrint, (village_id, period))
+    if printing is None:
+        printing = SheetPrint(village_id=village_id, period=period)
+        db.session.add(printing)
+    printing.printed_at, printing.last_seq = utcnow(), last_seq
+    db.session.flush()
     villages = Village.__table__
     db.session.execute(
         villages.update()
@@ -313,3 +339,29 @@ def mark_printed(village_id: int, period: str) -> None:
         )
         .values(sheet_printed_through=period)
     )
+
+
+@dataclass(frozen=True)
+class PrintedState:
+    """An ended month's sheet as last printed, and the month's transfers posted since."""
+
+    printed_at: dt.datetime
+    posted_since: int
+
+
+def printed_state(village_id: int, period: str) -> PrintedState | None:
+    """When the month's sheet was last printed (None: never, or before this was kept) and how
+    many of the month's transfers the printed notice does not show."""
+    printing = db.session.get(SheetPrint, (village_id, period))
+    if printing is None:
+        return None
+    posted_since = db.session.execute(
+        sa.select(sa.func.count())
+        .select_from(Transfer)
+        .where(
+            Transfer.village_id == village_id,
+            Transfer.period == period,
+            Transfer.seq > printing.last_seq,
+        )
+    ).scalar_one()
+    return PrintedState(printing.printed_at, posted_since)

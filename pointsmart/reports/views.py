@@ -25,7 +25,7 @@ from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
 from .charts import monthly_bars
 from .cli import reports_cli
-from .sheet import sheet_to_print
+from .sheet import printed_state, sheet_to_print
 from .sheet_pdf import render_sheet
 
 # Read-only pages: with a hot standby, they read from it (pointsmart.replica).
@@ -46,10 +46,12 @@ def committee_report(village_id: int):
     summary = committee.monthly_summary(actor, village_id, period)
     series = committee.month_series(actor, village_id, period)
     earlier, later = neighbour_months(period)
+    village = find_village(village_id)
     return render_template(
         "reports/committee.html",
         village_id=village_id,
-        village_name=find_village(village_id).name,
+        village_name=village.name,
+        village_timezone=village.timezone,
         period=period,
         earlier=earlier,
         later=later,
@@ -59,6 +61,7 @@ def committee_report(village_id: int):
         month_leaders=_leader_rows(actor, village_id, period, months=1),
         year_leaders=_leader_rows(actor, village_id, period, months=committee.MONTHS),
         series=series,
+        printed=printed_state(village_id, period),
         **_charts(series),
     )
 

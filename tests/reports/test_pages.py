@@ -3,6 +3,8 @@ page shows."""
 
 import pytest
 
+from pointsmart.ledger import service as ledger
+from pointsmart.periods import previous_period
 from tests.counter.web import sign_in
 from tests.reports.web import get
 
@@ -69,6 +71,34 @@ def test_the_report_page_shows_the_figures_and_charts(as_admin, books):
     assert "58.3" in html  # leader 1's top household share
     assert "style=" not in html
     assert "<script" not in html.split("</header>", 1)[1]
+
+
+def test_the_report_says_when_a_printed_notice_no_longer_agrees_with_the_ledger(as_admin, books):
+    """An admin may still correct a month whose 公示 sheet is printed; the report of that
+    month then says the notice on the board is out of date, until it is printed again."""
+    last_month = previous_period(books.period)
+    report = f"/villages/{books.village.id}/reports?period={last_month}"
+    sheet = f"/villages/{books.village.id}/reports/sheet.pdf?period={last_month}"
+    assert 'id="sheet-printed"' not in get(as_admin, report).get_data(as_text=True)
+
+    get(as_admin, sheet)
+    printed = get(as_admin, report).get_data(as_text=True)
+    assert "这个月的公示表已于" in printed
+    assert "与账目一致" in printed
+
+    for points in (7, 3):
+        ledger.award(
+            books.village.id, books.zhao.id, points, category="volunteer", period=last_month,
+            posted_by_id=books.admin.user_id,
+        )  # fmt: skip
+    out_of_date = get(as_admin, report).get_data(as_text=True)
+    assert "打印以后，这个月又记了 2 笔积分" in out_of_date
+    assert "与账目一致" not in out_of_date
+
+    get(as_admin, sheet)
+    assert "与账目一致" in get(as_admin, report).get_data(as_text=True)
+    this_month = get(as_admin, f"/villages/{books.village.id}/reports?period={books.period}")
+    assert 'id="sheet-printed"' not in this_month.get_data(as_text=True)  # a draft
 
 
 def test_the_report_page_defaults_to_this_month(as_admin, books):
