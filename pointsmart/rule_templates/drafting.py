@@ -116,10 +116,7 @@ def put_entry(
     try:
         cleaned = clean_entries(view.template, rows)
     except ValidationFailed as refusal:
-        by_index = (refusal.errors or {}).get("entries")
-        if isinstance(by_index, dict) and position in by_index:
-            raise ValidationFailed(errors=by_index[position]) from None
-        raise
+        raise _as_one_entry(refusal, position) from None
     if entry_id is None:
         last = max((e.position for e in view.entries), default=-1)
         db.session.add(TemplateEntry(version_id=view.id, position=last + 1, **cleaned[position]))
@@ -207,6 +204,25 @@ def _locked_template(actor: Principal, template_id: int) -> RuleTemplate:
         raise NotFound(_l("No such rule template."))
     access.require_manager(actor, template.region_id)
     return template
+
+
+def _as_one_entry(refusal: ValidationFailed, position: int) -> ValidationFailed:
+    """The draft's refusal as the form of the one rule at ``position`` shows it: its own
+    fields' errors. The rules already in the draft passed these checks when saved, so errors
+    of another rule are its clash with this one (a code further down the list, found there):
+    beside this rule's fields too. The list's own (too many rules) says itself at the top."""
+    by_index = (refusal.errors or {}).get("entries")
+    if isinstance(by_index, dict):
+        if position in by_index:
+            return ValidationFailed(errors=by_index[position])
+        merged: dict[str, list[str]] = {}
+        for errors in by_index.values():
+            for name, messages in errors.items():
+                merged.setdefault(name, []).extend(messages)
+        return ValidationFailed(errors=merged)
+    if by_index:
+        return ValidationFailed(" ".join(str(message) for message in by_index))
+    return refusal
 
 
 def _record_update(actor: Principal, template: RuleTemplate, changes: dict) -> None:

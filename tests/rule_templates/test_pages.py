@@ -94,6 +94,45 @@ def test_a_bad_rule_in_the_draft_is_refused_in_chinese_on_the_page(client, tree,
     assert reading.get_draft(ROOT, made.id).entries == []
 
 
+def test_a_draft_rule_refused_for_the_others_says_why_beside_it(client, tree, db_session):
+    """A rule's form shows only its own fields' errors and the top of the form. A rule given
+    the code of a rule further down the list, and a rule added to a full draft, were refused
+    with 422 and no word why: the refusal named the other rule's place, or the whole list."""
+    made = drafting.create_template(
+        ROOT,
+        tree.county.id,
+        title="细则",
+        entries=[
+            {"code": "mqsb", "name": "门前三包", "category": "rule", "points": 10},
+            {"code": "lkxs", "name": "乱扣乱建", "category": "black", "points": -20},
+        ],
+    )
+    db_session.commit()
+    first = reading.get_draft(ROOT, made.id).entries[0]
+    pages = Pages(client).as_(tree.county_admin)
+    pages.get(f"/rule-templates/{made.id}")
+    html = pages.post(
+        f"/rule-templates/{made.id}/draft/entries/{first.id}",
+        {"code": "lkxs", "name": "门前三包", "category": "rule", "points": "10"},
+        expect=422,
+    )
+    assert f'id="entry-{first.id}-code-error"' in html
+    assert "模板里有两条细则用了同一个编号" in html
+    assert [e.code for e in reading.get_draft(ROOT, made.id).entries] == ["mqsb", "lkxs"]
+
+    full = [{"code": f"r{n}", "name": "细则", "category": "rule", "points": 1} for n in range(200)]
+    drafting.save_draft(ROOT, made.id, entries=full)
+    db_session.commit()
+    pages.get(f"/rule-templates/{made.id}")
+    html = pages.post(
+        f"/rule-templates/{made.id}/draft/entries",
+        {"code": "more", "name": "细则", "category": "rule", "points": "1"},
+        expect=422,
+    )
+    assert "一个模板最多 200 条细则" in html
+    assert len(reading.get_draft(ROOT, made.id).entries) == 200
+
+
 def test_township_and_village_admins_read_the_published_version_only(client, tree, template_id):
     for staff in (tree.township_admin, tree.village_admin):
         pages = Pages(client).as_(staff)
