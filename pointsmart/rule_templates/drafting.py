@@ -84,6 +84,7 @@ def save_draft(
         changes.update(audit.diff({"title": draft.title}, {"title": title}))
         draft.title = template.title = title
     if note is not None:
+        changes.update(audit.diff({"note": draft.note}, {"note": note}))
         draft.note = note
     if entries is not None:
         cleaned = clean_entries(template, entries)
@@ -176,7 +177,9 @@ def publish(actor: Principal, template_id: int, *, note: str | None = None) -> V
     version.number = (latest.number if latest else 0) + 1
     version.published_at = utcnow()
     version.published_by_id = actor.user_id
+    changes = {"version": version.number, "title": version.title, "entries": len(draft.entries)}
     if note is not None:
+        changes.update(audit.diff({"note": version.note}, {"note": note}))
         version.note = note
     template.title = version.title
     db.session.flush()
@@ -186,7 +189,7 @@ def publish(actor: Principal, template_id: int, *, note: str | None = None) -> V
         action="rule_template.publish",
         target_type="rule_template",
         target_id=template.id,
-        changes={"version": version.number, "title": version.title, "entries": len(draft.entries)},
+        changes=changes,
     )
     return VersionView(version, template, draft.entries)
 
