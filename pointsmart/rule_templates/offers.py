@@ -26,7 +26,7 @@ class Offer:
 
     template: RuleTemplate
     latest: TemplateVersion
-    adopted_version: int | None
+    adopted_version: int | None  # the version the village's rules follow last
     adopted_from: dt.date | None
 
     @property
@@ -118,11 +118,14 @@ def adoptions(actor: Principal, village_id: int) -> list[AdoptionView]:
 
 
 def _latest_adoptions(village_id: int) -> dict[int, tuple[int, dt.date]]:
-    """``{template id: (highest version number adopted, its day)}``."""
+    """``{template id: (version number, day)}`` of the adoption the village's rules follow
+    last: the one from the latest day, of two from one day the later (whose rule versions
+    win the day). Not the highest number ever adopted: a village that went back to an older
+    version runs its points and is told of the newer one again."""
     rows = db.session.execute(
         sa.select(Adoption.template_id, TemplateVersion.number, Adoption.valid_from)
         .join(TemplateVersion, TemplateVersion.id == Adoption.version_id)
         .where(Adoption.village_id == village_id)
-        .order_by(TemplateVersion.number, Adoption.id)
+        .order_by(Adoption.valid_from, Adoption.id)
     ).all()
     return {row.template_id: (row.number, row.valid_from) for row in rows}

@@ -219,6 +219,41 @@ def test_a_newer_version_shows_as_a_notice_and_is_adopted_as_new_points_of_the_s
     assert offers["notice"] is False
 
 
+def test_going_back_to_an_older_version_brings_the_notice_back(api, tree, template_id):
+    """A village that adopted v2 and then v1 again runs v1's points and range, yet its offer
+    said v2 was adopted and showed no notice: it named the highest version ever adopted,
+    not the one the village's rules follow."""
+    drafting.start_draft(ROOT, template_id)
+    raised = {**ENTRIES[0], "points": 15, "points_min": 14, "points_max": 16}
+    drafting.save_draft(ROOT, template_id, entries=[raised])
+    drafting.publish(ROOT, template_id)
+    _adopt(api, tree, template_id, version=2)
+
+    _adopt(api, tree, template_id, version=1, entries=[{"code": "mqsb"}])
+
+    assert _rules(api, tree)["mqsb"]["points"] == 10
+    offers = api.get(f"/villages/{tree.village.id}/rule-templates", as_=tree.village_admin)
+    assert offers["notice"] is True
+    assert offers["items"][0]["adopted_version"] == 1
+    assert offers["items"][0]["newer_available"] is True
+
+
+def test_a_version_adopted_from_a_later_day_is_the_one_the_offer_names(api, tree, template_id):
+    drafting.start_draft(ROOT, template_id)
+    drafting.publish(ROOT, template_id)
+    _adopt(api, tree, template_id, version=1)
+    later = (local_today(tree.village.timezone) + dt.timedelta(days=10)).isoformat()
+
+    _adopt(api, tree, template_id, version=2, valid_from=later)
+
+    offers = api.get(f"/villages/{tree.village.id}/rule-templates", as_=tree.village_admin)
+    assert (offers["items"][0]["adopted_version"], offers["items"][0]["adopted_from"]) == (
+        2,
+        later,
+    )
+    assert offers["notice"] is False
+
+
 def test_a_rule_with_points_of_its_own_after_the_day_refuses_the_adoption(api, tree, template_id):
     _adopt(api, tree, template_id)
     rule = _rules(api, tree)["mqsb"]
