@@ -42,7 +42,9 @@ def normalise_quantity(unit: str, quantity: Any) -> Decimal:
         if value != value.to_integral_value() or not 1 <= value <= MAX_EACH_QUANTITY:
             raise _bad_quantity(_l("Give a whole number from 1 to %(max)s.", max=MAX_EACH_QUANTITY))
         return value.quantize(HUNDREDTH)
-    if value != value.quantize(HUNDREDTH) or not 0 < value <= MAX_HOURS:
+    # The range first: the hundredth of a number of more digits than decimal's precision
+    # raises InvalidOperation (``1e30`` typed in a cell of the scoring grid).
+    if not 0 < value <= MAX_HOURS or value != value.quantize(HUNDREDTH):
         raise _bad_quantity(_l("Give the hours, more than 0 and at most 24, to the hundredth."))
     return value.quantize(HUNDREDTH)
 

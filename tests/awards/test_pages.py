@@ -226,6 +226,28 @@ def test_a_grid_is_scored_for_a_month_in_one_save(pages, make, village, catalogu
     assert "已评" in after
 
 
+def test_hours_too_large_for_any_number_in_a_grid_cell_are_refused_in_the_cell(
+    pages, make, village, base
+):
+    """A rule counted in hours takes the cell's text as typed: ``1e30`` was a 500."""
+    grid = make.grid(village)
+    household = make.household(village, grid=grid)
+    today = local_today(village.timezone)
+    rule = add_rule(village, "xl", "巡逻", "rule", 2, unit="hour", valid_from=today)
+    period = current_period(village.timezone)
+    page = f"{base}/scoring?grid_id={grid.id}&period={period}"
+
+    response = pages.post(
+        f"{base}/scoring",
+        {"grid_id": grid.id, "period": period, f"q-{household.id}-{rule.id}": "1e30"},
+        page=page,
+        expect=409,  # the batch is refused, the reason in the cell
+    )
+
+    assert "scoring-item has-error" in response.get_data(as_text=True)
+    assert transfers_of(household) == []
+
+
 def test_a_grid_asked_for_by_no_number_is_refused_not_shown_for_the_whole_village(
     pages, make, village, base
 ):
