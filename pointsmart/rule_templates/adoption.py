@@ -95,7 +95,7 @@ def preview(
     entries: Iterable[Mapping[str, Any]] | None = None,
 ) -> Plan:
     """What adopting would do, refused exactly as adopting would be; nothing is written."""
-    return _plan(actor, village_id, template_id, number, valid_from, entries)
+    return _plan(actor, village_id, template_id, number, valid_from, entries, lock=False)
 
 
 def adopt(
@@ -108,8 +108,12 @@ def adopt(
     entries: Iterable[Mapping[str, Any]] | None = None,
 ) -> Plan:
     """Adopt the version into the village from ``valid_from`` (default today): all chosen
-    entries become rules or rule versions, or nothing does."""
-    plan = _plan(actor, village_id, template_id, number, valid_from, entries)
+    entries become rules or rule versions, or nothing does.
+
+    The village's row is locked before the plan reads its rules: adoptions at once run one
+    after the other, each planning from what the one before made (on PostgreSQL they all
+    planned new rules, and all but one met the rules' unique code)."""
+    plan = _plan(actor, village_id, template_id, number, valid_from, entries, lock=True)
     adoption = Adoption(
         village_id=village_id,
         template_id=plan.template_id,
@@ -185,7 +189,7 @@ def adopt(
     return plan
 
 
-def _plan(actor, village_id, template_id, number, valid_from, entries) -> Plan:
+def _plan(actor, village_id, template_id, number, valid_from, entries, *, lock: bool) -> Plan:
     county_id = access.require_adopter(actor, village_id)
     version = get_version(actor, template_id, number)
     if version.template.region_id != county_id:
@@ -193,7 +197,7 @@ def _plan(actor, village_id, template_id, number, valid_from, entries) -> Plan:
         raise ValidationFailed(
             errors={"template_id": [str(_l("The template is not of the village's county."))]}
         )
-    village = db.session.get(Village, village_id)
+    village = db.session.get(Village, village_id, with_for_update=lock, populate_existing=lock)
     today = local_today(village.timezone)
     start = valid_from or today
     if start < today:

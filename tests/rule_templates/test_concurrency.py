@@ -1,5 +1,6 @@
-"""A template's draft changed by several of the county's admins at once: real threads, real
-connections, real commits (on SQLite and on PostgreSQL)."""
+"""A template's draft changed by several of the county's admins at once, and a version
+adopted by several of a village's admins at once: real threads, real connections, real
+commits (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import sqlalchemy as sa
 from pointsmart.extensions import db
 from pointsmart.regions import service as regions
 from pointsmart.rule_templates import drafting
-from pointsmart.rule_templates.models import TemplateEntry
+from pointsmart.rule_templates.models import Adoption, TemplateEntry
+from pointsmart.rules.models import Rule, RuleVersion
 from tests.factories import ROOT, Factories
 from tests.ledger.test_concurrency import run_at_once
+from tests.rule_templates.conftest import ENTRIES
 
 CLIENTS = 4
 
@@ -45,3 +48,39 @@ def test_saving_the_whole_list_at_once_keeps_one_list(fresh_app):
         codes = db.session.execute(sa.select(TemplateEntry.code)).scalars().all()
         assert len(codes) == 3
         assert len({code.split("-")[0] for code in codes}) == 1  # one save's list, whole
+
+
+def test_adopting_at_once_answers_as_one_after_the_other(fresh_app):
+    """Each adoption answers as it would after the others (the first makes the rules, the
+    next give them new versions), as on SQLite. On PostgreSQL adoptions at once all planned
+    new rules: all but one were refused 422 with "a rule with this code exists" beside a
+    ``code`` the request never sent; the village's row is now locked before the plan."""
+    with fresh_app.app_context():
+        make = Factories()
+        county = regions.create_region(ROOT, name="安平县", level="county", parent_id=None)
+        township = regions.create_region(ROOT, name="城关镇", level="township", parent_id=county.id)
+        village = make.village(name="幸福村", region_id=township.id)
+        admins = [make.staff("admin", village) for _ in range(CLIENTS)]
+        template = drafting.create_template(ROOT, county.id, title="细则", entries=ENTRIES)
+        drafting.publish(ROOT, template.id)
+        db.session.commit()
+        template_id, village_id = template.id, village.id
+
+    def adopt(index):
+        response = fresh_app.test_client().post(
+            f"/api/v1/villages/{village_id}/rule-template-adoptions",
+            json={"template_id": template_id, "version": 1},
+            headers=admins[index].auth,
+        )
+        return response.status_code
+
+    outcomes = run_at_once(CLIENTS, adopt)
+
+    assert outcomes == [201] * CLIENTS
+    with fresh_app.app_context():
+        codes = db.session.execute(sa.select(Rule.code)).scalars().all()
+        assert sorted(codes) == sorted(entry["code"] for entry in ENTRIES)
+        adoptions = db.session.execute(sa.select(sa.func.count()).select_from(Adoption))
+        assert adoptions.scalar_one() == CLIENTS
+        versions = db.session.execute(sa.select(RuleVersion.version)).scalars().all()
+        assert sorted(versions) == sorted(list(range(1, CLIENTS + 1)) * len(ENTRIES))
