@@ -6,7 +6,9 @@
   the month (the version of the month's last day, or today's for this month; the points and cap
   shown are that version's), and that a batch can post: an award above the village's approval
   threshold has to wait for an admin on its own, so it is not offered.
-* A rule capped at less than two units a month is a tick box; others take a quantity.
+* A rule counted each time and capped at less than two a month is a tick box; others take a
+  number (of times, or of hours), labelled with what one is worth. A rule counted each time
+  whose cap is less than one time's points can never be posted, so it is not offered.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..households import service as households
 from ..periods import current_period, previous_periods
 from ..rules import arithmetic
 from ..rules import catalogue as rules
-from ..rules.models import RuleVersion
+from ..rules.models import EACH, RuleVersion
 from ..villages import service as villages
 from ..villages.models import Village
 from . import limits, planning
@@ -35,6 +37,7 @@ class GridItem:
     id: int
     name: str
     version: RuleVersion
+    unit: str = EACH
 
     @property
     def points(self) -> int:
@@ -46,9 +49,9 @@ class GridItem:
 
     @property
     def tick(self) -> bool:
-        """One unit a month at most: ticked, not counted."""
+        """Once a month at most: ticked, not counted (hours are always a number)."""
         cap = self.version.monthly_cap
-        return cap is not None and cap < 2 * abs(self.version.points)
+        return self.unit == EACH and cap is not None and cap < 2 * abs(self.version.points)
 
 
 @dataclass
@@ -88,7 +91,10 @@ def scorable_items(actor: Principal, village: Village, period: str) -> list[Grid
             continue  # not in force in that month
         if version.points > village.approval_threshold:
             continue  # one unit already waits for approval: never in a batch
-        items.append(GridItem(id=view.id, name=view.name, version=version))
+        cap = version.monthly_cap
+        if view.unit == EACH and cap is not None and cap < abs(version.points):
+            continue  # not even once a month fits under the cap
+        items.append(GridItem(id=view.id, name=view.name, version=version, unit=view.unit))
     return items
 
 

@@ -244,7 +244,9 @@ def test_hours_too_large_for_any_number_in_a_grid_cell_are_refused_in_the_cell(
         expect=409,  # the batch is refused, the reason in the cell
     )
 
-    assert "scoring-item has-error" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "scoring-item has-error" in html
+    assert '<p class="field-error">请填写时长：大于 0、不超过 24 小时' in html  # the cell's own
     assert transfers_of(household) == []
 
 

@@ -81,3 +81,37 @@ def grid_household(village) -> Household:
     return db.session.execute(
         sa.select(Household).where(Household.village_id == village.id, Household.number == "XF-001")
     ).scalar_one()
+
+
+def test_an_hours_rule_takes_hours_and_says_so_even_when_capped_low(
+    browse, leader, village, grid, catalogue
+):
+    """Regression: a village rule counted in hours was labelled "每次" and, capped under two
+    hours' points, offered as a tick box (one tick: one hour)."""
+    start = local_today(village.timezone).replace(day=1)
+    patrol = add_rule(village, "xl", "巡逻", "rule", 2, unit="hour", cap=3, valid_from=start)
+    page = f"/leader/{village.id}/scoring?grid_id={grid.id}"
+
+    html = browse(leader).text(page)
+
+    cell = f"q-{grid_household(village).id}-{patrol.id}"
+    assert "巡逻 (+2 每小时)" in html
+    assert f'<input id="{cell}" name="{cell}" inputmode="numeric"' in html
+    assert "门前三包 (+10 每次)" not in html  # capped at one time: still a tick box
+
+
+def test_a_rule_whose_cap_is_below_one_times_points_is_not_offered(
+    browse, leader, village, grid, catalogue
+):
+    """Regression: capped at 5 a month, a rule worth 10 each time could never be posted, yet
+    its tick box was offered and every save of it refused (monthly_cap_reached)."""
+    start = local_today(village.timezone).replace(day=1)
+    add_rule(village, "bz", "不能用的规矩", "rule", 10, cap=5, valid_from=start)
+    period = current_period(village.timezone)
+
+    names = [item.name for item in scoring.scorable_items(leader.principal, village, period)]
+
+    assert "不能用的规矩" not in names
+    assert "不能用的规矩" not in browse(leader).text(
+        f"/leader/{village.id}/scoring?grid_id={grid.id}"
+    )

@@ -107,7 +107,19 @@ def _refusal_of(cells: list[tuple[int, int, str]]):
         cell_errors = {}
         for bad in problem.extra["entries"]:
             household_id, rule_id, _value = cells[bad["index"]]
-            cell_errors[(household_id, rule_id)] = bad["detail"]
+            cell_errors[(household_id, rule_id)] = _cell_message(bad)
         return {"errors": [str(problem.detail)], "cell_errors": cell_errors}
 
     return refusal
+
+
+def _cell_message(bad: dict) -> str:
+    """A refused cell in its own words: the field's message (几小时不对...), not the generic
+    "some fields are wrong" of a validation refusal."""
+    messages = [
+        str(message)
+        for field_messages in (bad.get("errors") or {}).values()
+        if isinstance(field_messages, list)
+        for message in field_messages
+    ]
+    return " ".join(messages) or bad["detail"]
