@@ -197,7 +197,14 @@ def _plan(actor, village_id, template_id, number, valid_from, entries, *, lock: 
         raise ValidationFailed(
             errors={"template_id": [str(_l("The template is not of the village's county."))]}
         )
-    village = db.session.get(Village, village_id, with_for_update=lock, populate_existing=lock)
+    # FOR NO KEY UPDATE: adoptions take turns, while postings, whose foreign keys take the
+    # row's key share, do not wait for one.
+    village = db.session.get(
+        Village,
+        village_id,
+        with_for_update={"key_share": True} if lock else None,
+        populate_existing=lock,
+    )
     today = local_today(village.timezone)
     start = valid_from or today
     if start < today:

@@ -4,11 +4,13 @@ commits (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
 from pointsmart.regions import service as regions
-from pointsmart.rule_templates import drafting
+from pointsmart.rule_templates import adoption, drafting
 from pointsmart.rule_templates.models import Adoption, TemplateEntry
 from pointsmart.rules.models import Rule, RuleVersion
 from tests.factories import ROOT, Factories
@@ -84,3 +86,38 @@ def test_adopting_at_once_answers_as_one_after_the_other(fresh_app):
         assert adoptions.scalar_one() == CLIENTS
         versions = db.session.execute(sa.select(RuleVersion.version)).scalars().all()
         assert sorted(versions) == sorted(list(range(1, CLIENTS + 1)) * len(ENTRIES))
+
+
+def test_an_adoption_under_way_holds_up_no_posting_in_the_village(fresh_app):
+    """Adopting takes the village's row so that adoptions take turns, but not as a posting's
+    foreign key needs it: an award, whose transfer names the village, does not wait for it."""
+    if fresh_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite locks the whole database for a writer, not rows")
+    with fresh_app.app_context():
+        make = Factories()
+        county = regions.create_region(ROOT, name="安平县", level="county", parent_id=None)
+        township = regions.create_region(ROOT, name="城关镇", level="township", parent_id=county.id)
+        village = make.village(name="幸福村", region_id=township.id)
+        household = make.household(village)
+        template = drafting.create_template(ROOT, county.id, title="细则", entries=ENTRIES)
+        drafting.publish(ROOT, template.id)
+        db.session.commit()
+        village_id, household_id, template_id = village.id, household.id, template.id
+    # Would wait for the adoption's lock, and fail at once, if it conflicted with it.
+    key_share = sa.text("SELECT id FROM villages WHERE id = :id FOR KEY SHARE NOWAIT")
+    take_turns = sa.text("SELECT id FROM villages WHERE id = :id FOR NO KEY UPDATE NOWAIT")
+
+    with fresh_app.test_request_context():
+        adoption.adopt(ROOT, village_id, template_id, 1)  # its transaction stays open
+        with db.engine.connect() as other:
+            try:
+                other.execute(key_share, {"id": village_id})
+                other.rollback()
+                with pytest.raises(sa.exc.OperationalError):  # LockNotAvailable
+                    other.execute(take_turns, {"id": village_id})
+            finally:
+                other.rollback()
+                db.session.rollback()
+    with fresh_app.app_context():
+        Factories().award(db.session.get(Household, household_id), 5)  # the row is free
+        db.session.commit()
