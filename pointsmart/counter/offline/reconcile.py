@@ -25,6 +25,7 @@ from ...extensions import db
 from ...households.models import Household
 from ...ledger import service as ledger
 from ...ledger.models import SHORTFALL, WRITE_OFF, Account
+from ...villages.service import administered_village
 from .. import goods, stock
 from ..errors import NoHouseholdToCharge, OfflineSaleResolved
 from ..models import (
@@ -101,9 +102,10 @@ def needs_attention(actor: Principal, shop_id: int, status: str | None = PENDING
 
 
 def reconciliation(actor: Principal, village_id: int, status: str | None = PENDING):
-    """A village's offline sales the server refused, every shop (admins of the village)."""
+    """A village's offline sales the server refused, every shop (admins of the village);
+    404 for a village that does not exist (an admin of every village may name any)."""
     _check_status(status)
-    actor.require_admin(village_id)
+    administered_village(actor, village_id)
     statement = _listing().where(PendingOfflineSale.village_id == village_id)
     if status is not None:
         statement = statement.where(PendingOfflineSale.status == status)

@@ -221,3 +221,12 @@ def test_a_sale_made_before_the_apps_first_day_is_refused_not_a_500(client, api,
     assert page.get_json()["errors"] == {"made_at": [message]}
     assert online["errors"] == {"made_at": [message]}
     assert balance(counter) == 300
+
+
+def test_the_reconciliation_of_an_unknown_village_is_a_404_not_a_500(client, make, counter):
+    # An admin of every village who types a village's number that does not exist.
+    sign_in(client, make.staff("admin"))
+
+    page = get(client, "/villages/999999/reconciliation", expect=404)
+
+    assert "text/html" in page.mimetype

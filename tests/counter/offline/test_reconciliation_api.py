@@ -149,3 +149,9 @@ def test_a_shortfall_locks_the_households_account_before_the_goods_as_a_sale_doe
         i for i, s in enumerate(statements) if s.startswith("UPDATE accounts SET balance=(")
     )
     assert household_locked < stock_moved < shop_moved
+
+
+def test_the_reconciliation_of_an_unknown_village_is_a_404(api, make, counter):
+    refused = api.get("/villages/999999/offline-sales", as_=make.staff("admin"), expect=404)
+
+    assert refused["code"] == "not_found"
