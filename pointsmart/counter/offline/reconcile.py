@@ -112,6 +112,22 @@ def reconciliation(actor: Principal, village_id: int, status: str | None = PENDI
     return _views(db.session.execute(statement))
 
 
+def recently_resolved(actor: Principal, village_id: int, limit: int = 20):
+    """A village's offline sales the committee resolved last, the latest first (admins)."""
+    administered_village(actor, village_id)
+    statement = (
+        _listing()
+        .where(
+            PendingOfflineSale.village_id == village_id,
+            PendingOfflineSale.status != PENDING,
+        )
+        .order_by(None)
+        .order_by(PendingOfflineSale.resolved_at.desc(), PendingOfflineSale.id.desc())
+        .limit(limit)
+    )
+    return _views(db.session.execute(statement))
+
+
 def find_offline_sale(actor: Principal, sale_id: int) -> OfflineSaleView:
     """One offline sale, for the village's admins and its shop's keeper."""
     found = db.session.execute(_listing().where(PendingOfflineSale.id == sale_id)).one_or_none()

@@ -75,12 +75,11 @@ def needs_attention(shop_id: int):
 def reconciliation(village_id: int):
     actor = page_principal()
     items = reconcile.reconciliation(actor, village_id)
-    resolved = reconcile.reconciliation(actor, village_id, status=None)
     return render_template(
         "offline/reconciliation.html",
         village=db.session.get(Village, village_id),
         items=items,
-        resolved=[item for item in resolved if item.status != "pending"][-20:],
+        resolved=reconcile.recently_resolved(actor, village_id),
         zone=_zone(village_id),
         reasons=REASON_WORDS,
     )

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from pointsmart.counter import pins
+from pointsmart.counter.offline import reconcile, sync
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
@@ -230,3 +231,31 @@ def test_the_reconciliation_of_an_unknown_village_is_a_404_not_a_500(client, mak
     page = get(client, "/villages/999999/reconciliation", expect=404)
 
     assert "text/html" in page.mimetype
+
+
+def test_settled_lately_shows_the_latest_resolutions_whenever_the_sales_were_made(client, counter):
+    """The reconciliation's "settled lately" lists the last resolutions. It took the 20
+    latest made of the village's 200 oldest offline sales: a sale made long ago and settled
+    just now was left out, and once the village had 200 offline sales nothing new showed."""
+    ledger.redeem(counter.village.id, counter.household.id, counter.shop.id, 300)
+    keeper, admin = counter.keeper.principal, counter.admin.principal
+    made = []
+    for hours_ago in range(1, 22):  # the first is made last
+        outcome = sync.redeem_offline(
+            keeper,
+            shop_id=counter.shop.id,
+            household_id=counter.household.id,
+            items=[{"product_id": counter.soap.id, "quantity": 2 if hours_ago == 21 else 1}],
+            made_at=utcnow() - dt.timedelta(hours=hours_ago),
+            client_key=f"phone-{hours_ago}",
+        )
+        made.append(outcome.pending.id)
+    for sale_id in made:  # the one made first is settled last
+        reconcile.resolve(admin, sale_id, "write_off")
+    sign_in(client, counter.admin)
+
+    html = get(client, f"/villages/{counter.village.id}/reconciliation").get_data(as_text=True)
+
+    lately = re.findall(r"幸福超市 · XF-001 · (\d+) ·", html)
+    assert len(lately) == 20
+    assert lately[0] == "40"  # the latest settled first
