@@ -403,3 +403,28 @@ def test_signing_out_from_any_page_clears_the_snapshot_but_not_the_waiting_sales
     open_counter(phone, live_server, village)
     made, *_ = facts(live_app, village)
     assert made == [(village.households["XF-001"], 20)]
+
+
+def test_a_card_issued_after_the_snapshot_sells_offline(live_app, live_server, phone, village):
+    """A household that got a new card after the counter took its snapshot (its old card
+    lost) shows the new card at a counter without network: the new card is the good one,
+    and the sale is kept; the phone said it had been replaced and refused it."""
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)  # the snapshot knows the first card
+    phone.context.set_offline(True)
+    with live_app.app_context():
+        new_card = issue_card(village.households["XF-002"]).url
+        db.session.commit()
+
+    scan(phone, new_card)
+    phone.get_by_role("button", name="香皂 加一件").click()
+    phone.get_by_test_id("offline-confirm").click()
+    phone.get_by_test_id("offline-kept").filter(has_text="XF-002").wait_for()
+    phone.context.set_offline(False)
+    phone.wait_for_function(
+        "() => !document.querySelector('[data-testid=offline-waiting]')", timeout=20_000
+    )
+
+    made, stock, balances, pending, ok = facts(live_app, village)
+    assert made == [(village.households["XF-002"], 20)]
+    assert (stock, balances["XF-002"], pending, ok) == (10 - 1, 45 - 20, [], True)

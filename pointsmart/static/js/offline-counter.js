@@ -8,7 +8,7 @@
  * and every few minutes) and sends waiting sales (on load and on reconnect).
  * Offline (navigator.onLine false, or the server did not answer the last refresh), the card
  * form and the sale form are kept from submitting: the card is read from the snapshot (a card older than the snapshot's version
- * is refused), goods are picked from the snapshot, and a sale is allowed within the
+ * is refused; a newer one, issued since, is taken), goods are picked from the snapshot, and a sale is allowed within the
  * household's snapshot balance less its waiting sales and within the village's offline limit
  * for the day; it is kept in IndexedDB with its own Idempotency-Key and the time it was made.
  * A banner says plainly how many sales are offline and waiting.
@@ -174,7 +174,10 @@
     var household = null;
     snapshot.households.forEach(function (h) { if (h.id === data[0]) household = h; });
     if (!household) return { problem: say("card_unknown") };
-    if (data[1] !== household.card_version) return { problem: say("card_replaced") };
+    // An older card than the snapshot's was replaced; a newer one was issued after the
+    // snapshot was taken (the household's old card lost): it is the good one, and the server
+    // checks every card again when the sale reaches it.
+    if (data[1] < household.card_version) return { problem: say("card_replaced") };
     return { household: household, card: text };
   }
 
