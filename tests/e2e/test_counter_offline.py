@@ -428,3 +428,29 @@ def test_a_card_issued_after_the_snapshot_sells_offline(live_app, live_server, p
     made, stock, balances, pending, ok = facts(live_app, village)
     assert made == [(village.households["XF-002"], 20)]
     assert (stock, balances["XF-002"], pending, ok) == (10 - 1, 45 - 20, [], True)
+
+
+def test_a_double_tap_on_the_pick_page_without_network_keeps_one_sale(
+    live_app, live_server, phone, village
+):
+    """The goods were picked with network; it went before the confirm, which the shopkeeper
+    tapped twice. Online, the form's one-time key makes the second tap harmless; offline, each
+    tap kept a sale of its own, and the household paid twice when they were sent."""
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    scan(phone, village.cards["XF-001"])
+    phone.get_by_role("button", name="香皂 加一件").click()
+    phone.context.set_offline(True)
+
+    phone.get_by_role("button", name="确认兑换").dblclick()
+    phone.get_by_test_id("offline-kept").wait_for()
+    phone.wait_for_timeout(500)
+    assert waiting_count(phone) == 1
+    phone.context.set_offline(False)
+    phone.wait_for_function(
+        "() => !document.querySelector('[data-testid=offline-waiting]')", timeout=20_000
+    )
+
+    made, stock, balances, pending, ok = facts(live_app, village)
+    assert made == [(village.households["XF-001"], 20)]
+    assert (stock, balances["XF-001"], pending, ok) == (10 - 1, 300 - 20, [], True)

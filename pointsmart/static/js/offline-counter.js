@@ -298,9 +298,14 @@
   NS.interceptSale = function (form, event) {
     if (!isOffline() || !box) return false;
     event.preventDefault();
-    withSnapshot(function () {
+    // One sale per form: a second tap while the first is kept (or after) keeps nothing more,
+    // as the form's one-time key makes it harmless online.
+    if (form.getAttribute("data-offline-keeping")) return true;
+    form.setAttribute("data-offline-keeping", "1");
+    var again = function () { form.removeAttribute("data-offline-keeping"); };
+    var started = withSnapshot(function () {
       var found = cardHousehold(form.querySelector("[name=card]").value);
-      if (found.problem) return showProblem(found.problem, form);
+      if (found.problem) return showProblem(found.problem, form); // nothing kept: again
       var picked = [];
       snapshot.goods.forEach(function (product) {
         var input = form.querySelector("[name=qty-" + product.id + "]");
@@ -313,8 +318,10 @@
       return keepSale(found.household, found.card, picked).then(function (result) {
         kept(result, form);
         if (!result.problem) form.hidden = true;
-      });
+        else again();
+      }, again);
     }, form);
+    if (!started) again(); // no snapshot, or the card was refused
     return true;
   };
 
