@@ -29,6 +29,6 @@ def made_at_field(**kwargs) -> fields.Field:
         metadata={
             "description": "an offline sale: when it was made on the phone (from 2000-01-01 "
             "on); the sale counts in that month unless the month is settled or on a printed "
-            "公示 sheet"
+            "公示 sheet; a time after now, or before last month began, counts as now"
         },
     )

@@ -18,6 +18,7 @@ from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import period_of
 from pointsmart.reports.sheet import sheet_to_print
+from tests.counter.offline.conftest import last_month_moment
 from tests.factories import ROOT, Factories
 from tests.ledger.test_concurrency import run_at_once
 from tests.reports.pdf import pdf_text
@@ -32,7 +33,7 @@ def test_an_offline_sale_synced_while_its_months_sheet_is_printed_is_on_the_shee
     shared before it decides its month: the sale is printed, or counts in the current month.
     """
     rounds = 6
-    made_at = utcnow() - dt.timedelta(days=35)
+    made_at = last_month_moment()
     scenes = []
     with fresh_app.app_context():
         make = Factories()

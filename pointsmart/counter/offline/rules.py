@@ -12,7 +12,7 @@ from ...audit import service as audit
 from ...errors import ValidationFailed
 from ...extensions import db
 from ...ledger import service as ledger
-from ...periods import current_period, day_bounds, local_day, period_of
+from ...periods import current_period, day_bounds, local_day, period_of, previous_period
 from ...villages.models import Village
 from ...villages.service import administered_village
 from ..errors import OfflineLimitExceeded, OfflineSalesOff
@@ -34,6 +34,19 @@ def month_closed(shop: Shop, village: Village, period: str) -> bool:
         ).first()
         is not None
     )
+
+
+def believable_time(village: Village, made_at: dt.datetime, now: dt.datetime) -> dt.datetime:
+    """When an offline sale counts as made: the phone's time, unless no counter can have sold
+    then: later than now (a clock ahead of ours), or before last month began (a phone whose
+    clock reset to 2000 after its battery ran out; a sale backdated to pass the daily offline
+    limit on days long gone, or into a month nobody will settle). Such a sale counts as made
+    when it reaches us, in this month and against today's limit. Last month stays open to
+    sales made then, as it is to leaders' points."""
+    earliest_month = previous_period(current_period(village.timezone, now))
+    if made_at > now or period_of(made_at, village.timezone) < earliest_month:
+        return now
+    return made_at
 
 
 def posting_period(shop: Shop, village: Village, made_at: dt.datetime) -> str:

@@ -81,8 +81,7 @@ def redeem_offline(
     customers.require_seller(actor, shop)
     wanted = sales.merge_lines(items)
     village = db.session.get(Village, shop.village_id)
-    # A phone clock ahead of ours: the sale cannot have been made in the future.
-    made_at = min(made_at, utcnow())
+    made_at = rules.believable_time(village, made_at, utcnow())
     period = rules.posting_period(shop, village, made_at)
 
     def within_limit(customer: customers.Customer, total: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,14 @@ from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from tests.conftest import count_rows
+
+
+def last_month_moment() -> dt.datetime:
+    """A moment in the month before this one (Shanghai), 10 days before this month began.
+    Counted from Shanghai's day of the month: the machine's (UTC) day is the day before from
+    16:00 to 24:00 UTC, and on the last day of a UTC month it reached two months back."""
+    now = utcnow()
+    return now - dt.timedelta(days=now.astimezone(ZoneInfo("Asia/Shanghai")).day + 10)
 
 
 def offline(counter, *lines, made_at: dt.datetime | None = None, **extra) -> dict:

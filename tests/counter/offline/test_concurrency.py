@@ -26,6 +26,7 @@ from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import period_of
 from tests.conftest import app_on_fresh_database
+from tests.counter.offline.conftest import last_month_moment
 from tests.counter.test_concurrency import at_once, call
 from tests.factories import ROOT, Factories
 from tests.load.server import serving
@@ -124,7 +125,7 @@ def test_an_offline_sale_of_a_month_synced_while_the_month_is_settled_is_paid_on
     from tests.ledger.test_concurrency import run_at_once
 
     rounds = 8
-    made_at = utcnow() - dt.timedelta(days=35)
+    made_at = last_month_moment()
     with fresh_app.app_context():
         make = Factories()
         village = make.village()

@@ -4,8 +4,8 @@ the village's offline limit; one the server refuses is kept whole, posting nothi
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
 from pointsmart.counter import settlement
@@ -17,15 +17,7 @@ from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period, period_of
-from tests.counter.offline.conftest import balance, counts, offline, stock
-
-
-def last_month_moment() -> dt.datetime:
-    """A moment in the month before this one (Shanghai), 10 days before this month began.
-    Counted from Shanghai's day of the month: the machine's (UTC) day is the day before from
-    16:00 to 24:00 UTC, and on the last day of a UTC month it reached two months back."""
-    now = utcnow()
-    return now - dt.timedelta(days=now.astimezone(ZoneInfo("Asia/Shanghai")).day + 10)
+from tests.counter.offline.conftest import balance, counts, last_month_moment, offline, stock
 
 
 def test_an_offline_sale_posts_once_with_the_time_it_was_made(api, counter):
@@ -110,6 +102,56 @@ def test_a_phone_clock_ahead_of_ours_counts_as_now(api, counter):
     )
 
     assert dt.datetime.fromisoformat(sale["made_at"]) <= utcnow()
+
+
+@pytest.mark.parametrize(
+    "made_at",
+    [
+        dt.datetime(2000, 1, 1, 0, 0, 1, tzinfo=dt.UTC),  # a phone's clock reset
+        utcnow() - dt.timedelta(days=75),  # before last month began
+    ],
+)
+def test_a_sale_made_before_last_month_began_counts_as_made_now(api, counter, made_at):
+    """Regression: a phone whose clock had reset booked its sale into 2000-01 (a month nobody
+    settles or prints), and backdating sales onto days long gone passed the daily offline
+    limit as often as there were days."""
+    before = utcnow()
+
+    sale = api.post(
+        "/redemptions",
+        json=offline(counter, (counter.soap, 1), made_at=made_at),
+        as_=counter.keeper,
+        key=True,
+    )
+
+    assert before <= dt.datetime.fromisoformat(sale["made_at"]) <= utcnow()
+    transfer = db.session.get(Transfer, sale["transfer_id"])
+    assert transfer.period == current_period("Asia/Shanghai")
+
+
+def test_backdating_does_not_pass_the_daily_offline_limit(api, counter):
+    assert counter.village.offline_limit == 50
+    days_back = [utcnow() - dt.timedelta(days=days) for days in (80, 90)]  # 20 points each
+
+    answers = [
+        api.post(
+            "/redemptions",
+            json=offline(counter, (counter.soap, 2), made_at=made_at),
+            as_=counter.keeper,
+            key=True,
+            expect=expect,
+        )
+        for made_at, expect in zip(days_back, (201, 202), strict=True)
+    ]
+    third = api.post(
+        "/redemptions",
+        json=offline(counter, (counter.soap, 1), made_at=days_back[0]),
+        as_=counter.keeper,
+        key=True,
+        expect=202,
+    )
+
+    assert answers[1]["reason"] == third["reason"] == "offline_limit_exceeded"
 
 
 def test_a_household_that_spent_elsewhere_meanwhile_is_kept_pending_posting_nothing(api, counter):

@@ -7,7 +7,9 @@ and resolutions happens,
 * an offline sale sent again with its key posts nothing more;
 * every offline sale either posted once (a redemption that keeps its made time) or waits
   whole (nothing posted) until exactly one resolution pays the shop for it;
-* the shop's account holds exactly its sales, shortfalls and write-offs.
+* the shop's account holds exactly its sales, shortfalls and write-offs;
+* no household spends more offline in a day than the village's limit, and no sale counts as
+  made before last month began (a phone's clock a year behind counts as now).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pointsmart.ledger import idempotency
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import REDEEM, SHORTFALL, WRITE_OFF, Account, Transfer
 from pointsmart.ledger.verify import verify_village
+from pointsmart.periods import local_day, period_of, previous_period
 
 _keys = itertools.count(1)
 
@@ -122,7 +125,8 @@ class OfflineMachine(RuleBasedStateMachine):
         target=offline_sales,
         who=st.integers(0, 1),
         quantity=st.integers(1, 5),
-        hours_ago=st.sampled_from([1, 2, 30]),
+        # 24 * 400: a phone whose clock is more than a year behind (or a backdated sale)
+        hours_ago=st.sampled_from([1, 2, 30, 24 * 400]),
     )
     def sell_offline(self, who, quantity, hours_ago):
         key = f"offline-{next(_keys)}"
@@ -225,6 +229,27 @@ class OfflineMachine(RuleBasedStateMachine):
         assert made == sum(1 for _, body in self.sent.values() if "posted" in body)
 
     @invariant()
+    def no_household_spends_more_offline_in_a_day_than_the_limit(self):
+        """Counted by the day each sale counts as made, which is never before last month
+        began: no backdating passes the limit on days long gone."""
+        if not hasattr(self, "village"):
+            return
+        by_day: dict[tuple, int] = {}
+        for household_id, points, made_at, created_at in db.session.execute(
+            sa.select(
+                Redemption.household_id,
+                Redemption.total_points,
+                Redemption.made_at,
+                Redemption.created_at,
+            ).where(Redemption.shop_id == self.shop.id, Redemption.made_at.is_not(None))
+        ):
+            month_before = previous_period(period_of(created_at, self.village.timezone))
+            assert period_of(made_at, self.village.timezone) >= month_before
+            day = local_day(made_at, self.village.timezone)
+            by_day[household_id, day] = by_day.get((household_id, day), 0) + points
+        assert all(points <= self.village.offline_limit for points in by_day.values())
+
+    @invariant()
     def the_shop_holds_what_it_was_paid(self):
         if not hasattr(self, "village"):
             return
@@ -242,7 +267,7 @@ def test_offline_invariants_hold_under_any_sequence_of_operations(make):
     run_state_machine_as_test(
         OfflineMachine,
         settings=settings(
-            max_examples=15,
+            max_examples=40,
             stateful_step_count=20,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
