@@ -454,3 +454,29 @@ def test_a_double_tap_on_the_pick_page_without_network_keeps_one_sale(
     made, stock, balances, pending, ok = facts(live_app, village)
     assert made == [(village.households["XF-001"], 20)]
     assert (stock, balances["XF-001"], pending, ok) == (10 - 1, 300 - 20, [], True)
+
+
+def test_signing_out_at_the_counter_sends_the_waiting_sales_first_or_asks(
+    live_app, live_server, phone, village
+):
+    """A waiting sale is sent only by whoever made it: signed out, it waited unseen for that
+    person's next sign-in on this phone. Online, signing out sends it first; offline, the
+    shopkeeper is asked, and may stay."""
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    phone.context.set_offline(True)
+    sell_offline(phone, village, "XF-001", 1)
+
+    with phone.expect_event("dialog") as asked:
+        phone.get_by_role("button", name="退出登录").click()
+    question = asked.value.message
+    asked.value.dismiss()
+
+    assert "您还有 1 笔没联网时的兑换没有上传" in question
+    assert f"/shops/{village.shop_id}/counter" in phone.url  # still here, still signed in
+    assert waiting_count(phone) == 1
+    phone.context.set_offline(False)
+    phone.get_by_role("button", name="退出登录").click()  # sent first: nothing to ask
+    phone.wait_for_url(lambda url: "/counter" not in url)
+    made, *_ = facts(live_app, village)
+    assert made == [(village.households["XF-001"], 20)]

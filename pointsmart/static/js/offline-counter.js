@@ -11,7 +11,9 @@
  * is refused; a newer one, issued since, is taken), goods are picked from the snapshot, and a sale is allowed within the
  * household's snapshot balance less its waiting sales and within the village's offline limit
  * for the day; it is kept in IndexedDB with its own Idempotency-Key and the time it was made.
- * A banner says plainly how many sales are offline and waiting.
+ * A banner says plainly how many sales are offline and waiting. Signing out here sends the
+ * user's waiting sales first (only the user who made a sale sends it); any still waiting
+ * (no network) are counted and the shopkeeper is asked before leaving.
  * Exposes PointsmartOffline.interceptSale(form, event) for counter.js's submit path.
  */
 (function () {
@@ -327,6 +329,14 @@
 
   // --- the banner: offline, and what waits ---------------------------------------------------
 
+  function unsentOfMine() {
+    return NS.store.sales().then(function (sales) {
+      return sales.filter(function (sale) {
+        return sale.state === "waiting" && snapshot && sale.user_id === snapshot.user_id;
+      }).length;
+    });
+  }
+
   function render() {
     return NS.store.sales().then(function (sales) {
       var mine = sales.filter(function (sale) { return sale.shop_id === shopId; });
@@ -379,7 +389,13 @@
           if (form.getAttribute("data-cleared")) return;
           event.preventDefault();
           var go = function () { form.setAttribute("data-cleared", "1"); form.submit(); };
-          NS.store.clearSnapshots().then(go, go);
+          var leave = function () { NS.store.clearSnapshots().then(go, go); };
+          // Sales wait to be sent by whoever made them: signed out, they wait for that
+          // person's next sign-in on this phone. Send them first; ask before leaving any.
+          syncNow().then(unsentOfMine).then(function (count) {
+            if (count && !window.confirm(say("sign_out_waiting", { n: count }))) return;
+            leave();
+          }, leave);
         });
       }
     );
