@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 
 from ..accounts.auth import Principal
 from ..errors import Problem
-from ..text import clean_number
 from . import cards
-from .service import find_household, search_households
+from .service import find_household, household_id_by_number, search_households
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,11 @@ def look_up(actor: Principal, village_id: int, text: str, *, limit: int) -> Foun
             return Found(error=_("This card belongs to another village."), status=403)
         return Found(household_id=household_id)
     matches = search_households(actor, village_id, q=text[:50], limit=limit)
-    number = clean_number(text)
-    exact = [row for row in matches if row["number"] == number]
-    if len(matches) == 1 or len(exact) == 1:
-        return Found(household_id=(exact or matches)[0]["id"])
+    # Looked up on its own: among many households holding the text (``5`` is in ``15``,
+    # ``105`` ...), the one whose number it is may lie beyond the page of matches.
+    exact = household_id_by_number(village_id, text)
+    if exact is not None:
+        return Found(household_id=exact)
+    if len(matches) == 1:
+        return Found(household_id=matches[0]["id"])
     return Found(matches=matches)
