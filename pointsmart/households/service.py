@@ -185,6 +185,8 @@ def search_households(
         statement = statement.where(Household.id > after)
     if q:
         # As numbers are stored: a number typed with full-width digits finds its household.
+        # Letters in either case, on every database (SQLite's LIKE ignores the case of
+        # ASCII letters, PostgreSQL's does not): ``xf-001`` typed on a phone finds XF-001.
         pattern = f"%{_escape_like(clean_number(q))}%"
         phone_digits = clean_phone(q)  # as phones are stored; "+86" alone finds no one
         phone_match = (
@@ -192,12 +194,12 @@ def search_households(
             if phone_digits
             else sa.false()
         )
-        member_match = sa.select(Member.household_id).where(Member.name.like(pattern, escape="\\"))
+        member_match = sa.select(Member.household_id).where(Member.name.ilike(pattern, escape="\\"))
         card_holder = cards.household_named_by(q)
         statement = statement.where(
             sa.or_(
-                Household.number.like(pattern, escape="\\"),
-                Household.head_name.like(pattern, escape="\\"),
+                Household.number.ilike(pattern, escape="\\"),
+                Household.head_name.ilike(pattern, escape="\\"),
                 phone_match,
                 Household.id.in_(member_match),
                 Household.id == card_holder if card_holder is not None else sa.false(),

@@ -316,3 +316,17 @@ def test_households_with_equal_points_share_a_rank(api, make):
 
     # Households with nothing this month have 0 points; a penalty puts a household below them.
     assert ranks == [1, 1, 3, 4, 4, 6]
+
+
+def test_a_search_in_small_letters_finds_the_same_households_on_every_database(api, make):
+    """SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's does not: a number
+    typed on a phone's keyboard (``xf-0``) found the households on one and none on the
+    other."""
+    village = make.village()
+    admin = make.staff("admin", village)
+    make.household(village, number="XF-001", head_name="Aliya")
+    make.household(village, number="XF-002")
+    make.household(village, number="0003")
+
+    assert household_numbers(api, admin, village, "&q=xf-0") == ["XF-001", "XF-002"]
+    assert household_numbers(api, admin, village, "&q=ALIYA") == ["XF-001"]

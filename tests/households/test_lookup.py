@@ -16,3 +16,13 @@ def test_the_household_whose_number_is_typed_is_found_behind_many_that_hold_it(m
     found = lookup.look_up(ROOT, village.id, "5", limit=30)
 
     assert found.household_id == five.id
+
+
+def test_a_number_typed_in_small_letters_finds_its_household_on_every_database(make):
+    village = make.village()
+    household = make.household(village, number="XF-001")
+    make.household(village, number="XF-002")
+
+    found = lookup.look_up(ROOT, village.id, "xf-001", limit=30)
+
+    assert found.household_id == household.id
