@@ -7,7 +7,9 @@
   every village" only an admin of every village grants or revokes. A role is granted only to
   a user the actor manages.
 * Disabling a user or resetting their password ends all their sessions and API tokens.
-* Nobody disables themself or removes their own admin role (no accidental lock-out).
+* Nobody disables themself or removes their own admin role (no accidental lock-out), and
+  two admins who take each other's admin role or disable each other at once do not both
+  succeed (:func:`_as_of_now`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..lookups import get_or_refuse, village_row
+from ..villages.models import Village
 from ..villages.service import administered_village
 from .errors import RoleExists, SelfLockout
 
@@ -64,6 +67,31 @@ def managed_user(actor: Principal, user_id: int) -> StaffRow:
     if not _may_manage(actor, roles):
         raise Forbidden(_l("Only an administrator of every village this user works for may."))
     return StaffRow(user, roles)
+
+
+def _as_of_now(actor: Principal, village_ids) -> Principal:
+    """The actor as the database has them now, with the staff of ``village_ids`` held.
+
+    The actor was read when the request began. On PostgreSQL two admins who revoke each
+    other's admin role (or disable each other) at once both passed their checks and the
+    village was left without an admin. The villages' rows are locked here (``FOR NO KEY
+    UPDATE``: a posting's foreign-key check does not wait for it), so the second waits for
+    the first and then reads its own roles without the one just taken away. On SQLite the
+    request's write transaction already made them take turns."""
+    ids = sorted({village_id for village_id in village_ids if village_id is not None})
+    if ids:
+        db.session.execute(
+            sa.select(Village.id)
+            .where(Village.id.in_(ids))
+            .order_by(Village.id)
+            .with_for_update(key_share=True)
+        ).all()
+    if actor.user_id is None:  # the command line
+        return actor
+    now = accounts.load_principal(actor.user_id)
+    if now is None:
+        raise Forbidden()
+    return now
 
 
 def list_staff(actor: Principal, village_id: int) -> list[StaffRow]:
@@ -151,6 +179,10 @@ def set_user_active(actor: Principal, user_id: int, *, active: bool) -> User:
     row = managed_user(actor, user_id)
     if not active and row.user.id == actor.user_id:
         raise SelfLockout()
+    if not active and not _may_manage(
+        _as_of_now(actor, [r.village_id for r in row.roles]), row.roles
+    ):
+        raise Forbidden(_l("Only an administrator of every village this user works for may."))
     if row.user.active == active:
         return row.user
     row.user.active = active
@@ -233,6 +265,9 @@ def revoke_role(actor: Principal, assignment_id: int) -> None:
     _check_role_target(actor, assignment.role, assignment.village_id)
     if assignment.user_id == actor.user_id and assignment.role == "admin":
         raise SelfLockout()
+    _check_role_target(
+        _as_of_now(actor, [assignment.village_id]), assignment.role, assignment.village_id
+    )
     user = db.session.get(User, assignment.user_id)
     description = _role_description(assignment)
     db.session.delete(assignment)

@@ -198,3 +198,89 @@ def test_no_admin_draws_another_villages_staff_into_their_village(pages, office)
         f"/admin/villages/{vid}/users/{leader_id}/active", {"active": "0"}, expect=303
     )
     assert not db.session.get(User, leader_id).active
+
+
+def test_two_admins_taking_each_others_admin_role_at_once_leave_the_village_one(fresh_app):
+    """Each request read its admin's roles when it began; on PostgreSQL both revocations
+    then went through and the village was left with no admin at all (only an admin of every
+    village could give it one again). The second now finds its own admin role gone."""
+    from pointsmart.accounts.service import load_principal
+    from pointsmart.admin import staff
+    from pointsmart.errors import Problem
+    from tests.factories import Factories
+    from tests.ledger.test_concurrency import run_at_once
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        first, second = make.staff("admin", village), make.staff("admin", village)
+        db.session.commit()
+        vid = village.id
+        roles = {
+            user_id: db.session.execute(
+                db.select(RoleAssignment.id).where(RoleAssignment.user_id == user_id)
+            ).scalar_one()
+            for user_id in (first.user_id, second.user_id)
+        }
+        actors = [load_principal(first.user_id), load_principal(second.user_id)]
+    other_role = [roles[second.user_id], roles[first.user_id]]
+
+    def revoke(index):
+        with fresh_app.app_context():
+            try:
+                staff.revoke_role(actors[index], other_role[index])
+                db.session.commit()
+                return "revoked"
+            except Problem:
+                db.session.rollback()
+                return "refused"
+
+    assert sorted(run_at_once(2, revoke)) == ["refused", "revoked"]
+    with fresh_app.app_context():
+        admins = db.session.execute(
+            db.select(RoleAssignment.id).where(
+                RoleAssignment.village_id == vid, RoleAssignment.role == "admin"
+            )
+        ).all()
+        assert len(admins) == 1
+        assert (
+            len(
+                db.session.execute(
+                    db.select(AuditEntry.id).where(AuditEntry.action == "role.revoke")
+                ).all()
+            )
+            == 1
+        )
+
+
+def test_two_admins_disabling_each_other_at_once_leave_the_village_one(fresh_app):
+    """As with their roles: on PostgreSQL both were disabled, and nobody of the village
+    could sign in to its admin pages."""
+    from pointsmart.accounts.service import load_principal
+    from pointsmart.admin import staff
+    from pointsmart.errors import Problem
+    from tests.factories import Factories
+    from tests.ledger.test_concurrency import run_at_once
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        first, second = make.staff("admin", village), make.staff("admin", village)
+        db.session.commit()
+        actors = [load_principal(first.user_id), load_principal(second.user_id)]
+    others = [second.user_id, first.user_id]
+
+    def disable(index):
+        with fresh_app.app_context():
+            try:
+                staff.set_user_active(actors[index], others[index], active=False)
+                db.session.commit()
+                return "disabled"
+            except Problem:
+                db.session.rollback()
+                return "refused"
+
+    assert sorted(run_at_once(2, disable)) == ["disabled", "refused"]
+    with fresh_app.app_context():
+        active = [db.session.get(User, u).active for u in (first.user_id, second.user_id)]
+        assert sorted(active) == [False, True]
