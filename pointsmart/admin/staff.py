@@ -268,6 +268,8 @@ def revoke_role(actor: Principal, assignment_id: int) -> None:
     _check_role_target(
         _as_of_now(actor, [assignment.village_id]), assignment.role, assignment.village_id
     )
+    # Read again under the lock: a double tap's first request may have revoked it meanwhile.
+    user_of_role(assignment_id)
     user = db.session.get(User, assignment.user_id)
     description = _role_description(assignment)
     db.session.delete(assignment)

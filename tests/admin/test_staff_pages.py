@@ -284,3 +284,40 @@ def test_two_admins_disabling_each_other_at_once_leave_the_village_one(fresh_app
     with fresh_app.app_context():
         active = [db.session.get(User, u).active for u in (first.user_id, second.user_id)]
         assert sorted(active) == [False, True]
+
+
+def test_a_role_revoked_twice_at_once_is_revoked_once(fresh_app):
+    """A double tap on 撤销: on PostgreSQL the second request had read the role before the
+    first deleted it, and its own delete then matched no row: a 500 page."""
+    from pointsmart.accounts.service import load_principal
+    from pointsmart.admin import staff
+    from pointsmart.errors import Problem
+    from tests.factories import Factories
+    from tests.ledger.test_concurrency import run_at_once
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admin, leader = make.staff("admin", village), make.staff("leader", village)
+        db.session.commit()
+        role_id = db.session.execute(
+            db.select(RoleAssignment.id).where(RoleAssignment.user_id == leader.user_id)
+        ).scalar_one()
+        actor = load_principal(admin.user_id)
+
+    def revoke(index):
+        with fresh_app.app_context():
+            try:
+                staff.revoke_role(actor, role_id)
+                db.session.commit()
+                return "revoked"
+            except Problem as problem:
+                db.session.rollback()
+                return problem.code
+
+    assert sorted(run_at_once(2, revoke)) == ["not_found", "revoked"]
+    with fresh_app.app_context():
+        revocations = db.session.execute(
+            db.select(AuditEntry.id).where(AuditEntry.action == "role.revoke")
+        ).all()
+        assert len(revocations) == 1
