@@ -9,7 +9,7 @@
 * Disabling a user or resetting their password ends all their sessions and API tokens.
 * Nobody disables themself or removes their own admin role (no accidental lock-out), and
   two admins who take each other's admin role or disable each other at once do not both
-  succeed (:func:`_as_of_now`).
+  succeed; a role granted or revoked twice at once is so once (:func:`_as_of_now`).
 """
 
 from __future__ import annotations
@@ -249,6 +249,8 @@ def grant_role(
         shop_id = None
     if errors:
         raise ValidationFailed(errors=errors)
+    # Under the lock: a double tap's first request may have granted it meanwhile.
+    _check_role_target(_as_of_now(actor, [village_id]), role, village_id)
     for existing in _roles_of(user_id):
         if (existing.role, existing.village_id, existing.shop_id) == (role, village_id, shop_id):
             raise RoleExists()

@@ -321,3 +321,52 @@ def test_a_role_revoked_twice_at_once_is_revoked_once(fresh_app):
             db.select(AuditEntry.id).where(AuditEntry.action == "role.revoke")
         ).all()
         assert len(revocations) == 1
+
+
+def test_a_role_granted_twice_at_once_is_granted_once(fresh_app, monkeypatch):
+    """A double tap on 授予: on PostgreSQL both requests found the user without the role and
+    each added it; the user held the role twice, and the audit log said so twice. (Both
+    requests read the user's roles before either goes on, unless one waits for the other.)"""
+    import contextlib
+    import threading
+
+    from pointsmart.accounts.service import load_principal
+    from pointsmart.admin import staff
+    from pointsmart.errors import Problem
+    from tests.factories import Factories
+    from tests.ledger.test_concurrency import run_at_once
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        admin, leader = make.staff("admin", village), make.staff("leader", village)
+        db.session.commit()
+        vid, actor = village.id, load_principal(admin.user_id)
+
+    together = threading.Barrier(2)
+    roles_of = staff._roles_of
+
+    def roles_read_together(user_id):
+        roles = roles_of(user_id)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other waits for this one
+            together.wait(timeout=1)
+        return roles
+
+    monkeypatch.setattr(staff, "_roles_of", roles_read_together)
+
+    def grant(index):
+        with fresh_app.app_context():
+            try:
+                staff.grant_role(actor, leader.user_id, role="admin", village_id=vid, shop_id=None)
+                db.session.commit()
+                return "granted"
+            except Problem as problem:
+                db.session.rollback()
+                return problem.code
+
+    assert sorted(run_at_once(2, grant)) == ["granted", "role_exists"]
+    with fresh_app.app_context():
+        roles = db.session.execute(
+            db.select(RoleAssignment.role).where(RoleAssignment.user_id == leader.user_id)
+        ).scalars()
+        assert sorted(roles) == ["admin", "leader"]
