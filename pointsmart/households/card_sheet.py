@@ -33,7 +33,15 @@ from ..ordering import natural_sorted
 from ..villages.models import Grid, Village
 from ..villages.service import administered_village
 from .card_images import qr_image
-from .cards import IssuedCard, card_token, card_url, current_card, format_code, issue_card
+from .cards import (
+    IssuedCard,
+    card_token,
+    card_url,
+    current_card,
+    format_code,
+    issue_card,
+    issue_first_card,
+)
 from .models import Card, Household
 from .service import household_id_by_number, require_not_moved_away
 
@@ -114,8 +122,11 @@ def collect_cards(
             token = card_token(row.id, row.card_version)
             card = IssuedCard(row.id, row.card_version, token, card_url(token), row.code)
         elif issue_missing:
-            card = issue_card(row.id, issued_by_id=actor.user_id)
-            issued += 1
+            card = issue_first_card(row.id, issued_by_id=actor.user_id)
+            if card is None:  # another sheet issued it meanwhile: print that one
+                card = current_card(row.id)
+            else:
+                issued += 1
         else:
             without += 1
             continue

@@ -113,7 +113,22 @@ def format_code(code: str) -> str:
 
 def issue_card(household_id: int, *, issued_by_id: int | None = None) -> IssuedCard:
     """Issue a new card (version + 1): every older card of the household stops working."""
-    # populate_existing: after waiting for the lock, take the version a concurrent reissue
+    household = _locked_household(household_id)
+    return _issue(household, issued_by_id)
+
+
+def issue_first_card(household_id: int, *, issued_by_id: int | None = None) -> IssuedCard | None:
+    """Issue the household's first card; None when it has one already, as when another
+    clerk's sheet issued it after this one found the household without a card (a card just
+    printed is never replaced by a first card)."""
+    household = _locked_household(household_id)
+    if household.card_version > 0:
+        return None
+    return _issue(household, issued_by_id)
+
+
+def _locked_household(household_id: int) -> Household:
+    # populate_existing: after waiting for the lock, take the version a concurrent issue
     # just committed, not the copy this session loaded earlier.
     household = db.session.execute(
         sa.select(Household)
@@ -123,6 +138,10 @@ def issue_card(household_id: int, *, issued_by_id: int | None = None) -> IssuedC
     ).scalar_one_or_none()
     if household is None:
         raise NotFound(_l("No such household."))
+    return household
+
+
+def _issue(household: Household, issued_by_id: int | None) -> IssuedCard:
     household.card_version += 1
     code = new_code()
     while db.session.execute(sa.select(Card.id).where(Card.code == code)).first():

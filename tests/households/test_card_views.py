@@ -133,3 +133,51 @@ def test_flask_cards_print_writes_the_sheet(tmp_path):
     assert "3 cards on 1 pages (0 newly issued" in grid_result.output
     assert missing.exit_code == 2
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_issuing_the_missing_cards_twice_at_once_issues_each_card_once(fresh_app):
+    """Two clerks (or the page and ``flask cards print``) issuing a village's missing cards
+    at the same moment: on PostgreSQL both found the households without a card, and the
+    second issued each a card again, so every card the first had just printed was replaced
+    before it was handed out."""
+    import contextlib
+    import threading
+
+    import sqlalchemy as sa
+
+    from pointsmart.households import card_sheet
+    from tests.ledger.test_concurrency import run_at_once
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        households = [make.household(village) for _ in range(3)]
+        db.session.commit()
+        vid, ids = village.id, [h.id for h in households]
+
+    together = threading.Barrier(2)
+
+    def both_have_read_the_households(conn, cursor, statement, *args):
+        # Each has listed the households without a card before either takes a row's lock.
+        if "FOR UPDATE" in statement and not conn.info.get("met"):
+            conn.info["met"] = True
+            with contextlib.suppress(threading.BrokenBarrierError):
+                together.wait(timeout=1)
+
+    def issue_missing(index):
+        with fresh_app.app_context():
+            sheet = card_sheet.collect_cards(ROOT, vid, issue_missing=True)
+            db.session.commit()
+            return sheet.issued
+
+    with fresh_app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", both_have_read_the_households)
+    try:
+        issued = run_at_once(2, issue_missing)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", both_have_read_the_households)
+
+    assert sorted(issued) == [0, 3]
+    with fresh_app.app_context():
+        assert [current_card(household_id).version for household_id in ids] == [1, 1, 1]
