@@ -81,10 +81,17 @@ def clean_name(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+# Read as a dash in a household number though Unicode files them as symbols: the minus signs
+# that Word and Excel put where a hyphen was typed, and that look the same.
+_MINUS_SIGNS = frozenset("\u2212\u02d7\u2796")
+
+
 def clean_number(text: str) -> str:
-    """A household number in NFKC, dashes as ``-``, spaces tidied."""
+    """A household number in NFKC, dashes (and minus signs) as ``-``, spaces tidied."""
     folded = unicodedata.normalize("NFKC", text)
-    folded = "".join("-" if unicodedata.category(c) == "Pd" else c for c in folded)
+    folded = "".join(
+        "-" if unicodedata.category(c) == "Pd" or c in _MINUS_SIGNS else c for c in folded
+    )
     return _SPACES.sub(" ", folded).strip()
 
 

@@ -45,7 +45,10 @@ def test_names_are_composed_and_their_spaces_tidied():
     assert clean_name("Jose\u0301") == "José"
 
 
-@pytest.mark.parametrize("typed", ["XF-00１", "ＸＦ－００１", "XF‐001", "XF–001", " XF-001 "])
+@pytest.mark.parametrize(
+    "typed",
+    ["XF-00１", "ＸＦ－００１", "XF‐001", "XF–001", " XF-001 ", "XF\u2212001", "XF\u02d7001"],
+)
 def test_a_household_number_has_one_spelling(typed):
     assert clean_number(typed) == "XF-001"
 
