@@ -28,6 +28,7 @@ from ..villages.models import Village
 from . import limits, planning
 
 MONTHS_BACK = 3
+MAX_HOUSEHOLDS = 500  # of a grid (a 村民小组 has tens)
 
 
 @dataclass(frozen=True)
@@ -110,8 +111,11 @@ def grid_of(actor: Principal, village: Village, grid_id: int | None, period: str
     if page.grid is None:
         return page
     page.items = scorable_items(actor, village, period)
-    in_grid = households.search_households(actor, village.id, grid_id=page.grid.id, limit=500)
-    page.households = [h for h in in_grid if h["status"] == "active"]
+    # Moved-away households are left out before the limit, not after: they took the places
+    # of active ones in a grid that had many.
+    page.households = households.search_households(
+        actor, village.id, grid_id=page.grid.id, limit=MAX_HOUSEHOLDS - 1, active_only=True
+    )
     ids = [h["id"] for h in page.households]
     for item in page.items:
         for household_id, points in limits.rule_usage(item.id, period, ids).items():

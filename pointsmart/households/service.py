@@ -161,10 +161,11 @@ def search_households(
     grid_id: int | None = None,
     limit: int = 50,
     after: int | None = None,
+    active_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Households of a village by number, head, member name, phone or card (its short code,
     as printed or typed without dashes, or its URL; an old card finds its household too), in
-    id order.
+    id order; ``active_only``: not those that moved away.
 
     Returns up to ``limit + 1`` rows so the caller can tell whether another page exists.
     """
@@ -181,6 +182,8 @@ def search_households(
     )
     if grid_id is not None:
         statement = statement.where(Household.grid_id == grid_id)
+    if active_only:
+        statement = statement.where(Household.status == "active")
     if after is not None:
         statement = statement.where(Household.id > after)
     if q:

@@ -115,3 +115,21 @@ def test_a_rule_whose_cap_is_below_one_times_points_is_not_offered(
     assert "不能用的规矩" not in browse(leader).text(
         f"/leader/{village.id}/scoring?grid_id={grid.id}"
     )
+
+
+def test_households_that_moved_away_take_no_place_of_active_ones_in_a_full_grid(
+    leader, village, make, monkeypatch
+):
+    """Regression: the grid read its households up to the limit and then left out those that
+    moved away, so in a grid that had many, active households past the limit were missing."""
+    from pointsmart.admin.households import mark_moved_away
+
+    monkeypatch.setattr(scoring, "MAX_HOUSEHOLDS", 3)
+    grid = make.grid(village, name="二组")
+    for number in ("A-1", "A-2", "A-3"):
+        mark_moved_away(ROOT, make.household(village, grid=grid, number=number).id)
+    active = [make.household(village, grid=grid, number=f"B-{n}").number for n in (1, 2, 3)]
+
+    page = scoring.grid_of(leader.principal, village, grid.id, None)
+
+    assert [h["number"] for h in page.households] == active
