@@ -177,6 +177,29 @@ def test_a_big_award_is_sent_for_approval_and_an_admin_approves_it_on_the_page(
     assert (transfer.amount, transfer.posted_by_id) == (60, admin.user_id)
 
 
+def test_the_queue_warns_of_an_approval_for_a_month_whose_sheet_is_printed(
+    browse, household, admin, catalogue, village, base
+):
+    """A leader proposed for last month before its 公示 sheet was printed: approving it now
+    posts into the printed month, so the admin is told before deciding."""
+    from pointsmart.awards import approvals
+    from pointsmart.periods import previous_period
+    from pointsmart.reports.sheet import mark_printed
+
+    last_month = previous_period(current_period(village.timezone))
+    approvals.propose(
+        admin.principal, village.id, household_id=household.id,
+        rule_id=catalogue.good_daughter.id, quantity=1, period=last_month,
+    )  # fmt: skip
+    queue = f"{base}/approvals"
+    assert "公示表已经打印" not in browse(admin).text(queue)
+
+    mark_printed(village.id, last_month)
+    db.session.expire_all()  # the test's session outlives the request that loaded the village
+
+    assert f"{last_month} 的公示表已经打印" in browse(admin).text(queue)
+
+
 def test_a_leader_reverses_their_own_entry_from_my_entries(pages, household, catalogue, base):
     page = f"{base}/households/{household.id}"
     award_on_page(pages, page, {"rule_id": catalogue.sorting.id, "quantity": "1"})
