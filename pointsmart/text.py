@@ -81,6 +81,12 @@ def clean_name(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+def clean_username(text: str) -> str:
+    """A username in NFKC, trimmed: typed in a Chinese input method's full-width mode
+    (ｘｉａｏｌｉ), it is the name typed in half-width."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
 # Read as a dash in a household number though Unicode files them as symbols: the minus signs
 # that Word and Excel put where a hyphen was typed, and that look the same.
 _MINUS_SIGNS = frozenset("\u2212\u02d7\u2796")

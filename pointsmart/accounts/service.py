@@ -19,7 +19,7 @@ from ..extensions import db
 from ..households.models import Household, pin_must_change
 from ..lookups import village_row
 from ..regions.models import COUNTY, TOWNSHIP, Region
-from ..text import name_problem
+from ..text import clean_username, name_problem
 from ..villages.models import Village
 from . import sign_in_delays
 from .models import REGION_ROLES, ROLES, ApiToken, RoleAssignment, User
@@ -59,7 +59,7 @@ def create_user(
     ``actor_id`` is who made the user (None: the command line), for the audit log.
     """
     errors: dict[str, list[str]] = {}
-    username = (username or "").strip()
+    username = clean_username(username or "")
     hidden = name_problem(username)  # "wang" and "wang\u200b" would look the same in a list
     if hidden:
         errors["username"] = [hidden]
@@ -204,8 +204,14 @@ def change_password(
 
 
 def _sign_in(username: str, password: str, *, hours: int) -> IssuedToken:
+    typed = (username or "").strip()
+    # As typed, else as a name is kept (full-width letters as half-width): a name kept
+    # before names were folded is still found as it was typed.
     user = db.session.execute(
-        sa.select(User).where(User.username == (username or "").strip())
+        sa.select(User)
+        .where(User.username.in_({typed, clean_username(typed)}))
+        .order_by((User.username == typed).desc())
+        .limit(1)
     ).scalar_one_or_none()
     attempt = sign_in_delays.take_attempt(user) if user is not None else None
     valid = verify_secret(user.password_hash if user else None, password or "")

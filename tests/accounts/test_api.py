@@ -57,6 +57,23 @@ def test_an_admin_of_every_village_is_told_so_at_sign_in(api, make):
     assert answer["user"]["roles"] == [{"role": "admin", "village_id": None, "shop_id": None}]
 
 
+def test_a_username_typed_in_full_width_signs_in_and_cannot_be_taken_twice(api, make):
+    """A Chinese input method left in full-width mode types ｘｉａｏｌｉ for xiaoli: it signed
+    in as no one, and could be given to a second user who looked the same in every list."""
+    from pointsmart.accounts.service import create_user
+    from pointsmart.errors import ValidationFailed
+
+    create_user("xiaoli", "correct-horse", role="admin", village_id=make.village().id)
+
+    typed = {"username": "ｘｉａｏｌｉ ", "password": "correct-horse"}
+    answer = api.post("/auth/token", json=typed)
+
+    assert answer["user"]["username"] == "xiaoli"
+    with pytest.raises(ValidationFailed) as refused:
+        create_user("ｘｉａｏｌｉ", "correct-horse", role="admin", village_id=make.village().id)
+    assert list(refused.value.errors) == ["username"]
+
+
 def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(api, make):
     staff = make.staff("admin", make.village())
 
