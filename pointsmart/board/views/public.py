@@ -47,9 +47,12 @@ def _village(village_id: int) -> public.PublicVillage:
 
 @bp.route("/board/<int:village_id>", methods=["GET"])
 def board(village_id):
+    """The entries on the board now (those of one month with ``?period=``): an entry stays
+    its days on the board whatever month its points count in, as on the TV, and may be
+    objected to meanwhile."""
     village = _village(village_id)
-    period = request.args.get("period") or current_period(village.timezone)
-    if not is_valid_period(period):
+    period = request.args.get("period") or None
+    if period is not None and not is_valid_period(period):
         abort(404)
     viewer = page_viewer()
     try:
