@@ -11,7 +11,8 @@
   guesses sent at once cannot outrun the lock; when one household's PIN is right, the
   attempts counted on the phone's other households are taken back.
 * A PIN set or reset by an admin must be changed at the first sign-in
-  (``Household.pin_must_change``).
+  (``Household.pin_must_change``). A household does not choose the PIN of another household
+  with its phone (``_pin_of_a_phone_mate``): that PIN would open the other household.
 """
 
 from __future__ import annotations
@@ -119,6 +120,37 @@ def household_principal(household: Household) -> Principal:
     )
 
 
+PIN_OF_ANOTHER_HOUSEHOLD = _l(
+    "Another household with this phone number has this PIN. Choose a different one: "
+    "the PIN tells the households of one phone apart."
+)
+
+
+def _pin_of_a_phone_mate(household: Household, pin: str) -> bool:
+    """Whether another household that signs in with the same phone has ``pin``: the PIN
+    decides which household a sign-in opens, so the phone's households need different ones.
+
+    Each check is a guess at that household's PIN, counted as at sign-in (a wrong one stays
+    counted, a right one is taken back), so it tells no more than signing in with the PIN
+    would; a household whose PIN is locked is not checked."""
+    if not household.phone:
+        return False
+    mates = db.session.execute(
+        sa.select(Household.id, Household.pin_hash).where(
+            Household.phone == household.phone,
+            Household.id != household.id,
+            Household.status == "active",
+            Household.pin_hash.is_not(None),
+        )
+    ).all()
+    for mate_id, pin_hash in mates:
+        attempt = pins.take_attempt(mate_id)
+        if attempt is not None and verify_secret(pin_hash, pin):
+            pins.give_back(attempt)
+            return True
+    return False
+
+
 def change_pin(
     actor: Principal, current_pin: str, new_pin: str, *, keep_token: str | None = None
 ) -> None:
@@ -144,6 +176,8 @@ def change_pin(
             pins.refuse_if_it_locked(attempt)
         raise ValidationFailed(errors={"pin": [str(_l("The current PIN is wrong."))]})
     pins.clear_attempts(household)
+    if not errors and _pin_of_a_phone_mate(household, new_pin):
+        errors["new_pin"] = [str(PIN_OF_ANOTHER_HOUSEHOLD)]
     if errors:
         raise ValidationFailed(errors=errors)
     household.pin_hash = hash_secret(new_pin)

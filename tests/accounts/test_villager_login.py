@@ -142,6 +142,34 @@ def test_signing_in_to_one_household_of_a_shared_phone_counts_no_guess_at_the_ot
     assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
 
 
+def test_a_household_of_a_shared_phone_cannot_choose_the_pin_of_another(api, make):
+    # The PIN tells the households of one phone apart: a second household choosing the first
+    # one's PIN signed in to the first household from then on (its history, its balance),
+    # and never again to its own.
+    village = make.village()
+    first = household_with_pin(api, make, village, pin="111111")
+    first.pin_chosen_hash = first.pin_hash
+    second = household_with_pin(api, make, village, pin="222222")
+    token = sign_in(api, "13800138000", "222222")["token"]
+
+    body = {"pin": "222222", "new_pin": "１１１１１１"}  # full-width digits: the same PIN
+    refused = api.post("/auth/pin", json=body, headers=bearer(token), expect=422)
+
+    assert list(refused["errors"]) == ["new_pin"]
+    assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
+    # The check is a guess at the other household's PIN, counted as one at sign-in is.
+    db.session.refresh(first)
+    assert first.pin_failed_attempts == 0  # that guess was right: nothing to count
+    api.request(
+        "POST", "/auth/pin", json={"pin": "222222", "new_pin": "333333"}, headers=bearer(token),
+        expect=204,
+    )  # fmt: skip
+    db.session.refresh(first)
+    assert first.pin_failed_attempts == 1
+    assert sign_in(api, "13800138000", "333333")["user"]["household_id"] == second.id
+    assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
+
+
 def test_a_household_that_moved_away_cannot_sign_in(api, make):
     village = make.village()
     household = household_with_pin(api, make, village)
