@@ -81,6 +81,18 @@ def clean_name(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+MINUS = "\u2212"
+
+
+def signed_points(value: int) -> str:
+    """Points with their sign, the same on every page: +10, −10 (a real minus sign) or 0."""
+    if value > 0:
+        return f"+{value}"
+    if value < 0:
+        return f"{MINUS}{-value}"
+    return "0"
+
+
 def clean_username(text: str) -> str:
     """A username in NFKC, trimmed: typed in a Chinese input method's full-width mode
     (ｘｉａｏｌｉ), it is the name typed in half-width."""

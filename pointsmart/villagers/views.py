@@ -32,12 +32,12 @@ from ..errors import Unauthorized, ValidationFailed
 from ..extensions import sign_in_limited
 from ..forms import REQUIRED, done, parse_form, run_once, submit, typed_twice
 from ..replica import reads_from_replica
-from ..text import MAX_REASON, Digits, Text
-from . import service, words
+from ..text import MAX_REASON, Digits, Text, signed_points
+from . import service
 
 bp = Blueprint("villagers", __name__, template_folder="templates", url_prefix="/me")
 # +10, −10 or 0, the same on every page that shows a household's points (the card page too).
-bp.add_app_template_filter(words.signed_points, "signed_points")
+bp.add_app_template_filter(signed_points, "signed_points")
 
 BEFORE = re.compile(r"^[1-9][0-9]{0,9}\Z")
 

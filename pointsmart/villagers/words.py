@@ -30,8 +30,6 @@ from flask_babel import lazy_gettext as _l
 from ..counter.models import Redemption, RedemptionItem
 from ..extensions import db
 
-MINUS = "\u2212"
-
 KIND_WORDS = {
     "award": _l("Earned"),
     "deduct": _l("Deducted"),
@@ -56,15 +54,6 @@ CATEGORY_WORDS = {
     "rule": _l("Village rule"),
     "other": _l("Other"),
 }
-
-
-def signed_points(value: int) -> str:
-    """+10, −10 (a real minus sign) or 0."""
-    if value > 0:
-        return f"+{value}"
-    if value < 0:
-        return f"{MINUS}{-value}"
-    return "0"
 
 
 @lru_cache(maxsize=8)

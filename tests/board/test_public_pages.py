@@ -55,6 +55,32 @@ def test_the_leaderboard_page_ranks_this_month_with_shared_ranks(client, make):
     assert "13800138001" not in html  # number and head name only
 
 
+def test_points_below_zero_carry_a_real_minus_sign_as_on_the_households_own_page(
+    client,
+    api,
+    make,
+    village,  # noqa: F811
+    leader,  # noqa: F811
+    catalogue,  # noqa: F811
+):
+    """The board wrote -10 with a hyphen and the leaderboard -10, where the household's own
+    page writes −10: points carry their sign the same way everywhere."""
+    household = make.household(village, number="B-1", head_name="钱大爷")
+    api.post(
+        f"/villages/{village.id}/board-entries",
+        json={"household_id": household.id, "rule_id": catalogue.clutter.id, "reason": "乱堆"},
+        as_=leader,
+        key=True,
+    )
+    db.session.commit()
+
+    board = client.get(f"/board/{village.id}").get_data(as_text=True)
+    ranks = rows_of(client.get(f"/board/{village.id}/leaderboard").get_data(as_text=True))
+
+    assert '<td class="minus">\u221210</td>' in board
+    assert ["1", "B-1", "钱大爷", "\u221210"] in ranks
+
+
 def test_one_grid_and_a_whole_year_can_be_chosen(client, make):
     place, east, _ = ranked_village(make)
     year = current_period("Asia/Shanghai")[:4]

@@ -38,7 +38,7 @@ from ...ledger import queries as ledger_queries
 from ...ledger.models import AWARD, DEDUCT
 from ...periods import local_day, local_today
 from ...rules import catalogue as rules
-from ...text import Text
+from ...text import Text, signed_points
 from ...villages import service as villages
 from ...villages.models import Village
 from .. import approvals, limits, service
@@ -76,7 +76,7 @@ def can_reverse(actor: Principal, village: Village, transfer: dict[str, Any]) ->
 
 @bp.app_template_filter("signed")
 def signed(value: int) -> str:
-    return f"+{value}" if value > 0 else str(value)
+    return signed_points(value)
 
 
 @bp.app_template_filter("hours")
