@@ -18,7 +18,9 @@ from ..awards.planning import active_household
 from ..database import utcnow
 from ..errors import Forbidden, NotFound, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from ..ledger import service as ledger
+from ..ledger.errors import AccountClosed
 from ..lookups import get_or_refuse
 from ..periods import local_today
 from ..text import reason_text
@@ -77,6 +79,15 @@ def raise_objection(
         actor, entry.village_id, household_id, unseen=NotFound(_l("No such entry."))
     )
     active_household(household_id, of_village=entry.village_id)
+    subject = db.session.get(Household, entry.household_id)
+    if subject.status != "active":
+        # Upholding it would reverse the entry into a closed account, which is refused.
+        raise AccountClosed(
+            _l(
+                "The household of this entry has moved away: the entry can no longer be "
+                "corrected here. Ask the village committee."
+            )
+        )
     reason = reason_text(reason)
     village = find_village(entry.village_id)
     closed = closed_for_objections(entry, local_today(village.timezone))

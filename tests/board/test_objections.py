@@ -63,6 +63,23 @@ def test_a_neighbour_may_object_too_but_not_for_someone_else(neighbour, black_en
     assert objection.household_id == neighbour.id  # the login's household, whatever is sent
 
 
+def test_an_entry_of_a_household_that_moved_away_takes_no_objection(
+    make, household, neighbour, black_entry
+):
+    """Regression: it was filed, but could never be upheld (the reversal of the entry into
+    a closed account is refused): the committee was asked what it could not do."""
+    from pointsmart.admin.households import mark_moved_away
+    from pointsmart.ledger.errors import AccountClosed
+
+    make.award(household, 10)  # the black entry's -10 made up: a balance of 0 may close
+    mark_moved_away(ROOT, household.id)
+
+    with pytest.raises(AccountClosed) as refused:
+        objections.raise_objection(villager(neighbour), black_entry.id, reason="处罚过重")
+
+    assert "这条记录的农户已经迁出" in str(refused.value.detail)
+
+
 def test_a_household_of_another_village_cannot_see_the_entry(make, black_entry):
     stranger = make.household(make.village())
 

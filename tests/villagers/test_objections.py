@@ -81,6 +81,29 @@ def test_a_resent_form_files_the_objection_once(csrf_client, make, village, entr
     assert db.session.execute(sa.select(sa.func.count()).select_from(Objection)).scalar() == 1
 
 
+def test_an_entry_of_a_household_that_moved_away_is_refused_in_chinese(
+    csrf_client,  # noqa: F811
+    make,
+    village,  # noqa: F811
+    entry,
+):
+    from pointsmart.admin.households import mark_moved_away
+    from pointsmart.households.models import Household
+
+    household_with_pin(make, village)
+    wrongdoer = db.session.get(Household, entry["household_id"])
+    make.award(wrongdoer, 10)  # its balance back to 0, so it may move away
+    mark_moved_away(ROOT, wrongdoer.id)
+    db.session.commit()
+    sign_in(csrf_client)
+
+    refused = post_form(csrf_client, f"/me/objections/{entry['id']}", reason="不对")
+
+    assert refused.status_code == 422
+    assert "这条记录的农户已经迁出" in refused.get_data(as_text=True)
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Objection)).scalar() == 0
+
+
 def test_an_entry_off_the_board_cannot_be_objected_to(
     csrf_client,  # noqa: F811
     make,
