@@ -30,33 +30,44 @@ def village_summary(actor: Principal, village_id: int, period: str | None = None
     village = readable_village(actor, village_id)
     period = checked_period(period or current_period(village.timezone))
 
-    def month_sums(condition):
-        return db.session.execute(
+    # The month and everything up to it, in one read of the monthly totals.
+    in_month = MonthlyTotal.period == period
+
+    def both(column):
+        return (
+            sa.func.coalesce(sa.func.sum(sa.case((in_month, column), else_=0)), 0),
+            sa.func.coalesce(sa.func.sum(column), 0),
+        )
+
+    issued, earned, deducted, all_deducted, redeemed, all_redeemed = db.session.execute(
+        sa.select(
+            *both(MonthlyTotal.earned), *both(MonthlyTotal.deducted), *both(MonthlyTotal.redeemed)
+        ).where(MonthlyTotal.village_id == village_id, MonthlyTotal.period <= period)
+    ).one()
+    # Settlements (the month's and up to it), clearings and write-offs up to the month, which
+    # no monthly total counts: one read of the village's transfers of those kinds.
+    signed = sa.case((Transfer.reverses_id.is_(None), 1), else_=-1) * Transfer.amount
+    sums = {
+        kind: (int(month), int(to_date))
+        for kind, month, to_date in db.session.execute(
             sa.select(
-                sa.func.coalesce(sa.func.sum(MonthlyTotal.earned), 0),
-                sa.func.coalesce(sa.func.sum(MonthlyTotal.deducted), 0),
-                sa.func.coalesce(sa.func.sum(MonthlyTotal.redeemed), 0),
-            ).where(MonthlyTotal.village_id == village_id, condition)
-        ).one()
-
-    def signed_sum(kind, condition):
-        sign = sa.case((Transfer.reverses_id.is_(None), 1), else_=-1)
-        return db.session.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(sign * Transfer.amount), 0)).where(
-                Transfer.village_id == village_id, Transfer.kind == kind, condition
+                Transfer.kind,
+                sa.func.sum(sa.case((Transfer.period == period, signed), else_=0)),
+                sa.func.sum(signed),
             )
-        ).scalar_one()
-
-    def settled_sum(condition):
-        return signed_sum(SETTLE, condition)
-
-    issued, deducted, redeemed = month_sums(MonthlyTotal.period == period)
-    to_date = month_sums(MonthlyTotal.period <= period)
-    expired = signed_sum(EXPIRE, Transfer.period <= period)
-    outstanding = to_date[0] - to_date[1] - to_date[2] - expired
-    settled = settled_sum(Transfer.period == period)
-    written_off = signed_sum(WRITE_OFF, Transfer.period <= period)
-    unsettled = to_date[2] + written_off - settled_sum(Transfer.period <= period)
+            .where(
+                Transfer.village_id == village_id,
+                Transfer.kind.in_((SETTLE, EXPIRE, WRITE_OFF)),
+                Transfer.period <= period,
+            )
+            .group_by(Transfer.kind)
+        )
+    }
+    settled, settled_to_date = sums.get(SETTLE, (0, 0))
+    expired = sums.get(EXPIRE, (0, 0))[1]
+    written_off = sums.get(WRITE_OFF, (0, 0))[1]
+    outstanding = earned - all_deducted - all_redeemed - expired
+    unsettled = all_redeemed + written_off - settled_to_date
     rate = Decimal(village.yuan_per_point)
     return {
         "village_id": village_id,
