@@ -120,12 +120,6 @@ def household_principal(household: Household) -> Principal:
     )
 
 
-PIN_OF_ANOTHER_HOUSEHOLD = _l(
-    "Another household with this phone number has this PIN. Choose a different one: "
-    "the PIN tells the households of one phone apart."
-)
-
-
 def _pin_of_a_phone_mate(household: Household, pin: str) -> bool:
     """Whether another household that signs in with the same phone has ``pin``: the PIN
     decides which household a sign-in opens, so the phone's households need different ones.
@@ -133,17 +127,7 @@ def _pin_of_a_phone_mate(household: Household, pin: str) -> bool:
     Each check is a guess at that household's PIN, counted as at sign-in (a wrong one stays
     counted, a right one is taken back), so it tells no more than signing in with the PIN
     would; a household whose PIN is locked is not checked."""
-    if not household.phone:
-        return False
-    mates = db.session.execute(
-        sa.select(Household.id, Household.pin_hash).where(
-            Household.phone == household.phone,
-            Household.id != household.id,
-            Household.status == "active",
-            Household.pin_hash.is_not(None),
-        )
-    ).all()
-    for mate_id, pin_hash in mates:
+    for mate_id, pin_hash in pins.phone_mates_with_pins(household):
         attempt = pins.take_attempt(mate_id)
         if attempt is not None and verify_secret(pin_hash, pin):
             pins.give_back(attempt)
@@ -177,7 +161,7 @@ def change_pin(
         raise ValidationFailed(errors={"pin": [str(_l("The current PIN is wrong."))]})
     pins.clear_attempts(household)
     if not errors and _pin_of_a_phone_mate(household, new_pin):
-        errors["new_pin"] = [str(PIN_OF_ANOTHER_HOUSEHOLD)]
+        errors["new_pin"] = [str(pins.PIN_OF_A_PHONE_MATE)]
     if errors:
         raise ValidationFailed(errors=errors)
     household.pin_hash = hash_secret(new_pin)

@@ -42,6 +42,10 @@ MAX_ATTEMPTS = 5
 LOCK_MINUTES = 15
 PIN_PATTERN = re.compile(r"^[0-9]{6}\Z")
 PIN_IS_SIX_DIGITS = _l("A PIN is 6 digits.")
+PIN_OF_A_PHONE_MATE = _l(
+    "Another household with this phone number has this PIN. Choose a different one: "
+    "the PIN tells the households of one phone apart."
+)
 
 
 def Pin(**kwargs) -> Digits:
@@ -57,6 +61,10 @@ def set_pin(actor: Principal, household_id: int, pin: str) -> None:
     pin = clean_digits(pin or "")
     if not PIN_PATTERN.match(pin):
         raise ValidationFailed(errors={"pin": [str(PIN_IS_SIX_DIGITS)]})
+    # The admin may reset any PIN of the village: checking the phone's other households
+    # tells them nothing they could not set, so it is no guess (unlike a villager's change).
+    if any(verify_secret(pin_hash, pin) for _, pin_hash in phone_mates_with_pins(household)):
+        raise ValidationFailed(errors={"pin": [str(PIN_OF_A_PHONE_MATE)]})
     household.pin_hash = hash_secret(pin)
     household.pin_failed_attempts = 0
     household.pin_locked_until = None
@@ -70,6 +78,21 @@ def set_pin(actor: Principal, household_id: int, pin: str) -> None:
         target_id=household.id,
         changes={"number": household.number},
     )
+
+
+def phone_mates_with_pins(household: Household) -> list[sa.Row]:
+    """``(id, pin_hash)`` of the other active households that sign in with this household's
+    phone: the PIN decides which of them a sign-in opens, so none may share a PIN."""
+    if not household.phone:
+        return []
+    return db.session.execute(
+        sa.select(Household.id, Household.pin_hash).where(
+            Household.phone == household.phone,
+            Household.id != household.id,
+            Household.status == "active",
+            Household.pin_hash.is_not(None),
+        )
+    ).all()
 
 
 def set_pin_threshold(actor: Principal, village_id: int, pin_required_above: int | None) -> Village:

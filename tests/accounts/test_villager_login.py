@@ -170,6 +170,27 @@ def test_a_household_of_a_shared_phone_cannot_choose_the_pin_of_another(api, mak
     assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
 
 
+def test_an_admin_cannot_give_a_household_the_pin_of_another_with_its_phone(api, make):
+    # Sign-in opens the first household whose PIN matches: a reset to the PIN the other
+    # household of the phone has would hand whoever holds the slip the other household.
+    village = make.village()
+    first = household_with_pin(api, make, village, pin="111111")
+    second = household_with_pin(api, make, village, pin="222222")
+    admin = make.staff("admin", village)
+
+    refused = api.request(
+        "POST", f"/households/{second.id}/pin", json={"pin": "111111"}, as_=admin, expect=422
+    )
+
+    assert list(refused.get_json()["errors"]) == ["pin"]
+    assert sign_in(api, "13800138000", "222222")["user"]["household_id"] == second.id
+    assert sign_in(api, "13800138000", "111111")["user"]["household_id"] == first.id
+    db.session.refresh(first)
+    assert first.pin_failed_attempts == 0  # an admin's check is no guess
+    # A household of another phone may have any PIN.
+    household_with_pin(api, make, village, phone="13900139000", pin="111111")
+
+
 def test_a_household_that_moved_away_cannot_sign_in(api, make):
     village = make.village()
     household = household_with_pin(api, make, village)
