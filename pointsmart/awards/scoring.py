@@ -92,8 +92,7 @@ def scorable_items(actor: Principal, village: Village, period: str) -> list[Grid
             continue  # not in force in that month
         if version.points > village.approval_threshold:
             continue  # one unit already waits for approval: never in a batch
-        cap = version.monthly_cap
-        if view.unit == EACH and cap is not None and cap < abs(version.points):
+        if arithmetic.cap_below_one_time(view.unit, version.points, version.monthly_cap):
             continue  # not even once a month fits under the cap
         items.append(GridItem(id=view.id, name=view.name, version=version, unit=view.unit))
     return items

@@ -22,6 +22,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..ledger.models import CATEGORIES
 from ..ledger.service import MAX_AMOUNT
+from ..rules.arithmetic import cap_problem
 from ..rules.catalogue import NEGATIVE_CATEGORIES, POSITIVE_CATEGORIES
 from ..rules.models import UNITS
 from ..text import clean_name, name_problem
@@ -144,6 +145,9 @@ def _clean_entry(raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list
     cap = raw.get("monthly_cap")
     if cap is not None and (not _whole(cap) or not 0 < cap <= MAX_AMOUNT):
         errors["monthly_cap"] = [str(_l("The monthly cap is a whole number above 0."))]
+    elif not errors:
+        # A village may choose any points of the range: not even the fewest may overflow it.
+        errors.update(cap_problem(unit, min(abs(low), abs(high)), cap))
     entry = {
         "code": code,
         "name": name,

@@ -1,6 +1,7 @@
 """The arithmetic of points and the village's days.
 
 * ``points_for``: quantity x points per unit, rounded half up to a whole number.
+* ``cap_below_one_time``: a monthly cap no entry of the rule could fit under.
 * ``normalise_quantity``: a whole count of 1..1000, or hours in (0, 24] kept to the hundredth.
 * ``last_day_of`` a month, and ``effective_day``: the day whose rule version applies to an
   entry.
@@ -27,6 +28,23 @@ def points_for(quantity: Decimal, points_per_unit: int) -> int:
     """``quantity x points_per_unit`` rounded half up (away from zero on a half), as an int."""
     exact = Decimal(quantity) * points_per_unit
     return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def cap_below_one_time(unit: str, points: int, monthly_cap: int | None) -> bool:
+    """Whether a rule counted each time is capped below one time's points: nothing could ever
+    be posted by it (an hours rule may still give a short stint's points)."""
+    return unit == EACH and monthly_cap is not None and monthly_cap < abs(points)
+
+
+def cap_problem(unit: str, points: int, monthly_cap: int | None) -> dict[str, list[str]]:
+    """A form's error on ``monthly_cap`` when the cap is below one time's points."""
+    if not cap_below_one_time(unit, points, monthly_cap):
+        return {}
+    message = _l(
+        "The monthly cap is less than one time's %(points)s points: the rule could never be used.",
+        points=abs(points),
+    )
+    return {"monthly_cap": [str(message)]}
 
 
 def normalise_quantity(unit: str, quantity: Any) -> Decimal:

@@ -34,6 +34,7 @@ from ..lookups import get_or_refuse
 from ..periods import local_today
 from ..text import name_problem
 from ..villages.service import find_village
+from .arithmetic import cap_problem
 from .errors import PointsOutOfRange, RuleInactive, RuleNotInForce
 from .models import EACH, HOUR, Rule, RuleVersion
 
@@ -199,7 +200,7 @@ def create_rule(
     if not name:
         errors["name"] = [str(_l("Give the rule a name."))]
     errors.update(_check_points(category, points, None))
-    errors.update(_check_cap(monthly_cap))
+    errors.update(_check_cap(monthly_cap) or cap_problem(unit, points, monthly_cap))
     if errors:
         raise ValidationFailed(errors=errors)
     low, high = points_range or (None, None)
@@ -291,7 +292,10 @@ def change_rule(
             base = version_on(rule.id, start) or _latest(rule.id)
             low, high = points_range or (base.points_min, base.points_max)
             new_points = points if points is not None else base.points
+            new_cap = None if clear_cap else monthly_cap or base.monthly_cap
             _check_range(new_points, low, high)
+            if problem := cap_problem(rule.unit, new_points, new_cap):
+                raise ValidationFailed(errors=problem)
             number = db.session.execute(
                 sa.select(sa.func.max(RuleVersion.version)).where(RuleVersion.rule_id == rule.id)
             ).scalar_one()
@@ -299,9 +303,7 @@ def change_rule(
                 rule_id=rule.id,
                 version=number + 1,
                 points=new_points,
-                monthly_cap=None
-                if clear_cap
-                else (monthly_cap if monthly_cap is not None else base.monthly_cap),
+                monthly_cap=new_cap,
                 valid_from=start,
                 points_min=low,
                 points_max=high,

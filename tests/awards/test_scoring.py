@@ -14,6 +14,7 @@ from pointsmart.extensions import db
 from pointsmart.households.models import Household
 from pointsmart.periods import current_period, local_today, previous_periods
 from pointsmart.rules import catalogue as rules
+from pointsmart.rules.models import RuleVersion
 from tests.awards.conftest import add_rule
 from tests.factories import ROOT
 
@@ -106,7 +107,12 @@ def test_a_rule_whose_cap_is_below_one_times_points_is_not_offered(
     """Regression: capped at 5 a month, a rule worth 10 each time could never be posted, yet
     its tick box was offered and every save of it refused (monthly_cap_reached)."""
     start = local_today(village.timezone).replace(day=1)
-    add_rule(village, "bz", "不能用的规矩", "rule", 10, cap=5, valid_from=start)
+    rule = add_rule(village, "bz", "不能用的规矩", "rule", 10, cap=10, valid_from=start)
+    # Kept from before the catalogue refused such a cap.
+    db.session.execute(
+        sa.update(RuleVersion).where(RuleVersion.rule_id == rule.id).values(monthly_cap=5)
+    )
+    db.session.expire_all()
     period = current_period(village.timezone)
 
     names = [item.name for item in scoring.scorable_items(leader.principal, village, period)]

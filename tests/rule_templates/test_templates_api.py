@@ -101,6 +101,7 @@ def test_publishing_needs_a_draft_with_rules(api, tree):
         ({"category": "black", "points": 10}, "points"),
         ({"points": 0}, "points"),
         ({"monthly_cap": 0}, "monthly_cap"),
+        ({"monthly_cap": 7}, "monthly_cap"),  # below the fewest points a village may choose
     ],
 )
 def test_a_bad_entry_is_refused_naming_it(api, tree, change, field):

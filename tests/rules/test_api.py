@@ -46,6 +46,8 @@ def test_the_catalogue_filters_by_category_unit_and_active(api, village, admin, 
         ({"category": "bribe"}, "category"),
         ({"unit": "kg"}, "unit"),
         ({"monthly_cap": 0}, "monthly_cap"),
+        ({"points": 10, "monthly_cap": 5}, "monthly_cap"),  # not even once a month
+        ({"category": "black", "points": -10, "monthly_cap": 5}, "monthly_cap"),
         ({"code": ""}, "code"),
         ({"name": ""}, "name"),
         ({"code": "x" * 33}, "code"),
@@ -109,14 +111,14 @@ def test_new_points_make_a_new_version_from_today_and_the_old_one_stays(
     changed = api.request(
         "PATCH",
         f"/rules/{catalogue.tidy.id}",
-        json={"points": 12, "name": "门前三包（新）"},
+        json={"points": 8, "name": "门前三包（新）"},
         as_=admin,
         expect=200,
     ).get_json()
 
     assert changed["name"] == "门前三包（新）"
-    assert (changed["points"], changed["monthly_cap"], changed["version"]) == (12, 10, 2)
-    assert [(v["version"], v["points"]) for v in changed["versions"]] == [(1, 10), (2, 12)]
+    assert (changed["points"], changed["monthly_cap"], changed["version"]) == (8, 10, 2)
+    assert [(v["version"], v["points"]) for v in changed["versions"]] == [(1, 10), (2, 8)]
     assert changed["versions"][1]["valid_from"] == local_today(village.timezone).isoformat()
 
 
@@ -154,6 +156,20 @@ def test_a_change_cannot_reach_back_before_today(api, village, admin, catalogue)
 
     assert "valid_from" in refused["errors"]
     assert api.get(f"/rules/{catalogue.tidy.id}", as_=admin)["version"] == 1
+
+
+def test_a_cap_below_one_times_points_is_refused_whichever_of_the_two_changes(api, village, admin):
+    """Regression: a rule worth 10 each time capped at 5 a month was taken, and every entry of
+    it refused (monthly_cap_reached); a rule counted in hours may be capped below an hour."""
+    rule = api.post(f"/villages/{village.id}/rules", json=RULE, as_=admin)  # 10, capped at 10
+
+    for change in ({"points": 11}, {"monthly_cap": 9}):
+        refused = api.request("PATCH", f"/rules/{rule['id']}", json=change, as_=admin, expect=422)
+        assert list(refused.get_json()["errors"]) == ["monthly_cap"]
+    hours = {**RULE, "code": "xl", "unit": "hour", "points": 4, "monthly_cap": 3}
+
+    assert api.post(f"/villages/{village.id}/rules", json=hours, as_=admin)["monthly_cap"] == 3
+    assert [v["points"] for v in api.get(f"/rules/{rule['id']}", as_=admin)["versions"]] == [10]
 
 
 def test_a_rule_that_awards_cannot_start_deducting(api, admin, catalogue):
