@@ -12,7 +12,8 @@
   Each shared row is taken as late as it can be: the goods' rows are held from their stock
   move to the commit, the village's chain head only for those last writes. All of it
   together, or nothing;
-* the price is the goods' price at the moment of the sale, kept on the receipt's lines.
+* the price is the goods' price at the moment of the sale, kept on the receipt's lines; a sale
+  made offline costs the price its counter showed when that was lower (``price_of``).
 
 Undoing a sale is ``voids``; reading sales is ``receipts``.
 """
@@ -71,6 +72,23 @@ def merge_lines(items: list[dict[str, int]]) -> dict[int, int]:
     return wanted
 
 
+def prices_seen(items: list[dict[str, int]]) -> dict[int, int]:
+    """``{product_id: price}`` of the lines an offline counter sent with the price it showed
+    (the lowest, if a product's lines differ)."""
+    seen: dict[int, int] = {}
+    for item in items:
+        if item.get("points_price") is not None:
+            price = item["points_price"]
+            seen[item["product_id"]] = min(price, seen.get(item["product_id"], price))
+    return seen
+
+
+def price_of(product, seen: dict[int, int]) -> int:
+    """What one of the goods costs in a sale: today's price, or the lower one the offline
+    counter showed when the sale was agreed (never more than either)."""
+    return min(product.points_price, seen.get(product.id, product.points_price))
+
+
 def redeem_items(
     actor: Principal,
     *,
@@ -107,6 +125,7 @@ def redeem_items(
         raise AccountClosed()
 
     products = stock.find_products(list(wanted))
+    seen = prices_seen(items)
     lines = []
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)
@@ -118,7 +137,7 @@ def redeem_items(
             raise ProductInactive(_l("%(name)s is no longer offered.", name=product.name))
         if product.stock < quantity:
             raise stock.out_of_stock(product, quantity)
-        lines.append(SaleLine(product.id, product.name, product.points_price, quantity))
+        lines.append(SaleLine(product.id, product.name, price_of(product, seen), quantity))
     total = sum(line.points for line in lines)
 
     if before_writing is not None:

@@ -110,6 +110,14 @@ StockMoveList = page_schema("StockMoveList", StockMoveOut)
 class ItemIn(Schema):
     product_id = fields.Int(required=True, strict=True, validate=ID)
     quantity = fields.Int(required=True, strict=True, validate=validate.Range(1, MAX_QUANTITY))
+    points_price = fields.Int(
+        strict=True,
+        validate=validate.Range(1, MAX_PRICE),
+        metadata={
+            "description": "an offline sale's price as the counter showed it: the sale costs "
+            "this or today's price, whichever is lower"
+        },
+    )
 
 
 class RedemptionIn(Schema):
@@ -134,6 +142,16 @@ class RedemptionIn(Schema):
         if ("card_token" in data) == ("household_id" in data):
             raise ValidationError(
                 str(_l("Give either card_token or household_id.")), field_name="card_token"
+            )
+
+    @validates_schema
+    def prices_only_offline(self, data, **kwargs):
+        # Online the counter sells at today's price; only a sale made without network
+        # was agreed at the price its phone showed.
+        if data.get("made_at") is None and any("points_price" in i for i in data["items"]):
+            raise ValidationError(
+                str(_l("A price is sent only with a sale made offline (made_at).")),
+                field_name="items",
             )
 
 

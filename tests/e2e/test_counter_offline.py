@@ -480,3 +480,34 @@ def test_signing_out_at_the_counter_sends_the_waiting_sales_first_or_asks(
     phone.wait_for_url(lambda url: "/counter" not in url)
     made, *_ = facts(live_app, village)
     assert made == [(village.households["XF-001"], 20)]
+
+
+def test_the_pick_page_without_network_sells_no_more_than_the_phone_knows_is_left(
+    live_app, live_server, phone, village
+):
+    """Regression: the goods picked with network, the confirm without it kept the sale even
+    when the sales waiting on this phone (another shopkeeper's, not sent while they are
+    signed out) had taken the last of them: the household was charged for goods never there.
+    """
+    with live_app.app_context():
+        db.session.execute(sa.update(Product).where(Product.id == village.soap_id).values(stock=2))
+        db.session.commit()
+    sign_in(phone, live_server, village.keeper)
+    open_counter(phone, live_server, village)
+    phone.evaluate(
+        """([shopId, soapId]) => PointsmartOffline.store.addSale({
+            key: "offline-of-a-colleague", shop_id: shopId, user_id: -1, household_id: 0,
+            total: 40, lines: [], made_ms: Date.now(), seq: 1, state: "waiting",
+            body: {items: [{product_id: soapId, quantity: 2}]}})""",
+        [village.shop_id, village.soap_id],
+    )
+    scan(phone, village.cards["XF-001"])
+    phone.get_by_role("button", name="香皂 加一件").click()
+    phone.context.set_offline(True)
+
+    phone.get_by_role("button", name="确认兑换").click()
+
+    expect(phone.get_by_text("香皂只剩 0 件")).to_be_visible()
+    kept = phone.evaluate("() => PointsmartOffline.store.sales().then(s => s.map(x => x.key))")
+    assert kept == ["offline-of-a-colleague"]
+    assert phone.get_by_test_id("offline-kept").count() == 0

@@ -9,8 +9,8 @@ API claimed first, so a sale sent again gets its first answer and posts nothing)
   day of the sale (``rules.check_offline_limit``);
 * if that refuses for a reason the counter could not have seen offline (``HANDED_OVER``: the
   goods were handed over), everything the try wrote is rolled back to a savepoint and one
-  ``PendingOfflineSale`` is written instead, with the household, the goods at today's prices
-  and the reason; nothing is posted to the ledger;
+  ``PendingOfflineSale`` is written instead, with the household, the goods at the prices the
+  sale would have cost (``sales.price_of``) and the reason; nothing is posted to the ledger;
 * any other refusal (not this shop's keeper, goods of another shop, a malformed request) is
   raised as for an online sale.
 """
@@ -79,7 +79,7 @@ def redeem_offline(
     """Post a sale made without network, or keep it as pending. See the module's guarantees."""
     shop = goods.find_shop(shop_id)
     customers.require_seller(actor, shop)
-    wanted = sales.merge_lines(items)
+    sales.merge_lines(items)  # a malformed sale is refused, never kept
     village = db.session.get(Village, shop.village_id)
     made_at = rules.believable_time(village, made_at, utcnow())
     period = rules.posting_period(shop, village, made_at)
@@ -107,7 +107,7 @@ def redeem_offline(
             actor,
             shop.id,
             village.id,
-            wanted,
+            items,
             made_at,
             client_key,
             card_token,
@@ -123,13 +123,14 @@ def _keep_pending(
     actor: Principal,
     shop_id: int,
     village_id: int,
-    wanted: dict[int, int],
+    items: list[dict[str, int]],
     made_at: dt.datetime,
     client_key: str,
     card_token: str | None,
     household_id: int | None,
     problem: Problem,
 ) -> PendingOfflineSale:
+    wanted = sales.merge_lines(items)
     products = {
         product.id: product
         for product in db.session.execute(
@@ -137,6 +138,7 @@ def _keep_pending(
         ).scalars()
     }
     lines = []
+    seen = sales.prices_seen(items)
     for product_id, quantity in sorted(wanted.items()):
         product = products.get(product_id)
         if product is None or product.shop_id != shop_id:
@@ -147,7 +149,7 @@ def _keep_pending(
             {
                 "product_id": product.id,
                 "name": product.name,
-                "points_price": product.points_price,
+                "points_price": sales.price_of(product, seen),
                 "quantity": quantity,
             }
         )

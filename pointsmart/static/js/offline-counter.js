@@ -192,6 +192,15 @@
     if (snapshot.pin_required_above !== null && total > snapshot.pin_required_above) {
       return { problem: say("pin_offline") };
     }
+    var short = null;
+    lines.forEach(function (line) {
+      snapshot.goods.forEach(function (product) {
+        if (product.id !== line.product_id || short) return;
+        var inStock = stockLeft(product, sales);
+        if (line.quantity > inStock) short = say("stock_left", { name: product.name, n: inStock });
+      });
+    });
+    if (short) return { problem: short };
     var left = allowance(household, sales);
     if (total > left.balance) return { problem: say("not_enough", { n: left.balance }) };
     if (total > left.limitLeft) return { problem: say("over_limit", { n: left.limitLeft }) };
@@ -221,7 +230,9 @@
         body: {
           card_token: card,
           items: lines.map(function (line) {
-            return { product_id: line.product_id, quantity: line.quantity };
+            // The price shown is the price agreed: the server charges no more than it.
+            return { product_id: line.product_id, quantity: line.quantity,
+              points_price: line.points_price };
           }),
           made_at: madeAt
         }
@@ -314,7 +325,7 @@
         var quantity = input ? parseInt(input.value, 10) || 0 : 0;
         if (quantity > 0) {
           picked.push({ product_id: product.id, name: product.name, quantity: quantity,
-            points: quantity * product.points_price });
+            points_price: product.points_price, points: quantity * product.points_price });
         }
       });
       return keepSale(found.household, found.card, picked).then(function (result) {

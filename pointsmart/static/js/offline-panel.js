@@ -44,6 +44,7 @@
         var quantity = Math.min(row.stock, Math.max(0, parseInt(row.input.value, 10) || 0));
         if (quantity > 0) {
           picked.push({ product_id: row.product.id, name: row.product.name, quantity: quantity,
+            points_price: row.product.points_price,
             points: quantity * row.product.points_price });
         }
       });

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.counter import settlement
+from pointsmart.counter import goods, settlement
 from pointsmart.counter.models import PendingOfflineSale, Redemption
 from pointsmart.database import utcnow
 from pointsmart.extensions import db
@@ -18,6 +18,7 @@ from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from pointsmart.periods import current_period, period_of
 from tests.counter.offline.conftest import balance, counts, last_month_moment, offline, stock
+from tests.factories import ROOT
 
 
 def test_an_offline_sale_posts_once_with_the_time_it_was_made(api, counter):
@@ -209,6 +210,61 @@ def test_goods_that_ran_out_meanwhile_are_kept_pending(api, counter):
 
     assert pending["reason"] == "out_of_stock"
     assert stock(counter.rice) == 0
+
+
+def priced(body: dict, *prices: int) -> dict:
+    """The offline sale's lines with the prices its counter showed."""
+    items = [{**item, "points_price": p} for item, p in zip(body["items"], prices, strict=True)]
+    return {**body, "items": items}
+
+
+def test_an_offline_sale_costs_the_price_the_counter_showed_if_that_is_lower(api, counter):
+    """Regression: a sale agreed offline at 20 points a bar of soap cost 25 when the price
+    was raised before the phone could send it (the household paid what it was never told)."""
+    counter.village.offline_limit = 1000
+    goods.update_product(ROOT, counter.soap.id, points_price=25)
+
+    sale = api.post(
+        "/redemptions", json=priced(offline(counter, (counter.soap, 2)), 20), as_=counter.keeper,
+        key=True,
+    )  # fmt: skip
+
+    assert (sale["total_points"], sale["items"][0]["points_price"]) == (40, 20)
+    assert balance(counter) == 260
+    # Never more than today's price: a price lowered meanwhile is the price.
+    goods.update_product(ROOT, counter.soap.id, points_price=15)
+    cheaper = api.post(
+        "/redemptions", json=priced(offline(counter, (counter.soap, 1)), 20), as_=counter.keeper,
+        key=True,
+    )  # fmt: skip
+    assert cheaper["total_points"] == 15
+    assert verify_village(counter.village.id).ok
+
+
+def test_an_offline_sale_kept_pending_keeps_the_price_it_was_agreed_at(api, counter):
+    counter.make.award(counter.household, 500)
+    api.post("/redemptions", json=counter.sale((counter.rice, 2)), as_=counter.keeper, key=True)
+    goods.update_product(ROOT, counter.rice.id, points_price=300)
+
+    pending = api.post(
+        "/redemptions", json=priced(offline(counter, (counter.rice, 1)), 250), as_=counter.keeper,
+        key=True, expect=202,
+    )  # fmt: skip
+
+    assert pending["reason"] == "out_of_stock"
+    assert (pending["total_points"], pending["items"][0]["points_price"]) == (250, 250)
+
+
+def test_a_price_is_sent_only_with_a_sale_made_offline(api, counter):
+    before = counts()
+
+    problem = api.post(
+        "/redemptions", json=priced(counter.sale((counter.soap, 1)), 1), as_=counter.keeper,
+        key=True, expect=422,
+    )  # fmt: skip
+
+    assert "items" in problem["errors"]
+    assert counts() == before
 
 
 def test_the_offline_limit_is_per_household_and_day(api, counter):

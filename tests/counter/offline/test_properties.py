@@ -9,7 +9,9 @@ and resolutions happens,
   whole (nothing posted) until exactly one resolution pays the shop for it;
 * the shop's account holds exactly its sales, shortfalls and write-offs;
 * no household spends more offline in a day than the village's limit, and no sale counts as
-  made before last month began (a phone's clock a year behind counts as now).
+  made before last month began (a phone's clock a year behind counts as now);
+* an offline sale costs the price its counter showed or today's, whichever is lower, whatever
+  the shop did to the price meanwhile.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from hypothesis.stateful import (
 )
 
 from pointsmart.counter import goods, sales
-from pointsmart.counter.models import PendingOfflineSale, Redemption
+from pointsmart.counter.models import PendingOfflineSale, Product, Redemption
 from pointsmart.counter.offline import reconcile, sync
 from pointsmart.database import utcnow
 from pointsmart.errors import Problem
@@ -78,6 +80,10 @@ class OfflineMachine(RuleBasedStateMachine):
         self.paid_to_shop = 0
         self.scope = f"user:{self.keeper.user_id}"
 
+    @rule(price=st.integers(1, 12))
+    def change_price(self, price):
+        goods.update_product(self.admin, self.soap.id, points_price=price)
+
     @rule(who=st.integers(0, 1), points=st.integers(1, 50))
     def award(self, who, points):
         ledger.award(self.village.id, self.households[who].id, points, category="other")
@@ -95,8 +101,8 @@ class OfflineMachine(RuleBasedStateMachine):
         if problem is None:
             self.paid_to_shop += view.total_points
 
-    def _post_offline(self, key, who, quantity, hours_ago):
-        request = (who, quantity, hours_ago)
+    def _post_offline(self, key, who, quantity, hours_ago, seen):
+        request = (who, quantity, hours_ago, seen)
         made_at = self.start - dt.timedelta(hours=hours_ago)
         fingerprint = idempotency.fingerprint("POST", "/api/v1/redemptions", list(request))
 
@@ -108,7 +114,7 @@ class OfflineMachine(RuleBasedStateMachine):
                 self.keeper,
                 shop_id=self.shop.id,
                 household_id=self.households[who].id,
-                items=[{"product_id": self.soap.id, "quantity": quantity}],
+                items=[{"product_id": self.soap.id, "quantity": quantity, "points_price": seen}],
                 made_at=made_at,
                 client_key=key,
             )
@@ -127,21 +133,27 @@ class OfflineMachine(RuleBasedStateMachine):
         quantity=st.integers(1, 5),
         # 24 * 400: a phone whose clock is more than a year behind (or a backdated sale)
         hours_ago=st.sampled_from([1, 2, 30, 24 * 400]),
+        seen=st.integers(1, 12),  # the price on the phone when the sale was made
     )
-    def sell_offline(self, who, quantity, hours_ago):
+    def sell_offline(self, who, quantity, hours_ago, seen):
         key = f"offline-{next(_keys)}"
-        body, problem = self._post_offline(key, who, quantity, hours_ago)
+        price = min(seen, db.session.get(Product, self.soap.id).points_price)
+        body, problem = self._post_offline(key, who, quantity, hours_ago, seen)
         assert problem is None, problem
         if "posted" in body:
+            assert body["points"] == quantity * price
             self.paid_to_shop += body["points"]
-        self.sent[key] = ((who, quantity, hours_ago), body)
+        else:
+            pending = db.session.get(PendingOfflineSale, body["pending"])
+            assert pending.total_points == quantity * price
+        self.sent[key] = ((who, quantity, hours_ago, seen), body)
         return key
 
     @rule(key=offline_sales)
     def send_again(self, key):
-        (who, quantity, hours_ago), first = self.sent[key]
+        (who, quantity, hours_ago, seen), first = self.sent[key]
         before = self._counts()
-        body, problem = self._post_offline(key, who, quantity, hours_ago)
+        body, problem = self._post_offline(key, who, quantity, hours_ago, seen)
         assert problem is None
         assert body == first
         assert self._counts() == before
