@@ -23,8 +23,9 @@ from ..ledger.models import Transfer
 from ..periods import local_today
 from ..rules.models import Rule
 from ..villages.service import find_village
+from .attendees import attendee_name, find_attendance
 from .models import Activity, Attendance
-from .service import activity_for, attendee_name, find_attendance, reopen_if_reversed
+from .service import activity_for, reopen_if_reversed
 
 
 def post_attendance(

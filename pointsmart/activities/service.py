@@ -1,7 +1,8 @@
 """Volunteer activities (志愿服务) paid by the hour.
 
 * An activity has a title, a day, a place and one volunteer rule counted in hours.
-* Attendees (a household member each) are checked in and out, by card or from a list; the
+* Attendees (a household member each; the household without a name is its head) are checked
+  in and out, by card or from a list; the
   hours come from check-in to check-out, to the hundredth, and may be corrected until posted.
 * Posting the attendance posts one award per attendee (hours x the rule's points per hour in
   force on the activity's day, rounded half up; the hours are kept on the transfer), all or
@@ -33,14 +34,14 @@ from ..awards.planning import active_household, rule_of_village
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..households.models import Household, Member
+from ..households.models import Household
 from ..ledger import queries as ledger_queries
 from ..ledger.models import Transfer
 from ..lookups import get_or_refuse
 from ..rules import arithmetic
 from ..rules.models import HOUR, Rule
-from ..text import clean_name, name_problem
 from ..villages.service import find_village
+from .attendees import attendee_name, find_attendance
 from .models import Activity, Attendance
 
 HUNDREDTH = Decimal("0.01")
@@ -227,59 +228,6 @@ def check_in(
         attendance.recorded_by_id = actor.user_id
         db.session.flush()
     return attendance
-
-
-def attendee_name(household_id: int, member_name: str | None, village_id: int) -> str:
-    """Who of the household came: a registered member (or its head), by the name as it is
-    registered, or "" for the household as a whole.
-
-    A name no one can tell from another (an invisible character in it), or a name that is
-    not the household's, is refused: otherwise one household could be paid for ``甲``, ``乙``
-    and ``甲`` with a zero-width space, three people of whom only one exists.
-    """
-    problem = name_problem(member_name or "")
-    if problem:
-        raise ValidationFailed(errors={"member_name": [problem]})
-    name = clean_name(member_name or "")
-    if not name:
-        return ""
-    head = db.session.execute(
-        sa.select(Household.head_name).where(
-            Household.id == household_id, Household.village_id == village_id
-        )
-    ).scalar_one_or_none()
-    if head is None:
-        raise NotFound(_l("No such household in this village."))
-    registered = db.session.execute(
-        sa.select(Member.name).where(Member.household_id == household_id)
-    ).scalars()
-    names = {clean_name(n) for n in [*registered, head]} - {""}
-    if name not in names:
-        raise ValidationFailed(
-            _l("%(name)s is not a member of this household.", name=name),
-            errors={
-                "member_name": [
-                    str(
-                        _l(
-                            "%(name)s is not a registered member of this household: choose one "
-                            "of its members, or ask the village committee to add them first.",
-                            name=name,
-                        )
-                    )
-                ]
-            },
-        )
-    return name
-
-
-def find_attendance(activity_id: int, household_id: int, member_name: str) -> Attendance | None:
-    return db.session.execute(
-        sa.select(Attendance).where(
-            Attendance.activity_id == activity_id,
-            Attendance.household_id == household_id,
-            Attendance.member_name == member_name,
-        )
-    ).scalar_one_or_none()
 
 
 def _attendance(actor: Principal, attendance_id: int, *, reopen: bool = True) -> Attendance:

@@ -542,3 +542,50 @@ def test_an_activity_on_a_day_whose_month_the_ledger_has_not_is_refused(
     refused = api.post(f"/villages/{village.id}/activities", json=body, as_=leader, expect=422)
 
     assert list(refused["errors"]) == ["date"]
+
+
+def test_the_household_without_a_name_is_its_head_and_is_paid_once(
+    api, household, leader, activity
+):
+    """Regression: checked in by card (no name) and again by the head's name, the head was two
+    attendees, each paid for the same hours."""
+    checkins = f"/activities/{activity['id']}/checkins"
+    by_card = api.post(checkins, json={"household_id": household.id}, as_=leader)
+    by_name = api.post(
+        checkins, json={"household_id": household.id, "member_name": "王建国"}, as_=leader
+    )
+
+    assert by_name["id"] == by_card["id"]
+    assert by_card["member_name"] == "王建国"
+    refused = api.post(
+        f"/activities/{activity['id']}/attendance",
+        json=[
+            {"household_id": household.id, "hours": 2},
+            {"household_id": household.id, "member_name": "王建国", "hours": 2},
+        ],
+        as_=leader,
+        key=True,
+        expect=409,
+    )
+    assert [(e["index"], e["code"]) for e in refused["entries"]] == [(1, "validation_failed")]
+    assert count_transfers(household.village_id) == 0
+
+
+def test_a_head_checked_in_without_a_name_before_is_found_by_name(api, household, leader, activity):
+    # Kept so before the household without a name was its head.
+    db.session.add(
+        Attendance(
+            activity_id=activity["id"], household_id=household.id, member_name="",
+            checked_in_at=utcnow(), recorded_by_id=leader.user_id,
+        )
+    )  # fmt: skip
+    db.session.flush()
+
+    again = api.post(
+        f"/activities/{activity['id']}/checkins",
+        json={"household_id": household.id, "member_name": "王建国"},
+        as_=leader,
+    )
+
+    assert again["member_name"] == ""
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Attendance)).scalar() == 1
