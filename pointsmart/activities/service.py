@@ -29,7 +29,13 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
-from ..awards.errors import AlreadyCheckedOut, AlreadyPosted, CheckedOutTooSoon, WrongRuleKind
+from ..awards.errors import (
+    AlreadyCheckedOut,
+    AlreadyPosted,
+    CheckedOutTooSoon,
+    NotTheActivityDay,
+    WrongRuleKind,
+)
 from ..awards.planning import active_household, rule_of_village
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
@@ -38,6 +44,7 @@ from ..households.models import Household
 from ..ledger import queries as ledger_queries
 from ..ledger.models import Transfer
 from ..lookups import get_or_refuse
+from ..periods import local_today
 from ..rules import arithmetic
 from ..rules.models import HOUR, Rule
 from ..villages.service import find_village
@@ -206,6 +213,7 @@ def check_in(
     attendance whose award was reversed cannot write over a posting of it at the same moment.
     """
     activity = activity_for(actor, activity_id, lock=True)
+    require_the_activity_day(activity)
     active_household(household_id, of_village=activity.village_id)
     member_name = attendee_name(household_id, member_name, activity.village_id)
     attendance = find_attendance(activity.id, household_id, member_name)
@@ -269,6 +277,13 @@ def reopen_if_reversed(actor: Principal, attendance: Attendance) -> None:
     db.session.flush()
 
 
+def require_the_activity_day(activity: Activity) -> None:
+    """Check-in and check-out say "now": on another day than the activity's (in the village's
+    time zone) they would count hours nobody served, a forgotten check-out a whole night."""
+    if local_today(find_village(activity.village_id).timezone) != activity.date:
+        raise NotTheActivityDay()
+
+
 def hours_between(start: dt.datetime, end: dt.datetime) -> Decimal | None:
     """Hours from check-in to check-out, to the hundredth (half up); None when under 0.01."""
     seconds = Decimal((end - start).total_seconds())
@@ -291,6 +306,7 @@ def check_out(actor: Principal, attendance_id: int) -> Attendance:
     attendance = _attendance(actor, attendance_id, reopen=False)
     if attendance.checked_out_at is not None:
         raise AlreadyCheckedOut()
+    require_the_activity_day(db.session.get(Activity, attendance.activity_id))
     now = utcnow()
     if attendance.checked_in_at is not None:
         hours = hours_between(attendance.checked_in_at, now)

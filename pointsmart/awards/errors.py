@@ -63,6 +63,14 @@ class CheckedOutTooSoon(Problem):
     )
 
 
+class NotTheActivityDay(Problem):
+    status, code = 409, "not_the_activity_day"
+    title = _l(
+        "Checking in and out is on the activity's day: on another day, enter the attendee's "
+        "hours instead."
+    )
+
+
 class AlreadyCheckedOut(Problem):
     status, code = 409, "already_checked_out"
     title = _l("This attendee has already checked out. If the hours are wrong, correct them.")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pointsmart import clock
 from pointsmart.activities import attendance as posting
 from pointsmart.activities import service as activities
 from pointsmart.activities.models import Attendance
@@ -589,3 +590,28 @@ def test_a_head_checked_in_without_a_name_before_is_found_by_name(api, household
 
     assert again["member_name"] == ""
     assert db.session.execute(sa.select(sa.func.count()).select_from(Attendance)).scalar() == 1
+
+
+def test_check_in_and_out_are_on_the_activitys_day(api, village, household, leader, catalogue):
+    """Regression: checked in days after the activity (or out the morning after a forgotten
+    check-out), an attendee was paid for hours from then to the check-out, up to 24 of them."""
+    yesterday = local_today(village.timezone) - dt.timedelta(days=1)
+    past = activities.create_activity(
+        ROOT, village.id, title="昨天的清扫", date=yesterday, rule_id=catalogue.volunteer.id
+    )
+
+    refused = api.post(
+        f"/activities/{past.id}/checkins", json={"household_id": household.id}, as_=leader,
+        expect=409,
+    )  # fmt: skip
+
+    assert refused["code"] == "not_the_activity_day"
+    assert db.session.execute(sa.select(sa.func.count()).select_from(Attendance)).scalar() == 0
+    # Checked in on the day, out the morning after: refused; the hours are entered instead.
+    with clock.historical(utcnow() - dt.timedelta(days=1)):
+        checked_in = activities.check_in(leader.principal, past.id, household_id=household.id)
+    checkout = f"/attendances/{checked_in.id}/checkout"
+    refused = api.post(checkout, as_=leader, expect=409)
+    assert refused["code"] == "not_the_activity_day"
+    db.session.refresh(checked_in)
+    assert (checked_in.checked_out_at, checked_in.hours) == (None, None)
