@@ -37,6 +37,19 @@ class ReversalIntoClosedAccount(Problem):
     )
 
 
+class ReversalAfterClearing(Problem):
+    """An award whose points a year-end clearing took afterwards (the household's positive
+    balance expired): reversing it would take the same points from the household a second
+    time, out of what it earned since, and leave the village holding them twice (as expired
+    and as issued back)."""
+
+    status, code = 409, "reversal_after_clearing"
+    title = _l(
+        "The points of this entry expired in a year-end clearing after it: reversing it now "
+        "would take them from the household a second time."
+    )
+
+
 class IdempotencyKeyRequired(Problem):
     status, code = 400, "idempotency_key_required"
     title = _l("Send an Idempotency-Key header (1 to 64 characters) with this request.")

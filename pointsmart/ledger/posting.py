@@ -14,6 +14,8 @@ Guarantees of every posting (:func:`post`, one kind of transfer described by
 * A redemption never takes a household below zero (``InsufficientPoints``); a deduction may.
 * Nothing posts to a closed (moved-away) household's account, a reversal included: the account
   was closed at 0 and stays at 0 (see :func:`close_household_account`).
+* An award is not reversed once a year-end clearing posted after it took the household's
+  balance (``ReversalAfterClearing``, see :func:`reverse`).
 * The transfer, both cached balances, the household's monthly totals and the chain head are
   written in the caller's transaction; the caller commits once (or rolls back everything).
 * It runs a fixed handful of SQL statements through the session: no object graphs are loaded,
@@ -32,7 +34,7 @@ from sqlalchemy.orm import aliased
 from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
-from ..periods import checked_period, current_period
+from ..periods import current_period
 from . import chain, listeners
 from .accounts import (
     ADD_TO_BALANCE,
@@ -53,7 +55,6 @@ from .hashing import HUNDREDTH
 from .kinds import MONTHLY_COLUMN, POSTING_KINDS, PostingKind
 from .models import (
     AWARD,
-    CATEGORIES,
     DEDUCT,
     EXPIRE,
     HOUSEHOLD,
@@ -63,9 +64,12 @@ from .models import (
     Account,
     Transfer,
 )
-
-MAX_MEMO_LENGTH = 500
-MAX_AMOUNT = 1_000_000
+from .posting_checks import (
+    check_category,
+    refuse_after_clearing,
+    validate,
+    validate_period,
+)
 
 # --- posting ---------------------------------------------------------------------------------
 
@@ -98,7 +102,7 @@ def post(
     """
     spec = POSTING_KINDS[kind]
     if spec.requires_category or category is not None:
-        _check_category(category)
+        check_category(category)
     debit_code, credit_code = _account_codes(spec, household_id, shop_id)
     return _post(
         village_id,
@@ -169,6 +173,16 @@ def reverse(
     A reversal may take a household below zero: the correction is real even when the
     points were already spent. Reversals count in the period they are posted in, so a month
     that was published stays as it was.
+
+    An award is not reversed when a year-end clearing (an ``expire`` transfer of the
+    household, itself not reversed) was posted after it (409 ``reversal_after_clearing``):
+    the clearing took the household's positive balance, the award's points with it, so the
+    reversal would take them a second time, out of points the household earned since, and
+    the village would hold them twice (expired, and issued back). The points the household
+    spent before the clearing were not expired; but a reversal is the whole entry, so it is
+    refused all the same: the committee posts a new entry for what it judges still owed.
+    Reversing the household's clearing first makes the award reversible again. A deduction,
+    a sale or an expiry is still reversed after a clearing: their reversals give points back.
     """
     chain.write_pending()  # a sale of this same transaction is reversed from its row
     original = db.session.execute(
@@ -211,30 +225,6 @@ def reverse(
     )
 
 
-def _check_category(category: str | None) -> None:
-    if category not in CATEGORIES:
-        raise ValidationFailed(
-            errors={"category": [str(_l("Unknown category."))]}, allowed=list(CATEGORIES)
-        )
-
-
-def _validate(amount: Any, memo: str | None) -> None:
-    errors: dict[str, list[str]] = {}
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
-        errors["points"] = [str(_l("Points must be a whole number above zero."))]
-    elif amount > MAX_AMOUNT:
-        errors["points"] = [str(_l("Points must be at most %(max)s.", max=MAX_AMOUNT))]
-    if memo is not None and len(memo) > MAX_MEMO_LENGTH:
-        errors["memo"] = [str(_l("At most %(max)s characters.", max=MAX_MEMO_LENGTH))]
-    if errors:
-        raise ValidationFailed(errors=errors)
-
-
-def _validate_period(period: str | None, today_period: str) -> None:
-    if period is not None:
-        checked_period(period, latest=today_period)
-
-
 # --- statements --------------------------------------------------------------------------
 # The lock statements are the accounts' (``accounts.LOCK_ACCOUNT``, ``accounts.LOCK_HEAD``);
 # these write what a posting moves.
@@ -269,7 +259,7 @@ def _post(
     quantity: Decimal | None = None,
     at_commit: bool = False,
 ) -> Transfer | chain.PendingTransfer:
-    _validate(amount, memo)
+    validate(amount, memo)
     # What the caller added to the session is written before the ledger reads and locks (the
     # ledger's statements are Core statements, which the session does not flush for).
     db.session.flush()
@@ -294,7 +284,7 @@ def _post(
         raise AccountMissing()
     now = utcnow()
     today_period = current_period(first.timezone, now)
-    _validate_period(period, today_period)
+    validate_period(period, today_period)
     period = period or today_period
     # Nothing posts to a household once it has moved away, a reversal included: its account
     # was closed at 0 and a reversal would strand points (or a debt) in it.
@@ -315,6 +305,8 @@ def _post(
         and db.session.execute(_REVERSAL_OF, {"reverses_id": reverses_id}).first()
     ):
         raise AlreadyReversed()
+    if reverses_id is not None and kind == AWARD and household_id is not None:
+        refuse_after_clearing(household_id, reverses_id)
     first_after = first.balance - amount if first_is_debit else first.balance + amount
     db.session.execute(_SET_BALANCE, {"account_id": first.id, "new_balance": first_after})
     column = MONTHLY_COLUMN.get(kind)

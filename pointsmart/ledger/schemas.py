@@ -7,7 +7,7 @@ from ..periods import PERIOD_PATTERN
 from ..schemas import MAX_BIG_ID, MAX_ID, PageQuery, page_schema
 from ..text import Text
 from .models import CATEGORIES
-from .posting import MAX_AMOUNT, MAX_MEMO_LENGTH
+from .posting_checks import MAX_AMOUNT, MAX_MEMO_LENGTH
 
 PERIOD = validate.Regexp(PERIOD_PATTERN, error=_l("A period is written YYYY-MM."))
 

@@ -30,8 +30,6 @@ from .kinds import (
     household_signed_amount,
 )
 from .posting import (
-    MAX_AMOUNT,
-    MAX_MEMO_LENGTH,
     award,
     deduct,
     expire,
@@ -40,6 +38,7 @@ from .posting import (
     reverse,
     settle,
 )
+from .posting_checks import MAX_AMOUNT, MAX_MEMO_LENGTH
 
 __all__ = [
     "MAX_AMOUNT",

@@ -19,7 +19,7 @@ from pointsmart.clock import historical
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
-from pointsmart.ledger.errors import InsufficientPoints
+from pointsmart.ledger.errors import InsufficientPoints, ReversalAfterClearing
 from pointsmart.ledger.models import EXPIRE, Account, MonthlyTotal, Transfer
 from pointsmart.ledger.verify import verify_village
 from tests.factories import ROOT, Factories
@@ -392,3 +392,85 @@ def test_migration_0009_round_trips_and_keeps_the_kind_check(fresh_app):
         flask_migrate.upgrade()
     assert accepts(fresh_app, "expire")
     assert not accepts(fresh_app, "bogus")
+
+
+# --- reversing an award after the clearing took its points -----------------------------------
+
+
+def household_balance(village, household) -> int:
+    return balances(village.id)[f"household:{household.id}"]
+
+
+def test_an_award_whose_points_expired_is_not_reversed_into_a_debt(make):
+    # A November award, cleared at the year's end: reversing it in January would take its
+    # points a second time, out of what the household earned since (-40 here, from 0).
+    village = clearing_village(make)
+    household = make.household(village)
+    november = make.award(household, 40, period=f"{YEAR}-11")
+    clear_year(ROOT, village.id, YEAR)
+    before = balances(village.id)
+    count = transfer_count(village.id)
+
+    with pytest.raises(ReversalAfterClearing) as refused:
+        ledger.reverse(november.id, reason="记错了")
+
+    assert (refused.value.status, refused.value.code) == (409, "reversal_after_clearing")
+    assert str(YEAR) in str(refused.value.detail)
+    assert balances(village.id) == before
+    assert household_balance(village, household) == 0
+    assert transfer_count(village.id) == count
+
+
+def test_the_committee_is_refused_too_with_a_problem_the_api_names(api, make):
+    village = clearing_village(make)
+    household = make.household(village)
+    admin = make.staff("admin", village)
+    november = make.award(household, 40, period=f"{YEAR}-11")
+    clear_year(ROOT, village.id, YEAR)
+
+    refused = api.post(
+        f"/transfers/{november.id}/reversal", json={"reason": "记错了"}, as_=admin, key=True,
+        expect=409,
+    )  # fmt: skip
+
+    assert refused["code"] == "reversal_after_clearing"
+    assert household_balance(village, household) == 0
+
+
+def test_what_the_clearing_did_not_take_is_still_reversed(make):
+    # Spent before the clearing (nothing expired), awarded after it, or cleared and the
+    # clearing reversed: the reversal takes back points the household had the use of.
+    village = clearing_village(make)
+    spent, late, restored = (make.household(village) for _ in range(3))
+    shop = make.shop(village)
+    spent_award = make.award(spent, 30, period=f"{YEAR}-11")
+    ledger.redeem(village.id, spent.id, shop.id, 30)
+    restored_award = make.award(restored, 20, period=f"{YEAR}-11")
+    clear_year(ROOT, village.id, YEAR)
+    late_award = make.award(late, 15)
+    expiry = db.session.execute(
+        sa.select(Transfer.id).where(Transfer.household_id == restored.id, Transfer.kind == EXPIRE)
+    ).scalar_one()
+    ledger.reverse(expiry, reason="误清零，退回")
+
+    for award in (spent_award, late_award, restored_award):
+        ledger.reverse(award.id, reason="记错了")
+
+    assert household_balance(village, spent) == -30  # spent: a real correction
+    assert household_balance(village, late) == 0
+    assert household_balance(village, restored) == 0
+    assert verify_village(village.id).ok
+
+
+def test_a_deduction_is_still_reversed_after_the_clearing(make):
+    # In the household's favour (an objection upheld in January): the penalty was a mistake.
+    village = clearing_village(make)
+    household = make.household(village)
+    make.award(household, 50, period=f"{YEAR}-11")
+    deduction = ledger.deduct(village.id, household.id, 10, category="black", period=f"{YEAR}-12")
+    clear_year(ROOT, village.id, YEAR)
+
+    ledger.reverse(deduction.id, reason="异议成立")
+
+    assert household_balance(village, household) == 10
+    assert verify_village(village.id).ok

@@ -6,7 +6,8 @@ ledger's invariants hold after every step.
   and equals a plain model kept by the test;
 * no redemption overdrew;
 * a replayed idempotency key posted nothing, and a reused key with another body was refused;
-* a transfer was reversed at most once, and a reversal never;
+* a transfer was reversed at most once, and a reversal never; an award never after a
+  year-end clearing (an expiry of its household, not reversed) posted after it;
 * a posting written at commit (a sale's) is written once its transaction commits, in the order
   of the transaction's postings, and not at all when its savepoint is rolled back.
 """
@@ -35,8 +36,9 @@ from pointsmart.ledger.errors import (
     CannotReverseReversal,
     IdempotencyKeyReused,
     InsufficientPoints,
+    ReversalAfterClearing,
 )
-from pointsmart.ledger.models import REDEEM, Account, Transfer
+from pointsmart.ledger.models import AWARD, EXPIRE, REDEEM, Account, Transfer
 from pointsmart.ledger.verify import verify_village
 
 points = st.integers(min_value=1, max_value=60)
@@ -69,6 +71,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.expected = {f"household:{h.id}": 0 for h in self.households}
         self.expected.update({f"shop:{self.shop.id}": 0, "issued": 0, "penalties": 0})
         self.expected["settled"] = 0
+        self.expected["expired"] = 0
+        # The order of the awards and expiries posted, and the expiries not reversed.
+        self.posted: dict[int, int] = {}
+        self.live_expiries: dict[int, tuple[str, int]] = {}
         self.reversal_ids: set[int] = set()
         self.reversed_ids: set[int] = set()
         self.keyed: dict[str, tuple[dict, int]] = {}
@@ -97,6 +103,24 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert problem is None
         self._move("issued", f"household:{household.id}", amount)
+        self.posted[transfer.id] = len(self.posted)
+        return transfer.id
+
+    @rule(target=transfers, who=st.integers(0, 2))
+    def expire(self, who):
+        """A year-end clearing of one household: its positive balance expires."""
+        household = self.households[who]
+        code = f"household:{household.id}"
+        if self.expected[code] <= 0:
+            return None
+        amount = self.expected[code]
+        transfer, problem = attempt(
+            lambda: ledger.expire(self.village.id, household.id, amount, period="2025-12")
+        )
+        assert problem is None
+        self._move(code, "expired", amount)
+        self.posted[transfer.id] = len(self.posted)
+        self.live_expiries[transfer.id] = (code, self.posted[transfer.id])
         return transfer.id
 
     @rule(target=transfers, who=st.integers(0, 2), amount=points, category=categories)
@@ -192,11 +216,19 @@ class LedgerMachine(RuleBasedStateMachine):
         if transfer_id in self.reversed_ids:
             assert isinstance(problem, AlreadyReversed)
             return None
-        assert problem is None
         original = db.session.get(Transfer, transfer_id)
         debit = db.session.get(Account, original.debit_account_id).code
         credit = db.session.get(Account, original.credit_account_id).code
+        if original.kind == AWARD and any(
+            code == credit and order > self.posted[transfer_id]
+            for code, order in self.live_expiries.values()
+        ):
+            assert isinstance(problem, ReversalAfterClearing)
+            return None
+        assert problem is None
         self._move(credit, debit, original.amount)
+        if original.kind == EXPIRE:
+            del self.live_expiries[transfer_id]
         self.reversed_ids.add(transfer_id)
         self.reversal_ids.add(reversal.id)
         return reversal.id
