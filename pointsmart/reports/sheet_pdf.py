@@ -3,6 +3,12 @@
 Chinese is set in reportlab's built-in CID font ``STSong-Light`` (as the card sheet does, so
 no font file ships); the head hash, the transfer count and the command are set in Courier so
 they copy and read unambiguously. Long tables continue on the next page with their header.
+
+Points carry their sign as on the pages (``pointsmart.text.signed_points``): a red or black
+entry +20 and −10, a score or balance below zero −15, with a real minus sign. STSong-Light has
+no glyph for the minus sign (U+2212 prints as an empty box), so the sign alone is set in
+reportlab's built-in ``Symbol`` font, whose minus copies out of the PDF as U+2212 too; a
+hyphen, a short dash in the Chinese font, is easy to miss on a notice board.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -19,10 +26,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..text import MINUS, signed_points
 from .sheet import Sheet
 
 CJK_FONT = "STSong-Light"
 MONO_FONT = "Courier"
+SIGN_FONT = "Symbol"  # a standard PDF font: its minus sign is what STSong-Light lacks
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -36,6 +45,10 @@ def _styles() -> dict[str, ParagraphStyle]:
             "heading", parent=base, fontSize=14, leading=20, spaceBefore=10, spaceAfter=4
         ),
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13),
+        # A figure in a table cell, set as the table sets its numbers (10 pt, to the right).
+        "figure": ParagraphStyle(
+            "figure", parent=base, fontSize=10, leading=12, alignment=TA_RIGHT
+        ),
         "mono": ParagraphStyle("mono", parent=base, fontName=MONO_FONT, fontSize=8.5, leading=12),
         "command": ParagraphStyle(
             # Small enough that the command, with --count, stays on one line (a village id
@@ -67,6 +80,25 @@ def _table(
         )
     )
     return table
+
+
+def _figure(text: str, styles: dict[str, ParagraphStyle]) -> str | Paragraph:
+    """A figure as a table cell: as it is, or with its minus sign set in ``SIGN_FONT``."""
+    if MINUS not in text:
+        return text
+    return Paragraph(
+        escape(text).replace(MINUS, f'<font face="{SIGN_FONT}">{MINUS}</font>'), styles["figure"]
+    )
+
+
+def _signed(points: int, styles: dict[str, ParagraphStyle]) -> str | Paragraph:
+    """An entry's points with their sign, as on the board: +20, −10."""
+    return _figure(signed_points(points), styles)
+
+
+def _amount(points: int, styles: dict[str, ParagraphStyle]) -> str | Paragraph:
+    """A score or balance, as on the leaderboard: 20, 0, or below zero −15."""
+    return _figure(signed_points(points) if points < 0 else str(points), styles)
 
 
 def render_sheet(sheet: Sheet) -> bytes:
@@ -111,7 +143,7 @@ def render_sheet(sheet: Sheet) -> bytes:
             _table(
                 [_("Rank"), _("Household No."), _("Head"), _("Grid"), _("Points")],
                 [
-                    [r["rank"], r["number"], r["name"], r["grid"], r["points"]]
+                    [r["rank"], r["number"], r["name"], r["grid"], _amount(r["points"], styles)]
                     for r in sheet.leaderboard
                 ],
                 [0.12 * width, 0.2 * width, 0.26 * width, 0.26 * width, 0.16 * width],
@@ -131,7 +163,7 @@ def render_sheet(sheet: Sheet) -> bytes:
                             e["number"],
                             e["name"],
                             Paragraph(escape(e["rule"]), styles["small"]),
-                            e["points"],
+                            _signed(e["points"], styles),
                         ]
                         for e in entries
                     ],
@@ -166,8 +198,8 @@ def render_sheet(sheet: Sheet) -> bytes:
                     h["earned"],
                     h["deducted"],
                     h["redeemed"],
-                    h["net"],
-                    h["balance"],
+                    _amount(h["net"], styles),
+                    _amount(h["balance"], styles),
                 ]
                 for h in sheet.households
             ],

@@ -165,6 +165,21 @@ def test_the_pdf_has_pages_with_the_head_hash_and_the_transfer_count(books, tmp_
     assert "好人好事" in text
 
 
+def test_the_pdf_writes_points_with_the_signs_the_pages_use(books):
+    # The board writes a black entry −10 and a red one +20, and a household below zero −15,
+    # with a real minus sign (pointsmart.text.signed_points); the printed notice wrote -10 with
+    # a hyphen (a short dash in the Chinese font, easy to miss) and the red entry as 20.
+    ledger_service.deduct(books.village.id, books.zhao.id, 15, category="other")
+    sheet = monthly_sheet(books.admin.principal, books.village.id, books.period)
+
+    text = pdf_text(render_sheet(sheet))
+
+    assert re.search(r"XF-002\s+李秀英\s+乱倒垃圾\s+\u221210\n", text)  # the black list
+    assert re.search(r"XF-003\s+张三明\s+好人好事\s+\+20\n", text)  # the red list
+    assert re.search(r"XF-004\s+赵四\s+0\s+15\s+0\s+\u221215\s+\u221215", text)
+    assert not re.search(r"(?<![\w-])-\d", text)  # no hyphen before a figure
+
+
 def test_the_sheet_page_serves_the_pdf_to_admins(as_admin, books, tmp_path):
     response = as_admin.get(f"/villages/{books.village.id}/reports/sheet.pdf?period={books.period}")
 
