@@ -31,6 +31,7 @@ from pointsmart.clock import historical
 from pointsmart.extensions import db
 from pointsmart.households.models import Household
 from pointsmart.ledger import service as ledger
+from pointsmart.ledger.errors import ReversalAfterClearing
 from pointsmart.ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL, Transfer
 from pointsmart.ledger.queries import household_summary
 from pointsmart.periods import current_period
@@ -144,8 +145,12 @@ def test_every_printed_figure_is_the_sum_of_the_transfers(make, timezone, steps)
                 elif op == "reverse" and entries:
                     transfer = db.session.get(Transfer, entries[which % len(entries)])
                     if transfer.household_id not in gone:
-                        entries.remove(transfer.id)
-                        ledger.reverse(transfer.id, reason="撤销")
+                        try:
+                            with db.session.begin_nested():
+                                ledger.reverse(transfer.id, reason="撤销")
+                            entries.remove(transfer.id)
+                        except ReversalAfterClearing:
+                            pass  # an award whose points the clearing took stands
                 elif op == "leave":
                     if balance > 0:
                         ledger.deduct(village.id, household.id, balance, category="black")
