@@ -93,6 +93,13 @@ def signed_points(value: int) -> str:
     return "0"
 
 
+def figure(value: Any) -> str:
+    """A figure as a person reads it: below zero with a real minus sign (−30, −15.00), as
+    :func:`signed_points` writes it, anything else as it is (no plus sign)."""
+    text = str(value)
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def clean_username(text: str) -> str:
     """A username in NFKC, trimmed: typed in a Chinese input method's full-width mode
     (ｘｉａｏｌｉ), it is the name typed in half-width."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from ..text import figure
+
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 80, 8, 16, 44
 
@@ -68,7 +70,7 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
             f'<line class="chart-axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" '
             f'y1="{y(tick):.1f}" y2="{y(tick):.1f}"/>'
             f'<text class="chart-tick" x="{LEFT - 8}" y="{y(tick) + 8:.1f}" '
-            f'text-anchor="end">{tick}</text>'
+            f'text-anchor="end">{figure(tick)}</text>'
         )
     for index, label in enumerate(labels):
         x0 = LEFT + index * group_w + group_w * 0.1
@@ -79,7 +81,7 @@ def bar_chart(chart_id: str, title: str, labels: Sequence[str], series: Sequence
                 f'<rect class="chart-bar chart-bar-{escape(one.key)}" '
                 f'x="{x0 + number * bar_w:.1f}" y="{y_top:.1f}" width="{bar_w:.1f}" '
                 f'height="{max(y_bottom - y_top, 0.5):.1f}">'
-                f"<title>{escape(label)} {escape(one.label)}: {value}</title></rect>"
+                f"<title>{escape(label)} {escape(one.label)}: {figure(value)}</title></rect>"
             )
         parts.append(
             f'<text class="chart-label" x="{x0 + group_w * 0.4:.1f}" y="{HEIGHT - BOTTOM + 28}" '

@@ -21,6 +21,7 @@ from ..database import writes_in_this_request
 from ..extensions import db
 from ..periods import neighbour_months
 from ..replica import replica_blueprint
+from ..text import figure
 from ..villages.service import find_village
 from . import committee, committee_tables, exports, tabular
 from .charts import monthly_bars
@@ -32,6 +33,8 @@ from .sheet_pdf import render_sheet
 bp = replica_blueprint(Blueprint("reports", __name__, template_folder="templates"))
 # Registering the blueprint adds ``flask reports ...`` (the blueprint's command group).
 bp.cli = reports_cli
+# A figure below zero with a real minus sign, as every page writes points (the files keep numbers).
+bp.add_app_template_filter(figure, "figure")
 
 
 def _period() -> str | None:

@@ -1,10 +1,13 @@
 """Who may open the committee report, the notice sheet and the exports, and what the report
 page shows."""
 
+import re
+from decimal import Decimal
+
 import pytest
 
 from pointsmart.ledger import service as ledger
-from pointsmart.periods import previous_period
+from pointsmart.periods import current_period, previous_period
 from tests.counter.web import sign_in
 from tests.reports.web import get
 
@@ -124,3 +127,24 @@ def test_the_exports_page_links_every_export(as_admin, books):
         for fmt in ("csv", "xlsx"):
             assert f"/villages/{books.village.id}/exports/{name}.{fmt}" in html
     assert f"transfers.csv?period={books.period}" in html
+
+
+def test_figures_below_zero_carry_a_real_minus_sign_on_the_page_and_stay_numbers_in_files(
+    client, make
+):
+    # Deductions outweigh awards: the households hold -30 points (-15.00 yuan). The report
+    # wrote -30 and -15.00 with a hyphen where every other page writes −30 (a real minus).
+    village = make.village(yuan_per_point=Decimal("0.50"))
+    household = make.household(village)
+    admin = make.staff("admin", village)
+    ledger.deduct(village.id, household.id, 30, category="black")
+    period = current_period(village.timezone)
+    sign_in(client, admin)
+
+    page = get(client, f"/villages/{village.id}/reports?period={period}").get_data(as_text=True)
+    summary = get(client, f"/villages/{village.id}/reports/summary.csv?period={period}")
+
+    assert ">\u221230<" in page
+    assert ">\u221215.00<" in page
+    assert not re.search(r">-\d", page)
+    assert "-30,-15.00" in summary.get_data(as_text=True)  # the file keeps plain numbers
