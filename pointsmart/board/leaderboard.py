@@ -32,25 +32,9 @@ def _months(period: str) -> tuple[str, str]:
     return period, period
 
 
-def leaderboard(
-    village_id: int, *, period: str | None = None, grid_id: int | None = None, limit: int = 50
-) -> dict[str, Any]:
-    """The ranked households of a village (or of one grid) for a month or a year."""
-    timezone = db.session.execute(
-        sa.select(Village.timezone).where(Village.id == village_id)
-    ).scalar_one_or_none()
-    if timezone is None:
-        raise NotFound(_l("No such village."))
-    if (
-        grid_id is not None
-        and not db.session.execute(
-            sa.select(Grid.id).where(Grid.id == grid_id, Grid.village_id == village_id)
-        ).first()
-    ):
-        raise NotFound(_l("No such grid in this village."))
-    period = period or current_period(timezone)
+def _ranked(village_id: int, period: str, grid_id: int | None):
+    """The village's (or grid's) households with their points and rank in the period."""
     first, last = _months(period)
-
     totals = (
         sa.select(
             MonthlyTotal.household_id,
@@ -84,7 +68,36 @@ def leaderboard(
     )
     if grid_id is not None:
         ranked = ranked.where(Household.grid_id == grid_id)
-    ranked = ranked.subquery()
+    return ranked.subquery()
+
+
+def grid_rank(village_id: int, household_id: int, grid_id: int, period: str) -> int | None:
+    """The household's rank in its grid for the period, as the grid's board ranks it (with
+    no limit on the board's length); None when it is not on the board."""
+    ranked = _ranked(village_id, period, grid_id)
+    return db.session.execute(
+        sa.select(ranked.c.rank).where(ranked.c.household_id == household_id)
+    ).scalar_one_or_none()
+
+
+def leaderboard(
+    village_id: int, *, period: str | None = None, grid_id: int | None = None, limit: int = 50
+) -> dict[str, Any]:
+    """The ranked households of a village (or of one grid) for a month or a year."""
+    timezone = db.session.execute(
+        sa.select(Village.timezone).where(Village.id == village_id)
+    ).scalar_one_or_none()
+    if timezone is None:
+        raise NotFound(_l("No such village."))
+    if (
+        grid_id is not None
+        and not db.session.execute(
+            sa.select(Grid.id).where(Grid.id == grid_id, Grid.village_id == village_id)
+        ).first()
+    ):
+        raise NotFound(_l("No such grid in this village."))
+    period = period or current_period(timezone)
+    ranked = _ranked(village_id, period, grid_id)
     rows = db.session.execute(
         sa.select(ranked)
         .order_by(ranked.c.rank, ranked.c.number)

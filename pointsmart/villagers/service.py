@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..accounts.service import display_names
 from ..board import summary as boards
-from ..board.leaderboard import MAX_ROWS, leaderboard
+from ..board.leaderboard import grid_rank
 from ..board.models import BoardEntry
 from ..board.objections import closed_for_objections
 from ..bookkeeping import clearing
@@ -141,11 +141,7 @@ def year_end_clearing(
 def _grid_rank(village_id: int, household: Household, period: str) -> int | None:
     if household.grid_id is None:
         return None
-    board = leaderboard(village_id, period=period, grid_id=household.grid_id, limit=MAX_ROWS)
-    for item in board["items"]:
-        if item["household_id"] == household.id:
-            return item["rank"]
-    return None
+    return grid_rank(village_id, household.id, household.grid_id, period)
 
 
 def history_page(

@@ -3,11 +3,15 @@
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from pointsmart.accounts.auth import SESSION_TOKEN_KEY, VILLAGER_TOKEN_KEY
+from pointsmart.board.leaderboard import MAX_ROWS
 from pointsmart.counter import pins
 from pointsmart.counter.models import Product
 from pointsmart.extensions import db
+from pointsmart.households.models import Household
+from pointsmart.ledger import service as ledger
 from tests.factories import ROOT
 
 
@@ -63,6 +67,33 @@ def test_a_wrong_pin_is_told_in_chinese_and_no_session_starts(csrf_client, make)
     assert "手机号或密码不对" in refused.get_data(as_text=True)
     with csrf_client.session_transaction() as session:
         assert VILLAGER_TOKEN_KEY not in session
+
+
+def test_a_household_far_down_a_large_grid_still_sees_its_grid_rank(csrf_client, make):
+    """Regression: the grid rank was looked up in the grid's board cut at 500 rows, so a
+    household below the 500th (a large grid, or one with deductions) had none."""
+    village = make.village()
+    grid = make.grid(village)
+    household = household_with_pin(make, village, grid=grid)
+    ledger.deduct(village.id, household.id, 5, category="black")
+    db.session.execute(
+        sa.insert(Household),
+        [
+            {
+                "village_id": village.id,
+                "grid_id": grid.id,
+                "number": f"G-{n:04d}",
+                "head_name": "邻居",
+            }
+            for n in range(MAX_ROWS)
+        ],
+    )
+    db.session.commit()
+
+    sign_in(csrf_client)
+    html = csrf_client.get("/me").get_data(as_text=True)
+
+    assert f'id="grid-rank">第 {MAX_ROWS + 1} 名' in html
 
 
 def test_an_empty_form_names_the_missing_fields_in_chinese(csrf_client):
