@@ -88,6 +88,10 @@ def raise_objection(
                 "corrected here. Ask the village committee."
             )
         )
+    if entry.kind == "red":
+        # An award a year-end clearing took after it is not reversed (its points expired):
+        # an objection to it could never be upheld.
+        ledger.refuse_after_clearing(entry.household_id, entry.transfer_id)
     reason = reason_text(reason)
     village = find_village(entry.village_id)
     closed = closed_for_objections(entry, local_today(village.timezone))

@@ -38,7 +38,7 @@ from .posting import (
     reverse,
     settle,
 )
-from .posting_checks import MAX_AMOUNT, MAX_MEMO_LENGTH
+from .posting_checks import MAX_AMOUNT, MAX_MEMO_LENGTH, refuse_after_clearing
 
 __all__ = [
     "MAX_AMOUNT",
@@ -63,6 +63,7 @@ __all__ = [
     "open_village_ledger",
     "post",
     "redeem",
+    "refuse_after_clearing",
     "reverse",
     "settle",
     "shop_code",

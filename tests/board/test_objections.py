@@ -1,6 +1,8 @@
 """Objections raised by a household itself (its villager login, a later issue, will call
 ``objections.raise_objection`` with the household's principal), decided by an admin."""
 
+import datetime as dt
+
 import pytest
 
 from pointsmart.accounts.auth import Principal
@@ -8,9 +10,13 @@ from pointsmart.audit.service import changes_of
 from pointsmart.awards.errors import NotOnBoard
 from pointsmart.board import entries as board
 from pointsmart.board import objections
+from pointsmart.bookkeeping.clearing import clear_year
+from pointsmart.clock import historical
 from pointsmart.errors import Forbidden, NotFound
+from pointsmart.ledger.errors import ReversalAfterClearing
 from pointsmart.ledger.verify import verify_village
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
+from tests.awards.conftest import add_rule
 from tests.factories import ROOT
 
 
@@ -103,3 +109,31 @@ def test_after_an_upheld_objection_the_entry_is_off_the_board(
     with pytest.raises(NotOnBoard):
         objections.raise_objection(villager(neighbour), black_entry.id, reason="也不服")
     assert board.public_board(household.village_id)["black"] == []
+
+
+def test_a_red_entry_whose_points_a_clearing_took_takes_no_objection(make, village):
+    """Regression: it was filed, but could never be upheld (an award is not reversed once a
+    year-end clearing after it took its points): the committee was asked what it could not do.
+    A black entry still takes one: its reversal gives points back."""
+    village.year_end_clearing = True
+    household, neighbour = make.household(village), make.household(village)
+    since = dt.date(2025, 1, 1)
+    red_rule = add_rule(village, "xl", "孝老爱亲", "red", 30, valid_from=since)
+    black_rule = add_rule(village, "ld", "乱堆乱放", "black", -10, valid_from=since)
+    december = dt.datetime(2025, 12, 28, 2, tzinfo=dt.UTC)
+    with historical(december) as clock:
+        red, black = (
+            board.create_entry(
+                ROOT, household_id=household.id, rule_id=rule.id, reason="记上"
+            ).extra["entry"]
+            for rule in (red_rule, black_rule)
+        )
+        clock.move_to(december + dt.timedelta(days=5))  # January 2: the year just ended
+        clear_year(ROOT, village.id, 2025)
+
+        with pytest.raises(ReversalAfterClearing) as refused:
+            objections.raise_objection(villager(neighbour), red.id, reason="不属实")
+        objected = objections.raise_objection(villager(neighbour), black.id, reason="处罚过重")
+
+    assert refused.value.code == "reversal_after_clearing"
+    assert objected.entry_id == black.id
