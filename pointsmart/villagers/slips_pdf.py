@@ -19,9 +19,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from ..text import MINUS, signed_points
 from .slips import Slip, SlipBatch
 
 CJK_FONT = "STSong-Light"
+SIGN_FONT = "Symbol"  # a standard PDF font: its minus sign is what STSong-Light lacks
 COLUMNS, ROWS = 2, 3
 PER_PAGE = COLUMNS * ROWS
 SLIP_WIDTH, SLIP_HEIGHT = A4[0] / COLUMNS, A4[1] / ROWS  # 105 x 99 mm
@@ -98,9 +100,8 @@ def _draw_slip(pdf: canvas.Canvas, batch: SlipBatch, slip: Slip, x, y, words) ->
         head += f"  {slip.grid_name}"
     _text(pdf, head, left, line, width, 15)
     line -= 10 * mm
-    balance = _clip(_("Points now: %(balance)s", balance=slip.balance), width, BALANCE)
-    pdf.setFont(CJK_FONT, BALANCE)
-    pdf.drawString(left, line, balance)
+    balance = _clip(_("Points now: %(balance)s", balance=_amount(slip.balance)), width, BALANCE)
+    _draw(pdf, balance, left, line, BALANCE)
     used = pdfmetrics.stringWidth(balance, CJK_FONT, BALANCE) + 2 * mm
     _text(pdf, words["as_of"], left + used, line, width - used)
     line -= LINE + 1 * mm
@@ -117,7 +118,8 @@ def _draw_slip(pdf: canvas.Canvas, batch: SlipBatch, slip: Slip, x, y, words) ->
         width,
     )
     line -= LINE
-    _text(pdf, _("Earned this year: %(points)s", points=slip.year_earned), left, line, width)
+    year_earned = _("Earned this year: %(points)s", points=_amount(slip.year_earned))
+    _text(pdf, year_earned, left, line, width)
     line -= LINE
     ranks = _("Rank this month: %(rank)s in the village", rank=slip.village_rank)
     if slip.grid_rank is not None:
@@ -175,7 +177,13 @@ def _goods_line(slip: Slip) -> str:
 
 
 def _signed(points: int) -> str:
-    return f"+{points}" if points > 0 else str(points)
+    """An entry's points as the pages write them: +20, −10 (a real minus sign)."""
+    return signed_points(points)
+
+
+def _amount(points: int) -> str:
+    """A balance or total: 20, 0, or below zero −15."""
+    return signed_points(points) if points < 0 else str(points)
 
 
 def _clip(text: str, width: float, size: float) -> str:
@@ -189,5 +197,17 @@ def _clip(text: str, width: float, size: float) -> str:
 
 def _text(pdf, text: str, x: float, y: float, width: float, size: float = TEXT) -> None:
     """Draw ``text`` at ``size``, cut with an ellipsis where it would pass ``width``."""
-    pdf.setFont(CJK_FONT, size)
-    pdf.drawString(x, y, _clip(text, width, size))
+    _draw(pdf, _clip(text, width, size), x, y, size)
+
+
+def _draw(pdf, text: str, x: float, y: float, size: float) -> None:
+    """Draw ``text`` in the Chinese font, its minus signs in ``SIGN_FONT``, which has the
+    glyph the Chinese font lacks (U+2212 would print as an empty box)."""
+    for index, part in enumerate(text.split(MINUS)):
+        if index:
+            pdf.setFont(SIGN_FONT, size)
+            pdf.drawString(x, y, MINUS)
+            x += pdfmetrics.stringWidth(MINUS, SIGN_FONT, size)
+        pdf.setFont(CJK_FONT, size)
+        pdf.drawString(x, y, part)
+        x += pdfmetrics.stringWidth(part, CJK_FONT, size)

@@ -146,8 +146,8 @@ def test_the_printed_slips_say_it_in_chinese_six_to_a_page(books, tmp_path):  # 
     assert "本月村里排第3名，组里排第2名" in text
     assert "今年共得50分" in text
     assert "+30 志愿服务 " + books.leader.username in text
-    assert "-30 兑换：香皂 x2 " + books.keeper.username in text
-    assert "-10 乱倒垃圾" in text
+    assert "\u221230 兑换：香皂 x2 " + books.keeper.username in text
+    assert "\u221210 乱倒垃圾" in text  # a real minus sign, as the pages write it
     assert "本月没有记录。" in text  # 赵四
     assert text.count("有疑问请打电话：0311-8765 4321") == 9
     assert "现在能换：香皂15分" in text
