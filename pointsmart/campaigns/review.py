@@ -15,9 +15,11 @@
 * **Publishing** (an admin of the village), on or after the last day of nominations, once
   the review window is over or every member has voted on every nominee they may vote on.
   Every standing nominee needs ``quorum`` council votes (else 409 ``quorum_not_met``); a
-  nominee passes with more than ``majority_percent`` percent of its votes for it. Passing
-  nominees rank by approvals, then by the tie-break (more beans, then the earlier
-  nomination); the first ``seats`` win. The notice (公示) runs from the day of publication.
+  nominee whose household has moved away by then is out of the running (``in_the_running``:
+  no seat, no quorum to meet; its tallies are published); a nominee passes with more than
+  ``majority_percent`` percent of its votes for it. Passing nominees rank by approvals, then
+  by the tie-break (more beans, then the earlier nomination); the first ``seats`` win. The
+  notice (公示) runs from the day of publication.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ..audit import service as audit
 from ..database import utcnow
 from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
+from ..households.models import Household
 from . import scope, windows
 from .errors import (
     AlreadyPublished,
@@ -224,13 +227,30 @@ def everyone_voted(campaign: Campaign, standing: list[Nomination]) -> bool:
     )
 
 
+def in_the_running(nominations: list[Nomination]) -> list[Nomination]:
+    """The standing nominees whose household still lives in its village: one that moved
+    away cannot be conferred (``conferral.confer``), so it takes no seat at publication and
+    the votes it lacks hold nothing back; its tallies are published all the same."""
+    standing = [n for n in nominations if n.status == STANDING]
+    if not standing:
+        return []
+    active = set(
+        db.session.execute(
+            sa.select(Household.id).where(
+                Household.id.in_([n.household_id for n in standing]),
+                Household.status == "active",
+            )
+        ).scalars()
+    )
+    return [n for n in standing if n.household_id in active]
+
+
 def can_publish(campaign: Campaign, today: dt.date) -> bool:
     if campaign.published_at is not None or today < campaign.nominate_until:
         return False
     if today > campaign.review_until:
         return True
-    standing = [n for n in nominations_of(campaign.id) if n.status == STANDING]
-    return everyone_voted(campaign, standing)
+    return everyone_voted(campaign, in_the_running(nominations_of(campaign.id)))
 
 
 def ranked(campaign: Campaign, standing: list[Nomination], counts: dict) -> list[Nomination]:
@@ -259,7 +279,8 @@ def publish(actor: Principal, campaign_id: int) -> Campaign:
         raise WindowClosed(window="nomination_not_over", **windows.dates(campaign))
     nominations = nominations_of(campaign.id)
     standing = [n for n in nominations if n.status == STANDING]
-    if today <= campaign.review_until and not everyone_voted(campaign, standing):
+    running = in_the_running(nominations)
+    if today <= campaign.review_until and not everyone_voted(campaign, running):
         raise WindowClosed(
             _l("The review is open and not every council member has voted on every nominee."),
             window=windows.REVIEW,
@@ -268,12 +289,12 @@ def publish(actor: Principal, campaign_id: int) -> Campaign:
     counts = tallies(campaign.id)
     short = [
         n.id
-        for n in standing
+        for n in running
         if counts[n.id]["approvals"] + counts[n.id]["rejections"] < campaign.quorum
     ]
     if short:
         raise QuorumNotMet(nominations=short, quorum=campaign.quorum)
-    order = ranked(campaign, standing, counts)
+    order = ranked(campaign, running, counts)
     for nomination in standing:
         nomination.approvals = counts[nomination.id]["approvals"]
         nomination.rejections = counts[nomination.id]["rejections"]

@@ -1,6 +1,7 @@
 """Property test of conferral: whatever the votes, seats and repeated conferrals,
 
-* exactly the winners are paid, once each, the rule's points;
+* exactly the winners are paid, once each, the rule's points; a nominee whose household
+  moved away before the publication takes no seat (the next passing nominee does);
 * the village's balances sum to zero, cached balances equal the sum of transfers and
   ``ledger verify`` is clean;
 * conferring again posts nothing.
@@ -11,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pointsmart.accounts.service import load_principal
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.campaigns import conferral, review, service
 from pointsmart.extensions import db
 from pointsmart.ledger.models import Account, Transfer
@@ -35,8 +37,10 @@ SETTINGS = settings(
     votes=st.lists(st.lists(st.booleans(), min_size=3, max_size=3), min_size=1, max_size=5),
     seats=st.integers(min_value=1, max_value=3),
     conferrals=st.integers(min_value=1, max_value=3),
+    moved_away=st.sets(st.integers(min_value=0, max_value=4), max_size=2),
 )
-def test_conferral_pays_exactly_the_winners_once(make, votes, seats, conferrals):
+@example(votes=[[True] * 3, [True] * 3], seats=1, conferrals=1, moved_away={0})
+def test_conferral_pays_exactly_the_winners_once(make, votes, seats, conferrals, moved_away):
     village = make.village()
     rule = add_rule(village, "hjt", "好家庭", "red", 80, valid_from=dt.date(2020, 1, 1))
     council = [make.staff("leader", village) for _ in range(3)]
@@ -51,9 +55,12 @@ def test_conferral_pays_exactly_the_winners_once(make, votes, seats, conferrals)
         nomination = service.nominate(ROOT, campaign.id, household_id=household.id, reason="好")
         for member, approve in zip(council, sides, strict=True):
             review.cast_vote(load_principal(member.user_id), nomination.id, approve=approve)
+    gone = {i for i in moved_away if i < len(households)}
+    for i in gone:
+        mark_moved_away(ROOT, households[i].id)
     review.publish(ROOT, campaign.id)
     passing = sorted(
-        (i for i, sides in enumerate(votes) if sum(sides) >= 2),
+        (i for i, sides in enumerate(votes) if sum(sides) >= 2 and i not in gone),
         key=lambda i: (-sum(votes[i]), i),
     )
     expected_winners = {households[i].id for i in passing[:seats]}
