@@ -13,7 +13,8 @@
   no points and no title. The council's decision stands for the approval an award above the
   village's threshold would otherwise wait for, and the rule's monthly cap does not apply.
 * **Titles**: a household holds the title of each conferred campaign it won (its page, the
-  card page, the board's 光荣榜).
+  card page, the board's 光荣榜, the certificates) while the award conferral posted it
+  stands: reversing that award (an admin's reversal) takes the title back with the points.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from ..accounts.auth import Principal
 from ..audit import service as audit
@@ -37,6 +39,7 @@ from ..extensions import db
 from ..households.models import Household
 from ..ledger import service as ledger
 from ..ledger.errors import AccountClosed
+from ..ledger.models import Transfer
 from ..lookups import get_or_refuse
 from ..rules.models import Rule
 from ..text import reason_text
@@ -234,6 +237,16 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
 # --- titles ----------------------------------------------------------------------------------
 
 
+def _award_stands() -> sa.ColumnElement[bool]:
+    """The nomination's conferral award was posted and not reversed since: a title stands
+    with its award, so a winner whose award the committee reversed holds it no more."""
+    reversal = aliased(Transfer)
+    return sa.and_(
+        Nomination.transfer_id.is_not(None),
+        ~sa.exists().where(reversal.reverses_id == Nomination.transfer_id),
+    )
+
+
 def _conferred_winners():
     return (
         sa.select(
@@ -248,7 +261,7 @@ def _conferred_winners():
             Campaign.conferred_at.is_not(None),
             Nomination.won.is_(True),
             Nomination.status == STANDING,
-            Nomination.transfer_id.is_not(None),
+            _award_stands(),
         )
     )
 
@@ -290,7 +303,7 @@ def honour_names(campaign_id: int) -> list[dict[str, Any]]:
             Nomination.campaign_id == campaign_id,
             Nomination.won.is_(True),
             Nomination.status == STANDING,
-            Nomination.transfer_id.is_not(None),
+            _award_stands(),
         )
         .order_by(Nomination.rank)
     )
