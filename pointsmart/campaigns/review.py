@@ -58,6 +58,7 @@ from .models import (
     CouncilVote,
     Nomination,
 )
+from .once import add_once
 from .service import council_of, find_campaign, find_nomination, nominations_of, today_for
 
 MAX_NOTE = 500
@@ -114,8 +115,7 @@ def cast_vote(
         note=note,
         cast_at=utcnow(),
     )
-    db.session.add(vote)
-    db.session.flush()
+    add_once(vote, AlreadyVoted())
     # The side is secret until the review ends: the log says now that the member voted, and
     # at publication how (``publish``).
     audit.record(
@@ -161,8 +161,7 @@ def give_beans(actor: Principal, campaign_id: int, beans: dict[int, int]) -> Bea
     ).first():
         raise BeansAlreadyGiven()
     ballot = BeanBallot(campaign_id=campaign.id, household_id=actor.household_id, cast_at=utcnow())
-    db.session.add(ballot)
-    db.session.flush()
+    add_once(ballot, BeansAlreadyGiven())
     db.session.add_all(
         BeanVote(ballot_id=ballot.id, nomination_id=n, beans=count) for n, count in beans.items()
     )

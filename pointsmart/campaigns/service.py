@@ -55,6 +55,7 @@ from .models import (
     CouncilMember,
     Nomination,
 )
+from .once import add_once
 
 PHOTO_DIR = "campaign-photos"
 
@@ -329,20 +330,20 @@ def nominate(
         )
     ).first():
         raise AlreadyNominated()
-    # Stored last, once nothing else can refuse the nomination.
-    photo_name = store_photo(photo) if photo else None
     nomination = Nomination(
         campaign_id=campaign.id,
         village_id=village_id,
         household_id=household_id,
         reason=reason,
-        photo=photo_name,
         nominated_by_id=actor.user_id,
         nominated_by_household_id=actor.household_id if actor.user_id is None else None,
         created_at=utcnow(),
         status=STANDING,
     )
-    db.session.add(nomination)
+    add_once(nomination, AlreadyNominated())  # two leaders at once: one nomination
+    # Stored once nothing but the photo itself can refuse the nomination.
+    photo_name = store_photo(photo) if photo else None
+    nomination.photo = photo_name
     db.session.flush()
     audit.record(
         actor_id=actor.user_id,

@@ -251,3 +251,50 @@ def test_beans_given_while_the_result_is_published_are_counted_or_refused(fresh_
             counted = review.tallies(campaign_id)
             for nomination in service.nominations_of(campaign_id):
                 assert nomination.beans == counted[nomination.id]["beans"]
+
+
+def test_a_double_tap_is_answered_with_the_campaign_s_own_refusal(fresh_app):
+    """On PostgreSQL the second of two beans of one household at once (a double tap, two
+    phones), of two nominations of one household and of two votes of one member was refused
+    by the unique constraint and answered 409 ``concurrent_change`` ("try again", which then
+    said it was done already); it is the refusal the check gives one request later."""
+    from tests.campaigns.conftest import with_token
+
+    with fresh_app.app_context():
+        make = Factories()
+        village = make.village()
+        leaders = [make.staff("leader", village) for _ in range(CLIENTS)]
+        giver = with_token(make.household(village))
+        campaign, [nomination] = _campaign(
+            make, village, leaders[:1], [make.household(village)], bean_votes=3
+        )
+        other = make.household(village)
+        db.session.commit()
+        campaign_id, nomination_id, other_id = campaign.id, nomination.id, other.id
+
+    def post(path, body, headers):
+        response = fresh_app.test_client().post(f"/api/v1{path}", json=body, headers=headers)
+        return response.status_code, response.get_json().get("code")
+
+    beans = run_at_once(
+        CLIENTS,
+        lambda i: post(
+            f"/campaigns/{campaign_id}/beans", {"beans": {str(nomination_id): 1}}, giver.auth
+        ),
+    )
+    nominations = run_at_once(
+        CLIENTS,
+        lambda i: post(
+            f"/campaigns/{campaign_id}/nominations",
+            {"household_id": other_id, "reason": "好"},
+            leaders[i].auth,
+        ),
+    )
+    votes = run_at_once(
+        CLIENTS,
+        lambda i: post(f"/nominations/{nomination_id}/votes", {"approve": True}, leaders[0].auth),
+    )
+
+    assert sorted(beans) == [(201, None)] + [(409, "beans_already_given")] * (CLIENTS - 1)
+    assert sorted(nominations) == [(201, None)] + [(409, "already_nominated")] * (CLIENTS - 1)
+    assert sorted(votes) == [(201, None)] + [(409, "already_voted")] * (CLIENTS - 1)
