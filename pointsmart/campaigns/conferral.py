@@ -145,7 +145,10 @@ def decide_objection(
         raise AlreadyDecided()
     if campaign.conferred_at is not None:
         raise WindowClosed(window="conferred", **windows.dates(campaign))
-    if uphold:
+    db.session.refresh(nomination)  # read again under the campaign's lock
+    if uphold and nomination.status == STANDING:
+        # A nominee who declined meanwhile stays declined: the household's own choice is
+        # kept, and either way it is out of the running.
         nomination.status = REMOVED
     record_decision(
         actor,

@@ -363,13 +363,14 @@ def nominate(
 
 
 def decline(actor: Principal, nomination_id: int) -> Nomination:
-    """The nominated household declines (or an admin records that it did), until conferral."""
+    """The nominated household declines (or an admin of its village, or one who runs the
+    campaign, records that it did), until conferral."""
     nomination = find_nomination(nomination_id)
     if actor.household_id is not None:
         if actor.household_id != nomination.household_id:
             raise Forbidden(_l("Only the nominated household may decline."))
-    else:
-        actor.require_admin(nomination.village_id)
+    elif not actor.is_admin_of(nomination.village_id):
+        scope.require_runner(actor, find_campaign(nomination.campaign_id))
     # Under the campaign's lock, which every change of a nomination's standing takes (a
     # decline, an upheld objection, the publication), the nomination is read again: two
     # declines at once decline once, and the second is refused as if it came later.

@@ -249,6 +249,38 @@ def test_an_upheld_objection_during_the_notice_removes_the_nominee(
     assert titles_of(households[1].id) == []
 
 
+def test_an_objection_upheld_after_the_nominee_declined_keeps_the_decline(
+    api, village, households, admin, leader, council, good_family, today
+):
+    """Regression: upholding it wrote "removed" over "declined": the household's own choice
+    was lost from the record, as if the committee had taken the title from it."""
+    campaign = api.post(
+        f"/villages/{village.id}/campaigns",
+        json=campaign_body(good_family, council, today, notice_days=7),
+        as_=admin,
+    )
+    nomination = nominate(api, leader, campaign, households[0])
+    for member in council:
+        vote(api, member, nomination)
+    api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
+    objection = api.post(
+        f"/nominations/{nomination['id']}/objections", json={"reason": "不合格"},
+        as_=households[4],
+    )  # fmt: skip
+    api.post(f"/nominations/{nomination['id']}/decline", as_=households[0], expect=200)
+
+    decided = api.post(
+        f"/campaign-objections/{objection['id']}/decision",
+        json={"uphold": True, "reason": "经核实属实"},
+        as_=admin,
+        expect=200,
+    )
+
+    assert decided["status"] == "upheld"
+    shown = api.get(f"/campaigns/{campaign['id']}", as_=admin)["nominations"][0]
+    assert shown["status"] == "declined"
+
+
 def test_pending_objections_hold_back_the_conferral(
     api, village, households, admin, leader, council, good_family, today, clock
 ):

@@ -294,3 +294,22 @@ def test_a_household_outside_the_township_does_not_object(api, township):
     )
 
     assert refused["code"] == "forbidden"
+
+
+def test_the_township_records_a_winner_s_decline_and_strangers_may_not(api, township):
+    """Regression: only the nominee's village admin could record a decline, so the township
+    running the campaign (who hears of it first) was refused (403)."""
+    world = township["tree"]
+    campaign, winners = run_to_publication(api, township, notice_days=3)
+    nominated = {n["household_id"]: n["id"] for n in api.get(
+        f"/campaigns/{campaign['id']}", as_=world.township_admin)["nominations"]}  # fmt: skip
+    stranger = world.make.staff("admin", world.make.village())
+
+    api.post(f"/nominations/{nominated[winners[1].id]}/decline", as_=stranger, expect=403)
+    api.post(f"/nominations/{nominated[winners[1].id]}/decline", as_=township["leaders"][1],
+             expect=403)  # fmt: skip
+    declined = api.post(
+        f"/nominations/{nominated[winners[1].id]}/decline", as_=world.township_admin, expect=200
+    )
+
+    assert declined["status"] == "declined"
