@@ -11,6 +11,7 @@ from ..accounts.models import RoleAssignment, User
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..households.models import Household
+from . import scope
 
 
 def _error(field: str, message: Any) -> ValidationFailed:
@@ -74,3 +75,22 @@ def check_council(
     if set(households) - households_of(households, village_ids):
         raise _error("council", _l("Council members are staff or households of this village."))
     return pairs
+
+
+def seated(campaign, council: list) -> list:
+    """The members of ``council`` who still may sit on the campaign's council: a staff user
+    still active with a role in its villages or regions, a household still living in one of
+    its villages. One whose role was revoked no longer votes; one who moved away holds no
+    publication back for want of its votes."""
+    village_ids = scope.village_ids(campaign)
+    users = _staff_of(
+        [m.user_id for m in council if m.user_id is not None],
+        village_ids,
+        scope.council_region_ids(campaign),
+    )
+    households = households_of([m.household_id for m in council if m.user_id is None], village_ids)
+    return [
+        m
+        for m in council
+        if (m.user_id in users if m.user_id is not None else m.household_id in households)
+    ]

@@ -32,7 +32,6 @@ from ..ledger import service as ledger
 from ..ledger.models import AWARD
 from ..periods import local_today
 from ..regions import access as region_access
-from ..regions.models import COUNTY
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import scope
@@ -45,14 +44,6 @@ def _require_runner(actor: Principal, region_id: int):
     if not region_access.may_read(actor, region):
         raise Forbidden(_l("Only an administrator of this township or county may do this."))
     return region
-
-
-def related_regions(region) -> list[int]:
-    """The regions whose staff may sit on the council: the region, the townships of a
-    county, the county of a township."""
-    if region.level == COUNTY:
-        return [*scope.township_ids(region), region.id]
-    return [region.id, region.parent_id]
 
 
 def create_region_campaign(actor: Principal, region_id: int, **data: Any) -> Campaign:
@@ -71,7 +62,7 @@ def create_region_campaign(actor: Principal, region_id: int, **data: Any) -> Cam
         data,
         owner={"region_id": region.id, "points": points},
         village_ids=village_ids,
-        region_ids=related_regions(region),
+        region_ids=scope.related_regions(region),
     )
 
 

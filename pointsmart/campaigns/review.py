@@ -38,6 +38,7 @@ from ..errors import Forbidden, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from . import scope, windows
+from .council import seated
 from .errors import (
     AlreadyPublished,
     AlreadyVoted,
@@ -90,7 +91,7 @@ def cast_vote(
     ):
         raise NotOnCouncil()
     member = member_for(actor, campaign.id)
-    if member is None:
+    if member is None or not seated(campaign, [member]):
         raise NotOnCouncil()
     if member.household_id is not None and member.household_id == nomination.household_id:
         raise OwnHousehold()
@@ -217,7 +218,7 @@ def _voted_pairs(campaign_id: int) -> set[tuple[int, int]]:
 def everyone_voted(campaign: Campaign, standing: list[Nomination]) -> bool:
     """Every member has voted on every standing nominee they may vote on."""
     voted = _voted_pairs(campaign.id)
-    council = council_of(campaign.id)
+    council = seated(campaign, council_of(campaign.id))
     return all(
         (n.id, m.id) in voted
         for n in standing

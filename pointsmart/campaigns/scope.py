@@ -36,6 +36,14 @@ def township_ids(region: Region) -> list[int]:
     )
 
 
+def related_regions(region) -> list[int]:
+    """The regions whose staff may sit on the council: the region, the townships of a
+    county, the county of a township."""
+    if region.level == COUNTY:
+        return [*township_ids(region), region.id]
+    return [region.id, region.parent_id]
+
+
 def region_village_ids(region: Region) -> list[int]:
     return list(
         db.session.execute(
@@ -59,6 +67,13 @@ def is_open_to(campaign: Campaign, village_id: int | None) -> bool:
     if campaign.village_id is not None:
         return campaign.village_id == village_id
     return village_id in village_ids(campaign)
+
+
+def council_region_ids(campaign: Campaign) -> list[int]:
+    """The regions whose staff may sit on the campaign's council (none for a village's)."""
+    if campaign.region_id is None:
+        return []
+    return related_regions(region_access.find_region(campaign.region_id))
 
 
 def timezone_of(campaign: Campaign) -> str:

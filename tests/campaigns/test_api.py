@@ -7,11 +7,15 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
+from pointsmart.accounts.models import RoleAssignment
 from pointsmart.admin.households import mark_moved_away
+from pointsmart.admin.staff import revoke_role
 from pointsmart.audit.service import changes_of
 from pointsmart.campaigns import conferral
 from pointsmart.campaigns.conferral import titles_of
+from pointsmart.extensions import db
 from pointsmart.ledger.models import Transfer
 from pointsmart.ledger.verify import verify_village
 from tests.audit.test_api_changes_are_audited import _last as last_audit_entry
@@ -182,6 +186,35 @@ def test_a_member_does_not_vote_on_their_own_household(
     # Everyone voted on everything they may vote on: publishing is allowed today.
     published = api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
     assert [n["approvals"] for n in published["nominations"]] == [2, 3]
+
+
+def test_a_member_who_left_votes_no_more_and_holds_back_no_publication(
+    api, make, village, households, admin, leader, council, good_family, today
+):
+    """Regression: a leader whose role was revoked still voted, and a household on the
+    council that moved away (it cannot vote any more) held back publishing until the review
+    ended, for want of its votes."""
+    campaign = api.post(
+        f"/villages/{village.id}/campaigns",
+        json=campaign_body(
+            good_family, council, today, council_members=[{"household_id": households[4].id}]
+        ),
+        as_=admin,
+    )
+    nomination = nominate(api, leader, campaign, households[0])
+    role = db.session.execute(
+        sa.select(RoleAssignment.id).where(RoleAssignment.user_id == council[2].user_id)
+    ).scalar_one()
+    revoke_role(ROOT, role)
+    mark_moved_away(ROOT, households[4].id)
+
+    refused = vote(api, council[2], nomination, expect=403)
+    for member in council[:2]:
+        vote(api, member, nomination)
+    published = api.post(f"/campaigns/{campaign['id']}/publish", as_=admin, expect=200)
+
+    assert refused["code"] == "not_on_council"
+    assert published["nominations"][0]["approvals"] == 2
 
 
 def test_votes_are_secret_until_the_review_ends(

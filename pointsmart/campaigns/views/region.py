@@ -55,7 +55,7 @@ def _region_page(region, campaigns, errors) -> str:
         "campaigns/region_list.html",
         region=region,
         campaigns=campaigns,
-        staff=choices.region_council_choices(village_ids, regional.related_regions(region)),
+        staff=choices.region_council_choices(village_ids, scope.related_regions(region)),
         errors=errors or {},
         form=request.form,
         today=local_today(timezone),
