@@ -132,11 +132,14 @@ def plan_by_rule(
     period: str | None = None,
     day: dt.date | None = None,
     memo: str | None = None,
+    even_retired: bool = False,
 ) -> Plan:
-    """Work out an entry by rule: the version in force, the quantity, the rounded points."""
+    """Work out an entry by rule: the version in force, the quantity, the rounded points
+    (``even_retired``: see ``rules.usable_version``)."""
     period = check_period(timezone, period)
     quantity = arithmetic.normalise_quantity(rule.unit, quantity)
-    version = rules.usable_version(rule, arithmetic.effective_day(timezone, period, day))
+    day = arithmetic.effective_day(timezone, period, day)
+    version = rules.usable_version(rule, day, even_retired=even_retired)
     points = arithmetic.points_for(quantity, abs(version.points))
     if points <= 0:
         raise ValidationFailed(errors={"quantity": [str(_l("This comes to 0 points."))]})

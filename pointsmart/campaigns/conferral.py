@@ -7,11 +7,13 @@
   would need a notice of its own) or dismisses it, with a reason either way. Both are kept.
 * **Conferral** (an admin of the village) once the notice is over and no objection waits:
   each winner still standing gets the campaign rule's points through the ledger (an award,
-  issued -> household, memo the campaign's title), in one transaction. The campaign row is
-  locked first and marked conferred, so conferring twice (or two admins at once) posts once;
-  the second call answers what the first did. A household that has moved away by then gets
-  no points and no title. The council's decision stands for the approval an award above the
-  village's threshold would otherwise wait for, and the rule's monthly cap does not apply.
+  issued -> household, memo the campaign's title), in one transaction, even when the rule was
+  retired since the campaign was set up (the council decided, the notice published it). The
+  campaign row is locked first and marked conferred, so conferring twice (or two admins at
+  once) posts once; the second call answers what the first did. A household that has moved
+  away by then gets no points and no title. The council's decision stands for the approval an
+  award above the village's threshold would otherwise wait for, and the rule's monthly cap
+  does not apply.
 * **Titles**: a household holds the title of each conferred campaign it won (its page, the
   card page, the board's 光荣榜, the certificates) while the award conferral posted it
   stands: reversing that award (an admin's reversal) takes the title back with the points.
@@ -215,7 +217,16 @@ def confer(actor: Principal, campaign_id: int) -> tuple[Campaign, int]:
         village = find_village(campaign.village_id)
         rule = db.session.get(Rule, campaign.rule_id)
         plans = [
-            plan_by_rule(rule, n.household_id, 1, timezone=village.timezone, memo=campaign.title)
+            # Retired since the campaign was set up, the rule still pays what the council
+            # decided and the notice published.
+            plan_by_rule(
+                rule,
+                n.household_id,
+                1,
+                timezone=village.timezone,
+                memo=campaign.title,
+                even_retired=True,
+            )
             for n in paid
         ]
     for nomination, plan in zip(paid, plans, strict=True):

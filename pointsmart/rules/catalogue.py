@@ -100,9 +100,10 @@ def version_on(rule_id: int, day: dt.date) -> RuleVersion | None:
     ).scalar_one_or_none()
 
 
-def usable_version(rule: Rule, day: dt.date) -> RuleVersion:
-    """The version to post by; refuses an inactive rule or a day before the rule existed."""
-    if not rule.active:
+def usable_version(rule: Rule, day: dt.date, *, even_retired: bool = False) -> RuleVersion:
+    """The version to post by; refuses an inactive rule (unless ``even_retired``: a promise
+    made under it, such as a campaign's) or a day before the rule existed."""
+    if not rule.active and not even_retired:
         raise RuleInactive()
     version = version_on(rule.id, day)
     if version is None:

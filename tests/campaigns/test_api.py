@@ -119,6 +119,30 @@ def test_a_title_is_of_the_village_s_year_not_the_utc_one(
     assert [entry["year"] for entry in conferral.honour_roll(village.id)] == [2027]
 
 
+def test_a_rule_retired_since_the_campaign_was_set_up_still_pays_the_winner(
+    api, village, households, admin, leader, council, good_family, today
+):
+    """Regression: conferral was refused (rule_inactive), and the committee had to bring the
+    rule back for everyone's use (awards by hand too) to pay what the council decided."""
+    campaign = published_with_one_winner(
+        api, village, admin, leader, council, good_family, today, households[0]
+    )
+    api.request("PATCH", f"/rules/{good_family.id}", json={"active": False}, as_=admin,
+                expect=200)  # fmt: skip
+
+    conferred = api.post(f"/campaigns/{campaign['id']}/confer", as_=admin, key=True, expect=200)
+
+    assert conferred["posted"] == 1
+    assert balance(api, admin, households[0]) == 100
+    by_hand = api.post(
+        "/transfers",
+        json={"household_id": households[1].id, "rule_id": good_family.id, "quantity": 1},
+        as_=admin, key=True, expect=409,
+    )  # fmt: skip
+    assert by_hand["code"] == "rule_inactive"
+    assert verify_village(village.id).ok
+
+
 def test_conferring_twice_posts_once(
     api, village, households, admin, leader, council, good_family, today
 ):
