@@ -17,6 +17,7 @@ from pointsmart import backup, create_app
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.models import Account, ChainHead, Transfer
+from pointsmart.villages.models import Village
 from tests.conftest import TEST_SECRET
 from tests.databases import create_database, drop_database
 from tests.factories import Factories
@@ -150,6 +151,29 @@ def test_the_restored_database_keeps_its_append_only_guard(
         db.engine.begin() as connection,
     ):
         connection.exec_driver_sql("UPDATE transfers SET amount = 5000")
+
+
+def test_the_restored_database_takes_new_households_and_postings(
+    fresh_app, village_with_history, empty_app, tmp_path
+):
+    """A restore is for going on: ids (PostgreSQL's sequences) continue after the copy's,
+    and the chain goes on from its head."""
+    village_id, household_id = village_with_history
+    copy = tmp_path / "copy.backup"
+    assert run(fresh_app, "backup", "-o", str(copy)).exit_code == 0
+    assert run(empty_app, "restore", str(copy)).exit_code == 0
+
+    with empty_app.app_context():
+        make = Factories()
+        newcomer = make.household(db.session.get(Village, village_id))
+        make.award(newcomer, 7)
+        ledger.award(village_id, household_id, 5, category="other")
+        db.session.commit()
+        db.session.remove()
+
+    verify = run(empty_app, "ledger", "verify")
+    assert verify.exit_code == 0, verify.output
+    assert "5 transfers" in verify.output
 
 
 def test_restore_into_a_database_with_tables_is_refused(fresh_app, village_with_history, tmp_path):
