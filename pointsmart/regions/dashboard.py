@@ -88,6 +88,10 @@ class VillageRow:
     objections_open: int = 0
     owed_points: int = 0
     earners: int = 0  # households that earned in the period, moved away since or not (flags)
+    # A month: what the earners earned (flags). A reversal of an earlier month's award counts
+    # in the month it is posted in and may leave its household below zero for this one, so
+    # ``points_issued`` may be less than this, or below zero.
+    earners_points: int = 0
     owed_yuan: Decimal = Decimal("0.00")
     owed_months: int = 0
     rank: int = 0
@@ -169,6 +173,7 @@ def _monthly(rows, ids, months) -> None:
     """The period's monthly totals per village, in one statement (a month: one row per
     household of the region; a year: twelve)."""
     active = sa.func.count(sa.case((MonthlyTotal.earned > 0, 1)))
+    earned_by_earners = sa.func.sum(sa.case((MonthlyTotal.earned > 0, MonthlyTotal.earned)))
     statement = (
         sa.select(
             MonthlyTotal.village_id,
@@ -176,6 +181,7 @@ def _monthly(rows, ids, months) -> None:
             sa.func.sum(MonthlyTotal.deducted),
             sa.func.sum(MonthlyTotal.redeemed),
             active,
+            earned_by_earners,
         )
         .where(
             MonthlyTotal.village_id.in_(ids),
@@ -184,13 +190,14 @@ def _monthly(rows, ids, months) -> None:
         )
         .group_by(MonthlyTotal.village_id)
     )
-    for village_id, earned, deducted, spent, earners in db.session.execute(statement):
+    for village_id, earned, deducted, spent, earners, by_earners in db.session.execute(statement):
         row = rows[village_id]
         row.points_issued = int(earned or 0)
         row.points_deducted = int(deducted or 0)
         row.points_redeemed = int(spent or 0)
         if len(months) == 1:
             row.earners = int(earners)
+            row.earners_points = int(by_earners or 0)
 
 
 def _chart(ids, window, by_month) -> None:

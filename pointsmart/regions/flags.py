@@ -4,7 +4,8 @@ evidence on the village's own pages (which county and township staff may read).
 * ``awards_concentrated``: the top three households got more than the county's level
   (``top3_share_limit``, percent) of the period's points earned, with more than three
   households earning. Evidence: the village's leaderboard of the month (the committee
-  report for a year).
+  report for a year). The share is of what the earning households earned: a reversal of an
+  earlier month's award, posted in this one, takes nothing from it.
 * ``one_leader``: one leader posted more than half of the points the village's leaders
   awarded, with more than one leader awarding or more than ten awards. Evidence: the
   committee report (points per leader).
@@ -13,8 +14,9 @@ evidence on the village's own pages (which county and township staff may read).
 * ``reversals_high``: more than the county's ``reversal_rate_limit`` percent of the
   period's awards and deductions (at least ten of them) were reversed. Evidence: the
   month's transfers (xlsx).
-* ``no_awards``: a month in which the village issued no points. Evidence: the committee
-  report.
+* ``no_awards``: a month in which the village issued no points: no household earned in it
+  (a reversal posted in it of an earlier month's award is no award of the month). Evidence:
+  the committee report.
 * ``shops_unpaid``: the shops took in more than was settled in more than two of the last
   twelve months. Evidence: the committee report (what is unsettled).
 
@@ -52,7 +54,7 @@ def add_flags(rows: dict, months: list[str], period: str, county: Region) -> Non
     _leaders(rows, ids, months, period)
     _postings(rows, ids, months, period, county.reversal_rate_limit)
     for row in rows.values():
-        if one_month and row.points_issued == 0:
+        if one_month and row.earners == 0:
             row.flags.append(
                 _flag("no_awards", _l("No points were issued this month."), row, period)
             )
@@ -139,7 +141,7 @@ def _concentration_of_month(rows, ids, month, period, limit: int) -> None:
     for village_id, *top in db.session.execute(statement):
         row = rows[village_id]
         points = sum(int(value or 0) for value in top)
-        _flag_concentration(row, points, row.points_issued, row.earners, period, limit)
+        _flag_concentration(row, points, row.earners_points, row.earners, period, limit)
 
 
 def _flag_concentration(row, top: int, total: int, households: int, period, limit) -> None:

@@ -46,6 +46,26 @@ def test_awards_concentrated_on_three_households_point_to_the_leaderboard(ctx, t
     assert "awards_concentrated" not in flags_of(tree, "幸福村")
 
 
+def test_a_reversal_of_last_months_award_skews_no_flag_of_this_month(ctx, tree, now, last):
+    """A reversal counts in the month it is posted in, so it takes this month's points issued
+    below what the households earned (or below zero). The top three's share is of what the
+    earning households earned, never above 100%; a month with nothing but such a reversal
+    issued no points."""
+    make = tree.make
+    wrong = make.award(make.household(tree.village), 60, period=last)
+    ledger.reverse(wrong.id, reason="录错了")
+    assert "no_awards" in flags_of(tree, "幸福村")
+
+    for points in (40, 30, 20, 5, 5):
+        make.award(make.household(tree.village), points)
+    tree.county.top3_share_limit = 95  # the top three got 90 of 100
+    db.session.flush()
+    assert {"awards_concentrated", "no_awards"}.isdisjoint(flags_of(tree, "幸福村"))
+    tree.county.top3_share_limit = 50
+    db.session.flush()
+    assert "90.0%" in flags_of(tree, "幸福村")["awards_concentrated"]["detail"]
+
+
 def test_one_leader_giving_most_awards_and_split_awards(ctx, tree, now):
     make = tree.make
     other_leader = make.staff("leader", tree.village)
