@@ -18,7 +18,8 @@ Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
   and ``owed_months``: for how many months, counted from the later of its first month with
   points among the twelve up to the period's end and the month after its last settlement,
   to the period's end;
-* ``rank``: by the share of active households, highest first; ties share a rank (1, 2, 2, 4).
+* ``rank``: by the share of active households, highest first; ties share a rank (1, 2, 2, 4)
+  and are listed in the natural order of the villages' names (``ordering``).
 
 The region's ``totals`` add the villages up (the share and the per-household figures are
 the region's own); ``months`` are the region's last twelve months (points issued and
@@ -40,6 +41,7 @@ from ..counter.models import Settlement, Shop
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import SHOP, Account, MonthlyTotal
+from ..ordering import natural_key
 from ..periods import checked_month_or_year, current_period, next_period, previous_periods
 from ..rules.models import BLACK, RED
 from ..villages.models import Village
@@ -152,7 +154,8 @@ def region_dashboard(actor: Principal, region_id: int, period: str | None = None
         _owed(rows, ids, window)
         county = region if region.parent_id is None else access.find_region(region.parent_id)
         add_flags(rows, months, period, county)
-    ordered = sorted(rows.values(), key=lambda r: (-r.active_share, r.name))
+    # Ties in the natural order of names (一组村, 二组村, ... 十组村), not the characters' codes.
+    ordered = sorted(rows.values(), key=lambda r: (-r.active_share, natural_key(r.name)))
     _rank(ordered)
     totals = _totals(ordered)
     series = [{"period": m, **by_month[m]} for m in window]

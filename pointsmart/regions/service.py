@@ -128,13 +128,18 @@ def township_ids(region: Region) -> list[int]:
     )
 
 
-def villages_of(region: Region) -> list[Village]:
-    """The villages of a township, or of every township of a county, by township then name."""
-    rows = db.session.execute(
-        sa.select(Village).where(Village.region_id.in_(township_ids(region)))
-    ).scalars()
-    ordered = natural_sorted(list(rows), lambda village: village.name)
-    return sorted(ordered, key=lambda village: village.region_id)
+def villages_of(region: Region, townships: list[Region] | None = None) -> list[Village]:
+    """The villages of a township, or of every township of a county, by township then name,
+    each in the natural order of names (the townships as ``townships_of`` lists them; a
+    caller that has them passes them)."""
+    if region.level == TOWNSHIP:
+        townships = [region]
+    elif townships is None:
+        townships = townships_of(region)
+    place = {township.id: position for position, township in enumerate(townships)}
+    rows = db.session.execute(sa.select(Village).where(Village.region_id.in_(list(place))))
+    ordered = natural_sorted(list(rows.scalars()), lambda village: village.name)
+    return sorted(ordered, key=lambda village: place[village.region_id])
 
 
 def create_village_under(actor: Principal, page_region_id: int, *, region_id: int, name: str):

@@ -93,6 +93,26 @@ def test_ties_share_a_rank(ctx, tree, now):
     assert [row.rank for row in board.villages] == [1, 1, 1]
 
 
+def test_villages_that_tie_are_in_the_natural_order_of_their_names(ctx, tree, now):
+    """一组村, 二组村, 三组村, 十组村: not the characters' codes (一, 三, 二, 十)."""
+    for name in ("十组村", "二组村", "一组村", "三组村"):
+        tree.make.village(name=name, region_id=tree.township.id)
+    board = region_dashboard(tree.county_admin.principal, tree.township.id, now)
+    assert [row.name for row in board.villages][:4] == ["一组村", "二组村", "三组村", "十组村"]
+
+
+def test_a_countys_villages_are_listed_by_township_in_the_natural_order(ctx, tree):
+    """The county's page lists its townships 一镇, 二镇 and their villages in the same order,
+    whichever township was made first."""
+    county = regions.create_region(ROOT, name="安东县", level="county", parent_id=None)
+    second = regions.create_region(ROOT, name="二镇", level="township", parent_id=county.id)
+    first = regions.create_region(ROOT, name="一镇", level="township", parent_id=county.id)
+    for township, name in ((second, "二镇甲村"), (first, "一镇乙村"), (first, "一镇甲村")):
+        tree.make.village(name=name, region_id=township.id)
+    assert [t.name for t in regions.townships_of(county)] == ["一镇", "二镇"]
+    assert [v.name for v in regions.villages_of(county)] == ["一镇甲村", "一镇乙村", "二镇甲村"]
+
+
 def test_a_township_dashboard_holds_its_own_villages_only(ctx, tree, busy, now):
     board = region_dashboard(tree.township_admin.principal, tree.township.id, now)
     assert [row.name for row in board.villages] == ["幸福村"]

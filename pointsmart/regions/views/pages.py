@@ -47,7 +47,7 @@ def _region_page(region_id: int, *, form: str = "", values=None, errors=None, st
     actor = page_principal()
     region = service.get_region(actor, region_id)
     townships = service.townships_of(region)
-    villages = service.villages_of(region)
+    villages = service.villages_of(region, townships)
     township_names = {t.id: t.name for t in townships} or {region.id: region.name}
     parent = access.find_region(region.parent_id) if region.parent_id else None
     return (
