@@ -17,7 +17,7 @@ Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
 * ``owed_yuan``: what the village owes its shops now (their balances at the village's rate)
   and ``owed_months``: for how many months, counted from the later of its first month with
   points among the twelve up to the period's end and the month after its last settlement,
-  to the period's end;
+  to the period's end (this month, for a period still to come);
 * ``rank``: by the share of active households, highest first; ties share a rank (1, 2, 2, 4)
   and are listed in the natural order of the villages' names (``ordering``).
 
@@ -94,6 +94,8 @@ class VillageRow:
     # in the month it is posted in and may leave its household below zero for this one, so
     # ``points_issued`` may be less than this, or below zero.
     earners_points: int = 0
+    opened: str = ""  # the village's first month and this month, in its time zone
+    this_month: str = ""
     owed_yuan: Decimal = Decimal("0.00")
     owed_months: int = 0
     rank: int = 0
@@ -136,6 +138,8 @@ def region_dashboard(actor: Principal, region_id: int, period: str | None = None
             name=v.name,
             township_id=v.region_id,
             yuan_per_point=Decimal(v.yuan_per_point),
+            opened=current_period(v.timezone, v.created_at),
+            this_month=current_period(v.timezone),
         )
         for v in villages
     }
@@ -328,8 +332,10 @@ def _owed(rows, ids, window) -> None:
     )
     statement = sa.select(village.c.id, first_active, last_settled).where(village.c.id.in_(owing))
     for village_id, first, settled in db.session.execute(statement):
-        start = max(first or window[-1], next_period(settled) if settled else window[0])
-        rows[village_id].owed_months = max(_months_between(start, window[-1]), 0)
+        row = rows[village_id]
+        end = min(window[-1], row.this_month)  # a month still to come owes nothing yet
+        start = max(first or end, next_period(settled) if settled else window[0])
+        row.owed_months = max(_months_between(start, end), 0)
 
 
 def _months_between(first: str, last: str) -> int:

@@ -15,8 +15,8 @@ evidence on the village's own pages (which county and township staff may read).
   period's awards and deductions (at least ten of them) were reversed. Evidence: the
   month's transfers (xlsx).
 * ``no_awards``: a month in which the village issued no points: no household earned in it
-  (a reversal posted in it of an earlier month's award is no award of the month). Evidence:
-  the committee report.
+  (a reversal posted in it of an earlier month's award is no award of the month); not a month
+  before the village was made, nor one still to come. Evidence: the committee report.
 * ``shops_unpaid``: the shops took in more than was settled in more than two of the last
   twelve months. Evidence: the committee report (what is unsettled).
 
@@ -54,7 +54,7 @@ def add_flags(rows: dict, months: list[str], period: str, county: Region) -> Non
     _leaders(rows, ids, months, period)
     _postings(rows, ids, months, period, county.reversal_rate_limit)
     for row in rows.values():
-        if one_month and row.earners == 0:
+        if one_month and row.earners == 0 and row.opened <= period <= row.this_month:
             row.flags.append(
                 _flag("no_awards", _l("No points were issued this month."), row, period)
             )

@@ -12,7 +12,7 @@ from pointsmart.awards import service as awards
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
 from pointsmart.ledger.verify import verify_village
-from pointsmart.periods import current_period
+from pointsmart.periods import current_period, next_period, previous_periods
 from pointsmart.regions.dashboard import region_dashboard
 from pointsmart.regions.rollups import LeaderMonth, VillageMonth, rebuild_village
 from tests.factories import Factories
@@ -64,6 +64,27 @@ def test_a_reversal_of_last_months_award_skews_no_flag_of_this_month(ctx, tree, 
     tree.county.top3_share_limit = 50
     db.session.flush()
     assert "90.0%" in flags_of(tree, "幸福村")["awards_concentrated"]["detail"]
+
+
+def test_no_month_before_the_village_was_made_nor_after_this_one_is_flagged(ctx, tree, now):
+    """A village made this month issued nothing last month: it was not there. Nor has any
+    village issued anything in a month still to come; and what its shops are owed now has
+    been owed up to this month, not to the end of that one."""
+    shop = tree.make.shop(tree.village)
+    home = tree.make.household(tree.village)
+    tree.make.award(home, 20)
+    ledger.redeem(tree.village.id, home.id, shop.id, 10)
+    before = previous_periods(now, 2)[0]
+    assert "no_awards" not in flags_of(tree, "幸福村", before)
+    assert "no_awards" not in flags_of(tree, "河西村", before)
+    assert "no_awards" in flags_of(tree, "河西村", now)
+    later = previous_periods(now, 1)[0]
+    for _ in range(4):
+        later = next_period(later)
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, later)
+    rows = {row.name: row for row in board.villages}
+    assert rows["幸福村"].owed_months == 1
+    assert rows["河西村"].flags == rows["幸福村"].flags == []
 
 
 def test_one_leader_giving_most_awards_and_split_awards(ctx, tree, now):
