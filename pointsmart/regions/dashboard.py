@@ -1,10 +1,11 @@
 """The dashboard of a township or a county: its villages side by side for a month or a year.
 
-Everything comes from rollups and small tables, never from the transfers: the households'
-monthly totals (``monthly_totals``: earned, deducted, redeemed per household and month), the
-shops' cached balances (what the village owes them), the settlements, the board entries,
-approvals and objections. A fixed handful of statements answers for any number of villages:
-each groups by village over the region's villages at once.
+Everything comes from rollups and small tables, never from scanning the transfers (the
+months owed read one index seek a shop owed): the households' monthly totals
+(``monthly_totals``: earned, deducted, redeemed per household and month), the shops' cached
+balances (what the village owes them), the settlements, the board entries, approvals and
+objections. A fixed handful of statements answers for any number of villages: each groups
+by village over the region's villages at once.
 
 Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
 
@@ -15,9 +16,9 @@ Per village, for the period (a month ``YYYY-MM`` or a year ``YYYY``):
 * ``red_entries`` / ``black_entries``: board entries made for the period;
 * ``approvals_pending`` / ``objections_open``: waiting now, whatever the period;
 * ``owed_yuan``: what the village owes its shops now (their balances at the village's rate)
-  and ``owed_months``: for how many months, counted from the later of its first month with
-  points among the twelve up to the period's end and the month after its last settlement,
-  to the period's end (this month, for a period still to come);
+  and ``owed_months``: for how many months, counted from the oldest month in which a shop
+  it owes took points after that shop's last settlement, to the period's end (this month,
+  for a period still to come);
 * ``rank``: by the share of active households, highest first; ties share a rank (1, 2, 2, 4)
   and are listed in the natural order of the villages' names (``ordering``).
 
@@ -40,11 +41,10 @@ from ..board.models import BoardEntry, Objection
 from ..counter.models import Settlement, Shop
 from ..extensions import db
 from ..households.models import Household
-from ..ledger.models import SHOP, Account, MonthlyTotal
+from ..ledger.models import SHOP, Account, MonthlyTotal, Transfer
 from ..ordering import natural_key
-from ..periods import checked_month_or_year, current_period, next_period, previous_periods
+from ..periods import checked_month_or_year, current_period, previous_periods
 from ..rules.models import BLACK, RED
-from ..villages.models import Village
 from . import access, service
 from .flags import add_flags
 from .models import Region
@@ -297,8 +297,9 @@ def _waiting(rows, ids) -> None:
 
 def _owed(rows, ids, window) -> None:
     """What each village owes its shops now (their cached balances), and since when: the
-    months from the later of its first month with points in the window and the month after
-    its last settlement, to the window's end (0 when nothing is owed)."""
+    months from the oldest month in which a shop it owes took points after that shop's last
+    settlement, to the window's end (0 when nothing is owed). Each shop on its own: a
+    village that settled one shop still owes the other from that one's oldest unpaid month."""
     shops = sa.select(Shop.id).where(Shop.village_id.in_(ids))
     balances = (
         sa.select(Account.village_id, sa.func.sum(Account.balance))
@@ -314,28 +315,34 @@ def _owed(rows, ids, window) -> None:
     owing = [village_id for village_id in ids if rows[village_id].owed_points > 0]
     if not owing:
         return
-    village = Village.__table__
-    first_active = (  # from the index on (village, month, earned) alone
-        sa.select(sa.func.min(MonthlyTotal.period))
+    shop = Account.__table__.alias("shop_account")
+    last_settled = (
+        sa.select(sa.func.max(Settlement.period))
+        .where(Settlement.shop_id == shop.c.shop_id)
+        .correlate(shop)  # the outer statement's shop, from inside the subquery below
+        .scalar_subquery()
+    )
+    # What credits a shop's account is a sale, a shortfall or a write-off: what the village
+    # pays it for. One seek in the index on (credit_account_id, period) a shop.
+    first_unpaid = (
+        sa.select(sa.func.min(Transfer.period))
         .where(
-            MonthlyTotal.village_id == village.c.id,
-            MonthlyTotal.period >= window[0],
-            MonthlyTotal.period <= window[-1],
+            Transfer.credit_account_id == shop.c.id,
+            Transfer.period > sa.func.coalesce(last_settled, ""),
         )
         .scalar_subquery()
     )
-    last_settled = (
-        sa.select(sa.func.max(Settlement.period))
-        .join(Shop, Shop.id == Settlement.shop_id)
-        .where(Shop.village_id == village.c.id)
-        .scalar_subquery()
+    statement = sa.select(shop.c.village_id, first_unpaid).where(
+        shop.c.village_id.in_(owing), shop.c.kind == SHOP, shop.c.balance > 0
     )
-    statement = sa.select(village.c.id, first_active, last_settled).where(village.c.id.in_(owing))
-    for village_id, first, settled in db.session.execute(statement):
+    since: dict[int, str] = {}
+    for village_id, first in db.session.execute(statement):
+        if first is not None:
+            since[village_id] = min(first, since.get(village_id, first))
+    for village_id in owing:
         row = rows[village_id]
         end = min(window[-1], row.this_month)  # a month still to come owes nothing yet
-        start = max(first or end, next_period(settled) if settled else window[0])
-        row.owed_months = max(_months_between(start, end), 0)
+        row.owed_months = max(_months_between(min(since.get(village_id, end), end), end), 0)
 
 
 def _months_between(first: str, last: str) -> int:

@@ -17,10 +17,11 @@ evidence on the village's own pages (which county and township staff may read).
 * ``no_awards``: a month in which the village issued no points: no household earned in it
   (a reversal posted in it of an earlier month's award is no award of the month); not a month
   before the village was made, nor one still to come. Evidence: the committee report.
-* ``shops_unpaid``: the shops took in more than was settled in more than two of the last
-  twelve months. Evidence: the committee report (what is unsettled).
+* ``shops_unpaid``: a shop the village owes has waited more than two months (its oldest
+  unpaid sale, ``dashboard._owed``). Evidence: the committee report (what is unsettled).
 
-Everything comes from ``monthly_totals`` and the regions' own rollups, never the transfers.
+Everything comes from ``monthly_totals``, the regions' own rollups and the dashboard's
+figures; only the months owed read the transfers (a shop's oldest unpaid one, by index).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ import pytest
 from openpyxl import load_workbook
 
 from pointsmart.admin.households import mark_moved_away
+from pointsmart.counter.settlement import settle_month
 from pointsmart.ledger import service as ledger
+from pointsmart.periods import previous_periods
 from pointsmart.regions import service as regions
 from pointsmart.regions.dashboard import region_dashboard
 from tests.admin.conftest import Pages
@@ -44,7 +46,7 @@ def test_each_village_of_the_county_for_this_month(ctx, tree, busy, now, last):
     assert str(xingfu.active_share) == "75.0"
     assert (xingfu.points_issued, xingfu.points_deducted, xingfu.points_redeemed) == (60, 5, 12)
     assert str(xingfu.issued_per_household) == "15.0"
-    assert xingfu.owed_months == 2  # never settled, with points since last month
+    assert xingfu.owed_months == 1  # never settled, its shop took points this month
     assert str(xingfu.owed_yuan) == "1.20"  # 12 points at 0.10 yuan
     assert (hexi.households, hexi.active_households, hexi.points_issued) == (2, 1, 40)
     assert (xingfu.rank, hexi.rank) == (1, 2)
@@ -53,6 +55,29 @@ def test_each_village_of_the_county_for_this_month(ctx, tree, busy, now, last):
     assert [m["period"] for m in board.months][-2:] == [last, now]
     assert board.months[-1]["issued"] == 100
     assert board.months[-2]["issued"] == 16
+
+
+def test_months_owed_count_from_each_shops_oldest_unpaid_sale(ctx, tree, now):
+    """Regression: they counted from the village's first month with any points (awards too)
+    and after the latest settlement of any shop: a shop opened in the third month showed
+    three months owed, and a shop unpaid for months showed one when another was settled."""
+    make = tree.make
+    months = previous_periods(now, 4)  # oldest first: now - 3 ... now
+    home = make.household(tree.village)
+    make.award(home, 500, period=months[0])
+    paid, unpaid = make.shop(tree.village), make.shop(tree.village)
+    ledger.redeem(tree.village.id, home.id, unpaid.id, 10, period=months[1])
+    ledger.redeem(tree.village.id, home.id, paid.id, 10, period=months[2])
+    settle_month(ROOT, paid.id, months[2])
+
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, now)
+
+    village = next(row for row in board.villages if row.village_id == tree.village.id)
+    assert (village.owed_points, village.owed_months) == (10, 3)
+    settle_month(ROOT, unpaid.id, months[1])
+    board = region_dashboard(tree.county_admin.principal, tree.county.id, now)
+    village = next(row for row in board.villages if row.village_id == tree.village.id)
+    assert (village.owed_points, village.owed_months) == (0, 0)
 
 
 def test_a_year_counts_each_active_household_once(ctx, tree, busy, now, last):
