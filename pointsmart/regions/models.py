@@ -32,6 +32,15 @@ class Region(db.Model):
             "reversal_rate_limit BETWEEN 1 AND 100", name="reversal_rate_limit_range"
         ),
         sa.UniqueConstraint("parent_id", "name"),
+        # Counties have no parent, and NULLs are never equal in a unique constraint: the
+        # counties' names are unique by this index of their own.
+        sa.Index(
+            "uq_regions_name",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("parent_id IS NULL"),
+            postgresql_where=sa.text("parent_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,5 @@ def init_app(app: Flask) -> None:
     checks.check_villages_with(app, rollup_problems)
     on_placing_village(app, township_for_new_village)
     app.cli.add_command(regions_cli)
-    refuse_duplicates(
-        app, "uq_regions_parent_id_name", "name", _l("A region with this name exists here.")
-    )
+    for constraint in ("uq_regions_parent_id_name", "uq_regions_name"):  # siblings, counties
+        refuse_duplicates(app, constraint, "name", _l("A region with this name exists here."))

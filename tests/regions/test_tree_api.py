@@ -3,7 +3,10 @@ who may read or make which."""
 
 from __future__ import annotations
 
-from pointsmart.regions.models import Region
+import pytest
+import sqlalchemy as sa
+
+from pointsmart.regions.models import COUNTY, Region
 from pointsmart.villages.models import Village
 
 
@@ -164,3 +167,20 @@ def test_a_countys_levels_are_whole_numbers_a_fraction_is_refused_not_cut(api, t
     assert list(refused.get_json()["errors"]) == ["top3_share_limit"]
     assert set_.get_json()["reversal_rate_limit"] == 12
     assert api.get(path, as_=tree.county_admin)["top3_share_limit"] != 1
+
+
+def test_two_counties_of_one_name_are_never_both_kept(api, tree, db_session):
+    """Regression: the check before the insert is all that held counties apart (their parent
+    is NULL, and NULLs are never equal in the unique constraint on parent and name): two
+    made at once were both kept. The database now refuses the second."""
+    twin = Region(name=tree.county.name, level=COUNTY)
+    with db_session.begin_nested():
+        db_session.add(twin)
+        with pytest.raises(sa.exc.IntegrityError):
+            db_session.flush()
+
+    refused = api.post(
+        "/regions", json={"name": tree.county.name, "level": "county"}, as_=tree.global_admin,
+        expect=422,
+    )  # fmt: skip
+    assert "name" in refused["errors"]
