@@ -226,14 +226,14 @@ def refuse_duplicates(app: Flask, constraint: str, field: str, message: Any) -> 
 
 
 def _refusal_for(error: sa.exc.IntegrityError) -> Problem:
-    known = current_app.extensions.get(UNIQUE_REFUSALS, {}).get(_constraint_broken(error))
+    known = current_app.extensions.get(UNIQUE_REFUSALS, {}).get(constraint_broken(error))
     if known is None:
         return ConcurrentChange()
     field, message = known
     return ValidationFailed(errors={field: [str(message)]})
 
 
-def _constraint_broken(error: sa.exc.IntegrityError) -> str | None:
+def constraint_broken(error: sa.exc.IntegrityError) -> str | None:
     """The unique constraint a row broke: psycopg names it (``diag.constraint_name``);
     SQLite names the columns (``UNIQUE constraint failed: households.village_id,
     households.number``), whose constraint's name the metadata's naming convention gives."""

@@ -14,25 +14,23 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..errors import Problem
+from ..errors import Problem, constraint_broken
 from ..extensions import db
 
-UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
-
-def _is_unique_violation(error: sa.exc.IntegrityError) -> bool:
-    if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
-        return True
-    return str(error.orig).startswith("UNIQUE constraint failed")
+def _unique_constraints(row: object) -> set[str]:
+    table = row.__table__
+    return {c.name for c in table.constraints if isinstance(c, sa.UniqueConstraint)}
 
 
 def add_once(row: object, refusal: Problem) -> None:
-    """Insert ``row``; raise ``refusal`` when a concurrent request inserted its twin first."""
+    """Insert ``row``; raise ``refusal`` when a concurrent request inserted its twin first
+    (the database refused it by one of its table's unique constraints)."""
     try:
         with db.session.begin_nested():
             db.session.add(row)
             db.session.flush()
     except sa.exc.IntegrityError as error:
-        if not _is_unique_violation(error):
+        if constraint_broken(error) not in _unique_constraints(row):
             raise
         raise refusal from error
