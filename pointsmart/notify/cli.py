@@ -12,7 +12,6 @@ from flask.cli import AppGroup
 from ..accounts.auth import COMMAND_LINE
 from ..errors import Problem
 from ..extensions import db
-from ..periods import checked_period
 from .models import PENDING, UNKNOWN, OutboxMessage
 from .outbox import queue_summaries
 from .provider import AliyunSms, provider_settings
@@ -50,14 +49,18 @@ def run_command(once, idle):
 
 @notify_cli.command("summaries")
 @click.option("--village", "village_id", type=int, required=True, help="The village.")
-@click.option("--month", "period", required=True, help="The month, YYYY-MM.")
+@click.option(
+    "--month",
+    "period",
+    help="The month, YYYY-MM, once it has ended (default: last month on the village's clock).",
+)
 def summaries_command(village_id, period):
     """Queue the month's summary text for every consenting household (once per month)."""
     try:
-        queued = queue_summaries(COMMAND_LINE, village_id, checked_period(period, "month"))
+        queued = queue_summaries(COMMAND_LINE, village_id, period)
     except Problem as problem:
         db.session.rollback()
         click.echo(f"error: {problem.detail or problem.title}", err=True)
         sys.exit(2)
     db.session.commit()
-    click.echo(f"village {village_id}, {period}: {queued} summaries queued")
+    click.echo(f"village {village_id}, {period or 'last month'}: {queued} summaries queued")

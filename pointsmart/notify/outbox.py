@@ -9,7 +9,10 @@ household; year-end clearing (``expire``) sends nothing (a whole village at once
 the month's cap in one night; the monthly summary shows the new balance).
 
 ``queue_summaries`` writes the month's summary (``s<household>-<YYYYMM>``) for every
-consenting household of a village; run again, it writes none twice.
+consenting household of a village; run again, it writes none twice. Only a month that has
+ended on the village's clock is summed up (by default the last one): a summary of a running
+month would tell half of it, and its key would keep the whole month's summary from being
+sent once the month ends.
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..accounts.auth import Principal
 from ..database import utcnow
+from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
 from ..ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL, Account, MonthlyTotal
 from ..ledger.service import household_balance_after
-from ..periods import local_day
+from ..periods import checked_period, current_period, local_day, previous_period
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import texts
@@ -106,10 +111,22 @@ def _queue_change(transfer, row) -> None:
     )
 
 
-def queue_summaries(actor: Principal, village_id: int, period: str) -> int:
+def queue_summaries(actor: Principal, village_id: int, period: str | None = None) -> int:
     """Queue the month's summary for each consenting household of the village; returns how
-    many were new. Admins of the village (the command line is one)."""
+    many were new. ``period`` is a month that has ended in the village's time zone (default:
+    the last one); this month or a later one is refused (422 beside ``month``). Admins of
+    the village (the command line is one)."""
     actor.require_admin(village_id)
+    timezone = db.session.execute(
+        sa.select(Village.timezone).where(Village.id == village_id)
+    ).scalar_one_or_none()
+    if timezone is None:
+        raise NotFound(_l("No such village."))
+    this_month = current_period(timezone)
+    period = checked_period(period or previous_period(this_month), "month")
+    if period >= this_month:
+        message = str(_l("A month's summary is sent once the month has ended."))
+        raise ValidationFailed(message, errors={"month": [message]})
     month = (
         sa.select(MonthlyTotal)
         .where(MonthlyTotal.village_id == village_id, MonthlyTotal.period == period)

@@ -228,22 +228,6 @@ def test_a_wrong_number_fails_at_once(ctx, make, village, standin, sms_config, m
     assert message.last_error.startswith("isv.MOBILE_NUMBER_ILLEGAL")
 
 
-def test_summaries_are_queued_once_a_month(ctx, make, village):
-    from pointsmart.notify.outbox import queue_summaries
-    from pointsmart.periods import current_period
-
-    village, _shop = village
-    household = make.household(village, number="E-5")
-    notify.record_consent(ROOT, household.id, phone="13900000007")
-    make.award(household, 30)
-    period = current_period(village.timezone)
-    assert queue_summaries(ROOT, village.id, period) == 1
-    assert queue_summaries(ROOT, village.id, period) == 0
-    summary = outbox()[-1]
-    assert summary.kind == "summary"
-    assert summary.text == f"E-5户{int(period[5:])}月得30分，扣0分，兑换0分，余额30分。回TD退订"
-
-
 def test_the_stand_in_refuses_a_request_signed_with_another_secret(
     ctx, standin, sms_config, monkeypatch
 ):
