@@ -10,7 +10,10 @@ Register these template texts with the provider exactly as written here:
 A message must fit one SMS, 70 characters, with the provider's sign (``【幸福村积分超市】``,
 which the provider puts before it; a sign has at most 12 characters, so the body keeps to
 ``MAX_BODY`` = 70 - 14): what the points were for is shortened first, then the household
-number, so every message fits whatever the rule's name.
+number, so every message fits whatever the rule's name. Lengths are counted as the phone
+network counts them, in UCS-2 (UTF-16) units: a rare character outside the Basic
+Multilingual Plane (𠮷, many of CJK Extension B) takes two, and a text one unit too long is
+sent, and paid for, as two messages.
 """
 
 from __future__ import annotations
@@ -34,6 +37,24 @@ CATEGORY_WORDS = {
     "rule": "村规民约",
     "other": "积分",
 }
+
+
+def sms_length(text: str) -> int:
+    """The length of ``text`` in an SMS: UTF-16 code units (two for a character beyond
+    U+FFFF)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _body_length(kind: str, params: dict[str, str]) -> int:
+    return sms_length(render(kind, params))
+
+
+def _shortened_number(kind: str, params: dict[str, str], number: str) -> None:
+    """Shorten the household number (an ellipsis, then its end) until the body fits."""
+    cut = 0
+    while _body_length(kind, params) > MAX_BODY and cut < len(number):
+        cut += 1
+        params["household"] = "…" + number[cut + 1 :]
 
 
 def render(kind: str, params: dict[str, str]) -> str:
@@ -73,12 +94,10 @@ def change_params(
         "points": str(points),
         "balance": str(balance),
     }
-    while len(render("change", params)) > MAX_BODY and what:
+    while _body_length("change", params) > MAX_BODY and what:
         what = what[:-1]
         params["event"] = _event(kind, reversal, what + "…" if what else "")
-    if len(render("change", params)) > MAX_BODY:  # a very long household number
-        over = len(render("change", params)) - MAX_BODY
-        params["household"] = "…" + number[over + 1 :]
+    _shortened_number("change", params, number)  # a very long household number
     return params
 
 
@@ -93,9 +112,7 @@ def summary_params(
         "redeemed": str(redeemed),
         "balance": str(balance),
     }
-    if len(render("summary", params)) > MAX_BODY:
-        over = len(render("summary", params)) - MAX_BODY
-        params["household"] = "…" + number[over + 1 :]
+    _shortened_number("summary", params, number)
     return params
 
 
