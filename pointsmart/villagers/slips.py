@@ -202,9 +202,14 @@ def _households(village_id: int, period: str, grid_id: int | None) -> list[Slip]
     ]
 
 
+# The entry a reversal undid (its memo names what it was for; the reversal's own memo is
+# the reason for undoing it).
+_reversed = Transfer.__table__.alias("reversed")
+
+
 def _month_entries(village_id: int, period: str, grid_id: int | None, timezone: str):
     """One query: the month's household transfers of the village (or grid), oldest first,
-    with the rule's name and who recorded each."""
+    with the rule's name, who recorded each and, for a reversal, what it undid."""
     statement = (
         sa.select(
             Transfer.household_id,
@@ -214,10 +219,12 @@ def _month_entries(village_id: int, period: str, grid_id: int | None, timezone: 
             Transfer.reverses_id,
             Transfer.memo,
             Transfer.created_at,
+            _reversed.c.memo.label("reversed_memo"),
             Rule.name.label("rule_name"),
             User.display_name,
             User.username,
         )
+        .outerjoin(_reversed, _reversed.c.id == Transfer.reverses_id)
         .outerjoin(RuleVersion, RuleVersion.id == Transfer.rule_version_id)
         .outerjoin(Rule, Rule.id == RuleVersion.rule_id)
         .outerjoin(User, User.id == Transfer.posted_by_id)
@@ -259,11 +266,13 @@ def entry_words(row) -> str:
         if reversal:
             return _("Offline charge undone")
         return _("Exchanged offline, points short: %(goods)s", goods=row.memo or "")
-    what = row.rule_name or (row.memo if not reversal else "") or ""
+    # A reversal names what it undid, as the household's page does: the rule, else the memo
+    # of the entry it undid (its own memo is the reason: "录错了" is not what was undone).
+    what = row.rule_name or (row.reversed_memo if reversal else row.memo) or ""
     if not what and row.category:
         what = str(CATEGORY_WORDS.get(row.category, row.category))
     if reversal:
-        return _("Correction: %(what)s undone", what=row.rule_name or row.memo or what)
+        return _("Correction: %(what)s undone", what=what)
     return what
 
 

@@ -16,6 +16,7 @@ from pointsmart.counter import voids
 from pointsmart.counter.models import Redemption
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
+from pointsmart.ledger import service as ledger
 from pointsmart.villagers.slips import statement_slips
 from pointsmart.villagers.slips_pdf import render_slips
 from pointsmart.villages.models import Grid
@@ -62,7 +63,7 @@ def test_every_active_household_gets_a_slip_with_its_month_year_and_ranks(books)
     assert [(e.points, e.words) for e in zhang.entries] == [
         (40, "志愿服务"),
         (5, "志愿服务"),
-        (-5, "更正：撤销录错了"),
+        (-5, "更正：撤销志愿服务"),  # what it undid, not the reason (录错了)
         (20, "好人好事"),
     ]
     assert (-10, "乱倒垃圾") in [(e.points, e.words) for e in li.entries]
@@ -91,6 +92,29 @@ def test_a_void_reads_as_goods_returned(books):  # noqa: F811
         (30, "退货退回"),
     ]
     assert wang.balance == 50
+
+
+def test_a_reversal_names_what_it_undid_not_the_reason_given(ctx, make):
+    """The reversal's memo is the reason for it: the slip said "更正：撤销录错了" (undone: "I
+    wrote it wrong") where the household's page says what was undone."""
+    village = make.village(name="撤销村")
+    household = make.household(village, number="R-1")
+    award = make.award(household, 10, category="red", memo="扶老人过马路")
+    ledger.reverse(award.id, reason="录错了")
+    deduction = ledger.deduct(village.id, household.id, 3, category="black", memo="乱倒垃圾")
+    ledger.reverse(deduction.id, reason="弄错人了")
+    unnamed = make.award(household, 4, category="volunteer")
+    ledger.reverse(unnamed.id, reason="重复录入")
+
+    (slip,) = statement_slips(ROOT, village.id).slips
+    assert [(e.points, e.words) for e in slip.entries] == [
+        (10, "扶老人过马路"),
+        (-10, "更正：撤销扶老人过马路"),
+        (-3, "乱倒垃圾"),
+        (3, "更正：撤销乱倒垃圾"),
+        (4, "志愿服务"),
+        (-4, "更正：撤销志愿服务"),
+    ]
 
 
 def test_the_slips_are_read_with_the_same_few_queries_however_many_households(
