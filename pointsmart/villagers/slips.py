@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.auth import Principal
 from ..accounts.models import User
-from ..counter.models import Product, Shop
+from ..counter.models import Product, Redemption, Shop
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
@@ -53,7 +53,7 @@ SLIP_KINDS = (AWARD, DEDUCT, REDEEM, EXPIRE, SHORTFALL)
 
 @dataclass(frozen=True)
 class SlipEntry:
-    day: dt.date  # when it was recorded, in the village's time zone
+    day: dt.date  # when it was recorded (an offline sale: made), in the village's time zone
     words: str  # what it was for, in plain words
     points: int  # signed, from the household's point of view
     who: str  # who recorded it ("" for the system)
@@ -209,7 +209,8 @@ _reversed = Transfer.__table__.alias("reversed")
 
 def _month_entries(village_id: int, period: str, grid_id: int | None, timezone: str):
     """One query: the month's household transfers of the village (or grid), oldest first,
-    with the rule's name, who recorded each and, for a reversal, what it undid."""
+    with the rule's name, who recorded each, for a reversal what it undid and for an offline
+    sale when it was made."""
     statement = (
         sa.select(
             Transfer.household_id,
@@ -220,11 +221,13 @@ def _month_entries(village_id: int, period: str, grid_id: int | None, timezone: 
             Transfer.memo,
             Transfer.created_at,
             _reversed.c.memo.label("reversed_memo"),
+            Redemption.made_at,
             Rule.name.label("rule_name"),
             User.display_name,
             User.username,
         )
         .outerjoin(_reversed, _reversed.c.id == Transfer.reverses_id)
+        .outerjoin(Redemption, Redemption.transfer_id == Transfer.id)
         .outerjoin(RuleVersion, RuleVersion.id == Transfer.rule_version_id)
         .outerjoin(Rule, Rule.id == RuleVersion.rule_id)
         .outerjoin(User, User.id == Transfer.posted_by_id)
@@ -247,7 +250,9 @@ def _month_entries(village_id: int, period: str, grid_id: int | None, timezone: 
         yield (
             row.household_id,
             SlipEntry(
-                day=row.created_at.astimezone(zone).date(),
+                # An offline sale: the day it was made, as the household's page shows it
+                # (it counts in that month, and reached the ledger a day or more later).
+                day=(row.made_at or row.created_at).astimezone(zone).date(),
                 words=entry_words(row),
                 points=household_signed_amount(row),
                 who=row.display_name or row.username or "",

@@ -7,16 +7,20 @@ The village is the reports' known month (``tests/reports/conftest.py``): 王建�
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 import sqlalchemy as sa
 
-from pointsmart.counter import voids
+from pointsmart.clock import historical
+from pointsmart.counter import goods, voids
 from pointsmart.counter.models import Redemption
+from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
+from pointsmart.villagers.service import history_in_words
 from pointsmart.villagers.slips import statement_slips
 from pointsmart.villagers.slips_pdf import render_slips
 from pointsmart.villages.models import Grid
@@ -115,6 +119,35 @@ def test_a_reversal_names_what_it_undid_not_the_reason_given(ctx, make):
         (4, "志愿服务"),
         (-4, "更正：撤销志愿服务"),
     ]
+
+
+def test_an_offline_sale_shows_the_day_it_was_made_as_the_households_page_does(ctx, make):
+    """Sold without network at 21:00 on October 31 and synced on November 1: it counts in
+    October, and October's slip listed it as sold on 11/1, a day of another month, where
+    the household's page says October 31."""
+    with historical(dt.datetime(2025, 10, 20, 2, tzinfo=dt.UTC)) as clock:
+        village = make.village(name="离线村")
+        shop = make.shop(village, name="积分超市")
+        keeper = make.staff("shopkeeper", village, shop)
+        soap = goods.create_product(ROOT, shop.id, name="香皂", points_price=15, stock=10)
+        household = make.household(village, number="O-1")
+        make.award(household, 20)
+        clock.move_to(dt.datetime(2025, 11, 1, 1, tzinfo=dt.UTC))  # 09:00, November 1
+        redeem_offline(
+            keeper.principal,
+            shop_id=shop.id,
+            items=[{"product_id": soap.id, "quantity": 1}],
+            made_at=dt.datetime(2025, 10, 31, 13, tzinfo=dt.UTC),  # 21:00, October 31
+            client_key="offline-1",
+            household_id=household.id,
+        )
+        ledger.write_pending_transfers()
+
+        (slip,) = statement_slips(ROOT, village.id, "2025-10").slips
+        (entry,) = history_in_words(household.id, village.timezone)[:1]
+    assert [(e.day, e.points) for e in slip.entries][-1] == (dt.date(2025, 10, 31), -15)
+    assert entry["made_time"].date() == dt.date(2025, 10, 31)
+    assert statement_slips(ROOT, village.id, "2025-11").slips[0].entries == []
 
 
 def test_the_slips_are_read_with_the_same_few_queries_however_many_households(
