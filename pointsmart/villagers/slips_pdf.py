@@ -32,6 +32,10 @@ TEXT = 12  # points: the smallest type on a slip
 LINE = 5.6 * mm  # the leading of 12-point lines
 BALANCE = 24
 GOODS_SHOWN = 4
+# What a character the Chinese font cannot encode prints as: the font's encoding is UCS-2,
+# so a character beyond U+FFFF (𠮷, much of CJK Extension B, found in some names) would go
+# in as its two surrogate halves and print as another character, 𠮷 as 䋟 and a blank.
+MISSING = "□"
 
 # Binary (zlib only) PDF streams, as the card sheet: ASCII85 in pure Python costs time.
 rl_config.useA85 = 0
@@ -188,6 +192,7 @@ def _amount(points: int) -> str:
 
 def _clip(text: str, width: float, size: float) -> str:
     """``text``, cut with an ellipsis where it would pass ``width`` at ``size``."""
+    text = printable(text)
     if pdfmetrics.stringWidth(text, CJK_FONT, size) <= width:
         return text
     while text and pdfmetrics.stringWidth(text + "…", CJK_FONT, size) > width:
@@ -200,10 +205,16 @@ def _text(pdf, text: str, x: float, y: float, width: float, size: float = TEXT) 
     _draw(pdf, _clip(text, width, size), x, y, size)
 
 
+def printable(text: str) -> str:
+    """``text`` with each character the font cannot encode (beyond U+FFFF) as ``MISSING``: a
+    gap that says a character is missing, never a wrong character in a name."""
+    return "".join(MISSING if ord(char) > 0xFFFF else char for char in text)
+
+
 def _draw(pdf, text: str, x: float, y: float, size: float) -> None:
     """Draw ``text`` in the Chinese font, its minus signs in ``SIGN_FONT``, which has the
     glyph the Chinese font lacks (U+2212 would print as an empty box)."""
-    for index, part in enumerate(text.split(MINUS)):
+    for index, part in enumerate(printable(text).split(MINUS)):
         if index:
             pdf.setFont(SIGN_FONT, size)
             pdf.drawString(x, y, MINUS)

@@ -211,6 +211,19 @@ def test_the_printed_slips_say_it_in_chinese_six_to_a_page(books, tmp_path):  # 
     assert "积分还不够换商品。" in text
 
 
+def test_a_name_with_a_rare_character_prints_a_gap_not_another_character(ctx, make):
+    """The font's encoding is UCS-2: 𠮷 (U+20BB7) went in as its two surrogate halves and
+    printed as 䋟 and a blank, a wrong character in the head's name."""
+    village = make.village(name="生僻字村")
+    household = make.household(village, number="G-1", head_name="王𠮷")
+    make.award(household, 5, category="red", memo="𠮷祥好事")
+
+    text = pdf_text(render_slips(statement_slips(ROOT, village.id)))
+    assert "䋟" not in text
+    assert "王□" in text
+    assert "□祥好事" in text
+
+
 def test_the_command_line_writes_the_slips(fresh_app, tmp_path):
     from tests.factories import Factories
 
