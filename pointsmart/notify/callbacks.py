@@ -26,11 +26,10 @@ from ..errors import speaks_json
 from ..extensions import csrf, db
 from .models import DELIVERED, SENDING, SENT, UNDELIVERED, UNKNOWN, OutboxMessage
 from .provider import provider_settings
-from .service import stop_by_reply
+from .service import is_stop_reply, stop_by_reply
 
 bp = speaks_json(Blueprint("notify_callbacks", __name__))
 csrf.exempt(bp)  # the provider posts JSON and cannot hold a CSRF token
-STOP_WORDS = {"TD", "T", "N", "0000", "STOP", "退订", "取消", "退"}
 
 
 def _check_token(token: str) -> None:
@@ -92,8 +91,7 @@ def reply(token: str):
     """SmsUp: a reply from a phone; a stop word (TD, 退订, ...) stops its texts."""
     _check_token(token)
     for item in _items():
-        content = str(item.get("content") or "").strip().upper()
         phone = str(item.get("phone_number") or "")
-        if content in STOP_WORDS and phone:
+        if phone and is_stop_reply(str(item.get("content") or "")):
             stop_by_reply(phone)
     return _received()

@@ -7,6 +7,7 @@ reply stops every consent on that number. Every change is audited.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +100,19 @@ def stop(actor: Principal, household_id: int) -> SmsConsent | None:
         changes={"stopped_via": [None, via]},
     )
     return consent
+
+
+# Replies that stop a number's texts, as the provider's own unsubscribe words.
+STOP_WORDS = frozenset({"TD", "T", "N", "0000", "STOP", "退订", "取消", "退"})
+
+
+def is_stop_reply(content: str) -> bool:
+    """Whether a reply asks to stop the texts: a stop word as a villager types it on a
+    feature phone, in any case, full-width (ＴＤ, from a Chinese input method) or with
+    punctuation and blanks around it (TD。, 退订！)."""
+    folded = unicodedata.normalize("NFKC", content or "").upper()
+    word = "".join(c for c in folded if not (c.isspace() or unicodedata.category(c)[0] == "P"))
+    return word in STOP_WORDS
 
 
 def stop_by_reply(phone: str) -> int:

@@ -132,6 +132,29 @@ def test_receipts_and_stop_replies_come_in_with_the_secret_url(client, make, app
     assert nonsense.json["code"] == "bad_request"
 
 
+def test_a_stop_reply_typed_full_width_or_with_punctuation_stops_the_texts(
+    client, make, app, monkeypatch
+):
+    """A feature phone's Chinese input method types ＴＤ (full-width) and adds 。 or ！: such
+    a reply was taken for chat, and the household that asked to stop kept getting texts."""
+    monkeypatch.setitem(app.config, "SMS_CALLBACK_TOKEN", TOKEN)
+    village = make.village()
+    replies = ["ＴＤ", "td。", "退订！", " Ｓｔｏｐ ", "【退订】"]
+    households = [make.household(village) for _ in replies]
+    kept = make.household(village)
+    for index, household in enumerate([*households, kept]):
+        notify.record_consent(ROOT, household.id, phone=f"137000001{index:02d}")
+    db.session.commit()
+    up = [
+        {"phone_number": f"137000001{index:02d}", "content": content}
+        for index, content in enumerate([*replies, "谢谢，TD是什么？"])
+    ]
+    assert client.post(f"/notify/aliyun/{TOKEN}/up", json=up).status_code == 200
+    db.session.expire_all()
+    assert [db.session.get(SmsConsent, h.id).stopped_via for h in households] == ["reply"] * 5
+    assert db.session.get(SmsConsent, kept.id).stopped_at is None
+
+
 def test_without_quiet_hours_the_page_says_nothing_of_them(client, make, app, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_QUIET_HOURS", "off")
     village = make.village()
