@@ -2,7 +2,8 @@
 
 Anyone holding the card (or its URL) sees the household's number, head of household, balance,
 this month's totals and the last few entries; nothing else about the household, and nothing
-that could change it.
+that could change it. A household that moved away has a closed account, no sign-in and no
+use for its card: whoever holds the old card is told so (410) and sees none of its entries.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from ..clock import utcnow
+from ..errors import Problem
 from ..extensions import db
 from ..households import cards
 from ..households.models import Household
@@ -24,6 +27,11 @@ from ..villages.models import Village
 from .service import history_in_words
 
 RECENT_ENTRIES = 5
+
+
+class CardOfHouseholdMovedAway(Problem):
+    status, code = 410, "household_moved_away"
+    title = _l("This household has moved away; its card is no longer used.")
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,12 @@ class CardOverview:
 
 
 def card_overview(text: str) -> CardOverview:
-    """The card page's content. Raises ``CardNotFound`` (404) or ``CardRevoked`` (410)."""
+    """The card page's content. Raises ``CardNotFound`` (404), ``CardRevoked`` (410) or
+    ``CardOfHouseholdMovedAway`` (410)."""
     household_id = cards.resolve_card(text)
     household = db.session.get(Household, household_id)
+    if household.status != "active":
+        raise CardOfHouseholdMovedAway()
     village_name, timezone = db.session.execute(
         sa.select(Village.name, Village.timezone).where(Village.id == household.village_id)
     ).one()

@@ -1,7 +1,8 @@
 """``/c/<token>``: the card page a villager's phone opens from the card's QR code (public,
-read-only, no sign-in). A card replaced by a newer one gets a clear 410 page; an unknown one a
-404 page; a short code with a typing mistake a 422 page. Every answer is kept out of caches,
-referrers and search engines. What it shows is ``card_overview``.
+read-only, no sign-in). A card replaced by a newer one gets a clear 410 page, as does the card
+of a household that moved away; an unknown one a 404 page; a short code with a typing mistake
+a 422 page. Every answer is kept out of caches, referrers and search engines. What it shows
+is ``card_overview``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from flask import Blueprint, Response, current_app, render_template
 from ..extensions import rate_limited
 from ..households.cards import CardCodeMistyped, CardNotFound, CardRevoked
 from ..replica import reads_from_replica
-from .card_overview import card_overview
+from .card_overview import CardOfHouseholdMovedAway, card_overview
 
 bp = Blueprint("card", __name__, template_folder="templates")
 
@@ -37,6 +38,9 @@ def card_page(token: str):
         overview = card_overview(token)
     except CardRevoked:
         body = render_template("villagers/card_revoked.html")
+        return _private(Response(body, status=410))
+    except CardOfHouseholdMovedAway:
+        body = render_template("villagers/card_moved_away.html")
         return _private(Response(body, status=410))
     except CardNotFound:
         body = render_template("villagers/card_unknown.html")

@@ -5,9 +5,11 @@ import re
 
 import pytest
 
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.households.cards import ALPHABET, issue_card
 from pointsmart.ledger import service as ledger
 from tests.counter.web import get
+from tests.factories import ROOT
 
 
 def test_the_card_page_shows_the_balance_and_the_latest_entries_in_chinese(client, make):
@@ -44,6 +46,27 @@ def test_a_replaced_card_gets_a_clear_410_page(client, make):
     html = response.get_data(as_text=True)
     assert "这张卡已停用" in html
     assert "新卡" in html
+
+
+def test_the_card_of_a_household_that_moved_away_shows_none_of_its_entries(client, make):
+    """Its account is closed and its own sign-in stopped, yet whoever found the old card saw
+    its balance, its black-list entry and "whoever has the card can spend the points"."""
+    village = make.village(name="搬迁村")
+    household = make.household(village, number="MV-1", head_name="张小明")
+    card = issue_card(household.id)
+    make.award(household, 5, category="red", memo="好人好事")
+    ledger.deduct(village.id, household.id, 5, category="black", memo="乱倒垃圾")
+    mark_moved_away(ROOT, household.id)
+
+    for seen in (card.token, card.code):
+        response = get(client, f"/c/{seen}?lang=en", expect=410)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 410
+        assert "has moved away" in html
+        assert "乱倒垃圾" not in html
+        assert "好人好事" not in html
+        assert "Points balance" not in html
+        assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_an_unknown_card_gets_a_404_page(client):
