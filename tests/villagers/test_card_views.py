@@ -67,6 +67,8 @@ def test_the_card_of_a_household_that_moved_away_shows_none_of_its_entries(clien
         assert "好人好事" not in html
         assert "Points balance" not in html
         assert response.headers["Cache-Control"] == "no-store"
+    chinese = get(client, f"/c/{card.token}", expect=410).get_data(as_text=True)
+    assert "这户已经迁出本村，这张积分卡不再使用。" in chinese
 
 
 def test_an_unknown_card_gets_a_404_page(client):
