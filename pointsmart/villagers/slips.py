@@ -100,7 +100,8 @@ def statement_slips(
     if village is None:
         raise NotFound(_l("No such village."))
     actor.require_awarder(village_id)
-    period = checked_period(period or current_period(village.timezone), "month")
+    today = current_period(village.timezone)
+    period = checked_period(period or today, "month", latest=today)  # no slips of the future
     grid_name = None
     if grid_id is not None:
         grid = village_row(Grid, grid_id, village_id)

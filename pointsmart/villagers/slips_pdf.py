@@ -113,9 +113,9 @@ def _draw_slip(pdf: canvas.Canvas, batch: SlipBatch, slip: Slip, x, y, words) ->
         pdf,
         _(
             "This month: earned %(earned)s, deducted %(deducted)s, spent %(redeemed)s",
-            earned=slip.earned,
-            deducted=slip.deducted,
-            redeemed=slip.redeemed,
+            earned=_amount(slip.earned),  # below zero when reversals outweigh the awards
+            deducted=_amount(slip.deducted),
+            redeemed=_amount(slip.redeemed),
         ),
         left,
         line,

@@ -20,6 +20,7 @@ from pointsmart.counter.offline.sync import redeem_offline
 from pointsmart.errors import Forbidden, ValidationFailed
 from pointsmart.extensions import db
 from pointsmart.ledger import service as ledger
+from pointsmart.periods import current_period, next_period, previous_period
 from pointsmart.villagers.service import history_in_words
 from pointsmart.villagers.slips import statement_slips
 from pointsmart.villagers.slips_pdf import render_slips
@@ -183,6 +184,30 @@ def test_only_the_village_leaders_and_admins_print_slips(books):  # noqa: F811
         statement_slips(books.outsider.principal, books.village.id)
     with pytest.raises(ValidationFailed):
         statement_slips(books.leader.principal, books.village.id, "2026-13")
+
+
+def test_no_slips_are_printed_for_a_month_to_come(books):  # noqa: F811
+    """Regression: a month to come gave a sheet of empty slips, as if nothing happened."""
+    next_month = next_period(current_period(books.village.timezone))
+
+    with pytest.raises(ValidationFailed) as refused:
+        statement_slips(books.leader.principal, books.village.id, next_month)
+
+    assert list(refused.value.errors) == ["month"]
+
+
+def test_a_month_whose_reversals_outweigh_its_awards_prints_a_real_minus(ctx, make):
+    """Regression: the month's points earned, below zero after an earlier month's award was
+    reversed in it, printed with a hyphen (a short dash in the Chinese font)."""
+    village = make.village()
+    household = make.household(village)
+    earlier = make.award(household, 30, period=previous_period(current_period(village.timezone)))
+    ledger.reverse(earlier.id, reason="记错了")
+    admin = make.staff("admin", village)
+
+    text = pdf_text(render_slips(statement_slips(admin.principal, village.id)))
+
+    assert "本月得−30分" in text
 
 
 def test_the_printed_slips_say_it_in_chinese_six_to_a_page(books, tmp_path):  # noqa: F811
