@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -17,6 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
+from ..pdf_fonts import markup
 from ..periods import local_day
 from ..reports.sheet_pdf import _styles, _table
 
@@ -44,11 +44,11 @@ def notice_pdf(village: Any, campaign: dict[str, Any]) -> bytes:
     title = _("%(village)s %(title)s: public notice", village=village.name, title=campaign["title"])
     document = _document(out, title, village.name)
     width = document.width
-    story: list = [Paragraph(escape(title), styles["title"])]
+    story: list = [Paragraph(markup(title), styles["title"])]
     if campaign["notice_until"] is not None and campaign["notice_days"] > 0:
         story.append(
             Paragraph(
-                escape(
+                markup(
                     _(
                         "Notice until %(day)s. A household that disagrees may object on its "
                         "own page (我的积分) or to the village committee before then.",
@@ -84,11 +84,11 @@ def notice_pdf(village: Any, campaign: dict[str, Any]) -> bytes:
         share = 1 / len(headers)
         story.append(_table(headers, rows, [share * width] * len(headers), numbers_from=3))
     else:
-        story.append(Paragraph(escape(_("Nobody was nominated.")), styles["base"]))
+        story.append(Paragraph(markup(_("Nobody was nominated.")), styles["base"]))
     story.append(Spacer(1, 6 * mm))
     story.append(
         Paragraph(
-            escape(
+            markup(
                 _(
                     "Council members: %(size)s; votes needed on each nominee: %(quorum)s; "
                     "a nominee is selected with more than %(percent)s%% of the votes for it.",
@@ -128,10 +128,10 @@ def certificates_pdf(
             story.append(PageBreak())
         story += [
             Spacer(1, 14 * mm),
-            Paragraph(escape(_("Certificate of Honour")), big),
+            Paragraph(markup(_("Certificate of Honour")), big),
             Spacer(1, 12 * mm),
             Paragraph(
-                escape(
+                markup(
                     _(
                         "Household %(number)s, %(head)s:",
                         number=winner["number"],
@@ -141,7 +141,7 @@ def certificates_pdf(
                 line,
             ),
             Paragraph(
-                escape(
+                markup(
                     _(
                         "is named %(title)s of %(village)s for %(year)s.",
                         title=campaign.title,
@@ -153,12 +153,12 @@ def certificates_pdf(
             ),
             Spacer(1, 20 * mm),
             Paragraph(
-                escape(signed_by or _("%(village)s village committee", village=village.name)),
+                markup(signed_by or _("%(village)s village committee", village=village.name)),
                 line,
             ),
-            Paragraph(escape(conferred_on.isoformat()), line),
+            Paragraph(markup(conferred_on.isoformat()), line),
         ]
     if not story:
-        story.append(Paragraph(escape(_("No winner to print.")), line))
+        story.append(Paragraph(markup(_("No winner to print.")), line))
     document.build(story)
     return out.getvalue()

@@ -22,7 +22,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 from ..accounts.auth import Principal
@@ -30,6 +29,7 @@ from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..lookups import get_or_refuse, village_row
 from ..ordering import natural_sorted
+from ..pdf_fonts import CJK_FONT, printable, register_cjk_font
 from ..villages.models import Grid, Village
 from ..villages.service import administered_village
 from .card_images import qr_image
@@ -45,7 +45,6 @@ from .cards import (
 from .models import Card, Household
 from .service import household_id_by_number, require_not_moved_away
 
-CJK_FONT = "STSong-Light"
 CODE_FONT = "Courier-Bold"
 CARD_WIDTH, CARD_HEIGHT = 85.6 * mm, 54 * mm  # ISO/IEC 7810 ID-1, a bank card
 COLUMNS, ROWS = 2, 5
@@ -172,8 +171,7 @@ def card_holder_names(household_id: int) -> dict[str, str]:
 
 def render_pdf(entries: list[CardEntry], *, title: str = "") -> bytes:
     """The A4 sheets as a PDF document."""
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    register_cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
     pdf.setTitle(title or _("Household points cards"))
@@ -233,6 +231,7 @@ def _draw_card(pdf: canvas.Canvas, entry: CardEntry, x: float, y: float, labels:
 
 def _fit(pdf, text: str, x: float, y: float, width: float, font: str, size: float) -> None:
     """Draw ``text`` at ``size``, or smaller so it fits ``width`` (down to 5 pt)."""
+    text = printable(text)
     while size > 5 and pdfmetrics.stringWidth(text, font, size) > width:
         size -= 0.5
     pdf.setFont(font, size)

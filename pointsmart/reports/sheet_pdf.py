@@ -14,7 +14,6 @@ hyphen, a short dash in the Chinese font, is easy to miss on a notice board.
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -22,21 +21,17 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..pdf_fonts import CJK_FONT, SIGN_FONT, markup, printable, register_cjk_font
 from ..text import MINUS, signed_points
 from .sheet import Sheet
 
-CJK_FONT = "STSong-Light"
 MONO_FONT = "Courier"
-SIGN_FONT = "Symbol"  # a standard PDF font: its minus sign is what STSong-Light lacks
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    register_cjk_font()
     base = ParagraphStyle("base", fontName=CJK_FONT, fontSize=10.5, leading=15)
     return {
         "base": base,
@@ -67,7 +62,8 @@ def _table(
 ) -> Table:
     """A table with a grey header row, repeated on each page; figures from column
     ``numbers_from`` on are aligned right."""
-    table = Table([headers, *rows], colWidths=widths, repeatRows=1)
+    cells = [[printable(c) if isinstance(c, str) else c for c in row] for row in rows]
+    table = Table([headers, *cells], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -87,7 +83,7 @@ def _figure(text: str, styles: dict[str, ParagraphStyle]) -> str | Paragraph:
     if MINUS not in text:
         return text
     return Paragraph(
-        escape(text).replace(MINUS, f'<font face="{SIGN_FONT}">{MINUS}</font>'), styles["figure"]
+        markup(text).replace(MINUS, f'<font face="{SIGN_FONT}">{MINUS}</font>'), styles["figure"]
     )
 
 
@@ -120,7 +116,7 @@ def render_sheet(sheet: Sheet) -> bytes:
     width = document.width
     story: list = [
         Paragraph(
-            escape(
+            markup(
                 _(
                     "%(village)s points notice, %(period)s",
                     village=sheet.village_name,
@@ -133,11 +129,11 @@ def render_sheet(sheet: Sheet) -> bytes:
     if not sheet.ledger.month_over:
         story.append(
             Paragraph(
-                escape(_("The month is not over yet: figures as of printing.")), styles["small"]
+                markup(_("The month is not over yet: figures as of printing.")), styles["small"]
             )
         )
 
-    story.append(Paragraph(escape(_("Leaderboard")), styles["heading"]))
+    story.append(Paragraph(markup(_("Leaderboard")), styles["heading"]))
     if sheet.leaderboard:
         story.append(
             _table(
@@ -150,10 +146,10 @@ def render_sheet(sheet: Sheet) -> bytes:
             )
         )
     else:
-        story.append(Paragraph(escape(_("No household this month.")), styles["base"]))
+        story.append(Paragraph(markup(_("No household this month.")), styles["base"]))
 
     for title, entries in ((_("Red list"), sheet.red), (_("Black list"), sheet.black)):
-        story.append(Paragraph(escape(title), styles["heading"]))
+        story.append(Paragraph(markup(title), styles["heading"]))
         if entries:
             story.append(
                 _table(
@@ -162,7 +158,7 @@ def render_sheet(sheet: Sheet) -> bytes:
                         [
                             e["number"],
                             e["name"],
-                            Paragraph(escape(e["rule"]), styles["small"]),
+                            Paragraph(markup(e["rule"]), styles["small"]),
                             _signed(e["points"], styles),
                         ]
                         for e in entries
@@ -171,12 +167,12 @@ def render_sheet(sheet: Sheet) -> bytes:
                 )
             )
         else:
-            story.append(Paragraph(escape(_("No entries this month.")), styles["base"]))
+            story.append(Paragraph(markup(_("No entries this month.")), styles["base"]))
 
-    story.append(Paragraph(escape(_("Every household this month")), styles["heading"]))
+    story.append(Paragraph(markup(_("Every household this month")), styles["heading"]))
     story.append(
         Paragraph(
-            escape(_("Score = earned - deducted. Balance: at the close of the month.")),
+            markup(_("Score = earned - deducted. Balance: at the close of the month.")),
             styles["small"],
         )
     )
@@ -219,24 +215,24 @@ def _ledger_section(sheet: Sheet, styles: dict[str, ParagraphStyle]) -> list:
     rather than print the all-zero genesis hash, which no command accepts."""
     close = sheet.ledger
     mono = styles["mono"]
-    story: list = [Paragraph(escape(_("The ledger at the close of the month")), styles["heading"])]
+    story: list = [Paragraph(markup(_("The ledger at the close of the month")), styles["heading"])]
     if close.transfer_count == 0:
         story.append(
             Paragraph(
-                escape(_("The ledger held no transfer by the close of this month.")),
+                markup(_("The ledger held no transfer by the close of this month.")),
                 styles["base"],
             )
         )
         return story
     return [
         *story,
-        Paragraph(escape(_("Transfers in the ledger:")), styles["base"]),
+        Paragraph(markup(_("Transfers in the ledger:")), styles["base"]),
         Paragraph(str(close.transfer_count), mono),
-        Paragraph(escape(_("Hash of the last transfer (head hash):")), styles["base"]),
+        Paragraph(markup(_("Hash of the last transfer (head hash):")), styles["base"]),
         Paragraph(close.head_hash, mono),
         Spacer(1, 3 * mm),
         Paragraph(
-            escape(
+            markup(
                 _(
                     "Anyone can check that the ledger still holds this month exactly as printed: "
                     "ask the village committee to run this command."
@@ -245,7 +241,7 @@ def _ledger_section(sheet: Sheet, styles: dict[str, ParagraphStyle]) -> list:
             styles["small"],
         ),
         Paragraph(
-            escape(
+            markup(
                 f"flask ledger verify --village {sheet.village_id} --head {close.head_hash}"
                 f" --count {close.transfer_count}"
             ),

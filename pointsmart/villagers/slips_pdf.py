@@ -16,14 +16,12 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from ..pdf_fonts import CJK_FONT, SIGN_FONT, printable, register_cjk_font
 from ..text import MINUS, signed_points
 from .slips import Slip, SlipBatch
 
-CJK_FONT = "STSong-Light"
-SIGN_FONT = "Symbol"  # a standard PDF font: its minus sign is what STSong-Light lacks
 COLUMNS, ROWS = 2, 3
 PER_PAGE = COLUMNS * ROWS
 SLIP_WIDTH, SLIP_HEIGHT = A4[0] / COLUMNS, A4[1] / ROWS  # 105 x 99 mm
@@ -32,10 +30,6 @@ TEXT = 12  # points: the smallest type on a slip
 LINE = 5.6 * mm  # the leading of 12-point lines
 BALANCE = 24
 GOODS_SHOWN = 4
-# What a character the Chinese font cannot encode prints as: the font's encoding is UCS-2,
-# so a character beyond U+FFFF (𠮷, much of CJK Extension B, found in some names) would go
-# in as its two surrogate halves and print as another character, 𠮷 as 䋟 and a blank.
-MISSING = "□"
 
 # Binary (zlib only) PDF streams, as the card sheet: ASCII85 in pure Python costs time.
 rl_config.useA85 = 0
@@ -43,8 +37,7 @@ rl_config.useA85 = 0
 
 def render_slips(batch: SlipBatch) -> bytes:
     """The slips as PDF bytes; a batch without households gives one page that says so."""
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    register_cjk_font()
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
     pdf.setTitle(
@@ -203,12 +196,6 @@ def _clip(text: str, width: float, size: float) -> str:
 def _text(pdf, text: str, x: float, y: float, width: float, size: float = TEXT) -> None:
     """Draw ``text`` at ``size``, cut with an ellipsis where it would pass ``width``."""
     _draw(pdf, _clip(text, width, size), x, y, size)
-
-
-def printable(text: str) -> str:
-    """``text`` with each character the font cannot encode (beyond U+FFFF) as ``MISSING``: a
-    gap that says a character is missing, never a wrong character in a name."""
-    return "".join(MISSING if ord(char) > 0xFFFF else char for char in text)
 
 
 def _draw(pdf, text: str, x: float, y: float, size: float) -> None:

@@ -88,3 +88,21 @@ def test_the_pdf_sheet_carries_every_card_with_its_decodable_qr_code(make):
     assert "户主 李秀英" in text
     assert current_card(households[0].id).code[:4] in text.replace("-", "")
     assert sorted(pdf_images(pdf)) == sorted(card.url for card in cards)
+
+
+def test_a_rare_character_of_a_name_prints_as_a_gap_on_the_card_never_as_another(make):
+    """Regression: the card's font takes characters up to U+FFFF only: 王𠮷 printed as 王䋟
+    and a blank, another name on the card a household keeps for years. A variation selector
+    (kept in names) chose a glyph the font lacks: its base character prints alone."""
+    from pointsmart.households.card_sheet import collect_cards, render_pdf
+    from tests.factories import ROOT
+
+    village = make.village(name="幸福村")
+    for number, head in (("XF-001", "王\U00020bb7"), ("XF-002", "葛\U000e0100明")):
+        issue_card(make.household(village, number=number, head_name=head).id)
+
+    pdf = render_pdf(collect_cards(ROOT, village.id).entries)
+
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "户主 王□" in text
+    assert "户主 葛明" in text
