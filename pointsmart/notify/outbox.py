@@ -28,9 +28,10 @@ from ..database import utcnow
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
 from ..households.models import Household
-from ..ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL, Account, MonthlyTotal
+from ..ledger.models import AWARD, DEDUCT, REDEEM, SHORTFALL, MonthlyTotal
 from ..ledger.service import household_balance_after
 from ..periods import checked_period, current_period, local_day, previous_period
+from ..reports.sheet import balances_at_position, ledger_close
 from ..rules.models import Rule, RuleVersion
 from ..villages.models import Village
 from . import texts
@@ -132,18 +133,20 @@ def queue_summaries(actor: Principal, village_id: int, period: str | None = None
         .where(MonthlyTotal.village_id == village_id, MonthlyTotal.period == period)
         .subquery()
     )
+    # The balance as the month closed, as its figures are: a summary sent on the 15th does
+    # not mix the month's totals with half of the next month's spending.
+    close = ledger_close(village_id, period, timezone)
+    closing = balances_at_position(village_id, close.transfer_count)
     rows = db.session.execute(
         sa.select(
             SmsConsent.household_id,
             SmsConsent.phone,
             Household.number,
-            Account.balance,
             sa.func.coalesce(month.c.earned, 0).label("earned"),
             sa.func.coalesce(month.c.deducted, 0).label("deducted"),
             sa.func.coalesce(month.c.redeemed, 0).label("redeemed"),
         )
         .join(Household, Household.id == SmsConsent.household_id)
-        .join(Account, Account.household_id == Household.id)
         .outerjoin(month, month.c.household_id == Household.id)
         .where(
             SmsConsent.village_id == village_id,
@@ -160,7 +163,7 @@ def queue_summaries(actor: Principal, village_id: int, period: str | None = None
             earned=int(row.earned),
             deducted=int(row.deducted),
             redeemed=int(row.redeemed),
-            balance=int(row.balance),
+            balance=closing.get(row.household_id, 0),
         )
         messages.append(
             {

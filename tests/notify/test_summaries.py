@@ -49,6 +49,23 @@ def test_summaries_are_queued_once_a_month(ctx, make):
     assert summary.text == f"E-5户{int(month[5:])}月得30分，扣0分，兑换0分，余额30分。回TD退订"
 
 
+def test_a_summary_sent_late_gives_the_balance_as_the_month_closed(ctx, make):
+    """Regression: it gave the balance at sending: sent on the 15th, November's figures came
+    with a balance after half of December's spending (and earning)."""
+    village = make.village(name="晚发村")
+    household = make.household(village, number="E-6")
+    notify.record_consent(ROOT, household.id, phone="13900000008")
+    month = current_period(village.timezone)
+    make.award(household, 30)
+    late = first_morning_of(next_period(month)) + dt.timedelta(days=14)
+    with clock.historical(late):
+        make.award(household, 12)  # in the next month, before the summary is sent
+        assert queue_summaries(ROOT, village.id, month) == 1
+
+    (summary,) = summaries()
+    assert summary.text.endswith("余额30分。回TD退订")
+
+
 def test_a_month_still_running_gets_no_summary_so_its_whole_summary_is_sent_when_it_ends(ctx, make):
     """Queued on the 20th by mistake, a summary told half the month and its key (one per
     household and month) kept the true one from being queued when the month ended."""
