@@ -21,6 +21,9 @@ class ConsentOut(Schema):
     consented_at = fields.DateTime(required=True)
     stopped_at = fields.DateTime(allow_none=True)
     stopped_via = fields.Str(allow_none=True)
+    moved_away = fields.Bool(
+        required=True, metadata={"description": "the household moved away: no more texts"}
+    )
 
 
 class CapIn(Schema):

@@ -219,6 +219,8 @@ def overview(actor: Principal, village_id: int) -> Overview:
             "consented_at": row.consented_at,
             "stopped_at": row.stopped_at,
             "stopped_via": row.stopped_via,
+            # Nothing more posts to it, and no summary is sent: its texts have ended.
+            "moved_away": row.status != "active",
         }
         for row in db.session.execute(
             sa.select(
@@ -229,6 +231,7 @@ def overview(actor: Principal, village_id: int) -> Overview:
                 SmsConsent.consented_at,
                 SmsConsent.stopped_at,
                 SmsConsent.stopped_via,
+                Household.status,
             )
             .join(Household, Household.id == SmsConsent.household_id)
             .where(SmsConsent.village_id == village_id)

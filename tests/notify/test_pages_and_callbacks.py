@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from pointsmart.admin.households import mark_moved_away
 from pointsmart.extensions import db
 from pointsmart.notify import service as notify
 from pointsmart.notify.models import DELIVERED, SENT, UNKNOWN, OutboxMessage, SmsConsent
@@ -72,6 +73,23 @@ def test_the_api_records_and_stops_a_consent(api, make):
     assert db.session.get(SmsConsent, household.id).stopped_via == "committee"
     refused = api.request("PUT", path, expect=422, json={"phone": "x"}, as_=admin)
     assert "phone" in refused.get_json()["errors"]
+
+
+def test_a_household_that_moved_away_is_shown_as_getting_no_more_texts(client, api, make):
+    """Regression: the committee's page listed its consent as active, with a stop button,
+    though nothing more posts to it and no summary is sent to it."""
+    village = make.village(name="迁出村")
+    admin = make.staff("admin", village)
+    household = make.household(village, number="M-1", head_name="孙大爷")
+    notify.record_consent(ROOT, household.id, phone="13700000009")
+    mark_moved_away(ROOT, household.id)
+
+    overview = api.get(f"/villages/{village.id}/sms", as_=admin)
+    sign_in(client, admin)
+    html = client.get(f"/admin/villages/{village.id}/sms").get_data(as_text=True)
+
+    assert overview["consents"][0]["moved_away"] is True
+    assert "已迁出，不再发短信" in html
 
 
 def test_a_household_stops_its_texts_from_me(csrf_client, make):  # noqa: F811
