@@ -30,6 +30,11 @@ class ProductInactive(Problem):
     status, code, title = 409, "product_inactive", _l("These goods are no longer offered.")
 
 
+class PriceChanged(Problem):
+    status, code = 409, "price_changed"
+    title = _l("A price changed since the page showed it: check the total and confirm again.")
+
+
 class AlreadyVoided(Problem):
     status, code, title = 409, "already_voided", _l("This sale has already been voided.")
 

@@ -13,7 +13,10 @@
   move to the commit, the village's chain head only for those last writes. All of it
   together, or nothing;
 * the price is the goods' price at the moment of the sale, kept on the receipt's lines; a sale
-  made offline costs the price its counter showed when that was lower (``price_of``).
+  made offline costs the price its counter showed when that was lower (``price_of``). The
+  counter's page sends the prices it showed (``prices_shown``): a sale whose goods' price
+  changed since is refused (409 ``price_changed``), so the household pays what the page
+  showed it, to the point, and the receipt says the same.
 
 Undoing a sale is ``voids``; reading sales is ``receipts``.
 """
@@ -37,6 +40,7 @@ from ..villages.models import Village
 from . import pins, stock
 from .customers import Customer, find_customer, require_seller
 from .errors import (
+    PriceChanged,
     ProductInactive,
     ShopClosed,
 )
@@ -89,6 +93,24 @@ def price_of(product, seen: dict[int, int]) -> int:
     return min(product.points_price, seen.get(product.id, product.points_price))
 
 
+def refuse_changed_prices(
+    products: dict, prices_shown: dict[int, int], wanted: dict[int, int]
+) -> None:
+    """409 ``price_changed`` naming the goods picked whose price is no longer the one shown."""
+    changed = [
+        _l(
+            "%(name)s now costs %(price)s points, not %(shown)s.",
+            name=products[pid].name,
+            price=products[pid].points_price,
+            shown=prices_shown[pid],
+        )
+        for pid in sorted(wanted)
+        if pid in prices_shown and products[pid].points_price != prices_shown[pid]
+    ]
+    if changed:
+        raise PriceChanged(" ".join(str(message) for message in changed))
+
+
 def redeem_items(
     actor: Principal,
     *,
@@ -100,12 +122,14 @@ def redeem_items(
     made_at: dt.datetime | None = None,
     period: str | None = None,
     before_writing: Callable[[Customer, int], None] | None = None,
+    prices_shown: dict[int, int] | None = None,
 ) -> RedemptionView:
     """Sell goods for a household's points at a shop's counter. See the module's guarantees.
 
     Refusals: 403 ``wrong_shop``, 409 ``shop_closed``, 409 ``account_closed``, 409
     ``out_of_stock``, 409 ``product_inactive``, 409 ``insufficient_points``, the card's and the
-    PIN's (``pins.check_pin``), 422 for bad items.
+    PIN's (``pins.check_pin``), 422 for bad items, 409 ``price_changed`` when a price in
+    ``prices_shown`` (``{product_id: price}``, what the counter's page showed) is not today's.
 
     An offline sale (``counter.offline``) passes the time it was made on the phone
     (``made_at``, kept on the redemption), the ledger period it counts in, and a check of
@@ -138,6 +162,7 @@ def redeem_items(
         if product.stock < quantity:
             raise stock.out_of_stock(product, quantity)
         lines.append(SaleLine(product.id, product.name, price_of(product, seen), quantity))
+    refuse_changed_prices(products, prices_shown or {}, wanted)
     total = sum(line.points for line in lines)
 
     if before_writing is not None:

@@ -2,7 +2,10 @@
 
 * no sale overdraws a household, and a refused sale changes nothing;
 * stock never goes below zero, and stock = in - out - sales + voids, move by move;
-* a sale is voided at most once, and a void gives back exactly what the sale took;
+* a sale is voided at most once, and a void gives back exactly what the sale took, whatever
+  the goods' price since;
+* a sale charges the prices the counter's page showed, or, when one changed since, is refused
+  (``price_changed``) and changes nothing;
 * a replayed Idempotency-Key sells nothing more;
 * the ledger verifies (hash chain, cached balances, monthly totals) after every step.
 """
@@ -23,7 +26,7 @@ from hypothesis.stateful import (
 )
 
 from pointsmart.counter import goods, sales, stock, voids
-from pointsmart.counter.errors import AlreadyVoided, OutOfStock
+from pointsmart.counter.errors import AlreadyVoided, OutOfStock, PriceChanged
 from pointsmart.counter.models import Product, Redemption, RedemptionItem, StockMove
 from pointsmart.errors import Problem
 from pointsmart.extensions import db
@@ -70,8 +73,10 @@ class CounterMachine(RuleBasedStateMachine):
             for i, p in enumerate(prices)
         ]
         self.price = list(prices)
+        self.shown = list(prices)  # the prices on the counter's page, shown before a change
         self.stock = [3, 3, 3]
-        self.sales: dict[int, tuple[int, dict[int, int], bool]] = {}
+        # sale id -> (household, goods, points taken, voided)
+        self.sales: dict[int, tuple[int, dict[int, int], int, bool]] = {}
         self.keyed: dict[str, tuple[tuple, int]] = {}
         self.scope = f"user:{self.keeper.user_id}"
 
@@ -92,28 +97,44 @@ class CounterMachine(RuleBasedStateMachine):
             assert problem is None
             self.stock[which] += delta
 
-    def _expect(self, who, picked):
+    @rule(which=st.integers(0, 2), price=st.integers(1, 20))
+    def change_price(self, which, price):
+        goods.update_product(self.keeper, self.products[which].id, points_price=price)
+        self.price[which] = price
+
+    @rule()
+    def show_the_counter_page(self):
+        self.shown = list(self.price)
+
+    def _expect(self, who, picked, *, as_shown=False):
         wanted: dict[int, int] = {}
         for which, quantity in picked:
             wanted[which] = wanted.get(which, 0) + quantity
         total = sum(self.price[w] * q for w, q in wanted.items())
         if any(self.stock[w] < q for w, q in wanted.items()):
             return wanted, total, OutOfStock
+        if as_shown and any(self.shown[w] != self.price[w] for w in wanted):
+            return wanted, total, PriceChanged
         if total > self.balance[who]:
             return wanted, total, InsufficientPoints
         return wanted, total, None
 
-    def _sell(self, who, wanted):
+    def _sell(self, who, wanted, *, as_shown=False):
         items = [{"product_id": self.products[w].id, "quantity": q} for w, q in wanted.items()]
+        shown = {self.products[w].id: self.shown[w] for w in wanted} if as_shown else None
         return sales.redeem_items(
-            self.keeper, shop_id=self.shop.id, household_id=self.households[who].id, items=items
+            self.keeper,
+            shop_id=self.shop.id,
+            household_id=self.households[who].id,
+            items=items,
+            prices_shown=shown,
         )
 
-    @rule(target=sold, who=st.integers(0, 1), picked=lines)
-    def sell(self, who, picked):
+    @rule(target=sold, who=st.integers(0, 1), picked=lines, as_shown=st.booleans())
+    def sell(self, who, picked, as_shown):
         before = self._counts()
-        wanted, total, refusal = self._expect(who, picked)
-        view, problem = attempt(lambda: self._sell(who, wanted))
+        wanted, total, refusal = self._expect(who, picked, as_shown=as_shown)
+        view, problem = attempt(lambda: self._sell(who, wanted, as_shown=as_shown))
         if refusal is not None:
             assert isinstance(problem, refusal)
             assert self._counts() == before  # nothing half-written
@@ -124,24 +145,24 @@ class CounterMachine(RuleBasedStateMachine):
         for which, quantity in wanted.items():
             self.stock[which] -= quantity
         assert view.balance_after == self.balance[who]
-        self.sales[view.id] = (who, wanted, False)
+        self.sales[view.id] = (who, wanted, total, False)
         return view.id
 
     @rule(sale_id=sold, by_admin=st.booleans())
     def void(self, sale_id, by_admin):
         if sale_id is None:
             return
-        who, wanted, voided = self.sales[sale_id]
+        who, wanted, taken, voided = self.sales[sale_id]
         actor = self.admin if by_admin else self.keeper
         _, problem = attempt(lambda: voids.void_redemption(actor, sale_id))
         if voided:
             assert isinstance(problem, AlreadyVoided)
             return
         assert problem is None
-        self.balance[who] += sum(self.price[w] * q for w, q in wanted.items())
+        self.balance[who] += taken  # what the sale took, not the goods' price today
         for which, quantity in wanted.items():
             self.stock[which] += quantity
-        self.sales[sale_id] = (who, wanted, True)
+        self.sales[sale_id] = (who, wanted, taken, True)
 
     @rule(key=st.sampled_from(["k1", "k2"]), who=st.integers(0, 1), which=st.integers(0, 2))
     def sell_with_key(self, key, who, which):
@@ -177,7 +198,7 @@ class CounterMachine(RuleBasedStateMachine):
         self.keyed[key] = (payload, body["id"])
         self.balance[who] -= self.price[which]
         self.stock[which] -= 1
-        self.sales[body["id"]] = (who, {which: 1}, False)
+        self.sales[body["id"]] = (who, {which: 1}, self.price[which], False)
 
     def _counts(self):
         return tuple(
@@ -240,7 +261,7 @@ class CounterMachine(RuleBasedStateMachine):
                 )
             )
         }
-        assert voided == {sale for sale, (_, _, was) in self.sales.items() if was}
+        assert voided == {sale for sale, (*_, was) in self.sales.items() if was}
 
     @invariant()
     def the_ledger_verifies(self):

@@ -10,8 +10,11 @@ The counter, for a shopkeeper on a phone or a PC with a USB scanner:
    (``counter.js``; without JavaScript the number fields work and the server adds up).
 3. ``POST /shops/<id>/counter/sale``: sells once per form key (a double tap or a resent form
    gets the first sale's receipt), then shows the printable receipt with the balance after.
-   A refusal (not enough points, out of stock, card replaced, PIN) shows the same page again
-   with the reason in large type; nothing of the refused sale is kept.
+   The form carries the price it showed of each of the goods (``price-<id>``): a price
+   changed since is refused (``price_changed``), never charged unseen.
+   A refusal (not enough points, out of stock, card replaced, PIN, a price changed) shows the
+   same page again with the reason in large type and today's prices; nothing of the refused
+   sale is kept.
 """
 
 from __future__ import annotations
@@ -144,6 +147,17 @@ def _quantities_from_form() -> dict[int, int]:
     return picked
 
 
+def _prices_from_form(picked: dict[int, int]) -> dict[int, int]:
+    """``price-<product id>`` fields -> {product id: the price the page showed}, for the goods
+    picked (a field that is no whole number is left out: today's price is then charged)."""
+    shown = {}
+    for product_id in picked:
+        price = whole_number(request.form.get(f"price-{product_id}", ""))
+        if price is not None:
+            shown[product_id] = price
+    return shown
+
+
 @bp.route("/shops/<int:shop_id>/counter/sale", methods=["POST"])
 @login_required
 def counter_sale(shop_id: int):
@@ -156,19 +170,27 @@ def counter_sale(shop_id: int):
         return render_template("counter/scan.html", shop=shop, errors=errors, card=card), 422
     picked = _quantities_from_form()
     items = [{"product_id": pid, "quantity": qty} for pid, qty in sorted(picked.items())]
+    shown = _prices_from_form(picked)
 
     def produce() -> dict:
         if errors:  # a malformed PIN: refused like a wrong one, without counting it
             raise ValidationFailed(errors=errors)
         pin = values.get("pin")
         token = values["card"]
-        sale = sales.redeem_items(actor, shop_id=shop.id, card_token=token, items=items, pin=pin)
+        sale = sales.redeem_items(
+            actor, shop_id=shop.id, card_token=token, items=items, pin=pin, prices_shown=shown
+        )
         return {"redemption_id": sale.id}
 
     def refused(problem: Problem, _status: int):
         return _refused(shop, card, picked, problem)
 
-    payload = {"shop_id": shop.id, "card": values.get("card", card), "items": items}
+    payload = {
+        "shop_id": shop.id,
+        "card": values.get("card", card),
+        "items": items,
+        "prices": sorted(shown.items()),
+    }
     return act_on_page(actor, payload, produce, refused, _sold, errors=lambda problem: problem)
 
 
