@@ -117,15 +117,16 @@ def pin_needed(pin_required_above: int | None, total_points: int) -> bool:
 def check_pin(household: Household, pin: str | None) -> None:
     """Let a sale through with the household's right PIN, or refuse it.
 
-    Raises ``PinLocked`` (429), ``PinRequired`` (403, none given), ``PinNotSet`` (409) or
+    Raises ``PinNotSet`` (409, whether a PIN was typed or not: nobody should ask the villager
+    for a PIN that does not exist), ``PinLocked`` (429), ``PinRequired`` (403, none given) or
     ``PinWrong`` (403, and the attempt stays counted).
     """
+    if household.pin_hash is None:
+        raise PinNotSet()
     pin = clean_digits(pin or "")
     if not pin:
         refuse_if_locked(household.id)
         raise PinRequired()
-    if household.pin_hash is None:
-        raise PinNotSet()
     attempt = attempt_or_refusal(household.id)
     if not verify_secret(household.pin_hash, pin):
         keep_attempt(attempt)

@@ -1,12 +1,17 @@
-"""The counter sells at the prices its page showed: a price changed between the pick page and
-the confirmation is refused with the new price, and nothing is written."""
+"""The pick page and what the sale then does agree: the counter sells at the prices its page
+showed (a price changed between the pick page and the confirmation is refused with the new
+price, and nothing is written), and the page says beforehand when a large sale cannot have
+the household's PIN."""
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
 
 from pointsmart.counter import goods
 from pointsmart.counter.models import Redemption
+from pointsmart.counter.pins import set_pin
+from pointsmart.database import utcnow
 from pointsmart.extensions import db
 from tests.conftest import count_rows
 from tests.counter import test_counter_pages as pages
@@ -72,3 +77,26 @@ def test_a_form_without_prices_sells_at_todays_price(client, counter):
     pages.sell(client, counter, picked, [(counter.soap, 1)])
 
     assert balance(counter) == 275
+
+
+def test_the_pick_page_says_when_the_household_has_no_pin_or_a_locked_one(client, counter):
+    """Above the village's amount a sale needs the PIN: the shopkeeper sees before confirming
+    that the household has none (the office sets it) or that it is locked."""
+    counter.village.pin_required_above = 100
+    sign_in(client, counter.keeper)
+
+    picked = scan(client, counter, counter.card.url)
+    assert 'data-pin-state="not_set"' in picked
+
+    refused = sell(client, counter, picked, [(counter.rice, 1)], expect=409)
+    assert 'data-problem="pin_not_set"' in refused.get_data(as_text=True)
+
+    set_pin(ROOT, counter.household.id, "246810")
+    counter.household.pin_locked_until = utcnow() + dt.timedelta(minutes=10)
+    db.session.commit()
+    picked = scan(client, counter, counter.card.url)
+    assert 'data-pin-state="locked"' in picked
+
+    counter.household.pin_locked_until = None
+    db.session.commit()
+    assert "data-pin-state" not in scan(client, counter, counter.card.url)

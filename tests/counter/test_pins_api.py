@@ -171,6 +171,24 @@ def test_a_household_without_a_pin_cannot_buy_above_the_threshold(api, counter):
     assert problem["code"] == "pin_not_set"
 
 
+def test_a_household_without_a_pin_is_told_so_before_anyone_asks_it_for_one(api, counter):
+    """No PIN typed, and the household has none: ``pin_not_set``, not ``pin_required`` (which
+    sends the shopkeeper asking the villager for a PIN that does not exist)."""
+    require_pin_above(api, counter, 50)
+
+    problem = api.post(
+        "/redemptions",
+        json=counter.sale((counter.rice, 1)),
+        as_=counter.keeper,
+        key=True,
+        expect=409,
+    )
+
+    assert problem["code"] == "pin_not_set"
+    assert attempts(counter) == (0, None)
+    assert count_rows(Redemption) == 0
+
+
 def test_resetting_the_pin_unlocks_it(api, counter):
     require_pin_above(api, counter, 0)
     set_pin(api, counter)
