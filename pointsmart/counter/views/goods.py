@@ -5,6 +5,8 @@ Every form carries the one-time key: a resent stock form moves the stock once.
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import abort, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,6 +16,7 @@ from ...accounts.auth import login_required, page_principal
 from ...forms import REQUIRED, done, run_once, submit
 from ...security import upload_response
 from ...text import Name, Text
+from ...villages.service import find_village
 from .. import goods, photos
 from ..goods import MAX_POSITION, MAX_PRICE
 from ..stock import MAX_STOCK
@@ -122,6 +125,8 @@ def _product_page(product, *, errors=None, status=200):
             shop=shop,
             product=product,
             moves=goods.stock_history(actor, product.id),
+            # The village's clock, as on the receipts the moves link to.
+            zone=ZoneInfo(find_village(shop.village_id).timezone),
             can_manage=actor.is_admin_of(shop.village_id) or goods.keeps_shop(actor, shop),
             errors=errors or {},
         ),
