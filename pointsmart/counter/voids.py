@@ -53,7 +53,10 @@ def void_redemption(
         timezone = db.session.execute(
             sa.select(Village.timezone).where(Village.id == shop.village_id)
         ).scalar_one()
-        if local_day(redemption.created_at, timezone) != local_day(utcnow(), timezone):
+        # A sale voided already says so, whenever it was made (not "too late").
+        if redemption.voided_at is None and local_day(redemption.created_at, timezone) != local_day(
+            utcnow(), timezone
+        ):
             raise VoidTooLate()
     if redemption.voided_at is not None:
         raise AlreadyVoided()

@@ -91,6 +91,11 @@ def test_the_shop_cannot_void_yesterdays_sale_but_an_admin_can(api, counter, mon
     assert late["code"] == "void_too_late"
     assert done["voided"] is True
     assert stock(counter.soap) == 10
+    # Voided since (by the admin): the shop is told so, not that it is too late.
+    again = api.post(
+        f"/redemptions/{sale['id']}/void", json={}, as_=counter.keeper, key=True, expect=409
+    )
+    assert again["code"] == "already_voided"
 
 
 def test_the_same_day_is_the_villages_day(api, counter, monkeypatch):
