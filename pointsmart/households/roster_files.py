@@ -16,9 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -37,6 +39,12 @@ REQUIRED_COLUMNS = ("number", "head_name")
 MEMBER_SEPARATORS = re.compile(r"[、,，;；]")
 MEMBER_WITH_RELATION = re.compile(r"^(?P<name>[^(（)）]+)[(（](?P<relation>[^(（)）]*)[)）]$")
 BRACKETS = re.compile(r"[(（)）]")
+# What a roster may be. A few kilobytes of xlsx may claim a sheet 16,384 columns wide and a
+# million rows long (which openpyxl pads every row to), or unpack to gigabytes: read as it
+# claims, one such upload took every byte of the server's memory.
+MAX_ROWS = 20_000  # households of a village, with room to spare
+MAX_COLUMNS = 64  # the roster has five; a clerk's sheet may carry more beside them
+MAX_XLSX_UNPACKED_BYTES = 64 * 1024 * 1024
 TEMPLATE_EXAMPLE = ["0001", "李建国", "一组", "13800138000", "王秀英(配偶)、李明(儿子)"]
 
 
@@ -114,7 +122,8 @@ def template_xlsx() -> bytes:
 
 
 def _xlsx_rows(path: Path) -> Iterable[list[str]]:
-
+    """The first sheet's rows as text, read no wider than ``MAX_COLUMNS`` and no longer than
+    ``MAX_ROWS`` (see the module's note on what a small file may claim)."""
     from openpyxl import load_workbook
 
     # A damaged or foreign file can fail anywhere inside openpyxl, zipfile, zlib or the XML
@@ -124,15 +133,48 @@ def _xlsx_rows(path: Path) -> Iterable[list[str]]:
     # and the sheet it was reading open, and only the garbage collector would close the file.
     try:
         with path.open("rb") as handle:
+            _refuse_what_unpacks_too_large(handle)
             workbook = load_workbook(handle, read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
-                rows = sheet.iter_rows(values_only=True)
-                return [[_cell_text(cell) for cell in row] for row in rows]
+                sheet.reset_dimensions()  # the size the file claims is no size to pad to
+                rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+                return _within_the_limit(rows)
             finally:
                 workbook.close()
+    except RosterTooLarge:
+        raise
     except Exception as error:
         raise RosterInvalid([RowProblem(0, [_("The file cannot be read as xlsx.")])]) from error
+
+
+class RosterTooLarge(RosterInvalid):
+    """A roster beyond what any village has: refused before it is read any further."""
+
+
+def _refuse_what_unpacks_too_large(handle) -> None:
+    """An xlsx is a zip archive: what its parts unpack to, as its directory says (zipfile
+    never unpacks a part beyond the size its directory gives), must stay within
+    ``MAX_XLSX_UNPACKED_BYTES``."""
+    with zipfile.ZipFile(handle) as archive:
+        unpacked = sum(part.file_size for part in archive.infolist())
+    handle.seek(0)
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise RosterTooLarge([RowProblem(0, [_("The file is too large to be a roster.")])])
+
+
+def _within_the_limit(rows: Iterable[Sequence[Any]]) -> list[list[str]]:
+    """The rows as text; blank rows past ``MAX_ROWS`` are dropped, and a row with something
+    in it there refuses the file."""
+    table = []
+    for line, row in enumerate(rows, start=1):
+        if line > MAX_ROWS:
+            if any(cell is not None and str(cell).strip() for cell in row):
+                message = _("A roster has at most %(n)s rows.", n=MAX_ROWS)
+                raise RosterTooLarge([RowProblem(line, [message])])
+            continue
+        table.append([_cell_text(cell) for cell in row])
+    return table
 
 
 def _cell_text(value) -> str:

@@ -80,3 +80,72 @@ def test_a_truncated_xlsx_is_refused(tmp_path, cut):
 
     with pytest.raises(roster_files.RosterInvalid):
         roster_files.read_roster(path)
+
+
+def xlsx_with_sheet(rewrite) -> bytes:
+    """The valid roster with its sheet's XML rewritten by ``rewrite(bytes) -> bytes``."""
+    original = zipfile.ZipFile(io.BytesIO(VALID_XLSX))
+    changed = io.BytesIO()
+    with zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in original.namelist():
+            data = original.read(name)
+            archive.writestr(name, rewrite(data) if name == "xl/worksheets/sheet1.xml" else data)
+    return changed.getvalue()
+
+
+def claiming_the_largest_sheet(sheet: bytes) -> bytes:
+    """The sheet says it is 16,384 columns wide and a million rows long."""
+    import re
+
+    without = re.sub(rb"<dimension [^>]*>", b"", sheet)
+    return without.replace(b"<sheetData", b'<dimension ref="A1:XFD1048576"/><sheetData', 1)
+
+
+def test_an_xlsx_claiming_a_huge_sheet_is_read_only_as_wide_as_a_roster(tmp_path):
+    """A few kilobytes claiming the largest sheet Excel has: openpyxl pads each row to the
+    claimed width, so a cell on row 4,000 took 670 MB and a cell on the last row would take
+    every byte of the server's memory. Found by the security hunt; for every village on the
+    server, whose pages stop while the worker is killed."""
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(xlsx_with_sheet(claiming_the_largest_sheet))
+
+    table = roster_files._xlsx_rows(path)
+
+    assert table
+    assert max(len(row) for row in table) <= roster_files.MAX_COLUMNS
+    assert [(row.number, row.head_name) for row in roster_files.read_roster(path)][:1] == [
+        ("0001", "李建国")
+    ]
+
+
+def test_an_xlsx_unpacking_to_far_more_than_any_roster_is_refused_unread(tmp_path):
+    """A zip bomb: 60 MB of sheet packed into a few kilobytes is refused before it is parsed."""
+    padding = b"<!--" + b" " * (roster_files.MAX_XLSX_UNPACKED_BYTES + 1) + b"-->"
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(
+        xlsx_with_sheet(lambda sheet: sheet.replace(b"<sheetData", padding + b"<sheetData", 1))
+    )
+    assert path.stat().st_size < 1_000_000
+
+    with pytest.raises(roster_files.RosterInvalid) as refused:
+        roster_files.read_roster(path)
+
+    assert [p.messages for p in refused.value.problems] == [
+        ["The file is too large to be a roster."]
+    ]
+
+
+def test_a_row_with_something_past_the_last_row_a_roster_may_have_is_refused(tmp_path):
+    far = roster_files.MAX_ROWS + 5
+    far_row = f'<row r="{far}"><c r="A{far}" t="inlineStr"><is><t>9999</t></is></c></row>'
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(
+        xlsx_with_sheet(
+            lambda sheet: sheet.replace(b"</sheetData>", far_row.encode() + b"</sheetData>")
+        )
+    )
+
+    with pytest.raises(roster_files.RosterInvalid) as refused:
+        roster_files.read_roster(path)
+
+    assert [p.line for p in refused.value.problems] == [far]
