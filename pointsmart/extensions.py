@@ -23,13 +23,33 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 RATE_LIMITED = "pointsmart_rate_limited"
+# The shared limits (``rate_limited(scope=...)``): one count per address for all their views.
+SIGN_IN_SCOPE = "sign-in"
+CARD_SCOPE = "card"
 
 
-def rate_limited(limit_value, **options):
-    """``limiter.limit`` on a view, and a mark on the view that it has a limit."""
+def card_limited(view):
+    """The limit of the views that take a card's token or short code from anyone
+    (``CARD_PAGE_RATE_LIMIT``, default 60 a minute), one count per address for all of them:
+    guessing short codes must stay slow, whichever door it uses."""
+    return rate_limited(
+        lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"), scope=CARD_SCOPE
+    )(view)
+
+
+def rate_limited(limit_value, *, scope: str | None = None, **options):
+    """``limiter.limit`` on a view, and a mark on the view that it has a limit.
+
+    With ``scope``, every view limited under that name shares one count per client address
+    (``limiter.shared_limit``): the page and the API that check the same secret are one door,
+    not two, each with its own limit.
+    """
 
     def decorate(view):
-        limited = limiter.limit(limit_value, **options)(view)
+        if scope is None:
+            limited = limiter.limit(limit_value, **options)(view)
+        else:
+            limited = limiter.shared_limit(limit_value, scope, **options)(view)
         setattr(limited, RATE_LIMITED, True)
         return limited
 
@@ -50,15 +70,24 @@ def sign_in_limited(**options):
       after the answer checks each of a burst of parallel guesses before any is counted; this
       one bounds such a burst.
 
+    Both are shared by every view that checks a password or a PIN (``SIGN_IN_SCOPE``): the
+    sign-in pages, the API's token, the password and PIN changes. A guesser who changes door
+    gets no more tries.
+
     Each staff account also waits longer and longer after wrong passwords in a row, from any
     address (``accounts.service``); each household's PIN locks after five (``counter.pins``).
     """
 
     def decorate(view):
         view = rate_limited(
-            lambda: current_app.config["LOGIN_RATE_LIMIT"], deduct_when=refused, **options
+            lambda: current_app.config["LOGIN_RATE_LIMIT"],
+            scope=f"{SIGN_IN_SCOPE}-refused",
+            deduct_when=refused,
+            **options,
         )(view)
-        return rate_limited(lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], **options)(view)
+        return rate_limited(
+            lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], scope=SIGN_IN_SCOPE, **options
+        )(view)
 
     return decorate
 

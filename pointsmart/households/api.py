@@ -1,10 +1,8 @@
 """JSON API: households, their cards, and what a card shows whoever holds it."""
 
-from flask import current_app
-
 from ..accounts.auth import current_principal
 from ..api import Blueprint
-from ..extensions import rate_limited
+from ..extensions import card_limited
 from ..replica import reads_from_replica
 from ..schemas import page_of
 from . import answer as household_answer
@@ -57,7 +55,7 @@ def issue_card(household_id):
 @reads_from_replica
 @blp.response(200, CardHolderOut)
 @blp.doc(security=[])
-@rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
+@card_limited
 def card_holder(token):
     """Who a card belongs to, and the balance: for anyone holding the card.
 

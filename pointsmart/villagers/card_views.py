@@ -7,9 +7,9 @@ is ``card_overview``.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, render_template
 
-from ..extensions import rate_limited
+from ..extensions import card_limited
 from ..households.cards import CardCodeMistyped, CardNotFound, CardRevoked
 from ..replica import reads_from_replica
 from .card_overview import CardOfHouseholdMovedAway, card_overview
@@ -27,11 +27,11 @@ def _private(response: Response) -> Response:
 
 @bp.route("/c/<path:token>")
 @reads_from_replica
-@rate_limited(lambda: current_app.config.get("CARD_PAGE_RATE_LIMIT", "60/minute"))
+@card_limited
 def card_page(token: str):
     """What a villager's phone shows for the card: balance, this month, the last entries.
 
-    Rate-limited per client address (``CARD_PAGE_RATE_LIMIT``, default 60 a minute): the
+    Rate-limited per client address with the card API (``extensions.card_limited``): the
     page also takes the short code, and guessing codes must stay slow.
     """
     try:

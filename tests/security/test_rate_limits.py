@@ -225,3 +225,41 @@ def test_a_burst_of_wrong_passwords_at_several_workers_is_held_to_the_limit(
     checked = answers.count(401)
     assert answers.count(429) + checked == 40
     assert 10 <= checked <= 10 + server.workers
+
+
+@pytest.mark.app_config(LOGIN_RATE_LIMIT="3/minute", WTF_CSRF_ENABLED=False)
+def test_the_pages_and_the_api_share_one_sign_in_limit_per_address(fresh_app):
+    """Each way in had a limit of its own: 10 wrong staff passwords a minute on the page and
+    10 more through the API (and 10 PINs on /me/login), so a guesser spreading one password
+    over many accounts got twice or three times the limit by changing doors."""
+    client = fresh_app.test_client()
+    wrong = {"username": "nobody", "password": "wrong-password"}
+
+    statuses = [
+        client.post("/api/v1/auth/token", json=wrong).status_code,
+        client.post("/login", data=wrong).status_code,
+        client.post("/me/login", data={"phone": "13900000000", "pin": "123456"}).status_code,
+        client.post("/login", data=wrong).status_code,
+        client.post("/api/v1/auth/token", json=wrong).status_code,
+        client.post("/me/login", data={"phone": "13900000000", "pin": "123456"}).status_code,
+    ]
+
+    assert statuses == [401, 422, 422, 429, 429, 429]
+
+
+@pytest.mark.app_config(CARD_PAGE_RATE_LIMIT="3/minute")
+def test_the_card_page_and_the_card_api_share_one_limit_per_address(fresh_app):
+    """Guessing short codes through the card page and the API at once was twice as fast."""
+    client = fresh_app.test_client()
+    code = "ABCD-EFGH-J"
+
+    statuses = [
+        client.get(f"/c/{code}").status_code,
+        client.get(f"/api/v1/cards/{code}").status_code,
+        client.get(f"/c/{code}").status_code,
+        client.get(f"/api/v1/cards/{code}").status_code,
+        client.get(f"/c/{code}").status_code,
+    ]
+
+    assert 429 not in statuses[:3]
+    assert statuses[3:] == [429, 429]
