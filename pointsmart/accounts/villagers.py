@@ -5,7 +5,9 @@
   the counter or from the sign-in page.
 * A phone may belong to several households; the PIN decides which. Every household with that
   phone and a PIN is tried. Any failure (an unknown phone, a wrong PIN, a locked PIN, a
-  household that moved away) gets the same 401, so nobody learns which phones exist.
+  household that moved away) gets the same 401, so nobody learns which phones exist; and each
+  costs a PIN check per household of the phone (one for a phone of none), locked or not, so
+  the time taken does not tell them either.
 * A wrong PIN counts a failed attempt on every unlocked household with that phone. Each
   attempt is counted before the PIN is checked, as at the counter (``counter.pins``), so
   guesses sent at once cannot outrun the lock; when one household's PIN is right, the
@@ -76,7 +78,8 @@ def _sign_in(phone: str, pin: str, *, hours: int) -> IssuedToken:
     counted = []
     for household in candidates:
         attempt = pins.take_attempt(household.id)
-        if attempt is None:  # locked
+        if attempt is None:  # locked: refused, after as long as a wrong PIN takes
+            verify_secret(None, pin)
             continue
         if verify_secret(household.pin_hash, pin):
             for other in counted:

@@ -319,3 +319,30 @@ def test_wrong_current_pins_when_changing_the_pin_count_as_guesses(fresh_app):
     assert client.post("/api/v1/auth/token", json=body).status_code == 401
     with fresh_app.app_context():
         assert db.session.get(Household, household_id).pin_locked_until is not None
+
+
+def test_a_locked_pin_takes_as_long_to_refuse_as_an_unknown_phone(api, make, monkeypatch):
+    """The same 401 for every failure, and the same work: a locked household's sign-in was
+    refused without checking any PIN, in a millisecond, where an unknown phone costs one
+    argon2 check (tens of milliseconds). Five wrong PINs, then a sixth timed, told anyone
+    which phones belong to a household of the village. Found by the security hunt; for every
+    household whose phone is on file."""
+    from pointsmart.accounts import villagers
+
+    village = make.village()
+    household_with_pin(api, make, village)
+    for _ in range(5):
+        sign_in(api, "13800138000", "000000", expect=401)
+    checks = []
+    real = villagers.verify_secret
+    monkeypatch.setattr(
+        villagers, "verify_secret", lambda stored, pin: checks.append(stored) or real(stored, pin)
+    )
+
+    sign_in(api, "13900000099", "000000", expect=401)  # no such phone
+    unknown = len(checks)
+    sign_in(api, "13800138000", "000000", expect=401)  # the locked household's
+    locked = len(checks) - unknown
+
+    assert unknown == 1
+    assert locked == unknown
