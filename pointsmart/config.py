@@ -142,6 +142,12 @@ def load_config(instance_path: str, overrides: dict[str, Any] | None = None) -> 
                 "or set POINTSMART_ENV=development on a developer machine."
             )
         secret_key = DEVELOPMENT_SECRET
+    elif secret_key == DEVELOPMENT_SECRET and not (development or testing):
+        # It is in the public source: sessions and card tokens signed with it can be forged.
+        raise ConfigError(
+            "SECRET_KEY is the development secret, which anyone can read in the source. Set "
+            "it to a long random string (python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
 
     public_base_url = overrides.get("PUBLIC_BASE_URL") or os.environ.get("PUBLIC_BASE_URL")
     follows_request = False

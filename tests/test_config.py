@@ -193,3 +193,18 @@ def test_limits_count_in_a_moving_window_so_a_burst_at_a_minutes_edge_gets_no_do
     app = create_app({"ENV_NAME": "development", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
     assert app.config["RATELIMIT_STRATEGY"] == "moving-window"
+
+
+def test_production_refuses_the_development_secret_printed_in_the_source(monkeypatch, tmp_path):
+    """The development secret is in this public source: a server started with it (a
+    development .env copied to the server) signed sessions and card tokens that anyone could
+    forge, so anyone could open any household's card page by its id. Found by the security
+    hunt; for every household of such a server."""
+    from pointsmart.config import DEVELOPMENT_SECRET
+
+    _production(monkeypatch, tmp_path)
+    monkeypatch.setenv("SECRET_KEY", DEVELOPMENT_SECRET)
+    monkeypatch.setenv("SINGLE_PROCESS", "1")
+
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
