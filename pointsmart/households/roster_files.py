@@ -39,7 +39,8 @@ REQUIRED_COLUMNS = ("number", "head_name")
 MEMBER_SEPARATORS = re.compile(r"[、,，;；]")
 MEMBER_WITH_RELATION = re.compile(r"^(?P<name>[^(（)）]+)[(（](?P<relation>[^(（)）]*)[)）]$")
 BRACKETS = re.compile(r"[(（)）]")
-# What a roster may be. A few kilobytes of xlsx may claim a sheet 16,384 columns wide and a
+# What a roster may be. 4 MB of CSV holds half a million rows (a gigabyte once read); a few
+# kilobytes of xlsx may claim a sheet 16,384 columns wide and a
 # million rows long (which openpyxl pads every row to), or unpack to gigabytes: read as it
 # claims, one such upload took every byte of the server's memory.
 MAX_ROWS = 20_000  # households of a village, with room to spare
@@ -197,7 +198,7 @@ def _csv_rows(data: bytes) -> Iterable[list[str]]:
         raise RosterInvalid([RowProblem(0, [_("The file is neither UTF-8 nor GBK text.")])])
     try:
         # newline="": the csv module itself reads \r, \n and \r\n line ends, also inside quotes.
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        return _within_the_limit(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as error:  # say a field over the csv module's size limit
         raise RosterInvalid([RowProblem(0, [_("The file cannot be read as CSV.")])]) from error
 

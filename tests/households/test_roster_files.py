@@ -149,3 +149,24 @@ def test_a_row_with_something_past_the_last_row_a_roster_may_have_is_refused(tmp
         roster_files.read_roster(path)
 
     assert [p.line for p in refused.value.problems] == [far]
+
+
+def test_a_csv_with_more_rows_than_a_roster_may_have_is_refused(tmp_path):
+    """4 MB of CSV is half a million households: read and kept whole, a gigabyte of memory
+    for one upload, before a single row was checked."""
+    path = tmp_path / "roster.csv"
+    rows = "".join(f"{number},李\n" for number in range(1, roster_files.MAX_ROWS + 2))
+    path.write_text("户号,户主\n" + rows + "\n\n", encoding="utf-8")
+
+    with pytest.raises(roster_files.RosterInvalid) as refused:
+        roster_files.read_roster(path)
+
+    assert [p.line for p in refused.value.problems] == [roster_files.MAX_ROWS + 1]
+
+
+def test_a_csv_of_as_many_rows_as_a_roster_may_have_is_read(tmp_path):
+    path = tmp_path / "roster.csv"
+    rows = "".join(f"{number},李\n" for number in range(1, roster_files.MAX_ROWS))
+    path.write_text("户号,户主\n" + rows + "\n" * 50, encoding="utf-8")
+
+    assert len(roster_files.read_roster(path)) == roster_files.MAX_ROWS - 1
