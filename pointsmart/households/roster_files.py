@@ -39,7 +39,7 @@ REQUIRED_COLUMNS = ("number", "head_name")
 MEMBER_SEPARATORS = re.compile(r"[、,，;；]")
 MEMBER_WITH_RELATION = re.compile(r"^(?P<name>[^(（)）]+)[(（](?P<relation>[^(（)）]*)[)）]$")
 BRACKETS = re.compile(r"[(（)）]")
-# What a roster may be. 4 MB of CSV holds half a million rows (a gigabyte once read); a few
+# What a roster may be. 4 MB of CSV holds half a million rows (270 MB once read); a few
 # kilobytes of xlsx may claim a sheet 16,384 columns wide and a
 # million rows long (which openpyxl pads every row to), or unpack to gigabytes: read as it
 # claims, one such upload took every byte of the server's memory.

@@ -152,7 +152,7 @@ def test_a_row_with_something_past_the_last_row_a_roster_may_have_is_refused(tmp
 
 
 def test_a_csv_with_more_rows_than_a_roster_may_have_is_refused(tmp_path):
-    """4 MB of CSV is half a million households: read and kept whole, a gigabyte of memory
+    """4 MB of CSV is half a million households: read and kept whole, 270 MB of memory
     for one upload, before a single row was checked."""
     path = tmp_path / "roster.csv"
     rows = "".join(f"{number},李\n" for number in range(1, roster_files.MAX_ROWS + 2))
