@@ -59,8 +59,9 @@ def issue_card(household_id):
 def card_holder(token):
     """Who a card belongs to, and the balance: for anyone holding the card.
 
-    404 for a token that is not ours, 410 for a card replaced by a newer one. The short code
-    is accepted too.
+    404 for a token that is not ours, 410 for a card replaced by a newer one
+    (``card_revoked``) or of a household that moved away (``household_moved_away``). The short
+    code is accepted too.
     """
     return service.card_holder(token)
 

@@ -44,6 +44,14 @@ class CardNotFound(NotFound):
     code, title = "card_not_found", _l("This is not a card of ours.")
 
 
+class CardOfHouseholdMovedAway(Problem):
+    """A household that moved away has a closed account and no use for its card: whoever
+    holds the old card is told so, and sees nothing more of it."""
+
+    status, code = 410, "household_moved_away"
+    title = _l("This household has moved away; its card is no longer used.")
+
+
 class CardCodeMistyped(Problem):
     status, code = 422, "card_code_mistyped"
     title = _l("The card code has a typing mistake. Check it and type it again.")

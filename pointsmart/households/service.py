@@ -251,6 +251,8 @@ def card_holder(text: str) -> dict[str, Any]:
     """What anyone holding a card may see: household number, head of household, balance."""
     household_id = cards.resolve_card(text)
     household = find_household(household_id)
+    if household.status != "active":
+        raise cards.CardOfHouseholdMovedAway()
     summary = ledger_queries.household_balance(household.village_id, household_id)
     return {
         "household_id": household.id,

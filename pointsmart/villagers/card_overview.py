@@ -14,10 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ..clock import utcnow
-from ..errors import Problem
 from ..extensions import db
 from ..households import cards
 from ..households.models import Household
@@ -27,11 +25,6 @@ from ..villages.models import Village
 from .service import history_in_words
 
 RECENT_ENTRIES = 5
-
-
-class CardOfHouseholdMovedAway(Problem):
-    status, code = 410, "household_moved_away"
-    title = _l("This household has moved away; its card is no longer used.")
 
 
 @dataclass(frozen=True)
@@ -54,7 +47,7 @@ def card_overview(text: str) -> CardOverview:
     household_id = cards.resolve_card(text)
     household = db.session.get(Household, household_id)
     if household.status != "active":
-        raise CardOfHouseholdMovedAway()
+        raise cards.CardOfHouseholdMovedAway()
     village_name, timezone = db.session.execute(
         sa.select(Village.name, Village.timezone).where(Village.id == household.village_id)
     ).one()

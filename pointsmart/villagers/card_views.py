@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 
 from ..extensions import card_limited
-from ..households.cards import CardCodeMistyped, CardNotFound, CardRevoked
+from ..households.cards import CardCodeMistyped, CardNotFound, CardOfHouseholdMovedAway, CardRevoked
 from ..replica import reads_from_replica
-from .card_overview import CardOfHouseholdMovedAway, card_overview
+from .card_overview import card_overview
 
 bp = Blueprint("card", __name__, template_folder="templates")
 

@@ -127,6 +127,22 @@ def test_an_admin_issues_a_card_and_anyone_with_it_sees_the_balance(api, make):
     assert api.get("/cards/not.ours", expect=404)["code"] == "card_not_found"
 
 
+def test_the_card_of_a_household_that_moved_away_answers_410_in_the_api_as_on_its_page(api, make):
+    """Regression: the page said the household moved away (410); the API still answered its
+    number, head and balance to whoever held the old card."""
+    from pointsmart.admin.households import mark_moved_away
+    from tests.factories import ROOT
+
+    village = make.village()
+    household = make.household(village, number="XF-008", head_name="王建国")
+    admin = make.staff("admin", village)
+    card = api.post(f"/households/{household.id}/card", as_=admin)
+    mark_moved_away(ROOT, household.id)
+
+    for seen in (card["token"], card["code"]):
+        assert api.get(f"/cards/{seen}", expect=410)["code"] == "household_moved_away"
+
+
 def test_only_an_admin_of_the_village_issues_cards(api, make):
     village = make.village()
     household = make.household(village)
