@@ -36,11 +36,9 @@ def card_page(token: str):
     """
     try:
         overview = card_overview(token)
-    except CardRevoked:
-        body = render_template("villagers/card_revoked.html")
-        return _private(Response(body, status=410))
-    except CardOfHouseholdMovedAway:
-        body = render_template("villagers/card_moved_away.html")
+    except (CardRevoked, CardOfHouseholdMovedAway) as stopped:
+        moved_away = isinstance(stopped, CardOfHouseholdMovedAway)
+        body = render_template("villagers/card_stopped.html", moved_away=moved_away)
         return _private(Response(body, status=410))
     except CardNotFound:
         body = render_template("villagers/card_unknown.html")
