@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.auth import Principal
 from ..extensions import db
 from ..households.models import Household
+from ..ledger.models import Transfer
+from ..ledger.service import household_balance_after
 from ..lookups import get_or_refuse
 from ..villages.models import Village
 from . import goods
@@ -96,7 +98,20 @@ def get_redemption(actor: Principal, redemption_id: int) -> RedemptionView:
     redemption = get_or_refuse(Redemption, redemption_id, _l("No such sale."))
     shop = goods.find_shop(redemption.shop_id)
     goods.require_shop_manager(actor, shop)
-    return redemption_view(redemption, shop)
+    view = redemption_view(redemption, shop)
+    if redemption.void_transfer_id is not None:
+        # What the void left the household with, beside what the sale did.
+        void = db.session.execute(
+            sa.select(
+                Transfer.household_id,
+                Transfer.kind,
+                Transfer.reverses_id,
+                Transfer.debit_balance_after,
+                Transfer.credit_balance_after,
+            ).where(Transfer.id == redemption.void_transfer_id)
+        ).one()
+        view.extra["void_balance_after"] = household_balance_after(void)
+    return view
 
 
 def sales_of_day(actor: Principal, shop_id: int, day: dt.date) -> list[RedemptionView]:

@@ -195,10 +195,18 @@ class RedemptionOut(Schema):
     household = fields.Function(
         lambda view: _CUSTOMER_OUT.dump(view.customer), metadata={"description": "who paid"}
     )
+    void_balance_after = fields.Function(
+        lambda view: view.extra.get("void_balance_after"),
+        allow_none=True,
+        metadata={
+            "description": "a voided sale read on its own (GET /redemptions/{id}, the void's "
+            "answer): the household's balance after the void; null otherwise"
+        },
+    )
 
 
 class VoidOut(RedemptionOut):
-    void_balance_after = fields.Function(lambda view: view.extra.get("void_balance_after"))
+    """A void's answer: the sale as voided, with ``void_balance_after``."""
 
 
 class VoidIn(Schema):
