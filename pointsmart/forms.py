@@ -203,11 +203,20 @@ def refusal_errors(
     if problem.status in (401, 403, 404):
         raise problem
     db.session.rollback()
-    errors: dict[str, list[str]] = {}
-    for field, messages in (problem.errors or {}).items():
-        shown_at = field if fields is None or field in fields else at
-        errors.setdefault(shown_at, []).extend(str(m) for m in flattened(messages))
+    errors = placed_errors(problem.errors or {}, at=at, fields=fields)
     return errors or {at: [str(problem.detail or problem.title)]}
+
+
+def placed_errors(
+    errors: dict[str, Any], *, at: str, fields: Collection[str] | None
+) -> dict[str, list[str]]:
+    """Each field's messages beside it when the page shows it (it is in ``fields``, or all are
+    shown when ``fields`` is None); the rest at ``at``, where they are seen."""
+    placed: dict[str, list[str]] = {}
+    for field, messages in errors.items():
+        shown_at = field if fields is None or field in fields else at
+        placed.setdefault(shown_at, []).extend(str(m) for m in flattened(messages))
+    return placed
 
 
 def submit(
@@ -228,6 +237,8 @@ def submit(
             return make(values)
         except Problem as problem:
             errors = refusal_errors(problem, at=at, fields=fields)
+    else:  # a field the page does not show (a tampered form) is told where it is seen
+        errors = placed_errors(errors, at=at, fields=fields)
     return page(errors)
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pointsmart.counter.models import StockMove
 from pointsmart.extensions import db
 from tests.counter.test_counter_pages import scan, sell
-from tests.counter.web import get, sign_in
+from tests.counter.web import get, hidden_fields, sign_in
 
 
 def test_stock_moves_are_dated_by_the_villages_clock_like_the_receipt(client, counter):
@@ -28,3 +28,17 @@ def test_stock_moves_are_dated_by_the_villages_clock_like_the_receipt(client, co
     assert f"<td>{local}</td>" in page
     assert f"<td>{utc}</td>" not in page
     assert re.search(rf"<dd>{local[:13]}:\d\d</dd>", receipt)  # the receipt's hour too
+
+
+def test_a_stock_form_without_its_direction_says_why_beside_the_quantity(client, counter):
+    """Regression: a stock form whose direction was missing or tampered came back 422 with
+    no message anywhere (the page shows no place for the direction)."""
+    sign_in(client, counter.admin)
+    page = get(client, f"/products/{counter.soap.id}").get_data(as_text=True)
+    action = f"/products/{counter.soap.id}/stock"
+    fields = hidden_fields(page, action)
+
+    answer = client.post(action, data={**fields, "quantity": "3", "direction": "sideways"})
+
+    assert answer.status_code == 422
+    assert 'class="field-error"' in answer.get_data(as_text=True)
